@@ -1,0 +1,40 @@
+# The front door. `make run` and `make test` work on a fresh Debian 12 machine.
+JOBS ?= $(shell nproc)
+RELEASE := build/release
+DEBUG := build/debug
+FUZZ_SECONDS ?= 300
+
+.PHONY: run test build debug fuzz clean format
+
+run: build
+	@mkdir -p var
+	$(RELEASE)/confide serve
+
+build:
+	@scripts/bootstrap
+	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+
+# The tests run against the sanitizer build (clang, ASan + UBSan, libFuzzer targets);
+# the release build is compiled too so gcc's warnings stay errors.
+debug:
+	@scripts/bootstrap --test
+	@CC=clang cmake -S . -B $(DEBUG) -DCMAKE_BUILD_TYPE=Debug -DCONFIDE_SANITIZE=ON >/dev/null
+	@cmake --build $(DEBUG) -j $(JOBS)
+
+test: debug
+	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+	@cd $(DEBUG) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+fuzz: debug
+	@cd $(DEBUG) && for f in tests/fuzz/fuzz_*; do \
+	    [ -x "$$f" ] || continue; echo "== $$f"; \
+	    "$$f" -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 ../../tests/fuzz/corpus/$$(basename $$f) || exit 1; \
+	done
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,352 @@
+#include "api/api.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/routes.h"
+#include "api/static_files.h"
+#include "auth/login.h"
+#include "auth/origin.h"
+#include "auth/throttle.h"
+#include "core/log.h"
+#include "core/rand.h"
+
+const struct api_header api_security_headers[] = {
+    {"content-security-policy:", "default-src 'self'; frame-ancestors 'none'"},
+    {"x-content-type-options:", "nosniff"},
+    {"referrer-policy:", "no-referrer"},
+};
+const int api_security_header_count = 3;
+
+void api_ctx_init(struct api_ctx *ctx, const struct config *cfg, struct store *store, int tls)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->cfg = cfg;
+    ctx->store = store;
+    ctx->tls = tls;
+    /* an account gets 5 free tries, an address (perhaps a whole practice behind one NAT) 20 */
+    ctx->account_throttle = throttle_new(4096, 5, 1000, 15 * 60 * 1000);
+    ctx->address_throttle = throttle_new(4096, 20, 1000, 15 * 60 * 1000);
+    int64_t users = 0;
+    if (store_user_count(store, &users) == 0 && users == 0)
+        rand_token(ctx->setup_token, sizeof ctx->setup_token, 24);
+}
+
+void api_ctx_free(struct api_ctx *ctx)
+{
+    throttle_free(ctx->account_throttle);
+    throttle_free(ctx->address_throttle);
+}
+
+void api_response_free(struct api_response *resp)
+{
+    buf_free(&resp->body);
+}
+
+void api_add_header(struct api_response *resp, const char *name, const char *fmt, ...)
+{
+    if (resp->header_count >= API_MAX_HEADERS)
+        return;
+    resp->headers[resp->header_count].name = name;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(resp->headers[resp->header_count].value,
+              sizeof resp->headers[resp->header_count].value, fmt, ap);
+    va_end(ap);
+    resp->header_count++;
+}
+
+void api_json(struct api_call *call, int status, json_t *json)
+{
+    struct api_response *resp = call->resp;
+    char *text = json_dumps(json, JSON_COMPACT);
+    json_decref(json);
+    resp->status = status;
+    resp->content_type = "application/json";
+    buf_reset(&resp->body);
+    buf_puts(&resp->body, text ? text : "{}");
+    free(text);
+}
+
+void api_error(struct api_call *call, int status, const char *code, const char *message)
+{
+    api_json(call, status,
+             json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+}
+
+void api_no_content(struct api_call *call)
+{
+    call->resp->status = 204;
+    call->resp->content_type = NULL;
+    buf_reset(&call->resp->body);
+}
+
+static size_t utf8_length(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
+                     const char **out, size_t *len)
+{
+    json_t *v = json_object_get(call->body, key);
+    char message[160];
+    if (!v) {
+        snprintf(message, sizeof message, "The field \"%s\" is required.", key);
+        api_error(call, 400, "missing_field", message);
+        return -1;
+    }
+    size_t n = json_is_string(v) ? json_string_length(v) : 0;
+    size_t chars = json_is_string(v) ? utf8_length(json_string_value(v), n) : 0;
+    if (!json_is_string(v) || chars < min || chars > max) {
+        snprintf(message, sizeof message,
+                 "The field \"%s\" must be a string of %zu to %zu characters.", key, min, max);
+        api_error(call, 400, "invalid_field", message);
+        return -1;
+    }
+    *out = json_string_value(v);
+    if (len)
+        *len = n;
+    return 0;
+}
+
+json_t *api_user_json(const struct store_user *u)
+{
+    return json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)u->id, "name", u->name, "email",
+                     u->email, "role", store_role_name(u->role));
+}
+
+/* Matches a path against a route pattern, collecting {id} segments. */
+static int path_matches(const char *pattern, const char *path, int64_t params[API_MAX_PARAMS])
+{
+    int n = 0;
+    while (*pattern && *path) {
+        if (strncmp(pattern, "{id}", 4) == 0) {
+            if (n >= API_MAX_PARAMS || !isdigit((unsigned char)*path))
+                return 0;
+            int64_t v = 0;
+            while (isdigit((unsigned char)*path)) {
+                if (v > (INT64_MAX - 9) / 10)
+                    return 0;
+                v = v * 10 + (*path++ - '0');
+            }
+            params[n++] = v;
+            pattern += 4;
+            continue;
+        }
+        if (*pattern++ != *path++)
+            return 0;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static int content_type_is_json(const char *ct)
+{
+    if (!ct)
+        return 0;
+    size_t n = strlen("application/json");
+    return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' ||
+                                                            ct[n] == ' ');
+}
+
+/* Finds who is signed in. Returns 0 when nobody is or the cookie is stale (then *why
+ * says so), -EIO when the store failed. */
+static int resolve_login(struct api_call *call, const char **why)
+{
+    const struct api_request *req = call->req;
+    const char *token = NULL;
+    int len = req->cookie ? cookie_find(req->cookie, login_cookie_name(call->ctx->tls), &token)
+                          : -1;
+    *why = NULL;
+    if (len <= 0)
+        return 0;
+    uint8_t hash[32];
+    login_token_hash(token, (size_t)len, hash);
+    struct store_login login;
+    int rc = store_login_get(call->ctx->store, hash, &login);
+    if (rc == -ENOENT) {
+        *why = "stale";
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    enum login_state state = login_check(&login, req->now, call->ctx->cfg->idle_timeout * 1000);
+    if (state != LOGIN_VALID) {
+        *why = state == LOGIN_IDLE ? "idle" : "expired";
+        return store_login_delete(call->ctx->store, hash) < 0 ? -EIO : 0;
+    }
+    rc = store_user_by_id(call->ctx->store, login.user_id, &call->user);
+    if (rc == -ENOENT) {
+        *why = "stale";
+        return 0;
+    }
+    if (rc < 0 || store_login_touch(call->ctx->store, hash, req->now) < 0)
+        return -EIO;
+    memcpy(call->login_hash, hash, 32);
+    call->signed_in = 1;
+    return 0;
+}
+
+static void answer_not_signed_in(struct api_call *call, const char *why)
+{
+    struct buf cookie = {0};
+    if (why) {
+        login_cookie_header(&cookie, call->ctx->tls, NULL, 0);
+        api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
+        buf_free(&cookie);
+    }
+    if (why && strcmp(why, "idle") == 0) {
+        char message[160];
+        long minutes = (call->ctx->cfg->idle_timeout + 59) / 60;
+        snprintf(message, sizeof message,
+                 "You were signed out after %ld minute%s without activity. Please sign in again.",
+                 minutes, minutes == 1 ? "" : "s");
+        api_error(call, 401, "session_expired", message);
+    } else if (why && strcmp(why, "expired") == 0) {
+        api_error(call, 401, "session_expired", "Your sign-in has ended. Please sign in again.");
+    } else {
+        api_error(call, 401, "not_signed_in", "Please sign in first.");
+    }
+}
+
+static const struct route *find_route(struct api_call *call, char allow[64])
+{
+    const struct api_request *req = call->req;
+    const struct route *found = NULL;
+    allow[0] = '\0';
+    for (int i = 0; i < api_route_count; i++) {
+        int64_t params[API_MAX_PARAMS] = {0};
+        if (!path_matches(api_routes[i].pattern, req->path, params))
+            continue;
+        if (strlen(allow) + 8 < 64) {
+            if (allow[0])
+                strcat(allow, ", ");
+            strcat(allow, api_routes[i].method);
+        }
+        if (!found && strcmp(api_routes[i].method, req->method) == 0) {
+            found = &api_routes[i];
+            memcpy(call->params, params, sizeof params);
+        }
+    }
+    return found;
+}
+
+/* Everything before the handler: method, origin, size, type, JSON, transaction, sign-in.
+ * Returns 0 when the handler may run; otherwise the response is already made. */
+static int prepare(struct api_call *call, const struct route **route_out, int *in_txn)
+{
+    const struct api_request *req = call->req;
+    char allow[64];
+    const struct route *route = find_route(call, allow);
+    if (!route) {
+        if (allow[0]) {
+            call->resp->route = "method_not_allowed";
+            api_add_header(call->resp, "allow:", "%s", allow);
+            api_error(call, 405, "method_not_allowed", "This method is not allowed here.");
+        } else {
+            call->resp->route = "not_found";
+            api_error(call, 404, "not_found", "There is nothing at this address.");
+        }
+        return -1;
+    }
+    *route_out = route;
+    call->resp->route = route->pattern;
+    if (!origin_allowed(req->method, req->origin, req->sec_fetch_site,
+                        call->ctx->cfg->public_url)) {
+        api_error(call, 403, "cross_origin", "Requests from other sites are not accepted.");
+        return -1;
+    }
+    if (req->body_too_large) {
+        api_error(call, 413, "body_too_large", "The request body is too large.");
+        return -1;
+    }
+    if (route->body == BODY_JSON) {
+        if (!content_type_is_json(req->content_type)) {
+            api_error(call, 415, "unsupported_media_type",
+                      "Send the request body as JSON (Content-Type: application/json).");
+            return -1;
+        }
+        json_error_t jerr;
+        call->body = json_loadb(req->body ? req->body : "", req->body_len,
+                                JSON_REJECT_DUPLICATES, &jerr);
+        if (!call->body) {
+            char message[200];
+            snprintf(message, sizeof message, "The request body is not valid JSON: %s.",
+                     jerr.text);
+            api_error(call, 400, "malformed_json", message);
+            return -1;
+        }
+        if (!json_is_object(call->body)) {
+            api_error(call, 400, "malformed_json", "The request body must be a JSON object.");
+            return -1;
+        }
+    }
+    if (store_begin(call->ctx->store) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return -1;
+    }
+    *in_txn = 1;
+    const char *why = NULL;
+    if (resolve_login(call, &why) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return -1;
+    }
+    if (route->access != ACCESS_PUBLIC && !call->signed_in) {
+        answer_not_signed_in(call, why);
+        return -1;
+    }
+    if (route->access == ACCESS_ADMIN && call->user.role != STORE_ROLE_ADMIN) {
+        api_error(call, 403, "forbidden", "Only an administrator may do this.");
+        return -1;
+    }
+    return 0;
+}
+
+static int is_api_path(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
+           strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0;
+}
+
+void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *resp)
+{
+    struct api_call call = {.ctx = ctx, .req = req, .resp = resp};
+    resp->status = 0;
+    resp->header_count = 0;
+    resp->cache_control = "no-store";
+    if (!is_api_path(req->path)) {
+        static_files_serve(ctx->cfg->web_dir, req, resp);
+        return;
+    }
+    const struct route *route = NULL;
+    int in_txn = 0;
+    if (prepare(&call, &route, &in_txn) == 0)
+        route->handler(&call);
+    if (resp->status == 0)
+        api_error(&call, 500, "internal_error", "Something went wrong on the server.");
+    if (in_txn) {
+        if (resp->status < 400) {
+            if (store_commit(ctx->store) < 0) {
+                store_rollback(ctx->store);
+                resp->header_count = 0;
+                api_error(&call, 503, "store_unavailable",
+                          "The database is not available right now.");
+            }
+        } else {
+            store_rollback(ctx->store);
+        }
+    }
+    if (resp->status >= 500)
+        log_warn("api", "req=%llu %s %s answered %d", (unsigned long long)req->id, req->method,
+                 resp->route ? resp->route : "?", resp->status);
+    json_decref(call.body);
+    store_user_clear(&call.user);
+}

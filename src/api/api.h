@@ -1,0 +1,65 @@
+/* api: turns one HTTP request into one response. No sockets here: net/http.c fills a
+ * struct api_request from the wire, calls api_handle, and writes the response back.
+ * That keeps every endpoint testable (tests/unit/test_api.c) and fuzzable
+ * (tests/fuzz/fuzz_api.c) without a network. */
+#ifndef CONFIDE_API_API_H
+#define CONFIDE_API_API_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "store/store.h"
+
+struct throttle;
+
+/* What lives as long as the server: shared by every request on the service thread. */
+struct api_ctx {
+    const struct config *cfg;
+    struct store *store;
+    struct throttle *account_throttle;
+    struct throttle *address_throttle;
+    int tls;
+    char setup_token[48]; /* empty once an account exists */
+};
+
+struct api_request {
+    uint64_t id;          /* for log lines */
+    int64_t now;          /* wall clock, ms: the handlers never read the clock */
+    const char *method;   /* "GET", "POST", ... */
+    const char *path;     /* without the query string */
+    const char *content_type, *cookie, *origin, *sec_fetch_site; /* NULL when absent */
+    const char *peer;     /* the client's address */
+    const char *body;
+    size_t body_len;
+    int body_too_large;   /* the body went past max_body_bytes and was not kept */
+};
+
+#define API_MAX_HEADERS 4
+
+struct api_response {
+    int status;
+    const char *content_type;
+    const char *cache_control;
+    const char *route; /* what the log line names instead of the path, which may hold a token */
+    struct {
+        const char *name;
+        char value[320];
+    } headers[API_MAX_HEADERS];
+    int header_count;
+    struct buf body;
+};
+
+void api_ctx_init(struct api_ctx *ctx, const struct config *cfg, struct store *store, int tls);
+void api_ctx_free(struct api_ctx *ctx);
+void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *resp);
+void api_response_free(struct api_response *resp);
+
+/* The headers every response carries, whatever produced it. */
+struct api_header {
+    const char *name, *value;
+};
+extern const struct api_header api_security_headers[];
+extern const int api_security_header_count;
+
+#endif

@@ -1,0 +1,40 @@
+/* call: what an endpoint handler gets, and the helpers it answers with.
+ * A handler fills call->resp; returning without a status answers 500. */
+#ifndef CONFIDE_API_CALL_H
+#define CONFIDE_API_CALL_H
+#include <jansson.h>
+
+#include "api/api.h"
+#include "store/store.h"
+
+#define API_MAX_PARAMS 4
+
+struct api_call {
+    struct api_ctx *ctx;
+    const struct api_request *req;
+    struct api_response *resp;
+    json_t *body;                    /* the request's JSON object, when the route takes one */
+    int signed_in;
+    struct store_user user;          /* when signed_in */
+    uint8_t login_hash[32];          /* when signed_in */
+    int64_t params[API_MAX_PARAMS];  /* the {id} segments of the path, in order */
+};
+
+typedef void (*api_handler)(struct api_call *call);
+
+void api_error(struct api_call *call, int status, const char *code, const char *message);
+/* Answers with `json` (which this steals) as the body. */
+void api_json(struct api_call *call, int status, json_t *json);
+void api_no_content(struct api_call *call);
+void api_add_header(struct api_response *resp, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reads a string field of the body. On a missing or wrong field it answers 400 naming
+ * the field and returns -1. max counts characters (UTF-8), not bytes. */
+int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
+                     const char **out, size_t *len);
+
+/* A JSON object for a user as the API shows it. */
+json_t *api_user_json(const struct store_user *u);
+
+#endif

@@ -1,0 +1,139 @@
+/* Sign-in, sign-out and "who am I". Unknown email and wrong password get the same answer
+ * after the same work; repeated failures slow down per account and per address. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/routes.h"
+#include "auth/login.h"
+#include "auth/password.h"
+#include "auth/throttle.h"
+#include "core/metrics.h"
+
+int login_start(struct api_call *call, int64_t user_id)
+{
+    struct api_ctx *ctx = call->ctx;
+    const struct config *cfg = ctx->cfg;
+    char token[LOGIN_TOKEN_CHARS + 1];
+    login_token_new(token);
+    struct store_login login = {
+        .user_id = user_id,
+        .created_at = call->req->now,
+        .last_seen_at = call->req->now,
+        .expires_at = call->req->now + cfg->session_lifetime * 1000,
+    };
+    login_token_hash(token, LOGIN_TOKEN_CHARS, login.token_hash);
+    /* sweeping here keeps the table small without a timer */
+    if (store_login_delete_expired(ctx->store, call->req->now, cfg->idle_timeout * 1000) < 0 ||
+        store_login_insert(ctx->store, &login) < 0 ||
+        store_audit(ctx->store, user_id, "login.start", user_id, call->req->now) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return -1;
+    }
+    struct buf cookie = {0};
+    login_cookie_header(&cookie, ctx->tls, token, cfg->session_lifetime);
+    api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
+    sodium_memzero(cookie.data, cookie.len);
+    sodium_memzero(token, sizeof token);
+    buf_free(&cookie);
+    memcpy(call->login_hash, login.token_hash, 32);
+    return 0;
+}
+
+/* Throttle keys never hold the email itself. */
+static void account_key(const char *email, char key[72])
+{
+    uint8_t h[16];
+    char lower[256];
+    size_t n = 0;
+    for (; email[n] && n < sizeof lower - 1; n++)
+        lower[n] = (char)(email[n] >= 'A' && email[n] <= 'Z' ? email[n] + 32 : email[n]);
+    crypto_generichash(h, sizeof h, (const uint8_t *)lower, n, NULL, 0);
+    memcpy(key, "acct:", 5);
+    sodium_bin2hex(key + 5, 72 - 5, h, sizeof h);
+}
+
+static json_t *session_json(struct api_call *call)
+{
+    return json_pack("{s:I}", "idle_timeout_seconds", (json_int_t)call->ctx->cfg->idle_timeout);
+}
+
+void login_create(struct api_call *call)
+{
+    struct api_ctx *ctx = call->ctx;
+    const struct api_request *req = call->req;
+    const char *email, *password;
+    size_t password_len;
+    if (api_field_string(call, "email", 1, 254, &email, NULL) < 0 ||
+        api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
+        return;
+    char acct[72], addr[72];
+    account_key(email, acct);
+    snprintf(addr, sizeof addr, "addr:%s", req->peer ? req->peer : "?");
+    int64_t wait = throttle_wait_ms(ctx->account_throttle, acct, req->now);
+    int64_t wait_addr = throttle_wait_ms(ctx->address_throttle, addr, req->now);
+    if (wait_addr > wait)
+        wait = wait_addr;
+    if (wait > 0) {
+        long seconds = (long)((wait + 999) / 1000);
+        char message[160];
+        snprintf(message, sizeof message,
+                 "Too many attempts. Please wait %ld second%s and try again.", seconds,
+                 seconds == 1 ? "" : "s");
+        api_add_header(call->resp, "retry-after:", "%ld", seconds);
+        api_error(call, 429, "too_many_attempts", message);
+        return;
+    }
+    struct store_user user = {0};
+    int rc = store_user_by_email(ctx->store, email, &user);
+    if (rc < 0 && rc != -ENOENT) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return;
+    }
+    int ok = 0;
+    if (rc == 0)
+        ok = password_verify(user.password_hash, password, password_len) == 0;
+    else
+        password_verify_dummy(password, password_len);
+    if (!ok) {
+        store_user_clear(&user);
+        throttle_failure(ctx->account_throttle, acct, req->now);
+        throttle_failure(ctx->address_throttle, addr, req->now);
+        metrics_login_failure();
+        api_error(call, 401, "invalid_credentials",
+                  "The email address or the password is not right.");
+        return;
+    }
+    throttle_success(ctx->account_throttle, acct);
+    if (login_start(call, user.id) < 0) {
+        store_user_clear(&user);
+        return;
+    }
+    api_json(call, 200,
+             json_pack("{s:o,s:o}", "user", api_user_json(&user), "session", session_json(call)));
+    store_user_clear(&user);
+}
+
+void login_delete(struct api_call *call)
+{
+    if (call->signed_in &&
+        (store_login_delete(call->ctx->store, call->login_hash) < 0 ||
+         store_audit(call->ctx->store, call->user.id, "login.end", call->user.id,
+                     call->req->now) < 0)) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return;
+    }
+    struct buf cookie = {0};
+    login_cookie_header(&cookie, call->ctx->tls, NULL, 0);
+    api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
+    buf_free(&cookie);
+    api_no_content(call);
+}
+
+void me_get(struct api_call *call)
+{
+    api_json(call, 200,
+             json_pack("{s:o,s:o}", "user", api_user_json(&call->user), "session",
+                       session_json(call)));
+}

@@ -1,0 +1,74 @@
+/* First-run setup: the first account, made from the link the server prints at start.
+ * Only while no account exists (409 after), and only with that link's token, so a server
+ * reachable from the internet cannot be claimed by whoever finds it first. */
+#include <sodium.h>
+#include <string.h>
+
+#include "api/routes.h"
+#include "auth/account.h"
+#include "auth/password.h"
+
+void setup_status(struct api_call *call)
+{
+    int64_t users = 0;
+    if (store_user_count(call->ctx->store, &users) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return;
+    }
+    api_json(call, 200, json_pack("{s:b}", "setup_required", users == 0));
+}
+
+static int token_matches(const char *expected, const char *given)
+{
+    size_t n = strlen(expected);
+    return n > 0 && strlen(given) == n && sodium_memcmp(expected, given, n) == 0;
+}
+
+void setup_create(struct api_call *call)
+{
+    struct api_ctx *ctx = call->ctx;
+    const char *token, *name, *email, *password;
+    size_t password_len;
+    if (api_field_string(call, "setup_token", 1, 128, &token, NULL) < 0 ||
+        api_field_string(call, "name", 1, 200, &name, NULL) < 0 ||
+        api_field_string(call, "email", 3, 254, &email, NULL) < 0 ||
+        api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
+        return;
+    int64_t users = 0;
+    if (store_user_count(ctx->store, &users) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return;
+    }
+    if (users > 0) {
+        api_error(call, 409, "already_set_up",
+                  "This server has been set up already. Please sign in.");
+        return;
+    }
+    if (!token_matches(ctx->setup_token, token)) {
+        api_error(call, 403, "invalid_setup_token",
+                  "This setup link is not valid. Use the link the server printed when it "
+                  "started.");
+        return;
+    }
+    const char *reason = NULL;
+    int64_t id = 0;
+    int rc = account_create(ctx->store, name, email, password, password_len, STORE_ROLE_ADMIN,
+                            0, call->req->now, &id, &reason);
+    if (rc == ACCOUNT_STORE_FAILED) {
+        api_error(call, 503, "store_unavailable", reason);
+        return;
+    }
+    if (rc < 0) {
+        api_error(call, 400, rc == ACCOUNT_WEAK_PASSWORD ? "weak_password" : "invalid_field",
+                  reason);
+        return;
+    }
+    if (login_start(call, id) < 0)
+        return;
+    if (store_user_by_id(ctx->store, id, &call->user) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return;
+    }
+    call->signed_in = 1;
+    api_json(call, 201, json_pack("{s:o}", "user", api_user_json(&call->user)));
+}

@@ -1,0 +1,74 @@
+#include "auth/account.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "auth/password.h"
+
+int account_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 200)
+        return 0;
+    int visible = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+        if (*p != ' ')
+            visible = 1;
+    }
+    return visible;
+}
+
+/* Deliberately loose: one '@', something before it, a dotted domain after it, no spaces.
+ * Whether the address works is for the mail to find out. */
+int account_email_valid(const char *email)
+{
+    size_t n = strlen(email);
+    const char *at = strchr(email, '@');
+    if (n < 3 || n > 254 || !at || at == email || strchr(at + 1, '@'))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)email; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == ',' || *p == ';')
+            return 0;
+    const char *dot = strrchr(at + 1, '.');
+    return dot && dot > at + 1 && dot[1] != '\0';
+}
+
+int account_create(struct store *s, const char *name, const char *email, const char *password,
+                   size_t password_len, enum store_role role, int64_t actor, int64_t now,
+                   int64_t *id, const char **reason)
+{
+    if (!account_name_valid(name)) {
+        *reason = "Please give a name of 1 to 200 characters.";
+        return ACCOUNT_INVALID_NAME;
+    }
+    if (!account_email_valid(email)) {
+        *reason = "Please give a valid email address.";
+        return ACCOUNT_INVALID_EMAIL;
+    }
+    if (password_check_policy(password, password_len, reason) < 0)
+        return ACCOUNT_WEAK_PASSWORD;
+    char hash[PASSWORD_HASH_MAX];
+    if (password_hash(password, password_len, hash) < 0) {
+        *reason = "The server could not hash the password.";
+        return ACCOUNT_STORE_FAILED;
+    }
+    struct store_user u = {
+        .name = (char *)name,
+        .email = (char *)email,
+        .role = role,
+        .password_hash = hash,
+        .created_at = now,
+    };
+    int rc = store_user_insert(s, &u, id);
+    if (rc == -EEXIST) {
+        *reason = "An account with this email address exists already.";
+        return ACCOUNT_EMAIL_TAKEN;
+    }
+    if (rc < 0 || store_audit(s, actor, "account.create", *id, now) < 0) {
+        *reason = "The database could not save the account.";
+        return ACCOUNT_STORE_FAILED;
+    }
+    return ACCOUNT_OK;
+}

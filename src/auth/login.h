@@ -1,0 +1,28 @@
+/* login: sign-in tokens, the cookie that carries them, and when a sign-in ends.
+ * The cookie holds 256 random bits; the store keeps only their BLAKE2b hash, so a copy
+ * of the database lets nobody sign in. */
+#ifndef CONFIDE_AUTH_LOGIN_H
+#define CONFIDE_AUTH_LOGIN_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "store/store.h"
+
+#define LOGIN_TOKEN_CHARS 43 /* 32 bytes in unpadded base64url */
+
+enum login_state { LOGIN_VALID, LOGIN_IDLE, LOGIN_EXPIRED };
+
+void login_token_new(char out[LOGIN_TOKEN_CHARS + 1]);
+void login_token_hash(const char *token, size_t len, uint8_t out[32]);
+enum login_state login_check(const struct store_login *l, int64_t now, int64_t idle_ms);
+
+/* The cookie's name: "__Host-confide_session" under TLS (the browser then insists on
+ * Secure, Path=/ and no Domain), "confide_session" on plain HTTP. */
+const char *login_cookie_name(int tls);
+/* A Set-Cookie value that stores the token, or (token NULL) one that deletes it. */
+void login_cookie_header(struct buf *out, int tls, const char *token, int64_t max_age_s);
+/* Finds a cookie's value in a Cookie header. Returns its length, or -1 when absent. */
+int cookie_find(const char *header, const char *name, const char **value);
+
+#endif

@@ -1,0 +1,211 @@
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CONFIDE_WEB_DIR
+#define CONFIDE_WEB_DIR "web"
+#endif
+
+enum option_type { OPT_STRING, OPT_LONG };
+
+struct option_def {
+    const char *key;
+    enum option_type type;
+    size_t offset;
+    size_t size; /* for strings */
+    const char *def;
+    long min, max;
+    const char *help;
+};
+
+#define STR(field, def, help)                                                              \
+    {#field, OPT_STRING, offsetof(struct config, field), sizeof(((struct config *)0)->field), \
+     def, 0, 0, help}
+#define NUM(field, def, lo, hi, help)                                                      \
+    {#field, OPT_LONG, offsetof(struct config, field), 0, def, lo, hi, help}
+
+static const struct option_def options[] = {
+    STR(listen, "127.0.0.1:8080", "address and port for HTTP(S), the API and WebSockets"),
+    STR(data_dir, "./var", "directory for the database and the secret key"),
+    STR(web_dir, CONFIDE_WEB_DIR, "directory of the web client's files"),
+    STR(tls_cert, "", "PEM certificate chain; with tls_key, serve HTTPS"),
+    STR(tls_key, "", "PEM private key for tls_cert"),
+    STR(public_url, "", "URL browsers use to reach confide (default: from listen)"),
+    STR(log_level, "info", "debug, info, warn or error"),
+    STR(practice_name, "confide", "the practice's name, shown to clients"),
+    NUM(idle_timeout, "900", 1, 86400, "seconds without activity before a sign-in ends"),
+    NUM(session_lifetime, "43200", 60, 604800, "seconds a sign-in lasts at most"),
+    NUM(max_body_bytes, "65536", 1024, 16777216, "largest request body accepted (bytes)"),
+    NUM(shutdown_grace, "5", 0, 120, "seconds to finish in-flight responses on shutdown"),
+};
+#define OPTION_COUNT (sizeof options / sizeof options[0])
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        config_set_flag(c, options[i].key, options[i].def, NULL);
+}
+
+static const struct option_def *find_option(const char *key)
+{
+    char norm[64];
+    size_t n = strlen(key);
+    if (n >= sizeof norm)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        norm[i] = key[i] == '-' ? '_' : (char)tolower((unsigned char)key[i]);
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        if (strcmp(options[i].key, norm) == 0)
+            return &options[i];
+    return NULL;
+}
+
+int config_is_flag(const char *flag)
+{
+    return find_option(flag) != NULL;
+}
+
+static int set_option(struct config *c, const struct option_def *o, const char *value,
+                      const char *origin, struct buf *err)
+{
+    char *field = (char *)c + o->offset;
+    if (o->type == OPT_STRING) {
+        if (strlen(value) >= o->size) {
+            if (err)
+                buf_printf(err, "%s: %s is too long", origin, o->key);
+            return -1;
+        }
+        strcpy(field, value);
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end != '\0' || v < o->min || v > o->max) {
+        if (err)
+            buf_printf(err, "%s: %s must be a whole number from %ld to %ld", origin, o->key,
+                       o->min, o->max);
+        return -1;
+    }
+    *(long *)field = v;
+    return 0;
+}
+
+int config_set_flag(struct config *c, const char *flag, const char *value, struct buf *err)
+{
+    const struct option_def *o = find_option(flag);
+    if (!o) {
+        if (err)
+            buf_printf(err, "unknown setting --%s", flag);
+        return -1;
+    }
+    return set_option(c, o, value, "command line", err);
+}
+
+struct ini_ctx {
+    struct config *c;
+    struct buf *err;
+    int failed;
+};
+
+static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_ctx *ctx = user;
+    const struct option_def *o = find_option(name);
+    if (!o) {
+        buf_printf(ctx->err, "config file: unknown setting '%s'", name);
+        ctx->failed = 1;
+        return 0;
+    }
+    if (set_option(ctx->c, o, value, "config file", ctx->err) < 0) {
+        ctx->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int config_load_file(struct config *c, const char *path, struct buf *err)
+{
+    struct ini_ctx ctx = {c, err, 0};
+    int rc = ini_parse(path, on_ini_entry, &ctx);
+    if (ctx.failed)
+        return -1;
+    if (rc == -1) {
+        buf_printf(err, "config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (rc != 0) {
+        buf_printf(err, "config file %s: syntax error on line %d", path, rc);
+        return -1;
+    }
+    return 0;
+}
+
+int config_apply_env(struct config *c, struct buf *err)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        char name[80] = "CONFIDE_";
+        size_t n = strlen(name);
+        for (const char *k = options[i].key; *k && n < sizeof name - 1; k++)
+            name[n++] = (char)toupper((unsigned char)*k);
+        name[n] = '\0';
+        const char *v = getenv(name);
+        if (v && set_option(c, &options[i], v, name, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int config_finish(struct config *c, struct buf *err)
+{
+    const char *colon = strrchr(c->listen, ':');
+    if (!colon || colon == c->listen || (size_t)(colon - c->listen) >= sizeof c->listen_host) {
+        buf_printf(err, "listen must be ADDR:PORT, e.g. 127.0.0.1:8080");
+        return -1;
+    }
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port < 1 || port > 65535) {
+        buf_printf(err, "listen: the port must be 1 to 65535");
+        return -1;
+    }
+    memcpy(c->listen_host, c->listen, (size_t)(colon - c->listen));
+    c->listen_host[colon - c->listen] = '\0';
+    c->listen_port = (int)port;
+    if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
+        buf_printf(err, "tls_cert and tls_key must be set together");
+        return -1;
+    }
+    if (c->public_url[0] == '\0')
+        snprintf(c->public_url, sizeof c->public_url, "%s://%s:%d",
+                 c->tls_cert[0] ? "https" : "http", c->listen_host, c->listen_port);
+    size_t n = strlen(c->public_url);
+    while (n > 0 && c->public_url[n - 1] == '/')
+        c->public_url[--n] = '\0';
+    return 0;
+}
+
+void config_print_help(FILE *out)
+{
+    fprintf(out, "Settings (flag / environment variable / INI key, default):\n");
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct option_def *o = &options[i];
+        char flag[64], env[64];
+        size_t n = 0;
+        for (const char *k = o->key; *k; k++)
+            flag[n++] = *k == '_' ? '-' : *k;
+        flag[n] = '\0';
+        n = 0;
+        for (const char *k = o->key; *k; k++)
+            env[n++] = (char)toupper((unsigned char)*k);
+        env[n] = '\0';
+        fprintf(out, "  --%-18s CONFIDE_%-18s %s\n      %s (default: %s)\n", flag, env, o->key,
+                o->help, o->def[0] ? o->def : "unset");
+    }
+}

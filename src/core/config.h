@@ -1,0 +1,39 @@
+/* config: every setting has one entry in a table (config.c) that gives its INI key,
+ * its environment variable (CONFIDE_<KEY>), its command-line flag (--key-with-dashes),
+ * its default and its help text. Precedence: default < INI file < environment < flag. */
+#ifndef CONFIDE_CORE_CONFIG_H
+#define CONFIDE_CORE_CONFIG_H
+#include <stdio.h>
+
+#include "core/buf.h"
+
+struct config {
+    char listen[128];     /* ADDR:PORT */
+    char data_dir[1024];
+    char web_dir[1024];
+    char tls_cert[1024];
+    char tls_key[1024];
+    char public_url[256]; /* how browsers reach confide; derived from listen when empty */
+    char log_level[16];
+    char practice_name[128];
+    long idle_timeout;    /* seconds without a request before a login session ends */
+    long session_lifetime;/* seconds a login session lasts at most */
+    long max_body_bytes;
+    long shutdown_grace;  /* seconds to finish in-flight responses on SIGTERM */
+
+    /* derived by config_finish */
+    char listen_host[64];
+    int listen_port;
+};
+
+void config_defaults(struct config *c);
+/* Each returns 0, or -1 with a message for a person in err. */
+int config_load_file(struct config *c, const char *path, struct buf *err);
+int config_apply_env(struct config *c, struct buf *err);
+/* flag without the leading dashes, e.g. "data-dir" */
+int config_set_flag(struct config *c, const char *flag, const char *value, struct buf *err);
+int config_is_flag(const char *flag);
+int config_finish(struct config *c, struct buf *err);
+void config_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,101 @@
+#include "core/metrics.h"
+
+#include <stdatomic.h>
+
+/* store latency buckets, in microseconds */
+static const int64_t store_bounds_us[] = {100, 500, 1000, 5000, 20000, 100000, 500000};
+#define STORE_BUCKETS (sizeof store_bounds_us / sizeof store_bounds_us[0])
+
+static struct {
+    atomic_uint_fast64_t http_by_class[6]; /* index = status / 100 */
+    atomic_uint_fast64_t http_errors;
+    atomic_int_fast64_t websockets_open;
+    atomic_uint_fast64_t websockets_total;
+    atomic_uint_fast64_t store_calls;
+    atomic_uint_fast64_t store_failures;
+    atomic_uint_fast64_t store_us_sum;
+    atomic_uint_fast64_t store_buckets[STORE_BUCKETS];
+    atomic_uint_fast64_t login_failures;
+} m;
+
+void metrics_http_response(int status)
+{
+    int cls = status / 100;
+    if (cls < 1 || cls > 5)
+        cls = 5;
+    atomic_fetch_add(&m.http_by_class[cls], 1);
+    if (status >= 400)
+        atomic_fetch_add(&m.http_errors, 1);
+}
+
+void metrics_websocket_opened(void)
+{
+    atomic_fetch_add(&m.websockets_open, 1);
+    atomic_fetch_add(&m.websockets_total, 1);
+}
+
+void metrics_websocket_closed(void)
+{
+    atomic_fetch_sub(&m.websockets_open, 1);
+}
+
+void metrics_store_call(int64_t elapsed_us, int failed)
+{
+    if (elapsed_us < 0)
+        elapsed_us = 0;
+    atomic_fetch_add(&m.store_calls, 1);
+    atomic_fetch_add(&m.store_us_sum, (uint64_t)elapsed_us);
+    if (failed)
+        atomic_fetch_add(&m.store_failures, 1);
+    for (unsigned i = 0; i < STORE_BUCKETS; i++)
+        if (elapsed_us <= store_bounds_us[i])
+            atomic_fetch_add(&m.store_buckets[i], 1);
+}
+
+void metrics_login_failure(void)
+{
+    atomic_fetch_add(&m.login_failures, 1);
+}
+
+void metrics_render(struct buf *out)
+{
+    buf_puts(out, "# HELP confide_http_requests_total HTTP responses sent, by status class.\n"
+                  "# TYPE confide_http_requests_total counter\n");
+    for (int cls = 1; cls <= 5; cls++)
+        buf_printf(out, "confide_http_requests_total{class=\"%dxx\"} %llu\n", cls,
+                   (unsigned long long)atomic_load(&m.http_by_class[cls]));
+    buf_printf(out,
+               "# HELP confide_http_errors_total HTTP responses with status 400 or above.\n"
+               "# TYPE confide_http_errors_total counter\n"
+               "confide_http_errors_total %llu\n",
+               (unsigned long long)atomic_load(&m.http_errors));
+    buf_printf(out,
+               "# HELP confide_websockets_open WebSocket connections open now.\n"
+               "# TYPE confide_websockets_open gauge\n"
+               "confide_websockets_open %lld\n"
+               "# HELP confide_websockets_total WebSocket connections accepted.\n"
+               "# TYPE confide_websockets_total counter\n"
+               "confide_websockets_total %llu\n",
+               (long long)atomic_load(&m.websockets_open),
+               (unsigned long long)atomic_load(&m.websockets_total));
+    buf_puts(out, "# HELP confide_store_latency_seconds Time spent in store calls.\n"
+                  "# TYPE confide_store_latency_seconds histogram\n");
+    for (unsigned i = 0; i < STORE_BUCKETS; i++)
+        buf_printf(out, "confide_store_latency_seconds_bucket{le=\"%g\"} %llu\n",
+                   (double)store_bounds_us[i] / 1e6,
+                   (unsigned long long)atomic_load(&m.store_buckets[i]));
+    unsigned long long calls = atomic_load(&m.store_calls);
+    buf_printf(out,
+               "confide_store_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
+               "confide_store_latency_seconds_sum %.6f\n"
+               "confide_store_latency_seconds_count %llu\n"
+               "# HELP confide_store_failures_total Store calls that failed.\n"
+               "# TYPE confide_store_failures_total counter\n"
+               "confide_store_failures_total %llu\n"
+               "# HELP confide_login_failures_total Sign-in attempts refused.\n"
+               "# TYPE confide_login_failures_total counter\n"
+               "confide_login_failures_total %llu\n",
+               calls, (double)atomic_load(&m.store_us_sum) / 1e6, calls,
+               (unsigned long long)atomic_load(&m.store_failures),
+               (unsigned long long)atomic_load(&m.login_failures));
+}

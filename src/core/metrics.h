@@ -1,0 +1,16 @@
+/* metrics: process-wide counters, safe to bump from any thread, rendered in the
+ * Prometheus text format for GET /metrics. */
+#ifndef CONFIDE_CORE_METRICS_H
+#define CONFIDE_CORE_METRICS_H
+#include <stdint.h>
+
+#include "core/buf.h"
+
+void metrics_http_response(int status);
+void metrics_websocket_opened(void);
+void metrics_websocket_closed(void);
+void metrics_store_call(int64_t elapsed_us, int failed);
+void metrics_login_failure(void);
+void metrics_render(struct buf *out);
+
+#endif

@@ -1,0 +1,329 @@
+/* confide: the command line. `confide serve` runs the server; the other subcommands
+ * are the practice admin's tools for the same data directory. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "auth/account.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/seal.h"
+#include "net/server.h"
+#include "store/store.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "confide %s: a self-hosted teletherapy server\n\n"
+            "Usage:\n"
+            "  confide serve [SETTINGS]            run the server\n"
+            "  confide migrate [SETTINGS]          apply pending database migrations\n"
+            "  confide backup FILE [SETTINGS]      copy the database to FILE while it runs\n"
+            "  confide admin create-user --name NAME --email EMAIL [--role admin|therapist]\n"
+            "                                      add an account; the password is read from\n"
+            "                                      the first line of standard input\n"
+            "  confide --help | --version\n\n"
+            "  --config FILE                       read settings from an INI file "
+            "(CONFIDE_CONFIG)\n",
+            CONFIDE_VERSION);
+    config_print_help(out);
+}
+
+/* Settings and the subcommand's own options, from argv. */
+struct cli {
+    struct config cfg;
+    const char *positional;
+    const char *name, *email, *role;
+};
+
+static int parse_cli(int argc, char **argv, int first, struct cli *cli)
+{
+    struct buf err = {0};
+    config_defaults(&cli->cfg);
+    const char *config_file = getenv("CONFIDE_CONFIG");
+    for (int i = first; i < argc; i++)
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_file = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            config_file = argv[i] + 9;
+    if (config_file && config_load_file(&cli->cfg, config_file, &err) < 0)
+        goto fail;
+    if (config_apply_env(&cli->cfg, &err) < 0)
+        goto fail;
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            if (cli->positional) {
+                buf_printf(&err, "unexpected argument '%s'", arg);
+                goto fail;
+            }
+            cli->positional = arg;
+            continue;
+        }
+        char flag[64];
+        const char *eq = strchr(arg, '=');
+        const char *value;
+        size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+        if (n >= sizeof flag) {
+            buf_printf(&err, "unknown option '%s'", arg);
+            goto fail;
+        }
+        memcpy(flag, arg + 2, n);
+        flag[n] = '\0';
+        if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            buf_printf(&err, "--%s needs a value", flag);
+            goto fail;
+        }
+        if (strcmp(flag, "config") == 0)
+            continue;
+        if (strcmp(flag, "name") == 0)
+            cli->name = value;
+        else if (strcmp(flag, "email") == 0)
+            cli->email = value;
+        else if (strcmp(flag, "role") == 0)
+            cli->role = value;
+        else if (config_set_flag(&cli->cfg, flag, value, &err) < 0)
+            goto fail;
+    }
+    if (config_finish(&cli->cfg, &err) < 0)
+        goto fail;
+    enum log_level level;
+    if (log_level_parse(cli->cfg.log_level, &level) < 0) {
+        buf_printf(&err, "log_level must be debug, info, warn or error");
+        goto fail;
+    }
+    log_set_level(level);
+    return 0;
+fail:
+    fprintf(stderr, "confide: %s\nconfide --help lists the settings.\n", err.data);
+    buf_free(&err);
+    return -1;
+}
+
+/* Opens the data directory: its key, its database, migrated to the current schema. */
+static int open_data(const struct config *cfg, struct seal **seal, struct store **store)
+{
+    if (mkdir(cfg->data_dir, 0700) < 0 && errno != EEXIST) {
+        fprintf(stderr, "confide: cannot create the data directory %s: %s\n", cfg->data_dir,
+                strerror(errno));
+        return -1;
+    }
+    int rc = seal_load(cfg->data_dir, seal);
+    if (rc < 0) {
+        fprintf(stderr, "confide: cannot read or create %s/secret.key: %s\n", cfg->data_dir,
+                strerror(-rc));
+        return -1;
+    }
+    char url[1200];
+    snprintf(url, sizeof url, "sqlite:%s/confide.db", cfg->data_dir);
+    if (store_open(url, *seal, store) < 0) {
+        fprintf(stderr, "confide: cannot open the database in %s\n", cfg->data_dir);
+        seal_free(*seal);
+        return -1;
+    }
+    int applied = 0, version = 0;
+    if (store_migrate(*store, &applied, &version) < 0) {
+        fprintf(stderr, "confide: the database migration failed; nothing was changed\n");
+        store_close(*store);
+        seal_free(*seal);
+        return -1;
+    }
+    if (applied)
+        log_info("store", "applied %d migration(s), schema version %d", applied, version);
+    return 0;
+}
+
+static struct net_server *running_server;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running_server)
+        net_server_request_stop(running_server);
+}
+
+static int cmd_serve(struct cli *cli)
+{
+    struct seal *seal;
+    struct store *store;
+    if (open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    struct api_ctx api;
+    api_ctx_init(&api, &cli->cfg, store, cli->cfg.tls_cert[0] != '\0');
+    struct net_server *server;
+    if (net_server_new(&cli->cfg, &api, &server) < 0) {
+        api_ctx_free(&api);
+        store_close(store);
+        seal_free(seal);
+        return 1;
+    }
+    running_server = server;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    printf("confide: listening on %s\n", cli->cfg.public_url);
+    if (api.setup_token[0])
+        printf("confide: no account yet. Open this link to create the first one:\n"
+               "    %s/setup#%s\n",
+               cli->cfg.public_url, api.setup_token);
+    fflush(stdout);
+    log_info("main", "serving on %s, data in %s", cli->cfg.listen, cli->cfg.data_dir);
+
+    int rc = net_server_run(server);
+    running_server = NULL;
+    net_server_free(server);
+    api_ctx_free(&api);
+    store_close(store);
+    seal_free(seal);
+    log_info("main", "stopped");
+    return rc < 0 ? 1 : 0;
+}
+
+static int cmd_migrate(struct cli *cli)
+{
+    struct seal *seal;
+    struct store *store;
+    if (open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    printf("confide: the database in %s is up to date\n", cli->cfg.data_dir);
+    store_close(store);
+    seal_free(seal);
+    return 0;
+}
+
+static int cmd_backup(struct cli *cli)
+{
+    if (!cli->positional) {
+        fprintf(stderr, "confide: backup needs a file name: confide backup FILE\n");
+        return 2;
+    }
+    if (access(cli->positional, F_OK) == 0) {
+        fprintf(stderr, "confide: %s exists already; choose a new file name\n", cli->positional);
+        return 1;
+    }
+    struct seal *seal;
+    struct store *store;
+    if (open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    int rc = store_backup(store, cli->positional);
+    store_close(store);
+    seal_free(seal);
+    if (rc < 0) {
+        fprintf(stderr, "confide: the backup failed\n");
+        return 1;
+    }
+    printf("confide: database copied to %s. Keep %s/secret.key with it: without the key the "
+           "sealed data cannot be read.\n",
+           cli->positional, cli->cfg.data_dir);
+    return 0;
+}
+
+static int cmd_create_user(struct cli *cli)
+{
+    enum store_role role = STORE_ROLE_THERAPIST;
+    if (!cli->name || !cli->email) {
+        fprintf(stderr, "confide: admin create-user needs --name and --email\n");
+        return 2;
+    }
+    if (cli->role && store_role_parse(cli->role, &role) < 0) {
+        fprintf(stderr, "confide: --role must be admin or therapist\n");
+        return 2;
+    }
+    char password[1100];
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "Password (at least 12 characters): ");
+    if (!fgets(password, sizeof password, stdin)) {
+        fprintf(stderr, "confide: no password on standard input\n");
+        return 2;
+    }
+    password[strcspn(password, "\r\n")] = '\0';
+
+    struct seal *seal;
+    struct store *store;
+    if (open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    int64_t users = 0, id = 0;
+    const char *reason = "The database is not available.";
+    int rc = store_begin(store);
+    if (rc == 0)
+        rc = store_user_count(store, &users);
+    if (rc == 0) /* the first account administers the practice, whatever was asked */
+        rc = account_create(store, cli->name, cli->email, password, strlen(password),
+                            users == 0 ? STORE_ROLE_ADMIN : role, 0, clock_wall_ms(), &id,
+                            &reason);
+    if (rc == 0)
+        rc = store_commit(store);
+    else
+        store_rollback(store);
+    memset(password, 0, sizeof password);
+    store_close(store);
+    seal_free(seal);
+    if (rc != 0) {
+        fprintf(stderr, "confide: %s\n", reason);
+        return 1;
+    }
+    printf("confide: account %lld created (%s)\n", (long long)id,
+           store_role_name(users == 0 ? STORE_ROLE_ADMIN : role));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("confide %s\n", CONFIDE_VERSION);
+        return 0;
+    }
+    if (rand_init() < 0) {
+        fprintf(stderr, "confide: libsodium could not start\n");
+        return 1;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        }
+    }
+    struct cli cli = {0};
+    const char *cmd = argv[1];
+    int first = 2;
+    if (strcmp(cmd, "admin") == 0) {
+        if (argc < 3 || strcmp(argv[2], "create-user") != 0) {
+            fprintf(stderr, "confide: admin knows one command: create-user\n");
+            return 2;
+        }
+        first = 3;
+    }
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
+        strcmp(cmd, "backup") != 0 && strcmp(cmd, "admin") != 0) {
+        fprintf(stderr, "confide: unknown command '%s'; see confide --help\n", cmd);
+        return 2;
+    }
+    if (parse_cli(argc, argv, first, &cli) < 0)
+        return 2;
+    if (strcmp(cmd, "serve") == 0)
+        return cli.positional ? 2 : cmd_serve(&cli);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(&cli);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(&cli);
+    return cmd_create_user(&cli);
+}

@@ -1,0 +1,248 @@
+/* HTTP on libwebsockets: collect a request (method, path, the few headers confide reads,
+ * the body up to max_body_bytes), hand it to api_handle, write the answer back. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/xalloc.h"
+#include "net/internal.h"
+
+#define CHUNK 16384
+
+struct http_conn {
+    unsigned long long id;
+    char method[8];
+    char *path, *content_type, *cookie, *origin, *sec_fetch_site;
+    char peer[64];
+    struct buf body;
+    int body_too_large;
+    int close_after; /* the body was not read: the connection cannot be reused */
+    int64_t started_us;
+    struct api_response resp;
+    size_t sent;
+    int responding;
+};
+
+size_t net_http_conn_size(void)
+{
+    return sizeof(struct http_conn);
+}
+
+static struct net_server *server_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+static void conn_reset(struct net_server *srv, struct http_conn *c)
+{
+    if (c->responding && srv)
+        srv->responses_in_flight--;
+    free(c->path);
+    free(c->content_type);
+    free(c->cookie);
+    free(c->origin);
+    free(c->sec_fetch_site);
+    buf_free(&c->body);
+    api_response_free(&c->resp);
+    memset(c, 0, sizeof *c);
+}
+
+static char *copy_header(struct lws *wsi, enum lws_token_indexes h)
+{
+    int n = lws_hdr_total_length(wsi, h);
+    if (n <= 0)
+        return NULL;
+    char *v = xmalloc((size_t)n + 1);
+    if (lws_hdr_copy(wsi, v, n + 1, h) < 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static char *copy_custom_header(struct lws *wsi, const char *name)
+{
+    int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
+    if (n <= 0)
+        return NULL;
+    char *v = xmalloc((size_t)n + 1);
+    if (lws_hdr_custom_copy(wsi, v, n + 1, name, (int)strlen(name)) < 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static const struct {
+    enum lws_token_indexes token;
+    const char *name;
+} methods[] = {
+    {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
+    {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_PATCH_URI, "PATCH"},
+    {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+    {WSI_TOKEN_HEAD_URI, "HEAD"},
+};
+
+static int write_headers(struct lws *wsi, struct http_conn *c)
+{
+    struct api_response *r = &c->resp;
+    unsigned char buf[LWS_PRE + 4096];
+    unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+    int head = strcmp(c->method, "HEAD") == 0;
+    if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type,
+                                    r->status == 204 ? LWS_ILLEGAL_HTTP_CONTENT_LEN
+                                                     : (lws_filepos_t)r->body.len,
+                                    &p, end))
+        return -1;
+    for (int i = 0; i < api_security_header_count; i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)api_security_headers[i].name,
+                                        (const unsigned char *)api_security_headers[i].value,
+                                        (int)strlen(api_security_headers[i].value), &p, end))
+            return -1;
+    if (r->cache_control &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)r->cache_control,
+                                    (int)strlen(r->cache_control), &p, end))
+        return -1;
+    for (int i = 0; i < r->header_count; i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)r->headers[i].name,
+                                        (const unsigned char *)r->headers[i].value,
+                                        (int)strlen(r->headers[i].value), &p, end))
+            return -1;
+    if (c->close_after &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                    (const unsigned char *)"close", 5, &p, end))
+        return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    if (head)
+        buf_reset(&r->body);
+    return 0;
+}
+
+/* Runs the request through the API and starts the response. */
+static int dispatch(struct lws *wsi, struct http_conn *c)
+{
+    struct net_server *srv = server_of(wsi);
+    struct api_request req = {
+        .id = c->id,
+        .now = clock_wall_ms(),
+        .method = c->method,
+        .path = c->path ? c->path : "/",
+        .content_type = c->content_type,
+        .cookie = c->cookie,
+        .origin = c->origin,
+        .sec_fetch_site = c->sec_fetch_site,
+        .peer = c->peer,
+        .body = c->body.data,
+        .body_len = c->body.len,
+        .body_too_large = c->body_too_large,
+    };
+    api_handle(srv->api, &req, &c->resp);
+    metrics_http_response(c->resp.status);
+    log_info("http", "req=%llu %s %s %d %.1fms", c->id, c->method,
+             c->resp.route ? c->resp.route : "-", c->resp.status,
+             (double)(clock_mono_us() - c->started_us) / 1000.0);
+    c->responding = 1;
+    srv->responses_in_flight++;
+    if (write_headers(wsi, c) < 0)
+        return -1;
+    if (c->resp.body.len == 0) {
+        conn_reset(srv, c);
+        return c->close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int write_body(struct lws *wsi, struct http_conn *c)
+{
+    unsigned char buf[LWS_PRE + CHUNK];
+    size_t left = c->resp.body.len - c->sent;
+    size_t n = left < CHUNK ? left : CHUNK;
+    int last = n == left;
+    memcpy(buf + LWS_PRE, c->resp.body.data + c->sent, n);
+    if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+        return -1;
+    c->sent += n;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    int close_after = c->close_after;
+    conn_reset(server_of(wsi), c);
+    return close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
+{
+    struct net_server *srv = server_of(wsi);
+    conn_reset(srv, c);
+    c->id = ++srv->next_request_id;
+    c->started_us = clock_mono_us();
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (lws_hdr_total_length(wsi, methods[i].token) > 0)
+            strcpy(c->method, methods[i].name);
+    if (!c->method[0])
+        strcpy(c->method, "GET");
+    c->path = xstrdup(uri && *uri ? uri : "/");
+    c->content_type = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    c->cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
+    c->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
+    c->sec_fetch_site = copy_custom_header(wsi, "sec-fetch-site:");
+    lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+
+    char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    char *chunked = copy_header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+    long long declared = length ? atoll(length) : 0;
+    int has_body = declared > 0 || chunked;
+    free(length);
+    free(chunked);
+    if (declared > srv->cfg->max_body_bytes) {
+        /* answer at once rather than read what will be thrown away */
+        c->body_too_large = 1;
+        c->close_after = 1;
+        return dispatch(wsi, c);
+    }
+    if (has_body)
+        return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
+    return dispatch(wsi, c);
+}
+
+int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                      size_t len)
+{
+    struct http_conn *c = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return begin_request(wsi, c, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        if (!c->body_too_large) {
+            if (c->body.len + len > (size_t)server_of(wsi)->cfg->max_body_bytes) {
+                c->body_too_large = 1;
+                buf_free(&c->body);
+            } else {
+                buf_append(&c->body, in, len);
+            }
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return dispatch(wsi, c);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!c->responding)
+            return 0;
+        return write_body(wsi, c);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (c)
+            conn_reset(server_of(wsi), c);
+        return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* a WebSocket that named no subprotocol (or an unknown one) lands here: refuse it */
+        return -1;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
