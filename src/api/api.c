@@ -264,6 +264,10 @@ static int prepare(struct api_call *call, const struct route **route_out, int *i
         api_error(call, 403, "cross_origin", "Requests from other sites are not accepted.");
         return -1;
     }
+    if (req->length_required) {
+        api_error(call, 411, "length_required", "Send the request body with a Content-Length.");
+        return -1;
+    }
     if (req->body_too_large) {
         api_error(call, 413, "body_too_large", "The request body is too large.");
         return -1;

@@ -33,6 +33,7 @@ struct api_request {
     const char *body;
     size_t body_len;
     int body_too_large;   /* the body went past max_body_bytes and was not kept */
+    int length_required;  /* the body came chunked, without a length: not read */
 };
 
 #define API_MAX_HEADERS 4

@@ -18,10 +18,12 @@ struct http_conn {
     char peer[64];
     struct buf body;
     int body_too_large;
+    int length_required;
     int close_after; /* the body was not read: the connection cannot be reused */
     int64_t started_us;
     struct api_response resp;
     size_t sent;
+    int dispatched;
     int responding;
 };
 
@@ -126,6 +128,7 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
 static int dispatch(struct lws *wsi, struct http_conn *c)
 {
     struct net_server *srv = server_of(wsi);
+    c->dispatched = 1;
     struct api_request req = {
         .id = c->id,
         .now = clock_wall_ms(),
@@ -139,6 +142,7 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
         .body = c->body.data,
         .body_len = c->body.len,
         .body_too_large = c->body_too_large,
+        .length_required = c->length_required,
     };
     api_handle(srv->api, &req, &c->resp);
     metrics_http_response(c->resp.status);
@@ -149,10 +153,6 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
     srv->responses_in_flight++;
     if (write_headers(wsi, c) < 0)
         return -1;
-    if (c->resp.body.len == 0) {
-        conn_reset(srv, c);
-        return c->close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
-    }
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -167,10 +167,14 @@ static int write_body(struct lws *wsi, struct http_conn *c)
     if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
         return -1;
     c->sent += n;
-    if (!last) {
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* lws keeps what the kernel did not take and calls WRITEABLE again only once that is
+ * sent: so the response counts as in flight until then, and shutdown waits for it. */
+static int finish_response(struct lws *wsi, struct http_conn *c)
+{
     int close_after = c->close_after;
     conn_reset(server_of(wsi), c);
     return close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -195,18 +199,22 @@ static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
     lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
 
     char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-    char *chunked = copy_header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+    int chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     long long declared = length ? atoll(length) : 0;
-    int has_body = declared > 0 || chunked;
     free(length);
-    free(chunked);
+    if (chunked) {
+        /* libwebsockets 4.1 cannot read a chunked request body; browsers send lengths */
+        c->length_required = 1;
+        c->close_after = 1;
+        return dispatch(wsi, c);
+    }
     if (declared > srv->cfg->max_body_bytes) {
         /* answer at once rather than read what will be thrown away */
         c->body_too_large = 1;
         c->close_after = 1;
         return dispatch(wsi, c);
     }
-    if (has_body)
+    if (declared > 0)
         return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
     return dispatch(wsi, c);
 }
@@ -229,10 +237,17 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        /* also comes for "Content-Length: 0", after that request was answered */
+        if (!c->method[0] || c->dispatched)
+            return 0;
         return dispatch(wsi, c);
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return wsi && server_of(wsi)->stop_requested ? -1 : 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!c->responding)
             return 0;
+        if (c->sent == c->resp.body.len)
+            return finish_response(wsi, c);
         return write_body(wsi, c);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

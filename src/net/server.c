@@ -79,9 +79,9 @@ int net_server_run(struct net_server *s)
     while (!s->stop_requested)
         if (lws_service(s->lws, 0) < 0)
             return -EIO;
+    /* from here on net_http_callback turns new connections away */
     log_info("net", "stopping: no new connections, finishing %d response(s)",
              s->responses_in_flight);
-    lws_context_deprecate(s->lws, NULL);
     int64_t deadline = clock_mono_ms() + s->cfg->shutdown_grace * 1000;
     while (s->responses_in_flight > 0 && clock_mono_ms() < deadline)
         lws_service(s->lws, 0);

@@ -1,0 +1,400 @@
+// The real binary over real HTTP and WebSocket: every endpoint fed bad input, the
+// security headers, durability across kill -9, graceful shutdown, TLS, the CLI.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
+
+const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+function assertJsonError(res, status, code) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  assert.equal(res.json?.error?.code, code, res.text);
+  assert.equal(typeof res.json.error.message, 'string');
+  assert.ok(res.json.error.message.length > 5);
+}
+
+// Sends raw bytes over TCP and returns the raw response (for what fetch will not send).
+function rawHttp(port, bytes) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let data = '';
+    sock.on('data', (d) => { data += d; });
+    sock.on('end', () => resolve(data));
+    sock.on('close', () => resolve(data));
+    sock.on('error', (e) => (data ? resolve(data) : reject(e)));
+    sock.setTimeout(5000, () => sock.destroy());
+    sock.write(bytes);
+  });
+}
+
+describe('endpoints refuse bad input with a clear JSON error', () => {
+  let server;
+  let cookie;
+  before(async () => {
+    server = await startServer();
+    cookie = await setupAdmin(server, ADMIN);
+  });
+  after(async () => {
+    const { code } = await server.stop();
+    assert.equal(code, 0);
+    // nothing clinical or secret reaches the log
+    for (const secret of [ADMIN.name, ADMIN.email, ADMIN.password, cookie.split('=')[1], server.setupToken]) {
+      assert.ok(!server.stderr.includes(secret), `log line holds a secret: ${secret}`);
+    }
+    server.cleanup();
+  });
+
+  const jsonEndpoints = ['/api/v1/setup', '/api/v1/login'];
+
+  test('malformed JSON, wrong types, missing fields', async () => {
+    for (const p of jsonEndpoints) {
+      for (const raw of ['{', 'null', '[1]', '"x"', '{"a":1,"a":2}', '\u0000']) {
+        assertJsonError(await request(server, 'POST', p, { raw, headers: { 'content-type': 'application/json' } }), 400, 'malformed_json');
+      }
+      assertJsonError(await request(server, 'POST', p, { body: {} }), 400, 'missing_field');
+      assertJsonError(await request(server, 'POST', p, { body: { email: 7, password: true, name: [], setup_token: {} } }), 400,
+        p.endsWith('login') ? 'invalid_field' : 'invalid_field');
+    }
+  });
+
+  test('wrong content type is 415', async () => {
+    for (const p of jsonEndpoints) {
+      assertJsonError(await request(server, 'POST', p, { raw: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');
+      assertJsonError(await request(server, 'POST', p, { raw: '{}', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+    }
+  });
+
+  test('an oversize body is 413, a body without a length 411, and the server carries on', async () => {
+    const big = JSON.stringify({ email: 'a@b.example', password: 'x'.repeat(70000) });
+    assertJsonError(await request(server, 'POST', '/api/v1/login', { raw: big, headers: { 'content-type': 'application/json' } }), 413, 'body_too_large');
+    const chunked = await rawHttp(server.port,
+      'POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      `${(70000).toString(16)}\r\n${'y'.repeat(70000)}\r\n0\r\n\r\n`);
+    assert.match(chunked, /^HTTP\/1\.1 411/);
+    assert.match(chunked, /"length_required"/);
+    const declared = await rawHttp(server.port,
+      'POST /api/v1/setup HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{');
+    assert.match(declared, /^HTTP\/1\.1 413/);
+    assert.equal((await request(server, 'GET', '/healthz')).status, 200);
+  });
+
+  test('unknown route 404, wrong method 405 with Allow', async () => {
+    assertJsonError(await request(server, 'GET', '/api/v1/nope'), 404, 'not_found');
+    assertJsonError(await request(server, 'GET', '/api/v2/me'), 404, 'not_found');
+    const res = await request(server, 'PUT', '/api/v1/me', { body: {} });
+    assertJsonError(res, 405, 'method_not_allowed');
+    assert.equal(res.headers.get('allow'), 'GET');
+    assertJsonError(await request(server, 'DELETE', '/api/v1/login'), 405, 'method_not_allowed');
+  });
+
+  test('missing, forged and logged-out cookies are 401', async () => {
+    assertJsonError(await request(server, 'GET', '/api/v1/me'), 401, 'not_signed_in');
+    for (const forged of ['confide_session=AAAA', 'confide_session=' + 'A'.repeat(43), 'confide_session=;;', 'x=1; confide_session=\u00ff']) {
+      const res = await request(server, 'GET', '/api/v1/me', { headers: { cookie: forged } });
+      assert.equal(res.status, 401, forged);
+      assert.match(res.json.error.code, /^(not_signed_in|session_expired)$/);
+    }
+    const me = await request(server, 'GET', '/api/v1/me', { headers: { cookie } });
+    assert.equal(me.status, 200);
+    assert.equal(me.json.user.email, ADMIN.email);
+  });
+
+  test('cross-origin state changes are 403 and change nothing', async () => {
+    const evil = { origin: 'http://evil.example', cookie };
+    assertJsonError(await request(server, 'POST', '/api/v1/logout', { headers: evil }), 403, 'cross_origin');
+    assertJsonError(await request(server, 'POST', '/api/v1/login', { body: ADMIN, headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'cross_origin');
+    assert.equal((await request(server, 'GET', '/api/v1/me', { headers: { cookie } })).status, 200);
+    const sameOrigin = await request(server, 'POST', '/api/v1/login', {
+      body: { email: ADMIN.email, password: ADMIN.password },
+      headers: { origin: server.url, 'sec-fetch-site': 'same-origin' },
+    });
+    assert.equal(sameOrigin.status, 200);
+  });
+
+  test('every response carries the security headers; API responses are not cached', async () => {
+    const probes = [
+      ['GET', '/'], ['GET', '/setup'], ['GET', '/no-such-page'], ['GET', '/healthz'], ['GET', '/metrics'],
+      ['GET', '/api/v1/me'], ['POST', '/api/v1/login'], ['GET', '/api/v1/zzz'],
+    ];
+    for (const [method, p] of probes) {
+      const res = await request(server, method, p);
+      for (const [h, v] of Object.entries(SECURITY_HEADERS)) assert.equal(res.headers.get(h), v, `${h} on ${method} ${p}`);
+      if (p.startsWith('/api') || p === '/healthz' || p === '/metrics') assert.equal(res.headers.get('cache-control'), 'no-store', p);
+    }
+  });
+
+  test('healthz and metrics', async () => {
+    const h = await request(server, 'GET', '/healthz');
+    assert.deepEqual(h.json, { status: 'ok' });
+    const m = await request(server, 'GET', '/metrics');
+    assert.match(m.headers.get('content-type'), /^text\/plain/);
+    const count = (name) => Number(m.text.match(new RegExp(`^${name} (\\d+)`, 'm'))[1]);
+    assert.ok(count('confide_http_requests_total\\{class="4xx"\\}') >= 10);
+    assert.ok(count('confide_http_errors_total') >= 10);
+    assert.ok(count('confide_store_latency_seconds_count') > 0);
+    assert.ok(count('confide_login_failures_total') >= 0);
+  });
+});
+
+describe('first-run setup, sign-in, sign-out over plain HTTP', () => {
+  test('the setup link works once; the session cookie is HttpOnly and SameSite=Strict', async () => {
+    const server = await startServer();
+    try {
+      assert.match(server.setupLink, /^http:\/\/127\.0\.0\.1:\d+\/setup#[A-Za-z0-9_-]{32}$/);
+      assert.deepEqual((await request(server, 'GET', '/api/v1/setup')).json, { setup_required: true });
+      const res = await request(server, 'POST', '/api/v1/setup', { body: { ...ADMIN, setup_token: server.setupToken } });
+      assert.equal(res.status, 201);
+      assert.equal(res.json.user.role, 'admin');
+      const setCookie = res.headers.get('set-cookie');
+      assert.match(setCookie, /^confide_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+      assertJsonError(await request(server, 'POST', '/api/v1/setup', { body: { ...ADMIN, setup_token: server.setupToken } }), 409, 'already_set_up');
+
+      const bad = await request(server, 'POST', '/api/v1/login', { body: { email: ADMIN.email, password: 'not the right one' } });
+      assertJsonError(bad, 401, 'invalid_credentials');
+      const login = await request(server, 'POST', '/api/v1/login', { body: { email: ADMIN.email, password: ADMIN.password } });
+      assert.equal(login.status, 200);
+      const cookie = cookieOf(login);
+      assert.equal((await request(server, 'GET', '/api/v1/me', { headers: { cookie } })).json.user.name, ADMIN.name);
+      const out = await request(server, 'POST', '/api/v1/logout', { headers: { cookie } });
+      assert.equal(out.status, 204);
+      assert.match(out.headers.get('set-cookie'), /Max-Age=0/);
+      assertJsonError(await request(server, 'GET', '/api/v1/me', { headers: { cookie } }), 401, 'not_signed_in');
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  test('idle logoff after the configured time', async () => {
+    const server = await startServer({ env: { CONFIDE_IDLE_TIMEOUT: '2' } });
+    try {
+      const cookie = await setupAdmin(server, ADMIN);
+      assert.equal((await request(server, 'GET', '/api/v1/me', { headers: { cookie } })).status, 200);
+      await new Promise((r) => setTimeout(r, 2500));
+      const res = await request(server, 'GET', '/api/v1/me', { headers: { cookie } });
+      assertJsonError(res, 401, 'session_expired');
+      assert.match(res.json.error.message, /signed out after 1 minute without activity/);
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+});
+
+describe('durability and lifecycle', () => {
+  test('kill -9 right after setup loses nothing', async () => {
+    const first = await startServer();
+    await setupAdmin(first, ADMIN);
+    const { signal } = await first.kill9();
+    assert.equal(signal, 'SIGKILL');
+    const second = await startServer({ dataDir: first.dataDir });
+    try {
+      assert.equal(second.setupLink, null, 'no setup link once an account exists');
+      assert.deepEqual((await request(second, 'GET', '/api/v1/setup')).json, { setup_required: false });
+      const login = await request(second, 'POST', '/api/v1/login', { body: { email: ADMIN.email, password: ADMIN.password } });
+      assert.equal(login.status, 200);
+      assert.equal(login.json.user.name, ADMIN.name);
+    } finally {
+      await second.stop();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('SIGTERM finishes the response in flight, refuses new connections and exits 0', async () => {
+    // a 4 MB file read slowly keeps a response in flight while SIGTERM arrives
+    const webDir = mkdtempSync(path.join(os.tmpdir(), 'confide-web-'));
+    const size = 4 * 1024 * 1024;
+    writeFileSync(path.join(webDir, 'big.txt'), 'z'.repeat(size));
+    const server = await startServer({ args: ['--web-dir', webDir] });
+    try {
+      const sock = net.connect(server.port, '127.0.0.1');
+      let received = 0;
+      const done = new Promise((resolve) => sock.on('close', resolve));
+      const firstChunk = new Promise((resolve) => sock.once('data', resolve));
+      sock.on('data', (d) => { received += d.length; });
+      sock.write('GET /big.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      await firstChunk;
+      sock.pause();
+      server.proc.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      await assert.rejects(fetch(server.url + '/healthz'), 'new connections are refused while stopping');
+      sock.resume();
+      await done;
+      const { code } = await server.exited;
+      assert.equal(code, 0);
+      assert.ok(received > size, `the whole file arrived (${received} bytes)`);
+      assert.match(server.stderr, /stopped/);
+    } finally {
+      server.cleanup();
+      rmSync(webDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('TLS', () => {
+  test('serves HTTPS with a __Host- cookie marked Secure', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'confide-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+      '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    const server = await startServer({ tls: true, args: ['--tls-cert', cert, '--tls-key', key] });
+    const call = (method, p, body, headers = {}) => new Promise((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: server.port, path: p, method, rejectUnauthorized: false,
+        headers: { ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(JSON.stringify(body)) } : {}), ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+      });
+      req.on('error', reject);
+      if (body) req.write(JSON.stringify(body));
+      req.end();
+    });
+    try {
+      assert.match(server.setupLink, /^https:\/\//);
+      const res = await call('POST', '/api/v1/setup', { ...ADMIN, setup_token: server.setupToken });
+      assert.equal(res.status, 201, res.text);
+      const setCookie = res.headers['set-cookie'][0];
+      assert.match(setCookie, /^__Host-confide_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+      const me = await call('GET', '/api/v1/me', null, { cookie: setCookie.split(';')[0] });
+      assert.equal(me.status, 200);
+      // the plain-HTTP cookie name means nothing under TLS
+      const plainName = await call('GET', '/api/v1/me', null, { cookie: setCookie.split(';')[0].replace('__Host-', '') });
+      assert.equal(plainName.status, 401);
+      assert.equal(res.headers['content-security-policy'], SECURITY_HEADERS['content-security-policy']);
+    } finally {
+      await server.stop();
+      server.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('WebSocket /ws (confide.v1)', () => {
+  let server;
+  before(async () => { server = await startServer(); });
+  after(async () => { await server.stop(); server.cleanup(); });
+
+  const open = (opts = {}, protocol = 'confide.v1', p = '/ws') => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}${p}`, protocol ? [protocol] : [], { origin: server.url, ...opts });
+    const inbox = [];
+    const waiters = [];
+    ws.on('message', (m) => { const msg = JSON.parse(m.toString()); const w = waiters.shift(); if (w) w(msg); else inbox.push(msg); });
+    ws.next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((r) => waiters.push(r)));
+    ws.on('open', () => resolve(ws));
+    ws.on('error', reject);
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+  });
+
+  test('greets, answers ping, and survives bad messages', async () => {
+    const ws = await open();
+    assert.equal(ws.protocol, 'confide.v1');
+    ws.send(JSON.stringify({ type: 'hello' }));
+    assert.deepEqual(await ws.next(), { type: 'welcome', protocol: 'confide.v1', version: 1 });
+    for (const bad of ['not json', '[]', '{"type":5}', JSON.stringify({ type: 'self-destruct' })]) {
+      ws.send(bad);
+      const reply = await ws.next();
+      assert.equal(reply.type, 'error', bad);
+      assert.match(reply.code, /^(malformed_message|unknown_type)$/);
+    }
+    ws.send('x'.repeat(20000));
+    assert.equal((await ws.next()).code, 'message_too_large');
+    ws.send(JSON.stringify({ type: 'ping' }));
+    assert.deepEqual(await ws.next(), { type: 'pong' });
+    const metrics = await request(server, 'GET', '/metrics');
+    assert.match(metrics.text, /^confide_websockets_open 1$/m);
+    ws.close();
+  });
+
+  test('refuses another site, another path and no subprotocol', async () => {
+    await assert.rejects(open({ origin: 'http://evil.example' }));
+    await assert.rejects(open({}, 'confide.v1', '/elsewhere'));
+    await assert.rejects(open({}, null));
+    assert.equal((await request(server, 'GET', '/healthz')).status, 200);
+  });
+});
+
+describe('command line', () => {
+  const run = (args, input) => spawnSync(BIN, args, { input, encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } });
+
+  test('--help documents every setting with its environment variable', () => {
+    const res = run(['--help']);
+    assert.equal(res.status, 0);
+    for (const s of ['--listen', 'CONFIDE_LISTEN', '--data-dir', 'CONFIDE_DATA_DIR', '--config', 'tls_cert', 'idle_timeout']) {
+      assert.ok(res.stdout.includes(s), s);
+    }
+    const bad = run(['serve', '--idle-timeout', 'soon']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /idle_timeout must be a whole number/);
+  });
+
+  test('admin create-user, migrate and backup', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'confide-cli-'));
+    try {
+      const weak = run(['admin', 'create-user', '--name', 'Bo', '--email', 'bo@practice.example', '--data-dir', dataDir], 'short\n');
+      assert.equal(weak.status, 1);
+      assert.match(weak.stderr, /at least 12 characters/);
+      const first = run(['admin', 'create-user', '--name', 'Bo Admin', '--email', 'bo@practice.example', '--data-dir', dataDir], 'bo has a long password\n');
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /created \(admin\)/);
+      const second = run(['admin', 'create-user', '--name', 'Cy', '--email', 'cy@practice.example', '--role', 'therapist', '--data-dir', dataDir], 'cy has a long password\n');
+      assert.match(second.stdout, /created \(therapist\)/);
+      const dup = run(['admin', 'create-user', '--name', 'Cy', '--email', 'CY@practice.example', '--data-dir', dataDir], 'cy has a long password\n');
+      assert.equal(dup.status, 1);
+      assert.match(dup.stderr, /exists already/);
+      assert.equal(run(['migrate', '--data-dir', dataDir]).status, 0);
+
+      const backup = path.join(dataDir, 'copy.db');
+      const b = run(['backup', backup, '--data-dir', dataDir]);
+      assert.equal(b.status, 0, b.stderr);
+      assert.ok(existsSync(backup));
+      assert.equal(run(['backup', backup, '--data-dir', dataDir]).status, 1, 'never overwrites');
+      // the copy, with the same key, is a working data directory
+      const restored = mkdtempSync(path.join(os.tmpdir(), 'confide-restore-'));
+      execFileSync('cp', [backup, path.join(restored, 'confide.db')]);
+      execFileSync('cp', [path.join(dataDir, 'secret.key'), path.join(restored, 'secret.key')]);
+      const server = await startServer({ dataDir: restored });
+      try {
+        assert.equal(server.setupLink, null);
+        const login = await request(server, 'POST', '/api/v1/login', { body: { email: 'cy@practice.example', password: 'cy has a long password' } });
+        assert.equal(login.status, 200);
+        assert.equal(login.json.user.role, 'therapist');
+      } finally {
+        await server.stop();
+        rmSync(restored, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('settings come from an INI file, then the environment, then flags', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'confide-ini-'));
+    const ini = path.join(dir, 'confide.ini');
+    writeFileSync(ini, `; practice settings\nidle_timeout = 120\nlog_level = warn\n`);
+    const server = await startServer({ args: ['--config', ini], env: { CONFIDE_IDLE_TIMEOUT: '240' } });
+    try {
+      const cookie = await setupAdmin(server, ADMIN);
+      const me = await request(server, 'GET', '/api/v1/me', { headers: { cookie } });
+      assert.equal(me.json.session.idle_timeout_seconds, 240);
+      assert.ok(!server.stderr.includes(' info '), 'log_level from the file applies');
+    } finally {
+      await server.stop();
+      server.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,229 @@
+/* core: buf, config, seal, clock, metrics. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/metrics.h"
+#include "core/rand.h"
+#include "core/seal.h"
+
+static void buf_grows_and_formats(void **state)
+{
+    struct buf b = {0};
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i);
+    assert_int_equal(b.len, strlen(b.data));
+    assert_true(strncmp(b.data, "0,1,2,", 6) == 0);
+    assert_non_null(strstr(b.data, "999,"));
+    buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.data, "");
+    buf_append(&b, "a\0b", 3);
+    assert_int_equal(b.len, 3);
+    assert_int_equal(b.data[2], 'b');
+    buf_free(&b);
+}
+
+static void config_precedence_file_env_flag(void **state)
+{
+    char path[] = "/tmp/confide-config-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *ini = "; a comment\nlisten = 127.0.0.1:9000\nidle_timeout = 600\n"
+                      "practice_name = Harbour Counselling\n";
+    assert_int_equal(write(fd, ini, strlen(ini)), (ssize_t)strlen(ini));
+    close(fd);
+
+    struct config c;
+    struct buf err = {0};
+    config_defaults(&c);
+    assert_string_equal(c.listen, "127.0.0.1:8080");
+    assert_int_equal(c.idle_timeout, 900);
+    assert_int_equal(c.session_lifetime, 43200);
+    assert_int_equal(config_load_file(&c, path, &err), 0);
+    assert_string_equal(c.listen, "127.0.0.1:9000");
+    assert_int_equal(c.idle_timeout, 600);
+    assert_string_equal(c.practice_name, "Harbour Counselling");
+
+    setenv("CONFIDE_IDLE_TIMEOUT", "300", 1);
+    setenv("CONFIDE_DATA_DIR", "/tmp/from-env", 1);
+    assert_int_equal(config_apply_env(&c, &err), 0);
+    unsetenv("CONFIDE_IDLE_TIMEOUT");
+    unsetenv("CONFIDE_DATA_DIR");
+    assert_int_equal(c.idle_timeout, 300);
+    assert_string_equal(c.data_dir, "/tmp/from-env");
+
+    assert_int_equal(config_set_flag(&c, "data-dir", "/tmp/from-flag", &err), 0);
+    assert_string_equal(c.data_dir, "/tmp/from-flag");
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 9000);
+    assert_string_equal(c.public_url, "http://127.0.0.1:9000");
+    unlink(path);
+    buf_free(&err);
+}
+
+static void config_rejects_bad_values(void **state)
+{
+    struct config c;
+    struct buf err = {0};
+    config_defaults(&c);
+    assert_int_equal(config_set_flag(&c, "idle-timeout", "0", &err), -1);
+    assert_non_null(strstr(err.data, "idle_timeout"));
+    buf_reset(&err);
+    assert_int_equal(config_set_flag(&c, "idle-timeout", "12abc", &err), -1);
+    buf_reset(&err);
+    assert_int_equal(config_set_flag(&c, "no-such-thing", "1", &err), -1);
+    assert_non_null(strstr(err.data, "unknown"));
+    buf_reset(&err);
+    assert_int_equal(config_set_flag(&c, "listen", "nonsense", &err), 0);
+    assert_int_equal(config_finish(&c, &err), -1);
+    buf_reset(&err);
+    config_defaults(&c);
+    config_set_flag(&c, "tls-cert", "/x.pem", &err);
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_non_null(strstr(err.data, "tls_key"));
+    buf_reset(&err);
+
+    char path[] = "/tmp/confide-config-XXXXXX";
+    int fd = mkstemp(path);
+    const char *ini = "listen = 127.0.0.1:1\nbogus_key = 1\n";
+    assert_int_equal(write(fd, ini, strlen(ini)), (ssize_t)strlen(ini));
+    close(fd);
+    config_defaults(&c);
+    assert_int_equal(config_load_file(&c, path, &err), -1);
+    assert_non_null(strstr(err.data, "bogus_key"));
+    unlink(path);
+    buf_reset(&err);
+    assert_int_equal(config_load_file(&c, "/nonexistent/confide.ini", &err), -1);
+    buf_free(&err);
+}
+
+static void seal_round_trip_and_column_binding(void **state)
+{
+    uint8_t key[32];
+    memset(key, 7, sizeof key);
+    struct seal *s = seal_new_from_key(key);
+    struct buf box = {0}, plain = {0};
+    seal_box(s, "users.email", "ada@example.org", 15, &box);
+    assert_int_equal(box.len, 24 + 15 + 16);
+    assert_null(memmem(box.data, box.len, "ada@", 4));
+    assert_int_equal(seal_unbox(s, "users.email", box.data, box.len, &plain), 0);
+    assert_int_equal(plain.len, 15);
+    assert_memory_equal(plain.data, "ada@example.org", 15);
+    /* a sealed email cannot be passed off as a name */
+    assert_int_equal(seal_unbox(s, "users.name", box.data, box.len, &plain), -1);
+    box.data[30] ^= 1;
+    assert_int_equal(seal_unbox(s, "users.email", box.data, box.len, &plain), -1);
+    assert_int_equal(seal_unbox(s, "users.email", box.data, 10, &plain), -1);
+
+    uint8_t a[SEAL_INDEX_BYTES], b[SEAL_INDEX_BYTES], c[SEAL_INDEX_BYTES];
+    seal_index(s, "users.email", "x@y.z", 5, a);
+    seal_index(s, "users.email", "x@y.z", 5, b);
+    seal_index(s, "users.name", "x@y.z", 5, c);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, c, sizeof a);
+
+    memset(key, 8, sizeof key);
+    struct seal *other = seal_new_from_key(key);
+    seal_box(s, "users.email", "q", 1, &box);
+    assert_int_equal(seal_unbox(other, "users.email", box.data, box.len, &plain), -1);
+    seal_free(other);
+    seal_free(s);
+    buf_free(&box);
+    buf_free(&plain);
+}
+
+static void seal_key_file_is_created_once_and_private(void **state)
+{
+    char dir[] = "/tmp/confide-seal-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct seal *s1, *s2;
+    assert_int_equal(seal_load(dir, &s1), 0);
+    assert_int_equal(seal_load(dir, &s2), 0);
+    struct buf box = {0}, plain = {0};
+    seal_box(s1, "c", "secret", 6, &box);
+    assert_int_equal(seal_unbox(s2, "c", box.data, box.len, &plain), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/secret.key", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    assert_int_equal(ftell(f), 32);
+    fclose(f);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "test \"$(stat -c %%a %s)\" = 600", path);
+    assert_int_equal(system(cmd), 0);
+    seal_free(s1);
+    seal_free(s2);
+    buf_free(&box);
+    buf_free(&plain);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void clock_formats_rfc3339(void **state)
+{
+    char out[32];
+    clock_format_rfc3339(0, out);
+    assert_string_equal(out, "1970-01-01T00:00:00Z");
+    clock_format_rfc3339(1798761600000LL, out);
+    assert_string_equal(out, "2027-01-01T00:00:00Z");
+    assert_true(clock_mono_ms() > 0);
+}
+
+static void metrics_render_prometheus_text(void **state)
+{
+    metrics_http_response(200);
+    metrics_http_response(404);
+    metrics_websocket_opened();
+    metrics_store_call(250, 0);
+    struct buf out = {0};
+    metrics_render(&out);
+    assert_non_null(strstr(out.data, "confide_http_requests_total{class=\"2xx\"} 1\n"));
+    assert_non_null(strstr(out.data, "confide_http_requests_total{class=\"4xx\"} 1\n"));
+    assert_non_null(strstr(out.data, "confide_http_errors_total 1\n"));
+    assert_non_null(strstr(out.data, "confide_websockets_open 1\n"));
+    assert_non_null(strstr(out.data, "confide_store_latency_seconds_bucket{le=\"0.0005\"} 1\n"));
+    assert_non_null(strstr(out.data, "confide_store_latency_seconds_bucket{le=\"0.0001\"} 0\n"));
+    assert_non_null(strstr(out.data, "confide_store_latency_seconds_count 1\n"));
+    metrics_websocket_closed();
+    buf_free(&out);
+}
+
+static void tokens_are_random_base64url(void **state)
+{
+    char a[48], b[48];
+    rand_token(a, sizeof a, 32);
+    rand_token(b, sizeof b, 32);
+    assert_int_equal(strlen(a), 43);
+    assert_string_not_equal(a, b);
+    assert_int_equal(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                     43);
+}
+
+int main(void)
+{
+    rand_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buf_grows_and_formats),
+        cmocka_unit_test(config_precedence_file_env_flag),
+        cmocka_unit_test(config_rejects_bad_values),
+        cmocka_unit_test(seal_round_trip_and_column_binding),
+        cmocka_unit_test(seal_key_file_is_created_once_and_private),
+        cmocka_unit_test(clock_formats_rfc3339),
+        cmocka_unit_test(metrics_render_prometheus_text),
+        cmocka_unit_test(tokens_are_random_base64url),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
