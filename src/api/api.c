@@ -159,7 +159,7 @@ static int content_type_is_json(const char *ct)
 
 /* Finds who is signed in. Returns 0 when nobody is or the cookie is stale (then *why
  * says so), -EIO when the store failed. */
-static int resolve_login(struct api_call *call, const char **why)
+static int resolve_login(struct api_call *call, int activity, const char **why)
 {
     const struct api_request *req = call->req;
     const char *token = NULL;
@@ -188,9 +188,9 @@ static int resolve_login(struct api_call *call, const char **why)
         *why = "stale";
         return 0;
     }
-    if (rc < 0 || store_login_touch(call->ctx->store, hash, req->now) < 0)
+    if (rc < 0 || (activity && store_login_touch(call->ctx->store, hash, req->now) < 0))
         return -EIO;
-    memcpy(call->login_hash, hash, 32);
+    call->login = login;
     call->signed_in = 1;
     return 0;
 }
@@ -205,10 +205,11 @@ static void answer_not_signed_in(struct api_call *call, const char *why)
     }
     if (why && strcmp(why, "idle") == 0) {
         char message[160];
-        long minutes = (call->ctx->cfg->idle_timeout + 59) / 60;
+        long seconds = call->ctx->cfg->idle_timeout;
+        long amount = seconds % 60 == 0 ? seconds / 60 : seconds;
         snprintf(message, sizeof message,
-                 "You were signed out after %ld minute%s without activity. Please sign in again.",
-                 minutes, minutes == 1 ? "" : "s");
+                 "You were signed out after %ld %s%s without activity. Please sign in again.",
+                 amount, seconds % 60 == 0 ? "minute" : "second", amount == 1 ? "" : "s");
         api_error(call, 401, "session_expired", message);
     } else if (why && strcmp(why, "expired") == 0) {
         api_error(call, 401, "session_expired", "Your sign-in has ended. Please sign in again.");
@@ -299,7 +300,7 @@ static int prepare(struct api_call *call, const struct route **route_out, int *i
     }
     *in_txn = 1;
     const char *why = NULL;
-    if (resolve_login(call, &why) < 0) {
+    if (resolve_login(call, route->access != ACCESS_SIGNED_IN_QUIET, &why) < 0) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return -1;
     }

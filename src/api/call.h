@@ -16,7 +16,7 @@ struct api_call {
     json_t *body;                    /* the request's JSON object, when the route takes one */
     int signed_in;
     struct store_user user;          /* when signed_in */
-    uint8_t login_hash[32];          /* when signed_in */
+    struct store_login login;        /* when signed_in: as it was before this request */
     int64_t params[API_MAX_PARAMS];  /* the {id} segments of the path, in order */
 };
 

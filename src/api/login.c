@@ -37,7 +37,7 @@ int login_start(struct api_call *call, int64_t user_id)
     sodium_memzero(cookie.data, cookie.len);
     sodium_memzero(token, sizeof token);
     buf_free(&cookie);
-    memcpy(call->login_hash, login.token_hash, 32);
+    call->login = login;
     return 0;
 }
 
@@ -54,9 +54,19 @@ static void account_key(const char *email, char key[72])
     sodium_bin2hex(key + 5, 72 - 5, h, sizeof h);
 }
 
-static json_t *session_json(struct api_call *call)
+/* How long the sign-in has left: the page schedules its automatic sign-out from this. */
+json_t *login_session_json(struct api_call *call, int64_t last_activity)
 {
-    return json_pack("{s:I}", "idle_timeout_seconds", (json_int_t)call->ctx->cfg->idle_timeout);
+    const struct config *cfg = call->ctx->cfg;
+    int64_t now = call->req->now;
+    int64_t idle_left = last_activity + cfg->idle_timeout * 1000 - now;
+    int64_t lifetime_left = call->login.expires_at - now;
+    if (idle_left > lifetime_left)
+        idle_left = lifetime_left;
+    return json_pack("{s:I,s:I,s:I}", "idle_timeout_seconds", (json_int_t)cfg->idle_timeout,
+                     "idle_remaining_seconds", (json_int_t)(idle_left > 0 ? idle_left / 1000 : 0),
+                     "expires_in_seconds",
+                     (json_int_t)(lifetime_left > 0 ? lifetime_left / 1000 : 0));
 }
 
 void login_create(struct api_call *call)
@@ -111,14 +121,15 @@ void login_create(struct api_call *call)
         return;
     }
     api_json(call, 200,
-             json_pack("{s:o,s:o}", "user", api_user_json(&user), "session", session_json(call)));
+             json_pack("{s:o,s:o}", "user", api_user_json(&user), "session",
+                       login_session_json(call, call->req->now)));
     store_user_clear(&user);
 }
 
 void login_delete(struct api_call *call)
 {
     if (call->signed_in &&
-        (store_login_delete(call->ctx->store, call->login_hash) < 0 ||
+        (store_login_delete(call->ctx->store, call->login.token_hash) < 0 ||
          store_audit(call->ctx->store, call->user.id, "login.end", call->user.id,
                      call->req->now) < 0)) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
@@ -135,5 +146,11 @@ void me_get(struct api_call *call)
 {
     api_json(call, 200,
              json_pack("{s:o,s:o}", "user", api_user_json(&call->user), "session",
-                       session_json(call)));
+                       login_session_json(call, call->req->now)));
+}
+
+void session_get(struct api_call *call)
+{
+    api_json(call, 200,
+             json_pack("{s:o}", "session", login_session_json(call, call->login.last_seen_at)));
 }

@@ -8,5 +8,6 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/login", login_create, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/logout", login_delete, ACCESS_PUBLIC, BODY_NONE},
     {"GET", "/api/v1/me", me_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/session", session_get, ACCESS_SIGNED_IN_QUIET, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];

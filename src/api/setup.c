@@ -70,5 +70,7 @@ void setup_create(struct api_call *call)
         return;
     }
     call->signed_in = 1;
-    api_json(call, 201, json_pack("{s:o}", "user", api_user_json(&call->user)));
+    api_json(call, 201,
+             json_pack("{s:o,s:o}", "user", api_user_json(&call->user), "session",
+                       login_session_json(call, call->req->now)));
 }

@@ -270,6 +270,34 @@ static void idle_and_absolute_expiry(void **state)
     assert_non_null(strstr(error_message(e), "ended"));
 }
 
+static void asking_how_long_is_left_is_not_activity(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    json_t *session = json_object_get(e->json, "session");
+    assert_int_equal(json_integer_value(json_object_get(session, "idle_remaining_seconds")), 900);
+    e->now += 600 * 1000;
+    assert_int_equal(send(e, "GET", "/api/v1/session", NULL), 200);
+    session = json_object_get(e->json, "session");
+    assert_int_equal(json_integer_value(json_object_get(session, "idle_remaining_seconds")), 300);
+    assert_int_equal(json_integer_value(json_object_get(session, "expires_in_seconds")),
+                     43200 - 600);
+    /* the question did not postpone the sign-out */
+    e->now += 300 * 1000;
+    assert_int_equal(send(e, "GET", "/api/v1/session", NULL), 401);
+    assert_string_equal(error_code(e), "session_expired");
+
+    assert_int_equal(send(e, "POST", "/api/v1/login",
+                          "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
+                     200);
+    e->now += 100 * 1000;
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200); /* activity */
+    e->now += 100 * 1000;
+    assert_int_equal(send(e, "GET", "/api/v1/session", NULL), 200);
+    session = json_object_get(e->json, "session");
+    assert_int_equal(json_integer_value(json_object_get(session, "idle_remaining_seconds")), 800);
+}
+
 static void login_throttles_with_backoff(void **state)
 {
     struct env *e = *state;
@@ -424,6 +452,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(setup_creates_the_first_admin_once, setup, teardown),
         cmocka_unit_test_setup_teardown(login_me_logout, setup, teardown),
         cmocka_unit_test_setup_teardown(idle_and_absolute_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(asking_how_long_is_left_is_not_activity, setup, teardown),
         cmocka_unit_test_setup_teardown(login_throttles_with_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),

@@ -1,0 +1,287 @@
+// The web client in a real browser (Debian's Chromium through playwright-core) against the
+// real confide binary. Each test starts its own server and checks what a person sees.
+//
+//   cd tests/e2e && node --test browser.test.mjs
+//
+// CONFIDE_BIN picks the binary (default ../../build/debug/confide); CHROMIUM the browser.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+import { setupAdmin, startServer } from './lib/server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example',
+  password: 'a long and quiet passphrase' };
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// Starts a server, runs fn(server), then stops it; a clean stop (exit code 0, no signal,
+// so no crash and no sanitizer report) is part of every test.
+async function withServer(options, fn) {
+  const server = await startServer(options);
+  let failed = false;
+  try {
+    await fn(server);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    const exit = await server.stop();
+    server.cleanup();
+    if (!failed) {
+      assert.deepEqual(exit, { code: 0, signal: null },
+        `confide did not stop cleanly:\n${server.stderr.slice(-3000)}`);
+    }
+  }
+}
+
+// A fresh browser context (no cookies, no storage); closed when fn finishes.
+async function withPage(options, fn) {
+  const context = await browser.newContext(options);
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    await fn(page, context);
+  } finally {
+    await context.close();
+  }
+}
+
+// Through the setup link, as the person who installed confide would.
+async function setUpThroughPage(page, server, account = ADA) {
+  await page.goto(server.setupLink);
+  await page.getByLabel('Name', { exact: true }).fill(account.name);
+  await page.getByLabel('Email', { exact: true }).fill(account.email);
+  await page.getByLabel('Password', { exact: true }).fill(account.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${server.url}/dashboard`);
+  await page.getByText(`Signed in as ${account.name}`).waitFor();
+}
+
+async function signIn(page, server, account = ADA) {
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('Email', { exact: true }).fill(account.email);
+  await page.getByLabel('Password', { exact: true }).fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+// GET from inside the page, with its cookie, as the client's own scripts would.
+function fetchFromPage(page, path) {
+  return page.evaluate(async (p) => {
+    const res = await fetch(p, { credentials: 'same-origin' });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  }, path);
+}
+
+describe('browser', () => {
+  test('first-run setup through the printed link', async () => {
+    await withServer({}, async (server) => {
+      assert.match(server.setupLink ?? '', /^http:\/\/127\.0\.0\.1:\d+\/setup#\S+$/);
+      await withPage({}, async (page) => {
+        // without the token the page explains what to open
+        await page.goto(`${server.url}/setup`);
+        await page.getByText('needs the setup link that confide printed').waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Create account' }).isVisible(), false);
+
+        // the sign-in page says there is no account yet
+        await page.goto(`${server.url}/`);
+        await page.getByText('This server has no account yet.').waitFor();
+
+        await page.goto(server.setupLink);
+        await page.getByRole('heading', { name: 'Set up confide' }).waitFor();
+        await page.getByText('At least 12 characters').waitFor();
+        await page.getByLabel('Name', { exact: true }).fill(ADA.name);
+        await page.getByLabel('Email', { exact: true }).fill(ADA.email);
+        // the server's password rules are shown as they are
+        await page.getByLabel('Password', { exact: true }).fill('short');
+        await page.getByRole('button', { name: 'Create account' }).click();
+        const alert = page.getByRole('alert');
+        await alert.waitFor();
+        assert.match(await alert.textContent(), /at least 12 characters/);
+
+        await page.getByLabel('Password', { exact: true }).fill(ADA.password);
+        await page.getByRole('button', { name: 'Create account' }).click();
+        await page.waitForURL(`${server.url}/dashboard`);
+        await page.getByText(`Signed in as ${ADA.name}`).waitFor();
+        await page.getByRole('heading', { name: 'Your sessions' }).waitFor();
+        await page.getByText('No sessions scheduled yet.').waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Sign out' }).isVisible(), true);
+
+        // the link is spent: opening it again says so and points to sign-in
+        await page.goto(server.setupLink);
+        await page.getByText('This server is set up already.').waitFor();
+        assert.equal(await page.getByRole('link', { name: 'Go to sign in' }).getAttribute('href'), '/');
+        assert.equal(await page.getByRole('button', { name: 'Create account' }).isVisible(), false);
+        await page.reload();
+        await page.getByText('This server is set up already.').waitFor();
+      });
+    });
+  });
+
+  test('sign out, a wrong password, then signing in', async () => {
+    await withServer({}, async (server) => {
+      await withPage({}, async (page) => {
+        await setUpThroughPage(page, server);
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.waitForURL(`${server.url}/`);
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        assert.equal((await fetchFromPage(page, '/api/v1/me')).status, 401);
+        // signed out, the dashboard sends people back to sign in
+        await page.goto(`${server.url}/dashboard`);
+        await page.waitForURL(`${server.url}/`);
+
+        await signIn(page, server, { ...ADA, password: 'not the right passphrase' });
+        const alert = page.getByRole('alert');
+        await alert.waitFor();
+        assert.equal(await alert.textContent(), 'The email address or the password is not right.');
+        assert.equal(page.url(), `${server.url}/`);
+        assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
+
+        await page.getByLabel('Password', { exact: true }).fill(ADA.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL(`${server.url}/dashboard`);
+        await page.getByText(`Signed in as ${ADA.name}`).waitFor();
+        await page.getByText('No sessions scheduled yet.').waitFor();
+
+        const me = await fetchFromPage(page, '/api/v1/me');
+        assert.equal(me.status, 200);
+        assert.equal(me.json.user.name, ADA.name);
+        assert.equal(me.json.user.email, ADA.email);
+        assert.equal(me.json.user.role, 'admin');
+
+        // signed in, the sign-in page goes straight on to the dashboard
+        await page.goto(`${server.url}/`);
+        await page.waitForURL(`${server.url}/dashboard`);
+      });
+    });
+  });
+
+  test('idle sign-out: the page leaves for sign-in and says why', async () => {
+    await withServer({ env: { CONFIDE_IDLE_TIMEOUT: '3' } }, async (server) => {
+      await setupAdmin(server, ADA);
+      await withPage({}, async (page) => {
+        await signIn(page, server);
+        await page.waitForURL(`${server.url}/dashboard`);
+        await page.getByText(`Signed in as ${ADA.name}`).waitFor();
+        const shownAt = Date.now();
+
+        // activity elsewhere (another tab, say) at 2 s keeps the sign-in alive: the page's
+        // check at 4 s (3 s timeout + 1 s) asks how long is left, without renewing it, and stays
+        await page.waitForTimeout(2000);
+        assert.equal((await fetchFromPage(page, '/api/v1/me')).status, 200);
+        await page.waitForTimeout(2800);
+        assert.equal(page.url(), `${server.url}/dashboard`);
+
+        // then no activity: the sign-in ends 3 s after the request at 2 s; the page's
+        // next check finds it ended and leaves
+        await page.waitForURL(`${server.url}/?signed_out=idle`, { timeout: 8000 });
+        const waited = Date.now() - shownAt;
+        assert.ok(waited >= 5000, `left the dashboard after only ${waited} ms`);
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        const notice = page.getByRole('status');
+        await notice.waitFor();
+        assert.match(await notice.textContent(),
+          /^You were signed out after .+ without activity\. Please sign in again\.$/);
+        assert.equal(await page.getByText('No sessions scheduled yet.').count(), 0);
+
+        const me = await fetchFromPage(page, '/api/v1/me');
+        assert.equal(me.status, 401);
+        // a reload does not keep showing the message from sessionStorage
+        await page.goto(`${server.url}/`);
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        assert.equal(await page.getByRole('status').count(), 0);
+      });
+    });
+  });
+
+  test('the pages keep to the Content Security Policy and to this server', async () => {
+    await withServer({}, async (server) => {
+      await withPage({}, async (page) => {
+        const problems = [];
+        const violations = [];
+        const requests = [];
+        page.on('console', (msg) => {
+          if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+        });
+        page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+        page.on('request', (req) => requests.push(req.url()));
+        await page.exposeBinding('reportViolation', (_source, text) => violations.push(text));
+        await page.addInitScript(() => {
+          document.addEventListener('securitypolicyviolation', (e) => {
+            window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`);
+          });
+        });
+
+        await page.goto(`${server.url}/`);
+        await page.getByText('This server has no account yet.').waitFor();
+        await page.goto(server.setupLink);
+        await page.getByRole('button', { name: 'Create account' }).waitFor();
+        await page.goto(`${server.url}/dashboard`); // signed out: back to sign-in
+        await page.waitForURL(`${server.url}/`);
+        await setUpThroughPage(page, server);
+        await page.goto(`${server.url}/dashboard`);
+        await page.getByText('No sessions scheduled yet.').waitFor();
+        const notFound = await page.goto(`${server.url}/no/such/page.html`);
+        assert.equal(notFound.status(), 404);
+        await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+        await page.getByRole('link', { name: 'Go to the sign-in page' }).waitFor();
+
+        const csp = problems.filter((p) => /Content Security Policy/i.test(p));
+        assert.deepEqual(csp, []);
+        assert.deepEqual(violations, []);
+        assert.deepEqual(problems.filter((p) => p.startsWith('pageerror')), []);
+        assert.ok(requests.length > 10, `only ${requests.length} requests seen`);
+        const elsewhere = requests.filter((u) => new URL(u).hostname !== '127.0.0.1');
+        assert.deepEqual(elsewhere, []);
+
+        // the listeners do notice a violation: an inline script is refused
+        await page.evaluate(() => {
+          const s = document.createElement('script');
+          s.textContent = 'window.inlineRan = true;';
+          document.head.append(s);
+        });
+        await page.waitForTimeout(200);
+        assert.equal(await page.evaluate(() => window.inlineRan), undefined);
+        assert.ok(problems.some((p) => /Content Security Policy/i.test(p)) || violations.length > 0,
+          'a refused inline script was not reported');
+      });
+    });
+  });
+
+  test('a phone-sized screen: nothing runs off the side', async () => {
+    await withServer({}, async (server) => {
+      const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3,
+        isMobile: true, hasTouch: true };
+      await withPage(phone, async (page) => {
+        const overflow = () => page.evaluate(() => document.documentElement.scrollWidth);
+
+        await page.goto(`${server.url}/`);
+        const button = page.getByRole('button', { name: 'Sign in' });
+        await button.waitFor();
+        assert.equal(await button.isVisible(), true);
+        const box = await button.boundingBox();
+        assert.ok(box.x >= 0 && box.x + box.width <= 390 && box.y + box.height <= 844,
+          `the Sign in button is off screen: ${JSON.stringify(box)}`);
+        assert.ok(await overflow() <= 390, `sign-in page is ${await overflow()} px wide`);
+
+        await setUpThroughPage(page, server, { ...ADA,
+          name: 'Dr Ada Augusta King, Countess of Lovelace, Psychotherapist' });
+        await page.getByRole('button', { name: 'Sign out' }).waitFor();
+        assert.ok(await overflow() <= 390, `dashboard is ${await overflow()} px wide`);
+      });
+    });
+  });
+});
+

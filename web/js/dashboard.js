@@ -1,0 +1,103 @@
+// The dashboard. Signs the person out automatically once the server's idle timeout has
+// passed since the last request that counted as activity.
+import { api, errorCode, errorMessage, onRequest, SIGNED_OUT_KEY } from './api.js';
+import { ready, say } from './ui.js';
+
+const signedInAs = document.getElementById('signed-in-as');
+const signOut = document.getElementById('sign-out');
+const pageError = document.getElementById('dashboard-error');
+
+let idleTimeoutMs = 0;
+let timer = 0;
+let leaving = false;
+
+function leave(url) {
+  leaving = true;
+  clearTimeout(timer);
+  // nothing of the session stays on screen while the next page loads
+  document.body.classList.add('loading');
+  location.replace(url);
+}
+
+function signedOutIdle(result) {
+  try {
+    sessionStorage.setItem(SIGNED_OUT_KEY, errorMessage(result,
+      'You were signed out after a time without activity. Please sign in again.'));
+  } catch {
+    // the sign-in page falls back to a general message
+  }
+  leave('/?signed_out=idle');
+}
+
+function handleSignedOut(result) {
+  if (errorCode(result) === 'session_expired') signedOutIdle(result);
+  else leave('/');
+}
+
+function showUser(data) {
+  signedInAs.textContent = `Signed in as ${data.user.name}`;
+  const seconds = Number(data.session?.idle_timeout_seconds);
+  if (Number.isFinite(seconds) && seconds > 0) idleTimeoutMs = seconds * 1000;
+}
+
+function schedule(ms) {
+  clearTimeout(timer);
+  if (!leaving) timer = setTimeout(check, Math.max(0, ms));
+}
+
+// After every request the person's activity made, the countdown starts again.
+function afterActivity() {
+  if (idleTimeoutMs) schedule(idleTimeoutMs + 1000);
+}
+
+// Asks the server how long the sign-in has left, without counting as activity (so
+// another open tab's checks never keep a sign-in alive); a 401 means it has ended.
+async function check() {
+  if (leaving) return;
+  const result = await api('GET', '/api/v1/session', undefined, { activity: false });
+  if (result.status === 200) {
+    say(pageError, '');
+    const left = Number(result.data?.session?.idle_remaining_seconds);
+    schedule(((Number.isFinite(left) ? left : 0) + 1) * 1000);
+  } else if (result.status === 401) {
+    handleSignedOut(result);
+  } else {
+    say(pageError, errorMessage(result));
+    schedule(30000);
+  }
+}
+
+onRequest(afterActivity);
+// timers sleep in background tabs and suspended laptops; look again when the page returns
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') check();
+});
+
+signOut.addEventListener('click', async () => {
+  signOut.disabled = true;
+  say(pageError, '');
+  const result = await api('POST', '/api/v1/logout');
+  if (result.status === 204 || result.status === 401) {
+    leave('/');
+    return;
+  }
+  signOut.disabled = false;
+  say(pageError, errorMessage(result, 'Signing out did not work. Please try again.'));
+});
+
+async function start() {
+  const result = await api('GET', '/api/v1/me');
+  if (result.status === 401) {
+    handleSignedOut(result);
+    return;
+  }
+  ready();
+  if (result.status !== 200) {
+    say(pageError, errorMessage(result));
+    return;
+  }
+  showUser(result.data);
+  afterActivity();
+}
+
+start();

@@ -1,0 +1,62 @@
+// The sign-in page.
+import { api, errorCode, errorMessage, SIGNED_OUT_KEY } from './api.js';
+import { say, setBusy } from './ui.js';
+
+const form = document.getElementById('signin-form');
+const email = document.getElementById('email');
+const password = document.getElementById('password');
+const error = document.getElementById('signin-error');
+const signedOut = document.getElementById('signed-out');
+const setupNotice = document.getElementById('setup-notice');
+
+const IDLE_MESSAGE =
+  'You were signed out after a time without activity. Please sign in again.';
+
+function showSignedOutReason() {
+  const params = new URLSearchParams(location.search);
+  let stored = null;
+  try {
+    stored = sessionStorage.getItem(SIGNED_OUT_KEY);
+    sessionStorage.removeItem(SIGNED_OUT_KEY);
+  } catch {
+    // storage may be off; the generic message will do
+  }
+  if (params.get('signed_out') === 'idle') say(signedOut, stored || IDLE_MESSAGE);
+}
+
+async function checkState() {
+  const [me, setup] = await Promise.all([api('GET', '/api/v1/me'), api('GET', '/api/v1/setup')]);
+  if (me.status === 200) {
+    location.replace('/dashboard');
+    return;
+  }
+  // an old sign-in that ran out while the page was closed: say so, once
+  if (errorCode(me) === 'session_expired' && signedOut.hidden) say(signedOut, errorMessage(me));
+  setupNotice.hidden = !(setup.status === 200 && setup.data?.setup_required === true);
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  say(error, '');
+  const body = { email: email.value.trim(), password: password.value };
+  if (!body.email || !body.password) {
+    say(error, 'Please enter your email address and your password.');
+    (body.email ? password : email).focus();
+    return;
+  }
+  setBusy(form, true);
+  const result = await api('POST', '/api/v1/login', body);
+  if (result.status === 200) {
+    location.assign('/dashboard');
+    return;
+  }
+  setBusy(form, false);
+  say(error, errorMessage(result));
+  if (errorCode(result) === 'invalid_credentials') {
+    password.value = '';
+    password.focus();
+  }
+});
+
+showSignedOutReason();
+checkState();
