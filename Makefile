@@ -1,4 +1,5 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine.
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 RELEASE := build/release
 DEBUG := build/debug
