@@ -183,7 +183,7 @@ static int resolve_login(struct api_call *call, int activity, const char **why)
         *why = state == LOGIN_IDLE ? "idle" : "expired";
         return store_login_delete(call->ctx->store, hash) < 0 ? -EIO : 0;
     }
-    rc = store_user_by_id(call->ctx->store, login.user_id, &call->user);
+    rc = store_user_by_id(call->ctx->store, &call->arena, login.user_id, &call->user);
     if (rc == -ENOENT) {
         *why = "stale";
         return 0;
@@ -353,5 +353,5 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
         log_warn("api", "req=%llu %s %s answered %d", (unsigned long long)req->id, req->method,
                  resp->route ? resp->route : "?", resp->status);
     json_decref(call.body);
-    store_user_clear(&call.user);
+    arena_free(&call.arena);
 }

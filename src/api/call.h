@@ -5,12 +5,14 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "core/arena.h"
 #include "store/store.h"
 
 #define API_MAX_PARAMS 4
 
 struct api_call {
     struct api_ctx *ctx;
+    struct arena arena;              /* this request's memory, freed when it is answered */
     const struct api_request *req;
     struct api_response *resp;
     json_t *body;                    /* the request's JSON object, when the route takes one */

@@ -96,7 +96,7 @@ void login_create(struct api_call *call)
         return;
     }
     struct store_user user = {0};
-    int rc = store_user_by_email(ctx->store, email, &user);
+    int rc = store_user_by_email(ctx->store, &call->arena, email, &user);
     if (rc < 0 && rc != -ENOENT) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return;
@@ -107,7 +107,6 @@ void login_create(struct api_call *call)
     else
         password_verify_dummy(password, password_len);
     if (!ok) {
-        store_user_clear(&user);
         throttle_failure(ctx->account_throttle, acct, req->now);
         throttle_failure(ctx->address_throttle, addr, req->now);
         metrics_login_failure();
@@ -116,14 +115,11 @@ void login_create(struct api_call *call)
         return;
     }
     throttle_success(ctx->account_throttle, acct);
-    if (login_start(call, user.id) < 0) {
-        store_user_clear(&user);
+    if (login_start(call, user.id) < 0)
         return;
-    }
     api_json(call, 200,
              json_pack("{s:o,s:o}", "user", api_user_json(&user), "session",
                        login_session_json(call, call->req->now)));
-    store_user_clear(&user);
 }
 
 void login_delete(struct api_call *call)

@@ -65,7 +65,7 @@ void setup_create(struct api_call *call)
     }
     if (login_start(call, id) < 0)
         return;
-    if (store_user_by_id(ctx->store, id, &call->user) < 0) {
+    if (store_user_by_id(ctx->store, &call->arena, id, &call->user) < 0) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return;
     }

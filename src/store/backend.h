@@ -1,23 +1,26 @@
-/* backend: what a database backend implements for store.c. Rows carry sealed columns
- * as opaque blobs and the equality index of sealed lookups; a backend never sees
- * a plain name or email. */
+/* backend: what a database backend implements for store.c. The interface is narrow on
+ * purpose: lifecycle, migrations, backup, transactions, and one generic `query` that runs
+ * a statement from store.c's query table with typed parameters and hands back typed rows.
+ * The SQL in that table is the portable subset both SQLite and PostgreSQL accept
+ * ($1-style parameters, RETURNING). A backend never sees a plain name or email: sealed
+ * columns arrive as opaque blobs. */
 #ifndef CONFIDE_STORE_BACKEND_H
 #define CONFIDE_STORE_BACKEND_H
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf.h"
-#include "store/store.h"
+enum store_type { SV_NULL, SV_INT, SV_TEXT, SV_BLOB };
 
-struct store_user_row {
-    int64_t id;
-    uint8_t email_index[32];
-    struct buf email_sealed;
-    struct buf name_sealed;
-    char role[16];
-    char *password_hash;
-    int64_t created_at;
+struct store_value {
+    enum store_type type;
+    int64_t i;
+    const void *p; /* SV_TEXT (NUL-terminated) and SV_BLOB */
+    size_t len;
 };
+
+/* Called once per result row; the values are valid only during the call.
+ * Returning non-zero stops the query early. */
+typedef int (*store_row_fn)(void *ctx, const struct store_value *cols, int ncols);
 
 struct store_backend {
     const char *name;
@@ -25,20 +28,14 @@ struct store_backend {
     void (*close)(void *db);
     int (*migrate)(void *db, int *applied, int *version);
     int (*backup)(void *db, const char *path);
-    int (*ping)(void *db);
     int (*begin)(void *db);
     int (*commit)(void *db);
     void (*rollback)(void *db);
-    int (*user_count)(void *db, int64_t *count);
-    int (*user_insert)(void *db, const struct store_user_row *row, int64_t *id);
-    /* by index when email_index is given, else by id */
-    int (*user_get)(void *db, const uint8_t *email_index, int64_t id, struct store_user_row *out);
-    int (*login_insert)(void *db, const struct store_login *l);
-    int (*login_get)(void *db, const uint8_t token_hash[32], struct store_login *out);
-    int (*login_touch)(void *db, const uint8_t token_hash[32], int64_t now);
-    int (*login_delete)(void *db, const uint8_t token_hash[32]);
-    int (*login_delete_expired)(void *db, int64_t now, int64_t idle_ms);
-    int (*audit)(void *db, int64_t actor, const char *action, int64_t subject, int64_t now);
+    /* Runs statement `id` (its text is `sql`; a backend may cache it by id).
+     * Returns 0, -EEXIST on a unique or primary key violation, -EIO otherwise.
+     * *changes (may be NULL) gets the number of rows a write changed. */
+    int (*query)(void *db, int id, const char *sql, const struct store_value *params, int nparams,
+                 store_row_fn on_row, void *ctx, int64_t *changes);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -12,43 +12,11 @@
 #include "store/backend.h"
 #include "store/migrations.h"
 
-enum stmt_id {
-    ST_USER_COUNT,
-    ST_USER_INSERT,
-    ST_USER_BY_INDEX,
-    ST_USER_BY_ID,
-    ST_LOGIN_INSERT,
-    ST_LOGIN_GET,
-    ST_LOGIN_TOUCH,
-    ST_LOGIN_DELETE,
-    ST_LOGIN_DELETE_EXPIRED,
-    ST_AUDIT,
-    ST_COUNT
-};
-
-static const char *const stmt_sql[ST_COUNT] = {
-    [ST_USER_COUNT] = "SELECT count(*) FROM users",
-    [ST_USER_INSERT] = "INSERT INTO users (email_index, email_sealed, name_sealed, role,"
-                       " password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_USER_BY_INDEX] = "SELECT id, email_index, email_sealed, name_sealed, role,"
-                         " password_hash, created_at FROM users WHERE email_index = ?1",
-    [ST_USER_BY_ID] = "SELECT id, email_index, email_sealed, name_sealed, role,"
-                      " password_hash, created_at FROM users WHERE id = ?1",
-    [ST_LOGIN_INSERT] = "INSERT INTO login_sessions (token_hash, user_id, created_at,"
-                        " last_seen_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_LOGIN_GET] = "SELECT user_id, created_at, last_seen_at, expires_at"
-                     " FROM login_sessions WHERE token_hash = ?1",
-    [ST_LOGIN_TOUCH] = "UPDATE login_sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
-    [ST_LOGIN_DELETE] = "DELETE FROM login_sessions WHERE token_hash = ?1",
-    [ST_LOGIN_DELETE_EXPIRED] = "DELETE FROM login_sessions"
-                                " WHERE expires_at <= ?1 OR last_seen_at + ?2 <= ?1",
-    [ST_AUDIT] = "INSERT INTO audit_log (at, actor_user_id, action, subject_id)"
-                 " VALUES (?1, ?2, ?3, ?4)",
-};
+#define STMT_CACHE 128 /* query ids index this cache; store.c has fewer queries */
 
 struct sqlite_db {
     sqlite3 *db;
-    sqlite3_stmt *stmt[ST_COUNT];
+    sqlite3_stmt *stmt[STMT_CACHE];
 };
 
 static int fail(struct sqlite_db *d, const char *what)
@@ -68,19 +36,24 @@ static int exec_sql(struct sqlite_db *d, const char *sql)
     return 0;
 }
 
-/* Prepared lazily: statements on tables a pending migration creates cannot be prepared
- * before the migration has run. */
-static sqlite3_stmt *stmt(struct sqlite_db *d, enum stmt_id id)
+/* Prepared on first use and kept: statements on tables a pending migration creates
+ * cannot be prepared before the migration has run. */
+static sqlite3_stmt *stmt(struct sqlite_db *d, int id, const char *sql)
 {
-    if (!d->stmt[id] &&
-        sqlite3_prepare_v3(d->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &d->stmt[id],
-                           NULL) != SQLITE_OK) {
+    sqlite3_stmt *st = NULL;
+    if (id >= 0 && id < STMT_CACHE && d->stmt[id]) {
+        st = d->stmt[id];
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         fail(d, "prepare");
         return NULL;
     }
-    sqlite3_reset(d->stmt[id]);
-    sqlite3_clear_bindings(d->stmt[id]);
-    return d->stmt[id];
+    if (id >= 0 && id < STMT_CACHE)
+        d->stmt[id] = st;
+    return st;
 }
 
 static int sq_open(const char *location, void **out)
@@ -111,7 +84,7 @@ static void sq_close(void *db)
     struct sqlite_db *d = db;
     if (!d)
         return;
-    for (int i = 0; i < ST_COUNT; i++)
+    for (int i = 0; i < STMT_CACHE; i++)
         sqlite3_finalize(d->stmt[i]);
     sqlite3_close(d->db);
     free(d);
@@ -189,19 +162,6 @@ static int sq_backup(void *db, const char *path)
     return rc;
 }
 
-static int sq_ping(void *db)
-{
-    struct sqlite_db *d = db;
-    int64_t n;
-    sqlite3_stmt *st = stmt(d, ST_USER_COUNT);
-    if (!st || sqlite3_step(st) != SQLITE_ROW)
-        return fail(d, "ping");
-    n = sqlite3_column_int64(st, 0);
-    (void)n;
-    sqlite3_reset(st);
-    return 0;
-}
-
 static int sq_begin(void *db)
 {
     return exec_sql(db, "BEGIN IMMEDIATE");
@@ -219,166 +179,101 @@ static void sq_rollback(void *db)
         exec_sql(d, "ROLLBACK");
 }
 
-/* Runs a statement that returns no rows. */
-static int step_done(struct sqlite_db *d, sqlite3_stmt *st, const char *what)
+static int bind_params(sqlite3_stmt *st, const struct store_value *params, int nparams)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        return 0;
+    for (int i = 0; i < nparams; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            continue; /* a parameter this statement does not use */
+        const struct store_value *v = &params[i];
+        int rc = SQLITE_OK;
+        switch (v->type) {
+        case SV_NULL:
+            rc = sqlite3_bind_null(st, idx);
+            break;
+        case SV_INT:
+            rc = sqlite3_bind_int64(st, idx, v->i);
+            break;
+        case SV_TEXT:
+            rc = sqlite3_bind_text(st, idx, v->p, -1, SQLITE_STATIC);
+            break;
+        case SV_BLOB:
+            rc = sqlite3_bind_blob(st, idx, v->p ? v->p : "", (int)v->len, SQLITE_STATIC);
+            break;
+        }
+        if (rc != SQLITE_OK)
+            return -1;
+    }
+    return 0;
+}
+
+#define MAX_COLUMNS 24
+
+static void read_row(sqlite3_stmt *st, struct store_value *cols, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct store_value *v = &cols[i];
+        memset(v, 0, sizeof *v);
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_NULL:
+            v->type = SV_NULL;
+            break;
+        case SQLITE_INTEGER:
+        case SQLITE_FLOAT:
+            v->type = SV_INT;
+            v->i = sqlite3_column_int64(st, i);
+            break;
+        case SQLITE_TEXT:
+            v->type = SV_TEXT;
+            v->p = sqlite3_column_text(st, i);
+            v->len = (size_t)sqlite3_column_bytes(st, i);
+            break;
+        default:
+            v->type = SV_BLOB;
+            v->p = sqlite3_column_blob(st, i);
+            v->len = (size_t)sqlite3_column_bytes(st, i);
+            break;
+        }
+    }
+}
+
+static int sq_query(void *db, int id, const char *sql, const struct store_value *params,
+                    int nparams, store_row_fn on_row, void *ctx, int64_t *changes)
+{
+    struct sqlite_db *d = db;
+    sqlite3_stmt *st = stmt(d, id, sql);
+    if (!st)
+        return -EIO;
+    if (bind_params(st, params, nparams) < 0) {
+        sqlite3_reset(st);
+        return fail(d, "bind");
+    }
+    int ncols = sqlite3_column_count(st);
+    if (ncols > MAX_COLUMNS)
+        ncols = MAX_COLUMNS;
+    struct store_value cols[MAX_COLUMNS];
+    int rc;
+    int stopped = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (stopped || !on_row)
+            continue; /* run a RETURNING statement to completion */
+        read_row(st, cols, ncols);
+        stopped = on_row(ctx, cols, ncols) != 0;
+    }
+    int result = 0;
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return -EEXIST;
-    return fail(d, what);
-}
-
-static int sq_user_count(void *db, int64_t *count)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_USER_COUNT);
-    if (!st || sqlite3_step(st) != SQLITE_ROW)
-        return fail(d, "user_count");
-    *count = sqlite3_column_int64(st, 0);
+        result = -EEXIST;
+    else if (rc != SQLITE_DONE)
+        result = fail(d, "query");
+    if (changes)
+        *changes = sqlite3_changes64(d->db);
     sqlite3_reset(st);
-    return 0;
-}
-
-static int sq_user_insert(void *db, const struct store_user_row *r, int64_t *id)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_USER_INSERT);
-    if (!st)
-        return -EIO;
-    sqlite3_bind_blob(st, 1, r->email_index, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, r->email_sealed.data, (int)r->email_sealed.len, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, r->name_sealed.data, (int)r->name_sealed.len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, r->role, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, r->password_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, r->created_at);
-    int rc = step_done(d, st, "user_insert");
-    if (rc == 0)
-        *id = sqlite3_last_insert_rowid(d->db);
-    return rc;
-}
-
-static void column_buf(sqlite3_stmt *st, int col, struct buf *out)
-{
-    buf_reset(out);
-    const void *p = sqlite3_column_blob(st, col);
-    buf_append(out, p ? p : "", (size_t)sqlite3_column_bytes(st, col));
-}
-
-static int sq_user_get(void *db, const uint8_t *email_index, int64_t id,
-                       struct store_user_row *out)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, email_index ? ST_USER_BY_INDEX : ST_USER_BY_ID);
-    if (!st)
-        return -EIO;
-    if (email_index)
-        sqlite3_bind_blob(st, 1, email_index, 32, SQLITE_STATIC);
-    else
-        sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return -ENOENT;
-    }
-    if (rc != SQLITE_ROW)
-        return fail(d, "user_get");
-    out->id = sqlite3_column_int64(st, 0);
-    if (sqlite3_column_bytes(st, 1) == 32)
-        memcpy(out->email_index, sqlite3_column_blob(st, 1), 32);
-    column_buf(st, 2, &out->email_sealed);
-    column_buf(st, 3, &out->name_sealed);
-    snprintf(out->role, sizeof out->role, "%s", (const char *)sqlite3_column_text(st, 4));
-    out->password_hash = xstrdup((const char *)sqlite3_column_text(st, 5));
-    out->created_at = sqlite3_column_int64(st, 6);
-    sqlite3_reset(st);
-    return 0;
-}
-
-static int sq_login_insert(void *db, const struct store_login *l)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_LOGIN_INSERT);
-    if (!st)
-        return -EIO;
-    sqlite3_bind_blob(st, 1, l->token_hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, l->user_id);
-    sqlite3_bind_int64(st, 3, l->created_at);
-    sqlite3_bind_int64(st, 4, l->last_seen_at);
-    sqlite3_bind_int64(st, 5, l->expires_at);
-    return step_done(d, st, "login_insert");
-}
-
-static int sq_login_get(void *db, const uint8_t token_hash[32], struct store_login *out)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_LOGIN_GET);
-    if (!st)
-        return -EIO;
-    sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return -ENOENT;
-    }
-    if (rc != SQLITE_ROW)
-        return fail(d, "login_get");
-    memcpy(out->token_hash, token_hash, 32);
-    out->user_id = sqlite3_column_int64(st, 0);
-    out->created_at = sqlite3_column_int64(st, 1);
-    out->last_seen_at = sqlite3_column_int64(st, 2);
-    out->expires_at = sqlite3_column_int64(st, 3);
-    sqlite3_reset(st);
-    return 0;
-}
-
-static int sq_login_touch(void *db, const uint8_t token_hash[32], int64_t now)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_LOGIN_TOUCH);
-    if (!st)
-        return -EIO;
-    sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    return step_done(d, st, "login_touch");
-}
-
-static int sq_login_delete(void *db, const uint8_t token_hash[32])
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_LOGIN_DELETE);
-    if (!st)
-        return -EIO;
-    sqlite3_bind_blob(st, 1, token_hash, 32, SQLITE_STATIC);
-    return step_done(d, st, "login_delete");
-}
-
-static int sq_login_delete_expired(void *db, int64_t now, int64_t idle_ms)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_LOGIN_DELETE_EXPIRED);
-    if (!st)
-        return -EIO;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, idle_ms);
-    return step_done(d, st, "login_delete_expired");
-}
-
-static int sq_audit(void *db, int64_t actor, const char *action, int64_t subject, int64_t now)
-{
-    struct sqlite_db *d = db;
-    sqlite3_stmt *st = stmt(d, ST_AUDIT);
-    if (!st)
-        return -EIO;
-    sqlite3_bind_int64(st, 1, now);
-    if (actor > 0)
-        sqlite3_bind_int64(st, 2, actor);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-    if (subject > 0)
-        sqlite3_bind_int64(st, 4, subject);
-    return step_done(d, st, "audit");
+    sqlite3_clear_bindings(st);
+    if (id < 0 || id >= STMT_CACHE)
+        sqlite3_finalize(st);
+    return result;
 }
 
 const struct store_backend store_sqlite_backend = {
@@ -387,17 +282,8 @@ const struct store_backend store_sqlite_backend = {
     .close = sq_close,
     .migrate = sq_migrate,
     .backup = sq_backup,
-    .ping = sq_ping,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .user_count = sq_user_count,
-    .user_insert = sq_user_insert,
-    .user_get = sq_user_get,
-    .login_insert = sq_login_insert,
-    .login_get = sq_login_get,
-    .login_touch = sq_login_touch,
-    .login_delete = sq_login_delete,
-    .login_delete_expired = sq_login_delete_expired,
-    .audit = sq_audit,
+    .query = sq_query,
 };

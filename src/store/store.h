@@ -1,34 +1,24 @@
 /* store: everything confide keeps. Callers see plain values; this layer seals the
- * sensitive columns (core/seal.h) and times every call (core/metrics.h), then hands
- * rows to a backend (sqlite.c now, pg.c later) through struct store_backend.
+ * sensitive columns (core/seal.h), holds every SQL statement (one table in store.c),
+ * times every call (core/metrics.h), and hands statements to a backend (sqlite.c now,
+ * pg.c later) through the narrow struct store_backend.
+ *
+ * Strings and lists that a call returns live in the arena the caller passes: they are
+ * freed with it, never one by one.
+ *
  * Every function returns 0 or a negative errno-style code:
- *   -ENOENT not found, -EEXIST unique value taken, -EIO the database failed. */
+ *   -ENOENT not found, -EEXIST a unique value is taken, -EIO the database failed. */
 #ifndef CONFIDE_STORE_STORE_H
 #define CONFIDE_STORE_STORE_H
+#include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/seal.h"
 
 struct store;
 
-enum store_role { STORE_ROLE_ADMIN, STORE_ROLE_THERAPIST };
-
-struct store_user {
-    int64_t id;
-    char *name;
-    char *email; /* normalised: trimmed, lower case */
-    enum store_role role;
-    char *password_hash;
-    int64_t created_at; /* ms since the epoch, like every time in the store */
-};
-
-struct store_login {
-    uint8_t token_hash[32];
-    int64_t user_id;
-    int64_t created_at;
-    int64_t last_seen_at;
-    int64_t expires_at;
-};
+/* ---- lifecycle ---- */
 
 /* url: "sqlite:/path/to/file.db" (PostgreSQL URLs come with pg.c). The seal is borrowed. */
 int store_open(const char *url, const struct seal *seal, struct store **out);
@@ -43,14 +33,39 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
+/* Appends to the audit log: who (0 for nobody signed in), what, and an id it concerns. */
+int store_audit(struct store *s, int64_t actor_user_id, const char *action, int64_t subject_id,
+                int64_t now);
+
+/* ---- practitioners and their sign-ins ---- */
+
+enum store_role { STORE_ROLE_ADMIN, STORE_ROLE_THERAPIST };
+
+struct store_user {
+    int64_t id;
+    char *name;
+    char *email; /* normalised: trimmed, lower case */
+    enum store_role role;
+    char *password_hash;
+    int64_t created_at; /* ms since the epoch, like every time in the store */
+};
+
 const char *store_role_name(enum store_role role);
 int store_role_parse(const char *name, enum store_role *out);
 
 int store_user_count(struct store *s, int64_t *count);
 int store_user_insert(struct store *s, const struct store_user *u, int64_t *id);
-int store_user_by_email(struct store *s, const char *email, struct store_user *out);
-int store_user_by_id(struct store *s, int64_t id, struct store_user *out);
-void store_user_clear(struct store_user *u);
+int store_user_by_email(struct store *s, struct arena *a, const char *email,
+                        struct store_user *out);
+int store_user_by_id(struct store *s, struct arena *a, int64_t id, struct store_user *out);
+
+struct store_login {
+    uint8_t token_hash[32];
+    int64_t user_id;
+    int64_t created_at;
+    int64_t last_seen_at;
+    int64_t expires_at;
+};
 
 int store_login_insert(struct store *s, const struct store_login *l);
 int store_login_get(struct store *s, const uint8_t token_hash[32], struct store_login *out);
@@ -58,8 +73,143 @@ int store_login_touch(struct store *s, const uint8_t token_hash[32], int64_t now
 int store_login_delete(struct store *s, const uint8_t token_hash[32]);
 int store_login_delete_expired(struct store *s, int64_t now, int64_t idle_ms);
 
-/* Appends to the audit log: who (0 for nobody signed in), what, and an id it concerns. */
-int store_audit(struct store *s, int64_t actor_user_id, const char *action, int64_t subject_id,
-                int64_t now);
+/* ---- clients ---- */
+
+struct store_client {
+    int64_t id, therapist_id;
+    char *name, *email;
+    char *phone;     /* NULL when not given */
+    char *emergency; /* JSON object text {"name","phone","relationship"}, or NULL */
+    char *time_zone; /* IANA name */
+    int64_t created_at;
+};
+
+int store_client_insert(struct store *s, const struct store_client *c, int64_t *id);
+/* Archived clients are not found. */
+int store_client_get(struct store *s, struct arena *a, int64_t id, struct store_client *out);
+int store_client_update(struct store *s, const struct store_client *c);
+int store_client_archive(struct store *s, int64_t id, int64_t now);
+/* therapist_id 0: every therapist's clients. Ordered by id. */
+int store_client_list(struct store *s, struct arena *a, int64_t therapist_id,
+                      struct store_client **out, size_t *count);
+
+/* ---- groups ---- */
+
+struct store_group {
+    int64_t id, therapist_id;
+    char *name, *description, *agreement;
+    int agreement_version; /* rises whenever the agreement's text changes */
+    int capacity;
+    int64_t created_at;
+};
+
+int store_group_insert(struct store *s, const struct store_group *g, int64_t *id);
+int store_group_get(struct store *s, struct arena *a, int64_t id, struct store_group *out);
+int store_group_update(struct store *s, const struct store_group *g);
+int store_group_archive(struct store *s, int64_t id, int64_t now);
+/* therapist_id 0: all groups; otherwise the groups they own or co-facilitate. */
+int store_group_list(struct store *s, struct arena *a, int64_t therapist_id,
+                     struct store_group **out, size_t *count);
+int store_group_member_add(struct store *s, int64_t group_id, int64_t client_id, int64_t now);
+int store_group_member_remove(struct store *s, int64_t group_id, int64_t client_id);
+int store_group_members(struct store *s, struct arena *a, int64_t group_id, int64_t **client_ids,
+                        size_t *count);
+int store_group_facilitator_add(struct store *s, int64_t group_id, int64_t user_id);
+int store_group_facilitator_remove(struct store *s, int64_t group_id, int64_t user_id);
+int store_group_facilitators(struct store *s, struct arena *a, int64_t group_id,
+                             int64_t **user_ids, size_t *count);
+
+/* ---- sessions: a series (one-off or recurring) and its occurrences ---- */
+
+struct store_series {
+    int64_t id, therapist_id;
+    int64_t client_id, group_id; /* exactly one is non-zero */
+    char *title;
+    char *time_zone;
+    int duration_minutes;
+    char *rrule;    /* "" for a one-off session */
+    char *settings; /* JSON object text */
+    char *ics_uid;
+    int sequence;
+    uint8_t host_token_hash[32];
+    char *host_token;
+    int64_t created_at, cancelled_at;
+};
+
+struct store_occurrence {
+    int64_t id, series_id, therapist_id;
+    int64_t original_start; /* the slot the rule made: iCalendar's RECURRENCE-ID */
+    int64_t starts_at, ends_at, cancelled_at;
+    char *meeting_id;       /* 10 digits */
+    char *password;
+};
+
+struct store_invite {
+    int64_t id, series_id, client_id;
+    uint8_t token_hash[32];
+    char *token;
+    int64_t created_at, revoked_at;
+};
+
+int store_series_insert(struct store *s, const struct store_series *se, int64_t *id);
+int store_series_get(struct store *s, struct arena *a, int64_t id, struct store_series *out);
+/* Writes sequence, rrule and cancelled_at. */
+int store_series_update(struct store *s, const struct store_series *se);
+/* therapist_id 0: all. */
+int store_series_list(struct store *s, struct arena *a, int64_t therapist_id,
+                      struct store_series **out, size_t *count);
+/* -EEXIST when the meeting id is taken (the caller draws another). */
+int store_occurrence_insert(struct store *s, const struct store_occurrence *o, int64_t *id);
+int store_occurrence_get(struct store *s, struct arena *a, int64_t id,
+                         struct store_occurrence *out);
+/* Writes starts_at, ends_at, cancelled_at. */
+int store_occurrence_update(struct store *s, const struct store_occurrence *o);
+int store_occurrence_list(struct store *s, struct arena *a, int64_t series_id,
+                          struct store_occurrence **out, size_t *count);
+/* The therapist's occurrences, not cancelled, that overlap [start, end). */
+int store_occurrence_overlapping(struct store *s, struct arena *a, int64_t therapist_id,
+                                 int64_t start, int64_t end, struct store_occurrence **out,
+                                 size_t *count);
+int store_invite_insert(struct store *s, const struct store_invite *inv, int64_t *id);
+int store_invite_list(struct store *s, struct arena *a, int64_t series_id,
+                      struct store_invite **out, size_t *count);
+
+/* ---- the mail outbox ---- */
+
+enum store_mail_state { MAIL_PENDING, MAIL_SENDING, MAIL_SENT, MAIL_FAILED };
+
+struct store_mail {
+    int64_t id;
+    char *message_id; /* the Message-ID, without <> */
+    char *kind;       /* "invite", "update", "cancel", "reminder", "poll" — for counting */
+    char *recipient;  /* an email address */
+    char *message;    /* the whole RFC 5322 message */
+    size_t message_len;
+    enum store_mail_state state;
+    int attempts;
+    int64_t next_attempt_at, created_at, sent_at;
+};
+
+/* Written in the same transaction as the change that causes the mail. */
+int store_mail_insert(struct store *s, const struct store_mail *m, int64_t *id);
+/* Marks up to `max` pending mails due by `now` as sending and returns them, oldest first. */
+int store_mail_claim(struct store *s, struct arena *a, int64_t now, int max,
+                     struct store_mail **out, size_t *count);
+int store_mail_sent(struct store *s, int64_t id, int64_t now);
+/* Back to pending for another attempt at next_attempt_at, or failed for good. */
+int store_mail_retry(struct store *s, int64_t id, int64_t next_attempt_at, const char *error);
+int store_mail_fail(struct store *s, int64_t id, const char *error);
+/* After a crash: mails left "sending" go back to pending (sent again with the same
+ * Message-ID, so a copy the server had accepted is recognisably the same mail). */
+int store_mail_recover(struct store *s, int64_t *recovered);
+int store_mail_count(struct store *s, enum store_mail_state state, int64_t *count);
+
+/* ---- reminders ---- */
+
+/* Occurrences (not cancelled, not begun) whose start is within `minutes_before` of now
+ * and that have had no reminder for that offset yet. */
+int store_reminders_due(struct store *s, struct arena *a, int64_t now, int minutes_before,
+                        struct store_occurrence **out, size_t *count);
+int store_reminder_mark(struct store *s, int64_t occurrence_id, int minutes_before, int64_t now);
 
 #endif
