@@ -42,6 +42,15 @@ static const struct option_def options[] = {
     NUM(session_lifetime, "43200", 60, 604800, "seconds a sign-in lasts at most"),
     NUM(max_body_bytes, "65536", 1024, 16777216, "largest request body accepted (bytes)"),
     NUM(shutdown_grace, "5", 0, 120, "seconds to finish in-flight responses on shutdown"),
+    STR(smtp_url, "", "SMTP server for mail, smtp://host:port (empty: mail waits in the outbox)"),
+    STR(smtp_from, "", "From address of confide's mail (default: no-reply@ the public host)"),
+    STR(smtp_user, "", "SMTP user name, if the server wants one"),
+    STR(smtp_password, "", "SMTP password"),
+    STR(smtp_starttls, "auto", "STARTTLS: auto (when offered), require, or off"),
+    NUM(mail_retry_seconds, "30", 1, 3600, "first retry of a failed mail; doubles each time"),
+    NUM(mail_poll_seconds, "15", 1, 600, "how often due mail and reminders are looked for"),
+    STR(reminders, "1440,60", "reminder mails, in minutes before each session"),
+    NUM(join_early_minutes, "15", 0, 120, "how early before the start a link lets people in"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -188,6 +197,33 @@ int config_finish(struct config *c, struct buf *err)
     size_t n = strlen(c->public_url);
     while (n > 0 && c->public_url[n - 1] == '/')
         c->public_url[--n] = '\0';
+    if (strcmp(c->smtp_starttls, "auto") != 0 && strcmp(c->smtp_starttls, "require") != 0 &&
+        strcmp(c->smtp_starttls, "off") != 0) {
+        buf_printf(err, "smtp_starttls must be auto, require or off");
+        return -1;
+    }
+    if (c->smtp_from[0] == '\0') {
+        const char *host = strstr(c->public_url, "://");
+        host = host ? host + 3 : c->public_url;
+        size_t host_len = strcspn(host, ":/");
+        snprintf(c->smtp_from, sizeof c->smtp_from, "no-reply@%.*s", (int)host_len, host);
+    }
+    int minutes = 0, count = 0;
+    for (const char *p = c->reminders; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            minutes = minutes * 10 + (*p - '0');
+            if (minutes > 10080) {
+                buf_printf(err, "reminders: each must be at most 10080 minutes (a week)");
+                return -1;
+            }
+        } else if (*p == ',' && minutes > 0 && count < 8) {
+            minutes = 0;
+            count++;
+        } else if (*p != ' ') {
+            buf_printf(err, "reminders must be minutes separated by commas, e.g. 1440,60");
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -208,4 +244,22 @@ void config_print_help(FILE *out)
         fprintf(out, "  --%-18s CONFIDE_%-18s %s\n      %s (default: %s)\n", flag, env, o->key,
                 o->help, o->def[0] ? o->def : "unset");
     }
+}
+
+int config_reminder_minutes(const struct config *c, int out[8])
+{
+    int n = 0;
+    const char *p = c->reminders;
+    while (*p && n < 8) {
+        char *end = NULL;
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        if (v > 0)
+            out[n++] = (int)v;
+        p = end;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return n;
 }

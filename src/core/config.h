@@ -20,6 +20,15 @@ struct config {
     long session_lifetime;/* seconds a login session lasts at most */
     long max_body_bytes;
     long shutdown_grace;  /* seconds to finish in-flight responses on SIGTERM */
+    char smtp_url[256];   /* smtp://host:port or smtps://host:port; empty: mail stays queued */
+    char smtp_from[256];  /* the From address of every mail */
+    char smtp_user[128];
+    char smtp_password[256];
+    char smtp_starttls[16]; /* "auto" (when offered), "require", "off" */
+    long mail_retry_seconds; /* first retry after a failed send; doubles each time, up to 1 h */
+    long mail_poll_seconds;  /* how often the mail thread looks for due mail and reminders */
+    char reminders[64];      /* minutes before each session, comma-separated: "1440,60" */
+    long join_early_minutes; /* how long before the start a link lets people in */
 
     /* derived by config_finish */
     char listen_host[64];
@@ -35,5 +44,7 @@ int config_set_flag(struct config *c, const char *flag, const char *value, struc
 int config_is_flag(const char *flag);
 int config_finish(struct config *c, struct buf *err);
 void config_print_help(FILE *out);
+/* The reminder offsets in minutes, from the checked `reminders` setting; returns how many. */
+int config_reminder_minutes(const struct config *c, int out[8]);
 
 #endif
