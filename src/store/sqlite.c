@@ -182,7 +182,7 @@ static void sq_rollback(void *db)
 static int bind_params(sqlite3_stmt *st, const struct store_value *params, int nparams)
 {
     for (int i = 0; i < nparams; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "$%d", i + 1);
         int idx = sqlite3_bind_parameter_index(st, name);
         if (idx == 0)
