@@ -15,7 +15,10 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/seal.h"
+#include "mail/outbox.h"
+#include "mail/smtp.h"
 #include "net/server.h"
+#include "practice/mailer.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
@@ -112,6 +115,11 @@ fail:
 }
 
 /* Opens the data directory: its key, its database, migrated to the current schema. */
+static void store_url(const struct config *cfg, char url[1200])
+{
+    snprintf(url, 1200, "sqlite:%s/confide.db", cfg->data_dir);
+}
+
 static int open_data(const struct config *cfg, struct seal **seal, struct store **store)
 {
     if (mkdir(cfg->data_dir, 0700) < 0 && errno != EEXIST) {
@@ -126,7 +134,7 @@ static int open_data(const struct config *cfg, struct seal **seal, struct store 
         return -1;
     }
     char url[1200];
-    snprintf(url, sizeof url, "sqlite:%s/confide.db", cfg->data_dir);
+    store_url(cfg, url);
     if (store_open(url, *seal, store) < 0) {
         fprintf(stderr, "confide: cannot open the database in %s\n", cfg->data_dir);
         seal_free(*seal);
@@ -144,6 +152,11 @@ static int open_data(const struct config *cfg, struct seal **seal, struct store 
     return 0;
 }
 
+static void wake_mail(void *worker)
+{
+    mail_worker_wake(worker);
+}
+
 static struct net_server *running_server;
 
 static void on_signal(int sig)
@@ -159,10 +172,31 @@ static int cmd_serve(struct cli *cli)
     struct store *store;
     if (open_data(&cli->cfg, &seal, &store) < 0)
         return 1;
+    char url[1200];
+    store_url(&cli->cfg, url);
+    struct mail_worker *mail = NULL;
+    struct mail_worker_options mail_options = {
+        .cfg = &cli->cfg,
+        .store_url = url,
+        .seal = seal,
+        .tick = mailer_reminders_tick,
+        .tick_ctx = &cli->cfg,
+    };
+    if (smtp_global_init() < 0 || mail_worker_start(&mail_options, &mail) < 0) {
+        fprintf(stderr, "confide: the mail thread could not start\n");
+        store_close(store);
+        seal_free(seal);
+        return 1;
+    }
+    if (!cli->cfg.smtp_url[0])
+        log_warn("main", "smtp_url is not set: invitations and reminders wait in the outbox");
     struct api_ctx api;
     api_ctx_init(&api, &cli->cfg, store, cli->cfg.tls_cert[0] != '\0');
+    api.on_mail_committed = wake_mail;
+    api.on_mail_arg = mail;
     struct net_server *server;
     if (net_server_new(&cli->cfg, &api, &server) < 0) {
+        mail_worker_stop(mail);
         api_ctx_free(&api);
         store_close(store);
         seal_free(seal);
@@ -186,6 +220,7 @@ static int cmd_serve(struct cli *cli)
     int rc = net_server_run(server);
     running_server = NULL;
     net_server_free(server);
+    mail_worker_stop(mail); /* finishes the mail it is sending */
     api_ctx_free(&api);
     store_close(store);
     seal_free(seal);

@@ -14,6 +14,7 @@
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "practice/schedule.h"
 
 const struct api_header api_security_headers[] = {
     {"content-security-policy:", "default-src 'self'; frame-ancestors 'none'"},
@@ -116,6 +117,95 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
     if (len)
         *len = n;
     return 0;
+}
+
+int api_field_optional_string(struct api_call *call, const char *key, size_t min, size_t max,
+                              const char **out)
+{
+    json_t *v = json_object_get(call->body, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    return api_field_string(call, key, min, max, out, NULL);
+}
+
+int api_field_int(struct api_call *call, const char *key, int64_t min, int64_t max, int64_t def,
+                  int64_t *out)
+{
+    json_t *v = json_object_get(call->body, key);
+    if (!v || json_is_null(v)) {
+        *out = def;
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        char message[160];
+        snprintf(message, sizeof message, "The field \"%s\" must be a whole number from %lld to %lld.",
+                 key, (long long)min, (long long)max);
+        api_error(call, 400, "invalid_field", message);
+        return -1;
+    }
+    *out = json_integer_value(v);
+    return 0;
+}
+
+int api_field_bool(struct api_call *call, const char *key, int def, int *out)
+{
+    json_t *v = json_object_get(call->body, key);
+    if (!v || json_is_null(v)) {
+        *out = def;
+        return 0;
+    }
+    if (!json_is_boolean(v)) {
+        char message[160];
+        snprintf(message, sizeof message, "The field \"%s\" must be true or false.", key);
+        api_error(call, 400, "invalid_field", message);
+        return -1;
+    }
+    *out = json_is_true(v);
+    return 0;
+}
+
+int api_field_time_zone(struct api_call *call, const char *key, const char **out)
+{
+    if (api_field_string(call, key, 1, 64, out, NULL) < 0)
+        return -1;
+    if (!sched_zone_valid(*out)) {
+        char message[200];
+        snprintf(message, sizeof message,
+                 "\"%s\" is not a time zone this server knows; use a name such as "
+                 "\"Europe/Berlin\" or \"America/New_York\".",
+                 *out);
+        api_error(call, 400, "unknown_time_zone", message);
+        return -1;
+    }
+    return 0;
+}
+
+void api_error_with(struct api_call *call, int status, const char *code, const char *message,
+                    json_t *extra)
+{
+    json_t *error = json_pack("{s:s,s:s}", "code", code, "message", message);
+    json_object_update(error, extra);
+    json_decref(extra);
+    api_json(call, status, json_pack("{s:o}", "error", error));
+}
+
+int api_may_act_for(const struct api_call *call, int64_t therapist_id)
+{
+    return call->signed_in &&
+           (call->user.role == STORE_ROLE_ADMIN || call->user.id == therapist_id);
+}
+
+int api_store_error(struct api_call *call, int rc, const char *what)
+{
+    if (rc == -ENOENT) {
+        char message[160];
+        snprintf(message, sizeof message, "There is no such %s.", what);
+        api_error(call, 404, "not_found", message);
+    } else {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+    }
+    return -1;
 }
 
 json_t *api_user_json(const struct store_user *u)
@@ -344,11 +434,14 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
                 resp->header_count = 0;
                 api_error(&call, 503, "store_unavailable",
                           "The database is not available right now.");
+            } else if (ctx->mail_queued && ctx->on_mail_committed) {
+                ctx->on_mail_committed(ctx->on_mail_arg);
             }
         } else {
             store_rollback(ctx->store);
         }
     }
+    ctx->mail_queued = 0;
     if (resp->status >= 500)
         log_warn("api", "req=%llu %s %s answered %d", (unsigned long long)req->id, req->method,
                  resp->route ? resp->route : "?", resp->status);

@@ -21,6 +21,10 @@ struct api_ctx {
     struct throttle *address_throttle;
     int tls;
     char setup_token[48]; /* empty once an account exists */
+    int mail_queued;      /* set by a handler that queued mail; see on_mail_committed */
+    /* Called after a commit that queued mail, so the mail thread sends it now. */
+    void (*on_mail_committed)(void *arg);
+    void *on_mail_arg;
 };
 
 struct api_request {

@@ -36,6 +36,24 @@ void api_add_header(struct api_response *resp, const char *name, const char *fmt
 int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
                      const char **out, size_t *len);
 
+/* Like api_field_string, but absent or null gives *out = NULL and 0. */
+int api_field_optional_string(struct api_call *call, const char *key, size_t min, size_t max,
+                              const char **out);
+/* An integer field in [min, max]; absent or null gives def. */
+int api_field_int(struct api_call *call, const char *key, int64_t min, int64_t max, int64_t def,
+                  int64_t *out);
+/* A boolean field; absent or null gives def. */
+int api_field_bool(struct api_call *call, const char *key, int def, int *out);
+/* An IANA time zone name the system knows. */
+int api_field_time_zone(struct api_call *call, const char *key, const char **out);
+/* Answers with the error body plus `extra` (stolen) merged into "error". */
+void api_error_with(struct api_call *call, int status, const char *code, const char *message,
+                    json_t *extra);
+/* The signed-in person may act on a record owned by therapist_id (theirs, or an admin). */
+int api_may_act_for(const struct api_call *call, int64_t therapist_id);
+/* Answers 503 for a store failure, 404 (with `what`) for -ENOENT. Returns -1. */
+int api_store_error(struct api_call *call, int rc, const char *what);
+
 /* A JSON object for a user as the API shows it. */
 json_t *api_user_json(const struct store_user *u);
 

@@ -29,6 +29,34 @@ void session_get(struct api_call *call);
 void ops_healthz(struct api_call *call);    /* ops.c */
 void ops_metrics(struct api_call *call);
 
+void clients_list(struct api_call *call);  /* clients.c */
+void clients_create(struct api_call *call);
+void clients_get(struct api_call *call);
+void clients_update(struct api_call *call);
+void clients_delete(struct api_call *call);
+void groups_list(struct api_call *call);   /* groups.c */
+void groups_create(struct api_call *call);
+void groups_get(struct api_call *call);
+void groups_update(struct api_call *call);
+void groups_delete(struct api_call *call);
+void group_members_add(struct api_call *call);
+void group_members_remove(struct api_call *call);
+void group_facilitators_add(struct api_call *call);
+void group_facilitators_remove(struct api_call *call);
+
+void sessions_list(struct api_call *call); /* sessions.c */
+void sessions_create(struct api_call *call);
+void sessions_get(struct api_call *call);
+void sessions_cancel(struct api_call *call);
+void occurrence_reschedule(struct api_call *call);
+void occurrence_cancel(struct api_call *call);
+
+/* Loaders that answer 404/503 themselves and return -1 when the record is not the
+ * caller's to see (write: to change). */
+int api_load_client(struct api_call *call, int64_t id, struct store_client *out);
+int api_load_group(struct api_call *call, int64_t id, int write, struct store_group *out);
+json_t *api_client_json(const struct store_client *c);
+
 /* Starts a sign-in for user_id and sets its cookie on the response. */
 int login_start(struct api_call *call, int64_t user_id);
 /* {idle_timeout_seconds, idle_remaining_seconds, expires_in_seconds} of call->login. */

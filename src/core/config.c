@@ -208,6 +208,17 @@ int config_finish(struct config *c, struct buf *err)
         size_t host_len = strcspn(host, ":/");
         snprintf(c->smtp_from, sizeof c->smtp_from, "no-reply@%.*s", (int)host_len, host);
     }
+    /* a password must not cross the network in the clear */
+    const char *smtp_host = strstr(c->smtp_url, "://");
+    smtp_host = smtp_host ? smtp_host + 3 : "";
+    int smtp_local = strncmp(smtp_host, "127.", 4) == 0 || strncmp(smtp_host, "localhost", 9) == 0 ||
+                     strncmp(smtp_host, "[::1]", 5) == 0;
+    if (c->smtp_user[0] && !smtp_local && strncmp(c->smtp_url, "smtps://", 8) != 0 &&
+        strcmp(c->smtp_starttls, "require") != 0) {
+        buf_printf(err, "with smtp_user set, use an smtps:// URL or smtp_starttls = require, so "
+                        "the password is never sent in the clear");
+        return -1;
+    }
     int minutes = 0, count = 0;
     for (const char *p = c->reminders; *p; p++) {
         if (*p >= '0' && *p <= '9') {

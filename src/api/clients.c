@@ -1,0 +1,204 @@
+/* Clients: the people a therapist sees. A therapist sees only their own; an admin sees
+ * all. Deleting archives: the record stays for attendance and audit, out of every list. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/routes.h"
+#include "auth/account.h"
+#include "core/clock.h"
+
+static int phone_valid(const char *p)
+{
+    size_t digits = 0, n = strlen(p);
+    if (n < 3 || n > 40)
+        return 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (!strchr(" +-().", *p))
+            return 0;
+    }
+    return digits >= 3;
+}
+
+json_t *api_client_json(const struct store_client *c)
+{
+    char created[32];
+    clock_format_rfc3339(c->created_at, created);
+    json_t *emergency = c->emergency ? json_loads(c->emergency, 0, NULL) : NULL;
+    return json_pack("{s:I,s:I,s:s,s:s,s:s?,s:s,s:o,s:s}", "id", (json_int_t)c->id,
+                     "therapist_id", (json_int_t)c->therapist_id, "name", c->name, "email",
+                     c->email, "phone", c->phone, "time_zone", c->time_zone,
+                     "emergency_contact", emergency ? emergency : json_null(), "created_at",
+                     created);
+}
+
+/* {"name", "phone", "relationship"}, each optional; stored as JSON text in the arena. */
+static int read_emergency(struct api_call *call, const char **out)
+{
+    json_t *v = json_object_get(call->body, "emergency_contact");
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    static const struct {
+        const char *key;
+        size_t max;
+    } fields[] = {{"name", 200}, {"phone", 40}, {"relationship", 100}};
+    if (!json_is_object(v)) {
+        api_error(call, 400, "invalid_field",
+                  "\"emergency_contact\" must be an object with name, phone and relationship.");
+        return -1;
+    }
+    json_t *clean = json_object();
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        json_t *f = json_object_get(v, fields[i].key);
+        if (!f || json_is_null(f))
+            continue;
+        if (!json_is_string(f) || json_string_length(f) == 0 ||
+            json_string_length(f) > fields[i].max ||
+            (strcmp(fields[i].key, "phone") == 0 && !phone_valid(json_string_value(f)))) {
+            char message[160];
+            snprintf(message, sizeof message, "\"emergency_contact.%s\" is not valid.",
+                     fields[i].key);
+            json_decref(clean);
+            api_error(call, 400, "invalid_field", message);
+            return -1;
+        }
+        json_object_set(clean, fields[i].key, f);
+    }
+    char *text = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS);
+    *out = arena_strdup(&call->arena, text);
+    free(text);
+    json_decref(clean);
+    return 0;
+}
+
+/* Reads and checks the client fields of the body into c; `partial` keeps what is absent. */
+static int read_client_fields(struct api_call *call, struct store_client *c, int partial)
+{
+    const char *name = NULL, *email = NULL, *phone = NULL, *tz = NULL, *emergency = NULL;
+    int has = 0;
+#define PRESENT(key) (json_object_get(call->body, key) != NULL)
+    if ((!partial || PRESENT("name")) && api_field_string(call, "name", 1, 200, &name, NULL) < 0)
+        return -1;
+    if ((!partial || PRESENT("email")) && api_field_string(call, "email", 3, 254, &email, NULL) < 0)
+        return -1;
+    if ((!partial || PRESENT("time_zone")) && api_field_time_zone(call, "time_zone", &tz) < 0)
+        return -1;
+    if (api_field_optional_string(call, "phone", 1, 40, &phone) < 0 ||
+        read_emergency(call, &emergency) < 0)
+        return -1;
+    if (name && !account_name_valid(name)) {
+        api_error(call, 400, "invalid_field", "The name must be 1 to 200 printable characters.");
+        return -1;
+    }
+    if (email && !account_email_valid(email)) {
+        api_error(call, 400, "invalid_field", "Please give a valid email address.");
+        return -1;
+    }
+    if (phone && !phone_valid(phone)) {
+        api_error(call, 400, "invalid_field",
+                  "The phone number may hold digits, spaces and + - ( ) only.");
+        return -1;
+    }
+    if (name)
+        c->name = (char *)name, has = 1;
+    if (email)
+        c->email = (char *)email, has = 1;
+    if (tz)
+        c->time_zone = (char *)tz, has = 1;
+    if (PRESENT("phone"))
+        c->phone = (char *)phone, has = 1;
+    if (PRESENT("emergency_contact"))
+        c->emergency = (char *)emergency, has = 1;
+#undef PRESENT
+    if (partial && !has) {
+        api_error(call, 400, "missing_field", "Nothing to change: give at least one field.");
+        return -1;
+    }
+    return 0;
+}
+
+/* Loads a client the signed-in person may see; answers 404 otherwise (whether it exists
+ * for another therapist is not theirs to know). */
+int api_load_client(struct api_call *call, int64_t id, struct store_client *out)
+{
+    int rc = store_client_get(call->ctx->store, &call->arena, id, out);
+    if (rc == 0 && !api_may_act_for(call, out->therapist_id))
+        rc = -ENOENT;
+    return rc < 0 ? api_store_error(call, rc, "client") : 0;
+}
+
+void clients_list(struct api_call *call)
+{
+    struct store_client *clients;
+    size_t n;
+    int64_t owner = call->user.role == STORE_ROLE_ADMIN ? 0 : call->user.id;
+    if (store_client_list(call->ctx->store, &call->arena, owner, &clients, &n) < 0) {
+        api_store_error(call, -EIO, "client");
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, api_client_json(&clients[i]));
+    api_json(call, 200, json_pack("{s:o}", "clients", list));
+}
+
+void clients_create(struct api_call *call)
+{
+    struct store_client c = {.therapist_id = call->user.id, .created_at = call->req->now};
+    if (read_client_fields(call, &c, 0) < 0)
+        return;
+    int rc = store_client_insert(call->ctx->store, &c, &c.id);
+    if (rc == 0)
+        rc = store_audit(call->ctx->store, call->user.id, "client.create", c.id, call->req->now);
+    if (rc < 0) {
+        api_store_error(call, rc, "client");
+        return;
+    }
+    api_json(call, 201, json_pack("{s:o}", "client", api_client_json(&c)));
+}
+
+void clients_get(struct api_call *call)
+{
+    struct store_client c;
+    if (api_load_client(call, call->params[0], &c) < 0)
+        return;
+    if (store_audit(call->ctx->store, call->user.id, "client.read", c.id, call->req->now) < 0) {
+        api_store_error(call, -EIO, "client");
+        return;
+    }
+    api_json(call, 200, json_pack("{s:o}", "client", api_client_json(&c)));
+}
+
+void clients_update(struct api_call *call)
+{
+    struct store_client c;
+    if (api_load_client(call, call->params[0], &c) < 0 || read_client_fields(call, &c, 1) < 0)
+        return;
+    int rc = store_client_update(call->ctx->store, &c);
+    if (rc == 0)
+        rc = store_audit(call->ctx->store, call->user.id, "client.update", c.id, call->req->now);
+    if (rc < 0) {
+        api_store_error(call, rc, "client");
+        return;
+    }
+    api_json(call, 200, json_pack("{s:o}", "client", api_client_json(&c)));
+}
+
+void clients_delete(struct api_call *call)
+{
+    struct store_client c;
+    if (api_load_client(call, call->params[0], &c) < 0)
+        return;
+    int rc = store_client_archive(call->ctx->store, c.id, call->req->now);
+    if (rc == 0)
+        rc = store_audit(call->ctx->store, call->user.id, "client.archive", c.id, call->req->now);
+    if (rc < 0) {
+        api_store_error(call, rc, "client");
+        return;
+    }
+    api_no_content(call);
+}

@@ -1,0 +1,314 @@
+/* Groups: name, description, the group agreement members accept before joining, a
+ * capacity (10 by default, at most 16), members (clients) and co-facilitators (other
+ * therapists, with the same rights in the meeting). The owner and admins change a group;
+ * co-facilitators see it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/routes.h"
+#include "core/clock.h"
+
+#define GROUP_MAX_CAPACITY 16
+
+static int is_facilitator(struct api_call *call, int64_t group_id)
+{
+    int64_t *ids;
+    size_t n;
+    if (store_group_facilitators(call->ctx->store, &call->arena, group_id, &ids, &n) < 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == call->user.id)
+            return 1;
+    return 0;
+}
+
+/* write: the caller wants to change the group (owner or admin); otherwise a
+ * co-facilitator may look too. */
+int api_load_group(struct api_call *call, int64_t id, int write, struct store_group *out)
+{
+    int rc = store_group_get(call->ctx->store, &call->arena, id, out);
+    if (rc == 0 && !api_may_act_for(call, out->therapist_id) &&
+        (write || !is_facilitator(call, id)))
+        rc = -ENOENT;
+    return rc < 0 ? api_store_error(call, rc, "group") : 0;
+}
+
+static json_t *ids_json(const int64_t *ids, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(ids[i]));
+    return a;
+}
+
+static int group_json(struct api_call *call, const struct store_group *g, json_t **out)
+{
+    int64_t *members, *facilitators;
+    size_t nm, nf;
+    if (store_group_members(call->ctx->store, &call->arena, g->id, &members, &nm) < 0 ||
+        store_group_facilitators(call->ctx->store, &call->arena, g->id, &facilitators, &nf) < 0)
+        return api_store_error(call, -EIO, "group");
+    char created[32];
+    clock_format_rfc3339(g->created_at, created);
+    *out = json_pack("{s:I,s:I,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:s}", "id", (json_int_t)g->id,
+                     "therapist_id", (json_int_t)g->therapist_id, "name", g->name, "description",
+                     g->description ? g->description : "", "agreement", g->agreement,
+                     "agreement_version", g->agreement_version, "capacity", g->capacity,
+                     "members", ids_json(members, nm), "facilitators",
+                     ids_json(facilitators, nf), "created_at", created);
+    return 0;
+}
+
+static void answer_group(struct api_call *call, int status, const struct store_group *g)
+{
+    json_t *j;
+    if (group_json(call, g, &j) == 0)
+        api_json(call, status, json_pack("{s:o}", "group", j));
+}
+
+static int read_group_fields(struct api_call *call, struct store_group *g, int partial)
+{
+    const char *name = NULL, *description = NULL, *agreement = NULL;
+    int64_t capacity;
+#define WANT(key) (!partial || json_object_get(call->body, key))
+    if (WANT("name") && api_field_string(call, "name", 1, 200, &name, NULL) < 0)
+        return -1;
+    if (api_field_optional_string(call, "description", 0, 2000, &description) < 0)
+        return -1;
+    if (WANT("agreement") && api_field_string(call, "agreement", 1, 10000, &agreement, NULL) < 0)
+        return -1;
+    if (api_field_int(call, "capacity", 2, GROUP_MAX_CAPACITY, partial ? g->capacity : 10,
+                      &capacity) < 0)
+        return -1;
+#undef WANT
+    if (name)
+        g->name = (char *)name;
+    if (json_object_get(call->body, "description"))
+        g->description = (char *)(description ? description : "");
+    if (agreement && (!g->agreement || strcmp(agreement, g->agreement) != 0)) {
+        g->agreement = (char *)agreement;
+        g->agreement_version++; /* members accept the new wording when they next join */
+    }
+    g->capacity = (int)capacity;
+    return 0;
+}
+
+void groups_list(struct api_call *call)
+{
+    struct store_group *groups;
+    size_t n;
+    int64_t who = call->user.role == STORE_ROLE_ADMIN ? 0 : call->user.id;
+    if (store_group_list(call->ctx->store, &call->arena, who, &groups, &n) < 0) {
+        api_store_error(call, -EIO, "group");
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *j;
+        if (group_json(call, &groups[i], &j) < 0) {
+            json_decref(list);
+            return;
+        }
+        json_array_append_new(list, j);
+    }
+    api_json(call, 200, json_pack("{s:o}", "groups", list));
+}
+
+static int add_member(struct api_call *call, const struct store_group *g, int64_t client_id)
+{
+    struct store_client c;
+    if (api_load_client(call, client_id, &c) < 0)
+        return -1;
+    if (c.therapist_id != g->therapist_id && call->user.role != STORE_ROLE_ADMIN) {
+        api_error(call, 404, "not_found", "There is no such client.");
+        return -1;
+    }
+    int64_t *members;
+    size_t n;
+    if (store_group_members(call->ctx->store, &call->arena, g->id, &members, &n) < 0)
+        return api_store_error(call, -EIO, "group");
+    for (size_t i = 0; i < n; i++) {
+        if (members[i] == client_id) {
+            api_error(call, 409, "already_member", "This client is in the group already.");
+            return -1;
+        }
+    }
+    if ((int)n >= g->capacity) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "The group is full: it holds at most %d members. Raise its capacity first.",
+                 g->capacity);
+        api_error(call, 409, "group_full", message);
+        return -1;
+    }
+    if (store_group_member_add(call->ctx->store, g->id, client_id, call->req->now) < 0)
+        return api_store_error(call, -EIO, "group");
+    return 0;
+}
+
+static int add_facilitator(struct api_call *call, const struct store_group *g, int64_t user_id)
+{
+    struct store_user u;
+    int rc = store_user_by_id(call->ctx->store, &call->arena, user_id, &u);
+    if (rc < 0)
+        return api_store_error(call, rc, "therapist");
+    if (user_id == g->therapist_id) {
+        api_error(call, 409, "already_facilitator", "The group's own therapist leads it already.");
+        return -1;
+    }
+    rc = store_group_facilitator_add(call->ctx->store, g->id, user_id);
+    if (rc == -EEXIST) {
+        api_error(call, 409, "already_facilitator", "This therapist co-facilitates already.");
+        return -1;
+    }
+    return rc < 0 ? api_store_error(call, rc, "group") : 0;
+}
+
+/* Reads an optional array of ids from the body. */
+static int read_ids(struct api_call *call, const char *key, json_t **out)
+{
+    json_t *v = json_object_get(call->body, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    size_t i;
+    json_t *item;
+    int ok = json_is_array(v) && json_array_size(v) <= 64;
+    json_array_foreach(v, i, item) ok = ok && json_is_integer(item) && json_integer_value(item) > 0;
+    if (!ok) {
+        char message[120];
+        snprintf(message, sizeof message, "\"%s\" must be a list of ids.", key);
+        api_error(call, 400, "invalid_field", message);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+void groups_create(struct api_call *call)
+{
+    struct store_group g = {.therapist_id = call->user.id, .created_at = call->req->now};
+    json_t *members, *facilitators;
+    if (read_group_fields(call, &g, 0) < 0 || read_ids(call, "members", &members) < 0 ||
+        read_ids(call, "facilitators", &facilitators) < 0)
+        return;
+    int rc = store_group_insert(call->ctx->store, &g, &g.id);
+    if (rc == 0)
+        rc = store_audit(call->ctx->store, call->user.id, "group.create", g.id, call->req->now);
+    if (rc < 0) {
+        api_store_error(call, rc, "group");
+        return;
+    }
+    size_t i;
+    json_t *id;
+    json_array_foreach(members, i, id) if (add_member(call, &g, json_integer_value(id)) < 0) return;
+    json_array_foreach(facilitators, i, id) if (add_facilitator(call, &g, json_integer_value(id)) < 0) return;
+    answer_group(call, 201, &g);
+}
+
+void groups_get(struct api_call *call)
+{
+    struct store_group g;
+    if (api_load_group(call, call->params[0], 0, &g) == 0)
+        answer_group(call, 200, &g);
+}
+
+void groups_update(struct api_call *call)
+{
+    struct store_group g;
+    if (api_load_group(call, call->params[0], 1, &g) < 0 || read_group_fields(call, &g, 1) < 0)
+        return;
+    int64_t *members;
+    size_t n;
+    if (store_group_members(call->ctx->store, &call->arena, g.id, &members, &n) < 0) {
+        api_store_error(call, -EIO, "group");
+        return;
+    }
+    if ((int)n > g.capacity) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "The group has %zu members; its capacity cannot be lower than that.", n);
+        api_error(call, 409, "group_over_capacity", message);
+        return;
+    }
+    int rc = store_group_update(call->ctx->store, &g);
+    if (rc == 0)
+        rc = store_audit(call->ctx->store, call->user.id, "group.update", g.id, call->req->now);
+    if (rc < 0) {
+        api_store_error(call, rc, "group");
+        return;
+    }
+    answer_group(call, 200, &g);
+}
+
+void groups_delete(struct api_call *call)
+{
+    struct store_group g;
+    if (api_load_group(call, call->params[0], 1, &g) < 0)
+        return;
+    int rc = store_group_archive(call->ctx->store, g.id, call->req->now);
+    if (rc == 0)
+        rc = store_audit(call->ctx->store, call->user.id, "group.archive", g.id, call->req->now);
+    if (rc < 0) {
+        api_store_error(call, rc, "group");
+        return;
+    }
+    api_no_content(call);
+}
+
+void group_members_add(struct api_call *call)
+{
+    struct store_group g;
+    int64_t client_id;
+    if (api_load_group(call, call->params[0], 1, &g) < 0 ||
+        api_field_int(call, "client_id", 1, INT64_MAX, 0, &client_id) < 0)
+        return;
+    if (client_id == 0) {
+        api_error(call, 400, "missing_field", "The field \"client_id\" is required.");
+        return;
+    }
+    if (add_member(call, &g, client_id) == 0)
+        answer_group(call, 201, &g);
+}
+
+void group_members_remove(struct api_call *call)
+{
+    struct store_group g;
+    if (api_load_group(call, call->params[0], 1, &g) < 0)
+        return;
+    int rc = store_group_member_remove(call->ctx->store, g.id, call->params[1]);
+    if (rc < 0) {
+        api_store_error(call, rc, "member");
+        return;
+    }
+    api_no_content(call);
+}
+
+void group_facilitators_add(struct api_call *call)
+{
+    struct store_group g;
+    int64_t user_id;
+    if (api_load_group(call, call->params[0], 1, &g) < 0 ||
+        api_field_int(call, "user_id", 1, INT64_MAX, 0, &user_id) < 0)
+        return;
+    if (user_id == 0) {
+        api_error(call, 400, "missing_field", "The field \"user_id\" is required.");
+        return;
+    }
+    if (add_facilitator(call, &g, user_id) == 0)
+        answer_group(call, 201, &g);
+}
+
+void group_facilitators_remove(struct api_call *call)
+{
+    struct store_group g;
+    if (api_load_group(call, call->params[0], 1, &g) < 0)
+        return;
+    int rc = store_group_facilitator_remove(call->ctx->store, g.id, call->params[1]);
+    if (rc < 0) {
+        api_store_error(call, rc, "co-facilitator");
+        return;
+    }
+    api_no_content(call);
+}

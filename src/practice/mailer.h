@@ -1,0 +1,33 @@
+/* mailer: the mail a session causes. It reads the series, its occurrences, invites,
+ * clients, therapist and group from the store, writes one message per invitee (text +
+ * iCalendar), and queues them in the outbox, inside the caller's transaction. Runs on
+ * the service thread (create, reschedule, cancel) and on the mail thread (reminders). */
+#ifndef CONFIDE_PRACTICE_MAILER_H
+#define CONFIDE_PRACTICE_MAILER_H
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "store/store.h"
+
+enum mailer_kind {
+    MAILER_INVITE,   /* a new series: links, password, what to prepare, the agreement */
+    MAILER_UPDATE,   /* the schedule changed (rescheduled or cancelled occurrences) */
+    MAILER_CANCEL,   /* the whole series is cancelled */
+    MAILER_REMINDER, /* before one occurrence: its meeting id and password */
+};
+
+/* Queues `kind` for every invitee of the series; focus_occurrence_id names the occurrence
+ * a reminder is about (0 otherwise). Returns how many mails were queued, or -errno. */
+int mailer_queue(struct store *s, struct arena *a, const struct config *cfg,
+                 enum mailer_kind kind, int64_t series_id, int64_t focus_occurrence_id,
+                 int64_t now);
+
+/* The reminder pass, for the mail thread's tick: for every reminder offset, queues the
+ * reminders that came due, each once, in one transaction. ctx is the config. */
+void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t now);
+
+/* The personal link for a token: "<public_url>/j/<token>". */
+char *mailer_join_url(struct arena *a, const struct config *cfg, const char *token);
+
+#endif
