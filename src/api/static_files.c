@@ -16,6 +16,16 @@ static const struct {
     {"/", "index.html"},
     {"/setup", "setup.html"},
     {"/dashboard", "dashboard.html"},
+    {"/check", "check.html"},
+};
+
+/* Pages reached through a personal link: the token stays in the path for the page's
+ * script to read, and never reaches a log line (the route is logged, not the path). */
+static const struct {
+    const char *prefix, *file;
+} link_pages[] = {
+    {"/j/", "join.html"},
+    {"/p/", "poll.html"},
 };
 
 static const struct {
@@ -111,6 +121,12 @@ void static_files_serve(const char *web_dir, const struct api_request *req,
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
         if (strcmp(req->path, pages[i].path) == 0)
             name = pages[i].file;
+    for (size_t i = 0; !name && i < sizeof link_pages / sizeof link_pages[0]; i++) {
+        size_t n = strlen(link_pages[i].prefix);
+        if (strncmp(req->path, link_pages[i].prefix, n) == 0 && req->path[n] &&
+            strlen(req->path + n) <= 64 && !strchr(req->path + n, '/'))
+            name = link_pages[i].file;
+    }
     if (!name)
         name = req->path + 1;
     const char *type = safe_name(name) ? type_for(name) : NULL;

@@ -1,7 +1,10 @@
 /* Fuzzes everything confide parses from an HTTP request: routing and {id} segments,
- * the Cookie header, Origin, the content type and the JSON body, against a real store.
+ * the Cookie header, Origin, the content type and the JSON bodies of every endpoint
+ * (clients, groups, sessions with their times and recurrences), against a real store.
  * Input: method byte, then path, cookie, origin, content type, each ending in '\n',
- * then the body. */
+ * then the body. A method byte with its high bit set sends the request signed in as a
+ * therapist who has a client (id 1) and a group (id 1), so the signed-in handlers are
+ * reached too. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,42 @@
 static struct config cfg;
 static struct store *store;
 static struct api_ctx api;
+static char signed_in_cookie[128];
+
+/* A therapist, signed in, with one client and one group: made through the API itself. */
+static void make_therapist(void)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"setup_token\":\"%s\",\"name\":\"Fuzz\",\"email\":\"fuzz@example.org\","
+             "\"password\":\"a long fuzzing passphrase\"}",
+             api.setup_token);
+    struct api_request req = {.now = 1800000000000LL, .method = "POST", .path = "/api/v1/setup",
+                              .content_type = "application/json", .peer = "127.0.0.1",
+                              .body = body, .body_len = strlen(body)};
+    struct api_response resp = {0};
+    api_handle(&api, &req, &resp);
+    for (int i = 0; i < resp.header_count; i++)
+        if (strcmp(resp.headers[i].name, "set-cookie:") == 0)
+            snprintf(signed_in_cookie, sizeof signed_in_cookie, "%.*s",
+                     (int)strcspn(resp.headers[i].value, ";"), resp.headers[i].value);
+    api_response_free(&resp);
+    const char *setup[][2] = {
+        {"/api/v1/clients", "{\"name\":\"C\",\"email\":\"c@example.org\",\"time_zone\":\"UTC\"}"},
+        {"/api/v1/groups", "{\"name\":\"G\",\"agreement\":\"a\",\"members\":[1]}"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        struct api_request r = {.now = 1800000000000LL, .method = "POST", .path = setup[i][0],
+                                .content_type = "application/json", .cookie = signed_in_cookie,
+                                .peer = "127.0.0.1", .body = setup[i][1],
+                                .body_len = strlen(setup[i][1])};
+        struct api_response out = {0};
+        api_handle(&api, &r, &out);
+        if (out.status != 201)
+            abort();
+        api_response_free(&out);
+    }
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,6 +81,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (store_open(url, seal, &store) < 0 || store_migrate(store, &applied, &version) < 0)
         abort();
     api_ctx_init(&api, &cfg, store, 0);
+    make_therapist();
+    if (!signed_in_cookie[0])
+        abort();
     return 0;
 }
 
@@ -74,9 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct api_request req = {
         .id = 1,
         .now = 1800000000000LL,
-        .method = methods[data[0] % 6],
+        .method = methods[(data[0] & 0x7f) % 6],
         .path = path ? path : "/",
-        .cookie = cookie,
+        .cookie = (data[0] & 0x80) && !cookie ? signed_in_cookie : cookie,
         .origin = origin,
         .content_type = content_type,
         .peer = "127.0.0.1",
