@@ -285,3 +285,48 @@ describe('browser', () => {
   });
 });
 
+
+describe('the device check a client is sent to', () => {
+  test('with a camera and microphone: a live preview, a moving level, plain words', async () => {
+    // Chromium's fake camera (a moving test pattern) and fake microphone (a beeping tone)
+    const media = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    });
+    try {
+      await withServer({}, async (server) => {
+        const page = await (await media.newContext()).newPage();
+        page.setDefaultTimeout(10000);
+        const requests = [];
+        page.on('request', (r) => requests.push(r.url()));
+        await page.goto(`${server.url}/check`);
+        await page.getByRole('heading', { name: 'Check your camera and microphone' }).waitFor();
+        await page.getByText('Browser: ready for video calls.').waitFor();
+        await page.getByRole('button', { name: 'Start the check' }).click();
+        await page.getByText('Camera: working. You should see yourself above.').waitFor();
+        await page.waitForFunction(() => document.querySelector('video[aria-label="Your camera"]').videoWidth > 0);
+        await page.getByText('Microphone: working, we can hear you.').waitFor();
+        assert.ok(await page.evaluate(() => document.getElementById('level').value) >= 0);
+        await page.getByRole('button', { name: 'Stop the check' }).click();
+        assert.equal(await page.evaluate(() => document.querySelector('video').srcObject), null);
+        assert.deepEqual(requests.filter((u) => new URL(u).host !== new URL(server.url).host), []);
+      });
+    } finally {
+      await media.close();
+    }
+  });
+
+  test('without permission: it says how to allow the camera', async () => {
+    await withServer({}, async (server) => {
+      await withPage({}, async (page) => {
+        // headless Chromium without the fake-UI flag denies the permission prompt
+        await page.goto(`${server.url}/check`);
+        await page.getByRole('button', { name: 'Start the check' }).click();
+        const alert = page.getByRole('alert');
+        await alert.waitFor();
+        assert.match(await alert.textContent(), /camera|microphone/i);
+        await page.getByText('Camera: not working.').waitFor();
+      });
+    });
+  });
+});
