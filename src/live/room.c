@@ -1,0 +1,782 @@
+#include "live/room.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+#define MAX_PARTICIPANTS 40
+#define PASSWORD_ALERT_AFTER 10
+#define MAX_CHAT_CHARS 2000
+#define MAX_WAITING_MESSAGE 500
+#define MAX_TURN_SECONDS 600
+
+enum state { WAITING, ADMITTED, GONE };
+
+struct participant {
+    int id;
+    enum live_role role;
+    int64_t user_id, client_id;
+    char name[128];
+    char key[48];
+    enum state state;
+    uint64_t conn; /* 0: not connected */
+    int64_t waiting_since, admitted_at;
+    int audio, video;
+    int hand;
+    int64_t hand_at;
+    int removed, denied;
+};
+
+struct live_room {
+    struct live_room_settings s;
+    char title[256];
+    struct participant *p;
+    size_t n;
+    int next_id;
+    int locked, ended, spotlight;
+    int password_failures, password_alerted;
+    /* the check-in round */
+    int round_active;
+    int *order;
+    size_t order_len, current;
+    int64_t turn_ms, turn_ends_at;
+};
+
+/* ---- effects ---- */
+
+void live_effects_clear(struct live_effects *fx)
+{
+    for (size_t i = 0; i < fx->send_count; i++)
+        free(fx->sends[i].text);
+    free(fx->sends);
+    free(fx->records);
+    free(fx->closes);
+    memset(fx, 0, sizeof *fx);
+}
+
+static void emit(struct live_effects *fx, uint64_t conn, json_t *msg)
+{
+    if (conn) {
+        if (fx->send_count == fx->send_cap) {
+            fx->send_cap = fx->send_cap ? fx->send_cap * 2 : 16;
+            fx->sends = xrealloc(fx->sends, fx->send_cap * sizeof *fx->sends);
+        }
+        char *text = json_dumps(msg, JSON_COMPACT);
+        fx->sends[fx->send_count++] = (struct live_send){conn, text ? text : xstrdup("{}")};
+    }
+    json_decref(msg);
+}
+
+static void close_conn(struct live_effects *fx, uint64_t conn)
+{
+    if (!conn)
+        return;
+    if (fx->close_count == fx->close_cap) {
+        fx->close_cap = fx->close_cap ? fx->close_cap * 2 : 4;
+        fx->closes = xrealloc(fx->closes, fx->close_cap * sizeof *fx->closes);
+    }
+    fx->closes[fx->close_count++] = conn;
+}
+
+static void record(struct live_effects *fx, const struct participant *p, const char *event,
+                   int64_t now)
+{
+    if (fx->record_count == fx->record_cap) {
+        fx->record_cap = fx->record_cap ? fx->record_cap * 2 : 8;
+        fx->records = xrealloc(fx->records, fx->record_cap * sizeof *fx->records);
+    }
+    fx->records[fx->record_count++] =
+        (struct live_attendance){p->client_id, p->user_id, event, now};
+}
+
+static void error_to(struct live_effects *fx, uint64_t conn, const char *code,
+                     const char *message)
+{
+    emit(fx, conn, json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
+}
+
+/* ---- lookups ---- */
+
+static int is_host(const struct participant *p)
+{
+    return p->role == LIVE_HOST || p->role == LIVE_COHOST;
+}
+
+static struct participant *by_conn(struct live_room *r, uint64_t conn)
+{
+    for (size_t i = 0; conn && i < r->n; i++)
+        if (r->p[i].conn == conn)
+            return &r->p[i];
+    return NULL;
+}
+
+static struct participant *by_id(struct live_room *r, int id)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].id == id)
+            return &r->p[i];
+    return NULL;
+}
+
+static struct participant *by_identity(struct live_room *r, const struct live_identity *who)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct participant *p = &r->p[i];
+        if (who->role == LIVE_CLIENT ? p->role == LIVE_CLIENT && p->client_id == who->client_id
+                                     : p->role != LIVE_CLIENT && p->user_id == who->user_id)
+            return p;
+    }
+    return NULL;
+}
+
+static const char *role_name(enum live_role role)
+{
+    return role == LIVE_HOST ? "host" : role == LIVE_COHOST ? "cohost" : "client";
+}
+
+/* ---- what people see ---- */
+
+static json_t *person_json(const struct participant *p)
+{
+    return json_pack("{s:i,s:s,s:s,s:b,s:b,s:b,s:b}", "id", p->id, "name", p->name, "role",
+                     role_name(p->role), "connected", p->conn != 0, "audio", p->audio, "video",
+                     p->video, "hand", p->hand);
+}
+
+static json_t *round_json(const struct live_room *r)
+{
+    if (!r->round_active)
+        return json_null();
+    json_t *order = json_array();
+    for (size_t i = 0; i < r->order_len; i++)
+        json_array_append_new(order, json_integer(r->order[i]));
+    return json_pack("{s:o,s:i,s:I}", "order", order, "current",
+                     r->current < r->order_len ? r->order[r->current] : 0, "turn_ends_at",
+                     (json_int_t)r->turn_ends_at);
+}
+
+static void to_admitted(struct live_room *r, struct live_effects *fx, json_t *msg, int hosts_only)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct participant *p = &r->p[i];
+        if (p->state == ADMITTED && p->conn && (!hosts_only || is_host(p)))
+            emit(fx, p->conn, json_incref(msg));
+    }
+    json_decref(msg);
+}
+
+static void broadcast_room(struct live_room *r, struct live_effects *fx)
+{
+    json_t *people = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].state == ADMITTED)
+            json_array_append_new(people, person_json(&r->p[i]));
+    to_admitted(r, fx,
+                json_pack("{s:s,s:o,s:b,s:o,s:o}", "type", "room", "participants", people,
+                          "locked", r->locked, "spotlight",
+                          r->spotlight ? json_integer(r->spotlight) : json_null(), "round",
+                          round_json(r)),
+                0);
+}
+
+/* Only hosts see who is waiting: a group's members never see each other there. */
+static void send_waiting_list(struct live_room *r, struct live_effects *fx)
+{
+    json_t *people = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const struct participant *p = &r->p[i];
+        if (p->state == WAITING)
+            json_array_append_new(people, json_pack("{s:i,s:s,s:I}", "id", p->id, "name",
+                                                    p->name, "since",
+                                                    (json_int_t)p->waiting_since));
+    }
+    to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "waiting_list", "people", people), 1);
+}
+
+static void send_hands(struct live_room *r, struct live_effects *fx)
+{
+    /* the queue in the order hands went up */
+    json_t *queue = json_array();
+    int64_t last = -1;
+    for (;;) {
+        const struct participant *next = NULL;
+        for (size_t i = 0; i < r->n; i++) {
+            const struct participant *p = &r->p[i];
+            if (p->state == ADMITTED && p->hand && p->hand_at > last &&
+                (!next || p->hand_at < next->hand_at))
+                next = p;
+        }
+        if (!next)
+            break;
+        json_array_append_new(queue, json_pack("{s:i,s:s}", "id", next->id, "name", next->name));
+        last = next->hand_at;
+    }
+    to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "hands", "queue", queue), 1);
+}
+
+static size_t hosts_connected(const struct live_room *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += r->p[i].state == ADMITTED && r->p[i].conn && is_host(&r->p[i]);
+    return n;
+}
+
+/* ---- life of a room ---- */
+
+struct live_room *live_room_new(const struct live_room_settings *settings)
+{
+    struct live_room *r = xcalloc(1, sizeof *r);
+    r->s = *settings;
+    snprintf(r->title, sizeof r->title, "%s", settings->title ? settings->title : "");
+    r->s.title = r->title;
+    r->p = xcalloc(MAX_PARTICIPANTS, sizeof *r->p);
+    r->order = xcalloc(MAX_PARTICIPANTS, sizeof *r->order);
+    return r;
+}
+
+void live_room_free(struct live_room *r)
+{
+    if (!r)
+        return;
+    free(r->p);
+    free(r->order);
+    free(r);
+}
+
+int live_room_ended(const struct live_room *r)
+{
+    return r->ended;
+}
+
+int live_room_has_conn(const struct live_room *r, uint64_t conn)
+{
+    for (size_t i = 0; conn && i < r->n; i++)
+        if (r->p[i].conn == conn)
+            return 1;
+    return 0;
+}
+
+size_t live_room_connected(const struct live_room *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += r->p[i].conn != 0;
+    return n;
+}
+
+const char *live_room_key(const struct live_room *r, int participant)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].id == participant)
+            return r->p[i].key;
+    return NULL;
+}
+
+static void send_admitted(struct live_room *r, struct participant *p, struct live_effects *fx)
+{
+    emit(fx, p->conn,
+         json_pack("{s:s,s:{s:i,s:s,s:s},s:s,s:b}", "type", "admitted", "you", "id", p->id,
+                   "name", p->name, "role", role_name(p->role), "title", r->title, "chat",
+                   r->s.chat));
+}
+
+static void admit(struct live_room *r, struct participant *p, int64_t now,
+                  struct live_effects *fx)
+{
+    p->state = ADMITTED;
+    p->admitted_at = now;
+    record(fx, p, "admitted", now);
+    send_admitted(r, p, fx);
+}
+
+/* Someone admitted before comes back: straight in, and the hosts see the return. */
+static void bring_back(struct live_room *r, struct participant *p, uint64_t conn, int64_t now,
+                       struct live_effects *fx)
+{
+    if (p->conn && p->conn != conn) {
+        emit(fx, p->conn,
+             json_pack("{s:s,s:s}", "type", "replaced", "message",
+                       "You joined this session from another window, so this one has left."));
+        close_conn(fx, p->conn);
+    }
+    p->conn = conn;
+    p->state = ADMITTED;
+    p->hand = 0;
+    record(fx, p, "returned", now);
+    send_admitted(r, p, fx);
+    broadcast_room(r, fx);
+    if (is_host(p)) {
+        send_waiting_list(r, fx);
+        send_hands(r, fx);
+    }
+}
+
+static void put_in_waiting_room(struct live_room *r, struct participant *p, uint64_t conn,
+                                int64_t now, struct live_effects *fx)
+{
+    p->conn = conn;
+    if (p->state != WAITING)
+        p->waiting_since = now;
+    p->state = WAITING;
+    emit(fx, conn,
+         json_pack("{s:s,s:i,s:s}", "type", "waiting", "you", p->id, "message",
+                   "Your therapist will let you in shortly."));
+    to_admitted(r, fx, json_pack("{s:s,s:i,s:s}", "type", "arrival", "participant", p->id,
+                                 "name", p->name),
+                1);
+    send_waiting_list(r, fx);
+}
+
+int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
+                   const struct live_identity *who, const char *fresh_key,
+                   struct live_effects *fx)
+{
+    if (r->ended)
+        return LIVE_ENDED;
+    struct participant *p = by_identity(r, who);
+    if (p && p->removed)
+        return LIVE_REMOVED;
+    if (p && p->admitted_at) {
+        bring_back(r, p, conn, now, fx);
+        return p->id;
+    }
+    if (!p) {
+        if (r->locked && who->role == LIVE_CLIENT)
+            return LIVE_LOCKED;
+        if (r->n == MAX_PARTICIPANTS)
+            return LIVE_FULL;
+        p = &r->p[r->n++];
+        memset(p, 0, sizeof *p);
+        p->id = ++r->next_id;
+        p->role = who->role;
+        p->user_id = who->user_id;
+        p->client_id = who->client_id;
+        p->audio = p->video = 1;
+        snprintf(p->key, sizeof p->key, "%s", fresh_key ? fresh_key : "");
+        record(fx, p, "joined", now);
+    } else if (r->locked && who->role == LIVE_CLIENT) {
+        return LIVE_LOCKED; /* knocked before, never admitted, and now it is locked */
+    } else if (p->conn && p->conn != conn) {
+        close_conn(fx, p->conn); /* a second window while waiting: the newest one waits */
+    }
+    snprintf(p->name, sizeof p->name, "%s", who->name && *who->name ? who->name : "Guest");
+    if (who->role != LIVE_CLIENT || !r->s.waiting_room) {
+        p->conn = conn;
+        admit(r, p, now, fx);
+        broadcast_room(r, fx);
+        if (is_host(p)) {
+            send_waiting_list(r, fx);
+            send_hands(r, fx);
+        }
+        return p->id;
+    }
+    put_in_waiting_room(r, p, conn, now, fx);
+    return p->id;
+}
+
+int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char *key,
+                     struct live_effects *fx)
+{
+    if (r->ended)
+        return LIVE_ENDED;
+    for (size_t i = 0; key && *key && i < r->n; i++) {
+        struct participant *p = &r->p[i];
+        if (strcmp(p->key, key) != 0)
+            continue;
+        struct live_identity who = {p->role, p->user_id, p->client_id, p->name};
+        return live_room_join(r, now, conn, &who, NULL, fx);
+    }
+    return LIVE_UNKNOWN_KEY;
+}
+
+void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn,
+                          struct live_effects *fx)
+{
+    struct participant *p = by_conn(r, conn);
+    if (!p)
+        return;
+    p->conn = 0;
+    if (p->state == ADMITTED) {
+        p->hand = 0;
+        record(fx, p, "dropped", now);
+        broadcast_room(r, fx);
+        send_hands(r, fx);
+    } else if (p->state == WAITING) {
+        p->state = GONE;
+        record(fx, p, "left", now);
+        send_waiting_list(r, fx);
+    }
+}
+
+void live_room_password_failure(struct live_room *r, int64_t now, struct live_effects *fx)
+{
+    (void)now;
+    if (++r->password_failures < PASSWORD_ALERT_AFTER || r->password_alerted)
+        return;
+    r->password_alerted = 1;
+    to_admitted(r, fx,
+                json_pack("{s:s,s:i,s:s}", "type", "password_alert", "failures",
+                          r->password_failures, "message",
+                          "Someone has entered a wrong meeting password 10 times. Consider "
+                          "locking the meeting."),
+                1);
+}
+
+/* ---- the check-in round ---- */
+
+static void round_advance(struct live_room *r, int64_t now)
+{
+    r->current++;
+    if (r->current >= r->order_len) {
+        r->round_active = 0;
+        return;
+    }
+    r->turn_ends_at = r->turn_ms ? now + r->turn_ms : 0;
+}
+
+int64_t live_room_tick(struct live_room *r, int64_t now, struct live_effects *fx)
+{
+    if (r->round_active && r->turn_ends_at && now >= r->turn_ends_at) {
+        round_advance(r, now);
+        broadcast_room(r, fx);
+    }
+    return r->round_active && r->turn_ends_at ? r->turn_ends_at : 0;
+}
+
+static int read_target(struct live_room *r, struct live_effects *fx, uint64_t conn,
+                       const json_t *msg, struct participant **out)
+{
+    json_t *id = json_object_get(msg, "participant");
+    *out = json_is_integer(id) ? by_id(r, (int)json_integer_value(id)) : NULL;
+    if (!*out) {
+        error_to(fx, conn, "no_such_participant", "There is nobody with that id here.");
+        return -1;
+    }
+    return 0;
+}
+
+static int read_admitted_target(struct live_room *r, struct live_effects *fx, uint64_t conn,
+                                const json_t *msg, struct participant **out)
+{
+    if (read_target(r, fx, conn, msg, out) < 0)
+        return -1;
+    if ((*out)->state != ADMITTED) {
+        error_to(fx, conn, "not_in_session", "That person is not in the session.");
+        return -1;
+    }
+    return 0;
+}
+
+static void start_round(struct live_room *r, int64_t now, uint64_t conn, const json_t *msg,
+                        struct live_effects *fx)
+{
+    json_t *order = json_object_get(msg, "order");
+    json_t *turn = json_object_get(msg, "turn_seconds");
+    if (turn && (!json_is_integer(turn) || json_integer_value(turn) < 0 ||
+                 json_integer_value(turn) > MAX_TURN_SECONDS)) {
+        error_to(fx, conn, "invalid_field", "turn_seconds must be 0 to 600.");
+        return;
+    }
+    size_t n = 0;
+    if (order) {
+        size_t i;
+        json_t *item;
+        if (!json_is_array(order) || json_array_size(order) > MAX_PARTICIPANTS) {
+            error_to(fx, conn, "invalid_field", "order must be a list of participant ids.");
+            return;
+        }
+        json_array_foreach(order, i, item)
+        {
+            struct participant *p = json_is_integer(item) ? by_id(r, (int)json_integer_value(item)) : NULL;
+            if (!p || p->state != ADMITTED) {
+                error_to(fx, conn, "no_such_participant",
+                         "The order names someone who is not in the session.");
+                return;
+            }
+            r->order[n++] = p->id;
+        }
+    } else {
+        /* clients in the order they came in */
+        for (size_t i = 0; i < r->n; i++)
+            if (r->p[i].state == ADMITTED && r->p[i].role == LIVE_CLIENT)
+                r->order[n++] = r->p[i].id;
+    }
+    if (n == 0) {
+        error_to(fx, conn, "nobody_to_call", "There is nobody to call on.");
+        return;
+    }
+    r->order_len = n;
+    r->current = 0;
+    r->round_active = 1;
+    r->turn_ms = turn ? json_integer_value(turn) * 1000 : 0;
+    r->turn_ends_at = r->turn_ms ? now + r->turn_ms : 0;
+    broadcast_room(r, fx);
+}
+
+static void end_meeting(struct live_room *r, int64_t now, struct live_effects *fx)
+{
+    r->ended = 1;
+    for (size_t i = 0; i < r->n; i++) {
+        struct participant *p = &r->p[i];
+        if (!p->conn)
+            continue;
+        emit(fx, p->conn, json_pack("{s:s,s:s}", "type", "ended", "message",
+                                    "The session has ended. Thank you for coming."));
+        if (p->state == ADMITTED)
+            record(fx, p, "left", now);
+        close_conn(fx, p->conn);
+        p->conn = 0;
+        p->state = GONE;
+    }
+}
+
+/* Host commands: the therapist and co-facilitators only. Returns 0 when `type` was one. */
+static int host_command(struct live_room *r, int64_t now, struct participant *from,
+                        const char *type, const json_t *msg, struct live_effects *fx)
+{
+    static const char *const commands[] = {
+        "admit", "admit_all", "deny", "waiting_message", "mute", "stop_video", "remove",
+        "lock", "unlock", "end", "spotlight", "round_start", "round_next", "round_stop",
+        "lower_hand"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        known |= strcmp(type, commands[i]) == 0;
+    if (!known)
+        return -1;
+    uint64_t conn = from->conn;
+    if (!is_host(from)) {
+        error_to(fx, conn, "not_allowed", "Only the therapist can do that.");
+        return 0;
+    }
+    struct participant *t = NULL;
+    if (strcmp(type, "admit") == 0) {
+        if (read_target(r, fx, conn, msg, &t) < 0)
+            return 0;
+        if (t->state == ADMITTED)
+            error_to(fx, conn, "already_admitted", "That person is in the session already.");
+        else if (t->state != WAITING)
+            error_to(fx, conn, "not_waiting", "That person is no longer waiting.");
+        else {
+            admit(r, t, now, fx);
+            broadcast_room(r, fx);
+            send_waiting_list(r, fx);
+        }
+    } else if (strcmp(type, "admit_all") == 0) {
+        int any = 0;
+        for (size_t i = 0; i < r->n; i++)
+            if (r->p[i].state == WAITING) {
+                admit(r, &r->p[i], now, fx);
+                any = 1;
+            }
+        if (any) {
+            broadcast_room(r, fx);
+            send_waiting_list(r, fx);
+        }
+    } else if (strcmp(type, "deny") == 0) {
+        if (read_target(r, fx, conn, msg, &t) < 0)
+            return 0;
+        if (t->state != WAITING) {
+            error_to(fx, conn, "not_waiting", "That person is no longer waiting.");
+            return 0;
+        }
+        t->state = GONE;
+        t->denied = 1;
+        record(fx, t, "denied", now);
+        emit(fx, t->conn,
+             json_pack("{s:s,s:s}", "type", "denied", "message",
+                       "Your therapist could not let you in to this session. If you think this "
+                       "is a mistake, please contact them."));
+        close_conn(fx, t->conn);
+        t->conn = 0;
+        send_waiting_list(r, fx);
+    } else if (strcmp(type, "waiting_message") == 0) {
+        const char *text = json_string_value(json_object_get(msg, "text"));
+        if (!text || !*text || strlen(text) > MAX_WAITING_MESSAGE) {
+            error_to(fx, conn, "invalid_field", "The message must be 1 to 500 characters.");
+            return 0;
+        }
+        for (size_t i = 0; i < r->n; i++)
+            if (r->p[i].state == WAITING)
+                emit(fx, r->p[i].conn,
+                     json_pack("{s:s,s:s}", "type", "waiting_message", "text", text));
+    } else if (strcmp(type, "mute") == 0 || strcmp(type, "stop_video") == 0) {
+        if (read_admitted_target(r, fx, conn, msg, &t) < 0)
+            return 0;
+        int audio = strcmp(type, "mute") == 0;
+        if (audio)
+            t->audio = 0;
+        else
+            t->video = 0;
+        emit(fx, t->conn,
+             json_pack("{s:s}", "type", audio ? "muted_by_host" : "video_stopped_by_host"));
+        broadcast_room(r, fx);
+    } else if (strcmp(type, "remove") == 0) {
+        if (read_target(r, fx, conn, msg, &t) < 0)
+            return 0;
+        if (t == from || t->role == LIVE_HOST) {
+            error_to(fx, conn, "not_allowed", "The therapist cannot be removed.");
+            return 0;
+        }
+        int was_waiting = t->state == WAITING;
+        t->state = GONE;
+        t->removed = 1;
+        record(fx, t, "removed", now);
+        emit(fx, t->conn, json_pack("{s:s,s:s}", "type", "removed", "message",
+                                    "You have been removed from this session."));
+        close_conn(fx, t->conn);
+        t->conn = 0;
+        if (r->spotlight == t->id)
+            r->spotlight = 0;
+        broadcast_room(r, fx);
+        if (was_waiting)
+            send_waiting_list(r, fx);
+    } else if (strcmp(type, "lock") == 0 || strcmp(type, "unlock") == 0) {
+        r->locked = strcmp(type, "lock") == 0;
+        broadcast_room(r, fx);
+    } else if (strcmp(type, "end") == 0) {
+        end_meeting(r, now, fx);
+    } else if (strcmp(type, "spotlight") == 0) {
+        json_t *id = json_object_get(msg, "participant");
+        if (json_is_null(id) || !id) {
+            r->spotlight = 0;
+        } else {
+            if (read_admitted_target(r, fx, conn, msg, &t) < 0)
+                return 0;
+            r->spotlight = t->id;
+        }
+        broadcast_room(r, fx);
+    } else if (strcmp(type, "round_start") == 0) {
+        start_round(r, now, conn, msg, fx);
+    } else if (strcmp(type, "round_next") == 0) {
+        if (!r->round_active) {
+            error_to(fx, conn, "no_round", "No check-in round is running.");
+            return 0;
+        }
+        round_advance(r, now);
+        broadcast_room(r, fx);
+    } else if (strcmp(type, "round_stop") == 0) {
+        r->round_active = 0;
+        broadcast_room(r, fx);
+    } else if (strcmp(type, "lower_hand") == 0) {
+        if (read_admitted_target(r, fx, conn, msg, &t) < 0)
+            return 0;
+        t->hand = 0;
+        broadcast_room(r, fx);
+        send_hands(r, fx);
+    }
+    return 0;
+}
+
+static void chat(struct live_room *r, int64_t now, struct participant *from, const json_t *msg,
+                 struct live_effects *fx)
+{
+    const char *to = json_string_value(json_object_get(msg, "to"));
+    const char *text = json_string_value(json_object_get(msg, "text"));
+    if (!to || (strcmp(to, "everyone") != 0 && strcmp(to, "hosts") != 0)) {
+        error_to(fx, from->conn, "invalid_field", "\"to\" must be \"everyone\" or \"hosts\".");
+        return;
+    }
+    if (!text || !*text || json_string_length(json_object_get(msg, "text")) > MAX_CHAT_CHARS) {
+        error_to(fx, from->conn, "invalid_field", "A chat message is 1 to 2000 characters.");
+        return;
+    }
+    int everyone = strcmp(to, "everyone") == 0;
+    if (everyone && !r->s.chat && !is_host(from)) {
+        error_to(fx, from->conn, "chat_off",
+                 "Chat to everyone is off in this session; you can still write to your "
+                 "therapist.");
+        return;
+    }
+    json_t *out = json_pack("{s:s,s:{s:i,s:s},s:s,s:s,s:I}", "type", "chat", "from", "id",
+                            from->id, "name", from->name, "to", to, "text", text, "at",
+                            (json_int_t)now);
+    if (everyone) {
+        to_admitted(r, fx, out, 0);
+        return;
+    }
+    /* private to the therapist: the hosts, and the sender sees their own message */
+    if (!is_host(from))
+        emit(fx, from->conn, json_incref(out));
+    to_admitted(r, fx, out, 1);
+}
+
+static void support(struct live_room *r, int64_t now, struct participant *from,
+                    struct live_effects *fx)
+{
+    size_t hosts = hosts_connected(r);
+    to_admitted(r, fx,
+                json_pack("{s:s,s:i,s:s,s:I}", "type", "support_request", "participant",
+                          from->id, "name", from->name, "at", (json_int_t)now),
+                1);
+    emit(fx, from->conn,
+         json_pack("{s:s,s:s}", "type", "support_sent", "message",
+                   hosts ? "Your therapist has been told, privately. Nobody else sees this."
+                         : "Your therapist is not connected right now. If you are in danger, "
+                           "call your local emergency number."));
+}
+
+void live_room_message(struct live_room *r, int64_t now, uint64_t conn, const json_t *msg,
+                       struct live_effects *fx)
+{
+    struct participant *from = by_conn(r, conn);
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    if (!from || !type) {
+        error_to(fx, conn, "not_joined", "Join the session first.");
+        return;
+    }
+    if (from->state == WAITING && strcmp(type, "leave") != 0) {
+        error_to(fx, conn, "waiting", "You are in the waiting room; your therapist will let "
+                                      "you in shortly.");
+        return;
+    }
+    if (host_command(r, now, from, type, msg, fx) == 0)
+        return;
+    if (strcmp(type, "media") == 0) {
+        json_t *audio = json_object_get(msg, "audio");
+        json_t *video = json_object_get(msg, "video");
+        if ((audio && !json_is_boolean(audio)) || (video && !json_is_boolean(video))) {
+            error_to(fx, conn, "invalid_field", "audio and video must be true or false.");
+            return;
+        }
+        /* only the person turns their own microphone back on */
+        if (audio)
+            from->audio = json_is_true(audio);
+        if (video)
+            from->video = json_is_true(video);
+        broadcast_room(r, fx);
+    } else if (strcmp(type, "hand") == 0) {
+        json_t *raised = json_object_get(msg, "raised");
+        if (!json_is_boolean(raised)) {
+            error_to(fx, conn, "invalid_field", "raised must be true or false.");
+            return;
+        }
+        if (json_is_true(raised) && !from->hand)
+            from->hand_at = now;
+        from->hand = json_is_true(raised);
+        broadcast_room(r, fx);
+        send_hands(r, fx);
+    } else if (strcmp(type, "chat") == 0) {
+        chat(r, now, from, msg, fx);
+    } else if (strcmp(type, "support") == 0) {
+        support(r, now, from, fx);
+    } else if (strcmp(type, "leave") == 0) {
+        /* gone from the room; having been admitted, they may come straight back */
+        int was_admitted = from->state == ADMITTED;
+        from->state = GONE;
+        record(fx, from, "left", now);
+        close_conn(fx, from->conn);
+        from->conn = 0;
+        from->hand = 0;
+        if (was_admitted) {
+            broadcast_room(r, fx);
+            send_hands(r, fx);
+        } else {
+            send_waiting_list(r, fx);
+        }
+    } else {
+        error_to(fx, conn, "unknown_type", "This message type is not known.");
+    }
+}

@@ -1,0 +1,98 @@
+/* room: one meeting (one occurrence of a session) as a pure state machine. Events come in
+ * with the time (a join, a message, a dropped connection, a tick) and effects come out:
+ * JSON messages for connections, attendance records to store, connections to close, and
+ * the next deadline. No sockets, no clock, no store: tests drive every path directly.
+ *
+ * People are "participants" with a room-local id. Hosts (the therapist) and co-hosts
+ * (co-facilitators) are admitted at once and never locked out; clients wait in the waiting
+ * room (when it is on) until a host admits them. Someone who was admitted and drops comes
+ * straight back in when they return, during a lock too; someone removed cannot return to
+ * this meeting. Chat is held here only for delivery: nothing is kept or logged. */
+#ifndef CONFIDE_LIVE_ROOM_H
+#define CONFIDE_LIVE_ROOM_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum live_role { LIVE_HOST, LIVE_COHOST, LIVE_CLIENT };
+
+struct live_identity {
+    enum live_role role;
+    int64_t user_id;   /* hosts and co-hosts */
+    int64_t client_id; /* clients */
+    const char *name;
+};
+
+/* What a call asks the caller to do. */
+struct live_send {
+    uint64_t conn;
+    char *text; /* a JSON message, owned by the effects */
+};
+
+struct live_attendance {
+    int64_t client_id, user_id;
+    const char *event; /* joined admitted denied dropped returned left removed */
+    int64_t at;
+};
+
+struct live_effects {
+    struct live_send *sends;
+    size_t send_count, send_cap;
+    struct live_attendance *records;
+    size_t record_count, record_cap;
+    uint64_t *closes;
+    size_t close_count, close_cap;
+};
+
+void live_effects_clear(struct live_effects *fx); /* frees and empties */
+
+struct live_room_settings {
+    int64_t occurrence_id;
+    int64_t ends_at;    /* ms */
+    int waiting_room;   /* clients wait for a host */
+    int chat;           /* chat to everyone allowed (private to hosts always is) */
+    const char *title;  /* shown to those admitted */
+};
+
+struct live_room;
+
+struct live_room *live_room_new(const struct live_room_settings *settings);
+void live_room_free(struct live_room *r);
+
+/* Why a join is refused (the caller answers "join_refused" with a sentence). */
+enum live_refusal {
+    LIVE_OK = 0,
+    LIVE_LOCKED = -1,
+    LIVE_REMOVED = -2,
+    LIVE_ENDED = -3,
+    LIVE_FULL = -4,
+    LIVE_UNKNOWN_KEY = -5, /* a rejoin key this room does not know: ask for the password */
+};
+
+/* A person arrives on connection `conn`. Returns their participant id (> 0) or a refusal.
+ * fresh_key: a new random key (from the caller: the room draws no randomness) that the room
+ * keeps for someone it has not seen before; live_room_key gives the person's key, which
+ * lets them back in without the password when their connection drops. */
+int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
+                   const struct live_identity *who, const char *fresh_key,
+                   struct live_effects *fx);
+const char *live_room_key(const struct live_room *r, int participant);
+/* The same person coming back with the key from their earlier join. */
+int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char *key,
+                     struct live_effects *fx);
+/* A message from a connection in this room (already parsed; `type` is a string). */
+void live_room_message(struct live_room *r, int64_t now, uint64_t conn, const json_t *msg,
+                       struct live_effects *fx);
+/* The connection is gone. */
+void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn,
+                          struct live_effects *fx);
+/* Runs what is due (a check-in turn ending); returns the next deadline or 0. */
+int64_t live_room_tick(struct live_room *r, int64_t now, struct live_effects *fx);
+/* A wrong password for this meeting: after 10, the hosts are told (once). */
+void live_room_password_failure(struct live_room *r, int64_t now, struct live_effects *fx);
+
+int live_room_ended(const struct live_room *r);
+int live_room_has_conn(const struct live_room *r, uint64_t conn);
+size_t live_room_connected(const struct live_room *r); /* connections still open */
+
+#endif

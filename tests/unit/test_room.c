@@ -1,0 +1,527 @@
+/* live/room: the meeting state machine driven directly, every path and the races the
+ * issue names: admit while the person leaves, two hosts admitting the same person,
+ * rejoin during lock. Connections are plain numbers; time is passed in. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live/room.h"
+
+enum { HOST = 1, COHOST = 2, ANA = 11, BO = 12, CY = 13, ANA2 = 21 };
+
+static struct live_identity therapist = {LIVE_HOST, 1, 0, "Dr Ada"};
+static struct live_identity cofacilitator = {LIVE_COHOST, 2, 0, "Dr Bea"};
+static struct live_identity ana = {LIVE_CLIENT, 0, 101, "Ana"};
+static struct live_identity bo = {LIVE_CLIENT, 0, 102, "Bo"};
+static struct live_identity cy = {LIVE_CLIENT, 0, 103, "Cy"};
+
+struct fixture {
+    struct live_room *room;
+    struct live_effects fx;
+    int64_t now;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    struct live_room_settings s = {.occurrence_id = 7, .ends_at = 10000000, .waiting_room = 1,
+                                   .chat = 1, .title = "Group"};
+    f->room = live_room_new(&s);
+    f->now = 1000;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    live_effects_clear(&f->fx);
+    live_room_free(f->room);
+    free(f);
+    return 0;
+}
+
+/* How many messages of `type` went to conn in the last call's effects. */
+static int sent(struct fixture *f, uint64_t conn, const char *type)
+{
+    int n = 0;
+    for (size_t i = 0; i < f->fx.send_count; i++) {
+        if (f->fx.sends[i].conn != conn)
+            continue;
+        json_t *m = json_loads(f->fx.sends[i].text, 0, NULL);
+        n += m && strcmp(json_string_value(json_object_get(m, "type")), type) == 0;
+        json_decref(m);
+    }
+    return n;
+}
+
+/* The last message of `type` to conn (caller decrefs), or NULL. */
+static json_t *last(struct fixture *f, uint64_t conn, const char *type)
+{
+    json_t *found = NULL;
+    for (size_t i = 0; i < f->fx.send_count; i++) {
+        if (f->fx.sends[i].conn != conn)
+            continue;
+        json_t *m = json_loads(f->fx.sends[i].text, 0, NULL);
+        if (m && strcmp(json_string_value(json_object_get(m, "type")), type) == 0) {
+            json_decref(found);
+            found = m;
+        } else {
+            json_decref(m);
+        }
+    }
+    return found;
+}
+
+static int recorded(struct fixture *f, const char *event)
+{
+    int n = 0;
+    for (size_t i = 0; i < f->fx.record_count; i++)
+        n += strcmp(f->fx.records[i].event, event) == 0;
+    return n;
+}
+
+static int closed(struct fixture *f, uint64_t conn)
+{
+    for (size_t i = 0; i < f->fx.close_count; i++)
+        if (f->fx.closes[i] == conn)
+            return 1;
+    return 0;
+}
+
+static int join(struct fixture *f, uint64_t conn, const struct live_identity *who)
+{
+    live_effects_clear(&f->fx);
+    char key[16];
+    snprintf(key, sizeof key, "key-%llu", (unsigned long long)conn);
+    return live_room_join(f->room, f->now, conn, who, key, &f->fx);
+}
+
+static void say(struct fixture *f, uint64_t conn, const char *json)
+{
+    live_effects_clear(&f->fx);
+    json_t *m = json_loads(json, 0, NULL);
+    assert_non_null(m);
+    live_room_message(f->room, f->now, conn, m, &f->fx);
+    json_decref(m);
+}
+
+static void drop(struct fixture *f, uint64_t conn)
+{
+    live_effects_clear(&f->fx);
+    live_room_disconnect(f->room, f->now, conn, &f->fx);
+}
+
+static int waiting_count(struct fixture *f, uint64_t host_conn)
+{
+    json_t *w = last(f, host_conn, "waiting_list");
+    int n = w ? (int)json_array_size(json_object_get(w, "people")) : -1;
+    json_decref(w);
+    return n;
+}
+
+static int in_room(struct fixture *f, uint64_t conn, int id)
+{
+    json_t *room = last(f, conn, "room");
+    int found = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(room, "participants"), i, p) found |=
+        json_integer_value(json_object_get(p, "id")) == id;
+    json_decref(room);
+    return found;
+}
+
+static void waiting_room_admit_one_and_all(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(join(f, HOST, &therapist) > 0);
+    assert_int_equal(sent(f, HOST, "admitted"), 1);
+    assert_int_equal(recorded(f, "admitted"), 1);
+
+    int a = join(f, ANA, &ana);
+    assert_true(a > 0);
+    json_t *w = last(f, ANA, "waiting");
+    assert_string_equal(json_string_value(json_object_get(w, "message")),
+                        "Your therapist will let you in shortly.");
+    json_decref(w);
+    assert_int_equal(sent(f, HOST, "arrival"), 1);
+    assert_int_equal(waiting_count(f, HOST), 1);
+    assert_int_equal(sent(f, ANA, "room"), 0); /* nothing about anyone else */
+
+    f->now += 5000;
+    int b = join(f, BO, &bo);
+    /* Ana, waiting, hears nothing of Bo: the waiting room is private */
+    assert_int_equal(sent(f, ANA, "arrival") + sent(f, ANA, "waiting_list"), 0);
+    assert_int_equal(waiting_count(f, HOST), 2);
+
+    char msg[64];
+    snprintf(msg, sizeof msg, "{\"type\":\"admit\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    assert_int_equal(sent(f, ANA, "admitted"), 1);
+    assert_true(in_room(f, HOST, a));
+    assert_int_equal(waiting_count(f, HOST), 1);
+
+    join(f, CY, &cy);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    assert_int_equal(sent(f, BO, "admitted"), 1);
+    assert_int_equal(sent(f, CY, "admitted"), 1);
+    assert_int_equal(recorded(f, "admitted"), 2);
+    assert_int_equal(waiting_count(f, HOST), 0);
+    assert_true(in_room(f, ANA, b));
+}
+
+static void deny_and_waiting_message(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"waiting_message\",\"text\":\"Running 5 minutes late, sorry.\"}");
+    assert_int_equal(sent(f, ANA, "waiting_message"), 1);
+    assert_int_equal(sent(f, BO, "waiting_message"), 1);
+    char msg[64];
+    snprintf(msg, sizeof msg, "{\"type\":\"deny\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    assert_int_equal(sent(f, ANA, "denied"), 1);
+    assert_true(closed(f, ANA));
+    assert_int_equal(recorded(f, "denied"), 1);
+    assert_int_equal(waiting_count(f, HOST), 1);
+}
+
+static void admit_while_the_person_leaves(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    drop(f, ANA); /* gave up waiting */
+    assert_int_equal(recorded(f, "left"), 1);
+    assert_int_equal(waiting_count(f, HOST), 0);
+    char msg[64];
+    snprintf(msg, sizeof msg, "{\"type\":\"admit\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    json_t *e = last(f, HOST, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "not_waiting");
+    json_decref(e);
+    assert_int_equal(recorded(f, "admitted"), 0);
+    /* when Ana tries again she waits again */
+    assert_int_equal(join(f, ANA2, &ana), a);
+    assert_int_equal(sent(f, ANA2, "waiting"), 1);
+}
+
+static void two_hosts_admit_the_same_person(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, COHOST, &cofacilitator);
+    assert_int_equal(sent(f, COHOST, "admitted"), 1); /* co-hosts never wait */
+    int a = join(f, ANA, &ana);
+    assert_int_equal(sent(f, COHOST, "arrival"), 1);
+    char msg[64];
+    snprintf(msg, sizeof msg, "{\"type\":\"admit\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    assert_int_equal(recorded(f, "admitted"), 1);
+    say(f, COHOST, msg);
+    assert_int_equal(recorded(f, "admitted"), 0);
+    json_t *e = last(f, COHOST, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "already_admitted");
+    json_decref(e);
+    assert_int_equal(sent(f, ANA, "admitted"), 0);
+}
+
+static void rejoin_without_readmission_even_when_locked(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    drop(f, ANA);
+    assert_int_equal(recorded(f, "dropped"), 1);
+    json_t *room = last(f, HOST, "room");
+    json_t *p = json_array_get(json_object_get(room, "participants"), 1);
+    assert_false(json_is_true(json_object_get(p, "connected"))); /* the host sees the drop */
+    json_decref(room);
+    say(f, HOST, "{\"type\":\"lock\"}");
+    /* a new client cannot get in while it is locked */
+    assert_int_equal(join(f, BO, &bo), LIVE_LOCKED);
+    /* Ana comes back with her key: straight in, no waiting room, lock or not */
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, ANA2, "key-11", &f->fx), a);
+    assert_int_equal(sent(f, ANA2, "admitted"), 1);
+    assert_int_equal(sent(f, ANA2, "waiting"), 0);
+    assert_int_equal(recorded(f, "returned"), 1);
+    assert_true(in_room(f, HOST, a));
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, 99, "no-such-key", &f->fx),
+                     LIVE_UNKNOWN_KEY);
+    /* the host is never locked out either */
+    drop(f, HOST);
+    assert_true(join(f, HOST + 100, &therapist) > 0);
+    assert_int_equal(sent(f, HOST + 100, "admitted"), 1);
+    assert_int_equal(sent(f, HOST + 100, "waiting_list"), 1);
+}
+
+static void a_second_window_replaces_the_first(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    join(f, ANA2, &ana);
+    assert_int_equal(sent(f, ANA, "replaced"), 1);
+    assert_true(closed(f, ANA));
+    assert_int_equal(sent(f, ANA2, "admitted"), 1);
+    assert_true(live_room_has_conn(f->room, ANA2));
+}
+
+static void host_controls(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    int b = join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    char msg[80];
+    snprintf(msg, sizeof msg, "{\"type\":\"mute\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    assert_int_equal(sent(f, ANA, "muted_by_host"), 1);
+    json_t *room = last(f, BO, "room");
+    assert_false(json_is_true(json_object_get(json_array_get(json_object_get(room, "participants"), 1), "audio")));
+    json_decref(room);
+    /* only Ana can turn her microphone back on */
+    snprintf(msg, sizeof msg, "{\"type\":\"media\",\"audio\":true}");
+    say(f, ANA, msg);
+    room = last(f, HOST, "room");
+    assert_true(json_is_true(json_object_get(json_array_get(json_object_get(room, "participants"), 1), "audio")));
+    json_decref(room);
+    snprintf(msg, sizeof msg, "{\"type\":\"stop_video\",\"participant\":%d}", b);
+    say(f, HOST, msg);
+    assert_int_equal(sent(f, BO, "video_stopped_by_host"), 1);
+    snprintf(msg, sizeof msg, "{\"type\":\"spotlight\",\"participant\":%d}", b);
+    say(f, HOST, msg);
+    room = last(f, ANA, "room");
+    assert_int_equal(json_integer_value(json_object_get(room, "spotlight")), b);
+    json_decref(room);
+
+    snprintf(msg, sizeof msg, "{\"type\":\"remove\",\"participant\":%d}", b);
+    say(f, HOST, msg);
+    assert_int_equal(sent(f, BO, "removed"), 1);
+    assert_true(closed(f, BO));
+    assert_int_equal(recorded(f, "removed"), 1);
+    room = last(f, HOST, "room");
+    assert_int_equal(json_is_null(json_object_get(room, "spotlight")), 1);
+    json_decref(room);
+    /* removed: the link stops working for this meeting */
+    assert_int_equal(join(f, BO + 100, &bo), LIVE_REMOVED);
+    /* nobody removes the therapist */
+    say(f, ANA, "{\"type\":\"remove\",\"participant\":1}");
+    json_t *e = last(f, ANA, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "not_allowed");
+    json_decref(e);
+}
+
+static void clients_cannot_send_host_commands(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    join(f, BO, &bo);
+    /* still waiting: nothing but leaving */
+    say(f, ANA, "{\"type\":\"admit_all\"}");
+    json_t *e = last(f, ANA, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "waiting");
+    json_decref(e);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    const char *commands[] = {"{\"type\":\"admit_all\"}", "{\"type\":\"lock\"}",
+                              "{\"type\":\"end\"}", "{\"type\":\"mute\",\"participant\":3}",
+                              "{\"type\":\"round_start\"}"};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        say(f, ANA, commands[i]);
+        e = last(f, ANA, "error");
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "code")), "not_allowed");
+        json_decref(e);
+        assert_int_equal(f->fx.close_count, 0);
+        assert_int_equal(sent(f, BO, "room"), 0);
+    }
+    say(f, ANA, "{\"type\":\"dance\"}");
+    e = last(f, ANA, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "unknown_type");
+    json_decref(e);
+    assert_false(live_room_ended(f->room));
+}
+
+static void chat_private_and_support_reach_only_hosts(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, COHOST, &cofacilitator);
+    join(f, ANA, &ana);
+    join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    say(f, ANA, "{\"type\":\"chat\",\"to\":\"everyone\",\"text\":\"hello all\"}");
+    assert_int_equal(sent(f, BO, "chat") + sent(f, HOST, "chat") + sent(f, ANA, "chat"), 3);
+    say(f, ANA, "{\"type\":\"chat\",\"to\":\"hosts\",\"text\":\"just for you\"}");
+    assert_int_equal(sent(f, HOST, "chat"), 1);
+    assert_int_equal(sent(f, COHOST, "chat"), 1);
+    assert_int_equal(sent(f, ANA, "chat"), 1); /* her own copy */
+    assert_int_equal(sent(f, BO, "chat"), 0);
+    say(f, ANA, "{\"type\":\"support\"}");
+    assert_int_equal(sent(f, HOST, "support_request"), 1);
+    assert_int_equal(sent(f, COHOST, "support_request"), 1);
+    assert_int_equal(sent(f, BO, "support_request"), 0);
+    json_t *ack = last(f, ANA, "support_sent");
+    assert_non_null(strstr(json_string_value(json_object_get(ack, "message")), "privately"));
+    json_decref(ack);
+    /* nothing of it is recorded */
+    assert_int_equal(f->fx.record_count, 0);
+    say(f, ANA, "{\"type\":\"chat\",\"to\":\"Bo\",\"text\":\"x\"}");
+    assert_int_equal(sent(f, ANA, "error"), 1);
+    drop(f, HOST);
+    drop(f, COHOST);
+    say(f, BO, "{\"type\":\"support\"}");
+    ack = last(f, BO, "support_sent");
+    assert_non_null(strstr(json_string_value(json_object_get(ack, "message")), "emergency"));
+    json_decref(ack);
+}
+
+static void chat_off_still_lets_clients_write_to_the_therapist(void **state)
+{
+    struct fixture *f = *state;
+    live_room_free(f->room);
+    struct live_room_settings s = {.occurrence_id = 8, .waiting_room = 0, .chat = 0};
+    f->room = live_room_new(&s);
+    join(f, HOST, &therapist);
+    assert_true(join(f, ANA, &ana) > 0);
+    assert_int_equal(sent(f, ANA, "admitted"), 1); /* no waiting room in this session */
+    say(f, ANA, "{\"type\":\"chat\",\"to\":\"everyone\",\"text\":\"hi\"}");
+    json_t *e = last(f, ANA, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "chat_off");
+    json_decref(e);
+    say(f, ANA, "{\"type\":\"chat\",\"to\":\"hosts\",\"text\":\"hi\"}");
+    assert_int_equal(sent(f, HOST, "chat"), 1);
+}
+
+static void hands_and_a_timed_check_in_round(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    int b = join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    f->now = 2000;
+    say(f, BO, "{\"type\":\"hand\",\"raised\":true}");
+    f->now = 3000;
+    say(f, ANA, "{\"type\":\"hand\",\"raised\":true}");
+    json_t *h = last(f, HOST, "hands");
+    json_t *q = json_object_get(h, "queue");
+    assert_int_equal(json_array_size(q), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(q, 0), "id")), b);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(q, 1), "id")), a);
+    json_decref(h);
+    assert_int_equal(sent(f, BO, "hands"), 0); /* the queue is the host's */
+    char msg[80];
+    snprintf(msg, sizeof msg, "{\"type\":\"lower_hand\",\"participant\":%d}", b);
+    say(f, HOST, msg);
+    h = last(f, HOST, "hands");
+    assert_int_equal(json_array_size(json_object_get(h, "queue")), 1);
+    json_decref(h);
+
+    say(f, HOST, "{\"type\":\"round_start\",\"turn_seconds\":60}");
+    json_t *room = last(f, ANA, "room");
+    json_t *round = json_object_get(room, "round");
+    assert_int_equal(json_integer_value(json_object_get(round, "current")), a);
+    assert_int_equal(json_integer_value(json_object_get(round, "turn_ends_at")), 63000);
+    json_decref(room);
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_tick(f->room, 62999, &f->fx), 63000);
+    assert_int_equal(f->fx.send_count, 0);
+    assert_int_equal(live_room_tick(f->room, 63000, &f->fx), 123000);
+    room = last(f, BO, "room");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(room, "round"), "current")), b);
+    json_decref(room);
+    say(f, HOST, "{\"type\":\"round_next\"}");
+    room = last(f, HOST, "room");
+    assert_true(json_is_null(json_object_get(room, "round"))); /* everyone has spoken */
+    json_decref(room);
+    say(f, HOST, "{\"type\":\"round_next\"}");
+    assert_int_equal(sent(f, HOST, "error"), 1);
+    say(f, HOST, "{\"type\":\"round_start\",\"order\":[99]}");
+    assert_int_equal(sent(f, HOST, "error"), 1);
+}
+
+static void end_for_all(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    say(f, HOST, "{\"type\":\"end\"}");
+    assert_int_equal(sent(f, HOST, "ended") + sent(f, ANA, "ended") + sent(f, BO, "ended"), 3);
+    assert_true(closed(f, HOST) && closed(f, ANA) && closed(f, BO));
+    assert_int_equal(recorded(f, "left"), 2); /* those in the session */
+    assert_true(live_room_ended(f->room));
+    assert_int_equal(join(f, 50, &ana), LIVE_ENDED);
+    assert_int_equal(live_room_connected(f->room), 0);
+}
+
+static void password_guessing_alerts_the_host_once(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    for (int i = 0; i < 9; i++) {
+        live_effects_clear(&f->fx);
+        live_room_password_failure(f->room, f->now, &f->fx);
+        assert_int_equal(sent(f, HOST, "password_alert"), 0);
+    }
+    live_effects_clear(&f->fx);
+    live_room_password_failure(f->room, f->now, &f->fx);
+    assert_int_equal(sent(f, HOST, "password_alert"), 1);
+    live_effects_clear(&f->fx);
+    live_room_password_failure(f->room, f->now, &f->fx);
+    assert_int_equal(sent(f, HOST, "password_alert"), 0);
+}
+
+static void leaving_and_coming_back(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    say(f, ANA, "{\"type\":\"leave\"}");
+    assert_int_equal(recorded(f, "left"), 1);
+    assert_false(in_room(f, HOST, a));
+    assert_true(closed(f, ANA));
+    assert_int_equal(join(f, ANA2, &ana), a);
+    assert_int_equal(sent(f, ANA2, "admitted"), 1); /* straight back in */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(waiting_room_admit_one_and_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(deny_and_waiting_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(admit_while_the_person_leaves, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_hosts_admit_the_same_person, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejoin_without_readmission_even_when_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_second_window_replaces_the_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(host_controls, setup, teardown),
+        cmocka_unit_test_setup_teardown(clients_cannot_send_host_commands, setup, teardown),
+        cmocka_unit_test_setup_teardown(chat_private_and_support_reach_only_hosts, setup, teardown),
+        cmocka_unit_test_setup_teardown(chat_off_still_lets_clients_write_to_the_therapist, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(hands_and_a_timed_check_in_round, setup, teardown),
+        cmocka_unit_test_setup_teardown(end_for_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(password_guessing_alerts_the_host_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(leaving_and_coming_back, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
