@@ -1,7 +1,11 @@
-// The dashboard. Signs the person out automatically once the server's idle timeout has
-// passed since the last request that counted as activity.
+// The dashboard: upcoming sessions, scheduling, clients. Signs the person out
+// automatically once the server's idle timeout has passed since the last request that
+// counted as activity.
 import { api, errorCode, errorMessage, onRequest, SIGNED_OUT_KEY } from './api.js';
 import { ready, say } from './ui.js';
+import { createClients } from './dashboard-clients.js';
+import { createSchedule } from './dashboard-schedule.js';
+import { createSessions } from './dashboard-sessions.js';
 
 const signedInAs = document.getElementById('signed-in-as');
 const signOut = document.getElementById('sign-out');
@@ -12,6 +16,7 @@ let timer = 0;
 let leaving = false;
 
 function leave(url) {
+  if (leaving) return;
   leaving = true;
   clearTimeout(timer);
   // nothing of the session stays on screen while the next page loads
@@ -34,9 +39,9 @@ function handleSignedOut(result) {
   else leave('/');
 }
 
-function showUser(data) {
-  signedInAs.textContent = `Signed in as ${data.user.name}`;
-  const seconds = Number(data.session?.idle_timeout_seconds);
+function showUser(me) {
+  signedInAs.textContent = `Signed in as ${me.user.name}`;
+  const seconds = Number(me.session?.idle_timeout_seconds);
   if (Number.isFinite(seconds) && seconds > 0) idleTimeoutMs = seconds * 1000;
 }
 
@@ -85,18 +90,58 @@ signOut.addEventListener('click', async () => {
   say(pageError, errorMessage(result, 'Signing out did not work. Please try again.'));
 });
 
+// What the page knows; the parts below read it and refresh it. user is who is signed in
+// (an administrator's lists hold everyone's sessions; the page shows their own).
+const data = { user: null, clients: [], groups: [], sessions: [] };
+
+// Every request of the page's parts: through api() (so it counts as activity), and a 401
+// means the sign-in has ended, so the page leaves.
+async function call(method, path, body) {
+  const result = await api(method, path, body);
+  if (result.status === 401) handleSignedOut(result);
+  return result;
+}
+
+const sessions = createSessions({ data, call });
+const scheduleForm = createSchedule({
+  data,
+  call,
+  onScheduled: () => sessions.load(),
+});
+const clients = createClients({
+  data,
+  call,
+  onAdded: (client) => {
+    scheduleForm.refreshChoices({ clientId: client.id });
+    sessions.render();
+  },
+});
+
 async function start() {
-  const result = await api('GET', '/api/v1/me');
-  if (result.status === 401) {
-    handleSignedOut(result);
+  const [me, sessionsResult, clientsResult, groupsResult] = await Promise.all([
+    api('GET', '/api/v1/me'),
+    call('GET', '/api/v1/sessions'),
+    call('GET', '/api/v1/clients'),
+    call('GET', '/api/v1/groups'),
+  ]);
+  if (me.status === 401) {
+    handleSignedOut(me);
     return;
   }
+  if (leaving) return;
+  if (me.status === 200) data.user = me.data?.user ?? null;
+  clients.loaded(clientsResult);
+  if (groupsResult.status === 200 && Array.isArray(groupsResult.data?.groups)) {
+    data.groups = groupsResult.data.groups;
+  }
+  scheduleForm.refreshChoices();
+  sessions.loaded(sessionsResult);
   ready();
-  if (result.status !== 200) {
-    say(pageError, errorMessage(result));
+  if (me.status !== 200) {
+    say(pageError, errorMessage(me));
     return;
   }
-  showUser(result.data);
+  showUser(me.data);
   afterActivity();
 }
 

@@ -1,0 +1,87 @@
+// "Clients": the therapist's clients, and a form to add one.
+import { errorCode, errorMessage } from './api.js';
+import { say } from './ui.js';
+import { browserZone, fillZoneSelect } from './dashboard-time.js';
+import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export const byName = (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
+
+export function createClients({ data, call, onAdded }) {
+  const error = document.getElementById('clients-error');
+  const empty = document.getElementById('clients-empty');
+  const list = document.getElementById('clients-list');
+  const form = document.getElementById('client-form');
+  const name = document.getElementById('client-name');
+  const email = document.getElementById('client-email');
+  const zone = document.getElementById('client-zone');
+  const phone = document.getElementById('client-phone');
+  const formError = document.getElementById('client-error');
+  const status = document.getElementById('client-status');
+  const submit = form.querySelector('button[type="submit"]');
+
+  fillZoneSelect(zone, browserZone());
+  clearMarkOnInput(form);
+
+  function render() {
+    const clients = [...data.clients].sort(byName);
+    list.replaceChildren(...clients.map((c) => {
+      const li = el('li');
+      li.append(el('p', 'dash-client-name', c.name), el('p', 'dash-client-detail', c.email));
+      const more = [c.time_zone?.replaceAll('_', ' '), c.phone].filter(Boolean).join(' · ');
+      if (more) li.append(el('p', 'dash-client-detail', more));
+      return li;
+    }));
+    list.hidden = clients.length === 0;
+    empty.hidden = clients.length !== 0;
+  }
+
+  function loaded(result) {
+    if (result.status === 200 && Array.isArray(result.data?.clients)) {
+      data.clients = result.data.clients;
+      say(error, '');
+      render();
+      return;
+    }
+    say(error, errorMessage(result, 'Your clients could not be loaded. Please reload the page.'));
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    say(formError, '');
+    status.textContent = '';
+    const body = { name: name.value.trim(), email: email.value.trim(), time_zone: zone.value };
+    if (phone.value.trim()) body.phone = phone.value.trim();
+
+    const result = await whileBusy(form, submit, () => call('POST', '/api/v1/clients', body));
+    if (result.status === 201 && result.data?.client) {
+      const client = result.data.client;
+      data.clients.push(client);
+      render();
+      markInvalid(form, null);
+      name.value = '';
+      email.value = '';
+      phone.value = '';
+      zone.value = browserZone();
+      status.textContent = `Added ${client.name}. You can schedule their sessions now.`;
+      onAdded?.(client);
+      return;
+    }
+    say(formError, errorMessage(result));
+    const field = errorCode(result) === 'unknown_time_zone' ? zone : fieldOfError(errorMessage(result), [
+      ['name', name, 'name'], ['email', email, 'email'], ['time_zone', zone, 'time zone'],
+      ['phone', phone, 'phone'],
+    ]);
+    markInvalid(form, field);
+  });
+
+  form.addEventListener('input', () => { status.textContent = ''; });
+
+  return { render, loaded };
+}
