@@ -30,10 +30,19 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/sessions", sessions_create, ACCESS_SIGNED_IN, BODY_JSON},
     {"GET", "/api/v1/sessions/{id}", sessions_get, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/sessions/{id}/invites", sessions_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/sessions/{id}/attendance", sessions_attendance, ACCESS_SIGNED_IN,
+     BODY_NONE},
     {"POST", "/api/v1/sessions/{id}/cancel", sessions_cancel, ACCESS_SIGNED_IN, BODY_NONE},
     {"PATCH", "/api/v1/sessions/{id}/occurrences/{id}", occurrence_reschedule, ACCESS_SIGNED_IN,
      BODY_JSON},
     {"POST", "/api/v1/sessions/{id}/occurrences/{id}/cancel", occurrence_cancel,
      ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/polls", polls_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/polls", polls_create, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/polls/{id}", polls_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/polls/{id}/session", polls_session, ACCESS_SIGNED_IN, BODY_JSON},
+    /* the member's poll page: the token is in the body, so these are POSTs */
+    {"POST", "/api/v1/poll-links/lookup", poll_link_lookup, ACCESS_PUBLIC, BODY_JSON},
+    {"POST", "/api/v1/poll-links/answer", poll_link_answer, ACCESS_PUBLIC, BODY_JSON},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];

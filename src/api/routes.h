@@ -50,6 +50,14 @@ void sessions_get(struct api_call *call);
 void sessions_cancel(struct api_call *call);
 void occurrence_reschedule(struct api_call *call);
 void occurrence_cancel(struct api_call *call);
+void sessions_attendance(struct api_call *call); /* attendance.c */
+
+void polls_list(struct api_call *call); /* polls.c */
+void polls_create(struct api_call *call);
+void polls_get(struct api_call *call);
+void polls_session(struct api_call *call);
+void poll_link_lookup(struct api_call *call);
+void poll_link_answer(struct api_call *call);
 
 /* Loaders that answer 404/503 themselves and return -1 when the record is not the
  * caller's to see (write: to change). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/routes.h"
+#include "api/sessions.h"
 #include "auth/login.h"
 #include "core/rand.h"
 #include "practice/mailer.h"
@@ -15,16 +16,6 @@
 
 #define MAX_CONFLICTS_SHOWN 20
 #define PASSWORD_ALPHABET "abcdefghjkmnpqrstuvwxyz23456789" /* no 0/o, 1/l/i to confuse */
-
-/* What a series is made from, by create and by "this and following". */
-struct series_spec {
-    int64_t therapist_id, client_id, group_id;
-    const char *title, *time_zone, *settings;
-    int duration_minutes;
-    struct sched_rule rule;
-    int64_t *starts;
-    int count;
-};
 
 static void new_meeting_id(char out[11])
 {
@@ -86,7 +77,7 @@ static json_t *occurrence_json(const struct store_occurrence *o)
                      status_of(o->cancelled_at));
 }
 
-static int session_json(struct api_call *call, int64_t series_id, json_t **out)
+int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
 {
     struct store *st = call->ctx->store;
     struct store_series se;
@@ -132,7 +123,7 @@ static int session_json(struct api_call *call, int64_t series_id, json_t **out)
 static void answer_session(struct api_call *call, int status, int64_t series_id)
 {
     json_t *j;
-    if (session_json(call, series_id, &j) == 0)
+    if (sessions_json(call, series_id, &j) == 0)
         api_json(call, status, json_pack("{s:o}", "session", j));
 }
 
@@ -304,7 +295,7 @@ static int read_recurrence(struct api_call *call, int64_t starts_at, struct sche
     return 0;
 }
 
-static int read_settings(struct api_call *call, const char **out)
+int sessions_read_settings(struct api_call *call, const char **out)
 {
     static const char *const keys[] = {"waiting_room", "require_password", "host_video",
                                        "participant_video", "chat"};
@@ -324,9 +315,8 @@ static int read_settings(struct api_call *call, const char **out)
     return 0;
 }
 
-/* Who gets a link: the client, or the group's members (checking the capacity). */
-static int read_invitees(struct api_call *call, struct series_spec *spec, int64_t **ids,
-                         size_t *n)
+/* Exactly one of client_id and group_id. */
+static int read_client_or_group(struct api_call *call, struct series_spec *spec)
 {
     int64_t client_id, group_id;
     if (api_field_int(call, "client_id", 1, INT64_MAX, 0, &client_id) < 0 ||
@@ -340,19 +330,26 @@ static int read_invitees(struct api_call *call, struct series_spec *spec, int64_
     }
     spec->client_id = client_id;
     spec->group_id = group_id;
-    if (client_id) {
+    return 0;
+}
+
+/* Who gets a link: the client, or the group's members (checking the capacity). */
+static int load_invitees(struct api_call *call, const struct series_spec *spec, int64_t **ids,
+                         size_t *n)
+{
+    if (spec->client_id) {
         struct store_client c;
-        if (api_load_client(call, client_id, &c) < 0)
+        if (api_load_client(call, spec->client_id, &c) < 0)
             return -1;
         *ids = arena_alloc(&call->arena, sizeof **ids);
-        (*ids)[0] = client_id;
+        (*ids)[0] = spec->client_id;
         *n = 1;
         return 0;
     }
     struct store_group g;
-    if (api_load_group(call, group_id, 1, &g) < 0)
+    if (api_load_group(call, spec->group_id, 1, &g) < 0)
         return -1;
-    if (store_group_members(call->ctx->store, &call->arena, group_id, ids, n) < 0)
+    if (store_group_members(call->ctx->store, &call->arena, spec->group_id, ids, n) < 0)
         return api_store_error(call, -EIO, "group");
     if ((int)*n > g.capacity) {
         char message[160];
@@ -403,46 +400,53 @@ static int read_times(struct api_call *call, int64_t *starts_at, int *duration, 
     return 0;
 }
 
+int sessions_create_for(struct api_call *call, struct series_spec *spec, int64_t starts_at,
+                        int allow_overlap, int64_t *series_id)
+{
+    int64_t *invitees;
+    size_t ninvitees;
+    if (load_invitees(call, spec, &invitees, &ninvitees) < 0)
+        return -1;
+    spec->rule.tz = spec->time_zone;
+    if (sched_local_from_utc(spec->time_zone, starts_at, &spec->rule.first) < 0) {
+        api_error(call, 400, "invalid_field", "\"starts_at\" is out of range.");
+        return -1;
+    }
+    spec->starts = arena_alloc(&call->arena, SCHED_MAX_OCCURRENCES * sizeof *spec->starts);
+    spec->count = sched_expand(&spec->rule, spec->starts, SCHED_MAX_OCCURRENCES);
+    if (spec->count == -E2BIG) {
+        api_error(call, 400, "too_many_occurrences",
+                  "That recurrence makes more than 200 sessions; choose an earlier end.");
+        return -1;
+    }
+    if (spec->count <= 0) {
+        api_error(call, 400, "invalid_field", "The recurrence makes no sessions.");
+        return -1;
+    }
+    if (!allow_overlap && check_overlaps(call, spec->therapist_id, spec->starts, spec->count,
+                                         spec->duration_minutes, 0) < 0)
+        return -1;
+    int rc = create_series(call, spec, invitees, ninvitees, series_id);
+    if (rc < 0)
+        return api_store_error(call, rc, "session");
+    return queue_mail(call, MAILER_INVITE, *series_id);
+}
+
 void sessions_create(struct api_call *call)
 {
     struct series_spec spec = {.therapist_id = call->user.id};
     int64_t starts_at;
     int allow_overlap;
-    int64_t *invitees;
-    size_t ninvitees;
     if (api_field_string(call, "title", 1, 200, &spec.title, NULL) < 0 ||
         api_field_time_zone(call, "time_zone", &spec.time_zone) < 0 ||
         read_times(call, &starts_at, &spec.duration_minutes, 50) < 0 ||
-        read_recurrence(call, starts_at, &spec.rule) < 0 || read_settings(call, &spec.settings) < 0 ||
+        read_recurrence(call, starts_at, &spec.rule) < 0 ||
+        sessions_read_settings(call, &spec.settings) < 0 ||
         api_field_bool(call, "allow_overlap", 0, &allow_overlap) < 0 ||
-        read_invitees(call, &spec, &invitees, &ninvitees) < 0)
-        return;
-    spec.rule.tz = spec.time_zone;
-    if (sched_local_from_utc(spec.time_zone, starts_at, &spec.rule.first) < 0) {
-        api_error(call, 400, "invalid_field", "\"starts_at\" is out of range.");
-        return;
-    }
-    spec.starts = arena_alloc(&call->arena, SCHED_MAX_OCCURRENCES * sizeof *spec.starts);
-    spec.count = sched_expand(&spec.rule, spec.starts, SCHED_MAX_OCCURRENCES);
-    if (spec.count == -E2BIG) {
-        api_error(call, 400, "too_many_occurrences",
-                  "That recurrence makes more than 200 sessions; choose an earlier end.");
-        return;
-    }
-    if (spec.count <= 0) {
-        api_error(call, 400, "invalid_field", "The recurrence makes no sessions.");
-        return;
-    }
-    if (!allow_overlap && check_overlaps(call, spec.therapist_id, spec.starts, spec.count,
-                                         spec.duration_minutes, 0) < 0)
+        read_client_or_group(call, &spec) < 0)
         return;
     int64_t series_id;
-    int rc = create_series(call, &spec, invitees, ninvitees, &series_id);
-    if (rc < 0) {
-        api_store_error(call, rc, "session");
-        return;
-    }
-    if (queue_mail(call, MAILER_INVITE, series_id) < 0)
+    if (sessions_create_for(call, &spec, starts_at, allow_overlap, &series_id) < 0)
         return;
     answer_session(call, 201, series_id);
 }
@@ -467,7 +471,7 @@ void sessions_list(struct api_call *call)
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *j;
-        if (session_json(call, series[i].id, &j) < 0) {
+        if (sessions_json(call, series[i].id, &j) < 0) {
             json_decref(list);
             return;
         }
@@ -641,9 +645,9 @@ void occurrence_reschedule(struct api_call *call)
     if (announce(call, &se) < 0 || queue_mail(call, MAILER_INVITE, new_id) < 0)
         return;
     json_t *now_json, *before_json;
-    if (session_json(call, new_id, &now_json) < 0)
+    if (sessions_json(call, new_id, &now_json) < 0)
         return;
-    if (session_json(call, se.id, &before_json) < 0) {
+    if (sessions_json(call, se.id, &before_json) < 0) {
         json_decref(now_json);
         return;
     }

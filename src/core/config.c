@@ -50,6 +50,7 @@ static const struct option_def options[] = {
     NUM(mail_retry_seconds, "30", 1, 3600, "first retry of a failed mail; doubles each time"),
     NUM(mail_poll_seconds, "15", 1, 600, "how often due mail and reminders are looked for"),
     STR(reminders, "1440,60", "reminder mails, in minutes before each session"),
+    NUM(join_early_minutes, "15", 0, 120, "how early before the start a link lets people in"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 

@@ -28,6 +28,7 @@ struct config {
     long mail_retry_seconds; /* first retry after a failed send; doubles each time, up to 1 h */
     long mail_poll_seconds;  /* how often the mail thread looks for due mail and reminders */
     char reminders[64];      /* minutes before each session, comma-separated: "1440,60" */
+    long join_early_minutes; /* how long before the start a link lets people in */
 
     /* derived by config_finish */
     char listen_host[64];

@@ -533,18 +533,32 @@ static void end_meeting(struct live_room *r, int64_t now, struct live_effects *f
     }
 }
 
+static const char *const host_commands[] = {
+    "admit", "admit_all", "deny", "waiting_message", "mute", "stop_video", "remove", "lock",
+    "unlock", "end", "spotlight", "round_start", "round_next", "round_stop", "lower_hand"};
+static const char *const participant_messages[] = {"media", "hand", "chat", "support",
+                                                   "leave"};
+
+static int listed(const char *type, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(type, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int live_room_knows(const char *type)
+{
+    return listed(type, host_commands, sizeof host_commands / sizeof host_commands[0]) ||
+           listed(type, participant_messages,
+                  sizeof participant_messages / sizeof participant_messages[0]);
+}
+
 /* Host commands: the therapist and co-facilitators only. Returns 0 when `type` was one. */
 static int host_command(struct live_room *r, int64_t now, struct participant *from,
                         const char *type, const json_t *msg, struct live_effects *fx)
 {
-    static const char *const commands[] = {
-        "admit", "admit_all", "deny", "waiting_message", "mute", "stop_video", "remove",
-        "lock", "unlock", "end", "spotlight", "round_start", "round_next", "round_stop",
-        "lower_hand"};
-    int known = 0;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        known |= strcmp(type, commands[i]) == 0;
-    if (!known)
+    if (!listed(type, host_commands, sizeof host_commands / sizeof host_commands[0]))
         return -1;
     uint64_t conn = from->conn;
     if (!is_host(from)) {

@@ -91,6 +91,8 @@ int64_t live_room_tick(struct live_room *r, int64_t now, struct live_effects *fx
 /* A wrong password for this meeting: after 10, the hosts are told (once). */
 void live_room_password_failure(struct live_room *r, int64_t now, struct live_effects *fx);
 
+/* Is `type` a message the meeting understands (for "join first" versus "unknown")? */
+int live_room_knows(const char *type);
 int live_room_ended(const struct live_room *r);
 int live_room_has_conn(const struct live_room *r, uint64_t conn);
 size_t live_room_connected(const struct live_room *r); /* connections still open */

@@ -7,14 +7,27 @@
 #include "api/api.h"
 #include "core/config.h"
 
+struct ws_conn;
+struct live_service;
+
 struct net_server {
     struct lws_context *lws;
     const struct config *cfg;
     struct api_ctx *api;
+    struct live_service *live;
     volatile sig_atomic_t stop_requested;
     int responses_in_flight;
     unsigned long long next_request_id;
+    /* WebSocket connections by number, for live/service.c's replies */
+    struct ws_conn **ws;
+    size_t ws_count, ws_cap;
+    uint64_t next_ws_id;
+    lws_sorted_usec_list_t tick; /* the meetings' timers */
 };
+
+/* live/service.c's I/O: arg is the struct net_server. */
+void net_ws_send(void *arg, uint64_t conn, const char *text, size_t len);
+void net_ws_close(void *arg, uint64_t conn);
 
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len);

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "live/service.h"
 #include "net/internal.h"
 
 static struct lws_protocols protocols[] = {
@@ -28,6 +29,15 @@ static void lws_log_emit(int level, const char *line)
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
     log_write(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws", "%.*s", (int)n, line);
+}
+
+#define TICK_US (250 * 1000)
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+    struct net_server *s = lws_container_of(sul, struct net_server, tick);
+    live_service_tick(s->live, clock_wall_ms());
+    lws_sul_schedule(s->lws, 0, &s->tick, on_tick, TICK_US);
 }
 
 int net_server_new(const struct config *cfg, struct api_ctx *api, struct net_server **out)
@@ -64,6 +74,9 @@ int net_server_new(const struct config *cfg, struct api_ctx *api, struct net_ser
         free(s);
         return -EADDRINUSE;
     }
+    struct live_io io = {net_ws_send, net_ws_close, s};
+    s->live = live_service_new(cfg, api->store, api->tls, io);
+    lws_sul_schedule(s->lws, 0, &s->tick, on_tick, TICK_US);
     *out = s;
     return 0;
 }
@@ -92,6 +105,9 @@ void net_server_free(struct net_server *s)
 {
     if (!s)
         return;
+    lws_sul_schedule(s->lws, 0, &s->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     lws_context_destroy(s->lws);
+    live_service_free(s->live);
+    free(s->ws);
     free(s);
 }

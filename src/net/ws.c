@@ -1,20 +1,26 @@
-/* WebSockets on /ws with subprotocol "confide.v1": whole messages go to live/protocol.c,
- * replies are queued and written one per WRITEABLE callback. */
+/* WebSockets on /ws with subprotocol "confide.v1". Each connection gets a number; whole
+ * messages go to live/service.c, which answers through net_ws_send / net_ws_close.
+ * Replies are queued and written one per WRITEABLE callback, as libwebsockets requires. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/origin.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/xalloc.h"
 #include "live/protocol.h"
+#include "live/service.h"
 #include "net/internal.h"
 
-#define WS_QUEUE_MAX 64
+#define WS_QUEUE_MAX 256
 
 struct ws_conn {
+    uint64_t id;
+    struct lws *wsi;
     struct buf incoming;
     int discarding; /* the current message went past the cap */
+    int close_after; /* close once the queue is written */
     struct buf queue[WS_QUEUE_MAX];
     int head, count;
 };
@@ -24,18 +30,38 @@ size_t net_ws_conn_size(void)
     return sizeof(struct ws_conn);
 }
 
-static void enqueue(struct lws *wsi, struct ws_conn *c, struct buf *msg)
+static struct ws_conn *find(struct net_server *srv, uint64_t id)
 {
-    if (msg->len == 0)
+    for (size_t i = 0; i < srv->ws_count; i++)
+        if (srv->ws[i]->id == id)
+            return srv->ws[i];
+    return NULL;
+}
+
+void net_ws_send(void *arg, uint64_t conn, const char *text, size_t len)
+{
+    struct ws_conn *c = find(arg, conn);
+    if (!c || len == 0 || c->close_after)
         return;
     if (c->count == WS_QUEUE_MAX) {
-        buf_free(msg); /* a peer that never reads loses replies, not the server's memory */
+        /* a peer that never reads loses messages, not the server's memory */
+        log_warn("ws", "conn=%llu: send queue full, message dropped", (unsigned long long)conn);
         return;
     }
-    c->queue[(c->head + c->count) % WS_QUEUE_MAX] = *msg;
-    memset(msg, 0, sizeof *msg);
+    struct buf *slot = &c->queue[(c->head + c->count) % WS_QUEUE_MAX];
+    memset(slot, 0, sizeof *slot);
+    buf_append(slot, text, len);
     c->count++;
-    lws_callback_on_writable(wsi);
+    lws_callback_on_writable(c->wsi);
+}
+
+void net_ws_close(void *arg, uint64_t conn)
+{
+    struct ws_conn *c = find(arg, conn);
+    if (!c)
+        return;
+    c->close_after = 1;
+    lws_callback_on_writable(c->wsi);
 }
 
 static int allowed(struct lws *wsi, const char *public_url)
@@ -53,7 +79,42 @@ static int allowed(struct lws *wsi, const char *public_url)
     return 1;
 }
 
-static void receive(struct lws *wsi, struct ws_conn *c, const void *in, size_t len)
+static void opened(struct net_server *srv, struct lws *wsi, struct ws_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = ++srv->next_ws_id;
+    c->wsi = wsi;
+    if (srv->ws_count == srv->ws_cap) {
+        srv->ws_cap = srv->ws_cap ? srv->ws_cap * 2 : 16;
+        srv->ws = xrealloc(srv->ws, srv->ws_cap * sizeof *srv->ws);
+    }
+    srv->ws[srv->ws_count++] = c;
+    char cookie[2048] = "", peer[64] = "";
+    int has_cookie = lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) > 0;
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    metrics_websocket_opened();
+    live_service_open(srv->live, c->id, has_cookie ? cookie : NULL, peer, clock_wall_ms());
+}
+
+static void closed(struct net_server *srv, struct ws_conn *c)
+{
+    metrics_websocket_closed();
+    live_service_close(srv->live, c->id, clock_wall_ms());
+    for (size_t i = 0; i < srv->ws_count; i++)
+        if (srv->ws[i] == c) {
+            srv->ws[i] = srv->ws[--srv->ws_count];
+            break;
+        }
+    buf_free(&c->incoming);
+    while (c->count > 0) {
+        buf_free(&c->queue[c->head]);
+        c->head = (c->head + 1) % WS_QUEUE_MAX;
+        c->count--;
+    }
+}
+
+static void receive(struct net_server *srv, struct lws *wsi, struct ws_conn *c, const void *in,
+                    size_t len)
 {
     if (!c->discarding) {
         if (c->incoming.len + len > LIVE_MAX_MESSAGE_BYTES) {
@@ -65,20 +126,24 @@ static void receive(struct lws *wsi, struct ws_conn *c, const void *in, size_t l
     }
     if (!lws_is_final_fragment(wsi))
         return;
-    struct buf reply = {0};
     if (c->discarding)
-        live_protocol_too_large(&reply);
+        live_service_too_large(srv->live, c->id);
     else
-        live_protocol_handle(c->incoming.data ? c->incoming.data : "", c->incoming.len, &reply);
+        live_service_message(srv->live, c->id, c->incoming.data ? c->incoming.data : "",
+                             c->incoming.len, clock_wall_ms());
     c->discarding = 0;
     buf_reset(&c->incoming);
-    enqueue(wsi, c, &reply);
 }
 
 static int write_next(struct lws *wsi, struct ws_conn *c)
 {
-    if (c->count == 0)
+    if (c->count == 0) {
+        if (c->close_after) {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+            return -1;
+        }
         return 0;
+    }
     struct buf *msg = &c->queue[c->head];
     unsigned char *frame = xmalloc(LWS_PRE + msg->len);
     memcpy(frame + LWS_PRE, msg->data, msg->len);
@@ -89,19 +154,9 @@ static int write_next(struct lws *wsi, struct ws_conn *c)
     c->count--;
     if (n < 0)
         return -1;
-    if (c->count > 0)
+    if (c->count > 0 || c->close_after)
         lws_callback_on_writable(wsi);
     return 0;
-}
-
-static void conn_free(struct ws_conn *c)
-{
-    buf_free(&c->incoming);
-    while (c->count > 0) {
-        buf_free(&c->queue[c->head]);
-        c->head = (c->head + 1) % WS_QUEUE_MAX;
-        c->count--;
-    }
 }
 
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -111,19 +166,17 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     struct net_server *srv = lws_context_user(lws_get_context(wsi));
     switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return allowed(wsi, srv->cfg->public_url) ? 0 : -1;
+        return !srv->stop_requested && allowed(wsi, srv->cfg->public_url) ? 0 : -1;
     case LWS_CALLBACK_ESTABLISHED:
-        memset(c, 0, sizeof *c);
-        metrics_websocket_opened();
+        opened(srv, wsi, c);
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        receive(wsi, c, in, len);
+        receive(srv, wsi, c, in, len);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return write_next(wsi, c);
     case LWS_CALLBACK_CLOSED:
-        metrics_websocket_closed();
-        conn_free(c);
+        closed(srv, c);
         return 0;
     default:
         return 0;

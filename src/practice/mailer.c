@@ -362,3 +362,101 @@ void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t 
     if (queued)
         log_info("mail", "queued %d reminder(s)", queued);
 }
+
+/* ---- "find a time" polls ---- */
+
+/* One member's mail: hello, who asks, the times in their zone, their link. */
+static void write_poll_body(const struct config *cfg, const struct store_user *therapist,
+                            const struct store_poll *poll, const struct store_poll_slot *slots,
+                            size_t nslots, const struct store_client *client, const char *url,
+                            struct buf *text)
+{
+    const char *tz = client->time_zone ? client->time_zone : poll->time_zone;
+    buf_printf(text, "Hello %s,\n\n", client->name);
+    buf_printf(text,
+               "%s would like to find a time when the group can meet, and asks which of these "
+               "times suit you:\n\n",
+               therapist->name);
+    for (size_t i = 0; i < nslots; i++) {
+        char span[96];
+        format_span(tz, slots[i].starts_at,
+                    slots[i].starts_at + (int64_t)poll->duration_minutes * 60000, span);
+        buf_printf(text, "  - %s\n", span);
+    }
+    buf_printf(text,
+               "\nPlease answer through your personal link (keep it to yourself):\n%s\n\n"
+               "For each time you can say \"Available\", \"If need be\" or \"Not available\", "
+               "and change your answers later through the same link. Once a time is chosen, "
+               "the invitation follows by email.\n\n— %s\n",
+               url, cfg->practice_name);
+}
+
+int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg, int64_t poll_id,
+                      int64_t now)
+{
+    struct store_poll poll;
+    struct store_poll_slot *slots;
+    struct store_poll_invite *invites;
+    struct store_user therapist;
+    size_t nslots, ninvites;
+    int rc = store_poll_get(s, a, poll_id, &poll);
+    if (rc == 0)
+        rc = store_poll_slot_list(s, a, poll_id, &slots, &nslots);
+    if (rc == 0)
+        rc = store_poll_invite_list(s, a, poll_id, &invites, &ninvites);
+    if (rc == 0)
+        rc = store_user_by_id(s, a, poll.therapist_id, &therapist);
+    if (rc < 0)
+        return rc;
+    char subject[200], domain[128];
+    snprintf(subject, sizeof subject, "Please choose a time with %s", cfg->practice_name);
+    snprintf(domain, sizeof domain, "%.*s", (int)strcspn(host_of(cfg->public_url), ":/"),
+             host_of(cfg->public_url));
+    int queued = 0;
+    for (size_t i = 0; i < ninvites; i++) {
+        struct store_client client;
+        rc = store_client_get(s, a, invites[i].client_id, &client);
+        if (rc == -ENOENT)
+            continue; /* archived since: nobody to write to */
+        if (rc < 0)
+            return rc;
+        size_t n = strlen(cfg->public_url) + strlen(invites[i].token) + 8;
+        char *url = arena_alloc(a, n);
+        snprintf(url, n, "%s/p/%s", cfg->public_url, invites[i].token);
+        struct buf text = {0}, message = {0};
+        write_poll_body(cfg, &therapist, &poll, slots, nslots, &client, url, &text);
+        char message_id[128];
+        mail_message_id_new(domain, message_id);
+        struct mail_message m = {
+            .from_name = cfg->practice_name,
+            .from_email = cfg->smtp_from,
+            .to_name = client.name,
+            .to_email = client.email,
+            .subject = subject,
+            .message_id = message_id,
+            .date_utc = now,
+            .text = text.data,
+        };
+        rc = mail_compose(&m, &message);
+        if (rc == 0) {
+            struct store_mail row = {.message_id = message_id,
+                                     .kind = "poll",
+                                     .recipient = client.email,
+                                     .message = message.data,
+                                     .message_len = message.len,
+                                     .created_at = now};
+            int64_t id;
+            rc = store_mail_insert(s, &row, &id);
+            queued += rc == 0;
+        } else {
+            log_warn("mail", "poll=%lld client=%lld: the message could not be composed",
+                     (long long)poll_id, (long long)client.id);
+            rc = 0; /* one address that cannot be written to does not stop the others */
+        }
+        buf_free(&text);
+        buf_free(&message);
+        if (rc < 0)
+            return rc;
+    }
+    return queued;
+}

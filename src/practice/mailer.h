@@ -30,4 +30,10 @@ void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t 
 /* The personal link for a token: "<public_url>/j/<token>". */
 char *mailer_join_url(struct arena *a, const struct config *cfg, const char *token);
 
+/* Queues a "find a time" mail to every member a poll asks: the candidate times in the
+ * member's own time zone and their personal poll link "<public_url>/p/<token>"; no
+ * calendar. Returns how many mails were queued, or -errno. */
+int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg, int64_t poll_id,
+                      int64_t now);
+
 #endif

@@ -68,6 +68,17 @@ enum query {
     Q_MAIL_COUNT,
     Q_REMINDERS_DUE,
     Q_REMINDER_MARK,
+    Q_POLL_INSERT,
+    Q_POLL_GET,
+    Q_POLL_LIST,
+    Q_POLL_CLOSE,
+    Q_POLL_SLOT_INSERT,
+    Q_POLL_SLOT_LIST,
+    Q_POLL_INVITE_INSERT,
+    Q_POLL_INVITE_LIST,
+    Q_POLL_INVITE_BY_HASH,
+    Q_POLL_ANSWER_SET,
+    Q_POLL_ANSWER_LIST,
     Q_COUNT
 };
 
@@ -87,6 +98,10 @@ enum query {
 #define MAIL_COLS                                                                          \
     "id, message_id, kind, recipient_sealed, message_sealed, state, attempts,"              \
     " next_attempt_at, created_at, sent_at"
+#define POLL_COLS                                                                          \
+    "id, therapist_id, group_id, title_sealed, time_zone, duration_minutes, created_at,"    \
+    " closed_at, session_id"
+#define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
 
 static const char *const query_sql[Q_COUNT] = {
     [Q_PING] = "SELECT count(*) FROM users",
@@ -188,6 +203,33 @@ static const char *const query_sql[Q_COUNT] = {
                         " AND r.minutes_before = $2) ORDER BY o.starts_at",
     [Q_REMINDER_MARK] = "INSERT INTO reminders_sent (occurrence_id, minutes_before, created_at)"
                         " VALUES ($1, $2, $3)",
+    [Q_POLL_INSERT] = "INSERT INTO polls (therapist_id, group_id, title_sealed, time_zone,"
+                      " duration_minutes, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                      " RETURNING id",
+    [Q_POLL_GET] = "SELECT " POLL_COLS " FROM polls WHERE id = $1",
+    [Q_POLL_LIST] = "SELECT " POLL_COLS " FROM polls WHERE ($1 = 0 OR therapist_id = $1)"
+                    " ORDER BY id",
+    [Q_POLL_CLOSE] = "UPDATE polls SET closed_at = $2, session_id = $3 WHERE id = $1"
+                     " AND closed_at IS NULL",
+    [Q_POLL_SLOT_INSERT] = "INSERT INTO poll_slots (poll_id, starts_at) VALUES ($1, $2)"
+                           " RETURNING id",
+    [Q_POLL_SLOT_LIST] = "SELECT id, poll_id, starts_at FROM poll_slots WHERE poll_id = $1"
+                         " ORDER BY starts_at, id",
+    [Q_POLL_INVITE_INSERT] = "INSERT INTO poll_invites (poll_id, client_id, token_hash,"
+                             " token_sealed, created_at) VALUES ($1, $2, $3, $4, $5)"
+                             " RETURNING id",
+    [Q_POLL_INVITE_LIST] = "SELECT " POLL_INVITE_COLS " FROM poll_invites WHERE poll_id = $1"
+                           " ORDER BY client_id",
+    [Q_POLL_INVITE_BY_HASH] = "SELECT " POLL_INVITE_COLS " FROM poll_invites"
+                              " WHERE token_hash = $1",
+    /* one answer per member and slot: answering again changes it */
+    [Q_POLL_ANSWER_SET] = "INSERT INTO poll_answers (invite_id, slot_id, answer, answered_at)"
+                          " VALUES ($1, $2, $3, $4) ON CONFLICT (invite_id, slot_id)"
+                          " DO UPDATE SET answer = excluded.answer,"
+                          " answered_at = excluded.answered_at",
+    [Q_POLL_ANSWER_LIST] = "SELECT a.invite_id, a.slot_id, a.answer, a.answered_at"
+                           " FROM poll_answers a JOIN poll_invites i ON i.id = a.invite_id"
+                           " WHERE i.poll_id = $1 ORDER BY a.invite_id, a.slot_id",
 };
 
 /* ---- parameters and columns ---- */
@@ -974,4 +1016,291 @@ int store_reminder_mark(struct store *s, int64_t occurrence_id, int minutes_befo
 {
     struct store_value p[] = {P_INT(occurrence_id), P_INT(minutes_before), P_INT(now)};
     return run(s, Q_REMINDER_MARK, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+/* ---- polls ---- */
+
+static const char *const answer_names[] = {
+    [STORE_ANSWER_YES] = "yes", [STORE_ANSWER_MAYBE] = "maybe", [STORE_ANSWER_NO] = "no"};
+
+const char *store_answer_name(enum store_answer answer)
+{
+    return answer_names[answer];
+}
+
+int store_answer_parse(const char *name, enum store_answer *out)
+{
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(name, answer_names[i]) == 0) {
+            *out = (enum store_answer)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+int store_poll_insert(struct store *s, const struct store_poll *p, int64_t *id)
+{
+    struct buf title = {0};
+    seal_text(s, "polls.title", p->title, &title);
+    struct store_value v[] = {
+        P_INT(p->therapist_id), P_INT(p->group_id),         P_BUF(title),
+        P_TEXT(p->time_zone),   P_INT(p->duration_minutes), P_INT(p->created_at)};
+    int rc = run(s, Q_POLL_INSERT, v, NPARAMS(v), row_first_int, id, NULL);
+    buf_free(&title);
+    return rc;
+}
+
+static int read_poll(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    struct store_poll *p = item;
+    p->id = col_int(&c[0]);
+    p->therapist_id = col_int(&c[1]);
+    p->group_id = col_int(&c[2]);
+    p->title = col_unseal(r->s, r->a, "polls.title", &c[3], &r->bad);
+    p->time_zone = col_text(r->a, &c[4]);
+    p->duration_minutes = (int)col_int(&c[5]);
+    p->created_at = col_int(&c[6]);
+    p->closed_at = col_int(&c[7]);
+    p->session_id = col_int(&c[8]);
+    return 0;
+}
+
+int store_poll_get(struct store *s, struct arena *a, int64_t id, struct store_poll *out)
+{
+    struct store_value p[] = {P_INT(id)};
+    return run_one(s, a, Q_POLL_GET, p, 1, sizeof *out, read_poll, out);
+}
+
+int store_poll_list(struct store *s, struct arena *a, int64_t therapist_id, struct store_poll **out,
+                    size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_poll};
+    struct store_value p[] = {P_INT(therapist_id)};
+    int rc = run_rows(s, Q_POLL_LIST, p, 1, &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
+}
+
+int store_poll_close(struct store *s, int64_t id, int64_t session_id, int64_t now)
+{
+    struct store_value p[] = {P_INT(id), P_INT(now), P_ID(session_id)};
+    return run_change(s, Q_POLL_CLOSE, p, NPARAMS(p));
+}
+
+int store_poll_slot_insert(struct store *s, int64_t poll_id, int64_t starts_at, int64_t *id)
+{
+    struct store_value p[] = {P_INT(poll_id), P_INT(starts_at)};
+    return run(s, Q_POLL_SLOT_INSERT, p, NPARAMS(p), row_first_int, id, NULL);
+}
+
+static int read_poll_slot(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    struct store_poll_slot *slot = item;
+    slot->id = col_int(&c[0]);
+    slot->poll_id = col_int(&c[1]);
+    slot->starts_at = col_int(&c[2]);
+    return 0;
+}
+
+int store_poll_slot_list(struct store *s, struct arena *a, int64_t poll_id,
+                         struct store_poll_slot **out, size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_poll_slot};
+    struct store_value p[] = {P_INT(poll_id)};
+    int rc = run_rows(s, Q_POLL_SLOT_LIST, p, 1, &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
+}
+
+int store_poll_invite_insert(struct store *s, const struct store_poll_invite *inv, int64_t *id)
+{
+    struct buf token = {0};
+    seal_text(s, "poll_invites.token", inv->token, &token);
+    struct store_value p[] = {P_INT(inv->poll_id), P_INT(inv->client_id),
+                              P_BLOB(inv->token_hash, 32), P_BUF(token), P_INT(inv->created_at)};
+    int rc = run(s, Q_POLL_INVITE_INSERT, p, NPARAMS(p), row_first_int, id, NULL);
+    buf_free(&token);
+    return rc;
+}
+
+static int read_poll_invite(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    struct store_poll_invite *inv = item;
+    inv->id = col_int(&c[0]);
+    inv->poll_id = col_int(&c[1]);
+    inv->client_id = col_int(&c[2]);
+    if (c[3].type == SV_BLOB && c[3].len == 32)
+        memcpy(inv->token_hash, c[3].p, 32);
+    inv->token = col_unseal(r->s, r->a, "poll_invites.token", &c[4], &r->bad);
+    inv->created_at = col_int(&c[5]);
+    return 0;
+}
+
+int store_poll_invite_list(struct store *s, struct arena *a, int64_t poll_id,
+                           struct store_poll_invite **out, size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_poll_invite};
+    struct store_value p[] = {P_INT(poll_id)};
+    int rc = run_rows(s, Q_POLL_INVITE_LIST, p, 1, &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
+}
+
+int store_poll_invite_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
+                                    struct store_poll_invite *out)
+{
+    struct store_value p[] = {P_BLOB(token_hash, 32)};
+    return run_one(s, a, Q_POLL_INVITE_BY_HASH, p, 1, sizeof *out, read_poll_invite, out);
+}
+
+int store_poll_answer_set(struct store *s, const struct store_poll_answer *ans)
+{
+    struct store_value p[] = {P_INT(ans->invite_id), P_INT(ans->slot_id),
+                              P_TEXT(answer_names[ans->answer]), P_INT(ans->answered_at)};
+    return run(s, Q_POLL_ANSWER_SET, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+static int read_poll_answer(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    struct store_poll_answer *ans = item;
+    ans->invite_id = col_int(&c[0]);
+    ans->slot_id = col_int(&c[1]);
+    const char *name = c[2].type == SV_TEXT ? c[2].p : "";
+    if (store_answer_parse(name, &ans->answer) < 0)
+        r->bad = 1; /* the CHECK constraint keeps this from happening */
+    ans->answered_at = col_int(&c[3]);
+    return 0;
+}
+
+int store_poll_answer_list(struct store *s, struct arena *a, int64_t poll_id,
+                           struct store_poll_answer **out, size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_poll_answer};
+    struct store_value p[] = {P_INT(poll_id)};
+    int rc = run_rows(s, Q_POLL_ANSWER_LIST, p, 1, &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
+}
+
+/* ---- meetings ----
+ * Their statements have ids from 100 up, apart from the main table above (the SQLite
+ * backend caches statements by id, 128 of them). */
+
+enum live_query {
+    LQ_INVITE_BY_HASH = 100,
+    LQ_SERIES_BY_HOST_HASH,
+    LQ_AGREEMENT_ACCEPT,
+    LQ_AGREEMENT_ACCEPTED,
+    LQ_ATTENDANCE_ADD,
+    LQ_ATTENDANCE_LIST,
+    LQ_END
+};
+
+static const char *const live_sql[LQ_END - LQ_INVITE_BY_HASH] = {
+    [LQ_INVITE_BY_HASH - 100] = "SELECT id, series_id, client_id, token_hash, token_sealed,"
+                                " created_at, revoked_at FROM invites WHERE token_hash = $1",
+    [LQ_SERIES_BY_HOST_HASH - 100] = "SELECT " SERIES_COLS " FROM series"
+                                     " WHERE host_token_hash = $1",
+    [LQ_AGREEMENT_ACCEPT - 100] = "INSERT INTO agreement_acceptances (client_id, group_id,"
+                                  " version, accepted_at) VALUES ($1, $2, $3, $4)",
+    [LQ_AGREEMENT_ACCEPTED - 100] = "SELECT count(*) FROM agreement_acceptances"
+                                    " WHERE client_id = $1 AND group_id = $2 AND version = $3",
+    [LQ_ATTENDANCE_ADD - 100] = "INSERT INTO attendance (occurrence_id, client_id, user_id,"
+                                " event, at) VALUES ($1, $2, $3, $4, $5)",
+    [LQ_ATTENDANCE_LIST - 100] = "SELECT a.occurrence_id, a.client_id, a.user_id, a.event, a.at"
+                                 " FROM attendance a JOIN occurrences o"
+                                 " ON o.id = a.occurrence_id WHERE o.series_id = $1"
+                                 " ORDER BY a.at, a.id",
+};
+
+static int run_live(struct store *s, enum live_query q, const struct store_value *params, int n,
+                    struct rows *r, store_row_fn fn, void *ctx)
+{
+    int64_t t0 = clock_mono_us();
+    if (r)
+        r->s = s;
+    int rc = s->be->query(s->db, (int)q, live_sql[q - 100], params, n, r ? rows_collect : fn,
+                          r ? (void *)r : ctx, NULL);
+    metrics_store_call(clock_mono_us() - t0, rc < 0 && rc != -EEXIST);
+    if (rc == 0 && r && r->bad)
+        rc = -EIO;
+    return rc;
+}
+
+int store_invite_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
+                               struct store_invite *out)
+{
+    struct rows r = {.a = a, .size = sizeof *out, .read = read_invite};
+    struct store_value p[] = {P_BLOB(token_hash, 32)};
+    int rc = run_live(s, LQ_INVITE_BY_HASH, p, 1, &r, NULL, NULL);
+    if (rc == 0 && r.count == 0)
+        rc = -ENOENT;
+    if (rc == 0)
+        memcpy(out, r.items, sizeof *out);
+    return rc;
+}
+
+int store_series_by_host_token_hash(struct store *s, struct arena *a,
+                                    const uint8_t token_hash[32], struct store_series *out)
+{
+    struct rows r = {.a = a, .size = sizeof *out, .read = read_series};
+    struct store_value p[] = {P_BLOB(token_hash, 32)};
+    int rc = run_live(s, LQ_SERIES_BY_HOST_HASH, p, 1, &r, NULL, NULL);
+    if (rc == 0 && r.count == 0)
+        rc = -ENOENT;
+    if (rc == 0)
+        memcpy(out, r.items, sizeof *out);
+    return rc;
+}
+
+int store_agreement_accept(struct store *s, int64_t client_id, int64_t group_id, int version,
+                           int64_t now)
+{
+    struct store_value p[] = {P_INT(client_id), P_INT(group_id), P_INT(version), P_INT(now)};
+    return run_live(s, LQ_AGREEMENT_ACCEPT, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+int store_agreement_accepted(struct store *s, int64_t client_id, int64_t group_id, int version,
+                             int *accepted)
+{
+    int64_t n = 0;
+    struct store_value p[] = {P_INT(client_id), P_INT(group_id), P_INT(version)};
+    int rc = run_live(s, LQ_AGREEMENT_ACCEPTED, p, NPARAMS(p), NULL, row_first_int, &n);
+    *accepted = n > 0;
+    return rc;
+}
+
+int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_id,
+                         int64_t user_id, const char *event, int64_t at)
+{
+    struct store_value p[] = {P_INT(occurrence_id), P_ID(client_id), P_ID(user_id),
+                              P_TEXT(event), P_INT(at)};
+    return run_live(s, LQ_ATTENDANCE_ADD, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+static int read_attendance(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    struct store_attendance *at = item;
+    at->occurrence_id = col_int(&c[0]);
+    at->client_id = col_int(&c[1]);
+    at->user_id = col_int(&c[2]);
+    at->event = col_text(r->a, &c[3]);
+    at->at = col_int(&c[4]);
+    return 0;
+}
+
+int store_attendance_list(struct store *s, struct arena *a, int64_t series_id,
+                          struct store_attendance **out, size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_attendance};
+    struct store_value p[] = {P_INT(series_id)};
+    int rc = run_live(s, LQ_ATTENDANCE_LIST, p, 1, &r, NULL, NULL);
+    *out = r.items;
+    *count = r.count;
+    return rc;
 }

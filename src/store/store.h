@@ -212,4 +212,88 @@ int store_reminders_due(struct store *s, struct arena *a, int64_t now, int minut
                         struct store_occurrence **out, size_t *count);
 int store_reminder_mark(struct store *s, int64_t occurrence_id, int minutes_before, int64_t now);
 
+/* ---- polls: "find a time" for a group session ---- */
+
+struct store_poll {
+    int64_t id, therapist_id, group_id;
+    char *title;
+    char *time_zone;
+    int duration_minutes;
+    int64_t created_at;
+    int64_t closed_at, session_id; /* 0 while the poll is open */
+};
+
+struct store_poll_slot {
+    int64_t id, poll_id, starts_at;
+};
+
+struct store_poll_invite {
+    int64_t id, poll_id, client_id;
+    uint8_t token_hash[32];
+    char *token;
+    int64_t created_at;
+};
+
+enum store_answer { STORE_ANSWER_YES, STORE_ANSWER_MAYBE, STORE_ANSWER_NO };
+
+struct store_poll_answer {
+    int64_t invite_id, slot_id;
+    enum store_answer answer;
+    int64_t answered_at;
+};
+
+/* "yes", "maybe", "no". */
+const char *store_answer_name(enum store_answer answer);
+int store_answer_parse(const char *name, enum store_answer *out);
+
+int store_poll_insert(struct store *s, const struct store_poll *p, int64_t *id);
+int store_poll_get(struct store *s, struct arena *a, int64_t id, struct store_poll *out);
+/* therapist_id 0: all. Ordered by id. */
+int store_poll_list(struct store *s, struct arena *a, int64_t therapist_id, struct store_poll **out,
+                    size_t *count);
+/* Closes an open poll with the session made from it; -ENOENT when it is closed already. */
+int store_poll_close(struct store *s, int64_t id, int64_t session_id, int64_t now);
+/* -EEXIST when the poll has a slot at that instant already. */
+int store_poll_slot_insert(struct store *s, int64_t poll_id, int64_t starts_at, int64_t *id);
+/* Ordered by start. */
+int store_poll_slot_list(struct store *s, struct arena *a, int64_t poll_id,
+                         struct store_poll_slot **out, size_t *count);
+int store_poll_invite_insert(struct store *s, const struct store_poll_invite *inv, int64_t *id);
+/* Ordered by client. */
+int store_poll_invite_list(struct store *s, struct arena *a, int64_t poll_id,
+                           struct store_poll_invite **out, size_t *count);
+int store_poll_invite_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
+                                    struct store_poll_invite *out);
+/* Sets one answer, or changes it. */
+int store_poll_answer_set(struct store *s, const struct store_poll_answer *ans);
+/* Every answer to the poll, ordered by invite, then slot. */
+int store_poll_answer_list(struct store *s, struct arena *a, int64_t poll_id,
+                           struct store_poll_answer **out, size_t *count);
+
+/* ---- meetings: links, agreement acceptances, attendance ---- */
+
+/* The invite whose token hashes to token_hash (revoked ones too: the caller checks). */
+int store_invite_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
+                               struct store_invite *out);
+int store_series_by_host_token_hash(struct store *s, struct arena *a,
+                                    const uint8_t token_hash[32], struct store_series *out);
+/* A client accepted a group's agreement, in the wording of `version`. */
+int store_agreement_accept(struct store *s, int64_t client_id, int64_t group_id, int version,
+                           int64_t now);
+int store_agreement_accepted(struct store *s, int64_t client_id, int64_t group_id, int version,
+                             int *accepted);
+
+struct store_attendance {
+    int64_t occurrence_id;
+    int64_t client_id, user_id; /* one is non-zero */
+    char *event;                /* joined admitted denied dropped returned left removed */
+    int64_t at;
+};
+
+int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_id,
+                         int64_t user_id, const char *event, int64_t at);
+/* Every record of the series' occurrences, in time order. */
+int store_attendance_list(struct store *s, struct arena *a, int64_t series_id,
+                          struct store_attendance **out, size_t *count);
+
 #endif

@@ -1,0 +1,675 @@
+#include "live/service.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/login.h"
+#include "auth/throttle.h"
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xalloc.h"
+#include "live/protocol.h"
+#include "live/room.h"
+
+#define RATE_PER_SECOND 10
+#define RATE_BURST 30
+#define ROOM_KEEP_AFTER_END_MS (60 * 60 * 1000)
+
+struct room_entry {
+    int64_t occurrence_id, series_id, ends_at;
+    struct live_room *room;
+};
+
+struct conn {
+    uint64_t id;
+    char peer[64];
+    char *cookie;
+    struct room_entry *room; /* the meeting this connection joined */
+    double tokens;           /* the rate limit's bucket */
+    int64_t refilled_at;
+};
+
+struct live_service {
+    const struct config *cfg;
+    struct store *store;
+    int tls;
+    struct live_io io;
+    struct throttle *guesses;
+    struct conn *conns;
+    size_t conn_count, conn_cap;
+    struct room_entry **rooms;
+    size_t room_count, room_cap;
+};
+
+/* ---- plumbing ---- */
+
+static void send_json(struct live_service *svc, uint64_t conn, json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (text)
+        svc->io.send(svc->io.arg, conn, text, strlen(text));
+    free(text);
+}
+
+static void send_error(struct live_service *svc, uint64_t conn, const char *code,
+                       const char *message)
+{
+    send_json(svc, conn,
+              json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
+}
+
+static void refuse(struct live_service *svc, uint64_t conn, const char *code,
+                   const char *message, json_t *extra)
+{
+    json_t *msg = json_pack("{s:s,s:s,s:s}", "type", "join_refused", "code", code, "message",
+                            message);
+    if (extra) {
+        json_object_update(msg, extra);
+        json_decref(extra);
+    }
+    send_json(svc, conn, msg);
+}
+
+static struct conn *find_conn(struct live_service *svc, uint64_t id)
+{
+    for (size_t i = 0; i < svc->conn_count; i++)
+        if (svc->conns[i].id == id)
+            return &svc->conns[i];
+    return NULL;
+}
+
+/* Writes the rooms' attendance records; a failure loses a record, never the meeting. */
+static void store_records(struct live_service *svc, const struct room_entry *re,
+                          const struct live_effects *fx)
+{
+    if (fx->record_count == 0)
+        return;
+    int rc = store_begin(svc->store);
+    for (size_t i = 0; rc == 0 && i < fx->record_count; i++) {
+        const struct live_attendance *a = &fx->records[i];
+        rc = store_attendance_add(svc->store, re->occurrence_id, a->client_id, a->user_id,
+                                  a->event, a->at);
+    }
+    if (rc == 0)
+        rc = store_commit(svc->store);
+    if (rc < 0) {
+        store_rollback(svc->store);
+        log_warn("live", "occurrence=%lld: attendance could not be written",
+                 (long long)re->occurrence_id);
+    }
+}
+
+static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
+{
+    for (size_t i = 0; i < fx->send_count; i++)
+        svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text,
+                     strlen(fx->sends[i].text));
+    store_records(svc, re, fx);
+    for (size_t i = 0; i < fx->close_count; i++) {
+        struct conn *c = find_conn(svc, fx->closes[i]);
+        if (c)
+            c->room = NULL;
+        svc->io.close(svc->io.arg, fx->closes[i]);
+    }
+    live_effects_clear(fx);
+}
+
+/* ---- rooms ---- */
+
+static struct room_entry *find_room(struct live_service *svc, int64_t occurrence_id)
+{
+    for (size_t i = 0; i < svc->room_count; i++)
+        if (svc->rooms[i]->occurrence_id == occurrence_id)
+            return svc->rooms[i];
+    return NULL;
+}
+
+static int setting(const char *settings_json, const char *key)
+{
+    json_t *s = json_loads(settings_json ? settings_json : "{}", 0, NULL);
+    json_t *v = json_object_get(s, key);
+    int on = !v || json_is_true(v); /* every setting is on unless turned off */
+    json_decref(s);
+    return on;
+}
+
+static struct room_entry *open_room(struct live_service *svc, const struct store_series *se,
+                                    const struct store_occurrence *o)
+{
+    struct room_entry *re = find_room(svc, o->id);
+    if (re)
+        return re;
+    struct live_room_settings s = {
+        .occurrence_id = o->id,
+        .ends_at = o->ends_at,
+        .waiting_room = setting(se->settings, "waiting_room"),
+        .chat = setting(se->settings, "chat"),
+        .title = se->title,
+    };
+    re = xcalloc(1, sizeof *re);
+    re->occurrence_id = o->id;
+    re->series_id = se->id;
+    re->ends_at = o->ends_at;
+    re->room = live_room_new(&s);
+    if (svc->room_count == svc->room_cap) {
+        svc->room_cap = svc->room_cap ? svc->room_cap * 2 : 8;
+        svc->rooms = xrealloc(svc->rooms, svc->room_cap * sizeof *svc->rooms);
+    }
+    svc->rooms[svc->room_count++] = re;
+    log_info("live", "occurrence=%lld: meeting opened", (long long)o->id);
+    return re;
+}
+
+/* ---- links ---- */
+
+struct link {
+    int host;
+    struct store_series series;
+    struct store_client client; /* for a client's link */
+    struct store_user therapist;
+    struct store_group group;   /* for a group session */
+    int has_group;
+};
+
+static int resolve_link(struct live_service *svc, struct arena *a, const char *token,
+                        struct link *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = strlen(token);
+    if (n < 16 || n > 64)
+        return -ENOENT;
+    uint8_t hash[32];
+    login_token_hash(token, n, hash);
+    struct store_invite inv;
+    int rc = store_invite_by_token_hash(svc->store, a, hash, &inv);
+    if (rc == 0) {
+        if (inv.revoked_at)
+            return -ENOENT;
+        rc = store_series_get(svc->store, a, inv.series_id, &out->series);
+        if (rc == 0)
+            rc = store_client_get(svc->store, a, inv.client_id, &out->client);
+    } else if (rc == -ENOENT) {
+        rc = store_series_by_host_token_hash(svc->store, a, hash, &out->series);
+        out->host = 1;
+    }
+    if (rc == 0)
+        rc = store_user_by_id(svc->store, a, out->series.therapist_id, &out->therapist);
+    if (rc == 0 && out->series.group_id) {
+        rc = store_group_get(svc->store, a, out->series.group_id, &out->group);
+        out->has_group = rc == 0;
+        if (rc == -ENOENT)
+            rc = 0;
+    }
+    return rc;
+}
+
+/* The occurrence that can be joined now, or why none can. */
+static const char *pick_occurrence(struct live_service *svc, struct arena *a, int64_t series_id,
+                                   int64_t now, struct store_occurrence *out, int64_t *opens_at)
+{
+    struct store_occurrence *occ;
+    size_t n;
+    int64_t early = (int64_t)svc->cfg->join_early_minutes * 60000;
+    *opens_at = 0;
+    if (store_occurrence_list(svc->store, a, series_id, &occ, &n) < 0)
+        return "error";
+    for (size_t i = 0; i < n; i++) {
+        if (occ[i].cancelled_at || occ[i].ends_at <= now)
+            continue;
+        *out = occ[i];
+        if (occ[i].starts_at - early <= now)
+            return "open";
+        if (!*opens_at || occ[i].starts_at - early < *opens_at)
+            *opens_at = occ[i].starts_at - early;
+    }
+    return *opens_at ? "too_early" : "over";
+}
+
+static int guess_wait(struct live_service *svc, const struct conn *c, int64_t now,
+                      const char *token, char link_key[80])
+{
+    char addr_key[80];
+    snprintf(addr_key, sizeof addr_key, "join-addr:%s", c->peer);
+    uint8_t h[8];
+    crypto_generichash(h, sizeof h, (const uint8_t *)token, strlen(token), NULL, 0);
+    memcpy(link_key, "join-link:", 10);
+    sodium_bin2hex(link_key + 10, 70, h, sizeof h);
+    int64_t w1 = throttle_wait_ms(svc->guesses, addr_key, now);
+    int64_t w2 = throttle_wait_ms(svc->guesses, link_key, now);
+    int64_t w = w1 > w2 ? w1 : w2;
+    return (int)((w + 999) / 1000);
+}
+
+static void guessed_wrong(struct live_service *svc, const struct conn *c, int64_t now,
+                          const char *link_key)
+{
+    char addr_key[80];
+    snprintf(addr_key, sizeof addr_key, "join-addr:%s", c->peer);
+    throttle_failure(svc->guesses, addr_key, now);
+    if (link_key)
+        throttle_failure(svc->guesses, link_key, now);
+}
+
+static void refuse_not_right(struct live_service *svc, uint64_t conn)
+{
+    refuse(svc, conn, "invalid",
+           "This link or meeting password is not right. Please check the email with your "
+           "invitation.",
+           NULL);
+}
+
+static int refuse_unjoinable(struct live_service *svc, uint64_t conn, const struct link *l,
+                             const char *status, int64_t opens_at)
+{
+    if (l->series.cancelled_at) {
+        refuse(svc, conn, "cancelled", "This session has been cancelled.", NULL);
+        return -1;
+    }
+    if (strcmp(status, "too_early") == 0) {
+        char message[160];
+        long minutes = svc->cfg->join_early_minutes;
+        snprintf(message, sizeof message,
+                 "It is too early to join. The session opens %ld minutes before it starts.",
+                 minutes);
+        refuse(svc, conn, "too_early", message,
+               json_pack("{s:I}", "opens_at", (json_int_t)opens_at));
+        return -1;
+    }
+    if (strcmp(status, "over") == 0) {
+        refuse(svc, conn, "over", "This session is over.", NULL);
+        return -1;
+    }
+    if (strcmp(status, "open") != 0) {
+        send_error(svc, conn, "unavailable", "The server cannot look this up right now.");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- messages before joining ---- */
+
+static void preview(struct live_service *svc, struct conn *c, const json_t *msg, int64_t now)
+{
+    const char *token = json_string_value(json_object_get(msg, "token"));
+    char link_key[80];
+    int wait = guess_wait(svc, c, now, token ? token : "", link_key);
+    if (wait > 0) {
+        refuse(svc, c->id, "throttled", "Too many attempts. Please wait and try again.",
+               json_pack("{s:i}", "retry_after", wait));
+        return;
+    }
+    struct arena a = {0};
+    struct link l;
+    if (!token || resolve_link(svc, &a, token, &l) < 0) {
+        guessed_wrong(svc, c, now, NULL);
+        refuse_not_right(svc, c->id);
+        arena_free(&a);
+        return;
+    }
+    struct store_occurrence o = {0};
+    int64_t opens_at;
+    const char *status = pick_occurrence(svc, &a, l.series.id, now, &o, &opens_at);
+    if (l.series.cancelled_at) {
+        refuse(svc, c->id, "cancelled", "This session has been cancelled.", NULL);
+        arena_free(&a);
+        return;
+    }
+    json_t *out = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:b}", "type", "preview", "role",
+        l.host ? "host" : "client", "name", l.host ? l.therapist.name : l.client.name, "title",
+        l.host ? l.series.title : "Your appointment", "practice_name", svc->cfg->practice_name,
+        "starts_at", (json_int_t)o.starts_at, "ends_at", (json_int_t)o.ends_at, "opens_at",
+        (json_int_t)(strcmp(status, "too_early") == 0 ? opens_at
+                                                      : o.starts_at -
+                                                            (int64_t)svc->cfg->join_early_minutes *
+                                                                60000),
+        "status", status, "requires_password",
+        !l.host && setting(l.series.settings, "require_password"));
+    if (l.has_group && !l.host) {
+        json_object_set_new(out, "agreement", json_string(l.group.agreement));
+        json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
+    }
+    send_json(svc, c->id, out);
+    arena_free(&a);
+}
+
+static void joined(struct live_service *svc, struct conn *c, struct room_entry *re, int id,
+                   enum live_role role, struct live_effects *fx)
+{
+    const char *key = live_room_key(re->room, id);
+    send_json(svc, c->id,
+              json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
+                        role == LIVE_HOST ? "host" : role == LIVE_COHOST ? "cohost" : "client",
+                        "rejoin_key", key ? key : ""));
+    c->room = re;
+    apply(svc, re, fx);
+}
+
+static void refuse_room(struct live_service *svc, uint64_t conn, int rc)
+{
+    if (rc == LIVE_LOCKED)
+        refuse(svc, conn, "locked", "The therapist has locked this session; nobody new can join.",
+               NULL);
+    else if (rc == LIVE_REMOVED)
+        refuse(svc, conn, "removed", "You cannot rejoin this session.", NULL);
+    else if (rc == LIVE_ENDED)
+        refuse(svc, conn, "ended", "This session has ended.", NULL);
+    else if (rc == LIVE_FULL)
+        refuse(svc, conn, "full", "This session is full.", NULL);
+    else
+        refuse(svc, conn, "unknown_key", "Please join again with your link.", NULL);
+}
+
+/* A signed-in therapist joining by session id: its therapist, a co-facilitator, or an
+ * admin. Returns the role, or -1 (refused). */
+static int staff_role(struct live_service *svc, struct arena *a, const struct conn *c,
+                      const struct store_series *se, int64_t now, struct store_user *user)
+{
+    const char *value;
+    int len = c->cookie ? cookie_find(c->cookie, login_cookie_name(svc->tls), &value) : -1;
+    if (len <= 0)
+        return -1;
+    uint8_t hash[32];
+    login_token_hash(value, (size_t)len, hash);
+    struct store_login login;
+    if (store_login_get(svc->store, hash, &login) < 0 ||
+        login_check(&login, now, svc->cfg->idle_timeout * 1000) != LOGIN_VALID ||
+        store_user_by_id(svc->store, a, login.user_id, user) < 0)
+        return -1;
+    if (user->id == se->therapist_id)
+        return LIVE_HOST;
+    if (se->group_id) {
+        int64_t *ids;
+        size_t n;
+        if (store_group_facilitators(svc->store, a, se->group_id, &ids, &n) == 0)
+            for (size_t i = 0; i < n; i++)
+                if (ids[i] == user->id)
+                    return LIVE_COHOST;
+    }
+    return user->role == STORE_ROLE_ADMIN ? LIVE_COHOST : -1;
+}
+
+static void join_as_staff(struct live_service *svc, struct conn *c, const json_t *msg,
+                          int64_t now, struct arena *a)
+{
+    json_t *sid = json_object_get(msg, "session_id");
+    struct store_series se;
+    struct store_user user;
+    int role;
+    if (!json_is_integer(sid) ||
+        store_series_get(svc->store, a, json_integer_value(sid), &se) < 0 ||
+        (role = staff_role(svc, a, c, &se, now, &user)) < 0) {
+        refuse(svc, c->id, "invalid", "Sign in first, as this session's therapist or a "
+                                      "co-facilitator.",
+               NULL);
+        return;
+    }
+    struct store_occurrence o = {0};
+    int64_t opens_at;
+    struct link l = {.host = 1, .series = se};
+    const char *status = pick_occurrence(svc, a, se.id, now, &o, &opens_at);
+    if (refuse_unjoinable(svc, c->id, &l, status, opens_at) < 0)
+        return;
+    struct room_entry *re = open_room(svc, &se, &o);
+    struct live_identity who = {role, user.id, 0, user.name};
+    char key[32];
+    rand_token(key, sizeof key, 18);
+    struct live_effects fx = {0};
+    int id = live_room_join(re->room, now, c->id, &who, key, &fx);
+    if (id < 0) {
+        live_effects_clear(&fx);
+        refuse_room(svc, c->id, id);
+        return;
+    }
+    joined(svc, c, re, id, role, &fx);
+}
+
+static void join(struct live_service *svc, struct conn *c, const json_t *msg, int64_t now)
+{
+    struct arena a = {0};
+    if (c->room) {
+        send_error(svc, c->id, "already_joined", "This connection has joined already.");
+        goto out;
+    }
+    if (json_object_get(msg, "session_id")) {
+        join_as_staff(svc, c, msg, now, &a);
+        goto out;
+    }
+    const char *token = json_string_value(json_object_get(msg, "token"));
+    const char *password = json_string_value(json_object_get(msg, "password"));
+    const char *name = json_string_value(json_object_get(msg, "name"));
+    char link_key[80];
+    int wait = guess_wait(svc, c, now, token ? token : "", link_key);
+    if (wait > 0) {
+        refuse(svc, c->id, "throttled", "Too many attempts. Please wait and try again.",
+               json_pack("{s:i}", "retry_after", wait));
+        goto out;
+    }
+    struct link l;
+    if (!token || resolve_link(svc, &a, token, &l) < 0) {
+        guessed_wrong(svc, c, now, NULL);
+        refuse_not_right(svc, c->id);
+        goto out;
+    }
+    struct store_occurrence o = {0};
+    int64_t opens_at;
+    const char *status = pick_occurrence(svc, &a, l.series.id, now, &o, &opens_at);
+    if (refuse_unjoinable(svc, c->id, &l, status, opens_at) < 0)
+        goto out;
+    struct room_entry *re = open_room(svc, &l.series, &o);
+    struct live_effects fx = {0};
+    if (!l.host && setting(l.series.settings, "require_password")) {
+        size_t n = password ? strlen(password) : 0;
+        if (n != strlen(o.password) || sodium_memcmp(password, o.password, n) != 0) {
+            guessed_wrong(svc, c, now, link_key);
+            live_room_password_failure(re->room, now, &fx);
+            apply(svc, re, &fx);
+            refuse_not_right(svc, c->id);
+            goto out;
+        }
+    }
+    if (!l.host && l.has_group) {
+        if (!json_is_true(json_object_get(msg, "agree"))) {
+            refuse(svc, c->id, "agreement_required",
+                   "Please read and accept the group agreement first.",
+                   json_pack("{s:s,s:i}", "agreement", l.group.agreement, "agreement_version",
+                             l.group.agreement_version));
+            goto out;
+        }
+        if (store_agreement_accept(svc->store, l.client.id, l.group.id,
+                                   l.group.agreement_version, now) < 0) {
+            send_error(svc, c->id, "unavailable", "The server cannot record that right now.");
+            goto out;
+        }
+    }
+    if (name && (strlen(name) == 0 || strlen(name) > 100))
+        name = NULL;
+    struct live_identity who = {
+        l.host ? LIVE_HOST : LIVE_CLIENT,
+        l.host ? l.series.therapist_id : 0,
+        l.host ? 0 : l.client.id,
+        name ? name : l.host ? l.therapist.name : l.client.name,
+    };
+    char key[32];
+    rand_token(key, sizeof key, 18);
+    int id = live_room_join(re->room, now, c->id, &who, key, &fx);
+    if (id < 0) {
+        live_effects_clear(&fx);
+        refuse_room(svc, c->id, id);
+        goto out;
+    }
+    joined(svc, c, re, id, who.role, &fx);
+out:
+    arena_free(&a);
+}
+
+static void rejoin(struct live_service *svc, struct conn *c, const json_t *msg, int64_t now)
+{
+    const char *key = json_string_value(json_object_get(msg, "key"));
+    if (c->room || !key) {
+        send_error(svc, c->id, "invalid_field", "rejoin needs a key, once per connection.");
+        return;
+    }
+    for (size_t i = 0; i < svc->room_count; i++) {
+        struct live_effects fx = {0};
+        int id = live_room_rejoin(svc->rooms[i]->room, now, c->id, key, &fx);
+        if (id == LIVE_UNKNOWN_KEY)
+            continue;
+        if (id < 0) {
+            live_effects_clear(&fx);
+            refuse_room(svc, c->id, id);
+            return;
+        }
+        send_json(svc, c->id, json_pack("{s:s,s:i,s:s}", "type", "joined", "participant", id,
+                                         "rejoin_key", key));
+        c->room = svc->rooms[i];
+        apply(svc, svc->rooms[i], &fx);
+        return;
+    }
+    refuse_room(svc, c->id, LIVE_UNKNOWN_KEY);
+}
+
+/* ---- the connection's life ---- */
+
+struct live_service *live_service_new(const struct config *cfg, struct store *store, int tls,
+                                      struct live_io io)
+{
+    struct live_service *svc = xcalloc(1, sizeof *svc);
+    svc->cfg = cfg;
+    svc->store = store;
+    svc->tls = tls;
+    svc->io = io;
+    /* 5 free wrong guesses per link, 20 per address, then doubling waits */
+    svc->guesses = throttle_new(4096, 5, 1000, 15 * 60 * 1000);
+    return svc;
+}
+
+void live_service_free(struct live_service *svc)
+{
+    if (!svc)
+        return;
+    for (size_t i = 0; i < svc->conn_count; i++)
+        free(svc->conns[i].cookie);
+    free(svc->conns);
+    for (size_t i = 0; i < svc->room_count; i++) {
+        live_room_free(svc->rooms[i]->room);
+        free(svc->rooms[i]);
+    }
+    free(svc->rooms);
+    throttle_free(svc->guesses);
+    free(svc);
+}
+
+void live_service_open(struct live_service *svc, uint64_t conn, const char *cookie,
+                       const char *peer, int64_t now)
+{
+    if (svc->conn_count == svc->conn_cap) {
+        svc->conn_cap = svc->conn_cap ? svc->conn_cap * 2 : 16;
+        svc->conns = xrealloc(svc->conns, svc->conn_cap * sizeof *svc->conns);
+    }
+    struct conn *c = &svc->conns[svc->conn_count++];
+    memset(c, 0, sizeof *c);
+    c->id = conn;
+    snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
+    c->cookie = cookie ? xstrdup(cookie) : NULL;
+    c->tokens = RATE_BURST;
+    c->refilled_at = now;
+}
+
+void live_service_close(struct live_service *svc, uint64_t conn, int64_t now)
+{
+    struct conn *c = find_conn(svc, conn);
+    if (!c)
+        return;
+    if (c->room) {
+        struct live_effects fx = {0};
+        live_room_disconnect(c->room->room, now, conn, &fx);
+        apply(svc, c->room, &fx);
+    }
+    free(c->cookie);
+    *c = svc->conns[--svc->conn_count];
+}
+
+static int within_rate(struct conn *c, int64_t now)
+{
+    c->tokens += (double)(now - c->refilled_at) * RATE_PER_SECOND / 1000.0;
+    if (c->tokens > RATE_BURST)
+        c->tokens = RATE_BURST;
+    c->refilled_at = now;
+    if (c->tokens < 1)
+        return 0;
+    c->tokens -= 1;
+    return 1;
+}
+
+void live_service_too_large(struct live_service *svc, uint64_t conn)
+{
+    struct buf out = {0};
+    live_protocol_too_large(&out);
+    svc->io.send(svc->io.arg, conn, out.data, out.len);
+    buf_free(&out);
+}
+
+void live_service_message(struct live_service *svc, uint64_t conn, const char *data, size_t len,
+                          int64_t now)
+{
+    struct conn *c = find_conn(svc, conn);
+    if (!c)
+        return;
+    if (!within_rate(c, now)) {
+        send_error(svc, conn, "slow_down", "Too many messages; some were dropped.");
+        return;
+    }
+    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    if (!json_is_object(msg) || !type || strcmp(type, "hello") == 0 ||
+        strcmp(type, "ping") == 0) {
+        struct buf out = {0};
+        live_protocol_handle(data, len, &out);
+        svc->io.send(svc->io.arg, conn, out.data, out.len);
+        buf_free(&out);
+    } else if (strcmp(type, "preview") == 0) {
+        preview(svc, c, msg, now);
+    } else if (strcmp(type, "join") == 0) {
+        join(svc, c, msg, now);
+    } else if (strcmp(type, "rejoin") == 0) {
+        rejoin(svc, c, msg, now);
+    } else if (c->room) {
+        struct live_effects fx = {0};
+        live_room_message(c->room->room, now, conn, msg, &fx);
+        apply(svc, c->room, &fx);
+    } else if (live_room_knows(type)) {
+        send_error(svc, conn, "not_joined", "Join the session first.");
+    } else {
+        send_error(svc, conn, "unknown_type", "This message type is not known.");
+    }
+    json_decref(msg);
+}
+
+void live_service_tick(struct live_service *svc, int64_t now)
+{
+    for (size_t i = 0; i < svc->room_count;) {
+        struct room_entry *re = svc->rooms[i];
+        struct live_effects fx = {0};
+        live_room_tick(re->room, now, &fx);
+        apply(svc, re, &fx);
+        int finished = live_room_ended(re->room) || now > re->ends_at + ROOM_KEEP_AFTER_END_MS;
+        if (finished && live_room_connected(re->room) == 0) {
+            log_info("live", "occurrence=%lld: meeting closed", (long long)re->occurrence_id);
+            for (size_t k = 0; k < svc->conn_count; k++)
+                if (svc->conns[k].room == re)
+                    svc->conns[k].room = NULL;
+            live_room_free(re->room);
+            free(re);
+            svc->rooms[i] = svc->rooms[--svc->room_count];
+            continue;
+        }
+        i++;
+    }
+}

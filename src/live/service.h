@@ -1,0 +1,38 @@
+/* service: the meetings of this server, on the service thread. It binds WebSocket
+ * connections (numbered by net/ws.c) to rooms (live/room.c): it resolves personal links
+ * and passwords against the store, throttles guessing, records agreement acceptance and
+ * attendance, and carries out the rooms' effects through the I/O callbacks net/ws.c
+ * gives it. It never touches a socket itself. */
+#ifndef CONFIDE_LIVE_SERVICE_H
+#define CONFIDE_LIVE_SERVICE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+struct throttle;
+
+struct live_io {
+    void (*send)(void *arg, uint64_t conn, const char *text, size_t len);
+    void (*close)(void *arg, uint64_t conn); /* after what was sent to it */
+    void *arg;
+};
+
+struct live_service;
+
+struct live_service *live_service_new(const struct config *cfg, struct store *store, int tls,
+                                      struct live_io io);
+void live_service_free(struct live_service *svc);
+
+/* cookie: the upgrade request's Cookie header (a signed-in therapist), may be NULL. */
+void live_service_open(struct live_service *svc, uint64_t conn, const char *cookie,
+                       const char *peer, int64_t now);
+void live_service_message(struct live_service *svc, uint64_t conn, const char *data, size_t len,
+                          int64_t now);
+void live_service_too_large(struct live_service *svc, uint64_t conn);
+void live_service_close(struct live_service *svc, uint64_t conn, int64_t now);
+/* Runs timers (check-in turns, closing finished rooms). */
+void live_service_tick(struct live_service *svc, int64_t now);
+
+#endif

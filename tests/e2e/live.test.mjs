@@ -1,0 +1,243 @@
+// The meeting over real WebSockets against the real binary: join by personal link and
+// password, the waiting room, admit one and all, deny, lock, remove, rejoin after a
+// dropped socket, chat privacy, the support signal reaching only hosts, attendance.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
+import { connect } from './lib/ws.mjs';
+
+const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
+
+function api(server, cookie) {
+  return (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+}
+
+const token = (url) => url.split('/j/')[1];
+
+// A group of `n` clients with a session that starts in 5 minutes (inside the early window).
+async function groupSession(server, call, n, extra = {}) {
+  const clients = [];
+  for (let i = 0; i < n; i++) {
+    clients.push((await call('POST', '/api/v1/clients', { name: `Member ${i + 1}`, email: `m${i + 1}-${Date.now()}@mail.example`, time_zone: 'UTC' })).json.client);
+  }
+  const group = (await call('POST', '/api/v1/groups', { name: 'Group', agreement: 'What is said here stays here.', members: clients.map((c) => c.id) })).json.group;
+  const res = await call('POST', '/api/v1/sessions', {
+    title: 'Tonight', starts_at: new Date(Date.now() + 5 * 60000).toISOString(), time_zone: 'UTC',
+    group_id: group.id, allow_overlap: true, ...extra,
+  });
+  assert.equal(res.status, 201, res.text);
+  const s = res.json.session;
+  const links = clients.map((c) => token(s.invites.find((i) => i.client_id === c.id).url));
+  return { session: s, clients, group, links, host: token(s.host_url), password: s.occurrences[0].password };
+}
+
+async function joinClient(server, link, password, name) {
+  const ws = await connect(server);
+  ws.json({ type: 'join', token: link, password, name, agree: true });
+  const joined = await ws.next('joined');
+  return { ws, id: joined.participant, key: joined.rejoin_key };
+}
+
+async function joinHost(server, link) {
+  const ws = await connect(server);
+  ws.json({ type: 'join', token: link });
+  const joined = await ws.next('joined');
+  assert.equal(joined.role, 'host');
+  await ws.next('admitted');
+  return ws;
+}
+
+describe('the meeting', () => {
+  let server, call, cookie;
+  before(async () => {
+    server = await startServer();
+    cookie = await setupAdmin(server, ADMIN);
+    call = api(server, cookie);
+  });
+  after(async () => {
+    const { code } = await server.stop();
+    assert.equal(code, 0, server.stderr.slice(-2000));
+    assert.ok(!/Member \d|private words|hello everyone/.test(server.stderr), 'names or chat in the log');
+    server.cleanup();
+  });
+
+  test('preview, wrong password, the agreement, and the waiting room', async () => {
+    const g = await groupSession(server, call, 2);
+    const ws = await connect(server);
+    ws.json({ type: 'preview', token: g.links[0] });
+    const p = await ws.next('preview');
+    assert.equal(p.role, 'client');
+    assert.equal(p.name, 'Member 1');
+    assert.equal(p.status, 'open');
+    assert.equal(p.requires_password, true);
+    assert.equal(p.agreement, 'What is said here stays here.');
+    ws.json({ type: 'join', token: g.links[0], password: 'wrong', agree: true });
+    const bad = await ws.next('join_refused');
+    assert.equal(bad.code, 'invalid');
+    ws.json({ type: 'join', token: 'A'.repeat(22), password: g.password, agree: true });
+    const badLink = await ws.next('join_refused');
+    assert.equal(badLink.message, bad.message, 'never says whether the link or the password was wrong');
+    ws.json({ type: 'join', token: g.links[0], password: g.password });
+    assert.equal((await ws.next('join_refused')).code, 'agreement_required');
+    ws.json({ type: 'chat', to: 'everyone', text: 'x' });
+    assert.equal((await ws.next('error')).code, 'not_joined');
+
+    const host = await joinHost(server, g.host);
+    ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true, name: 'Ana' });
+    await ws.next('joined');
+    assert.equal((await ws.next('waiting')).message, 'Your therapist will let you in shortly.');
+    const arrival = await host.next('arrival');
+    assert.equal(arrival.name, 'Ana');
+    const list = await host.until('waiting_list', (m) => m.people.length > 0);
+    assert.deepEqual(list.people.map((x) => x.name), ['Ana']);
+    ws.json({ type: 'admit_all' });
+    assert.equal((await ws.next('error')).code, 'waiting', 'nothing but leaving while waiting');
+    host.close();
+    ws.close();
+  });
+
+  test('admit one, admit all, deny, chat privacy, support only to hosts', async () => {
+    const g = await groupSession(server, call, 4);
+    const host = await joinHost(server, g.host);
+    const [a, b, c, d] = [
+      await joinClient(server, g.links[0], g.password, 'Ana'),
+      await joinClient(server, g.links[1], g.password, 'Bo'),
+      await joinClient(server, g.links[2], g.password, 'Cy'),
+      await joinClient(server, g.links[3], g.password, 'Di'),
+    ];
+    for (const x of [a, b, c, d]) await x.ws.next('waiting');
+    assert.ok(await a.ws.none('waiting_list'), 'a waiting client never sees who else waits');
+    host.json({ type: 'admit', participant: a.id });
+    await a.ws.next('admitted');
+    host.json({ type: 'deny', participant: d.id });
+    assert.match((await d.ws.next('denied')).message, /could not let you in/);
+    await d.ws.closed;
+    host.json({ type: 'admit_all' });
+    await b.ws.next('admitted');
+    await c.ws.next('admitted');
+    const room = await host.until('room', (m) => m.participants.length === 4);
+    assert.deepEqual(room.participants.map((x) => x.name).sort(), ['Ana', 'Bo', 'Cy', 'Dr Ada Byron']);
+
+    host.json({ type: 'chat', to: 'everyone', text: 'hello everyone' });
+    for (const x of [a, b, c]) assert.equal((await x.ws.next('chat')).text, 'hello everyone');
+    await host.next('chat');
+    a.ws.json({ type: 'chat', to: 'hosts', text: 'private words' });
+    const priv = await host.next('chat');
+    assert.deepEqual([priv.text, priv.to, priv.from.name], ['private words', 'hosts', 'Ana']);
+    assert.equal((await a.ws.next('chat')).text, 'private words');
+    assert.ok(await b.ws.none('chat') && await c.ws.none('chat'), 'a private message reaches only the therapist');
+
+    b.ws.json({ type: 'support' });
+    const alert = await host.next('support_request');
+    assert.equal(alert.name, 'Bo');
+    assert.match((await b.ws.next('support_sent')).message, /privately/);
+    assert.ok(await a.ws.none('support_request') && await c.ws.none('support_request'), 'the support signal reaches only hosts');
+    for (const x of [host, a.ws, b.ws, c.ws]) x.close();
+  });
+
+  test('lock, remove, and rejoin after a dropped socket without the waiting room', async () => {
+    const g = await groupSession(server, call, 3);
+    const host = await joinHost(server, g.host);
+    const a = await joinClient(server, g.links[0], g.password, 'Ana');
+    const b = await joinClient(server, g.links[1], g.password, 'Bo');
+    host.json({ type: 'admit_all' });
+    await a.ws.next('admitted');
+    await b.ws.next('admitted');
+    host.json({ type: 'lock' });
+    assert.equal((await a.ws.next('room')).locked !== undefined, true);
+    const late = await connect(server);
+    late.json({ type: 'join', token: g.links[2], password: g.password, agree: true });
+    assert.equal((await late.next('join_refused')).code, 'locked');
+
+    // Ana's connection drops; the host sees it; she comes back with her key, straight in
+    a.ws.terminate();
+    const dropped = await host.until('room', (m) => m.participants.some((x) => x.id === a.id && !x.connected));
+    assert.ok(dropped, 'the host sees the drop');
+    const back = await connect(server);
+    back.json({ type: 'rejoin', key: a.key });
+    assert.equal((await back.next('joined')).participant, a.id);
+    await back.next('admitted');
+    await host.until('room', (m) => m.participants.some((x) => x.id === a.id && x.connected));
+    assert.ok(await back.none('waiting', 200), 'no waiting room on the way back, lock or not');
+
+    host.json({ type: 'remove', participant: b.id });
+    assert.match((await b.ws.next('removed')).message, /removed/);
+    await b.ws.closed;
+    const again = await connect(server);
+    again.json({ type: 'join', token: g.links[1], password: g.password, agree: true });
+    assert.equal((await again.next('join_refused')).code, 'removed', 'the link stops working for this meeting');
+
+    back.json({ type: 'lock' });
+    assert.equal((await back.next('error')).code, 'not_allowed', 'a client cannot send host commands');
+    host.json({ type: 'end' });
+    assert.match((await back.next('ended')).message, /ended/);
+    await host.next('ended');
+    const attendance = await call('GET', `/api/v1/sessions/${g.session.id}/attendance`);
+    assert.equal(attendance.status, 200);
+    const events = attendance.json.occurrences[0].events;
+    const of = (clientId) => events.filter((e) => e.client_id === clientId).map((e) => e.event);
+    assert.deepEqual(of(g.clients[0].id), ['joined', 'admitted', 'dropped', 'returned', 'left']);
+    assert.deepEqual(of(g.clients[1].id), ['joined', 'admitted', 'removed']);
+    assert.ok(events.some((e) => e.user_id && e.event === 'admitted'), 'the therapist is recorded too');
+    for (const x of [host, late, again]) x.close();
+  });
+
+  test('a co-facilitator joins by session as a host; outsiders cannot', async () => {
+    const made = spawnSync(BIN, ['admin', 'create-user', '--name', 'Dr Bea Lind', '--email', 'bea@practice.example', '--role', 'therapist', '--data-dir', server.dataDir], { input: 'bea has a long password\n', encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const made2 = spawnSync(BIN, ['admin', 'create-user', '--name', 'Dr Cy Other', '--email', 'cy@practice.example', '--role', 'therapist', '--data-dir', server.dataDir], { input: 'cy has a long password\n', encoding: 'utf8' });
+    assert.equal(made2.status, 0);
+    const g = await groupSession(server, call, 1);
+    const bea = (await request(server, 'POST', '/api/v1/login', { body: { email: 'bea@practice.example', password: 'bea has a long password' } }));
+    const beaCookie = cookieOf(bea);
+    assert.equal((await call('POST', `/api/v1/groups/${g.group.id}/facilitators`, { user_id: bea.json.user.id })).status, 201);
+    const co = await connect(server, { cookie: beaCookie });
+    co.json({ type: 'join', session_id: g.session.id });
+    assert.equal((await co.next('joined')).role, 'cohost');
+    await co.next('admitted');
+    const a = await joinClient(server, g.links[0], g.password, 'Ana');
+    await a.ws.next('waiting');
+    assert.equal((await co.next('arrival')).name, 'Ana');
+    co.json({ type: 'admit_all' });
+    await a.ws.next('admitted');
+    const cyLogin = await request(server, 'POST', '/api/v1/login', { body: { email: 'cy@practice.example', password: 'cy has a long password' } });
+    const outsider = await connect(server, { cookie: cookieOf(cyLogin) });
+    outsider.json({ type: 'join', session_id: g.session.id });
+    assert.equal((await outsider.next('join_refused')).code, 'invalid');
+    for (const x of [co, a.ws, outsider]) x.close();
+  });
+
+  test('bad input on the socket: errors, and the meeting goes on', async () => {
+    const g = await groupSession(server, call, 1);
+    const host = await joinHost(server, g.host);
+    for (const bad of ['not json', '[]', '{"type":5}', '{"type":"teleport"}']) {
+      host.send(bad);
+      assert.match((await host.next('error')).code, /^(malformed_message|unknown_type)$/);
+    }
+    host.json({ type: 'admit', participant: 'x' });
+    assert.equal((await host.next('error')).code, 'no_such_participant');
+    host.send('x'.repeat(20000));
+    assert.equal((await host.next('error')).code, 'message_too_large');
+    for (let i = 0; i < 60; i++) host.json({ type: 'ping' });
+    assert.equal((await host.next('error')).code, 'slow_down', 'flooding is limited');
+    await new Promise((r) => setTimeout(r, 1200));
+    host.json({ type: 'ping' });
+    assert.deepEqual(await host.next('pong'), { type: 'pong' });
+    host.close();
+  });
+
+  test('too early, and after the end', async () => {
+    const c = (await call('POST', '/api/v1/clients', { name: 'Early', email: 'early@mail.example', time_zone: 'UTC' })).json.client;
+    const later = (await call('POST', '/api/v1/sessions', { title: 'Later', starts_at: new Date(Date.now() + 3 * 3600000).toISOString(), time_zone: 'UTC', client_id: c.id, allow_overlap: true })).json.session;
+    const ws = await connect(server);
+    ws.json({ type: 'join', token: token(later.invites[0].url), password: later.occurrences[0].password });
+    const refused = await ws.next('join_refused');
+    assert.equal(refused.code, 'too_early');
+    assert.equal(refused.opens_at, Date.parse(later.occurrences[0].starts_at) - 15 * 60000);
+    await call('POST', `/api/v1/sessions/${later.id}/cancel`);
+    ws.json({ type: 'join', token: token(later.invites[0].url), password: later.occurrences[0].password });
+    assert.equal((await ws.next('join_refused')).code, 'cancelled');
+    ws.close();
+  });
+});

@@ -1,0 +1,61 @@
+/* Fuzzes the meeting state machine with what arrives on sockets: the input is a series of
+ * messages ('\n' between them), each from one of four connections (the first byte picks
+ * it: the host, a co-host, two clients), with joins, drops and ticks mixed in. The room
+ * must answer everything without crashing and keep its invariants. */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live/room.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct live_identity people[] = {
+        {LIVE_HOST, 1, 0, "Host"},
+        {LIVE_COHOST, 2, 0, "Cohost"},
+        {LIVE_CLIENT, 0, 10, "Ana"},
+        {LIVE_CLIENT, 0, 11, "Bo"},
+    };
+    struct live_room_settings s = {.occurrence_id = 1, .ends_at = 1 << 30, .waiting_room = 1,
+                                   .chat = 1, .title = "t"};
+    struct live_room *r = live_room_new(&s);
+    struct live_effects fx = {0};
+    int64_t now = 1000;
+    const uint8_t *p = data, *end = data + size;
+    while (p < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *stop = nl ? nl : end;
+        if (stop > p) {
+            int who = p[0] & 3;
+            uint64_t conn = (uint64_t)who + 1 + ((p[0] >> 4) & 1) * 10; /* sometimes a new window */
+            switch ((p[0] >> 2) & 3) {
+            case 0:
+                live_room_join(r, now, conn, &people[who], "k", &fx);
+                break;
+            case 1:
+                live_room_disconnect(r, now, conn, &fx);
+                break;
+            case 2:
+                now += 1000 * (p[0] >> 5);
+                live_room_tick(r, now, &fx);
+                break;
+            default: {
+                json_t *msg = json_loadb((const char *)p + 1, (size_t)(stop - p - 1), 0, NULL);
+                if (json_is_object(msg) && json_is_string(json_object_get(msg, "type")))
+                    live_room_message(r, now, conn, msg, &fx);
+                json_decref(msg);
+            }
+            }
+        }
+        for (size_t i = 0; i < fx.send_count; i++)
+            if (!json_loads(fx.sends[i].text, 0, NULL))
+                abort(); /* every message out is JSON */
+        live_effects_clear(&fx);
+        p = nl ? nl + 1 : end;
+    }
+    live_room_free(r);
+    return 0;
+}
