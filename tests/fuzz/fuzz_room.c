@@ -50,9 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             }
         }
-        for (size_t i = 0; i < fx.send_count; i++)
-            if (!json_loads(fx.sends[i].text, 0, NULL))
+        for (size_t i = 0; i < fx.send_count; i++) {
+            json_t *out = json_loads(fx.sends[i].text, 0, NULL);
+            if (!out)
                 abort(); /* every message out is JSON */
+            json_decref(out);
+        }
         live_effects_clear(&fx);
         p = nl ? nl + 1 : end;
     }
