@@ -14,6 +14,7 @@
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/utf8.h"
 #include "practice/schedule.h"
 
 const struct api_header api_security_headers[] = {
@@ -84,15 +85,6 @@ void api_no_content(struct api_call *call)
     call->resp->status = 204;
     call->resp->content_type = NULL;
     buf_reset(&call->resp->body);
-}
-
-static size_t utf8_length(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
 }
 
 int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
@@ -188,6 +180,16 @@ void api_error_with(struct api_call *call, int status, const char *code, const c
     json_object_update(error, extra);
     json_decref(extra);
     api_json(call, status, json_pack("{s:o}", "error", error));
+}
+
+void api_too_many(struct api_call *call, int64_t wait_ms)
+{
+    long seconds = (long)((wait_ms + 999) / 1000);
+    char message[160];
+    snprintf(message, sizeof message, "Too many attempts. Please wait %ld second%s and try again.",
+             seconds, seconds == 1 ? "" : "s");
+    api_add_header(call->resp, "retry-after:", "%ld", seconds);
+    api_error(call, 429, "too_many_attempts", message);
 }
 
 int api_may_act_for(const struct api_call *call, int64_t therapist_id)

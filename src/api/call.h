@@ -51,6 +51,8 @@ void api_error_with(struct api_call *call, int status, const char *code, const c
                     json_t *extra);
 /* The signed-in person may act on a record owned by therapist_id (theirs, or an admin). */
 int api_may_act_for(const struct api_call *call, int64_t therapist_id);
+/* Answers 429 with Retry-After for a caller that must wait wait_ms before trying again. */
+void api_too_many(struct api_call *call, int64_t wait_ms);
 /* Answers 503 for a store failure, 404 (with `what`) for -ENOENT. Returns -1. */
 int api_store_error(struct api_call *call, int rc, const char *what);
 

@@ -86,13 +86,7 @@ void login_create(struct api_call *call)
     if (wait_addr > wait)
         wait = wait_addr;
     if (wait > 0) {
-        long seconds = (long)((wait + 999) / 1000);
-        char message[160];
-        snprintf(message, sizeof message,
-                 "Too many attempts. Please wait %ld second%s and try again.", seconds,
-                 seconds == 1 ? "" : "s");
-        api_add_header(call->resp, "retry-after:", "%ld", seconds);
-        api_error(call, 429, "too_many_attempts", message);
+        api_too_many(call, wait);
         return;
     }
     struct store_user user = {0};

@@ -11,7 +11,7 @@
 
 #include "api/routes.h"
 #include "api/sessions.h"
-#include "auth/login.h"
+#include "auth/links.h"
 #include "auth/throttle.h"
 #include "core/clock.h"
 #include "core/rand.h"
@@ -21,21 +21,6 @@
 #define POLL_MIN_SLOTS 2
 #define POLL_MAX_SLOTS 20
 #define POLL_TOKEN_MAX 64
-
-/* A 128-bit token and its hash, as sessions.c makes its links. */
-static void new_link_token(char out[24], uint8_t hash[32])
-{
-    rand_token(out, 24, 16);
-    login_token_hash(out, strlen(out), hash);
-}
-
-static char *poll_url(struct arena *a, const struct config *cfg, const char *token)
-{
-    size_t n = strlen(cfg->public_url) + strlen(token) + 8;
-    char *url = arena_alloc(a, n);
-    snprintf(url, n, "%s/p/%s", cfg->public_url, token);
-    return url;
-}
 
 /* Everything a poll is shown from. Only members still in the group (and not archived)
  * count: someone who left is no longer asked, their link stops working and their answers
@@ -165,7 +150,7 @@ static json_t *poll_json(struct api_call *call, const struct poll_view *v)
                                         (json_int_t)v->invites[i].client_id, "answered", answered));
         json_array_append_new(
             invites, json_pack("{s:I,s:s}", "client_id", (json_int_t)v->invites[i].client_id, "url",
-                               poll_url(&call->arena, call->ctx->cfg, v->invites[i].token)));
+                               link_url(&call->arena, call->ctx->cfg->public_url, "/p/", v->invites[i].token)));
     }
     char created[32];
     clock_format_rfc3339(v->poll.created_at, created);
@@ -284,10 +269,10 @@ void polls_create(struct api_call *call)
         rc = store_poll_slot_insert(st, p.id, starts[i], &id);
     }
     for (size_t i = 0; rc == 0 && i < nmembers; i++) {
-        char token[24];
+        char token[LINK_TOKEN_CHARS + 1];
         struct store_poll_invite inv = {
             .poll_id = p.id, .client_id = members[i], .token = token, .created_at = p.created_at};
-        new_link_token(token, inv.token_hash);
+        link_token_new(token, inv.token_hash);
         int64_t id;
         rc = store_poll_invite_insert(st, &inv, &id);
     }
@@ -423,17 +408,11 @@ static int load_by_token(struct api_call *call, struct poll_view *v,
     snprintf(key, sizeof key, "poll:%s", call->req->peer ? call->req->peer : "?");
     int64_t wait = throttle_wait_ms(ctx->address_throttle, key, call->req->now);
     if (wait > 0) {
-        long seconds = (long)((wait + 999) / 1000);
-        char message[160];
-        snprintf(message, sizeof message,
-                 "Too many attempts. Please wait %ld second%s and try again.", seconds,
-                 seconds == 1 ? "" : "s");
-        api_add_header(call->resp, "retry-after:", "%ld", seconds);
-        api_error(call, 429, "too_many_attempts", message);
+        api_too_many(call, wait);
         return -1;
     }
     uint8_t hash[32];
-    login_token_hash(token, len, hash);
+    link_token_hash(token, hash);
     struct store_poll_invite found = {0};
     int rc = store_poll_invite_by_token_hash(ctx->store, &call->arena, hash, &found);
     if (rc == 0)

@@ -9,7 +9,7 @@
 
 #include "api/routes.h"
 #include "api/sessions.h"
-#include "auth/login.h"
+#include "auth/links.h"
 #include "core/rand.h"
 #include "practice/mailer.h"
 #include "practice/schedule.h"
@@ -31,13 +31,6 @@ static void new_password(char out[9])
     for (int i = 0; i < 8; i++)
         out[i] = PASSWORD_ALPHABET[r[i] % (sizeof PASSWORD_ALPHABET - 1)];
     out[8] = '\0';
-}
-
-/* A 128-bit token and its hash. */
-static void new_link_token(char out[24], uint8_t hash[32])
-{
-    rand_token(out, 24, 16);
-    login_token_hash(out, strlen(out), hash);
 }
 
 static const char *status_of(int64_t cancelled_at)
@@ -105,7 +98,7 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
         if (!inv[i].revoked_at)
             json_array_append_new(
                 invites, json_pack("{s:I,s:s}", "client_id", (json_int_t)inv[i].client_id, "url",
-                                   mailer_join_url(&call->arena, call->ctx->cfg, inv[i].token)));
+                                   link_url(&call->arena, call->ctx->cfg->public_url, "/j/", inv[i].token)));
     json_t *settings = json_loads(se.settings, 0, NULL);
     *out = json_pack(
         "{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s,s:o,s:o}", "id",
@@ -115,7 +108,7 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
         "duration_minutes", se.duration_minutes, "recurrence", recurrence_json(se.rrule),
         "settings", settings ? settings : json_object(), "status", status_of(se.cancelled_at),
         "meeting_id", next ? next->meeting_id : NULL, "password", next ? next->password : NULL,
-        "host_url", mailer_join_url(&call->arena, call->ctx->cfg, se.host_token), "invites",
+        "host_url", link_url(&call->arena, call->ctx->cfg->public_url, "/j/", se.host_token), "invites",
         invites, "occurrences", occurrences);
     return 0;
 }
@@ -170,7 +163,7 @@ static int create_series(struct api_call *call, const struct series_spec *spec,
                          const int64_t *invitees, size_t ninvitees, int64_t *series_id)
 {
     struct store *st = call->ctx->store;
-    char rrule[128], host_token[24], uid[96], uid_random[32];
+    char rrule[128], host_token[LINK_TOKEN_CHARS + 1], uid[96], uid_random[32];
     sched_rrule_string(&spec->rule, rrule);
     rand_token(uid_random, sizeof uid_random, 18);
     const char *host = strstr(call->ctx->cfg->public_url, "://");
@@ -189,7 +182,7 @@ static int create_series(struct api_call *call, const struct series_spec *spec,
         .created_at = call->req->now,
         .host_token = host_token,
     };
-    new_link_token(host_token, se.host_token_hash);
+    link_token_new(host_token, se.host_token_hash);
     int rc = store_series_insert(st, &se, series_id);
     for (int i = 0; rc == 0 && i < spec->count; i++) {
         char meeting_id[11], password[9];
@@ -211,12 +204,12 @@ static int create_series(struct api_call *call, const struct series_spec *spec,
         } while (rc == -EEXIST && ++tries < 8);
     }
     for (size_t i = 0; rc == 0 && i < ninvitees; i++) {
-        char token[24];
+        char token[LINK_TOKEN_CHARS + 1];
         struct store_invite inv = {.series_id = *series_id,
                                    .client_id = invitees[i],
                                    .token = token,
                                    .created_at = call->req->now};
-        new_link_token(token, inv.token_hash);
+        link_token_new(token, inv.token_hash);
         int64_t id;
         rc = store_invite_insert(st, &inv, &id);
     }

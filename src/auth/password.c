@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/utf8.h"
+
 /* Passwords of 12 characters or more seen most often in breach corpora; shorter ones
  * fail the length rule anyway. Compared without regard to case. */
 static const char *const common_passwords[] = {
@@ -30,18 +32,9 @@ static int all_same_char(const char *pw, size_t len)
     return 1;
 }
 
-static size_t utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 int password_check_policy(const char *pw, size_t len, const char **reason)
 {
-    if (utf8_chars(pw, len) < PASSWORD_MIN_CHARS) {
+    if (utf8_length(pw, len) < PASSWORD_MIN_CHARS) {
         *reason = "The password must be at least 12 characters long.";
         return -1;
     }

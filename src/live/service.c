@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/links.h"
 #include "auth/login.h"
 #include "auth/throttle.h"
 #include "core/arena.h"
@@ -185,7 +186,7 @@ static int resolve_link(struct live_service *svc, struct arena *a, const char *t
     if (n < 16 || n > 64)
         return -ENOENT;
     uint8_t hash[32];
-    login_token_hash(token, n, hash);
+    link_token_hash(token, hash);
     struct store_invite inv;
     int rc = store_invite_by_token_hash(svc->store, a, hash, &inv);
     if (rc == 0) {

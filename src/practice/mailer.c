@@ -5,19 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/links.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "mail/compose.h"
 #include "mail/ics.h"
 #include "practice/schedule.h"
-
-char *mailer_join_url(struct arena *a, const struct config *cfg, const char *token)
-{
-    size_t n = strlen(cfg->public_url) + strlen(token) + 8;
-    char *url = arena_alloc(a, n);
-    snprintf(url, n, "%s/j/%s", cfg->public_url, token);
-    return url;
-}
 
 /* Everything one series' mails are made from. */
 struct series_view {
@@ -230,6 +223,50 @@ static const char *subject_prefix(enum mailer_kind kind)
     return prefixes[kind];
 }
 
+/* Composes one mail from the practice to a client and queues it in the outbox. Returns 1
+ * when queued, 0 when the message could not be composed (an address that cannot be written
+ * to does not stop the mails to the others), or -errno from the store. */
+static int queue_to_client(struct store *s, const struct config *cfg, const char *kind,
+                           const struct store_client *client, const char *subject,
+                           const char *text, const struct mail_attachment *calendar,
+                           int64_t now)
+{
+    char domain[128], message_id[128];
+    snprintf(domain, sizeof domain, "%.*s", (int)strcspn(host_of(cfg->public_url), ":/"),
+             host_of(cfg->public_url));
+    mail_message_id_new(domain, message_id);
+    struct mail_message m = {
+        .from_name = cfg->practice_name,
+        .from_email = cfg->smtp_from,
+        .to_name = client->name,
+        .to_email = client->email,
+        .subject = subject,
+        .message_id = message_id,
+        .date_utc = now,
+        .text = text,
+        .calendar = calendar,
+    };
+    struct buf message = {0};
+    int rc = mail_compose(&m, &message);
+    if (rc == 0) {
+        struct store_mail row = {.message_id = message_id,
+                                 .kind = (char *)kind,
+                                 .recipient = client->email,
+                                 .message = message.data,
+                                 .message_len = message.len,
+                                 .created_at = now};
+        int64_t id;
+        rc = store_mail_insert(s, &row, &id);
+        rc = rc < 0 ? rc : 1;
+    } else {
+        log_warn("mail", "%s to client=%lld: the message could not be composed", kind,
+                 (long long)client->id);
+        rc = 0;
+    }
+    buf_free(&message);
+    return rc;
+}
+
 static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
                      enum mailer_kind kind, const struct series_view *v,
                      const struct store_invite *inv, const struct store_occurrence *occ,
@@ -241,51 +278,22 @@ static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
         return 0; /* archived since: nobody to write to */
     if (rc < 0)
         return rc;
-    const char *url = mailer_join_url(a, cfg, inv->token);
-    struct buf text = {0}, ics = {0}, message = {0};
+    const char *url = link_url(a, cfg->public_url, "/j/", inv->token);
+    struct buf text = {0}, ics = {0};
     write_body(v, cfg, kind, &client, inv, occ, url, now, &text);
     rc = write_ics(v, cfg, kind, &client, url, now, a, &ics);
-    char subject[200], message_id[128];
+    char subject[200];
     snprintf(subject, sizeof subject, "%s%sour appointment with %s", subject_prefix(kind),
              kind == MAILER_INVITE ? "Y" : "", cfg->practice_name);
-    char domain[128];
-    snprintf(domain, sizeof domain, "%.*s", (int)strcspn(host_of(cfg->public_url), ":/"),
-             host_of(cfg->public_url));
-    mail_message_id_new(domain, message_id);
     char content_type[80];
     snprintf(content_type, sizeof content_type, "text/calendar; charset=utf-8; method=%s",
              kind == MAILER_CANCEL ? "CANCEL" : "REQUEST");
     struct mail_attachment calendar = {NULL, content_type, ics.data, ics.len};
-    struct mail_message m = {
-        .from_name = cfg->practice_name,
-        .from_email = cfg->smtp_from,
-        .to_name = client.name,
-        .to_email = client.email,
-        .subject = subject,
-        .message_id = message_id,
-        .date_utc = now,
-        .text = text.data,
-        .calendar = rc == 0 ? &calendar : NULL,
-    };
-    rc = mail_compose(&m, &message);
-    if (rc == 0) {
-        struct store_mail row = {.message_id = message_id,
-                                 .kind = (char *)kind_name(kind),
-                                 .recipient = client.email,
-                                 .message = message.data,
-                                 .message_len = message.len,
-                                 .created_at = now};
-        int64_t id;
-        rc = store_mail_insert(s, &row, &id);
-    } else {
-        log_warn("mail", "series=%lld client=%lld: the message could not be composed",
-                 (long long)v->series.id, (long long)client.id);
-        rc = 0; /* a client whose address cannot be written to does not stop the others */
-    }
+    rc = queue_to_client(s, cfg, kind_name(kind), &client, subject, text.data,
+                         rc == 0 ? &calendar : NULL, now);
     buf_free(&text);
     buf_free(&ics);
-    buf_free(&message);
-    return rc < 0 ? rc : 1;
+    return rc;
 }
 
 int mailer_queue(struct store *s, struct arena *a, const struct config *cfg,
@@ -408,10 +416,8 @@ int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg
         rc = store_user_by_id(s, a, poll.therapist_id, &therapist);
     if (rc < 0)
         return rc;
-    char subject[200], domain[128];
+    char subject[200];
     snprintf(subject, sizeof subject, "Please choose a time with %s", cfg->practice_name);
-    snprintf(domain, sizeof domain, "%.*s", (int)strcspn(host_of(cfg->public_url), ":/"),
-             host_of(cfg->public_url));
     int queued = 0;
     for (size_t i = 0; i < ninvites; i++) {
         struct store_client client;
@@ -420,41 +426,12 @@ int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg
             continue; /* archived since: nobody to write to */
         if (rc < 0)
             return rc;
-        size_t n = strlen(cfg->public_url) + strlen(invites[i].token) + 8;
-        char *url = arena_alloc(a, n);
-        snprintf(url, n, "%s/p/%s", cfg->public_url, invites[i].token);
-        struct buf text = {0}, message = {0};
+        const char *url = link_url(a, cfg->public_url, "/p/", invites[i].token);
+        struct buf text = {0};
         write_poll_body(cfg, &therapist, &poll, slots, nslots, &client, url, &text);
-        char message_id[128];
-        mail_message_id_new(domain, message_id);
-        struct mail_message m = {
-            .from_name = cfg->practice_name,
-            .from_email = cfg->smtp_from,
-            .to_name = client.name,
-            .to_email = client.email,
-            .subject = subject,
-            .message_id = message_id,
-            .date_utc = now,
-            .text = text.data,
-        };
-        rc = mail_compose(&m, &message);
-        if (rc == 0) {
-            struct store_mail row = {.message_id = message_id,
-                                     .kind = "poll",
-                                     .recipient = client.email,
-                                     .message = message.data,
-                                     .message_len = message.len,
-                                     .created_at = now};
-            int64_t id;
-            rc = store_mail_insert(s, &row, &id);
-            queued += rc == 0;
-        } else {
-            log_warn("mail", "poll=%lld client=%lld: the message could not be composed",
-                     (long long)poll_id, (long long)client.id);
-            rc = 0; /* one address that cannot be written to does not stop the others */
-        }
+        rc = queue_to_client(s, cfg, "poll", &client, subject, text.data, NULL, now);
         buf_free(&text);
-        buf_free(&message);
+        queued += rc > 0;
         if (rc < 0)
             return rc;
     }

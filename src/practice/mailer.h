@@ -27,9 +27,6 @@ int mailer_queue(struct store *s, struct arena *a, const struct config *cfg,
  * reminders that came due, each once, in one transaction. ctx is the config. */
 void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t now);
 
-/* The personal link for a token: "<public_url>/j/<token>". */
-char *mailer_join_url(struct arena *a, const struct config *cfg, const char *token);
-
 /* Queues a "find a time" mail to every member a poll asks: the candidate times in the
  * member's own time zone and their personal poll link "<public_url>/p/<token>"; no
  * calendar. Returns how many mails were queued, or -errno. */
