@@ -36,6 +36,7 @@ struct live_room {
     size_t n;
     int next_id;
     int locked, ended, spotlight;
+    int64_t ended_at;
     int password_failures, password_alerted;
     /* the check-in round */
     int round_active;
@@ -248,7 +249,12 @@ void live_room_free(struct live_room *r)
 
 int live_room_ended(const struct live_room *r)
 {
-    return r->ended;
+    return r->ended != 0;
+}
+
+int64_t live_room_ended_at(const struct live_room *r)
+{
+    return r->ended_at;
 }
 
 int live_room_has_conn(const struct live_room *r, uint64_t conn)
@@ -265,6 +271,14 @@ size_t live_room_connected(const struct live_room *r)
     for (size_t i = 0; i < r->n; i++)
         n += r->p[i].conn != 0;
     return n;
+}
+
+const char *live_room_role(const struct live_room *r, int participant)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].id == participant)
+            return role_name(r->p[i].role);
+    return "client";
 }
 
 const char *live_room_key(const struct live_room *r, int participant)
@@ -351,6 +365,7 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
         p = &r->p[r->n++];
         memset(p, 0, sizeof *p);
         p->id = ++r->next_id;
+        p->state = GONE; /* not in the waiting room or the session yet */
         p->role = who->role;
         p->user_id = who->user_id;
         p->client_id = who->client_id;
@@ -362,7 +377,8 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
     } else if (p->conn && p->conn != conn) {
         close_conn(fx, p->conn); /* a second window while waiting: the newest one waits */
     }
-    snprintf(p->name, sizeof p->name, "%s", who->name && *who->name ? who->name : "Guest");
+    if (who->name != p->name) /* a rejoin passes the name the room already has */
+        snprintf(p->name, sizeof p->name, "%s", who->name && *who->name ? who->name : "Guest");
     if (who->role != LIVE_CLIENT || !r->s.waiting_room) {
         p->conn = conn;
         admit(r, p, now, fx);
@@ -519,6 +535,7 @@ static void start_round(struct live_room *r, int64_t now, uint64_t conn, const j
 static void end_meeting(struct live_room *r, int64_t now, struct live_effects *fx)
 {
     r->ended = 1;
+    r->ended_at = now;
     for (size_t i = 0; i < r->n; i++) {
         struct participant *p = &r->p[i];
         if (!p->conn)

@@ -77,6 +77,8 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
                    const struct live_identity *who, const char *fresh_key,
                    struct live_effects *fx);
 const char *live_room_key(const struct live_room *r, int participant);
+/* "host", "cohost" or "client". */
+const char *live_room_role(const struct live_room *r, int participant);
 /* The same person coming back with the key from their earlier join. */
 int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char *key,
                      struct live_effects *fx);
@@ -94,6 +96,7 @@ void live_room_password_failure(struct live_room *r, int64_t now, struct live_ef
 /* Is `type` a message the meeting understands (for "join first" versus "unknown")? */
 int live_room_knows(const char *type);
 int live_room_ended(const struct live_room *r);
+int64_t live_room_ended_at(const struct live_room *r);
 int live_room_has_conn(const struct live_room *r, uint64_t conn);
 size_t live_room_connected(const struct live_room *r); /* connections still open */
 

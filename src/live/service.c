@@ -24,6 +24,7 @@
 struct room_entry {
     int64_t occurrence_id, series_id, ends_at;
     struct live_room *room;
+    int end_recorded;
 };
 
 struct conn {
@@ -108,6 +109,11 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
 
 static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
+    if (live_room_ended(re->room) && !re->end_recorded) {
+        /* ended for everyone: the links say so from now on, also after a restart */
+        re->end_recorded = store_occurrence_end(svc->store, re->occurrence_id,
+                                                live_room_ended_at(re->room)) == 0;
+    }
     for (size_t i = 0; i < fx->send_count; i++)
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text,
                      strlen(fx->sends[i].text));
@@ -221,7 +227,7 @@ static const char *pick_occurrence(struct live_service *svc, struct arena *a, in
     if (store_occurrence_list(svc->store, a, series_id, &occ, &n) < 0)
         return "error";
     for (size_t i = 0; i < n; i++) {
-        if (occ[i].cancelled_at || occ[i].ends_at <= now)
+        if (occ[i].cancelled_at || occ[i].ended_at || occ[i].ends_at <= now)
             continue;
         *out = occ[i];
         if (occ[i].starts_at - early <= now)
@@ -335,6 +341,12 @@ static void preview(struct live_service *svc, struct conn *c, const json_t *msg,
     if (l.has_group && !l.host) {
         json_object_set_new(out, "agreement", json_string(l.group.agreement));
         json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
+    }
+    if (!o.id) {
+        /* nothing left to join: no times to show */
+        json_object_del(out, "starts_at");
+        json_object_del(out, "ends_at");
+        json_object_del(out, "opens_at");
     }
     send_json(svc, c->id, out);
     arena_free(&a);
@@ -527,8 +539,9 @@ static void rejoin(struct live_service *svc, struct conn *c, const json_t *msg, 
             refuse_room(svc, c->id, id);
             return;
         }
-        send_json(svc, c->id, json_pack("{s:s,s:i,s:s}", "type", "joined", "participant", id,
-                                         "rejoin_key", key));
+        send_json(svc, c->id,
+                  json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
+                            live_room_role(svc->rooms[i]->room, id), "rejoin_key", key));
         c->room = svc->rooms[i];
         apply(svc, svc->rooms[i], &fx);
         return;

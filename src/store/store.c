@@ -94,7 +94,7 @@ enum query {
     " settings, ics_uid, sequence, host_token_hash, host_token_sealed, created_at, cancelled_at"
 #define OCC_COLS                                                                           \
     "o.id, o.series_id, o.therapist_id, o.original_start, o.starts_at, o.ends_at,"         \
-    " o.cancelled_at, o.meeting_id, o.password_sealed"
+    " o.cancelled_at, o.meeting_id, o.password_sealed, o.ended_at"
 #define MAIL_COLS                                                                          \
     "id, message_id, kind, recipient_sealed, message_sealed, state, attempts,"              \
     " next_attempt_at, created_at, sent_at"
@@ -845,6 +845,7 @@ static int read_occurrence(struct rows *r, void *item, const struct store_value 
     o->cancelled_at = col_int(&c[6]);
     o->meeting_id = col_text(r->a, &c[7]);
     o->password = col_unseal(r->s, r->a, "occurrences.password", &c[8], &r->bad);
+    o->ended_at = col_int(&c[9]);
     return 0;
 }
 
@@ -1198,6 +1199,7 @@ enum live_query {
     LQ_AGREEMENT_ACCEPTED,
     LQ_ATTENDANCE_ADD,
     LQ_ATTENDANCE_LIST,
+    LQ_OCC_END,
     LQ_END
 };
 
@@ -1216,6 +1218,8 @@ static const char *const live_sql[LQ_END - LQ_INVITE_BY_HASH] = {
                                  " FROM attendance a JOIN occurrences o"
                                  " ON o.id = a.occurrence_id WHERE o.series_id = $1"
                                  " ORDER BY a.at, a.id",
+    [LQ_OCC_END - 100] = "UPDATE occurrences SET ended_at = $2 WHERE id = $1"
+                         " AND ended_at IS NULL",
 };
 
 static int run_live(struct store *s, enum live_query q, const struct store_value *params, int n,
@@ -1303,4 +1307,10 @@ int store_attendance_list(struct store *s, struct arena *a, int64_t series_id,
     *out = r.items;
     *count = r.count;
     return rc;
+}
+
+int store_occurrence_end(struct store *s, int64_t occurrence_id, int64_t now)
+{
+    struct store_value p[] = {P_INT(occurrence_id), P_INT(now)};
+    return run_live(s, LQ_OCC_END, p, NPARAMS(p), NULL, NULL, NULL);
 }

@@ -140,6 +140,7 @@ struct store_occurrence {
     int64_t id, series_id, therapist_id;
     int64_t original_start; /* the slot the rule made: iCalendar's RECURRENCE-ID */
     int64_t starts_at, ends_at, cancelled_at;
+    int64_t ended_at;       /* the therapist ended the meeting for everyone */
     char *meeting_id;       /* 10 digits */
     char *password;
 };
@@ -290,6 +291,8 @@ struct store_attendance {
     int64_t at;
 };
 
+/* The meeting of this occurrence was ended for everyone. */
+int store_occurrence_end(struct store *s, int64_t occurrence_id, int64_t now);
 int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_id,
                          int64_t user_id, const char *event, int64_t at);
 /* Every record of the series' occurrences, in time order. */

@@ -173,6 +173,14 @@ describe('the meeting', () => {
     host.json({ type: 'end' });
     assert.match((await back.next('ended')).message, /ended/);
     await host.next('ended');
+    // ended stays ended, also once the meeting has been closed (nobody connected)
+    await new Promise((r) => setTimeout(r, 600));
+    const after = await connect(server);
+    after.json({ type: 'join', token: g.links[0], password: g.password, agree: true });
+    assert.match((await after.next('join_refused')).code, /^(ended|over)$/);
+    after.json({ type: 'join', token: g.host });
+    assert.match((await after.next('join_refused')).code, /^(ended|over)$/);
+    after.close();
     const attendance = await call('GET', `/api/v1/sessions/${g.session.id}/attendance`);
     assert.equal(attendance.status, 200);
     const events = attendance.json.occurrences[0].events;

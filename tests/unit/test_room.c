@@ -154,6 +154,9 @@ static void waiting_room_admit_one_and_all(void **state)
     json_decref(w);
     assert_int_equal(sent(f, HOST, "arrival"), 1);
     assert_int_equal(waiting_count(f, HOST), 1);
+    json_t *wl = last(f, HOST, "waiting_list");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(wl, "people"), 0), "since")), 1000);
+    json_decref(wl);
     assert_int_equal(sent(f, ANA, "room"), 0); /* nothing about anyone else */
 
     f->now += 5000;
@@ -266,6 +269,20 @@ static void rejoin_without_readmission_even_when_locked(void **state)
     assert_true(join(f, HOST + 100, &therapist) > 0);
     assert_int_equal(sent(f, HOST + 100, "admitted"), 1);
     assert_int_equal(sent(f, HOST + 100, "waiting_list"), 1);
+}
+
+static void coming_back_to_the_waiting_room_keeps_the_name(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    say(f, ANA, "{\"type\":\"leave\"}");
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, ANA2, "key-11", &f->fx), a);
+    json_t *arrival = last(f, HOST, "arrival");
+    assert_string_equal(json_string_value(json_object_get(arrival, "name")), "Ana");
+    json_decref(arrival);
+    assert_string_equal(live_room_role(f->room, a), "client");
 }
 
 static void a_second_window_replaces_the_first(void **state)
@@ -512,6 +529,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(admit_while_the_person_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(two_hosts_admit_the_same_person, setup, teardown),
         cmocka_unit_test_setup_teardown(rejoin_without_readmission_even_when_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(coming_back_to_the_waiting_room_keeps_the_name, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_second_window_replaces_the_first, setup, teardown),
         cmocka_unit_test_setup_teardown(host_controls, setup, teardown),
         cmocka_unit_test_setup_teardown(clients_cannot_send_host_commands, setup, teardown),

@@ -21,3 +21,6 @@ CREATE TABLE attendance (
     CHECK ((client_id IS NULL) <> (user_id IS NULL))
 );
 CREATE INDEX attendance_occurrence ON attendance(occurrence_id, at);
+
+-- A meeting the therapist ended for everyone stays ended: its links say so.
+ALTER TABLE occurrences ADD COLUMN ended_at INTEGER;
