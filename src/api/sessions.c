@@ -101,15 +101,24 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
                                    link_url(&call->arena, call->ctx->cfg->public_url, "/j/", inv[i].token)));
     json_t *settings = json_loads(se.settings, 0, NULL);
     *out = json_pack(
-        "{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s,s:o,s:o}", "id",
+        "{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s?,s:o,s:o}", "id",
         (json_int_t)se.id, "title", se.title, "therapist_id", (json_int_t)se.therapist_id,
         "client_id", se.client_id ? json_integer(se.client_id) : json_null(), "group_id",
         se.group_id ? json_integer(se.group_id) : json_null(), "time_zone", se.time_zone,
         "duration_minutes", se.duration_minutes, "recurrence", recurrence_json(se.rrule),
         "settings", settings ? settings : json_object(), "status", status_of(se.cancelled_at),
         "meeting_id", next ? next->meeting_id : NULL, "password", next ? next->password : NULL,
-        "host_url", link_url(&call->arena, call->ctx->cfg->public_url, "/j/", se.host_token), "invites",
-        invites, "occurrences", occurrences);
+        "host_url",
+        /* the host link is the therapist's own: co-facilitators and admins join by session */
+        call->user.id == se.therapist_id
+            ? link_url(&call->arena, call->ctx->cfg->public_url, "/j/", se.host_token)
+            : NULL,
+        "invites", invites, "occurrences", occurrences);
+    char meeting[48];
+    snprintf(meeting, sizeof meeting, "/m/%lld", (long long)se.id);
+    json_object_set_new(*out, "meeting_url",
+                        json_string(link_url(&call->arena, call->ctx->cfg->public_url, "",
+                                             meeting)));
     return 0;
 }
 
@@ -444,10 +453,26 @@ void sessions_create(struct api_call *call)
     answer_session(call, 201, series_id);
 }
 
-static int load_series(struct api_call *call, int64_t id, struct store_series *out)
+/* Co-facilitators of a group may read its sessions (to join them); only the therapist and
+ * admins change them. */
+static int is_cofacilitator(struct api_call *call, const struct store_series *se)
+{
+    int64_t *ids;
+    size_t n;
+    if (!se->group_id ||
+        store_group_facilitators(call->ctx->store, &call->arena, se->group_id, &ids, &n) < 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == call->user.id)
+            return 1;
+    return 0;
+}
+
+static int load_series(struct api_call *call, int64_t id, int write, struct store_series *out)
 {
     int rc = store_series_get(call->ctx->store, &call->arena, id, out);
-    if (rc == 0 && !api_may_act_for(call, out->therapist_id))
+    if (rc == 0 && !api_may_act_for(call, out->therapist_id) &&
+        (write || !is_cofacilitator(call, out)))
         rc = -ENOENT;
     return rc < 0 ? api_store_error(call, rc, "session") : 0;
 }
@@ -476,7 +501,7 @@ void sessions_list(struct api_call *call)
 void sessions_get(struct api_call *call)
 {
     struct store_series se;
-    if (load_series(call, call->params[0], &se) == 0)
+    if (load_series(call, call->params[0], 0, &se) == 0)
         answer_session(call, 200, se.id);
 }
 
@@ -484,7 +509,7 @@ void sessions_get(struct api_call *call)
 static int load_occurrence(struct api_call *call, struct store_series *se,
                            struct store_occurrence *o)
 {
-    if (load_series(call, call->params[0], se) < 0)
+    if (load_series(call, call->params[0], 1, se) < 0)
         return -1;
     int rc = store_occurrence_get(call->ctx->store, &call->arena, call->params[1], o);
     if (rc == 0 && o->series_id != se->id)
@@ -688,7 +713,7 @@ void occurrence_cancel(struct api_call *call)
 void sessions_cancel(struct api_call *call)
 {
     struct store_series se;
-    if (load_series(call, call->params[0], &se) < 0)
+    if (load_series(call, call->params[0], 1, &se) < 0)
         return;
     if (se.cancelled_at) {
         api_error(call, 409, "cancelled", "This session is cancelled already.");

@@ -25,6 +25,7 @@ static const struct {
     const char *prefix, *file;
 } link_pages[] = {
     {"/j/", "join.html"},
+    {"/m/", "join.html"}, /* a signed-in therapist joining by session id */
     {"/p/", "poll.html"},
 };
 

@@ -301,8 +301,64 @@ static int refuse_unjoinable(struct live_service *svc, uint64_t conn, const stru
 
 /* ---- messages before joining ---- */
 
+static int staff_role(struct live_service *svc, struct arena *a, const struct conn *c,
+                      const struct store_series *se, int64_t now, struct store_user *user);
+
+static json_t *preview_json(struct live_service *svc, const char *role, const char *name,
+                            const char *title, const struct store_occurrence *o,
+                            const char *status, int64_t opens_at, int requires_password)
+{
+    json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "type", "preview", "role", role,
+                            "name", name, "title", title, "practice_name",
+                            svc->cfg->practice_name, "status", status, "requires_password",
+                            requires_password);
+    if (o->id) { /* with nothing left to join there are no times to show */
+        json_object_set_new(out, "starts_at", json_integer(o->starts_at));
+        json_object_set_new(out, "ends_at", json_integer(o->ends_at));
+        json_object_set_new(
+            out, "opens_at",
+            json_integer(strcmp(status, "too_early") == 0
+                             ? opens_at
+                             : o->starts_at - (int64_t)svc->cfg->join_early_minutes * 60000));
+    }
+    return out;
+}
+
+/* A signed-in therapist or co-facilitator looking at /m/<session id>. */
+static void preview_staff(struct live_service *svc, struct conn *c, const json_t *msg,
+                          int64_t now, struct arena *a)
+{
+    json_t *sid = json_object_get(msg, "session_id");
+    struct store_series se;
+    struct store_user user;
+    int role;
+    if (!json_is_integer(sid) ||
+        store_series_get(svc->store, a, json_integer_value(sid), &se) < 0 ||
+        (role = staff_role(svc, a, c, &se, now, &user)) < 0) {
+        refuse(svc, c->id, "invalid",
+               "Sign in first, as this session's therapist or a co-facilitator.", NULL);
+        return;
+    }
+    if (se.cancelled_at) {
+        refuse(svc, c->id, "cancelled", "This session has been cancelled.", NULL);
+        return;
+    }
+    struct store_occurrence o = {0};
+    int64_t opens_at;
+    const char *status = pick_occurrence(svc, a, se.id, now, &o, &opens_at);
+    send_json(svc, c->id,
+              preview_json(svc, role == LIVE_HOST ? "host" : "cohost", user.name, se.title, &o,
+                           status, opens_at, 0));
+}
+
 static void preview(struct live_service *svc, struct conn *c, const json_t *msg, int64_t now)
 {
+    if (json_object_get(msg, "session_id")) {
+        struct arena staff = {0};
+        preview_staff(svc, c, msg, now, &staff);
+        arena_free(&staff);
+        return;
+    }
     const char *token = json_string_value(json_object_get(msg, "token"));
     char link_key[80];
     int wait = guess_wait(svc, c, now, token ? token : "", link_key);
@@ -327,26 +383,13 @@ static void preview(struct live_service *svc, struct conn *c, const json_t *msg,
         arena_free(&a);
         return;
     }
-    json_t *out = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:b}", "type", "preview", "role",
-        l.host ? "host" : "client", "name", l.host ? l.therapist.name : l.client.name, "title",
-        l.host ? l.series.title : "Your appointment", "practice_name", svc->cfg->practice_name,
-        "starts_at", (json_int_t)o.starts_at, "ends_at", (json_int_t)o.ends_at, "opens_at",
-        (json_int_t)(strcmp(status, "too_early") == 0 ? opens_at
-                                                      : o.starts_at -
-                                                            (int64_t)svc->cfg->join_early_minutes *
-                                                                60000),
-        "status", status, "requires_password",
-        !l.host && setting(l.series.settings, "require_password"));
+    json_t *out = preview_json(svc, l.host ? "host" : "client",
+                               l.host ? l.therapist.name : l.client.name,
+                               l.host ? l.series.title : "Your appointment", &o, status, opens_at,
+                               !l.host && setting(l.series.settings, "require_password"));
     if (l.has_group && !l.host) {
         json_object_set_new(out, "agreement", json_string(l.group.agreement));
         json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
-    }
-    if (!o.id) {
-        /* nothing left to join: no times to show */
-        json_object_del(out, "starts_at");
-        json_object_del(out, "ends_at");
-        json_object_del(out, "opens_at");
     }
     send_json(svc, c->id, out);
     arena_free(&a);

@@ -164,8 +164,9 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_SERIES_GET] = "SELECT " SERIES_COLS " FROM series WHERE id = $1",
     [Q_SERIES_UPDATE] = "UPDATE series SET sequence = $2, rrule = $3, cancelled_at = $4"
                         " WHERE id = $1",
-    [Q_SERIES_LIST] = "SELECT " SERIES_COLS " FROM series WHERE ($1 = 0 OR therapist_id = $1)"
-                      " ORDER BY id",
+    [Q_SERIES_LIST] = "SELECT " SERIES_COLS " FROM series WHERE ($1 = 0 OR therapist_id = $1"
+                      " OR group_id IN (SELECT group_id FROM group_facilitators"
+                      " WHERE user_id = $1)) ORDER BY id",
     [Q_OCC_INSERT] = "INSERT INTO occurrences (series_id, therapist_id, original_start,"
                      " starts_at, ends_at, meeting_id, password_sealed)"
                      " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

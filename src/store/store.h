@@ -156,7 +156,7 @@ int store_series_insert(struct store *s, const struct store_series *se, int64_t 
 int store_series_get(struct store *s, struct arena *a, int64_t id, struct store_series *out);
 /* Writes sequence, rrule and cancelled_at. */
 int store_series_update(struct store *s, const struct store_series *se);
-/* therapist_id 0: all. */
+/* therapist_id 0: all; otherwise theirs and those of groups they co-facilitate. */
 int store_series_list(struct store *s, struct arena *a, int64_t therapist_id,
                       struct store_series **out, size_t *count);
 /* -EEXIST when the meeting id is taken (the caller draws another). */

@@ -200,7 +200,19 @@ describe('the meeting', () => {
     const bea = (await request(server, 'POST', '/api/v1/login', { body: { email: 'bea@practice.example', password: 'bea has a long password' } }));
     const beaCookie = cookieOf(bea);
     assert.equal((await call('POST', `/api/v1/groups/${g.group.id}/facilitators`, { user_id: bea.json.user.id })).status, 201);
+    // she sees the session (to join it), without the therapist's own host link, and cannot change it
+    const seen = await request(server, 'GET', `/api/v1/sessions/${g.session.id}`, { headers: { cookie: beaCookie } });
+    assert.equal(seen.status, 200);
+    assert.equal(seen.json.session.host_url, null);
+    assert.equal(seen.json.session.meeting_url, `${server.url}/m/${g.session.id}`);
+    const listed = await request(server, 'GET', '/api/v1/sessions', { headers: { cookie: beaCookie } });
+    assert.deepEqual(listed.json.sessions.map((x) => x.id), [g.session.id]);
+    const cancel = await request(server, 'POST', `/api/v1/sessions/${g.session.id}/cancel`, { headers: { cookie: beaCookie, origin: server.url } });
+    assert.equal(cancel.status, 404);
     const co = await connect(server, { cookie: beaCookie });
+    co.json({ type: 'preview', session_id: g.session.id });
+    const preview = await co.next('preview');
+    assert.deepEqual([preview.role, preview.name, preview.status], ['cohost', 'Dr Bea Lind', 'open']);
     co.json({ type: 'join', session_id: g.session.id });
     assert.equal((await co.next('joined')).role, 'cohost');
     await co.next('admitted');

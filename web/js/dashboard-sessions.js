@@ -67,7 +67,10 @@ export function createSessions({ data, call }) {
     for (const session of data.sessions) {
       if (session.status === 'cancelled') continue;
       // an administrator is sent every therapist's sessions; "Your sessions" are their own
-      if (data.user && session.therapist_id !== data.user.id) continue;
+      // and those of the groups they co-facilitate
+      const cofacilitating = (data.groups.find((g) => g.id === session.group_id)?.facilitators ?? [])
+        .includes(data.user?.id);
+      if (data.user && session.therapist_id !== data.user.id && !cofacilitating) continue;
       const live = (session.occurrences ?? []).filter((o) => o.status !== 'cancelled');
       live.forEach((occ, i) => {
         const start = Date.parse(occ.starts_at);
@@ -143,6 +146,13 @@ export function createSessions({ data, call }) {
       host.dataset.focus = 'host';
       host.setAttribute('aria-describedby', whenId);
       actions.append(host);
+    } else if (session.meeting_url) {
+      // a co-facilitator joins as themselves, signed in, not through the therapist's link
+      const join = el('a', 'button quiet', 'Join as co-facilitator');
+      join.href = session.meeting_url;
+      join.dataset.focus = 'host';
+      join.setAttribute('aria-describedby', whenId);
+      actions.append(join);
     }
     const invites = session.invites ?? [];
     if (session.group_id && invites.length) {

@@ -194,7 +194,7 @@ export function createRoom({ send, session }) {
     muteButton.textContent = audio ? 'Mute' : 'Unmute';
     videoButton.textContent = video ? 'Stop video' : 'Start video';
     handButton.textContent = hand ? 'Lower hand' : 'Raise hand';
-    handButton.hidden = session.role === 'host';
+    handButton.hidden = session.role === 'host' || session.role === 'cohost';
     supportButton.hidden = session.role !== 'client';
   }
 

@@ -33,7 +33,11 @@ const finalTitle = $('final-title');
 const finalText = $('final-text');
 const finalAgain = $('final-again');
 
+// /j/<token>: a personal link; /m/<session id>: a signed-in therapist or co-facilitator
+// joining from the dashboard (the sign-in cookie says who they are)
 const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const bySession = location.pathname.startsWith('/m/');
+const ref = bySession ? { session_id: Number(token) } : { token };
 const STORE = 'confide.meeting';
 
 // what the page knows about the person and the session
@@ -122,7 +126,7 @@ function renderPreview() {
   const p = preview;
   state = 'form';
   show('join');
-  const isHost = p.role === 'host';
+  const isHost = p.role === 'host' || p.role === 'cohost';
   const heading = isHost ? p.title || 'Your session' : 'Your appointment';
   joinTitle.textContent = heading;
   setTitle(heading);
@@ -159,7 +163,7 @@ function showAgreement(text) {
 // too early: look again when it opens (and keep looking, in case the clocks differ)
 function recheckAt(opensAt) {
   const wait = Math.min(Math.max((opensAt ?? 0) - Date.now() + 1000, 5000), 60 * 60 * 1000);
-  recheckTimer = setTimeout(() => socket.send({ type: 'preview', token }), wait);
+  recheckTimer = setTimeout(() => socket.send({ type: 'preview', ...ref }), wait);
 }
 
 function joinProblemText(text, focus) {
@@ -173,8 +177,8 @@ joinForm.addEventListener('submit', (event) => {
   event.preventDefault();
   if (!preview || state !== 'form') return;
   say(joinProblem, '');
-  const msg = { type: 'join', token };
-  if (preview.role === 'host') {
+  const msg = { type: 'join', ...ref };
+  if (preview.role === 'host' || preview.role === 'cohost') {
     // the therapist's click: ask now whether arrivals may notify, and ready the sound
     askToNotify();
     prepareSound();
@@ -221,7 +225,7 @@ function refused(msg) {
       renderPreview();
       if (preview.status === 'open') say(joinProblem, 'Please join again.');
     } else {
-      socket.send({ type: 'preview', token });
+      socket.send({ type: 'preview', ...ref });
     }
     return undefined;
   }
@@ -237,7 +241,7 @@ function refused(msg) {
       const seconds = Number(msg.retry_after) || 30;
       say(joinStatus, `Too many attempts from this network. Trying again in ${seconds} seconds…`);
       clearTimeout(recheckTimer);
-      recheckTimer = setTimeout(() => socket.send({ type: 'preview', token }), seconds * 1000);
+      recheckTimer = setTimeout(() => socket.send({ type: 'preview', ...ref }), seconds * 1000);
       return undefined;
     }
     say(joinStatus, '');
@@ -252,7 +256,7 @@ function refused(msg) {
   switch (msg.code) {
     case 'invalid':
       joinPassword.value = '';
-      joinProblemText(text, preview.requires_password && preview.role !== 'host' ? joinPassword : null);
+      joinProblemText(text, preview.requires_password && preview.role === 'client' ? joinPassword : null);
       break;
     case 'throttled': {
       const seconds = Number(msg.retry_after) || 30;
@@ -370,7 +374,7 @@ function hideReconnecting() {
 function opened() {
   everOpen = true;
   const key = savedKey();
-  if (!preview) socket.send({ type: 'preview', token });
+  if (!preview) socket.send({ type: 'preview', ...ref });
   if (key && state !== 'form') {
     rejoining = true;
     socket.send({ type: 'rejoin', key });
@@ -379,7 +383,7 @@ function opened() {
       state = 'form';
       setBusy(joinForm, false);
     }
-    if (preview) socket.send({ type: 'preview', token });
+    if (preview) socket.send({ type: 'preview', ...ref });
   }
 }
 
@@ -486,7 +490,7 @@ function problemFromServer(msg) {
 
 // ---- start ----
 
-if (!token) {
+if (!token || (bySession && !Number.isInteger(ref.session_id))) {
   show('join');
   joinTitle.textContent = 'This link is not complete';
   say(joinStatus, '');
