@@ -13,7 +13,7 @@ run: build
 
 build:
 	@scripts/bootstrap
-	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DCONFIDE_TESTS=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 
 # The tests run against the sanitizer build (clang, ASan + UBSan, libFuzzer targets);
@@ -24,7 +24,7 @@ debug:
 	@cmake --build $(DEBUG) -j $(JOBS)
 
 test: debug
-	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DCONFIDE_TESTS=ON >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 	@cd $(DEBUG) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
