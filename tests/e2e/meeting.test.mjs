@@ -11,7 +11,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { request, setupAdmin, startServer } from './lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+
+import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -429,6 +431,45 @@ describe('the meeting page', () => {
       } finally {
         await client.context.close();
         await therapist.context.close();
+      }
+    });
+  });
+  test('a co-facilitator joins from the dashboard as themselves, straight in', async () => {
+    await withServer({ env: { CONFIDE_PRACTICE_NAME: PRACTICE } }, async (server) => {
+      const call = await api(server);
+      const made = spawnSync(BIN, ['admin', 'create-user', '--name', 'Dr Bea Lind', '--email',
+        'bea@practice.example', '--role', 'therapist', '--data-dir', server.dataDir],
+      { input: 'bea has a long password\n', encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const member = await addClient(call, 'Sam Rivera', 1);
+      const group = (await call('POST', '/api/v1/groups', { name: 'Thursday group',
+        agreement: AGREEMENT, members: [member.id] })).json.group;
+      const bea = await request(server, 'POST', '/api/v1/login',
+        { body: { email: 'bea@practice.example', password: 'bea has a long password' } });
+      assert.equal((await call('POST', `/api/v1/groups/${group.id}/facilitators`,
+        { user_id: bea.json.user.id })).status, 201);
+      const session = (await call('POST', '/api/v1/sessions', { title: 'Thursday evening group',
+        group_id: group.id, starts_at: inFiveMinutes(), time_zone: 'UTC' })).json.session;
+
+      const p = await person({ viewport: { width: 1280, height: 900 } });
+      try {
+        const [name, value] = cookieOf(bea).split('=');
+        await p.context.addCookies([{ name, value, url: server.url }]);
+        await p.page.goto(`${server.url}/dashboard`);
+        const join = p.page.getByRole('link', { name: 'Join as co-facilitator' });
+        await join.waitFor();
+        assert.equal(await p.page.getByRole('link', { name: 'Open host link' }).count(), 0);
+        await join.click();
+        await p.page.waitForURL(`${server.url}/m/${session.id}`);
+        await p.page.getByRole('heading', { name: 'Thursday evening group' }).waitFor();
+        assert.equal(await p.page.getByLabel('Meeting password').isVisible(), false);
+        await p.page.getByRole('button', { name: 'Start session' }).click();
+        // a host's view, never the waiting room
+        await p.page.getByRole('region', { name: /^Waiting room/ }).getByText('Nobody is waiting.').waitFor();
+        await p.page.getByText('Dr Bea Lind').first().waitFor();
+        assert.deepEqual(p.errors, []);
+      } finally {
+        await p.context.close();
       }
     });
   });
