@@ -324,21 +324,31 @@ static json_t *preview_json(struct live_service *svc, const char *role, const ch
     return out;
 }
 
+/* The session a signed-in therapist or co-facilitator names by id, and their role in it;
+ * answers join_refused and returns -1 when they have none. */
+static int staff_session(struct live_service *svc, struct arena *a, const struct conn *c,
+                         const json_t *msg, int64_t now, struct store_series *se,
+                         struct store_user *user)
+{
+    json_t *sid = json_object_get(msg, "session_id");
+    int role = -1;
+    if (json_is_integer(sid) && store_series_get(svc->store, a, json_integer_value(sid), se) == 0)
+        role = staff_role(svc, a, c, se, now, user);
+    if (role < 0)
+        refuse(svc, c->id, "invalid",
+               "Sign in first, as this session's therapist or a co-facilitator.", NULL);
+    return role;
+}
+
 /* A signed-in therapist or co-facilitator looking at /m/<session id>. */
 static void preview_staff(struct live_service *svc, struct conn *c, const json_t *msg,
                           int64_t now, struct arena *a)
 {
-    json_t *sid = json_object_get(msg, "session_id");
     struct store_series se;
     struct store_user user;
-    int role;
-    if (!json_is_integer(sid) ||
-        store_series_get(svc->store, a, json_integer_value(sid), &se) < 0 ||
-        (role = staff_role(svc, a, c, &se, now, &user)) < 0) {
-        refuse(svc, c->id, "invalid",
-               "Sign in first, as this session's therapist or a co-facilitator.", NULL);
+    int role = staff_session(svc, a, c, msg, now, &se, &user);
+    if (role < 0)
         return;
-    }
     if (se.cancelled_at) {
         refuse(svc, c->id, "cancelled", "This session has been cancelled.", NULL);
         return;
@@ -454,18 +464,11 @@ static int staff_role(struct live_service *svc, struct arena *a, const struct co
 static void join_as_staff(struct live_service *svc, struct conn *c, const json_t *msg,
                           int64_t now, struct arena *a)
 {
-    json_t *sid = json_object_get(msg, "session_id");
     struct store_series se;
     struct store_user user;
-    int role;
-    if (!json_is_integer(sid) ||
-        store_series_get(svc->store, a, json_integer_value(sid), &se) < 0 ||
-        (role = staff_role(svc, a, c, &se, now, &user)) < 0) {
-        refuse(svc, c->id, "invalid", "Sign in first, as this session's therapist or a "
-                                      "co-facilitator.",
-               NULL);
+    int role = staff_session(svc, a, c, msg, now, &se, &user);
+    if (role < 0)
         return;
-    }
     struct store_occurrence o = {0};
     int64_t opens_at;
     struct link l = {.host = 1, .series = se};
