@@ -76,8 +76,7 @@ void api_json(struct api_call *call, int status, json_t *json)
 
 void api_error(struct api_call *call, int status, const char *code, const char *message)
 {
-    api_json(call, status,
-             json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+    api_json(call, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
 }
 
 void api_no_content(struct api_call *call)
@@ -94,7 +93,7 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
     char message[160];
     if (!v) {
         snprintf(message, sizeof message, "The field \"%s\" is required.", key);
-        api_error(call, 400, "missing_field", message);
+        api_field_error(call, "missing_field", key, message);
         return -1;
     }
     size_t n = json_is_string(v) ? json_string_length(v) : 0;
@@ -102,13 +101,19 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
     if (!json_is_string(v) || chars < min || chars > max) {
         snprintf(message, sizeof message,
                  "The field \"%s\" must be a string of %zu to %zu characters.", key, min, max);
-        api_error(call, 400, "invalid_field", message);
+        api_field_error(call, "invalid_field", key, message);
         return -1;
     }
     *out = json_string_value(v);
     if (len)
         *len = n;
     return 0;
+}
+
+void api_field_error(struct api_call *call, const char *code, const char *field,
+                     const char *message)
+{
+    api_error_with(call, 400, code, message, json_pack("{s:s}", "field", field));
 }
 
 int api_field_optional_string(struct api_call *call, const char *key, size_t min, size_t max,
@@ -131,9 +136,10 @@ int api_field_int(struct api_call *call, const char *key, int64_t min, int64_t m
     }
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
         char message[160];
-        snprintf(message, sizeof message, "The field \"%s\" must be a whole number from %lld to %lld.",
-                 key, (long long)min, (long long)max);
-        api_error(call, 400, "invalid_field", message);
+        snprintf(message, sizeof message,
+                 "The field \"%s\" must be a whole number from %lld to %lld.", key, (long long)min,
+                 (long long)max);
+        api_field_error(call, "invalid_field", key, message);
         return -1;
     }
     *out = json_integer_value(v);
@@ -150,7 +156,7 @@ int api_field_bool(struct api_call *call, const char *key, int def, int *out)
     if (!json_is_boolean(v)) {
         char message[160];
         snprintf(message, sizeof message, "The field \"%s\" must be true or false.", key);
-        api_error(call, 400, "invalid_field", message);
+        api_field_error(call, "invalid_field", key, message);
         return -1;
     }
     *out = json_is_true(v);
@@ -167,7 +173,7 @@ int api_field_time_zone(struct api_call *call, const char *key, const char **out
                  "\"%s\" is not a time zone this server knows; use a name such as "
                  "\"Europe/Berlin\" or \"America/New_York\".",
                  *out);
-        api_error(call, 400, "unknown_time_zone", message);
+        api_field_error(call, "unknown_time_zone", key, message);
         return -1;
     }
     return 0;
@@ -245,8 +251,8 @@ static int content_type_is_json(const char *ct)
     if (!ct)
         return 0;
     size_t n = strlen("application/json");
-    return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' ||
-                                                            ct[n] == ' ');
+    return strncasecmp(ct, "application/json", n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* Finds who is signed in. Returns 0 when nobody is or the cookie is stale (then *why
@@ -255,8 +261,8 @@ static int resolve_login(struct api_call *call, int activity, const char **why)
 {
     const struct api_request *req = call->req;
     const char *token = NULL;
-    int len = req->cookie ? cookie_find(req->cookie, login_cookie_name(call->ctx->tls), &token)
-                          : -1;
+    int len =
+        req->cookie ? cookie_find(req->cookie, login_cookie_name(call->ctx->tls), &token) : -1;
     *why = NULL;
     if (len <= 0)
         return 0;
@@ -372,12 +378,11 @@ static int prepare(struct api_call *call, const struct route **route_out, int *i
             return -1;
         }
         json_error_t jerr;
-        call->body = json_loadb(req->body ? req->body : "", req->body_len,
-                                JSON_REJECT_DUPLICATES, &jerr);
+        call->body =
+            json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!call->body) {
             char message[200];
-            snprintf(message, sizeof message, "The request body is not valid JSON: %s.",
-                     jerr.text);
+            snprintf(message, sizeof message, "The request body is not valid JSON: %s.", jerr.text);
             api_error(call, 400, "malformed_json", message);
             return -1;
         }

@@ -36,6 +36,10 @@ void api_add_header(struct api_response *resp, const char *name, const char *fmt
 int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
                      const char **out, size_t *len);
 
+/* 400 with code and message, and "field": the body field it is about, so a page can
+ * mark that field. */
+void api_field_error(struct api_call *call, const char *code, const char *field,
+                     const char *message);
 /* Like api_field_string, but absent or null gives *out = NULL and 0. */
 int api_field_optional_string(struct api_call *call, const char *key, size_t min, size_t max,
                               const char **out);

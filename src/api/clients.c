@@ -28,11 +28,10 @@ json_t *api_client_json(const struct store_client *c)
     char created[32];
     clock_format_rfc3339(c->created_at, created);
     json_t *emergency = c->emergency ? json_loads(c->emergency, 0, NULL) : NULL;
-    return json_pack("{s:I,s:I,s:s,s:s,s:s?,s:s,s:o,s:s}", "id", (json_int_t)c->id,
-                     "therapist_id", (json_int_t)c->therapist_id, "name", c->name, "email",
-                     c->email, "phone", c->phone, "time_zone", c->time_zone,
-                     "emergency_contact", emergency ? emergency : json_null(), "created_at",
-                     created);
+    return json_pack("{s:I,s:I,s:s,s:s,s:s?,s:s,s:o,s:s}", "id", (json_int_t)c->id, "therapist_id",
+                     (json_int_t)c->therapist_id, "name", c->name, "email", c->email, "phone",
+                     c->phone, "time_zone", c->time_zone, "emergency_contact",
+                     emergency ? emergency : json_null(), "created_at", created);
 }
 
 /* {"name", "phone", "relationship"}, each optional; stored as JSON text in the arena. */
@@ -47,8 +46,9 @@ static int read_emergency(struct api_call *call, const char **out)
         size_t max;
     } fields[] = {{"name", 200}, {"phone", 40}, {"relationship", 100}};
     if (!json_is_object(v)) {
-        api_error(call, 400, "invalid_field",
-                  "\"emergency_contact\" must be an object with name, phone and relationship.");
+        api_field_error(
+            call, "invalid_field", "emergency_contact",
+            "\"emergency_contact\" must be an object with name, phone and relationship.");
         return -1;
     }
     json_t *clean = json_object();
@@ -63,7 +63,7 @@ static int read_emergency(struct api_call *call, const char **out)
             snprintf(message, sizeof message, "\"emergency_contact.%s\" is not valid.",
                      fields[i].key);
             json_decref(clean);
-            api_error(call, 400, "invalid_field", message);
+            api_field_error(call, "invalid_field", "emergency_contact", message);
             return -1;
         }
         json_object_set(clean, fields[i].key, f);
@@ -91,16 +91,17 @@ static int read_client_fields(struct api_call *call, struct store_client *c, int
         read_emergency(call, &emergency) < 0)
         return -1;
     if (name && !account_name_valid(name)) {
-        api_error(call, 400, "invalid_field", "The name must be 1 to 200 printable characters.");
+        api_field_error(call, "invalid_field", "name",
+                        "The name must be 1 to 200 printable characters.");
         return -1;
     }
     if (email && !account_email_valid(email)) {
-        api_error(call, 400, "invalid_field", "Please give a valid email address.");
+        api_field_error(call, "invalid_field", "email", "Please give a valid email address.");
         return -1;
     }
     if (phone && !phone_valid(phone)) {
-        api_error(call, 400, "invalid_field",
-                  "The phone number may hold digits, spaces and + - ( ) only.");
+        api_field_error(call, "invalid_field", "phone",
+                        "The phone number may hold digits, spaces and + - ( ) only.");
         return -1;
     }
     if (name)

@@ -54,9 +54,9 @@ static int group_json(struct api_call *call, const struct store_group *g, json_t
     *out = json_pack("{s:I,s:I,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:s}", "id", (json_int_t)g->id,
                      "therapist_id", (json_int_t)g->therapist_id, "name", g->name, "description",
                      g->description ? g->description : "", "agreement", g->agreement,
-                     "agreement_version", g->agreement_version, "capacity", g->capacity,
-                     "members", ids_json(members, nm), "facilitators",
-                     ids_json(facilitators, nf), "created_at", created);
+                     "agreement_version", g->agreement_version, "capacity", g->capacity, "members",
+                     ids_json(members, nm), "facilitators", ids_json(facilitators, nf),
+                     "created_at", created);
     return 0;
 }
 
@@ -179,7 +179,7 @@ static int read_ids(struct api_call *call, const char *key, json_t **out)
     if (!ok) {
         char message[120];
         snprintf(message, sizeof message, "\"%s\" must be a list of ids.", key);
-        api_error(call, 400, "invalid_field", message);
+        api_field_error(call, "invalid_field", key, message);
         return -1;
     }
     *out = v;
@@ -203,7 +203,8 @@ void groups_create(struct api_call *call)
     size_t i;
     json_t *id;
     json_array_foreach(members, i, id) if (add_member(call, &g, json_integer_value(id)) < 0) return;
-    json_array_foreach(facilitators, i, id) if (add_facilitator(call, &g, json_integer_value(id)) < 0) return;
+    json_array_foreach(facilitators, i,
+                       id) if (add_facilitator(call, &g, json_integer_value(id)) < 0) return;
     answer_group(call, 201, &g);
 }
 

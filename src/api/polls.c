@@ -148,9 +148,10 @@ static json_t *poll_json(struct api_call *call, const struct poll_view *v)
         json_array_append_new(responses,
                               json_pack("{s:I,s:b}", "client_id",
                                         (json_int_t)v->invites[i].client_id, "answered", answered));
-        json_array_append_new(
-            invites, json_pack("{s:I,s:s}", "client_id", (json_int_t)v->invites[i].client_id, "url",
-                               link_url(&call->arena, call->ctx->cfg->public_url, "/p/", v->invites[i].token)));
+        json_array_append_new(invites, json_pack("{s:I,s:s}", "client_id",
+                                                 (json_int_t)v->invites[i].client_id, "url",
+                                                 link_url(&call->arena, call->ctx->cfg->public_url,
+                                                          "/p/", v->invites[i].token)));
     }
     char created[32];
     clock_format_rfc3339(v->poll.created_at, created);
@@ -185,9 +186,9 @@ static int read_slots(struct api_call *call, const char *tz, int64_t **out, size
         return -1;
     }
     if (!json_is_array(list)) {
-        api_error(call, 400, "invalid_field",
-                  "\"slots\" must be a list of dates and times such as "
-                  "\"2026-03-20T18:00:00+01:00\".");
+        api_field_error(call, "invalid_field", "slots",
+                        "\"slots\" must be a list of dates and times such as "
+                        "\"2026-03-20T18:00:00+01:00\".");
         return -1;
     }
     size_t n = json_array_size(list);
@@ -493,9 +494,10 @@ void poll_link_answer(struct api_call *call)
     }
     size_t n = json_is_array(list) ? json_array_size(list) : 0;
     if (n == 0 || n > v.nslots) {
-        api_error(call, 400, "invalid_field",
-                  "\"answers\" must be a list of {\"slot_id\", \"answer\"}, at most one for each "
-                  "time.");
+        api_field_error(
+            call, "invalid_field", "answers",
+            "\"answers\" must be a list of {\"slot_id\", \"answer\"}, at most one for each "
+            "time.");
         return;
     }
     struct store_poll_answer *answers = arena_alloc(&call->arena, n * sizeof *answers);
@@ -504,8 +506,8 @@ void poll_link_answer(struct api_call *call)
         json_t *slot = json_object_get(item, "slot_id");
         const char *answer = json_string_value(json_object_get(item, "answer"));
         if (!json_is_object(item) || !json_is_integer(slot)) {
-            api_error(call, 400, "invalid_field",
-                      "Each answer must be an object with a \"slot_id\" and an \"answer\".");
+            api_field_error(call, "invalid_field", "answers",
+                            "Each answer must be an object with a \"slot_id\" and an \"answer\".");
             return;
         }
         answers[i] = (struct store_poll_answer){.invite_id = inv->id,
@@ -522,7 +524,8 @@ void poll_link_answer(struct api_call *call)
         }
         for (size_t k = 0; k < i; k++) {
             if (answers[k].slot_id == answers[i].slot_id) {
-                api_error(call, 400, "invalid_field", "Each time can be answered only once.");
+                api_field_error(call, "invalid_field", "answers",
+                                "Each time can be answered only once.");
                 return;
             }
         }

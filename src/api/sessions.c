@@ -64,10 +64,9 @@ static json_t *occurrence_json(const struct store_occurrence *o)
     sched_format_rfc3339_utc(o->starts_at, start);
     sched_format_rfc3339_utc(o->ends_at, end);
     sched_format_rfc3339_utc(o->original_start, original);
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)o->id, "starts_at",
-                     start, "ends_at", end, "original_start", original, "meeting_id",
-                     o->meeting_id, "password", o->password, "status",
-                     status_of(o->cancelled_at));
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)o->id, "starts_at", start,
+                     "ends_at", end, "original_start", original, "meeting_id", o->meeting_id,
+                     "password", o->password, "status", status_of(o->cancelled_at));
 }
 
 int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
@@ -97,13 +96,14 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
     for (size_t i = 0; i < ninv; i++)
         if (!inv[i].revoked_at)
             json_array_append_new(
-                invites, json_pack("{s:I,s:s}", "client_id", (json_int_t)inv[i].client_id, "url",
-                                   link_url(&call->arena, call->ctx->cfg->public_url, "/j/", inv[i].token)));
+                invites,
+                json_pack("{s:I,s:s}", "client_id", (json_int_t)inv[i].client_id, "url",
+                          link_url(&call->arena, call->ctx->cfg->public_url, "/j/", inv[i].token)));
     json_t *settings = json_loads(se.settings, 0, NULL);
     *out = json_pack(
-        "{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s?,s:o,s:o}", "id",
-        (json_int_t)se.id, "title", se.title, "therapist_id", (json_int_t)se.therapist_id,
-        "client_id", se.client_id ? json_integer(se.client_id) : json_null(), "group_id",
+        "{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s?,s:o,s:o}", "id", (json_int_t)se.id,
+        "title", se.title, "therapist_id", (json_int_t)se.therapist_id, "client_id",
+        se.client_id ? json_integer(se.client_id) : json_null(), "group_id",
         se.group_id ? json_integer(se.group_id) : json_null(), "time_zone", se.time_zone,
         "duration_minutes", se.duration_minutes, "recurrence", recurrence_json(se.rrule),
         "settings", settings ? settings : json_object(), "status", status_of(se.cancelled_at),
@@ -116,9 +116,9 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
         "invites", invites, "occurrences", occurrences);
     char meeting[48];
     snprintf(meeting, sizeof meeting, "/m/%lld", (long long)se.id);
-    json_object_set_new(*out, "meeting_url",
-                        json_string(link_url(&call->arena, call->ctx->cfg->public_url, "",
-                                             meeting)));
+    json_object_set_new(
+        *out, "meeting_url",
+        json_string(link_url(&call->arena, call->ctx->cfg->public_url, "", meeting)));
     return 0;
 }
 
@@ -248,13 +248,15 @@ static int read_recurrence(struct api_call *call, int64_t starts_at, struct sche
     if (!r || json_is_null(r))
         return 0;
     if (!json_is_object(r)) {
-        api_error(call, 400, "invalid_field", "\"recurrence\" must be an object such as "
-                                              "{\"freq\":\"weekly\",\"interval\":1,\"count\":10}.");
+        api_field_error(call, "invalid_field", "recurrence",
+                        "\"recurrence\" must be an object such as "
+                        "{\"freq\":\"weekly\",\"interval\":1,\"count\":10}.");
         return -1;
     }
     const char *freq = json_string_value(json_object_get(r, "freq"));
     if (!freq || strcmp(freq, "weekly") != 0) {
-        api_error(call, 400, "invalid_field", "\"recurrence.freq\" must be \"weekly\".");
+        api_field_error(call, "invalid_field", "recurrence",
+                        "\"recurrence.freq\" must be \"weekly\".");
         return -1;
     }
     json_t *interval = json_object_get(r, "interval");
@@ -262,14 +264,14 @@ static int read_recurrence(struct api_call *call, int64_t starts_at, struct sche
     json_t *until = json_object_get(r, "until");
     if (interval && (!json_is_integer(interval) || json_integer_value(interval) < 1 ||
                      json_integer_value(interval) > 2)) {
-        api_error(call, 400, "invalid_field",
-                  "\"recurrence.interval\" must be 1 (every week) or 2 (every other week).");
+        api_field_error(call, "invalid_field", "recurrence",
+                        "\"recurrence.interval\" must be 1 (every week) or 2 (every other week).");
         return -1;
     }
     if (!count == !until) {
-        api_error(call, 400, "recurrence_without_end",
-                  "A recurring session needs an end: give \"count\" (how many times) or "
-                  "\"until\" (a date), not both.");
+        api_field_error(call, "recurrence_without_end", "recurrence",
+                        "A recurring session needs an end: give \"count\" (how many times) or "
+                        "\"until\" (a date), not both.");
         return -1;
     }
     rule->freq = SCHED_WEEKLY;
@@ -278,20 +280,20 @@ static int read_recurrence(struct api_call *call, int64_t starts_at, struct sche
     if (count) {
         if (!json_is_integer(count) || json_integer_value(count) < 1 ||
             json_integer_value(count) > SCHED_MAX_OCCURRENCES) {
-            api_error(call, 400, "invalid_field",
-                      "\"recurrence.count\" must be a whole number from 1 to 200.");
+            api_field_error(call, "invalid_field", "recurrence",
+                            "\"recurrence.count\" must be a whole number from 1 to 200.");
             return -1;
         }
         rule->count = (int)json_integer_value(count);
     } else if (!json_is_string(until) ||
                sched_parse_rfc3339(json_string_value(until), &rule->until_utc) < 0) {
-        api_error(call, 400, "invalid_field",
-                  "\"recurrence.until\" must be a date and time such as "
-                  "\"2026-06-30T23:59:59+02:00\".");
+        api_field_error(call, "invalid_field", "recurrence",
+                        "\"recurrence.until\" must be a date and time such as "
+                        "\"2026-06-30T23:59:59+02:00\".");
         return -1;
     } else if (rule->until_utc < starts_at) {
-        api_error(call, 400, "ends_before_start",
-                  "\"recurrence.until\" is before the first session.");
+        api_field_error(call, "ends_before_start", "recurrence",
+                        "\"recurrence.until\" is before the first session.");
         return -1;
     }
     return 0;
@@ -325,9 +327,9 @@ static int read_client_or_group(struct api_call *call, struct series_spec *spec)
         api_field_int(call, "group_id", 1, INT64_MAX, 0, &group_id) < 0)
         return -1;
     if (!client_id == !group_id) {
-        api_error(call, 400, "client_or_group",
-                  "Give exactly one of \"client_id\" (a one-to-one session) and \"group_id\" "
-                  "(a group session).");
+        api_field_error(call, "client_or_group", "client_id",
+                        "Give exactly one of \"client_id\" (a one-to-one session) and \"group_id\" "
+                        "(a group session).");
         return -1;
     }
     spec->client_id = client_id;
@@ -373,9 +375,9 @@ static int read_times(struct api_call *call, int64_t *starts_at, int *duration, 
         api_field_optional_string(call, "ends_at", 1, 64, &end_text) < 0)
         return -1;
     if (sched_parse_rfc3339(start_text, starts_at) < 0) {
-        api_error(call, 400, "invalid_field",
-                  "\"starts_at\" must be a date and time with its offset, such as "
-                  "\"2026-03-20T18:00:00+01:00\".");
+        api_field_error(call, "invalid_field", "starts_at",
+                        "\"starts_at\" must be a date and time with its offset, such as "
+                        "\"2026-03-20T18:00:00+01:00\".");
         return -1;
     }
     int64_t minutes;
@@ -384,17 +386,20 @@ static int read_times(struct api_call *call, int64_t *starts_at, int *duration, 
     if (end_text) {
         int64_t ends_at;
         if (sched_parse_rfc3339(end_text, &ends_at) < 0) {
-            api_error(call, 400, "invalid_field", "\"ends_at\" must be a date and time with its "
-                                                  "offset.");
+            api_field_error(call, "invalid_field", "ends_at",
+                            "\"ends_at\" must be a date and time with its "
+                            "offset.");
             return -1;
         }
         if (ends_at <= *starts_at) {
-            api_error(call, 400, "ends_before_start", "The session ends before it starts.");
+            api_field_error(call, "ends_before_start", "ends_at",
+                            "The session ends before it starts.");
             return -1;
         }
         minutes = (ends_at - *starts_at) / 60000;
         if (minutes < 5 || minutes > 480) {
-            api_error(call, 400, "invalid_field", "A session lasts 5 minutes to 8 hours.");
+            api_field_error(call, "invalid_field", "ends_at",
+                            "A session lasts 5 minutes to 8 hours.");
             return -1;
         }
     }
@@ -411,18 +416,18 @@ int sessions_create_for(struct api_call *call, struct series_spec *spec, int64_t
         return -1;
     spec->rule.tz = spec->time_zone;
     if (sched_local_from_utc(spec->time_zone, starts_at, &spec->rule.first) < 0) {
-        api_error(call, 400, "invalid_field", "\"starts_at\" is out of range.");
+        api_field_error(call, "invalid_field", "starts_at", "\"starts_at\" is out of range.");
         return -1;
     }
     spec->starts = arena_alloc(&call->arena, SCHED_MAX_OCCURRENCES * sizeof *spec->starts);
     spec->count = sched_expand(&spec->rule, spec->starts, SCHED_MAX_OCCURRENCES);
     if (spec->count == -E2BIG) {
-        api_error(call, 400, "too_many_occurrences",
-                  "That recurrence makes more than 200 sessions; choose an earlier end.");
+        api_field_error(call, "too_many_occurrences", "recurrence",
+                        "That recurrence makes more than 200 sessions; choose an earlier end.");
         return -1;
     }
     if (spec->count <= 0) {
-        api_error(call, 400, "invalid_field", "The recurrence makes no sessions.");
+        api_field_error(call, "invalid_field", "recurrence", "The recurrence makes no sessions.");
         return -1;
     }
     if (!allow_overlap && check_overlaps(call, spec->therapist_id, spec->starts, spec->count,
@@ -529,9 +534,9 @@ static int read_scope(struct api_call *call, int *following)
     if (api_field_optional_string(call, "scope", 1, 16, &scope) < 0)
         return -1;
     if (scope && strcmp(scope, "this") != 0 && strcmp(scope, "following") != 0) {
-        api_error(call, 400, "invalid_field",
-                  "\"scope\" must be \"this\" (one session) or \"following\" (this and all "
-                  "later ones).");
+        api_field_error(call, "invalid_field", "scope",
+                        "\"scope\" must be \"this\" (one session) or \"following\" (this and all "
+                        "later ones).");
         return -1;
     }
     *following = scope && strcmp(scope, "following") == 0;
@@ -637,7 +642,7 @@ void occurrence_reschedule(struct api_call *call)
     spec.starts = arena_alloc(&call->arena, SCHED_MAX_OCCURRENCES * sizeof *spec.starts);
     spec.count = sched_expand(&spec.rule, spec.starts, SCHED_MAX_OCCURRENCES);
     if (spec.count <= 0) {
-        api_error(call, 400, "invalid_field", "The new times make no sessions.");
+        api_field_error(call, "invalid_field", "starts_at", "The new times make no sessions.");
         return;
     }
     if (!allow_overlap && check_overlaps(call, spec.therapist_id, spec.starts, spec.count,

@@ -278,25 +278,27 @@ describe('clients, groups and sessions', () => {
     await settle(sink);
     const mailBefore = sink.messages.length;
     const cases = [
-      [{ ...base, time_zone: 'Europe/Atlantis' }, 400, 'unknown_time_zone'],
-      [{ ...base, ends_at: '2027-07-01T09:00:00+02:00' }, 400, 'ends_before_start'],
-      [{ ...base, starts_at: '2027-07-01 10:00' }, 400, 'invalid_field'],
-      [{ ...base, group_id: g.id }, 400, 'client_or_group'],
+      [{ ...base, time_zone: 'Europe/Atlantis' }, 400, 'unknown_time_zone', 'time_zone'],
+      [{ ...base, ends_at: '2027-07-01T09:00:00+02:00' }, 400, 'ends_before_start', 'ends_at'],
+      [{ ...base, starts_at: '2027-07-01 10:00' }, 400, 'invalid_field', 'starts_at'],
+      [{ ...base, group_id: g.id }, 400, 'client_or_group', 'client_id'],
       [{ title: 'X', starts_at: base.starts_at, time_zone: 'UTC' }, 400, 'client_or_group'],
-      [{ ...base, recurrence: { freq: 'weekly' } }, 400, 'recurrence_without_end'],
+      [{ ...base, recurrence: { freq: 'weekly' } }, 400, 'recurrence_without_end', 'recurrence'],
       [{ ...base, recurrence: { freq: 'weekly', count: 201 } }, 400, 'invalid_field'],
       [{ ...base, recurrence: { freq: 'weekly', until: '2035-01-01T00:00:00Z' } }, 400, 'too_many_occurrences'],
       [{ ...base, recurrence: { freq: 'daily', count: 3 } }, 400, 'invalid_field'],
       [{ ...base, recurrence: { freq: 'weekly', interval: 3, count: 3 } }, 400, 'invalid_field'],
       [{ ...base, recurrence: { freq: 'weekly', until: '2027-06-01T00:00:00Z' } }, 400, 'ends_before_start'],
       [{ ...base, duration_minutes: 0 }, 400, 'invalid_field'],
-      [{ ...base, waiting_room: 'yes' }, 400, 'invalid_field'],
+      [{ ...base, waiting_room: 'yes' }, 400, 'invalid_field', 'waiting_room'],
       [{ ...base, client_id: 999999 }, 404, 'not_found'],
     ];
-    for (const [body, status, code] of cases) {
+    for (const [body, status, code, field] of cases) {
       const res = await api.post('/api/v1/sessions', body);
       assert.equal(res.status, status, `${JSON.stringify(body)}: ${res.text}`);
       assert.equal(res.json.error.code, code, JSON.stringify(body));
+      // the page can mark the field the error is about
+      if (field) assert.equal(res.json.error.field, field, JSON.stringify(body));
     }
     // a group over its capacity (capacity lowered is refused, so add members to a full group by force of an old rule)
     assert.equal((await api.post(`/api/v1/groups/${g.id}/members`, { client_id: c.id })).json.error.code, 'group_full');

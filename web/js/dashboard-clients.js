@@ -74,7 +74,7 @@ export function createClients({ data, call, onAdded }) {
       return;
     }
     say(formError, errorMessage(result));
-    const field = errorCode(result) === 'unknown_time_zone' ? zone : fieldOfError(errorMessage(result), [
+    const field = errorCode(result) === 'unknown_time_zone' ? zone : fieldOfError(result.data?.error, [
       ['name', name, 'name'], ['email', email, 'email'], ['time_zone', zone, 'time zone'],
       ['phone', phone, 'phone'],
     ]);

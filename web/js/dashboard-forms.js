@@ -2,12 +2,14 @@
 import { setBusy } from './ui.js';
 
 /**
- * The control an API error is about, so it can be marked and focused. The API names
- * fields in quotes ('The field "title" must be …') or in words ('Please give a valid
- * email address.'); `fields` is a list of [apiName, control, words…].
+ * The control an API error is about, so it can be marked and focused: the error's
+ * `field` when it names one, else a field named in its message; `fields` is a list of
+ * [apiName, control, words…].
  */
-export function fieldOfError(message, fields) {
-  const text = String(message ?? '');
+export function fieldOfError(error, fields) {
+  const named = fields.find(([name]) => name === error?.field);
+  if (named) return named[1];
+  const text = String(error?.message ?? '');
   for (const [name, control] of fields) {
     if (text.includes(`"${name}"`)) return control;
   }

@@ -179,7 +179,7 @@ export function createSchedule({ data, call, onScheduled }) {
     }
     clearOffer();
     say(error, errorMessage(result));
-    markInvalid(form, fieldOfError(errorMessage(result), [
+    markInvalid(form, fieldOfError(result.data?.error, [
       ['title', title, 'title'], ['client_id', client], ['group_id', group],
       ['starts_at', date], ['duration_minutes', duration, 'lasts'], ['recurrence', count, 'recurrence'],
       ['time_zone', zone, 'time zone'],
