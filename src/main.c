@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/offload.h"
 #include "auth/account.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -202,6 +203,12 @@ static int cmd_serve(struct cli *cli)
         seal_free(seal);
         return 1;
     }
+    /* sign-ins and setup (argon2id) run beside the service thread, not on it */
+    struct api_offload *offload = NULL;
+    if (api_offload_start(&api, url, seal, net_server_wake, server, &offload) == 0)
+        net_server_set_offload(server, offload);
+    else
+        log_warn("main", "the sign-in thread could not start; sign-ins run inline");
     running_server = server;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -219,6 +226,8 @@ static int cmd_serve(struct cli *cli)
 
     int rc = net_server_run(server);
     running_server = NULL;
+    net_server_set_offload(server, NULL);
+    api_offload_stop(offload);
     net_server_free(server);
     mail_worker_stop(mail); /* finishes the mail it is sending */
     api_ctx_free(&api);

@@ -391,11 +391,16 @@ static int prepare(struct api_call *call, const struct route **route_out, int *i
             return -1;
         }
     }
-    if (store_begin(call->ctx->store) < 0) {
-        api_error(call, 503, "store_unavailable", "The database is not available right now.");
-        return -1;
+    /* slow routes hash passwords first and then open their own short transaction, so no
+     * database lock is held through the hashing */
+    if (!api_is_slow(req->method, route->pattern)) {
+        if (store_begin(call->ctx->store) < 0) {
+            api_error(call, 503, "store_unavailable",
+                      "The database is not available right now.");
+            return -1;
+        }
+        *in_txn = 1;
     }
-    *in_txn = 1;
     const char *why = NULL;
     if (resolve_login(call, route->access != ACCESS_SIGNED_IN_QUIET, &why) < 0) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
@@ -408,6 +413,18 @@ static int prepare(struct api_call *call, const struct route **route_out, int *i
     if (route->access == ACCESS_ADMIN && call->user.role != STORE_ROLE_ADMIN) {
         api_error(call, 403, "forbidden", "Only an administrator may do this.");
         return -1;
+    }
+    return 0;
+}
+
+int api_is_slow(const char *method, const char *path)
+{
+    for (int i = 0; i < api_route_count; i++) {
+        if (strcmp(api_routes[i].method, method) != 0 || strcmp(api_routes[i].pattern, path) != 0)
+            continue;
+        for (int k = 0; k < api_slow_handler_count; k++)
+            if (api_routes[i].handler == api_slow_handlers[k])
+                return 1;
     }
     return 0;
 }

@@ -58,6 +58,8 @@ struct api_response {
 void api_ctx_init(struct api_ctx *ctx, const struct config *cfg, struct store *store, int tls);
 void api_ctx_free(struct api_ctx *ctx);
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *resp);
+/* Is this a request to run on the offload thread (api/offload.h)? */
+int api_is_slow(const char *method, const char *path);
 void api_response_free(struct api_response *resp);
 
 /* The headers every response carries, whatever produced it. */

@@ -109,8 +109,18 @@ void login_create(struct api_call *call)
         return;
     }
     throttle_success(ctx->account_throttle, acct);
-    if (login_start(call, user.id) < 0)
+    /* the verification above held no lock (this route runs outside the per-request
+     * transaction, see api_slow_handlers); the writes go in one short transaction */
+    if (store_begin(ctx->store) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return;
+    }
+    if (login_start(call, user.id) < 0 || store_commit(ctx->store) < 0) {
+        store_rollback(ctx->store);
+        call->resp->header_count = 0; /* no cookie for a sign-in that was not saved */
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return;
+    }
     api_json(call, 200,
              json_pack("{s:o,s:o}", "user", api_user_json(&user), "session",
                        login_session_json(call, call->req->now)));

@@ -46,3 +46,6 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/poll-links/answer", poll_link_answer, ACCESS_PUBLIC, BODY_JSON},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
+
+const api_handler api_slow_handlers[] = {setup_create, login_create};
+const int api_slow_handler_count = sizeof api_slow_handlers / sizeof api_slow_handlers[0];

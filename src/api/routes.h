@@ -18,6 +18,9 @@ struct route {
 
 extern const struct route api_routes[];
 extern const int api_route_count;
+/* Handlers slow on purpose (argon2id), run on the offload thread (api/offload.h). */
+extern const api_handler api_slow_handlers[];
+extern const int api_slow_handler_count;
 
 /* handlers, one file per resource */
 void setup_status(struct api_call *call);   /* setup.c */

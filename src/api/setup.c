@@ -24,16 +24,11 @@ static int token_matches(const char *expected, const char *given)
     return n > 0 && strlen(given) == n && sodium_memcmp(expected, given, n) == 0;
 }
 
-void setup_create(struct api_call *call)
+/* Inside one transaction: only while no account exists, only with the printed token. */
+static void create_first_account(struct api_call *call, const char *token, const char *name,
+                                 const char *email, const char *hash)
 {
     struct api_ctx *ctx = call->ctx;
-    const char *token, *name, *email, *password;
-    size_t password_len;
-    if (api_field_string(call, "setup_token", 1, 128, &token, NULL) < 0 ||
-        api_field_string(call, "name", 1, 200, &name, NULL) < 0 ||
-        api_field_string(call, "email", 3, 254, &email, NULL) < 0 ||
-        api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
-        return;
     int64_t users = 0;
     if (store_user_count(ctx->store, &users) < 0) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
@@ -52,15 +47,11 @@ void setup_create(struct api_call *call)
     }
     const char *reason = NULL;
     int64_t id = 0;
-    int rc = account_create(ctx->store, name, email, password, password_len, STORE_ROLE_ADMIN,
-                            0, call->req->now, &id, &reason);
-    if (rc == ACCOUNT_STORE_FAILED) {
-        api_error(call, 503, "store_unavailable", reason);
-        return;
-    }
+    int rc = account_insert(ctx->store, name, email, hash, STORE_ROLE_ADMIN, 0, call->req->now,
+                            &id, &reason);
     if (rc < 0) {
-        api_error(call, 400, rc == ACCOUNT_WEAK_PASSWORD ? "weak_password" : "invalid_field",
-                  reason);
+        api_error(call, rc == ACCOUNT_STORE_FAILED ? 503 : 400,
+                  rc == ACCOUNT_STORE_FAILED ? "store_unavailable" : "invalid_field", reason);
         return;
     }
     if (login_start(call, id) < 0)
@@ -73,4 +64,42 @@ void setup_create(struct api_call *call)
     api_json(call, 201,
              json_pack("{s:o,s:o}", "user", api_user_json(&call->user), "session",
                        login_session_json(call, call->req->now)));
+}
+
+void setup_create(struct api_call *call)
+{
+    struct api_ctx *ctx = call->ctx;
+    const char *token, *name, *email, *password;
+    size_t password_len;
+    if (api_field_string(call, "setup_token", 1, 128, &token, NULL) < 0 ||
+        api_field_string(call, "name", 1, 200, &name, NULL) < 0 ||
+        api_field_string(call, "email", 3, 254, &email, NULL) < 0 ||
+        api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
+        return;
+    /* the slow part first, holding no database lock (this route runs off the service
+     * thread and outside the per-request transaction: see api_slow_handlers) */
+    const char *reason = NULL;
+    char hash[PASSWORD_HASH_MAX];
+    int rc = account_prepare(name, email, password, password_len, hash, &reason);
+    if (rc == ACCOUNT_STORE_FAILED) {
+        api_error(call, 503, "store_unavailable", reason);
+        return;
+    }
+    if (rc < 0) {
+        api_error(call, 400, rc == ACCOUNT_WEAK_PASSWORD ? "weak_password" : "invalid_field",
+                  reason);
+        return;
+    }
+    if (store_begin(ctx->store) < 0) {
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+        return;
+    }
+    create_first_account(call, token, name, email, hash);
+    if (call->resp->status < 400 && store_commit(ctx->store) == 0)
+        return;
+    store_rollback(ctx->store);
+    if (call->resp->status < 400) {
+        call->resp->header_count = 0; /* no cookie for a sign-in that was not saved */
+        api_error(call, 503, "store_unavailable", "The database is not available right now.");
+    }
 }

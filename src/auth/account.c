@@ -35,9 +35,8 @@ int account_email_valid(const char *email)
     return dot && dot > at + 1 && dot[1] != '\0';
 }
 
-int account_create(struct store *s, const char *name, const char *email, const char *password,
-                   size_t password_len, enum store_role role, int64_t actor, int64_t now,
-                   int64_t *id, const char **reason)
+int account_prepare(const char *name, const char *email, const char *password,
+                    size_t password_len, char hash[PASSWORD_HASH_MAX], const char **reason)
 {
     if (!account_name_valid(name)) {
         *reason = "Please give a name of 1 to 200 characters.";
@@ -49,16 +48,22 @@ int account_create(struct store *s, const char *name, const char *email, const c
     }
     if (password_check_policy(password, password_len, reason) < 0)
         return ACCOUNT_WEAK_PASSWORD;
-    char hash[PASSWORD_HASH_MAX];
     if (password_hash(password, password_len, hash) < 0) {
         *reason = "The server could not hash the password.";
         return ACCOUNT_STORE_FAILED;
     }
+    return ACCOUNT_OK;
+}
+
+int account_insert(struct store *s, const char *name, const char *email, const char *hash,
+                   enum store_role role, int64_t actor, int64_t now, int64_t *id,
+                   const char **reason)
+{
     struct store_user u = {
         .name = (char *)name,
         .email = (char *)email,
         .role = role,
-        .password_hash = hash,
+        .password_hash = (char *)hash,
         .created_at = now,
     };
     int rc = store_user_insert(s, &u, id);
@@ -71,4 +76,15 @@ int account_create(struct store *s, const char *name, const char *email, const c
         return ACCOUNT_STORE_FAILED;
     }
     return ACCOUNT_OK;
+}
+
+int account_create(struct store *s, const char *name, const char *email, const char *password,
+                   size_t password_len, enum store_role role, int64_t actor, int64_t now,
+                   int64_t *id, const char **reason)
+{
+    char hash[PASSWORD_HASH_MAX];
+    int rc = account_prepare(name, email, password, password_len, hash, reason);
+    if (rc == ACCOUNT_OK)
+        rc = account_insert(s, name, email, hash, role, actor, now, id, reason);
+    return rc;
 }

@@ -19,8 +19,16 @@ enum account_error {
 int account_name_valid(const char *name);
 int account_email_valid(const char *email);
 
-/* Validates, hashes the password, inserts and audits (actor 0: nobody signed in).
- * On failure *reason is a sentence for a person. Runs inside the caller's transaction. */
+/* Checks the name, the email and the password policy, then hashes the password (the slow
+ * part, ~0.1 s: hold no database lock around it). No store. */
+int account_prepare(const char *name, const char *email, const char *password,
+                    size_t password_len, char hash[128], const char **reason);
+/* Inserts and audits an account prepared by account_prepare (actor 0: nobody signed in).
+ * Runs inside the caller's transaction. */
+int account_insert(struct store *s, const char *name, const char *email, const char *hash,
+                   enum store_role role, int64_t actor, int64_t now, int64_t *id,
+                   const char **reason);
+/* account_prepare then account_insert. On failure *reason is a sentence for a person. */
 int account_create(struct store *s, const char *name, const char *email, const char *password,
                    size_t password_len, enum store_role role, int64_t actor, int64_t now,
                    int64_t *id, const char **reason);

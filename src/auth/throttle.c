@@ -1,5 +1,6 @@
 #include "auth/throttle.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct entry {
 };
 
 struct throttle {
+    pthread_mutex_t lock; /* sign-ins are checked on the service thread and the auth worker */
     struct entry *entries;
     size_t capacity;
     int free_failures;
@@ -29,6 +31,7 @@ struct throttle *throttle_new(size_t capacity, int free_failures, int64_t base_m
     t->free_failures = free_failures;
     t->base_ms = base_ms;
     t->max_ms = max_ms;
+    pthread_mutex_init(&t->lock, NULL);
     return t;
 }
 
@@ -36,6 +39,7 @@ void throttle_free(struct throttle *t)
 {
     if (!t)
         return;
+    pthread_mutex_destroy(&t->lock);
     free(t->entries);
     free(t);
 }
@@ -55,13 +59,16 @@ static struct entry *find(const struct throttle *t, const char *key, int64_t now
     return NULL;
 }
 
-int64_t throttle_wait_ms(const struct throttle *t, const char *key, int64_t now)
+int64_t throttle_wait_ms(struct throttle *t, const char *key, int64_t now)
 {
+    pthread_mutex_lock(&t->lock);
     const struct entry *e = find(t, key, now);
-    return e && e->blocked_until > now ? e->blocked_until - now : 0;
+    int64_t wait = e && e->blocked_until > now ? e->blocked_until - now : 0;
+    pthread_mutex_unlock(&t->lock);
+    return wait;
 }
 
-void throttle_failure(struct throttle *t, const char *key, int64_t now)
+static void failure_locked(struct throttle *t, const char *key, int64_t now)
 {
     struct entry *e = NULL;
     for (size_t i = 0; i < t->capacity && !e; i++)
@@ -97,9 +104,18 @@ void throttle_failure(struct throttle *t, const char *key, int64_t now)
     }
 }
 
+void throttle_failure(struct throttle *t, const char *key, int64_t now)
+{
+    pthread_mutex_lock(&t->lock);
+    failure_locked(t, key, now);
+    pthread_mutex_unlock(&t->lock);
+}
+
 void throttle_success(struct throttle *t, const char *key)
 {
+    pthread_mutex_lock(&t->lock);
     for (size_t i = 0; i < t->capacity; i++)
         if (t->entries[i].key[0] && strncmp(t->entries[i].key, key, KEY_MAX - 1) == 0)
             memset(&t->entries[i], 0, sizeof t->entries[i]);
+    pthread_mutex_unlock(&t->lock);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/offload.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -25,6 +26,8 @@ struct http_conn {
     size_t sent;
     int dispatched;
     int responding;
+    struct lws *wsi;
+    int waiting; /* handed to the offload thread; the answer comes back by request id */
 };
 
 size_t net_http_conn_size(void)
@@ -37,8 +40,19 @@ static struct net_server *server_of(struct lws *wsi)
     return lws_context_user(lws_get_context(wsi));
 }
 
+static void forget_waiting(struct net_server *srv, struct http_conn *c)
+{
+    for (size_t i = 0; i < srv->waiting_count; i++)
+        if (srv->waiting[i] == c) {
+            srv->waiting[i] = srv->waiting[--srv->waiting_count];
+            return;
+        }
+}
+
 static void conn_reset(struct net_server *srv, struct http_conn *c)
 {
+    if (c->waiting && srv)
+        forget_waiting(srv, c); /* its answer, when it comes, is thrown away */
     if (c->responding && srv)
         srv->responses_in_flight--;
     free(c->path);
@@ -124,7 +138,10 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
     return 0;
 }
 
-/* Runs the request through the API and starts the response. */
+static int answer(struct lws *wsi, struct http_conn *c);
+
+/* Runs the request through the API (inline, or on the offload thread for the slow ones)
+ * and starts the response. */
 static int dispatch(struct lws *wsi, struct http_conn *c)
 {
     struct net_server *srv = server_of(wsi);
@@ -144,13 +161,31 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
         .body_too_large = c->body_too_large,
         .length_required = c->length_required,
     };
+    c->responding = 1;
+    srv->responses_in_flight++;
+    if (srv->offload && !req.body_too_large && !req.length_required &&
+        api_is_slow(req.method, req.path)) {
+        api_offload_submit(srv->offload, c->id, &req);
+        c->waiting = 1;
+        c->wsi = wsi;
+        if (srv->waiting_count == srv->waiting_cap) {
+            srv->waiting_cap = srv->waiting_cap ? srv->waiting_cap * 2 : 16;
+            srv->waiting = xrealloc(srv->waiting, srv->waiting_cap * sizeof *srv->waiting);
+        }
+        srv->waiting[srv->waiting_count++] = c;
+        return 0;
+    }
     api_handle(srv->api, &req, &c->resp);
+    return answer(wsi, c);
+}
+
+/* Writes the answer's headers and starts its body. */
+static int answer(struct lws *wsi, struct http_conn *c)
+{
     metrics_http_response(c->resp.status);
     log_info("http", "req=%llu %s %s %d %.1fms", c->id, c->method,
              c->resp.route ? c->resp.route : "-", c->resp.status,
              (double)(clock_mono_us() - c->started_us) / 1000.0);
-    c->responding = 1;
-    srv->responses_in_flight++;
     if (write_headers(wsi, c) < 0)
         return -1;
     lws_callback_on_writable(wsi);
@@ -219,6 +254,29 @@ static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
     return dispatch(wsi, c);
 }
 
+/* Answers whose requests went to the offload thread. */
+static void collect_offloaded(struct net_server *srv)
+{
+    uint64_t id;
+    struct api_response resp;
+    while (srv->offload && api_offload_take(srv->offload, &id, &resp)) {
+        struct http_conn *c = NULL;
+        for (size_t i = 0; i < srv->waiting_count && !c; i++)
+            if (srv->waiting[i]->id == id)
+                c = srv->waiting[i];
+        if (!c) { /* the connection closed meanwhile */
+            api_response_free(&resp);
+            continue;
+        }
+        forget_waiting(srv, c);
+        c->waiting = 0;
+        api_response_free(&c->resp);
+        c->resp = resp;
+        if (answer(c->wsi, c) < 0)
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+    }
+}
+
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len)
 {
@@ -243,8 +301,11 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         return dispatch(wsi, c);
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return wsi && server_of(wsi)->stop_requested ? -1 : 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        collect_offloaded(lws_context_user(lws_get_context(wsi)));
+        return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        if (!c->responding)
+        if (!c->responding || c->waiting)
             return 0;
         if (c->sent == c->resp.body.len)
             return finish_response(wsi, c);

@@ -9,6 +9,8 @@
 
 struct ws_conn;
 struct live_service;
+struct http_conn;
+struct api_offload;
 
 struct net_server {
     struct lws_context *lws;
@@ -23,6 +25,10 @@ struct net_server {
     size_t ws_count, ws_cap;
     uint64_t next_ws_id;
     lws_sorted_usec_list_t tick; /* the meetings' timers */
+    /* requests handed to the offload thread, waiting for their answers */
+    struct api_offload *offload;
+    struct http_conn **waiting;
+    size_t waiting_count, waiting_cap;
 };
 
 /* live/service.c's I/O: arg is the struct net_server. */

@@ -81,6 +81,16 @@ int net_server_new(const struct config *cfg, struct api_ctx *api, struct net_ser
     return 0;
 }
 
+void net_server_set_offload(struct net_server *s, struct api_offload *offload)
+{
+    s->offload = offload;
+}
+
+void net_server_wake(void *server)
+{
+    lws_cancel_service(((struct net_server *)server)->lws);
+}
+
 void net_server_request_stop(struct net_server *s)
 {
     s->stop_requested = 1;
@@ -109,5 +119,6 @@ void net_server_free(struct net_server *s)
     lws_context_destroy(s->lws);
     live_service_free(s->live);
     free(s->ws);
+    free(s->waiting);
     free(s);
 }

@@ -14,6 +14,12 @@ int net_server_new(const struct config *cfg, struct api_ctx *api, struct net_ser
  * finish (up to shutdown_grace seconds) and closes every connection. */
 int net_server_run(struct net_server *s);
 void net_server_request_stop(struct net_server *s);
+/* Slow requests (sign-in, setup) go to this thread from now on; NULL: run them inline.
+ * Clear it before stopping the offload thread. */
+struct api_offload;
+void net_server_set_offload(struct net_server *s, struct api_offload *offload);
+/* Wakes the service loop from another thread (the offload thread's answers are ready). */
+void net_server_wake(void *server);
 void net_server_free(struct net_server *s);
 
 #endif

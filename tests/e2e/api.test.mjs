@@ -26,6 +26,16 @@ function assertJsonError(res, status, code) {
   assert.ok(res.json.error.message.length > 5);
 }
 
+// Sends raw bytes on a new connection; resolves with the first bytes of the answer.
+function firstBytes(port, bytes) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.once('data', (d) => { resolve(d.toString()); sock.destroy(); });
+    sock.on('error', reject);
+    sock.write(bytes);
+  });
+}
+
 // Sends raw bytes over TCP and returns the raw response (for what fetch will not send).
 function rawHttp(port, bytes) {
   return new Promise((resolve, reject) => {
@@ -172,6 +182,32 @@ describe('first-run setup, sign-in, sign-out over plain HTTP', () => {
       assert.equal(out.status, 204);
       assert.match(out.headers.get('set-cookie'), /Max-Age=0/);
       assertJsonError(await request(server, 'GET', '/api/v1/me', { headers: { cookie } }), 401, 'not_signed_in');
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  test('a sign-in (argon2id) does not hold up other requests: they are answered first', async () => {
+    const server = await startServer();
+    try {
+      await setupAdmin(server, ADMIN);
+      // each request on its own connection, the sign-in sent first
+      const order = [];
+      const body = JSON.stringify({ email: ADMIN.email, password: ADMIN.password });
+      const slow = firstBytes(server.port, 'POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
+        + `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+        .then((r) => { order.push('login'); return r; });
+      await new Promise((r) => setTimeout(r, 5));
+      const quick = [];
+      for (let i = 0; i < 3; i++) {
+        quick.push(firstBytes(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+          .then((r) => { order.push('healthz'); return r; }));
+      }
+      const [login, ...health] = await Promise.all([slow, ...quick]);
+      assert.match(login, /^HTTP\/1\.1 200/);
+      assert.ok(health.every((h) => /^HTTP\/1\.1 200/.test(h)));
+      assert.deepEqual(order, ['healthz', 'healthz', 'healthz', 'login']);
     } finally {
       await server.stop();
       server.cleanup();
