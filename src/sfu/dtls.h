@@ -130,7 +130,9 @@ struct dtls_out {
     struct srtp_master local, remote; /* with DTLS_EV_CONNECTED; wipe once used */
 };
 
-/* Wipes the keys and clears the results, keeping the caller's buffers. */
+/* Wipes the keys and clears the results (datagram count included), keeping the caller's
+ * buffers. CONNECTED comes with the last handshake flight still to be sent: send the
+ * datagrams before calling this, or wipe only out->local and out->remote. */
 void dtls_out_wipe(struct dtls_out *out);
 
 /* Why datagrams were dropped, and what else went by; for /metrics. */

@@ -1,0 +1,688 @@
+#include "sfu/worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xalloc.h"
+#include "sfu/peer.h"
+#include "sfu/rtp.h"
+#include "sfu/srtp.h"
+#include "sfu/stun.h"
+
+#define BUCKETS 256 /* power of two */
+#define TX_SLOTS (4 * WORKER_BATCH)
+#define TX_SIZE (WORKER_DATAGRAM_MAX + SRTP_RTCP_OVERHEAD_MAX + 44)
+#define RX_ROUNDS 16 /* recvmmsg batches per wake-up before timers get a turn */
+
+/* A peer as the worker files it. */
+struct wpeer {
+    uint64_t id, room;
+    uint64_t ssrc_key; /* random: seeds the SSRCs this subscriber receives */
+    struct peer *peer;
+    const char *ufrag; /* the peer's own copy */
+    size_t ufrag_len;
+    struct wpeer *ufrag_next;
+    bool has_addr;
+    struct sockaddr_storage addr;
+    struct wpeer *addr_next;
+    struct wpeer *prev, *next;
+};
+
+enum cmd_type { CMD_ADD, CMD_REMOVE, CMD_STOP };
+
+struct cmd {
+    enum cmd_type type;
+    struct cmd *next;
+    uint64_t peer_id, room_id;
+    struct peer *peer;
+};
+
+struct worker {
+    int sock, epfd, evfd;
+    uint16_t port;
+    pthread_t thread;
+    const struct dtls_identity *identity;
+    struct ice_config ice;
+
+    pthread_mutex_t lock; /* guards head/tail only */
+    struct cmd *head, *tail;
+
+    _Atomic uint64_t counters[WORKER_COUNTER_COUNT];
+
+    /* Everything below belongs to the worker thread. */
+    bool stopping;
+    struct wpeer *peers;
+    struct wpeer *by_ufrag[BUCKETS], *by_addr[BUCKETS];
+
+    uint8_t *pool; /* all packet buffers, allocated once */
+    struct mmsghdr rx_msgs[WORKER_BATCH];
+    struct iovec rx_iov[WORKER_BATCH];
+    struct sockaddr_storage rx_addr[WORKER_BATCH];
+    struct mmsghdr tx_msgs[TX_SLOTS];
+    struct iovec tx_iov[TX_SLOTS];
+    struct sockaddr_storage tx_addr[TX_SLOTS];
+    size_t tx_count;
+    uint8_t reply[ICE_RESPONSE_MAX];
+    struct dtls_datagram dtls_dg[DTLS_OUT_DATAGRAMS];
+    struct dtls_out dtls_out;
+    struct peer_out pout;
+};
+
+static const char *const counter_names[WORKER_COUNTER_COUNT] = {
+    [WORKER_RX_DATAGRAMS] = "rx_datagrams",
+    [WORKER_TX_DATAGRAMS] = "tx_datagrams",
+    [WORKER_RTP_FORWARDED] = "rtp_forwarded",
+    [WORKER_DROP_UNKNOWN_SOURCE] = "drop_unknown_source",
+    [WORKER_DROP_UNKNOWN_UFRAG] = "drop_unknown_ufrag",
+    [WORKER_DROP_TRUNCATED] = "drop_truncated",
+    [WORKER_DROP_PEER] = "drop_peer",
+    [WORKER_DROP_RTP_MALFORMED] = "drop_rtp_malformed",
+    [WORKER_DROP_RTCP] = "drop_rtcp",
+    [WORKER_DROP_PROTECT] = "drop_protect",
+    [WORKER_DROP_TX_FULL] = "drop_tx_full",
+    [WORKER_DROP_TX_ERROR] = "drop_tx_error",
+    [WORKER_PEERS_ADDED] = "peers_added",
+    [WORKER_PEERS_REJECTED] = "peers_rejected",
+    [WORKER_PEERS_CLOSED] = "peers_closed",
+};
+
+const char *worker_counter_name(enum worker_counter c)
+{
+    return (unsigned)c < WORKER_COUNTER_COUNT ? counter_names[c] : "unknown";
+}
+
+uint64_t worker_counter(const struct worker *w, enum worker_counter c)
+{
+    if ((unsigned)c >= WORKER_COUNTER_COUNT)
+        return 0;
+    return atomic_load_explicit(&w->counters[c], memory_order_relaxed);
+}
+
+static void count(struct worker *w, enum worker_counter c, uint64_t n)
+{
+    atomic_fetch_add_explicit(&w->counters[c], n, memory_order_relaxed);
+}
+
+uint16_t worker_port(const struct worker *w)
+{
+    return w->port;
+}
+
+/* ---- tables ---- */
+
+static uint64_t mix64(uint64_t x) /* splitmix64's finaliser */
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static size_t hash_bytes(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return (size_t)(mix64(h) & (BUCKETS - 1));
+}
+
+static size_t hash_addr(const struct sockaddr_storage *a)
+{
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)a;
+        uint64_t x = ((uint64_t)v4->sin_addr.s_addr << 16) | v4->sin_port;
+        return (size_t)(mix64(x) & (BUCKETS - 1));
+    }
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)a;
+    return hash_bytes(&v6->sin6_addr, sizeof v6->sin6_addr) ^ (v6->sin6_port & (BUCKETS - 1));
+}
+
+static struct wpeer *find_ufrag(struct worker *w, const char *ufrag, size_t len)
+{
+    for (struct wpeer *p = w->by_ufrag[hash_bytes(ufrag, len)]; p; p = p->ufrag_next)
+        if (p->ufrag_len == len && memcmp(p->ufrag, ufrag, len) == 0)
+            return p;
+    return NULL;
+}
+
+static struct wpeer *find_addr(struct worker *w, const struct sockaddr_storage *a)
+{
+    for (struct wpeer *p = w->by_addr[hash_addr(a)]; p; p = p->addr_next)
+        if (peer_addr_equal(&p->addr, a))
+            return p;
+    return NULL;
+}
+
+static struct wpeer *find_id(struct worker *w, uint64_t id)
+{
+    for (struct wpeer *p = w->peers; p; p = p->next)
+        if (p->id == id)
+            return p;
+    return NULL;
+}
+
+static void addr_unlink(struct worker *w, struct wpeer *wp)
+{
+    if (!wp->has_addr)
+        return;
+    for (struct wpeer **pp = &w->by_addr[hash_addr(&wp->addr)]; *pp; pp = &(*pp)->addr_next) {
+        if (*pp == wp) {
+            *pp = wp->addr_next;
+            break;
+        }
+    }
+    wp->has_addr = false;
+    wp->addr_next = NULL;
+}
+
+/* The peer's nominated address moved (or was first chosen). An address belongs to one peer:
+ * whoever held it before loses it. */
+static void addr_set(struct worker *w, struct wpeer *wp, const struct sockaddr_storage *a)
+{
+    addr_unlink(w, wp);
+    struct wpeer *other = find_addr(w, a);
+    if (other)
+        addr_unlink(w, other);
+    wp->addr = *a;
+    wp->has_addr = true;
+    size_t h = hash_addr(a);
+    wp->addr_next = w->by_addr[h];
+    w->by_addr[h] = wp;
+}
+
+static void wpeer_remove(struct worker *w, struct wpeer *wp)
+{
+    addr_unlink(w, wp);
+    for (struct wpeer **pp = &w->by_ufrag[hash_bytes(wp->ufrag, wp->ufrag_len)]; *pp;
+         pp = &(*pp)->ufrag_next) {
+        if (*pp == wp) {
+            *pp = wp->ufrag_next;
+            break;
+        }
+    }
+    if (wp->prev)
+        wp->prev->next = wp->next;
+    else
+        w->peers = wp->next;
+    if (wp->next)
+        wp->next->prev = wp->prev;
+    peer_free(wp->peer);
+    free(wp);
+}
+
+static void wpeer_add(struct worker *w, struct cmd *c)
+{
+    const char *ufrag = peer_local_ufrag(c->peer);
+    size_t len = strlen(ufrag);
+    if (find_id(w, c->peer_id) || find_ufrag(w, ufrag, len)) {
+        count(w, WORKER_PEERS_REJECTED, 1);
+        peer_free(c->peer);
+        return;
+    }
+    struct wpeer *wp = xcalloc(1, sizeof *wp);
+    wp->id = c->peer_id;
+    wp->room = c->room_id;
+    wp->peer = c->peer;
+    rand_bytes(&wp->ssrc_key, sizeof wp->ssrc_key);
+    wp->ufrag = ufrag;
+    wp->ufrag_len = len;
+    size_t h = hash_bytes(ufrag, len);
+    wp->ufrag_next = w->by_ufrag[h];
+    w->by_ufrag[h] = wp;
+    wp->next = w->peers;
+    if (w->peers)
+        w->peers->prev = wp;
+    w->peers = wp;
+    count(w, WORKER_PEERS_ADDED, 1);
+}
+
+/* ---- sending ---- */
+
+static socklen_t addr_len(const struct sockaddr_storage *a)
+{
+    return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static void tx_flush(struct worker *w)
+{
+    size_t i = 0;
+    while (i < w->tx_count) {
+        int n = sendmmsg(w->sock, w->tx_msgs + i, (unsigned)(w->tx_count - i), 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                count(w, WORKER_DROP_TX_ERROR, w->tx_count - i);
+                break;
+            }
+            count(w, WORKER_DROP_TX_ERROR, 1); /* this one was refused; try the rest */
+            i++;
+            continue;
+        }
+        count(w, WORKER_TX_DATAGRAMS, (uint64_t)n);
+        i += (size_t)n;
+    }
+    w->tx_count = 0;
+}
+
+/* A free send buffer of TX_SIZE bytes, flushing the queue when it is full. */
+static uint8_t *tx_take(struct worker *w)
+{
+    if (w->tx_count == TX_SLOTS)
+        tx_flush(w);
+    if (w->tx_count == TX_SLOTS)
+        return NULL;
+    return w->tx_iov[w->tx_count].iov_base;
+}
+
+static void tx_push(struct worker *w, size_t len, const struct sockaddr_storage *to)
+{
+    size_t i = w->tx_count++;
+    w->tx_iov[i].iov_len = len;
+    w->tx_addr[i] = *to;
+    w->tx_msgs[i].msg_hdr.msg_namelen = addr_len(to);
+}
+
+static void tx_copy(struct worker *w, const uint8_t *data, size_t len,
+                    const struct sockaddr_storage *to)
+{
+    uint8_t *buf = tx_take(w);
+    if (!buf || len > TX_SIZE) {
+        count(w, WORKER_DROP_TX_FULL, 1);
+        return;
+    }
+    memcpy(buf, data, len);
+    tx_push(w, len, to);
+}
+
+/* ---- the packet path ---- */
+
+static uint32_t subscriber_ssrc(const struct wpeer *sub, const struct wpeer *pub, uint32_t ssrc)
+{
+    uint32_t x = (uint32_t)mix64(sub->ssrc_key ^ mix64(pub->id ^ ((uint64_t)ssrc << 32)));
+    return x ? x : 1;
+}
+
+static void forward_rtp(struct worker *w, struct wpeer *pub, uint8_t *data, size_t len)
+{
+    struct rtp_packet pk;
+    if (rtp_parse(&pk, data, len) < 0) {
+        count(w, WORKER_DROP_RTP_MALFORMED, 1);
+        return;
+    }
+    uint32_t src_ssrc = pk.ssrc;
+    for (struct wpeer *sub = w->peers; sub; sub = sub->next) {
+        if (sub == pub || sub->room != pub->room || !peer_can_send(sub->peer))
+            continue;
+        uint8_t *buf = tx_take(w);
+        if (!buf) {
+            count(w, WORKER_DROP_TX_FULL, 1);
+            continue;
+        }
+        memcpy(buf, data, len);
+        rtp_rebase(&pk, buf);
+        rtp_set_ssrc(&pk, subscriber_ssrc(sub, pub, src_ssrc));
+        size_t out_len = 0;
+        if (peer_protect_rtp(sub->peer, buf, len, TX_SIZE, &out_len) < 0) {
+            count(w, WORKER_DROP_PROTECT, 1);
+            continue;
+        }
+        tx_push(w, out_len, peer_remote(sub->peer));
+        count(w, WORKER_RTP_FORWARDED, 1);
+    }
+}
+
+/* Sends what a peer call produced and acts on its events. Returns false when the peer was
+ * closed and freed. */
+static bool take_output(struct worker *w, struct wpeer *wp, const struct sockaddr_storage *from,
+                        uint8_t *data)
+{
+    struct peer_out *o = &w->pout;
+    if (o->reply_len > 0 && from)
+        tx_copy(w, o->reply, o->reply_len, from);
+    if (o->events & PEER_EV_NOMINATED)
+        addr_set(w, wp, &o->addr);
+    const struct sockaddr_storage *remote = peer_remote(wp->peer);
+    for (size_t i = 0; i < o->dtls->count && remote; i++)
+        tx_copy(w, o->dtls->datagrams[i].data, o->dtls->datagrams[i].len, remote);
+    dtls_out_wipe(o->dtls);
+    if (o->media == PEER_MEDIA_RTP)
+        forward_rtp(w, wp, data, o->media_len);
+    else if (o->media == PEER_MEDIA_RTCP)
+        count(w, WORKER_DROP_RTCP, 1);
+    if (o->events & PEER_EV_CLOSED) {
+        count(w, WORKER_PEERS_CLOSED, 1);
+        wpeer_remove(w, wp);
+        return false;
+    }
+    return true;
+}
+
+static void handle_datagram(struct worker *w, int64_t now, const struct sockaddr_storage *from,
+                            uint8_t *data, size_t len)
+{
+    struct wpeer *wp = NULL;
+    if (stun_is_stun(data, len)) {
+        const char *ufrag;
+        size_t ufrag_len;
+        if (ice_ufrag_of(data, len, &ufrag, &ufrag_len) == 0)
+            wp = find_ufrag(w, ufrag, ufrag_len);
+        else
+            wp = find_addr(w, from); /* indications carry no USERNAME */
+        if (!wp) {
+            count(w, WORKER_DROP_UNKNOWN_UFRAG, 1);
+            return;
+        }
+    } else {
+        wp = find_addr(w, from);
+        if (!wp) {
+            count(w, WORKER_DROP_UNKNOWN_SOURCE, 1);
+            return;
+        }
+    }
+    if (peer_handle_datagram(wp->peer, now, from, data, len, &w->pout) < 0)
+        count(w, WORKER_DROP_PEER, 1);
+    take_output(w, wp, from, data);
+}
+
+static void receive(struct worker *w)
+{
+    for (int round = 0; round < RX_ROUNDS; round++) {
+        for (size_t i = 0; i < WORKER_BATCH; i++) {
+            w->rx_msgs[i].msg_hdr.msg_namelen = sizeof w->rx_addr[i];
+            w->rx_msgs[i].msg_hdr.msg_flags = 0;
+            w->rx_iov[i].iov_len = WORKER_DATAGRAM_MAX;
+        }
+        int n = recvmmsg(w->sock, w->rx_msgs, WORKER_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            break;
+        count(w, WORKER_RX_DATAGRAMS, (uint64_t)n);
+        int64_t now = clock_mono_ms();
+        for (int i = 0; i < n; i++) {
+            struct msghdr *h = &w->rx_msgs[i].msg_hdr;
+            if (h->msg_flags & MSG_TRUNC) {
+                count(w, WORKER_DROP_TRUNCATED, 1);
+                continue;
+            }
+            const struct sockaddr_storage *from = &w->rx_addr[i];
+            if (from->ss_family != AF_INET && from->ss_family != AF_INET6)
+                continue;
+            handle_datagram(w, now, from, w->rx_iov[i].iov_base, w->rx_msgs[i].msg_len);
+        }
+        tx_flush(w);
+        if (n < WORKER_BATCH)
+            break;
+    }
+}
+
+/* Runs due timers; returns the next deadline. */
+static int64_t run_timers(struct worker *w, int64_t now)
+{
+    int64_t next = INT64_MAX;
+    struct wpeer *wp = w->peers;
+    while (wp) {
+        struct wpeer *after = wp->next;
+        if (peer_next_deadline(wp->peer) <= now) {
+            peer_tick(wp->peer, now, &w->pout);
+            if (!take_output(w, wp, NULL, NULL)) {
+                wp = after;
+                continue;
+            }
+        }
+        int64_t d = peer_next_deadline(wp->peer);
+        if (d < next)
+            next = d;
+        wp = after;
+    }
+    tx_flush(w);
+    return next;
+}
+
+/* ---- commands ---- */
+
+static void cmd_push(struct worker *w, struct cmd *c)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->tail)
+        w->tail->next = c;
+    else
+        w->head = c;
+    w->tail = c;
+    pthread_mutex_unlock(&w->lock);
+    uint64_t one = 1;
+    ssize_t rc = write(w->evfd, &one, sizeof one);
+    (void)rc; /* only fails when the counter is near 2^64: the loop is awake anyway */
+}
+
+static struct cmd *cmd_take_all(struct worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    struct cmd *c = w->head;
+    w->head = w->tail = NULL;
+    pthread_mutex_unlock(&w->lock);
+    return c;
+}
+
+static void run_commands(struct worker *w)
+{
+    uint64_t v;
+    ssize_t rc = read(w->evfd, &v, sizeof v);
+    (void)rc;
+    struct cmd *c = cmd_take_all(w);
+    while (c) {
+        struct cmd *next = c->next;
+        switch (c->type) {
+        case CMD_ADD:
+            wpeer_add(w, c);
+            break;
+        case CMD_REMOVE: {
+            struct wpeer *wp = find_id(w, c->peer_id);
+            if (wp)
+                wpeer_remove(w, wp);
+            break;
+        }
+        case CMD_STOP:
+            w->stopping = true;
+            break;
+        }
+        free(c);
+        c = next;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    while (!w->stopping) {
+        int64_t now = clock_mono_ms();
+        int64_t next = run_timers(w, now);
+        int timeout = -1;
+        if (next != INT64_MAX) {
+            int64_t wait = next - now;
+            /* OpenSSL's timer may lag ours by its rounding: never spin on a due deadline */
+            if (wait < 5)
+                wait = 5;
+            timeout = wait > 60000 ? 60000 : (int)wait;
+        }
+        struct epoll_event evs[2];
+        int n = epoll_wait(w->epfd, evs, 2, timeout);
+        if (n < 0 && errno != EINTR) {
+            log_error("sfu", "epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd == w->evfd)
+                run_commands(w);
+            else if (evs[i].data.fd == w->sock)
+                receive(w);
+        }
+    }
+    return NULL;
+}
+
+/* ---- life cycle ---- */
+
+int worker_add_peer(struct worker *w, const struct worker_peer_params *params)
+{
+    struct peer_params pp = {
+        .identity = w->identity,
+        .local_ufrag = params->local_ufrag,
+        .local_pwd = params->local_pwd,
+        .remote_ufrag = params->remote_ufrag,
+        .remote_fingerprint = params->remote_fingerprint,
+        .ice = w->ice,
+    };
+    struct peer *p;
+    int rc = peer_new(&pp, clock_mono_ms(), &p);
+    if (rc < 0)
+        return rc;
+    struct cmd *c = xcalloc(1, sizeof *c);
+    c->type = CMD_ADD;
+    c->peer_id = params->peer_id;
+    c->room_id = params->room_id;
+    c->peer = p;
+    cmd_push(w, c);
+    return 0;
+}
+
+void worker_remove_peer(struct worker *w, uint64_t peer_id)
+{
+    struct cmd *c = xcalloc(1, sizeof *c);
+    c->type = CMD_REMOVE;
+    c->peer_id = peer_id;
+    cmd_push(w, c);
+}
+
+static void worker_free(struct worker *w)
+{
+    while (w->peers)
+        wpeer_remove(w, w->peers);
+    struct cmd *c = cmd_take_all(w);
+    while (c) {
+        struct cmd *next = c->next;
+        peer_free(c->peer);
+        free(c);
+        c = next;
+    }
+    if (w->sock >= 0)
+        close(w->sock);
+    if (w->epfd >= 0)
+        close(w->epfd);
+    if (w->evfd >= 0)
+        close(w->evfd);
+    pthread_mutex_destroy(&w->lock);
+    free(w->pool);
+    free(w);
+}
+
+static void setup_buffers(struct worker *w)
+{
+    size_t rx_bytes = (size_t)WORKER_BATCH * WORKER_DATAGRAM_MAX;
+    size_t tx_bytes = (size_t)TX_SLOTS * TX_SIZE;
+    size_t dtls_bytes = (size_t)DTLS_OUT_DATAGRAMS * DTLS_MTU;
+    w->pool = xmalloc(rx_bytes + tx_bytes + dtls_bytes);
+    uint8_t *p = w->pool;
+    for (size_t i = 0; i < WORKER_BATCH; i++) {
+        w->rx_iov[i] = (struct iovec){.iov_base = p, .iov_len = WORKER_DATAGRAM_MAX};
+        w->rx_msgs[i].msg_hdr = (struct msghdr){.msg_name = &w->rx_addr[i],
+                                                .msg_namelen = sizeof w->rx_addr[i],
+                                                .msg_iov = &w->rx_iov[i],
+                                                .msg_iovlen = 1};
+        p += WORKER_DATAGRAM_MAX;
+    }
+    for (size_t i = 0; i < TX_SLOTS; i++) {
+        w->tx_iov[i] = (struct iovec){.iov_base = p, .iov_len = 0};
+        w->tx_msgs[i].msg_hdr =
+            (struct msghdr){.msg_name = &w->tx_addr[i], .msg_iov = &w->tx_iov[i], .msg_iovlen = 1};
+        p += TX_SIZE;
+    }
+    for (size_t i = 0; i < DTLS_OUT_DATAGRAMS; i++) {
+        w->dtls_dg[i] = (struct dtls_datagram){.data = p, .cap = DTLS_MTU};
+        p += DTLS_MTU;
+    }
+    w->dtls_out = (struct dtls_out){.datagrams = w->dtls_dg, .datagrams_max = DTLS_OUT_DATAGRAMS};
+    w->pout =
+        (struct peer_out){.reply = w->reply, .reply_cap = sizeof w->reply, .dtls = &w->dtls_out};
+}
+
+int worker_start(const struct worker_config *cfg, struct worker **out)
+{
+    *out = NULL;
+    if (!cfg->identity)
+        return -EINVAL;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(cfg->port)};
+    if (inet_pton(AF_INET, cfg->bind_ip ? cfg->bind_ip : "127.0.0.1", &sin.sin_addr) != 1)
+        return -EINVAL;
+
+    struct worker *w = xcalloc(1, sizeof *w);
+    w->sock = w->epfd = w->evfd = -1;
+    w->identity = cfg->identity;
+    w->ice = cfg->ice;
+    pthread_mutex_init(&w->lock, NULL);
+    for (size_t i = 0; i < WORKER_COUNTER_COUNT; i++)
+        atomic_init(&w->counters[i], 0);
+    setup_buffers(w);
+
+    int rc;
+    w->sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (w->sock < 0)
+        goto fail_errno;
+    int rcvbuf = 4 << 20; /* bursts of video; the kernel caps it at net.core.rmem_max */
+    (void)setsockopt(w->sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (bind(w->sock, (struct sockaddr *)&sin, sizeof sin) < 0)
+        goto fail_errno;
+    socklen_t sl = sizeof sin;
+    if (getsockname(w->sock, (struct sockaddr *)&sin, &sl) < 0)
+        goto fail_errno;
+    w->port = ntohs(sin.sin_port);
+    w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->evfd < 0)
+        goto fail_errno;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd < 0)
+        goto fail_errno;
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = w->sock};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->sock, &ev) < 0)
+        goto fail_errno;
+    ev = (struct epoll_event){.events = EPOLLIN, .data.fd = w->evfd};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0)
+        goto fail_errno;
+    rc = pthread_create(&w->thread, NULL, worker_main, w);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail;
+    }
+    *out = w;
+    return 0;
+fail_errno:
+    rc = -errno;
+fail:
+    worker_free(w);
+    return rc;
+}
+
+void worker_stop(struct worker *w)
+{
+    if (!w)
+        return;
+    struct cmd *c = xcalloc(1, sizeof *c);
+    c->type = CMD_STOP;
+    cmd_push(w, c);
+    pthread_join(w->thread, NULL);
+    worker_free(w);
+}

@@ -1,0 +1,490 @@
+/* worker: a real media worker on 127.0.0.1, and two clients played by the test over
+ * loopback UDP with confide's own modules in client roles: a STUN check that nominates,
+ * a DTLS client handshake, SRTP keyed from it, RTP from A arriving at B decrypted with the
+ * payload intact and the SSRC rewritten; datagrams from unknown addresses and garbage
+ * counted, never crashing; stopping joins and frees everything (LSan checks). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/rand.h"
+#include "sfu/dtls.h"
+#include "sfu/rtp.h"
+#include "sfu/srtp.h"
+#include "sfu/stun.h"
+#include "sfu/worker.h"
+
+#define PWD_A "serverpasswordforA0123456"
+#define PWD_B "serverpasswordforB0123456"
+
+static struct dtls_identity *server_id, *id_a, *id_b;
+
+struct client {
+    int fd;
+    struct sockaddr_in self;
+    const char *srv_ufrag, *srv_pwd, *cli_ufrag;
+    struct dtls_peer *dtls;
+    uint8_t bufs[DTLS_OUT_DATAGRAMS][DTLS_MTU];
+    struct dtls_datagram dg[DTLS_OUT_DATAGRAMS];
+    struct dtls_out out;
+    struct srtp_context *tx, *rx;
+};
+
+static struct sockaddr_in worker_addr;
+
+static int udp_socket(struct sockaddr_in *self)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    if (self) {
+        socklen_t sl = sizeof *self;
+        assert_int_equal(getsockname(fd, (struct sockaddr *)self, &sl), 0);
+    }
+    return fd;
+}
+
+static void send_raw(int fd, const void *data, size_t len)
+{
+    ssize_t n = sendto(fd, data, len, 0, (const struct sockaddr *)&worker_addr, sizeof worker_addr);
+    assert_int_equal(n, (ssize_t)len);
+}
+
+/* One datagram within ms, or -1. */
+static ssize_t recv_within(int fd, uint8_t *buf, size_t cap, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, ms) <= 0)
+        return -1;
+    return recv(fd, buf, cap, 0);
+}
+
+static void wait_counter(struct worker *w, enum worker_counter c, uint64_t at_least)
+{
+    int64_t end = clock_mono_ms() + 3000;
+    while (worker_counter(w, c) < at_least && clock_mono_ms() < end) {
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (worker_counter(w, c) < at_least)
+        fail_msg("%s is %llu, expected at least %llu", worker_counter_name(c),
+                 (unsigned long long)worker_counter(w, c), (unsigned long long)at_least);
+}
+
+static void client_init(struct client *c, const char *srv_ufrag, const char *srv_pwd,
+                        const char *cli_ufrag)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = udp_socket(&c->self);
+    c->srv_ufrag = srv_ufrag;
+    c->srv_pwd = srv_pwd;
+    c->cli_ufrag = cli_ufrag;
+    for (size_t i = 0; i < DTLS_OUT_DATAGRAMS; i++)
+        c->dg[i] = (struct dtls_datagram){.data = c->bufs[i], .cap = sizeof c->bufs[i]};
+    c->out = (struct dtls_out){.datagrams = c->dg, .datagrams_max = DTLS_OUT_DATAGRAMS};
+}
+
+static void client_free(struct client *c)
+{
+    close(c->fd);
+    dtls_peer_free(c->dtls);
+    srtp_context_free(c->tx);
+    srtp_context_free(c->rx);
+}
+
+/* A nominating check as a controlling browser sends it; the worker picks the peer up
+ * asynchronously, so the check is repeated until answered, as a browser would. */
+static void client_check(struct client *c)
+{
+    char user[128];
+    snprintf(user, sizeof user, "%s:%s", c->srv_ufrag, c->cli_ufrag);
+    uint8_t tid[STUN_TID_SIZE];
+    rand_bytes(tid, sizeof tid);
+    uint8_t req[256];
+    struct stun_builder b;
+    stun_build_init(&b, req, sizeof req, STUN_BINDING, STUN_REQUEST, tid);
+    stun_add(&b, STUN_ATTR_USERNAME, user, strlen(user));
+    stun_add_u32(&b, STUN_ATTR_PRIORITY, 0x6e7f1eff);
+    stun_add(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
+    stun_add_u64(&b, STUN_ATTR_ICE_CONTROLLING, 0x0123456789abcdefULL);
+    stun_add_integrity(&b, c->srv_pwd, strlen(c->srv_pwd));
+    stun_add_fingerprint(&b);
+    size_t len;
+    assert_int_equal(stun_build_finish(&b, &len), 0);
+
+    uint8_t resp[1500];
+    for (int attempt = 0; attempt < 30; attempt++) {
+        send_raw(c->fd, req, len);
+        ssize_t n = recv_within(c->fd, resp, sizeof resp, 100);
+        if (n <= 0)
+            continue;
+        struct stun_msg m;
+        assert_int_equal(stun_parse(resp, (size_t)n, &m), 0);
+        assert_int_equal(m.cls, STUN_SUCCESS);
+        assert_memory_equal(m.tid, tid, STUN_TID_SIZE);
+        assert_int_equal(stun_check_integrity(&m, c->srv_pwd, strlen(c->srv_pwd)), 0);
+        assert_int_equal(stun_check_fingerprint(&m), 0);
+        assert_true(m.present & STUN_HAS_XOR_MAPPED_ADDRESS);
+        const struct sockaddr_in *mapped = (const struct sockaddr_in *)&m.xor_mapped;
+        assert_int_equal(mapped->sin_family, AF_INET);
+        assert_int_equal(mapped->sin_port, c->self.sin_port);
+        assert_int_equal(mapped->sin_addr.s_addr, c->self.sin_addr.s_addr);
+        return;
+    }
+    fail_msg("no STUN response");
+}
+
+static void client_send_out(struct client *c)
+{
+    for (size_t i = 0; i < c->out.count; i++)
+        send_raw(c->fd, c->out.datagrams[i].data, c->out.datagrams[i].len);
+}
+
+/* The DTLS client handshake against the worker, then SRTP from its keys. With lose_flight,
+ * the worker's first flight is thrown away, and its retransmission timer must resend it. */
+static void client_handshake_lossy(struct client *c, const struct dtls_identity *mine,
+                                   bool lose_flight)
+{
+    assert_int_equal(
+        dtls_peer_new(mine, DTLS_ROLE_CLIENT, dtls_identity_fingerprint(server_id), &c->dtls), 0);
+    assert_int_equal(dtls_peer_start(c->dtls, clock_mono_ms(), &c->out), 0);
+    int64_t started = clock_mono_ms();
+    client_send_out(c);
+    dtls_out_wipe(&c->out);
+    if (lose_flight) {
+        uint8_t lost[2048];
+        assert_true(recv_within(c->fd, lost, sizeof lost, 1000) > 0);
+        while (recv_within(c->fd, lost, sizeof lost, 100) > 0)
+            ;
+        /* the resent flight comes after the worker's first timeout, not ours */
+        ssize_t n = recv_within(c->fd, lost, sizeof lost, 3000);
+        assert_true(n > 0);
+        assert_true(clock_mono_ms() - started >= DTLS_RTO_INITIAL_MS - 50);
+        (void)dtls_peer_handle(c->dtls, clock_mono_ms(), lost, (size_t)n, &c->out);
+        client_send_out(c);
+        dtls_out_wipe(&c->out);
+    }
+    int64_t end = clock_mono_ms() + 5000;
+    while (clock_mono_ms() < end) {
+        uint8_t buf[2048];
+        ssize_t n = recv_within(c->fd, buf, sizeof buf, 50);
+        if (n > 0)
+            (void)dtls_peer_handle(c->dtls, clock_mono_ms(), buf, (size_t)n, &c->out);
+        else
+            dtls_peer_tick(c->dtls, clock_mono_ms(), &c->out);
+        client_send_out(c);
+        assert_false(c->out.events & (DTLS_EV_FAILED | DTLS_EV_CLOSED));
+        if (c->out.events & DTLS_EV_CONNECTED) {
+            assert_int_equal(srtp_context_new(&c->out.local, SRTP_OUTBOUND, 16, &c->tx), 0);
+            assert_int_equal(srtp_context_new(&c->out.remote, SRTP_INBOUND, 16, &c->rx), 0);
+            dtls_out_wipe(&c->out);
+            return;
+        }
+        dtls_out_wipe(&c->out);
+    }
+    fail_msg("DTLS handshake did not finish");
+}
+
+static void client_handshake(struct client *c, const struct dtls_identity *mine)
+{
+    client_handshake_lossy(c, mine, false);
+}
+
+static size_t make_rtp(uint8_t *buf, uint16_t seq, uint32_t ssrc, const char *payload)
+{
+    buf[0] = 0x80;
+    buf[1] = 111; /* Opus, no marker */
+    buf[2] = (uint8_t)(seq >> 8);
+    buf[3] = (uint8_t)seq;
+    uint32_t ts = 48000u + seq * 960u;
+    buf[4] = (uint8_t)(ts >> 24);
+    buf[5] = (uint8_t)(ts >> 16);
+    buf[6] = (uint8_t)(ts >> 8);
+    buf[7] = (uint8_t)ts;
+    buf[8] = (uint8_t)(ssrc >> 24);
+    buf[9] = (uint8_t)(ssrc >> 16);
+    buf[10] = (uint8_t)(ssrc >> 8);
+    buf[11] = (uint8_t)ssrc;
+    size_t n = strlen(payload);
+    memcpy(buf + 12, payload, n);
+    return 12 + n;
+}
+
+static void send_rtp(struct client *c, uint16_t seq, uint32_t ssrc, const char *payload)
+{
+    uint8_t buf[256];
+    size_t len = make_rtp(buf, seq, ssrc, payload), out_len;
+    assert_int_equal(srtp_rtp_protect(c->tx, buf, len, sizeof buf, &out_len), 0);
+    send_raw(c->fd, buf, out_len);
+}
+
+/* Receives one SRTP packet and checks it against what was sent; returns its SSRC. */
+static uint32_t expect_rtp(struct client *c, uint16_t seq, const char *payload)
+{
+    uint8_t buf[2048];
+    ssize_t n = recv_within(c->fd, buf, sizeof buf, 2000);
+    assert_true(n > 0);
+    size_t plain;
+    assert_int_equal(srtp_rtp_unprotect(c->rx, buf, (size_t)n, &plain), 0);
+    struct rtp_packet p;
+    assert_int_equal(rtp_parse(&p, buf, plain), 0);
+    assert_int_equal(p.seq, seq);
+    assert_int_equal(p.payload_type, 111);
+    assert_int_equal(p.payload_len, strlen(payload));
+    assert_memory_equal(p.payload, payload, p.payload_len);
+    return p.ssrc;
+}
+
+static struct worker *start_worker(void)
+{
+    struct worker_config cfg = {.identity = server_id};
+    struct worker *w;
+    assert_int_equal(worker_start(&cfg, &w), 0);
+    assert_true(worker_port(w) != 0);
+    worker_addr = (struct sockaddr_in){.sin_family = AF_INET,
+                                       .sin_port = htons(worker_port(w)),
+                                       .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    return w;
+}
+
+static void add_peer(struct worker *w, uint64_t id, uint64_t room, const char *ufrag,
+                     const char *pwd, const char *remote_ufrag, const struct dtls_identity *id_of)
+{
+    struct worker_peer_params pp = {.peer_id = id,
+                                    .room_id = room,
+                                    .local_ufrag = ufrag,
+                                    .local_pwd = pwd,
+                                    .remote_ufrag = remote_ufrag,
+                                    .remote_fingerprint = dtls_identity_fingerprint(id_of)};
+    assert_int_equal(worker_add_peer(w, &pp), 0);
+}
+
+static void media_flows_between_two_clients(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker();
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+
+    struct client a, b;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    client_init(&b, "srvB", PWD_B, "cliB");
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+
+    const uint32_t ssrc = 0x11223344;
+    uint32_t seen = 0;
+    for (uint16_t i = 0; i < 5; i++) {
+        char payload[32];
+        snprintf(payload, sizeof payload, "opus frame %u", i);
+        send_rtp(&a, (uint16_t)(1000 + i), ssrc, payload);
+        uint32_t got = expect_rtp(&b, (uint16_t)(1000 + i), payload);
+        assert_int_not_equal(got, ssrc);
+        if (i > 0)
+            assert_int_equal(got, seen);
+        seen = got;
+    }
+    /* and back the other way, to A only */
+    send_rtp(&b, 7, 0x55667788, "from B");
+    uint32_t got_a = expect_rtp(&a, 7, "from B");
+    assert_int_not_equal(got_a, 0x55667788);
+    uint8_t buf[2048];
+    assert_true(recv_within(b.fd, buf, sizeof buf, 100) < 0); /* nobody hears themselves */
+    assert_int_equal(worker_counter(w, WORKER_RTP_FORWARDED), 6);
+
+    /* B leaves: A's packets go nowhere */
+    worker_remove_peer(w, 2);
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    send_rtp(&a, 1005, ssrc, "to nobody");
+    assert_true(recv_within(b.fd, buf, sizeof buf, 100) < 0);
+    assert_int_equal(worker_counter(w, WORKER_RTP_FORWARDED), 6);
+    /* and B's old address is unknown now */
+    uint64_t unknown = worker_counter(w, WORKER_DROP_UNKNOWN_SOURCE);
+    send_rtp(&b, 8, 0x55667788, "gone");
+    wait_counter(w, WORKER_DROP_UNKNOWN_SOURCE, unknown + 1);
+
+    client_free(&a);
+    client_free(&b);
+    worker_stop(w);
+}
+
+static void strangers_and_garbage_are_counted(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker();
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+    struct client a, b;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    client_init(&b, "srvB", PWD_B, "cliB");
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+
+    /* a stranger: media-looking, empty, STUN for nobody, and random bytes */
+    int fd = udp_socket(NULL);
+    uint8_t buf[2048];
+    size_t len = make_rtp(buf, 1, 42, "hello");
+    send_raw(fd, buf, len);
+    send_raw(fd, buf, 0);
+    wait_counter(w, WORKER_DROP_UNKNOWN_SOURCE, 2);
+
+    uint8_t req[256];
+    struct stun_builder sb;
+    uint8_t tid[STUN_TID_SIZE] = {1, 2, 3};
+    stun_build_init(&sb, req, sizeof req, STUN_BINDING, STUN_REQUEST, tid);
+    stun_add(&sb, STUN_ATTR_USERNAME, "nobody:cliX", 11);
+    stun_add_integrity(&sb, PWD_A, strlen(PWD_A));
+    stun_add_fingerprint(&sb);
+    size_t slen;
+    assert_int_equal(stun_build_finish(&sb, &slen), 0);
+    send_raw(fd, req, slen);
+    wait_counter(w, WORKER_DROP_UNKNOWN_UFRAG, 1);
+    assert_true(recv_within(fd, buf, sizeof buf, 50) < 0);
+
+    uint64_t rx = worker_counter(w, WORKER_RX_DATAGRAMS);
+    srand(12345);
+    for (int i = 0; i < 300; i++) {
+        size_t n = (size_t)(rand() % 400);
+        for (size_t j = 0; j < n; j++)
+            buf[j] = (uint8_t)rand();
+        if (n > 0 && i % 4 == 0)
+            buf[0] = (uint8_t)(rand() % 4); /* STUN-looking */
+        send_raw(fd, buf, n);
+        if (i % 25 == 24) /* paced: a burst could overflow the socket's receive buffer */
+            wait_counter(w, WORKER_RX_DATAGRAMS, rx + (uint64_t)i + 1);
+    }
+    assert_int_equal(worker_counter(w, WORKER_RTP_FORWARDED), 0);
+
+    /* from A's own address: bad SRTP, a first byte of no protocol, a broken DTLS record,
+     * a STUN check with the wrong password, and one too long to be a datagram we take */
+    uint64_t peer_drops = worker_counter(w, WORKER_DROP_PEER);
+    len = make_rtp(buf, 1, 42, "not encrypted at all");
+    send_raw(a.fd, buf, len);
+    memset(buf, 0x50, 40);
+    send_raw(a.fd, buf, 40);
+    const uint8_t dtls_junk[] = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 200, 1, 2};
+    send_raw(a.fd, dtls_junk, sizeof dtls_junk);
+    stun_build_init(&sb, req, sizeof req, STUN_BINDING, STUN_REQUEST, tid);
+    stun_add(&sb, STUN_ATTR_USERNAME, "srvA:cliA", 9);
+    stun_add_integrity(&sb, PWD_B, strlen(PWD_B)); /* A's is PWD_A */
+    stun_add_fingerprint(&sb);
+    assert_int_equal(stun_build_finish(&sb, &slen), 0);
+    send_raw(a.fd, req, slen);
+    wait_counter(w, WORKER_DROP_PEER, peer_drops + 4);
+    memset(buf, 0x80, sizeof buf);
+    send_raw(a.fd, buf, WORKER_DATAGRAM_MAX + 100);
+    wait_counter(w, WORKER_DROP_TRUNCATED, 1);
+
+    /* and after all that, media still flows */
+    send_rtp(&a, 500, 0xabcdef01, "still here");
+    expect_rtp(&b, 500, "still here");
+
+    close(fd);
+    client_free(&a);
+    client_free(&b);
+    worker_stop(w);
+}
+
+/* The worker's timers: a lost DTLS flight is resent, and a peer whose consent runs out is
+ * freed and forgotten. */
+static void timers_retransmit_and_expire(void **state)
+{
+    (void)state;
+    struct worker_config cfg = {.identity = server_id,
+                                .ice = {.consent_timeout_ms = 1500, .gone_after_ms = 100}};
+    struct worker *w;
+    assert_int_equal(worker_start(&cfg, &w), 0);
+    worker_addr.sin_port = htons(worker_port(w));
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    struct client a;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    client_check(&a);
+    client_handshake_lossy(&a, id_a, true);
+    assert_int_equal(worker_counter(w, WORKER_PEERS_CLOSED), 0);
+
+    /* no more checks: consent expires, then the peer is gone */
+    wait_counter(w, WORKER_PEERS_CLOSED, 1);
+    uint64_t unknown = worker_counter(w, WORKER_DROP_UNKNOWN_SOURCE);
+    send_rtp(&a, 1, 0x1234, "after the end");
+    wait_counter(w, WORKER_DROP_UNKNOWN_SOURCE, unknown + 1);
+    client_free(&a);
+    worker_stop(w);
+}
+
+static void bad_params_and_duplicates(void **state)
+{
+    (void)state;
+    struct worker_config bad = {.identity = server_id, .bind_ip = "not an address"};
+    struct worker *w;
+    assert_int_equal(worker_start(&bad, &w), -EINVAL);
+    w = start_worker();
+    struct worker_peer_params pp = {.peer_id = 1,
+                                    .local_ufrag = "ab", /* too short */
+                                    .local_pwd = PWD_A,
+                                    .remote_fingerprint = dtls_identity_fingerprint(id_a)};
+    assert_int_equal(worker_add_peer(w, &pp), -EINVAL);
+    pp.local_ufrag = "srvA";
+    pp.remote_fingerprint = "sha-256 00";
+    assert_int_equal(worker_add_peer(w, &pp), -EINVAL);
+    add_peer(w, 1, 1, "srvA", PWD_A, NULL, id_a);
+    add_peer(w, 2, 1, "srvA", PWD_B, NULL, id_b); /* same ufrag */
+    add_peer(w, 1, 1, "srvC", PWD_B, NULL, id_b); /* same id */
+    add_peer(w, 3, 1, "srvD", PWD_B, NULL, id_b); /* left for worker_stop to free */
+    wait_counter(w, WORKER_PEERS_REJECTED, 2);
+    wait_counter(w, WORKER_PEERS_ADDED, 2);
+    worker_stop(w);
+    worker_stop(NULL);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (rand_init() != 0)
+        return -1;
+    int64_t now = clock_wall_ms();
+    if (dtls_identity_new(now, &server_id) || dtls_identity_new(now, &id_a) ||
+        dtls_identity_new(now, &id_b))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    dtls_identity_free(server_id);
+    dtls_identity_free(id_a);
+    dtls_identity_free(id_b);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(media_flows_between_two_clients),
+        cmocka_unit_test(strangers_and_garbage_are_counted),
+        cmocka_unit_test(timers_retransmit_and_expire),
+        cmocka_unit_test(bad_params_and_duplicates),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
