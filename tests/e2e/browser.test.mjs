@@ -6,13 +6,11 @@
 // CONFIDE_BIN picks the binary (default ../../build/debug/confide); CHROMIUM the browser.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+
+import { launchChromium, withServer } from './lib/browser.mjs';
 
 import { setupAdmin, startServer } from './lib/server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example',
   password: 'a long and quiet passphrase' };
@@ -20,32 +18,12 @@ const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example',
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-// Starts a server, runs fn(server), then stops it; a clean stop (exit code 0, no signal,
-// so no crash and no sanitizer report) is part of every test.
-async function withServer(options, fn) {
-  const server = await startServer(options);
-  let failed = false;
-  try {
-    await fn(server);
-  } catch (err) {
-    failed = true;
-    throw err;
-  } finally {
-    const exit = await server.stop();
-    server.cleanup();
-    if (!failed) {
-      assert.deepEqual(exit, { code: 0, signal: null },
-        `confide did not stop cleanly:\n${server.stderr.slice(-3000)}`);
-    }
-  }
-}
 
 // A fresh browser context (no cookies, no storage); closed when fn finishes.
 async function withPage(options, fn) {
@@ -289,10 +267,8 @@ describe('browser', () => {
 describe('the device check a client is sent to', () => {
   test('with a camera and microphone: a live preview, a moving level, plain words', async () => {
     // Chromium's fake camera (a moving test pattern) and fake microphone (a beeping tone)
-    const media = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-    });
+    const media = await launchChromium(['--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream']);
     try {
       await withServer({}, async (server) => {
         const page = await (await media.newContext()).newPage();

@@ -9,15 +9,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+
+import { launchChromium, withServer } from './lib/browser.mjs';
 
 import { spawnSync } from 'node:child_process';
 
 import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = process.env.MEETING_SCREENSHOTS;
 
 const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example',
@@ -31,30 +29,12 @@ const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isM
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-async function withServer(options, fn) {
-  const server = await startServer(options);
-  let failed = false;
-  try {
-    await fn(server);
-  } catch (err) {
-    failed = true;
-    throw err;
-  } finally {
-    const exit = await server.stop();
-    server.cleanup();
-    if (!failed) {
-      assert.deepEqual(exit, { code: 0, signal: null },
-        `confide did not stop cleanly:\n${server.stderr.slice(-3000)}`);
-    }
-  }
-}
 
 // Every page: its WebSockets are kept where the test can close one, notifications are
 // counted (headless Chromium has none to show), and CSP violations are noted.
