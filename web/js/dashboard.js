@@ -1,9 +1,11 @@
-// The dashboard: upcoming sessions, scheduling, clients. Signs the person out
-// automatically once the server's idle timeout has passed since the last request that
-// counted as activity.
+// The dashboard: upcoming sessions, scheduling, finding a time with a group, groups and
+// clients. Signs the person out automatically once the server's idle timeout has passed
+// since the last request that counted as activity.
 import { api, errorCode, errorMessage, onRequest, SIGNED_OUT_KEY } from './api.js';
 import { ready, say } from './ui.js';
 import { createClients } from './dashboard-clients.js';
+import { createGroups } from './dashboard-groups.js';
+import { createPolls } from './dashboard-polls.js';
 import { createSchedule } from './dashboard-schedule.js';
 import { createSessions } from './dashboard-sessions.js';
 
@@ -108,21 +110,39 @@ const scheduleForm = createSchedule({
   call,
   onScheduled: () => sessions.load(),
 });
+const polls = createPolls({
+  data,
+  call,
+  onScheduled: () => sessions.load(),
+});
+const groups = createGroups({
+  data,
+  call,
+  onCreated: (group) => {
+    scheduleForm.refreshChoices();
+    polls.refreshChoices({ groupId: group.id });
+    polls.render();
+    sessions.render();
+  },
+});
 const clients = createClients({
   data,
   call,
   onAdded: (client) => {
     scheduleForm.refreshChoices({ clientId: client.id });
+    groups.renderMembers();
+    groups.render();
     sessions.render();
   },
 });
 
 async function start() {
-  const [me, sessionsResult, clientsResult, groupsResult] = await Promise.all([
+  const [me, sessionsResult, clientsResult, groupsResult, pollsResult] = await Promise.all([
     api('GET', '/api/v1/me'),
     call('GET', '/api/v1/sessions'),
     call('GET', '/api/v1/clients'),
     call('GET', '/api/v1/groups'),
+    call('GET', '/api/v1/polls'),
   ]);
   if (me.status === 401) {
     handleSignedOut(me);
@@ -131,10 +151,10 @@ async function start() {
   if (leaving) return;
   if (me.status === 200) data.user = me.data?.user ?? null;
   clients.loaded(clientsResult);
-  if (groupsResult.status === 200 && Array.isArray(groupsResult.data?.groups)) {
-    data.groups = groupsResult.data.groups;
-  }
+  groups.loaded(groupsResult);
   scheduleForm.refreshChoices();
+  polls.refreshChoices();
+  polls.loaded(pollsResult);
   sessions.loaded(sessionsResult);
   ready();
   if (me.status !== 200) {
