@@ -274,7 +274,14 @@ int sched_parse_rfc3339(const char *s, int64_t *utc_ms)
     if (*p != '\0')
         return -EINVAL;
     struct sched_local l = {y, mo, d, h, mi, sec};
-    *utc_ms = (naive_from_local(&l) - offset_s) * 1000 + frac_ms;
+    int64_t utc_s = naive_from_local(&l) - offset_s;
+    /* the instant itself must lie in the years the rest of the module handles, so what is
+     * accepted here can always be written back (sched_format_rfc3339_utc) and read again */
+    static const struct sched_local first = {SCHED_YEAR_MIN, 1, 1, 0, 0, 0};
+    static const struct sched_local after = {SCHED_YEAR_MAX + 1, 1, 1, 0, 0, 0};
+    if (utc_s < naive_from_local(&first) || utc_s >= naive_from_local(&after))
+        return -EINVAL;
+    *utc_ms = utc_s * 1000 + frac_ms;
     return 0;
 }
 

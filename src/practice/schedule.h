@@ -43,7 +43,8 @@ struct _icaltimezone *sched_ical_zone(const char *tz);
  * optional fractional seconds (1 to 9 digits, kept to the millisecond, rounding down);
  * lower-case 't' and 'z' are accepted as the RFC allows. Every field is range-checked
  * (month 1-12, day valid for the month incl. leap years, hour 0-23, minute and second 0-59
- * (no leap second), offset within ±14:00). Returns 0 or -EINVAL. */
+ * (no leap second), offset within ±14:00), and the instant must fall within the years
+ * SCHED_YEAR_MIN..SCHED_YEAR_MAX in UTC. Returns 0 or -EINVAL. */
 int sched_parse_rfc3339(const char *s, int64_t *utc_ms);
 /* "2026-03-20T17:00:00Z" (whole seconds, rounding down). */
 void sched_format_rfc3339_utc(int64_t utc_ms, char out[32]);

@@ -112,6 +112,9 @@ static void rfc3339_good(void **state)
     assert_true(ms == -1);
     assert_int_equal(sched_parse_rfc3339("2026-12-31T23:59:59Z", &ms), 0);
     assert_true(ms == 1798761599000);
+    /* the first and the last instant of the years handled */
+    assert_int_equal(sched_parse_rfc3339("1900-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(sched_parse_rfc3339("2500-12-31T23:59:59.999Z", &ms), 0);
 }
 
 static void rfc3339_bad(void **state)
@@ -148,6 +151,9 @@ static void rfc3339_bad(void **state)
         "2026-03-20T17:00:00,5Z",          /* decimal comma */
         "+2026-03-20T17:00:00Z",           /* signed year */
         "2026-03-20T17:00:0aZ",            /* letter in a field */
+        "0000-01-01T01:00:00+01:08",       /* before the years handled (found by fuzzing) */
+        "1900-01-01T00:00:00+00:01",       /* a minute before them, in UTC */
+        "2501-01-01T00:00:00Z",            /* after them */
         "2026",                            /* a prefix */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
