@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "core/rand.h"
 #include "core/xalloc.h"
 #include "sfu/peer.h"
+#include "sfu/router.h"
 #include "sfu/rtp.h"
 #include "sfu/srtp.h"
 #include "sfu/stun.h"
@@ -26,11 +28,13 @@
 #define TX_SLOTS (4 * WORKER_BATCH)
 #define TX_SIZE (WORKER_DATAGRAM_MAX + SRTP_RTCP_OVERHEAD_MAX + 44)
 #define RX_ROUNDS 16 /* recvmmsg batches per wake-up before timers get a turn */
+#define EVENTS_MAX 4096 /* queued for the service thread; beyond that the oldest win */
 
 /* A peer as the worker files it. */
 struct wpeer {
     uint64_t id, room;
-    uint64_t ssrc_key; /* random: seeds the SSRCs this subscriber receives */
+    uint32_t participant;
+    struct router_port *port;
     struct peer *peer;
     const char *ufrag; /* the peer's own copy */
     size_t ufrag_len;
@@ -41,13 +45,20 @@ struct wpeer {
     struct wpeer *prev, *next;
 };
 
-enum cmd_type { CMD_ADD, CMD_REMOVE, CMD_STOP };
+enum cmd_type { CMD_ADD, CMD_REMOVE, CMD_TRACKS, CMD_MEDIA, CMD_STOP };
 
 struct cmd {
     enum cmd_type type;
     struct cmd *next;
     uint64_t peer_id, room_id;
+    uint32_t participant;
     struct peer *peer;
+    enum worker_role role;
+    struct router_publish_params publish;
+    struct router_track *tracks; /* cnames point into cnames */
+    char (*cnames)[64];
+    size_t track_count;
+    bool audio, video;
 };
 
 struct worker {
@@ -57,13 +68,19 @@ struct worker {
     const struct dtls_identity *identity;
     struct ice_config ice;
 
-    pthread_mutex_t lock; /* guards head/tail only */
+    pthread_mutex_t lock; /* guards head/tail, the events and the stats snapshot */
     struct cmd *head, *tail;
+    struct worker_event *events;
+    size_t event_count;
+    struct router_stats stats_snapshot;
 
     _Atomic uint64_t counters[WORKER_COUNTER_COUNT];
 
     /* Everything below belongs to the worker thread. */
     bool stopping;
+    struct router *router;
+    struct router_sink sink;
+    int64_t router_deadline;
     struct wpeer *peers;
     struct wpeer *by_ufrag[BUCKETS], *by_addr[BUCKETS];
 
@@ -90,7 +107,7 @@ static const char *const counter_names[WORKER_COUNTER_COUNT] = {
     [WORKER_DROP_TRUNCATED] = "drop_truncated",
     [WORKER_DROP_PEER] = "drop_peer",
     [WORKER_DROP_RTP_MALFORMED] = "drop_rtp_malformed",
-    [WORKER_DROP_RTCP] = "drop_rtcp",
+    [WORKER_DROP_SUBSCRIBER_RTP] = "drop_subscriber_rtp",
     [WORKER_DROP_PROTECT] = "drop_protect",
     [WORKER_DROP_TX_FULL] = "drop_tx_full",
     [WORKER_DROP_TX_ERROR] = "drop_tx_error",
@@ -119,6 +136,36 @@ static void count(struct worker *w, enum worker_counter c, uint64_t n)
 uint16_t worker_port(const struct worker *w)
 {
     return w->port;
+}
+
+/* ---- events for the service thread ---- */
+
+static void event_push(struct worker *w, enum worker_event_type type, uint64_t peer_id,
+                       uint64_t room, uint32_t participant)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->event_count < EVENTS_MAX)
+        w->events[w->event_count++] = (struct worker_event){
+            .type = type, .peer_id = peer_id, .room_id = room, .participant = participant};
+    pthread_mutex_unlock(&w->lock);
+}
+
+size_t worker_poll_events(struct worker *w, struct worker_event *out, size_t cap)
+{
+    pthread_mutex_lock(&w->lock);
+    size_t n = w->event_count < cap ? w->event_count : cap;
+    memcpy(out, w->events, n * sizeof *out);
+    memmove(w->events, w->events + n, (w->event_count - n) * sizeof *out);
+    w->event_count -= n;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
+void worker_router_stats(struct worker *w, struct router_stats *out)
+{
+    pthread_mutex_lock(&w->lock);
+    *out = w->stats_snapshot;
+    pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- tables ---- */
@@ -221,6 +268,7 @@ static void wpeer_remove(struct worker *w, struct wpeer *wp)
         w->peers = wp->next;
     if (wp->next)
         wp->next->prev = wp->prev;
+    router_remove(w->router, wp->port);
     peer_free(wp->peer);
     free(wp);
 }
@@ -237,8 +285,15 @@ static void wpeer_add(struct worker *w, struct cmd *c)
     struct wpeer *wp = xcalloc(1, sizeof *wp);
     wp->id = c->peer_id;
     wp->room = c->room_id;
+    wp->participant = c->participant;
     wp->peer = c->peer;
-    rand_bytes(&wp->ssrc_key, sizeof wp->ssrc_key);
+    if (c->role == WORKER_PUBLISH) {
+        c->publish.room = c->room_id;
+        c->publish.participant = c->participant;
+        wp->port = router_add_publisher(w->router, &c->publish, wp);
+    } else {
+        wp->port = router_add_subscriber(w->router, c->room_id, c->participant, wp);
+    }
     wp->ufrag = ufrag;
     wp->ufrag_len = len;
     size_t h = hash_bytes(ufrag, len);
@@ -310,41 +365,37 @@ static void tx_copy(struct worker *w, const uint8_t *data, size_t len,
     tx_push(w, len, to);
 }
 
-/* ---- the packet path ---- */
+/* ---- the router's sink ---- */
 
-static uint32_t subscriber_ssrc(const struct wpeer *sub, const struct wpeer *pub, uint32_t ssrc)
+static uint8_t *sink_buffer(void *arg, size_t *cap)
 {
-    uint32_t x = (uint32_t)mix64(sub->ssrc_key ^ mix64(pub->id ^ ((uint64_t)ssrc << 32)));
-    return x ? x : 1;
+    struct worker *w = arg;
+    uint8_t *buf = tx_take(w);
+    *cap = TX_SIZE - SRTP_RTCP_OVERHEAD_MAX;
+    return buf;
 }
 
-static void forward_rtp(struct worker *w, struct wpeer *pub, uint8_t *data, size_t len)
+static void sink_send(void *arg, void *port_user, uint8_t *buf, size_t len, bool rtcp)
 {
-    struct rtp_packet pk;
-    if (rtp_parse(&pk, data, len) < 0) {
-        count(w, WORKER_DROP_RTP_MALFORMED, 1);
+    struct worker *w = arg;
+    struct wpeer *to = port_user;
+    if (!peer_can_send(to->peer))
+        return;
+    size_t out_len = 0;
+    int rc = rtcp ? peer_protect_rtcp(to->peer, buf, len, TX_SIZE, &out_len)
+                  : peer_protect_rtp(to->peer, buf, len, TX_SIZE, &out_len);
+    if (rc < 0) {
+        count(w, WORKER_DROP_PROTECT, 1);
         return;
     }
-    uint32_t src_ssrc = pk.ssrc;
-    for (struct wpeer *sub = w->peers; sub; sub = sub->next) {
-        if (sub == pub || sub->room != pub->room || !peer_can_send(sub->peer))
-            continue;
-        uint8_t *buf = tx_take(w);
-        if (!buf) {
-            count(w, WORKER_DROP_TX_FULL, 1);
-            continue;
-        }
-        memcpy(buf, data, len);
-        rtp_rebase(&pk, buf);
-        rtp_set_ssrc(&pk, subscriber_ssrc(sub, pub, src_ssrc));
-        size_t out_len = 0;
-        if (peer_protect_rtp(sub->peer, buf, len, TX_SIZE, &out_len) < 0) {
-            count(w, WORKER_DROP_PROTECT, 1);
-            continue;
-        }
-        tx_push(w, out_len, peer_remote(sub->peer));
+    tx_push(w, out_len, peer_remote(to->peer));
+    if (!rtcp)
         count(w, WORKER_RTP_FORWARDED, 1);
-    }
+}
+
+static void sink_speaker(void *arg, uint64_t room, uint32_t participant)
+{
+    event_push(arg, WORKER_EV_SPEAKER, 0, room, participant);
 }
 
 /* Sends what a peer call produced and acts on its events. Returns false when the peer was
@@ -357,16 +408,25 @@ static bool take_output(struct worker *w, struct wpeer *wp, const struct sockadd
         tx_copy(w, o->reply, o->reply_len, from);
     if (o->events & PEER_EV_NOMINATED)
         addr_set(w, wp, &o->addr);
+    if (o->events & PEER_EV_CONNECTED) {
+        router_port_ready(w->router, wp->port, clock_mono_ms(), &w->sink);
+        event_push(w, WORKER_EV_CONNECTED, wp->id, wp->room, wp->participant);
+    }
     const struct sockaddr_storage *remote = peer_remote(wp->peer);
     for (size_t i = 0; i < o->dtls->count && remote; i++)
         tx_copy(w, o->dtls->datagrams[i].data, o->dtls->datagrams[i].len, remote);
     dtls_out_wipe(o->dtls);
-    if (o->media == PEER_MEDIA_RTP)
-        forward_rtp(w, wp, data, o->media_len);
-    else if (o->media == PEER_MEDIA_RTCP)
-        count(w, WORKER_DROP_RTCP, 1);
+    if (o->media == PEER_MEDIA_RTP) {
+        if (router_port_publishes(wp->port))
+            router_on_rtp(w->router, wp->port, data, o->media_len, clock_mono_ms(), &w->sink);
+        else
+            count(w, WORKER_DROP_SUBSCRIBER_RTP, 1);
+    } else if (o->media == PEER_MEDIA_RTCP) {
+        router_on_rtcp(w->router, wp->port, data, o->media_len, clock_mono_ms(), &w->sink);
+    }
     if (o->events & PEER_EV_CLOSED) {
         count(w, WORKER_PEERS_CLOSED, 1);
+        event_push(w, WORKER_EV_CLOSED, wp->id, wp->room, wp->participant);
         wpeer_remove(w, wp);
         return false;
     }
@@ -449,11 +509,26 @@ static int64_t run_timers(struct worker *w, int64_t now)
             next = d;
         wp = after;
     }
+    if (now >= w->router_deadline) {
+        w->router_deadline = router_tick(w->router, now, &w->sink);
+        pthread_mutex_lock(&w->lock);
+        w->stats_snapshot = *router_stats(w->router);
+        pthread_mutex_unlock(&w->lock);
+    }
+    if (w->router_deadline < next)
+        next = w->router_deadline;
     tx_flush(w);
     return next;
 }
 
 /* ---- commands ---- */
+
+static void cmd_free(struct cmd *c)
+{
+    free(c->tracks);
+    free(c->cnames);
+    free(c);
+}
 
 static void cmd_push(struct worker *w, struct cmd *c)
 {
@@ -496,11 +571,21 @@ static void run_commands(struct worker *w)
                 wpeer_remove(w, wp);
             break;
         }
+        case CMD_TRACKS: {
+            struct wpeer *wp = find_id(w, c->peer_id);
+            if (wp && router_set_tracks(w->router, wp->port, c->tracks, c->track_count) == 0 &&
+                peer_can_send(wp->peer))
+                router_port_ready(w->router, wp->port, clock_mono_ms(), &w->sink);
+            break;
+        }
+        case CMD_MEDIA:
+            router_set_media(w->router, c->room_id, c->participant, c->audio, c->video);
+            break;
         case CMD_STOP:
             w->stopping = true;
             break;
         }
-        free(c);
+        cmd_free(c);
         c = next;
     }
 }
@@ -555,9 +640,42 @@ int worker_add_peer(struct worker *w, const struct worker_peer_params *params)
     c->type = CMD_ADD;
     c->peer_id = params->peer_id;
     c->room_id = params->room_id;
+    c->participant = params->participant;
+    c->role = params->role;
+    if (params->role == WORKER_PUBLISH && params->publish)
+        c->publish = *params->publish;
     c->peer = p;
     cmd_push(w, c);
     return 0;
+}
+
+void worker_set_tracks(struct worker *w, uint64_t peer_id, const struct router_track *tracks,
+                       size_t count)
+{
+    struct cmd *c = xcalloc(1, sizeof *c);
+    c->type = CMD_TRACKS;
+    c->peer_id = peer_id;
+    c->track_count = count;
+    c->tracks = xcalloc(count ? count : 1, sizeof *c->tracks);
+    c->cnames = xcalloc(count ? count : 1, sizeof *c->cnames);
+    for (size_t i = 0; i < count; i++) {
+        c->tracks[i] = tracks[i];
+        snprintf(c->cnames[i], sizeof c->cnames[i], "%s", tracks[i].cname ? tracks[i].cname : "");
+        c->tracks[i].cname = c->cnames[i];
+    }
+    cmd_push(w, c);
+}
+
+void worker_set_media(struct worker *w, uint64_t room_id, uint32_t participant, bool audio,
+                      bool video)
+{
+    struct cmd *c = xcalloc(1, sizeof *c);
+    c->type = CMD_MEDIA;
+    c->room_id = room_id;
+    c->participant = participant;
+    c->audio = audio;
+    c->video = video;
+    cmd_push(w, c);
 }
 
 void worker_remove_peer(struct worker *w, uint64_t peer_id)
@@ -576,9 +694,11 @@ static void worker_free(struct worker *w)
     while (c) {
         struct cmd *next = c->next;
         peer_free(c->peer);
-        free(c);
+        cmd_free(c);
         c = next;
     }
+    router_free(w->router);
+    free(w->events);
     if (w->sock >= 0)
         close(w->sock);
     if (w->epfd >= 0)
@@ -634,6 +754,12 @@ int worker_start(const struct worker_config *cfg, struct worker **out)
     w->identity = cfg->identity;
     w->ice = cfg->ice;
     pthread_mutex_init(&w->lock, NULL);
+    uint32_t seed;
+    rand_bytes(&seed, sizeof seed);
+    w->router = router_new(seed);
+    w->sink = (struct router_sink){
+        .buffer = sink_buffer, .send = sink_send, .speaker = sink_speaker, .arg = w};
+    w->events = xcalloc(EVENTS_MAX, sizeof *w->events);
     for (size_t i = 0; i < WORKER_COUNTER_COUNT; i++)
         atomic_init(&w->counters[i], 0);
     setup_buffers(w);

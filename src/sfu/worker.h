@@ -8,26 +8,30 @@
  * updated on every PEER_EV_NOMINATED. Datagrams from an address nobody nominated are
  * dropped and counted.
  *
- * Forwarding (this first slice): a room is the set of peers given the same room id. Each
- * RTP packet decrypted from one peer is copied, given an SSRC of its own for each
- * subscriber (a hash of the subscriber, the publisher and the source SSRC, so streams from
- * several publishers never share an SSRC and so never reuse SRTP indexes), protected and
- * sent to every other peer of the room that can send. RTCP from publishers is counted and
- * dropped for now; sequence and timestamp rewriting, PLI, NACK and TWCC come later.
+ * Forwarding is the router's (router.h): a peer is a publish or a subscribe transport of
+ * one participant of one room, and the worker hands the router every RTP and RTCP packet
+ * its peers decrypt; what the router sends comes back through a sink that protects it with
+ * the receiving peer's SRTP context and queues it for sendmmsg, in place.
  *
  * Commands. Other threads talk to the worker only through worker_add_peer /
- * worker_remove_peer / worker_stop, which queue a command (a mutex-guarded list touched
- * once per wake-up, never per packet) and wake the loop through an eventfd. The peer is
+ * worker_remove_peer / worker_set_tracks / worker_set_media / worker_stop, which queue a
+ * command (a mutex-guarded list touched once per wake-up, never per packet) and wake the loop through an eventfd. The peer is
  * built on the caller's thread, so bad credentials are reported at once, and handed over
  * whole; after that only the worker touches it.
+ *
+ * Events (the active speaker, a transport up or gone) go the other way through a second
+ * queue that the service thread drains (worker_poll_events) on its own tick.
  *
  * Counters are atomics, readable from any thread (worker_counter), for /metrics. */
 #ifndef CONFIDE_SFU_WORKER_H
 #define CONFIDE_SFU_WORKER_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sfu/dtls.h"
 #include "sfu/ice.h"
+#include "sfu/router.h"
 
 #define WORKER_BATCH 32          /* datagrams per recvmmsg / sendmmsg */
 #define WORKER_DATAGRAM_MAX 1500 /* bytes of one received datagram; longer ones are dropped */
@@ -48,7 +52,7 @@ enum worker_counter {
     WORKER_DROP_TRUNCATED,      /* longer than WORKER_DATAGRAM_MAX */
     WORKER_DROP_PEER,           /* a peer refused it (its own stats say why) */
     WORKER_DROP_RTP_MALFORMED,  /* decrypted, but not RTP */
-    WORKER_DROP_RTCP,           /* RTCP from publishers: not forwarded yet */
+    WORKER_DROP_SUBSCRIBER_RTP, /* media sent on a subscribe transport */
     WORKER_DROP_PROTECT,        /* protecting for a subscriber failed */
     WORKER_DROP_TX_FULL,        /* no send buffer was free */
     WORKER_DROP_TX_ERROR,       /* sendmmsg refused it */
@@ -68,9 +72,14 @@ void worker_stop(struct worker *w);
 /* The bound port (host order). */
 uint16_t worker_port(const struct worker *w);
 
+enum worker_role { WORKER_PUBLISH, WORKER_SUBSCRIBE };
+
 struct worker_peer_params {
     uint64_t peer_id; /* the caller's, unique in this worker */
     uint64_t room_id;
+    uint32_t participant;
+    enum worker_role role;
+    const struct router_publish_params *publish; /* WORKER_PUBLISH: what it negotiated */
     const char *local_ufrag, *local_pwd, *remote_ufrag; /* remote_ufrag may be NULL */
     const char *remote_fingerprint;
 };
@@ -80,6 +89,30 @@ struct worker_peer_params {
 int worker_add_peer(struct worker *w, const struct worker_peer_params *params);
 /* Queues the removal; an unknown id is ignored. */
 void worker_remove_peer(struct worker *w, uint64_t peer_id);
+/* Queues a subscribe transport's new track list (router_set_tracks); copied. */
+void worker_set_tracks(struct worker *w, uint64_t peer_id, const struct router_track *tracks,
+                       size_t count);
+/* Queues what a participant may send into the room (router_set_media). */
+void worker_set_media(struct worker *w, uint64_t room_id, uint32_t participant, bool audio,
+                      bool video);
+
+/* What the worker tells the service thread, collected with worker_poll_events. */
+enum worker_event_type {
+    WORKER_EV_SPEAKER,   /* room, participant (0: nobody) */
+    WORKER_EV_CONNECTED, /* peer_id: DTLS done, media flows */
+    WORKER_EV_CLOSED,    /* peer_id: gone (ICE consent lost, DTLS failed or closed) */
+};
+
+struct worker_event {
+    enum worker_event_type type;
+    uint64_t peer_id, room_id;
+    uint32_t participant;
+};
+
+/* Takes up to cap queued events; returns how many. Any thread. */
+size_t worker_poll_events(struct worker *w, struct worker_event *out, size_t cap);
+/* The router's counters as of the worker's last timer run. Any thread. */
+void worker_router_stats(struct worker *w, struct router_stats *out);
 
 uint64_t worker_counter(const struct worker *w, enum worker_counter c);
 /* snake_case, for /metrics labels. */

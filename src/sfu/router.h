@@ -1,0 +1,131 @@
+/* router: what one media worker forwards to whom, sans-I/O. Plain RTP and RTCP come in
+ * (SRTP already removed by the peer) with the time; packets for other transports come out
+ * through the caller's sink, ready to be protected and sent; events (the active speaker)
+ * come out the same way. No sockets, no clock, no locks, no allocation on the packet path.
+ *
+ * A participant of a room has up to two transports here: a publish port (what they send:
+ * one audio and one video source) and a subscribe port (what they receive: one track per
+ * (publisher, kind) the signalling put in their subscribe offer). For every track the
+ * router keeps an outgoing SSRC with its own sequence numbers and timestamps
+ * (rtp_rewriter), so a publisher who rejoins or restarts its encoder reaches every
+ * subscriber as one continuous stream. Payload types and header extension ids are mapped
+ * from what the publisher negotiated to the fixed numbers of the subscribe offers
+ * (sdp.h SDP_PT_* / SDP_ID_*); extensions subscribers did not get are erased.
+ *
+ * Video: a subscriber starts a track at a keyframe; until then the router asks the
+ * publisher for one (PLI, at most every ROUTER_PLI_INTERVAL_MS per source), and a
+ * subscriber's own PLI or FIR is passed on the same way. The last ROUTER_CACHE packets of
+ * every video source are kept, so a subscriber's NACK is answered from the cache, rewritten
+ * the same way as the original. Once a second the router sends a sender report for every
+ * track it sends and a receiver report for every source it receives.
+ *
+ * The host's "mute" and "stop video" hold at the router: router_set_media stops forwarding
+ * a participant's audio or video until they turn it back on.
+ *
+ * Active speaker: the RFC 6464 audio level of each publisher's packets, averaged over
+ * ROUTER_SPEAKER_WINDOW_MS; the loudest voice above a floor for two windows running becomes
+ * the room's speaker (ROUTER_EV_SPEAKER). */
+#ifndef CONFIDE_SFU_ROUTER_H
+#define CONFIDE_SFU_ROUTER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROUTER_CACHE 512 /* video packets kept per source for NACKs (a power of two) */
+#define ROUTER_CACHE_BYTES 1300
+#define ROUTER_PLI_INTERVAL_MS 500
+#define ROUTER_REPORT_INTERVAL_MS 1000
+#define ROUTER_SPEAKER_WINDOW_MS 500
+#define ROUTER_MAX_PTS 8
+#define ROUTER_MAX_TRACKS 64
+
+enum router_kind { ROUTER_AUDIO = 0, ROUTER_VIDEO = 1 };
+enum router_codec { ROUTER_OPUS = 1, ROUTER_VP8, ROUTER_H264 };
+
+/* One payload type a publisher negotiated. */
+struct router_pt {
+    uint8_t pt;
+    enum router_kind kind;
+    enum router_codec codec;
+    bool rtx;          /* an RTX payload type: it repairs apt */
+    uint8_t apt;       /* for rtx: the payload type it repairs */
+};
+
+struct router_publish_params {
+    uint64_t room;
+    uint32_t participant;
+    struct router_pt pts[ROUTER_MAX_PTS];
+    size_t pt_count;
+    uint8_t audio_level_id; /* the publisher's extension id, 0: not negotiated */
+};
+
+/* One forwarded track on a subscribe port. */
+struct router_track {
+    uint32_t publisher; /* participant */
+    enum router_kind kind;
+    enum router_codec codec; /* what the subscriber accepted; packets of another codec are dropped */
+    uint32_t ssrc;           /* ours, as in the subscribe offer */
+    uint8_t pt;              /* the subscribe offer's payload type */
+    bool audio_level;        /* the subscriber takes ssrc-audio-level at SDP_ID_AUDIO_LEVEL */
+    const char *cname;       /* for SDES; copied */
+};
+
+struct router_port; /* a transport as the router files it */
+
+/* Where the router's output goes. */
+struct router_sink {
+    /* A buffer of *cap bytes to build one packet in, or NULL (the send queue is full). */
+    uint8_t *(*buffer)(void *arg, size_t *cap);
+    /* Sends buf[0..len) (taken from buffer()) to the port's transport. */
+    void (*send)(void *arg, void *port_user, uint8_t *buf, size_t len, bool rtcp);
+    /* The room's active speaker changed (participant 0: nobody). */
+    void (*speaker)(void *arg, uint64_t room, uint32_t participant);
+    void *arg;
+};
+
+struct router_stats {
+    uint64_t rtp_in, rtcp_in, forwarded;
+    uint64_t drop_unknown_pt, drop_muted, drop_malformed, drop_stale, drop_no_buffer;
+    uint64_t waiting_keyframe; /* video held back until a subscriber's first keyframe */
+    uint64_t keyframes;
+    uint64_t pli_sent, pli_received;
+    uint64_t nack_received, nack_recovered, nack_missed; /* per lost packet named */
+    uint64_t rtx_in;
+    uint64_t sr_sent, rr_sent;
+    uint64_t speaker_changes;
+};
+
+struct router;
+
+struct router *router_new(uint32_t seed);
+void router_free(struct router *r);
+const struct router_stats *router_stats(const struct router *r);
+
+/* user is handed back to sink->send. */
+struct router_port *router_add_publisher(struct router *r, const struct router_publish_params *p,
+                                         void *user);
+struct router_port *router_add_subscriber(struct router *r, uint64_t room, uint32_t participant,
+                                          void *user);
+void router_remove(struct router *r, struct router_port *port);
+bool router_port_publishes(const struct router_port *port);
+/* Replaces a subscribe port's tracks. A track whose SSRC was there before keeps its
+ * rewriter; a new one waits for a keyframe. -EINVAL: too many, or not a subscribe port. */
+int router_set_tracks(struct router *r, struct router_port *port, const struct router_track *t,
+                      size_t count);
+/* What a participant may send into the room: the host's mute / stop video. */
+void router_set_media(struct router *r, uint64_t room, uint32_t participant, bool audio,
+                      bool video);
+/* The port's transport is up: media may be sent to it (a new subscriber asks for keyframes). */
+void router_port_ready(struct router *r, struct router_port *port, int64_t now_ms,
+                       const struct router_sink *sink);
+
+/* Plain RTP / RTCP that arrived on a port, in the caller's buffer (which the router may
+ * change). */
+void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, size_t len,
+                   int64_t now_ms, const struct router_sink *sink);
+void router_on_rtcp(struct router *r, struct router_port *from, const uint8_t *data, size_t len,
+                    int64_t now_ms, const struct router_sink *sink);
+/* Reports, keyframe requests, the active speaker. Returns the next deadline. */
+int64_t router_tick(struct router *r, int64_t now_ms, const struct router_sink *sink);
+
+#endif
