@@ -51,6 +51,10 @@ static const struct option_def options[] = {
     NUM(mail_poll_seconds, "15", 1, 600, "how often due mail and reminders are looked for"),
     STR(reminders, "1440,60", "reminder mails, in minutes before each session"),
     NUM(join_early_minutes, "15", 0, 120, "how early before the start a link lets people in"),
+    NUM(media_workers, "0", 0, 64, "media threads, each with its own UDP socket (0: one per core)"),
+    NUM(media_port, "0", 0, 65535, "first UDP port for media; worker i uses media_port + i (0: any)"),
+    STR(media_bind, "", "IPv4 address the media sockets bind (default: listen's address)"),
+    STR(media_public_ip, "", "address(es) browsers reach media on, comma-separated (default: media_bind)"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -189,6 +193,21 @@ int config_finish(struct config *c, struct buf *err)
     c->listen_port = (int)port;
     if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
         buf_printf(err, "tls_cert and tls_key must be set together");
+        return -1;
+    }
+    if (c->media_bind[0] == '\0') {
+        const char *host = strcmp(c->listen_host, "localhost") == 0 ? "127.0.0.1" : c->listen_host;
+        snprintf(c->media_bind, sizeof c->media_bind, "%s", host);
+    }
+    if (c->media_public_ip[0] == '\0') {
+        if (strcmp(c->media_bind, "0.0.0.0") == 0) {
+            buf_printf(err, "media_public_ip must be set when media_bind is 0.0.0.0");
+            return -1;
+        }
+        snprintf(c->media_public_ip, sizeof c->media_public_ip, "%s", c->media_bind);
+    }
+    if (c->media_port > 0 && c->media_port + (c->media_workers ? c->media_workers : 1) - 1 > 65535) {
+        buf_printf(err, "media_port + media_workers must stay within 65535");
         return -1;
     }
     if (c->public_url[0] == '\0')

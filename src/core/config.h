@@ -29,6 +29,10 @@ struct config {
     long mail_poll_seconds;  /* how often the mail thread looks for due mail and reminders */
     char reminders[64];      /* minutes before each session, comma-separated: "1440,60" */
     long join_early_minutes; /* how long before the start a link lets people in */
+    long media_workers;      /* 0: one per core */
+    long media_port;         /* first UDP port; 0: any */
+    char media_bind[64];     /* IPv4 the media sockets bind; default: listen's host */
+    char media_public_ip[256]; /* what the SDP announces, comma-separated; first is used */
 
     /* derived by config_finish */
     char listen_host[64];

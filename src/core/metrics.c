@@ -57,6 +57,15 @@ void metrics_login_failure(void)
     atomic_fetch_add(&m.login_failures, 1);
 }
 
+static void (*extra_render)(void *arg, struct buf *out);
+static void *extra_arg;
+
+void metrics_set_extra(void (*render)(void *arg, struct buf *out), void *arg)
+{
+    extra_render = render;
+    extra_arg = arg;
+}
+
 void metrics_render(struct buf *out)
 {
     buf_puts(out, "# HELP confide_http_requests_total HTTP responses sent, by status class.\n"
@@ -98,4 +107,6 @@ void metrics_render(struct buf *out)
                calls, (double)atomic_load(&m.store_us_sum) / 1e6, calls,
                (unsigned long long)atomic_load(&m.store_failures),
                (unsigned long long)atomic_load(&m.login_failures));
+    if (extra_render)
+        extra_render(extra_arg, out);
 }

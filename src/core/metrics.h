@@ -12,5 +12,8 @@ void metrics_websocket_closed(void);
 void metrics_store_call(int64_t elapsed_us, int failed);
 void metrics_login_failure(void);
 void metrics_render(struct buf *out);
+/* One more source rendered after these (the media plane's counters), called on the thread
+ * that renders; NULL removes it. Set it and clear it on that thread. */
+void metrics_set_extra(void (*render)(void *arg, struct buf *out), void *arg);
 
 #endif

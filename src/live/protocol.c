@@ -20,7 +20,7 @@ static void error(struct buf *out, const char *code, const char *message)
 
 void live_protocol_too_large(struct buf *out)
 {
-    error(out, "message_too_large", "Messages may be at most 16384 bytes.");
+    error(out, "message_too_large", "Messages may be at most 65536 bytes.");
 }
 
 void live_protocol_handle(const char *msg, size_t len, struct buf *out)

@@ -8,7 +8,7 @@
 
 #include "core/buf.h"
 
-#define LIVE_MAX_MESSAGE_BYTES 16384
+#define LIVE_MAX_MESSAGE_BYTES 65536 /* a subscribe answer for a big group is tens of KiB */
 
 /* Appends the reply, a JSON text, to out; leaves out empty when there is none. */
 void live_protocol_handle(const char *msg, size_t len, struct buf *out);

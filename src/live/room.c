@@ -273,6 +273,28 @@ size_t live_room_connected(const struct live_room *r)
     return n;
 }
 
+size_t live_room_members(const struct live_room *r, struct live_room_member *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct participant *p = &r->p[i];
+        if (p->state != ADMITTED || !p->conn || r->ended)
+            continue;
+        if (n < cap)
+            out[n] = (struct live_room_member){p->id, p->conn, p->name, p->audio, p->video};
+        n++;
+    }
+    return n;
+}
+
+int live_room_admitted_on(const struct live_room *r, uint64_t conn)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].conn == conn && conn)
+            return r->p[i].state == ADMITTED && !r->ended ? r->p[i].id : 0;
+    return 0;
+}
+
 const char *live_room_role(const struct live_room *r, int participant)
 {
     for (size_t i = 0; i < r->n; i++)

@@ -100,4 +100,16 @@ int64_t live_room_ended_at(const struct live_room *r);
 int live_room_has_conn(const struct live_room *r, uint64_t conn);
 size_t live_room_connected(const struct live_room *r); /* connections still open */
 
+/* Someone admitted and connected, for the media plane. */
+struct live_room_member {
+    int id;
+    uint64_t conn;
+    const char *name;
+    int audio, video; /* what the room lets them send */
+};
+/* Fills up to cap; returns how many there are. */
+size_t live_room_members(const struct live_room *r, struct live_room_member *out, size_t cap);
+/* The participant admitted on this connection, or 0 (none, or still waiting). */
+int live_room_admitted_on(const struct live_room *r, uint64_t conn);
+
 #endif

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xalloc.h"
+#include "live/media.h"
 #include "live/protocol.h"
 #include "live/room.h"
 
@@ -41,6 +42,7 @@ struct live_service {
     struct store *store;
     int tls;
     struct live_io io;
+    struct live_media *media;
     struct throttle *guesses;
     struct conn *conns;
     size_t conn_count, conn_cap;
@@ -107,6 +109,16 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
     }
 }
 
+/* Who gets and sends media follows who is admitted and connected. */
+static void media_sync(struct live_service *svc, struct room_entry *re)
+{
+    if (!svc->media)
+        return;
+    struct live_room_member members[64];
+    size_t n = live_room_members(re->room, members, 64);
+    live_media_sync(svc->media, (uint64_t)re->occurrence_id, members, n < 64 ? n : 64);
+}
+
 static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
     if (live_room_ended(re->room) && !re->end_recorded) {
@@ -125,6 +137,7 @@ static void apply(struct live_service *svc, struct room_entry *re, struct live_e
         svc->io.close(svc->io.arg, fx->closes[i]);
     }
     live_effects_clear(fx);
+    media_sync(svc, re);
 }
 
 /* ---- rooms ---- */
@@ -598,9 +611,10 @@ static void rejoin(struct live_service *svc, struct conn *c, const json_t *msg, 
 /* ---- the connection's life ---- */
 
 struct live_service *live_service_new(const struct config *cfg, struct store *store, int tls,
-                                      struct live_io io)
+                                      struct live_io io, struct live_media *media)
 {
     struct live_service *svc = xcalloc(1, sizeof *svc);
+    svc->media = media;
     svc->cfg = cfg;
     svc->store = store;
     svc->tls = tls;
@@ -676,6 +690,23 @@ void live_service_too_large(struct live_service *svc, uint64_t conn)
     buf_free(&out);
 }
 
+/* SDP from someone admitted; anyone else gets words, not media. */
+static void media_message(struct live_service *svc, struct conn *c, const char *type,
+                          const json_t *msg)
+{
+    int id = c->room ? live_room_admitted_on(c->room->room, c->id) : 0;
+    if (!c->room)
+        send_error(svc, c->id, "not_joined", "Join the session first.");
+    else if (!id)
+        send_error(svc, c->id, "waiting", "Audio and video start when you are let in.");
+    else if (!svc->media)
+        send_error(svc, c->id, "no_media", "This server carries no audio or video.");
+    else if (strcmp(type, "publish") == 0)
+        live_media_publish(svc->media, (uint64_t)c->room->occurrence_id, id, msg);
+    else
+        live_media_subscribe_answer(svc->media, (uint64_t)c->room->occurrence_id, id, msg);
+}
+
 void live_service_message(struct live_service *svc, uint64_t conn, const char *data, size_t len,
                           int64_t now)
 {
@@ -700,6 +731,8 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
         join(svc, c, msg, now);
     } else if (strcmp(type, "rejoin") == 0) {
         rejoin(svc, c, msg, now);
+    } else if (strcmp(type, "publish") == 0 || strcmp(type, "subscribe_answer") == 0) {
+        media_message(svc, c, type, msg);
     } else if (c->room) {
         struct live_effects fx = {0};
         live_room_message(c->room->room, now, conn, msg, &fx);
@@ -714,6 +747,7 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
 
 void live_service_tick(struct live_service *svc, int64_t now)
 {
+    live_media_poll(svc->media);
     for (size_t i = 0; i < svc->room_count;) {
         struct room_entry *re = svc->rooms[i];
         struct live_effects fx = {0};
@@ -725,6 +759,7 @@ void live_service_tick(struct live_service *svc, int64_t now)
             for (size_t k = 0; k < svc->conn_count; k++)
                 if (svc->conns[k].room == re)
                     svc->conns[k].room = NULL;
+            live_media_close_room(svc->media, (uint64_t)re->occurrence_id);
             live_room_free(re->room);
             free(re);
             svc->rooms[i] = svc->rooms[--svc->room_count];

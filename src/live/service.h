@@ -21,8 +21,11 @@ struct live_io {
 
 struct live_service;
 
+struct live_media;
+
+/* media may be NULL (no audio or video: the tests of signalling alone). */
 struct live_service *live_service_new(const struct config *cfg, struct store *store, int tls,
-                                      struct live_io io);
+                                      struct live_io io, struct live_media *media);
 void live_service_free(struct live_service *svc);
 
 /* cookie: the upgrade request's Cookie header (a signed-in therapist), may be NULL. */
@@ -32,7 +35,8 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
                           int64_t now);
 void live_service_too_large(struct live_service *svc, uint64_t conn);
 void live_service_close(struct live_service *svc, uint64_t conn, int64_t now);
-/* Runs timers (check-in turns, closing finished rooms). */
+/* Runs timers (check-in turns, closing finished rooms) and collects the media workers'
+ * reports. */
 void live_service_tick(struct live_service *svc, int64_t now);
 
 #endif

@@ -9,6 +9,7 @@
 
 struct ws_conn;
 struct live_service;
+struct live_media;
 struct http_conn;
 struct api_offload;
 
@@ -17,6 +18,7 @@ struct net_server {
     const struct config *cfg;
     struct api_ctx *api;
     struct live_service *live;
+    struct live_media *media;
     volatile sig_atomic_t stop_requested;
     int responses_in_flight;
     unsigned long long next_request_id;

@@ -237,7 +237,7 @@ describe('the meeting', () => {
     }
     host.json({ type: 'admit', participant: 'x' });
     assert.equal((await host.next('error')).code, 'no_such_participant');
-    host.send('x'.repeat(20000));
+    host.send('x'.repeat(70000));
     assert.equal((await host.next('error')).code, 'message_too_large');
     for (let i = 0; i < 60; i++) host.json({ type: 'ping' });
     assert.equal((await host.next('error')).code, 'slow_down', 'flooding is limited');

@@ -1,11 +1,13 @@
 // The meeting page, /j/<token>: one page for clients and for the therapist's host link.
 // Before joining it shows what and when, and the join form; then the waiting room (clients),
 // the meeting itself, and what happened at the end. Everything goes over /ws (see
-// docs/PROTOCOL.md); media comes later. Nothing here logs names or chat to the console.
+// docs/PROTOCOL.md), except audio and video (meeting-media.js). Nothing here logs names or
+// chat to the console.
 import { say, setBusy } from './ui.js';
 import { MeetingSocket } from './meeting-socket.js';
 import { createRoom } from './meeting-room.js';
 import { createHost } from './meeting-host.js';
+import { createMedia } from './meeting-media.js';
 import { askToNotify, prepareSound } from './meeting-alerts.js';
 import { appointmentText, browserZone, opensAtText } from './meeting-format.js';
 
@@ -119,6 +121,13 @@ function setTitle(text) {
 
 const socket = new MeetingSocket({ open: opened, message: received, lost });
 const room = createRoom({ send: (msg) => socket.send(msg), session });
+const names = new Map(); // participant id → name, from the last room message
+const media = createMedia({
+  send: (msg) => socket.send(msg),
+  session,
+  nameOf: (id) => names.get(id) || 'Guest',
+});
+let mediaStarted = false;
 
 // ---- before joining ----
 
@@ -318,6 +327,10 @@ function admitted(msg) {
   setTitle(isHost ? session.title : 'Your session');
   show('meeting');
   room.admitted();
+  // admitted again after a dropped connection: the server has forgotten the old transports
+  if (mediaStarted) media.restart();
+  else media.start();
+  mediaStarted = true;
   if (isHost) {
     host ??= createHost({ send: (m) => socket.send(m), room, session });
     host.admitted();
@@ -325,6 +338,8 @@ function admitted(msg) {
 }
 
 function stopMeeting() {
+  media.stop();
+  mediaStarted = false;
   room.stop();
   host?.stop();
 }
@@ -426,8 +441,22 @@ function received(msg) {
       admitted(msg);
       break;
     case 'room':
+      for (const p of msg.participants ?? []) names.set(p.id, p.name);
       room.room(msg);
       host?.room(msg);
+      media.room(msg);
+      break;
+    case 'publish_answer':
+      media.publishAnswer(msg);
+      break;
+    case 'publish_lost':
+      media.publishLost();
+      break;
+    case 'subscribe_offer':
+      media.subscribeOffer(msg);
+      break;
+    case 'active_speaker':
+      media.activeSpeaker(msg);
       break;
     case 'chat':
       room.chat(msg);
@@ -478,6 +507,10 @@ function received(msg) {
 
 function problemFromServer(msg) {
   if (msg.code === 'waiting' || msg.code === 'already_joined') return;
+  if (msg.code?.startsWith('sdp_') || msg.code === 'stale_answer') {
+    media.problem('Audio or video could not be set up with this browser. Reloading the page may help.');
+    return;
+  }
   const text = msg.message || 'That did not work. Please try again.';
   if (state === 'meeting') {
     room.complain(text);

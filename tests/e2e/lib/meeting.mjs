@@ -1,0 +1,161 @@
+// What the media tests share: a practice with a therapist, clients and sessions made through
+// the API, people in their own browser contexts with a fake camera and microphone, and
+// reading what each page receives from its RTCPeerConnections' getStats().
+import assert from 'node:assert/strict';
+
+import { request, setupAdmin } from './server.mjs';
+
+export const MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required'];
+
+export const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example',
+  password: 'a long and quiet passphrase' };
+
+export async function api(server) {
+  const cookie = await setupAdmin(server, ADA);
+  return (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+}
+
+export async function addClient(call, name, n) {
+  const res = await call('POST', '/api/v1/clients', { name, email: `client${n}@mail.example`,
+    time_zone: 'UTC' });
+  assert.equal(res.status, 201, res.text);
+  return res.json.client;
+}
+
+const inFiveMinutes = () => new Date(Date.now() + 5 * 60000).toISOString();
+
+// A one-to-one session (one client) or a group session (several); returns the session.
+export async function makeSession(call, clients, title) {
+  const body = { title, starts_at: inFiveMinutes(), time_zone: 'UTC', duration_minutes: 60,
+    settings: { waiting_room: true } };
+  if (clients.length === 1) {
+    body.client_id = clients[0].id;
+  } else {
+    const group = await call('POST', '/api/v1/groups', { name: `${title} group`,
+      agreement: 'We keep what is said here to ourselves.', members: clients.map((c) => c.id) });
+    assert.equal(group.status, 201, group.text);
+    body.group_id = group.json.group.id;
+  }
+  const created = await call('POST', '/api/v1/sessions', body);
+  assert.equal(created.status, 201, created.text);
+  return created.json.session;
+}
+
+// Every page keeps its RTCPeerConnections where the test can read their stats.
+function instrument() {
+  const Native = window.RTCPeerConnection;
+  window.testPcs = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.testPcs.push(this);
+    }
+  };
+}
+
+export async function person(browser, name, options = {}) {
+  const context = await browser.newContext(options);
+  await context.addInitScript(instrument);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  return { name, context, page, errors };
+}
+
+export function localUrl(server, url) {
+  return server.url + new URL(url).pathname;
+}
+
+export async function joinAsHost(p, url) {
+  await p.page.goto(url);
+  await p.page.getByRole('button', { name: 'Start session' }).click();
+  await p.page.getByRole('heading', { name: /^People/ }).waitFor();
+}
+
+export async function knock(p, url, password, { group = false } = {}) {
+  await p.page.goto(url);
+  await p.page.getByLabel('Meeting password').fill(password);
+  if (group) await p.page.getByLabel(/agree/).check();
+  await p.page.getByRole('button', { name: 'Join session' }).click();
+  await p.page.getByText('Your therapist will let you in shortly.').waitFor();
+}
+
+// What a page receives from everyone else, per participant tile: the video element's size and
+// the stats of the tracks it plays.
+export async function received(page) {
+  return page.evaluate(async () => {
+    const byTrack = new Map();
+    for (const pc of window.testPcs) {
+      if (pc.connectionState === 'closed') continue;
+      const stats = await pc.getStats();
+      stats.forEach((s) => {
+        if (s.type === 'inbound-rtp') byTrack.set(s.trackIdentifier, s);
+      });
+    }
+    const out = {};
+    for (const video of document.querySelectorAll('#video-tiles video')) {
+      const label = video.getAttribute('aria-label');
+      const stream = video.srcObject;
+      const v = stream?.getVideoTracks().find((t) => t.readyState === 'live');
+      const a = stream?.getAudioTracks().find((t) => t.readyState === 'live');
+      const vs = v ? byTrack.get(v.id) : null;
+      const as = a ? byTrack.get(a.id) : null;
+      out[label] = {
+        width: video.videoWidth,
+        framesDecoded: vs?.framesDecoded ?? 0,
+        videoPackets: vs?.packetsReceived ?? 0,
+        nackCount: vs?.nackCount ?? 0,
+        audioPackets: as?.packetsReceived ?? 0,
+        audioEnergy: as?.totalAudioEnergy ?? 0,
+      };
+    }
+    return out;
+  });
+}
+
+// Waits until the page shows every name in `names` with video decoding and audio arriving;
+// returns the last reading.
+export async function waitForMedia(p, names, { timeoutMs = 30000, frames = 10 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = {};
+  for (;;) {
+    last = await received(p.page);
+    const ok = names.every((n) => {
+      const r = last[`Video of ${n}`];
+      return r && r.width > 0 && r.framesDecoded >= frames && r.audioPackets > 0;
+    });
+    if (ok) return last;
+    if (Date.now() > deadline) {
+      assert.fail(`${p.name} does not see and hear ${names.join(', ')}: ${JSON.stringify(last)}\n` +
+        `page errors: ${p.errors.join('; ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+// framesDecoded keeps rising: two readings apart.
+export async function assertRising(p, names, waitMs = 2000) {
+  const before = await received(p.page);
+  await new Promise((r) => setTimeout(r, waitMs));
+  const after = await received(p.page);
+  for (const n of names) {
+    const key = `Video of ${n}`;
+    assert.ok(after[key].framesDecoded > before[key].framesDecoded,
+      `${p.name}: frames from ${n} stopped at ${after[key].framesDecoded}`);
+    assert.ok(after[key].audioPackets > before[key].audioPackets,
+      `${p.name}: audio from ${n} stopped at ${after[key].audioPackets}`);
+  }
+  return after;
+}
+
+export async function metrics(server) {
+  const res = await request(server, 'GET', '/metrics');
+  const out = {};
+  for (const line of res.text.split('\n')) {
+    const m = line.match(/^(confide_media_\w+) (\d+)$/);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+// Audio and video through confide's own SFU, in Debian's Chromium with a fake camera and
+// microphone: a one-to-one session and a group of four, each page showing every other
+// person's video (frames decoded, a picture with a width) and receiving their audio; the
+// waiting room gets no media; someone leaves and comes back and their video resumes; the
+// host's mute stops that person's audio at everyone.
+//
+//   cd tests/e2e && node --test media.test.mjs
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { launchChromium, withServer } from './lib/browser.mjs';
+import {
+  MEDIA_ARGS, addClient, api, assertRising, joinAsHost, knock, localUrl, makeSession, metrics,
+  person, received, waitForMedia,
+} from './lib/meeting.mjs';
+
+const THERAPIST = 'Dr Ada Byron';
+let browser;
+
+before(async () => {
+  browser = await launchChromium(MEDIA_ARGS);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function closeAll(people) {
+  for (const p of people) await p.context.close().catch(() => {});
+}
+
+describe('media through the SFU', () => {
+  test('one-to-one: both see and hear each other; the waiting room gets nothing', async () => {
+    await withServer({ args: ['--media-workers', '2'] }, async (server) => {
+      const call = await api(server);
+      const sam = await addClient(call, 'Sam Rivera', 1);
+      const session = await makeSession(call, [sam], 'Weekly session');
+      const password = session.occurrences[0].password;
+      const people = [];
+      try {
+        const ada = await person(browser, THERAPIST);
+        const client = await person(browser, 'Sam Rivera');
+        people.push(ada, client);
+        await joinAsHost(ada, localUrl(server, session.host_url));
+        await knock(client, localUrl(server, session.invites[0].url), password);
+
+        // waiting: no transports, nothing sent or received
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.equal(await client.page.evaluate(() => window.testPcs.length), 0);
+        assert.equal((await metrics(server)).confide_media_publish_answered_total, 1,
+          'only the therapist publishes while the client waits');
+
+        await ada.page.getByRole('button', { name: 'Admit Sam Rivera' }).click();
+        await waitForMedia(ada, ['Sam Rivera']);
+        await waitForMedia(client, [THERAPIST]);
+        await assertRising(ada, ['Sam Rivera']);
+        await assertRising(client, [THERAPIST]);
+        // the self-view can be minimised
+        await client.page.getByRole('button', { name: 'Hide self-view' }).click();
+        await client.page.getByRole('button', { name: 'Show self-view' }).waitFor();
+        assert.equal(await client.page.getByLabel('Your own video').isVisible(), false);
+
+        const m = await metrics(server);
+        assert.ok(m.confide_media_forwarded_total > 100, JSON.stringify(m));
+        assert.ok(m.confide_media_pli_sent_total >= 1, 'keyframes were asked for');
+        assert.ok(m.confide_media_sr_sent_total >= 1, 'sender reports went out');
+        for (const p of people) assert.deepEqual(p.errors, []);
+      } finally {
+        await closeAll(people);
+      }
+    });
+  });
+
+  test('a group of four: everyone sees everyone; leave and rejoin; the host mutes someone', async () => {
+    await withServer({ args: ['--media-workers', '2'] }, async (server) => {
+      const call = await api(server);
+      const names = ['Sam Rivera', 'Alex Moreno', 'Jo Okafor'];
+      const clients = [];
+      for (const [i, n] of names.entries()) clients.push(await addClient(call, n, i + 1));
+      const session = await makeSession(call, clients, 'Thursday group');
+      const password = session.occurrences[0].password;
+      const people = [];
+      try {
+        const ada = await person(browser, THERAPIST);
+        people.push(ada);
+        await joinAsHost(ada, localUrl(server, session.host_url));
+        const members = [];
+        for (const [i, c] of clients.entries()) {
+          const p = await person(browser, names[i]);
+          people.push(p);
+          members.push(p);
+          const invite = session.invites.find((v) => v.client_id === c.id);
+          await knock(p, localUrl(server, invite.url), password, { group: true });
+        }
+        await ada.page.getByRole('button', { name: 'Admit all' }).click();
+
+        const everyone = [ada, ...members];
+        const all = [THERAPIST, ...names];
+        for (const p of everyone) await waitForMedia(p, all.filter((n) => n !== p.name));
+        for (const p of everyone) await assertRising(p, all.filter((n) => n !== p.name), 1500);
+
+        // Jo leaves and comes back: the others see Jo's video again, Jo sees them
+        const jo = members[2];
+        await jo.page.getByRole('button', { name: 'Leave' }).click();
+        await jo.page.getByRole('button', { name: 'Join again' }).click();
+        await jo.page.getByRole('heading', { name: /^People/ }).waitFor();
+        for (const p of [ada, members[0]]) await waitForMedia(p, ['Jo Okafor']);
+        await waitForMedia(jo, [THERAPIST, 'Sam Rivera', 'Alex Moreno']);
+        await assertRising(ada, ['Jo Okafor']);
+
+        // the host mutes Sam: Sam's audio stops arriving at everyone, video goes on
+        const row = ada.page.getByRole('listitem').filter({ hasText: 'Sam Rivera' });
+        await row.getByRole('button', { name: /^Mute/ }).click();
+        await new Promise((r) => setTimeout(r, 1500)); // in flight before the mute
+        const listeners = [ada, members[1], jo];
+        const mutedAt = await Promise.all(listeners.map((p) => received(p.page)));
+        await new Promise((r) => setTimeout(r, 2500));
+        const later = await Promise.all(listeners.map((p) => received(p.page)));
+        listeners.forEach((p, i) => {
+          const a = mutedAt[i]['Video of Sam Rivera'];
+          const b = later[i]['Video of Sam Rivera'];
+          assert.equal(b.audioPackets, a.audioPackets, `${p.name} still hears Sam after the mute`);
+          assert.ok(b.framesDecoded > a.framesDecoded, `${p.name} lost Sam's video with the mute`);
+        });
+        assert.ok((await metrics(server)).confide_media_drop_muted_total > 0,
+          'the SFU itself held the muted audio back');
+        for (const p of people) assert.deepEqual(p.errors, []);
+      } finally {
+        await closeAll(people);
+      }
+    });
+  });
+});

@@ -1,0 +1,269 @@
+// Audio and video in the meeting, through confide's own media server. The page publishes
+// its camera and microphone on one RTCPeerConnection (it offers, the server answers) and
+// receives everyone else on a second one (the server offers whenever people come and go,
+// the page answers). Each other person gets a tile: a <video> labelled "Video of <name>"
+// that also plays their voice. The self-view is muted and can be hidden.
+import { say } from './ui.js';
+import { el } from './meeting-dom.js';
+
+const $ = (id) => document.getElementById(id);
+
+const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+const REPUBLISH_MS = 2000;
+
+export function createMedia({ send, session, nameOf }) {
+  const stage = $('video-stage');
+  const tilesList = $('video-tiles');
+  const selfBox = $('self-view');
+  const selfVideo = $('self-video');
+  const selfToggle = $('self-view-toggle');
+  const problem = $('media-problem');
+
+  let local = null; // MediaStream from the camera and microphone
+  let pub = null; // the publish RTCPeerConnection
+  let sub = null; // the subscribe RTCPeerConnection
+  let subTracks = new Map(); // mid → { participant, kind }
+  let chain = Promise.resolve(); // subscribe offers are answered one at a time
+  let running = false;
+  let starting = null;
+  let republishTimer = 0;
+  let speaker = 0;
+  const tiles = new Map(); // participant → { li, video, stream, caption }
+  let wantAudio = true;
+  let wantVideo = true;
+
+  function tell(text) {
+    say(problem, text);
+  }
+
+  // ---- publishing ----
+
+  async function openDevices() {
+    if (!navigator.mediaDevices?.getUserMedia) {
+      tell('This browser cannot use a camera or microphone here. You can still see and hear the others.');
+      return null;
+    }
+    try {
+      return await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true },
+        video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } },
+      });
+    } catch (err) {
+      // the camera may be missing or refused while the microphone works: try audio alone
+      try {
+        const audioOnly = await navigator.mediaDevices.getUserMedia({ audio: true });
+        tell('Your camera could not be started, so the others hear you but do not see you.');
+        return audioOnly;
+      } catch {
+        tell(err?.name === 'NotAllowedError'
+          ? 'Your camera and microphone are blocked for this page. Allow them in the browser\u2019s address bar, then reload. You can still see and hear the others.'
+          : 'Your camera and microphone could not be started. You can still see and hear the others.');
+        return null;
+      }
+    }
+  }
+
+  function applyWanted() {
+    for (const t of local?.getAudioTracks() ?? []) t.enabled = wantAudio;
+    for (const t of local?.getVideoTracks() ?? []) t.enabled = wantVideo;
+    selfBox.classList.toggle('camera-off', !wantVideo);
+  }
+
+  async function publish() {
+    if (!running || !local) return;
+    clearTimeout(republishTimer);
+    pub?.close();
+    const pc = new RTCPeerConnection(PC_CONFIG);
+    pub = pc;
+    for (const track of local.getTracks()) {
+      pc.addTransceiver(track, { direction: 'sendonly', streams: [local] });
+    }
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc === pub && pc.connectionState === 'failed') schedulePublish();
+    });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    if (pc !== pub) return;
+    send({ type: 'publish', sdp: pc.localDescription.sdp });
+  }
+
+  function schedulePublish() {
+    clearTimeout(republishTimer);
+    republishTimer = setTimeout(() => { publish().catch(() => schedulePublish()); }, REPUBLISH_MS);
+  }
+
+  async function publishAnswer(msg) {
+    if (!pub || pub.signalingState !== 'have-local-offer') return;
+    await pub.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+  }
+
+  // ---- receiving ----
+
+  function tileFor(participant) {
+    let tile = tiles.get(participant);
+    if (tile) return tile;
+    const li = el('li', 'video-tile');
+    const video = el('video');
+    video.autoplay = true;
+    video.playsInline = true;
+    const caption = el('p', 'video-name');
+    li.append(video, caption);
+    const stream = new MediaStream();
+    video.srcObject = stream;
+    tile = { li, video, stream, caption };
+    tiles.set(participant, tile);
+    tilesList.append(li);
+    nameTile(participant, tile);
+    return tile;
+  }
+
+  function nameTile(participant, tile) {
+    const name = nameOf(participant);
+    tile.video.setAttribute('aria-label', `Video of ${name}`);
+    tile.caption.textContent = name;
+    tile.li.classList.toggle('speaking', participant === speaker);
+  }
+
+  function removeTile(participant) {
+    const tile = tiles.get(participant);
+    if (!tile) return;
+    tile.video.srcObject = null;
+    tile.li.remove();
+    tiles.delete(participant);
+  }
+
+  function showStage() {
+    stage.hidden = false;
+    stage.classList.toggle('alone', tiles.size === 0);
+  }
+
+  function newSubscriber() {
+    sub?.close();
+    const pc = new RTCPeerConnection(PC_CONFIG);
+    sub = pc;
+    pc.addEventListener('track', (event) => {
+      const info = subTracks.get(event.transceiver.mid);
+      if (!info || pc !== sub) return;
+      const tile = tileFor(info.participant);
+      for (const old of tile.stream.getTracks()) {
+        if (old.kind === event.track.kind) tile.stream.removeTrack(old);
+      }
+      tile.stream.addTrack(event.track);
+      tile.video.play().catch(() => {}); // autoplay: the join click already allowed it
+      showStage();
+    });
+    return pc;
+  }
+
+  async function answerOffer(msg) {
+    if (!running) return;
+    if (msg.reset || !sub) newSubscriber();
+    subTracks = new Map((msg.tracks ?? []).map((t) => [t.mid, t]));
+    const live = new Set((msg.tracks ?? []).map((t) => t.participant));
+    for (const participant of [...tiles.keys()]) if (!live.has(participant)) removeTile(participant);
+    await sub.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+    // the tracks of a section that was offered before and is live again: rebind them
+    for (const tr of sub.getTransceivers()) {
+      const info = subTracks.get(tr.mid);
+      if (!info || !tr.receiver.track) continue;
+      const tile = tileFor(info.participant);
+      if (!tile.stream.getTracks().includes(tr.receiver.track)) {
+        for (const old of tile.stream.getTracks()) {
+          if (old.kind === tr.receiver.track.kind) tile.stream.removeTrack(old);
+        }
+        tile.stream.addTrack(tr.receiver.track);
+      }
+    }
+    const answer = await sub.createAnswer();
+    await sub.setLocalDescription(answer);
+    send({ type: 'subscribe_answer', sdp: sub.localDescription.sdp, version: msg.version });
+    showStage();
+  }
+
+  function subscribeOffer(msg) {
+    chain = chain.then(() => answerOffer(msg)).catch(() => {
+      tell('The video of the others could not be set up. Reload the page to try again.');
+    });
+  }
+
+  // ---- the page's life ----
+
+  async function begin() {
+    local = await openDevices();
+    if (!running) {
+      for (const t of local?.getTracks() ?? []) t.stop();
+      local = null;
+      return;
+    }
+    if (local) {
+      selfVideo.srcObject = local;
+      selfBox.hidden = !local.getVideoTracks().length;
+      applyWanted();
+      await publish();
+    }
+    showStage();
+  }
+
+  selfToggle.addEventListener('click', () => {
+    const hidden = selfBox.classList.toggle('minimised');
+    selfToggle.textContent = hidden ? 'Show self-view' : 'Hide self-view';
+    selfToggle.setAttribute('aria-pressed', String(hidden));
+  });
+
+  return {
+    /** Admitted: open the camera and microphone and publish them. */
+    start() {
+      if (running) return;
+      running = true;
+      starting = begin().catch(() => {
+        tell('Your camera and microphone could not be shared. You can still see and hear the others.');
+      });
+    },
+    /** The connection came back with a new socket: everything starts again. */
+    restart() {
+      if (!running) return;
+      sub?.close();
+      sub = null;
+      subTracks = new Map();
+      for (const participant of [...tiles.keys()]) removeTile(participant);
+      if (starting) starting.then(() => publish().catch(() => schedulePublish()));
+    },
+    stop() {
+      running = false;
+      clearTimeout(republishTimer);
+      pub?.close();
+      sub?.close();
+      pub = sub = null;
+      for (const t of local?.getTracks() ?? []) t.stop();
+      local = null;
+      selfVideo.srcObject = null;
+      for (const participant of [...tiles.keys()]) removeTile(participant);
+      stage.hidden = true;
+    },
+    publishAnswer(msg) {
+      publishAnswer(msg).catch(() => schedulePublish());
+    },
+    publishLost() {
+      schedulePublish();
+    },
+    subscribeOffer,
+    /** The room changed: names on the tiles, and one's own microphone and camera. */
+    room(msg) {
+      const me = msg.participants.find((p) => p.id === session.me?.id);
+      if (me) {
+        wantAudio = me.audio !== false;
+        wantVideo = me.video !== false;
+        applyWanted();
+      }
+      for (const [participant, tile] of tiles) nameTile(participant, tile);
+    },
+    activeSpeaker(msg) {
+      speaker = msg.participant ?? 0;
+      for (const [participant, tile] of tiles) tile.li.classList.toggle('speaking', participant === speaker);
+    },
+    /** An SDP problem the server reported. */
+    problem(text) {
+      tell(text);
+    },
+  };
+}
