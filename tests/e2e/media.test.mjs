@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
+import { connect } from './lib/ws.mjs';
 import {
   MEDIA_ARGS, addClient, api, assertRising, joinAsHost, knock, localUrl, makeSession, metrics,
   person, received, waitForMedia,
@@ -25,11 +26,57 @@ after(async () => {
   await browser?.close();
 });
 
+// An offer that is well formed but sends only PCMU, which confide does not take.
+function pcmuOffer() {
+  const fp = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
+  return ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 0', 'c=IN IP4 0.0.0.0', 'a=mid:0', 'a=sendonly', 'a=rtcp-mux',
+    'a=ice-ufrag:abcd', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', `a=fingerprint:sha-256 ${fp}`,
+    'a=setup:actpass', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+}
+
 async function closeAll(people) {
   for (const p of people) await p.context.close().catch(() => {});
 }
 
 describe('media through the SFU', () => {
+  test('offers that cannot be used get clear errors on the socket; the meeting goes on', async () => {
+    await withServer({ args: ['--media-workers', '1'] }, async (server) => {
+      const call = await api(server);
+      const sam = await addClient(call, 'Sam Rivera', 1);
+      const session = await makeSession(call, [sam], 'Weekly session');
+      const host = await connect(server);
+      host.json({ type: 'join', token: new URL(session.host_url).pathname.split('/')[2] });
+      await host.next('admitted');
+      const client = await connect(server);
+      client.json({ type: 'join', token: new URL(session.invites[0].url).pathname.split('/')[2],
+        password: session.occurrences[0].password });
+      await client.next('waiting');
+      client.json({ type: 'publish', sdp: pcmuOffer() });
+      assert.equal((await client.next('error')).code, 'waiting', 'no media from the waiting room');
+
+      host.json({ type: 'publish' });
+      assert.equal((await host.next('error')).code, 'invalid_field');
+      host.json({ type: 'publish', sdp: 'this is not SDP' });
+      let err = await host.next('error');
+      assert.equal(err.code, 'sdp_malformed');
+      assert.ok(err.message.length > 10, err.message);
+      host.json({ type: 'publish', sdp: pcmuOffer() });
+      err = await host.next('error');
+      assert.equal(err.code, 'sdp_no_common_codec');
+      assert.match(err.message, /codec/);
+      host.json({ type: 'subscribe_answer', sdp: 'v=0', version: 7 });
+      assert.equal((await host.next('error')).code, 'stale_answer');
+      host.json({ type: 'ping' });
+      await host.next('pong');
+      const m = await metrics(server);
+      assert.equal(m.confide_media_publish_refused_total, 2);
+      assert.equal(m.confide_media_publish_answered_total, 0);
+      host.close();
+      client.close();
+    });
+  });
+
   test('one-to-one: both see and hear each other; the waiting room gets nothing', async () => {
     await withServer({ args: ['--media-workers', '2'] }, async (server) => {
       const call = await api(server);
