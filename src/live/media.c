@@ -218,6 +218,8 @@ static bool wants(const struct member *pub, enum router_kind kind)
 /* Makes mb's tracks what the room publishes now; marks it dirty when that changed. */
 static void subscription_update(struct live_media *m, struct mroom *r, struct member *mb)
 {
+    if (!mb->sub_ufrag[0])
+        subscription_new(mb); /* the first: credentials before any track */
     for (size_t i = 0; i < mb->track_count; i++) {
         struct sub_track *t = &mb->tracks[i];
         if (!t->active)
@@ -300,8 +302,6 @@ static void send_offer(struct live_media *m, struct mroom *r, struct member *mb)
         mb->dirty = false; /* nobody publishes yet: nothing to offer */
         return;
     }
-    if (!mb->sub_ufrag[0])
-        subscription_new(mb);
     struct sdp_track tracks[MAX_TRACKS];
     sdp_tracks_of(mb, mb->track_count, NULL, tracks);
     struct sdp_local local;
@@ -734,6 +734,8 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(nack_received);
     STAT(nack_recovered);
     STAT(nack_missed);
+    STAT(nack_sent);
+    STAT(nack_repaired);
     STAT(rtx_in);
     STAT(sr_sent);
     STAT(rr_sent);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "sfu/nackgen.h"
 #include "sfu/rtcp.h"
 #include "sfu/rtp.h"
 #include "sfu/sdp.h"
@@ -32,6 +33,7 @@ struct source {
     int64_t sr_at_ms;
     int64_t pli_at_ms;
     bool pli_pending;
+    struct nackgen nack;       /* video: what was lost on the way in */
     struct cache_entry *cache; /* video only */
 };
 
@@ -178,9 +180,14 @@ void router_free(struct router *r)
         return;
     while (r->rooms) {
         struct room *rm = r->rooms;
-        while (rm->ports)
-            router_remove(r, rm->ports);
-        /* router_remove freed the room with its last port */
+        r->rooms = rm->next;
+        for (struct router_port *p = rm->ports, *next; p; p = next) {
+            next = p->next;
+            free(p->src[ROUTER_VIDEO].cache);
+            free(p);
+        }
+        free(rm->media);
+        free(rm);
     }
     free(r);
 }
@@ -205,6 +212,12 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     struct media_state *ms = media_find(rm, pp->participant);
     p->allowed[ROUTER_AUDIO] = ms ? ms->audio : true;
     p->allowed[ROUTER_VIDEO] = ms ? ms->video : true;
+    /* a rejoin may restart the numbering under the same SSRCs, which the rewriters would
+     * take for late or far-ahead packets: start each track afresh at the next number */
+    for (struct router_port *sub = rm->ports; sub; sub = sub->next)
+        for (size_t i = 0; !sub->publisher && i < sub->track_count; i++)
+            if (sub->tracks[i].t.publisher == pp->participant)
+                sub->tracks[i].resync = true;
     port_link(rm, p);
     return p;
 }
@@ -322,8 +335,16 @@ static void request_keyframe(struct router *r, struct room *rm, uint32_t publish
                              const struct router_sink *sink)
 {
     struct router_port *pub = publisher_of(rm, publisher);
-    if (pub)
+    /* video the host stopped is not forwarded: a keyframe now would be thrown away */
+    if (pub && pub->allowed[ROUTER_VIDEO])
         send_pli(r, pub, now, sink);
+}
+
+/* A video track still to start. Never one of the subscriber's own: forward() sends a
+ * participant nothing of theirs, so that track would ask for keyframes forever. */
+static bool track_waits(const struct router_port *sub, const struct track *t)
+{
+    return t->t.kind == ROUTER_VIDEO && !t->started && t->t.publisher != sub->participant;
 }
 
 void router_port_ready(struct router *r, struct router_port *p, int64_t now,
@@ -336,7 +357,7 @@ void router_port_ready(struct router *r, struct router_port *p, int64_t now,
         return;
     }
     for (size_t i = 0; i < p->track_count; i++)
-        if (p->tracks[i].t.kind == ROUTER_VIDEO && !p->tracks[i].started)
+        if (track_waits(p, &p->tracks[i]))
             request_keyframe(r, p->room, p->tracks[i].t.publisher, now, sink);
 }
 
@@ -440,6 +461,10 @@ static void forward(struct router *r, struct router_port *pub, enum router_kind 
                 if (kind == ROUTER_VIDEO)
                     t->started = false;
             }
+            /* a new source (encoder restart, another SSRC after a rejoin) can only be
+             * joined at a keyframe: its deltas refer to frames the subscriber never had */
+            if (kind == ROUTER_VIDEO && t->started && t->rw.started && t->rw.in_ssrc != pk->ssrc)
+                t->started = false;
             if (!t->started) {
                 if (!keyframe) {
                     r->stats.waiting_keyframe++;
@@ -500,6 +525,31 @@ static void note_audio_level(struct router_port *pub, const struct rtp_packet *p
     pub->loud_n++;
 }
 
+/* Asks the publisher again for the video packets that did not arrive (RFC 4585 NACK). */
+static void send_nacks(struct router *r, struct router_port *pub, int64_t now,
+                       const struct router_sink *sink)
+{
+    struct source *s = &pub->src[ROUTER_VIDEO];
+    if (!s->ssrc || !pub->ready || s->nack.count == 0)
+        return;
+    uint16_t lost[64];
+    size_t n = nackgen_due(&s->nack, now, lost, 64);
+    if (n == 0)
+        return;
+    size_t cap;
+    uint8_t *buf = sink->buffer(sink->arg, &cap);
+    if (!buf) {
+        r->stats.drop_no_buffer++;
+        return;
+    }
+    struct rtcp_writer w;
+    rtcp_writer_init(&w, buf, cap);
+    if (rtcp_write_nack(&w, pub->rtcp_ssrc, s->ssrc, lost, n) < 0)
+        return;
+    r->stats.nack_sent += n;
+    sink->send(sink->arg, pub->user, buf, w.len, true);
+}
+
 void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, size_t len,
                    int64_t now, const struct router_sink *sink)
 {
@@ -541,12 +591,20 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
         r->stats.drop_muted++;
         return;
     }
+    if (pt->kind == ROUTER_VIDEO) {
+        if (nackgen_received(&s->nack, ext, now))
+            r->stats.nack_repaired++;
+        send_nacks(r, from, now, sink);
+    }
     bool keyframe = false;
     if (pt->kind == ROUTER_VIDEO) {
         cache_put(s, &pk);
         keyframe = is_keyframe_start(pt->codec, &pk);
-        if (keyframe)
+        if (keyframe) {
             r->stats.keyframes++;
+            /* what a pending request asked for; a track still waiting asks again */
+            s->pli_pending = false;
+        }
     }
     forward(r, from, pt->kind, pt->codec, &pk, keyframe, now, sink);
 }
@@ -763,10 +821,17 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
                 continue;
             if (p->publisher && p->src[ROUTER_VIDEO].pli_pending)
                 send_pli(r, p, now, sink);
+            if (p->publisher) {
+                /* retries of what is still missing, paced by nackgen */
+                send_nacks(r, p, now, sink);
+                int64_t due = nackgen_deadline(&p->src[ROUTER_VIDEO].nack);
+                if (due < next)
+                    next = due > now ? due : now + 1;
+            }
             if (!p->publisher) {
                 /* a keyframe that never came (lost, or asked for too early): ask again */
                 for (size_t i = 0; i < p->track_count; i++)
-                    if (p->tracks[i].t.kind == ROUTER_VIDEO && !p->tracks[i].started)
+                    if (track_waits(p, &p->tracks[i]))
                         request_keyframe(r, rm, p->tracks[i].t.publisher, now, sink);
             }
             if (now - p->report_at_ms >= ROUTER_REPORT_INTERVAL_MS) {

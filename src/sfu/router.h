@@ -16,8 +16,9 @@
  * publisher for one (PLI, at most every ROUTER_PLI_INTERVAL_MS per source), and a
  * subscriber's own PLI or FIR is passed on the same way. The last ROUTER_CACHE packets of
  * every video source are kept, so a subscriber's NACK is answered from the cache, rewritten
- * the same way as the original. Once a second the router sends a sender report for every
- * track it sends and a receiver report for every source it receives.
+ * the same way as the original; what a publisher's packets lose on the way in is asked for
+ * again (nackgen.h) and its RTX answers forwarded. Once a second the router sends a sender
+ * report for every track it sends and a receiver report for every source it receives.
  *
  * The host's "mute" and "stop video" hold at the router: router_set_media stops forwarding
  * a participant's audio or video until they turn it back on.
@@ -90,6 +91,8 @@ struct router_stats {
     uint64_t keyframes;
     uint64_t pli_sent, pli_received;
     uint64_t nack_received, nack_recovered, nack_missed; /* per lost packet named */
+    uint64_t nack_sent;     /* packets asked of publishers again */
+    uint64_t nack_repaired; /* of those, the ones that came */
     uint64_t rtx_in;
     uint64_t sr_sent, rr_sent;
     uint64_t speaker_changes;
