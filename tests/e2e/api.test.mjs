@@ -346,7 +346,7 @@ describe('WebSocket /ws (confide.v1)', () => {
       assert.equal(reply.type, 'error', bad);
       assert.match(reply.code, /^(malformed_message|unknown_type)$/);
     }
-    ws.send('x'.repeat(20000));
+    ws.send('x'.repeat(70000));
     assert.equal((await ws.next()).code, 'message_too_large');
     ws.send(JSON.stringify({ type: 'ping' }));
     assert.deepEqual(await ws.next(), { type: 'pong' });
