@@ -169,8 +169,11 @@ describe('media through the SFU', () => {
           assert.equal(b.audioPackets, a.audioPackets, `${p.name} still hears Sam after the mute`);
           assert.ok(b.framesDecoded > a.framesDecoded, `${p.name} lost Sam's video with the mute`);
         });
-        assert.ok((await metrics(server)).confide_media_drop_muted_total > 0,
-          'the SFU itself held the muted audio back');
+        const m = await metrics(server);
+        assert.ok(m.confide_media_drop_muted_total > 0, 'the SFU itself held the muted audio back');
+        // the fake microphones beep: someone became the active speaker, and pages show it
+        assert.ok(m.confide_media_speaker_changes_total >= 1, JSON.stringify(m));
+        await ada.page.locator('#video-tiles li.speaking').first().waitFor();
         for (const p of people) assert.deepEqual(p.errors, []);
       } finally {
         await closeAll(people);
