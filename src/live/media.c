@@ -425,6 +425,36 @@ void live_media_sync(struct live_media *m, uint64_t room, const struct live_room
     room_update(m, r);
 }
 
+/* Hands the worker a new transport for what the remote SDP said; its id, or 0 with err set
+ * (`what`: "offer" or "answer", for the sentence). */
+static uint64_t add_peer(struct live_media *m, struct mroom *r, int participant,
+                         enum worker_role role, const struct router_publish_params *pp,
+                         const char *ufrag, const char *pwd, const struct sdp_negotiated *neg,
+                         const char *what, struct sdp_error *err)
+{
+    char fingerprint[256];
+    snprintf(fingerprint, sizeof fingerprint, "%s %s", neg->remote_fingerprint_alg,
+             neg->remote_fingerprint);
+    uint64_t id = ++m->next_peer_id;
+    struct worker_peer_params wp = {
+        .peer_id = id,
+        .room_id = r->id,
+        .participant = (uint32_t)participant,
+        .role = role,
+        .publish = pp,
+        .local_ufrag = ufrag,
+        .local_pwd = pwd,
+        .remote_ufrag = neg->remote_ufrag,
+        .remote_fingerprint = fingerprint,
+    };
+    if (worker_add_peer(worker_of(m, r), &wp) == 0)
+        return id;
+    err->code = "sdp_no_ice_credentials";
+    snprintf(err->message, sizeof err->message,
+             "The %s's ICE credentials or fingerprint cannot be used.", what);
+    return 0;
+}
+
 /* ---- publish ---- */
 
 static enum router_codec router_codec_of(enum sdp_codec_id c)
@@ -505,27 +535,11 @@ void live_media_publish(struct live_media *m, uint64_t room, int participant, co
         snprintf(err.message, sizeof err.message,
                  "The offer sends neither audio nor video that can be received.");
     }
-    char fingerprint[256];
     if (rc == 0) {
-        snprintf(fingerprint, sizeof fingerprint, "%s %s", neg->remote_fingerprint_alg,
-                 neg->remote_fingerprint);
-        uint64_t id = ++m->next_peer_id;
-        struct worker_peer_params wp = {
-            .peer_id = id,
-            .room_id = r->id,
-            .participant = (uint32_t)participant,
-            .role = WORKER_PUBLISH,
-            .publish = &pp,
-            .local_ufrag = ufrag,
-            .local_pwd = pwd,
-            .remote_ufrag = neg->remote_ufrag,
-            .remote_fingerprint = fingerprint,
-        };
-        rc = worker_add_peer(worker_of(m, r), &wp);
-        if (rc < 0) {
-            err.code = "sdp_no_ice_credentials";
-            snprintf(err.message, sizeof err.message,
-                     "The offer's ICE credentials or fingerprint cannot be used.");
+        uint64_t id = add_peer(m, r, participant, WORKER_PUBLISH, &pp, ufrag, pwd, neg, "offer",
+                               &err);
+        if (id == 0) {
+            rc = -EINVAL;
         } else {
             if (mb->pub_peer)
                 worker_remove_peer(worker_of(m, r), mb->pub_peer);
@@ -580,28 +594,10 @@ void live_media_subscribe_answer(struct live_media *m, uint64_t room, int partic
     if (rc == 0)
         rc = sdp_accept_answer(&a, answer, tracks, mb->offered_count, &neg, &err);
     if (rc == 0 && !mb->sub_peer) {
-        char fingerprint[256];
-        snprintf(fingerprint, sizeof fingerprint, "%s %s", neg->remote_fingerprint_alg,
-                 neg->remote_fingerprint);
-        uint64_t id = ++m->next_peer_id;
-        struct worker_peer_params wp = {
-            .peer_id = id,
-            .room_id = r->id,
-            .participant = (uint32_t)participant,
-            .role = WORKER_SUBSCRIBE,
-            .local_ufrag = mb->sub_ufrag,
-            .local_pwd = mb->sub_pwd,
-            .remote_ufrag = neg->remote_ufrag,
-            .remote_fingerprint = fingerprint,
-        };
-        rc = worker_add_peer(worker_of(m, r), &wp);
-        if (rc < 0) {
-            err.code = "sdp_no_ice_credentials";
-            snprintf(err.message, sizeof err.message,
-                     "The answer's ICE credentials or fingerprint cannot be used.");
-        } else {
-            mb->sub_peer = id;
-        }
+        mb->sub_peer = add_peer(m, r, participant, WORKER_SUBSCRIBE, NULL, mb->sub_ufrag,
+                                mb->sub_pwd, neg, "answer", &err);
+        if (!mb->sub_peer)
+            rc = -EINVAL;
     }
     mb->pending = false;
     if (rc < 0) {

@@ -302,6 +302,19 @@ static struct router_port *publisher_of(struct room *rm, uint32_t participant)
 
 /* ---- RTCP we send ---- */
 
+/* A send buffer with a writer over it, or NULL when the send queue is full (counted). */
+static uint8_t *rtcp_begin(struct router *r, const struct router_sink *sink, struct rtcp_writer *w)
+{
+    size_t cap;
+    uint8_t *buf = sink->buffer(sink->arg, &cap);
+    if (!buf) {
+        r->stats.drop_no_buffer++;
+        return NULL;
+    }
+    rtcp_writer_init(w, buf, cap);
+    return buf;
+}
+
 static void send_pli(struct router *r, struct router_port *pub, int64_t now,
                      const struct router_sink *sink)
 {
@@ -314,15 +327,12 @@ static void send_pli(struct router *r, struct router_port *pub, int64_t now,
         s->pli_pending = true;
         return;
     }
-    size_t cap;
-    uint8_t *buf = sink->buffer(sink->arg, &cap);
+    struct rtcp_writer w;
+    uint8_t *buf = rtcp_begin(r, sink, &w);
     if (!buf) {
-        r->stats.drop_no_buffer++;
         s->pli_pending = true;
         return;
     }
-    struct rtcp_writer w;
-    rtcp_writer_init(&w, buf, cap);
     if (rtcp_write_pli(&w, pub->rtcp_ssrc, s->ssrc) < 0)
         return;
     s->pli_at_ms = now;
@@ -536,14 +546,10 @@ static void send_nacks(struct router *r, struct router_port *pub, int64_t now,
     size_t n = nackgen_due(&s->nack, now, lost, 64);
     if (n == 0)
         return;
-    size_t cap;
-    uint8_t *buf = sink->buffer(sink->arg, &cap);
-    if (!buf) {
-        r->stats.drop_no_buffer++;
-        return;
-    }
     struct rtcp_writer w;
-    rtcp_writer_init(&w, buf, cap);
+    uint8_t *buf = rtcp_begin(r, sink, &w);
+    if (!buf)
+        return;
     if (rtcp_write_nack(&w, pub->rtcp_ssrc, s->ssrc, lost, n) < 0)
         return;
     r->stats.nack_sent += n;
@@ -709,14 +715,10 @@ void router_on_rtcp(struct router *r, struct router_port *from, const uint8_t *d
 static void send_reports(struct router *r, struct router_port *p, int64_t now,
                          const struct router_sink *sink)
 {
-    size_t cap;
-    uint8_t *buf = sink->buffer(sink->arg, &cap);
-    if (!buf) {
-        r->stats.drop_no_buffer++;
-        return;
-    }
     struct rtcp_writer w;
-    rtcp_writer_init(&w, buf, cap);
+    uint8_t *buf = rtcp_begin(r, sink, &w);
+    if (!buf)
+        return;
     if (p->publisher) {
         struct rtcp_rr rr = {.ssrc = p->rtcp_ssrc};
         for (int k = 0; k < 2; k++) {
