@@ -70,7 +70,8 @@ export function localUrl(server, url) {
 
 export async function joinAsHost(p, url) {
   await p.page.goto(url);
-  await p.page.getByRole('button', { name: 'Start session' }).click();
+  // the first page of a test may wait for a cold browser and a sanitizer-built server
+  await p.page.getByRole('button', { name: 'Start session' }).click({ timeout: 45000 });
   await p.page.getByRole('heading', { name: /^People/ }).waitFor();
 }
 
