@@ -19,13 +19,14 @@
 /* Sections on one subscribe transport before it is replaced by a fresh one: its SRTP
  * context has 64 SSRC slots (PEER_SRTP_STREAMS) and a sent SSRC is never reused. */
 #define MAX_TRACKS 56
+#define MAX_SSRCS 60 /* of PEER_SRTP_STREAMS (64): a video track takes two (media and RTX) */
 #define EVENTS_BATCH 256
 
 struct sub_track {
     int publisher, gen;
     enum router_kind kind;
     enum router_codec codec;
-    uint32_t ssrc;
+    uint32_t ssrc, rtx_ssrc;
     char mid[8];
     char stream_id[40], track_id[48];
     bool active;
@@ -245,7 +246,10 @@ static void subscription_update(struct live_media *m, struct mroom *r, struct me
             }
             if (have)
                 continue;
-            if (mb->track_count == MAX_TRACKS) {
+            size_t ssrcs = 0;
+            for (size_t i = 0; i < mb->track_count; i++)
+                ssrcs += mb->tracks[i].rtx_ssrc ? 2 : 1;
+            if (mb->track_count == MAX_TRACKS || ssrcs + 2 > MAX_SSRCS) {
                 if (mb->reset && !mb->sub_peer)
                     return; /* more live tracks than one transport takes */
                 /* the transport is used up: start a new one with what is live now */
@@ -260,6 +264,7 @@ static void subscription_update(struct live_media *m, struct mroom *r, struct me
             t->kind = (enum router_kind)kind;
             t->codec = kind == ROUTER_AUDIO ? ROUTER_OPUS : pub->pub_video_codec;
             t->ssrc = random_ssrc();
+            t->rtx_ssrc = kind == ROUTER_VIDEO ? random_ssrc() : 0;
             snprintf(t->mid, sizeof t->mid, "%zu", mb->track_count);
             snprintf(t->stream_id, sizeof t->stream_id, "p%d-%d", pub->id, pub->pub_gen);
             snprintf(t->track_id, sizeof t->track_id, "%s-%d-%d",
@@ -286,6 +291,7 @@ static void sdp_tracks_of(const struct member *mb, size_t count, const bool *act
             .kind = t->kind == ROUTER_AUDIO ? SDP_AUDIO : SDP_VIDEO,
             .codec = sdp_codec_of(t->codec),
             .ssrc = t->ssrc,
+            .rtx_ssrc = t->rtx_ssrc,
             .stream_id = t->stream_id,
             .track_id = t->track_id,
             .cname = "confide",
@@ -485,6 +491,8 @@ static bool publish_params(const struct sdp_negotiated *neg, struct router_publi
         } else {
             continue; /* one camera and one microphone per person */
         }
+        if (nm->ext_id[SDP_EXT_TWCC])
+            pp->twcc_id = nm->ext_id[SDP_EXT_TWCC]; /* one transport: one id for all */
         for (size_t c = 0; c < nm->codec_count && pp->pt_count + 2 <= ROUTER_MAX_PTS; c++) {
             const struct sdp_choice *ch = &nm->codecs[c];
             pp->pts[pp->pt_count++] = (struct router_pt){
@@ -626,6 +634,8 @@ void live_media_subscribe_answer(struct live_media *m, uint64_t room, int partic
             .ssrc = t->ssrc,
             .pt = nm->codecs[0].pt,
             .audio_level = nm->ext_id[SDP_EXT_AUDIO_LEVEL] != 0,
+            .rtx_ssrc = nm->codecs[0].rtx_pt >= 0 ? t->rtx_ssrc : 0,
+            .rtx_pt = nm->codecs[0].rtx_pt >= 0 ? (uint8_t)nm->codecs[0].rtx_pt : 0,
             .cname = "confide",
         };
     }
@@ -735,6 +745,7 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(rtx_in);
     STAT(sr_sent);
     STAT(rr_sent);
+    STAT(twcc_sent);
     STAT(speaker_changes);
 #undef STAT
 #define COUNT(name) buf_printf(out, "confide_media_" #name "_total %" PRIu64 "\n", m->n.name)

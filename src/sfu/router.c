@@ -9,6 +9,7 @@
 #include "sfu/rtcp.h"
 #include "sfu/rtp.h"
 #include "sfu/sdp.h"
+#include "sfu/twccfb.h"
 
 #define NACK_ANSWER_MAX 64        /* lost packets answered from one NACK */
 #define SPEAKER_FLOOR 40          /* mean loudness (127 - dBov, silence 0) to count as speech */
@@ -43,6 +44,7 @@ struct track {
     struct rtp_rewriter rw;
     bool started; /* video: a keyframe has gone out; audio: always */
     bool resync;  /* the source paused (muted): continue without a gap */
+    uint16_t rtx_seq;
     uint64_t packets, octets;
     uint32_t last_ts;
     int64_t last_at_ms;
@@ -61,7 +63,8 @@ struct router_port {
     /* publisher */
     struct router_pt pts[ROUTER_MAX_PTS];
     size_t pt_count;
-    uint8_t audio_level_id;
+    uint8_t audio_level_id, twcc_id;
+    struct twccfb twcc;
     uint8_t map_level[256], map_none[256]; /* extension ids: publisher's → subscriber's */
     struct source src[2];
     bool allowed[2];
@@ -205,6 +208,7 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     memcpy(p->pts, pp->pts, pp->pt_count * sizeof pp->pts[0]);
     p->pt_count = pp->pt_count;
     p->audio_level_id = pp->audio_level_id;
+    p->twcc_id = pp->twcc_id;
     if (pp->audio_level_id)
         p->map_level[pp->audio_level_id] = SDP_ID_AUDIO_LEVEL;
     p->src[ROUTER_VIDEO].cache = xcalloc(ROUTER_CACHE, sizeof(struct cache_entry));
@@ -567,6 +571,9 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
         return;
     }
     r->stats.rtp_in++;
+    uint16_t twcc_seq;
+    if (from->twcc_id && rtp_ext_twcc_seq(&pk, from->twcc_id, &twcc_seq) == 0)
+        twccfb_record(&from->twcc, twcc_seq, now * 1000);
     const struct router_pt *pt = pt_find(from, pk.payload_type);
     if (!pt) {
         r->stats.drop_unknown_pt++;
@@ -659,6 +666,15 @@ static void answer_nack(struct router *r, struct router_port *sub, const struct 
         }
         uint32_t ts;
         size_t len = build_for(r, pub, t, &pk, buf, cap, now, &ts);
+        if (len && t->t.rtx_ssrc) {
+            /* its own SSRC and numbering, so the SRTP index is never used twice */
+            struct rtp_packet out;
+            if (rtp_parse(&out, buf, len) < 0 ||
+                rtp_rtx_wrap(&out, cap, t->t.rtx_pt, t->t.rtx_ssrc, t->rtx_seq++) < 0)
+                len = 0;
+            else
+                len = out.len;
+        }
         if (!len) {
             r->stats.nack_missed++;
             continue;
@@ -778,6 +794,24 @@ static void send_reports(struct router *r, struct router_port *p, int64_t now,
     sink->send(sink->arg, p->user, buf, w.len, true);
 }
 
+/* Transport-wide feedback: what arrived when, for the publisher's bandwidth estimate. */
+static void send_twcc(struct router *r, struct router_port *pub, int64_t now,
+                      const struct router_sink *sink)
+{
+    if (!pub->twcc_id || twccfb_deadline(&pub->twcc) > now)
+        return;
+    uint32_t media = pub->src[ROUTER_VIDEO].ssrc ? pub->src[ROUTER_VIDEO].ssrc
+                                                 : pub->src[ROUTER_AUDIO].ssrc;
+    struct rtcp_writer w;
+    uint8_t *buf = rtcp_begin(r, sink, &w);
+    if (!buf)
+        return;
+    if (twccfb_write(&pub->twcc, now, &w, pub->rtcp_ssrc, media) != 1)
+        return;
+    r->stats.twcc_sent++;
+    sink->send(sink->arg, pub->user, buf, w.len, true);
+}
+
 static void speaker_window(struct router *r, struct room *rm, const struct router_sink *sink)
 {
     uint32_t best = 0, best_loud = 0;
@@ -826,7 +860,11 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
             if (p->publisher) {
                 /* retries of what is still missing, paced by nackgen */
                 send_nacks(r, p, now, sink);
+                send_twcc(r, p, now, sink);
                 int64_t due = nackgen_deadline(&p->src[ROUTER_VIDEO].nack);
+                int64_t fb = twccfb_deadline(&p->twcc);
+                if (fb < due)
+                    due = fb;
                 if (due < next)
                     next = due > now ? due : now + 1;
             }

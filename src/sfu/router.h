@@ -18,7 +18,9 @@
  * every video source are kept, so a subscriber's NACK is answered from the cache, rewritten
  * the same way as the original; what a publisher's packets lose on the way in is asked for
  * again (nackgen.h) and its RTX answers forwarded. Once a second the router sends a sender
- * report for every track it sends and a receiver report for every source it receives.
+ * report for every track it sends and a receiver report for every source it receives, and
+ * every 100 ms transport-wide congestion control feedback to publishers that negotiated it
+ * (twccfb.h), from which their browsers estimate the bandwidth they may use.
  *
  * The host's "mute" and "stop video" hold at the router: router_set_media stops forwarding
  * a participant's audio or video until they turn it back on.
@@ -58,6 +60,7 @@ struct router_publish_params {
     struct router_pt pts[ROUTER_MAX_PTS];
     size_t pt_count;
     uint8_t audio_level_id; /* the publisher's extension id, 0: not negotiated */
+    uint8_t twcc_id;        /* transport-wide-cc's id: the router then sends feedback */
 };
 
 /* One forwarded track on a subscribe port. */
@@ -68,6 +71,8 @@ struct router_track {
     uint32_t ssrc;           /* ours, as in the subscribe offer */
     uint8_t pt;              /* the subscribe offer's payload type */
     bool audio_level;        /* the subscriber takes ssrc-audio-level at SDP_ID_AUDIO_LEVEL */
+    uint32_t rtx_ssrc;       /* video: retransmissions go as RTX (RFC 4588) on this SSRC … */
+    uint8_t rtx_pt;          /* … with this payload type; rtx_ssrc 0: on the track's own SSRC */
     const char *cname;       /* for SDES; copied */
 };
 
@@ -94,7 +99,7 @@ struct router_stats {
     uint64_t nack_sent;     /* packets asked of publishers again */
     uint64_t nack_repaired; /* of those, the ones that came */
     uint64_t rtx_in;
-    uint64_t sr_sent, rr_sent;
+    uint64_t sr_sent, rr_sent, twcc_sent;
     uint64_t speaker_changes;
 };
 

@@ -111,6 +111,7 @@ describe('media through the SFU', () => {
         assert.ok(m.confide_media_forwarded_total > 100, JSON.stringify(m));
         assert.ok(m.confide_media_pli_sent_total >= 1, 'keyframes were asked for');
         assert.ok(m.confide_media_sr_sent_total >= 1, 'sender reports went out');
+        assert.ok(m.confide_media_twcc_sent_total >= 10, 'publishers got congestion feedback');
         for (const p of people) assert.deepEqual(p.errors, []);
       } finally {
         await closeAll(people);

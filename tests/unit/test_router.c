@@ -769,6 +769,40 @@ static void rtx_is_unwrapped(void **state)
 
 /* ---- NACK ---- */
 
+/* With RTX negotiated, a retransmission goes on the track's RTX SSRC with its own sequence
+ * numbers and the original number first in the payload (RFC 4588). */
+static void nack_answered_as_rtx(void **state)
+{
+    struct fx *f = *state;
+    struct router_track t[2] = {
+        {.publisher = PUB, .kind = ROUTER_AUDIO, .codec = ROUTER_OPUS, .ssrc = 0xA1,
+         .pt = SDP_PT_OPUS, .audio_level = true, .cname = "c"},
+        {.publisher = PUB, .kind = ROUTER_VIDEO, .codec = ROUTER_VP8, .ssrc = 0xB1,
+         .pt = SDP_PT_VP8, .cname = "c", .rtx_ssrc = 0xC1, .rtx_pt = SDP_PT_VP8_RTX},
+    };
+    assert_int_equal(router_set_tracks(f->r, f->s1, t, 2), 0);
+    send_video(f, 100, 0, VIDEO_SSRC, KEY, T0);
+    for (uint16_t i = 1; i < 5; i++)
+        send_video(f, (uint16_t)(100 + i), 3000u * i, VIDEO_SSRC, DELTA, T0 + 33 * i);
+    struct sent orig = *nth_to(&U_S1, false, 3);
+    struct rtp_packet o = rtp_of(&orig);
+    for (int round = 0; round < 2; round++) {
+        rec_clear();
+        uint16_t lost = 103;
+        sub_nack(f, f->s1, 0xB1, &lost, 1, T0 + 400 + round);
+        assert_int_equal(rec.count, 1);
+        struct sent *re = nth_to(&U_S1, false, 0);
+        struct rtp_packet p = rtp_of(re);
+        assert_int_equal(p.ssrc, 0xC1);
+        assert_int_equal(p.payload_type, SDP_PT_VP8_RTX);
+        assert_int_equal(p.seq, round); /* its own numbering, from 0 */
+        assert_int_equal(p.payload_len, o.payload_len + 2);
+        assert_int_equal(p.payload[0] << 8 | p.payload[1], 103);
+        assert_memory_equal(p.payload + 2, o.payload, o.payload_len);
+        assert_int_equal(p.timestamp, o.timestamp);
+    }
+}
+
 static void nack_answered_from_the_cache(void **state)
 {
     struct fx *f = *state;
@@ -1325,6 +1359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rejoin_continues_the_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(rtx_is_unwrapped, setup, teardown),
         cmocka_unit_test_setup_teardown(nack_answered_from_the_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(nack_answered_as_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(mute_holds_audio_and_resumes_without_a_gap, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(reports_once_a_second, setup, teardown),
