@@ -5,7 +5,7 @@ RELEASE := build/release
 DEBUG := build/debug
 FUZZ_SECONDS ?= 300
 
-.PHONY: run test build debug fuzz clean format
+.PHONY: run test build debug fuzz clean format bench
 
 run: build
 	@mkdir -p var
@@ -33,6 +33,12 @@ fuzz: debug
 	    [ -x "$$f" ] || continue; echo "== $$f"; \
 	    "$$f" -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 ../../tests/fuzz/corpus/$$(basename $$f) || exit 1; \
 	done
+
+# Side-by-side media benchmark against Janus (issue 6): root, two cores; scripts/bench --help.
+# BENCH_ARGS=--quick finishes in under 3 minutes. Results go to build/bench/.
+bench: build
+	@scripts/bootstrap --bench
+	@scripts/bench $(BENCH_ARGS)
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')

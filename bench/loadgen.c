@@ -1,0 +1,1666 @@
+/* loadgen: a WebRTC media load generator for confide and Janus, built from confide's own
+ * modules in client roles (stun, dtls as the client, srtp, rtp, sdp). R rooms of P
+ * participants; each publishes synthetic Opus (50 pps) and VP8 (30 fps at --video-kbps, a
+ * keyframe every --keyframe-ms and on PLI/FIR) and subscribes to everyone else. Every packet
+ * ends with a trailer (magic, publisher, kind, sequence, send time on CLOCK_MONOTONIC), so
+ * the subscriber side measures loss and one-way added latency on the same machine.
+ *
+ * Signalling: confide's /ws (a small blocking RFC 6455 client, text frames, client masking)
+ * or Janus's VideoRoom over the HTTP transport (libcurl, long polls during setup only).
+ * ICE: the generator is the controlling agent (USE-CANDIDATE), answers the server's checks
+ * (Janus is a full agent), DTLS client, SRTP from the DTLS keys.
+ *
+ * The load is stepped: every step adds --rooms-step rooms, waits --warmup-ms, measures for
+ * --window-ms (the server's CPU from /proc/PID/stat, its RSS and context switches from
+ * /proc/PID/task/{...}/status, what the subscribers got), and stops at loss > --max-loss,
+ * p99 > --max-p99-ms, the server's core saturated, the generator's own core saturated, or
+ * --max-steps. One JSON line per step goes to --json. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "core/arena.h"
+#include "core/rand.h"
+#include "sfu/dtls.h"
+#include "sfu/rtp.h"
+#include "sfu/sdp.h"
+#include "sfu/srtp.h"
+#include "sfu/stun.h"
+
+#define TRAILER_MAGIC 0xBE7C4A11u
+#define TRAILER_BYTES 20
+#define MAX_P 16
+#define BATCH 32
+#define PKT_CAP 1500
+#define HIST_BINS 200000 /* 10 µs bins up to 2 s */
+
+enum server_kind { SRV_CONFIDE, SRV_JANUS };
+
+static struct {
+    enum server_kind server;
+    const char *host; /* signalling: host and port */
+    int port;
+    const char *rooms_file; /* confide: setup.mjs output */
+    const char *local_ip;
+    int participants, rooms_step, max_steps, max_rooms;
+    int warmup_ms, window_ms, drain_ms;
+    int video_kbps, keyframe_ms;
+    double max_loss, max_p99_ms;
+    int server_pid;
+    const char *json_path, *label;
+    bool verbose;
+} opt = {
+    .server = SRV_CONFIDE,
+    .host = "127.0.0.1",
+    .port = 8080,
+    .local_ip = "127.0.0.1",
+    .participants = 4,
+    .rooms_step = 1,
+    .max_steps = 10,
+    .max_rooms = 1000,
+    .warmup_ms = 2000,
+    .window_ms = 5000,
+    .drain_ms = 400,
+    .video_kbps = 1200,
+    .keyframe_ms = 3000,
+    .max_loss = 1.0,
+    .max_p99_ms = 50,
+    .label = "server",
+};
+
+static volatile sig_atomic_t stop_flag;
+static int ep = -1;
+static struct dtls_identity *identity;
+static int64_t now_us_cached;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return now_us_cached = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "loadgen: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+static void logv(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logv(const char *fmt, ...)
+{
+    if (!opt.verbose)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- participants and transports ---- */
+
+struct participant;
+
+struct transport {
+    int fd;
+    struct sockaddr_in local, remote;
+    bool have_remote, is_sub;
+    char lufrag[16], lpwd[40];
+    char rufrag[260], rpwd[260], rfp[260];
+    bool ice_ok;
+    bool controlled; /* the server made the offer and is a full agent (Janus): it controls */
+    int64_t next_check_us;
+    struct dtls_peer *dtls;
+    bool dtls_up;
+    int64_t next_dtls_tick_us;
+    struct srtp_context *tx, *rx;
+    struct participant *owner;
+};
+
+struct pair_stat {
+    int64_t first_rx_us; /* 0: nothing from this publisher of this kind yet */
+};
+
+struct participant {
+    int gidx, room, local; /* global index, room, index in the room */
+    struct transport pub, sub;
+    /* confide /ws */
+    int ws_fd;
+    uint8_t *in;
+    size_t in_len, in_cap;
+    struct {
+        char *data;
+        size_t len;
+    } msg;
+    bool admitted, pub_answered;
+    int sub_version;
+    /* janus */
+    uint64_t j_pub, j_sub, j_feed;
+    /* media */
+    bool sending;
+    uint32_t ssrc_a, ssrc_v;
+    uint16_t seq_a, seq_v;
+    uint32_t cnt_a, cnt_v;
+    int64_t start_us, next_a_us, next_v_us;
+    uint32_t frame;
+    uint16_t picid;
+    bool want_key;
+    int64_t last_key_us;
+    uint64_t sent_win[2];
+    struct pair_stat pairs[MAX_P][2];
+};
+
+static struct participant **parts;
+static size_t part_count, part_cap;
+static int room_count;
+
+/* ---- measurement ---- */
+
+static struct {
+    bool active; /* a window is open or draining */
+    int64_t start_us, end_us;
+    uint64_t rx, rx_all, tx_pkts;
+    uint32_t *hist;
+    uint64_t hist_n;
+    uint64_t bad_srtp, bad_trailer;
+} win;
+
+static uint64_t total_rx, total_tx, total_srtp_err, total_dtls_fail;
+
+/* ---- UDP ---- */
+
+static void ep_add(int fd, void *ptr)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = ptr};
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+        die("epoll_ctl: %s", strerror(errno));
+}
+
+static void transport_open(struct transport *t, struct participant *owner, bool is_sub)
+{
+    memset(t, 0, sizeof *t);
+    t->owner = owner;
+    t->is_sub = is_sub;
+    t->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (t->fd < 0)
+        die("socket: %s", strerror(errno));
+    int sz = 4 << 20;
+    setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    setsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    inet_pton(AF_INET, opt.local_ip, &sin.sin_addr);
+    if (bind(t->fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+        die("bind %s: %s", opt.local_ip, strerror(errno));
+    socklen_t sl = sizeof t->local;
+    getsockname(t->fd, (struct sockaddr *)&t->local, &sl);
+    rand_token(t->lufrag, sizeof t->lufrag, 6);
+    rand_token(t->lpwd, sizeof t->lpwd, 18);
+    /* ice-chars: letters, digits, + and /; rand_token is base64url */
+    for (char *c = t->lufrag; *c; c++)
+        if (*c == '-' || *c == '_')
+            *c = 'x';
+    for (char *c = t->lpwd; *c; c++)
+        if (*c == '-' || *c == '_')
+            *c = 'y';
+    ep_add(t->fd, t);
+}
+
+/* Forget the DTLS/ICE state (a subscribe reset), keep the socket. */
+static void transport_reset(struct transport *t)
+{
+    dtls_peer_free(t->dtls);
+    srtp_context_free(t->tx);
+    srtp_context_free(t->rx);
+    t->dtls = NULL;
+    t->tx = t->rx = NULL;
+    t->dtls_up = t->ice_ok = t->have_remote = false;
+}
+
+static void udp_send(struct transport *t, const void *data, size_t len)
+{
+    if (!t->have_remote)
+        return;
+    (void)sendto(t->fd, data, len, 0, (struct sockaddr *)&t->remote, sizeof t->remote);
+}
+
+static struct dtls_datagram dgs[DTLS_OUT_DATAGRAMS];
+static uint8_t dg_bufs[DTLS_OUT_DATAGRAMS][DTLS_MTU];
+static struct dtls_out dout;
+
+static void dtls_flush(struct transport *t)
+{
+    for (size_t i = 0; i < dout.count; i++)
+        udp_send(t, dout.datagrams[i].data, dout.datagrams[i].len);
+    if (dout.events & DTLS_EV_CONNECTED) {
+        if (srtp_context_new(&dout.local, SRTP_OUTBOUND, 64, &t->tx) < 0 ||
+            srtp_context_new(&dout.remote, SRTP_INBOUND, 256, &t->rx) < 0)
+            die("srtp_context_new");
+        t->dtls_up = true;
+        logv("p%d %s: DTLS up\n", t->owner->gidx, t->is_sub ? "sub" : "pub");
+        if (!t->is_sub) {
+            struct participant *p = t->owner;
+            p->sending = true;
+            p->start_us = now_us();
+            p->next_a_us = p->start_us + (int64_t)(rand() % 20000);
+            p->next_v_us = p->start_us + (int64_t)(rand() % 33333);
+            p->want_key = true;
+        }
+    }
+    if (dout.events & (DTLS_EV_FAILED | DTLS_EV_CLOSED)) {
+        total_dtls_fail++;
+        fprintf(stderr, "loadgen: p%d %s: DTLS %s\n", t->owner->gidx, t->is_sub ? "sub" : "pub",
+                dtls_failure_name(dout.failure));
+    }
+    dtls_out_wipe(&dout);
+}
+
+static void ice_check(struct transport *t)
+{
+    char user[600];
+    snprintf(user, sizeof user, "%s:%s", t->rufrag, t->lufrag);
+    uint8_t tid[STUN_TID_SIZE];
+    rand_bytes(tid, sizeof tid);
+    uint8_t req[800];
+    struct stun_builder b;
+    stun_build_init(&b, req, sizeof req, STUN_BINDING, STUN_REQUEST, tid);
+    stun_add(&b, STUN_ATTR_USERNAME, user, strlen(user));
+    stun_add_u32(&b, STUN_ATTR_PRIORITY, 0x6e7f1eff);
+    if (t->controlled) {
+        stun_add_u64(&b, STUN_ATTR_ICE_CONTROLLED, 0x0123456789abcdefULL ^ (uint64_t)t->fd);
+    } else {
+        stun_add(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
+        stun_add_u64(&b, STUN_ATTR_ICE_CONTROLLING, 0x0123456789abcdefULL ^ (uint64_t)t->fd);
+    }
+    stun_add_integrity(&b, t->rpwd, strlen(t->rpwd));
+    stun_add_fingerprint(&b);
+    size_t len;
+    if (stun_build_finish(&b, &len) == 0)
+        udp_send(t, req, len);
+    t->next_check_us = now_us_cached + (t->ice_ok ? 2000000 : 100000);
+}
+
+static void on_stun(struct transport *t, uint8_t *data, size_t len, const struct sockaddr_in *from)
+{
+    struct stun_msg m;
+    if (stun_parse(data, len, &m) < 0) {
+        if (opt.verbose) {
+            fprintf(stderr, "p%d: unparsable STUN (%zu):", t->owner->gidx, len);
+            for (size_t i = 0; i < len; i++)
+                fprintf(stderr, "%02x", data[i]);
+            fprintf(stderr, "\n");
+        }
+        return;
+    }
+    if (m.cls == STUN_REQUEST) { /* a full agent's check (Janus): answer it */
+        if (stun_check_integrity(&m, t->lpwd, strlen(t->lpwd)) != 0)
+            return;
+        uint8_t resp[256];
+        struct stun_builder b;
+        stun_build_init(&b, resp, sizeof resp, STUN_BINDING, STUN_SUCCESS, m.tid);
+        stun_add_xor_mapped_address(&b, (const struct sockaddr *)from);
+        stun_add_integrity(&b, t->lpwd, strlen(t->lpwd));
+        stun_add_fingerprint(&b);
+        size_t n;
+        if (stun_build_finish(&b, &n) == 0)
+            (void)sendto(t->fd, resp, n, 0, (const struct sockaddr *)from, sizeof *from);
+        return;
+    }
+    if (stun_check_integrity(&m, t->rpwd, strlen(t->rpwd)) != 0)
+        return;
+    if (m.cls == STUN_ERROR && m.error_code == 487 && !t->controlled) {
+        t->controlled = true; /* role conflict: the server is the controlling agent */
+        logv("p%d %s: 487, switching to the controlled role\n", t->owner->gidx, t->is_sub ? "sub" : "pub");
+        ice_check(t);
+        return;
+    }
+    if (m.cls != STUN_SUCCESS)
+        return;
+    if (!t->ice_ok) {
+        t->ice_ok = true;
+        t->next_check_us = now_us_cached + 2000000;
+        logv("p%d %s: ICE up\n", t->owner->gidx, t->is_sub ? "sub" : "pub");
+    }
+    if (!t->dtls) {
+        if (dtls_peer_new(identity, DTLS_ROLE_CLIENT, t->rfp, &t->dtls) < 0)
+            die("dtls_peer_new (fingerprint %s)", t->rfp);
+        dtls_peer_start(t->dtls, now_us_cached / 1000, &dout);
+        dtls_flush(t);
+    }
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
+}
+static uint32_t get32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void on_media(struct transport *t, uint8_t *data, size_t len)
+{
+    bool rtcp = len >= 2 && data[1] >= 192 && data[1] <= 223;
+    if (!t->rx)
+        return;
+    size_t plain;
+    if (rtcp) {
+        if (t->is_sub || srtp_rtcp_unprotect(t->rx, data, len, &plain) < 0)
+            return;
+        /* PLI (206/1) or FIR (206/4) for our video: a keyframe next */
+        for (size_t off = 0; off + 4 <= plain;) {
+            uint8_t fmt = data[off] & 31, pt = data[off + 1];
+            size_t l = ((size_t)data[off + 2] << 8 | data[off + 3]) * 4 + 4;
+            if (pt == 206 && (fmt == 1 || fmt == 4))
+                t->owner->want_key = true;
+            off += l;
+        }
+        return;
+    }
+    if (!t->is_sub)
+        return;
+    if (srtp_rtp_unprotect(t->rx, data, len, &plain) < 0) {
+        total_srtp_err++;
+        if (win.active)
+            win.bad_srtp++;
+        return;
+    }
+    struct rtp_packet pk;
+    if (rtp_parse(&pk, data, plain) < 0 || pk.payload_len < TRAILER_BYTES)
+        return;
+    const uint8_t *tr = pk.payload + pk.payload_len - TRAILER_BYTES;
+    if (get32(tr) != TRAILER_MAGIC) {
+        if (win.active)
+            win.bad_trailer++;
+        return;
+    }
+    uint32_t who = get32(tr + 4);
+    int kind = (int)(who >> 31), pub_local = (int)(who & 0xffff);
+    uint64_t sent_ns = (uint64_t)get32(tr + 12) << 32 | get32(tr + 16);
+    struct participant *sub = t->owner;
+    if (pub_local >= MAX_P)
+        return;
+    total_rx++;
+    struct pair_stat *ps = &sub->pairs[pub_local][kind];
+    int64_t now = now_us_cached;
+    if (!ps->first_rx_us)
+        ps->first_rx_us = now;
+    if (!win.active)
+        return;
+    int64_t sent_us = (int64_t)(sent_ns / 1000);
+    win.rx_all++;
+    if (sent_us < win.start_us || sent_us > win.end_us || ps->first_rx_us >= win.start_us)
+        return;
+    win.rx++;
+    int64_t lat = now_ns() - (int64_t)sent_ns;
+    int64_t bin = lat / 10000;
+    if (bin < 0)
+        bin = 0;
+    if (bin >= HIST_BINS)
+        bin = HIST_BINS - 1;
+    win.hist[bin]++;
+    win.hist_n++;
+}
+
+static void on_readable(struct transport *t)
+{
+    static struct mmsghdr msgs[BATCH];
+    static struct iovec iov[BATCH];
+    static uint8_t bufs[BATCH][PKT_CAP];
+    static struct sockaddr_in from[BATCH];
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < BATCH; i++) {
+            iov[i] = (struct iovec){bufs[i], PKT_CAP};
+            msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i], .msg_namelen = sizeof from[i],
+                                              .msg_iov = &iov[i], .msg_iovlen = 1};
+        }
+        int n = recvmmsg(t->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0)
+            return;
+        now_us();
+        for (int i = 0; i < n; i++) {
+            uint8_t *d = bufs[i];
+            size_t len = msgs[i].msg_len;
+            if (len < 1)
+                continue;
+            if (d[0] <= 3)
+                on_stun(t, d, len, &from[i]);
+            else if (d[0] >= 20 && d[0] <= 63) {
+                if (t->dtls) {
+                    dtls_peer_handle(t->dtls, now_us_cached / 1000, d, len, &dout);
+                    dtls_flush(t);
+                }
+            } else if (d[0] >= 128 && d[0] <= 191)
+                on_media(t, d, len);
+        }
+        if (n < BATCH)
+            return;
+    }
+}
+
+/* ---- sending media ---- */
+
+static void send_rtp(struct participant *p, int kind, bool marker, uint32_t ts, const uint8_t *payload_head,
+                     size_t head_len, size_t payload_len)
+{
+    uint8_t buf[PKT_CAP];
+    uint16_t seq = kind ? p->seq_v++ : p->seq_a++;
+    uint32_t ssrc = kind ? p->ssrc_v : p->ssrc_a;
+    buf[0] = 0x80;
+    buf[1] = (uint8_t)((marker ? 0x80 : 0) | (kind ? 96 : 111));
+    buf[2] = (uint8_t)(seq >> 8), buf[3] = (uint8_t)seq;
+    put32(buf + 4, ts);
+    put32(buf + 8, ssrc);
+    size_t len = 12 + payload_len;
+    memcpy(buf + 12, payload_head, head_len);
+    memset(buf + 12 + head_len, 0x5a, payload_len - head_len - TRAILER_BYTES);
+    uint8_t *tr = buf + len - TRAILER_BYTES;
+    put32(tr, TRAILER_MAGIC);
+    put32(tr + 4, (uint32_t)kind << 31 | (uint32_t)p->local);
+    put32(tr + 8, kind ? p->cnt_v++ : p->cnt_a++);
+    uint64_t t = (uint64_t)now_ns();
+    put32(tr + 12, (uint32_t)(t >> 32));
+    put32(tr + 16, (uint32_t)t);
+    size_t out;
+    if (srtp_rtp_protect(p->pub.tx, buf, len, sizeof buf, &out) < 0)
+        return;
+    udp_send(&p->pub, buf, out);
+    total_tx++;
+    if (win.active && (int64_t)(t / 1000) >= win.start_us && (int64_t)(t / 1000) <= win.end_us)
+        p->sent_win[kind]++;
+}
+
+static void send_due(struct participant *p)
+{
+    int64_t now = now_us_cached;
+    while (p->next_a_us <= now) {
+        uint8_t toc = 0x78; /* Opus: SILK+CELT hybrid, 20 ms */
+        uint32_t ts = (uint32_t)((p->next_a_us - p->start_us) * 48 / 1000);
+        send_rtp(p, 0, false, ts, &toc, 1, 80 + (size_t)(rand() % 40));
+        p->next_a_us += 20000;
+    }
+    while (p->next_v_us <= now) {
+        bool key = p->want_key || now - p->last_key_us >= (int64_t)opt.keyframe_ms * 1000;
+        if (key && now - p->last_key_us < 300000 && !(now - p->last_key_us >= (int64_t)opt.keyframe_ms * 1000))
+            key = false; /* at most a keyframe every 300 ms on PLIs */
+        if (key) {
+            p->want_key = false;
+            p->last_key_us = now;
+        }
+        size_t frame_bytes = (size_t)opt.video_kbps * 1000 / 8 / 30;
+        if (key)
+            frame_bytes *= 4;
+        size_t npk = (frame_bytes + 1099) / 1100;
+        size_t per = frame_bytes / npk;
+        if (per < 60)
+            per = 60;
+        uint32_t ts = (uint32_t)((p->next_v_us - p->start_us) * 90 / 1000);
+        p->picid = (uint16_t)((p->picid + 1) & 0x7fff);
+        for (size_t i = 0; i < npk; i++) {
+            uint8_t head[16];
+            size_t h = 0;
+            /* RFC 7741 descriptor: X, S on the first packet, PID 0; I with a 15-bit picture id */
+            head[h++] = (uint8_t)(0x80 | (i == 0 ? 0x10 : 0));
+            head[h++] = 0x80;
+            head[h++] = (uint8_t)(0x80 | (p->picid >> 8));
+            head[h++] = (uint8_t)p->picid;
+            if (i == 0) { /* VP8 payload header (RFC 6386 §9.1) */
+                uint32_t first_part = 200;
+                uint32_t tag = (key ? 0 : 1) | (0 << 1) | (1 << 4) | (first_part << 5);
+                head[h++] = (uint8_t)tag, head[h++] = (uint8_t)(tag >> 8), head[h++] = (uint8_t)(tag >> 16);
+                if (key) {
+                    head[h++] = 0x9d, head[h++] = 0x01, head[h++] = 0x2a;
+                    head[h++] = 0x80, head[h++] = 0x02; /* 640 */
+                    head[h++] = 0xe0, head[h++] = 0x01; /* 480 */
+                }
+            }
+            send_rtp(p, 1, i + 1 == npk, ts, head, h, per);
+        }
+        p->frame++;
+        p->next_v_us += 33333;
+    }
+}
+
+/* ---- SDP ---- */
+
+static void sdp_common(struct buf *b, struct transport *t, const char *mid)
+{
+    buf_printf(b,
+               "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+               "a=candidate:1 1 udp 2130706431 %s %u typ host\r\na=end-of-candidates\r\n"
+               "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:%s\r\na=setup:active\r\n"
+               "a=mid:%s\r\na=rtcp-mux\r\n",
+               opt.local_ip, ntohs(t->local.sin_port), t->lufrag, t->lpwd,
+               dtls_identity_fingerprint(identity), mid);
+}
+
+static void publish_offer(struct participant *p, struct buf *b)
+{
+    buf_printf(b,
+               "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+               "a=msid-semantic: WMS bench%d\r\n",
+               (unsigned)rand(), p->gidx);
+    buf_printf(b, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n");
+    sdp_common(b, &p->pub, "0");
+    buf_printf(b,
+               "a=sendonly\r\na=msid:bench%d a%d\r\na=rtpmap:111 opus/48000/2\r\n"
+               "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+               "a=ssrc:%u cname:bench%d\r\na=ssrc:%u msid:bench%d a%d\r\n",
+               p->gidx, p->gidx, p->ssrc_a, p->gidx, p->ssrc_a, p->gidx, p->gidx);
+    buf_printf(b, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n");
+    sdp_common(b, &p->pub, "1");
+    buf_printf(b,
+               "a=sendonly\r\na=msid:bench%d v%d\r\na=rtpmap:96 VP8/90000\r\n"
+               "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n"
+               "a=ssrc:%u cname:bench%d\r\na=ssrc:%u msid:bench%d v%d\r\n",
+               p->gidx, p->gidx, p->ssrc_v, p->gidx, p->ssrc_v, p->gidx, p->gidx);
+}
+
+/* The first IPv4 UDP host candidate of component 1 in the SDP text. */
+static bool find_candidate(const char *sdp, struct sockaddr_in *out)
+{
+    for (const char *c = strstr(sdp, "a=candidate:"); c; c = strstr(c + 1, "a=candidate:")) {
+        char found[64], transport[16], ip[64], typ[16], type[16];
+        unsigned comp, port;
+        unsigned long prio;
+        if (sscanf(c + 12, "%63s %u %15s %lu %63s %u %15s %15s", found, &comp, transport, &prio, ip,
+                   &port, typ, type) != 8)
+            continue;
+        if (comp != 1 || strcasecmp(transport, "udp") != 0 || strcmp(type, "host") != 0)
+            continue;
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1)
+            continue;
+        *out = sin;
+        return true;
+    }
+    return false;
+}
+
+/* Takes the remote side's credentials, fingerprint and candidate; starts checking. */
+static int remote_from_sdp(struct transport *t, const char *text)
+{
+    struct arena a = {0};
+    struct sdp_session *s;
+    struct sdp_error err = {0};
+    int rc = -1;
+    if (sdp_parse(&a, text, strlen(text), &s, &err) < 0) {
+        fprintf(stderr, "loadgen: remote SDP: %s %s\n", err.code, err.message);
+        goto out;
+    }
+    for (size_t i = 0; i < s->media_count; i++) {
+        const struct sdp_media *m = &s->media[i];
+        if (!m->ice_ufrag || !m->ice_pwd || !m->fingerprint)
+            continue;
+        snprintf(t->rufrag, sizeof t->rufrag, "%s", m->ice_ufrag);
+        snprintf(t->rpwd, sizeof t->rpwd, "%s", m->ice_pwd);
+        snprintf(t->rfp, sizeof t->rfp, "%s %s", m->fingerprint_alg, m->fingerprint);
+        rc = 0;
+        break;
+    }
+    if (rc == 0 && !find_candidate(text, &t->remote)) {
+        fprintf(stderr, "loadgen: no usable candidate in the remote SDP\n");
+        rc = -1;
+    }
+    if (rc == 0) {
+        char ip[32];
+        inet_ntop(AF_INET, &t->remote.sin_addr, ip, sizeof ip);
+        logv("p%d %s: remote %s:%u ufrag %s\n", t->owner->gidx, t->is_sub ? "sub" : "pub", ip,
+             ntohs(t->remote.sin_port), t->rufrag);
+        t->have_remote = true;
+        now_us();
+        ice_check(t);
+    }
+out:
+    arena_free(&a);
+    return rc;
+}
+
+/* Our answer to a subscribe offer (confide's or Janus's): recvonly where it sends. */
+static int subscribe_answer(struct participant *p, const char *offer, struct buf *b)
+{
+    struct arena a = {0};
+    struct sdp_session *s;
+    struct sdp_error err = {0};
+    if (sdp_parse(&a, offer, strlen(offer), &s, &err) < 0) {
+        fprintf(stderr, "loadgen: subscribe offer: %s %s\n", err.code, err.message);
+        arena_free(&a);
+        return -1;
+    }
+    buf_printf(b, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE",
+               (unsigned)rand());
+    for (size_t i = 0; i < s->media_count; i++)
+        if (s->media[i].port != 0 && s->media[i].mid)
+            buf_printf(b, " %s", s->media[i].mid);
+    buf_printf(b, "\r\na=msid-semantic: WMS\r\n");
+    for (size_t i = 0; i < s->media_count; i++) {
+        const struct sdp_media *m = &s->media[i];
+        const char *mid = m->mid ? m->mid : "";
+        if (m->port == 0 || !m->rtp) {
+            buf_printf(b, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\na=mid:%s\r\n", m->kind_name, m->proto,
+                       m->format_count ? m->formats[0] : "0", mid);
+            continue;
+        }
+        const struct sdp_codec *c = NULL;
+        for (size_t k = 0; k < m->codec_count && !c; k++)
+            if (m->codecs[k].name && (strcasecmp(m->codecs[k].name, "opus") == 0 ||
+                                      strcasecmp(m->codecs[k].name, "VP8") == 0))
+                c = &m->codecs[k];
+        if (!c)
+            c = &m->codecs[0];
+        buf_printf(b, "m=%s 9 %s %u\r\n", m->kind_name, m->proto, c->pt);
+        sdp_common(b, &p->sub, mid);
+        buf_printf(b, "a=%s\r\n", m->direction == SDP_SENDONLY || m->direction == SDP_SENDRECV
+                                      ? "recvonly"
+                                      : "inactive");
+        if (c->name) {
+            if (c->channels)
+                buf_printf(b, "a=rtpmap:%u %s/%u/%u\r\n", c->pt, c->name, c->clock_rate, c->channels);
+            else
+                buf_printf(b, "a=rtpmap:%u %s/%u\r\n", c->pt, c->name, c->clock_rate);
+        }
+        if (c->fmtp)
+            buf_printf(b, "a=fmtp:%u %s\r\n", c->pt, c->fmtp);
+    }
+    arena_free(&a);
+    return 0;
+}
+
+/* ---- confide: a small WebSocket client ---- */
+
+static void ws_send_text(struct participant *p, const char *text)
+{
+    size_t n = strlen(text);
+    uint8_t *f = malloc(n + 14);
+    size_t h = 0;
+    f[h++] = 0x81;
+    if (n < 126) {
+        f[h++] = (uint8_t)(0x80 | n);
+    } else if (n < 65536) {
+        f[h++] = 0x80 | 126, f[h++] = (uint8_t)(n >> 8), f[h++] = (uint8_t)n;
+    } else {
+        f[h++] = 0x80 | 127;
+        for (int i = 7; i >= 0; i--)
+            f[h++] = (uint8_t)((uint64_t)n >> (8 * i));
+    }
+    uint8_t mask[4];
+    rand_bytes(mask, 4);
+    memcpy(f + h, mask, 4);
+    h += 4;
+    for (size_t i = 0; i < n; i++)
+        f[h + i] = (uint8_t)text[i] ^ mask[i & 3];
+    size_t total = h + n, off = 0;
+    while (off < total) {
+        ssize_t w = send(p->ws_fd, f + off, total - off, MSG_NOSIGNAL);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            struct pollfd pf = {.fd = p->ws_fd, .events = POLLOUT};
+            poll(&pf, 1, 100);
+            continue;
+        }
+        if (w <= 0)
+            die("ws send: %s", strerror(errno));
+        off += (size_t)w;
+    }
+    free(f);
+}
+
+static void ws_send_json(struct participant *p, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    ws_send_text(p, s);
+    free(s);
+    json_decref(j);
+}
+
+static void ws_send_frame(struct participant *p, uint8_t opcode, const uint8_t *data, size_t n)
+{
+    uint8_t f[256];
+    if (n > 125)
+        n = 125;
+    f[0] = (uint8_t)(0x80 | opcode);
+    f[1] = (uint8_t)(0x80 | n);
+    uint8_t mask[4];
+    rand_bytes(mask, 4);
+    memcpy(f + 2, mask, 4);
+    for (size_t i = 0; i < n; i++)
+        f[6 + i] = data[i] ^ mask[i & 3];
+    (void)send(p->ws_fd, f, 6 + n, MSG_NOSIGNAL);
+}
+
+static void ws_connect(struct participant *p)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port)};
+    inet_pton(AF_INET, opt.host, &sin.sin_addr);
+    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+        die("connect %s:%d: %s", opt.host, opt.port, strerror(errno));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    uint8_t key[16];
+    rand_bytes(key, sizeof key);
+    char key64[32];
+    EVP_EncodeBlock((unsigned char *)key64, key, sizeof key);
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET /ws HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Protocol: confide.v1\r\nOrigin: http://%s:%d\r\n\r\n",
+                     opt.host, opt.port, key64, opt.host, opt.port);
+    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+        die("ws handshake send");
+    char resp[4096];
+    size_t got = 0;
+    while (got < sizeof resp - 1) {
+        ssize_t r = recv(fd, resp + got, 1, 0); /* byte by byte: frames may follow at once */
+        if (r <= 0)
+            die("ws handshake: connection closed");
+        got++;
+        resp[got] = 0;
+        if (got >= 4 && memcmp(resp + got - 4, "\r\n\r\n", 4) == 0)
+            break;
+    }
+    if (strncmp(resp, "HTTP/1.1 101", 12) != 0)
+        die("ws handshake refused: %.80s", resp);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    p->ws_fd = fd;
+    ep_add(fd, (char *)p + 1); /* tagged: the low bit tells a WebSocket from a transport */
+}
+
+static void on_ws_message(struct participant *p, const char *text, size_t len)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, 0, &jerr);
+    if (!j)
+        return;
+    const char *type = json_string_value(json_object_get(j, "type"));
+    if (!type)
+        type = "";
+    logv("p%d <- %s\n", p->gidx, type);
+    if (strcmp(type, "admitted") == 0) {
+        p->admitted = true;
+    } else if (strcmp(type, "publish_answer") == 0) {
+        p->pub_answered = true;
+        if (remote_from_sdp(&p->pub, json_string_value(json_object_get(j, "sdp"))) < 0)
+            die("p%d: unusable publish answer", p->gidx);
+    } else if (strcmp(type, "subscribe_offer") == 0) {
+        const char *sdp = json_string_value(json_object_get(j, "sdp"));
+        int version = (int)json_integer_value(json_object_get(j, "version"));
+        bool reset = json_is_true(json_object_get(j, "reset"));
+        if (reset && p->sub.dtls) {
+            transport_reset(&p->sub);
+            rand_token(p->sub.lufrag, sizeof p->sub.lufrag, 6);
+            for (char *c = p->sub.lufrag; *c; c++)
+                if (*c == '-' || *c == '_')
+                    *c = 'x';
+        }
+        struct buf b = {0};
+        if (sdp && subscribe_answer(p, sdp, &b) == 0) {
+            ws_send_json(p, json_pack("{s:s,s:s,s:i}", "type", "subscribe_answer", "sdp", b.data,
+                                      "version", version));
+            if (!p->sub.have_remote && remote_from_sdp(&p->sub, sdp) < 0)
+                die("p%d: unusable subscribe offer", p->gidx);
+        }
+        buf_free(&b);
+        p->sub_version = version;
+    } else if (strcmp(type, "error") == 0 || strcmp(type, "join_refused") == 0) {
+        char *s = json_dumps(j, JSON_COMPACT);
+        fprintf(stderr, "loadgen: p%d: %s\n", p->gidx, s);
+        free(s);
+    }
+    json_decref(j);
+}
+
+static void on_ws_readable(struct participant *p)
+{
+    for (;;) {
+        if (p->in_cap - p->in_len < 65536) {
+            p->in_cap = p->in_cap ? p->in_cap * 2 : 131072;
+            p->in = realloc(p->in, p->in_cap);
+        }
+        ssize_t r = recv(p->ws_fd, p->in + p->in_len, p->in_cap - p->in_len, 0);
+        if (r == 0) {
+            fprintf(stderr, "loadgen: p%d: the server closed the WebSocket\n", p->gidx);
+            epoll_ctl(ep, EPOLL_CTL_DEL, p->ws_fd, NULL);
+            return;
+        }
+        if (r < 0)
+            break;
+        p->in_len += (size_t)r;
+    }
+    size_t off = 0;
+    for (;;) {
+        uint8_t *f = p->in + off;
+        size_t avail = p->in_len - off;
+        if (avail < 2)
+            break;
+        bool fin = f[0] & 0x80;
+        uint8_t op = f[0] & 15;
+        size_t h = 2;
+        uint64_t n = f[1] & 127;
+        if (n == 126) {
+            if (avail < 4)
+                break;
+            n = (uint64_t)f[2] << 8 | f[3];
+            h = 4;
+        } else if (n == 127) {
+            if (avail < 10)
+                break;
+            n = 0;
+            for (int i = 0; i < 8; i++)
+                n = n << 8 | f[2 + i];
+            h = 10;
+        }
+        if (f[1] & 0x80)
+            h += 4; /* servers do not mask; skip it if one does */
+        if (avail < h + n)
+            break;
+        uint8_t *payload = f + h;
+        if (op == 9) {
+            ws_send_frame(p, 10, payload, (size_t)n);
+        } else if (op == 1 || op == 0) {
+            p->msg.data = realloc(p->msg.data, p->msg.len + n + 1);
+            memcpy(p->msg.data + p->msg.len, payload, n);
+            p->msg.len += n;
+            if (fin) {
+                p->msg.data[p->msg.len] = 0;
+                on_ws_message(p, p->msg.data, p->msg.len);
+                p->msg.len = 0;
+            }
+        } else if (op == 8) {
+            fprintf(stderr, "loadgen: p%d: close frame\n", p->gidx);
+        }
+        off += h + n;
+    }
+    memmove(p->in, p->in + off, p->in_len - off);
+    p->in_len -= off;
+}
+
+/* ---- the loop ---- */
+
+static void timers(void)
+{
+    int64_t now = now_us_cached;
+    for (size_t i = 0; i < part_count; i++) {
+        struct participant *p = parts[i];
+        struct transport *ts[2] = {&p->pub, &p->sub};
+        for (int k = 0; k < 2; k++) {
+            struct transport *t = ts[k];
+            if (t->have_remote && now >= t->next_check_us)
+                ice_check(t);
+            if (t->dtls && !t->dtls_up && now >= t->next_dtls_tick_us) {
+                dtls_peer_tick(t->dtls, now / 1000, &dout);
+                dtls_flush(t);
+                t->next_dtls_tick_us = now + 50000;
+            }
+        }
+        if (p->sending)
+            send_due(p);
+    }
+}
+
+static void pump(int ms)
+{
+    int64_t end = now_us() + (int64_t)ms * 1000;
+    struct epoll_event evs[64];
+    do {
+        int n = epoll_wait(ep, evs, 64, 1);
+        now_us();
+        for (int i = 0; i < n; i++) {
+            void *ptr = evs[i].data.ptr;
+            if ((uintptr_t)ptr & 1)
+                on_ws_readable((struct participant *)((char *)ptr - 1));
+            else
+                on_readable(ptr);
+        }
+        timers();
+    } while (now_us_cached < end && !stop_flag);
+}
+
+typedef bool (*cond_fn)(void *);
+static bool pump_until(cond_fn f, void *arg, int timeout_ms)
+{
+    int64_t end = now_us() + (int64_t)timeout_ms * 1000;
+    while (!f(arg)) {
+        if (now_us_cached > end || stop_flag)
+            return false;
+        pump(5);
+    }
+    return true;
+}
+
+static bool is_admitted(void *a) { return ((struct participant *)a)->admitted; }
+static bool is_pub_answered(void *a) { return ((struct participant *)a)->pub_answered; }
+
+/* Everyone from `first` on sends, and receives both kinds from everyone else in the room. */
+static bool all_flowing(void *arg)
+{
+    size_t first = *(size_t *)arg;
+    for (size_t i = first; i < part_count; i++) {
+        struct participant *p = parts[i];
+        if (!p->sending)
+            return false;
+        for (int k = 0; k < opt.participants; k++)
+            if (k != p->local && (!p->pairs[k][0].first_rx_us || !p->pairs[k][1].first_rx_us))
+                return false;
+    }
+    return true;
+}
+
+static bool pubs_sending(void *arg)
+{
+    for (size_t i = *(size_t *)arg; i < part_count; i++)
+        if (!parts[i]->sending)
+            return false;
+    return true;
+}
+
+static struct participant *new_participant(int room, int local)
+{
+    struct participant *p = calloc(1, sizeof *p);
+    p->gidx = (int)part_count;
+    p->room = room;
+    p->local = local;
+    p->ws_fd = -1;
+    rand_bytes(&p->ssrc_a, 4);
+    rand_bytes(&p->ssrc_v, 4);
+    rand_bytes(&p->seq_a, 2);
+    rand_bytes(&p->seq_v, 2);
+    transport_open(&p->pub, p, false);
+    transport_open(&p->sub, p, true);
+    if (part_count == part_cap) {
+        part_cap = part_cap ? part_cap * 2 : 64;
+        parts = realloc(parts, part_cap * sizeof *parts);
+    }
+    parts[part_count++] = p;
+    return p;
+}
+
+/* ---- confide rooms ---- */
+
+static json_t *confide_rooms;
+
+static void confide_add_room(int room)
+{
+    json_t *r = json_array_get(json_object_get(confide_rooms, "rooms"), (size_t)room);
+    if (!r)
+        die("the rooms file has no room %d (make more with setup.mjs)", room);
+    const char *password = json_string_value(json_object_get(r, "password"));
+    json_t *links = json_object_get(r, "links");
+    if ((int)json_array_size(links) < opt.participants)
+        die("room %d has %zu links, need %d", room, json_array_size(links), opt.participants);
+    size_t first = part_count;
+    for (int i = 0; i < opt.participants; i++) {
+        struct participant *p = new_participant(room, i);
+        ws_connect(p);
+        ws_send_json(p, json_pack("{s:s,s:s,s:s,s:b,s:s}", "type", "join", "token",
+                                  json_string_value(json_array_get(links, (size_t)i)), "password",
+                                  password, "agree", 1, "name", "Bench"));
+        if (!pump_until(is_admitted, p, 5000))
+            die("p%d was not admitted", p->gidx);
+        struct buf b = {0};
+        publish_offer(p, &b);
+        ws_send_json(p, json_pack("{s:s,s:s}", "type", "publish", "sdp", b.data));
+        buf_free(&b);
+        if (!pump_until(is_pub_answered, p, 5000))
+            die("p%d: no publish_answer", p->gidx);
+    }
+    if (!pump_until(all_flowing, &first, 20000))
+        fprintf(stderr, "loadgen: room %d: not all media flowing after 20 s\n", room);
+}
+
+/* ---- Janus VideoRoom over HTTP ---- */
+
+static CURL *curl;
+static uint64_t j_session;
+static char j_base[256];
+
+struct membuf {
+    char *d;
+    size_t n;
+};
+static size_t curl_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct membuf *m = ud;
+    m->d = realloc(m->d, m->n + size * nmemb + 1);
+    memcpy(m->d + m->n, ptr, size * nmemb);
+    m->n += size * nmemb;
+    m->d[m->n] = 0;
+    return size * nmemb;
+}
+
+static json_t *http(const char *path, json_t *body)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", j_base, path);
+    struct membuf m = {0};
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, curl_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &m);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 40L);
+    char *s = NULL;
+    struct curl_slist *h = NULL;
+    if (body) {
+        s = json_dumps(body, JSON_COMPACT);
+        h = curl_slist_append(NULL, "Content-Type: application/json");
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, s);
+        json_decref(body);
+    }
+    CURLcode rc = curl_easy_perform(curl);
+    free(s);
+    curl_slist_free_all(h);
+    if (rc != CURLE_OK)
+        die("janus %s: %s", url, curl_easy_strerror(rc));
+    json_error_t jerr;
+    json_t *j = json_loadb(m.d ? m.d : "", m.n, 0, &jerr);
+    free(m.d);
+    if (!j)
+        die("janus %s: not JSON", url);
+    return j;
+}
+
+static unsigned j_tx;
+static const char *tx_id(char *buf)
+{
+    snprintf(buf, 24, "t%u", ++j_tx);
+    return buf;
+}
+
+/* Long-polls the session until an event for transaction tx comes; other events are dropped. */
+static json_t *janus_event(const char *tx)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/janus/%" PRIu64 "?maxev=10", j_session);
+    for (int tries = 0; tries < 20; tries++) {
+        json_t *arr = http(path, NULL);
+        if (!json_is_array(arr)) {
+            json_t *a = json_array();
+            json_array_append_new(a, arr);
+            arr = a;
+        }
+        json_t *found = NULL;
+        size_t i;
+        json_t *e;
+        json_array_foreach(arr, i, e)
+        {
+            const char *t = json_string_value(json_object_get(e, "transaction"));
+            const char *kind = json_string_value(json_object_get(e, "janus"));
+            if (!found && t && strcmp(t, tx) == 0 && kind && strcmp(kind, "ack") != 0)
+                found = json_incref(e);
+        }
+        json_decref(arr);
+        if (found)
+            return found;
+        pump(2);
+    }
+    die("janus: no event for %s", tx);
+}
+
+static json_t *janus_post(const char *path, json_t *body)
+{
+    json_t *r = http(path, body);
+    const char *kind = json_string_value(json_object_get(r, "janus"));
+    if (kind && strcmp(kind, "error") == 0) {
+        char *s = json_dumps(r, JSON_COMPACT);
+        die("janus error: %s", s);
+    }
+    return r;
+}
+
+static uint64_t janus_attach(void)
+{
+    char t[24], path[64];
+    snprintf(path, sizeof path, "/janus/%" PRIu64, j_session);
+    json_t *r = janus_post(path, json_pack("{s:s,s:s,s:s}", "janus", "attach", "plugin",
+                                           "janus.plugin.videoroom", "transaction", tx_id(t)));
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(json_object_get(r, "data"), "id"));
+    json_decref(r);
+    return id;
+}
+
+/* A message to a handle; returns the plugin's synchronous answer or the async event. */
+static json_t *janus_msg_try(uint64_t handle, json_t *body, json_t *jsep, int *error_code);
+static json_t *janus_msg(uint64_t handle, json_t *body, json_t *jsep)
+{
+    return janus_msg_try(handle, body, jsep, NULL);
+}
+
+/* With error_code: a plugin error is returned (NULL, *error_code set) rather than fatal. */
+static json_t *janus_msg_try(uint64_t handle, json_t *body, json_t *jsep, int *error_code)
+{
+    char t[24], path[96];
+    snprintf(path, sizeof path, "/janus/%" PRIu64 "/%" PRIu64, j_session, handle);
+    json_t *req = json_pack("{s:s,s:o,s:s}", "janus", "message", "body", body, "transaction", tx_id(t));
+    if (jsep)
+        json_object_set_new(req, "jsep", jsep);
+    json_t *r = janus_post(path, req);
+    const char *kind = json_string_value(json_object_get(r, "janus"));
+    if (kind && strcmp(kind, "ack") == 0) {
+        json_decref(r);
+        r = janus_event(t);
+    }
+    json_t *data = json_object_get(json_object_get(r, "plugindata"), "data");
+    if (json_object_get(data, "error")) {
+        if (error_code) {
+            *error_code = (int)json_integer_value(json_object_get(data, "error_code"));
+            json_decref(r);
+            return NULL;
+        }
+        char *s = json_dumps(r, JSON_COMPACT);
+        die("janus videoroom error: %s", s);
+    }
+    return r;
+}
+
+static void janus_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl = curl_easy_init();
+    snprintf(j_base, sizeof j_base, "http://%s:%d", opt.host, opt.port);
+    char t[24];
+    json_t *r = janus_post("/janus", json_pack("{s:s,s:s}", "janus", "create", "transaction", tx_id(t)));
+    j_session = (uint64_t)json_integer_value(json_object_get(json_object_get(r, "data"), "id"));
+    json_decref(r);
+}
+
+static void janus_keepalive(void)
+{
+    static int64_t last;
+    if (opt.server != SRV_JANUS || now_us() - last < 15000000)
+        return;
+    last = now_us_cached;
+    char t[24], path[64];
+    snprintf(path, sizeof path, "/janus/%" PRIu64, j_session);
+    json_decref(janus_post(path, json_pack("{s:s,s:s}", "janus", "keepalive", "transaction", tx_id(t))));
+}
+
+static void janus_add_room(int room)
+{
+    uint64_t room_id = 9000 + (uint64_t)room;
+    size_t first = part_count;
+    uint64_t admin = janus_attach();
+    json_decref(janus_msg(admin,
+                          json_pack("{s:s,s:I,s:i,s:i,s:i,s:s,s:s,s:b}", "request", "create", "room",
+                                    (json_int_t)room_id, "publishers", opt.participants + 1,
+                                    "bitrate", 0, "fir_freq", 0, "audiocodec", "opus", "videocodec",
+                                    "vp8", "permanent", 0),
+                          NULL));
+    for (int i = 0; i < opt.participants; i++) {
+        struct participant *p = new_participant(room, i);
+        p->j_feed = room_id * 100 + (uint64_t)i + 1;
+        p->j_pub = janus_attach();
+        struct buf b = {0};
+        publish_offer(p, &b);
+        json_t *r = janus_msg(p->j_pub,
+                              json_pack("{s:s,s:s,s:I,s:I}", "request", "joinandconfigure", "ptype",
+                                        "publisher", "room", (json_int_t)room_id, "id",
+                                        (json_int_t)p->j_feed),
+                              json_pack("{s:s,s:s,s:b}", "type", "offer", "sdp", b.data, "trickle", 0));
+        buf_free(&b);
+        const char *sdp = json_string_value(json_object_get(json_object_get(r, "jsep"), "sdp"));
+        if (!sdp)
+            die("janus: no answer to p%d's offer", p->gidx);
+        if (remote_from_sdp(&p->pub, sdp) < 0)
+            die("janus: unusable answer");
+        json_decref(r);
+        pump(5);
+    }
+    /* a feed can be subscribed to once its PeerConnection is up */
+    if (!pump_until(pubs_sending, &first, 10000))
+        die("janus: room %d's publishers did not connect", room);
+    for (size_t i = first; i < part_count; i++) {
+        struct participant *p = parts[i];
+        p->j_sub = janus_attach();
+        json_t *streams = json_array();
+        for (size_t k = first; k < part_count; k++)
+            if (k != i)
+                json_array_append_new(streams, json_pack("{s:I}", "feed", (json_int_t)parts[k]->j_feed));
+        json_t *r = NULL;
+        for (int attempt = 0; !r; attempt++) {
+            /* 428 "No such feed" until Janus has set the publisher's media up */
+            int code = 0;
+            r = janus_msg_try(p->j_sub,
+                              json_pack("{s:s,s:s,s:I,s:O}", "request", "join", "ptype", "subscriber",
+                                        "room", (json_int_t)room_id, "streams", streams),
+                              NULL, &code);
+            if (!r && (code != 428 || attempt == 50))
+                die("janus: subscribing p%d failed (%d)", p->gidx, code);
+            if (!r)
+                pump(100);
+        }
+        json_decref(streams);
+        const char *sdp = json_string_value(json_object_get(json_object_get(r, "jsep"), "sdp"));
+        if (!sdp)
+            die("janus: no subscribe offer for p%d", p->gidx);
+        struct buf b = {0};
+        if (subscribe_answer(p, sdp, &b) < 0)
+            die("janus: bad subscribe offer");
+        if (remote_from_sdp(&p->sub, sdp) < 0)
+            die("janus: unusable subscribe offer");
+        json_decref(r);
+        r = janus_msg(p->j_sub, json_pack("{s:s}", "request", "start"),
+                      json_pack("{s:s,s:s,s:b}", "type", "answer", "sdp", b.data, "trickle", 0));
+        json_decref(r);
+        buf_free(&b);
+        pump(5);
+    }
+    if (!pump_until(all_flowing, &first, 20000))
+        fprintf(stderr, "loadgen: room %d: not all media flowing after 20 s\n", room);
+}
+
+/* ---- /proc ---- */
+
+struct proc_sample {
+    double cpu_s; /* utime + stime */
+    long rss_kb;
+    long ctx_vol, ctx_invol;
+};
+
+static bool proc_sample(int pid, struct proc_sample *s)
+{
+    memset(s, 0, sizeof *s);
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *c = strrchr(buf, ')');
+    if (!c)
+        return false;
+    unsigned long ut = 0, st = 0;
+    /* after ")": state(3) ... utime is field 14, stime 15 */
+    if (sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return false;
+    s->cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    f = fopen(path, "r");
+    if (f) {
+        while (fgets(buf, sizeof buf, f))
+            sscanf(buf, "VmRSS: %ld", &s->rss_kb);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char p2[300];
+            snprintf(p2, sizeof p2, "/proc/%d/task/%s/status", pid, e->d_name);
+            f = fopen(p2, "r");
+            if (!f)
+                continue;
+            long v;
+            while (fgets(buf, sizeof buf, f)) {
+                if (sscanf(buf, "voluntary_ctxt_switches: %ld", &v) == 1)
+                    s->ctx_vol += v;
+                else if (sscanf(buf, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+                    s->ctx_invol += v;
+            }
+            fclose(f);
+        }
+        closedir(d);
+    }
+    return true;
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+static double hist_pct(double q)
+{
+    if (!win.hist_n)
+        return 0;
+    uint64_t want = (uint64_t)ceil(q * (double)win.hist_n), acc = 0;
+    for (int i = 0; i < HIST_BINS; i++) {
+        acc += win.hist[i];
+        if (acc >= want)
+            return (i + 0.5) * 0.01; /* ms */
+    }
+    return HIST_BINS * 0.01;
+}
+
+
+/* ---- the kernel's own cost: UDP datagrams of a forwarded video packet's size, sent with
+ * sendmmsg in batches as confide's worker does, and received with recvmmsg on the other
+ * core. CPU per datagram on each side (RUSAGE_THREAD). ---- */
+
+static double thread_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+struct floor_rx {
+    int fd, cpu;
+    volatile bool done;
+    uint64_t got;
+    double cpu_s;
+};
+
+static void *floor_receiver(void *arg)
+{
+    struct floor_rx *r = arg;
+    pin(r->cpu);
+    static struct mmsghdr msgs[BATCH];
+    static struct iovec iov[BATCH];
+    static uint8_t bufs[BATCH][PKT_CAP];
+    double c0 = thread_cpu_s();
+    while (!r->done) {
+        for (int i = 0; i < BATCH; i++) {
+            iov[i] = (struct iovec){bufs[i], PKT_CAP};
+            msgs[i].msg_hdr = (struct msghdr){.msg_iov = &iov[i], .msg_iovlen = 1};
+        }
+        struct pollfd pf = {.fd = r->fd, .events = POLLIN};
+        if (poll(&pf, 1, 50) <= 0)
+            continue;
+        int n = recvmmsg(r->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+        if (n > 0)
+            r->got += (uint64_t)n;
+    }
+    r->cpu_s = thread_cpu_s() - c0;
+    return NULL;
+}
+
+static int kernel_floor(int tx_cpu, int rx_cpu, int pps, int seconds)
+{
+    int rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int sz = 8 << 20;
+    setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    inet_pton(AF_INET, opt.local_ip, &sin.sin_addr);
+    if (bind(rx, (struct sockaddr *)&sin, sizeof sin) < 0 || bind(tx, (struct sockaddr *)&sin, sizeof sin) < 0)
+        die("bind: %s", strerror(errno));
+    socklen_t sl = sizeof sin;
+    getsockname(rx, (struct sockaddr *)&sin, &sl);
+    struct floor_rx r = {.fd = rx, .cpu = rx_cpu};
+    pthread_t th;
+    pthread_create(&th, NULL, floor_receiver, &r);
+    pin(tx_cpu);
+    static struct mmsghdr msgs[BATCH];
+    static struct iovec iov[BATCH];
+    static uint8_t buf[1150];
+    memset(buf, 0x5a, sizeof buf);
+    for (int i = 0; i < BATCH; i++) {
+        iov[i] = (struct iovec){buf, sizeof buf};
+        msgs[i].msg_hdr = (struct msghdr){.msg_name = &sin, .msg_namelen = sizeof sin, .msg_iov = &iov[i], .msg_iovlen = 1};
+    }
+    uint64_t sent = 0;
+    double c0 = thread_cpu_s();
+    int64_t t0 = now_us(), end = t0 + (int64_t)seconds * 1000000;
+    /* paced: pps datagrams a second, in batches every millisecond */
+    while (now_us() < end) {
+        uint64_t due = (uint64_t)((double)(now_us_cached - t0) * pps / 1e6);
+        while (sent < due) {
+            unsigned n = (unsigned)(due - sent < BATCH ? due - sent : BATCH);
+            int k = sendmmsg(tx, msgs, n, 0);
+            if (k <= 0)
+                break;
+            sent += (uint64_t)k;
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    double tx_cpu_s = thread_cpu_s() - c0;
+    struct timespec ts = {0, 200000000};
+    nanosleep(&ts, NULL);
+    r.done = true;
+    pthread_join(th, NULL);
+    printf("{\"kernel_floor\":true,\"pps\":%d,\"sent\":%" PRIu64 ",\"received\":%" PRIu64
+           ",\"send_us_per_pkt\":%.3f,\"recv_us_per_pkt\":%.3f}\n",
+           pps, sent, r.got, sent ? tx_cpu_s * 1e6 / (double)sent : 0,
+           r.got ? r.cpu_s * 1e6 / (double)r.got : 0);
+    return 0;
+}
+
+static void on_signal(int sig) { stop_flag = 1; }
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: loadgen --server confide|janus --host IP --port N --local-ip IP --pid PID\n"
+            "  [--rooms-file F (confide)] [--participants P] [--rooms-step R] [--max-steps N]\n"
+            "  [--warmup-ms MS] [--window-ms MS] [--video-kbps K] [--keyframe-ms MS]\n"
+            "  [--max-loss PCT] [--max-p99-ms MS] [--json FILE] [--label NAME] [-v]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"server", 1, 0, 's'},      {"host", 1, 0, 'h'},        {"port", 1, 0, 'p'},
+        {"local-ip", 1, 0, 'l'},    {"pid", 1, 0, 'P'},         {"rooms-file", 1, 0, 'f'},
+        {"participants", 1, 0, 'n'}, {"rooms-step", 1, 0, 'r'}, {"max-steps", 1, 0, 'm'},
+        {"warmup-ms", 1, 0, 'w'},   {"window-ms", 1, 0, 'W'},   {"video-kbps", 1, 0, 'k'},
+        {"keyframe-ms", 1, 0, 'K'}, {"max-loss", 1, 0, 'L'},    {"max-p99-ms", 1, 0, 'Q'},
+        {"json", 1, 0, 'j'},        {"label", 1, 0, 'N'},       {"max-rooms", 1, 0, 'M'},
+        {"verbose", 0, 0, 'v'},     {"kernel-floor", 1, 0, 'F'}, {0, 0, 0, 0}};
+    int floor_pps = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
+        switch (c) {
+        case 's': opt.server = strcmp(optarg, "janus") == 0 ? SRV_JANUS : SRV_CONFIDE; break;
+        case 'h': opt.host = optarg; break;
+        case 'p': opt.port = atoi(optarg); break;
+        case 'l': opt.local_ip = optarg; break;
+        case 'P': opt.server_pid = atoi(optarg); break;
+        case 'f': opt.rooms_file = optarg; break;
+        case 'n': opt.participants = atoi(optarg); break;
+        case 'r': opt.rooms_step = atoi(optarg); break;
+        case 'm': opt.max_steps = atoi(optarg); break;
+        case 'M': opt.max_rooms = atoi(optarg); break;
+        case 'w': opt.warmup_ms = atoi(optarg); break;
+        case 'W': opt.window_ms = atoi(optarg); break;
+        case 'k': opt.video_kbps = atoi(optarg); break;
+        case 'K': opt.keyframe_ms = atoi(optarg); break;
+        case 'L': opt.max_loss = atof(optarg); break;
+        case 'Q': opt.max_p99_ms = atof(optarg); break;
+        case 'j': opt.json_path = optarg; break;
+        case 'N': opt.label = optarg; break;
+        case 'v': opt.verbose = true; break;
+        case 'F': floor_pps = atoi(optarg); break;
+        default: usage();
+        }
+    }
+    if (floor_pps)
+        return kernel_floor(0, 1, floor_pps, opt.window_ms / 1000 > 0 ? opt.window_ms / 1000 : 1);
+    if (opt.participants < 2 || opt.participants > MAX_P || !opt.server_pid)
+        usage();
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    if (rand_init() < 0)
+        die("rand_init");
+    srand((unsigned)getpid());
+    if (dtls_identity_new((int64_t)time(NULL) * 1000, &identity) < 0)
+        die("dtls_identity_new");
+    for (size_t i = 0; i < DTLS_OUT_DATAGRAMS; i++)
+        dgs[i] = (struct dtls_datagram){.data = dg_bufs[i], .cap = DTLS_MTU};
+    dout = (struct dtls_out){.datagrams = dgs, .datagrams_max = DTLS_OUT_DATAGRAMS};
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    win.hist = calloc(HIST_BINS, sizeof *win.hist);
+    if (opt.server == SRV_CONFIDE) {
+        json_error_t jerr;
+        if (!opt.rooms_file || !(confide_rooms = json_load_file(opt.rooms_file, 0, &jerr)))
+            die("--rooms-file: %s", opt.rooms_file ? jerr.text : "missing");
+    } else {
+        janus_init();
+    }
+    FILE *js = opt.json_path ? fopen(opt.json_path, "w") : NULL;
+    printf("%-8s %4s %5s %9s %9s %7s %8s %8s %8s %9s %8s %9s %7s\n", "server", "step", "parts",
+           "fwd_pps", "cpu_us/p", "cpu%", "loss%", "p50_ms", "p99_ms", "rss_MB", "rss/p_kB",
+           "ctxsw/s", "gen%");
+    fflush(stdout);
+    int step;
+    bool retried = false;
+    for (step = 1; step <= opt.max_steps && !stop_flag; step++) {
+        int64_t t_setup = now_us();
+        for (int k = 0; k < opt.rooms_step && room_count < opt.max_rooms && !retried; k++) {
+            if (opt.server == SRV_CONFIDE)
+                confide_add_room(room_count);
+            else
+                janus_add_room(room_count);
+            room_count++;
+        }
+        logv("step %d: setup took %.1f s\n", step, (now_us() - t_setup) / 1e6);
+        pump(opt.warmup_ms);
+        janus_keepalive();
+        /* the window */
+        for (size_t i = 0; i < part_count; i++)
+            parts[i]->sent_win[0] = parts[i]->sent_win[1] = 0;
+        memset(win.hist, 0, HIST_BINS * sizeof *win.hist);
+        win.hist_n = win.rx = win.rx_all = win.bad_srtp = win.bad_trailer = 0;
+        struct proc_sample a, b;
+        if (!proc_sample(opt.server_pid, &a))
+            die("server pid %d is gone", opt.server_pid);
+        double gen_a = self_cpu_s();
+        int64_t wall_a = now_us();
+        win.start_us = wall_a;
+        win.end_us = wall_a + (int64_t)opt.window_ms * 1000;
+        win.active = true;
+        pump(opt.window_ms);
+        proc_sample(opt.server_pid, &b);
+        double gen_b = self_cpu_s();
+        int64_t wall_b = now_us();
+        uint64_t rx_all = win.rx_all; /* every subscriber packet during the window */
+        pump(opt.drain_ms);
+        win.active = false;
+        /* expected: what each publisher sent in the window times its subscribers that had
+         * already started receiving it when the window opened */
+        uint64_t expected = 0;
+        for (size_t i = 0; i < part_count; i++) {
+            struct participant *pub = parts[i];
+            for (size_t k = 0; k < part_count; k++) {
+                struct participant *sub = parts[k];
+                if (sub->room != pub->room || sub == pub)
+                    continue;
+                for (int kind = 0; kind < 2; kind++) {
+                    int64_t f = sub->pairs[pub->local][kind].first_rx_us;
+                    if (f && f < win.start_us)
+                        expected += pub->sent_win[kind];
+                }
+            }
+        }
+        double secs = (double)(wall_b - wall_a) / 1e6;
+        double fwd_pps = (double)rx_all / secs;
+        double cpu = b.cpu_s - a.cpu_s;
+        double cpu_frac = cpu / secs;
+        double us_per = rx_all ? cpu * 1e6 / (double)rx_all : 0;
+        double loss = expected ? 100.0 * (1.0 - (double)win.rx / (double)expected) : 100;
+        if (loss < 0)
+            loss = 0;
+        double p50 = hist_pct(0.50), p99 = hist_pct(0.99);
+        double gen_frac = (gen_b - gen_a) / secs;
+        double ctx = (double)((b.ctx_vol + b.ctx_invol) - (a.ctx_vol + a.ctx_invol)) / secs;
+        printf("%-8s %4d %5zu %9.0f %9.2f %7.1f %8.3f %8.2f %8.2f %9.1f %8.0f %9.0f %7.1f\n",
+               opt.label, step, part_count, fwd_pps, us_per, 100 * cpu_frac, loss, p50, p99,
+               b.rss_kb / 1024.0, part_count ? (double)b.rss_kb / (double)part_count : 0, ctx,
+               100 * gen_frac);
+        fflush(stdout);
+        if (js) {
+            fprintf(js,
+                    "{\"server\":\"%s\",\"step\":%d,\"rooms\":%d,\"participants_per_room\":%d,"
+                    "\"participants\":%zu,\"window_s\":%.3f,\"forwarded_pps\":%.1f,"
+                    "\"cpu_us_per_pkt\":%.3f,\"cpu_fraction\":%.4f,\"fwd_pkts_per_cpu_s\":%.1f,"
+                    "\"loss_pct\":%.4f,\"expected\":%" PRIu64 ",\"received\":%" PRIu64 ","
+                    "\"latency_p50_ms\":%.3f,\"latency_p99_ms\":%.3f,\"rss_kb\":%ld,"
+                    "\"rss_kb_per_participant\":%.1f,\"ctx_switches_per_s\":%.1f,"
+                    "\"ctx_voluntary\":%ld,\"ctx_involuntary\":%ld,\"generator_cpu_fraction\":%.4f,"
+                    "\"srtp_errors\":%" PRIu64 ",\"video_kbps\":%d}\n",
+                    opt.label, step, room_count, opt.participants, part_count, secs, fwd_pps, us_per,
+                    cpu_frac, cpu > 0 ? (double)rx_all / cpu : 0, loss, expected, win.rx, p50, p99,
+                    b.rss_kb, part_count ? (double)b.rss_kb / (double)part_count : 0, ctx,
+                    b.ctx_vol - a.ctx_vol, b.ctx_invol - a.ctx_invol, gen_frac, win.bad_srtp,
+                    opt.video_kbps);
+            fflush(js);
+        }
+        const char *why = NULL;
+        if (loss > opt.max_loss)
+            why = "loss";
+        else if (p99 > opt.max_p99_ms)
+            why = "p99 latency";
+        else if (cpu_frac > 0.95)
+            why = "server core saturated";
+        else if (gen_frac > 0.95)
+            why = "load generator core saturated";
+        else if (room_count >= opt.max_rooms)
+            why = "max rooms";
+        if (why && !retried && (strcmp(why, "loss") == 0 || strcmp(why, "p99 latency") == 0)) {
+            /* the machine may be shared: measure the same load once more before giving up */
+            printf("# %s: step %d: %s over the limit, measuring the same load again\n", opt.label,
+                   step, why);
+            retried = true;
+            step--;
+            continue;
+        }
+        retried = false;
+        if (why) {
+            printf("# %s: stopped after step %d: %s\n", opt.label, step, why);
+            break;
+        }
+    }
+    if (js)
+        fclose(js);
+    fprintf(stderr, "loadgen: %s: sent %" PRIu64 ", received %" PRIu64 ", srtp errors %" PRIu64
+                    ", dtls failures %" PRIu64 "\n",
+            opt.label, total_tx, total_rx, total_srtp_err, total_dtls_fail);
+    return 0;
+}
