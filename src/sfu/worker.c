@@ -81,6 +81,7 @@ struct worker {
     struct router *router;
     struct router_sink sink;
     int64_t router_deadline;
+    int64_t peers_deadline; /* no peer's timer is due before this: no need to look */
     struct wpeer *peers;
     struct wpeer *by_ufrag[BUCKETS], *by_addr[BUCKETS];
 
@@ -304,6 +305,9 @@ static void wpeer_add(struct worker *w, struct cmd *c)
         w->peers->prev = wp;
     w->peers = wp;
     count(w, WORKER_PEERS_ADDED, 1);
+    int64_t d = peer_next_deadline(wp->peer);
+    if (d < w->peers_deadline)
+        w->peers_deadline = d;
 }
 
 /* ---- sending ---- */
@@ -457,7 +461,14 @@ static void handle_datagram(struct worker *w, int64_t now, const struct sockaddr
     }
     if (peer_handle_datagram(wp->peer, now, from, data, len, &w->pout) < 0)
         count(w, WORKER_DROP_PEER, 1);
-    take_output(w, wp, from, data);
+    /* STUN and DTLS may set a peer's timers earlier; SRTP never does, so the media path
+     * skips the look */
+    bool timers = len == 0 || data[0] < 128 || data[0] > 191;
+    if (take_output(w, wp, from, data) && timers) {
+        int64_t d = peer_next_deadline(wp->peer);
+        if (d < w->peers_deadline)
+            w->peers_deadline = d;
+    }
 }
 
 static void receive(struct worker *w)
@@ -493,8 +504,10 @@ static void receive(struct worker *w)
 /* Runs due timers; returns the next deadline. */
 static int64_t run_timers(struct worker *w, int64_t now)
 {
-    int64_t next = INT64_MAX;
-    struct wpeer *wp = w->peers;
+    int64_t next = w->peers_deadline;
+    struct wpeer *wp = now >= w->peers_deadline ? w->peers : NULL;
+    if (wp)
+        next = INT64_MAX;
     while (wp) {
         struct wpeer *after = wp->next;
         if (peer_next_deadline(wp->peer) <= now) {
@@ -509,6 +522,7 @@ static int64_t run_timers(struct worker *w, int64_t now)
             next = d;
         wp = after;
     }
+    w->peers_deadline = next;
     if (now >= w->router_deadline) {
         w->router_deadline = router_tick(w->router, now, &w->sink);
         pthread_mutex_lock(&w->lock);
