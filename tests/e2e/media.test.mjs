@@ -102,6 +102,16 @@ describe('media through the SFU', () => {
         await waitForMedia(client, [THERAPIST]);
         await assertRising(ada, ['Sam Rivera']);
         await assertRising(client, [THERAPIST]);
+        // the client's connection drops (a train tunnel): the page comes straight back in and
+        // both see and hear each other again
+        await client.page.evaluate(() => window.testSockets.at(-1).close());
+        await client.page.getByText('Reconnecting…').waitFor();
+        await client.page.getByText('Reconnecting…').waitFor({ state: 'hidden' });
+        await waitForMedia(client, [THERAPIST]);
+        await waitForMedia(ada, ['Sam Rivera']);
+        await assertRising(ada, ['Sam Rivera']);
+        await assertRising(client, [THERAPIST]);
+
         // the self-view can be minimised
         await client.page.getByRole('button', { name: 'Hide self-view' }).click();
         await client.page.getByRole('button', { name: 'Show self-view' }).waitFor();

@@ -42,7 +42,8 @@ export async function makeSession(call, clients, title) {
   return created.json.session;
 }
 
-// Every page keeps its RTCPeerConnections where the test can read their stats.
+// Every page keeps its RTCPeerConnections where the test can read their stats, and its
+// WebSockets where the test can drop one.
 function instrument() {
   const Native = window.RTCPeerConnection;
   window.testPcs = [];
@@ -50,6 +51,14 @@ function instrument() {
     constructor(...args) {
       super(...args);
       window.testPcs.push(this);
+    }
+  };
+  const NativeSocket = window.WebSocket;
+  window.testSockets = [];
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      window.testSockets.push(this);
     }
   };
 }
