@@ -553,6 +553,9 @@ void live_media_publish(struct live_media *m, uint64_t room, int participant, co
                 worker_remove_peer(worker_of(m, r), mb->pub_peer);
             mb->pub_peer = id;
             mb->pub_gen++;
+            /* the router forgets what a participant may send while they have no port, and
+             * commands run in order: the host's mute holds from the first packet */
+            worker_set_media(worker_of(m, r), r->id, (uint32_t)participant, mb->audio, mb->video);
             mb->pub_audio = audio;
             mb->pub_video = video;
             mb->pub_video_codec = video_codec;

@@ -825,6 +825,13 @@ static void speaker_window(struct router *r, struct room *rm, const struct route
             best = p->participant;
         }
     }
+    if (rm->speaker && !publisher_of(rm, rm->speaker)) {
+        /* the speaker left: nobody, until someone else speaks */
+        rm->speaker = 0;
+        r->stats.speaker_changes++;
+        if (sink->speaker)
+            sink->speaker(sink->arg, rm->id, 0);
+    }
     if (!best || best == rm->speaker) {
         rm->streak = 0;
         return;

@@ -1114,6 +1114,13 @@ static void active_speaker(void **state)
     }
     assert_int_equal(rec.speakers, 2);
     assert_int_equal(rec.speaker[1].participant, PUB2);
+
+    /* the speaker leaves: the room hears "nobody" at the next window */
+    router_remove(f->r, p2);
+    t += ROUTER_SPEAKER_WINDOW_MS;
+    router_tick(f->r, t, &sink);
+    assert_int_equal(rec.speakers, 3);
+    assert_int_equal(rec.speaker[2].participant, 0);
 }
 
 /* ---- robustness ---- */
