@@ -647,6 +647,17 @@ void live_media_subscribe_answer(struct live_media *m, uint64_t room, int partic
     send_offer(m, r, mb); /* what changed while the offer was out */
 }
 
+void live_media_subscribe_restart(struct live_media *m, uint64_t room, int participant)
+{
+    struct mroom *r = m ? room_find(m, room) : NULL;
+    struct member *mb = r ? member_find(r, participant) : NULL;
+    if (!mb || !mb->sub_peer)
+        return; /* nothing to restart: the first offer is still on its way */
+    subscription_reset(m, r, mb);
+    subscription_update(m, r, mb);
+    send_offer(m, r, mb);
+}
+
 /* ---- worker events ---- */
 
 static bool find_peer(struct live_media *m, uint64_t peer_id, struct mroom **room,

@@ -45,6 +45,10 @@ void live_media_publish(struct live_media *m, uint64_t room, int participant, co
 void live_media_subscribe_answer(struct live_media *m, uint64_t room, int participant,
                                  const json_t *msg);
 
+/* {"type":"subscribe_restart"}: the page's receiving connection failed (a network change):
+ * the old transport goes and an offer for a fresh one (reset) comes at once. */
+void live_media_subscribe_restart(struct live_media *m, uint64_t room, int participant);
+
 /* Collects what the workers reported (the active speaker, transports gone). */
 void live_media_poll(struct live_media *m);
 

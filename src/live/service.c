@@ -703,8 +703,10 @@ static void media_message(struct live_service *svc, struct conn *c, const char *
         send_error(svc, c->id, "no_media", "This server carries no audio or video.");
     else if (strcmp(type, "publish") == 0)
         live_media_publish(svc->media, (uint64_t)c->room->occurrence_id, id, msg);
-    else
+    else if (strcmp(type, "subscribe_answer") == 0)
         live_media_subscribe_answer(svc->media, (uint64_t)c->room->occurrence_id, id, msg);
+    else
+        live_media_subscribe_restart(svc->media, (uint64_t)c->room->occurrence_id, id);
 }
 
 void live_service_message(struct live_service *svc, uint64_t conn, const char *data, size_t len,
@@ -731,7 +733,8 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
         join(svc, c, msg, now);
     } else if (strcmp(type, "rejoin") == 0) {
         rejoin(svc, c, msg, now);
-    } else if (strcmp(type, "publish") == 0 || strcmp(type, "subscribe_answer") == 0) {
+    } else if (strcmp(type, "publish") == 0 || strcmp(type, "subscribe_answer") == 0 ||
+               strcmp(type, "subscribe_restart") == 0) {
         media_message(svc, c, type, msg);
     } else if (c->room) {
         struct live_effects fx = {0};

@@ -112,6 +112,15 @@ describe('media through the SFU', () => {
         await assertRising(ada, ['Sam Rivera']);
         await assertRising(client, [THERAPIST]);
 
+        // the receiving connection fails (a network change): the page asks for a fresh one,
+        // the server drops the old transport and offers a new one, and video goes on
+        const before = (await metrics(server)).confide_media_subscribe_resets_total ?? 0;
+        await client.page.evaluate(() => window.testSockets.at(-1)
+          .send(JSON.stringify({ type: 'subscribe_restart' })));
+        await waitForMedia(client, [THERAPIST]);
+        await assertRising(client, [THERAPIST]);
+        assert.equal((await metrics(server)).confide_media_subscribe_resets_total, before + 1);
+
         // the self-view can be minimised
         await client.page.getByRole('button', { name: 'Hide self-view' }).click();
         await client.page.getByRole('button', { name: 'Show self-view' }).waitFor();

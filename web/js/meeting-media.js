@@ -141,6 +141,11 @@ export function createMedia({ send, session, nameOf }) {
     sub?.close();
     const pc = new RTCPeerConnection(PC_CONFIG);
     sub = pc;
+    // the network changed under it: ask for a fresh receiving transport rather than wait
+    // for the server to notice
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc === sub && pc.connectionState === 'failed') send({ type: 'subscribe_restart' });
+    });
     pc.addEventListener('track', (event) => {
       const info = subTracks.get(event.transceiver.mid);
       if (!info || pc !== sub) return;
