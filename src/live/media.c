@@ -730,6 +730,9 @@ void live_media_metrics(struct live_media *m, struct buf *out)
         buf_printf(out, "confide_media_%s_total %" PRIu64 "\n",
                    worker_counter_name((enum worker_counter)c), sum);
     }
+    /* summed field by field: the struct is counters only */
+    _Static_assert(sizeof(struct router_stats) % sizeof(uint64_t) == 0,
+                   "router_stats holds uint64_t counters only");
     struct router_stats total = {0}, one;
     for (size_t w = 0; w < m->worker_count; w++) {
         worker_router_stats(m->workers[w], &one);
