@@ -189,6 +189,27 @@ describe('media through the SFU', () => {
           assert.equal(b.audioPackets, a.audioPackets, `${p.name} still hears Sam after the mute`);
           assert.ok(b.framesDecoded > a.framesDecoded, `${p.name} lost Sam's video with the mute`);
         });
+        // the host stops Alex's video: everyone sees "Camera off" on Alex's tile, Alex's frames
+        // stop arriving (the SFU holds them back) and Alex is still heard
+        const alexRow = ada.page.getByRole('listitem').filter({ hasText: 'Alex Moreno' });
+        await alexRow.getByRole('button', { name: /^Stop video/ }).click();
+        const watchers = [members[0], jo];
+        for (const p of watchers) {
+          await p.page.locator('#video-tiles li', { hasText: 'Alex Moreno' }).getByText('Camera off').waitFor();
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+        const stoppedAt = await Promise.all(watchers.map((p) => received(p.page)));
+        await new Promise((r) => setTimeout(r, 2000));
+        const afterStop = await Promise.all(watchers.map((p) => received(p.page)));
+        watchers.forEach((p, i) => {
+          const a = stoppedAt[i]['Video of Alex Moreno'];
+          const b = afterStop[i]['Video of Alex Moreno'];
+          assert.equal(b.videoPackets, a.videoPackets, `${p.name} still gets Alex's video`);
+          assert.ok(b.audioPackets > a.audioPackets, `${p.name} no longer hears Alex`);
+        });
+        // and Sam's tile says Sam is muted
+        await jo.page.locator('#video-tiles li', { hasText: 'Sam Rivera (muted)' }).waitFor();
+
         const m = await metrics(server);
         assert.ok(m.confide_media_drop_muted_total > 0, 'the SFU itself held the muted audio back');
         // the fake microphones beep: someone became the active speaker, and pages show it

@@ -29,6 +29,7 @@ export function createMedia({ send, session, nameOf }) {
   let republishTimer = 0;
   let speaker = 0;
   const tiles = new Map(); // participant → { li, video, stream, caption }
+  let people = new Map(); // participant → { audio, video } from the last room message
   let wantAudio = true;
   let wantVideo = true;
 
@@ -107,7 +108,8 @@ export function createMedia({ send, session, nameOf }) {
     video.autoplay = true;
     video.playsInline = true;
     const caption = el('p', 'video-name');
-    li.append(video, caption);
+    const off = el('p', 'video-off', 'Camera off');
+    li.append(video, off, caption);
     const stream = new MediaStream();
     video.srcObject = stream;
     tile = { li, video, stream, caption };
@@ -119,8 +121,10 @@ export function createMedia({ send, session, nameOf }) {
 
   function nameTile(participant, tile) {
     const name = nameOf(participant);
+    const person = people.get(participant);
     tile.video.setAttribute('aria-label', `Video of ${name}`);
-    tile.caption.textContent = name;
+    tile.caption.textContent = person?.audio === false ? `${name} (muted)` : name;
+    tile.li.classList.toggle('camera-off', person?.video === false);
     tile.li.classList.toggle('speaking', participant === speaker);
   }
 
@@ -260,6 +264,7 @@ export function createMedia({ send, session, nameOf }) {
         wantVideo = me.video !== false;
         applyWanted();
       }
+      people = new Map(msg.participants.map((p) => [p.id, p]));
       for (const [participant, tile] of tiles) nameTile(participant, tile);
     },
     activeSpeaker(msg) {
