@@ -1,5 +1,6 @@
 #include "live/media.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -77,7 +78,10 @@ struct live_media {
     struct mroom **rooms;
     size_t room_count, room_cap;
     uint64_t next_peer_id;
-    char public_ip[64];
+    char public_ip[64];          /* the first of media_public_ip: the c= line */
+    char more_ips[8][64];        /* the others: further candidates */
+    const char *more_ip_ptrs[8];
+    size_t more_ip_count;
     char fingerprint_alg[16];
     const char *fingerprint; /* into the identity's "alg HEX" */
     struct counters n;
@@ -171,6 +175,8 @@ static void local_of(struct live_media *m, const struct mroom *r, const char *uf
         .fingerprint_alg = m->fingerprint_alg,
         .fingerprint = m->fingerprint,
         .host = m->public_ip,
+        .more_hosts = m->more_ip_ptrs,
+        .more_host_count = m->more_ip_count,
         .port = worker_port(worker_of(m, r)),
         .session_id = session,
         .session_version = (uint64_t)version,
@@ -787,13 +793,38 @@ struct live_media *live_media_start(const struct config *cfg, struct live_media_
     struct live_media *m = xcalloc(1, sizeof *m);
     m->cfg = cfg;
     m->io = io;
-    size_t ip_len = strcspn(cfg->media_public_ip, ", ");
-    if (ip_len == 0 || ip_len >= sizeof m->public_ip) {
+    /* "a, b, c": the first address and up to 8 more */
+    const char *p = cfg->media_public_ip;
+    for (size_t n = 0; *p; n++) {
+        p += strspn(p, ", ");
+        size_t len = strcspn(p, ", ");
+        if (len == 0)
+            break;
+        char *dst = n == 0 ? m->public_ip : m->more_ips[n - 1];
+        if (len >= sizeof m->public_ip || n > 8) {
+            buf_printf(err, "media_public_ip takes up to 9 addresses, each shorter than 64");
+            free(m);
+            return NULL;
+        }
+        memcpy(dst, p, len);
+        dst[len] = 0;
+        uint8_t addr[16];
+        if (inet_pton(AF_INET, dst, addr) != 1 && inet_pton(AF_INET6, dst, addr) != 1) {
+            buf_printf(err, "media_public_ip: \"%s\" is not an IPv4 or IPv6 address", dst);
+            free(m);
+            return NULL;
+        }
+        if (n > 0) {
+            m->more_ip_ptrs[n - 1] = dst;
+            m->more_ip_count = n;
+        }
+        p += len;
+    }
+    if (!m->public_ip[0]) {
         buf_printf(err, "media_public_ip is not an address");
         free(m);
         return NULL;
     }
-    memcpy(m->public_ip, cfg->media_public_ip, ip_len);
     if (dtls_identity_new(clock_wall_ms(), &m->identity) < 0) {
         buf_printf(err, "the DTLS certificate could not be made");
         free(m);
@@ -827,8 +858,8 @@ struct live_media *live_media_start(const struct config *cfg, struct live_media_
         }
         m->worker_count = (size_t)i + 1;
     }
-    log_info("media", "%zu media worker(s) on %s, announcing %s", m->worker_count,
-             cfg->media_bind, m->public_ip);
+    log_info("media", "%zu media worker(s) on %s, announcing %s and %zu more address(es)",
+             m->worker_count, cfg->media_bind, m->public_ip, m->more_ip_count);
     return m;
 }
 

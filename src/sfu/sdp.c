@@ -918,7 +918,12 @@ static const char *ip_family(const char *host)
 
 static bool local_ok(const struct sdp_local *l)
 {
-    return l && l->ice_ufrag && l->ice_pwd && l->fingerprint_alg && l->fingerprint && l->host &&
+    if (!l || l->more_host_count > 8 || (l->more_host_count && !l->more_hosts))
+        return false;
+    for (size_t i = 0; i < l->more_host_count; i++)
+        if (!l->more_hosts[i] || !is_token(l->more_hosts[i], MAX_TOKEN))
+            return false;
+    return l->ice_ufrag && l->ice_pwd && l->fingerprint_alg && l->fingerprint && l->host &&
            is_ice(l->ice_ufrag, 4, 256) && is_ice(l->ice_pwd, 22, 256) &&
            is_token(l->fingerprint_alg, MAX_ID) && valid_fingerprint(l->fingerprint) &&
            is_token(l->host, MAX_TOKEN);
@@ -943,9 +948,13 @@ static void write_transport(struct buf *out, const struct sdp_local *l, const ch
 
 static void write_candidate(struct buf *out, const struct sdp_local *l)
 {
-    /* priority for a host candidate, component 1 (RFC 8445 §5.1.2.1) */
-    buf_printf(out, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\na=end-of-candidates\r\n",
-               l->host, l->port);
+    /* host candidates, component 1 (RFC 8445 §5.1.2.1): type preference 126, the local
+     * preference falling in the order the addresses were given */
+    for (size_t i = 0; i <= l->more_host_count; i++)
+        buf_printf(out, "a=candidate:%zu 1 udp %lu %s %u typ host\r\n", i + 1,
+                   2130706431ul - ((unsigned long)i << 8), i ? l->more_hosts[i - 1] : l->host,
+                   l->port);
+    buf_puts(out, "a=end-of-candidates\r\n");
 }
 
 static void write_feedback(struct buf *out, uint8_t pt, unsigned fb)

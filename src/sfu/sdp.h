@@ -205,6 +205,8 @@ struct sdp_local {
     const char *fingerprint_alg; /* "sha-256" */
     const char *fingerprint;     /* "AB:CD:…" */
     const char *host;            /* the candidate's address, IPv4 or IPv6 */
+    const char *const *more_hosts; /* further addresses (a LAN and a public one), each its */
+    size_t more_host_count;        /* own host candidate of lower priority; at most 8 */
     uint16_t port;
     uint64_t session_id, session_version;
 };

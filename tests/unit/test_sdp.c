@@ -954,6 +954,32 @@ static void test_ipv6_candidate(void **state)
     assert_true(has_line(f->out.data, "a=candidate:1 1 udp 2130706431 2001:db8::7 40000 typ host"));
 }
 
+/* A server on a clinic's network and the internet announces both; the first is preferred. */
+static void test_more_hosts(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const more[] = {"192.0.2.10", "2001:db8::7"};
+    struct sdp_local two = ours;
+    two.more_hosts = more;
+    two.more_host_count = 2;
+    struct sdp_error err;
+    assert_int_equal(sdp_offer(&two, tracks, 1, &f->out, &err), 0);
+    assert_true(has_line(f->out.data, "c=IN IP4 127.0.0.1"));
+    assert_true(has_line(f->out.data, "a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host"));
+    assert_true(has_line(f->out.data, "a=candidate:2 1 udp 2130706175 192.0.2.10 40000 typ host"));
+    assert_true(has_line(f->out.data, "a=candidate:3 1 udp 2130705919 2001:db8::7 40000 typ host"));
+    /* and a parser reads them back as three candidates */
+    struct sdp_session *back = parse_ok(f, f->out.data);
+    assert_int_equal(back->media[0].candidate_count, 3);
+    /* an address that is not a token is refused, and nothing is written */
+    static const char *const bad[] = {"a b"};
+    two.more_hosts = bad;
+    two.more_host_count = 1;
+    buf_reset(&f->out);
+    assert_int_equal(sdp_offer(&two, tracks, 1, &f->out, &err), -EINVAL);
+    assert_string_equal(err.code, "sdp_invalid_argument");
+}
+
 static void test_helpers(void **state)
 {
     const char *v;
@@ -995,6 +1021,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subscribe_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_more_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_candidate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
     };
