@@ -858,8 +858,12 @@ struct live_media *live_media_start(const struct config *cfg, struct live_media_
         }
         m->worker_count = (size_t)i + 1;
     }
-    log_info("media", "%zu media worker(s) on %s, announcing %s and %zu more address(es)",
-             m->worker_count, cfg->media_bind, m->public_ip, m->more_ip_count);
+    if (m->more_ip_count)
+        log_info("media", "%zu media worker(s) on %s, announcing %s and %zu more address(es)",
+                 m->worker_count, cfg->media_bind, m->public_ip, m->more_ip_count);
+    else
+        log_info("media", "%zu media worker(s) on %s, announcing %s", m->worker_count,
+                 cfg->media_bind, m->public_ip);
     return m;
 }
 
