@@ -778,8 +778,17 @@ static void send_reports(struct router *r, struct router_port *p, int64_t now,
                 .packet_count = (uint32_t)t->packets,
                 .octet_count = (uint32_t)t->octets,
             };
-            if (rtcp_write_sr(&w, &sr) < 0)
-                break;
+            if (rtcp_write_sr(&w, &sr) < 0) {
+                /* full (dozens of tracks): send this compound, go on in a new one */
+                if (w.len == 0)
+                    break;
+                if (cname)
+                    (void)rtcp_write_sdes_cname(&w, first, cname);
+                sink->send(sink->arg, p->user, buf, w.len, true);
+                cname = NULL;
+                if (!(buf = rtcp_begin(r, sink, &w)) || rtcp_write_sr(&w, &sr) < 0)
+                    return;
+            }
             r->stats.sr_sent++;
             if (!cname && t->cname[0]) {
                 cname = t->cname;

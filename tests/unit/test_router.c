@@ -934,6 +934,31 @@ static void mute_holds_audio_and_resumes_without_a_gap(void **state)
 
 /* ---- reports ---- */
 
+/* Sender reports for more tracks than one packet holds go out in several compounds, each
+ * track's SR exactly once. */
+static void many_sender_reports_split(void **state)
+{
+    struct fx *f = *state;
+    send_audio(f, 1, 0, T0);
+    send_video(f, 1, 0, VIDEO_SSRC, KEY, T0);
+    rec_clear();
+    rec.cap = 40; /* one 28-byte SR (no report blocks) fits, not two */
+    router_tick(f->r, T0 + ROUTER_REPORT_INTERVAL_MS + 1, &sink);
+    size_t srs = 0, packets = 0;
+    for (size_t i = 0; i < rec.count; i++) {
+        if (rec.sent[i].user != &U_S1 || !rec.sent[i].rtcp)
+            continue;
+        packets++;
+        struct rtcp_iter it;
+        struct rtcp_packet p;
+        rtcp_iter_init(&it, rec.sent[i].data, rec.sent[i].len);
+        while (rtcp_iter_next(&it, &p) == 1)
+            srs += rtcp_kind(&p) == RTCP_KIND_SR;
+    }
+    assert_int_equal(srs, 2); /* audio and video of the one publisher */
+    assert_int_equal(packets, 2);
+}
+
 static void reports_once_a_second(void **state)
 {
     struct fx *f = *state;
@@ -1367,6 +1392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rtx_is_unwrapped, setup, teardown),
         cmocka_unit_test_setup_teardown(nack_answered_from_the_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(nack_answered_as_rtx, setup, teardown),
+        cmocka_unit_test_setup_teardown(many_sender_reports_split, setup, teardown),
         cmocka_unit_test_setup_teardown(mute_holds_audio_and_resumes_without_a_gap, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(reports_once_a_second, setup, teardown),
