@@ -766,6 +766,7 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(nack_sent);
     STAT(nack_repaired);
     STAT(rtx_in);
+    STAT(rtx_duplicate);
     STAT(sr_sent);
     STAT(rr_sent);
     STAT(twcc_sent);

@@ -579,6 +579,7 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
         r->stats.drop_unknown_pt++;
         return;
     }
+    bool repaired = pt->rtx;
     if (pt->rtx) {
         const struct router_pt *orig = pt_find(from, pt->apt);
         struct source *s = orig ? &from->src[orig->kind] : NULL;
@@ -589,6 +590,12 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
             return;
         }
         r->stats.rtx_in++;
+        const struct cache_entry *e = s->cache ? &s->cache[pk.seq & (ROUTER_CACHE - 1)] : NULL;
+        if (e && e->used && e->seq == pk.seq) {
+            /* a bandwidth probe repeating what already came: subscribers have it */
+            r->stats.rtx_duplicate++;
+            return;
+        }
         pt = orig;
     }
     struct source *s = &from->src[pt->kind];
@@ -597,7 +604,8 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     int64_t ext = rtp_seq_unwrap(&s->seq, pk.seq);
     if (s->received == 0)
         s->first_ext = ext;
-    s->received++;
+    if (!repaired)
+        s->received++; /* RFC 3550 counts what came on the media SSRC itself */
     if (pt->kind == ROUTER_AUDIO)
         note_audio_level(from, &pk);
     if (!from->allowed[pt->kind]) {

@@ -98,7 +98,7 @@ struct router_stats {
     uint64_t nack_received, nack_recovered, nack_missed; /* per lost packet named */
     uint64_t nack_sent;     /* packets asked of publishers again */
     uint64_t nack_repaired; /* of those, the ones that came */
-    uint64_t rtx_in;
+    uint64_t rtx_in, rtx_duplicate; /* RTX from publishers; of those, repeats (probes) */
     uint64_t sr_sent, rr_sent, twcc_sent;
     uint64_t speaker_changes;
 };

@@ -765,6 +765,12 @@ static void rtx_is_unwrapped(void **state)
     send_rtp(f, f->pub, buf, n, T0 + 51);
     assert_int_equal(rec.count, 0);
     assert_int_equal(st->rtx_in, 1);
+
+    /* a probe that repeats a packet that did arrive (12) is not sent again */
+    send_rtp(f, f->pub, buf, rtx_pkt(buf, 5, 6000, 12, DELTA), T0 + 60);
+    assert_int_equal(rec.count, 0);
+    assert_int_equal(st->rtx_in, 2);
+    assert_int_equal(st->rtx_duplicate, 1);
 }
 
 /* ---- NACK ---- */
