@@ -1347,10 +1347,11 @@ static bool proc_sample(int pid, struct proc_sample *s)
     return true;
 }
 
-static double self_cpu_s(void)
+/* CPU seconds (user + system) of RUSAGE_SELF or RUSAGE_THREAD. */
+static double cpu_s(int who)
 {
     struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    getrusage(who, &ru);
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
            ru.ru_stime.tv_usec / 1e6;
 }
@@ -1372,14 +1373,6 @@ static double hist_pct(double q)
 /* ---- the kernel's own cost: UDP datagrams of a forwarded video packet's size, sent with
  * sendmmsg in batches as confide's worker does, and received with recvmmsg on the other
  * core. CPU per datagram on each side (RUSAGE_THREAD). ---- */
-
-static double thread_cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_THREAD, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
-}
 
 static void pin(int cpu)
 {
@@ -1403,7 +1396,7 @@ static void *floor_receiver(void *arg)
     static struct mmsghdr msgs[BATCH];
     static struct iovec iov[BATCH];
     static uint8_t bufs[BATCH][PKT_CAP];
-    double c0 = thread_cpu_s();
+    double c0 = cpu_s(RUSAGE_THREAD);
     while (!r->done) {
         for (int i = 0; i < BATCH; i++) {
             iov[i] = (struct iovec){bufs[i], PKT_CAP};
@@ -1416,7 +1409,7 @@ static void *floor_receiver(void *arg)
         if (n > 0)
             r->got += (uint64_t)n;
     }
-    r->cpu_s = thread_cpu_s() - c0;
+    r->cpu_s = cpu_s(RUSAGE_THREAD) - c0;
     return NULL;
 }
 
@@ -1444,7 +1437,7 @@ static int kernel_floor(int tx_cpu, int rx_cpu, int pps, int seconds)
         msgs[i].msg_hdr = (struct msghdr){.msg_name = &sin, .msg_namelen = sizeof sin, .msg_iov = &iov[i], .msg_iovlen = 1};
     }
     uint64_t sent = 0;
-    double c0 = thread_cpu_s();
+    double c0 = cpu_s(RUSAGE_THREAD);
     int64_t t0 = now_us(), end = t0 + (int64_t)seconds * 1000000;
     /* paced: pps datagrams a second, in batches every millisecond */
     while (now_us() < end) {
@@ -1459,7 +1452,7 @@ static int kernel_floor(int tx_cpu, int rx_cpu, int pps, int seconds)
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
-    double tx_cpu_s = thread_cpu_s() - c0;
+    double tx_cpu_s = cpu_s(RUSAGE_THREAD) - c0;
     struct timespec ts = {0, 200000000};
     nanosleep(&ts, NULL);
     r.done = true;
@@ -1571,14 +1564,14 @@ int main(int argc, char **argv)
         struct proc_sample a, b;
         if (!proc_sample(opt.server_pid, &a))
             die("server pid %d is gone", opt.server_pid);
-        double gen_a = self_cpu_s();
+        double gen_a = cpu_s(RUSAGE_SELF);
         int64_t wall_a = now_us();
         win.start_us = wall_a;
         win.end_us = wall_a + (int64_t)opt.window_ms * 1000;
         win.active = true;
         pump(opt.window_ms);
         proc_sample(opt.server_pid, &b);
-        double gen_b = self_cpu_s();
+        double gen_b = cpu_s(RUSAGE_SELF);
         int64_t wall_b = now_us();
         uint64_t rx_all = win.rx_all; /* every subscriber packet during the window */
         pump(opt.drain_ms);
