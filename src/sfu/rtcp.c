@@ -200,18 +200,22 @@ int rtcp_parse_fb(const struct rtcp_packet *p, struct rtcp_fb *out)
     return 0;
 }
 
+/* The feedback header of a packet that must be of this kind: -EPROTO if it is another. */
+static int parse_fb_of(const struct rtcp_packet *p, enum rtcp_kind kind, struct rtcp_fb *out)
+{
+    if (rtcp_kind(p) != kind)
+        return -EPROTO;
+    return rtcp_parse_fb(p, out);
+}
+
 int rtcp_parse_pli(const struct rtcp_packet *p, struct rtcp_fb *out)
 {
-    if (rtcp_kind(p) != RTCP_KIND_PLI)
-        return -EPROTO;
-    return rtcp_parse_fb(p, out); /* no FCI (RFC 4585 §6.3.1); extra bytes are ignored */
+    return parse_fb_of(p, RTCP_KIND_PLI, out); /* no FCI (RFC 4585 §6.3.1); extra bytes are ignored */
 }
 
 int rtcp_parse_nack(const struct rtcp_packet *p, struct rtcp_fb *out)
 {
-    if (rtcp_kind(p) != RTCP_KIND_NACK)
-        return -EPROTO;
-    int rc = rtcp_parse_fb(p, out);
+    int rc = parse_fb_of(p, RTCP_KIND_NACK, out);
     if (rc < 0)
         return rc;
     if (out->fci_len < 4 || out->fci_len % 4)
@@ -237,9 +241,7 @@ size_t rtcp_nack_lost(const struct rtcp_fb *nack, uint16_t *lost, size_t cap)
 
 int rtcp_parse_fir(const struct rtcp_packet *p, struct rtcp_fb *out)
 {
-    if (rtcp_kind(p) != RTCP_KIND_FIR)
-        return -EPROTO;
-    int rc = rtcp_parse_fb(p, out);
+    int rc = parse_fb_of(p, RTCP_KIND_FIR, out);
     if (rc < 0)
         return rc;
     if (out->fci_len < 8 || out->fci_len % 8)
@@ -260,10 +262,8 @@ void rtcp_fir_entry(const struct rtcp_fb *fir, size_t i, uint32_t *ssrc, uint8_t
 
 int rtcp_parse_remb(const struct rtcp_packet *p, struct rtcp_remb *out)
 {
-    if (rtcp_kind(p) != RTCP_KIND_REMB)
-        return -EPROTO;
     struct rtcp_fb fb;
-    int rc = rtcp_parse_fb(p, &fb);
+    int rc = parse_fb_of(p, RTCP_KIND_REMB, &fb);
     if (rc < 0)
         return rc;
     /* "REMB", number of SSRCs, 6-bit exponent and 18-bit mantissa, the SSRCs */
@@ -307,10 +307,8 @@ static unsigned chunk_symbol(uint16_t c, size_t k)
 
 int rtcp_parse_twcc(const struct rtcp_packet *p, struct rtcp_twcc *out)
 {
-    if (rtcp_kind(p) != RTCP_KIND_TWCC)
-        return -EPROTO;
     struct rtcp_fb fb;
-    int rc = rtcp_parse_fb(p, &fb);
+    int rc = parse_fb_of(p, RTCP_KIND_TWCC, &fb);
     if (rc < 0)
         return rc;
     if (fb.fci_len < 8)

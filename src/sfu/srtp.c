@@ -425,6 +425,14 @@ static int rtp_header_len(const uint8_t *p, size_t len)
     return n <= len ? (int)n : -EINVAL;
 }
 
+/* The packet's stream slot and its 48-bit index (ROC and sequence number). */
+static int rtp_locate(struct srtp_context *ctx, const uint8_t *buf, uint32_t ssrc, int *slot,
+                      uint64_t *index)
+{
+    int rc = stream_slot(ctx, ssrc, slot);
+    return rc < 0 ? rc : rtp_index(ctx, *slot, buf, index);
+}
+
 int srtp_rtp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t cap,
                      size_t *out_len)
 {
@@ -438,9 +446,7 @@ int srtp_rtp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t 
     uint32_t ssrc = load32(buf + 8);
     uint64_t index;
     int slot;
-    int rc = stream_slot(ctx, ssrc, &slot);
-    if (rc == 0)
-        rc = rtp_index(ctx, slot, buf, &index);
+    int rc = rtp_locate(ctx, buf, ssrc, &slot, &index);
     if (rc < 0)
         return rc;
     if (ctx->profile == SRTP_PROFILE_AEAD_AES_128_GCM) {
@@ -474,9 +480,7 @@ int srtp_rtp_unprotect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_
     uint32_t ssrc = load32(buf + 8);
     uint64_t index;
     int slot;
-    int rc = stream_slot(ctx, ssrc, &slot);
-    if (rc == 0)
-        rc = rtp_index(ctx, slot, buf, &index);
+    int rc = rtp_locate(ctx, buf, ssrc, &slot, &index);
     if (rc < 0)
         return rc;
     if (ctx->profile == SRTP_PROFILE_AEAD_AES_128_GCM) {
