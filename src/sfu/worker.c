@@ -353,8 +353,9 @@ static void tx_push(struct worker *w, size_t len, const struct sockaddr_storage 
 {
     size_t i = w->tx_count++;
     w->tx_iov[i].iov_len = len;
-    w->tx_addr[i] = *to;
-    w->tx_msgs[i].msg_hdr.msg_namelen = addr_len(to);
+    socklen_t n = addr_len(to);
+    memcpy(&w->tx_addr[i], to, n); /* 16 or 28 bytes, not the whole 128 of the storage */
+    w->tx_msgs[i].msg_hdr.msg_namelen = n;
 }
 
 static void tx_copy(struct worker *w, const uint8_t *data, size_t len,
