@@ -14,10 +14,14 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/rand.h"
 #include "core/seal.h"
 #include "mail/outbox.h"
 #include "mail/smtp.h"
+#include "live/media.h"
+#include "live/protocol.h"
+#include "live/service.h"
 #include "net/server.h"
 #include "practice/mailer.h"
 #include "store/store.h"
@@ -160,6 +164,37 @@ static void wake_mail(void *worker)
 
 static struct net_server *running_server;
 
+/* /ws connections go to the meetings' service: net/ numbers them, live/ decides. */
+static void ws_open(void *arg, uint64_t conn, const char *cookie, const char *peer, int64_t now)
+{
+    live_service_open(arg, conn, cookie, peer, now);
+}
+
+static void ws_message(void *arg, uint64_t conn, const char *data, size_t len, int64_t now)
+{
+    live_service_message(arg, conn, data, len, now);
+}
+
+static void ws_too_large(void *arg, uint64_t conn)
+{
+    live_service_too_large(arg, conn);
+}
+
+static void ws_close(void *arg, uint64_t conn, int64_t now)
+{
+    live_service_close(arg, conn, now);
+}
+
+static void ws_tick(void *arg, int64_t now)
+{
+    live_service_tick(arg, now);
+}
+
+static void render_media_metrics(void *arg, struct buf *out)
+{
+    live_media_metrics(arg, out);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -195,14 +230,33 @@ static int cmd_serve(struct cli *cli)
     api_ctx_init(&api, &cli->cfg, store, cli->cfg.tls_cert[0] != '\0');
     api.on_mail_committed = wake_mail;
     api.on_mail_arg = mail;
-    struct net_server *server;
-    if (net_server_new(&cli->cfg, &api, &server) < 0) {
+    /* everything is built here and handed to what uses it: media workers, the HTTP(S)
+     * server, the meetings' service between them */
+    struct buf err = {0};
+    struct live_media *media = live_media_start(&cli->cfg, &err);
+    struct net_server *server = NULL;
+    if (!media)
+        fprintf(stderr, "confide: %s\n", err.data ? err.data : "media cannot start");
+    buf_free(&err);
+    if (!media || net_server_new(&cli->cfg, &api, &server) < 0) {
+        live_media_stop(media);
         mail_worker_stop(mail);
         api_ctx_free(&api);
         store_close(store);
         seal_free(seal);
         return 1;
     }
+    metrics_set_extra(render_media_metrics, media);
+    struct live_service *live =
+        live_service_new(&cli->cfg, store, api.tls, (struct live_io){net_ws_send, net_ws_close, server},
+                         media);
+    net_server_set_ws(server, &(struct net_ws_handler){.open = ws_open,
+                                                       .message = ws_message,
+                                                       .too_large = ws_too_large,
+                                                       .close = ws_close,
+                                                       .tick = ws_tick,
+                                                       .arg = live,
+                                                       .max_message_bytes = LIVE_MAX_MESSAGE_BYTES});
     /* sign-ins and setup (argon2id) run beside the service thread, not on it */
     struct api_offload *offload = NULL;
     if (api_offload_start(&api, url, seal, net_server_wake, server, &offload) == 0)
@@ -228,7 +282,10 @@ static int cmd_serve(struct cli *cli)
     running_server = NULL;
     net_server_set_offload(server, NULL);
     api_offload_stop(offload);
-    net_server_free(server);
+    net_server_free(server); /* closes the WebSockets: the service hears of each */
+    live_service_free(live);
+    metrics_set_extra(NULL, NULL);
+    live_media_stop(media);
     mail_worker_stop(mail); /* finishes the mail it is sending */
     api_ctx_free(&api);
     store_close(store);

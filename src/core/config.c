@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -175,6 +176,44 @@ int config_apply_env(struct config *c, struct buf *err)
     return 0;
 }
 
+/* media_bind must be an IPv4 literal; media_public_ip is "a, b, c": up to
+ * CONFIG_MEDIA_ADDRESSES IPv4 or IPv6 literals, the first preferred. */
+static int media_addresses(struct config *c, struct buf *err)
+{
+    struct in_addr v4;
+    if (inet_pton(AF_INET, c->media_bind, &v4) != 1) {
+        buf_printf(err, "media_bind: \"%s\" is not an IPv4 address", c->media_bind);
+        return -1;
+    }
+    c->media_address_count = 0;
+    for (const char *p = c->media_public_ip;;) {
+        p += strspn(p, ", ");
+        size_t len = strcspn(p, ", ");
+        if (len == 0)
+            break;
+        if (c->media_address_count == CONFIG_MEDIA_ADDRESSES ||
+            len >= sizeof c->media_addresses[0]) {
+            buf_printf(err, "media_public_ip takes up to %d addresses", CONFIG_MEDIA_ADDRESSES);
+            return -1;
+        }
+        char *dst = c->media_addresses[c->media_address_count];
+        memcpy(dst, p, len);
+        dst[len] = 0;
+        uint8_t addr[16];
+        if (inet_pton(AF_INET, dst, addr) != 1 && inet_pton(AF_INET6, dst, addr) != 1) {
+            buf_printf(err, "media_public_ip: \"%s\" is not an IPv4 or IPv6 address", dst);
+            return -1;
+        }
+        c->media_address_count++;
+        p += len;
+    }
+    if (c->media_address_count == 0) {
+        buf_printf(err, "media_public_ip names no address");
+        return -1;
+    }
+    return 0;
+}
+
 int config_finish(struct config *c, struct buf *err)
 {
     const char *colon = strrchr(c->listen, ':');
@@ -206,6 +245,8 @@ int config_finish(struct config *c, struct buf *err)
         }
         snprintf(c->media_public_ip, sizeof c->media_public_ip, "%s", c->media_bind);
     }
+    if (media_addresses(c, err) < 0)
+        return -1;
     if (c->media_port > 0 && c->media_port + (c->media_workers ? c->media_workers : 1) - 1 > 65535) {
         buf_printf(err, "media_port + media_workers must stay within 65535");
         return -1;

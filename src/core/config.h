@@ -37,6 +37,9 @@ struct config {
     /* derived by config_finish */
     char listen_host[64];
     int listen_port;
+#define CONFIG_MEDIA_ADDRESSES 9
+    char media_addresses[CONFIG_MEDIA_ADDRESSES][64]; /* media_public_ip, checked, in order */
+    int media_address_count;                          /* at least 1 */
 };
 
 void config_defaults(struct config *c);

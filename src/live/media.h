@@ -1,56 +1,38 @@
-/* media: the meetings' audio and video, as the service thread sees them. It starts the
- * media workers (sfu/worker.h), pins each room to one of them, answers a participant's
- * publish offer, writes the subscribe offers (one per participant, renegotiated as people
- * publish, leave and come back), checks their answers, and turns what the room says (who
- * is admitted and connected, who the host muted) into worker commands. SDP travels over
- * /ws as JSON messages that this module writes; it never touches a socket.
- *
- * Only people admitted to the meeting and connected get transports: someone in the
- * waiting room, removed, or gone has none, so they receive no media and none of theirs
- * is forwarded. */
+/* media: the media workers as the service thread sees them, the I/O edge of the meetings'
+ * audio and video. It starts the workers (sfu/worker.h), pins each meeting to the least busy
+ * one, carries out the commands a meeting's media plan (live/media_plan.h) produced, hands
+ * back what the workers reported, and renders the media counters for /metrics. It decides
+ * nothing about who receives what: that is the plan's. */
 #ifndef CONFIDE_LIVE_MEDIA_H
 #define CONFIDE_LIVE_MEDIA_H
-#include <jansson.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
 #include "core/config.h"
-#include "live/room.h"
+#include "live/effects.h"
+#include "live/media_plan.h"
+#include "sfu/worker.h"
 
 struct live_media;
 
-struct live_media_io {
-    void (*send)(void *arg, uint64_t conn, const char *text, size_t len);
-    void *arg;
-};
-
-/* Starts the workers. NULL with a sentence in err when a socket cannot be bound. */
-struct live_media *live_media_start(const struct config *cfg, struct live_media_io io,
-                                    struct buf *err);
+/* Starts the workers. NULL with a sentence in err that says what went wrong (the port is in
+ * use, the address is not this machine's, the certificate could not be made). */
+struct live_media *live_media_start(const struct config *cfg, struct buf *err);
 void live_media_stop(struct live_media *m);
 
-/* The room's members (admitted and connected, live_room_members) changed, or may have:
- * transports of people who left are dropped, subscribe offers go out to whoever needs one,
- * and the host's mute and stop video reach the worker. */
-void live_media_sync(struct live_media *m, uint64_t room, const struct live_room_member *members,
-                     size_t count);
-/* The room is over: everything of it goes. */
-void live_media_close_room(struct live_media *m, uint64_t room);
+/* Pins room to a worker (once; later calls return the same) and returns what its SDP says. */
+const struct media_local *live_media_pin(struct live_media *m, uint64_t room);
+/* The room is gone: its worker counts one room fewer. */
+void live_media_unpin(struct live_media *m, uint64_t room);
+/* The signalling counters the plans add to. */
+struct media_counters *live_media_counters(struct live_media *m);
 
-/* {"type":"publish","sdp":…} and {"type":"subscribe_answer","sdp":…,"version":n} from a
- * member (the caller checked they are one). Answers go to the member's connection. */
-void live_media_publish(struct live_media *m, uint64_t room, int participant, const json_t *msg);
-void live_media_subscribe_answer(struct live_media *m, uint64_t room, int participant,
-                                 const json_t *msg);
-
-/* {"type":"subscribe_restart"}: the page's receiving connection failed (a network change):
- * the old transport goes and an offer for a fresh one (reset) comes at once. */
-void live_media_subscribe_restart(struct live_media *m, uint64_t room, int participant);
-
-/* Collects what the workers reported (the active speaker, transports gone). */
-void live_media_poll(struct live_media *m);
+/* Carries out a plan's commands on the room's worker, in order. */
+void live_media_apply(struct live_media *m, uint64_t room, const struct live_media_cmd *cmds,
+                      size_t count);
+/* Takes up to cap events the workers reported (transports gone, the active speaker). */
+size_t live_media_poll(struct live_media *m, struct worker_event *out, size_t cap);
 
 /* The media counters, in the Prometheus text format. */
 void live_media_metrics(struct live_media *m, struct buf *out);

@@ -1,12 +1,15 @@
 #include "live/room.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
+#include "live/messages.h"
+#include "sfu/limits.h"
 
-#define MAX_PARTICIPANTS 40
+#define MAX_PARTICIPANTS MEETING_MAX_PEOPLE
 #define PASSWORD_ALERT_AFTER 10
 #define MAX_CHAT_CHARS 2000
 #define MAX_WAITING_MESSAGE 500
@@ -47,55 +50,35 @@ struct live_room {
 
 /* ---- effects ---- */
 
-void live_effects_clear(struct live_effects *fx)
-{
-    for (size_t i = 0; i < fx->send_count; i++)
-        free(fx->sends[i].text);
-    free(fx->sends);
-    free(fx->records);
-    free(fx->closes);
-    memset(fx, 0, sizeof *fx);
-}
-
 static void emit(struct live_effects *fx, uint64_t conn, json_t *msg)
 {
-    if (conn) {
-        if (fx->send_count == fx->send_cap) {
-            fx->send_cap = fx->send_cap ? fx->send_cap * 2 : 16;
-            fx->sends = xrealloc(fx->sends, fx->send_cap * sizeof *fx->sends);
-        }
-        char *text = json_dumps(msg, JSON_COMPACT);
-        fx->sends[fx->send_count++] = (struct live_send){conn, text ? text : xstrdup("{}")};
-    }
-    json_decref(msg);
+    live_fx_send(fx, conn, msg);
 }
 
 static void close_conn(struct live_effects *fx, uint64_t conn)
 {
-    if (!conn)
-        return;
-    if (fx->close_count == fx->close_cap) {
-        fx->close_cap = fx->close_cap ? fx->close_cap * 2 : 4;
-        fx->closes = xrealloc(fx->closes, fx->close_cap * sizeof *fx->closes);
-    }
-    fx->closes[fx->close_count++] = conn;
+    live_fx_close(fx, conn);
 }
 
 static void record(struct live_effects *fx, const struct participant *p, const char *event,
                    int64_t now)
 {
-    if (fx->record_count == fx->record_cap) {
-        fx->record_cap = fx->record_cap ? fx->record_cap * 2 : 8;
-        fx->records = xrealloc(fx->records, fx->record_cap * sizeof *fx->records);
-    }
-    fx->records[fx->record_count++] =
-        (struct live_attendance){p->client_id, p->user_id, event, now};
+    live_fx_record(fx, p->client_id, p->user_id, event, now);
 }
 
 static void error_to(struct live_effects *fx, uint64_t conn, const char *code,
                      const char *message)
 {
-    emit(fx, conn, json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
+    live_fx_error(fx, conn, code, message);
+}
+
+/* What the router lets this person send changed: the room is the one owner of that. */
+static void allow(struct live_effects *fx, const struct participant *p)
+{
+    struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_ALLOW);
+    c->participant = p->id;
+    c->audio = p->audio != 0;
+    c->video = p->video != 0;
 }
 
 /* ---- lookups ---- */
@@ -287,13 +270,21 @@ size_t live_room_members(const struct live_room *r, struct live_room_member *out
     return n;
 }
 
-int live_room_admitted_on(const struct live_room *r, uint64_t conn)
+int live_room_member_get(const struct live_room *r, int participant,
+                         struct live_room_member *out)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (r->p[i].conn == conn && conn)
-            return r->p[i].state == ADMITTED && !r->ended ? r->p[i].id : 0;
-    return 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct participant *p = &r->p[i];
+        if (p->id != participant)
+            continue;
+        if (p->state != ADMITTED || !p->conn || r->ended)
+            return -1;
+        *out = (struct live_room_member){p->id, p->conn, p->name, p->audio, p->video};
+        return 0;
+    }
+    return -1;
 }
+
 
 const char *live_room_role(const struct live_room *r, int participant)
 {
@@ -554,10 +545,160 @@ static void start_round(struct live_room *r, int64_t now, uint64_t conn, const j
     broadcast_room(r, fx);
 }
 
-static void end_meeting(struct live_room *r, int64_t now, struct live_effects *fx)
+/* ---- messages (live/messages.c names these handlers and checks the sender first) ---- */
+
+/* The sender, whom the table has already let through. */
+static struct participant *sender(struct live_room *r, int from)
+{
+    struct participant *p = by_id(r, from);
+    assert(p && p->conn && p->state != GONE);
+    return p;
+}
+
+void live_room_on_admit(struct live_room *r, int64_t now, int from, const json_t *msg,
+                        struct live_effects *fx)
+{
+    uint64_t conn = sender(r, from)->conn;
+    struct participant *t;
+    if (read_target(r, fx, conn, msg, &t) < 0)
+        return;
+    if (t->state == ADMITTED)
+        error_to(fx, conn, "already_admitted", "That person is in the session already.");
+    else if (t->state != WAITING)
+        error_to(fx, conn, "not_waiting", "That person is no longer waiting.");
+    else {
+        admit(r, t, now, fx);
+        broadcast_room(r, fx);
+        send_waiting_list(r, fx);
+    }
+}
+
+void live_room_on_admit_all(struct live_room *r, int64_t now, int from, const json_t *msg,
+                            struct live_effects *fx)
+{
+    int any = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].state == WAITING) {
+            admit(r, &r->p[i], now, fx);
+            any = 1;
+        }
+    if (any) {
+        broadcast_room(r, fx);
+        send_waiting_list(r, fx);
+    }
+}
+
+void live_room_on_deny(struct live_room *r, int64_t now, int from, const json_t *msg,
+                       struct live_effects *fx)
+{
+    uint64_t conn = sender(r, from)->conn;
+    struct participant *t;
+    if (read_target(r, fx, conn, msg, &t) < 0)
+        return;
+    if (t->state != WAITING) {
+        error_to(fx, conn, "not_waiting", "That person is no longer waiting.");
+        return;
+    }
+    t->state = GONE;
+    t->denied = 1;
+    record(fx, t, "denied", now);
+    emit(fx, t->conn,
+         json_pack("{s:s,s:s}", "type", "denied", "message",
+                   "Your therapist could not let you in to this session. If you think this "
+                   "is a mistake, please contact them."));
+    close_conn(fx, t->conn);
+    t->conn = 0;
+    send_waiting_list(r, fx);
+}
+
+void live_room_on_waiting_message(struct live_room *r, int64_t now, int from, const json_t *msg,
+                                  struct live_effects *fx)
+{
+    uint64_t conn = sender(r, from)->conn;
+    const char *text = json_string_value(json_object_get(msg, "text"));
+    if (!text || !*text || strlen(text) > MAX_WAITING_MESSAGE) {
+        error_to(fx, conn, "invalid_field", "The message must be 1 to 500 characters.");
+        return;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].state == WAITING)
+            emit(fx, r->p[i].conn, json_pack("{s:s,s:s}", "type", "waiting_message", "text", text));
+}
+
+static void hold_media(struct live_room *r, int from, const json_t *msg, int audio,
+                       struct live_effects *fx)
+{
+    struct participant *t;
+    if (read_admitted_target(r, fx, sender(r, from)->conn, msg, &t) < 0)
+        return;
+    if (audio)
+        t->audio = 0;
+    else
+        t->video = 0;
+    allow(fx, t);
+    emit(fx, t->conn, json_pack("{s:s}", "type", audio ? "muted_by_host" : "video_stopped_by_host"));
+    broadcast_room(r, fx);
+}
+
+void live_room_on_mute(struct live_room *r, int64_t now, int from, const json_t *msg,
+                       struct live_effects *fx)
+{
+    hold_media(r, from, msg, 1, fx);
+}
+
+void live_room_on_stop_video(struct live_room *r, int64_t now, int from, const json_t *msg,
+                             struct live_effects *fx)
+{
+    hold_media(r, from, msg, 0, fx);
+}
+
+void live_room_on_remove(struct live_room *r, int64_t now, int from, const json_t *msg,
+                         struct live_effects *fx)
+{
+    struct participant *self = sender(r, from);
+    struct participant *t;
+    if (read_target(r, fx, self->conn, msg, &t) < 0)
+        return;
+    if (t == self || t->role == LIVE_HOST) {
+        error_to(fx, self->conn, "not_allowed", "The therapist cannot be removed.");
+        return;
+    }
+    int was_waiting = t->state == WAITING;
+    t->state = GONE;
+    t->removed = 1;
+    t->hand = 0;
+    record(fx, t, "removed", now);
+    emit(fx, t->conn, json_pack("{s:s,s:s}", "type", "removed", "message",
+                                "You have been removed from this session."));
+    close_conn(fx, t->conn);
+    t->conn = 0;
+    if (r->spotlight == t->id)
+        r->spotlight = 0;
+    broadcast_room(r, fx);
+    if (was_waiting)
+        send_waiting_list(r, fx);
+}
+
+void live_room_on_lock(struct live_room *r, int64_t now, int from, const json_t *msg,
+                       struct live_effects *fx)
+{
+    r->locked = 1;
+    broadcast_room(r, fx);
+}
+
+void live_room_on_unlock(struct live_room *r, int64_t now, int from, const json_t *msg,
+                         struct live_effects *fx)
+{
+    r->locked = 0;
+    broadcast_room(r, fx);
+}
+
+void live_room_on_end(struct live_room *r, int64_t now, int from, const json_t *msg,
+                      struct live_effects *fx)
 {
     r->ended = 1;
     r->ended_at = now;
+    fx->ended_at = now;
     for (size_t i = 0; i < r->n; i++) {
         struct participant *p = &r->p[i];
         if (!p->conn)
@@ -572,264 +713,187 @@ static void end_meeting(struct live_room *r, int64_t now, struct live_effects *f
     }
 }
 
-static const char *const host_commands[] = {
-    "admit", "admit_all", "deny", "waiting_message", "mute", "stop_video", "remove", "lock",
-    "unlock", "end", "spotlight", "round_start", "round_next", "round_stop", "lower_hand"};
-static const char *const participant_messages[] = {"media", "hand", "chat", "support",
-                                                   "leave"};
-
-static int listed(const char *type, const char *const *list, size_t n)
+void live_room_on_spotlight(struct live_room *r, int64_t now, int from, const json_t *msg,
+                            struct live_effects *fx)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(type, list[i]) == 0)
-            return 1;
-    return 0;
-}
-
-int live_room_knows(const char *type)
-{
-    return listed(type, host_commands, sizeof host_commands / sizeof host_commands[0]) ||
-           listed(type, participant_messages,
-                  sizeof participant_messages / sizeof participant_messages[0]);
-}
-
-/* Host commands: the therapist and co-facilitators only. Returns 0 when `type` was one. */
-static int host_command(struct live_room *r, int64_t now, struct participant *from,
-                        const char *type, const json_t *msg, struct live_effects *fx)
-{
-    if (!listed(type, host_commands, sizeof host_commands / sizeof host_commands[0]))
-        return -1;
-    uint64_t conn = from->conn;
-    if (!is_host(from)) {
-        error_to(fx, conn, "not_allowed", "Only the therapist can do that.");
-        return 0;
+    json_t *id = json_object_get(msg, "participant");
+    if (json_is_null(id) || !id) {
+        r->spotlight = 0;
+    } else {
+        struct participant *t;
+        if (read_admitted_target(r, fx, sender(r, from)->conn, msg, &t) < 0)
+            return;
+        r->spotlight = t->id;
     }
-    struct participant *t = NULL;
-    if (strcmp(type, "admit") == 0) {
-        if (read_target(r, fx, conn, msg, &t) < 0)
-            return 0;
-        if (t->state == ADMITTED)
-            error_to(fx, conn, "already_admitted", "That person is in the session already.");
-        else if (t->state != WAITING)
-            error_to(fx, conn, "not_waiting", "That person is no longer waiting.");
-        else {
-            admit(r, t, now, fx);
-            broadcast_room(r, fx);
-            send_waiting_list(r, fx);
-        }
-    } else if (strcmp(type, "admit_all") == 0) {
-        int any = 0;
-        for (size_t i = 0; i < r->n; i++)
-            if (r->p[i].state == WAITING) {
-                admit(r, &r->p[i], now, fx);
-                any = 1;
-            }
-        if (any) {
-            broadcast_room(r, fx);
-            send_waiting_list(r, fx);
-        }
-    } else if (strcmp(type, "deny") == 0) {
-        if (read_target(r, fx, conn, msg, &t) < 0)
-            return 0;
-        if (t->state != WAITING) {
-            error_to(fx, conn, "not_waiting", "That person is no longer waiting.");
-            return 0;
-        }
-        t->state = GONE;
-        t->denied = 1;
-        record(fx, t, "denied", now);
-        emit(fx, t->conn,
-             json_pack("{s:s,s:s}", "type", "denied", "message",
-                       "Your therapist could not let you in to this session. If you think this "
-                       "is a mistake, please contact them."));
-        close_conn(fx, t->conn);
-        t->conn = 0;
-        send_waiting_list(r, fx);
-    } else if (strcmp(type, "waiting_message") == 0) {
-        const char *text = json_string_value(json_object_get(msg, "text"));
-        if (!text || !*text || strlen(text) > MAX_WAITING_MESSAGE) {
-            error_to(fx, conn, "invalid_field", "The message must be 1 to 500 characters.");
-            return 0;
-        }
-        for (size_t i = 0; i < r->n; i++)
-            if (r->p[i].state == WAITING)
-                emit(fx, r->p[i].conn,
-                     json_pack("{s:s,s:s}", "type", "waiting_message", "text", text));
-    } else if (strcmp(type, "mute") == 0 || strcmp(type, "stop_video") == 0) {
-        if (read_admitted_target(r, fx, conn, msg, &t) < 0)
-            return 0;
-        int audio = strcmp(type, "mute") == 0;
-        if (audio)
-            t->audio = 0;
-        else
-            t->video = 0;
-        emit(fx, t->conn,
-             json_pack("{s:s}", "type", audio ? "muted_by_host" : "video_stopped_by_host"));
-        broadcast_room(r, fx);
-    } else if (strcmp(type, "remove") == 0) {
-        if (read_target(r, fx, conn, msg, &t) < 0)
-            return 0;
-        if (t == from || t->role == LIVE_HOST) {
-            error_to(fx, conn, "not_allowed", "The therapist cannot be removed.");
-            return 0;
-        }
-        int was_waiting = t->state == WAITING;
-        t->state = GONE;
-        t->removed = 1;
-        record(fx, t, "removed", now);
-        emit(fx, t->conn, json_pack("{s:s,s:s}", "type", "removed", "message",
-                                    "You have been removed from this session."));
-        close_conn(fx, t->conn);
-        t->conn = 0;
-        if (r->spotlight == t->id)
-            r->spotlight = 0;
-        broadcast_room(r, fx);
-        if (was_waiting)
-            send_waiting_list(r, fx);
-    } else if (strcmp(type, "lock") == 0 || strcmp(type, "unlock") == 0) {
-        r->locked = strcmp(type, "lock") == 0;
-        broadcast_room(r, fx);
-    } else if (strcmp(type, "end") == 0) {
-        end_meeting(r, now, fx);
-    } else if (strcmp(type, "spotlight") == 0) {
-        json_t *id = json_object_get(msg, "participant");
-        if (json_is_null(id) || !id) {
-            r->spotlight = 0;
-        } else {
-            if (read_admitted_target(r, fx, conn, msg, &t) < 0)
-                return 0;
-            r->spotlight = t->id;
-        }
-        broadcast_room(r, fx);
-    } else if (strcmp(type, "round_start") == 0) {
-        start_round(r, now, conn, msg, fx);
-    } else if (strcmp(type, "round_next") == 0) {
-        if (!r->round_active) {
-            error_to(fx, conn, "no_round", "No check-in round is running.");
-            return 0;
-        }
-        round_advance(r, now);
-        broadcast_room(r, fx);
-    } else if (strcmp(type, "round_stop") == 0) {
-        r->round_active = 0;
-        broadcast_room(r, fx);
-    } else if (strcmp(type, "lower_hand") == 0) {
-        if (read_admitted_target(r, fx, conn, msg, &t) < 0)
-            return 0;
-        t->hand = 0;
-        broadcast_room(r, fx);
-        send_hands(r, fx);
-    }
-    return 0;
+    broadcast_room(r, fx);
 }
 
-static void chat(struct live_room *r, int64_t now, struct participant *from, const json_t *msg,
-                 struct live_effects *fx)
+void live_room_on_round_start(struct live_room *r, int64_t now, int from, const json_t *msg,
+                              struct live_effects *fx)
 {
+    start_round(r, now, sender(r, from)->conn, msg, fx);
+}
+
+void live_room_on_round_next(struct live_room *r, int64_t now, int from, const json_t *msg,
+                             struct live_effects *fx)
+{
+    if (!r->round_active) {
+        error_to(fx, sender(r, from)->conn, "no_round", "No check-in round is running.");
+        return;
+    }
+    round_advance(r, now);
+    broadcast_room(r, fx);
+}
+
+void live_room_on_round_stop(struct live_room *r, int64_t now, int from, const json_t *msg,
+                             struct live_effects *fx)
+{
+    r->round_active = 0;
+    broadcast_room(r, fx);
+}
+
+void live_room_on_lower_hand(struct live_room *r, int64_t now, int from, const json_t *msg,
+                             struct live_effects *fx)
+{
+    struct participant *t;
+    if (read_admitted_target(r, fx, sender(r, from)->conn, msg, &t) < 0)
+        return;
+    t->hand = 0;
+    broadcast_room(r, fx);
+    send_hands(r, fx);
+}
+
+void live_room_on_media(struct live_room *r, int64_t now, int from, const json_t *msg,
+                        struct live_effects *fx)
+{
+    struct participant *self = sender(r, from);
+    json_t *audio = json_object_get(msg, "audio");
+    json_t *video = json_object_get(msg, "video");
+    if ((audio && !json_is_boolean(audio)) || (video && !json_is_boolean(video))) {
+        error_to(fx, self->conn, "invalid_field", "audio and video must be true or false.");
+        return;
+    }
+    /* only the person turns their own microphone back on */
+    if (audio)
+        self->audio = json_is_true(audio);
+    if (video)
+        self->video = json_is_true(video);
+    allow(fx, self);
+    broadcast_room(r, fx);
+}
+
+void live_room_on_hand(struct live_room *r, int64_t now, int from, const json_t *msg,
+                       struct live_effects *fx)
+{
+    struct participant *self = sender(r, from);
+    json_t *raised = json_object_get(msg, "raised");
+    if (!json_is_boolean(raised)) {
+        error_to(fx, self->conn, "invalid_field", "raised must be true or false.");
+        return;
+    }
+    if (json_is_true(raised) && !self->hand)
+        self->hand_at = now;
+    self->hand = json_is_true(raised);
+    broadcast_room(r, fx);
+    send_hands(r, fx);
+}
+
+void live_room_on_chat(struct live_room *r, int64_t now, int from, const json_t *msg,
+                       struct live_effects *fx)
+{
+    struct participant *self = sender(r, from);
     const char *to = json_string_value(json_object_get(msg, "to"));
     const char *text = json_string_value(json_object_get(msg, "text"));
     if (!to || (strcmp(to, "everyone") != 0 && strcmp(to, "hosts") != 0)) {
-        error_to(fx, from->conn, "invalid_field", "\"to\" must be \"everyone\" or \"hosts\".");
+        error_to(fx, self->conn, "invalid_field", "\"to\" must be \"everyone\" or \"hosts\".");
         return;
     }
     if (!text || !*text || json_string_length(json_object_get(msg, "text")) > MAX_CHAT_CHARS) {
-        error_to(fx, from->conn, "invalid_field", "A chat message is 1 to 2000 characters.");
+        error_to(fx, self->conn, "invalid_field", "A chat message is 1 to 2000 characters.");
         return;
     }
     int everyone = strcmp(to, "everyone") == 0;
-    if (everyone && !r->s.chat && !is_host(from)) {
-        error_to(fx, from->conn, "chat_off",
+    if (everyone && !r->s.chat && !is_host(self)) {
+        error_to(fx, self->conn, "chat_off",
                  "Chat to everyone is off in this session; you can still write to your "
                  "therapist.");
         return;
     }
     json_t *out = json_pack("{s:s,s:{s:i,s:s},s:s,s:s,s:I}", "type", "chat", "from", "id",
-                            from->id, "name", from->name, "to", to, "text", text, "at",
+                            self->id, "name", self->name, "to", to, "text", text, "at",
                             (json_int_t)now);
     if (everyone) {
         to_admitted(r, fx, out, 0);
         return;
     }
     /* private to the therapist: the hosts, and the sender sees their own message */
-    if (!is_host(from))
-        emit(fx, from->conn, json_incref(out));
+    if (!is_host(self))
+        emit(fx, self->conn, json_incref(out));
     to_admitted(r, fx, out, 1);
 }
 
-static void support(struct live_room *r, int64_t now, struct participant *from,
-                    struct live_effects *fx)
+void live_room_on_support(struct live_room *r, int64_t now, int from, const json_t *msg,
+                          struct live_effects *fx)
 {
+    struct participant *self = sender(r, from);
     size_t hosts = hosts_connected(r);
     to_admitted(r, fx,
                 json_pack("{s:s,s:i,s:s,s:I}", "type", "support_request", "participant",
-                          from->id, "name", from->name, "at", (json_int_t)now),
+                          self->id, "name", self->name, "at", (json_int_t)now),
                 1);
-    emit(fx, from->conn,
+    emit(fx, self->conn,
          json_pack("{s:s,s:s}", "type", "support_sent", "message",
                    hosts ? "Your therapist has been told, privately. Nobody else sees this."
                          : "Your therapist is not connected right now. If you are in danger, "
                            "call your local emergency number."));
 }
 
+void live_room_on_leave(struct live_room *r, int64_t now, int from, const json_t *msg,
+                        struct live_effects *fx)
+{
+    struct participant *self = sender(r, from);
+    /* gone from the room; having been admitted, they may come straight back */
+    int was_admitted = self->state == ADMITTED;
+    self->state = GONE;
+    record(fx, self, "left", now);
+    close_conn(fx, self->conn);
+    self->conn = 0;
+    self->hand = 0;
+    if (was_admitted) {
+        broadcast_room(r, fx);
+        send_hands(r, fx);
+    } else {
+        send_waiting_list(r, fx);
+    }
+}
+
+enum live_sender live_room_sender(const struct live_room *r, uint64_t conn, int *participant)
+{
+    *participant = 0;
+    for (size_t i = 0; conn && i < r->n; i++) {
+        const struct participant *p = &r->p[i];
+        if (p->conn != conn)
+            continue;
+        assert(p->state != GONE); /* a connection is let go when its person leaves */
+        *participant = p->id;
+        if (p->state == WAITING)
+            return LIVE_SENDER_WAITING;
+        return p->role == LIVE_HOST     ? LIVE_SENDER_HOST
+               : p->role == LIVE_COHOST ? LIVE_SENDER_COHOST
+                                        : LIVE_SENDER_CLIENT;
+    }
+    return LIVE_SENDER_OUTSIDE;
+}
+
 void live_room_message(struct live_room *r, int64_t now, uint64_t conn, const json_t *msg,
                        struct live_effects *fx)
 {
-    struct participant *from = by_conn(r, conn);
-    const char *type = json_string_value(json_object_get(msg, "type"));
-    if (!from || !type) {
-        error_to(fx, conn, "not_joined", "Join the session first.");
-        return;
-    }
-    if (from->state == WAITING && strcmp(type, "leave") != 0) {
-        error_to(fx, conn, "waiting", "You are in the waiting room; your therapist will let "
-                                      "you in shortly.");
-        return;
-    }
-    if (host_command(r, now, from, type, msg, fx) == 0)
-        return;
-    if (strcmp(type, "media") == 0) {
-        json_t *audio = json_object_get(msg, "audio");
-        json_t *video = json_object_get(msg, "video");
-        if ((audio && !json_is_boolean(audio)) || (video && !json_is_boolean(video))) {
-            error_to(fx, conn, "invalid_field", "audio and video must be true or false.");
-            return;
-        }
-        /* only the person turns their own microphone back on */
-        if (audio)
-            from->audio = json_is_true(audio);
-        if (video)
-            from->video = json_is_true(video);
-        broadcast_room(r, fx);
-    } else if (strcmp(type, "hand") == 0) {
-        json_t *raised = json_object_get(msg, "raised");
-        if (!json_is_boolean(raised)) {
-            error_to(fx, conn, "invalid_field", "raised must be true or false.");
-            return;
-        }
-        if (json_is_true(raised) && !from->hand)
-            from->hand_at = now;
-        from->hand = json_is_true(raised);
-        broadcast_room(r, fx);
-        send_hands(r, fx);
-    } else if (strcmp(type, "chat") == 0) {
-        chat(r, now, from, msg, fx);
-    } else if (strcmp(type, "support") == 0) {
-        support(r, now, from, fx);
-    } else if (strcmp(type, "leave") == 0) {
-        /* gone from the room; having been admitted, they may come straight back */
-        int was_admitted = from->state == ADMITTED;
-        from->state = GONE;
-        record(fx, from, "left", now);
-        close_conn(fx, from->conn);
-        from->conn = 0;
-        from->hand = 0;
-        if (was_admitted) {
-            broadcast_room(r, fx);
-            send_hands(r, fx);
-        } else {
-            send_waiting_list(r, fx);
-        }
-    } else {
-        error_to(fx, conn, "unknown_type", "This message type is not known.");
-    }
+    int from;
+    enum live_sender who = live_room_sender(r, conn, &from);
+    const struct live_message *m =
+        live_message_check(json_string_value(json_object_get(msg, "type")), who, conn, fx);
+    if (m && m->room)
+        m->room(r, now, from, msg, fx);
+    else if (m)
+        error_to(fx, conn, "no_media", "This server carries no audio or video.");
 }

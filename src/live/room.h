@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "live/effects.h"
+#include "live/messages.h"
+
 enum live_role { LIVE_HOST, LIVE_COHOST, LIVE_CLIENT };
 
 struct live_identity {
@@ -22,29 +25,6 @@ struct live_identity {
     int64_t client_id; /* clients */
     const char *name;
 };
-
-/* What a call asks the caller to do. */
-struct live_send {
-    uint64_t conn;
-    char *text; /* a JSON message, owned by the effects */
-};
-
-struct live_attendance {
-    int64_t client_id, user_id;
-    const char *event; /* joined admitted denied dropped returned left removed */
-    int64_t at;
-};
-
-struct live_effects {
-    struct live_send *sends;
-    size_t send_count, send_cap;
-    struct live_attendance *records;
-    size_t record_count, record_cap;
-    uint64_t *closes;
-    size_t close_count, close_cap;
-};
-
-void live_effects_clear(struct live_effects *fx); /* frees and empties */
 
 struct live_room_settings {
     int64_t occurrence_id;
@@ -82,9 +62,21 @@ const char *live_room_role(const struct live_room *r, int participant);
 /* The same person coming back with the key from their earlier join. */
 int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char *key,
                      struct live_effects *fx);
-/* A message from a connection in this room (already parsed; `type` is a string). */
+/* Who is on conn (and their participant id), for live_message_check. */
+enum live_sender live_room_sender(const struct live_room *r, uint64_t conn, int *participant);
+/* A message from conn, checked against the table and handed to its room handler. Messages
+ * the meeting handles (audio and video) get "no_media": a room alone carries none. Used
+ * where a room runs without its meeting (tests, fuzzing). */
 void live_room_message(struct live_room *r, int64_t now, uint64_t conn, const json_t *msg,
                        struct live_effects *fx);
+
+/* The room's handlers in the message table (live/messages.c); the sender is checked. */
+live_room_handler live_room_on_leave, live_room_on_media, live_room_on_hand, live_room_on_chat,
+    live_room_on_support, live_room_on_admit, live_room_on_admit_all, live_room_on_deny,
+    live_room_on_waiting_message, live_room_on_mute, live_room_on_stop_video,
+    live_room_on_remove, live_room_on_lock, live_room_on_unlock, live_room_on_end,
+    live_room_on_spotlight, live_room_on_round_start, live_room_on_round_next,
+    live_room_on_round_stop, live_room_on_lower_hand;
 /* The connection is gone. */
 void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn,
                           struct live_effects *fx);
@@ -93,8 +85,6 @@ int64_t live_room_tick(struct live_room *r, int64_t now, struct live_effects *fx
 /* A wrong password for this meeting: after 10, the hosts are told (once). */
 void live_room_password_failure(struct live_room *r, int64_t now, struct live_effects *fx);
 
-/* Is `type` a message the meeting understands (for "join first" versus "unknown")? */
-int live_room_knows(const char *type);
 int live_room_ended(const struct live_room *r);
 int64_t live_room_ended_at(const struct live_room *r);
 int live_room_has_conn(const struct live_room *r, uint64_t conn);
@@ -109,7 +99,8 @@ struct live_room_member {
 };
 /* Fills up to cap; returns how many there are. */
 size_t live_room_members(const struct live_room *r, struct live_room_member *out, size_t cap);
-/* The participant admitted on this connection, or 0 (none, or still waiting). */
-int live_room_admitted_on(const struct live_room *r, uint64_t conn);
+/* The member (admitted and connected) with this id: 0, or -1 when there is none. */
+int live_room_member_get(const struct live_room *r, int participant,
+                         struct live_room_member *out);
 
 #endif

@@ -1,5 +1,6 @@
 #include "live/service.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -14,21 +15,22 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xalloc.h"
+#include "live/handlers.h"
 #include "live/media.h"
+#include "live/meeting.h"
 #include "live/protocol.h"
-#include "live/room.h"
+#include "sfu/limits.h"
 
 #define RATE_PER_SECOND 10
 #define RATE_BURST 30
 #define ROOM_KEEP_AFTER_END_MS (60 * 60 * 1000)
 
 struct room_entry {
-    int64_t occurrence_id, series_id, ends_at;
-    struct live_room *room;
-    int end_recorded;
+    int64_t occurrence_id, ends_at;
+    struct meeting *meeting;
 };
 
-struct conn {
+struct live_conn {
     uint64_t id;
     char peer[64];
     char *cookie;
@@ -44,7 +46,7 @@ struct live_service {
     struct live_io io;
     struct live_media *media;
     struct throttle *guesses;
-    struct conn *conns;
+    struct live_conn *conns;
     size_t conn_count, conn_cap;
     struct room_entry **rooms;
     size_t room_count, room_cap;
@@ -80,7 +82,7 @@ static void refuse(struct live_service *svc, uint64_t conn, const char *code,
     send_json(svc, conn, msg);
 }
 
-static struct conn *find_conn(struct live_service *svc, uint64_t id)
+static struct live_conn *find_conn(struct live_service *svc, uint64_t id)
 {
     for (size_t i = 0; i < svc->conn_count; i++)
         if (svc->conns[i].id == id)
@@ -109,35 +111,28 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
     }
 }
 
-/* Who gets and sends media follows who is admitted and connected. */
-static void media_sync(struct live_service *svc, struct room_entry *re)
-{
-    if (!svc->media)
-        return;
-    struct live_room_member members[64];
-    size_t n = live_room_members(re->room, members, 64);
-    live_media_sync(svc->media, (uint64_t)re->occurrence_id, members, n < 64 ? n : 64);
-}
-
+/* Carries out what a meeting decided, in order: messages, the attendance records and the
+ * meeting's end (one transaction), the media commands, then the connections to close. */
 static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
-    if (live_room_ended(re->room) && !re->end_recorded) {
-        /* ended for everyone: the links say so from now on, also after a restart */
-        re->end_recorded = store_occurrence_end(svc->store, re->occurrence_id,
-                                                live_room_ended_at(re->room)) == 0;
-    }
     for (size_t i = 0; i < fx->send_count; i++)
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text,
                      strlen(fx->sends[i].text));
     store_records(svc, re, fx);
+    if (fx->ended_at &&
+        store_occurrence_end(svc->store, re->occurrence_id, fx->ended_at) < 0)
+        /* the links still open until its end time: a loss of comfort, not of data */
+        log_warn("live", "occurrence=%lld: its end could not be written",
+                 (long long)re->occurrence_id);
+    if (svc->media) /* without media the room's ALLOW commands have nobody to reach */
+        live_media_apply(svc->media, (uint64_t)re->occurrence_id, fx->media, fx->media_count);
     for (size_t i = 0; i < fx->close_count; i++) {
-        struct conn *c = find_conn(svc, fx->closes[i]);
+        struct live_conn *c = find_conn(svc, fx->closes[i]);
         if (c)
             c->room = NULL;
         svc->io.close(svc->io.arg, fx->closes[i]);
     }
     live_effects_clear(fx);
-    media_sync(svc, re);
 }
 
 /* ---- rooms ---- */
@@ -174,9 +169,11 @@ static struct room_entry *open_room(struct live_service *svc, const struct store
     };
     re = xcalloc(1, sizeof *re);
     re->occurrence_id = o->id;
-    re->series_id = se->id;
     re->ends_at = o->ends_at;
-    re->room = live_room_new(&s);
+    const struct media_local *local =
+        svc->media ? live_media_pin(svc->media, (uint64_t)o->id) : NULL;
+    re->meeting = meeting_new(&s, local,
+                              svc->media ? live_media_counters(svc->media) : NULL, rand_bytes);
     if (svc->room_count == svc->room_cap) {
         svc->room_cap = svc->room_cap ? svc->room_cap * 2 : 8;
         svc->rooms = xrealloc(svc->rooms, svc->room_cap * sizeof *svc->rooms);
@@ -251,7 +248,7 @@ static const char *pick_occurrence(struct live_service *svc, struct arena *a, in
     return *opens_at ? "too_early" : "over";
 }
 
-static int guess_wait(struct live_service *svc, const struct conn *c, int64_t now,
+static int guess_wait(struct live_service *svc, const struct live_conn *c, int64_t now,
                       const char *token, char link_key[80])
 {
     char addr_key[80];
@@ -266,7 +263,7 @@ static int guess_wait(struct live_service *svc, const struct conn *c, int64_t no
     return (int)((w + 999) / 1000);
 }
 
-static void guessed_wrong(struct live_service *svc, const struct conn *c, int64_t now,
+static void guessed_wrong(struct live_service *svc, const struct live_conn *c, int64_t now,
                           const char *link_key)
 {
     char addr_key[80];
@@ -314,7 +311,7 @@ static int refuse_unjoinable(struct live_service *svc, uint64_t conn, const stru
 
 /* ---- messages before joining ---- */
 
-static int staff_role(struct live_service *svc, struct arena *a, const struct conn *c,
+static int staff_role(struct live_service *svc, struct arena *a, const struct live_conn *c,
                       const struct store_series *se, int64_t now, struct store_user *user);
 
 static json_t *preview_json(struct live_service *svc, const char *role, const char *name,
@@ -339,7 +336,7 @@ static json_t *preview_json(struct live_service *svc, const char *role, const ch
 
 /* The session a signed-in therapist or co-facilitator names by id, and their role in it;
  * answers join_refused and returns -1 when they have none. */
-static int staff_session(struct live_service *svc, struct arena *a, const struct conn *c,
+static int staff_session(struct live_service *svc, struct arena *a, const struct live_conn *c,
                          const json_t *msg, int64_t now, struct store_series *se,
                          struct store_user *user)
 {
@@ -354,7 +351,7 @@ static int staff_session(struct live_service *svc, struct arena *a, const struct
 }
 
 /* A signed-in therapist or co-facilitator looking at /m/<session id>. */
-static void preview_staff(struct live_service *svc, struct conn *c, const json_t *msg,
+static void preview_staff(struct live_service *svc, struct live_conn *c, const json_t *msg,
                           int64_t now, struct arena *a)
 {
     struct store_series se;
@@ -374,7 +371,8 @@ static void preview_staff(struct live_service *svc, struct conn *c, const json_t
                            status, opens_at, 0));
 }
 
-static void preview(struct live_service *svc, struct conn *c, const json_t *msg, int64_t now)
+void live_service_on_preview(struct live_service *svc, struct live_conn *c, const json_t *msg,
+                             int64_t now)
 {
     if (json_object_get(msg, "session_id")) {
         struct arena staff = {0};
@@ -418,10 +416,10 @@ static void preview(struct live_service *svc, struct conn *c, const json_t *msg,
     arena_free(&a);
 }
 
-static void joined(struct live_service *svc, struct conn *c, struct room_entry *re, int id,
+static void joined(struct live_service *svc, struct live_conn *c, struct room_entry *re, int id,
                    enum live_role role, struct live_effects *fx)
 {
-    const char *key = live_room_key(re->room, id);
+    const char *key = live_room_key(meeting_room(re->meeting), id);
     send_json(svc, c->id,
               json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
                         role == LIVE_HOST ? "host" : role == LIVE_COHOST ? "cohost" : "client",
@@ -447,7 +445,7 @@ static void refuse_room(struct live_service *svc, uint64_t conn, int rc)
 
 /* A signed-in therapist joining by session id: its therapist, a co-facilitator, or an
  * admin. Returns the role, or -1 (refused). */
-static int staff_role(struct live_service *svc, struct arena *a, const struct conn *c,
+static int staff_role(struct live_service *svc, struct arena *a, const struct live_conn *c,
                       const struct store_series *se, int64_t now, struct store_user *user)
 {
     const char *value;
@@ -474,7 +472,7 @@ static int staff_role(struct live_service *svc, struct arena *a, const struct co
     return user->role == STORE_ROLE_ADMIN ? LIVE_COHOST : -1;
 }
 
-static void join_as_staff(struct live_service *svc, struct conn *c, const json_t *msg,
+static void join_as_staff(struct live_service *svc, struct live_conn *c, const json_t *msg,
                           int64_t now, struct arena *a)
 {
     struct store_series se;
@@ -493,7 +491,7 @@ static void join_as_staff(struct live_service *svc, struct conn *c, const json_t
     char key[32];
     rand_token(key, sizeof key, 18);
     struct live_effects fx = {0};
-    int id = live_room_join(re->room, now, c->id, &who, key, &fx);
+    int id = meeting_join(re->meeting, now, c->id, &who, key, &fx);
     if (id < 0) {
         live_effects_clear(&fx);
         refuse_room(svc, c->id, id);
@@ -502,13 +500,10 @@ static void join_as_staff(struct live_service *svc, struct conn *c, const json_t
     joined(svc, c, re, id, role, &fx);
 }
 
-static void join(struct live_service *svc, struct conn *c, const json_t *msg, int64_t now)
+void live_service_on_join(struct live_service *svc, struct live_conn *c, const json_t *msg,
+                          int64_t now)
 {
     struct arena a = {0};
-    if (c->room) {
-        send_error(svc, c->id, "already_joined", "This connection has joined already.");
-        goto out;
-    }
     if (json_object_get(msg, "session_id")) {
         join_as_staff(svc, c, msg, now, &a);
         goto out;
@@ -540,7 +535,7 @@ static void join(struct live_service *svc, struct conn *c, const json_t *msg, in
         size_t n = password ? strlen(password) : 0;
         if (n != strlen(o.password) || sodium_memcmp(password, o.password, n) != 0) {
             guessed_wrong(svc, c, now, link_key);
-            live_room_password_failure(re->room, now, &fx);
+            meeting_password_failure(re->meeting, now, &fx);
             apply(svc, re, &fx);
             refuse_not_right(svc, c->id);
             goto out;
@@ -570,7 +565,7 @@ static void join(struct live_service *svc, struct conn *c, const json_t *msg, in
     };
     char key[32];
     rand_token(key, sizeof key, 18);
-    int id = live_room_join(re->room, now, c->id, &who, key, &fx);
+    int id = meeting_join(re->meeting, now, c->id, &who, key, &fx);
     if (id < 0) {
         live_effects_clear(&fx);
         refuse_room(svc, c->id, id);
@@ -581,16 +576,17 @@ out:
     arena_free(&a);
 }
 
-static void rejoin(struct live_service *svc, struct conn *c, const json_t *msg, int64_t now)
+void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const json_t *msg,
+                            int64_t now)
 {
     const char *key = json_string_value(json_object_get(msg, "key"));
-    if (c->room || !key) {
-        send_error(svc, c->id, "invalid_field", "rejoin needs a key, once per connection.");
+    if (!key) {
+        send_error(svc, c->id, "invalid_field", "rejoin needs the key from the first join.");
         return;
     }
     for (size_t i = 0; i < svc->room_count; i++) {
         struct live_effects fx = {0};
-        int id = live_room_rejoin(svc->rooms[i]->room, now, c->id, key, &fx);
+        int id = meeting_rejoin(svc->rooms[i]->meeting, now, c->id, key, &fx);
         if (id == LIVE_UNKNOWN_KEY)
             continue;
         if (id < 0) {
@@ -600,7 +596,7 @@ static void rejoin(struct live_service *svc, struct conn *c, const json_t *msg, 
         }
         send_json(svc, c->id,
                   json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
-                            live_room_role(svc->rooms[i]->room, id), "rejoin_key", key));
+                            live_room_role(meeting_room(svc->rooms[i]->meeting), id), "rejoin_key", key));
         c->room = svc->rooms[i];
         apply(svc, svc->rooms[i], &fx);
         return;
@@ -632,7 +628,9 @@ void live_service_free(struct live_service *svc)
         free(svc->conns[i].cookie);
     free(svc->conns);
     for (size_t i = 0; i < svc->room_count; i++) {
-        live_room_free(svc->rooms[i]->room);
+        struct live_effects fx = {0};
+        meeting_free(svc->rooms[i]->meeting, &fx);
+        live_effects_clear(&fx); /* the workers stop with the server */
         free(svc->rooms[i]);
     }
     free(svc->rooms);
@@ -647,7 +645,7 @@ void live_service_open(struct live_service *svc, uint64_t conn, const char *cook
         svc->conn_cap = svc->conn_cap ? svc->conn_cap * 2 : 16;
         svc->conns = xrealloc(svc->conns, svc->conn_cap * sizeof *svc->conns);
     }
-    struct conn *c = &svc->conns[svc->conn_count++];
+    struct live_conn *c = &svc->conns[svc->conn_count++];
     memset(c, 0, sizeof *c);
     c->id = conn;
     snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
@@ -658,19 +656,19 @@ void live_service_open(struct live_service *svc, uint64_t conn, const char *cook
 
 void live_service_close(struct live_service *svc, uint64_t conn, int64_t now)
 {
-    struct conn *c = find_conn(svc, conn);
+    struct live_conn *c = find_conn(svc, conn);
     if (!c)
         return;
     if (c->room) {
         struct live_effects fx = {0};
-        live_room_disconnect(c->room->room, now, conn, &fx);
+        meeting_disconnect(c->room->meeting, now, conn, &fx);
         apply(svc, c->room, &fx);
     }
     free(c->cookie);
     *c = svc->conns[--svc->conn_count];
 }
 
-static int within_rate(struct conn *c, int64_t now)
+static int within_rate(struct live_conn *c, int64_t now)
 {
     c->tokens += (double)(now - c->refilled_at) * RATE_PER_SECOND / 1000.0;
     if (c->tokens > RATE_BURST)
@@ -690,80 +688,104 @@ void live_service_too_large(struct live_service *svc, uint64_t conn)
     buf_free(&out);
 }
 
-/* SDP from someone admitted; anyone else gets words, not media. */
-static void media_message(struct live_service *svc, struct conn *c, const char *type,
-                          const json_t *msg)
+void live_service_on_hello(struct live_service *svc, struct live_conn *c, const json_t *msg,
+                           int64_t now)
 {
-    int id = c->room ? live_room_admitted_on(c->room->room, c->id) : 0;
-    if (!c->room)
-        send_error(svc, c->id, "not_joined", "Join the session first.");
-    else if (!id)
-        send_error(svc, c->id, "waiting", "Audio and video start when you are let in.");
-    else if (!svc->media)
-        send_error(svc, c->id, "no_media", "This server carries no audio or video.");
-    else if (strcmp(type, "publish") == 0)
-        live_media_publish(svc->media, (uint64_t)c->room->occurrence_id, id, msg);
-    else if (strcmp(type, "subscribe_answer") == 0)
-        live_media_subscribe_answer(svc->media, (uint64_t)c->room->occurrence_id, id, msg);
-    else
-        live_media_subscribe_restart(svc->media, (uint64_t)c->room->occurrence_id, id);
+    send_json(svc, c->id,
+              json_pack("{s:s,s:s,s:i}", "type", "welcome", "protocol", "confide.v1", "version", 1));
+}
+
+void live_service_on_ping(struct live_service *svc, struct live_conn *c, const json_t *msg,
+                          int64_t now)
+{
+    send_json(svc, c->id, json_pack("{s:s}", "type", "pong"));
 }
 
 void live_service_message(struct live_service *svc, uint64_t conn, const char *data, size_t len,
                           int64_t now)
 {
-    struct conn *c = find_conn(svc, conn);
+    struct live_conn *c = find_conn(svc, conn);
     if (!c)
         return;
     if (!within_rate(c, now)) {
         send_error(svc, conn, "slow_down", "Too many messages; some were dropped.");
         return;
     }
-    json_t *msg = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
-    const char *type = json_string_value(json_object_get(msg, "type"));
-    if (!json_is_object(msg) || !type || strcmp(type, "hello") == 0 ||
-        strcmp(type, "ping") == 0) {
-        struct buf out = {0};
-        live_protocol_handle(data, len, &out);
-        svc->io.send(svc->io.arg, conn, out.data, out.len);
-        buf_free(&out);
-    } else if (strcmp(type, "preview") == 0) {
-        preview(svc, c, msg, now);
-    } else if (strcmp(type, "join") == 0) {
-        join(svc, c, msg, now);
-    } else if (strcmp(type, "rejoin") == 0) {
-        rejoin(svc, c, msg, now);
-    } else if (strcmp(type, "publish") == 0 || strcmp(type, "subscribe_answer") == 0 ||
-               strcmp(type, "subscribe_restart") == 0) {
-        media_message(svc, c, type, msg);
-    } else if (c->room) {
-        struct live_effects fx = {0};
-        live_room_message(c->room->room, now, conn, msg, &fx);
-        apply(svc, c->room, &fx);
-    } else if (live_room_knows(type)) {
-        send_error(svc, conn, "not_joined", "Join the session first.");
-    } else {
-        send_error(svc, conn, "unknown_type", "This message type is not known.");
+    json_t *msg = live_protocol_parse(data, len);
+    if (!msg) {
+        send_error(svc, conn, "malformed_message",
+                   "Messages must be JSON objects with a string field \"type\".");
+        return;
+    }
+    struct room_entry *re = c->room;
+    int from = 0;
+    enum live_sender who = re ? meeting_sender(re->meeting, conn, &from) : LIVE_SENDER_OUTSIDE;
+    struct live_effects fx = {0};
+    const struct live_message *def =
+        live_message_check(json_string_value(json_object_get(msg, "type")), who, conn, &fx);
+    if (def && def->service) {
+        def->service(svc, c, msg, now);
+    } else if (def) {
+        assert(re); /* only the outside's messages are the service's */
+        meeting_handle(re->meeting, now, from, def, msg, &fx);
+    }
+    if (re)
+        apply(svc, re, &fx);
+    else {
+        for (size_t i = 0; i < fx.send_count; i++)
+            svc->io.send(svc->io.arg, conn, fx.sends[i].text, strlen(fx.sends[i].text));
+        live_effects_clear(&fx);
     }
     json_decref(msg);
 }
 
-void live_service_tick(struct live_service *svc, int64_t now)
+/* A worker's report goes to the meeting whose room it names or whose transport it was. */
+static void on_worker_event(struct live_service *svc, const struct worker_event *ev)
 {
-    live_media_poll(svc->media);
-    for (size_t i = 0; i < svc->room_count;) {
+    for (size_t i = 0; i < svc->room_count; i++) {
         struct room_entry *re = svc->rooms[i];
         struct live_effects fx = {0};
-        live_room_tick(re->room, now, &fx);
+        bool mine;
+        if (ev->type == WORKER_EV_SPEAKER) {
+            mine = (uint64_t)re->occurrence_id == ev->room_id;
+            if (mine)
+                meeting_speaker(re->meeting, (int)ev->participant, &fx);
+        } else if (ev->type == WORKER_EV_CLOSED) {
+            mine = meeting_peer_closed(re->meeting, ev->peer_id, &fx);
+        } else {
+            return; /* a transport up: nothing to do */
+        }
         apply(svc, re, &fx);
-        int finished = live_room_ended(re->room) || now > re->ends_at + ROOM_KEEP_AFTER_END_MS;
-        if (finished && live_room_connected(re->room) == 0) {
+        if (mine)
+            return;
+    }
+}
+
+void live_service_tick(struct live_service *svc, int64_t now)
+{
+    if (svc->media) {
+        struct worker_event evs[256];
+        size_t n;
+        while ((n = live_media_poll(svc->media, evs, 256)) > 0)
+            for (size_t i = 0; i < n; i++)
+                on_worker_event(svc, &evs[i]);
+    }
+    for (size_t i = 0; i < svc->room_count;) {
+        struct room_entry *re = svc->rooms[i];
+        struct live_room *room = meeting_room(re->meeting);
+        struct live_effects fx = {0};
+        meeting_tick(re->meeting, now, &fx);
+        apply(svc, re, &fx);
+        int finished = live_room_ended(room) || now > re->ends_at + ROOM_KEEP_AFTER_END_MS;
+        if (finished && live_room_connected(room) == 0) {
             log_info("live", "occurrence=%lld: meeting closed", (long long)re->occurrence_id);
             for (size_t k = 0; k < svc->conn_count; k++)
                 if (svc->conns[k].room == re)
                     svc->conns[k].room = NULL;
-            live_media_close_room(svc->media, (uint64_t)re->occurrence_id);
-            live_room_free(re->room);
+            meeting_free(re->meeting, &fx);
+            apply(svc, re, &fx);
+            if (svc->media)
+                live_media_unpin(svc->media, (uint64_t)re->occurrence_id);
             free(re);
             svc->rooms[i] = svc->rooms[--svc->room_count];
             continue;

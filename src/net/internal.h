@@ -7,9 +7,9 @@
 #include "api/api.h"
 #include "core/config.h"
 
+#include "net/server.h"
+
 struct ws_conn;
-struct live_service;
-struct live_media;
 struct http_conn;
 struct api_offload;
 
@@ -17,8 +17,7 @@ struct net_server {
     struct lws_context *lws;
     const struct config *cfg;
     struct api_ctx *api;
-    struct live_service *live;
-    struct live_media *media;
+    struct net_ws_handler ws_handler; /* all NULL until net_server_set_ws */
     volatile sig_atomic_t stop_requested;
     int responses_in_flight;
     unsigned long long next_request_id;
@@ -33,9 +32,6 @@ struct net_server {
     size_t waiting_count, waiting_cap;
 };
 
-/* live/service.c's I/O: arg is the struct net_server. */
-void net_ws_send(void *arg, uint64_t conn, const char *text, size_t len);
-void net_ws_close(void *arg, uint64_t conn);
 
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len);

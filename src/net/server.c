@@ -8,8 +8,6 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/xalloc.h"
-#include "live/media.h"
-#include "live/service.h"
 #include "net/internal.h"
 
 static struct lws_protocols protocols[] = {
@@ -38,13 +36,9 @@ static void lws_log_emit(int level, const char *line)
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
     struct net_server *s = lws_container_of(sul, struct net_server, tick);
-    live_service_tick(s->live, clock_wall_ms());
+    if (s->ws_handler.tick)
+        s->ws_handler.tick(s->ws_handler.arg, clock_wall_ms());
     lws_sul_schedule(s->lws, 0, &s->tick, on_tick, TICK_US);
-}
-
-static void render_media_metrics(void *arg, struct buf *out)
-{
-    live_media_metrics(arg, out);
 }
 
 int net_server_new(const struct config *cfg, struct api_ctx *api, struct net_server **out)
@@ -79,23 +73,16 @@ int net_server_new(const struct config *cfg, struct api_ctx *api, struct net_ser
         log_error("net", "cannot listen on %s (in use, or a bad address or TLS file?)",
                   cfg->listen);
         free(s);
-        return -EADDRINUSE;
+        return -EIO;
     }
-    struct buf err = {0};
-    s->media = live_media_start(cfg, (struct live_media_io){net_ws_send, s}, &err);
-    if (!s->media) {
-        log_error("net", "media: %s", err.data ? err.data : "cannot start");
-        buf_free(&err);
-        lws_context_destroy(s->lws);
-        free(s);
-        return -EADDRINUSE;
-    }
-    metrics_set_extra(render_media_metrics, s->media);
-    struct live_io io = {net_ws_send, net_ws_close, s};
-    s->live = live_service_new(cfg, api->store, api->tls, io, s->media);
     lws_sul_schedule(s->lws, 0, &s->tick, on_tick, TICK_US);
     *out = s;
     return 0;
+}
+
+void net_server_set_ws(struct net_server *s, const struct net_ws_handler *handler)
+{
+    s->ws_handler = *handler;
 }
 
 void net_server_set_offload(struct net_server *s, struct api_offload *offload)
@@ -134,9 +121,6 @@ void net_server_free(struct net_server *s)
         return;
     lws_sul_schedule(s->lws, 0, &s->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
     lws_context_destroy(s->lws);
-    live_service_free(s->live);
-    metrics_set_extra(NULL, NULL);
-    live_media_stop(s->media);
     free(s->ws);
     free(s->waiting);
     free(s);

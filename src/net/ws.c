@@ -9,8 +9,6 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/xalloc.h"
-#include "live/protocol.h"
-#include "live/service.h"
 #include "net/internal.h"
 
 #define WS_QUEUE_MAX 256
@@ -93,13 +91,16 @@ static void opened(struct net_server *srv, struct lws *wsi, struct ws_conn *c)
     int has_cookie = lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) > 0;
     lws_get_peer_simple(wsi, peer, sizeof peer);
     metrics_websocket_opened();
-    live_service_open(srv->live, c->id, has_cookie ? cookie : NULL, peer, clock_wall_ms());
+    if (srv->ws_handler.open)
+        srv->ws_handler.open(srv->ws_handler.arg, c->id, has_cookie ? cookie : NULL, peer,
+                             clock_wall_ms());
 }
 
 static void closed(struct net_server *srv, struct ws_conn *c)
 {
     metrics_websocket_closed();
-    live_service_close(srv->live, c->id, clock_wall_ms());
+    if (srv->ws_handler.close)
+        srv->ws_handler.close(srv->ws_handler.arg, c->id, clock_wall_ms());
     for (size_t i = 0; i < srv->ws_count; i++)
         if (srv->ws[i] == c) {
             srv->ws[i] = srv->ws[--srv->ws_count];
@@ -117,7 +118,7 @@ static void receive(struct net_server *srv, struct lws *wsi, struct ws_conn *c, 
                     size_t len)
 {
     if (!c->discarding) {
-        if (c->incoming.len + len > LIVE_MAX_MESSAGE_BYTES) {
+        if (c->incoming.len + len > srv->ws_handler.max_message_bytes) {
             c->discarding = 1;
             buf_free(&c->incoming);
         } else {
@@ -126,11 +127,14 @@ static void receive(struct net_server *srv, struct lws *wsi, struct ws_conn *c, 
     }
     if (!lws_is_final_fragment(wsi))
         return;
-    if (c->discarding)
-        live_service_too_large(srv->live, c->id);
+    if (!srv->ws_handler.message)
+        ; /* nobody takes messages yet */
+    else if (c->discarding)
+        srv->ws_handler.too_large(srv->ws_handler.arg, c->id);
     else
-        live_service_message(srv->live, c->id, c->incoming.data ? c->incoming.data : "",
-                             c->incoming.len, clock_wall_ms());
+        srv->ws_handler.message(srv->ws_handler.arg, c->id,
+                                c->incoming.data ? c->incoming.data : "", c->incoming.len,
+                                clock_wall_ms());
     c->discarding = 0;
     buf_reset(&c->incoming);
 }

@@ -74,6 +74,17 @@ static int set_remote(struct ice_agent *a, const char *remote_ufrag)
     return 0;
 }
 
+int ice_credentials_check(const char *local_ufrag, const char *local_pwd,
+                          const char *remote_ufrag)
+{
+    size_t n;
+    if (!ice_chars(local_ufrag, ICE_UFRAG_MIN, ICE_UFRAG_MAX, &n) ||
+        !ice_chars(local_pwd, ICE_PWD_MIN, ICE_PWD_MAX, &n) ||
+        (remote_ufrag && !ice_chars(remote_ufrag, ICE_UFRAG_MIN, ICE_UFRAG_MAX, &n)))
+        return -EINVAL;
+    return 0;
+}
+
 /* All or nothing: on -EINVAL the agent is unchanged. */
 static int set_credentials(struct ice_agent *a, const char *local_ufrag, const char *local_pwd,
                            const char *remote_ufrag)

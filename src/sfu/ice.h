@@ -103,6 +103,9 @@ struct ice_agent;
 
 /* remote_ufrag may be NULL when not known yet (see ice_set_remote_ufrag). 0, or -EINVAL
  * when a credential is not ice-chars of the allowed length. */
+/* 0 when these credentials would make an agent (ice_agent_new), else -EINVAL; pure. */
+int ice_credentials_check(const char *local_ufrag, const char *local_pwd,
+                          const char *remote_ufrag);
 int ice_agent_new(const struct ice_config *cfg, const char *local_ufrag, const char *local_pwd,
                   const char *remote_ufrag, int64_t now_ms, struct ice_agent **out);
 void ice_agent_free(struct ice_agent *a);

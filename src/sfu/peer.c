@@ -36,6 +36,15 @@ fail:
     return rc;
 }
 
+int peer_params_check(const char *local_ufrag, const char *local_pwd, const char *remote_ufrag,
+                      const char *remote_fingerprint)
+{
+    struct dtls_fingerprint fp;
+    if (ice_credentials_check(local_ufrag, local_pwd, remote_ufrag) < 0)
+        return -EINVAL;
+    return dtls_fingerprint_parse(remote_fingerprint, &fp);
+}
+
 void peer_free(struct peer *p)
 {
     if (!p)

@@ -73,6 +73,10 @@ struct peer_stats {
 struct peer;
 
 /* 0, -EINVAL (credentials or fingerprint malformed), -EOPNOTSUPP (fingerprint hash), -EIO. */
+/* Whether peer_new would take these credentials and fingerprint: 0, -EINVAL, -EOPNOTSUPP.
+ * Pure, so a planner can answer an SDP error before it asks a worker for the peer. */
+int peer_params_check(const char *local_ufrag, const char *local_pwd, const char *remote_ufrag,
+                      const char *remote_fingerprint);
 int peer_new(const struct peer_params *params, int64_t now_ms, struct peer **out);
 /* Wipes and frees. NULL is fine. */
 void peer_free(struct peer *p);

@@ -1,0 +1,75 @@
+#include "live/effects.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+#define GROW(arr, count, cap, first)                                                          \
+    do {                                                                                      \
+        if ((count) == (cap)) {                                                               \
+            (cap) = (cap) ? (cap) * 2 : (first);                                              \
+            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                                   \
+        }                                                                                     \
+    } while (0)
+
+void live_effects_clear(struct live_effects *fx)
+{
+    for (size_t i = 0; i < fx->send_count; i++)
+        free(fx->sends[i].text);
+    for (size_t i = 0; i < fx->media_count; i++) {
+        struct live_media_cmd *c = &fx->media[i];
+        free(c->local_ufrag);
+        free(c->local_pwd);
+        free(c->remote_ufrag);
+        free(c->remote_fingerprint);
+        free(c->tracks);
+    }
+    free(fx->sends);
+    free(fx->records);
+    free(fx->media);
+    free(fx->closes);
+    memset(fx, 0, sizeof *fx);
+}
+
+void live_fx_send(struct live_effects *fx, uint64_t conn, json_t *msg)
+{
+    if (conn) {
+        GROW(fx->sends, fx->send_count, fx->send_cap, 16);
+        char *text = json_dumps(msg, JSON_COMPACT);
+        fx->sends[fx->send_count++] = (struct live_send){conn, text ? text : xstrdup("{}")};
+    }
+    json_decref(msg);
+}
+
+void live_fx_error(struct live_effects *fx, uint64_t conn, const char *code, const char *message)
+{
+    live_fx_send(fx, conn,
+                 json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
+}
+
+void live_fx_close(struct live_effects *fx, uint64_t conn)
+{
+    if (!conn)
+        return;
+    GROW(fx->closes, fx->close_count, fx->close_cap, 4);
+    fx->closes[fx->close_count++] = conn;
+}
+
+void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id,
+                    const char *event, int64_t at)
+{
+    assert(event && (client_id > 0) != (user_id > 0)); /* a client or a practitioner */
+    GROW(fx->records, fx->record_count, fx->record_cap, 8);
+    fx->records[fx->record_count++] = (struct live_attendance){client_id, user_id, event, at};
+}
+
+struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op)
+{
+    GROW(fx->media, fx->media_count, fx->media_cap, 8);
+    struct live_media_cmd *c = &fx->media[fx->media_count++];
+    memset(c, 0, sizeof *c);
+    c->op = op;
+    return c;
+}

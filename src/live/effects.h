@@ -1,0 +1,74 @@
+/* effects: what the meeting's sans-I/O parts (live/room.c, live/media_plan.c,
+ * live/meeting.c) ask the service thread to do. They fill one of these; live/service.c
+ * carries it out in order (messages, store writes, media commands, closes) and clears it.
+ * Nothing in here is done by the parts that produce it. */
+#ifndef CONFIDE_LIVE_EFFECTS_H
+#define CONFIDE_LIVE_EFFECTS_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sfu/router.h"
+
+/* A JSON message for one connection. */
+struct live_send {
+    uint64_t conn;
+    char *text; /* owned by the effects */
+};
+
+/* An attendance record to store. */
+struct live_attendance {
+    int64_t client_id, user_id;
+    const char *event; /* joined admitted denied dropped returned left removed */
+    int64_t at;
+};
+
+/* A command for the meeting's media worker (sfu/worker.h). */
+enum live_media_op {
+    LIVE_MEDIA_ADD_PEER,    /* a new transport: peer_id, participant, role, credentials */
+    LIVE_MEDIA_REMOVE_PEER, /* peer_id */
+    LIVE_MEDIA_SET_TRACKS,  /* peer_id: a subscribe transport's tracks */
+    LIVE_MEDIA_ALLOW,       /* participant: what the router lets them send (the host's mute) */
+};
+
+struct live_media_cmd {
+    enum live_media_op op;
+    uint64_t peer_id;
+    int participant;
+    /* ADD_PEER */
+    bool publish; /* a publish transport (else subscribe) */
+    struct router_publish_params publish_params;
+    char *local_ufrag, *local_pwd, *remote_ufrag, *remote_fingerprint; /* owned */
+    /* SET_TRACKS */
+    struct router_track *tracks; /* owned */
+    size_t track_count;
+    /* ALLOW */
+    bool audio, video;
+};
+
+struct live_effects {
+    struct live_send *sends;
+    size_t send_count, send_cap;
+    struct live_attendance *records;
+    size_t record_count, record_cap;
+    struct live_media_cmd *media;
+    size_t media_count, media_cap;
+    uint64_t *closes;
+    size_t close_count, close_cap;
+    int64_t ended_at; /* the meeting ended at this time: store it (0: nothing to store) */
+};
+
+void live_effects_clear(struct live_effects *fx); /* frees and empties */
+
+/* Queues msg (takes the reference) for conn; nothing for conn 0. */
+void live_fx_send(struct live_effects *fx, uint64_t conn, json_t *msg);
+/* {"type":"error","code":…,"message":…} */
+void live_fx_error(struct live_effects *fx, uint64_t conn, const char *code, const char *message);
+void live_fx_close(struct live_effects *fx, uint64_t conn);
+void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id,
+                    const char *event, int64_t at);
+/* A zeroed command of this kind, appended. */
+struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op);
+
+#endif

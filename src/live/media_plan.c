@@ -1,0 +1,635 @@
+#include "live/media_plan.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "sfu/limits.h"
+#include "sfu/peer.h"
+#include "sfu/sdp.h"
+
+#define PEER_SEQ_BITS 24 /* a plan's peer ids: room_id << 24 | a sequence number */
+
+struct sub_track {
+    int publisher, gen;
+    enum router_kind kind;
+    enum router_codec codec;
+    uint32_t ssrc, rtx_ssrc;
+    char mid[8];
+    char stream_id[40], track_id[48];
+    bool active;
+};
+
+struct member {
+    int id;
+    uint64_t conn;
+    bool present; /* seen in this sync */
+    /* publish transport */
+    uint64_t pub_peer;
+    int pub_gen;
+    bool pub_audio, pub_video;
+    enum router_codec pub_video_codec;
+    /* subscribe transport */
+    uint64_t sub_peer;
+    char sub_ufrag[16], sub_pwd[40];
+    uint64_t sub_session;
+    struct sub_track tracks[MEDIA_SUB_MAX_TRACKS];
+    size_t track_count;
+    size_t offered_count; /* the tracks the pending offer was written for */
+    bool offered_active[MEDIA_SUB_MAX_TRACKS];
+    int version;
+    bool pending, dirty, reset;
+};
+
+struct media_plan {
+    uint64_t room_id;
+    const struct media_local *local;
+    struct media_counters *n;
+    media_rand_fn *rand;
+    uint64_t peer_seq;
+    struct member members[MEETING_MAX_PEOPLE];
+    size_t count;
+};
+
+/* ---- plumbing ---- */
+
+static void send_error(struct live_effects *fx, uint64_t conn, const char *code,
+                       const char *message)
+{
+    live_fx_error(fx, conn, code, message);
+}
+
+/* ICE credentials from [a-zA-Z0-9] only: base64url's '-' and '_' are not ice-chars. */
+static void ice_credential(struct media_plan *p, char *out, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    uint8_t bytes[64];
+    assert(len < sizeof bytes);
+    p->rand(bytes, len);
+    for (size_t i = 0; i < len; i++)
+        out[i] = alphabet[bytes[i] % 62]; /* the bias of 256 % 62 is irrelevant here */
+    out[len] = 0;
+}
+
+static uint32_t random_ssrc(struct media_plan *p)
+{
+    uint32_t x = 0;
+    while (x == 0)
+        p->rand(&x, sizeof x);
+    return x;
+}
+
+static uint64_t random_session(struct media_plan *p)
+{
+    uint64_t x;
+    p->rand(&x, sizeof x);
+    return x >> 2; /* o= session ids are at most 63 bits */
+}
+
+static struct member *member_find(struct media_plan *p, int id)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (p->members[i].id == id)
+            return &p->members[i];
+    return NULL;
+}
+
+static void local_of(const struct media_plan *p, const char *ufrag, const char *pwd,
+                     uint64_t session, int version, struct sdp_local *out)
+{
+    *out = (struct sdp_local){
+        .ice_ufrag = ufrag,
+        .ice_pwd = pwd,
+        .fingerprint_alg = p->local->fingerprint_alg,
+        .fingerprint = p->local->fingerprint,
+        .host = p->local->public_ip,
+        .more_hosts = p->local->more_ips,
+        .more_host_count = p->local->more_ip_count,
+        .port = p->local->port,
+        .session_id = session,
+        .session_version = (uint64_t)version,
+    };
+}
+
+static void remove_peer(struct live_effects *fx, uint64_t *peer)
+{
+    if (!*peer)
+        return;
+    live_fx_media(fx, LIVE_MEDIA_REMOVE_PEER)->peer_id = *peer;
+    *peer = 0;
+}
+
+static void drop_transports(struct member *mb, struct live_effects *fx)
+{
+    remove_peer(fx, &mb->pub_peer);
+    remove_peer(fx, &mb->sub_peer);
+}
+
+/* ---- subscriptions ---- */
+
+/* A fresh subscribe transport: new credentials, no tracks, the next offer says reset. */
+static void subscription_new(struct media_plan *p, struct member *mb)
+{
+    ice_credential(p, mb->sub_ufrag, 8);
+    ice_credential(p, mb->sub_pwd, 24);
+    mb->sub_session = random_session(p);
+    mb->track_count = 0;
+    mb->pending = false;
+    mb->reset = true;
+    mb->dirty = true;
+}
+
+/* The old transport goes (lost, refused, or out of SSRCs) and a fresh one replaces it. */
+static void subscription_reset(struct media_plan *p, struct member *mb, struct live_effects *fx)
+{
+    remove_peer(fx, &mb->sub_peer);
+    subscription_new(p, mb);
+    p->n->subscribe_resets++;
+}
+
+static bool wants(const struct member *pub, enum router_kind kind)
+{
+    return pub->present && pub->pub_peer && (kind == ROUTER_AUDIO ? pub->pub_audio : pub->pub_video);
+}
+
+static size_t ssrcs_of(const struct member *mb)
+{
+    size_t ssrcs = 0;
+    for (size_t i = 0; i < mb->track_count; i++)
+        ssrcs += mb->tracks[i].rtx_ssrc ? 2 : 1;
+    return ssrcs;
+}
+
+/* Makes mb's tracks what the meeting publishes now; marks it dirty when that changed. */
+static void subscription_update(struct media_plan *p, struct member *mb, struct live_effects *fx)
+{
+    if (!mb->sub_ufrag[0])
+        subscription_new(p, mb); /* the first: credentials before any track */
+    for (size_t i = 0; i < mb->track_count; i++) {
+        struct sub_track *t = &mb->tracks[i];
+        if (!t->active)
+            continue;
+        struct member *pub = member_find(p, t->publisher);
+        if (!pub || !wants(pub, t->kind) || pub->pub_gen != t->gen) {
+            t->active = false;
+            mb->dirty = true;
+        }
+    }
+    for (size_t k = 0; k < p->count; k++) {
+        struct member *pub = &p->members[k];
+        if (pub == mb)
+            continue;
+        for (int kind = ROUTER_AUDIO; kind <= ROUTER_VIDEO; kind++) {
+            if (!wants(pub, (enum router_kind)kind))
+                continue;
+            bool have = false;
+            for (size_t i = 0; i < mb->track_count && !have; i++) {
+                const struct sub_track *t = &mb->tracks[i];
+                have = t->active && t->publisher == pub->id && t->gen == pub->pub_gen &&
+                       t->kind == (enum router_kind)kind;
+            }
+            if (have)
+                continue;
+            if (mb->track_count == MEDIA_SUB_MAX_TRACKS || ssrcs_of(mb) + 2 > MEDIA_SUB_MAX_SSRCS) {
+                /* the meeting's size (MEETING_MAX_PEOPLE) keeps what is live within one
+                 * transport, so a fresh one always has room */
+                assert(!(mb->reset && !mb->sub_peer));
+                /* the transport is used up: start a new one with what is live now */
+                subscription_reset(p, mb, fx);
+                subscription_update(p, mb, fx);
+                return;
+            }
+            struct sub_track *t = &mb->tracks[mb->track_count];
+            memset(t, 0, sizeof *t);
+            t->publisher = pub->id;
+            t->gen = pub->pub_gen;
+            t->kind = (enum router_kind)kind;
+            t->codec = kind == ROUTER_AUDIO ? ROUTER_OPUS : pub->pub_video_codec;
+            t->ssrc = random_ssrc(p);
+            t->rtx_ssrc = kind == ROUTER_VIDEO ? random_ssrc(p) : 0;
+            snprintf(t->mid, sizeof t->mid, "%zu", mb->track_count);
+            snprintf(t->stream_id, sizeof t->stream_id, "p%d-%d", pub->id, pub->pub_gen);
+            snprintf(t->track_id, sizeof t->track_id, "%s-%d-%d",
+                     kind == ROUTER_AUDIO ? "audio" : "video", pub->id, pub->pub_gen);
+            t->active = true;
+            mb->track_count++;
+            mb->dirty = true;
+        }
+    }
+    assert(ssrcs_of(mb) <= MEDIA_SUB_MAX_SSRCS);
+}
+
+static enum sdp_codec_id sdp_codec_of(enum router_codec c)
+{
+    return c == ROUTER_OPUS ? SDP_CODEC_OPUS : c == ROUTER_H264 ? SDP_CODEC_H264 : SDP_CODEC_VP8;
+}
+
+static void sdp_tracks_of(const struct member *mb, size_t count, const bool *active,
+                          struct sdp_track *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        const struct sub_track *t = &mb->tracks[i];
+        out[i] = (struct sdp_track){
+            .mid = t->mid,
+            .kind = t->kind == ROUTER_AUDIO ? SDP_AUDIO : SDP_VIDEO,
+            .codec = sdp_codec_of(t->codec),
+            .ssrc = t->ssrc,
+            .rtx_ssrc = t->rtx_ssrc,
+            .stream_id = t->stream_id,
+            .track_id = t->track_id,
+            .cname = "confide",
+            .active = active ? active[i] : t->active,
+        };
+    }
+}
+
+static void send_offer(struct media_plan *p, struct member *mb, struct live_effects *fx)
+{
+    if (mb->pending || !mb->dirty || !mb->conn)
+        return;
+    if (mb->track_count == 0) {
+        mb->dirty = false; /* nobody publishes yet: nothing to offer */
+        return;
+    }
+    struct sdp_track tracks[MEDIA_SUB_MAX_TRACKS];
+    sdp_tracks_of(mb, mb->track_count, NULL, tracks);
+    struct sdp_local local;
+    local_of(p, mb->sub_ufrag, mb->sub_pwd, mb->sub_session, mb->version + 1, &local);
+    struct buf sdp = {0};
+    struct sdp_error err = {0};
+    if (sdp_offer(&local, tracks, mb->track_count, &sdp, &err) < 0) {
+        log_error("media", "room=%" PRIu64 ": subscribe offer failed: %s", p->room_id, err.code);
+        buf_free(&sdp);
+        return;
+    }
+    mb->version++;
+    mb->pending = true;
+    mb->dirty = false;
+    mb->offered_count = mb->track_count;
+    for (size_t i = 0; i < mb->track_count; i++)
+        mb->offered_active[i] = mb->tracks[i].active;
+    json_t *list = json_array();
+    for (size_t i = 0; i < mb->track_count; i++) {
+        const struct sub_track *t = &mb->tracks[i];
+        if (t->active)
+            json_array_append_new(list, json_pack("{s:s,s:i,s:s}", "mid", t->mid, "participant",
+                                                  t->publisher, "kind",
+                                                  t->kind == ROUTER_AUDIO ? "audio" : "video"));
+    }
+    live_fx_send(fx, mb->conn,
+                 json_pack("{s:s,s:s%,s:i,s:b,s:o}", "type", "subscribe_offer", "sdp", sdp.data,
+                           sdp.len, "version", mb->version, "reset", mb->reset, "tracks", list));
+    mb->reset = false;
+    p->n->subscribe_offers++;
+    buf_free(&sdp);
+}
+
+static void plan_update(struct media_plan *p, struct live_effects *fx)
+{
+    for (size_t i = 0; i < p->count; i++)
+        subscription_update(p, &p->members[i], fx);
+    for (size_t i = 0; i < p->count; i++)
+        send_offer(p, &p->members[i], fx);
+}
+
+/* ---- the meeting's people ---- */
+
+struct media_plan *media_plan_new(uint64_t room_id, const struct media_local *local,
+                                  struct media_counters *counters, media_rand_fn *rand)
+{
+    assert(local && counters && rand);
+    assert(room_id < (UINT64_C(1) << (64 - PEER_SEQ_BITS)));
+    struct media_plan *p = xcalloc(1, sizeof *p);
+    p->room_id = room_id;
+    p->local = local;
+    p->n = counters;
+    p->rand = rand;
+    return p;
+}
+
+void media_plan_free(struct media_plan *p, struct live_effects *fx)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->count; i++)
+        drop_transports(&p->members[i], fx);
+    free(p);
+}
+
+void media_plan_sync(struct media_plan *p, const struct media_person *people, size_t count,
+                     struct live_effects *fx)
+{
+    assert(count <= MEETING_MAX_PEOPLE);
+    for (size_t i = 0; i < p->count; i++)
+        p->members[i].present = false;
+    for (size_t k = 0; k < count; k++) {
+        struct member *mb = member_find(p, people[k].id);
+        if (mb && mb->conn != people[k].conn) {
+            /* the same person on a new connection: their page starts over */
+            drop_transports(mb, fx);
+            memset(mb, 0, sizeof *mb);
+        }
+        if (!mb) {
+            assert(p->count < MEETING_MAX_PEOPLE);
+            mb = &p->members[p->count++];
+            memset(mb, 0, sizeof *mb);
+        }
+        mb->id = people[k].id;
+        mb->conn = people[k].conn;
+        mb->present = true;
+    }
+    for (size_t i = 0; i < p->count;) {
+        if (p->members[i].present) {
+            i++;
+            continue;
+        }
+        drop_transports(&p->members[i], fx);
+        p->members[i] = p->members[--p->count];
+    }
+    plan_update(p, fx);
+}
+
+/* A new transport for what the remote SDP said, as an ADD_PEER effect; its id, or 0 with err
+ * set (`what`: "offer" or "answer", for the sentence). */
+static uint64_t add_peer(struct media_plan *p, int participant, bool publish,
+                         const struct router_publish_params *pp, const char *ufrag,
+                         const char *pwd, const struct sdp_negotiated *neg, const char *what,
+                         struct sdp_error *err, struct live_effects *fx)
+{
+    char fingerprint[256];
+    snprintf(fingerprint, sizeof fingerprint, "%s %s", neg->remote_fingerprint_alg,
+             neg->remote_fingerprint);
+    if (peer_params_check(ufrag, pwd, neg->remote_ufrag, fingerprint) < 0) {
+        err->code = "sdp_no_ice_credentials";
+        snprintf(err->message, sizeof err->message,
+                 "The %s's ICE credentials or fingerprint cannot be used.", what);
+        return 0;
+    }
+    assert(p->peer_seq + 1 < (UINT64_C(1) << PEER_SEQ_BITS));
+    uint64_t id = p->room_id << PEER_SEQ_BITS | ++p->peer_seq;
+    struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_ADD_PEER);
+    c->peer_id = id;
+    c->participant = participant;
+    c->publish = publish;
+    if (pp)
+        c->publish_params = *pp;
+    c->local_ufrag = xstrdup(ufrag);
+    c->local_pwd = xstrdup(pwd);
+    c->remote_ufrag = neg->remote_ufrag ? xstrdup(neg->remote_ufrag) : NULL;
+    c->remote_fingerprint = xstrdup(fingerprint);
+    return id;
+}
+
+/* ---- publish ---- */
+
+static enum router_codec router_codec_of(enum sdp_codec_id c)
+{
+    return c == SDP_CODEC_OPUS ? ROUTER_OPUS : c == SDP_CODEC_H264 ? ROUTER_H264 : ROUTER_VP8;
+}
+
+/* What the publisher's answer agreed to, for the router. False when it sends nothing. */
+static bool publish_params(const struct sdp_negotiated *neg, struct router_publish_params *pp,
+                           bool *audio, bool *video, enum router_codec *video_codec)
+{
+    memset(pp, 0, sizeof *pp);
+    *audio = *video = false;
+    *video_codec = ROUTER_VP8;
+    for (size_t i = 0; i < neg->media_count; i++) {
+        const struct sdp_negotiated_media *nm = &neg->media[i];
+        if (!nm->accepted || nm->direction != SDP_RECVONLY || nm->codec_count == 0)
+            continue;
+        enum router_kind kind;
+        if (nm->kind == SDP_AUDIO && !*audio) {
+            kind = ROUTER_AUDIO;
+            *audio = true;
+            pp->audio_level_id = nm->ext_id[SDP_EXT_AUDIO_LEVEL];
+        } else if (nm->kind == SDP_VIDEO && !*video) {
+            kind = ROUTER_VIDEO;
+            *video = true;
+            *video_codec = router_codec_of(nm->codecs[0].codec);
+        } else {
+            continue; /* one camera and one microphone per person */
+        }
+        if (nm->ext_id[SDP_EXT_TWCC])
+            pp->twcc_id = nm->ext_id[SDP_EXT_TWCC]; /* one transport: one id for all */
+        for (size_t c = 0; c < nm->codec_count && pp->pt_count + 2 <= ROUTER_MAX_PTS; c++) {
+            const struct sdp_choice *ch = &nm->codecs[c];
+            pp->pts[pp->pt_count++] = (struct router_pt){
+                .pt = ch->pt, .kind = kind, .codec = router_codec_of(ch->codec)};
+            if (ch->rtx_pt >= 0)
+                pp->pts[pp->pt_count++] = (struct router_pt){.pt = (uint8_t)ch->rtx_pt,
+                                                             .kind = kind,
+                                                             .codec = router_codec_of(ch->codec),
+                                                             .rtx = true,
+                                                             .apt = ch->pt};
+        }
+    }
+    return *audio || *video;
+}
+
+void media_plan_publish(struct media_plan *p, int participant, bool audio_allowed,
+                        bool video_allowed, const json_t *msg, struct live_effects *fx)
+{
+    struct member *mb = member_find(p, participant);
+    if (!mb)
+        return; /* not admitted and connected: the table let nobody else through */
+    const char *text = json_string_value(json_object_get(msg, "sdp"));
+    if (!text) {
+        send_error(fx, mb->conn, "invalid_field", "publish needs the offer in \"sdp\".");
+        return;
+    }
+    struct arena a = {0};
+    struct sdp_session *offer;
+    struct sdp_negotiated *neg = NULL;
+    struct sdp_error err = {0};
+    struct buf answer = {0};
+    char ufrag[16], pwd[40];
+    ice_credential(p, ufrag, 8);
+    ice_credential(p, pwd, 24);
+    struct sdp_local local;
+    local_of(p, ufrag, pwd, random_session(p), 1, &local);
+    int rc = sdp_parse(&a, text, strlen(text), &offer, &err);
+    if (rc == 0)
+        rc = sdp_answer(&a, offer, &local, 0, &answer, &neg, &err);
+    struct router_publish_params pp;
+    bool audio = false, video = false;
+    enum router_codec video_codec = ROUTER_VP8;
+    if (rc == 0 && !publish_params(neg, &pp, &audio, &video, &video_codec)) {
+        rc = -EINVAL;
+        err.code = "sdp_no_media";
+        snprintf(err.message, sizeof err.message,
+                 "The offer sends neither audio nor video that can be received.");
+    }
+    if (rc == 0) {
+        uint64_t id = add_peer(p, participant, true, &pp, ufrag, pwd, neg, "offer", &err, fx);
+        if (id == 0) {
+            rc = -EINVAL;
+        } else {
+            remove_peer(fx, &mb->pub_peer);
+            mb->pub_peer = id;
+            mb->pub_gen++;
+            /* the router forgets what a participant may send while they have no port, and
+             * commands run in order: the host's mute holds from the first packet */
+            struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_ALLOW);
+            c->participant = participant;
+            c->audio = audio_allowed;
+            c->video = video_allowed;
+            mb->pub_audio = audio;
+            mb->pub_video = video;
+            mb->pub_video_codec = video_codec;
+        }
+    }
+    if (rc < 0) {
+        p->n->publish_refused++;
+        send_error(fx, mb->conn, err.code ? err.code : "sdp_malformed",
+                   err.message[0] ? err.message : "The offer could not be used.");
+    } else {
+        p->n->publish_answered++;
+        live_fx_send(fx, mb->conn, json_pack("{s:s,s:s%}", "type", "publish_answer", "sdp",
+                                             answer.data, answer.len));
+        plan_update(p, fx);
+    }
+    buf_free(&answer);
+    arena_free(&a);
+}
+
+/* ---- subscribe answers ---- */
+
+void media_plan_subscribe_answer(struct media_plan *p, int participant, const json_t *msg,
+                                 struct live_effects *fx)
+{
+    struct member *mb = member_find(p, participant);
+    if (!mb)
+        return;
+    const char *text = json_string_value(json_object_get(msg, "sdp"));
+    json_t *version = json_object_get(msg, "version");
+    if (!text || !json_is_integer(version)) {
+        send_error(fx, mb->conn, "invalid_field",
+                   "subscribe_answer needs \"sdp\" and the offer's \"version\".");
+        return;
+    }
+    if (!mb->pending || json_integer_value(version) != mb->version) {
+        send_error(fx, mb->conn, "stale_answer", "This answers an offer that is no longer current.");
+        return;
+    }
+    struct arena a = {0};
+    struct sdp_session *answer;
+    struct sdp_negotiated *neg = NULL;
+    struct sdp_error err = {0};
+    struct sdp_track tracks[MEDIA_SUB_MAX_TRACKS];
+    sdp_tracks_of(mb, mb->offered_count, mb->offered_active, tracks);
+    int rc = sdp_parse(&a, text, strlen(text), &answer, &err);
+    if (rc == 0)
+        rc = sdp_accept_answer(&a, answer, tracks, mb->offered_count, &neg, &err);
+    if (rc == 0 && !mb->sub_peer) {
+        mb->sub_peer = add_peer(p, participant, false, NULL, mb->sub_ufrag, mb->sub_pwd, neg,
+                                "answer", &err, fx);
+        if (!mb->sub_peer)
+            rc = -EINVAL;
+    }
+    mb->pending = false;
+    if (rc < 0) {
+        p->n->subscribe_refused++;
+        send_error(fx, mb->conn, err.code ? err.code : "sdp_malformed",
+                   err.message[0] ? err.message : "The answer could not be used.");
+        /* start over on a fresh transport rather than leave the page without video */
+        subscription_reset(p, mb, fx);
+        subscription_update(p, mb, fx);
+        send_offer(p, mb, fx);
+        arena_free(&a);
+        return;
+    }
+    p->n->subscribe_answers++;
+    struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_SET_TRACKS);
+    c->peer_id = mb->sub_peer;
+    c->participant = participant;
+    c->tracks = xcalloc(mb->offered_count ? mb->offered_count : 1, sizeof *c->tracks);
+    for (size_t i = 0; i < mb->offered_count; i++) {
+        const struct sdp_negotiated_media *nm = &neg->media[i];
+        if (!nm->accepted || nm->direction != SDP_SENDONLY)
+            continue;
+        const struct sub_track *t = &mb->tracks[i];
+        c->tracks[c->track_count++] = (struct router_track){
+            .publisher = (uint32_t)t->publisher,
+            .kind = t->kind,
+            .codec = t->codec,
+            .ssrc = t->ssrc,
+            .pt = nm->codecs[0].pt,
+            .audio_level = nm->ext_id[SDP_EXT_AUDIO_LEVEL] != 0,
+            .rtx_ssrc = nm->codecs[0].rtx_pt >= 0 ? t->rtx_ssrc : 0,
+            .rtx_pt = nm->codecs[0].rtx_pt >= 0 ? (uint8_t)nm->codecs[0].rtx_pt : 0,
+            .cname = "confide",
+        };
+    }
+    arena_free(&a);
+    send_offer(p, mb, fx); /* what changed while the offer was out */
+}
+
+void media_plan_subscribe_restart(struct media_plan *p, int participant, struct live_effects *fx)
+{
+    struct member *mb = member_find(p, participant);
+    if (!mb || !mb->sub_peer)
+        return; /* nothing to restart: the first offer is still on its way */
+    subscription_reset(p, mb, fx);
+    subscription_update(p, mb, fx);
+    send_offer(p, mb, fx);
+}
+
+/* ---- worker events ---- */
+
+bool media_plan_peer_closed(struct media_plan *p, uint64_t peer_id, struct live_effects *fx)
+{
+    struct member *mb = NULL;
+    for (size_t i = 0; i < p->count && !mb; i++)
+        if (peer_id && (p->members[i].pub_peer == peer_id || p->members[i].sub_peer == peer_id))
+            mb = &p->members[i];
+    if (!mb)
+        return false;
+    p->n->transports_lost++;
+    if (mb->pub_peer == peer_id) {
+        /* the page publishes again on a new transport when it sees this */
+        mb->pub_peer = 0;
+        mb->pub_audio = mb->pub_video = false;
+        live_fx_send(fx, mb->conn, json_pack("{s:s}", "type", "publish_lost"));
+    } else {
+        mb->sub_peer = 0;
+        subscription_reset(p, mb, fx);
+    }
+    plan_update(p, fx);
+    return true;
+}
+
+void media_plan_speaker(struct media_plan *p, int participant, struct live_effects *fx)
+{
+    for (size_t i = 0; i < p->count; i++)
+        live_fx_send(fx, p->members[i].conn,
+                     json_pack("{s:s,s:i}", "type", "active_speaker", "participant", participant));
+}
+
+uint64_t media_plan_publish_peer(const struct media_plan *p, int participant)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (p->members[i].id == participant)
+            return p->members[i].pub_peer;
+    return 0;
+}
+
+uint64_t media_plan_subscribe_peer(const struct media_plan *p, int participant)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (p->members[i].id == participant)
+            return p->members[i].sub_peer;
+    return 0;
+}
+
+size_t media_plan_people(const struct media_plan *p)
+{
+    return p->count;
+}
