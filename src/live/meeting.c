@@ -49,6 +49,11 @@ const struct live_room *meeting_room_const(const struct meeting *m)
     return m->room;
 }
 
+const struct media_plan *meeting_media(const struct meeting *m)
+{
+    return m->media;
+}
+
 /* The media plan follows the room: who is admitted and connected gets transports. */
 static void sync(struct meeting *m, struct live_effects *fx)
 {

@@ -29,6 +29,8 @@ int64_t meeting_occurrence(const struct meeting *m);
 /* The room, for what the service asks of it (keys, roles, who is connected). */
 struct live_room *meeting_room(struct meeting *m);
 const struct live_room *meeting_room_const(const struct meeting *m);
+/* The media plan, for invariants in tests; NULL without media. */
+const struct media_plan *meeting_media(const struct meeting *m);
 
 /* As live_room_join / live_room_rejoin / live_room_disconnect / live_room_tick /
  * live_room_password_failure, with the media plan kept in step. */

@@ -1,0 +1,395 @@
+/* live/meeting: one meeting's room and media plan driven by scripted scenarios, asserting
+ * the exact effects: who is told what, which media commands go to the worker, and what
+ * nobody gets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/meeting_fixture.h"
+
+enum { HOST = 1, ANA = 2, BO = 3 }; /* connection numbers */
+
+static const struct live_identity therapist = {LIVE_HOST, 1, 0, "Dr Lee"};
+static const struct live_identity ana = {LIVE_CLIENT, 0, 10, "Ana"};
+static const struct live_identity bo = {LIVE_CLIENT, 0, 11, "Bo"};
+
+struct fixture {
+    struct meeting *m;
+    struct live_effects fx;
+    struct media_counters n;
+    int64_t now;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    struct live_room_settings s = {
+        .occurrence_id = 7, .ends_at = 10000000, .waiting_room = 1, .chat = 1, .title = "Group"};
+    f->m = meeting_new(&s, &fixture_local, &f->n, fixture_rand);
+    f->now = 1000;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    live_effects_clear(&f->fx);
+    meeting_free(f->m, &f->fx);
+    live_effects_clear(&f->fx);
+    free(f);
+    return 0;
+}
+
+/* ---- what came out ---- */
+
+/* The last message of this type for conn in the effects, or NULL (a new reference). */
+static json_t *sent(struct fixture *f, uint64_t conn, const char *type)
+{
+    json_t *found = NULL;
+    for (size_t i = 0; i < f->fx.send_count; i++) {
+        if (f->fx.sends[i].conn != conn)
+            continue;
+        json_t *m = json_loads(f->fx.sends[i].text, 0, NULL);
+        if (strcmp(json_string_value(json_object_get(m, "type")), type) == 0) {
+            json_decref(found);
+            found = m;
+        } else {
+            json_decref(m);
+        }
+    }
+    return found;
+}
+
+static int got(struct fixture *f, uint64_t conn, const char *type)
+{
+    json_t *m = sent(f, conn, type);
+    json_decref(m);
+    return m != NULL;
+}
+
+static const char *error_code(struct fixture *f, uint64_t conn)
+{
+    static char code[64];
+    json_t *e = sent(f, conn, "error");
+    snprintf(code, sizeof code, "%s", e ? json_string_value(json_object_get(e, "code")) : "");
+    json_decref(e);
+    return code;
+}
+
+static size_t cmds(struct fixture *f, enum live_media_op op)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->fx.media_count; i++)
+        n += f->fx.media[i].op == op;
+    return n;
+}
+
+static const struct live_media_cmd *cmd(struct fixture *f, enum live_media_op op)
+{
+    for (size_t i = 0; i < f->fx.media_count; i++)
+        if (f->fx.media[i].op == op)
+            return &f->fx.media[i];
+    return NULL;
+}
+
+/* ---- what goes in (each step starts with empty effects) ---- */
+
+static int join(struct fixture *f, uint64_t conn, const struct live_identity *who)
+{
+    live_effects_clear(&f->fx);
+    char key[32];
+    snprintf(key, sizeof key, "key-%llu-abcdefghijkl", (unsigned long long)conn);
+    return meeting_join(f->m, f->now, conn, who, key, &f->fx);
+}
+
+static void say(struct fixture *f, uint64_t conn, const char *text)
+{
+    live_effects_clear(&f->fx);
+    json_t *msg = json_loads(text, 0, NULL);
+    assert_non_null(msg);
+    meeting_message(f->m, f->now, conn, msg, &f->fx);
+    json_decref(msg);
+}
+
+static void publish(struct fixture *f, uint64_t conn)
+{
+    json_t *msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer);
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, conn, msg, &f->fx);
+    json_decref(msg);
+}
+
+/* Answers the subscribe offer conn got in the last step. */
+static void answer(struct fixture *f, uint64_t conn)
+{
+    json_t *offer = sent(f, conn, "subscribe_offer");
+    assert_non_null(offer);
+    char *sdp = fixture_subscribe_answer(json_string_value(json_object_get(offer, "sdp")));
+    assert_non_null(sdp);
+    json_t *msg = json_pack("{s:s,s:s,s:O}", "type", "subscribe_answer", "sdp", sdp, "version",
+                            json_object_get(offer, "version"));
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, conn, msg, &f->fx);
+    json_decref(msg);
+    json_decref(offer);
+    free(sdp);
+}
+
+/* The tracks in conn's last subscribe offer: "participant:kind" joined by spaces. */
+static const char *offered(struct fixture *f, uint64_t conn, int *reset)
+{
+    static char out[256];
+    out[0] = 0;
+    json_t *offer = sent(f, conn, "subscribe_offer");
+    assert_non_null(offer);
+    *reset = json_is_true(json_object_get(offer, "reset"));
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(offer, "tracks"), i, t)
+    {
+        char one[32];
+        snprintf(one, sizeof one, "%s%d:%s", i ? " " : "",
+                 (int)json_integer_value(json_object_get(t, "participant")),
+                 json_string_value(json_object_get(t, "kind")));
+        strcat(out, one);
+    }
+    json_decref(offer);
+    return out;
+}
+
+/* ---- scenarios ---- */
+
+static void the_waiting_room_gets_no_media(void **state)
+{
+    struct fixture *f = *state;
+    int host = join(f, HOST, &therapist);
+    assert_int_equal(host, 1);
+    publish(f, HOST);
+    assert_true(got(f, HOST, "publish_answer"));
+    assert_int_equal(cmds(f, LIVE_MEDIA_ADD_PEER), 1);
+    assert_true(cmd(f, LIVE_MEDIA_ADD_PEER)->publish);
+    /* Ana waits: no transport, no offer, and her own publish is refused in words */
+    int a = join(f, ANA, &ana);
+    assert_int_equal(a, 2);
+    assert_true(got(f, ANA, "waiting"));
+    assert_false(got(f, ANA, "subscribe_offer"));
+    assert_int_equal(f->fx.media_count, 0);
+    publish(f, ANA);
+    assert_string_equal(error_code(f, ANA), "waiting");
+    assert_int_equal(f->fx.media_count, 0);
+    assert_int_equal(f->n.publish_answered, 1);
+    /* admitted: an offer with the therapist's audio and video, on a fresh transport */
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    assert_true(got(f, ANA, "admitted"));
+    int reset;
+    assert_string_equal(offered(f, ANA, &reset), "1:audio 1:video");
+    assert_true(reset);
+    assert_false(got(f, HOST, "subscribe_offer")); /* nobody else publishes yet */
+}
+
+static void publish_subscribe_and_renegotiate(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    publish(f, HOST);
+    const struct live_media_cmd *add = cmd(f, LIVE_MEDIA_ADD_PEER);
+    assert_non_null(add);
+    assert_int_equal(add->participant, 1);
+    assert_string_equal(add->remote_ufrag, "Xq3h");
+    assert_int_equal(add->publish_params.pt_count, 3); /* Opus, VP8 and its RTX */
+    /* the room's allowance goes with every new publish transport */
+    const struct live_media_cmd *allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_non_null(allow);
+    assert_true(allow->audio && allow->video);
+    int reset;
+    assert_string_equal(offered(f, ANA, &reset), "1:audio 1:video");
+    answer(f, ANA);
+    assert_int_equal(cmds(f, LIVE_MEDIA_ADD_PEER), 1);
+    assert_false(cmd(f, LIVE_MEDIA_ADD_PEER)->publish);
+    const struct live_media_cmd *tracks = cmd(f, LIVE_MEDIA_SET_TRACKS);
+    assert_non_null(tracks);
+    assert_int_equal(tracks->track_count, 2);
+    assert_int_not_equal(tracks->tracks[1].rtx_ssrc, 0); /* video repaired as RTX */
+    assert_int_equal(f->n.subscribe_answers, 1);
+    /* Ana publishes: the therapist gets an offer; Ana's own offer is not renegotiated */
+    publish(f, ANA);
+    assert_string_equal(offered(f, HOST, &reset), "2:audio 2:video");
+    assert_false(got(f, ANA, "subscribe_offer"));
+    answer(f, HOST);
+    /* Bo comes in: he gets both; nobody else's offer changes (he does not publish) */
+    join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":3}");
+    assert_string_equal(offered(f, BO, &reset), "1:audio 1:video 2:audio 2:video");
+    assert_false(got(f, ANA, "subscribe_offer"));
+    /* an answer to an offer that is not current */
+    json_t *stale = json_pack("{s:s,s:s,s:i}", "type", "subscribe_answer", "sdp", "v=0", "version", 99);
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, BO, stale, &f->fx);
+    json_decref(stale);
+    assert_string_equal(error_code(f, BO), "stale_answer");
+    /* the therapist leaves: her transports go, and Ana's tracks of her go inactive */
+    say(f, HOST, "{\"type\":\"leave\"}");
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 2);
+    assert_string_equal(offered(f, ANA, &reset), "");
+    assert_false(reset);
+}
+
+static void the_host_mutes_and_the_room_owns_it(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    publish(f, ANA);
+    say(f, HOST, "{\"type\":\"mute\",\"participant\":2}");
+    assert_true(got(f, ANA, "muted_by_host"));
+    const struct live_media_cmd *allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_non_null(allow);
+    assert_int_equal(allow->participant, 2);
+    assert_false(allow->audio);
+    assert_true(allow->video);
+    /* a new publish transport carries the mute along: the plan asks the room */
+    publish(f, ANA);
+    allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_non_null(allow);
+    assert_false(allow->audio);
+    /* only Ana turns her microphone back on */
+    say(f, HOST, "{\"type\":\"media\",\"audio\":true}");
+    allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_int_equal(allow->participant, 1); /* that was the therapist's own */
+    say(f, ANA, "{\"type\":\"media\",\"audio\":true}");
+    allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_int_equal(allow->participant, 2);
+    assert_true(allow->audio);
+    /* a client cannot mute anyone */
+    say(f, ANA, "{\"type\":\"mute\",\"participant\":1}");
+    assert_string_equal(error_code(f, ANA), "not_allowed");
+    assert_int_equal(f->fx.media_count, 0);
+}
+
+static void a_dropped_person_returns_with_a_fresh_transport(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    publish(f, HOST);
+    answer(f, ANA);
+    publish(f, ANA);
+    uint64_t old_pub = 0;
+    for (size_t i = 0; i < f->fx.media_count; i++)
+        if (f->fx.media[i].op == LIVE_MEDIA_ADD_PEER)
+            old_pub = f->fx.media[i].peer_id;
+    assert_int_not_equal(old_pub, 0);
+    /* her connection drops: both her transports go at once */
+    live_effects_clear(&f->fx);
+    meeting_disconnect(f->m, f->now, ANA, &f->fx);
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 2);
+    /* back with her key on a new connection: straight in, and a fresh offer */
+    live_effects_clear(&f->fx);
+    assert_int_equal(meeting_rejoin(f->m, f->now, 9, "key-2-abcdefghijkl", &f->fx), 2);
+    assert_true(got(f, 9, "admitted"));
+    int reset;
+    assert_string_equal(offered(f, 9, &reset), "1:audio 1:video");
+    assert_true(reset);
+    /* her old transport's loss, reported late, changes nothing */
+    live_effects_clear(&f->fx);
+    assert_false(meeting_peer_closed(f->m, old_pub, &f->fx));
+    assert_int_equal(f->fx.send_count, 0);
+}
+
+static void transports_lost_and_restarted(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    publish(f, HOST);
+    uint64_t pub = cmd(f, LIVE_MEDIA_ADD_PEER)->peer_id;
+    answer(f, ANA);
+    uint64_t sub = cmd(f, LIVE_MEDIA_ADD_PEER)->peer_id;
+    assert_int_not_equal(pub, sub);
+    /* the therapist's publish transport is lost: she is told, Ana's tracks go inactive */
+    live_effects_clear(&f->fx);
+    assert_true(meeting_peer_closed(f->m, pub, &f->fx));
+    assert_true(got(f, HOST, "publish_lost"));
+    int reset;
+    assert_string_equal(offered(f, ANA, &reset), "");
+    /* Ana's page asks for a fresh receiving transport: the old one goes */
+    answer(f, ANA);
+    say(f, ANA, "{\"type\":\"subscribe_restart\"}");
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 1);
+    assert_int_equal(cmd(f, LIVE_MEDIA_REMOVE_PEER)->peer_id, sub);
+    assert_int_equal(f->n.transports_lost, 1);
+    assert_int_equal(f->n.subscribe_resets, 1);
+}
+
+static void bad_offers_get_words_not_transports(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    say(f, HOST, "{\"type\":\"publish\"}");
+    assert_string_equal(error_code(f, HOST), "invalid_field");
+    say(f, HOST, "{\"type\":\"publish\",\"sdp\":\"garbage\"}");
+    assert_true(strncmp(error_code(f, HOST), "sdp_", 4) == 0);
+    assert_int_equal(f->fx.media_count, 0);
+    assert_int_equal(f->n.publish_refused, 1); /* the SDP one; a missing field is not an offer */
+}
+
+static void ending_removes_every_transport(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    publish(f, HOST);
+    answer(f, ANA);
+    say(f, HOST, "{\"type\":\"end\"}");
+    assert_int_equal(f->fx.ended_at, f->now);
+    assert_true(got(f, ANA, "ended"));
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 2);
+    assert_int_equal(f->fx.close_count, 2);
+    assert_int_equal(join(f, ANA, &ana), LIVE_ENDED);
+}
+
+static void a_meeting_without_media_says_so(void **state)
+{
+    struct live_room_settings s = {.occurrence_id = 8, .ends_at = 1000000, .title = "x"};
+    struct meeting *m = meeting_new(&s, NULL, NULL, fixture_rand);
+    struct live_effects fx = {0};
+    assert_int_equal(meeting_join(m, 1, HOST, &therapist, "k-abcdefghijklmnop", &fx), 1);
+    live_effects_clear(&fx);
+    json_t *msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer);
+    meeting_message(m, 1, HOST, msg, &fx);
+    json_decref(msg);
+    assert_int_equal(fx.send_count, 1);
+    assert_non_null(strstr(fx.sends[0].text, "\"no_media\""));
+    assert_int_equal(fx.media_count, 0);
+    live_effects_clear(&fx);
+    meeting_free(m, &fx);
+    live_effects_clear(&fx);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(the_waiting_room_gets_no_media),
+        T(publish_subscribe_and_renegotiate),
+        T(the_host_mutes_and_the_room_owns_it),
+        T(a_dropped_person_returns_with_a_fresh_transport),
+        T(transports_lost_and_restarted),
+        T(bad_offers_get_words_not_transports),
+        T(ending_removes_every_transport),
+        cmocka_unit_test(a_meeting_without_media_says_so),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
