@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A backend may keep a prepared statement per query id below this; store.c asserts at
+ * compile time that its query table fits. */
+#define STORE_STMT_CACHE 128
+
 enum store_type { SV_NULL, SV_INT, SV_TEXT, SV_BLOB };
 
 struct store_value {

@@ -12,11 +12,9 @@
 #include "store/backend.h"
 #include "store/migrations.h"
 
-#define STMT_CACHE 128 /* query ids index this cache; store.c has fewer queries */
-
 struct sqlite_db {
     sqlite3 *db;
-    sqlite3_stmt *stmt[STMT_CACHE];
+    sqlite3_stmt *stmt[STORE_STMT_CACHE];
 };
 
 static int fail(struct sqlite_db *d, const char *what)
@@ -41,7 +39,7 @@ static int exec_sql(struct sqlite_db *d, const char *sql)
 static sqlite3_stmt *stmt(struct sqlite_db *d, int id, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    if (id >= 0 && id < STMT_CACHE && d->stmt[id]) {
+    if (id >= 0 && id < STORE_STMT_CACHE && d->stmt[id]) {
         st = d->stmt[id];
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
@@ -51,7 +49,7 @@ static sqlite3_stmt *stmt(struct sqlite_db *d, int id, const char *sql)
         fail(d, "prepare");
         return NULL;
     }
-    if (id >= 0 && id < STMT_CACHE)
+    if (id >= 0 && id < STORE_STMT_CACHE)
         d->stmt[id] = st;
     return st;
 }
@@ -84,7 +82,7 @@ static void sq_close(void *db)
     struct sqlite_db *d = db;
     if (!d)
         return;
-    for (int i = 0; i < STMT_CACHE; i++)
+    for (int i = 0; i < STORE_STMT_CACHE; i++)
         sqlite3_finalize(d->stmt[i]);
     sqlite3_close(d->db);
     free(d);
@@ -271,7 +269,7 @@ static int sq_query(void *db, int id, const char *sql, const struct store_value 
         *changes = sqlite3_changes64(d->db);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (id < 0 || id >= STMT_CACHE)
+    if (id < 0 || id >= STORE_STMT_CACHE)
         sqlite3_finalize(st);
     return result;
 }

@@ -79,8 +79,18 @@ enum query {
     Q_POLL_INVITE_BY_HASH,
     Q_POLL_ANSWER_SET,
     Q_POLL_ANSWER_LIST,
+    Q_INVITE_BY_HASH,
+    Q_SERIES_BY_HOST_HASH,
+    Q_AGREEMENT_ACCEPT,
+    Q_AGREEMENT_ACCEPTED,
+    Q_ATTENDANCE_ADD,
+    Q_ATTENDANCE_LIST,
+    Q_OCC_END,
     Q_COUNT
 };
+
+/* The SQLite backend caches prepared statements by query id. */
+_Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every query");
 
 #define USER_COLS "id, email_sealed, name_sealed, role, password_hash, created_at"
 #define CLIENT_COLS                                                                        \
@@ -101,6 +111,8 @@ enum query {
 #define POLL_COLS                                                                          \
     "id, therapist_id, group_id, title_sealed, time_zone, duration_minutes, created_at,"    \
     " closed_at, session_id"
+#define INVITE_COLS                                                                        \
+    "id, series_id, client_id, token_hash, token_sealed, created_at, revoked_at"
 #define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
 
 static const char *const query_sql[Q_COUNT] = {
@@ -180,8 +192,8 @@ static const char *const query_sql[Q_COUNT] = {
                       " ORDER BY o.starts_at",
     [Q_INVITE_INSERT] = "INSERT INTO invites (series_id, client_id, token_hash, token_sealed,"
                         " created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    [Q_INVITE_LIST] = "SELECT id, series_id, client_id, token_hash, token_sealed, created_at,"
-                      " revoked_at FROM invites WHERE series_id = $1 ORDER BY client_id",
+    [Q_INVITE_LIST] = "SELECT " INVITE_COLS " FROM invites WHERE series_id = $1"
+                      " ORDER BY client_id",
     [Q_MAIL_INSERT] = "INSERT INTO outbox (message_id, kind, recipient_sealed, message_sealed,"
                       " state, attempts, next_attempt_at, created_at)"
                       " VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id",
@@ -231,6 +243,18 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_POLL_ANSWER_LIST] = "SELECT a.invite_id, a.slot_id, a.answer, a.answered_at"
                            " FROM poll_answers a JOIN poll_invites i ON i.id = a.invite_id"
                            " WHERE i.poll_id = $1 ORDER BY a.invite_id, a.slot_id",
+    [Q_INVITE_BY_HASH] = "SELECT " INVITE_COLS " FROM invites WHERE token_hash = $1",
+    [Q_SERIES_BY_HOST_HASH] = "SELECT " SERIES_COLS " FROM series WHERE host_token_hash = $1",
+    [Q_AGREEMENT_ACCEPT] = "INSERT INTO agreement_acceptances (client_id, group_id, version,"
+                           " accepted_at) VALUES ($1, $2, $3, $4)",
+    [Q_AGREEMENT_ACCEPTED] = "SELECT count(*) FROM agreement_acceptances"
+                             " WHERE client_id = $1 AND group_id = $2 AND version = $3",
+    [Q_ATTENDANCE_ADD] = "INSERT INTO attendance (occurrence_id, client_id, user_id, event, at)"
+                         " VALUES ($1, $2, $3, $4, $5)",
+    [Q_ATTENDANCE_LIST] = "SELECT a.occurrence_id, a.client_id, a.user_id, a.event, a.at"
+                          " FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id"
+                          " WHERE o.series_id = $1 ORDER BY a.at, a.id",
+    [Q_OCC_END] = "UPDATE occurrences SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL",
 };
 
 /* ---- parameters and columns ---- */
@@ -1189,85 +1213,27 @@ int store_poll_answer_list(struct store *s, struct arena *a, int64_t poll_id,
     return rc;
 }
 
-/* ---- meetings ----
- * Their statements have ids from 100 up, apart from the main table above (the SQLite
- * backend caches statements by id, 128 of them). */
-
-enum live_query {
-    LQ_INVITE_BY_HASH = 100,
-    LQ_SERIES_BY_HOST_HASH,
-    LQ_AGREEMENT_ACCEPT,
-    LQ_AGREEMENT_ACCEPTED,
-    LQ_ATTENDANCE_ADD,
-    LQ_ATTENDANCE_LIST,
-    LQ_OCC_END,
-    LQ_END
-};
-
-static const char *const live_sql[LQ_END - LQ_INVITE_BY_HASH] = {
-    [LQ_INVITE_BY_HASH - 100] = "SELECT id, series_id, client_id, token_hash, token_sealed,"
-                                " created_at, revoked_at FROM invites WHERE token_hash = $1",
-    [LQ_SERIES_BY_HOST_HASH - 100] = "SELECT " SERIES_COLS " FROM series"
-                                     " WHERE host_token_hash = $1",
-    [LQ_AGREEMENT_ACCEPT - 100] = "INSERT INTO agreement_acceptances (client_id, group_id,"
-                                  " version, accepted_at) VALUES ($1, $2, $3, $4)",
-    [LQ_AGREEMENT_ACCEPTED - 100] = "SELECT count(*) FROM agreement_acceptances"
-                                    " WHERE client_id = $1 AND group_id = $2 AND version = $3",
-    [LQ_ATTENDANCE_ADD - 100] = "INSERT INTO attendance (occurrence_id, client_id, user_id,"
-                                " event, at) VALUES ($1, $2, $3, $4, $5)",
-    [LQ_ATTENDANCE_LIST - 100] = "SELECT a.occurrence_id, a.client_id, a.user_id, a.event, a.at"
-                                 " FROM attendance a JOIN occurrences o"
-                                 " ON o.id = a.occurrence_id WHERE o.series_id = $1"
-                                 " ORDER BY a.at, a.id",
-    [LQ_OCC_END - 100] = "UPDATE occurrences SET ended_at = $2 WHERE id = $1"
-                         " AND ended_at IS NULL",
-};
-
-static int run_live(struct store *s, enum live_query q, const struct store_value *params, int n,
-                    struct rows *r, store_row_fn fn, void *ctx)
-{
-    int64_t t0 = clock_mono_us();
-    if (r)
-        r->s = s;
-    int rc = s->be->query(s->db, (int)q, live_sql[q - 100], params, n, r ? rows_collect : fn,
-                          r ? (void *)r : ctx, NULL);
-    metrics_store_call(clock_mono_us() - t0, rc < 0 && rc != -EEXIST);
-    if (rc == 0 && r && r->bad)
-        rc = -EIO;
-    return rc;
-}
+/* ---- meetings ---- */
 
 int store_invite_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
                                struct store_invite *out)
 {
-    struct rows r = {.a = a, .size = sizeof *out, .read = read_invite};
     struct store_value p[] = {P_BLOB(token_hash, 32)};
-    int rc = run_live(s, LQ_INVITE_BY_HASH, p, 1, &r, NULL, NULL);
-    if (rc == 0 && r.count == 0)
-        rc = -ENOENT;
-    if (rc == 0)
-        memcpy(out, r.items, sizeof *out);
-    return rc;
+    return run_one(s, a, Q_INVITE_BY_HASH, p, 1, sizeof *out, read_invite, out);
 }
 
 int store_series_by_host_token_hash(struct store *s, struct arena *a,
                                     const uint8_t token_hash[32], struct store_series *out)
 {
-    struct rows r = {.a = a, .size = sizeof *out, .read = read_series};
     struct store_value p[] = {P_BLOB(token_hash, 32)};
-    int rc = run_live(s, LQ_SERIES_BY_HOST_HASH, p, 1, &r, NULL, NULL);
-    if (rc == 0 && r.count == 0)
-        rc = -ENOENT;
-    if (rc == 0)
-        memcpy(out, r.items, sizeof *out);
-    return rc;
+    return run_one(s, a, Q_SERIES_BY_HOST_HASH, p, 1, sizeof *out, read_series, out);
 }
 
 int store_agreement_accept(struct store *s, int64_t client_id, int64_t group_id, int version,
                            int64_t now)
 {
     struct store_value p[] = {P_INT(client_id), P_INT(group_id), P_INT(version), P_INT(now)};
-    return run_live(s, LQ_AGREEMENT_ACCEPT, p, NPARAMS(p), NULL, NULL, NULL);
+    return run(s, Q_AGREEMENT_ACCEPT, p, NPARAMS(p), NULL, NULL, NULL);
 }
 
 int store_agreement_accepted(struct store *s, int64_t client_id, int64_t group_id, int version,
@@ -1275,7 +1241,7 @@ int store_agreement_accepted(struct store *s, int64_t client_id, int64_t group_i
 {
     int64_t n = 0;
     struct store_value p[] = {P_INT(client_id), P_INT(group_id), P_INT(version)};
-    int rc = run_live(s, LQ_AGREEMENT_ACCEPTED, p, NPARAMS(p), NULL, row_first_int, &n);
+    int rc = run(s, Q_AGREEMENT_ACCEPTED, p, NPARAMS(p), row_first_int, &n, NULL);
     *accepted = n > 0;
     return rc;
 }
@@ -1285,7 +1251,7 @@ int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_
 {
     struct store_value p[] = {P_INT(occurrence_id), P_ID(client_id), P_ID(user_id),
                               P_TEXT(event), P_INT(at)};
-    return run_live(s, LQ_ATTENDANCE_ADD, p, NPARAMS(p), NULL, NULL, NULL);
+    return run(s, Q_ATTENDANCE_ADD, p, NPARAMS(p), NULL, NULL, NULL);
 }
 
 static int read_attendance(struct rows *r, void *item, const struct store_value *c, int n)
@@ -1304,14 +1270,15 @@ int store_attendance_list(struct store *s, struct arena *a, int64_t series_id,
 {
     struct rows r = {.a = a, .size = sizeof **out, .read = read_attendance};
     struct store_value p[] = {P_INT(series_id)};
-    int rc = run_live(s, LQ_ATTENDANCE_LIST, p, 1, &r, NULL, NULL);
+    int rc = run_rows(s, Q_ATTENDANCE_LIST, p, 1, &r);
     *out = r.items;
     *count = r.count;
     return rc;
 }
 
+/* Ending a meeting that has ended already changes nothing and is not an error. */
 int store_occurrence_end(struct store *s, int64_t occurrence_id, int64_t now)
 {
     struct store_value p[] = {P_INT(occurrence_id), P_INT(now)};
-    return run_live(s, LQ_OCC_END, p, NPARAMS(p), NULL, NULL, NULL);
+    return run(s, Q_OCC_END, p, NPARAMS(p), NULL, NULL, NULL);
 }
