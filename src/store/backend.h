@@ -22,8 +22,8 @@ struct store_value {
     size_t len;
 };
 
-/* Called once per result row; the values are valid only during the call.
- * Returning non-zero stops the query early. */
+/* Called once per result row with its ncols columns; the values are valid only during
+ * the call. Returning non-zero stops the query early. */
 typedef int (*store_row_fn)(void *ctx, const struct store_value *cols, int ncols);
 
 struct store_backend {

@@ -1,6 +1,7 @@
 /* The SQLite backend: WAL, foreign keys, a busy timeout, synchronous=FULL (a therapist's
  * data survives a power cut, not only a crash), and prepared statements kept for the life
  * of the connection. */
+#include <assert.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -249,6 +250,7 @@ static int sq_query(void *db, int id, const char *sql, const struct store_value 
         return fail(d, "bind");
     }
     int ncols = sqlite3_column_count(st);
+    assert(ncols <= MAX_COLUMNS); /* the widest statement in the query table fits */
     if (ncols > MAX_COLUMNS)
         ncols = MAX_COLUMNS;
     struct store_value cols[MAX_COLUMNS];

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -270,6 +271,8 @@ static const char *const query_sql[Q_COUNT] = {
 static int run(struct store *s, enum query q, const struct store_value *params, int n,
                store_row_fn fn, void *ctx, int64_t *changes)
 {
+    assert((unsigned)q < Q_COUNT && query_sql[q]);
+    assert(n == 0 || params);
     int64_t t0 = clock_mono_us();
     int rc = s->be->query(s->db, (int)q, query_sql[q], params, n, fn, ctx, changes);
     metrics_store_call(clock_mono_us() - t0, rc < 0 && rc != -EEXIST);
@@ -299,7 +302,8 @@ static char *col_text(struct arena *a, const struct store_value *c)
 /* Reads one row's first integer (counts, RETURNING id). */
 static int row_first_int(void *ctx, const struct store_value *cols, int n)
 {
-    *(int64_t *)ctx = n > 0 ? col_int(&cols[0]) : 0;
+    assert(n == 1);
+    *(int64_t *)ctx = col_int(&cols[0]);
     return 1;
 }
 
@@ -316,6 +320,7 @@ static void seal_text(const struct store *s, const char *column, const char *pla
 static char *col_unseal(const struct store *s, struct arena *a, const char *column,
                         const struct store_value *c, int *bad)
 {
+    assert(bad);
     if (c->type == SV_NULL)
         return NULL;
     struct buf plain = {0};
@@ -341,6 +346,7 @@ struct rows {
 static int rows_collect(void *ctx, const struct store_value *cols, int n)
 {
     struct rows *r = ctx;
+    assert(r->a && r->size > 0 && r->read);
     r->items = arena_grow(r->a, r->items, r->size, &r->cap, r->count + 1);
     void *item = (char *)r->items + r->count * r->size;
     r->read(r, item, cols, n);
@@ -369,6 +375,7 @@ static int run_one(struct store *s, struct arena *a, enum query q,
         return rc;
     if (r.count == 0)
         return -ENOENT;
+    assert(r.count == 1); /* every look-up is by a primary or unique key */
     memcpy(out, r.items, size);
     return 0;
 }
@@ -377,6 +384,7 @@ static int run_one(struct store *s, struct arena *a, enum query q,
 
 int store_open(const char *url, const struct seal *seal, struct store **out)
 {
+    assert(url && seal && out);
     const struct store_backend *be = NULL;
     const char *location = NULL;
     if (strncmp(url, "sqlite:", 7) == 0) {
@@ -449,6 +457,7 @@ static const char *const role_names[] = {[STORE_ROLE_ADMIN] = "admin",
 
 const char *store_role_name(enum store_role role)
 {
+    assert(role == STORE_ROLE_ADMIN || role == STORE_ROLE_THERAPIST);
     return role_names[role];
 }
 
@@ -504,6 +513,7 @@ int store_user_insert(struct store *s, const struct store_user *u, int64_t *id)
 
 static int read_user(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 6);
     struct store_user *u = item;
     u->id = col_int(&c[0]);
     u->email = col_unseal(r->s, r->a, "users.email", &c[1], &r->bad);
@@ -545,6 +555,7 @@ int store_login_insert(struct store *s, const struct store_login *l)
 
 static int read_login(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 4);
     struct store_login *l = item;
     l->user_id = col_int(&c[0]);
     l->created_at = col_int(&c[1]);
@@ -604,6 +615,7 @@ int store_client_insert(struct store *s, const struct store_client *c, int64_t *
 
 static int read_client(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 8);
     struct store_client *cl = item;
     cl->id = col_int(&c[0]);
     cl->therapist_id = col_int(&c[1]);
@@ -680,6 +692,7 @@ int store_group_insert(struct store *s, const struct store_group *g, int64_t *id
 
 static int read_group(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 8);
     struct store_group *g = item;
     g->id = col_int(&c[0]);
     g->therapist_id = col_int(&c[1]);
@@ -730,6 +743,7 @@ int store_group_list(struct store *s, struct arena *a, int64_t therapist_id,
 
 static int read_id(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 1);
     *(int64_t *)item = col_int(&c[0]);
     return 0;
 }
@@ -802,6 +816,7 @@ int store_series_insert(struct store *s, const struct store_series *se, int64_t 
 
 static int read_series(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 15);
     struct store_series *se = item;
     se->id = col_int(&c[0]);
     se->therapist_id = col_int(&c[1]);
@@ -860,6 +875,7 @@ int store_occurrence_insert(struct store *s, const struct store_occurrence *o, i
 
 static int read_occurrence(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 10);
     struct store_occurrence *o = item;
     o->id = col_int(&c[0]);
     o->series_id = col_int(&c[1]);
@@ -927,6 +943,7 @@ int store_invite_insert(struct store *s, const struct store_invite *inv, int64_t
 
 static int read_invite(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 7);
     struct store_invite *inv = item;
     inv->id = col_int(&c[0]);
     inv->series_id = col_int(&c[1]);
@@ -970,6 +987,7 @@ int store_mail_insert(struct store *s, const struct store_mail *m, int64_t *id)
 
 static int read_mail(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 10);
     struct store_mail *m = item;
     m->id = col_int(&c[0]);
     m->message_id = col_text(r->a, &c[1]);
@@ -1024,6 +1042,7 @@ int store_mail_recover(struct store *s, int64_t *recovered)
 
 int store_mail_count(struct store *s, enum store_mail_state state, int64_t *count)
 {
+    assert((unsigned)state <= MAIL_FAILED);
     struct store_value p[] = {P_TEXT(mail_states[state])};
     *count = 0;
     return run(s, Q_MAIL_COUNT, p, 1, row_first_int, count, NULL);
@@ -1051,6 +1070,7 @@ static const char *const answer_names[] = {
 
 const char *store_answer_name(enum store_answer answer)
 {
+    assert((unsigned)answer <= STORE_ANSWER_NO);
     return answer_names[answer];
 }
 
@@ -1079,6 +1099,7 @@ int store_poll_insert(struct store *s, const struct store_poll *p, int64_t *id)
 
 static int read_poll(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 9);
     struct store_poll *p = item;
     p->id = col_int(&c[0]);
     p->therapist_id = col_int(&c[1]);
@@ -1123,6 +1144,7 @@ int store_poll_slot_insert(struct store *s, int64_t poll_id, int64_t starts_at, 
 
 static int read_poll_slot(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 3);
     struct store_poll_slot *slot = item;
     slot->id = col_int(&c[0]);
     slot->poll_id = col_int(&c[1]);
@@ -1154,6 +1176,7 @@ int store_poll_invite_insert(struct store *s, const struct store_poll_invite *in
 
 static int read_poll_invite(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 6);
     struct store_poll_invite *inv = item;
     inv->id = col_int(&c[0]);
     inv->poll_id = col_int(&c[1]);
@@ -1192,6 +1215,7 @@ int store_poll_answer_set(struct store *s, const struct store_poll_answer *ans)
 
 static int read_poll_answer(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 4);
     struct store_poll_answer *ans = item;
     ans->invite_id = col_int(&c[0]);
     ans->slot_id = col_int(&c[1]);
@@ -1256,6 +1280,7 @@ int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_
 
 static int read_attendance(struct rows *r, void *item, const struct store_value *c, int n)
 {
+    assert(n == 5);
     struct store_attendance *at = item;
     at->occurrence_id = col_int(&c[0]);
     at->client_id = col_int(&c[1]);
