@@ -1,15 +1,15 @@
-/* backend: what a database backend implements for store.c. The interface is narrow on
+/* backend: what a database backend implements for the store. The interface is narrow on
  * purpose: lifecycle, migrations, backup, transactions, and one generic `query` that runs
- * a statement from store.c's query table with typed parameters and hands back typed rows.
- * The SQL in that table is the portable subset both SQLite and PostgreSQL accept
- * ($1-style parameters, RETURNING). A backend never sees a plain name or email: sealed
- * columns arrive as opaque blobs. */
+ * a statement from the store's query table (queries.c) with typed parameters and hands
+ * back typed rows. The SQL in that table is the portable subset both SQLite and
+ * PostgreSQL accept ($1-style parameters, RETURNING). A backend never sees a plain name
+ * or email: sealed columns arrive as opaque blobs. */
 #ifndef CONFIDE_STORE_BACKEND_H
 #define CONFIDE_STORE_BACKEND_H
 #include <stddef.h>
 #include <stdint.h>
 
-/* A backend may keep a prepared statement per query id below this; store.c asserts at
+/* A backend may keep a prepared statement per query id below this; queries.c asserts at
  * compile time that its query table fits. */
 #define STORE_STMT_CACHE 128
 
