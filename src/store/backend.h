@@ -1,13 +1,17 @@
-/* backend: what a database backend implements for store.c. The interface is narrow on
+/* backend: what a database backend implements for the store. The interface is narrow on
  * purpose: lifecycle, migrations, backup, transactions, and one generic `query` that runs
- * a statement from store.c's query table with typed parameters and hands back typed rows.
- * The SQL in that table is the portable subset both SQLite and PostgreSQL accept
- * ($1-style parameters, RETURNING). A backend never sees a plain name or email: sealed
- * columns arrive as opaque blobs. */
+ * a statement from the store's query table (queries.c) with typed parameters and hands
+ * back typed rows. The SQL in that table is the portable subset both SQLite and
+ * PostgreSQL accept ($1-style parameters, RETURNING). A backend never sees a plain name
+ * or email: sealed columns arrive as opaque blobs. */
 #ifndef CONFIDE_STORE_BACKEND_H
 #define CONFIDE_STORE_BACKEND_H
 #include <stddef.h>
 #include <stdint.h>
+
+/* A backend may keep a prepared statement per query id below this; queries.c asserts at
+ * compile time that its query table fits. */
+#define STORE_STMT_CACHE 128
 
 enum store_type { SV_NULL, SV_INT, SV_TEXT, SV_BLOB };
 
@@ -18,8 +22,8 @@ struct store_value {
     size_t len;
 };
 
-/* Called once per result row; the values are valid only during the call.
- * Returning non-zero stops the query early. */
+/* Called once per result row with its ncols columns; the values are valid only during
+ * the call. Returning non-zero stops the query early. */
 typedef int (*store_row_fn)(void *ctx, const struct store_value *cols, int ncols);
 
 struct store_backend {

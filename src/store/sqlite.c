@@ -1,6 +1,7 @@
 /* The SQLite backend: WAL, foreign keys, a busy timeout, synchronous=FULL (a therapist's
  * data survives a power cut, not only a crash), and prepared statements kept for the life
  * of the connection. */
+#include <assert.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -12,11 +13,9 @@
 #include "store/backend.h"
 #include "store/migrations.h"
 
-#define STMT_CACHE 128 /* query ids index this cache; store.c has fewer queries */
-
 struct sqlite_db {
     sqlite3 *db;
-    sqlite3_stmt *stmt[STMT_CACHE];
+    sqlite3_stmt *stmt[STORE_STMT_CACHE];
 };
 
 static int fail(struct sqlite_db *d, const char *what)
@@ -41,7 +40,7 @@ static int exec_sql(struct sqlite_db *d, const char *sql)
 static sqlite3_stmt *stmt(struct sqlite_db *d, int id, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    if (id >= 0 && id < STMT_CACHE && d->stmt[id]) {
+    if (id >= 0 && id < STORE_STMT_CACHE && d->stmt[id]) {
         st = d->stmt[id];
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
@@ -51,7 +50,7 @@ static sqlite3_stmt *stmt(struct sqlite_db *d, int id, const char *sql)
         fail(d, "prepare");
         return NULL;
     }
-    if (id >= 0 && id < STMT_CACHE)
+    if (id >= 0 && id < STORE_STMT_CACHE)
         d->stmt[id] = st;
     return st;
 }
@@ -84,7 +83,7 @@ static void sq_close(void *db)
     struct sqlite_db *d = db;
     if (!d)
         return;
-    for (int i = 0; i < STMT_CACHE; i++)
+    for (int i = 0; i < STORE_STMT_CACHE; i++)
         sqlite3_finalize(d->stmt[i]);
     sqlite3_close(d->db);
     free(d);
@@ -251,6 +250,7 @@ static int sq_query(void *db, int id, const char *sql, const struct store_value 
         return fail(d, "bind");
     }
     int ncols = sqlite3_column_count(st);
+    assert(ncols <= MAX_COLUMNS); /* the widest statement in the query table fits */
     if (ncols > MAX_COLUMNS)
         ncols = MAX_COLUMNS;
     struct store_value cols[MAX_COLUMNS];
@@ -271,7 +271,7 @@ static int sq_query(void *db, int id, const char *sql, const struct store_value 
         *changes = sqlite3_changes64(d->db);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (id < 0 || id >= STMT_CACHE)
+    if (id < 0 || id >= STORE_STMT_CACHE)
         sqlite3_finalize(st);
     return result;
 }

@@ -1,5 +1,5 @@
 /* store: everything confide keeps. Callers see plain values; this layer seals the
- * sensitive columns (core/seal.h), holds every SQL statement (one table in store.c),
+ * sensitive columns (core/seal.h), holds every SQL statement (one table in queries.c),
  * times every call (core/metrics.h), and hands statements to a backend (sqlite.c now,
  * pg.c later) through the narrow struct store_backend.
  *

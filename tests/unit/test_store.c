@@ -1,5 +1,7 @@
-/* store: SQLite backend through store.h: migrations, sealed users, login sessions,
- * transactions, backup. Each test gets a fresh data directory. */
+/* store: the SQLite backend through store.h: migrations, transactions, backup, and every
+ * domain (accounts, clients, groups, sessions, meetings, the outbox, reminders, polls),
+ * with the sealed columns checked in the raw database file. Each test gets a fresh data
+ * directory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,6 +203,984 @@ static void backup_is_a_readable_copy(void **state)
     assert_int_equal(store_backup(f->store, "/nonexistent-dir/backup.db"), -EIO);
 }
 
+static void ping_needs_the_schema_and_data_outlives_close(void **state)
+{
+    struct fixture *f = *state;
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s/fresh.db", f->dir);
+    struct store *fresh;
+    assert_int_equal(store_open(url, f->seal, &fresh), 0);
+    assert_int_equal(store_ping(fresh), -EIO); /* no tables before the migrations */
+    int applied = 0, version = 0;
+    assert_int_equal(store_migrate(fresh, &applied, &version), 0);
+    assert_int_equal(applied, store_migration_count);
+    assert_int_equal(store_ping(fresh), 0);
+    add_user(fresh, "ada@example.org", STORE_ROLE_ADMIN);
+    store_close(fresh);
+    store_close(NULL); /* like free() */
+
+    assert_int_equal(store_open(url, f->seal, &fresh), 0);
+    int64_t n = 0;
+    assert_int_equal(store_user_count(fresh, &n), 0);
+    assert_int_equal(n, 1);
+    store_close(fresh);
+}
+
+/* ---- helpers for the tests below ---- */
+
+/* The first column of the first row of `sql`, read through a separate connection. */
+static int64_t raw_int(struct fixture *f, const char *sql)
+{
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(f->db_path, &raw), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return v;
+}
+
+/* Whether the blob that `sql` reads (one row, one column, never empty) holds `plain`. */
+static int raw_blob_holds(struct fixture *f, const char *sql, const char *plain)
+{
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(f->db_path, &raw), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(st, 0), SQLITE_BLOB);
+    const void *blob = sqlite3_column_blob(st, 0);
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    assert_true(len > strlen(plain)); /* a box is longer than what it holds */
+    int holds = memmem(blob, len, plain, strlen(plain)) != NULL;
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return holds;
+}
+
+static int64_t add_client(struct store *s, int64_t therapist_id, const char *name)
+{
+    struct store_client c = {.therapist_id = therapist_id, .name = (char *)name,
+                             .email = "client@example.org", .time_zone = "Europe/Berlin",
+                             .created_at = 2000};
+    int64_t id = 0;
+    assert_int_equal(store_client_insert(s, &c, &id), 0);
+    assert_true(id > 0);
+    return id;
+}
+
+static int64_t add_group(struct store *s, int64_t therapist_id, const char *name)
+{
+    struct store_group g = {.therapist_id = therapist_id, .name = (char *)name,
+                            .description = "Weekly", .agreement = "We keep it here.",
+                            .agreement_version = 1, .capacity = 8, .created_at = 3000};
+    int64_t id = 0;
+    assert_int_equal(store_group_insert(s, &g, &id), 0);
+    assert_true(id > 0);
+    return id;
+}
+
+/* A series for a client (group_id 0) or a group (client_id 0); `tag` makes its ics uid and
+ * host token unique. */
+static int64_t add_series(struct store *s, int64_t therapist_id, int64_t client_id,
+                          int64_t group_id, int tag)
+{
+    char uid[32], token[32];
+    snprintf(uid, sizeof uid, "uid-%d@confide", tag);
+    snprintf(token, sizeof token, "host-token-%d", tag);
+    struct store_series se = {.therapist_id = therapist_id, .client_id = client_id,
+                              .group_id = group_id, .title = "Session", .time_zone = "UTC",
+                              .duration_minutes = 50, .rrule = "", .settings = "{}",
+                              .ics_uid = uid, .sequence = 0, .host_token = token,
+                              .created_at = 4000};
+    memset(se.host_token_hash, tag, 32);
+    int64_t id = 0;
+    assert_int_equal(store_series_insert(s, &se, &id), 0);
+    assert_true(id > 0);
+    return id;
+}
+
+static int64_t add_occurrence(struct store *s, int64_t series_id, int64_t therapist_id,
+                              int64_t start, int64_t end, const char *meeting_id)
+{
+    struct store_occurrence o = {.series_id = series_id, .therapist_id = therapist_id,
+                                 .original_start = start, .starts_at = start, .ends_at = end,
+                                 .meeting_id = (char *)meeting_id, .password = "secret"};
+    int64_t id = 0;
+    assert_int_equal(store_occurrence_insert(s, &o, &id), 0);
+    assert_true(id > 0);
+    return id;
+}
+
+/* ---- names ---- */
+
+static void roles_and_answers_round_trip_their_names(void **state)
+{
+    (void)state;
+    enum store_role role;
+    assert_string_equal(store_role_name(STORE_ROLE_ADMIN), "admin");
+    assert_string_equal(store_role_name(STORE_ROLE_THERAPIST), "therapist");
+    assert_int_equal(store_role_parse("therapist", &role), 0);
+    assert_int_equal(role, STORE_ROLE_THERAPIST);
+    assert_int_equal(store_role_parse("admin", &role), 0);
+    assert_int_equal(role, STORE_ROLE_ADMIN);
+    assert_int_equal(store_role_parse("Admin", &role), -EINVAL);
+    assert_int_equal(store_role_parse("", &role), -EINVAL);
+
+    enum store_answer answer;
+    const enum store_answer all[] = {STORE_ANSWER_YES, STORE_ANSWER_MAYBE, STORE_ANSWER_NO};
+    const char *names[] = {"yes", "maybe", "no"};
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(store_answer_name(all[i]), names[i]);
+        assert_int_equal(store_answer_parse(names[i], &answer), 0);
+        assert_int_equal(answer, all[i]);
+    }
+    assert_int_equal(store_answer_parse("perhaps", &answer), -EINVAL);
+}
+
+static void audit_records_who_did_what(void **state)
+{
+    struct fixture *f = *state;
+    int64_t uid = add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    assert_int_equal(store_audit(f->store, uid, "client.create", 42, 7000), 0);
+    assert_int_equal(store_audit(f->store, 0, "login.failed", 0, 7001), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log"), 2);
+    assert_int_equal(raw_int(f, "SELECT actor_user_id FROM audit_log WHERE action ="
+                                " 'client.create' AND subject_id = 42 AND at = 7000"),
+                     uid);
+    /* 0 means nobody: stored as NULL, not as user 0 */
+    assert_int_equal(raw_int(f, "SELECT actor_user_id FROM audit_log WHERE at = 7001"), -1);
+    assert_int_equal(raw_int(f, "SELECT subject_id FROM audit_log WHERE at = 7001"), -1);
+}
+
+/* ---- clients ---- */
+
+static void clients_round_trip_sealed(void **state)
+{
+    struct fixture *f = *state;
+    int64_t uid = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    struct store_client c = {.therapist_id = uid, .name = "Grace Hopper",
+                             .email = "grace@example.org", .phone = "+49 30 1234567",
+                             .emergency = "{\"name\":\"Kim\"}", .time_zone = "Europe/Berlin",
+                             .created_at = 2000};
+    int64_t id = 0;
+    assert_int_equal(store_client_insert(f->store, &c, &id), 0);
+    struct store_client got;
+    assert_int_equal(store_client_get(f->store, &f->arena, id, &got), 0);
+    assert_int_equal(got.id, id);
+    assert_int_equal(got.therapist_id, uid);
+    assert_string_equal(got.name, "Grace Hopper");
+    assert_string_equal(got.email, "grace@example.org");
+    assert_string_equal(got.phone, "+49 30 1234567");
+    assert_string_equal(got.emergency, "{\"name\":\"Kim\"}");
+    assert_string_equal(got.time_zone, "Europe/Berlin");
+    assert_int_equal(got.created_at, 2000);
+    assert_int_equal(store_client_get(f->store, &f->arena, id + 1, &got), -ENOENT);
+
+    /* optional fields stay NULL */
+    int64_t bare = add_client(f->store, uid, "Alan Turing");
+    assert_int_equal(store_client_get(f->store, &f->arena, bare, &got), 0);
+    assert_null(got.phone);
+    assert_null(got.emergency);
+
+    assert_false(raw_blob_holds(f, "SELECT name_sealed FROM clients WHERE id = 1", "Grace"));
+    assert_false(raw_blob_holds(f, "SELECT email_sealed FROM clients WHERE id = 1", "grace@"));
+    assert_false(raw_blob_holds(f, "SELECT phone_sealed FROM clients WHERE id = 1", "1234567"));
+    assert_false(raw_blob_holds(f, "SELECT emergency_sealed FROM clients WHERE id = 1", "Kim"));
+}
+
+static void clients_update_list_and_archive(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t c1 = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, bob, "Two");
+    int64_t c3 = add_client(f->store, ada, "Three");
+
+    struct store_client up = {.id = c1, .name = "One Renamed", .email = "new@example.org",
+                              .phone = "+1 555", .time_zone = "America/New_York"};
+    assert_int_equal(store_client_update(f->store, &up), 0);
+    struct store_client got;
+    assert_int_equal(store_client_get(f->store, &f->arena, c1, &got), 0);
+    assert_string_equal(got.name, "One Renamed");
+    assert_string_equal(got.email, "new@example.org");
+    assert_string_equal(got.phone, "+1 555");
+    assert_null(got.emergency);
+    assert_string_equal(got.time_zone, "America/New_York");
+    assert_int_equal(got.therapist_id, ada); /* not changed by an update */
+    up.id = c3 + 100;
+    assert_int_equal(store_client_update(f->store, &up), -ENOENT);
+
+    struct store_client *list;
+    size_t n;
+    assert_int_equal(store_client_list(f->store, &f->arena, ada, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, c1);
+    assert_int_equal(list[1].id, c3);
+    assert_string_equal(list[1].name, "Three");
+    assert_int_equal(store_client_list(f->store, &f->arena, 0, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[1].id, c2);
+
+    assert_int_equal(store_client_archive(f->store, c1, 9000), 0);
+    assert_int_equal(store_client_archive(f->store, c1, 9001), -ENOENT);
+    assert_int_equal(store_client_get(f->store, &f->arena, c1, &got), -ENOENT);
+    up.id = c1;
+    assert_int_equal(store_client_update(f->store, &up), -ENOENT);
+    assert_int_equal(store_client_list(f->store, &f->arena, ada, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, c3);
+    assert_int_equal(raw_int(f, "SELECT archived_at FROM clients WHERE id = 1"), 9000);
+}
+
+/* ---- groups ---- */
+
+static void groups_round_trip_update_and_archive(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t gid = add_group(f->store, ada, "Tuesday circle");
+    struct store_group g;
+    assert_int_equal(store_group_get(f->store, &f->arena, gid, &g), 0);
+    assert_int_equal(g.id, gid);
+    assert_int_equal(g.therapist_id, ada);
+    assert_string_equal(g.name, "Tuesday circle");
+    assert_string_equal(g.description, "Weekly");
+    assert_string_equal(g.agreement, "We keep it here.");
+    assert_int_equal(g.agreement_version, 1);
+    assert_int_equal(g.capacity, 8);
+    assert_int_equal(g.created_at, 3000);
+    assert_int_equal(store_group_get(f->store, &f->arena, gid + 1, &g), -ENOENT);
+    assert_false(raw_blob_holds(f, "SELECT name_sealed FROM therapy_groups", "Tuesday"));
+    assert_false(raw_blob_holds(f, "SELECT agreement_sealed FROM therapy_groups", "keep it"));
+
+    /* a group without a description reads back an empty one */
+    struct store_group bare = {.therapist_id = ada, .name = "Bare", .agreement = "A",
+                               .agreement_version = 1, .capacity = 2};
+    int64_t bare_id;
+    assert_int_equal(store_group_insert(f->store, &bare, &bare_id), 0);
+    assert_int_equal(store_group_get(f->store, &f->arena, bare_id, &g), 0);
+    assert_string_equal(g.description, "");
+
+    struct store_group up = {.id = gid, .name = "Thursday circle", .description = "Moved",
+                             .agreement = "New words", .agreement_version = 2, .capacity = 10};
+    assert_int_equal(store_group_update(f->store, &up), 0);
+    assert_int_equal(store_group_get(f->store, &f->arena, gid, &g), 0);
+    assert_string_equal(g.name, "Thursday circle");
+    assert_string_equal(g.description, "Moved");
+    assert_string_equal(g.agreement, "New words");
+    assert_int_equal(g.agreement_version, 2);
+    assert_int_equal(g.capacity, 10);
+
+    assert_int_equal(store_group_archive(f->store, gid, 9000), 0);
+    assert_int_equal(store_group_archive(f->store, gid, 9000), -ENOENT);
+    assert_int_equal(store_group_get(f->store, &f->arena, gid, &g), -ENOENT);
+    assert_int_equal(store_group_update(f->store, &up), -ENOENT);
+}
+
+static void groups_list_includes_co_facilitated(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t g1 = add_group(f->store, ada, "Ada's");
+    int64_t g2 = add_group(f->store, bob, "Bob's");
+    int64_t g3 = add_group(f->store, bob, "Bob's other");
+
+    struct store_group *list;
+    size_t n;
+    assert_int_equal(store_group_list(f->store, &f->arena, ada, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, g1);
+
+    assert_int_equal(store_group_facilitator_add(f->store, g3, ada), 0);
+    assert_int_equal(store_group_facilitator_add(f->store, g3, ada), -EEXIST);
+    assert_int_equal(store_group_list(f->store, &f->arena, ada, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, g1);
+    assert_int_equal(list[1].id, g3);
+    assert_string_equal(list[1].name, "Bob's other");
+
+    assert_int_equal(store_group_list(f->store, &f->arena, 0, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[1].id, g2);
+    assert_int_equal(store_group_archive(f->store, g2, 9000), 0);
+    assert_int_equal(store_group_list(f->store, &f->arena, 0, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[1].id, g3);
+}
+
+static void group_members_and_facilitators(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t cat = add_user(f->store, "cat@example.org", STORE_ROLE_THERAPIST);
+    int64_t gid = add_group(f->store, ada, "Circle");
+    int64_t c1 = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    int64_t c3 = add_client(f->store, ada, "Three");
+
+    int64_t *ids;
+    size_t n;
+    assert_int_equal(store_group_members(f->store, &f->arena, gid, &ids, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_group_member_add(f->store, gid, c3, 100), 0);
+    assert_int_equal(store_group_member_add(f->store, gid, c1, 101), 0);
+    assert_int_equal(store_group_member_add(f->store, gid, c2, 102), 0);
+    assert_int_equal(store_group_member_add(f->store, gid, c1, 103), -EEXIST);
+    assert_int_equal(store_group_members(f->store, &f->arena, gid, &ids, &n), 0);
+    assert_int_equal(n, 3); /* ordered by client id */
+    assert_int_equal(ids[0], c1);
+    assert_int_equal(ids[1], c2);
+    assert_int_equal(ids[2], c3);
+
+    assert_int_equal(store_group_member_remove(f->store, gid, c2), 0);
+    assert_int_equal(store_group_member_remove(f->store, gid, c2), -ENOENT);
+    /* an archived client is no longer a member */
+    assert_int_equal(store_client_archive(f->store, c3, 200), 0);
+    assert_int_equal(store_group_members(f->store, &f->arena, gid, &ids, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], c1);
+
+    assert_int_equal(store_group_facilitator_add(f->store, gid, cat), 0);
+    assert_int_equal(store_group_facilitator_add(f->store, gid, bob), 0);
+    assert_int_equal(store_group_facilitators(f->store, &f->arena, gid, &ids, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], bob);
+    assert_int_equal(ids[1], cat);
+    assert_int_equal(store_group_facilitator_remove(f->store, gid, bob), 0);
+    assert_int_equal(store_group_facilitator_remove(f->store, gid, bob), -ENOENT);
+    assert_int_equal(store_group_facilitators(f->store, &f->arena, gid, &ids, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], cat);
+}
+
+/* ---- series, occurrences, invites ---- */
+
+static void series_round_trip_update_and_host_token(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    struct store_series se = {.therapist_id = ada, .client_id = cid, .title = "Intake",
+                              .time_zone = "Europe/Berlin", .duration_minutes = 50,
+                              .rrule = "FREQ=WEEKLY", .settings = "{\"waiting_room\":true}",
+                              .ics_uid = "abc@confide", .sequence = 3,
+                              .host_token = "the-host-token", .created_at = 4000};
+    memset(se.host_token_hash, 0x5A, 32);
+    int64_t id = 0;
+    assert_int_equal(store_series_insert(f->store, &se, &id), 0);
+    struct store_series got;
+    assert_int_equal(store_series_get(f->store, &f->arena, id, &got), 0);
+    assert_int_equal(got.id, id);
+    assert_int_equal(got.therapist_id, ada);
+    assert_int_equal(got.client_id, cid);
+    assert_int_equal(got.group_id, 0);
+    assert_string_equal(got.title, "Intake");
+    assert_string_equal(got.time_zone, "Europe/Berlin");
+    assert_int_equal(got.duration_minutes, 50);
+    assert_string_equal(got.rrule, "FREQ=WEEKLY");
+    assert_string_equal(got.settings, "{\"waiting_room\":true}");
+    assert_string_equal(got.ics_uid, "abc@confide");
+    assert_int_equal(got.sequence, 3);
+    assert_memory_equal(got.host_token_hash, se.host_token_hash, 32);
+    assert_string_equal(got.host_token, "the-host-token");
+    assert_int_equal(got.created_at, 4000);
+    assert_int_equal(got.cancelled_at, 0);
+    assert_int_equal(store_series_get(f->store, &f->arena, id + 1, &got), -ENOENT);
+    assert_false(raw_blob_holds(f, "SELECT title_sealed FROM series", "Intake"));
+    assert_false(raw_blob_holds(f, "SELECT host_token_sealed FROM series", "host-token"));
+    /* the ics uid is unique */
+    memset(se.host_token_hash, 0x5B, 32);
+    assert_int_equal(store_series_insert(f->store, &se, &(int64_t){0}), -EEXIST);
+
+    struct store_series by_host;
+    uint8_t hash[32];
+    memset(hash, 0x5A, 32);
+    assert_int_equal(store_series_by_host_token_hash(f->store, &f->arena, hash, &by_host), 0);
+    assert_int_equal(by_host.id, id);
+    assert_string_equal(by_host.host_token, "the-host-token");
+    memset(hash, 0x5C, 32);
+    assert_int_equal(store_series_by_host_token_hash(f->store, &f->arena, hash, &by_host),
+                     -ENOENT);
+
+    got.sequence = 4;
+    got.rrule = "";
+    got.cancelled_at = 8000;
+    got.title = "ignored";
+    assert_int_equal(store_series_update(f->store, &got), 0);
+    assert_int_equal(store_series_get(f->store, &f->arena, id, &got), 0);
+    assert_int_equal(got.sequence, 4);
+    assert_string_equal(got.rrule, "");
+    assert_int_equal(got.cancelled_at, 8000);
+    assert_string_equal(got.title, "Intake"); /* only sequence, rrule and cancelled_at */
+    got.id = id + 1;
+    assert_int_equal(store_series_update(f->store, &got), -ENOENT);
+}
+
+static void series_list_includes_co_facilitated_groups(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t gid = add_group(f->store, bob, "Bob's group");
+    int64_t s1 = add_series(f->store, ada, cid, 0, 1);
+    int64_t s2 = add_series(f->store, bob, 0, gid, 2);
+
+    struct store_series *list;
+    size_t n;
+    assert_int_equal(store_series_list(f->store, &f->arena, ada, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, s1);
+    assert_int_equal(store_group_facilitator_add(f->store, gid, ada), 0);
+    assert_int_equal(store_series_list(f->store, &f->arena, ada, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, s1);
+    assert_int_equal(list[1].id, s2);
+    assert_int_equal(list[1].group_id, gid);
+    assert_int_equal(store_series_list(f->store, &f->arena, bob, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, s2);
+    assert_int_equal(store_series_list(f->store, &f->arena, 0, &list, &n), 0);
+    assert_int_equal(n, 2);
+}
+
+static void occurrences_round_trip_and_update(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t sid = add_series(f->store, ada, add_client(f->store, ada, "One"), 0, 1);
+    int64_t oid = add_occurrence(f->store, sid, ada, 10000, 13000, "1234567890");
+    struct store_occurrence o;
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, oid, &o), 0);
+    assert_int_equal(o.id, oid);
+    assert_int_equal(o.series_id, sid);
+    assert_int_equal(o.therapist_id, ada);
+    assert_int_equal(o.original_start, 10000);
+    assert_int_equal(o.starts_at, 10000);
+    assert_int_equal(o.ends_at, 13000);
+    assert_int_equal(o.cancelled_at, 0);
+    assert_int_equal(o.ended_at, 0);
+    assert_string_equal(o.meeting_id, "1234567890");
+    assert_string_equal(o.password, "secret");
+    assert_false(raw_blob_holds(f, "SELECT password_sealed FROM occurrences", "secret"));
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, oid + 1, &o), -ENOENT);
+
+    /* a meeting id is unique: the caller draws another */
+    struct store_occurrence dup = o;
+    dup.original_start = 20000;
+    assert_int_equal(store_occurrence_insert(f->store, &dup, &(int64_t){0}), -EEXIST);
+
+    o.starts_at = 11000;
+    o.ends_at = 14000;
+    o.cancelled_at = 500;
+    o.original_start = 1; /* not written */
+    assert_int_equal(store_occurrence_update(f->store, &o), 0);
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, oid, &o), 0);
+    assert_int_equal(o.starts_at, 11000);
+    assert_int_equal(o.ends_at, 14000);
+    assert_int_equal(o.cancelled_at, 500);
+    assert_int_equal(o.original_start, 10000);
+    o.cancelled_at = 0; /* uncancelled */
+    assert_int_equal(store_occurrence_update(f->store, &o), 0);
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, oid, &o), 0);
+    assert_int_equal(o.cancelled_at, 0);
+    o.id = oid + 1;
+    assert_int_equal(store_occurrence_update(f->store, &o), -ENOENT);
+}
+
+static void occurrences_list_in_slot_order_and_overlap(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t other = add_series(f->store, bob, add_client(f->store, bob, "Two"), 0, 2);
+    int64_t late = add_occurrence(f->store, sid, ada, 30000, 33000, "0000000003");
+    int64_t early = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    int64_t mid = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
+    add_occurrence(f->store, other, bob, 20000, 23000, "0000000004");
+
+    struct store_occurrence *list;
+    size_t n;
+    assert_int_equal(store_occurrence_list(f->store, &f->arena, sid, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[0].id, early);
+    assert_int_equal(list[1].id, mid);
+    assert_int_equal(list[2].id, late);
+    assert_string_equal(list[2].meeting_id, "0000000003");
+    assert_int_equal(store_occurrence_list(f->store, &f->arena, sid + 100, &list, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* [start, end) is half open: touching at either end is no overlap */
+    assert_int_equal(
+        store_occurrence_overlapping(f->store, &f->arena, ada, 13000, 20000, &list, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        store_occurrence_overlapping(f->store, &f->arena, ada, 12000, 31000, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[0].id, early); /* by start time */
+    assert_int_equal(list[2].id, late);
+    /* cancelled ones do not count, nor do other therapists' */
+    struct store_occurrence o;
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, mid, &o), 0);
+    o.cancelled_at = 1;
+    assert_int_equal(store_occurrence_update(f->store, &o), 0);
+    assert_int_equal(
+        store_occurrence_overlapping(f->store, &f->arena, ada, 19000, 24000, &list, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        store_occurrence_overlapping(f->store, &f->arena, bob, 19000, 24000, &list, &n), 0);
+    assert_int_equal(n, 1);
+}
+
+static void invites_list_and_look_up_by_token(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t gid = add_group(f->store, ada, "Circle");
+    int64_t c1 = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    int64_t sid = add_series(f->store, ada, 0, gid, 1);
+
+    struct store_invite inv = {.series_id = sid, .client_id = c2, .token = "token-two",
+                               .created_at = 5000};
+    memset(inv.token_hash, 0x22, 32);
+    int64_t i2 = 0, i1 = 0;
+    assert_int_equal(store_invite_insert(f->store, &inv, &i2), 0);
+    assert_true(i2 > 0);
+    /* one link per client and series */
+    memset(inv.token_hash, 0x23, 32);
+    assert_int_equal(store_invite_insert(f->store, &inv, &(int64_t){0}), -EEXIST);
+    inv.client_id = c1;
+    inv.token = "token-one";
+    memset(inv.token_hash, 0x11, 32);
+    assert_int_equal(store_invite_insert(f->store, &inv, &i1), 0);
+    assert_false(raw_blob_holds(f, "SELECT token_sealed FROM invites LIMIT 1", "token-"));
+
+    struct store_invite *list;
+    size_t n;
+    assert_int_equal(store_invite_list(f->store, &f->arena, sid, &list, &n), 0);
+    assert_int_equal(n, 2); /* ordered by client */
+    assert_int_equal(list[0].id, i1);
+    assert_int_equal(list[0].client_id, c1);
+    assert_string_equal(list[0].token, "token-one");
+    assert_int_equal(list[1].id, i2);
+    assert_string_equal(list[1].token, "token-two");
+    assert_int_equal(list[1].series_id, sid);
+    assert_int_equal(list[1].created_at, 5000);
+    assert_int_equal(list[1].revoked_at, 0);
+    uint8_t want[32];
+    memset(want, 0x22, 32);
+    assert_memory_equal(list[1].token_hash, want, 32);
+
+    struct store_invite got;
+    assert_int_equal(store_invite_by_token_hash(f->store, &f->arena, want, &got), 0);
+    assert_int_equal(got.id, i2);
+    assert_int_equal(got.client_id, c2);
+    assert_string_equal(got.token, "token-two");
+    memset(want, 0x23, 32);
+    assert_int_equal(store_invite_by_token_hash(f->store, &f->arena, want, &got), -ENOENT);
+}
+
+/* ---- meetings ---- */
+
+static void agreements_are_accepted_per_version(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t gid = add_group(f->store, ada, "Circle");
+    int64_t c1 = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    int accepted = -1;
+    assert_int_equal(store_agreement_accepted(f->store, c1, gid, 1, &accepted), 0);
+    assert_int_equal(accepted, 0);
+    assert_int_equal(store_agreement_accept(f->store, c1, gid, 1, 6000), 0);
+    assert_int_equal(store_agreement_accepted(f->store, c1, gid, 1, &accepted), 0);
+    assert_int_equal(accepted, 1);
+    /* a new wording needs a new acceptance; another client has not accepted */
+    assert_int_equal(store_agreement_accepted(f->store, c1, gid, 2, &accepted), 0);
+    assert_int_equal(accepted, 0);
+    assert_int_equal(store_agreement_accepted(f->store, c2, gid, 1, &accepted), 0);
+    assert_int_equal(accepted, 0);
+    assert_int_equal(raw_int(f, "SELECT accepted_at FROM agreement_acceptances"), 6000);
+}
+
+static void attendance_in_time_order_and_meeting_end(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t o1 = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    int64_t o2 = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
+
+    assert_int_equal(store_attendance_add(f->store, o2, cid, 0, "joined", 20100), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, 0, ada, "joined", 10000), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, cid, 0, "admitted", 10050), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, cid, 0, "left", 10050), 0);
+    /* not an event the schema knows */
+    assert_int_equal(store_attendance_add(f->store, o1, cid, 0, "danced", 10060), -EIO);
+
+    struct store_attendance *list;
+    size_t n;
+    assert_int_equal(store_attendance_list(f->store, &f->arena, sid, &list, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(list[0].occurrence_id, o1);
+    assert_int_equal(list[0].user_id, ada);
+    assert_int_equal(list[0].client_id, 0);
+    assert_string_equal(list[0].event, "joined");
+    assert_int_equal(list[0].at, 10000);
+    assert_string_equal(list[1].event, "admitted"); /* same time: in the order written */
+    assert_string_equal(list[2].event, "left");
+    assert_int_equal(list[2].client_id, cid);
+    assert_int_equal(list[3].occurrence_id, o2);
+    assert_int_equal(list[3].at, 20100);
+    assert_int_equal(store_attendance_list(f->store, &f->arena, sid + 1, &list, &n), 0);
+    assert_int_equal(n, 0);
+
+    struct store_occurrence o;
+    assert_int_equal(store_occurrence_end(f->store, o1, 12000), 0);
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, o1, &o), 0);
+    assert_int_equal(o.ended_at, 12000);
+    /* ending it again keeps the first time */
+    assert_int_equal(store_occurrence_end(f->store, o1, 12500), 0);
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, o1, &o), 0);
+    assert_int_equal(o.ended_at, 12000);
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, o2, &o), 0);
+    assert_int_equal(o.ended_at, 0);
+}
+
+/* ---- the outbox ---- */
+
+static int64_t add_mail(struct store *s, const char *message_id, int64_t created_at)
+{
+    const char *message = "Subject: Your session\r\n\r\nSee you on Tuesday.\r\n";
+    struct store_mail m = {.message_id = (char *)message_id, .kind = "invite",
+                           .recipient = "grace@example.org", .message = (char *)message,
+                           .message_len = strlen(message), .created_at = created_at};
+    int64_t id = 0;
+    assert_int_equal(store_mail_insert(s, &m, &id), 0);
+    assert_true(id > 0);
+    return id;
+}
+
+static int64_t mail_count(struct store *s, enum store_mail_state state)
+{
+    int64_t n = -1;
+    assert_int_equal(store_mail_count(s, state, &n), 0);
+    return n;
+}
+
+static void mail_is_claimed_oldest_first_and_sealed(void **state)
+{
+    struct fixture *f = *state;
+    int64_t m2 = add_mail(f->store, "m2@confide", 200);
+    int64_t m1 = add_mail(f->store, "m1@confide", 100);
+    int64_t m3 = add_mail(f->store, "m3@confide", 300);
+    assert_int_equal(store_mail_insert(f->store,
+                                       &(struct store_mail){.message_id = "m1@confide",
+                                                            .kind = "invite",
+                                                            .recipient = "x@example.org",
+                                                            .message = "x", .message_len = 1},
+                                       &(int64_t){0}),
+                     -EEXIST);
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), 3);
+    assert_int_equal(mail_count(f->store, MAIL_SENDING), 0);
+    assert_false(raw_blob_holds(f, "SELECT recipient_sealed FROM outbox LIMIT 1", "grace@"));
+    assert_false(raw_blob_holds(f, "SELECT message_sealed FROM outbox LIMIT 1", "Tuesday"));
+
+    /* nothing is due before it was written */
+    struct store_mail *list;
+    size_t n;
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 99, 10, &list, &n), 0);
+    assert_int_equal(n, 0);
+    /* at 250 two are due; at most one is taken, the oldest */
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 1, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, m1);
+    assert_string_equal(list[0].message_id, "m1@confide");
+    assert_string_equal(list[0].kind, "invite");
+    assert_string_equal(list[0].recipient, "grace@example.org");
+    assert_string_equal(list[0].message, "Subject: Your session\r\n\r\nSee you on Tuesday.\r\n");
+    assert_int_equal(list[0].message_len, strlen(list[0].message));
+    assert_int_equal(list[0].state, MAIL_SENDING);
+    assert_int_equal(list[0].attempts, 1);
+    assert_int_equal(list[0].created_at, 100);
+    assert_int_equal(list[0].sent_at, 0);
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), 2);
+    assert_int_equal(mail_count(f->store, MAIL_SENDING), 1);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 10, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, m2);
+    /* claimed ones are not claimed again */
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 10, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, m3);
+    assert_int_equal(mail_count(f->store, MAIL_SENDING), 3);
+}
+
+static void mail_is_sent_retried_failed_and_recovered(void **state)
+{
+    struct fixture *f = *state;
+    int64_t a = add_mail(f->store, "a@confide", 100);
+    int64_t b = add_mail(f->store, "b@confide", 100);
+    int64_t c = add_mail(f->store, "c@confide", 100);
+    int64_t d = add_mail(f->store, "d@confide", 100);
+    struct store_mail *list;
+    size_t n;
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 100, 10, &list, &n), 0);
+    assert_int_equal(n, 4);
+
+    assert_int_equal(store_mail_sent(f->store, a, 150), 0);
+    assert_int_equal(raw_int(f, "SELECT sent_at FROM outbox WHERE message_id = 'a@confide'"),
+                     150);
+    assert_int_equal(store_mail_retry(f->store, b, 500, "421 try later"), 0);
+    assert_int_equal(store_mail_fail(f->store, c, "550 no such user"), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM outbox WHERE last_error ="
+                                " '550 no such user' AND message_id = 'c@confide'"),
+                     1);
+    assert_int_equal(mail_count(f->store, MAIL_SENT), 1);
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), 1);
+    assert_int_equal(mail_count(f->store, MAIL_FAILED), 1);
+    assert_int_equal(mail_count(f->store, MAIL_SENDING), 1);
+    assert_int_equal(store_mail_sent(f->store, d + 1, 150), -ENOENT);
+    assert_int_equal(store_mail_retry(f->store, d + 1, 150, "x"), -ENOENT);
+    assert_int_equal(store_mail_fail(f->store, d + 1, "x"), -ENOENT);
+
+    /* the retried mail waits for its next attempt, then counts a second one */
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 499, 10, &list, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 500, 10, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, b);
+    assert_int_equal(list[0].attempts, 2);
+    assert_int_equal(list[0].next_attempt_at, 500);
+
+    /* after a crash, the two left sending (b and d) go back to pending */
+    int64_t recovered = -1;
+    assert_int_equal(store_mail_recover(f->store, &recovered), 0);
+    assert_int_equal(recovered, 2);
+    assert_int_equal(mail_count(f->store, MAIL_SENDING), 0);
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), 2);
+    assert_int_equal(store_mail_recover(f->store, &recovered), 0);
+    assert_int_equal(recovered, 0);
+}
+
+/* ---- reminders ---- */
+
+static void reminders_are_due_once_per_offset(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t sid = add_series(f->store, ada, add_client(f->store, ada, "One"), 0, 1);
+    const int64_t hour = 3600000, now = 1000000;
+    int64_t soon = add_occurrence(f->store, sid, ada, now + hour / 2, now + hour, "0000000001");
+    int64_t edge = add_occurrence(f->store, sid, ada, now + hour, now + 2 * hour, "0000000002");
+    add_occurrence(f->store, sid, ada, now + hour + 1, now + 2 * hour, "0000000003");
+    add_occurrence(f->store, sid, ada, now, now + hour, "0000000004"); /* begun */
+    int64_t cancelled =
+        add_occurrence(f->store, sid, ada, now + hour / 4, now + hour, "0000000005");
+    struct store_occurrence o;
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, cancelled, &o), 0);
+    o.cancelled_at = 1;
+    assert_int_equal(store_occurrence_update(f->store, &o), 0);
+
+    struct store_occurrence *list;
+    size_t n;
+    assert_int_equal(store_reminders_due(f->store, &f->arena, now, 60, &list, &n), 0);
+    assert_int_equal(n, 2); /* by start: within the hour, not begun, not cancelled */
+    assert_int_equal(list[0].id, soon);
+    assert_int_equal(list[1].id, edge);
+    assert_string_equal(list[1].password, "secret");
+
+    assert_int_equal(store_reminder_mark(f->store, soon, 60, now), 0);
+    assert_int_equal(store_reminder_mark(f->store, soon, 60, now), -EEXIST);
+    assert_int_equal(store_reminders_due(f->store, &f->arena, now, 60, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, edge);
+    /* another offset is reminded of separately */
+    assert_int_equal(store_reminders_due(f->store, &f->arena, now, 45, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, soon);
+
+    /* a cancelled series has no reminders */
+    struct store_series se;
+    assert_int_equal(store_series_get(f->store, &f->arena, sid, &se), 0);
+    se.cancelled_at = 5;
+    assert_int_equal(store_series_update(f->store, &se), 0);
+    assert_int_equal(store_reminders_due(f->store, &f->arena, now, 60, &list, &n), 0);
+    assert_int_equal(n, 0);
+}
+
+/* ---- polls ---- */
+
+static int64_t add_poll(struct store *s, int64_t therapist_id, int64_t group_id,
+                        const char *title)
+{
+    struct store_poll p = {.therapist_id = therapist_id, .group_id = group_id,
+                           .title = (char *)title, .time_zone = "Europe/Berlin",
+                           .duration_minutes = 90, .created_at = 7000};
+    int64_t id = 0;
+    assert_int_equal(store_poll_insert(s, &p, &id), 0);
+    assert_true(id > 0);
+    return id;
+}
+
+static void polls_round_trip_list_and_close(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t ga = add_group(f->store, ada, "Ada's");
+    int64_t gb = add_group(f->store, bob, "Bob's");
+    int64_t p1 = add_poll(f->store, ada, ga, "Autumn block");
+    int64_t p2 = add_poll(f->store, bob, gb, "Bob's block");
+    int64_t p3 = add_poll(f->store, ada, ga, "Winter block");
+
+    struct store_poll p;
+    assert_int_equal(store_poll_get(f->store, &f->arena, p1, &p), 0);
+    assert_int_equal(p.id, p1);
+    assert_int_equal(p.therapist_id, ada);
+    assert_int_equal(p.group_id, ga);
+    assert_string_equal(p.title, "Autumn block");
+    assert_string_equal(p.time_zone, "Europe/Berlin");
+    assert_int_equal(p.duration_minutes, 90);
+    assert_int_equal(p.created_at, 7000);
+    assert_int_equal(p.closed_at, 0);
+    assert_int_equal(p.session_id, 0);
+    assert_int_equal(store_poll_get(f->store, &f->arena, p3 + 1, &p), -ENOENT);
+    assert_false(raw_blob_holds(f, "SELECT title_sealed FROM polls WHERE id = 1", "Autumn"));
+
+    struct store_poll *list;
+    size_t n;
+    assert_int_equal(store_poll_list(f->store, &f->arena, ada, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, p1);
+    assert_int_equal(list[1].id, p3);
+    assert_string_equal(list[1].title, "Winter block");
+    assert_int_equal(store_poll_list(f->store, &f->arena, 0, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[1].id, p2);
+
+    int64_t sid = add_series(f->store, ada, 0, ga, 1);
+    assert_int_equal(store_poll_close(f->store, p1, sid, 8000), 0);
+    assert_int_equal(store_poll_close(f->store, p1, sid, 8001), -ENOENT);
+    assert_int_equal(store_poll_close(f->store, p3 + 1, sid, 8001), -ENOENT);
+    assert_int_equal(store_poll_get(f->store, &f->arena, p1, &p), 0);
+    assert_int_equal(p.closed_at, 8000);
+    assert_int_equal(p.session_id, sid);
+    /* closed without a session: session_id stays 0 */
+    assert_int_equal(store_poll_close(f->store, p3, 0, 8002), 0);
+    assert_int_equal(store_poll_get(f->store, &f->arena, p3, &p), 0);
+    assert_int_equal(p.closed_at, 8002);
+    assert_int_equal(p.session_id, 0);
+}
+
+static void poll_slots_invites_and_answers(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t gid = add_group(f->store, ada, "Circle");
+    int64_t c1 = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    int64_t pid = add_poll(f->store, ada, gid, "Block");
+    int64_t other = add_poll(f->store, ada, gid, "Other");
+
+    int64_t late = 0, early = 0, other_slot = 0;
+    assert_int_equal(store_poll_slot_insert(f->store, pid, 50000, &late), 0);
+    assert_int_equal(store_poll_slot_insert(f->store, pid, 40000, &early), 0);
+    assert_int_equal(store_poll_slot_insert(f->store, pid, 50000, &(int64_t){0}), -EEXIST);
+    assert_int_equal(store_poll_slot_insert(f->store, other, 50000, &other_slot), 0);
+    assert_true(late > 0 && early > 0 && other_slot > 0);
+    struct store_poll_slot *slots;
+    size_t n;
+    assert_int_equal(store_poll_slot_list(f->store, &f->arena, pid, &slots, &n), 0);
+    assert_int_equal(n, 2); /* by start */
+    assert_int_equal(slots[0].id, early);
+    assert_int_equal(slots[0].poll_id, pid);
+    assert_int_equal(slots[0].starts_at, 40000);
+    assert_int_equal(slots[1].id, late);
+    assert_int_equal(slots[1].starts_at, 50000);
+
+    struct store_poll_invite inv = {.poll_id = pid, .client_id = c2, .token = "poll-two",
+                                    .created_at = 7100};
+    memset(inv.token_hash, 0x42, 32);
+    int64_t i2 = 0, i1 = 0;
+    assert_int_equal(store_poll_invite_insert(f->store, &inv, &i2), 0);
+    memset(inv.token_hash, 0x43, 32);
+    assert_int_equal(store_poll_invite_insert(f->store, &inv, &(int64_t){0}), -EEXIST);
+    inv.client_id = c1;
+    inv.token = "poll-one";
+    memset(inv.token_hash, 0x41, 32);
+    assert_int_equal(store_poll_invite_insert(f->store, &inv, &i1), 0);
+    assert_false(raw_blob_holds(f, "SELECT token_sealed FROM poll_invites LIMIT 1", "poll-"));
+
+    struct store_poll_invite *invites;
+    assert_int_equal(store_poll_invite_list(f->store, &f->arena, pid, &invites, &n), 0);
+    assert_int_equal(n, 2); /* by client */
+    assert_int_equal(invites[0].id, i1);
+    assert_int_equal(invites[0].client_id, c1);
+    assert_string_equal(invites[0].token, "poll-one");
+    assert_int_equal(invites[1].id, i2);
+    assert_string_equal(invites[1].token, "poll-two");
+    assert_int_equal(invites[1].poll_id, pid);
+    assert_int_equal(invites[1].created_at, 7100);
+    assert_int_equal(store_poll_invite_list(f->store, &f->arena, other, &invites, &n), 0);
+    assert_int_equal(n, 0);
+
+    uint8_t hash[32];
+    memset(hash, 0x42, 32);
+    struct store_poll_invite got;
+    assert_int_equal(store_poll_invite_by_token_hash(f->store, &f->arena, hash, &got), 0);
+    assert_int_equal(got.id, i2);
+    assert_int_equal(got.client_id, c2);
+    assert_memory_equal(got.token_hash, hash, 32);
+    assert_string_equal(got.token, "poll-two");
+    memset(hash, 0x43, 32);
+    assert_int_equal(store_poll_invite_by_token_hash(f->store, &f->arena, hash, &got), -ENOENT);
+
+    struct store_poll_answer ans = {.invite_id = i2, .slot_id = late,
+                                    .answer = STORE_ANSWER_MAYBE, .answered_at = 7200};
+    assert_int_equal(store_poll_answer_set(f->store, &ans), 0);
+    ans.slot_id = early;
+    ans.answer = STORE_ANSWER_NO;
+    assert_int_equal(store_poll_answer_set(f->store, &ans), 0);
+    ans.invite_id = i1;
+    ans.answer = STORE_ANSWER_YES;
+    assert_int_equal(store_poll_answer_set(f->store, &ans), 0);
+    /* answering again changes the answer */
+    ans.invite_id = i2;
+    ans.slot_id = late;
+    ans.answer = STORE_ANSWER_YES;
+    ans.answered_at = 7300;
+    assert_int_equal(store_poll_answer_set(f->store, &ans), 0);
+
+    struct store_poll_answer *answers;
+    assert_int_equal(store_poll_answer_list(f->store, &f->arena, pid, &answers, &n), 0);
+    assert_int_equal(n, 3); /* by invite, then slot */
+    /* ids rise in the order rows were written: i2 before i1, late before early */
+    assert_true(i2 < i1 && late < early);
+    assert_int_equal(answers[0].invite_id, i2);
+    assert_int_equal(answers[0].slot_id, late);
+    assert_int_equal(answers[0].answer, STORE_ANSWER_YES);
+    assert_int_equal(answers[0].answered_at, 7300);
+    assert_int_equal(answers[1].invite_id, i2);
+    assert_int_equal(answers[1].slot_id, early);
+    assert_int_equal(answers[1].answer, STORE_ANSWER_NO);
+    assert_int_equal(answers[2].invite_id, i1);
+    assert_int_equal(answers[2].slot_id, early);
+    assert_int_equal(answers[2].answer, STORE_ANSWER_YES);
+    assert_int_equal(store_poll_answer_list(f->store, &f->arena, other, &answers, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     rand_init();
@@ -211,6 +1191,29 @@ int main(void)
         cmocka_unit_test_setup_teardown(login_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(rollback_discards_and_commit_keeps, setup, teardown),
         cmocka_unit_test_setup_teardown(backup_is_a_readable_copy, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_needs_the_schema_and_data_outlives_close, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(roles_and_answers_round_trip_their_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_records_who_did_what, setup, teardown),
+        cmocka_unit_test_setup_teardown(clients_round_trip_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(clients_update_list_and_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(groups_round_trip_update_and_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(groups_list_includes_co_facilitated, setup, teardown),
+        cmocka_unit_test_setup_teardown(group_members_and_facilitators, setup, teardown),
+        cmocka_unit_test_setup_teardown(series_round_trip_update_and_host_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(series_list_includes_co_facilitated_groups, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(occurrences_round_trip_and_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(occurrences_list_in_slot_order_and_overlap, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(invites_list_and_look_up_by_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(agreements_are_accepted_per_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(attendance_in_time_order_and_meeting_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
+        cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(polls_round_trip_list_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(poll_slots_invites_and_answers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,159 @@
+/* Practitioners, their sign-ins, and the audit log. Emails are found through their keyed
+ * hash (seal_index); names and emails are sealed. */
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+/* ---- audit ---- */
+
+int store_audit(struct store *s, int64_t actor_user_id, const char *action, int64_t subject_id,
+                int64_t now)
+{
+    struct store_value p[] = {P_INT(now), P_ID(actor_user_id), P_TEXT(action), P_ID(subject_id)};
+    return store_run(s, Q_AUDIT, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+/* ---- users ---- */
+
+static const char *const role_names[] = {
+    [STORE_ROLE_ADMIN] = "admin", [STORE_ROLE_THERAPIST] = "therapist"};
+
+const char *store_role_name(enum store_role role)
+{
+    assert(role == STORE_ROLE_ADMIN || role == STORE_ROLE_THERAPIST);
+    return role_names[role];
+}
+
+int store_role_parse(const char *name, enum store_role *out)
+{
+    for (int i = 0; i < 2; i++) {
+        if (strcmp(name, role_names[i]) == 0) {
+            *out = (enum store_role)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+static void normalise_email(const char *email, struct buf *out)
+{
+    buf_reset(out);
+    while (isspace((unsigned char)*email))
+        email++;
+    size_t n = strlen(email);
+    while (n > 0 && isspace((unsigned char)email[n - 1]))
+        n--;
+    buf_puts(out, "");
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)tolower((unsigned char)email[i]);
+        buf_append(out, &c, 1);
+    }
+}
+
+int store_user_count(struct store *s, int64_t *count)
+{
+    *count = 0;
+    return store_run(s, Q_USER_COUNT, NULL, 0, store_first_int, count, NULL);
+}
+
+int store_user_insert(struct store *s, const struct store_user *u, int64_t *id)
+{
+    struct buf email = {0}, email_box = {0}, name_box = {0};
+    uint8_t index[SEAL_INDEX_BYTES];
+    normalise_email(u->email, &email);
+    seal_index(s->seal, "users.email", email.data, email.len, index);
+    store_seal_text(s, "users.email", email.data, &email_box);
+    store_seal_text(s, "users.name", u->name, &name_box);
+    struct store_value p[] = {
+        P_BLOB(index, sizeof index),      P_BUF(email_box),         P_BUF(name_box),
+        P_TEXT(store_role_name(u->role)), P_TEXT(u->password_hash), P_INT(u->created_at)};
+    int rc = store_run(s, Q_USER_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    buf_free(&email);
+    buf_free(&email_box);
+    buf_free(&name_box);
+    return rc;
+}
+
+static int read_user(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    assert(n == 6);
+    struct store_user *u = item;
+    u->id = col_int(&c[0]);
+    u->email = store_col_unseal(r->s, r->a, "users.email", &c[1], &r->bad);
+    u->name = store_col_unseal(r->s, r->a, "users.name", &c[2], &r->bad);
+    char *role = col_text(r->a, &c[3]);
+    if (!role || store_role_parse(role, &u->role) < 0)
+        r->bad = 1;
+    u->password_hash = col_text(r->a, &c[4]);
+    u->created_at = col_int(&c[5]);
+    return 0;
+}
+
+int store_user_by_email(struct store *s, struct arena *a, const char *email, struct store_user *out)
+{
+    struct buf norm = {0};
+    uint8_t index[SEAL_INDEX_BYTES];
+    normalise_email(email, &norm);
+    seal_index(s->seal, "users.email", norm.data, norm.len, index);
+    buf_free(&norm);
+    struct store_value p[] = {P_BLOB(index, sizeof index)};
+    return store_run_one(s, a, Q_USER_BY_INDEX, p, 1, sizeof *out, read_user, out);
+}
+
+int store_user_by_id(struct store *s, struct arena *a, int64_t id, struct store_user *out)
+{
+    struct store_value p[] = {P_INT(id)};
+    return store_run_one(s, a, Q_USER_BY_ID, p, 1, sizeof *out, read_user, out);
+}
+
+/* ---- sign-ins ---- */
+
+int store_login_insert(struct store *s, const struct store_login *l)
+{
+    struct store_value p[] = {P_BLOB(l->token_hash, 32), P_INT(l->user_id), P_INT(l->created_at),
+                              P_INT(l->last_seen_at), P_INT(l->expires_at)};
+    return store_run(s, Q_LOGIN_INSERT, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+static int read_login(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    assert(n == 4);
+    struct store_login *l = item;
+    l->user_id = col_int(&c[0]);
+    l->created_at = col_int(&c[1]);
+    l->last_seen_at = col_int(&c[2]);
+    l->expires_at = col_int(&c[3]);
+    return 0;
+}
+
+int store_login_get(struct store *s, const uint8_t token_hash[32], struct store_login *out)
+{
+    struct arena a = {0};
+    struct store_value p[] = {P_BLOB(token_hash, 32)};
+    int rc = store_run_one(s, &a, Q_LOGIN_GET, p, 1, sizeof *out, read_login, out);
+    if (rc == 0)
+        memcpy(out->token_hash, token_hash, 32);
+    arena_free(&a);
+    return rc;
+}
+
+int store_login_touch(struct store *s, const uint8_t token_hash[32], int64_t now)
+{
+    struct store_value p[] = {P_BLOB(token_hash, 32), P_INT(now)};
+    return store_run(s, Q_LOGIN_TOUCH, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+int store_login_delete(struct store *s, const uint8_t token_hash[32])
+{
+    struct store_value p[] = {P_BLOB(token_hash, 32)};
+    return store_run(s, Q_LOGIN_DELETE, p, 1, NULL, NULL, NULL);
+}
+
+int store_login_delete_expired(struct store *s, int64_t now, int64_t idle_ms)
+{
+    struct store_value p[] = {P_INT(now), P_INT(idle_ms)};
+    return store_run(s, Q_LOGIN_DELETE_EXPIRED, p, NPARAMS(p), NULL, NULL, NULL);
+}

@@ -1,0 +1,164 @@
+/* Shared by the files of store/ only: the query table, the runner, the row readers'
+ * plumbing and the sealing helpers. Callers outside store/ use store/store.h; the
+ * store_* names declared here are not part of that interface. */
+#ifndef CONFIDE_STORE_INTERNAL_H
+#define CONFIDE_STORE_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "store/backend.h"
+#include "store/store.h"
+
+struct store {
+    const struct store_backend *be;
+    void *db;
+    const struct seal *seal;
+};
+
+/* ---- the statements: portable SQL, $N parameters, in queries.c ---- */
+
+enum query {
+    Q_PING,
+    Q_AUDIT,
+    Q_USER_COUNT,
+    Q_USER_INSERT,
+    Q_USER_BY_INDEX,
+    Q_USER_BY_ID,
+    Q_LOGIN_INSERT,
+    Q_LOGIN_GET,
+    Q_LOGIN_TOUCH,
+    Q_LOGIN_DELETE,
+    Q_LOGIN_DELETE_EXPIRED,
+    Q_CLIENT_INSERT,
+    Q_CLIENT_GET,
+    Q_CLIENT_UPDATE,
+    Q_CLIENT_ARCHIVE,
+    Q_CLIENT_LIST,
+    Q_GROUP_INSERT,
+    Q_GROUP_GET,
+    Q_GROUP_UPDATE,
+    Q_GROUP_ARCHIVE,
+    Q_GROUP_LIST,
+    Q_MEMBER_ADD,
+    Q_MEMBER_REMOVE,
+    Q_MEMBERS,
+    Q_FACILITATOR_ADD,
+    Q_FACILITATOR_REMOVE,
+    Q_FACILITATORS,
+    Q_SERIES_INSERT,
+    Q_SERIES_GET,
+    Q_SERIES_UPDATE,
+    Q_SERIES_LIST,
+    Q_OCC_INSERT,
+    Q_OCC_GET,
+    Q_OCC_UPDATE,
+    Q_OCC_LIST,
+    Q_OCC_OVERLAP,
+    Q_INVITE_INSERT,
+    Q_INVITE_LIST,
+    Q_MAIL_INSERT,
+    Q_MAIL_CLAIM,
+    Q_MAIL_SENT,
+    Q_MAIL_RETRY,
+    Q_MAIL_FAIL,
+    Q_MAIL_RECOVER,
+    Q_MAIL_COUNT,
+    Q_REMINDERS_DUE,
+    Q_REMINDER_MARK,
+    Q_POLL_INSERT,
+    Q_POLL_GET,
+    Q_POLL_LIST,
+    Q_POLL_CLOSE,
+    Q_POLL_SLOT_INSERT,
+    Q_POLL_SLOT_LIST,
+    Q_POLL_INVITE_INSERT,
+    Q_POLL_INVITE_LIST,
+    Q_POLL_INVITE_BY_HASH,
+    Q_POLL_ANSWER_SET,
+    Q_POLL_ANSWER_LIST,
+    Q_INVITE_BY_HASH,
+    Q_SERIES_BY_HOST_HASH,
+    Q_AGREEMENT_ACCEPT,
+    Q_AGREEMENT_ACCEPTED,
+    Q_ATTENDANCE_ADD,
+    Q_ATTENDANCE_LIST,
+    Q_OCC_END,
+    Q_COUNT
+};
+
+extern const char *const store_query_sql[Q_COUNT];
+
+/* ---- parameters and columns ---- */
+
+#define P_INT(v) ((struct store_value){.type = SV_INT, .i = (v)})
+#define P_ID(v) ((v) ? P_INT(v) : P_NULL) /* 0 means "none" for ids */
+#define P_NULL ((struct store_value){.type = SV_NULL})
+#define P_TEXT(v) ((struct store_value){.type = (v) ? SV_TEXT : SV_NULL, .p = (v)})
+#define P_BLOB(ptr, n) ((struct store_value){.type = SV_BLOB, .p = (ptr), .len = (n)})
+#define P_BUF(b) ((b).data ? P_BLOB((b).data, (b).len) : P_NULL)
+#define NPARAMS(arr) ((int)(sizeof(arr) / sizeof(arr[0])))
+
+static inline int64_t col_int(const struct store_value *c)
+{
+    return c->type == SV_INT ? c->i : 0;
+}
+
+static inline char *col_text(struct arena *a, const struct store_value *c)
+{
+    if (c->type == SV_NULL)
+        return NULL;
+    return arena_strndup(a, c->p ? c->p : "", c->len);
+}
+
+struct rows;
+/* Reads one row into item, a struct of the list's type. */
+typedef int (*store_read_fn)(struct rows *r, void *item, const struct store_value *cols, int n);
+
+/* A row reader that maps into a growing array of items in the arena. */
+struct rows {
+    struct store *s;
+    struct arena *a;
+    void *items;
+    size_t size, count, cap;
+    int bad; /* a sealed column did not open */
+    store_read_fn read;
+};
+
+/* ---- the runner, store.c ---- */
+
+/* Runs query q, timing it; fn gets each row. */
+int store_run(struct store *s, enum query q, const struct store_value *params, int n,
+              store_row_fn fn, void *ctx, int64_t *changes);
+/* For writes that must touch a row: -ENOENT when none matched. */
+int store_run_change(struct store *s, enum query q, const struct store_value *params, int n);
+/* Collects every row into r->items; -EIO when a sealed column did not open. */
+int store_run_rows(struct store *s, enum query q, const struct store_value *params, int n,
+                   struct rows *r);
+/* Runs a look-up by a unique key into *out; -ENOENT when there is no such row. */
+int store_run_one(struct store *s, struct arena *a, enum query q, const struct store_value *params,
+                  int n, size_t size, store_read_fn read, void *out);
+/* A row function reading one row's first integer (counts, RETURNING id) into *(int64_t *)ctx. */
+int store_first_int(void *ctx, const struct store_value *cols, int n);
+
+/* ---- sealing, store.c ---- */
+
+/* Seals plain for `column` into out; NULL leaves out empty, and P_BUF binds a buffer
+ * that was never filled as SQL NULL. */
+void store_seal_text(const struct store *s, const char *column, const char *plain, struct buf *out);
+/* Unseals a column into the arena; NULL for SQL NULL. Sets *bad when the box does not
+ * open: data sealed with another secret.key. */
+char *store_col_unseal(const struct store *s, struct arena *a, const char *column,
+                       const struct store_value *c, int *bad);
+
+/* ---- row readers more than one file uses, practice.c ---- */
+
+int store_read_series(struct rows *r, void *item, const struct store_value *c, int n);
+int store_read_occurrence(struct rows *r, void *item, const struct store_value *c, int n);
+int store_read_invite(struct rows *r, void *item, const struct store_value *c, int n);
+int store_occurrence_rows(struct store *s, struct arena *a, enum query q,
+                          const struct store_value *p, int n, struct store_occurrence **out,
+                          size_t *count);
+
+#endif

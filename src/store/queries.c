@@ -1,0 +1,170 @@
+/* The query table: every statement the store runs, in the portable SQL both backends
+ * accept ($N parameters, RETURNING). Indexed by enum query (store/internal.h). */
+#include "store/internal.h"
+
+/* The SQLite backend caches prepared statements by query id. */
+_Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every query");
+
+#define USER_COLS "id, email_sealed, name_sealed, role, password_hash, created_at"
+#define CLIENT_COLS                                                                                \
+    "id, therapist_id, name_sealed, email_sealed, phone_sealed, emergency_sealed, time_zone,"      \
+    " created_at"
+#define GROUP_COLS                                                                                 \
+    "id, therapist_id, name_sealed, description_sealed, agreement_sealed, agreement_version,"      \
+    " capacity, created_at"
+#define SERIES_COLS                                                                                \
+    "id, therapist_id, client_id, group_id, title_sealed, time_zone, duration_minutes, rrule,"     \
+    " settings, ics_uid, sequence, host_token_hash, host_token_sealed, created_at, cancelled_at"
+#define OCC_COLS                                                                                   \
+    "o.id, o.series_id, o.therapist_id, o.original_start, o.starts_at, o.ends_at,"                 \
+    " o.cancelled_at, o.meeting_id, o.password_sealed, o.ended_at"
+#define MAIL_COLS                                                                                  \
+    "id, message_id, kind, recipient_sealed, message_sealed, state, attempts,"                     \
+    " next_attempt_at, created_at, sent_at"
+#define POLL_COLS                                                                                  \
+    "id, therapist_id, group_id, title_sealed, time_zone, duration_minutes, created_at,"           \
+    " closed_at, session_id"
+#define INVITE_COLS "id, series_id, client_id, token_hash, token_sealed, created_at, revoked_at"
+#define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
+
+const char *const store_query_sql[Q_COUNT] = {
+    [Q_PING] = "SELECT count(*) FROM users",
+    [Q_AUDIT] = "INSERT INTO audit_log (at, actor_user_id, action, subject_id)"
+                " VALUES ($1, $2, $3, $4)",
+    [Q_USER_COUNT] = "SELECT count(*) FROM users",
+    [Q_USER_INSERT] = "INSERT INTO users (email_index, email_sealed, name_sealed, role,"
+                      " password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                      " RETURNING id",
+    [Q_USER_BY_INDEX] = "SELECT " USER_COLS " FROM users WHERE email_index = $1",
+    [Q_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
+    [Q_LOGIN_INSERT] = "INSERT INTO login_sessions (token_hash, user_id, created_at,"
+                       " last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    [Q_LOGIN_GET] = "SELECT user_id, created_at, last_seen_at, expires_at"
+                    " FROM login_sessions WHERE token_hash = $1",
+    [Q_LOGIN_TOUCH] = "UPDATE login_sessions SET last_seen_at = $2 WHERE token_hash = $1",
+    [Q_LOGIN_DELETE] = "DELETE FROM login_sessions WHERE token_hash = $1",
+    [Q_LOGIN_DELETE_EXPIRED] = "DELETE FROM login_sessions"
+                               " WHERE expires_at <= $1 OR last_seen_at + $2 <= $1",
+    [Q_CLIENT_INSERT] = "INSERT INTO clients (therapist_id, name_sealed, email_sealed,"
+                        " phone_sealed, emergency_sealed, time_zone, created_at)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    [Q_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = $1 AND archived_at IS NULL",
+    [Q_CLIENT_UPDATE] = "UPDATE clients SET name_sealed = $2, email_sealed = $3,"
+                        " phone_sealed = $4, emergency_sealed = $5, time_zone = $6"
+                        " WHERE id = $1 AND archived_at IS NULL",
+    [Q_CLIENT_ARCHIVE] = "UPDATE clients SET archived_at = $2 WHERE id = $1"
+                         " AND archived_at IS NULL",
+    [Q_CLIENT_LIST] = "SELECT " CLIENT_COLS " FROM clients WHERE archived_at IS NULL"
+                      " AND ($1 = 0 OR therapist_id = $1) ORDER BY id",
+    [Q_GROUP_INSERT] = "INSERT INTO therapy_groups (therapist_id, name_sealed,"
+                       " description_sealed, agreement_sealed, agreement_version, capacity,"
+                       " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    [Q_GROUP_GET] = "SELECT " GROUP_COLS " FROM therapy_groups WHERE id = $1"
+                    " AND archived_at IS NULL",
+    [Q_GROUP_UPDATE] = "UPDATE therapy_groups SET name_sealed = $2, description_sealed = $3,"
+                       " agreement_sealed = $4, agreement_version = $5, capacity = $6"
+                       " WHERE id = $1 AND archived_at IS NULL",
+    [Q_GROUP_ARCHIVE] = "UPDATE therapy_groups SET archived_at = $2 WHERE id = $1"
+                        " AND archived_at IS NULL",
+    [Q_GROUP_LIST] = "SELECT " GROUP_COLS " FROM therapy_groups g WHERE archived_at IS NULL"
+                     " AND ($1 = 0 OR therapist_id = $1 OR EXISTS (SELECT 1 FROM"
+                     " group_facilitators f WHERE f.group_id = g.id AND f.user_id = $1))"
+                     " ORDER BY id",
+    [Q_MEMBER_ADD] = "INSERT INTO group_members (group_id, client_id, added_at)"
+                     " VALUES ($1, $2, $3)",
+    [Q_MEMBER_REMOVE] = "DELETE FROM group_members WHERE group_id = $1 AND client_id = $2",
+    [Q_MEMBERS] = "SELECT m.client_id FROM group_members m JOIN clients c ON c.id = m.client_id"
+                  " WHERE m.group_id = $1 AND c.archived_at IS NULL ORDER BY m.client_id",
+    [Q_FACILITATOR_ADD] = "INSERT INTO group_facilitators (group_id, user_id) VALUES ($1, $2)",
+    [Q_FACILITATOR_REMOVE] = "DELETE FROM group_facilitators WHERE group_id = $1"
+                             " AND user_id = $2",
+    [Q_FACILITATORS] = "SELECT user_id FROM group_facilitators WHERE group_id = $1"
+                       " ORDER BY user_id",
+    [Q_SERIES_INSERT] = "INSERT INTO series (therapist_id, client_id, group_id, title_sealed,"
+                        " time_zone, duration_minutes, rrule, settings, ics_uid, sequence,"
+                        " host_token_hash, host_token_sealed, created_at)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                        " RETURNING id",
+    [Q_SERIES_GET] = "SELECT " SERIES_COLS " FROM series WHERE id = $1",
+    [Q_SERIES_UPDATE] = "UPDATE series SET sequence = $2, rrule = $3, cancelled_at = $4"
+                        " WHERE id = $1",
+    [Q_SERIES_LIST] = "SELECT " SERIES_COLS " FROM series WHERE ($1 = 0 OR therapist_id = $1"
+                      " OR group_id IN (SELECT group_id FROM group_facilitators"
+                      " WHERE user_id = $1)) ORDER BY id",
+    [Q_OCC_INSERT] = "INSERT INTO occurrences (series_id, therapist_id, original_start,"
+                     " starts_at, ends_at, meeting_id, password_sealed)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    [Q_OCC_GET] = "SELECT " OCC_COLS " FROM occurrences o WHERE o.id = $1",
+    [Q_OCC_UPDATE] = "UPDATE occurrences SET starts_at = $2, ends_at = $3, cancelled_at = $4"
+                     " WHERE id = $1",
+    [Q_OCC_LIST] = "SELECT " OCC_COLS " FROM occurrences o WHERE o.series_id = $1"
+                   " ORDER BY o.original_start",
+    [Q_OCC_OVERLAP] = "SELECT " OCC_COLS " FROM occurrences o WHERE o.therapist_id = $1"
+                      " AND o.cancelled_at IS NULL AND o.starts_at < $3 AND o.ends_at > $2"
+                      " ORDER BY o.starts_at",
+    [Q_INVITE_INSERT] = "INSERT INTO invites (series_id, client_id, token_hash, token_sealed,"
+                        " created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    [Q_INVITE_LIST] = "SELECT " INVITE_COLS " FROM invites WHERE series_id = $1"
+                      " ORDER BY client_id",
+    [Q_MAIL_INSERT] = "INSERT INTO outbox (message_id, kind, recipient_sealed, message_sealed,"
+                      " state, attempts, next_attempt_at, created_at)"
+                      " VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id",
+    [Q_MAIL_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
+                     " WHERE id IN (SELECT id FROM outbox WHERE state = 'pending'"
+                     " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2)"
+                     " RETURNING " MAIL_COLS,
+    [Q_MAIL_SENT] = "UPDATE outbox SET state = 'sent', sent_at = $2, last_error = NULL"
+                    " WHERE id = $1",
+    [Q_MAIL_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt_at = $2,"
+                     " last_error = $3 WHERE id = $1",
+    [Q_MAIL_FAIL] = "UPDATE outbox SET state = 'failed', last_error = $2 WHERE id = $1",
+    [Q_MAIL_RECOVER] = "UPDATE outbox SET state = 'pending' WHERE state = 'sending'",
+    [Q_MAIL_COUNT] = "SELECT count(*) FROM outbox WHERE state = $1",
+    [Q_REMINDERS_DUE] = "SELECT " OCC_COLS " FROM occurrences o JOIN series s"
+                        " ON s.id = o.series_id WHERE o.cancelled_at IS NULL"
+                        " AND s.cancelled_at IS NULL AND o.starts_at > $1"
+                        " AND o.starts_at <= $1 + $2 * 60000 AND NOT EXISTS (SELECT 1 FROM"
+                        " reminders_sent r WHERE r.occurrence_id = o.id"
+                        " AND r.minutes_before = $2) ORDER BY o.starts_at",
+    [Q_REMINDER_MARK] = "INSERT INTO reminders_sent (occurrence_id, minutes_before, created_at)"
+                        " VALUES ($1, $2, $3)",
+    [Q_POLL_INSERT] = "INSERT INTO polls (therapist_id, group_id, title_sealed, time_zone,"
+                      " duration_minutes, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                      " RETURNING id",
+    [Q_POLL_GET] = "SELECT " POLL_COLS " FROM polls WHERE id = $1",
+    [Q_POLL_LIST] = "SELECT " POLL_COLS " FROM polls WHERE ($1 = 0 OR therapist_id = $1)"
+                    " ORDER BY id",
+    [Q_POLL_CLOSE] = "UPDATE polls SET closed_at = $2, session_id = $3 WHERE id = $1"
+                     " AND closed_at IS NULL",
+    [Q_POLL_SLOT_INSERT] = "INSERT INTO poll_slots (poll_id, starts_at) VALUES ($1, $2)"
+                           " RETURNING id",
+    [Q_POLL_SLOT_LIST] = "SELECT id, poll_id, starts_at FROM poll_slots WHERE poll_id = $1"
+                         " ORDER BY starts_at, id",
+    [Q_POLL_INVITE_INSERT] = "INSERT INTO poll_invites (poll_id, client_id, token_hash,"
+                             " token_sealed, created_at) VALUES ($1, $2, $3, $4, $5)"
+                             " RETURNING id",
+    [Q_POLL_INVITE_LIST] = "SELECT " POLL_INVITE_COLS " FROM poll_invites WHERE poll_id = $1"
+                           " ORDER BY client_id",
+    [Q_POLL_INVITE_BY_HASH] = "SELECT " POLL_INVITE_COLS " FROM poll_invites"
+                              " WHERE token_hash = $1",
+    /* one answer per member and slot: answering again changes it */
+    [Q_POLL_ANSWER_SET] = "INSERT INTO poll_answers (invite_id, slot_id, answer, answered_at)"
+                          " VALUES ($1, $2, $3, $4) ON CONFLICT (invite_id, slot_id)"
+                          " DO UPDATE SET answer = excluded.answer,"
+                          " answered_at = excluded.answered_at",
+    [Q_POLL_ANSWER_LIST] = "SELECT a.invite_id, a.slot_id, a.answer, a.answered_at"
+                           " FROM poll_answers a JOIN poll_invites i ON i.id = a.invite_id"
+                           " WHERE i.poll_id = $1 ORDER BY a.invite_id, a.slot_id",
+    [Q_INVITE_BY_HASH] = "SELECT " INVITE_COLS " FROM invites WHERE token_hash = $1",
+    [Q_SERIES_BY_HOST_HASH] = "SELECT " SERIES_COLS " FROM series WHERE host_token_hash = $1",
+    [Q_AGREEMENT_ACCEPT] = "INSERT INTO agreement_acceptances (client_id, group_id, version,"
+                           " accepted_at) VALUES ($1, $2, $3, $4)",
+    [Q_AGREEMENT_ACCEPTED] = "SELECT count(*) FROM agreement_acceptances"
+                             " WHERE client_id = $1 AND group_id = $2 AND version = $3",
+    [Q_ATTENDANCE_ADD] = "INSERT INTO attendance (occurrence_id, client_id, user_id, event, at)"
+                         " VALUES ($1, $2, $3, $4, $5)",
+    [Q_ATTENDANCE_LIST] = "SELECT a.occurrence_id, a.client_id, a.user_id, a.event, a.at"
+                          " FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id"
+                          " WHERE o.series_id = $1 ORDER BY a.at, a.id",
+    [Q_OCC_END] = "UPDATE occurrences SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL",
+};
