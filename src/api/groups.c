@@ -1,6 +1,7 @@
 /* Groups: name, description, the group agreement members accept before joining, a
- * capacity (10 by default, at most 16), members (clients) and co-facilitators (other
- * therapists, with the same rights in the meeting). The owner and admins change a group;
+ * capacity (10 by default, at most GROUP_MAX_CAPACITY), members (clients) and up to
+ * MEETING_MAX_STAFF - 1 co-facilitators (other therapists, with the same rights in the
+ * meeting): sfu/limits.h derives both from what one meeting can carry. The owner and admins change a group;
  * co-facilitators see it. */
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +9,7 @@
 
 #include "api/routes.h"
 #include "core/clock.h"
-
-#define GROUP_MAX_CAPACITY 16
+#include "sfu/limits.h"
 
 static int is_facilitator(struct api_call *call, int64_t group_id)
 {
@@ -155,6 +155,24 @@ static int add_facilitator(struct api_call *call, const struct store_group *g, i
         return api_store_error(call, rc, "therapist");
     if (user_id == g->therapist_id) {
         api_error(call, 409, "already_facilitator", "The group's own therapist leads it already.");
+        return -1;
+    }
+    int64_t *ids;
+    size_t n;
+    rc = store_group_facilitators(call->ctx->store, &call->arena, g->id, &ids, &n);
+    if (rc < 0)
+        return api_store_error(call, rc, "group");
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == user_id) {
+            api_error(call, 409, "already_facilitator", "This therapist co-facilitates already.");
+            return -1;
+        }
+    if (n + 1 >= MEETING_MAX_STAFF) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "A group has at most %d co-facilitators besides its own therapist.",
+                 MEETING_MAX_STAFF - 1);
+        api_error(call, 409, "group_staff_full", message);
         return -1;
     }
     rc = store_group_facilitator_add(call->ctx->store, g->id, user_id);

@@ -131,6 +131,21 @@ describe('clients, groups and sessions', () => {
     assert.equal((await api.post(`/api/v1/groups/${g.id}/members`, { client_id: third.id })).json.error.code, 'already_member');
     assert.equal((await api.del(`/api/v1/groups/${g.id}/members/${third.id}`)).status, 204);
     assert.deepEqual((await api.get(`/api/v1/groups/${g.id}`)).json.group.members, members.map((m) => m.id));
+    // a meeting holds 21 people: 16 clients at most, and the therapist with 4 co-facilitators
+    assert.equal((await api.patch(`/api/v1/groups/${g.id}`, { capacity: 16 })).status, 200);
+    const staff = [];
+    for (const n of [1, 2, 3, 4, 5]) {
+      const made = spawnSync(BIN, ['admin', 'create-user', '--name', `Dr Staff ${n}`, '--email', `staff${n}@practice.example`,
+        '--role', 'therapist', '--data-dir', server.dataDir], { input: 'staff has a long password\n', encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      staff.push(Number(/account (\d+) created/.exec(made.stdout)[1]));
+    }
+    const ids = staff;
+    for (const id of ids.slice(0, 4)) assert.equal((await api.post(`/api/v1/groups/${g.id}/facilitators`, { user_id: id })).status, 201);
+    const fifth = await api.post(`/api/v1/groups/${g.id}/facilitators`, { user_id: ids[4] });
+    assert.equal(fifth.status, 409);
+    assert.equal(fifth.json.error.code, 'group_staff_full');
+    assert.equal((await api.post(`/api/v1/groups/${g.id}/facilitators`, { user_id: ids[0] })).json.error.code, 'already_facilitator');
   });
 
   test('a weekly Berlin session keeps 18:00 local across the spring change; the client gets their link, password and an invite libical reads', async () => {
