@@ -6,12 +6,12 @@
 
 #include "core/xalloc.h"
 
-#define GROW(arr, count, cap, first)                                                          \
-    do {                                                                                      \
-        if ((count) == (cap)) {                                                               \
-            (cap) = (cap) ? (cap) * 2 : (first);                                              \
-            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                                   \
-        }                                                                                     \
+#define GROW(arr, count, cap, first)                                                               \
+    do {                                                                                           \
+        if ((count) == (cap)) {                                                                    \
+            (cap) = (cap) ? (cap)*2 : (first);                                                     \
+            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                                        \
+        }                                                                                          \
     } while (0)
 
 void live_effects_clear(struct live_effects *fx)
@@ -57,8 +57,8 @@ void live_fx_close(struct live_effects *fx, uint64_t conn)
     fx->closes[fx->close_count++] = conn;
 }
 
-void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id,
-                    const char *event, int64_t at)
+void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id, const char *event,
+                    int64_t at)
 {
     assert(event && (client_id > 0) != (user_id > 0)); /* a client or a practitioner */
     GROW(fx->records, fx->record_count, fx->record_cap, 8);

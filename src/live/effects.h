@@ -66,8 +66,8 @@ void live_fx_send(struct live_effects *fx, uint64_t conn, json_t *msg);
 /* {"type":"error","code":…,"message":…} */
 void live_fx_error(struct live_effects *fx, uint64_t conn, const char *code, const char *message);
 void live_fx_close(struct live_effects *fx, uint64_t conn);
-void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id,
-                    const char *event, int64_t at);
+void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id, const char *event,
+                    int64_t at);
 /* A zeroed command of this kind, appended. */
 struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op);
 

@@ -185,8 +185,7 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     COUNT(transports_lost);
 #undef COUNT
     size_t rooms = m->pin_count;
-    buf_printf(out, "confide_media_rooms %zu\nconfide_media_workers %zu\n", rooms,
-               m->worker_count);
+    buf_printf(out, "confide_media_rooms %zu\nconfide_media_workers %zu\n", rooms, m->worker_count);
 }
 
 /* ---- life cycle ---- */
@@ -232,8 +231,8 @@ struct live_media *live_media_start(const struct config *cfg, struct buf *err)
             else if (rc == -EACCES)
                 buf_printf(err, "media: UDP port %ld may not be bound by this user", port);
             else
-                buf_printf(err, "media: worker %ld cannot start on %s:%ld: %s", i,
-                           cfg->media_bind, port, strerror(-rc));
+                buf_printf(err, "media: worker %ld cannot start on %s:%ld: %s", i, cfg->media_bind,
+                           port, strerror(-rc));
             m->worker_count = (size_t)i;
             live_media_stop(m);
             return NULL;

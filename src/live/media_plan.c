@@ -68,8 +68,7 @@ static void send_error(struct live_effects *fx, uint64_t conn, const char *code,
 /* ICE credentials from [a-zA-Z0-9] only: base64url's '-' and '_' are not ice-chars. */
 static void ice_credential(struct media_plan *p, char *out, size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     uint8_t bytes[64];
     assert(len < sizeof bytes);
     p->rand(bytes, len);
@@ -156,7 +155,8 @@ static void subscription_reset(struct media_plan *p, struct member *mb, struct l
 
 static bool wants(const struct member *pub, enum router_kind kind)
 {
-    return pub->present && pub->pub_peer && (kind == ROUTER_AUDIO ? pub->pub_audio : pub->pub_video);
+    return pub->present && pub->pub_peer &&
+           (kind == ROUTER_AUDIO ? pub->pub_audio : pub->pub_video);
 }
 
 static size_t ssrcs_of(const struct member *mb)
@@ -359,9 +359,9 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
 /* A new transport for what the remote SDP said, as an ADD_PEER effect; its id, or 0 with err
  * set (`what`: "offer" or "answer", for the sentence). */
 static uint64_t add_peer(struct media_plan *p, int participant, bool publish,
-                         const struct router_publish_params *pp, const char *ufrag,
-                         const char *pwd, const struct sdp_negotiated *neg, const char *what,
-                         struct sdp_error *err, struct live_effects *fx)
+                         const struct router_publish_params *pp, const char *ufrag, const char *pwd,
+                         const struct sdp_negotiated *neg, const char *what, struct sdp_error *err,
+                         struct live_effects *fx)
 {
     char fingerprint[256];
     snprintf(fingerprint, sizeof fingerprint, "%s %s", neg->remote_fingerprint_alg,
@@ -421,8 +421,8 @@ static bool publish_params(const struct sdp_negotiated *neg, struct router_publi
             pp->twcc_id = nm->ext_id[SDP_EXT_TWCC]; /* one transport: one id for all */
         for (size_t c = 0; c < nm->codec_count && pp->pt_count + 2 <= ROUTER_MAX_PTS; c++) {
             const struct sdp_choice *ch = &nm->codecs[c];
-            pp->pts[pp->pt_count++] = (struct router_pt){
-                .pt = ch->pt, .kind = kind, .codec = router_codec_of(ch->codec)};
+            pp->pts[pp->pt_count++] =
+                (struct router_pt){.pt = ch->pt, .kind = kind, .codec = router_codec_of(ch->codec)};
             if (ch->rtx_pt >= 0)
                 pp->pts[pp->pt_count++] = (struct router_pt){.pt = (uint8_t)ch->rtx_pt,
                                                              .kind = kind,
@@ -492,8 +492,9 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
                    err.message[0] ? err.message : "The offer could not be used.");
     } else {
         p->n->publish_answered++;
-        live_fx_send(fx, mb->conn, json_pack("{s:s,s:s%}", "type", "publish_answer", "sdp",
-                                             answer.data, answer.len));
+        live_fx_send(
+            fx, mb->conn,
+            json_pack("{s:s,s:s%}", "type", "publish_answer", "sdp", answer.data, answer.len));
         plan_update(p, fx);
     }
     buf_free(&answer);
@@ -516,7 +517,8 @@ void media_plan_subscribe_answer(struct media_plan *p, int participant, const js
         return;
     }
     if (!mb->pending || json_integer_value(version) != mb->version) {
-        send_error(fx, mb->conn, "stale_answer", "This answers an offer that is no longer current.");
+        send_error(fx, mb->conn, "stale_answer",
+                   "This answers an offer that is no longer current.");
         return;
     }
     struct arena a = {0};

@@ -22,12 +22,12 @@
 
 /* What the SDP says of this server: from the media workers' configuration. */
 struct media_local {
-    const char *public_ip;         /* the c= line and the preferred candidate */
-    const char *const *more_ips;   /* further host candidates */
+    const char *public_ip;       /* the c= line and the preferred candidate */
+    const char *const *more_ips; /* further host candidates */
     size_t more_ip_count;
-    const char *fingerprint_alg;   /* "sha-256" */
-    const char *fingerprint;       /* "AB:CD:…" */
-    uint16_t port;                 /* the meeting's worker's UDP port */
+    const char *fingerprint_alg; /* "sha-256" */
+    const char *fingerprint;     /* "AB:CD:…" */
+    uint16_t port;               /* the meeting's worker's UDP port */
 };
 
 /* Signalling counters, summed over meetings for /metrics. */

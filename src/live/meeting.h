@@ -58,7 +58,6 @@ bool meeting_peer_closed(struct meeting *m, uint64_t peer_id, struct live_effect
 void meeting_speaker(struct meeting *m, int participant, struct live_effects *fx);
 
 /* The media handlers in the message table. */
-live_meeting_handler meeting_on_publish, meeting_on_subscribe_answer,
-    meeting_on_subscribe_restart;
+live_meeting_handler meeting_on_publish, meeting_on_subscribe_answer, meeting_on_subscribe_restart;
 
 #endif

@@ -65,8 +65,8 @@ int live_message_allowed(const struct live_message *m, enum live_sender sender)
     return (m->may & (unsigned)sender) != 0;
 }
 
-void live_message_refusal(const struct live_message *m, enum live_sender sender,
-                          const char **code, const char **message)
+void live_message_refusal(const struct live_message *m, enum live_sender sender, const char **code,
+                          const char **message)
 {
     assert(!live_message_allowed(m, sender));
     if (sender == LIVE_SENDER_OUTSIDE) {

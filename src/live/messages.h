@@ -51,8 +51,8 @@ const struct live_message *live_message_find(const char *type);
 /* 1 when sender may send m. */
 int live_message_allowed(const struct live_message *m, enum live_sender sender);
 /* The error for a sender who may not send m: a code and a sentence for a person. */
-void live_message_refusal(const struct live_message *m, enum live_sender sender,
-                          const char **code, const char **message);
+void live_message_refusal(const struct live_message *m, enum live_sender sender, const char **code,
+                          const char **message);
 /* The entry for type when sender may send it; otherwise NULL, with the error for conn put
  * in fx ("unknown_type", or live_message_refusal's). The one check every sender passes. */
 const struct live_message *live_message_check(const char *type, enum live_sender sender,

@@ -66,8 +66,7 @@ static void record(struct live_effects *fx, const struct participant *p, const c
     live_fx_record(fx, p->client_id, p->user_id, event, now);
 }
 
-static void error_to(struct live_effects *fx, uint64_t conn, const char *code,
-                     const char *message)
+static void error_to(struct live_effects *fx, uint64_t conn, const char *code, const char *message)
 {
     live_fx_error(fx, conn, code, message);
 }
@@ -158,8 +157,8 @@ static void broadcast_room(struct live_room *r, struct live_effects *fx)
         if (r->p[i].state == ADMITTED)
             json_array_append_new(people, person_json(&r->p[i]));
     to_admitted(r, fx,
-                json_pack("{s:s,s:o,s:b,s:o,s:o}", "type", "room", "participants", people,
-                          "locked", r->locked, "spotlight",
+                json_pack("{s:s,s:o,s:b,s:o,s:o}", "type", "room", "participants", people, "locked",
+                          r->locked, "spotlight",
                           r->spotlight ? json_integer(r->spotlight) : json_null(), "round",
                           round_json(r)),
                 0);
@@ -172,9 +171,8 @@ static void send_waiting_list(struct live_room *r, struct live_effects *fx)
     for (size_t i = 0; i < r->n; i++) {
         const struct participant *p = &r->p[i];
         if (p->state == WAITING)
-            json_array_append_new(people, json_pack("{s:i,s:s,s:I}", "id", p->id, "name",
-                                                    p->name, "since",
-                                                    (json_int_t)p->waiting_since));
+            json_array_append_new(people, json_pack("{s:i,s:s,s:I}", "id", p->id, "name", p->name,
+                                                    "since", (json_int_t)p->waiting_since));
     }
     to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "waiting_list", "people", people), 1);
 }
@@ -270,8 +268,7 @@ size_t live_room_members(const struct live_room *r, struct live_room_member *out
     return n;
 }
 
-int live_room_member_get(const struct live_room *r, int participant,
-                         struct live_room_member *out)
+int live_room_member_get(const struct live_room *r, int participant, struct live_room_member *out)
 {
     for (size_t i = 0; i < r->n; i++) {
         const struct participant *p = &r->p[i];
@@ -284,7 +281,6 @@ int live_room_member_get(const struct live_room *r, int participant,
     }
     return -1;
 }
-
 
 const char *live_room_role(const struct live_room *r, int participant)
 {
@@ -305,13 +301,11 @@ const char *live_room_key(const struct live_room *r, int participant)
 static void send_admitted(struct live_room *r, struct participant *p, struct live_effects *fx)
 {
     emit(fx, p->conn,
-         json_pack("{s:s,s:{s:i,s:s,s:s},s:s,s:b}", "type", "admitted", "you", "id", p->id,
-                   "name", p->name, "role", role_name(p->role), "title", r->title, "chat",
-                   r->s.chat));
+         json_pack("{s:s,s:{s:i,s:s,s:s},s:s,s:b}", "type", "admitted", "you", "id", p->id, "name",
+                   p->name, "role", role_name(p->role), "title", r->title, "chat", r->s.chat));
 }
 
-static void admit(struct live_room *r, struct participant *p, int64_t now,
-                  struct live_effects *fx)
+static void admit(struct live_room *r, struct participant *p, int64_t now, struct live_effects *fx)
 {
     p->state = ADMITTED;
     p->admitted_at = now;
@@ -351,15 +345,14 @@ static void put_in_waiting_room(struct live_room *r, struct participant *p, uint
     emit(fx, conn,
          json_pack("{s:s,s:i,s:s}", "type", "waiting", "you", p->id, "message",
                    "Your therapist will let you in shortly."));
-    to_admitted(r, fx, json_pack("{s:s,s:i,s:s}", "type", "arrival", "participant", p->id,
-                                 "name", p->name),
-                1);
+    to_admitted(
+        r, fx, json_pack("{s:s,s:i,s:s}", "type", "arrival", "participant", p->id, "name", p->name),
+        1);
     send_waiting_list(r, fx);
 }
 
-int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
-                   const struct live_identity *who, const char *fresh_key,
-                   struct live_effects *fx)
+int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct live_identity *who,
+                   const char *fresh_key, struct live_effects *fx)
 {
     if (r->ended)
         return LIVE_ENDED;
@@ -382,7 +375,9 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
         p->role = who->role;
         p->user_id = who->user_id;
         p->client_id = who->client_id;
-        p->audio = p->video = 1;
+        p->audio = 1;
+        /* the session's settings say whose camera starts on; each person can start theirs */
+        p->video = who->role == LIVE_CLIENT ? r->s.participant_video : r->s.host_video;
         snprintf(p->key, sizeof p->key, "%s", fresh_key ? fresh_key : "");
         record(fx, p, "joined", now);
     } else if (r->locked && who->role == LIVE_CLIENT) {
@@ -421,8 +416,7 @@ int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char
     return LIVE_UNKNOWN_KEY;
 }
 
-void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn,
-                          struct live_effects *fx)
+void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn, struct live_effects *fx)
 {
     struct participant *p = by_conn(r, conn);
     if (!p)
@@ -519,7 +513,8 @@ static void start_round(struct live_room *r, int64_t now, uint64_t conn, const j
         }
         json_array_foreach(order, i, item)
         {
-            struct participant *p = json_is_integer(item) ? by_id(r, (int)json_integer_value(item)) : NULL;
+            struct participant *p =
+                json_is_integer(item) ? by_id(r, (int)json_integer_value(item)) : NULL;
             if (!p || p->state != ADMITTED) {
                 error_to(fx, conn, "no_such_participant",
                          "The order names someone who is not in the session.");
@@ -636,7 +631,8 @@ static void hold_media(struct live_room *r, int from, const json_t *msg, int aud
     else
         t->video = 0;
     allow(fx, t);
-    emit(fx, t->conn, json_pack("{s:s}", "type", audio ? "muted_by_host" : "video_stopped_by_host"));
+    emit(fx, t->conn,
+         json_pack("{s:s}", "type", audio ? "muted_by_host" : "video_stopped_by_host"));
     broadcast_room(r, fx);
 }
 
@@ -668,8 +664,9 @@ void live_room_on_remove(struct live_room *r, int64_t now, int from, const json_
     t->removed = 1;
     t->hand = 0;
     record(fx, t, "removed", now);
-    emit(fx, t->conn, json_pack("{s:s,s:s}", "type", "removed", "message",
-                                "You have been removed from this session."));
+    emit(fx, t->conn,
+         json_pack("{s:s,s:s}", "type", "removed", "message",
+                   "You have been removed from this session."));
     close_conn(fx, t->conn);
     t->conn = 0;
     if (r->spotlight == t->id)
@@ -703,8 +700,9 @@ void live_room_on_end(struct live_room *r, int64_t now, int from, const json_t *
         struct participant *p = &r->p[i];
         if (!p->conn)
             continue;
-        emit(fx, p->conn, json_pack("{s:s,s:s}", "type", "ended", "message",
-                                    "The session has ended. Thank you for coming."));
+        emit(fx, p->conn,
+             json_pack("{s:s,s:s}", "type", "ended", "message",
+                       "The session has ended. Thank you for coming."));
         if (p->state == ADMITTED)
             record(fx, p, "left", now);
         close_conn(fx, p->conn);
@@ -819,9 +817,8 @@ void live_room_on_chat(struct live_room *r, int64_t now, int from, const json_t 
                  "therapist.");
         return;
     }
-    json_t *out = json_pack("{s:s,s:{s:i,s:s},s:s,s:s,s:I}", "type", "chat", "from", "id",
-                            self->id, "name", self->name, "to", to, "text", text, "at",
-                            (json_int_t)now);
+    json_t *out = json_pack("{s:s,s:{s:i,s:s},s:s,s:s,s:I}", "type", "chat", "from", "id", self->id,
+                            "name", self->name, "to", to, "text", text, "at", (json_int_t)now);
     if (everyone) {
         to_admitted(r, fx, out, 0);
         return;
@@ -838,8 +835,8 @@ void live_room_on_support(struct live_room *r, int64_t now, int from, const json
     struct participant *self = sender(r, from);
     size_t hosts = hosts_connected(r);
     to_admitted(r, fx,
-                json_pack("{s:s,s:i,s:s,s:I}", "type", "support_request", "participant",
-                          self->id, "name", self->name, "at", (json_int_t)now),
+                json_pack("{s:s,s:i,s:s,s:I}", "type", "support_request", "participant", self->id,
+                          "name", self->name, "at", (json_int_t)now),
                 1);
     emit(fx, self->conn,
          json_pack("{s:s,s:s}", "type", "support_sent", "message",

@@ -28,10 +28,12 @@ struct live_identity {
 
 struct live_room_settings {
     int64_t occurrence_id;
-    int64_t ends_at;    /* ms */
-    int waiting_room;   /* clients wait for a host */
-    int chat;           /* chat to everyone allowed (private to hosts always is) */
-    const char *title;  /* shown to those admitted */
+    int64_t ends_at;       /* ms */
+    int waiting_room;      /* clients wait for a host */
+    int chat;              /* chat to everyone allowed (private to hosts always is) */
+    int host_video;        /* the therapist and co-facilitators join with the camera on */
+    int participant_video; /* clients join with the camera on (else off until they start it) */
+    const char *title;     /* shown to those admitted */
 };
 
 struct live_room;
@@ -53,9 +55,8 @@ enum live_refusal {
  * fresh_key: a new random key (from the caller: the room draws no randomness) that the room
  * keeps for someone it has not seen before; live_room_key gives the person's key, which
  * lets them back in without the password when their connection drops. */
-int live_room_join(struct live_room *r, int64_t now, uint64_t conn,
-                   const struct live_identity *who, const char *fresh_key,
-                   struct live_effects *fx);
+int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct live_identity *who,
+                   const char *fresh_key, struct live_effects *fx);
 const char *live_room_key(const struct live_room *r, int participant);
 /* "host", "cohost" or "client". */
 const char *live_room_role(const struct live_room *r, int participant);
@@ -73,13 +74,12 @@ void live_room_message(struct live_room *r, int64_t now, uint64_t conn, const js
 /* The room's handlers in the message table (live/messages.c); the sender is checked. */
 live_room_handler live_room_on_leave, live_room_on_media, live_room_on_hand, live_room_on_chat,
     live_room_on_support, live_room_on_admit, live_room_on_admit_all, live_room_on_deny,
-    live_room_on_waiting_message, live_room_on_mute, live_room_on_stop_video,
-    live_room_on_remove, live_room_on_lock, live_room_on_unlock, live_room_on_end,
-    live_room_on_spotlight, live_room_on_round_start, live_room_on_round_next,
-    live_room_on_round_stop, live_room_on_lower_hand;
+    live_room_on_waiting_message, live_room_on_mute, live_room_on_stop_video, live_room_on_remove,
+    live_room_on_lock, live_room_on_unlock, live_room_on_end, live_room_on_spotlight,
+    live_room_on_round_start, live_room_on_round_next, live_room_on_round_stop,
+    live_room_on_lower_hand;
 /* The connection is gone. */
-void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn,
-                          struct live_effects *fx);
+void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn, struct live_effects *fx);
 /* Runs what is due (a check-in turn ending); returns the next deadline or 0. */
 int64_t live_room_tick(struct live_room *r, int64_t now, struct live_effects *fx);
 /* A wrong password for this meeting: after 10, the hosts are told (once). */
@@ -100,7 +100,6 @@ struct live_room_member {
 /* Fills up to cap; returns how many there are. */
 size_t live_room_members(const struct live_room *r, struct live_room_member *out, size_t cap);
 /* The member (admitted and connected) with this id: 0, or -1 when there is none. */
-int live_room_member_get(const struct live_room *r, int participant,
-                         struct live_room_member *out);
+int live_room_member_get(const struct live_room *r, int participant, struct live_room_member *out);
 
 #endif

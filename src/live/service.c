@@ -70,11 +70,11 @@ static void send_error(struct live_service *svc, uint64_t conn, const char *code
               json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
 }
 
-static void refuse(struct live_service *svc, uint64_t conn, const char *code,
-                   const char *message, json_t *extra)
+static void refuse(struct live_service *svc, uint64_t conn, const char *code, const char *message,
+                   json_t *extra)
 {
-    json_t *msg = json_pack("{s:s,s:s,s:s}", "type", "join_refused", "code", code, "message",
-                            message);
+    json_t *msg =
+        json_pack("{s:s,s:s,s:s}", "type", "join_refused", "code", code, "message", message);
     if (extra) {
         json_object_update(msg, extra);
         json_decref(extra);
@@ -99,8 +99,8 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
     int rc = store_begin(svc->store);
     for (size_t i = 0; rc == 0 && i < fx->record_count; i++) {
         const struct live_attendance *a = &fx->records[i];
-        rc = store_attendance_add(svc->store, re->occurrence_id, a->client_id, a->user_id,
-                                  a->event, a->at);
+        rc = store_attendance_add(svc->store, re->occurrence_id, a->client_id, a->user_id, a->event,
+                                  a->at);
     }
     if (rc == 0)
         rc = store_commit(svc->store);
@@ -116,11 +116,9 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
 static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
     for (size_t i = 0; i < fx->send_count; i++)
-        svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text,
-                     strlen(fx->sends[i].text));
+        svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
     store_records(svc, re, fx);
-    if (fx->ended_at &&
-        store_occurrence_end(svc->store, re->occurrence_id, fx->ended_at) < 0)
+    if (fx->ended_at && store_occurrence_end(svc->store, re->occurrence_id, fx->ended_at) < 0)
         /* the links still open until its end time: a loss of comfort, not of data */
         log_warn("live", "occurrence=%lld: its end could not be written",
                  (long long)re->occurrence_id);
@@ -165,6 +163,8 @@ static struct room_entry *open_room(struct live_service *svc, const struct store
         .ends_at = o->ends_at,
         .waiting_room = setting(se->settings, "waiting_room"),
         .chat = setting(se->settings, "chat"),
+        .host_video = setting(se->settings, "host_video"),
+        .participant_video = setting(se->settings, "participant_video"),
         .title = se->title,
     };
     re = xcalloc(1, sizeof *re);
@@ -172,8 +172,8 @@ static struct room_entry *open_room(struct live_service *svc, const struct store
     re->ends_at = o->ends_at;
     const struct media_local *local =
         svc->media ? live_media_pin(svc->media, (uint64_t)o->id) : NULL;
-    re->meeting = meeting_new(&s, local,
-                              svc->media ? live_media_counters(svc->media) : NULL, rand_bytes);
+    re->meeting =
+        meeting_new(&s, local, svc->media ? live_media_counters(svc->media) : NULL, rand_bytes);
     if (svc->room_count == svc->room_cap) {
         svc->room_cap = svc->room_cap ? svc->room_cap * 2 : 8;
         svc->rooms = xrealloc(svc->rooms, svc->room_cap * sizeof *svc->rooms);
@@ -190,7 +190,7 @@ struct link {
     struct store_series series;
     struct store_client client; /* for a client's link */
     struct store_user therapist;
-    struct store_group group;   /* for a group session */
+    struct store_group group; /* for a group session */
     int has_group;
 };
 
@@ -315,13 +315,12 @@ static int staff_role(struct live_service *svc, struct arena *a, const struct li
                       const struct store_series *se, int64_t now, struct store_user *user);
 
 static json_t *preview_json(struct live_service *svc, const char *role, const char *name,
-                            const char *title, const struct store_occurrence *o,
-                            const char *status, int64_t opens_at, int requires_password)
+                            const char *title, const struct store_occurrence *o, const char *status,
+                            int64_t opens_at, int requires_password)
 {
     json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "type", "preview", "role", role,
-                            "name", name, "title", title, "practice_name",
-                            svc->cfg->practice_name, "status", status, "requires_password",
-                            requires_password);
+                            "name", name, "title", title, "practice_name", svc->cfg->practice_name,
+                            "status", status, "requires_password", requires_password);
     if (o->id) { /* with nothing left to join there are no times to show */
         json_object_set_new(out, "starts_at", json_integer(o->starts_at));
         json_object_set_new(out, "ends_at", json_integer(o->ends_at));
@@ -404,10 +403,10 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
         arena_free(&a);
         return;
     }
-    json_t *out = preview_json(svc, l.host ? "host" : "client",
-                               l.host ? l.therapist.name : l.client.name,
-                               l.host ? l.series.title : "Your appointment", &o, status, opens_at,
-                               !l.host && setting(l.series.settings, "require_password"));
+    json_t *out =
+        preview_json(svc, l.host ? "host" : "client", l.host ? l.therapist.name : l.client.name,
+                     l.host ? l.series.title : "Your appointment", &o, status, opens_at,
+                     !l.host && setting(l.series.settings, "require_password"));
     if (l.has_group && !l.host) {
         json_object_set_new(out, "agreement", json_string(l.group.agreement));
         json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
@@ -422,7 +421,9 @@ static void joined(struct live_service *svc, struct live_conn *c, struct room_en
     const char *key = live_room_key(meeting_room(re->meeting), id);
     send_json(svc, c->id,
               json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
-                        role == LIVE_HOST ? "host" : role == LIVE_COHOST ? "cohost" : "client",
+                        role == LIVE_HOST     ? "host"
+                        : role == LIVE_COHOST ? "cohost"
+                                              : "client",
                         "rejoin_key", key ? key : ""));
     c->room = re;
     apply(svc, re, fx);
@@ -549,8 +550,8 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
                              l.group.agreement_version));
             goto out;
         }
-        if (store_agreement_accept(svc->store, l.client.id, l.group.id,
-                                   l.group.agreement_version, now) < 0) {
+        if (store_agreement_accept(svc->store, l.client.id, l.group.id, l.group.agreement_version,
+                                   now) < 0) {
             send_error(svc, c->id, "unavailable", "The server cannot record that right now.");
             goto out;
         }
@@ -561,7 +562,9 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         l.host ? LIVE_HOST : LIVE_CLIENT,
         l.host ? l.series.therapist_id : 0,
         l.host ? 0 : l.client.id,
-        name ? name : l.host ? l.therapist.name : l.client.name,
+        name     ? name
+        : l.host ? l.therapist.name
+                 : l.client.name,
     };
     char key[32];
     rand_token(key, sizeof key, 18);
@@ -596,7 +599,8 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
         }
         send_json(svc, c->id,
                   json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
-                            live_room_role(meeting_room(svc->rooms[i]->meeting), id), "rejoin_key", key));
+                            live_room_role(meeting_room(svc->rooms[i]->meeting), id), "rejoin_key",
+                            key));
         c->room = svc->rooms[i];
         apply(svc, svc->rooms[i], &fx);
         return;
@@ -691,8 +695,9 @@ void live_service_too_large(struct live_service *svc, uint64_t conn)
 void live_service_on_hello(struct live_service *svc, struct live_conn *c, const json_t *msg,
                            int64_t now)
 {
-    send_json(svc, c->id,
-              json_pack("{s:s,s:s,s:i}", "type", "welcome", "protocol", "confide.v1", "version", 1));
+    send_json(
+        svc, c->id,
+        json_pack("{s:s,s:s,s:i}", "type", "welcome", "protocol", "confide.v1", "version", 1));
 }
 
 void live_service_on_ping(struct live_service *svc, struct live_conn *c, const json_t *msg,

@@ -19,8 +19,8 @@
 
 #define MEDIA_MIN(a, b) ((a) < (b) ? (a) : (b))
 /* Everyone a meeting holds: one person plus all the others one transport can show. */
-#define MEETING_MAX_PEOPLE                                                                    \
-    (1 + MEDIA_MIN(MEDIA_SUB_MAX_SSRCS / MEDIA_SSRCS_PER_PERSON,                              \
+#define MEETING_MAX_PEOPLE                                                                         \
+    (1 + MEDIA_MIN(MEDIA_SUB_MAX_SSRCS / MEDIA_SSRCS_PER_PERSON,                                   \
                    MEDIA_SUB_MAX_TRACKS / MEDIA_SECTIONS_PER_PERSON))
 /* A group's therapist and up to this many co-facilitators come on top of its clients. */
 #define MEETING_MAX_STAFF 5

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PEERS 64
 
 static const struct live_identity people[PEOPLE] = {
-    {LIVE_HOST, 1, 0, "Name0"},   {LIVE_COHOST, 2, 0, "Name1"}, {LIVE_CLIENT, 0, 10, "Name2"},
+    {LIVE_HOST, 1, 0, "Name0"},    {LIVE_COHOST, 2, 0, "Name1"},  {LIVE_CLIENT, 0, 10, "Name2"},
     {LIVE_CLIENT, 0, 11, "Name3"}, {LIVE_CLIENT, 0, 12, "Name4"},
 };
 
@@ -48,14 +48,14 @@ static void check(struct state *s)
     for (size_t i = 0; i < s->fx.send_count; i++) {
         int who = person_of(s, s->fx.sends[i].conn);
         int participant;
-        if (who < 0 || meeting_sender(s->m, s->fx.sends[i].conn, &participant) !=
-                           LIVE_SENDER_WAITING)
+        if (who < 0 ||
+            meeting_sender(s->m, s->fx.sends[i].conn, &participant) != LIVE_SENDER_WAITING)
             continue;
         json_t *msg = json_loads(s->fx.sends[i].text, 0, NULL);
         const char *type = json_string_value(json_object_get(msg, "type"));
-        static const char *const never[] = {"room", "chat", "hands", "subscribe_offer",
-                                            "publish_answer", "active_speaker", "waiting_list",
-                                            "arrival", "support_request", "admitted"};
+        static const char *const never[] = {
+            "room",           "chat",         "hands",   "subscribe_offer", "publish_answer",
+            "active_speaker", "waiting_list", "arrival", "support_request", "admitted"};
         for (size_t k = 0; k < sizeof never / sizeof never[0]; k++)
             if (strcmp(type, never[k]) == 0)
                 abort(); /* the waiting room saw the meeting */
@@ -84,8 +84,8 @@ static void check(struct state *s)
         if (who >= 0 && strstr(s->fx.sends[i].text, "\"type\":\"subscribe_offer\"")) {
             json_t *msg = json_loads(s->fx.sends[i].text, 0, NULL);
             free(s->last_offer[who]);
-            s->last_offer[who] = fixture_subscribe_answer(
-                json_string_value(json_object_get(msg, "sdp")));
+            s->last_offer[who] =
+                fixture_subscribe_answer(json_string_value(json_object_get(msg, "sdp")));
             json_t *v = json_object_get(msg, "version");
             if (s->last_offer[who]) {
                 /* keep the version with the answer: "<version>\n<sdp>" */
@@ -115,14 +115,31 @@ static void message(struct state *s, int who, uint8_t op, uint8_t arg, int64_t n
     int target = 1 + arg % 6;
     json_t *msg;
     switch (op % 14) {
-    case 0: msg = json_pack("{s:s,s:i}", "type", "admit", "participant", target); break;
-    case 1: msg = json_pack("{s:s}", "type", "admit_all"); break;
-    case 2: msg = json_pack("{s:s,s:i}", "type", "deny", "participant", target); break;
-    case 3: msg = json_pack("{s:s,s:i}", "type", "remove", "participant", target); break;
-    case 4: msg = json_pack("{s:s,s:i}", "type", "mute", "participant", target); break;
-    case 5: msg = json_pack("{s:s,s:b}", "type", "media", "audio", arg & 1); break;
-    case 6: msg = json_pack("{s:s,s:s,s:s}", "type", "chat", "to", arg & 1 ? "everyone" : "hosts", "text", "hi"); break;
-    case 7: msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer); break;
+    case 0:
+        msg = json_pack("{s:s,s:i}", "type", "admit", "participant", target);
+        break;
+    case 1:
+        msg = json_pack("{s:s}", "type", "admit_all");
+        break;
+    case 2:
+        msg = json_pack("{s:s,s:i}", "type", "deny", "participant", target);
+        break;
+    case 3:
+        msg = json_pack("{s:s,s:i}", "type", "remove", "participant", target);
+        break;
+    case 4:
+        msg = json_pack("{s:s,s:i}", "type", "mute", "participant", target);
+        break;
+    case 5:
+        msg = json_pack("{s:s,s:b}", "type", "media", "audio", arg & 1);
+        break;
+    case 6:
+        msg = json_pack("{s:s,s:s,s:s}", "type", "chat", "to", arg & 1 ? "everyone" : "hosts",
+                        "text", "hi");
+        break;
+    case 7:
+        msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer);
+        break;
     case 8: {
         const char *ans = s->last_offer[who];
         if (!ans)
@@ -132,11 +149,21 @@ static void message(struct state *s, int who, uint8_t op, uint8_t arg, int64_t n
                         (json_int_t)atoll(ans));
         break;
     }
-    case 9: msg = json_pack("{s:s}", "type", "subscribe_restart"); break;
-    case 10: msg = json_pack("{s:s}", "type", "leave"); break;
-    case 11: msg = json_pack("{s:s}", "type", arg & 1 ? "lock" : "unlock"); break;
-    case 12: msg = json_pack("{s:s}", "type", arg % 16 == 0 ? "end" : "hand"); break;
-    default: msg = json_pack("{s:s,s:i}", "type", "stop_video", "participant", target); break;
+    case 9:
+        msg = json_pack("{s:s}", "type", "subscribe_restart");
+        break;
+    case 10:
+        msg = json_pack("{s:s}", "type", "leave");
+        break;
+    case 11:
+        msg = json_pack("{s:s}", "type", arg & 1 ? "lock" : "unlock");
+        break;
+    case 12:
+        msg = json_pack("{s:s}", "type", arg % 16 == 0 ? "end" : "hand");
+        break;
+    default:
+        msg = json_pack("{s:s,s:i}", "type", "stop_video", "participant", target);
+        break;
     }
     meeting_message(s->m, now, s->conn[who], msg, &s->fx);
     json_decref(msg);
@@ -146,8 +173,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct state s = {0};
     struct media_counters counters = {0};
-    struct live_room_settings settings = {
-        .occurrence_id = 3, .ends_at = INT64_MAX / 2, .waiting_room = 1, .chat = 1, .title = "t"};
+    struct live_room_settings settings = {.host_video = 1,
+                                          .participant_video = 1,
+                                          .occurrence_id = 3,
+                                          .ends_at = INT64_MAX / 2,
+                                          .waiting_room = 1,
+                                          .chat = 1,
+                                          .title = "t"};
     s.m = meeting_new(&settings, &fixture_local, &counters, fixture_rand);
     s.next_conn = 100;
     int64_t now = 1000;

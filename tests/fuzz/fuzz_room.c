@@ -19,8 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {LIVE_CLIENT, 0, 10, "Ana"},
         {LIVE_CLIENT, 0, 11, "Bo"},
     };
-    struct live_room_settings s = {.occurrence_id = 1, .ends_at = 1 << 30, .waiting_room = 1,
-                                   .chat = 1, .title = "t"};
+    struct live_room_settings s = {.host_video = 1,
+                                   .participant_video = 1,
+                                   .occurrence_id = 1,
+                                   .ends_at = 1 << 30,
+                                   .waiting_room = 1,
+                                   .chat = 1,
+                                   .title = "t"};
     struct live_room *r = live_room_new(&s);
     struct live_effects fx = {0};
     int64_t now = 1000;

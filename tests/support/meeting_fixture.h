@@ -12,8 +12,8 @@
 #include "live/meeting.h"
 #include "sfu/sdp.h"
 
-#define FIXTURE_FP                                                                            \
-    "8F:14:2C:9A:E3:67:0B:D1:5A:42:9E:C0:7B:31:F8:D6:A4:12:6E:93:0C:BF:58:E7:21:4D:96:3A:C5:" \
+#define FIXTURE_FP                                                                                 \
+    "8F:14:2C:9A:E3:67:0B:D1:5A:42:9E:C0:7B:31:F8:D6:A4:12:6E:93:0C:BF:58:E7:21:4D:96:3A:C5:"      \
     "08:7F:E2"
 
 static unsigned char fixture_rand_next;
@@ -77,12 +77,12 @@ static char *fixture_subscribe_answer(const char *offer_text)
                    "a=ice-pwd:Bq0pT4hV8nW2xL6cF1sJ5mYr\r\n"
                    "a=fingerprint:sha-256 " FIXTURE_FP "\r\na=setup:active\r\na=mid:%s\r\n"
                    "a=%s\r\na=rtcp-mux\r\na=rtpmap:%u %s/%u%s\r\n",
-                   m->mid, m->direction == SDP_INACTIVE ? "inactive" : "recvonly", c->pt,
-                   c->name, c->clock_rate, m->kind == SDP_AUDIO ? "/2" : "");
+                   m->mid, m->direction == SDP_INACTIVE ? "inactive" : "recvonly", c->pt, c->name,
+                   c->clock_rate, m->kind == SDP_AUDIO ? "/2" : "");
         for (size_t k = 1; k < m->codec_count; k++)
             if (m->codecs[k].apt == c->pt)
-                buf_printf(&out, "a=rtpmap:%u rtx/90000\r\na=fmtp:%u apt=%u\r\n",
-                           m->codecs[k].pt, m->codecs[k].pt, c->pt);
+                buf_printf(&out, "a=rtpmap:%u rtx/90000\r\na=fmtp:%u apt=%u\r\n", m->codecs[k].pt,
+                           m->codecs[k].pt, c->pt);
     }
     arena_free(&a);
     return out.data; /* the buf's bytes, freed with free() */

@@ -28,8 +28,13 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    struct live_room_settings s = {
-        .occurrence_id = 7, .ends_at = 10000000, .waiting_room = 1, .chat = 1, .title = "Group"};
+    struct live_room_settings s = {.host_video = 1,
+                                   .participant_video = 1,
+                                   .occurrence_id = 7,
+                                   .ends_at = 10000000,
+                                   .waiting_room = 1,
+                                   .chat = 1,
+                                   .title = "Group"};
     f->m = meeting_new(&s, &fixture_local, &f->n, fixture_rand);
     f->now = 1000;
     *state = f;
@@ -230,7 +235,8 @@ static void publish_subscribe_and_renegotiate(void **state)
     assert_string_equal(offered(f, BO, &reset), "1:audio 1:video 2:audio 2:video");
     assert_false(got(f, ANA, "subscribe_offer"));
     /* an answer to an offer that is not current */
-    json_t *stale = json_pack("{s:s,s:s,s:i}", "type", "subscribe_answer", "sdp", "v=0", "version", 99);
+    json_t *stale =
+        json_pack("{s:s,s:s,s:i}", "type", "subscribe_answer", "sdp", "v=0", "version", 99);
     live_effects_clear(&f->fx);
     meeting_message(f->m, f->now, BO, stale, &f->fx);
     json_decref(stale);
@@ -360,9 +366,43 @@ static void ending_removes_every_transport(void **state)
     assert_int_equal(join(f, ANA, &ana), LIVE_ENDED);
 }
 
+static void cameras_start_off_when_the_session_says_so(void **state)
+{
+    struct fixture *f = *state;
+    meeting_free(f->m, &f->fx);
+    live_effects_clear(&f->fx);
+    struct live_room_settings s = {.occurrence_id = 9,
+                                   .ends_at = 10000000,
+                                   .host_video = 1,
+                                   .participant_video = 0,
+                                   .title = "Quiet"};
+    f->m = meeting_new(&s, &fixture_local, &f->n, fixture_rand);
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana); /* no waiting room here */
+    json_t *room = sent(f, HOST, "room");
+    assert_non_null(room);
+    json_t *people = json_object_get(room, "participants");
+    assert_true(json_is_true(json_object_get(json_array_get(people, 0), "video")));
+    assert_true(json_is_false(json_object_get(json_array_get(people, 1), "video")));
+    json_decref(room);
+    /* her camera's packets stop at the router until she starts it */
+    publish(f, ANA);
+    const struct live_media_cmd *allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_true(allow->audio);
+    assert_false(allow->video);
+    say(f, ANA, "{\"type\":\"media\",\"video\":true}");
+    allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_int_equal(allow->participant, 2);
+    assert_true(allow->video);
+}
+
 static void a_meeting_without_media_says_so(void **state)
 {
-    struct live_room_settings s = {.occurrence_id = 8, .ends_at = 1000000, .title = "x"};
+    struct live_room_settings s = {.host_video = 1,
+                                   .participant_video = 1,
+                                   .occurrence_id = 8,
+                                   .ends_at = 1000000,
+                                   .title = "x"};
     struct meeting *m = meeting_new(&s, NULL, NULL, fixture_rand);
     struct live_effects fx = {0};
     assert_int_equal(meeting_join(m, 1, HOST, &therapist, "k-abcdefghijklmnop", &fx), 1);
@@ -389,6 +429,7 @@ int main(void)
         T(transports_lost_and_restarted),
         T(bad_offers_get_words_not_transports),
         T(ending_removes_every_transport),
+        T(cameras_start_off_when_the_session_says_so),
         cmocka_unit_test(a_meeting_without_media_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

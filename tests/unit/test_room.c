@@ -31,8 +31,13 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    struct live_room_settings s = {.occurrence_id = 7, .ends_at = 10000000, .waiting_room = 1,
-                                   .chat = 1, .title = "Group"};
+    struct live_room_settings s = {.host_video = 1,
+                                   .participant_video = 1,
+                                   .occurrence_id = 7,
+                                   .ends_at = 10000000,
+                                   .waiting_room = 1,
+                                   .chat = 1,
+                                   .title = "Group"};
     f->room = live_room_new(&s);
     f->now = 1000;
     *state = f;
@@ -155,7 +160,9 @@ static void waiting_room_admit_one_and_all(void **state)
     assert_int_equal(sent(f, HOST, "arrival"), 1);
     assert_int_equal(waiting_count(f, HOST), 1);
     json_t *wl = last(f, HOST, "waiting_list");
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(wl, "people"), 0), "since")), 1000);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(wl, "people"), 0), "since")),
+                     1000);
     json_decref(wl);
     assert_int_equal(sent(f, ANA, "room"), 0); /* nothing about anyone else */
 
@@ -310,13 +317,15 @@ static void host_controls(void **state)
     say(f, HOST, msg);
     assert_int_equal(sent(f, ANA, "muted_by_host"), 1);
     json_t *room = last(f, BO, "room");
-    assert_false(json_is_true(json_object_get(json_array_get(json_object_get(room, "participants"), 1), "audio")));
+    assert_false(json_is_true(
+        json_object_get(json_array_get(json_object_get(room, "participants"), 1), "audio")));
     json_decref(room);
     /* only Ana can turn her microphone back on */
     snprintf(msg, sizeof msg, "{\"type\":\"media\",\"audio\":true}");
     say(f, ANA, msg);
     room = last(f, HOST, "room");
-    assert_true(json_is_true(json_object_get(json_array_get(json_object_get(room, "participants"), 1), "audio")));
+    assert_true(json_is_true(
+        json_object_get(json_array_get(json_object_get(room, "participants"), 1), "audio")));
     json_decref(room);
     snprintf(msg, sizeof msg, "{\"type\":\"stop_video\",\"participant\":%d}", b);
     say(f, HOST, msg);
@@ -413,7 +422,8 @@ static void chat_off_still_lets_clients_write_to_the_therapist(void **state)
 {
     struct fixture *f = *state;
     live_room_free(f->room);
-    struct live_room_settings s = {.occurrence_id = 8, .waiting_room = 0, .chat = 0};
+    struct live_room_settings s = {
+        .host_video = 1, .participant_video = 1, .occurrence_id = 8, .waiting_room = 0, .chat = 0};
     f->room = live_room_new(&s);
     join(f, HOST, &therapist);
     assert_true(join(f, ANA, &ana) > 0);
@@ -462,7 +472,8 @@ static void hands_and_a_timed_check_in_round(void **state)
     assert_int_equal(f->fx.send_count, 0);
     assert_int_equal(live_room_tick(f->room, 63000, &f->fx), 123000);
     room = last(f, BO, "room");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(room, "round"), "current")), b);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(room, "round"), "current")),
+                     b);
     json_decref(room);
     say(f, HOST, "{\"type\":\"round_next\"}");
     room = last(f, HOST, "room");
@@ -528,7 +539,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(deny_and_waiting_message, setup, teardown),
         cmocka_unit_test_setup_teardown(admit_while_the_person_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(two_hosts_admit_the_same_person, setup, teardown),
-        cmocka_unit_test_setup_teardown(rejoin_without_readmission_even_when_locked, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejoin_without_readmission_even_when_locked, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(coming_back_to_the_waiting_room_keeps_the_name, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_second_window_replaces_the_first, setup, teardown),
