@@ -55,7 +55,7 @@ static void account_key(const char *email, char key[72])
 }
 
 /* How long the sign-in has left: the page schedules its automatic sign-out from this. */
-json_t *login_session_json(struct api_call *call, int64_t last_activity)
+json_t *signin_json(struct api_call *call, int64_t last_activity)
 {
     const struct config *cfg = call->ctx->cfg;
     int64_t now = call->req->now;
@@ -123,7 +123,7 @@ void login_create(struct api_call *call)
     }
     api_json(call, 200,
              json_pack("{s:o,s:o}", "user", api_user_json(&user), "session",
-                       login_session_json(call, call->req->now)));
+                       signin_json(call, call->req->now)));
 }
 
 void login_delete(struct api_call *call)
@@ -146,11 +146,11 @@ void me_get(struct api_call *call)
 {
     api_json(call, 200,
              json_pack("{s:o,s:o}", "user", api_user_json(&call->user), "session",
-                       login_session_json(call, call->req->now)));
+                       signin_json(call, call->req->now)));
 }
 
-void session_get(struct api_call *call)
+void signin_get(struct api_call *call)
 {
     api_json(call, 200,
-             json_pack("{s:o}", "session", login_session_json(call, call->login.last_seen_at)));
+             json_pack("{s:o}", "session", signin_json(call, call->login.last_seen_at)));
 }

@@ -28,7 +28,7 @@ void setup_create(struct api_call *call);
 void login_create(struct api_call *call);   /* login.c */
 void login_delete(struct api_call *call);
 void me_get(struct api_call *call);
-void session_get(struct api_call *call);
+void signin_get(struct api_call *call);
 void ops_healthz(struct api_call *call);    /* ops.c */
 void ops_metrics(struct api_call *call);
 
@@ -71,6 +71,6 @@ json_t *api_client_json(const struct store_client *c);
 /* Starts a sign-in for user_id and sets its cookie on the response. */
 int login_start(struct api_call *call, int64_t user_id);
 /* {idle_timeout_seconds, idle_remaining_seconds, expires_in_seconds} of call->login. */
-json_t *login_session_json(struct api_call *call, int64_t last_activity);
+json_t *signin_json(struct api_call *call, int64_t last_activity);
 
 #endif

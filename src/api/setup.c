@@ -63,7 +63,7 @@ static void create_first_account(struct api_call *call, const char *token, const
     call->signed_in = 1;
     api_json(call, 201,
              json_pack("{s:o,s:o}", "user", api_user_json(&call->user), "session",
-                       login_session_json(call, call->req->now)));
+                       signin_json(call, call->req->now)));
 }
 
 void setup_create(struct api_call *call)
