@@ -1,5 +1,7 @@
 #include "core/arena.h"
 
+#include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@ struct arena_chunk {
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+    assert(n < SIZE_MAX - 15);
     n = (n + 15) & ~(size_t)15;
     struct arena_chunk *c = a->head;
     if (!c || c->size - c->used < n) {
@@ -31,6 +34,7 @@ void *arena_alloc(struct arena *a, size_t n)
             a->head = c;
         }
     }
+    assert(c->size - c->used >= n);
     void *p = c->data + c->used;
     c->used += n;
     memset(p, 0, n);

@@ -1,5 +1,6 @@
 #include "core/buf.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +9,9 @@
 
 static void buf_reserve(struct buf *b, size_t extra)
 {
+    assert(b->cap == 0 ? !b->data && b->len == 0 : b->len < b->cap);
     size_t need = b->len + extra + 1;
+    assert(need > b->len); /* no overflow */
     if (need <= b->cap)
         return;
     size_t cap = b->cap ? b->cap : 64;
@@ -20,6 +23,7 @@ static void buf_reserve(struct buf *b, size_t extra)
 
 void buf_append(struct buf *b, const void *data, size_t len)
 {
+    assert(data || len == 0);
     buf_reserve(b, len);
     if (len)
         memcpy(b->data + b->len, data, len);

@@ -1,9 +1,11 @@
 #include "sfu/nackgen.h"
 
+#include <assert.h>
 #include <string.h>
 
 static void forget(struct nackgen *g, size_t i)
 {
+    assert(i < g->count && g->count <= NACKGEN_SLOTS);
     g->miss[i] = g->miss[--g->count];
 }
 
@@ -38,6 +40,7 @@ bool nackgen_received(struct nackgen *g, int64_t seq, int64_t now)
         }
         g->miss[g->count++] = (struct nackgen_miss){.seq = s, .since_ms = now, .asked_ms = 0};
     }
+    assert(g->count <= NACKGEN_SLOTS);
     g->max = seq;
     return false;
 }
@@ -59,6 +62,7 @@ size_t nackgen_due(struct nackgen *g, int64_t now, uint16_t *out, size_t cap)
         }
         i++;
     }
+    assert(n <= cap);
     return n;
 }
 

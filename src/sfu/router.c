@@ -1,5 +1,6 @@
 #include "sfu/router.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,7 @@ int router_set_tracks(struct router *r, struct router_port *p, const struct rout
             n->started = t[i].kind == ROUTER_AUDIO;
         }
     }
+    assert(count <= ROUTER_MAX_TRACKS);
     memcpy(p->tracks, next, count * sizeof next[0]);
     p->track_count = count;
     return 0;
@@ -454,6 +456,7 @@ static size_t build_for(struct router *r, const struct router_port *pub, struct 
         r->stats.drop_stale++;
         return 0;
     }
+    assert(out.len <= cap && out.data == buf); /* rewritten in place, never grown */
     *out_ts = out.timestamp;
     return out.len;
 }
