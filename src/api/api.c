@@ -14,8 +14,8 @@
 #include "auth/throttle.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/tz.h"
 #include "core/utf8.h"
-#include "practice/schedule.h"
 
 const struct api_header api_security_headers[] = {
     {"content-security-policy:", "default-src 'self'; frame-ancestors 'none'"},
@@ -167,7 +167,7 @@ int api_field_time_zone(struct api_call *call, const char *key, const char **out
 {
     if (api_field_string(call, key, 1, 64, out, NULL) < 0)
         return -1;
-    if (!sched_zone_valid(*out)) {
+    if (!tz_valid(*out)) {
         char message[200];
         snprintf(message, sizeof message,
                  "\"%s\" is not a time zone this server knows; use a name such as "
