@@ -12,6 +12,8 @@
 #include "auth/login.h"
 #include "auth/origin.h"
 #include "auth/throttle.h"
+#include "core/email.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/tz.h"
@@ -174,6 +176,20 @@ int api_field_time_zone(struct api_call *call, const char *key, const char **out
                  "\"Europe/Berlin\" or \"America/New_York\".",
                  *out);
         api_field_error(call, "unknown_time_zone", key, message);
+        return -1;
+    }
+    return 0;
+}
+
+int api_field_email(struct api_call *call, const char *key, const char **out)
+{
+    json_t *v = json_object_get(call->body, key);
+    if (!json_is_string(v)) /* answers missing_field or invalid_field */
+        return api_field_string(call, key, 1, LIMIT_EMAIL, out, NULL);
+    *out = json_string_value(v);
+    enum email_problem problem = email_check(*out);
+    if (problem != EMAIL_OK) {
+        api_field_error(call, "invalid_email", key, email_problem_message(problem));
         return -1;
     }
     return 0;

@@ -50,6 +50,9 @@ int api_field_int(struct api_call *call, const char *key, int64_t min, int64_t m
 int api_field_bool(struct api_call *call, const char *key, int def, int *out);
 /* An IANA time zone name the system knows. */
 int api_field_time_zone(struct api_call *call, const char *key, const char **out);
+/* An email address by core/email's rule; one that breaks it is 400 "invalid_email" with a
+ * sentence saying what is wrong (missing or not a string: as api_field_string). */
+int api_field_email(struct api_call *call, const char *key, const char **out);
 /* Answers with the error body plus `extra` (stolen) merged into "error". */
 void api_error_with(struct api_call *call, int status, const char *code, const char *message,
                     json_t *extra);

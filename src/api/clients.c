@@ -83,7 +83,7 @@ static int read_client_fields(struct api_call *call, struct store_client *c, int
 #define PRESENT(key) (json_object_get(call->body, key) != NULL)
     if ((!partial || PRESENT("name")) && api_field_string(call, "name", 1, 200, &name, NULL) < 0)
         return -1;
-    if ((!partial || PRESENT("email")) && api_field_string(call, "email", 3, 254, &email, NULL) < 0)
+    if ((!partial || PRESENT("email")) && api_field_email(call, "email", &email) < 0)
         return -1;
     if ((!partial || PRESENT("time_zone")) && api_field_time_zone(call, "time_zone", &tz) < 0)
         return -1;
@@ -93,10 +93,6 @@ static int read_client_fields(struct api_call *call, struct store_client *c, int
     if (name && !account_name_valid(name)) {
         api_field_error(call, "invalid_field", "name",
                         "The name must be 1 to 200 printable characters.");
-        return -1;
-    }
-    if (email && !account_email_valid(email)) {
-        api_field_error(call, "invalid_field", "email", "Please give a valid email address.");
         return -1;
     }
     if (phone && !phone_valid(phone)) {

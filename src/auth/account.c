@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "auth/password.h"
+#include "core/email.h"
 
 int account_name_valid(const char *name)
 {
@@ -20,21 +21,6 @@ int account_name_valid(const char *name)
     return visible;
 }
 
-/* Deliberately loose: one '@', something before it, a dotted domain after it, no spaces.
- * Whether the address works is for the mail to find out. */
-int account_email_valid(const char *email)
-{
-    size_t n = strlen(email);
-    const char *at = strchr(email, '@');
-    if (n < 3 || n > 254 || !at || at == email || strchr(at + 1, '@'))
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)email; *p; p++)
-        if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == ',' || *p == ';')
-            return 0;
-    const char *dot = strrchr(at + 1, '.');
-    return dot && dot > at + 1 && dot[1] != '\0';
-}
-
 int account_prepare(const char *name, const char *email, const char *password,
                     size_t password_len, char hash[PASSWORD_HASH_MAX], const char **reason)
 {
@@ -42,8 +28,9 @@ int account_prepare(const char *name, const char *email, const char *password,
         *reason = "Please give a name of 1 to 200 characters.";
         return ACCOUNT_INVALID_NAME;
     }
-    if (!account_email_valid(email)) {
-        *reason = "Please give a valid email address.";
+    enum email_problem problem = email_check(email);
+    if (problem != EMAIL_OK) {
+        *reason = email_problem_message(problem);
         return ACCOUNT_INVALID_EMAIL;
     }
     if (password_check_policy(password, password_len, reason) < 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/email.h"
 #include "core/tz.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
@@ -44,20 +45,6 @@ static char *clean_text(const char *s)
     }
     *o = '\0';
     return out;
-}
-
-/* The address goes into a mailto: URI unescaped, so keep to what needs no escaping. */
-static bool email_ok(const char *e)
-{
-    if (!e || !*e || strlen(e) > 254)
-        return false;
-    const char *at = strchr(e, '@');
-    if (!at || at == e || !at[1] || strchr(at + 1, '@'))
-        return false;
-    for (const unsigned char *p = (const unsigned char *)e; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || strchr("\"<>()[]\\,;:%?#", *p))
-            return false;
-    return true;
 }
 
 static bool rrule_chars_ok(const char *r)
@@ -142,7 +129,7 @@ static icalcomponent *vevent(const struct ctx *c, enum ics_method method,
     if (c->location)
         icalcomponent_add_property(e, icalproperty_new_location(c->location));
 
-    char addr[sizeof "mailto:" + 254];
+    char addr[sizeof "mailto:" + LIMIT_EMAIL];
     snprintf(addr, sizeof addr, "mailto:%s", ev->organizer_email);
     icalcomponent_add_property(e, person(icalproperty_new_organizer(addr), ev->organizer_name));
     snprintf(addr, sizeof addr, "mailto:%s", ev->attendee_email);
@@ -168,7 +155,7 @@ static int validate(const struct ics_event *ev, enum ics_method method)
     if (!ev->tz || ev->end_utc <= ev->start_utc)
         return -EINVAL;
     if (!field_ok(ev->organizer_name) || !field_ok(ev->attendee_name) ||
-        !email_ok(ev->organizer_email) || !email_ok(ev->attendee_email))
+        email_check(ev->organizer_email) || email_check(ev->attendee_email))
         return -EINVAL;
     if ((ev->exdate_count && !ev->exdates_utc) || (ev->override_count && !ev->overrides))
         return -EINVAL;
