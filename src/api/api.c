@@ -17,7 +17,6 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/tz.h"
-#include "core/utf8.h"
 
 const struct api_header api_security_headers[] = {
     {"content-security-policy:", "default-src 'self'; frame-ancestors 'none'"},
@@ -98,9 +97,7 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
         api_field_error(call, "missing_field", key, message);
         return -1;
     }
-    size_t n = json_is_string(v) ? json_string_length(v) : 0;
-    size_t chars = json_is_string(v) ? utf8_length(json_string_value(v), n) : 0;
-    if (!json_is_string(v) || chars < min || chars > max) {
+    if (!json_is_string(v) || !text_length_ok(json_string_value(v), min, max)) {
         snprintf(message, sizeof message,
                  "The field \"%s\" must be a string of %zu to %zu characters.", key, min, max);
         api_field_error(call, "invalid_field", key, message);
@@ -108,7 +105,7 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
     }
     *out = json_string_value(v);
     if (len)
-        *len = n;
+        *len = json_string_length(v);
     return 0;
 }
 

@@ -32,7 +32,8 @@ void api_add_header(struct api_response *resp, const char *name, const char *fmt
     __attribute__((format(printf, 3, 4)));
 
 /* Reads a string field of the body. On a missing or wrong field it answers 400 naming
- * the field and returns -1. max counts characters (UTF-8), not bytes. */
+ * the field and returns -1. min and max count characters (text_length_ok), not bytes; for
+ * text people type, pass the limit core/limits.h names for it. */
 int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
                      const char **out, size_t *len);
 

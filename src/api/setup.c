@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "auth/account.h"
 #include "auth/password.h"
+#include "core/limits.h"
 
 void setup_status(struct api_call *call)
 {
@@ -72,7 +73,7 @@ void setup_create(struct api_call *call)
     const char *token, *name, *email, *password;
     size_t password_len;
     if (api_field_string(call, "setup_token", 1, 128, &token, NULL) < 0 ||
-        api_field_string(call, "name", 1, 200, &name, NULL) < 0 ||
+        api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0 ||
         api_field_email(call, "email", &email) < 0 ||
         api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
         return;

@@ -5,11 +5,11 @@
 
 #include "auth/password.h"
 #include "core/email.h"
+#include "core/limits.h"
 
 int account_name_valid(const char *name)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n > 200)
+    if (!text_length_ok(name, 1, LIMIT_NAME))
         return 0;
     int visible = 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
@@ -25,7 +25,7 @@ int account_prepare(const char *name, const char *email, const char *password,
                     size_t password_len, char hash[PASSWORD_HASH_MAX], const char **reason)
 {
     if (!account_name_valid(name)) {
-        *reason = "Please give a name of 1 to 200 characters.";
+        *reason = "Please give a name of 1 to " LIMIT_TEXT(LIMIT_NAME) " characters.";
         return ACCOUNT_INVALID_NAME;
     }
     enum email_problem problem = email_check(email);

@@ -17,7 +17,12 @@
 #define LIMIT_CHAT 2000            /* one chat message in a meeting */
 #define LIMIT_WAITING_MESSAGE 500  /* the host's message to someone in the waiting room */
 #define LIMIT_EMAIL 254            /* an email address (RFC 5321 4.5.3.1.3); see core/email.h */
-#define LIMIT_PHONE 40             /* a client's phone number */
+#define LIMIT_PHONE 40             /* a client's (or emergency contact's) phone number */
+#define LIMIT_RELATIONSHIP 100     /* how an emergency contact is related ("partner") */
+
+/* A limit as a string literal, for messages: LIMIT_TEXT(LIMIT_NAME) is "200". */
+#define LIMIT_TEXT(n) LIMIT_TEXT_(n)
+#define LIMIT_TEXT_(n) #n
 
 /* s is valid UTF-8 of min to max characters (NULL is not). */
 bool text_length_ok(const char *s, size_t min, size_t max);

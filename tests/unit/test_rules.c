@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +179,142 @@ static void mail_agrees_with_the_rule(void **state)
     }
 }
 
+/* ---- text lengths ---- */
+
+/* n copies of a character of `bytes` bytes */
+static char *text_of(size_t n, const char *ch)
+{
+    size_t w = strlen(ch);
+    char *s = malloc(n * w + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * w, ch, w);
+    s[n * w] = '\0';
+    return s;
+}
+
+static void text_length_counts_characters(void **state)
+{
+    assert_true(text_length_ok("Zoë", 3, 3));
+    assert_false(text_length_ok("Zoë", 4, 10));
+    assert_true(text_length_ok("", 0, 0));
+    assert_false(text_length_ok("", 1, 10));
+    assert_false(text_length_ok(NULL, 0, 10));
+    assert_false(text_length_ok("bad \xff", 0, 10)); /* not UTF-8 */
+    assert_false(text_length_ok("\xc0\xaf", 0, 10)); /* overlong */
+    const char *chars[] = {"a", "ë", "€", "😀"};
+    for (size_t i = 0; i < 4; i++) {
+        char *s = text_of(LIMIT_CHAT, chars[i]);
+        assert_true(text_length_ok(s, 1, LIMIT_CHAT));
+        free(s);
+        s = text_of(LIMIT_CHAT + 1, chars[i]);
+        assert_false(text_length_ok(s, 1, LIMIT_CHAT));
+        free(s);
+    }
+}
+
+/* Every maxlength in the pages in web/, and the constant it must equal. */
+static const struct {
+    const char *file, *id;
+    long limit;
+} FIELDS[] = {
+    {"dashboard.html", "schedule-title-input", LIMIT_TITLE},
+    {"dashboard.html", "poll-title-input", LIMIT_TITLE},
+    {"dashboard.html", "group-name", LIMIT_NAME},
+    {"dashboard.html", "group-agreement", LIMIT_AGREEMENT},
+    {"dashboard.html", "client-name", LIMIT_NAME},
+    {"dashboard.html", "client-email", LIMIT_EMAIL},
+    {"dashboard.html", "client-phone", LIMIT_PHONE},
+    {"index.html", "email", LIMIT_EMAIL},
+    {"join.html", "join-name", LIMIT_DISPLAY_NAME},
+    {"join.html", "waiting-message-text", LIMIT_WAITING_MESSAGE},
+    {"join.html", "chat-text", LIMIT_CHAT},
+    {"setup.html", "name", LIMIT_NAME},
+    {"setup.html", "email", LIMIT_EMAIL},
+};
+#define NFIELDS (sizeof FIELDS / sizeof FIELDS[0])
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    return b.data;
+}
+
+/* the value of attr="…" inside the tag [tag, end), or "" */
+static void attribute(const char *tag, const char *end, const char *attr, char *out, size_t size)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, " %s=\"", attr);
+    out[0] = '\0';
+    for (const char *p = tag; p < end; p++) {
+        if (isspace((unsigned char)*p) && strncmp(p + 1, pat + 1, strlen(pat) - 1) == 0) {
+            const char *v = p + strlen(pat);
+            size_t n = strcspn(v, "\"");
+            snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), v);
+            return;
+        }
+    }
+}
+
+static void web_maxlength_matches_the_limits(void **state)
+{
+    const char *dir = getenv("CONFIDE_WEB_DIR");
+    if (!dir)
+        dir = CONFIDE_WEB_DIR;
+    int seen[NFIELDS] = {0};
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    int files = 0;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 5, ".html") != 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        char *html = read_all(path);
+        assert_non_null(html);
+        files++;
+        for (const char *p = html; (p = strchr(p, '<')); p++) {
+            if (strncmp(p, "<input", 6) != 0 && strncmp(p, "<textarea", 9) != 0)
+                continue;
+            const char *end = strchr(p, '>');
+            assert_non_null(end);
+            char id[128], max[32];
+            attribute(p, end, "maxlength", max, sizeof max);
+            if (!max[0])
+                continue;
+            attribute(p, end, "id", id, sizeof id);
+            size_t i = 0;
+            while (i < NFIELDS &&
+                   (strcmp(FIELDS[i].file, de->d_name) != 0 || strcmp(FIELDS[i].id, id) != 0))
+                i++;
+            if (i == NFIELDS)
+                fail_msg("%s: #%s has maxlength %s but no limit in core/limits.h is named for it "
+                         "(add it to FIELDS here)",
+                         de->d_name, id, max);
+            if (strtol(max, NULL, 10) != FIELDS[i].limit)
+                fail_msg("%s: #%s has maxlength %s, core/limits.h says %ld", de->d_name, id, max,
+                         FIELDS[i].limit);
+            seen[i] = 1;
+        }
+        free(html);
+    }
+    closedir(d);
+    assert_true(files > 0);
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (!seen[i])
+            fail_msg("%s: #%s has no maxlength (want %ld)", FIELDS[i].file, FIELDS[i].id,
+                     FIELDS[i].limit);
+}
+
 /* ---- the API applies both ---- */
 
 #define PW "a long and quiet passphrase"
@@ -278,10 +416,13 @@ static void api_refuses_what_cannot_be_sent(void **state)
     assert_string_equal(error_field(e, "field"), "email");
     assert_non_null(strstr(error_field(e, "message"), "ASCII"));
 
+    /* a name of LIMIT_NAME characters of two bytes each is within the limit */
+    char *name = text_of(LIMIT_NAME, "ë");
     assert_int_equal(send(e, "POST", "/api/v1/setup",
-                          json_pack("{s:s,s:s,s:s,s:s}", "setup_token", token, "name", "Zoë",
+                          json_pack("{s:s,s:s,s:s,s:s}", "setup_token", token, "name", name,
                                     "email", "zoe@example.org", "password", PW)),
                      201);
+    free(name);
 
     for (size_t i = 0; i < sizeof EMAILS / sizeof EMAILS[0]; i++) {
         json_t *body = EMAILS[i].address ? json_pack("{s:s,s:s,s:s}", "name", "Client", "email",
@@ -301,6 +442,23 @@ static void api_refuses_what_cannot_be_sent(void **state)
                                 email_problem_message(EMAILS[i].want));
         }
     }
+
+    const char *chars[] = {"a", "ë", "😀"};
+    for (size_t i = 0; i < 3; i++) {
+        char *s = text_of(LIMIT_NAME, chars[i]);
+        assert_int_equal(send(e, "POST", "/api/v1/clients",
+                              json_pack("{s:s,s:s,s:s}", "name", s, "email", "c@example.org",
+                                        "time_zone", "UTC")),
+                         201);
+        free(s);
+        s = text_of(LIMIT_NAME + 1, chars[i]);
+        assert_int_equal(send(e, "POST", "/api/v1/clients",
+                              json_pack("{s:s,s:s,s:s}", "name", s, "email", "c@example.org",
+                                        "time_zone", "UTC")),
+                         400);
+        assert_string_equal(error_field(e, "field"), "name");
+        free(s);
+    }
 }
 
 int main(void)
@@ -310,6 +468,8 @@ int main(void)
         cmocka_unit_test(email_check_table),
         cmocka_unit_test(email_normalise_lowers_and_trims),
         cmocka_unit_test(mail_agrees_with_the_rule),
+        cmocka_unit_test(text_length_counts_characters),
+        cmocka_unit_test(web_maxlength_matches_the_limits),
         cmocka_unit_test_setup_teardown(api_refuses_what_cannot_be_sent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
