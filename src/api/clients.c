@@ -45,7 +45,8 @@ static int read_emergency(struct api_call *call, const char **out)
     static const struct {
         const char *key;
         size_t max;
-    } fields[] = {{"name", LIMIT_NAME}, {"phone", LIMIT_PHONE}, {"relationship", LIMIT_RELATIONSHIP}};
+    } fields[] = {
+        {"name", LIMIT_NAME}, {"phone", LIMIT_PHONE}, {"relationship", LIMIT_RELATIONSHIP}};
     if (!json_is_object(v)) {
         api_field_error(
             call, "invalid_field", "emergency_contact",
@@ -81,7 +82,8 @@ static int read_client_fields(struct api_call *call, struct store_client *c, int
     const char *name = NULL, *email = NULL, *phone = NULL, *tz = NULL, *emergency = NULL;
     int has = 0;
 #define PRESENT(key) (json_object_get(call->body, key) != NULL)
-    if ((!partial || PRESENT("name")) && api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0)
+    if ((!partial || PRESENT("name")) &&
+        api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0)
         return -1;
     if ((!partial || PRESENT("email")) && api_field_email(call, "email", &email) < 0)
         return -1;

@@ -77,7 +77,8 @@ static int read_group_fields(struct api_call *call, struct store_group *g, int p
         return -1;
     if (api_field_optional_string(call, "description", 0, LIMIT_DESCRIPTION, &description) < 0)
         return -1;
-    if (WANT("agreement") && api_field_string(call, "agreement", 1, LIMIT_AGREEMENT, &agreement, NULL) < 0)
+    if (WANT("agreement") &&
+        api_field_string(call, "agreement", 1, LIMIT_AGREEMENT, &agreement, NULL) < 0)
         return -1;
     if (api_field_int(call, "capacity", 2, GROUP_MAX_CAPACITY, partial ? g->capacity : 10,
                       &capacity) < 0)

@@ -231,12 +231,13 @@ int config_finish(struct config *c, struct buf *err)
     }
     enum email_problem from_problem = email_check(c->smtp_from);
     if (from_problem != EMAIL_OK) {
-        buf_printf(err, "smtp_from \"%s\" is not an address confide can send from (%s); set "
-                        "smtp_from to one such as no-reply@example.org",
-                   c->smtp_from,
-                   from_problem == EMAIL_NOT_ASCII ? "not plain ASCII"
-                   : from_problem == EMAIL_DOMAIN  ? "the part after @ is not a host name with a dot"
-                                                   : "not a plain name@domain");
+        const char *why = from_problem == EMAIL_NOT_ASCII ? "not plain ASCII"
+                          : from_problem == EMAIL_DOMAIN  ? "no host name with a dot after the @"
+                                                          : "not a plain name@domain";
+        buf_printf(err,
+                   "smtp_from \"%s\" is not an address confide can send from (%s); set "
+                   "smtp_from to one such as no-reply@example.org",
+                   c->smtp_from, why);
         return -1;
     }
     /* a password must not cross the network in the clear */

@@ -9,16 +9,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LIMIT_DISPLAY_NAME 100     /* the name a person joins a meeting under (join page) */
-#define LIMIT_NAME 200             /* a practitioner's, client's or group's name */
-#define LIMIT_TITLE 200            /* a session's or poll's title */
-#define LIMIT_DESCRIPTION 2000     /* a group's description */
-#define LIMIT_AGREEMENT 10000      /* a group's agreement */
-#define LIMIT_CHAT 2000            /* one chat message in a meeting */
-#define LIMIT_WAITING_MESSAGE 500  /* the host's message to someone in the waiting room */
-#define LIMIT_EMAIL 254            /* an email address (RFC 5321 4.5.3.1.3); see core/email.h */
-#define LIMIT_PHONE 40             /* a client's (or emergency contact's) phone number */
-#define LIMIT_RELATIONSHIP 100     /* how an emergency contact is related ("partner") */
+#define LIMIT_DISPLAY_NAME 100    /* the name a person joins a meeting under (join page) */
+#define LIMIT_NAME 200            /* a practitioner's, client's or group's name */
+#define LIMIT_TITLE 200           /* a session's or poll's title */
+#define LIMIT_DESCRIPTION 2000    /* a group's description */
+#define LIMIT_AGREEMENT 10000     /* a group's agreement */
+#define LIMIT_CHAT 2000           /* one chat message in a meeting */
+#define LIMIT_WAITING_MESSAGE 500 /* the host's message to someone in the waiting room */
+#define LIMIT_EMAIL 254           /* an email address (RFC 5321 4.5.3.1.3); see core/email.h */
+#define LIMIT_PHONE 40            /* a client's (or emergency contact's) phone number */
+#define LIMIT_RELATIONSHIP 100    /* how an emergency contact is related ("partner") */
 
 /* A limit as a string literal, for messages: LIMIT_TEXT(LIMIT_NAME) is "200". */
 #define LIMIT_TEXT(n) LIMIT_TEXT_(n)

@@ -171,13 +171,13 @@ static void account_fields(void **state)
     /* the email rule itself is core/email's, tested in test_rules.c; account_prepare uses it */
     char hash[PASSWORD_HASH_MAX];
     const char *reason = NULL;
-    assert_int_equal(account_prepare("Zoë", "zoë@example.org", "a long and quiet passphrase", 27,
-                                     hash, &reason),
-                     ACCOUNT_INVALID_EMAIL);
+    assert_int_equal(
+        account_prepare("Zoë", "zoë@example.org", "a long and quiet passphrase", 27, hash, &reason),
+        ACCOUNT_INVALID_EMAIL);
     assert_non_null(strstr(reason, "ASCII"));
-    assert_int_equal(account_prepare("Ada", "ada@example", "a long and quiet passphrase", 27,
-                                     hash, &reason),
-                     ACCOUNT_INVALID_EMAIL);
+    assert_int_equal(
+        account_prepare("Ada", "ada@example", "a long and quiet passphrase", 27, hash, &reason),
+        ACCOUNT_INVALID_EMAIL);
     assert_true(account_name_valid("Dr Ada Byron"));
     assert_false(account_name_valid(""));
     assert_false(account_name_valid("   "));

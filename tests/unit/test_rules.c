@@ -345,8 +345,7 @@ static int setup(void **state)
     char url[128];
     snprintf(url, sizeof url, "sqlite:%s/confide.db", e->dir);
     int applied, version;
-    if (store_open(url, e->seal, &e->store) < 0 ||
-        store_migrate(e->store, &applied, &version) < 0)
+    if (store_open(url, e->seal, &e->store) < 0 || store_migrate(e->store, &applied, &version) < 0)
         return -1;
     api_ctx_init(&e->api, &e->cfg, e->store, 0);
     *state = e;
@@ -438,8 +437,7 @@ static void api_refuses_what_cannot_be_sent(void **state)
             if (status != 400 || strcmp(error_field(e, "code"), "invalid_email") != 0)
                 fail_msg("POST /clients with \"%s\": %d %s", EMAILS[i].address, status,
                          error_field(e, "code"));
-            assert_string_equal(error_field(e, "message"),
-                                email_problem_message(EMAILS[i].want));
+            assert_string_equal(error_field(e, "message"), email_problem_message(EMAILS[i].want));
         }
     }
 
