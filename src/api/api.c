@@ -12,10 +12,11 @@
 #include "auth/login.h"
 #include "auth/origin.h"
 #include "auth/throttle.h"
+#include "core/email.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/rand.h"
-#include "core/utf8.h"
-#include "practice/schedule.h"
+#include "core/tz.h"
 
 const struct api_header api_security_headers[] = {
     {"content-security-policy:", "default-src 'self'; frame-ancestors 'none'"},
@@ -96,9 +97,7 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
         api_field_error(call, "missing_field", key, message);
         return -1;
     }
-    size_t n = json_is_string(v) ? json_string_length(v) : 0;
-    size_t chars = json_is_string(v) ? utf8_length(json_string_value(v), n) : 0;
-    if (!json_is_string(v) || chars < min || chars > max) {
+    if (!json_is_string(v) || !text_length_ok(json_string_value(v), min, max)) {
         snprintf(message, sizeof message,
                  "The field \"%s\" must be a string of %zu to %zu characters.", key, min, max);
         api_field_error(call, "invalid_field", key, message);
@@ -106,7 +105,7 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
     }
     *out = json_string_value(v);
     if (len)
-        *len = n;
+        *len = json_string_length(v);
     return 0;
 }
 
@@ -167,13 +166,27 @@ int api_field_time_zone(struct api_call *call, const char *key, const char **out
 {
     if (api_field_string(call, key, 1, 64, out, NULL) < 0)
         return -1;
-    if (!sched_zone_valid(*out)) {
+    if (!tz_valid(*out)) {
         char message[200];
         snprintf(message, sizeof message,
                  "\"%s\" is not a time zone this server knows; use a name such as "
                  "\"Europe/Berlin\" or \"America/New_York\".",
                  *out);
         api_field_error(call, "unknown_time_zone", key, message);
+        return -1;
+    }
+    return 0;
+}
+
+int api_field_email(struct api_call *call, const char *key, const char **out)
+{
+    json_t *v = json_object_get(call->body, key);
+    if (!json_is_string(v)) /* answers missing_field or invalid_field */
+        return api_field_string(call, key, 1, LIMIT_EMAIL, out, NULL);
+    *out = json_string_value(v);
+    enum email_problem problem = email_check(*out);
+    if (problem != EMAIL_OK) {
+        api_field_error(call, "invalid_email", key, email_problem_message(problem));
         return -1;
     }
     return 0;

@@ -32,7 +32,8 @@ void api_add_header(struct api_response *resp, const char *name, const char *fmt
     __attribute__((format(printf, 3, 4)));
 
 /* Reads a string field of the body. On a missing or wrong field it answers 400 naming
- * the field and returns -1. max counts characters (UTF-8), not bytes. */
+ * the field and returns -1. min and max count characters (text_length_ok), not bytes; for
+ * text people type, pass the limit core/limits.h names for it. */
 int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
                      const char **out, size_t *len);
 
@@ -50,6 +51,9 @@ int api_field_int(struct api_call *call, const char *key, int64_t min, int64_t m
 int api_field_bool(struct api_call *call, const char *key, int def, int *out);
 /* An IANA time zone name the system knows. */
 int api_field_time_zone(struct api_call *call, const char *key, const char **out);
+/* An email address by core/email's rule; one that breaks it is 400 "invalid_email" with a
+ * sentence saying what is wrong (missing or not a string: as api_field_string). */
+int api_field_email(struct api_call *call, const char *key, const char **out);
 /* Answers with the error body plus `extra` (stolen) merged into "error". */
 void api_error_with(struct api_call *call, int status, const char *code, const char *message,
                     json_t *extra);

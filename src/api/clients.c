@@ -8,11 +8,12 @@
 #include "api/routes.h"
 #include "auth/account.h"
 #include "core/clock.h"
+#include "core/limits.h"
 
 static int phone_valid(const char *p)
 {
     size_t digits = 0, n = strlen(p);
-    if (n < 3 || n > 40)
+    if (n < 3 || n > LIMIT_PHONE) /* ASCII only, so bytes are characters */
         return 0;
     for (; *p; p++) {
         if (*p >= '0' && *p <= '9')
@@ -44,7 +45,8 @@ static int read_emergency(struct api_call *call, const char **out)
     static const struct {
         const char *key;
         size_t max;
-    } fields[] = {{"name", 200}, {"phone", 40}, {"relationship", 100}};
+    } fields[] = {
+        {"name", LIMIT_NAME}, {"phone", LIMIT_PHONE}, {"relationship", LIMIT_RELATIONSHIP}};
     if (!json_is_object(v)) {
         api_field_error(
             call, "invalid_field", "emergency_contact",
@@ -56,8 +58,7 @@ static int read_emergency(struct api_call *call, const char **out)
         json_t *f = json_object_get(v, fields[i].key);
         if (!f || json_is_null(f))
             continue;
-        if (!json_is_string(f) || json_string_length(f) == 0 ||
-            json_string_length(f) > fields[i].max ||
+        if (!json_is_string(f) || !text_length_ok(json_string_value(f), 1, fields[i].max) ||
             (strcmp(fields[i].key, "phone") == 0 && !phone_valid(json_string_value(f)))) {
             char message[160];
             snprintf(message, sizeof message, "\"emergency_contact.%s\" is not valid.",
@@ -81,22 +82,19 @@ static int read_client_fields(struct api_call *call, struct store_client *c, int
     const char *name = NULL, *email = NULL, *phone = NULL, *tz = NULL, *emergency = NULL;
     int has = 0;
 #define PRESENT(key) (json_object_get(call->body, key) != NULL)
-    if ((!partial || PRESENT("name")) && api_field_string(call, "name", 1, 200, &name, NULL) < 0)
+    if ((!partial || PRESENT("name")) &&
+        api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0)
         return -1;
-    if ((!partial || PRESENT("email")) && api_field_string(call, "email", 3, 254, &email, NULL) < 0)
+    if ((!partial || PRESENT("email")) && api_field_email(call, "email", &email) < 0)
         return -1;
     if ((!partial || PRESENT("time_zone")) && api_field_time_zone(call, "time_zone", &tz) < 0)
         return -1;
-    if (api_field_optional_string(call, "phone", 1, 40, &phone) < 0 ||
+    if (api_field_optional_string(call, "phone", 1, LIMIT_PHONE, &phone) < 0 ||
         read_emergency(call, &emergency) < 0)
         return -1;
     if (name && !account_name_valid(name)) {
         api_field_error(call, "invalid_field", "name",
-                        "The name must be 1 to 200 printable characters.");
-        return -1;
-    }
-    if (email && !account_email_valid(email)) {
-        api_field_error(call, "invalid_field", "email", "Please give a valid email address.");
+                        "The name must be 1 to " LIMIT_TEXT(LIMIT_NAME) " printable characters.");
         return -1;
     }
     if (phone && !phone_valid(phone)) {

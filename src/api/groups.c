@@ -9,6 +9,7 @@
 
 #include "api/routes.h"
 #include "core/clock.h"
+#include "core/limits.h"
 #include "sfu/limits.h"
 
 static int is_facilitator(struct api_call *call, int64_t group_id)
@@ -72,11 +73,12 @@ static int read_group_fields(struct api_call *call, struct store_group *g, int p
     const char *name = NULL, *description = NULL, *agreement = NULL;
     int64_t capacity;
 #define WANT(key) (!partial || json_object_get(call->body, key))
-    if (WANT("name") && api_field_string(call, "name", 1, 200, &name, NULL) < 0)
+    if (WANT("name") && api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0)
         return -1;
-    if (api_field_optional_string(call, "description", 0, 2000, &description) < 0)
+    if (api_field_optional_string(call, "description", 0, LIMIT_DESCRIPTION, &description) < 0)
         return -1;
-    if (WANT("agreement") && api_field_string(call, "agreement", 1, 10000, &agreement, NULL) < 0)
+    if (WANT("agreement") &&
+        api_field_string(call, "agreement", 1, LIMIT_AGREEMENT, &agreement, NULL) < 0)
         return -1;
     if (api_field_int(call, "capacity", 2, GROUP_MAX_CAPACITY, partial ? g->capacity : 10,
                       &capacity) < 0)

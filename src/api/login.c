@@ -9,6 +9,9 @@
 #include "auth/login.h"
 #include "auth/password.h"
 #include "auth/throttle.h"
+#include "core/buf.h"
+#include "core/email.h"
+#include "core/limits.h"
 #include "core/metrics.h"
 
 int login_start(struct api_call *call, int64_t user_id)
@@ -41,15 +44,14 @@ int login_start(struct api_call *call, int64_t user_id)
     return 0;
 }
 
-/* Throttle keys never hold the email itself. */
+/* Throttle keys never hold the email itself; they hash the form the store looks it up in. */
 static void account_key(const char *email, char key[72])
 {
     uint8_t h[16];
-    char lower[256];
-    size_t n = 0;
-    for (; email[n] && n < sizeof lower - 1; n++)
-        lower[n] = (char)(email[n] >= 'A' && email[n] <= 'Z' ? email[n] + 32 : email[n]);
-    crypto_generichash(h, sizeof h, (const uint8_t *)lower, n, NULL, 0);
+    struct buf norm = {0};
+    email_normalise(email, &norm);
+    crypto_generichash(h, sizeof h, (const uint8_t *)norm.data, norm.len, NULL, 0);
+    buf_free(&norm);
     memcpy(key, "acct:", 5);
     sodium_bin2hex(key + 5, 72 - 5, h, sizeof h);
 }
@@ -75,7 +77,7 @@ void login_create(struct api_call *call)
     const struct api_request *req = call->req;
     const char *email, *password;
     size_t password_len;
-    if (api_field_string(call, "email", 1, 254, &email, NULL) < 0 ||
+    if (api_field_string(call, "email", 1, LIMIT_EMAIL, &email, NULL) < 0 ||
         api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
         return;
     char acct[72], addr[72];

@@ -14,6 +14,7 @@
 #include "auth/links.h"
 #include "auth/throttle.h"
 #include "core/clock.h"
+#include "core/limits.h"
 #include "core/rand.h"
 #include "practice/mailer.h"
 #include "practice/schedule.h"
@@ -236,7 +237,7 @@ void polls_create(struct api_call *call)
     const char *title, *tz;
     int64_t minutes, group_id, *starts, *members;
     size_t nstarts, nmembers;
-    if (api_field_string(call, "title", 1, 200, &title, NULL) < 0 ||
+    if (api_field_string(call, "title", 1, LIMIT_TITLE, &title, NULL) < 0 ||
         api_field_time_zone(call, "time_zone", &tz) < 0 ||
         api_field_int(call, "duration_minutes", 5, 480, 50, &minutes) < 0 ||
         api_field_int(call, "group_id", 1, INT64_MAX, 0, &group_id) < 0)

@@ -10,6 +10,7 @@
 #include "api/routes.h"
 #include "api/sessions.h"
 #include "auth/links.h"
+#include "core/limits.h"
 #include "core/rand.h"
 #include "practice/mailer.h"
 #include "practice/schedule.h"
@@ -444,7 +445,7 @@ void sessions_create(struct api_call *call)
     struct series_spec spec = {.therapist_id = call->user.id};
     int64_t starts_at;
     int allow_overlap;
-    if (api_field_string(call, "title", 1, 200, &spec.title, NULL) < 0 ||
+    if (api_field_string(call, "title", 1, LIMIT_TITLE, &spec.title, NULL) < 0 ||
         api_field_time_zone(call, "time_zone", &spec.time_zone) < 0 ||
         read_times(call, &starts_at, &spec.duration_minutes, 50) < 0 ||
         read_recurrence(call, starts_at, &spec.rule) < 0 ||

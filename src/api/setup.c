@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "auth/account.h"
 #include "auth/password.h"
+#include "core/limits.h"
 
 void setup_status(struct api_call *call)
 {
@@ -72,8 +73,8 @@ void setup_create(struct api_call *call)
     const char *token, *name, *email, *password;
     size_t password_len;
     if (api_field_string(call, "setup_token", 1, 128, &token, NULL) < 0 ||
-        api_field_string(call, "name", 1, 200, &name, NULL) < 0 ||
-        api_field_string(call, "email", 3, 254, &email, NULL) < 0 ||
+        api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0 ||
+        api_field_email(call, "email", &email) < 0 ||
         api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
         return;
     /* the slow part first, holding no database lock (this route runs off the service
@@ -86,7 +87,10 @@ void setup_create(struct api_call *call)
         return;
     }
     if (rc < 0) {
-        api_error(call, 400, rc == ACCOUNT_WEAK_PASSWORD ? "weak_password" : "invalid_field",
+        api_error(call, 400,
+                  rc == ACCOUNT_WEAK_PASSWORD   ? "weak_password"
+                  : rc == ACCOUNT_INVALID_EMAIL ? "invalid_email"
+                                                : "invalid_field",
                   reason);
         return;
     }

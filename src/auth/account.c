@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "auth/password.h"
+#include "core/email.h"
+#include "core/limits.h"
 
 int account_name_valid(const char *name)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n > 200)
+    if (!text_length_ok(name, 1, LIMIT_NAME))
         return 0;
     int visible = 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
@@ -20,30 +21,16 @@ int account_name_valid(const char *name)
     return visible;
 }
 
-/* Deliberately loose: one '@', something before it, a dotted domain after it, no spaces.
- * Whether the address works is for the mail to find out. */
-int account_email_valid(const char *email)
-{
-    size_t n = strlen(email);
-    const char *at = strchr(email, '@');
-    if (n < 3 || n > 254 || !at || at == email || strchr(at + 1, '@'))
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)email; *p; p++)
-        if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == ',' || *p == ';')
-            return 0;
-    const char *dot = strrchr(at + 1, '.');
-    return dot && dot > at + 1 && dot[1] != '\0';
-}
-
 int account_prepare(const char *name, const char *email, const char *password,
                     size_t password_len, char hash[PASSWORD_HASH_MAX], const char **reason)
 {
     if (!account_name_valid(name)) {
-        *reason = "Please give a name of 1 to 200 characters.";
+        *reason = "Please give a name of 1 to " LIMIT_TEXT(LIMIT_NAME) " characters.";
         return ACCOUNT_INVALID_NAME;
     }
-    if (!account_email_valid(email)) {
-        *reason = "Please give a valid email address.";
+    enum email_problem problem = email_check(email);
+    if (problem != EMAIL_OK) {
+        *reason = email_problem_message(problem);
         return ACCOUNT_INVALID_EMAIL;
     }
     if (password_check_policy(password, password_len, reason) < 0)

@@ -17,7 +17,6 @@ enum account_error {
 };
 
 int account_name_valid(const char *name);
-int account_email_valid(const char *email);
 
 /* Checks the name, the email and the password policy, then hashes the password (the slow
  * part, ~0.1 s: hold no database lock around it). No store. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/email.h"
+
 #ifndef CONFIDE_WEB_DIR
 #define CONFIDE_WEB_DIR "web"
 #endif
@@ -267,6 +269,17 @@ int config_finish(struct config *c, struct buf *err)
         host = host ? host + 3 : c->public_url;
         size_t host_len = strcspn(host, ":/");
         snprintf(c->smtp_from, sizeof c->smtp_from, "no-reply@%.*s", (int)host_len, host);
+    }
+    enum email_problem from_problem = email_check(c->smtp_from);
+    if (from_problem != EMAIL_OK) {
+        const char *why = from_problem == EMAIL_NOT_ASCII ? "not plain ASCII"
+                          : from_problem == EMAIL_DOMAIN  ? "no host name with a dot after the @"
+                                                          : "not a plain name@domain";
+        buf_printf(err,
+                   "smtp_from \"%s\" is not an address confide can send from (%s); set "
+                   "smtp_from to one such as no-reply@example.org",
+                   c->smtp_from, why);
+        return -1;
     }
     /* a password must not cross the network in the clear */
     const char *smtp_host = strstr(c->smtp_url, "://");

@@ -5,14 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/xalloc.h"
 #include "live/messages.h"
 #include "sfu/limits.h"
 
 #define MAX_PARTICIPANTS MEETING_MAX_PEOPLE
 #define PASSWORD_ALERT_AFTER 10
-#define MAX_CHAT_CHARS 2000
-#define MAX_WAITING_MESSAGE 500
 #define MAX_TURN_SECONDS 600
 
 enum state { WAITING, ADMITTED, GONE };
@@ -21,7 +20,7 @@ struct participant {
     int id;
     enum live_role role;
     int64_t user_id, client_id;
-    char name[128];
+    char name[LIMIT_NAME * 4 + 1]; /* up to LIMIT_NAME characters of UTF-8 */
     char key[48];
     enum state state;
     uint64_t conn; /* 0: not connected */
@@ -34,7 +33,7 @@ struct participant {
 
 struct live_room {
     struct live_room_settings s;
-    char title[256];
+    char title[LIMIT_TITLE * 4 + 1];
     struct participant *p;
     size_t n;
     int next_id;
@@ -611,8 +610,9 @@ void live_room_on_waiting_message(struct live_room *r, int64_t now, int from, co
 {
     uint64_t conn = sender(r, from)->conn;
     const char *text = json_string_value(json_object_get(msg, "text"));
-    if (!text || !*text || strlen(text) > MAX_WAITING_MESSAGE) {
-        error_to(fx, conn, "invalid_field", "The message must be 1 to 500 characters.");
+    if (!text || !text_length_ok(text, 1, LIMIT_WAITING_MESSAGE)) {
+        error_to(fx, conn, "invalid_field",
+                 "The message must be 1 to " LIMIT_TEXT(LIMIT_WAITING_MESSAGE) " characters.");
         return;
     }
     for (size_t i = 0; i < r->n; i++)
@@ -806,8 +806,9 @@ void live_room_on_chat(struct live_room *r, int64_t now, int from, const json_t 
         error_to(fx, self->conn, "invalid_field", "\"to\" must be \"everyone\" or \"hosts\".");
         return;
     }
-    if (!text || !*text || json_string_length(json_object_get(msg, "text")) > MAX_CHAT_CHARS) {
-        error_to(fx, self->conn, "invalid_field", "A chat message is 1 to 2000 characters.");
+    if (!text || !text_length_ok(text, 1, LIMIT_CHAT)) {
+        error_to(fx, self->conn, "invalid_field",
+                 "A chat message is 1 to " LIMIT_TEXT(LIMIT_CHAT) " characters.");
         return;
     }
     int everyone = strcmp(to, "everyone") == 0;

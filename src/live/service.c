@@ -12,6 +12,7 @@
 #include "auth/login.h"
 #include "auth/throttle.h"
 #include "core/arena.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xalloc.h"
@@ -512,6 +513,12 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
     const char *token = json_string_value(json_object_get(msg, "token"));
     const char *password = json_string_value(json_object_get(msg, "password"));
     const char *name = json_string_value(json_object_get(msg, "name"));
+    if (name && *name && !text_length_ok(name, 1, LIMIT_DISPLAY_NAME)) {
+        refuse(svc, c->id, "invalid_name",
+               "Please give a name of at most " LIMIT_TEXT(LIMIT_DISPLAY_NAME) " characters.",
+               NULL);
+        goto out;
+    }
     char link_key[80];
     int wait = guess_wait(svc, c, now, token ? token : "", link_key);
     if (wait > 0) {
@@ -556,8 +563,8 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
             goto out;
         }
     }
-    if (name && (strlen(name) == 0 || strlen(name) > 100))
-        name = NULL;
+    if (name && !*name)
+        name = NULL; /* no name typed: the one the practice knows */
     struct live_identity who = {
         l.host ? LIVE_HOST : LIVE_CLIENT,
         l.host ? l.series.therapist_id : 0,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/email.h"
 #include "core/rand.h"
 #include "core/utf8.h"
 
@@ -73,19 +74,6 @@ static bool host_ok(const char *s, size_t n)
         }
     }
     return label > 0 && s[n - 1] != '-';
-}
-
-/* A plain addr-spec: dot-atom local part (≤ 64) "@" host name; ≤ 254 in all. */
-static bool email_ok(const char *e)
-{
-    if (!e)
-        return false;
-    size_t n = strlen(e);
-    const char *at = strchr(e, '@');
-    if (n > 254 || !at || strchr(at + 1, '@'))
-        return false;
-    size_t local = (size_t)(at - e);
-    return local <= 64 && dot_atom_ok(e, local) && host_ok(at + 1, n - local - 1);
 }
 
 /* msg-id without brackets: dot-atom-text "@" dot-atom-text. */
@@ -230,7 +218,7 @@ static void hdr_mailbox(struct buf *out, const char *field, const char *name, co
     } else {
         hdr_encoded(&h, name);
     }
-    char addr[256 + 3];
+    char addr[LIMIT_EMAIL + 3];
     int n = snprintf(addr, sizeof addr, "<%s>", email);
     hdr_token(&h, addr, (size_t)n, LINE_SOFT);
     hdr_end(&h);
@@ -314,7 +302,7 @@ static void text_part(struct buf *out, const char *text)
 
 static int validate(const struct mail_message *m)
 {
-    if (!email_ok(m->from_email) || !email_ok(m->to_email) || !message_id_ok(m->message_id))
+    if (email_check(m->from_email) || email_check(m->to_email) || !message_id_ok(m->message_id))
         return -EINVAL;
     if ((m->from_name && !header_text_ok(m->from_name, false)) ||
         (m->to_name && !header_text_ok(m->to_name, false)) ||

@@ -25,8 +25,8 @@ struct mail_attachment {
 
 struct mail_message {
     /* Names: NULL or UTF-8 without control characters; quoted, or RFC 2047 encoded-words
-     * (UTF-8, B) when not plain ASCII. Emails: required, a plain addr-spec (dot-atom
-     * local part, host name domain), no quoted local parts or address literals. */
+     * (UTF-8, B) when not plain ASCII. Emails: required, by core/email's
+     * rule (email_check): a plain ASCII addr-spec, no quoted local parts or literals. */
     const char *from_name, *from_email; /* "Harbour Counselling" <no-reply@care.example> */
     const char *to_name, *to_email;
     const char *subject;    /* UTF-8, TAB the only control allowed; encoded-words when needed */

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/email.h"
+#include "core/tz.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
-#include "practice/schedule.h"
 
 static bool has_control(const char *s)
 {
@@ -44,43 +45,6 @@ static char *clean_text(const char *s)
     }
     *o = '\0';
     return out;
-}
-
-/* The address goes into a mailto: URI unescaped, so keep to what needs no escaping. */
-static bool email_ok(const char *e)
-{
-    if (!e || !*e || strlen(e) > 254)
-        return false;
-    const char *at = strchr(e, '@');
-    if (!at || at == e || !at[1] || strchr(at + 1, '@'))
-        return false;
-    for (const unsigned char *p = (const unsigned char *)e; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || strchr("\"<>()[]\\,;:%?#", *p))
-            return false;
-    return true;
-}
-
-/* IANA names only: letters, digits, "_+-", components joined by "/" that do not start
- * with "." (libical opens any file under the zoneinfo directory by that relative path). */
-static bool tz_name_ok(const char *tz)
-{
-    size_t n = strlen(tz);
-    if (n == 0 || n > 64 || tz[0] == '/' || tz[n - 1] == '/')
-        return false;
-    if (!strncmp(tz, "posix/", 6) || !strncmp(tz, "right/", 6) || !strcmp(tz, "posixrules") ||
-        !strcmp(tz, "localtime"))
-        return false;
-    for (const char *p = tz; *p; p++) {
-        if (*p == '/') {
-            if (p[1] == '/' || p[1] == '.')
-                return false;
-            continue;
-        }
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '+' || *p == '-'))
-            return false;
-    }
-    return true;
 }
 
 static bool rrule_chars_ok(const char *r)
@@ -165,7 +129,7 @@ static icalcomponent *vevent(const struct ctx *c, enum ics_method method,
     if (c->location)
         icalcomponent_add_property(e, icalproperty_new_location(c->location));
 
-    char addr[sizeof "mailto:" + 254];
+    char addr[sizeof "mailto:" + LIMIT_EMAIL];
     snprintf(addr, sizeof addr, "mailto:%s", ev->organizer_email);
     icalcomponent_add_property(e, person(icalproperty_new_organizer(addr), ev->organizer_name));
     snprintf(addr, sizeof addr, "mailto:%s", ev->attendee_email);
@@ -188,10 +152,10 @@ static int validate(const struct ics_event *ev, enum ics_method method)
         return -EINVAL;
     if (!ev->uid || !*ev->uid || !field_ok(ev->uid) || ev->sequence < 0)
         return -EINVAL;
-    if (!ev->tz || !tz_name_ok(ev->tz) || ev->end_utc <= ev->start_utc)
+    if (!ev->tz || ev->end_utc <= ev->start_utc)
         return -EINVAL;
     if (!field_ok(ev->organizer_name) || !field_ok(ev->attendee_name) ||
-        !email_ok(ev->organizer_email) || !email_ok(ev->attendee_email))
+        email_check(ev->organizer_email) || email_check(ev->attendee_email))
         return -EINVAL;
     if ((ev->exdate_count && !ev->exdates_utc) || (ev->override_count && !ev->overrides))
         return -EINVAL;
@@ -284,8 +248,8 @@ int ics_build(const struct ics_event *ev, enum ics_method method, struct buf *ou
         return rc;
 
     struct ctx c = {.ev = ev};
-    /* through schedule.c, which serialises libical's zone cache across threads */
-    c.zone = sched_ical_zone(ev->tz);
+    /* through core/tz, which checks the name and serialises libical's zone cache */
+    c.zone = tz_ical_zone(ev->tz);
     if (!c.zone)
         return -EINVAL;
     c.utc = c.zone == icaltimezone_get_utc_timezone();

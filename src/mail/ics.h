@@ -39,8 +39,8 @@ struct ics_event {
     const char *summary;     /* e.g. "Appointment with Harbour Counselling" */
     const char *description; /* plain text, may hold newlines */
     const char *location;    /* the personal join URL */
-    /* Names: NULL, or UTF-8 without control characters. Emails: required, a plain
-     * local@domain without spaces, controls or the characters "<>()[]\,;:%?# */
+    /* Names: NULL, or UTF-8 without control characters. Emails: required, by core/email's
+     * rule (email_check): plain ASCII name@host.domain, nothing a mailto: URI would escape. */
     const char *organizer_name, *organizer_email; /* ORGANIZER;CN=…:mailto:… */
     const char *attendee_name, *attendee_email;   /* ATTENDEE;CN=…;ROLE=…:mailto:… */
 };
@@ -51,10 +51,10 @@ struct ics_event {
  * ICS_CANCEL: METHOD:CANCEL and the series VEVENT (same UID, the given SEQUENCE) with
  * STATUS:CANCELLED, which cancels every occurrence; overrides are not repeated.
  * (To cancel one occurrence, send a REQUEST with a higher SEQUENCE and an EXDATE.)
- * Returns 0, or -EINVAL (and appends nothing) for an unknown zone, a missing uid or
- * email, end <= start, an unparsable RRULE or one whose UNTIL is not a UTC date-time,
- * EXDATEs or overrides without an RRULE, invalid UTF-8, or a control character in a
- * name, uid or email. */
+ * Returns 0, or -EINVAL (and appends nothing) for an unknown zone, a missing uid, an
+ * email that breaks core/email's rule, end <= start, an unparsable RRULE or one whose
+ * UNTIL is not a UTC date-time, EXDATEs or overrides without an RRULE, invalid UTF-8, or a
+ * control character in a name or uid. */
 int ics_build(const struct ics_event *ev, enum ics_method method, struct buf *out);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/email.h"
 #include "core/xalloc.h"
 
 #define SMTP_CONNECT_TIMEOUT 15L
@@ -27,22 +28,6 @@ int smtp_global_init(void)
 {
     pthread_once(&init_once, global_init);
     return init_result == CURLE_OK ? 0 : -1;
-}
-
-/* An address for MAIL FROM / RCPT TO: something@something, printable, no spaces and no
- * angle brackets (curl adds those), no CR/LF that could end the command early. Bytes from
- * 0x80 up pass (internationalised addresses; curl speaks SMTPUTF8 when offered). */
-static int address_ok(const char *a)
-{
-    if (!a || !*a)
-        return 0;
-    const char *at = strrchr(a, '@');
-    if (!at || at == a || at[1] == '\0' || strlen(a) > 320)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)a; *p; p++)
-        if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-            return 0;
-    return 1;
 }
 
 struct upload {
@@ -118,7 +103,8 @@ int smtp_session_open(const struct smtp_settings *s, struct smtp_session **out)
         free(ss);
         return -1;
     }
-    ss->from_ok = address_ok(s->from);
+    /* core/email's rule: plain ASCII (no SMTPUTF8), nothing that could end the command */
+    ss->from_ok = email_check(s->from) == EMAIL_OK;
     long timeout = s->timeout_seconds > 0 ? s->timeout_seconds : SMTP_DEFAULT_TIMEOUT;
     long connect_timeout = timeout < SMTP_CONNECT_TIMEOUT ? timeout : SMTP_CONNECT_TIMEOUT;
     CURL *h = ss->h;
@@ -165,7 +151,7 @@ enum smtp_result smtp_session_send(struct smtp_session *ss, const char *to, cons
         snprintf(err, SMTP_ERR_MAX, "smtp_from is not a usable address");
         return SMTP_RETRY;
     }
-    if (!address_ok(to)) {
+    if (email_check(to) != EMAIL_OK) {
         snprintf(err, SMTP_ERR_MAX, "recipient is not a usable address");
         return SMTP_REJECTED;
     }

@@ -1,11 +1,12 @@
 #include "practice/schedule.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <libical/ical.h>
+
+#include "core/tz.h"
 
 #define DAY_S 86400
 
@@ -94,62 +95,6 @@ static int instant_valid(int64_t utc_ms)
 
 /* ---- zones ---- */
 
-/* libical 3.0 is not safe to use for zones from several threads as it stands:
- *  - icaltimezone_get_builtin_timezone searches its global zone array without a lock, and
- *    appends zones that are not in zone.tab ("US/Eastern") to it without a lock, so a
- *    concurrent search can read a freed chunk list;
- *  - a zone's data is loaded lazily, on first use (any offset query), and loading frees and
- *    replaces zone->location, the very string that search compares against.
- * So every lookup goes through this lock, and the zone is loaded before the lock is let go.
- * After that a zone only changes in its expanded DST table, which libical guards itself.
- * Zones live until icaltimezone_free_builtin_timezones, which confide never calls. */
-static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* IANA names are '/'-separated parts that start with an upper-case letter and hold letters,
- * digits, '_', '+' and '-' ("America/Port-au-Prince", "Etc/GMT+5"). libical turns a name
- * it does not list into a path under /usr/share/zoneinfo, so this is also what keeps "..",
- * absolute paths and the database's own files ("posixrules", "zone.tab") out. */
-static int zone_name_ok(const char *tz)
-{
-    if (!tz)
-        return 0;
-    size_t len = strnlen(tz, SCHED_ZONE_MAX + 1);
-    if (len == 0 || len > SCHED_ZONE_MAX)
-        return 0;
-    int part_start = 1;
-    for (size_t i = 0; i < len; i++) {
-        char c = tz[i];
-        if (part_start) {
-            if (c < 'A' || c > 'Z')
-                return 0;
-            part_start = 0;
-        } else if (c == '/') {
-            part_start = 1;
-        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '_' || c == '+' || c == '-')) {
-            return 0;
-        }
-    }
-    return !part_start; /* no trailing '/' */
-}
-
-icaltimezone *sched_ical_zone(const char *tz)
-{
-    if (!zone_name_ok(tz))
-        return NULL;
-    pthread_mutex_lock(&zone_lock);
-    icaltimezone *z = icaltimezone_get_builtin_timezone(tz);
-    if (z)
-        icaltimezone_get_component(z); /* loads it now, under the lock */
-    pthread_mutex_unlock(&zone_lock);
-    return z;
-}
-
-int sched_zone_valid(const char *tz)
-{
-    return sched_ical_zone(tz) != NULL;
-}
-
 /* The zone's UTC offset in seconds at an instant (whole seconds since the epoch). */
 static int offset_at(icaltimezone *z, int64_t utc_s)
 {
@@ -194,7 +139,7 @@ static int64_t utc_s_from_local(icaltimezone *z, const struct sched_local *l)
 
 int sched_local_from_utc(const char *tz, int64_t utc_ms, struct sched_local *out)
 {
-    icaltimezone *z = sched_ical_zone(tz);
+    icaltimezone *z = tz_ical_zone(tz);
     if (!z || !out || !instant_valid(utc_ms))
         return -EINVAL;
     int64_t s = floor_div(utc_ms, 1000);
@@ -204,7 +149,7 @@ int sched_local_from_utc(const char *tz, int64_t utc_ms, struct sched_local *out
 
 int sched_utc_from_local(const char *tz, const struct sched_local *local, int64_t *utc_ms)
 {
-    icaltimezone *z = sched_ical_zone(tz);
+    icaltimezone *z = tz_ical_zone(tz);
     if (!z || !local || !utc_ms || !local_valid(local))
         return -EINVAL;
     *utc_ms = utc_s_from_local(z, local) * 1000;
@@ -295,7 +240,7 @@ void sched_format_rfc3339_utc(int64_t utc_ms, char out[32])
 
 int sched_format_rfc3339_local(const char *tz, int64_t utc_ms, char out[40])
 {
-    icaltimezone *z = sched_ical_zone(tz);
+    icaltimezone *z = tz_ical_zone(tz);
     if (!z || !out || !instant_valid(utc_ms))
         return -EINVAL;
     int64_t s = floor_div(utc_ms, 1000);
@@ -318,7 +263,7 @@ int sched_expand(const struct sched_rule *rule, int64_t *starts_utc, int max)
 {
     if (!rule || max < 0 || (max > 0 && !starts_utc))
         return -EINVAL;
-    icaltimezone *z = sched_ical_zone(rule->tz);
+    icaltimezone *z = tz_ical_zone(rule->tz);
     if (!z || !local_valid(&rule->first))
         return -EINVAL;
     int64_t first_s = utc_s_from_local(z, &rule->first);

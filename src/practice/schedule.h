@@ -18,26 +18,12 @@
 
 #define SCHED_YEAR_MIN 1900
 #define SCHED_YEAR_MAX 2500
-#define SCHED_ZONE_MAX 64 /* longest accepted zone name, in bytes; IANA's longest is 32 */
 
 struct sched_local { /* wall-clock time in some zone */
     int year, month, day, hour, minute, second;
 };
 
-/* 1 if tz is an IANA zone name the system knows ("Europe/Berlin", "UTC"), else 0. The name
- * is checked before libical sees it (libical turns unknown names into file paths under
- * /usr/share/zoneinfo): each '/'-separated part starts with an upper-case letter and holds
- * only letters, digits, '_', '+' and '-', so "", "../etc/passwd", "posixrules" and
- * "zone.tab" are refused. */
-int sched_zone_valid(const char *tz);
-
-/* The libical zone for an accepted name, fully loaded, or NULL. Code that needs a zone from
- * libical (a VTIMEZONE for an invitation) takes it from here, never from
- * icaltimezone_get_builtin_timezone directly: libical 3.0 neither locks its zone list
- * against concurrent look-ups nor against a zone loading lazily while another thread looks
- * one up, and this function serialises both. The zone lives as long as the process. */
-struct _icaltimezone;
-struct _icaltimezone *sched_ical_zone(const char *tz);
+/* Zone names and libical zones: core/tz.h (tz_valid, tz_ical_zone). */
 
 /* Strict RFC 3339 with an offset or Z: "2026-03-20T18:00:00+01:00", "2026-03-20T17:00:00Z",
  * optional fractional seconds (1 to 9 digits, kept to the millisecond, rounding down);

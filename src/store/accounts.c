@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/email.h"
 #include "store/internal.h"
 
 /* ---- audit ---- */
@@ -38,21 +39,6 @@ int store_role_parse(const char *name, enum store_role *out)
     return -EINVAL;
 }
 
-static void normalise_email(const char *email, struct buf *out)
-{
-    buf_reset(out);
-    while (isspace((unsigned char)*email))
-        email++;
-    size_t n = strlen(email);
-    while (n > 0 && isspace((unsigned char)email[n - 1]))
-        n--;
-    buf_puts(out, "");
-    for (size_t i = 0; i < n; i++) {
-        char c = (char)tolower((unsigned char)email[i]);
-        buf_append(out, &c, 1);
-    }
-}
-
 int store_user_count(struct store *s, int64_t *count)
 {
     *count = 0;
@@ -63,7 +49,7 @@ int store_user_insert(struct store *s, const struct store_user *u, int64_t *id)
 {
     struct buf email = {0}, email_box = {0}, name_box = {0};
     uint8_t index[SEAL_INDEX_BYTES];
-    normalise_email(u->email, &email);
+    email_normalise(u->email, &email);
     seal_index(s->seal, "users.email", email.data, email.len, index);
     store_seal_text(s, "users.email", email.data, &email_box);
     store_seal_text(s, "users.name", u->name, &name_box);
@@ -96,7 +82,7 @@ int store_user_by_email(struct store *s, struct arena *a, const char *email, str
 {
     struct buf norm = {0};
     uint8_t index[SEAL_INDEX_BYTES];
-    normalise_email(email, &norm);
+    email_normalise(email, &norm);
     seal_index(s->seal, "users.email", norm.data, norm.len, index);
     buf_free(&norm);
     struct store_value p[] = {P_BLOB(index, sizeof index)};

@@ -83,6 +83,11 @@ describe('the meeting', () => {
     ws.json({ type: 'chat', to: 'everyone', text: 'x' });
     assert.equal((await ws.next('error')).code, 'not_joined');
 
+    // a name is counted in characters: 100 of them (200 bytes) is fine, 101 is refused in words
+    ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true, name: 'ë'.repeat(101) });
+    const tooLong = await ws.next('join_refused');
+    assert.equal(tooLong.code, 'invalid_name');
+    assert.match(tooLong.message, /100 characters/);
     const host = await joinHost(server, g.host);
     ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true, name: 'Ana' });
     await ws.next('joined');

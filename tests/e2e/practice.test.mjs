@@ -78,7 +78,9 @@ describe('clients, groups and sessions', () => {
     assert.equal(changed.json.client.phone, null);
     for (const [body, code] of [
       [{ name: 'X', email: 'x@mail.example', time_zone: 'Mars/Olympus' }, 'unknown_time_zone'],
-      [{ name: 'X', email: 'not-an-email', time_zone: 'UTC' }, 'invalid_field'],
+      [{ name: 'X', email: 'not-an-email', time_zone: 'UTC' }, 'invalid_email'],
+      // an address confide cannot send to is refused with a sentence, not taken and then dropped
+      [{ name: 'Zoë', email: 'zoë@mail.example', time_zone: 'UTC' }, 'invalid_email'],
       [{ name: '', email: 'x@mail.example', time_zone: 'UTC' }, 'invalid_field'],
       [{ email: 'x@mail.example', time_zone: 'UTC' }, 'missing_field'],
       [{ name: 'X', email: 'x@mail.example', time_zone: 'UTC', phone: 'call me' }, 'invalid_field'],
@@ -87,7 +89,10 @@ describe('clients, groups and sessions', () => {
       const res = await api.post('/api/v1/clients', body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.json.error.code, code, JSON.stringify(body));
+      if (code === 'invalid_email') assert.equal(res.json.error.field, 'email');
     }
+    const zoe = await api.post('/api/v1/clients', { name: 'Zoë', email: 'zoë@mail.example', time_zone: 'UTC' });
+    assert.match(zoe.json.error.message, /plain ASCII/);
     const extra = await addClient(api, 99);
     assert.equal((await api.del(`/api/v1/clients/${extra.id}`)).status, 204);
     assert.equal((await api.get(`/api/v1/clients/${extra.id}`)).status, 404);

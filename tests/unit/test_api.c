@@ -177,7 +177,7 @@ static void setup_creates_the_first_admin_once(void **state)
              "\"password\":\"" PW "\"}",
              e->api.setup_token);
     assert_int_equal(send(e, "POST", "/api/v1/setup", bad_email), 400);
-    assert_string_equal(error_code(e), "invalid_field");
+    assert_string_equal(error_code(e), "invalid_email");
 
     e->cookie[0] = '\0';
     do_setup(e);

@@ -94,6 +94,22 @@ static void config_rejects_bad_values(void **state)
     assert_int_equal(config_finish(&c, &err), -1);
     assert_non_null(strstr(err.data, "tls_key"));
     buf_reset(&err);
+    /* a From address mail could not be sent from stops the start, not every message */
+    config_defaults(&c);
+    config_set_flag(&c, "smtp-from", "zoë@care.example", &err);
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_non_null(strstr(err.data, "smtp_from"));
+    buf_reset(&err);
+    config_defaults(&c);
+    config_set_flag(&c, "public-url", "http://localhost:8080", &err); /* no-reply@localhost */
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_non_null(strstr(err.data, "smtp_from"));
+    buf_reset(&err);
+    config_defaults(&c);
+    config_set_flag(&c, "public-url", "https://care.example", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.smtp_from, "no-reply@care.example");
+    buf_reset(&err);
 
     char path[] = "/tmp/confide-config-XXXXXX";
     int fd = mkstemp(path);

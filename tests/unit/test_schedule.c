@@ -12,6 +12,7 @@
 
 #include <libical/ical.h>
 
+#include "core/tz.h"
 #include "practice/schedule.h"
 
 #define BERLIN "Europe/Berlin"
@@ -41,32 +42,32 @@ static int64_t from_local(const char *tz, int y, int mo, int d, int h, int mi)
 
 static void zones(void **state)
 {
-    assert_true(sched_zone_valid(BERLIN));
-    assert_true(sched_zone_valid(NEW_YORK));
-    assert_true(sched_zone_valid("UTC"));
-    assert_true(sched_zone_valid("America/Argentina/Buenos_Aires"));
-    assert_true(sched_zone_valid("America/Port-au-Prince"));
-    assert_true(sched_zone_valid("Etc/GMT+5"));
-    assert_true(sched_zone_valid("US/Eastern")); /* not in zone.tab; libical loads the file */
-    assert_false(sched_zone_valid("Mars/Olympus"));
-    assert_false(sched_zone_valid(""));
-    assert_false(sched_zone_valid(NULL));
-    assert_false(sched_zone_valid("../etc/passwd"));
-    assert_false(sched_zone_valid("../../../../etc/passwd"));
-    assert_false(sched_zone_valid("/etc/localtime"));
-    assert_false(sched_zone_valid("Europe/Berlin/x"));
-    assert_false(sched_zone_valid("Europe/../Europe/Berlin"));
-    assert_false(sched_zone_valid("Europe//Berlin"));
-    assert_false(sched_zone_valid("Europe/Berlin/"));
-    assert_false(sched_zone_valid("europe/berlin"));
-    assert_false(sched_zone_valid("Europe"));     /* a directory */
-    assert_false(sched_zone_valid("posixrules")); /* files of the database, not zones */
-    assert_false(sched_zone_valid("zone.tab"));
-    assert_false(sched_zone_valid("Europe/Berlin "));
+    assert_true(tz_valid(BERLIN));
+    assert_true(tz_valid(NEW_YORK));
+    assert_true(tz_valid("UTC"));
+    assert_true(tz_valid("America/Argentina/Buenos_Aires"));
+    assert_true(tz_valid("America/Port-au-Prince"));
+    assert_true(tz_valid("Etc/GMT+5"));
+    assert_true(tz_valid("US/Eastern")); /* not in zone.tab; libical loads the file */
+    assert_false(tz_valid("Mars/Olympus"));
+    assert_false(tz_valid(""));
+    assert_false(tz_valid(NULL));
+    assert_false(tz_valid("../etc/passwd"));
+    assert_false(tz_valid("../../../../etc/passwd"));
+    assert_false(tz_valid("/etc/localtime"));
+    assert_false(tz_valid("Europe/Berlin/x"));
+    assert_false(tz_valid("Europe/../Europe/Berlin"));
+    assert_false(tz_valid("Europe//Berlin"));
+    assert_false(tz_valid("Europe/Berlin/"));
+    assert_false(tz_valid("europe/berlin"));
+    assert_false(tz_valid("Europe"));     /* a directory */
+    assert_false(tz_valid("posixrules")); /* files of the database, not zones */
+    assert_false(tz_valid("zone.tab"));
+    assert_false(tz_valid("Europe/Berlin "));
     char longname[200];
     memset(longname, 'A', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    assert_false(sched_zone_valid(longname));
+    assert_false(tz_valid(longname));
 
     struct sched_local l;
     assert_int_equal(sched_local_from_utc("Mars/Olympus", 0, &l), -EINVAL);
