@@ -26,7 +26,7 @@
 #include "sfu/dtls.h"
 #include "sfu/router.h"
 #include "sfu/rtp.h"
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 #include "sfu/stun.h"
 #include "sfu/worker.h"
 
@@ -43,7 +43,7 @@ struct client {
     uint8_t bufs[DTLS_OUT_DATAGRAMS][DTLS_MTU];
     struct dtls_datagram dg[DTLS_OUT_DATAGRAMS];
     struct dtls_out out;
-    struct srtp_context *tx, *rx;
+    struct rtpsec_context *tx, *rx;
 };
 
 static struct sockaddr_in worker_addr;
@@ -134,8 +134,8 @@ static void client_free(struct client *c)
 {
     close(c->fd);
     dtls_peer_free(c->dtls);
-    srtp_context_free(c->tx);
-    srtp_context_free(c->rx);
+    rtpsec_context_free(c->tx);
+    rtpsec_context_free(c->rx);
 }
 
 /* A nominating check as a controlling browser sends it; the worker picks the peer up
@@ -221,8 +221,8 @@ static void client_handshake_lossy(struct client *c, const struct dtls_identity 
         client_send_out(c);
         assert_false(c->out.events & (DTLS_EV_FAILED | DTLS_EV_CLOSED));
         if (c->out.events & DTLS_EV_CONNECTED) {
-            assert_int_equal(srtp_context_new(&c->out.local, SRTP_OUTBOUND, 16, &c->tx), 0);
-            assert_int_equal(srtp_context_new(&c->out.remote, SRTP_INBOUND, 16, &c->rx), 0);
+            assert_int_equal(rtpsec_context_new(&c->out.local, RTPSEC_OUTBOUND, 16, &c->tx), 0);
+            assert_int_equal(rtpsec_context_new(&c->out.remote, RTPSEC_INBOUND, 16, &c->rx), 0);
             dtls_out_wipe(&c->out);
             return;
         }
@@ -260,7 +260,7 @@ static void send_rtp(struct client *c, uint16_t seq, uint32_t ssrc, const char *
 {
     uint8_t buf[256];
     size_t len = make_rtp(buf, seq, ssrc, payload), out_len;
-    assert_int_equal(srtp_rtp_protect(c->tx, buf, len, sizeof buf, &out_len), 0);
+    assert_int_equal(rtpsec_rtp_protect(c->tx, buf, len, sizeof buf, &out_len), 0);
     send_raw(c->fd, buf, out_len);
 }
 
@@ -274,7 +274,7 @@ static uint32_t expect_rtp(struct client *c, uint16_t seq, const char *payload)
     while (n > 1 && buf[1] >= 200 && buf[1] <= 206);
     assert_true(n > 0);
     size_t plain;
-    assert_int_equal(srtp_rtp_unprotect(c->rx, buf, (size_t)n, &plain), 0);
+    assert_int_equal(rtpsec_rtp_unprotect(c->rx, buf, (size_t)n, &plain), 0);
     struct rtp_packet p;
     assert_int_equal(rtp_parse(&p, buf, plain), 0);
     assert_int_equal(p.seq, seq);
