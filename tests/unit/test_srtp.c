@@ -1,7 +1,8 @@
 /* srtp: the RFC 3711 and RFC 7714 vectors to the byte; a cross-check against Debian's
  * libsrtp2 in both directions for both profiles, across a sequence number wrap with
  * reordering; the rollover counter, the replay windows and tampering; no allocation on the
- * packet path; and, printed but never asserted, the cost per packet beside libsrtp2's. */
+ * packet path. The cost per packet beside libsrtp2's is the benchmark's (bench/srtp_bench.c,
+ * scripts/bench), not a test's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
@@ -807,77 +807,6 @@ static void no_allocation_per_packet(void **state)
     }
 }
 
-/* ---- cost per packet: printed, never asserted ---- */
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static double bench_confide(enum rtpsec_profile profile, int iters, const uint8_t *tmpl)
-{
-    struct pair pr;
-    pair_new(&pr, profile);
-    uint8_t buf[PKT_MAX];
-    double t0 = now_ns();
-    for (int i = 0; i < iters; i++) {
-        size_t n;
-        memcpy(buf, tmpl, 1200);
-        buf[2] = (uint8_t)(i >> 8);
-        buf[3] = (uint8_t)i;
-        if (rtpsec_rtp_protect(pr.tx, buf, 1200, sizeof buf, &n) ||
-            rtpsec_rtp_unprotect(pr.rx, buf, n, &n))
-            fail();
-    }
-    double t = (now_ns() - t0) / iters;
-    pair_free(&pr);
-    return t;
-}
-
-static double bench_libsrtp(enum rtpsec_profile profile, int iters, const uint8_t *tmpl)
-{
-    struct rtpsec_master m;
-    master_fill(&m, profile, 1);
-    srtp_t tx = lib_new(&m, 1), rx = lib_new(&m, 0);
-    uint8_t buf[PKT_MAX];
-    double t0 = now_ns();
-    for (int i = 0; i < iters; i++) {
-        memcpy(buf, tmpl, 1200);
-        buf[2] = (uint8_t)(i >> 8);
-        buf[3] = (uint8_t)i;
-        int len = 1200;
-        if (srtp_protect(tx, buf, &len) != srtp_err_status_ok ||
-            srtp_unprotect(rx, buf, &len) != srtp_err_status_ok)
-            fail();
-    }
-    double t = (now_ns() - t0) / iters;
-    srtp_dealloc(tx);
-    srtp_dealloc(rx);
-    return t;
-}
-
-static void cost_per_packet(void **state)
-{
-    const char *env = getenv("CONFIDE_SRTP_BENCH_ITERS");
-    int iters = env ? atoi(env) : 20000;
-    if (iters <= 0)
-        skip();
-    uint8_t tmpl[1200];
-    uint32_t rng = 77;
-    make_rtp(tmpl, 0x12345678u, 0, 0, 1188, &rng);
-    static const char *names[] = {"AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"};
-    for (size_t k = 0; k < sizeof profiles / sizeof *profiles; k++) {
-        bench_confide(profiles[k], iters / 10, tmpl); /* warm up */
-        double ours = bench_confide(profiles[k], iters, tmpl);
-        double theirs = bench_libsrtp(profiles[k], iters, tmpl);
-        printf("[ INFO     ] %s, 1200-byte RTP, protect+unprotect: confide %.0f ns, "
-               "libsrtp2 %.0f ns (%.1fx)\n",
-               names[k], ours, theirs, theirs / ours);
-    }
-}
-
 int main(void)
 {
     /* before anything has touched OpenSSL's allocator */
@@ -897,7 +826,6 @@ int main(void)
         cmocka_unit_test(rtcp_replay_and_window),
         cmocka_unit_test(malformed_and_limits),
         cmocka_unit_test(no_allocation_per_packet),
-        cmocka_unit_test(cost_per_packet),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     srtp_shutdown();
