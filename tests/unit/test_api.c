@@ -503,14 +503,16 @@ static void db_digest(struct env *e, uint8_t out[32], char *counts, size_t count
     crypto_generichash_final(&h, out, 32);
 }
 
-/* The records the cases point at: Ada (admin) owns them all; Bob is another therapist. */
+/* The records the cases point at: Ada (admin) owns them all; Bob is another therapist; Cy
+ * co-facilitates Ada's group, so may read it and its sessions but change nothing. */
 struct fixture {
-    char ada_cookie[128], bob_cookie[128];
-    int64_t bob, client, spare_client, group, session, occurrence, poll, slot;
+    char ada_cookie[128], bob_cookie[128], cy_cookie[128];
+    int64_t bob, cy, client, spare_client, group, session, occurrence, group_session,
+        group_occurrence, poll, slot;
     char token[96];
 };
 
-enum who { ADA, BOB, NOBODY };
+enum who { ADA, BOB, CY, NOBODY };
 
 struct body_case {
     enum who who;
@@ -520,7 +522,7 @@ struct body_case {
     const char *path; /* NULL: the route's own */
 };
 
-#define MAX_BODY_CASES 16
+#define MAX_BODY_CASES 20
 struct route_cases {
     const char *method, *pattern;
     const char *path;  /* the route's pattern with placeholders for real records */
@@ -528,18 +530,20 @@ struct route_cases {
     struct body_case cases[MAX_BODY_CASES];
 };
 
-/* {c} client, {c2} a client in no group, {g} group, {s} session, {o} occurrence, {p} poll,
- * {slot} a slot of it, {bob} Bob's user id, {tok} a member's poll link token. */
+/* {c} client, {c2} a client in no group, {g} group, {s} session (with {c}), {o} its first
+ * occurrence, {s2} and {o2} the same of a session of {g}, {p} poll, {slot} a slot of it,
+ * {bob} and {cy} user ids, {tok} a member's poll link token. */
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
-    static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s}",  "{o}",
-                                        "{p}",  "{slot}", "{bob}", "{tok}"};
+    static const char *const names[] = {"{c2}", "{c}", "{g}",    "{s2}",  "{o2}", "{s}",
+                                        "{o}",  "{p}", "{slot}", "{bob}", "{cy}", "{tok}"};
     struct {
         const char *name;
         char value[100];
     } vars[sizeof names / sizeof names[0]];
-    int64_t ids[] = {f->spare_client, f->client, f->group, f->session, f->occurrence,
-                     f->poll,         f->slot,   f->bob};
+    int64_t ids[] = {f->spare_client,  f->client,     f->group, f->group_session,
+                     f->group_occurrence, f->session, f->occurrence, f->poll,
+                     f->slot,         f->bob,        f->cy};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         vars[i].name = names[i];
         if (i < sizeof ids / sizeof ids[0])
@@ -696,12 +700,14 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"capacity\":true}", 400, "invalid_field"},
       {ADA, "{\"description\":[]}", 400, "invalid_field"},
       {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
       {ADA, NULL, 404, "not_found", "/api/v1/groups/999999"}}},
     {"DELETE",
      "/api/v1/groups/{id}",
      "/api/v1/groups/{g}",
      NULL,
      {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
       {ADA, NULL, 404, "not_found", "/api/v1/groups/999999"}}},
     {"POST",
      "/api/v1/groups/{id}/members",
@@ -712,12 +718,14 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"client_id\":0}", 400, "invalid_field"},
       {ADA, "{\"client_id\":{c}}", 409, "already_member"},
       {ADA, "{\"client_id\":999999}", 404, "not_found"},
-      {BOB, NULL, 404, "not_found"}}},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}}},
     {"DELETE",
      "/api/v1/groups/{id}/members/{id}",
      "/api/v1/groups/{g}/members/{c}",
      NULL,
      {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
       {ADA, NULL, 404, "not_found", "/api/v1/groups/{g}/members/{c2}"},
       {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/members/{c}"}}},
     {"POST",
@@ -728,13 +736,17 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"user_id\":\"2\"}", 400, "invalid_field"},
       {ADA, "{\"user_id\":1}", 409, "already_facilitator"},
       {ADA, "{\"user_id\":999999}", 404, "not_found"},
-      {BOB, NULL, 404, "not_found"}}},
+      {ADA, "{\"user_id\":{cy}}", 409, "already_facilitator"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}}},
     {"DELETE",
      "/api/v1/groups/{id}/facilitators/{id}",
      "/api/v1/groups/{g}/facilitators/{bob}",
      NULL,
      {{BOB, NULL, 404, "not_found"},
-      {ADA, NULL, 404, "not_found"}}}, /* Bob is no co-facilitator of it */
+      {ADA, NULL, 404, "not_found"}, /* Bob is no co-facilitator of it */
+      {CY, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/groups/{g}/facilitators/{cy}"}}},
     {"GET", "/api/v1/sessions", "/api/v1/sessions", NULL, NO_ROUTE_CASES},
     {"POST",
      "/api/v1/sessions",
@@ -787,6 +799,9 @@ static const struct route_cases route_cases[] = {
       {BOB, NULL, 404, "not_found"},
       {BOB,
        "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
+       404, "not_found"},
+      {CY,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
        404, "not_found"}}},
     {"GET",
      "/api/v1/sessions/{id}",
@@ -810,6 +825,7 @@ static const struct route_cases route_cases[] = {
      "/api/v1/sessions/{s}/cancel",
      NULL,
      {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/cancel"},
       {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/cancel"}}},
     {"PATCH",
      "/api/v1/sessions/{id}/occurrences/{id}",
@@ -825,7 +841,9 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"starts_at\":\"2027-02-01T12:00:00+01:00\",\"allow_overlap\":1}", 400,
        "invalid_field"},
       {BOB, NULL, 404, "not_found"},
-      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/occurrences/999999"}}},
+      {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/occurrences/{o2}"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/occurrences/999999"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/occurrences/{o2}"}}},
     {"POST",
      "/api/v1/sessions/{id}/occurrences/{id}/cancel",
      "/api/v1/sessions/{s}/occurrences/{o}/cancel",
@@ -833,6 +851,7 @@ static const struct route_cases route_cases[] = {
      {{ADA, "{\"scope\":5}", 400, "invalid_field"},
       {ADA, "{\"scope\":\"everything\"}", 400, "invalid_field"},
       {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/occurrences/{o2}/cancel"},
       {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/occurrences/{o}/cancel"}}},
     {"GET", "/api/v1/polls", "/api/v1/polls", NULL, NO_ROUTE_CASES},
     {"POST",
@@ -866,12 +885,14 @@ static const struct route_cases route_cases[] = {
        "{\"group_id\":{g},\"title\":\"P\"," TZ "," SLOTS ",\"duration_minutes\":\"50\"}",
        400, "invalid_field"},
       {ADA, "{\"group_id\":999999,\"title\":\"P\"," TZ "," SLOTS "}", 404, "not_found"},
-      {BOB, NULL, 404, "not_found"}}},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}}},
     {"GET",
      "/api/v1/polls/{id}",
      "/api/v1/polls/{p}",
      NULL,
      {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}, /* polls are the owner's, not the co-facilitators' */
       {ADA, NULL, 404, "not_found", "/api/v1/polls/999999"}}},
     {"POST",
      "/api/v1/polls/{id}/session",
@@ -882,6 +903,7 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"slot_id\":999999}", 400, "unknown_slot"},
       {ADA, "{\"slot_id\":{slot},\"chat\":1}", 400, "invalid_field"},
       {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
       {ADA, NULL, 404, "not_found", "/api/v1/polls/999999/session"}}},
     {"POST",
      "/api/v1/poll-links/lookup",
@@ -930,11 +952,19 @@ static void make_fixture(struct env *e, struct fixture *f)
     assert_int_equal(account_create(e->store, "Dr Bob Lee", "bob@example.org", PW, strlen(PW),
                                     STORE_ROLE_THERAPIST, 1, e->now, &f->bob, &reason),
                      0);
+    assert_int_equal(account_create(e->store, "Dr Cy Okafor", "cy@example.org", PW, strlen(PW),
+                                    STORE_ROLE_THERAPIST, 1, e->now, &f->cy, &reason),
+                     0);
     e->cookie[0] = '\0';
     assert_int_equal(send(e, "POST", "/api/v1/login",
                           "{\"email\":\"bob@example.org\",\"password\":\"" PW "\"}"),
                      200);
     snprintf(f->bob_cookie, sizeof f->bob_cookie, "%s", e->cookie);
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login",
+                          "{\"email\":\"cy@example.org\",\"password\":\"" PW "\"}"),
+                     200);
+    snprintf(f->cy_cookie, sizeof f->cy_cookie, "%s", e->cookie);
     snprintf(e->cookie, sizeof e->cookie, "%s", f->ada_cookie);
 
     assert_int_equal(send(e, "POST", "/api/v1/clients",
@@ -952,6 +982,19 @@ static void make_fixture(struct env *e, struct fixture *f)
              (long long)f->client);
     assert_int_equal(send(e, "POST", "/api/v1/groups", body), 201);
     f->group = json_id(e->json, "group");
+    snprintf(body, sizeof body, "/api/v1/groups/%lld/facilitators", (long long)f->group);
+    char user[64];
+    snprintf(user, sizeof user, "{\"user_id\":%lld}", (long long)f->cy);
+    assert_int_equal(send(e, "POST", body, user), 201);
+    snprintf(body, sizeof body,
+             "{\"title\":\"Group\",\"starts_at\":\"2027-05-03T10:00:00+02:00\"," TZ
+             ",\"group_id\":%lld}",
+             (long long)f->group);
+    assert_int_equal(send(e, "POST", "/api/v1/sessions", body), 201);
+    f->group_session = json_id(e->json, "session");
+    f->group_occurrence = json_integer_value(json_object_get(
+        json_array_get(json_object_get(json_object_get(e->json, "session"), "occurrences"), 0),
+        "id"));
     snprintf(body, sizeof body,
              "{\"title\":\"Weekly\",\"starts_at\":\"2027-02-01T10:00:00+01:00\"," TZ
              ",\"client_id\":%lld,\"recurrence\":{\"freq\":\"weekly\",\"count\":3}}",
@@ -973,6 +1016,14 @@ static void make_fixture(struct env *e, struct fixture *f)
     assert_non_null(url);
     assert_non_null(strstr(url, "/p/"));
     snprintf(f->token, sizeof f->token, "%s", strstr(url, "/p/") + 3);
+    assert_true(f->cy > 0 && f->group_session > 0 && f->group_occurrence > 0);
+    /* Cy reads what he co-facilitates: the refusals below are about changing it */
+    snprintf(e->cookie, sizeof e->cookie, "%s", f->cy_cookie);
+    snprintf(body, sizeof body, "/api/v1/groups/%lld", (long long)f->group);
+    assert_int_equal(send(e, "GET", body, NULL), 200);
+    snprintf(body, sizeof body, "/api/v1/sessions/%lld", (long long)f->group_session);
+    assert_int_equal(send(e, "GET", body, NULL), 200);
+    snprintf(e->cookie, sizeof e->cookie, "%s", f->ada_cookie);
     assert_true(f->bob > 0 && f->client > 0 && f->spare_client > 0 && f->group > 0 &&
                 f->session > 0 && f->occurrence > 0 && f->poll > 0 && f->slot > 0);
 }
@@ -988,7 +1039,10 @@ static int refused(struct env *e, const struct fixture *f, const char *method, c
     if (body)
         expand(f, body, expanded_body, sizeof expanded_body);
     snprintf(e->cookie, sizeof e->cookie, "%s",
-             who == ADA ? f->ada_cookie : who == BOB ? f->bob_cookie : "");
+             who == ADA   ? f->ada_cookie
+             : who == BOB ? f->bob_cookie
+             : who == CY  ? f->cy_cookie
+                          : "");
     uint8_t before[32], after[32];
     char counts_before[1024], counts_after[1024];
     db_digest(e, before, counts_before, sizeof counts_before);
