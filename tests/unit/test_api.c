@@ -1161,6 +1161,71 @@ static void every_route_refuses_bad_requests_and_writes_nothing(void **state)
     print_message("%d routes, %d cases\n", api_route_count, cases);
 }
 
+/* Every field of every route's valid body, replaced by each JSON type or left out: the
+ * answer is a 2xx or a 4xx with the error body, never a 5xx, and a 4xx writes nothing. */
+static void every_field_of_every_body_survives_every_type(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    static const char *const values[] = {
+        "null", "true", "false", "0", "-1", "1.5", "9223372036854775807", "-9223372036854775808",
+        "1e300", "\"\"", "\"x\"", "\"2027-03-01T18:00:00+01:00\"", "[]", "{}", "[1]", "[null]",
+        "{\"a\":1}", NULL /* left out */};
+    int cases = 0, refused_count = 0;
+    const size_t nspecs = sizeof route_cases / sizeof route_cases[0];
+    for (size_t k = 0; k < nspecs; k++) {
+        const struct route_cases *rc = &route_cases[k];
+        if (!rc->valid)
+            continue;
+        char path[256], valid[1024];
+        expand(&f, rc->path, path, sizeof path);
+        expand(&f, rc->valid, valid, sizeof valid);
+        json_t *base = json_loads(valid, 0, NULL);
+        assert_non_null(base);
+        const char *key;
+        json_t *unused;
+        json_object_foreach(base, key, unused)
+        {
+            for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+                json_t *body = json_deep_copy(base);
+                if (values[v])
+                    json_object_set_new(body, key, json_loads(values[v], JSON_DECODE_ANY, NULL));
+                else
+                    json_object_del(body, key);
+                char *text = json_dumps(body, JSON_COMPACT);
+                json_decref(body);
+                int public_route = strncmp(rc->path, "/api/v1/setup", 13) == 0 ||
+                                   strncmp(rc->path, "/api/v1/login", 13) == 0 ||
+                                   strncmp(rc->path, "/api/v1/poll-links", 18) == 0;
+                snprintf(e->cookie, sizeof e->cookie, "%s", public_route ? "" : f.ada_cookie);
+                uint8_t before[32], after[32];
+                char counts_before[1024], counts_after[1024];
+                db_digest(e, before, counts_before, sizeof counts_before);
+                e->now += 1000;
+                int got = send(e, rc->method, path, text);
+                db_digest(e, after, counts_after, sizeof counts_after);
+                cases++;
+                if (got >= 500 || got < 200)
+                    fail_msg("%s %s %s: %d %s", rc->method, path, text, got,
+                             e->resp.body.data ? e->resp.body.data : "");
+                if (got >= 400) {
+                    refused_count++;
+                    if (!error_code(e) || !error_message(e))
+                        fail_msg("%s %s %s: %d without an error body: %s", rc->method, path, text,
+                                 got, e->resp.body.data ? e->resp.body.data : "");
+                    if (memcmp(before, after, sizeof before) != 0)
+                        fail_msg("%s %s %s answered %d but wrote:\n before %s\n after  %s",
+                                 rc->method, path, text, got, counts_before, counts_after);
+                }
+                free(text);
+            }
+        }
+        json_decref(base);
+    }
+    print_message("%d bodies, %d refused\n", cases, refused_count);
+}
+
 int main(void)
 {
     rand_init();
@@ -1176,6 +1241,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(static_files_stay_inside_web_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(every_route_refuses_bad_requests_and_writes_nothing,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(every_field_of_every_body_survives_every_type, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
