@@ -51,7 +51,7 @@
 #include "sfu/dtls.h"
 #include "sfu/rtp.h"
 #include "sfu/sdp.h"
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 #include "sfu/stun.h"
 
 #define TRAILER_MAGIC 0xBE7C4A11u
@@ -152,7 +152,7 @@ struct transport {
     struct dtls_peer *dtls;
     bool dtls_up;
     int64_t next_dtls_tick_us;
-    struct srtp_context *tx, *rx;
+    struct rtpsec_context *tx, *rx;
     struct participant *owner;
 };
 
@@ -248,8 +248,8 @@ static void transport_open(struct transport *t, struct participant *owner, bool 
 static void transport_reset(struct transport *t)
 {
     dtls_peer_free(t->dtls);
-    srtp_context_free(t->tx);
-    srtp_context_free(t->rx);
+    rtpsec_context_free(t->tx);
+    rtpsec_context_free(t->rx);
     t->dtls = NULL;
     t->tx = t->rx = NULL;
     t->dtls_up = t->ice_ok = t->have_remote = false;
@@ -271,9 +271,9 @@ static void dtls_flush(struct transport *t)
     for (size_t i = 0; i < dout.count; i++)
         udp_send(t, dout.datagrams[i].data, dout.datagrams[i].len);
     if (dout.events & DTLS_EV_CONNECTED) {
-        if (srtp_context_new(&dout.local, SRTP_OUTBOUND, 64, &t->tx) < 0 ||
-            srtp_context_new(&dout.remote, SRTP_INBOUND, 256, &t->rx) < 0)
-            die("srtp_context_new");
+        if (rtpsec_context_new(&dout.local, RTPSEC_OUTBOUND, 64, &t->tx) < 0 ||
+            rtpsec_context_new(&dout.remote, RTPSEC_INBOUND, 256, &t->rx) < 0)
+            die("rtpsec_context_new");
         t->dtls_up = true;
         logv("p%d %s: DTLS up\n", t->owner->gidx, t->is_sub ? "sub" : "pub");
         if (!t->is_sub) {
@@ -383,7 +383,7 @@ static void on_media(struct transport *t, uint8_t *data, size_t len)
         return;
     size_t plain;
     if (rtcp) {
-        if (t->is_sub || srtp_rtcp_unprotect(t->rx, data, len, &plain) < 0)
+        if (t->is_sub || rtpsec_rtcp_unprotect(t->rx, data, len, &plain) < 0)
             return;
         /* PLI (206/1) or FIR (206/4) for our video: a keyframe next */
         for (size_t off = 0; off + 4 <= plain;) {
@@ -397,7 +397,7 @@ static void on_media(struct transport *t, uint8_t *data, size_t len)
     }
     if (!t->is_sub)
         return;
-    if (srtp_rtp_unprotect(t->rx, data, len, &plain) < 0) {
+    if (rtpsec_rtp_unprotect(t->rx, data, len, &plain) < 0) {
         total_srtp_err++;
         if (win.active)
             win.bad_srtp++;
@@ -500,7 +500,7 @@ static void send_rtp(struct participant *p, int kind, bool marker, uint32_t ts, 
     put32(tr + 12, (uint32_t)(t >> 32));
     put32(tr + 16, (uint32_t)t);
     size_t out;
-    if (srtp_rtp_protect(p->pub.tx, buf, len, sizeof buf, &out) < 0)
+    if (rtpsec_rtp_protect(p->pub.tx, buf, len, sizeof buf, &out) < 0)
         return;
     udp_send(&p->pub, buf, out);
     total_tx++;

@@ -32,7 +32,8 @@ struct config {
     long media_workers;      /* 0: one per core */
     long media_port;         /* first UDP port; 0: any */
     char media_bind[64];     /* IPv4 the media sockets bind; default: listen's host */
-    char media_public_ip[256]; /* what the SDP announces, comma-separated; first is used */
+    char media_public_ip[256]; /* what the SDP announces, comma-separated: each address a
+                                * host candidate, the first also the c= line */
 
     /* derived by config_finish */
     char listen_host[64];

@@ -410,19 +410,19 @@ static void on_handshake_done(struct dtls_peer *p, struct dtls_out *out)
         return;
     }
     const SRTP_PROTECTION_PROFILE *sp = SSL_get_selected_srtp_profile(p->ssl);
-    enum srtp_profile profile = sp ? (enum srtp_profile)sp->id : 0;
-    size_t len = srtp_dtls_material_len(profile);
+    enum rtpsec_profile profile = sp ? (enum rtpsec_profile)sp->id : 0;
+    size_t len = rtpsec_dtls_material_len(profile);
     if (len == 0) {
         (void)SSL_shutdown(p->ssl);
         fail(p, out, DTLS_FAIL_NO_SRTP);
         return;
     }
-    uint8_t material[SRTP_DTLS_MATERIAL_MAX];
+    uint8_t material[RTPSEC_DTLS_MATERIAL_MAX];
     static const char label[] = "EXTRACTOR-dtls_srtp"; /* RFC 5764 §4.2 */
     int rc =
         SSL_export_keying_material(p->ssl, material, len, label, sizeof label - 1, NULL, 0, 0) == 1
-            ? srtp_keys_from_dtls(material, len, p->role == DTLS_ROLE_SERVER, profile, &out->local,
-                                  &out->remote)
+            ? rtpsec_keys_from_dtls(material, len, p->role == DTLS_ROLE_SERVER, profile,
+                                    &out->local, &out->remote)
             : -EIO;
     OPENSSL_cleanse(material, sizeof material);
     if (rc < 0) {

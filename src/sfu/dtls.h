@@ -48,7 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 
 #define DTLS_MTU 1200        /* bytes per datagram we send: fits any path WebRTC runs on */
 #define DTLS_OUT_DATAGRAMS 8 /* enough for any flight, even with an RSA-4096 peer certificate */
@@ -126,8 +126,8 @@ struct dtls_out {
     size_t count; /* datagrams[0..count) are to be sent to the peer's address, in order */
     unsigned events;
     enum dtls_failure failure;
-    enum srtp_profile profile;        /* with DTLS_EV_CONNECTED */
-    struct srtp_master local, remote; /* with DTLS_EV_CONNECTED; wipe once used */
+    enum rtpsec_profile profile;        /* with DTLS_EV_CONNECTED */
+    struct rtpsec_master local, remote; /* with DTLS_EV_CONNECTED; wipe once used */
 };
 
 /* Wipes the keys and clears the results (datagram count included), keeping the caller's

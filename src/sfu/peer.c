@@ -7,13 +7,13 @@
 
 #include "core/xalloc.h"
 #include "sfu/rtcp.h"
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 #include "sfu/stun.h"
 
 struct peer {
     struct ice_agent *ice;
     struct dtls_peer *dtls;
-    struct srtp_context *srtp_out, *srtp_in;
+    struct rtpsec_context *srtp_out, *srtp_in;
     bool closed;
     struct peer_stats stats;
 };
@@ -51,8 +51,8 @@ void peer_free(struct peer *p)
         return;
     ice_agent_free(p->ice);
     dtls_peer_free(p->dtls);
-    srtp_context_free(p->srtp_out);
-    srtp_context_free(p->srtp_in);
+    rtpsec_context_free(p->srtp_out);
+    rtpsec_context_free(p->srtp_in);
     free(p);
 }
 
@@ -104,9 +104,9 @@ static void take_dtls_events(struct peer *p, struct peer_out *out)
 {
     struct dtls_out *d = out->dtls;
     if (d->events & DTLS_EV_CONNECTED) {
-        int rc = srtp_context_new(&d->local, SRTP_OUTBOUND, PEER_SRTP_STREAMS, &p->srtp_out);
+        int rc = rtpsec_context_new(&d->local, RTPSEC_OUTBOUND, PEER_SRTP_STREAMS, &p->srtp_out);
         if (rc == 0)
-            rc = srtp_context_new(&d->remote, SRTP_INBOUND, PEER_SRTP_STREAMS, &p->srtp_in);
+            rc = rtpsec_context_new(&d->remote, RTPSEC_INBOUND, PEER_SRTP_STREAMS, &p->srtp_in);
         if (rc == 0) {
             out->events |= PEER_EV_CONNECTED;
         } else {
@@ -164,8 +164,8 @@ int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_s
         }
         bool rtcp = rtcp_is_rtcp(data, len);
         size_t plain = 0;
-        int rc = rtcp ? srtp_rtcp_unprotect(p->srtp_in, data, len, &plain)
-                      : srtp_rtp_unprotect(p->srtp_in, data, len, &plain);
+        int rc = rtcp ? rtpsec_rtcp_unprotect(p->srtp_in, data, len, &plain)
+                      : rtpsec_rtp_unprotect(p->srtp_in, data, len, &plain);
         if (rc < 0) {
             p->stats.srtp_failed++;
             return rc;
@@ -191,14 +191,14 @@ int peer_protect_rtp(struct peer *p, uint8_t *buf, size_t len, size_t cap, size_
 {
     if (!peer_can_send(p))
         return -ENOTCONN;
-    return srtp_rtp_protect(p->srtp_out, buf, len, cap, out_len);
+    return rtpsec_rtp_protect(p->srtp_out, buf, len, cap, out_len);
 }
 
 int peer_protect_rtcp(struct peer *p, uint8_t *buf, size_t len, size_t cap, size_t *out_len)
 {
     if (!peer_can_send(p))
         return -ENOTCONN;
-    return srtp_rtcp_protect(p->srtp_out, buf, len, cap, out_len);
+    return rtpsec_rtcp_protect(p->srtp_out, buf, len, cap, out_len);
 }
 
 int64_t peer_next_deadline(const struct peer *p)

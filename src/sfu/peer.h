@@ -1,6 +1,6 @@
 /* peer: one transport of one participant, sans-I/O: the ICE-lite agent (ice.h), the DTLS
  * peer in the server role (dtls.h, a=setup:passive) pinned to the remote SDP's fingerprint,
- * and, once DTLS connects, the outbound and inbound SRTP contexts (srtp.h).
+ * and, once DTLS connects, the outbound and inbound SRTP contexts (rtpsec.h).
  *
  * peer_handle_datagram demultiplexes one datagram by its first byte (RFC 7983): 0..3 STUN
  * to the agent, 20..63 DTLS, 128..191 SRTP or SRTCP (rtcp_is_rtcp). What to send back comes
@@ -88,8 +88,8 @@ void peer_free(struct peer *p);
 int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_storage *from,
                          uint8_t *data, size_t len, struct peer_out *out);
 
-/* Protects an outgoing RTP / RTCP packet in place (cap ≥ len + SRTP_RTP_OVERHEAD_MAX /
- * SRTP_RTCP_OVERHEAD_MAX). -ENOTCONN unless peer_can_send(); otherwise srtp.h's codes. */
+/* Protects an outgoing RTP / RTCP packet in place (cap ≥ len + RTPSEC_RTP_OVERHEAD_MAX /
+ * RTPSEC_RTCP_OVERHEAD_MAX). -ENOTCONN unless peer_can_send(); otherwise rtpsec.h's codes. */
 int peer_protect_rtp(struct peer *p, uint8_t *buf, size_t len, size_t cap, size_t *out_len);
 int peer_protect_rtcp(struct peer *p, uint8_t *buf, size_t len, size_t cap, size_t *out_len);
 

@@ -1,13 +1,14 @@
 /* router: what one media worker forwards to whom, sans-I/O. Plain RTP and RTCP come in
  * (SRTP already removed by the peer) with the time; packets for other transports come out
- * through the caller's sink, ready to be protected and sent; events (the active speaker)
- * come out the same way. No sockets, no clock, no locks, no allocation on the packet path.
+ * through the caller's sink, ready to be protected and sent; a change of the active
+ * speaker comes out the same way (the sink's speaker callback). No sockets, no clock, no
+ * locks, no allocation on the packet path.
  *
  * A participant of a room has up to two transports here: a publish port (what they send:
  * one audio and one video source) and a subscribe port (what they receive: one track per
  * (publisher, kind) the signalling put in their subscribe offer). For every track the
  * router keeps an outgoing SSRC with its own sequence numbers and timestamps
- * (rtp_rewriter), so a publisher who rejoins or restarts its encoder reaches every
+ * (rtp_rewriter, rtp.h), so a publisher who rejoins or restarts its encoder reaches every
  * subscriber as one continuous stream. Payload types and header extension ids are mapped
  * from what the publisher negotiated to the fixed numbers of the subscribe offers
  * (sdp.h SDP_PT_* / SDP_ID_*); extensions subscribers did not get are erased.
@@ -19,15 +20,16 @@
  * the same way as the original; what a publisher's packets lose on the way in is asked for
  * again (nackgen.h) and its RTX answers forwarded. Once a second the router sends a sender
  * report for every track it sends and a receiver report for every source it receives, and
- * every 100 ms transport-wide congestion control feedback to publishers that negotiated it
- * (twccfb.h), from which their browsers estimate the bandwidth they may use.
+ * every TWCCFB_INTERVAL_MS (100 ms) transport-wide congestion control feedback to
+ * publishers that negotiated it (twccfb.h), from which their browsers estimate the
+ * bandwidth they may use.
  *
  * The host's "mute" and "stop video" hold at the router: router_set_media stops forwarding
  * a participant's audio or video until they turn it back on.
  *
  * Active speaker: the RFC 6464 audio level of each publisher's packets, averaged over
  * ROUTER_SPEAKER_WINDOW_MS; the loudest voice above a floor for two windows running becomes
- * the room's speaker (ROUTER_EV_SPEAKER). */
+ * the room's speaker, told through sink->speaker (participant 0: the speaker left). */
 #ifndef CONFIDE_SFU_ROUTER_H
 #define CONFIDE_SFU_ROUTER_H
 #include <stdbool.h>

@@ -3,8 +3,9 @@
  *
  * Three jobs. sdp_parse turns any offer or answer into a struct, every string and array
  * in the caller's arena. sdp_answer answers a client's offer on its publish transport:
- * ICE-lite, one host candidate, DTLS passive, rtcp-mux, BUNDLE, receiving Opus, VP8 and
- * H.264 constrained baseline with the payload types and extension ids the offer chose.
+ * ICE-lite, a host candidate per address (sdp_local: host, then more_hosts), DTLS passive,
+ * rtcp-mux, BUNDLE, receiving Opus, VP8 and H.264 constrained baseline with the payload
+ * types and extension ids the offer chose.
  * sdp_offer writes the server's offer on a client's subscribe transport (one sendonly
  * section per forwarded track, our SSRCs and msid) and sdp_accept_answer checks the
  * client's answer to it. Both negotiations say what was agreed in a struct sdp_negotiated,
@@ -250,7 +251,8 @@ struct sdp_track {
 };
 
 /* The server's offer for a subscribe transport: DTLS actpass (the client will choose
- * active), ICE-lite, one host candidate. */
+ * active), ICE-lite, a host candidate for local->host and one for each of
+ * local->more_hosts (media_public_ip may list several addresses), in falling priority. */
 int sdp_offer(const struct sdp_local *local, const struct sdp_track *tracks, size_t count,
               struct buf *out, struct sdp_error *err);
 /* Checks the client's answer to sdp_offer(tracks) and says what it agreed to. */

@@ -21,12 +21,12 @@
 #include "sfu/peer.h"
 #include "sfu/router.h"
 #include "sfu/rtp.h"
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 #include "sfu/stun.h"
 
 #define BUCKETS 256 /* power of two */
 #define TX_SLOTS (4 * WORKER_BATCH)
-#define TX_SIZE (WORKER_DATAGRAM_MAX + SRTP_RTCP_OVERHEAD_MAX + 44)
+#define TX_SIZE (WORKER_DATAGRAM_MAX + RTPSEC_RTCP_OVERHEAD_MAX + 44)
 #define RX_ROUNDS 16 /* recvmmsg batches per wake-up before timers get a turn */
 #define EVENTS_MAX 4096 /* queued for the service thread; beyond that the oldest win */
 
@@ -376,7 +376,7 @@ static uint8_t *sink_buffer(void *arg, size_t *cap)
 {
     struct worker *w = arg;
     uint8_t *buf = tx_take(w);
-    *cap = TX_SIZE - SRTP_RTCP_OVERHEAD_MAX;
+    *cap = TX_SIZE - RTPSEC_RTCP_OVERHEAD_MAX;
     return buf;
 }
 

@@ -56,7 +56,7 @@ static void take(struct end *e, struct queue *q, int check)
             abort();
         if ((ev & DTLS_EV_FAILED) && o->failure == DTLS_FAIL_NONE)
             abort();
-        if ((ev & DTLS_EV_CONNECTED) && srtp_dtls_material_len(o->profile) == 0)
+        if ((ev & DTLS_EV_CONNECTED) && rtpsec_dtls_material_len(o->profile) == 0)
             abort();
     }
     dtls_out_wipe(&e->out);

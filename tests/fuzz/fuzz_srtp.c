@@ -9,23 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void round_trip(struct srtp_context *tx, struct srtp_context *rx, int rtcp, size_t overhead,
-                       const uint8_t *bytes, size_t len)
+static void round_trip(struct rtpsec_context *tx, struct rtpsec_context *rx, int rtcp,
+                       size_t overhead, const uint8_t *bytes, size_t len)
 {
     uint8_t *buf = malloc(len + overhead);
     if (len)
         memcpy(buf, bytes, len);
     size_t n;
-    int rc = rtcp ? srtp_rtcp_protect(tx, buf, len, len + overhead, &n)
-                  : srtp_rtp_protect(tx, buf, len, len + overhead, &n);
+    int rc = rtcp ? rtpsec_rtcp_protect(tx, buf, len, len + overhead, &n)
+                  : rtpsec_rtp_protect(tx, buf, len, len + overhead, &n);
     if (rc == 0) {
         if (n != len + overhead)
             abort();
-        rc = rtcp ? srtp_rtcp_unprotect(rx, buf, n, &n) : srtp_rtp_unprotect(rx, buf, n, &n);
+        rc = rtcp ? rtpsec_rtcp_unprotect(rx, buf, n, &n) : rtpsec_rtp_unprotect(rx, buf, n, &n);
         if (rc != 0 || n != len || memcmp(buf, bytes, len) != 0)
             abort();
     } else if (rc != -EINVAL && rc != -ENOSPC && rc != -EALREADY && rc != -ESTALE) {
@@ -34,13 +34,14 @@ static void round_trip(struct srtp_context *tx, struct srtp_context *rx, int rtc
     free(buf);
 }
 
-static void unprotect_raw(struct srtp_context *rx, int rtcp, const uint8_t *bytes, size_t len)
+static void unprotect_raw(struct rtpsec_context *rx, int rtcp, const uint8_t *bytes, size_t len)
 {
     uint8_t *buf = malloc(len ? len : 1);
     if (len)
         memcpy(buf, bytes, len);
     size_t n;
-    int rc = rtcp ? srtp_rtcp_unprotect(rx, buf, len, &n) : srtp_rtp_unprotect(rx, buf, len, &n);
+    int rc =
+        rtcp ? rtpsec_rtcp_unprotect(rx, buf, len, &n) : rtpsec_rtp_unprotect(rx, buf, len, &n);
     if (rc == 0 ||
         (rc != -EINVAL && rc != -EBADMSG && rc != -EALREADY && rc != -ESTALE && rc != -ENOSPC))
         abort(); /* a forged tag passed, or an error the header does not promise */
@@ -51,16 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    struct srtp_master m = {.profile = data[0] & 1 ? SRTP_PROFILE_AEAD_AES_128_GCM
-                                                   : SRTP_PROFILE_AES128_CM_HMAC_SHA1_80};
+    struct rtpsec_master m = {.profile = data[0] & 1 ? RTPSEC_PROFILE_AEAD_AES_128_GCM
+                                                     : RTPSEC_PROFILE_AES128_CM_HMAC_SHA1_80};
     for (size_t i = 0; i < sizeof m.key; i++)
         m.key[i] = (uint8_t)(i * 7 + 1);
     for (size_t i = 0; i < sizeof m.salt; i++)
         m.salt[i] = (uint8_t)(i * 13 + 5);
-    size_t tag = m.profile == SRTP_PROFILE_AEAD_AES_128_GCM ? 16 : 10;
-    struct srtp_context *tx, *rx;
-    if (srtp_context_new(&m, SRTP_OUTBOUND, 4, &tx) != 0 ||
-        srtp_context_new(&m, SRTP_INBOUND, 4, &rx) != 0)
+    size_t tag = m.profile == RTPSEC_PROFILE_AEAD_AES_128_GCM ? 16 : 10;
+    struct rtpsec_context *tx, *rx;
+    if (rtpsec_context_new(&m, RTPSEC_OUTBOUND, 4, &tx) != 0 ||
+        rtpsec_context_new(&m, RTPSEC_INBOUND, 4, &rx) != 0)
         abort();
     size_t at = 1;
     while (at + 3 <= size) {
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else
             round_trip(tx, rx, op == 3, op == 3 ? tag + 4 : tag, bytes, len);
     }
-    srtp_context_free(tx);
-    srtp_context_free(rx);
+    rtpsec_context_free(tx);
+    rtpsec_context_free(rx);
     return 0;
 }

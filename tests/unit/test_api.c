@@ -11,7 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+#include <sqlite3.h>
+
 #include "api/api.h"
+#include "api/routes.h"
+#include "auth/account.h"
 #include "core/config.h"
 #include "core/rand.h"
 #include "core/seal.h"
@@ -445,6 +450,794 @@ static void static_files_stay_inside_web_dir(void **state)
     assert_string_equal(error_code(e), "method_not_allowed");
 }
 
+
+/* ---- every route refuses what it must, and a refusal writes nothing ---- */
+
+/* A digest of every row of every table (the audit log and the sign-ins included), read
+ * through a second connection, so any insert, update or delete changes it. */
+static void db_digest(struct env *e, uint8_t out[32], char *counts, size_t counts_size)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/confide.db", e->dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 32);
+    sqlite3_stmt *tables = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "ORDER BY name",
+                                        -1, &tables, NULL),
+                     SQLITE_OK);
+    size_t used = 0;
+    counts[0] = '\0';
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        const char *table = (const char *)sqlite3_column_text(tables, 0);
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", table);
+        sqlite3_stmt *rows = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &rows, NULL) != SQLITE_OK) { /* WITHOUT ROWID */
+            snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", table);
+            assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &rows, NULL), SQLITE_OK);
+        }
+        crypto_generichash_update(&h, (const uint8_t *)table, strlen(table) + 1);
+        int n = 0;
+        while (sqlite3_step(rows) == SQLITE_ROW) {
+            n++;
+            for (int c = 0; c < sqlite3_column_count(rows); c++) {
+                int type = sqlite3_column_type(rows, c);
+                const void *v = sqlite3_column_blob(rows, c);
+                int len = sqlite3_column_bytes(rows, c);
+                crypto_generichash_update(&h, (const uint8_t *)&type, sizeof type);
+                crypto_generichash_update(&h, (const uint8_t *)&len, sizeof len);
+                if (v && len > 0)
+                    crypto_generichash_update(&h, v, (size_t)len);
+            }
+        }
+        sqlite3_finalize(rows);
+        if (used < counts_size)
+            used += (size_t)snprintf(counts + used, counts_size - used, "%s=%d ", table, n);
+    }
+    sqlite3_finalize(tables);
+    sqlite3_close(db);
+    crypto_generichash_final(&h, out, 32);
+}
+
+/* The records the cases point at: Ada (admin) owns them all; Bob is another therapist; Cy
+ * co-facilitates Ada's group, so may read it and its sessions but change nothing. */
+struct fixture {
+    char ada_cookie[128], bob_cookie[128], cy_cookie[128];
+    int64_t bob, cy, client, spare_client, group, session, occurrence, group_session,
+        group_occurrence, poll, slot;
+    char token[96];
+};
+
+enum who { ADA, BOB, CY, NOBODY };
+
+struct body_case {
+    enum who who;
+    const char *body; /* placeholders: see expand() */
+    int status;
+    const char *code;
+    const char *path; /* NULL: the route's own */
+};
+
+#define MAX_BODY_CASES 20
+struct route_cases {
+    const char *method, *pattern;
+    const char *path;  /* the route's pattern with placeholders for real records */
+    const char *valid; /* a body the route would accept (JSON routes) */
+    struct body_case cases[MAX_BODY_CASES];
+};
+
+/* {c} client, {c2} a client in no group, {g} group, {s} session (with {c}), {o} its first
+ * occurrence, {s2} and {o2} the same of a session of {g}, {p} poll, {slot} a slot of it,
+ * {bob} and {cy} user ids, {tok} a member's poll link token. */
+static void expand(const struct fixture *f, const char *in, char *out, size_t size)
+{
+    static const char *const names[] = {"{c2}", "{c}", "{g}",    "{s2}",  "{o2}", "{s}",
+                                        "{o}",  "{p}", "{slot}", "{bob}", "{cy}", "{tok}"};
+    struct {
+        const char *name;
+        char value[100];
+    } vars[sizeof names / sizeof names[0]];
+    int64_t ids[] = {f->spare_client,  f->client,     f->group, f->group_session,
+                     f->group_occurrence, f->session, f->occurrence, f->poll,
+                     f->slot,         f->bob,        f->cy};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        vars[i].name = names[i];
+        if (i < sizeof ids / sizeof ids[0])
+            snprintf(vars[i].value, sizeof vars[i].value, "%lld", (long long)ids[i]);
+        else
+            snprintf(vars[i].value, sizeof vars[i].value, "%s", f->token);
+    }
+    size_t o = 0;
+    while (*in && o + 1 < size) {
+        size_t k;
+        for (k = 0; k < sizeof vars / sizeof vars[0]; k++) {
+            size_t n = strlen(vars[k].name);
+            if (strncmp(in, vars[k].name, n) == 0) {
+                o += (size_t)snprintf(out + o, size - o, "%s", vars[k].value);
+                in += n;
+                break;
+            }
+        }
+        if (k == sizeof vars / sizeof vars[0])
+            out[o++] = *in++;
+    }
+    out[o < size ? o : size - 1] = '\0';
+}
+
+#define TZ "\"time_zone\":\"Europe/Berlin\""
+#define SLOTS "\"slots\":[\"2027-03-01T18:00:00+01:00\",\"2027-03-02T18:00:00+01:00\"]"
+#define NO_ROUTE_CASES {{0}}
+
+/* A case's path is optional: most leave it out. The sign-in and setup cases are sent by
+ * nobody signed in: those two routes run outside the request's transaction (they hash a
+ * password first), and a signed-in caller's refused request there still counts as activity
+ * (its sign-in's last_seen_at is written), unlike on every other route. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+static const struct route_cases route_cases[] = {
+    {"GET", "/healthz", "/healthz", NULL, NO_ROUTE_CASES},
+    {"GET", "/metrics", "/metrics", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/setup", "/api/v1/setup", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/setup",
+     "/api/v1/setup",
+     "{\"setup_token\":\"0123456789abcdef\",\"name\":\"Eve\",\"email\":\"eve@example.org\","
+     "\"password\":\"" PW "\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY,
+       "{\"setup_token\":7,\"name\":\"Eve\",\"email\":\"eve@example.org\",\"password\":\"" PW "\"}",
+       400, "invalid_field"},
+      {NOBODY, "{\"setup_token\":\"x\",\"name\":[],\"email\":\"eve@example.org\",\"password\":\"" PW
+               "\"}",
+       400, "invalid_field"},
+      {NOBODY, "{\"setup_token\":\"x\",\"name\":\"Eve\",\"password\":\"" PW "\"}", 400,
+       "missing_field"},
+      {NOBODY, "{\"setup_token\":\"x\",\"name\":\"Eve\",\"email\":\"eve@example.org\"}", 400,
+       "missing_field"},
+      {NOBODY,
+       "{\"setup_token\":\"x\",\"name\":\"Eve\",\"email\":\"eve@example.org\",\"password\":true}",
+       400, "invalid_field"},
+      {NOBODY,
+       "{\"setup_token\":\"x\",\"name\":\"Eve\",\"email\":\"eve@example.org\","
+       "\"password\":\"short\"}",
+       400, "weak_password"},
+      {NOBODY, NULL, 409, "already_set_up"}}},
+    {"POST",
+     "/api/v1/login",
+     "/api/v1/login",
+     "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"email\":42,\"password\":\"" PW "\"}", 400, "invalid_field"},
+      {NOBODY, "{\"email\":\"ada@example.org\"}", 400, "missing_field"},
+      {NOBODY, "{\"email\":\"ada@example.org\",\"password\":null}", 400, "invalid_field"},
+      {NOBODY, "{\"email\":\"nobody@example.org\",\"password\":\"" PW "\"}", 401,
+       "invalid_credentials"}}},
+    {"POST", "/api/v1/logout", "/api/v1/logout", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/me", "/api/v1/me", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/session", "/api/v1/session", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/clients", "/api/v1/clients", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/clients",
+     "/api/v1/clients",
+     "{\"name\":\"Kim\",\"email\":\"kim@mail.example\"," TZ "}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":5,\"email\":\"kim@mail.example\"," TZ "}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"\",\"email\":\"kim@mail.example\"," TZ "}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"Kim\"," TZ "}", 400, "missing_field"},
+      {ADA, "{\"name\":\"Kim\",\"email\":\"not-an-email\"," TZ "}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"Kim\",\"email\":\"kim@mail.example\"}", 400, "missing_field"},
+      {ADA, "{\"name\":\"Kim\",\"email\":\"kim@mail.example\",\"time_zone\":\"Mars/Base\"}", 400,
+       "unknown_time_zone"},
+      {ADA, "{\"name\":\"Kim\",\"email\":\"kim@mail.example\"," TZ ",\"phone\":12}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"Kim\",\"email\":\"kim@mail.example\"," TZ ",\"emergency_contact\":\"x\"}",
+       400, "invalid_field"},
+      {ADA,
+       "{\"name\":\"Kim\",\"email\":\"kim@mail.example\"," TZ
+       ",\"emergency_contact\":{\"phone\":5}}",
+       400, "invalid_field"}}},
+    {"GET",
+     "/api/v1/clients/{id}",
+     "/api/v1/clients/{c}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999"}}},
+    {"PATCH",
+     "/api/v1/clients/{id}",
+     "/api/v1/clients/{c}",
+     "{\"name\":\"Sam R.\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":5}", 400, "invalid_field"},
+      {ADA, "{\"email\":\"nope\"}", 400, "invalid_field"},
+      {ADA, "{\"time_zone\":3}", 400, "invalid_field"},
+      {ADA, "{\"time_zone\":\"Nowhere/Here\"}", 400, "unknown_time_zone"},
+      {ADA, "{\"phone\":\"call me\"}", 400, "invalid_field"},
+      {ADA, "{\"emergency_contact\":[]}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999"}}},
+    {"DELETE",
+     "/api/v1/clients/{id}",
+     "/api/v1/clients/{c}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999"}}},
+    {"GET", "/api/v1/groups", "/api/v1/groups", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/groups",
+     "/api/v1/groups",
+     "{\"name\":\"Tuesday\",\"agreement\":\"Stays here.\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":[],\"agreement\":\"A\"}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"G\"}", 400, "missing_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"\"}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"capacity\":1}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"capacity\":\"10\"}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"description\":7}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":\"x\"}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":[0]}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"facilitators\":[\"x\"]}", 400,
+       "invalid_field"},
+      /* these fail after the group is inserted: the whole request is undone */
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":[999999]}", 404, "not_found"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"facilitators\":[999999]}", 404, "not_found"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"capacity\":2,\"members\":[{c},{c2},{c}]}",
+       409, "already_member"},
+      {BOB, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":[{c}]}", 404, "not_found"}}},
+    {"GET",
+     "/api/v1/groups/{id}",
+     "/api/v1/groups/{g}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999"}}},
+    {"PATCH",
+     "/api/v1/groups/{id}",
+     "/api/v1/groups/{g}",
+     "{\"name\":\"Thursday evening\"}",
+     {{ADA, "{\"name\":5}", 400, "invalid_field"},
+      {ADA, "{\"agreement\":\"\"}", 400, "invalid_field"},
+      {ADA, "{\"capacity\":100}", 400, "invalid_field"},
+      {ADA, "{\"capacity\":true}", 400, "invalid_field"},
+      {ADA, "{\"description\":[]}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999"}}},
+    {"DELETE",
+     "/api/v1/groups/{id}",
+     "/api/v1/groups/{g}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999"}}},
+    {"POST",
+     "/api/v1/groups/{id}/members",
+     "/api/v1/groups/{g}/members",
+     "{\"client_id\":{c2}}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"client_id\":\"7\"}", 400, "invalid_field"},
+      {ADA, "{\"client_id\":0}", 400, "invalid_field"},
+      {ADA, "{\"client_id\":{c}}", 409, "already_member"},
+      {ADA, "{\"client_id\":999999}", 404, "not_found"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}}},
+    {"DELETE",
+     "/api/v1/groups/{id}/members/{id}",
+     "/api/v1/groups/{g}/members/{c}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/{g}/members/{c2}"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/members/{c}"}}},
+    {"POST",
+     "/api/v1/groups/{id}/facilitators",
+     "/api/v1/groups/{g}/facilitators",
+     "{\"user_id\":{bob}}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"user_id\":\"2\"}", 400, "invalid_field"},
+      {ADA, "{\"user_id\":1}", 409, "already_facilitator"},
+      {ADA, "{\"user_id\":999999}", 404, "not_found"},
+      {ADA, "{\"user_id\":{cy}}", 409, "already_facilitator"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}}},
+    {"DELETE",
+     "/api/v1/groups/{id}/facilitators/{id}",
+     "/api/v1/groups/{g}/facilitators/{bob}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found"}, /* Bob is no co-facilitator of it */
+      {CY, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/groups/{g}/facilitators/{cy}"}}},
+    {"GET", "/api/v1/sessions", "/api/v1/sessions", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/sessions",
+     "/api/v1/sessions",
+     "{\"title\":\"Intake\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"client_id\":{c}}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"title\":1,\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"client_id\":{c}}",
+       400, "invalid_field"},
+      {ADA, "{\"title\":\"T\",\"starts_at\":\"tomorrow\"," TZ ",\"client_id\":{c}}", 400,
+       "invalid_field"},
+      {ADA, "{\"title\":\"T\"," TZ ",\"client_id\":{c}}", 400, "missing_field"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\",\"time_zone\":\"Nowhere/X\","
+       "\"client_id\":{c}}",
+       400, "unknown_time_zone"},
+      {ADA, "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ "}", 400,
+       "client_or_group"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
+       ",\"client_id\":{c},\"group_id\":{g}}",
+       400, "client_or_group"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
+       ",\"client_id\":\"{c}\"}",
+       400, "invalid_field"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
+       ",\"client_id\":{c},\"duration_minutes\":2}",
+       400, "invalid_field"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
+       ",\"client_id\":{c},\"ends_at\":\"2027-04-01T09:00:00+02:00\"}",
+       400, "ends_before_start"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
+       ",\"client_id\":{c},\"recurrence\":{\"freq\":\"weekly\"}}",
+       400, "recurrence_without_end"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
+       ",\"client_id\":{c},\"recurrence\":{\"freq\":\"weekly\",\"until\":"
+       "\"2040-01-01T00:00:00Z\"}}",
+       400, "too_many_occurrences"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
+       ",\"client_id\":{c},\"chat\":\"yes\"}",
+       400, "invalid_field"},
+      {ADA,
+       "{\"title\":\"T\",\"starts_at\":\"2027-02-01T10:00:00+01:00\"," TZ ",\"client_id\":{c}}",
+       409, "overlap"},
+      {BOB, NULL, 404, "not_found"},
+      {BOB,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
+       404, "not_found"},
+      {CY,
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
+       404, "not_found"}}},
+    {"GET",
+     "/api/v1/sessions/{id}",
+     "/api/v1/sessions/{s}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999"}}},
+    {"GET",
+     "/api/v1/sessions/{id}/invites",
+     "/api/v1/sessions/{s}/invites",
+     NULL,
+     {{BOB, NULL, 404, "not_found"}}},
+    {"GET",
+     "/api/v1/sessions/{id}/attendance",
+     "/api/v1/sessions/{s}/attendance",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/attendance"}}},
+    {"POST",
+     "/api/v1/sessions/{id}/cancel",
+     "/api/v1/sessions/{s}/cancel",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/cancel"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/cancel"}}},
+    {"PATCH",
+     "/api/v1/sessions/{id}/occurrences/{id}",
+     "/api/v1/sessions/{s}/occurrences/{o}",
+     "{\"starts_at\":\"2027-02-01T12:00:00+01:00\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"starts_at\":5}", 400, "invalid_field"},
+      {ADA, "{\"starts_at\":\"noon\"}", 400, "invalid_field"},
+      {ADA, "{\"starts_at\":\"2027-02-01T12:00:00+01:00\",\"scope\":\"all\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"starts_at\":\"2027-02-01T12:00:00+01:00\",\"duration_minutes\":1000}", 400,
+       "invalid_field"},
+      {ADA, "{\"starts_at\":\"2027-02-01T12:00:00+01:00\",\"allow_overlap\":1}", 400,
+       "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/occurrences/{o2}"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/occurrences/999999"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/occurrences/{o2}"}}},
+    {"POST",
+     "/api/v1/sessions/{id}/occurrences/{id}/cancel",
+     "/api/v1/sessions/{s}/occurrences/{o}/cancel",
+     "{\"scope\":\"this\"}",
+     {{ADA, "{\"scope\":5}", 400, "invalid_field"},
+      {ADA, "{\"scope\":\"everything\"}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/occurrences/{o2}/cancel"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/occurrences/{o}/cancel"}}},
+    {"GET", "/api/v1/polls", "/api/v1/polls", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/polls",
+     "/api/v1/polls",
+     "{\"group_id\":{g},\"title\":\"Spring\"," TZ "," SLOTS "}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"group_id\":{g},\"title\":3," TZ "," SLOTS "}", 400, "invalid_field"},
+      {ADA, "{\"group_id\":\"{g}\",\"title\":\"P\"," TZ "," SLOTS "}", 400, "invalid_field"},
+      {ADA, "{\"title\":\"P\"," TZ "," SLOTS "}", 400, "missing_field"},
+      {ADA, "{\"group_id\":{g},\"title\":\"P\"," TZ "}", 400, "missing_field"},
+      {ADA, "{\"group_id\":{g},\"title\":\"P\"," TZ ",\"slots\":\"x\"}", 400, "invalid_field"},
+      {ADA, "{\"group_id\":{g},\"title\":\"P\",\"time_zone\":\"X/Y\"," SLOTS "}", 400,
+       "unknown_time_zone"},
+      {ADA,
+       "{\"group_id\":{g},\"title\":\"P\"," TZ ",\"slots\":[\"2027-03-01T18:00:00+01:00\"]}",
+       400, "slot_count"},
+      {ADA,
+       "{\"group_id\":{g},\"title\":\"P\"," TZ
+       ",\"slots\":[\"2027-03-01T18:00:00+01:00\",42]}",
+       400, "invalid_slot"},
+      {ADA,
+       "{\"group_id\":{g},\"title\":\"P\"," TZ
+       ",\"slots\":[\"2027-03-01T18:00:00+01:00\",\"2027-03-01T17:00:00Z\"]}",
+       400, "duplicate_slot"},
+      {ADA,
+       "{\"group_id\":{g},\"title\":\"P\"," TZ
+       ",\"slots\":[\"2020-03-01T18:00:00+01:00\",\"2027-03-01T17:00:00Z\"]}",
+       400, "slot_in_past"},
+      {ADA,
+       "{\"group_id\":{g},\"title\":\"P\"," TZ "," SLOTS ",\"duration_minutes\":\"50\"}",
+       400, "invalid_field"},
+      {ADA, "{\"group_id\":999999,\"title\":\"P\"," TZ "," SLOTS "}", 404, "not_found"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}}},
+    {"GET",
+     "/api/v1/polls/{id}",
+     "/api/v1/polls/{p}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"}, /* polls are the owner's, not the co-facilitators' */
+      {ADA, NULL, 404, "not_found", "/api/v1/polls/999999"}}},
+    {"POST",
+     "/api/v1/polls/{id}/session",
+     "/api/v1/polls/{p}/session",
+     "{\"slot_id\":{slot}}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"slot_id\":\"{slot}\"}", 400, "invalid_field"},
+      {ADA, "{\"slot_id\":999999}", 400, "unknown_slot"},
+      {ADA, "{\"slot_id\":{slot},\"chat\":1}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/polls/999999/session"}}},
+    {"POST",
+     "/api/v1/poll-links/lookup",
+     "/api/v1/poll-links/lookup",
+     "{\"token\":\"{tok}\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":5}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"no-such-link\"}", 404, "not_found"}}},
+    {"POST",
+     "/api/v1/poll-links/answer",
+     "/api/v1/poll-links/answer",
+     "{\"token\":\"{tok}\",\"answers\":[{\"slot_id\":{slot},\"answer\":\"yes\"}]}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":[],\"answers\":[]}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"{tok}\"}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{tok}\",\"answers\":\"yes\"}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"{tok}\",\"answers\":[1]}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"{tok}\",\"answers\":[{\"slot_id\":{slot},\"answer\":\"perhaps\"}]}",
+       400, "invalid_answer"},
+      {NOBODY, "{\"token\":\"{tok}\",\"answers\":[{\"slot_id\":999999,\"answer\":\"yes\"}]}", 400,
+       "unknown_slot"},
+      {NOBODY,
+       "{\"token\":\"{tok}\",\"answers\":[{\"slot_id\":{slot},\"answer\":\"yes\"},"
+       "{\"slot_id\":{slot},\"answer\":\"no\"}]}",
+       400, "invalid_field"},
+      /* a valid answer first, a refused one after it: nothing is saved */
+      {NOBODY,
+       "{\"token\":\"{tok}\",\"answers\":[{\"slot_id\":{slot},\"answer\":\"yes\"},"
+       "{\"slot_id\":{slot},\"answer\":\"perhaps\"}]}",
+       400, "invalid_answer"},
+      {NOBODY, "{\"token\":\"no-such-link\",\"answers\":[{\"slot_id\":{slot},\"answer\":\"yes\"}]}",
+       404, "not_found"}}},
+};
+#pragma GCC diagnostic pop
+
+static int64_t json_id(json_t *j, const char *object)
+{
+    return json_integer_value(json_object_get(json_object_get(j, object), "id"));
+}
+
+static void make_fixture(struct env *e, struct fixture *f)
+{
+    do_setup(e);
+    snprintf(f->ada_cookie, sizeof f->ada_cookie, "%s", e->cookie);
+    const char *reason = NULL;
+    assert_int_equal(account_create(e->store, "Dr Bob Lee", "bob@example.org", PW, strlen(PW),
+                                    STORE_ROLE_THERAPIST, 1, e->now, &f->bob, &reason),
+                     0);
+    assert_int_equal(account_create(e->store, "Dr Cy Okafor", "cy@example.org", PW, strlen(PW),
+                                    STORE_ROLE_THERAPIST, 1, e->now, &f->cy, &reason),
+                     0);
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login",
+                          "{\"email\":\"bob@example.org\",\"password\":\"" PW "\"}"),
+                     200);
+    snprintf(f->bob_cookie, sizeof f->bob_cookie, "%s", e->cookie);
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login",
+                          "{\"email\":\"cy@example.org\",\"password\":\"" PW "\"}"),
+                     200);
+    snprintf(f->cy_cookie, sizeof f->cy_cookie, "%s", e->cookie);
+    snprintf(e->cookie, sizeof e->cookie, "%s", f->ada_cookie);
+
+    assert_int_equal(send(e, "POST", "/api/v1/clients",
+                          "{\"name\":\"Sam Rivera\",\"email\":\"sam@mail.example\"," TZ "}"),
+                     201);
+    f->client = json_id(e->json, "client");
+    assert_int_equal(send(e, "POST", "/api/v1/clients",
+                          "{\"name\":\"Noor Haddad\",\"email\":\"noor@mail.example\"," TZ "}"),
+                     201);
+    f->spare_client = json_id(e->json, "client");
+    char body[400];
+    snprintf(body, sizeof body,
+             "{\"name\":\"Thursday group\",\"agreement\":\"What is said here stays here.\","
+             "\"members\":[%lld]}",
+             (long long)f->client);
+    assert_int_equal(send(e, "POST", "/api/v1/groups", body), 201);
+    f->group = json_id(e->json, "group");
+    snprintf(body, sizeof body, "/api/v1/groups/%lld/facilitators", (long long)f->group);
+    char user[64];
+    snprintf(user, sizeof user, "{\"user_id\":%lld}", (long long)f->cy);
+    assert_int_equal(send(e, "POST", body, user), 201);
+    snprintf(body, sizeof body,
+             "{\"title\":\"Group\",\"starts_at\":\"2027-05-03T10:00:00+02:00\"," TZ
+             ",\"group_id\":%lld}",
+             (long long)f->group);
+    assert_int_equal(send(e, "POST", "/api/v1/sessions", body), 201);
+    f->group_session = json_id(e->json, "session");
+    f->group_occurrence = json_integer_value(json_object_get(
+        json_array_get(json_object_get(json_object_get(e->json, "session"), "occurrences"), 0),
+        "id"));
+    snprintf(body, sizeof body,
+             "{\"title\":\"Weekly\",\"starts_at\":\"2027-02-01T10:00:00+01:00\"," TZ
+             ",\"client_id\":%lld,\"recurrence\":{\"freq\":\"weekly\",\"count\":3}}",
+             (long long)f->client);
+    assert_int_equal(send(e, "POST", "/api/v1/sessions", body), 201);
+    f->session = json_id(e->json, "session");
+    f->occurrence = json_integer_value(json_object_get(
+        json_array_get(json_object_get(json_object_get(e->json, "session"), "occurrences"), 0),
+        "id"));
+    snprintf(body, sizeof body, "{\"group_id\":%lld,\"title\":\"Spring\"," TZ "," SLOTS "}",
+             (long long)f->group);
+    assert_int_equal(send(e, "POST", "/api/v1/polls", body), 201);
+    json_t *poll = json_object_get(e->json, "poll");
+    f->poll = json_integer_value(json_object_get(poll, "id"));
+    f->slot = json_integer_value(json_object_get(json_array_get(json_object_get(poll, "slots"), 0),
+                                                 "id"));
+    const char *url = json_string_value(
+        json_object_get(json_array_get(json_object_get(poll, "invites"), 0), "url"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "/p/"));
+    snprintf(f->token, sizeof f->token, "%s", strstr(url, "/p/") + 3);
+    assert_true(f->cy > 0 && f->group_session > 0 && f->group_occurrence > 0);
+    /* Cy reads what he co-facilitates: the refusals below are about changing it */
+    snprintf(e->cookie, sizeof e->cookie, "%s", f->cy_cookie);
+    snprintf(body, sizeof body, "/api/v1/groups/%lld", (long long)f->group);
+    assert_int_equal(send(e, "GET", body, NULL), 200);
+    snprintf(body, sizeof body, "/api/v1/sessions/%lld", (long long)f->group_session);
+    assert_int_equal(send(e, "GET", body, NULL), 200);
+    snprintf(e->cookie, sizeof e->cookie, "%s", f->ada_cookie);
+    assert_true(f->bob > 0 && f->client > 0 && f->spare_client > 0 && f->group > 0 &&
+                f->session > 0 && f->occurrence > 0 && f->poll > 0 && f->slot > 0);
+}
+
+/* One request that must be refused: the status and code it must get, the error body's
+ * shape, and the database as it was. Returns 1 (a case counted). */
+static int refused(struct env *e, const struct fixture *f, const char *method, const char *path,
+                   const char *body, enum who who, struct extra x, int status, const char *code,
+                   const char *what)
+{
+    char expanded_path[256], expanded_body[1024];
+    expand(f, path, expanded_path, sizeof expanded_path);
+    if (body)
+        expand(f, body, expanded_body, sizeof expanded_body);
+    snprintf(e->cookie, sizeof e->cookie, "%s",
+             who == ADA   ? f->ada_cookie
+             : who == BOB ? f->bob_cookie
+             : who == CY  ? f->cy_cookie
+                          : "");
+    uint8_t before[32], after[32];
+    char counts_before[1024], counts_after[1024];
+    db_digest(e, before, counts_before, sizeof counts_before);
+    /* a second later, so a sign-in touched by a refused request would show; and back, so
+     * the sign-ins, which refused requests do not keep alive, never go idle here */
+    e->now += 1000;
+    int got = send_x(e, method, expanded_path, body ? expanded_body : NULL, x);
+    e->now -= 1000;
+    db_digest(e, after, counts_after, sizeof counts_after);
+    const char *got_code = error_code(e);
+    if (got != status || !got_code || strcmp(got_code, code) != 0 || !error_message(e) ||
+        !json_is_object(e->json) || json_object_size(e->json) != 1)
+        fail_msg("%s %s (%s, body %s): expected %d %s, got %d %s", method, expanded_path, what,
+                 body ? expanded_body : "none", status, code, got,
+                 e->resp.body.data ? e->resp.body.data : "");
+    assert_string_equal(e->resp.content_type, "application/json");
+    if (memcmp(before, after, sizeof before) != 0)
+        fail_msg("%s %s (%s, body %s) answered %d but wrote to the database:\n"
+                 " before %s\n after  %s",
+                 method, expanded_path, what, body ? expanded_body : "none", got, counts_before,
+                 counts_after);
+    return 1;
+}
+
+static int state_changing(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static void every_route_refuses_bad_requests_and_writes_nothing(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    const size_t nspecs = sizeof route_cases / sizeof route_cases[0];
+    /* the table here and the server's are the same list: a new route needs its cases */
+    assert_int_equal(nspecs, (size_t)api_route_count);
+    int cases = 0;
+    for (int r = 0; r < api_route_count; r++) {
+        const struct route *route = &api_routes[r];
+        const struct route_cases *rc = NULL;
+        for (size_t k = 0; k < nspecs && !rc; k++)
+            if (strcmp(route_cases[k].method, route->method) == 0 &&
+                strcmp(route_cases[k].pattern, route->pattern) == 0)
+                rc = &route_cases[k];
+        if (!rc)
+            fail_msg("%s %s has no cases in this test", route->method, route->pattern);
+        const char *valid = route->body == BODY_JSON ? rc->valid : NULL;
+        if (route->body == BODY_JSON && !valid)
+            fail_msg("%s %s takes JSON but its cases give no valid body", route->method,
+                     route->pattern);
+        enum who owner = ADA; /* a signed-in browser: only what is wrong gets refused */
+
+        /* nobody signed in, or a cookie the server does not know */
+        if (route->access != ACCESS_PUBLIC) {
+            cases += refused(e, &f, route->method, rc->path, valid, NOBODY, (struct extra){0}, 401,
+                             "not_signed_in", "no cookie");
+            cases += refused(e, &f, route->method, rc->path, valid, NOBODY,
+                             (struct extra){.cookie = "confide_session=forged"}, 401,
+                             "not_signed_in", "unknown cookie");
+            /* idle too long: the sign-in is over (its row goes at the next sweep) */
+            e->now += 901 * 1000;
+            cases += refused(e, &f, route->method, rc->path, valid, ADA, (struct extra){0}, 401,
+                             "session_expired", "idle sign-in");
+            e->now -= 901 * 1000;
+        }
+        /* a therapist on an administrator's route */
+        if (route->access == ACCESS_ADMIN)
+            cases += refused(e, &f, route->method, rc->path, valid, BOB, (struct extra){0}, 403,
+                             "forbidden", "not an administrator");
+        /* from another site, with everything else right */
+        if (state_changing(route->method)) {
+            cases += refused(e, &f, route->method, rc->path, valid, owner,
+                             (struct extra){.origin = "http://evil.example"}, 403, "cross_origin",
+                             "Origin of another site");
+            cases += refused(e, &f, route->method, rc->path, valid, owner,
+                             (struct extra){.sec_fetch_site = "cross-site"}, 403, "cross_origin",
+                             "Sec-Fetch-Site: cross-site");
+            cases += refused(e, &f, route->method, rc->path, valid, owner,
+                             (struct extra){.origin = "null"}, 403, "cross_origin", "Origin: null");
+        }
+        if (route->body == BODY_JSON) {
+            static const char *const malformed[] = {
+                "",        "{",       "[]", "\"text\"", "42", "{\"a\":1,\"a\":2}",
+                "{\"a\":\"\\u0000\"}", "{\"a\":\"\xff\"}", "{\"a\":1} {}"};
+            for (size_t m = 0; m < sizeof malformed / sizeof malformed[0]; m++)
+                cases += refused(e, &f, route->method, rc->path, malformed[m], owner,
+                                 (struct extra){0}, 400, "malformed_json", "malformed JSON");
+            cases += refused(e, &f, route->method, rc->path, valid, owner,
+                             (struct extra){.content_type = "text/plain"}, 415,
+                             "unsupported_media_type", "not JSON");
+            cases += refused(e, &f, route->method, rc->path, valid, owner,
+                             (struct extra){.too_large = 1}, 413, "body_too_large", "too large");
+        }
+        /* the route's own: missing and mistyped fields, records not the caller's */
+        for (int c = 0; c < MAX_BODY_CASES && rc->cases[c].status; c++) {
+            const struct body_case *bc = &rc->cases[c];
+            const char *body = bc->body ? bc->body : valid;
+            cases += refused(e, &f, route->method, bc->path ? bc->path : rc->path, body, bc->who,
+                             (struct extra){0}, bc->status, bc->code, "route case");
+        }
+        /* reads are not state-changing: another site's GET is answered as any other */
+        if (!state_changing(route->method)) {
+            char path[256];
+            expand(&f, rc->path, path, sizeof path);
+            snprintf(e->cookie, sizeof e->cookie, "%s", owner == ADA ? f.ada_cookie : "");
+            assert_int_equal(send_x(e, route->method, path, NULL,
+                                    (struct extra){.origin = "http://evil.example",
+                                                   .sec_fetch_site = "cross-site"}),
+                             200);
+            cases++;
+        }
+    }
+    /* and the digest does see a write */
+    uint8_t before[32], after[32];
+    char counts[1024];
+    db_digest(e, before, counts, sizeof counts);
+    snprintf(e->cookie, sizeof e->cookie, "%s", f.ada_cookie);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/clients/%lld", (long long)f.client);
+    assert_int_equal(send(e, "PATCH", path, "{\"phone\":\"+49 30 1234567\"}"), 200);
+    db_digest(e, after, counts, sizeof counts);
+    assert_memory_not_equal(before, after, sizeof before);
+    print_message("%d routes, %d cases\n", api_route_count, cases);
+}
+
+/* Every field of every route's valid body, replaced by each JSON type or left out: the
+ * answer is a 2xx or a 4xx with the error body, never a 5xx, and a 4xx writes nothing. */
+static void every_field_of_every_body_survives_every_type(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    static const char *const values[] = {
+        "null", "true", "false", "0", "-1", "1.5", "9223372036854775807", "-9223372036854775808",
+        "1e300", "\"\"", "\"x\"", "\"2027-03-01T18:00:00+01:00\"", "[]", "{}", "[1]", "[null]",
+        "{\"a\":1}", NULL /* left out */};
+    int cases = 0, refused_count = 0;
+    const size_t nspecs = sizeof route_cases / sizeof route_cases[0];
+    for (size_t k = 0; k < nspecs; k++) {
+        const struct route_cases *rc = &route_cases[k];
+        if (!rc->valid)
+            continue;
+        char path[256], valid[1024];
+        expand(&f, rc->path, path, sizeof path);
+        expand(&f, rc->valid, valid, sizeof valid);
+        json_t *base = json_loads(valid, 0, NULL);
+        assert_non_null(base);
+        const char *key;
+        json_t *unused;
+        json_object_foreach(base, key, unused)
+        {
+            for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+                json_t *body = json_deep_copy(base);
+                if (values[v])
+                    json_object_set_new(body, key, json_loads(values[v], JSON_DECODE_ANY, NULL));
+                else
+                    json_object_del(body, key);
+                char *text = json_dumps(body, JSON_COMPACT);
+                json_decref(body);
+                int public_route = strncmp(rc->path, "/api/v1/setup", 13) == 0 ||
+                                   strncmp(rc->path, "/api/v1/login", 13) == 0 ||
+                                   strncmp(rc->path, "/api/v1/poll-links", 18) == 0;
+                snprintf(e->cookie, sizeof e->cookie, "%s", public_route ? "" : f.ada_cookie);
+                uint8_t before[32], after[32];
+                char counts_before[1024], counts_after[1024];
+                db_digest(e, before, counts_before, sizeof counts_before);
+                e->now += 1000;
+                int got = send(e, rc->method, path, text);
+                e->now -= 1000;
+                db_digest(e, after, counts_after, sizeof counts_after);
+                cases++;
+                if (got >= 500 || got < 200 || (!public_route && got == 401))
+                    fail_msg("%s %s %s: %d %s", rc->method, path, text, got,
+                             e->resp.body.data ? e->resp.body.data : "");
+                if (got >= 400) {
+                    refused_count++;
+                    if (!error_code(e) || !error_message(e))
+                        fail_msg("%s %s %s: %d without an error body: %s", rc->method, path, text,
+                                 got, e->resp.body.data ? e->resp.body.data : "");
+                    if (memcmp(before, after, sizeof before) != 0)
+                        fail_msg("%s %s %s answered %d but wrote:\n before %s\n after  %s",
+                                 rc->method, path, text, got, counts_before, counts_after);
+                }
+                free(text);
+            }
+        }
+        json_decref(base);
+    }
+    print_message("%d bodies, %d refused\n", cases, refused_count);
+}
+
 int main(void)
 {
     rand_init();
@@ -458,6 +1251,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(static_files_stay_inside_web_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_route_refuses_bad_requests_and_writes_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(every_field_of_every_body_survives_every_type, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

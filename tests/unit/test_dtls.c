@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "sfu/dtls.h"
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 
 #define T0 1760000000000LL /* wall clock for certificates; the peers' clock starts at 1000 */
 #define QUEUE_MAX 64
@@ -31,8 +31,8 @@ struct side {
     struct dtls_out out;
     unsigned events;
     enum dtls_failure failure;
-    enum srtp_profile profile;
-    struct srtp_master local, remote;
+    enum rtpsec_profile profile;
+    struct rtpsec_master local, remote;
 };
 
 /* Datagrams in flight toward one side. */
@@ -171,14 +171,14 @@ static void handshake_completes(void **state)
     assert_int_equal(dtls_peer_state(w->s.peer), DTLS_STATE_CONNECTED);
     assert_int_equal(dtls_peer_state(w->c.peer), DTLS_STATE_CONNECTED);
     /* both offer GCM first */
-    assert_int_equal(w->s.profile, SRTP_PROFILE_AEAD_AES_128_GCM);
+    assert_int_equal(w->s.profile, RTPSEC_PROFILE_AEAD_AES_128_GCM);
     assert_int_equal(w->c.profile, w->s.profile);
     assert_int_equal(w->s.local.profile, w->s.profile);
     assert_memory_equal(&w->c.local, &w->s.remote, sizeof w->c.local);
     assert_memory_equal(&w->c.remote, &w->s.local, sizeof w->c.remote);
-    assert_memory_not_equal(w->s.local.key, w->s.remote.key, SRTP_KEY_BYTES);
+    assert_memory_not_equal(w->s.local.key, w->s.remote.key, RTPSEC_KEY_BYTES);
     /* keys wiped from the out struct once collected */
-    static const uint8_t zero[SRTP_KEY_BYTES];
+    static const uint8_t zero[RTPSEC_KEY_BYTES];
     assert_memory_equal(w->s.out.local.key, zero, sizeof zero);
 
     const struct dtls_stats *st = dtls_peer_stats(w->s.peer);
@@ -187,25 +187,25 @@ static void handshake_completes(void **state)
     wire_free(w);
 }
 
-static void srtp_across(const struct srtp_master *tx_key, const struct srtp_master *rx_key)
+static void srtp_across(const struct rtpsec_master *tx_key, const struct rtpsec_master *rx_key)
 {
-    struct srtp_context *tx, *rx;
-    assert_int_equal(srtp_context_new(tx_key, SRTP_OUTBOUND, 8, &tx), 0);
-    assert_int_equal(srtp_context_new(rx_key, SRTP_INBOUND, 8, &rx), 0);
-    uint8_t pkt[12 + 160 + SRTP_RTP_OVERHEAD_MAX], orig[12 + 160];
+    struct rtpsec_context *tx, *rx;
+    assert_int_equal(rtpsec_context_new(tx_key, RTPSEC_OUTBOUND, 8, &tx), 0);
+    assert_int_equal(rtpsec_context_new(rx_key, RTPSEC_INBOUND, 8, &rx), 0);
+    uint8_t pkt[12 + 160 + RTPSEC_RTP_OVERHEAD_MAX], orig[12 + 160];
     for (size_t i = 0; i < sizeof orig; i++)
         orig[i] = (uint8_t)(i * 31 + 7);
     orig[0] = 0x80; /* V=2 */
     orig[1] = 111;  /* Opus */
     memcpy(pkt, orig, sizeof orig);
     size_t n;
-    assert_int_equal(srtp_rtp_protect(tx, pkt, sizeof orig, sizeof pkt, &n), 0);
+    assert_int_equal(rtpsec_rtp_protect(tx, pkt, sizeof orig, sizeof pkt, &n), 0);
     assert_true(n > sizeof orig);
-    assert_int_equal(srtp_rtp_unprotect(rx, pkt, n, &n), 0);
+    assert_int_equal(rtpsec_rtp_unprotect(rx, pkt, n, &n), 0);
     assert_int_equal(n, sizeof orig);
     assert_memory_equal(pkt, orig, sizeof orig);
-    srtp_context_free(tx);
-    srtp_context_free(rx);
+    rtpsec_context_free(tx);
+    rtpsec_context_free(rx);
 }
 
 static void keys_make_working_srtp(void **state)
@@ -215,15 +215,15 @@ static void keys_make_working_srtp(void **state)
     srtp_across(&w->c.local, &w->s.remote); /* client → server */
     srtp_across(&w->s.local, &w->c.remote); /* server → client */
     /* and not with the wrong half */
-    struct srtp_context *tx, *rx;
-    assert_int_equal(srtp_context_new(&w->c.local, SRTP_OUTBOUND, 8, &tx), 0);
-    assert_int_equal(srtp_context_new(&w->s.local, SRTP_INBOUND, 8, &rx), 0);
+    struct rtpsec_context *tx, *rx;
+    assert_int_equal(rtpsec_context_new(&w->c.local, RTPSEC_OUTBOUND, 8, &tx), 0);
+    assert_int_equal(rtpsec_context_new(&w->s.local, RTPSEC_INBOUND, 8, &rx), 0);
     uint8_t pkt[64] = {0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9};
     size_t n;
-    assert_int_equal(srtp_rtp_protect(tx, pkt, 40, sizeof pkt, &n), 0);
-    assert_int_equal(srtp_rtp_unprotect(rx, pkt, n, &n), -EBADMSG);
-    srtp_context_free(tx);
-    srtp_context_free(rx);
+    assert_int_equal(rtpsec_rtp_protect(tx, pkt, 40, sizeof pkt, &n), 0);
+    assert_int_equal(rtpsec_rtp_unprotect(rx, pkt, n, &n), -EBADMSG);
+    rtpsec_context_free(tx);
+    rtpsec_context_free(rx);
     wire_free(w);
 }
 

@@ -5,7 +5,7 @@
  * pads. They are deprecated in 3.0, hence the macro; the ciphers stay on EVP. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
-#include "sfu/srtp.h"
+#include "sfu/rtpsec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -32,29 +32,29 @@
 
 /* The state kept for one SSRC. A window bit stands for index i while top - W < i <= top,
  * at bit i % W: moving top forward clears the bits it passes, so nothing is ever shifted. */
-struct srtp_stream {
+struct rtpsec_stream {
     uint64_t rtp_top; /* highest index: ROC << 16 | SEQ */
-    uint64_t rtp_seen[SRTP_RTP_REPLAY_WINDOW / 64];
+    uint64_t rtp_seen[RTPSEC_RTP_REPLAY_WINDOW / 64];
     uint64_t rtcp_top; /* inbound: highest SRTCP index seen; outbound: the last one sent */
-    uint64_t rtcp_seen[SRTP_RTCP_REPLAY_WINDOW / 64];
+    uint64_t rtcp_seen[RTPSEC_RTCP_REPLAY_WINDOW / 64];
     uint8_t has_rtp, has_rtcp;
 };
 
 /* The session keys of RTP or of RTCP, turned into ready OpenSSL state. */
-struct srtp_keys {
+struct rtpsec_keys {
     EVP_CIPHER_CTX *cipher; /* AES-128-CTR or AES-128-GCM with the key schedule done */
     uint8_t salt[CM_SALT];  /* session salt; GCM uses the first 12 bytes */
     SHA_CTX inner, outer;   /* AES-CM only: SHA-1 after the key ⊕ ipad / opad block */
 };
 
-struct srtp_context {
-    enum srtp_profile profile;
-    enum srtp_direction direction;
+struct rtpsec_context {
+    enum rtpsec_profile profile;
+    enum rtpsec_direction direction;
     size_t tag_len;
-    struct srtp_keys rtp, rtcp;
+    struct rtpsec_keys rtp, rtcp;
     unsigned n_streams, max_streams;
     uint32_t *ssrcs; /* scanned linearly: a transport carries a few dozen SSRCs at most */
-    struct srtp_stream *streams;
+    struct rtpsec_stream *streams;
 };
 
 static uint32_t load32(const uint8_t *p)
@@ -70,40 +70,40 @@ static void store32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-size_t srtp_salt_len(enum srtp_profile profile)
+size_t rtpsec_salt_len(enum rtpsec_profile profile)
 {
     switch (profile) {
-    case SRTP_PROFILE_AES128_CM_HMAC_SHA1_80:
+    case RTPSEC_PROFILE_AES128_CM_HMAC_SHA1_80:
         return CM_SALT;
-    case SRTP_PROFILE_AEAD_AES_128_GCM:
+    case RTPSEC_PROFILE_AEAD_AES_128_GCM:
         return GCM_SALT;
     }
     return 0;
 }
 
-size_t srtp_dtls_material_len(enum srtp_profile profile)
+size_t rtpsec_dtls_material_len(enum rtpsec_profile profile)
 {
-    size_t salt = srtp_salt_len(profile);
-    return salt ? 2 * (SRTP_KEY_BYTES + salt) : 0;
+    size_t salt = rtpsec_salt_len(profile);
+    return salt ? 2 * (RTPSEC_KEY_BYTES + salt) : 0;
 }
 
-int srtp_keys_from_dtls(const uint8_t *material, size_t len, int is_server,
-                        enum srtp_profile profile, struct srtp_master *local,
-                        struct srtp_master *remote)
+int rtpsec_keys_from_dtls(const uint8_t *material, size_t len, int is_server,
+                          enum rtpsec_profile profile, struct rtpsec_master *local,
+                          struct rtpsec_master *remote)
 {
-    size_t salt = srtp_salt_len(profile);
-    if (!salt || len != srtp_dtls_material_len(profile))
+    size_t salt = rtpsec_salt_len(profile);
+    if (!salt || len != rtpsec_dtls_material_len(profile))
         return -EINVAL;
-    const uint8_t *client_key = material, *server_key = material + SRTP_KEY_BYTES;
-    const uint8_t *client_salt = material + 2 * SRTP_KEY_BYTES;
+    const uint8_t *client_key = material, *server_key = material + RTPSEC_KEY_BYTES;
+    const uint8_t *client_salt = material + 2 * RTPSEC_KEY_BYTES;
     const uint8_t *server_salt = client_salt + salt;
-    struct srtp_master *client = is_server ? remote : local;
-    struct srtp_master *server = is_server ? local : remote;
+    struct rtpsec_master *client = is_server ? remote : local;
+    struct rtpsec_master *server = is_server ? local : remote;
     memset(client, 0, sizeof *client);
     memset(server, 0, sizeof *server);
     client->profile = server->profile = profile;
-    memcpy(client->key, client_key, SRTP_KEY_BYTES);
-    memcpy(server->key, server_key, SRTP_KEY_BYTES);
+    memcpy(client->key, client_key, RTPSEC_KEY_BYTES);
+    memcpy(server->key, server_key, RTPSEC_KEY_BYTES);
     memcpy(client->salt, client_salt, salt);
     memcpy(server->salt, server_salt, salt);
     return 0;
@@ -111,7 +111,7 @@ int srtp_keys_from_dtls(const uint8_t *material, size_t len, int is_server,
 
 /* RFC 3711 §4.1.1: IV = (salt · 2^16) ⊕ (SSRC · 2^64) ⊕ (index · 2^16). The KDF's IV of
  * §4.3.3 is the same with the label in the SSRC's last byte and index 0, which is why
- * Appendix B.2's keystream can be checked through srtp_derive. */
+ * Appendix B.2's keystream can be checked through rtpsec_derive. */
 static void cm_iv(uint8_t iv[16], const uint8_t salt[CM_SALT], uint32_t ssrc, uint64_t index)
 {
     memcpy(iv, salt, CM_SALT);
@@ -165,7 +165,7 @@ static int gcm_apply(EVP_CIPHER_CTX *c, int enc, const uint8_t iv[12], const uin
     return EVP_CipherFinal_ex(c, p + n, &outl) == 1 ? 0 : -EBADMSG;
 }
 
-static void hmac_setup(struct srtp_keys *k, const uint8_t key[AUTH_KEY])
+static void hmac_setup(struct rtpsec_keys *k, const uint8_t key[AUTH_KEY])
 {
     uint8_t pad[SHA_CBLOCK];
     memset(pad, 0x36, sizeof pad);
@@ -182,7 +182,7 @@ static void hmac_setup(struct srtp_keys *k, const uint8_t key[AUTH_KEY])
 }
 
 /* HMAC-SHA1(a || b), the first CM_TAG bytes. */
-static void hmac_tag(const struct srtp_keys *k, const uint8_t *a, size_t na, const uint8_t *b,
+static void hmac_tag(const struct rtpsec_keys *k, const uint8_t *a, size_t na, const uint8_t *b,
                      size_t nb, uint8_t out[CM_TAG])
 {
     uint8_t digest[SHA_DIGEST_LENGTH];
@@ -197,10 +197,11 @@ static void hmac_tag(const struct srtp_keys *k, const uint8_t *a, size_t na, con
     OPENSSL_cleanse(&c, sizeof c); /* a copy of the keyed state */
 }
 
-int srtp_derive(const struct srtp_master *master, enum srtp_label label, uint8_t *out, size_t len)
+int rtpsec_derive(const struct rtpsec_master *master, enum rtpsec_label label, uint8_t *out,
+                  size_t len)
 {
-    size_t salt_len = srtp_salt_len(master->profile);
-    if (!salt_len || (unsigned)label > SRTP_LABEL_RTCP_SALT || len > INT_MAX)
+    size_t salt_len = rtpsec_salt_len(master->profile);
+    if (!salt_len || (unsigned)label > RTPSEC_LABEL_RTCP_SALT || len > INT_MAX)
         return -EINVAL;
     /* GCM keeps this KDF (RFC 7714 §12); its 12-byte master salt fills the first 12 of the
      * 14 bytes, zero after, as libsrtp2 (and so the browsers) do: test_srtp pins it. */
@@ -219,7 +220,7 @@ out:
 }
 
 /* Sets up the OpenSSL state for one set of session keys. */
-static int keys_setup(struct srtp_keys *k, const struct srtp_session_keys *sk, int gcm)
+static int keys_setup(struct rtpsec_keys *k, const struct rtpsec_session_keys *sk, int gcm)
 {
     memcpy(k->salt, sk->salt, sizeof k->salt);
     if (!gcm)
@@ -231,19 +232,20 @@ static int keys_setup(struct srtp_keys *k, const struct srtp_session_keys *sk, i
     return 0;
 }
 
-int srtp_context_new_session(enum srtp_profile profile, enum srtp_direction direction,
-                             const struct srtp_session_keys *rtp,
-                             const struct srtp_session_keys *rtcp, unsigned max_streams,
-                             struct srtp_context **out)
+int rtpsec_context_new_session(enum rtpsec_profile profile, enum rtpsec_direction direction,
+                               const struct rtpsec_session_keys *rtp,
+                               const struct rtpsec_session_keys *rtcp, unsigned max_streams,
+                               struct rtpsec_context **out)
 {
     *out = NULL;
-    if (!srtp_salt_len(profile) || (direction != SRTP_OUTBOUND && direction != SRTP_INBOUND) ||
-        max_streams < 1 || max_streams > 4096)
+    if (!rtpsec_salt_len(profile) ||
+        (direction != RTPSEC_OUTBOUND && direction != RTPSEC_INBOUND) || max_streams < 1 ||
+        max_streams > 4096)
         return -EINVAL;
-    struct srtp_context *ctx = xcalloc(1, sizeof *ctx);
+    struct rtpsec_context *ctx = xcalloc(1, sizeof *ctx);
     ctx->profile = profile;
     ctx->direction = direction;
-    int gcm = profile == SRTP_PROFILE_AEAD_AES_128_GCM;
+    int gcm = profile == RTPSEC_PROFILE_AEAD_AES_128_GCM;
     ctx->tag_len = gcm ? GCM_TAG : CM_TAG;
     ctx->max_streams = max_streams;
     ctx->ssrcs = xcalloc(max_streams, sizeof *ctx->ssrcs);
@@ -252,7 +254,7 @@ int srtp_context_new_session(enum srtp_profile profile, enum srtp_direction dire
     if (rc == 0)
         rc = keys_setup(&ctx->rtcp, rtcp, gcm);
     if (rc < 0) {
-        srtp_context_free(ctx);
+        rtpsec_context_free(ctx);
         return rc;
     }
     *out = ctx;
@@ -260,34 +262,34 @@ int srtp_context_new_session(enum srtp_profile profile, enum srtp_direction dire
 }
 
 /* Derives the session keys of RTP (labels 0–2) or RTCP (3–5). */
-static int session_derive(const struct srtp_master *m, enum srtp_label cipher,
-                          struct srtp_session_keys *sk)
+static int session_derive(const struct rtpsec_master *m, enum rtpsec_label cipher,
+                          struct rtpsec_session_keys *sk)
 {
     memset(sk, 0, sizeof *sk);
-    int rc = srtp_derive(m, cipher, sk->cipher, sizeof sk->cipher);
+    int rc = rtpsec_derive(m, cipher, sk->cipher, sizeof sk->cipher);
     if (rc == 0)
-        rc = srtp_derive(m, cipher + 2, sk->salt, srtp_salt_len(m->profile));
-    if (rc == 0 && m->profile == SRTP_PROFILE_AES128_CM_HMAC_SHA1_80)
-        rc = srtp_derive(m, cipher + 1, sk->auth, sizeof sk->auth);
+        rc = rtpsec_derive(m, cipher + 2, sk->salt, rtpsec_salt_len(m->profile));
+    if (rc == 0 && m->profile == RTPSEC_PROFILE_AES128_CM_HMAC_SHA1_80)
+        rc = rtpsec_derive(m, cipher + 1, sk->auth, sizeof sk->auth);
     return rc;
 }
 
-int srtp_context_new(const struct srtp_master *master, enum srtp_direction direction,
-                     unsigned max_streams, struct srtp_context **out)
+int rtpsec_context_new(const struct rtpsec_master *master, enum rtpsec_direction direction,
+                       unsigned max_streams, struct rtpsec_context **out)
 {
-    struct srtp_session_keys rtp, rtcp;
+    struct rtpsec_session_keys rtp, rtcp;
     *out = NULL;
-    int rc = session_derive(master, SRTP_LABEL_RTP_CIPHER, &rtp);
+    int rc = session_derive(master, RTPSEC_LABEL_RTP_CIPHER, &rtp);
     if (rc == 0)
-        rc = session_derive(master, SRTP_LABEL_RTCP_CIPHER, &rtcp);
+        rc = session_derive(master, RTPSEC_LABEL_RTCP_CIPHER, &rtcp);
     if (rc == 0)
-        rc = srtp_context_new_session(master->profile, direction, &rtp, &rtcp, max_streams, out);
+        rc = rtpsec_context_new_session(master->profile, direction, &rtp, &rtcp, max_streams, out);
     OPENSSL_cleanse(&rtp, sizeof rtp);
     OPENSSL_cleanse(&rtcp, sizeof rtcp);
     return rc;
 }
 
-void srtp_context_free(struct srtp_context *ctx)
+void rtpsec_context_free(struct rtpsec_context *ctx)
 {
     if (!ctx)
         return;
@@ -299,7 +301,7 @@ void srtp_context_free(struct srtp_context *ctx)
     free(ctx);
 }
 
-static int stream_find(const struct srtp_context *ctx, uint32_t ssrc)
+static int stream_find(const struct rtpsec_context *ctx, uint32_t ssrc)
 {
     for (unsigned i = 0; i < ctx->n_streams; i++)
         if (ctx->ssrcs[i] == ssrc)
@@ -309,13 +311,13 @@ static int stream_find(const struct srtp_context *ctx, uint32_t ssrc)
 
 /* The slot for ssrc, or -ENOSPC. Called before any work so that a full table fails early,
  * but the slot is only taken (stream_take) once the packet has passed. */
-static int stream_slot(const struct srtp_context *ctx, uint32_t ssrc, int *slot)
+static int stream_slot(const struct rtpsec_context *ctx, uint32_t ssrc, int *slot)
 {
     *slot = stream_find(ctx, ssrc);
     return *slot < 0 && ctx->n_streams == ctx->max_streams ? -ENOSPC : 0;
 }
 
-static struct srtp_stream *stream_take(struct srtp_context *ctx, uint32_t ssrc, int slot)
+static struct rtpsec_stream *stream_take(struct rtpsec_context *ctx, uint32_t ssrc, int slot)
 {
     if (slot < 0) {
         slot = (int)ctx->n_streams++;
@@ -325,7 +327,7 @@ static struct srtp_stream *stream_take(struct srtp_context *ctx, uint32_t ssrc, 
     return &ctx->streams[slot];
 }
 
-int srtp_context_roc(const struct srtp_context *ctx, uint32_t ssrc, uint32_t *roc)
+int rtpsec_context_roc(const struct rtpsec_context *ctx, uint32_t ssrc, uint32_t *roc)
 {
     int slot = stream_find(ctx, ssrc);
     if (slot < 0 || !ctx->streams[slot].has_rtp)
@@ -334,7 +336,7 @@ int srtp_context_roc(const struct srtp_context *ctx, uint32_t ssrc, uint32_t *ro
     return 0;
 }
 
-int srtp_context_forget(struct srtp_context *ctx, uint32_t ssrc)
+int rtpsec_context_forget(struct rtpsec_context *ctx, uint32_t ssrc)
 {
     int slot = stream_find(ctx, ssrc);
     if (slot < 0)
@@ -374,7 +376,7 @@ static void window_add(uint64_t *seen, uint64_t size, uint64_t *top, uint64_t i)
 /* RFC 3711 §3.3.1 and Appendix A: of the indexes ending in seq with the rollover counter one
  * below, equal to or one above the highest index's, the one nearest that index. Negative
  * means before the stream began. */
-static int64_t rtp_guess(const struct srtp_stream *st, int known, uint16_t seq)
+static int64_t rtp_guess(const struct rtpsec_stream *st, int known, uint16_t seq)
 {
     if (!known)
         return seq;
@@ -388,9 +390,10 @@ static int64_t rtp_guess(const struct srtp_stream *st, int known, uint16_t seq)
 }
 
 /* Replay and index checks for an RTP packet; *index gets its 48-bit index. */
-static int rtp_index(const struct srtp_context *ctx, int slot, const uint8_t *buf, uint64_t *index)
+static int rtp_index(const struct rtpsec_context *ctx, int slot, const uint8_t *buf,
+                     uint64_t *index)
 {
-    const struct srtp_stream *st = slot >= 0 ? &ctx->streams[slot] : NULL;
+    const struct rtpsec_stream *st = slot >= 0 ? &ctx->streams[slot] : NULL;
     int known = st && st->has_rtp;
     int64_t guess = rtp_guess(st, known, (uint16_t)(buf[2] << 8 | buf[3]));
     if (guess < 0)
@@ -398,17 +401,17 @@ static int rtp_index(const struct srtp_context *ctx, int slot, const uint8_t *bu
     if ((uint64_t)guess >= RTP_INDEX_END)
         return -EOVERFLOW;
     *index = (uint64_t)guess;
-    return known ? window_check(st->rtp_seen, SRTP_RTP_REPLAY_WINDOW, st->rtp_top, *index) : 0;
+    return known ? window_check(st->rtp_seen, RTPSEC_RTP_REPLAY_WINDOW, st->rtp_top, *index) : 0;
 }
 
-static void rtp_commit(struct srtp_context *ctx, uint32_t ssrc, int slot, uint64_t index)
+static void rtp_commit(struct rtpsec_context *ctx, uint32_t ssrc, int slot, uint64_t index)
 {
-    struct srtp_stream *st = stream_take(ctx, ssrc, slot);
+    struct rtpsec_stream *st = stream_take(ctx, ssrc, slot);
     if (!st->has_rtp) {
         st->has_rtp = 1;
         st->rtp_top = index;
     }
-    window_add(st->rtp_seen, SRTP_RTP_REPLAY_WINDOW, &st->rtp_top, index);
+    window_add(st->rtp_seen, RTPSEC_RTP_REPLAY_WINDOW, &st->rtp_top, index);
 }
 
 /* Length of the RTP header with its CSRCs and extension, or -EINVAL if it does not fit. */
@@ -426,17 +429,17 @@ static int rtp_header_len(const uint8_t *p, size_t len)
 }
 
 /* The packet's stream slot and its 48-bit index (ROC and sequence number). */
-static int rtp_locate(struct srtp_context *ctx, const uint8_t *buf, uint32_t ssrc, int *slot,
+static int rtp_locate(struct rtpsec_context *ctx, const uint8_t *buf, uint32_t ssrc, int *slot,
                       uint64_t *index)
 {
     int rc = stream_slot(ctx, ssrc, slot);
     return rc < 0 ? rc : rtp_index(ctx, *slot, buf, index);
 }
 
-int srtp_rtp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t cap,
-                     size_t *out_len)
+int rtpsec_rtp_protect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, size_t cap,
+                       size_t *out_len)
 {
-    if (ctx->direction != SRTP_OUTBOUND || len > PACKET_MAX)
+    if (ctx->direction != RTPSEC_OUTBOUND || len > PACKET_MAX)
         return -EINVAL;
     int hdr = rtp_header_len(buf, len);
     if (hdr < 0)
@@ -449,7 +452,7 @@ int srtp_rtp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t 
     int rc = rtp_locate(ctx, buf, ssrc, &slot, &index);
     if (rc < 0)
         return rc;
-    if (ctx->profile == SRTP_PROFILE_AEAD_AES_128_GCM) {
+    if (ctx->profile == RTPSEC_PROFILE_AEAD_AES_128_GCM) {
         uint8_t iv[12];
         gcm_iv(iv, ctx->rtp.salt, ssrc, index);
         rc = gcm_apply(ctx->rtp.cipher, 1, iv, buf, (size_t)hdr, NULL, 0, buf + hdr,
@@ -468,9 +471,9 @@ int srtp_rtp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t 
     return 0;
 }
 
-int srtp_rtp_unprotect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t *out_len)
+int rtpsec_rtp_unprotect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, size_t *out_len)
 {
-    if (ctx->direction != SRTP_INBOUND || len > PACKET_MAX + ctx->tag_len ||
+    if (ctx->direction != RTPSEC_INBOUND || len > PACKET_MAX + ctx->tag_len ||
         len < RTP_HEADER + ctx->tag_len)
         return -EINVAL;
     size_t body = len - ctx->tag_len; /* header and payload, without the tag */
@@ -483,7 +486,7 @@ int srtp_rtp_unprotect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_
     int rc = rtp_locate(ctx, buf, ssrc, &slot, &index);
     if (rc < 0)
         return rc;
-    if (ctx->profile == SRTP_PROFILE_AEAD_AES_128_GCM) {
+    if (ctx->profile == RTPSEC_PROFILE_AEAD_AES_128_GCM) {
         uint8_t iv[12];
         gcm_iv(iv, ctx->rtp.salt, ssrc, index);
         rc = gcm_apply(ctx->rtp.cipher, 0, iv, buf, (size_t)hdr, NULL, 0, buf + hdr,
@@ -504,10 +507,10 @@ int srtp_rtp_unprotect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_
     return 0;
 }
 
-int srtp_rtcp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t cap,
-                      size_t *out_len)
+int rtpsec_rtcp_protect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, size_t cap,
+                        size_t *out_len)
 {
-    if (ctx->direction != SRTP_OUTBOUND || len > PACKET_MAX || len < RTCP_HEADER ||
+    if (ctx->direction != RTPSEC_OUTBOUND || len > PACKET_MAX || len < RTCP_HEADER ||
         buf[0] >> 6 != 2)
         return -EINVAL;
     if (cap < len + SRTCP_TRAILER + ctx->tag_len)
@@ -517,13 +520,13 @@ int srtp_rtcp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t
     int rc = stream_slot(ctx, ssrc, &slot);
     if (rc < 0)
         return rc;
-    const struct srtp_stream *st = slot >= 0 ? &ctx->streams[slot] : NULL;
+    const struct rtpsec_stream *st = slot >= 0 ? &ctx->streams[slot] : NULL;
     uint64_t index = st && st->has_rtcp ? st->rtcp_top + 1 : 0;
     if (index >= RTCP_INDEX_END)
         return -EOVERFLOW;
     uint8_t trailer[SRTCP_TRAILER];
     store32(trailer, 0x80000000u | (uint32_t)index); /* E: always encrypted */
-    if (ctx->profile == SRTP_PROFILE_AEAD_AES_128_GCM) {
+    if (ctx->profile == RTPSEC_PROFILE_AEAD_AES_128_GCM) {
         /* RFC 7714 §9: header || ciphertext || tag || E-bit and index */
         uint8_t iv[12];
         gcm_iv(iv, ctx->rtcp.salt, ssrc, index);
@@ -540,21 +543,21 @@ int srtp_rtcp_protect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t
     }
     if (rc < 0)
         return rc;
-    struct srtp_stream *taken = stream_take(ctx, ssrc, slot);
+    struct rtpsec_stream *taken = stream_take(ctx, ssrc, slot);
     taken->has_rtcp = 1;
     taken->rtcp_top = index;
     *out_len = len + SRTCP_TRAILER + ctx->tag_len;
     return 0;
 }
 
-int srtp_rtcp_unprotect(struct srtp_context *ctx, uint8_t *buf, size_t len, size_t *out_len)
+int rtpsec_rtcp_unprotect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, size_t *out_len)
 {
     size_t overhead = SRTCP_TRAILER + ctx->tag_len;
-    if (ctx->direction != SRTP_INBOUND || len > PACKET_MAX + overhead ||
+    if (ctx->direction != RTPSEC_INBOUND || len > PACKET_MAX + overhead ||
         len < RTCP_HEADER + overhead || buf[0] >> 6 != 2)
         return -EINVAL;
     size_t body = len - overhead; /* the RTCP packet as it was before protection */
-    int gcm = ctx->profile == SRTP_PROFILE_AEAD_AES_128_GCM;
+    int gcm = ctx->profile == RTPSEC_PROFILE_AEAD_AES_128_GCM;
     uint8_t *trailer = gcm ? buf + len - SRTCP_TRAILER : buf + body;
     uint8_t *tag = gcm ? buf + body : buf + body + SRTCP_TRAILER;
     int encrypted = trailer[0] >> 7;
@@ -564,9 +567,9 @@ int srtp_rtcp_unprotect(struct srtp_context *ctx, uint8_t *buf, size_t len, size
     int rc = stream_slot(ctx, ssrc, &slot);
     if (rc < 0)
         return rc;
-    const struct srtp_stream *st = slot >= 0 ? &ctx->streams[slot] : NULL;
+    const struct rtpsec_stream *st = slot >= 0 ? &ctx->streams[slot] : NULL;
     if (st && st->has_rtcp &&
-        (rc = window_check(st->rtcp_seen, SRTP_RTCP_REPLAY_WINDOW, st->rtcp_top, index)) < 0)
+        (rc = window_check(st->rtcp_seen, RTPSEC_RTCP_REPLAY_WINDOW, st->rtcp_top, index)) < 0)
         return rc;
     if (gcm) {
         uint8_t iv[12];
@@ -586,12 +589,12 @@ int srtp_rtcp_unprotect(struct srtp_context *ctx, uint8_t *buf, size_t len, size
     }
     if (rc < 0)
         return rc;
-    struct srtp_stream *taken = stream_take(ctx, ssrc, slot);
+    struct rtpsec_stream *taken = stream_take(ctx, ssrc, slot);
     if (!taken->has_rtcp) {
         taken->has_rtcp = 1;
         taken->rtcp_top = index;
     }
-    window_add(taken->rtcp_seen, SRTP_RTCP_REPLAY_WINDOW, &taken->rtcp_top, index);
+    window_add(taken->rtcp_seen, RTPSEC_RTCP_REPLAY_WINDOW, &taken->rtcp_top, index);
     *out_len = body;
     return 0;
 }
