@@ -270,7 +270,9 @@ static int content_type_is_json(const char *ct)
 
 /* Finds who is signed in. Returns 0 when nobody is or the cookie is stale (then *why
  * says so), -EIO when the store failed. */
-static int resolve_login(struct api_call *call, int activity, const char **why)
+/* writes: inside the request's transaction, so a refused request undoes them; the slow
+ * routes run outside one and only read (a refused sign-in must write nothing). */
+static int resolve_login(struct api_call *call, int activity, int writes, const char **why)
 {
     const struct api_request *req = call->req;
     const char *token = NULL;
@@ -292,14 +294,14 @@ static int resolve_login(struct api_call *call, int activity, const char **why)
     enum login_state state = login_check(&login, req->now, call->ctx->cfg->idle_timeout * 1000);
     if (state != LOGIN_VALID) {
         *why = state == LOGIN_IDLE ? "idle" : "expired";
-        return store_login_delete(call->ctx->store, hash) < 0 ? -EIO : 0;
+        return writes && store_login_delete(call->ctx->store, hash) < 0 ? -EIO : 0;
     }
     rc = store_user_by_id(call->ctx->store, &call->arena, login.user_id, &call->user);
     if (rc == -ENOENT) {
         *why = "stale";
         return 0;
     }
-    if (rc < 0 || (activity && store_login_touch(call->ctx->store, hash, req->now) < 0))
+    if (rc < 0 || (activity && writes && store_login_touch(call->ctx->store, hash, req->now) < 0))
         return -EIO;
     call->login = login;
     call->signed_in = 1;
@@ -415,7 +417,7 @@ static int prepare(struct api_call *call, const struct route **route_out, int *i
         *in_txn = 1;
     }
     const char *why = NULL;
-    if (resolve_login(call, route->access != ACCESS_SIGNED_IN_QUIET, &why) < 0) {
+    if (resolve_login(call, route->access != ACCESS_SIGNED_IN_QUIET, *in_txn, &why) < 0) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return -1;
     }
