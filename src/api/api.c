@@ -87,14 +87,25 @@ void api_no_content(struct api_call *call)
     buf_reset(&call->resp->body);
 }
 
+void api_nothing_to_change(struct api_call *call)
+{
+    api_error(call, 400, "missing_field", "Nothing to change: give at least one field.");
+}
+
+void api_field_missing(struct api_call *call, const char *field)
+{
+    char message[160];
+    snprintf(message, sizeof message, "The field \"%s\" is required.", field);
+    api_field_error(call, "missing_field", field, message);
+}
+
 int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
                      const char **out, size_t *len)
 {
     json_t *v = json_object_get(call->body, key);
     char message[160];
     if (!v) {
-        snprintf(message, sizeof message, "The field \"%s\" is required.", key);
-        api_field_error(call, "missing_field", key, message);
+        api_field_missing(call, key);
         return -1;
     }
     if (!json_is_string(v) || !text_length_ok(json_string_value(v), min, max)) {

@@ -41,6 +41,10 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
  * mark that field. */
 void api_field_error(struct api_call *call, const char *code, const char *field,
                      const char *message);
+/* 400 missing_field for a change (PATCH) that names none of the fields it could change. */
+void api_nothing_to_change(struct api_call *call);
+/* 400 missing_field for this body field, with the one sentence every route uses. */
+void api_field_missing(struct api_call *call, const char *field);
 /* Like api_field_string, but absent or null gives *out = NULL and 0. */
 int api_field_optional_string(struct api_call *call, const char *key, size_t min, size_t max,
                               const char **out);

@@ -114,7 +114,7 @@ static int read_client_fields(struct api_call *call, struct store_client *c, int
         c->emergency = (char *)emergency, has = 1;
 #undef PRESENT
     if (partial && !has) {
-        api_error(call, 400, "missing_field", "Nothing to change: give at least one field.");
+        api_nothing_to_change(call);
         return -1;
     }
     return 0;

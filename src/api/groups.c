@@ -237,8 +237,18 @@ void groups_get(struct api_call *call)
 
 void groups_update(struct api_call *call)
 {
+    static const char *const changeable[] = {"name", "description", "agreement", "capacity"};
     struct store_group g;
-    if (api_load_group(call, call->params[0], 1, &g) < 0 || read_group_fields(call, &g, 1) < 0)
+    if (api_load_group(call, call->params[0], 1, &g) < 0)
+        return;
+    size_t named = 0;
+    for (size_t i = 0; i < sizeof changeable / sizeof changeable[0]; i++)
+        named += json_object_get(call->body, changeable[i]) != NULL;
+    if (named == 0) {
+        api_nothing_to_change(call);
+        return;
+    }
+    if (read_group_fields(call, &g, 1) < 0)
         return;
     int64_t *members;
     size_t n;
@@ -286,7 +296,7 @@ void group_members_add(struct api_call *call)
         api_field_int(call, "client_id", 1, INT64_MAX, 0, &client_id) < 0)
         return;
     if (client_id == 0) {
-        api_error(call, 400, "missing_field", "The field \"client_id\" is required.");
+        api_field_missing(call, "client_id");
         return;
     }
     if (add_member(call, &g, client_id) == 0)
@@ -314,7 +324,7 @@ void group_facilitators_add(struct api_call *call)
         api_field_int(call, "user_id", 1, INT64_MAX, 0, &user_id) < 0)
         return;
     if (user_id == 0) {
-        api_error(call, 400, "missing_field", "The field \"user_id\" is required.");
+        api_field_missing(call, "user_id");
         return;
     }
     if (add_facilitator(call, &g, user_id) == 0)

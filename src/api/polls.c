@@ -183,7 +183,7 @@ static int read_slots(struct api_call *call, const char *tz, int64_t **out, size
     json_t *list = json_object_get(call->body, "slots");
     char message[200];
     if (!list) {
-        api_error(call, 400, "missing_field", "The field \"slots\" is required.");
+        api_field_missing(call, "slots");
         return -1;
     }
     if (!json_is_array(list)) {
@@ -243,7 +243,7 @@ void polls_create(struct api_call *call)
         api_field_int(call, "group_id", 1, INT64_MAX, 0, &group_id) < 0)
         return;
     if (!group_id) {
-        api_error(call, 400, "missing_field", "The field \"group_id\" is required.");
+        api_field_missing(call, "group_id");
         return;
     }
     if (read_slots(call, tz, &starts, &nstarts) < 0)
@@ -353,7 +353,7 @@ void polls_session(struct api_call *call)
         api_field_bool(call, "allow_overlap", 0, &allow_overlap) < 0)
         return;
     if (!slot_id) {
-        api_error(call, 400, "missing_field", "The field \"slot_id\" is required.");
+        api_field_missing(call, "slot_id");
         return;
     }
     const struct store_poll_slot *slot = find_slot(&v, slot_id);
@@ -490,7 +490,7 @@ void poll_link_answer(struct api_call *call)
     }
     json_t *list = json_object_get(call->body, "answers");
     if (!list) {
-        api_error(call, 400, "missing_field", "The field \"answers\" is required.");
+        api_field_missing(call, "answers");
         return;
     }
     size_t n = json_is_array(list) ? json_array_size(list) : 0;

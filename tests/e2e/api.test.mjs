@@ -2,6 +2,7 @@
 // security headers, durability across kill -9, graceful shutdown, TLS, the CLI.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -381,6 +382,30 @@ describe('command line', () => {
     const bad = run(['serve', '--idle-timeout', 'soon']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /idle_timeout must be a whole number/);
+  });
+
+  test('a media port in use or a bad media address is named, and the server does not start', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'confide-media-'));
+    // each would serve if it started: the timeout ends such a run, and the assertions fail
+    const serve = (...args) => spawnSync(BIN, ['serve', '--listen', '127.0.0.1:1', '--data-dir', dataDir, ...args],
+      { encoding: 'utf8', timeout: 20000 });
+    const udp = dgram.createSocket('udp4');
+    await new Promise((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    try {
+      const port = String(udp.address().port);
+      const busy = serve('--media-port', port, '--media-workers', '1');
+      assert.equal(busy.status, 1);
+      assert.match(busy.stderr, new RegExp(`UDP port ${port} on 127\\.0\\.0\\.1 is in use \\(media_port\\)`));
+      const elsewhere = serve('--media-bind', '192.0.2.55', '--media-public-ip', '192.0.2.55');
+      assert.equal(elsewhere.status, 1);
+      assert.match(elsewhere.stderr, /192\.0\.2\.55 is not an address of this machine \(media_bind\)/);
+      const named = serve('--media-public-ip', 'media.example');
+      assert.equal(named.status, 2);
+      assert.match(named.stderr, /"media\.example" is not an IPv4 or IPv6 address/);
+    } finally {
+      udp.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test('admin create-user, migrate and backup', async () => {

@@ -110,6 +110,44 @@ static void config_rejects_bad_values(void **state)
     assert_int_equal(config_finish(&c, &err), 0);
     assert_string_equal(c.smtp_from, "no-reply@care.example");
     buf_reset(&err);
+    /* media addresses are read and checked with the other settings */
+    static const struct {
+        const char *bind, *public_ip;
+        int ok, count;
+        const char *said;
+    } media[] = {
+        {"127.0.0.1", "", 1, 1, NULL},
+        {"127.0.0.1", "203.0.113.7, 2001:db8::1,198.51.100.2", 1, 3, NULL},
+        {"127.0.0.1", "203.0.113.7,,  ", 1, 1, NULL},
+        {"0.0.0.0", "", 0, 0, "media_public_ip must be set"},
+        {"localhost", "", 0, 0, "media_bind"},
+        {"127.0.0.1", "203.0.113.7, example.org", 0, 0, "\"example.org\" is not an IPv4"},
+        {"127.0.0.1", " , ", 0, 0, "names no address"},
+        {"127.0.0.1", "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,1.1.1.8,1.1.1.9,1.1.1.10",
+         0, 0, "up to 9"},
+    };
+    for (size_t i = 0; i < sizeof media / sizeof media[0]; i++) {
+        config_defaults(&c);
+        config_set_flag(&c, "public-url", "https://care.example", &err);
+        config_set_flag(&c, "media-bind", media[i].bind, &err);
+        config_set_flag(&c, "media-public-ip", media[i].public_ip, &err);
+        buf_reset(&err);
+        assert_int_equal(config_finish(&c, &err), media[i].ok ? 0 : -1);
+        if (media[i].ok) {
+            assert_int_equal(c.media_address_count, media[i].count);
+        } else {
+            assert_non_null(err.data);
+            assert_non_null(strstr(err.data, media[i].said));
+        }
+        buf_reset(&err);
+    }
+    config_defaults(&c);
+    config_set_flag(&c, "media-public-ip", "203.0.113.7, 2001:db8::1", &err);
+    config_set_flag(&c, "public-url", "https://care.example", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.media_addresses[0], "203.0.113.7");
+    assert_string_equal(c.media_addresses[1], "2001:db8::1");
+    buf_reset(&err);
 
     char path[] = "/tmp/confide-config-XXXXXX";
     int fd = mkstemp(path);
