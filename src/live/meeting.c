@@ -72,7 +72,8 @@ int meeting_join(struct meeting *m, int64_t now, uint64_t conn, const struct liv
                  const char *fresh_key, struct live_effects *fx)
 {
     int id = live_room_join(m->room, now, conn, who, fresh_key, fx);
-    sync(m, fx);
+    if (id > 0) /* a refusal changes nobody's media */
+        sync(m, fx);
     return id;
 }
 
@@ -80,7 +81,8 @@ int meeting_rejoin(struct meeting *m, int64_t now, uint64_t conn, const char *ke
                    struct live_effects *fx)
 {
     int id = live_room_rejoin(m->room, now, conn, key, fx);
-    sync(m, fx);
+    if (id > 0)
+        sync(m, fx);
     return id;
 }
 

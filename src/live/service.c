@@ -597,8 +597,11 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
     for (size_t i = 0; i < svc->room_count; i++) {
         struct live_effects fx = {0};
         int id = meeting_rejoin(svc->rooms[i]->meeting, now, c->id, key, &fx);
-        if (id == LIVE_UNKNOWN_KEY)
+        if (id == LIVE_UNKNOWN_KEY) {
+            assert(fx.send_count == 0 && fx.media_count == 0); /* not this meeting's key */
+            live_effects_clear(&fx);
             continue;
+        }
         if (id < 0) {
             live_effects_clear(&fx);
             refuse_room(svc, c->id, id);
