@@ -1,16 +1,17 @@
 /* limits: how many people one meeting holds, derived from what one subscribe transport can
  * carry. Every other person's audio (one SSRC) and video (two: media and RTX) reach a
- * subscriber on one transport, whose SRTP context has PEER_SRTP_STREAMS slots and never
+ * subscriber on one transport, whose SRTP context has MEDIA_SRTP_STREAMS slots and never
  * reuses an SSRC, and whose offer has one section per (person, kind). The group capacity
  * (api/groups.c), the room (live/room.c) and the media planner (live/media_plan.c) all
  * use these numbers, so they cannot disagree. */
 #ifndef CONFIDE_SFU_LIMITS_H
 #define CONFIDE_SFU_LIMITS_H
-#include "sfu/peer.h"
 #include "sfu/sdp.h"
 
+/* SSRCs per direction of one transport (the SRTP contexts' slots, sfu/peer.h). */
+#define MEDIA_SRTP_STREAMS 64
 /* SSRCs one subscribe transport may carry; a few slots are kept spare. */
-#define MEDIA_SUB_MAX_SSRCS (PEER_SRTP_STREAMS - 4)
+#define MEDIA_SUB_MAX_SSRCS (MEDIA_SRTP_STREAMS - 4)
 /* SDP sections on one subscribe transport before it is replaced by a fresh one. */
 #define MEDIA_SUB_MAX_TRACKS 56
 /* SSRCs and sections one other person takes: audio, video and video's RTX. */

@@ -22,10 +22,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "sfu/limits.h"
 #include "sfu/dtls.h"
 #include "sfu/ice.h"
 
-#define PEER_SRTP_STREAMS 64 /* SSRCs per direction of one transport */
+#define PEER_SRTP_STREAMS MEDIA_SRTP_STREAMS /* SSRCs per direction of one transport */
 
 struct peer_params {
     const struct dtls_identity *identity;

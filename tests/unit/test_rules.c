@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/email.h"
 #include "core/limits.h"
+#include "sfu/limits.h"
 #include "core/rand.h"
 #include "core/seal.h"
 #include "mail/compose.h"
@@ -315,6 +316,28 @@ static void web_maxlength_matches_the_limits(void **state)
                      FIELDS[i].limit);
 }
 
+/* The group form's capacity field allows what a meeting can hold (sfu/limits.h). */
+static void web_group_capacity_matches_the_meeting(void **state)
+{
+    const char *dir = getenv("CONFIDE_WEB_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/dashboard.html", dir ? dir : CONFIDE_WEB_DIR);
+    char *html = read_all(path);
+    assert_non_null(html);
+    const char *tag = strstr(html, "id=\"group-capacity\"");
+    assert_non_null(tag);
+    while (tag > html && *tag != '<')
+        tag--;
+    const char *end = strchr(tag, '>');
+    char max[32];
+    attribute(tag, end, "max", max, sizeof max);
+    assert_int_equal(strtol(max, NULL, 10), GROUP_MAX_CAPACITY);
+    char hint[64];
+    snprintf(hint, sizeof hint, "2 to %d.", GROUP_MAX_CAPACITY);
+    assert_non_null(strstr(html, hint));
+    free(html);
+}
+
 /* ---- the API applies both ---- */
 
 #define PW "a long and quiet passphrase"
@@ -468,6 +491,7 @@ int main(void)
         cmocka_unit_test(mail_agrees_with_the_rule),
         cmocka_unit_test(text_length_counts_characters),
         cmocka_unit_test(web_maxlength_matches_the_limits),
+        cmocka_unit_test(web_group_capacity_matches_the_meeting),
         cmocka_unit_test_setup_teardown(api_refuses_what_cannot_be_sent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
