@@ -6,15 +6,14 @@
 #define LOCAL_MAX 64 /* RFC 5321 4.5.3.1.1 */
 #define LABEL_MAX 63
 
-/* atext (RFC 5322 3.2.3) without % ? #, which would change a mailto: URI's meaning */
-static bool local_char(unsigned char c)
+/* atext (RFC 5322 3.2.3); for an address without % ? #, which would change a mailto: URI */
+static bool atext(unsigned char c, bool mailto)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!$&'*+-/=^_`{|}~", c));
+           (c && strchr(mailto ? "!$&'*+-/=^_`{|}~" : "!#$%&'*+-/=?^_`{|}~", c));
 }
 
-/* a dot-atom: runs of local_char joined by single dots */
-static bool local_ok(const char *s, size_t n)
+bool email_dot_atom_ok(const char *s, size_t n, bool mailto)
 {
     if (n == 0 || s[0] == '.' || s[n - 1] == '.')
         return false;
@@ -22,24 +21,24 @@ static bool local_ok(const char *s, size_t n)
         if (s[i] == '.') {
             if (s[i + 1] == '.')
                 return false;
-        } else if (!local_char((unsigned char)s[i])) {
+        } else if (!atext((unsigned char)s[i], mailto)) {
             return false;
         }
     }
     return true;
 }
 
-/* a host name with at least one dot: labels of letters, digits and inner hyphens */
-static bool domain_ok(const char *s, size_t n)
+bool email_host_ok(const char *s, size_t n)
 {
-    size_t label = 0, dots = 0;
+    if (n == 0 || n > 253)
+        return false;
+    size_t label = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '.') {
             if (label == 0 || s[i - 1] == '-')
                 return false;
             label = 0;
-            dots++;
         } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                    (c == '-' && label > 0)) {
             if (++label > LABEL_MAX)
@@ -48,7 +47,7 @@ static bool domain_ok(const char *s, size_t n)
             return false;
         }
     }
-    return dots > 0 && label > 0 && s[n - 1] != '-';
+    return label > 0 && s[n - 1] != '-';
 }
 
 enum email_problem email_check(const char *s)
@@ -67,9 +66,10 @@ enum email_problem email_check(const char *s)
     size_t local = (size_t)(at - s);
     if (local > LOCAL_MAX)
         return EMAIL_TOO_LONG;
-    if (!local_ok(s, local))
+    if (!email_dot_atom_ok(s, local, true))
         return EMAIL_LOCAL_PART;
-    if (!domain_ok(at + 1, n - local - 1))
+    /* a host name with at least one dot */
+    if (!email_host_ok(at + 1, n - local - 1) || !memchr(at + 1, '.', n - local - 1))
         return EMAIL_DOMAIN;
     return EMAIL_OK;
 }

@@ -12,6 +12,9 @@
 #ifndef CONFIDE_CORE_EMAIL_H
 #define CONFIDE_CORE_EMAIL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "core/buf.h"
 #include "core/limits.h"
 
@@ -27,6 +30,12 @@ enum email_problem {
 
 /* 0 (EMAIL_OK) if s follows the rule above, else the first problem found. */
 enum email_problem email_check(const char *s);
+
+/* The pieces, for what else names a host or an atom (Message-IDs in mail/compose): a
+ * dot-atom of s[0..n) (mailto: without % ? #, as in an address), and a DNS host name (labels
+ * of letters, digits and inner hyphens, at most 253 characters; no dot needed). */
+bool email_dot_atom_ok(const char *s, size_t n, bool mailto);
+bool email_host_ok(const char *s, size_t n);
 
 /* A sentence for a person about the problem, starting "Please give a valid email address." */
 const char *email_problem_message(enum email_problem problem);

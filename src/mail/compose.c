@@ -31,51 +31,6 @@ static bool header_text_ok(const char *s, bool tab_ok)
     return utf8_valid(s);
 }
 
-static bool is_atext(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
-}
-
-/* dot-atom-text (RFC 5322 §3.2.3): atext runs joined by single dots. */
-static bool dot_atom_ok(const char *s, size_t n)
-{
-    if (n == 0 || s[0] == '.' || s[n - 1] == '.')
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.') {
-            if (s[i + 1] == '.')
-                return false;
-        } else if (!is_atext((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* A DNS host name: labels of letters, digits and inner hyphens. */
-static bool host_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 253)
-        return false;
-    size_t label = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '.') {
-            if (label == 0 || s[i - 1] == '-')
-                return false;
-            label = 0;
-        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   (c == '-' && label > 0)) {
-            if (++label > 63)
-                return false;
-        } else {
-            return false;
-        }
-    }
-    return label > 0 && s[n - 1] != '-';
-}
-
 /* msg-id without brackets: dot-atom-text "@" dot-atom-text. */
 static bool message_id_ok(const char *id)
 {
@@ -86,7 +41,7 @@ static bool message_id_ok(const char *id)
     if (n > 250 || !at || strchr(at + 1, '@'))
         return false;
     size_t left = (size_t)(at - id);
-    return dot_atom_ok(id, left) && dot_atom_ok(at + 1, n - left - 1);
+    return email_dot_atom_ok(id, left, false) && email_dot_atom_ok(at + 1, n - left - 1, false);
 }
 
 /* A MIME parameter value we put in quotes, or a Content-Type line we copy as is. */
@@ -378,7 +333,8 @@ void mail_message_id_new(const char *domain, char out[128])
 {
     char token[24 * 4 / 3 + 2];
     rand_token(token, sizeof token, 24);
-    if (!domain || strlen(domain) + strlen(token) + 2 > 128 || !host_ok(domain, strlen(domain)))
+    if (!domain || strlen(domain) + strlen(token) + 2 > 128 ||
+        !email_host_ok(domain, strlen(domain)))
         domain = "confide.invalid";
     snprintf(out, 128, "%s@%s", token, domain);
 }
