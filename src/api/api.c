@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -421,8 +422,7 @@ static int prepare(struct api_call *call, const struct route **route_out, int *i
      * database lock is held through the hashing */
     if (!api_is_slow(req->method, route->pattern)) {
         if (store_begin(call->ctx->store) < 0) {
-            api_error(call, 503, "store_unavailable",
-                      "The database is not available right now.");
+            api_error(call, 503, "store_unavailable", "The database is not available right now.");
             return -1;
         }
         *in_txn = 1;
@@ -473,8 +473,10 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
     }
     const struct route *route = NULL;
     int in_txn = 0;
-    if (prepare(&call, &route, &in_txn) == 0)
+    if (prepare(&call, &route, &in_txn) == 0) {
+        assert(route && route->handler && resp->status == 0); /* nothing answered yet */
         route->handler(&call);
+    }
     if (resp->status == 0)
         api_error(&call, 500, "internal_error", "Something went wrong on the server.");
     if (in_txn) {
@@ -492,6 +494,7 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
         }
     }
     ctx->mail_queued = 0;
+    assert(resp->status >= 200 && resp->status < 600);
     if (resp->status >= 500)
         log_warn("api", "req=%llu %s %s answered %d", (unsigned long long)req->id, req->method,
                  resp->route ? resp->route : "?", resp->status);

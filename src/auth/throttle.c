@@ -1,5 +1,6 @@
 #include "auth/throttle.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct throttle {
 
 struct throttle *throttle_new(size_t capacity, int free_failures, int64_t base_ms, int64_t max_ms)
 {
+    assert(capacity > 0 && base_ms > 0 && base_ms <= max_ms);
     struct throttle *t = xcalloc(1, sizeof *t);
     t->entries = xcalloc(capacity, sizeof *t->entries);
     t->capacity = capacity;
@@ -91,6 +93,7 @@ static void failure_locked(struct throttle *t, const char *key, int64_t now)
         memset(e, 0, sizeof *e);
         strncpy(e->key, key, KEY_MAX - 1);
     }
+    assert(e->key[0]);
     e->failures++;
     e->last_failure = now;
     int over = e->failures - t->free_failures;
@@ -100,6 +103,7 @@ static void failure_locked(struct throttle *t, const char *key, int64_t now)
             wait *= 2;
         if (wait > t->max_ms)
             wait = t->max_ms;
+        assert(wait >= t->base_ms && wait <= t->max_ms);
         e->blocked_until = now + wait;
     }
 }
