@@ -168,7 +168,97 @@ static const char *offered(struct fixture *f, uint64_t conn, int *reset)
     return out;
 }
 
+/* Every message of the last step, in order: "conn:type" joined by spaces. */
+static const char *sends(struct fixture *f)
+{
+    static char out[1024];
+    out[0] = 0;
+    for (size_t i = 0; i < f->fx.send_count; i++) {
+        json_t *m = json_loads(f->fx.sends[i].text, 0, NULL);
+        char one[64];
+        snprintf(one, sizeof one, "%s%llu:%s", i ? " " : "",
+                 (unsigned long long)f->fx.sends[i].conn,
+                 json_string_value(json_object_get(m, "type")));
+        strcat(out, one);
+        json_decref(m);
+    }
+    return out;
+}
+
+/* Every media command of the last step, in order: "op:participant" joined by spaces. */
+static const char *commands(struct fixture *f)
+{
+    static const char *const ops[] = {"add", "remove", "tracks", "allow"};
+    static char out[512];
+    out[0] = 0;
+    for (size_t i = 0; i < f->fx.media_count; i++) {
+        char one[32];
+        snprintf(one, sizeof one, "%s%s:%d", i ? " " : "", ops[f->fx.media[i].op],
+                 f->fx.media[i].participant);
+        strcat(out, one);
+    }
+    return out;
+}
+
 /* ---- scenarios ---- */
+
+/* Each step of a one-to-one session, with everything it causes and nothing else. */
+static void every_effect_of_a_session_in_order(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(join(f, HOST, &therapist), 1);
+    assert_string_equal(sends(f), "1:admitted 1:room 1:waiting_list 1:hands");
+    assert_string_equal(commands(f), "");
+    assert_int_equal(f->fx.record_count, 2); /* joined, admitted */
+
+    assert_int_equal(join(f, ANA, &ana), 2);
+    assert_string_equal(sends(f), "2:waiting 1:arrival 1:waiting_list");
+    assert_string_equal(commands(f), "");
+    assert_int_equal(f->fx.record_count, 1); /* joined */
+
+    publish(f, HOST);
+    assert_string_equal(sends(f), "1:publish_answer");
+    assert_string_equal(commands(f), "add:1 allow:1");
+
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    assert_string_equal(sends(f), "2:admitted 1:room 2:room 1:waiting_list 2:subscribe_offer");
+    assert_string_equal(commands(f), "");
+    assert_int_equal(f->fx.record_count, 1);
+    assert_string_equal(f->fx.records[0].event, "admitted");
+    assert_int_equal(f->fx.records[0].client_id, 10);
+
+    answer(f, ANA);
+    assert_string_equal(sends(f), "");
+    assert_string_equal(commands(f), "add:2 tracks:2");
+
+    publish(f, ANA);
+    assert_string_equal(sends(f), "2:publish_answer 1:subscribe_offer");
+    assert_string_equal(commands(f), "add:2 allow:2");
+    answer(f, HOST);
+    assert_string_equal(commands(f), "add:1 tracks:1");
+
+    say(f, HOST, "{\"type\":\"mute\",\"participant\":2}");
+    assert_string_equal(sends(f), "2:muted_by_host 1:room 2:room");
+    assert_string_equal(commands(f), "allow:2");
+
+    live_effects_clear(&f->fx);
+    meeting_disconnect(f->m, f->now, ANA, &f->fx);
+    assert_string_equal(sends(f), "1:room 1:hands 1:subscribe_offer");
+    assert_string_equal(commands(f), "remove:0 remove:0");
+    assert_int_equal(f->fx.record_count, 1);
+    assert_string_equal(f->fx.records[0].event, "dropped");
+
+    live_effects_clear(&f->fx);
+    assert_int_equal(meeting_rejoin(f->m, f->now, 9, "key-2-abcdefghijkl", &f->fx), 2);
+    assert_string_equal(sends(f), "9:admitted 1:room 9:room 9:subscribe_offer");
+    assert_string_equal(commands(f), "");
+
+    say(f, HOST, "{\"type\":\"end\"}");
+    assert_string_equal(sends(f), "1:ended 9:ended");
+    assert_string_equal(commands(f), "remove:0 remove:0");
+    assert_int_equal(f->fx.close_count, 2);
+    assert_int_equal(f->fx.ended_at, f->now);
+}
 
 static void the_waiting_room_gets_no_media(void **state)
 {
@@ -422,6 +512,7 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
+        T(every_effect_of_a_session_in_order),
         T(the_waiting_room_gets_no_media),
         T(publish_subscribe_and_renegotiate),
         T(the_host_mutes_and_the_room_owns_it),
