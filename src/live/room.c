@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "live/messages.h"
 #include "sfu/limits.h"
@@ -384,8 +385,11 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
     } else if (p->conn && p->conn != conn) {
         close_conn(fx, p->conn); /* a second window while waiting: the newest one waits */
     }
-    if (who->name != p->name) /* a rejoin passes the name the room already has */
-        snprintf(p->name, sizeof p->name, "%s", who->name && *who->name ? who->name : "Guest");
+    /* the name as others will see it, with no control or bidi characters to hide behind (a
+     * rejoin passes the name the room already has) */
+    if (who->name != p->name && (!who->name || !utf8_valid(who->name) ||
+                                 utf8_clean_name(who->name, p->name, sizeof p->name) == 0))
+        snprintf(p->name, sizeof p->name, "Guest");
     if (who->role != LIVE_CLIENT || !r->s.waiting_room) {
         p->conn = conn;
         admit(r, p, now, fx);

@@ -15,6 +15,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "live/handlers.h"
 #include "live/media.h"
@@ -565,6 +566,14 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
     }
     if (name && !*name)
         name = NULL; /* no name typed: the one the practice knows */
+    /* a client may not appear as the practice's therapist (checked after the password, so
+     * it tells nobody the therapist's name) */
+    if (!l.host && name &&
+        (utf8_same_name(name, l.therapist.name) || utf8_same_name(name, "therapist") ||
+         utf8_same_name(name, "co-facilitator") || utf8_same_name(name, "host"))) {
+        refuse(svc, c->id, "invalid_name", "Please join with your own name.", NULL);
+        goto out;
+    }
     struct live_identity who = {
         l.host ? LIVE_HOST : LIVE_CLIENT,
         l.host ? l.series.therapist_id : 0,

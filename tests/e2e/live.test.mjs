@@ -88,8 +88,13 @@ describe('the meeting', () => {
     const tooLong = await ws.next('join_refused');
     assert.equal(tooLong.code, 'invalid_name');
     assert.match(tooLong.message, /100 characters/);
+    // nobody joins under the therapist's name (after the password: it reveals nothing before)
+    ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true, name: ' dr  ada\u200b byron ' });
+    const impostor = await ws.next('join_refused');
+    assert.equal(impostor.code, 'invalid_name');
     const host = await joinHost(server, g.host);
-    ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true, name: 'Ana' });
+    // what others see of a name has no bidi overrides or invisible characters in it
+    ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true, name: '\u202eAna\u2066' });
     await ws.next('joined');
     assert.equal((await ws.next('waiting')).message, 'Your therapist will let you in shortly.');
     const arrival = await host.next('arrival');

@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/email.h"
 #include "core/limits.h"
+#include "core/utf8.h"
 #include "sfu/limits.h"
 #include "core/rand.h"
 #include "core/seal.h"
@@ -264,6 +265,38 @@ static void attribute(const char *tag, const char *end, const char *attr, char *
     }
 }
 
+/* Display names: what others see of a name someone typed. */
+static void display_names_hide_nothing(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"Ana", "Ana"},
+        {"  Ana   Lopez \t", "Ana Lopez"},
+        {"Ana\nLopez", "Ana Lopez"},
+        {"\xe2\x80\xae" "ecnerolF", "ecnerolF"},                   /* U+202E right-to-left override */
+        {"Ana\xe2\x81\xa6" "x\xe2\x81\xa9", "Anax"},               /* U+2066 isolate, U+2069 pop */
+        {"A\xe2\x80\x8bna", "Ana"},                                /* zero-width space */
+        {"\xef\xbb\xbf" "Bo", "Bo"},                                /* BOM */
+        {"Bo\x7f\xc2\x85", "Bo"},                                   /* DEL, C1 NEL */
+        {"Zo\xc3\xab \xe6\x9d\x8e", "Zo\xc3\xab \xe6\x9d\x8e"},  /* letters stay */
+        {"\xe2\x80\x8f\xe2\x80\x8e", ""},                          /* nothing visible */
+        {"Ana\xc2\xa0\xc2\xa0Lopez", "Ana Lopez"},                  /* no-break spaces */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64];
+        assert_int_equal(utf8_clean_name(cases[i].in, out, sizeof out), strlen(cases[i].out));
+        assert_string_equal(out, cases[i].out);
+    }
+    /* a short buffer ends between characters, never inside one */
+    char small[4];
+    assert_int_equal(utf8_clean_name("\xc3\xab\xc3\xab", small, sizeof small), 2);
+    assert_string_equal(small, "\xc3\xab");
+    assert_true(utf8_same_name(" dr  LEE", "Dr Lee"));
+    assert_true(utf8_same_name("Dr\xe2\x80\x8b Lee", "dr lee"));
+    assert_false(utf8_same_name("Dr Lee", "Dr Leo"));
+}
+
 static void web_maxlength_matches_the_limits(void **state)
 {
     const char *dir = getenv("CONFIDE_WEB_DIR");
@@ -490,6 +523,7 @@ int main(void)
         cmocka_unit_test(email_normalise_lowers_and_trims),
         cmocka_unit_test(mail_agrees_with_the_rule),
         cmocka_unit_test(text_length_counts_characters),
+        cmocka_unit_test(display_names_hide_nothing),
         cmocka_unit_test(web_maxlength_matches_the_limits),
         cmocka_unit_test(web_group_capacity_matches_the_meeting),
         cmocka_unit_test_setup_teardown(api_refuses_what_cannot_be_sent, setup, teardown),
