@@ -3,6 +3,7 @@
  * with creating, rescheduling and cancelling. Times are DST-correct: the series keeps its
  * local wall time in its time zone (practice/schedule.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,13 +94,20 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
     }
     if (!next && nocc)
         next = &occ[0];
+    /* a client's personal link is a credential: the therapist and admins see it, a
+     * co-facilitator sees who is invited but never the link */
+    bool links = api_may_act_for(call, se.therapist_id);
     json_t *invites = json_array();
-    for (size_t i = 0; i < ninv; i++)
-        if (!inv[i].revoked_at)
-            json_array_append_new(
-                invites,
-                json_pack("{s:I,s:s}", "client_id", (json_int_t)inv[i].client_id, "url",
-                          link_url(&call->arena, call->ctx->cfg->public_url, "/j/", inv[i].token)));
+    for (size_t i = 0; i < ninv; i++) {
+        if (inv[i].revoked_at)
+            continue;
+        json_t *invite = json_pack("{s:I}", "client_id", (json_int_t)inv[i].client_id);
+        if (links)
+            json_object_set_new(invite, "url",
+                                json_string(link_url(&call->arena, call->ctx->cfg->public_url,
+                                                     "/j/", inv[i].token)));
+        json_array_append_new(invites, invite);
+    }
     json_t *settings = json_loads(se.settings, 0, NULL);
     *out = json_pack(
         "{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s?,s:o,s:o}", "id", (json_int_t)se.id,

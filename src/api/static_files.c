@@ -17,6 +17,7 @@ static const struct {
     {"/setup", "setup.html"},
     {"/dashboard", "dashboard.html"},
     {"/check", "check.html"},
+    {"/j/", "join.html"}, /* a joined personal link: the tab keeps the token, not the address */
 };
 
 /* Pages reached through a personal link: the token stays in the path for the page's

@@ -405,11 +405,15 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
         arena_free(&a);
         return;
     }
+    /* before the meeting password a client's link shows the practice and the time only:
+     * their name, the group and its agreement come after it (join answers
+     * agreement_required with the agreement once the password is right) */
+    int password = !l.host && setting(l.series.settings, "require_password");
     json_t *out =
-        preview_json(svc, l.host ? "host" : "client", l.host ? l.therapist.name : l.client.name,
-                     l.host ? l.series.title : "Your appointment", &o, status, opens_at,
-                     !l.host && setting(l.series.settings, "require_password"));
-    if (l.has_group && !l.host) {
+        preview_json(svc, l.host ? "host" : "client",
+                     l.host ? l.therapist.name : password ? "" : l.client.name,
+                     l.host ? l.series.title : "Your appointment", &o, status, opens_at, password);
+    if (l.has_group && !l.host && !password) {
         json_object_set_new(out, "agreement", json_string(l.group.agreement));
         json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
     }

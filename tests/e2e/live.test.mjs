@@ -68,18 +68,24 @@ describe('the meeting', () => {
     ws.json({ type: 'preview', token: g.links[0] });
     const p = await ws.next('preview');
     assert.equal(p.role, 'client');
-    assert.equal(p.name, 'Member 1');
     assert.equal(p.status, 'open');
     assert.equal(p.requires_password, true);
-    assert.equal(p.agreement, 'What is said here stays here.');
+    // before the password the link shows the practice and the time, not who or which group
+    assert.equal(p.name, '');
+    assert.equal(p.agreement, undefined);
+    assert.ok(p.practice_name && p.starts_at && p.ends_at);
+    assert.ok(!JSON.stringify(p).includes('Member 1') && !JSON.stringify(p).includes('stays here'));
     ws.json({ type: 'join', token: g.links[0], password: 'wrong', agree: true });
     const bad = await ws.next('join_refused');
     assert.equal(bad.code, 'invalid');
+    assert.equal(bad.agreement, undefined, 'a wrong password learns nothing of the group');
     ws.json({ type: 'join', token: 'A'.repeat(22), password: g.password, agree: true });
     const badLink = await ws.next('join_refused');
     assert.equal(badLink.message, bad.message, 'never says whether the link or the password was wrong');
     ws.json({ type: 'join', token: g.links[0], password: g.password });
-    assert.equal((await ws.next('join_refused')).code, 'agreement_required');
+    const needsAgreement = await ws.next('join_refused');
+    assert.equal(needsAgreement.code, 'agreement_required');
+    assert.equal(needsAgreement.agreement, 'What is said here stays here.', 'the agreement comes after the password');
     ws.json({ type: 'chat', to: 'everyone', text: 'x' });
     assert.equal((await ws.next('error')).code, 'not_joined');
 
@@ -215,6 +221,8 @@ describe('the meeting', () => {
     assert.equal(seen.status, 200);
     assert.equal(seen.json.session.host_url, null);
     assert.equal(seen.json.session.meeting_url, `${server.url}/m/${g.session.id}`);
+    // who is invited, yes; the clients' personal links, no
+    assert.deepEqual(seen.json.session.invites, [{ client_id: g.clients[0].id }]);
     const listed = await request(server, 'GET', '/api/v1/sessions', { headers: { cookie: beaCookie } });
     assert.deepEqual(listed.json.sessions.map((x) => x.id), [g.session.id]);
     const cancel = await request(server, 'POST', `/api/v1/sessions/${g.session.id}/cancel`, { headers: { cookie: beaCookie, origin: server.url } });

@@ -150,12 +150,18 @@ describe('the meeting page', () => {
           await c.page.goto(c.url);
           await c.page.getByRole('heading', { name: 'Your appointment' }).waitFor();
           await c.page.getByText(PRACTICE).first().waitFor();
-          assert.equal(await c.page.getByLabel('Your name').inputValue(), c.name);
-          await c.page.getByText('We listen without interrupting.').waitFor();
+          // before the password the page knows the practice and the time, not who or which group
+          assert.equal(await c.page.getByLabel('Your name').inputValue(), '');
+          assert.equal(await c.page.getByText('We listen without interrupting.').isVisible(), false);
           await c.page.getByLabel('Meeting password').fill(password);
+          await c.page.getByRole('button', { name: 'Join session' }).click();
+          // the right password brings the group's agreement, to read and accept
+          await c.page.getByText('We listen without interrupting.').waitFor();
           await c.page.getByLabel(/agree/).check();
           await c.page.getByRole('button', { name: 'Join session' }).click();
           await c.page.getByText('Your therapist will let you in shortly.').waitFor();
+          // the link is a credential: it leaves the address bar once the person has joined
+          assert.equal(new URL(c.page.url()).pathname, '/j/');
         }));
         const lastJoin = Date.now();
         const phone = clients[0].page;
@@ -281,6 +287,12 @@ describe('the meeting page', () => {
         await jo.getByText(hello).waitFor(); // the chat so far is still there
         await waitingRoom.getByText('Nobody is waiting.').waitFor();
         assert.equal(await jo.evaluate(() => window.testSockets.length), 2);
+        // a reload of the bare /j/ page comes straight back in: the tab kept the link
+        await jo.reload();
+        await jo.getByRole('heading', { name: 'People (4)' }).waitFor();
+        assert.equal(new URL(jo.url()).pathname, '/j/');
+        assert.equal(await jo.getByRole('button', { name: 'Join session' }).isVisible(), false);
+        await waitingRoom.getByText('Nobody is waiting.').waitFor();
 
         // the phone in the meeting: nothing runs off the side
         await phone.getByRole('button', { name: 'Raise hand' }).click();
@@ -313,7 +325,8 @@ describe('the meeting page', () => {
         for (const p of [host, ...clients.map((c) => c.page)]) {
           assert.equal(await p.getByText('Reconnecting…').isVisible(), false);
         }
-        assert.equal(await jo.evaluate(() => window.testSockets.length), 2);
+        // one socket since the reload: removed, the page did not try to reconnect
+        assert.equal(await jo.evaluate(() => window.testSockets.length), 1);
 
         // ---- the pages kept to the CSP and logged nothing personal ----
         for (const p of people) {

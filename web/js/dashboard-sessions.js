@@ -154,7 +154,8 @@ export function createSessions({ data, call }) {
       join.setAttribute('aria-describedby', whenId);
       actions.append(join);
     }
-    const invites = session.invites ?? [];
+    // a co-facilitator is told who is invited, never given their links
+    const invites = (session.invites ?? []).filter((invite) => invite.url);
     if (session.group_id && invites.length) {
       const details = el('details', 'dash-invitees');
       const summary = el('summary', '', `Client links (${invites.length})`);

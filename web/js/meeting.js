@@ -37,10 +37,21 @@ const finalAgain = $('final-again');
 
 // /j/<token>: a personal link; /m/<session id>: a signed-in therapist or co-facilitator
 // joining from the dashboard (the sign-in cookie says who they are)
-const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
-const bySession = location.pathname.startsWith('/m/');
-const ref = bySession ? { session_id: Number(token) } : { token };
 const STORE = 'confide.meeting';
+const LINK_STORE = 'confide.link';
+const bySession = location.pathname.startsWith('/m/');
+// A personal link is a credential: once joined, the address bar shows /j/ alone (nothing to
+// copy from the screen, the history or a screenshot) and this tab keeps the link for a reload.
+function keptLink() {
+  try {
+    return sessionStorage.getItem(LINK_STORE) ?? '';
+  } catch {
+    return '';
+  }
+}
+const pathToken = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+const token = bySession ? pathToken : pathToken || keptLink();
+const ref = bySession ? { session_id: Number(token) } : { token };
 
 // what the page knows about the person and the session
 const session = { role: '', me: null, title: '', chat: true };
@@ -297,11 +308,22 @@ function refused(msg) {
 
 // ---- joined: waiting, then in ----
 
+function hideLink() {
+  if (bySession || location.pathname === '/j/') return;
+  try {
+    sessionStorage.setItem(LINK_STORE, token);
+  } catch {
+    return; // without storage a reload needs the link: leave it where it is
+  }
+  history.replaceState(null, '', '/j/');
+}
+
 function joined(msg) {
   rejoining = false;
   socket.settled();
   hideReconnecting();
   saveKey(msg.rejoin_key);
+  hideLink();
   session.me = { ...(session.me ?? {}), id: msg.participant };
   if (msg.role) session.role = msg.role;
 }
