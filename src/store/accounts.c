@@ -10,12 +10,6 @@
 
 /* ---- audit ---- */
 
-int store_audit(struct store *s, int64_t actor_user_id, const char *action, int64_t subject_id,
-                int64_t now)
-{
-    struct store_value p[] = {P_INT(now), P_ID(actor_user_id), P_TEXT(action), P_ID(subject_id)};
-    return store_run(s, Q_AUDIT, p, NPARAMS(p), NULL, NULL, NULL);
-}
 
 /* ---- users ---- */
 

@@ -85,6 +85,11 @@ enum query {
     Q_ATTENDANCE_ADD,
     Q_ATTENDANCE_LIST,
     Q_OCC_END,
+    Q_AUDIT_LAST,
+    Q_AUDIT_ALL,
+    Q_AUDIT_HASHED,
+    Q_AUDIT_SET_HASH,
+    Q_AUDIT_LIST,
     Q_COUNT
 };
 
@@ -151,6 +156,11 @@ void store_seal_text(const struct store *s, const char *column, const char *plai
  * open: data sealed with another secret.key. */
 char *store_col_unseal(const struct store *s, struct arena *a, const char *column,
                        const struct store_value *c, int *bad);
+
+/* ---- the audit chain, audit.c ---- */
+
+/* Hashes the entries written before the chain existed (only while none has a hash). */
+int store_audit_chain_existing(struct store *s);
 
 /* ---- row readers more than one file uses, practice.c ---- */
 

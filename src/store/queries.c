@@ -27,10 +27,12 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
 #define INVITE_COLS "id, series_id, client_id, token_hash, token_sealed, created_at, revoked_at"
 #define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
 
+#define AUDIT_COLS "id, at, actor_user_id, action, subject_id, source, outcome, record_hash"
+
 const char *const store_query_sql[Q_COUNT] = {
     [Q_PING] = "SELECT count(*) FROM users",
-    [Q_AUDIT] = "INSERT INTO audit_log (at, actor_user_id, action, subject_id)"
-                " VALUES ($1, $2, $3, $4)",
+    [Q_AUDIT] = "INSERT INTO audit_log (id, at, actor_user_id, action, subject_id, source,"
+                " outcome, record_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     [Q_USER_COUNT] = "SELECT count(*) FROM users",
     [Q_USER_INSERT] = "INSERT INTO users (email_index, email_sealed, name_sealed, role,"
                       " password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
@@ -167,4 +169,15 @@ const char *const store_query_sql[Q_COUNT] = {
                           " FROM attendance a JOIN occurrences o ON o.id = a.occurrence_id"
                           " WHERE o.series_id = $1 ORDER BY a.at, a.id",
     [Q_OCC_END] = "UPDATE occurrences SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL",
+    [Q_AUDIT_LAST] = "SELECT id, record_hash FROM audit_log ORDER BY id DESC LIMIT 1",
+    [Q_AUDIT_ALL] = "SELECT " AUDIT_COLS " FROM audit_log ORDER BY id",
+    [Q_AUDIT_HASHED] = "SELECT count(*) FROM audit_log WHERE record_hash IS NOT NULL",
+    [Q_AUDIT_SET_HASH] = "UPDATE audit_log SET record_hash = $2 WHERE id = $1"
+                         " AND record_hash IS NULL",
+    /* newest first; each filter applies when given (NULL: any) */
+    [Q_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit_log"
+                     " WHERE ($1 IS NULL OR actor_user_id = $1) AND ($2 IS NULL OR action = $2)"
+                     " AND ($3 IS NULL OR subject_id = $3) AND ($4 IS NULL OR at >= $4)"
+                     " AND ($5 IS NULL OR at < $5) AND ($6 IS NULL OR id < $6)"
+                     " ORDER BY id DESC LIMIT $7",
 };

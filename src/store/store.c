@@ -133,7 +133,17 @@ void store_close(struct store *s)
 
 int store_migrate(struct store *s, int *applied, int *version)
 {
-    return s->be->migrate(s->db, applied, version);
+    int rc = s->be->migrate(s->db, applied, version);
+    if (rc == 0 && *applied > 0 && *version >= 8) { /* 008_audit_chain */
+        rc = store_begin(s);
+        if (rc == 0)
+            rc = store_audit_chain_existing(s);
+        if (rc == 0)
+            rc = store_commit(s);
+        else
+            store_rollback(s);
+    }
+    return rc;
 }
 
 int store_backup(struct store *s, const char *path)

@@ -33,9 +33,47 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
-/* Appends to the audit log: who (0 for nobody signed in), what, and an id it concerns. */
+/* ---- the audit log: append-only, a hash chain ----
+ * Each entry's hash is a keyed BLAKE2b (a key derived from secret.key) over the previous
+ * entry's hash and its own fields, so an edited, deleted or reordered entry breaks the chain
+ * (store_audit_verify); cutting entries off the end shows against a head logged earlier
+ * (store_audit_head). Append inside the caller's transaction. */
+
+#define STORE_AUDIT_HASH_BYTES 32
+
+struct store_audit_entry {
+    int64_t id, at;
+    int64_t actor_user_id; /* 0: nobody signed in */
+    const char *action;    /* "client.read", "signin.failed"… never content */
+    int64_t subject_id;    /* the record it concerns, 0: none */
+    const char *source;    /* the client's address, or NULL */
+    const char *outcome;   /* "ok", "refused"…; NULL is "ok" */
+    uint8_t hash[STORE_AUDIT_HASH_BYTES];
+};
+
+/* Appends: who (0 for nobody signed in), what, and an id it concerns. */
 int store_audit(struct store *s, int64_t actor_user_id, const char *action, int64_t subject_id,
                 int64_t now);
+/* Appends an entry with its source and outcome; e->id and e->hash are filled in. */
+int store_audit_append(struct store *s, struct store_audit_entry *e);
+/* Walks the whole chain. 0 with *count entries and the newest hash in head (all zero for an
+ * empty log); -EBADMSG with *bad_id the first entry that does not follow from the one before
+ * it (edited, inserted, or after a deleted one); -EIO. */
+int store_audit_verify(struct store *s, int64_t *count, int64_t *bad_id,
+                       uint8_t head[STORE_AUDIT_HASH_BYTES]);
+/* The newest entry's id and hash (0 and zeros when empty). */
+int store_audit_head(struct store *s, int64_t *id, uint8_t head[STORE_AUDIT_HASH_BYTES]);
+
+struct store_audit_filter {
+    int64_t actor_user_id, subject_id; /* 0: any */
+    const char *action;                /* NULL: any */
+    int64_t since, until;              /* ms; 0: open */
+    int64_t before_id;                 /* paging: entries older than this id; 0: newest */
+    int limit;                         /* 1..200 */
+};
+/* Newest first. */
+int store_audit_list(struct store *s, struct arena *a, const struct store_audit_filter *f,
+                     struct store_audit_entry **out, size_t *count);
 
 /* ---- practitioners and their sign-ins ---- */
 

@@ -17,6 +17,7 @@
 #include "core/rand.h"
 #include "core/seal.h"
 #include "store/migrations.h"
+#include "store/internal.h"
 #include "store/store.h"
 
 struct fixture {
@@ -353,6 +354,139 @@ static void audit_records_who_did_what(void **state)
     /* 0 means nobody: stored as NULL, not as user 0 */
     assert_int_equal(raw_int(f, "SELECT actor_user_id FROM audit_log WHERE at = 7001"), -1);
     assert_int_equal(raw_int(f, "SELECT subject_id FROM audit_log WHERE at = 7001"), -1);
+}
+
+/* ---- the audit chain ---- */
+
+static void raw_exec(struct fixture *f, const char *sql, int expect)
+{
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(f->db_path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), expect);
+    sqlite3_close(raw);
+}
+
+/* Five entries, two people, two kinds, with sources and outcomes. */
+static void five_entries(struct fixture *f)
+{
+    for (int i = 1; i <= 5; i++) {
+        struct store_audit_entry e = {.at = 1000 * i,
+                                      .actor_user_id = i % 2 ? 7 : 8,
+                                      .action = i % 2 ? "client.read" : "signin.failed",
+                                      .subject_id = 40 + i,
+                                      .source = "203.0.113.9",
+                                      .outcome = i == 4 ? "refused" : NULL};
+        assert_int_equal(store_audit_append(f->store, &e), 0);
+        assert_int_equal(e.id, i);
+    }
+}
+
+static void audit_chain_verifies_and_lists(void **state)
+{
+    struct fixture *f = *state;
+    int64_t count = -1, bad = -1, head_id = 0;
+    uint8_t head[STORE_AUDIT_HASH_BYTES], newest[STORE_AUDIT_HASH_BYTES];
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), 0); /* empty */
+    assert_int_equal(count, 0);
+    five_entries(f);
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), 0);
+    assert_int_equal(count, 5);
+    assert_int_equal(bad, 0);
+    assert_int_equal(store_audit_head(f->store, &head_id, newest), 0);
+    assert_int_equal(head_id, 5);
+    assert_memory_equal(head, newest, sizeof head);
+    /* the same entries under another key do not verify: the chain is keyed */
+    uint8_t other_key[32] = {9};
+    struct seal *other = seal_new_from_key(other_key);
+    struct store *s2;
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", f->db_path);
+    assert_int_equal(store_open(url, other, &s2), 0);
+    assert_int_equal(store_audit_verify(s2, &count, &bad, head), -EBADMSG);
+    assert_int_equal(bad, 1);
+    store_close(s2);
+    seal_free(other);
+    /* newest first, filtered, paged */
+    struct store_audit_entry *list;
+    size_t n;
+    struct store_audit_filter all = {.limit = 200};
+    assert_int_equal(store_audit_list(f->store, &f->arena, &all, &list, &n), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(list[0].id, 5);
+    assert_string_equal(list[1].outcome, "refused");
+    assert_string_equal(list[0].source, "203.0.113.9");
+    struct store_audit_filter by = {.actor_user_id = 7, .action = "client.read", .limit = 2};
+    assert_int_equal(store_audit_list(f->store, &f->arena, &by, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, 5);
+    assert_int_equal(list[1].id, 3);
+    by.before_id = 3;
+    assert_int_equal(store_audit_list(f->store, &f->arena, &by, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].id, 1);
+    struct store_audit_filter window = {.since = 2000, .until = 4000, .subject_id = 43, .limit = 9};
+    assert_int_equal(store_audit_list(f->store, &f->arena, &window, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].at, 3000);
+    /* the table refuses changes and deletions */
+    raw_exec(f, "UPDATE audit_log SET action = 'x' WHERE id = 2", SQLITE_CONSTRAINT);
+    raw_exec(f, "DELETE FROM audit_log WHERE id = 5", SQLITE_CONSTRAINT);
+}
+
+static void audit_chain_names_an_edited_entry(void **state)
+{
+    struct fixture *f = *state;
+    five_entries(f);
+    raw_exec(f,
+             "DROP TRIGGER audit_log_append_only_update;"
+             "UPDATE audit_log SET outcome = 'ok' WHERE id = 4",
+             SQLITE_OK);
+    int64_t count, bad;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
+    assert_int_equal(bad, 4);
+}
+
+static void audit_chain_names_a_deleted_or_moved_entry(void **state)
+{
+    struct fixture *f = *state;
+    five_entries(f);
+    raw_exec(f, "DROP TRIGGER audit_log_append_only_delete; DELETE FROM audit_log WHERE id = 2",
+             SQLITE_OK);
+    int64_t count, bad;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
+    assert_int_equal(bad, 3);
+    /* two entries swapped (ids and all): the first of them no longer follows */
+    raw_exec(f,
+             "DROP TRIGGER audit_log_append_only_update;"
+             "UPDATE audit_log SET id = 2 WHERE id = 3; UPDATE audit_log SET id = 3 WHERE id = 4;"
+             "UPDATE audit_log SET id = 4 WHERE id = 5;",
+             SQLITE_OK);
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
+    assert_int_equal(bad, 2);
+}
+
+static void audit_chain_covers_entries_made_before_it(void **state)
+{
+    struct fixture *f = *state;
+    five_entries(f);
+    /* as a log written before the chain existed: no hashes */
+    raw_exec(f,
+             "DROP TRIGGER audit_log_append_only_update;"
+             "UPDATE audit_log SET record_hash = NULL",
+             SQLITE_OK);
+    int64_t count, bad;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
+    assert_int_equal(store_audit_chain_existing(f->store), 0);
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), 0);
+    assert_int_equal(count, 5);
+    /* once any entry has a hash, a missing one is never filled in again */
+    raw_exec(f, "UPDATE audit_log SET record_hash = NULL WHERE id = 3", SQLITE_OK);
+    assert_int_equal(store_audit_chain_existing(f->store), 0);
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
+    assert_int_equal(bad, 3);
 }
 
 /* ---- clients ---- */
@@ -1195,6 +1329,11 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(roles_and_answers_round_trip_their_names, setup, teardown),
         cmocka_unit_test_setup_teardown(audit_records_who_did_what, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_chain_verifies_and_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_chain_names_an_edited_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_chain_names_a_deleted_or_moved_entry, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(audit_chain_covers_entries_made_before_it, setup, teardown),
         cmocka_unit_test_setup_teardown(clients_round_trip_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(clients_update_list_and_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(groups_round_trip_update_and_archive, setup, teardown),
