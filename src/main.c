@@ -2,6 +2,7 @@
  * are the practice admin's tools for the same data directory. */
 #include <errno.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@ static void usage(FILE *out)
             "  confide admin create-user --name NAME --email EMAIL [--role admin|therapist]\n"
             "                                      add an account; the password is read from\n"
             "                                      the first line of standard input\n"
+            "  confide admin verify-audit [SETTINGS]\n"
+            "                                      check the audit log's hash chain; exits 0\n"
+            "                                      when intact, 1 naming the first bad entry\n"
             "  confide --help | --version\n\n"
             "  --config FILE                       read settings from an INI file "
             "(CONFIDE_CONFIG)\n",
@@ -185,9 +189,35 @@ static void ws_close(void *arg, uint64_t conn, int64_t now)
     live_service_close(arg, conn, now);
 }
 
+/* The audit log's head as hex, for the log line and verify-audit. */
+static void audit_head_hex(const uint8_t head[STORE_AUDIT_HASH_BYTES], char out[65])
+{
+    sodium_bin2hex(out, 65, head, STORE_AUDIT_HASH_BYTES);
+}
+
+/* The audit log's head, logged at start and once an hour, so that entries cut off the end
+ * of the log show against an earlier line (verify-audit prints the head to compare). */
+#define AUDIT_HEAD_EVERY_MS (60 * 60 * 1000)
+static struct store *audit_store;
+static int64_t audit_head_logged_at;
+
+static void log_audit_head(int64_t now)
+{
+    int64_t id;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    char hex[65];
+    if (store_audit_head(audit_store, &id, head) < 0)
+        return;
+    audit_head_hex(head, hex);
+    log_info("audit", "audit head id=%lld hash=%s", (long long)id, hex);
+    audit_head_logged_at = now;
+}
+
 static void ws_tick(void *arg, int64_t now)
 {
     live_service_tick(arg, now);
+    if (now - audit_head_logged_at >= AUDIT_HEAD_EVERY_MS)
+        log_audit_head(now);
 }
 
 static void render_media_metrics(void *arg, struct buf *out)
@@ -247,16 +277,18 @@ static int cmd_serve(struct cli *cli)
         return 1;
     }
     metrics_set_extra(render_media_metrics, media);
-    struct live_service *live =
-        live_service_new(&cli->cfg, store, api.tls, (struct live_io){net_ws_send, net_ws_close, server},
-                         media);
-    net_server_set_ws(server, &(struct net_ws_handler){.open = ws_open,
-                                                       .message = ws_message,
-                                                       .too_large = ws_too_large,
-                                                       .close = ws_close,
-                                                       .tick = ws_tick,
-                                                       .arg = live,
-                                                       .max_message_bytes = LIVE_MAX_MESSAGE_BYTES});
+    audit_store = store;
+    log_audit_head(clock_wall_ms());
+    struct live_service *live = live_service_new(
+        &cli->cfg, store, api.tls, (struct live_io){net_ws_send, net_ws_close, server}, media);
+    net_server_set_ws(server,
+                      &(struct net_ws_handler){.open = ws_open,
+                                               .message = ws_message,
+                                               .too_large = ws_too_large,
+                                               .close = ws_close,
+                                               .tick = ws_tick,
+                                               .arg = live,
+                                               .max_message_bytes = LIVE_MAX_MESSAGE_BYTES});
     /* sign-ins and setup (argon2id) run beside the service thread, not on it */
     struct api_offload *offload = NULL;
     if (api_offload_start(&api, url, seal, net_server_wake, server, &offload) == 0)
@@ -304,6 +336,34 @@ static int cmd_migrate(struct cli *cli)
     store_close(store);
     seal_free(seal);
     return 0;
+}
+
+static int cmd_verify_audit(struct cli *cli)
+{
+    struct seal *seal;
+    struct store *store;
+    if (open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    int64_t count = 0, bad = 0;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    int rc = store_audit_verify(store, &count, &bad, head);
+    char hex[65];
+    audit_head_hex(head, hex);
+    if (rc == 0)
+        printf("confide: the audit log is intact: %lld entries, head %s\n"
+               "confide: compare the head with the last \"audit head\" line in the server's log;\n"
+               "         entries cut off the end show only there\n",
+               (long long)count, hex);
+    else if (rc == -EBADMSG)
+        fprintf(stderr,
+                "confide: the audit log was changed: entry %lld does not follow from the one "
+                "before it (edited, inserted, or one before it deleted)\n",
+                (long long)bad);
+    else
+        fprintf(stderr, "confide: the audit log could not be read\n");
+    store_close(store);
+    seal_free(seal);
+    return rc == 0 ? 0 : 1;
 }
 
 static int cmd_backup(struct cli *cli)
@@ -364,8 +424,7 @@ static int cmd_create_user(struct cli *cli)
         rc = store_user_count(store, &users);
     if (rc == 0) /* the first account administers the practice, whatever was asked */
         rc = account_create(store, cli->name, cli->email, password, strlen(password),
-                            users == 0 ? STORE_ROLE_ADMIN : role, 0, clock_wall_ms(), &id,
-                            &reason);
+                            users == 0 ? STORE_ROLE_ADMIN : role, 0, clock_wall_ms(), &id, &reason);
     if (rc == 0)
         rc = store_commit(store);
     else
@@ -407,14 +466,15 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     int first = 2;
     if (strcmp(cmd, "admin") == 0) {
-        if (argc < 3 || strcmp(argv[2], "create-user") != 0) {
-            fprintf(stderr, "confide: admin knows one command: create-user\n");
+        if (argc < 3 ||
+            (strcmp(argv[2], "create-user") != 0 && strcmp(argv[2], "verify-audit") != 0)) {
+            fprintf(stderr, "confide: admin knows two commands: create-user, verify-audit\n");
             return 2;
         }
         first = 3;
     }
-    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 &&
-        strcmp(cmd, "backup") != 0 && strcmp(cmd, "admin") != 0) {
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 && strcmp(cmd, "backup") != 0 &&
+        strcmp(cmd, "admin") != 0) {
         fprintf(stderr, "confide: unknown command '%s'; see confide --help\n", cmd);
         return 2;
     }
@@ -426,5 +486,7 @@ int main(int argc, char **argv)
         return cmd_migrate(&cli);
     if (strcmp(cmd, "backup") == 0)
         return cmd_backup(&cli);
+    if (strcmp(argv[2], "verify-audit") == 0)
+        return cli.positional ? 2 : cmd_verify_audit(&cli);
     return cmd_create_user(&cli);
 }

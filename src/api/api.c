@@ -88,6 +88,41 @@ void api_no_content(struct api_call *call)
     buf_reset(&call->resp->body);
 }
 
+int api_audit(struct api_call *call, const char *action, int64_t subject_id)
+{
+    struct store_audit_entry e = {.at = call->req->now,
+                                  .actor_user_id = call->signed_in ? call->user.id : 0,
+                                  .action = action,
+                                  .subject_id = subject_id,
+                                  .source =
+                                      call->req->peer && *call->req->peer ? call->req->peer : NULL};
+    return store_audit_append(call->ctx->store, &e);
+}
+
+int api_query_param(struct api_call *call, const char *name, char *out, size_t size)
+{
+    size_t len = strlen(name);
+    for (const char *p = call->req->query; p && *p;) {
+        const char *end = strchr(p, '&');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > len && strncmp(p, name, len) == 0 && p[len] == '=') {
+            size_t v = n - len - 1;
+            if (v >= size) {
+                char message[160];
+                snprintf(message, sizeof message, "The query parameter \"%s\" is too long.", name);
+                api_field_error(call, "invalid_field", name, message);
+                return -1;
+            }
+            memcpy(out, p + len + 1, v);
+            out[v] = 0;
+            return 1;
+        }
+        p = end ? end + 1 : p + n;
+    }
+    out[0] = 0;
+    return 0;
+}
+
 void api_nothing_to_change(struct api_call *call)
 {
     api_error(call, 400, "missing_field", "Nothing to change: give at least one field.");

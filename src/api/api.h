@@ -32,6 +32,7 @@ struct api_request {
     int64_t now;          /* wall clock, ms: the handlers never read the clock */
     const char *method;   /* "GET", "POST", ... */
     const char *path;     /* without the query string */
+    const char *query;    /* "a=1&b=2", already decoded; NULL when there is none */
     const char *content_type, *cookie, *origin, *sec_fetch_site; /* NULL when absent */
     const char *peer;     /* the client's address */
     const char *body;

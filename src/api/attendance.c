@@ -22,7 +22,7 @@ void sessions_attendance(struct api_call *call)
     size_t nocc, nrec;
     if (store_occurrence_list(st, &call->arena, se.id, &occ, &nocc) < 0 ||
         store_attendance_list(st, &call->arena, se.id, &records, &nrec) < 0 ||
-        store_audit(st, call->user.id, "attendance.read", se.id, call->req->now) < 0) {
+        api_audit(call, "attendance.read", se.id) < 0) {
         api_store_error(call, -EIO, "session");
         return;
     }

@@ -41,6 +41,12 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
  * mark that field. */
 void api_field_error(struct api_call *call, const char *code, const char *field,
                      const char *message);
+/* Appends to the audit log for this request: the signed-in practitioner (or nobody), the
+ * action, the record it concerns (0: none) and the address the request came from. */
+int api_audit(struct api_call *call, const char *action, int64_t subject_id);
+/* The value of name=… in the request's query string into out (at most size - 1 bytes):
+ * 1 when present, 0 when absent, -1 (400 invalid_field answered) when too long. */
+int api_query_param(struct api_call *call, const char *name, char *out, size_t size);
 /* 400 missing_field for a change (PATCH) that names none of the fields it could change. */
 void api_nothing_to_change(struct api_call *call);
 /* 400 missing_field for this body field, with the one sentence every route uses. */

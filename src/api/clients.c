@@ -152,7 +152,7 @@ void clients_create(struct api_call *call)
         return;
     int rc = store_client_insert(call->ctx->store, &c, &c.id);
     if (rc == 0)
-        rc = store_audit(call->ctx->store, call->user.id, "client.create", c.id, call->req->now);
+        rc = api_audit(call, "client.create", c.id);
     if (rc < 0) {
         api_store_error(call, rc, "client");
         return;
@@ -165,7 +165,7 @@ void clients_get(struct api_call *call)
     struct store_client c;
     if (api_load_client(call, call->params[0], &c) < 0)
         return;
-    if (store_audit(call->ctx->store, call->user.id, "client.read", c.id, call->req->now) < 0) {
+    if (api_audit(call, "client.read", c.id) < 0) {
         api_store_error(call, -EIO, "client");
         return;
     }
@@ -179,7 +179,7 @@ void clients_update(struct api_call *call)
         return;
     int rc = store_client_update(call->ctx->store, &c);
     if (rc == 0)
-        rc = store_audit(call->ctx->store, call->user.id, "client.update", c.id, call->req->now);
+        rc = api_audit(call, "client.update", c.id);
     if (rc < 0) {
         api_store_error(call, rc, "client");
         return;
@@ -194,7 +194,7 @@ void clients_delete(struct api_call *call)
         return;
     int rc = store_client_archive(call->ctx->store, c.id, call->req->now);
     if (rc == 0)
-        rc = store_audit(call->ctx->store, call->user.id, "client.archive", c.id, call->req->now);
+        rc = api_audit(call, "client.archive", c.id);
     if (rc < 0) {
         api_store_error(call, rc, "client");
         return;

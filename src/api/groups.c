@@ -215,7 +215,7 @@ void groups_create(struct api_call *call)
         return;
     int rc = store_group_insert(call->ctx->store, &g, &g.id);
     if (rc == 0)
-        rc = store_audit(call->ctx->store, call->user.id, "group.create", g.id, call->req->now);
+        rc = api_audit(call, "group.create", g.id);
     if (rc < 0) {
         api_store_error(call, rc, "group");
         return;
@@ -265,7 +265,7 @@ void groups_update(struct api_call *call)
     }
     int rc = store_group_update(call->ctx->store, &g);
     if (rc == 0)
-        rc = store_audit(call->ctx->store, call->user.id, "group.update", g.id, call->req->now);
+        rc = api_audit(call, "group.update", g.id);
     if (rc < 0) {
         api_store_error(call, rc, "group");
         return;
@@ -280,7 +280,7 @@ void groups_delete(struct api_call *call)
         return;
     int rc = store_group_archive(call->ctx->store, g.id, call->req->now);
     if (rc == 0)
-        rc = store_audit(call->ctx->store, call->user.id, "group.archive", g.id, call->req->now);
+        rc = api_audit(call, "group.archive", g.id);
     if (rc < 0) {
         api_store_error(call, rc, "group");
         return;

@@ -279,7 +279,7 @@ void polls_create(struct api_call *call)
         rc = store_poll_invite_insert(st, &inv, &id);
     }
     if (rc == 0)
-        rc = store_audit(st, call->user.id, "poll.create", p.id, call->req->now);
+        rc = api_audit(call, "poll.create", p.id);
     if (rc == 0)
         rc = mailer_queue_poll(st, &call->arena, call->ctx->cfg, p.id, call->req->now);
     if (rc < 0) {
@@ -380,7 +380,7 @@ void polls_session(struct api_call *call)
     struct store *st = call->ctx->store;
     int rc = store_poll_close(st, v.poll.id, series_id, call->req->now);
     if (rc == 0)
-        rc = store_audit(st, call->user.id, "poll.close", v.poll.id, call->req->now);
+        rc = api_audit(call, "poll.close", v.poll.id);
     if (rc < 0) {
         api_store_error(call, -EIO, "poll");
         return;
@@ -536,7 +536,7 @@ void poll_link_answer(struct api_call *call)
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = store_poll_answer_set(st, &answers[i]);
     if (rc == 0)
-        rc = store_audit(st, 0, "poll.answer", v.poll.id, call->req->now);
+        rc = api_audit(call, "poll.answer", v.poll.id);
     if (rc == 0)
         rc = store_poll_answer_list(st, &call->arena, v.poll.id, &v.answers, &v.nanswers);
     if (rc < 0) {

@@ -9,6 +9,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/logout", login_delete, ACCESS_PUBLIC, BODY_NONE},
     {"GET", "/api/v1/me", me_get, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/session", signin_get, ACCESS_SIGNED_IN_QUIET, BODY_NONE},
+    {"GET", "/api/v1/audit", audit_list, ACCESS_ADMIN, BODY_NONE},
     {"GET", "/api/v1/clients", clients_list, ACCESS_SIGNED_IN, BODY_NONE},
     {"POST", "/api/v1/clients", clients_create, ACCESS_SIGNED_IN, BODY_JSON},
     {"GET", "/api/v1/clients/{id}", clients_get, ACCESS_SIGNED_IN, BODY_NONE},

@@ -29,6 +29,7 @@ void login_create(struct api_call *call);   /* login.c */
 void login_delete(struct api_call *call);
 void me_get(struct api_call *call);
 void signin_get(struct api_call *call);
+void audit_list(struct api_call *call);
 void ops_healthz(struct api_call *call);    /* ops.c */
 void ops_metrics(struct api_call *call);
 

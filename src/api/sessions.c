@@ -232,7 +232,7 @@ static int create_series(struct api_call *call, const struct series_spec *spec,
         rc = store_invite_insert(st, &inv, &id);
     }
     if (rc == 0)
-        rc = store_audit(st, call->user.id, "session.create", *series_id, call->req->now);
+        rc = api_audit(call, "session.create", *series_id);
     return rc;
 }
 
@@ -617,7 +617,7 @@ void occurrence_reschedule(struct api_call *call)
         if (rc == 0)
             rc = store_series_update(st, &se);
         if (rc == 0)
-            rc = store_audit(st, call->user.id, "session.reschedule", se.id, call->req->now);
+            rc = api_audit(call, "session.reschedule", se.id);
         if (rc < 0) {
             api_store_error(call, rc, "session");
             return;
@@ -715,7 +715,7 @@ void occurrence_cancel(struct api_call *call)
             rc = store_series_update(st, &se);
     }
     if (rc == 0)
-        rc = store_audit(st, call->user.id, "session.cancel_occurrence", o.id, call->req->now);
+        rc = api_audit(call, "session.cancel_occurrence", o.id);
     if (rc < 0) {
         api_store_error(call, rc, "session");
         return;
@@ -749,7 +749,7 @@ void sessions_cancel(struct api_call *call)
     if (rc == 0)
         rc = store_series_update(st, &se);
     if (rc == 0)
-        rc = store_audit(st, call->user.id, "session.cancel", se.id, call->req->now);
+        rc = api_audit(call, "session.cancel", se.id);
     if (rc < 0) {
         api_store_error(call, rc, "session");
         return;

@@ -15,7 +15,7 @@
 struct http_conn {
     unsigned long long id;
     char method[8];
-    char *path, *content_type, *cookie, *origin, *sec_fetch_site;
+    char *path, *query, *content_type, *cookie, *origin, *sec_fetch_site;
     char peer[64];
     struct buf body;
     int body_too_large;
@@ -56,6 +56,7 @@ static void conn_reset(struct net_server *srv, struct http_conn *c)
     if (c->responding && srv)
         srv->responses_in_flight--;
     free(c->path);
+    free(c->query);
     free(c->content_type);
     free(c->cookie);
     free(c->origin);
@@ -107,10 +108,9 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
     unsigned char buf[LWS_PRE + 4096];
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
     int head = strcmp(c->method, "HEAD") == 0;
-    if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->content_type,
-                                    r->status == 204 ? LWS_ILLEGAL_HTTP_CONTENT_LEN
-                                                     : (lws_filepos_t)r->body.len,
-                                    &p, end))
+    if (lws_add_http_common_headers(
+            wsi, (unsigned)r->status, r->content_type,
+            r->status == 204 ? LWS_ILLEGAL_HTTP_CONTENT_LEN : (lws_filepos_t)r->body.len, &p, end))
         return -1;
     for (int i = 0; i < api_security_header_count; i++)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)api_security_headers[i].name,
@@ -118,18 +118,17 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
                                         (int)strlen(api_security_headers[i].value), &p, end))
             return -1;
     if (r->cache_control &&
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)r->cache_control,
-                                    (int)strlen(r->cache_control), &p, end))
+        lws_add_http_header_by_name(
+            wsi, (const unsigned char *)"cache-control:", (const unsigned char *)r->cache_control,
+            (int)strlen(r->cache_control), &p, end))
         return -1;
     for (int i = 0; i < r->header_count; i++)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)r->headers[i].name,
                                         (const unsigned char *)r->headers[i].value,
                                         (int)strlen(r->headers[i].value), &p, end))
             return -1;
-    if (c->close_after &&
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
-                                    (const unsigned char *)"close", 5, &p, end))
+    if (c->close_after && lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                                      (const unsigned char *)"close", 5, &p, end))
         return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
@@ -151,6 +150,7 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
         .now = clock_wall_ms(),
         .method = c->method,
         .path = c->path ? c->path : "/",
+        .query = c->query,
         .content_type = c->content_type,
         .cookie = c->cookie,
         .origin = c->origin,
@@ -228,6 +228,7 @@ static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
         strcpy(c->method, "GET");
     c->path = xstrdup(uri && *uri ? uri : "/");
     c->content_type = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    c->query = copy_header(wsi, WSI_TOKEN_HTTP_URI_ARGS); /* decoded, joined by '&' */
     c->cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
     c->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
     c->sec_fetch_site = copy_custom_header(wsi, "sec-fetch-site:");

@@ -171,6 +171,8 @@ describe('first-run setup, sign-in, sign-out over plain HTTP', () => {
     const server = await startServer();
     try {
       assert.match(server.setupLink, /^http:\/\/127\.0\.0\.1:\d+\/setup#[A-Za-z0-9_-]{32}$/);
+      // the audit log's head is in the server's log from the start (empty: id 0)
+      assert.match(server.stderr, /audit head id=0 hash=0{64}/);
       assert.deepEqual((await request(server, 'GET', '/api/v1/setup')).json, { setup_required: true });
       const res = await request(server, 'POST', '/api/v1/setup', { body: { ...ADMIN, setup_token: server.setupToken } });
       assert.equal(res.status, 201);
@@ -423,6 +425,19 @@ describe('command line', () => {
       assert.equal(dup.status, 1);
       assert.match(dup.stderr, /exists already/);
       assert.equal(run(['migrate', '--data-dir', dataDir]).status, 0);
+      // the audit log's chain: intact, then one entry edited behind confide's back
+      const intact = run(['admin', 'verify-audit', '--data-dir', dataDir]);
+      assert.equal(intact.status, 0, intact.stderr);
+      assert.match(intact.stdout, /the audit log is intact: 2 entries, head [0-9a-f]{64}/);
+      const db = path.join(dataDir, 'confide.db');
+      execFileSync('python3', ['-c', `import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("DROP TRIGGER audit_log_append_only_update")
+c.execute("UPDATE audit_log SET actor_user_id = 99 WHERE id = 1")
+c.commit()`, db]);
+      const broken = run(['admin', 'verify-audit', '--data-dir', dataDir]);
+      assert.equal(broken.status, 1);
+      assert.match(broken.stderr, /entry 1 does not follow from the one before it/);
 
       const backup = path.join(dataDir, 'copy.db');
       const b = run(['backup', backup, '--data-dir', dataDir]);

@@ -101,11 +101,18 @@ static const char *header(struct env *e, const char *name)
 static int send_x(struct env *e, const char *method, const char *path, const char *body,
                   struct extra x)
 {
+    /* "/a?b=1": the path and the query string, as net/http.c hands them over */
+    char bare[512];
+    snprintf(bare, sizeof bare, "%s", path);
+    char *query = strchr(bare, '?');
+    if (query)
+        *query++ = 0;
     struct api_request req = {
         .id = 1,
         .now = e->now,
         .method = method,
-        .path = path,
+        .path = bare,
+        .query = query,
         .content_type = x.content_type ? x.content_type : (body ? "application/json" : NULL),
         .cookie = x.cookie ? x.cookie : (e->cookie[0] ? e->cookie : NULL),
         .origin = x.origin,
@@ -430,6 +437,46 @@ static void ops_endpoints(void **state)
     assert_non_null(strstr(e->resp.content_type, "text/plain"));
 }
 
+/* The audit log: what was done, by whom, from where, newest first; administrators only. */
+static void the_audit_log_shows_who_did_what(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    assert_int_equal(send(e, "POST", "/api/v1/clients",
+                          "{\"name\":\"Kim\",\"email\":\"kim@mail.example\","
+                          "\"time_zone\":\"UTC\"}"),
+                     201);
+    int64_t client = json_integer_value(json_object_get(json_object_get(e->json, "client"), "id"));
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/clients/%lld", (long long)client);
+    assert_int_equal(send_x(e, "GET", path, NULL, (struct extra){.peer = "198.51.100.4"}), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/audit?action=client.read", NULL), 200);
+    json_t *entries = json_object_get(e->json, "entries");
+    assert_int_equal(json_array_size(entries), 1);
+    json_t *read = json_array_get(entries, 0);
+    assert_int_equal(json_integer_value(json_object_get(read, "subject_id")), client);
+    assert_string_equal(json_string_value(json_object_get(read, "source")), "198.51.100.4");
+    assert_string_equal(json_string_value(json_object_get(read, "outcome")), "ok");
+    assert_true(json_integer_value(json_object_get(read, "actor_user_id")) > 0);
+    assert_true(json_is_null(json_object_get(e->json, "next_before")));
+    /* paged, newest first: reading the log is itself in it */
+    assert_int_equal(send(e, "GET", "/api/v1/audit?limit=1", NULL), 200);
+    entries = json_object_get(e->json, "entries");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(entries, 0), "action")),
+                        "audit.read");
+    json_int_t next = json_integer_value(json_object_get(e->json, "next_before"));
+    assert_true(next > 1);
+    snprintf(path, sizeof path, "/api/v1/audit?limit=1&before=%lld", (long long)next);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    entries = json_object_get(e->json, "entries");
+    assert_true(json_integer_value(json_object_get(json_array_get(entries, 0), "id")) < next);
+    /* and the chain the API wrote holds */
+    int64_t count, bad;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    assert_int_equal(store_audit_verify(e->store, &count, &bad, head), 0);
+    assert_true(count >= 5);
+}
+
 static void static_files_stay_inside_web_dir(void **state)
 {
     struct env *e = *state;
@@ -619,6 +666,13 @@ static const struct route_cases route_cases[] = {
     {"POST", "/api/v1/logout", "/api/v1/logout", NULL, NO_ROUTE_CASES},
     {"GET", "/api/v1/me", "/api/v1/me", NULL, NO_ROUTE_CASES},
     {"GET", "/api/v1/session", "/api/v1/session", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/audit", "/api/v1/audit", NULL,
+     {{ADA, NULL, 400, "invalid_field", "/api/v1/audit?limit=0"},
+      {ADA, NULL, 400, "invalid_field", "/api/v1/audit?limit=201"},
+      {ADA, NULL, 400, "invalid_field", "/api/v1/audit?actor=x"},
+      {ADA, NULL, 400, "invalid_field", "/api/v1/audit?since=yesterday"},
+      {ADA, NULL, 400, "invalid_field", "/api/v1/audit?action=DROP%20TABLE"},
+      {ADA, NULL, 400, "invalid_field", "/api/v1/audit?action=drop table"}}},
     {"GET", "/api/v1/clients", "/api/v1/clients", NULL, NO_ROUTE_CASES},
     {"POST",
      "/api/v1/clients",
@@ -1250,6 +1304,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_audit_log_shows_who_did_what, setup, teardown),
         cmocka_unit_test_setup_teardown(static_files_stay_inside_web_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(every_route_refuses_bad_requests_and_writes_nothing,
                                         setup, teardown),
