@@ -207,9 +207,14 @@ static int resolve_link(struct live_service *svc, struct arena *a, const char *t
     struct store_invite inv;
     int rc = store_invite_by_token_hash(svc->store, a, hash, &inv);
     if (rc == 0) {
-        if (inv.revoked_at)
+        /* revoked, the client archived, or no longer a member of the group: like a link
+         * that never was (it reveals nothing) */
+        int current;
+        rc = store_invite_current(svc->store, inv.id, &current);
+        if (rc == 0 && !current)
             return -ENOENT;
-        rc = store_series_get(svc->store, a, inv.series_id, &out->series);
+        if (rc == 0)
+            rc = store_series_get(svc->store, a, inv.series_id, &out->series);
         if (rc == 0)
             rc = store_client_get(svc->store, a, inv.client_id, &out->client);
     } else if (rc == -ENOENT) {
