@@ -71,7 +71,8 @@ void live_fx_turn_away(struct live_effects *fx, int64_t client_id, int64_t user_
 {
     assert((client_id > 0) != (user_id > 0));
     GROW(fx->turned_away, fx->turned_away_count, fx->turned_away_cap, 2);
-    fx->turned_away[fx->turned_away_count++] = (struct live_turn_away){client_id, user_id, what, at};
+    fx->turned_away[fx->turned_away_count++] =
+        (struct live_turn_away){client_id, user_id, what, at};
 }
 
 struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op)

@@ -215,11 +215,10 @@ static void send_turned_away(struct live_room *r, struct live_effects *fx)
         const struct participant *p = &r->p[i];
         if (p->removed || p->denied)
             json_array_append_new(
-                people, json_pack("{s:i,s:s,s:o,s:s,s:I}", "id", p->id, "name", p->name,
-                                  "client_id",
-                                  p->role == LIVE_CLIENT ? json_integer(p->client_id) : json_null(),
-                                  "what", p->removed ? "removed" : "denied", "at",
-                                  (json_int_t)p->turned_away_at));
+                people,
+                json_pack("{s:i,s:s,s:o,s:s,s:I}", "id", p->id, "name", p->name, "client_id",
+                          p->role == LIVE_CLIENT ? json_integer(p->client_id) : json_null(), "what",
+                          p->removed ? "removed" : "denied", "at", (json_int_t)p->turned_away_at));
     }
     to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "turned_away", "people", people), 1);
 }

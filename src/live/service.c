@@ -106,8 +106,8 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
     }
     for (size_t i = 0; rc == 0 && i < fx->turned_away_count; i++) {
         const struct live_turn_away *t = &fx->turned_away[i];
-        rc = store_turned_away_set(svc->store, re->occurrence_id, t->client_id, t->user_id,
-                                   t->what, t->at);
+        rc = store_turned_away_set(svc->store, re->occurrence_id, t->client_id, t->user_id, t->what,
+                                   t->at);
     }
     if (rc == 0)
         rc = store_commit(svc->store);

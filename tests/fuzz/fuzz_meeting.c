@@ -96,8 +96,9 @@ static void check(struct state *s)
     }
     for (size_t i = 0; i < s->fx.send_count; i++) {
         int who = person_of(s, s->fx.sends[i].conn);
-        if (who >= 0 && (strstr(s->fx.sends[i].text, "\"type\":\"removed\"") ||
-                         strstr(s->fx.sends[i].text, "\"type\":\"denied\"")) &&
+        if (who >= 0 &&
+            (strstr(s->fx.sends[i].text, "\"type\":\"removed\"") ||
+             strstr(s->fx.sends[i].text, "\"type\":\"denied\"")) &&
             !s->removed[who])
             abort(); /* told they are out, but the store is not */
         if (who >= 0 && strstr(s->fx.sends[i].text, "\"type\":\"subscribe_offer\"")) {

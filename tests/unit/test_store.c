@@ -789,11 +789,10 @@ static void invites_list_and_look_up_by_token(void **state)
     assert_int_equal(store_invite_by_token_hash(f->store, &f->arena, want, &got), -ENOENT);
 }
 
-
 static int64_t add_invite(struct store *s, int64_t series_id, int64_t client_id, int tag)
 {
-    struct store_invite inv = {.series_id = series_id, .client_id = client_id,
-                               .token = "token", .created_at = 5000};
+    struct store_invite inv = {
+        .series_id = series_id, .client_id = client_id, .token = "token", .created_at = 5000};
     memset(inv.token_hash, tag, 32);
     int64_t id = 0;
     assert_int_equal(store_invite_insert(s, &inv, &id), 0);
@@ -939,7 +938,6 @@ static void attendance_in_time_order_and_meeting_end(void **state)
     assert_int_equal(store_occurrence_get(f->store, &f->arena, o2, &o), 0);
     assert_int_equal(o.ended_at, 0);
 }
-
 
 static void turned_away_is_set_replaced_and_cleared(void **state)
 {
