@@ -309,6 +309,9 @@ void group_members_remove(struct api_call *call)
     if (api_load_group(call, call->params[0], 1, &g) < 0)
         return;
     int rc = store_group_member_remove(call->ctx->store, g.id, call->params[1]);
+    /* their links to the group's sessions to come stop working (one transaction) */
+    if (rc == 0)
+        rc = store_invites_revoke(call->ctx->store, call->params[1], g.id, call->req->now, NULL);
     if (rc < 0) {
         api_store_error(call, rc, "member");
         return;

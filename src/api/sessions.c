@@ -665,9 +665,17 @@ void occurrence_reschedule(struct api_call *call)
     }
     int64_t *invitees = arena_alloc(&call->arena, (ninv + 1) * sizeof *invitees);
     size_t n = 0;
-    for (size_t i = 0; i < ninv; i++)
-        if (!inv[i].revoked_at)
+    for (size_t i = 0; i < ninv; i++) {
+        /* only those the link is still for: a member removed or a client archived since
+         * is not invited again */
+        int current;
+        if (store_invite_current(st, inv[i].id, &current) < 0) {
+            api_store_error(call, -EIO, "session");
+            return;
+        }
+        if (current)
             invitees[n++] = inv[i].client_id;
+    }
     int64_t new_id;
     rc = create_series(call, &spec, invitees, n, &new_id);
     if (rc < 0) {

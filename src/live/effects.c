@@ -28,6 +28,7 @@ void live_effects_clear(struct live_effects *fx)
     }
     free(fx->sends);
     free(fx->records);
+    free(fx->turned_away);
     free(fx->media);
     free(fx->closes);
     memset(fx, 0, sizeof *fx);
@@ -63,6 +64,15 @@ void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id,
     assert(event && (client_id > 0) != (user_id > 0)); /* a client or a practitioner */
     GROW(fx->records, fx->record_count, fx->record_cap, 8);
     fx->records[fx->record_count++] = (struct live_attendance){client_id, user_id, event, at};
+}
+
+void live_fx_turn_away(struct live_effects *fx, int64_t client_id, int64_t user_id,
+                       const char *what, int64_t at)
+{
+    assert((client_id > 0) != (user_id > 0));
+    GROW(fx->turned_away, fx->turned_away_count, fx->turned_away_cap, 2);
+    fx->turned_away[fx->turned_away_count++] =
+        (struct live_turn_away){client_id, user_id, what, at};
 }
 
 struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op)

@@ -24,6 +24,14 @@ struct live_attendance {
     int64_t at;
 };
 
+/* Someone turned away from this meeting, to keep across reconnects and restarts: removed
+ * or denied, or (what NULL) let knock again. */
+struct live_turn_away {
+    int64_t client_id, user_id;
+    const char *what; /* "removed", "denied" or NULL */
+    int64_t at;
+};
+
 /* A command for the meeting's media worker (sfu/worker.h). */
 enum live_media_op {
     LIVE_MEDIA_ADD_PEER,    /* a new transport: peer_id, participant, role, credentials */
@@ -52,6 +60,8 @@ struct live_effects {
     size_t send_count, send_cap;
     struct live_attendance *records;
     size_t record_count, record_cap;
+    struct live_turn_away *turned_away;
+    size_t turned_away_count, turned_away_cap;
     struct live_media_cmd *media;
     size_t media_count, media_cap;
     uint64_t *closes;
@@ -68,6 +78,8 @@ void live_fx_error(struct live_effects *fx, uint64_t conn, const char *code, con
 void live_fx_close(struct live_effects *fx, uint64_t conn);
 void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id, const char *event,
                     int64_t at);
+void live_fx_turn_away(struct live_effects *fx, int64_t client_id, int64_t user_id,
+                       const char *what, int64_t at);
 /* A zeroed command of this kind, appended. */
 struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op);
 

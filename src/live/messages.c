@@ -43,6 +43,7 @@ static const struct live_message table[] = {
     {"round_next", LIVE_MAY_HOSTS, .room = live_room_on_round_next},
     {"round_stop", LIVE_MAY_HOSTS, .room = live_room_on_round_stop},
     {"lower_hand", LIVE_MAY_HOSTS, .room = live_room_on_lower_hand},
+    {"let_knock", LIVE_MAY_HOSTS, .room = live_room_on_let_knock},
 };
 
 const struct live_message *live_message_find(const char *type)

@@ -30,6 +30,7 @@ struct participant {
     int hand;
     int64_t hand_at;
     int removed, denied;
+    int64_t turned_away_at;
 };
 
 struct live_room {
@@ -198,6 +199,41 @@ static void send_hands(struct live_room *r, struct live_effects *fx)
     to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "hands", "queue", queue), 1);
 }
 
+/* Who is turned away from this meeting (removed or denied), so a host can let them knock
+ * again. Only hosts see it. */
+static size_t turned_away_count(const struct live_room *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += r->p[i].removed || r->p[i].denied;
+    return n;
+}
+
+static void send_turned_away(struct live_room *r, struct live_effects *fx)
+{
+    json_t *people = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const struct participant *p = &r->p[i];
+        if (p->removed || p->denied)
+            json_array_append_new(
+                people,
+                json_pack("{s:i,s:s,s:o,s:s,s:I}", "id", p->id, "name", p->name, "client_id",
+                          p->role == LIVE_CLIENT ? json_integer(p->client_id) : json_null(), "what",
+                          p->removed ? "removed" : "denied", "at", (json_int_t)p->turned_away_at));
+    }
+    to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "turned_away", "people", people), 1);
+}
+
+/* What a host who arrives sees besides the room: who waits, whose hand is up, and who was
+ * turned away (when anyone was). */
+static void send_host_lists(struct live_room *r, struct live_effects *fx)
+{
+    send_waiting_list(r, fx);
+    send_hands(r, fx);
+    if (turned_away_count(r))
+        send_turned_away(r, fx);
+}
+
 static size_t hosts_connected(const struct live_room *r)
 {
     size_t n = 0;
@@ -329,10 +365,8 @@ static void bring_back(struct live_room *r, struct participant *p, uint64_t conn
     record(fx, p, "returned", now);
     send_admitted(r, p, fx);
     broadcast_room(r, fx);
-    if (is_host(p)) {
-        send_waiting_list(r, fx);
-        send_hands(r, fx);
-    }
+    if (is_host(p))
+        send_host_lists(r, fx);
 }
 
 static void put_in_waiting_room(struct live_room *r, struct participant *p, uint64_t conn,
@@ -351,6 +385,47 @@ static void put_in_waiting_room(struct live_room *r, struct participant *p, uint
     send_waiting_list(r, fx);
 }
 
+/* Someone the room has not seen before; the caller has checked there is room. */
+static struct participant *new_participant(struct live_room *r, const struct live_identity *who,
+                                           const char *key)
+{
+    assert(r->n < MAX_PARTICIPANTS);
+    struct participant *p = &r->p[r->n++];
+    memset(p, 0, sizeof *p);
+    p->id = ++r->next_id;
+    p->state = GONE; /* not in the waiting room or the session yet */
+    p->role = who->role;
+    p->user_id = who->user_id;
+    p->client_id = who->client_id;
+    p->audio = 1;
+    /* the session's settings say whose camera starts on; each person can start theirs */
+    p->video = who->role == LIVE_CLIENT ? r->s.participant_video : r->s.host_video;
+    snprintf(p->key, sizeof p->key, "%s", key ? key : "");
+    return p;
+}
+
+void live_room_set_turned_away(struct live_room *r, const struct live_room_turned_away *list,
+                               size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct live_identity *who = &list[i].who;
+        if (who->role == LIVE_HOST) /* the therapist is never turned away */
+            continue;
+        struct participant *p = by_identity(r, who);
+        if (!p) {
+            if (r->n == MAX_PARTICIPANTS)
+                return;
+            p = new_participant(r, who, NULL); /* no key: only their link brings them */
+            snprintf(p->name, sizeof p->name, "%s", who->name && *who->name ? who->name : "Guest");
+        }
+        if (p->state != GONE)
+            continue; /* here now: what happens in this room decides */
+        p->removed = list[i].removed != 0;
+        p->denied = !p->removed;
+        p->turned_away_at = list[i].at;
+    }
+}
+
 int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct live_identity *who,
                    const char *fresh_key, struct live_effects *fx)
 {
@@ -359,6 +434,8 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
     struct participant *p = by_identity(r, who);
     if (p && p->removed)
         return LIVE_REMOVED;
+    if (p && p->denied)
+        return LIVE_DENIED;
     if (p && p->admitted_at) {
         bring_back(r, p, conn, now, fx);
         return p->id;
@@ -368,17 +445,7 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
             return LIVE_LOCKED;
         if (r->n == MAX_PARTICIPANTS)
             return LIVE_FULL;
-        p = &r->p[r->n++];
-        memset(p, 0, sizeof *p);
-        p->id = ++r->next_id;
-        p->state = GONE; /* not in the waiting room or the session yet */
-        p->role = who->role;
-        p->user_id = who->user_id;
-        p->client_id = who->client_id;
-        p->audio = 1;
-        /* the session's settings say whose camera starts on; each person can start theirs */
-        p->video = who->role == LIVE_CLIENT ? r->s.participant_video : r->s.host_video;
-        snprintf(p->key, sizeof p->key, "%s", fresh_key ? fresh_key : "");
+        p = new_participant(r, who, fresh_key);
         record(fx, p, "joined", now);
     } else if (r->locked && who->role == LIVE_CLIENT) {
         return LIVE_LOCKED; /* knocked before, never admitted, and now it is locked */
@@ -394,10 +461,8 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
         p->conn = conn;
         admit(r, p, now, fx);
         broadcast_room(r, fx);
-        if (is_host(p)) {
-            send_waiting_list(r, fx);
-            send_hands(r, fx);
-        }
+        if (is_host(p))
+            send_host_lists(r, fx);
         return p->id;
     }
     put_in_waiting_room(r, p, conn, now, fx);
@@ -599,7 +664,9 @@ void live_room_on_deny(struct live_room *r, int64_t now, int from, const json_t 
     }
     t->state = GONE;
     t->denied = 1;
+    t->turned_away_at = now;
     record(fx, t, "denied", now);
+    live_fx_turn_away(fx, t->client_id, t->user_id, "denied", now);
     emit(fx, t->conn,
          json_pack("{s:s,s:s}", "type", "denied", "message",
                    "Your therapist could not let you in to this session. If you think this "
@@ -607,6 +674,7 @@ void live_room_on_deny(struct live_room *r, int64_t now, int from, const json_t 
     close_conn(fx, t->conn);
     t->conn = 0;
     send_waiting_list(r, fx);
+    send_turned_away(r, fx);
 }
 
 void live_room_on_waiting_message(struct live_room *r, int64_t now, int from, const json_t *msg,
@@ -666,8 +734,11 @@ void live_room_on_remove(struct live_room *r, int64_t now, int from, const json_
     int was_waiting = t->state == WAITING;
     t->state = GONE;
     t->removed = 1;
+    t->denied = 0;
+    t->turned_away_at = now;
     t->hand = 0;
     record(fx, t, "removed", now);
+    live_fx_turn_away(fx, t->client_id, t->user_id, "removed", now);
     emit(fx, t->conn,
          json_pack("{s:s,s:s}", "type", "removed", "message",
                    "You have been removed from this session."));
@@ -678,6 +749,38 @@ void live_room_on_remove(struct live_room *r, int64_t now, int from, const json_
     broadcast_room(r, fx);
     if (was_waiting)
         send_waiting_list(r, fx);
+    send_turned_away(r, fx);
+}
+
+/* A host lets someone removed or denied knock again: they come back through the waiting
+ * room (when it is on), not straight in. Named by participant id, or by client id. */
+void live_room_on_let_knock(struct live_room *r, int64_t now, int from, const json_t *msg,
+                            struct live_effects *fx)
+{
+    uint64_t conn = sender(r, from)->conn;
+    json_t *client = json_object_get(msg, "client_id");
+    struct participant *t = NULL;
+    if (json_object_get(msg, "participant")) {
+        if (read_target(r, fx, conn, msg, &t) < 0)
+            return;
+    } else if (json_is_integer(client) && json_integer_value(client) > 0) {
+        struct live_identity who = {LIVE_CLIENT, 0, json_integer_value(client), NULL};
+        t = by_identity(r, &who);
+    } else {
+        error_to(fx, conn, "invalid_field", "let_knock needs a participant or a client_id.");
+        return;
+    }
+    if (!t || !(t->removed || t->denied)) {
+        error_to(fx, conn, "not_turned_away",
+                 "That person was not removed from or denied entry to this session.");
+        return;
+    }
+    assert(t->state == GONE && !t->conn);
+    t->removed = t->denied = 0;
+    t->admitted_at = 0; /* they knock like someone new */
+    t->turned_away_at = 0;
+    live_fx_turn_away(fx, t->client_id, t->user_id, NULL, now);
+    send_turned_away(r, fx);
 }
 
 void live_room_on_lock(struct live_room *r, int64_t now, int from, const json_t *msg,

@@ -7,7 +7,9 @@
  * (co-facilitators) are admitted at once and never locked out; clients wait in the waiting
  * room (when it is on) until a host admits them. Someone who was admitted and drops comes
  * straight back in when they return, during a lock too; someone removed cannot return to
- * this meeting. Chat is held here only for delivery: nothing is kept or logged. */
+ * this meeting, nor can someone denied knock again, until a host lets them knock again
+ * (let_knock). Who was turned away is kept (an effect) so a restarted meeting is told of it
+ * (live_room_set_turned_away). Chat is held here only for delivery: nothing is kept or logged. */
 #ifndef CONFIDE_LIVE_ROOM_H
 #define CONFIDE_LIVE_ROOM_H
 #include <jansson.h>
@@ -49,7 +51,19 @@ enum live_refusal {
     LIVE_ENDED = -3,
     LIVE_FULL = -4,
     LIVE_UNKNOWN_KEY = -5, /* a rejoin key this room does not know: ask for the password */
+    LIVE_DENIED = -6,      /* a host turned them away from the waiting room */
 };
+
+/* Someone turned away from this meeting earlier (before a restart): removed, or denied. */
+struct live_room_turned_away {
+    struct live_identity who;
+    int removed; /* else denied */
+    int64_t at;
+};
+/* Tells a room just opened who was turned away from its meeting (the store keeps them):
+ * they are refused as if it had happened in this room. Emits nothing. */
+void live_room_set_turned_away(struct live_room *r, const struct live_room_turned_away *list,
+                               size_t n);
 
 /* A person arrives on connection `conn`. Returns their participant id (> 0) or a refusal.
  * fresh_key: a new random key (from the caller: the room draws no randomness) that the room
@@ -77,7 +91,7 @@ live_room_handler live_room_on_leave, live_room_on_media, live_room_on_hand, liv
     live_room_on_waiting_message, live_room_on_mute, live_room_on_stop_video, live_room_on_remove,
     live_room_on_lock, live_room_on_unlock, live_room_on_end, live_room_on_spotlight,
     live_room_on_round_start, live_room_on_round_next, live_room_on_round_stop,
-    live_room_on_lower_hand;
+    live_room_on_lower_hand, live_room_on_let_knock;
 /* The connection is gone. */
 void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn, struct live_effects *fx);
 /* Runs what is due (a check-in turn ending); returns the next deadline or 0. */

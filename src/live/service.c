@@ -92,17 +92,23 @@ static struct live_conn *find_conn(struct live_service *svc, uint64_t id)
     return NULL;
 }
 
-/* Writes the rooms' attendance records; a failure loses a record, never the meeting. */
+/* Writes the rooms' attendance records and who was turned away (or let knock again);
+ * a failure loses a record, never the meeting. */
 static void store_records(struct live_service *svc, const struct room_entry *re,
                           const struct live_effects *fx)
 {
-    if (fx->record_count == 0)
+    if (fx->record_count == 0 && fx->turned_away_count == 0)
         return;
     int rc = store_begin(svc->store);
     for (size_t i = 0; rc == 0 && i < fx->record_count; i++) {
         const struct live_attendance *a = &fx->records[i];
         rc = store_attendance_add(svc->store, re->occurrence_id, a->client_id, a->user_id, a->event,
                                   a->at);
+    }
+    for (size_t i = 0; rc == 0 && i < fx->turned_away_count; i++) {
+        const struct live_turn_away *t = &fx->turned_away[i];
+        rc = store_turned_away_set(svc->store, re->occurrence_id, t->client_id, t->user_id, t->what,
+                                   t->at);
     }
     if (rc == 0)
         rc = store_commit(svc->store);
@@ -154,6 +160,38 @@ static int setting(const char *settings_json, const char *key)
     return on;
 }
 
+/* Tells a meeting just opened who was turned away from it before (the server restarted,
+ * or the meeting closed while empty and opened again). */
+static void restore_turned_away(struct live_service *svc, struct meeting *m, int64_t occurrence_id)
+{
+    struct arena a = {0};
+    struct store_turned_away *list;
+    size_t n;
+    if (store_turned_away_list(svc->store, &a, occurrence_id, &list, &n) < 0) {
+        log_warn("live", "occurrence=%lld: who was turned away could not be read",
+                 (long long)occurrence_id);
+        n = 0;
+    }
+    struct live_room_turned_away *out = arena_alloc(&a, (n + 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = NULL;
+        struct store_client client;
+        struct store_user user;
+        if (list[i].client_id && store_client_get(svc->store, &a, list[i].client_id, &client) == 0)
+            name = client.name;
+        else if (list[i].user_id && store_user_by_id(svc->store, &a, list[i].user_id, &user) == 0)
+            name = user.name;
+        out[i] = (struct live_room_turned_away){
+            .who = {list[i].client_id ? LIVE_CLIENT : LIVE_COHOST, list[i].user_id,
+                    list[i].client_id, name},
+            .removed = strcmp(list[i].what, "removed") == 0,
+            .at = list[i].at,
+        };
+    }
+    live_room_set_turned_away(meeting_room(m), out, n);
+    arena_free(&a);
+}
+
 static struct room_entry *open_room(struct live_service *svc, const struct store_series *se,
                                     const struct store_occurrence *o)
 {
@@ -176,6 +214,7 @@ static struct room_entry *open_room(struct live_service *svc, const struct store
         svc->media ? live_media_pin(svc->media, (uint64_t)o->id) : NULL;
     re->meeting =
         meeting_new(&s, local, svc->media ? live_media_counters(svc->media) : NULL, rand_bytes);
+    restore_turned_away(svc, re->meeting, o->id);
     if (svc->room_count == svc->room_cap) {
         svc->room_cap = svc->room_cap ? svc->room_cap * 2 : 8;
         svc->rooms = xrealloc(svc->rooms, svc->room_cap * sizeof *svc->rooms);
@@ -208,9 +247,14 @@ static int resolve_link(struct live_service *svc, struct arena *a, const char *t
     struct store_invite inv;
     int rc = store_invite_by_token_hash(svc->store, a, hash, &inv);
     if (rc == 0) {
-        if (inv.revoked_at)
+        /* revoked, the client archived, or no longer a member of the group: like a link
+         * that never was (it reveals nothing) */
+        int current;
+        rc = store_invite_current(svc->store, inv.id, &current);
+        if (rc == 0 && !current)
             return -ENOENT;
-        rc = store_series_get(svc->store, a, inv.series_id, &out->series);
+        if (rc == 0)
+            rc = store_series_get(svc->store, a, inv.series_id, &out->series);
         if (rc == 0)
             rc = store_client_get(svc->store, a, inv.client_id, &out->client);
     } else if (rc == -ENOENT) {
@@ -442,6 +486,8 @@ static void refuse_room(struct live_service *svc, uint64_t conn, int rc)
                NULL);
     else if (rc == LIVE_REMOVED)
         refuse(svc, conn, "removed", "You cannot rejoin this session.", NULL);
+    else if (rc == LIVE_DENIED)
+        refuse(svc, conn, "denied", "Your therapist has not let you in to this session.", NULL);
     else if (rc == LIVE_ENDED)
         refuse(svc, conn, "ended", "This session has ended.", NULL);
     else if (rc == LIVE_FULL)

@@ -309,7 +309,13 @@ int mailer_queue(struct store *s, struct arena *a, const struct config *cfg,
         return 0;
     int queued = 0;
     for (size_t i = 0; i < v.invite_count; i++) {
-        if (v.invites[i].revoked_at)
+        /* only those the link is still for: not a member removed from the group since,
+         * nor a client archived */
+        int current;
+        rc = store_invite_current(s, v.invites[i].id, &current);
+        if (rc < 0)
+            return rc;
+        if (!current)
             continue;
         rc = queue_one(s, a, cfg, kind, &v, &v.invites[i], occ, now);
         if (rc < 0)

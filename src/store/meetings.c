@@ -73,3 +73,39 @@ int store_occurrence_end(struct store *s, int64_t occurrence_id, int64_t now)
     struct store_value p[] = {P_INT(occurrence_id), P_INT(now)};
     return store_run(s, Q_OCC_END, p, NPARAMS(p), NULL, NULL, NULL);
 }
+
+int store_turned_away_set(struct store *s, int64_t occurrence_id, int64_t client_id,
+                          int64_t user_id, const char *what, int64_t at)
+{
+    assert((client_id > 0) != (user_id > 0));
+    assert(!what || strcmp(what, "removed") == 0 || strcmp(what, "denied") == 0);
+    struct store_value key[] = {P_INT(occurrence_id), P_INT(client_id), P_INT(user_id)};
+    int rc = store_run(s, Q_TURNED_AWAY_CLEAR, key, NPARAMS(key), NULL, NULL, NULL);
+    if (rc < 0 || !what)
+        return rc;
+    struct store_value p[] = {P_INT(occurrence_id), P_ID(client_id), P_ID(user_id), P_TEXT(what),
+                              P_INT(at)};
+    return store_run(s, Q_TURNED_AWAY_ADD, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+static int read_turned_away(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    assert(n == 4);
+    struct store_turned_away *t = item;
+    t->client_id = col_int(&c[0]);
+    t->user_id = col_int(&c[1]);
+    t->what = col_text(r->a, &c[2]);
+    t->at = col_int(&c[3]);
+    return 0;
+}
+
+int store_turned_away_list(struct store *s, struct arena *a, int64_t occurrence_id,
+                           struct store_turned_away **out, size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_turned_away};
+    struct store_value p[] = {P_INT(occurrence_id)};
+    int rc = store_run_rows(s, Q_TURNED_AWAY_LIST, p, 1, &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
+}

@@ -384,3 +384,23 @@ int store_invite_list(struct store *s, struct arena *a, int64_t series_id,
     *count = r.count;
     return rc;
 }
+
+int store_invites_revoke(struct store *s, int64_t client_id, int64_t group_id, int64_t now,
+                         int64_t *revoked)
+{
+    int64_t changes = 0;
+    struct store_value p[] = {P_INT(client_id), P_INT(group_id), P_INT(now)};
+    int rc = store_run(s, Q_INVITES_REVOKE, p, NPARAMS(p), NULL, NULL, &changes);
+    if (revoked)
+        *revoked = rc < 0 ? 0 : changes;
+    return rc;
+}
+
+int store_invite_current(struct store *s, int64_t invite_id, int *current)
+{
+    int64_t n = 0;
+    struct store_value p[] = {P_INT(invite_id)};
+    int rc = store_run(s, Q_INVITE_CURRENT, p, NPARAMS(p), store_first_int, &n, NULL);
+    *current = rc == 0 && n > 0;
+    return rc;
+}

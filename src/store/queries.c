@@ -180,4 +180,23 @@ const char *const store_query_sql[Q_COUNT] = {
                      " AND ($3 IS NULL OR subject_id = $3) AND ($4 IS NULL OR at >= $4)"
                      " AND ($5 IS NULL OR at < $5) AND ($6 IS NULL OR id < $6)"
                      " ORDER BY id DESC LIMIT $7",
+    /* the client's links to sessions (of one group, or all: $2 = 0) that still have a
+     * meeting to come */
+    [Q_INVITES_REVOKE] = "UPDATE invites SET revoked_at = $3 WHERE client_id = $1"
+                         " AND revoked_at IS NULL AND series_id IN (SELECT s.id FROM series s"
+                         " WHERE ($2 = 0 OR s.group_id = $2) AND EXISTS (SELECT 1"
+                         " FROM occurrences o WHERE o.series_id = s.id AND o.ends_at > $3))",
+    /* the one rule of who a link is still for: not revoked, the client not archived, and
+     * for a group's session still a member of the group */
+    [Q_INVITE_CURRENT] = "SELECT count(*) FROM invites i JOIN series s ON s.id = i.series_id"
+                         " JOIN clients c ON c.id = i.client_id WHERE i.id = $1"
+                         " AND i.revoked_at IS NULL AND c.archived_at IS NULL"
+                         " AND (s.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members m"
+                         " WHERE m.group_id = s.group_id AND m.client_id = i.client_id))",
+    [Q_TURNED_AWAY_CLEAR] = "DELETE FROM turned_away WHERE occurrence_id = $1"
+                            " AND COALESCE(client_id, 0) = $2 AND COALESCE(user_id, 0) = $3",
+    [Q_TURNED_AWAY_ADD] = "INSERT INTO turned_away (occurrence_id, client_id, user_id, what, at)"
+                          " VALUES ($1, $2, $3, $4, $5)",
+    [Q_TURNED_AWAY_LIST] = "SELECT client_id, user_id, what, at FROM turned_away"
+                           " WHERE occurrence_id = $1 ORDER BY at, id",
 };

@@ -212,6 +212,15 @@ int store_occurrence_overlapping(struct store *s, struct arena *a, int64_t thera
 int store_invite_insert(struct store *s, const struct store_invite *inv, int64_t *id);
 int store_invite_list(struct store *s, struct arena *a, int64_t series_id,
                       struct store_invite **out, size_t *count);
+/* Revokes the client's links to sessions that still have a meeting to come (ending after
+ * now): those of group_id's sessions (a member removed), or all of them (group_id 0: the
+ * client archived). *revoked (may be NULL) gets how many. */
+int store_invites_revoke(struct store *s, int64_t client_id, int64_t group_id, int64_t now,
+                         int64_t *revoked);
+/* 1 in *current when the invite still lets its client in: not revoked, the client not
+ * archived, and for a group's session the client still a member. The one check for
+ * joining, previews, reminders and re-invitations. */
+int store_invite_current(struct store *s, int64_t invite_id, int *current);
 
 /* ---- the mail outbox ---- */
 
@@ -336,5 +345,20 @@ int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_
 /* Every record of the series' occurrences, in time order. */
 int store_attendance_list(struct store *s, struct arena *a, int64_t series_id,
                           struct store_attendance **out, size_t *count);
+
+/* Someone removed from or denied entry to a meeting: it holds for that meeting until a
+ * host lets them knock again. */
+struct store_turned_away {
+    int64_t client_id, user_id; /* one is non-zero */
+    char *what;                 /* "removed" or "denied" */
+    int64_t at;
+};
+
+/* Records (replacing any earlier) that the person was turned away; what NULL clears it. */
+int store_turned_away_set(struct store *s, int64_t occurrence_id, int64_t client_id,
+                          int64_t user_id, const char *what, int64_t at);
+/* Who is turned away from this occurrence's meeting, oldest first. */
+int store_turned_away_list(struct store *s, struct arena *a, int64_t occurrence_id,
+                           struct store_turned_away **out, size_t *count);
 
 #endif

@@ -279,3 +279,77 @@ describe('the meeting', () => {
     ws.close();
   });
 });
+
+describe('turned away, across restarts', () => {
+  test('removed and denied stay so after a restart, until the host lets them knock again', async () => {
+    const first = await startServer();
+    const servers = [first];
+    try {
+      const call = api(first, await setupAdmin(first, ADMIN));
+      const g = await groupSession(first, call, 3);
+      const host = await joinHost(first, g.host);
+      const a = await joinClient(first, g.links[0], g.password, 'Ana');
+      const b = await joinClient(first, g.links[1], g.password, 'Bo');
+      await a.ws.next('waiting');
+      await b.ws.next('waiting');
+      host.json({ type: 'admit', participant: a.id });
+      await a.ws.next('admitted');
+      host.json({ type: 'remove', participant: a.id });
+      await a.ws.next('removed');
+      host.json({ type: 'deny', participant: b.id });
+      await b.ws.next('denied');
+      const list = await host.until('turned_away', (m) => m.people.length === 2);
+      assert.deepEqual(list.people.map((p) => [p.id, p.name, p.what, p.client_id]),
+        [[a.id, 'Ana', 'removed', g.clients[0].id], [b.id, 'Bo', 'denied', g.clients[1].id]]);
+      assert.ok(list.people.every((p) => p.at > 0));
+      // someone denied cannot knock again, from a new window either
+      const again = await connect(first);
+      again.json({ type: 'join', token: g.links[1], password: g.password, agree: true });
+      const refused = await again.next('join_refused');
+      assert.equal(refused.code, 'denied');
+      assert.equal(refused.message, 'Your therapist has not let you in to this session.');
+      again.json({ type: 'rejoin', key: b.key });
+      assert.equal((await again.next('join_refused')).code, 'denied');
+      for (const x of [host, again]) x.close();
+      assert.equal((await first.stop()).code, 0);
+
+      const second = await startServer({ dataDir: first.dataDir, port: first.port });
+      servers.push(second);
+      const ws = await connect(second);
+      ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true });
+      assert.equal((await ws.next('join_refused')).code, 'removed', 'removed stays removed after a restart');
+      ws.json({ type: 'join', token: g.links[1], password: g.password, agree: true });
+      assert.equal((await ws.next('join_refused')).code, 'denied', 'denied stays denied after a restart');
+      // the host, arriving, sees them (by the names the practice knows) and lets them knock
+      const host2 = await joinHost(second, g.host);
+      const seen = await host2.next('turned_away');
+      assert.deepEqual(seen.people.map((p) => [p.name, p.what, p.client_id]),
+        [['Member 1', 'removed', g.clients[0].id], ['Member 2', 'denied', g.clients[1].id]]);
+      ws.json({ type: 'let_knock', client_id: g.clients[0].id });
+      assert.equal((await ws.next('error')).code, 'not_joined', 'only a host lets anyone knock');
+      host2.json({ type: 'let_knock', client_id: g.clients[2].id });
+      assert.equal((await host2.next('error')).code, 'not_turned_away');
+      host2.json({ type: 'let_knock', client_id: g.clients[0].id });
+      await host2.until('turned_away', (m) => m.people.length === 1);
+      ws.json({ type: 'join', token: g.links[0], password: g.password, agree: true, name: 'Ana' });
+      await ws.next('joined');
+      await ws.next('waiting');
+      host2.json({ type: 'let_knock', participant: seen.people[1].id });
+      await host2.until('turned_away', (m) => m.people.length === 0);
+      for (const x of [host2, ws]) x.close();
+      assert.equal((await second.stop()).code, 0);
+
+      // letting them knock is kept too
+      const third = await startServer({ dataDir: first.dataDir, port: first.port });
+      servers.push(third);
+      const back = await connect(third);
+      back.json({ type: 'join', token: g.links[1], password: g.password, agree: true });
+      await back.next('joined');
+      await back.next('waiting');
+      back.close();
+    } finally {
+      for (const s of servers) await s.stop();
+      first.cleanup();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cookieOf, request, setupAdmin, startServer, BIN } from './lib/server.mjs';
 import { startSmtpSink } from './lib/smtp-sink.mjs';
 import { parseMail, readCalendar } from './lib/mail.mjs';
+import { connect } from './lib/ws.mjs';
 
 const PRACTICE = 'Harbour Counselling';
 const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
@@ -405,6 +406,63 @@ describe('mail delivery survives outages and crashes', () => {
     } finally {
       await second.stop();
       first.cleanup();
+      await sink.stop();
+    }
+  });
+});
+
+describe('a member removed from a group, a client archived', () => {
+  test('their links stop working, and no reminder, update or re-invitation reaches them', async () => {
+    const sink = await startSmtpSink();
+    const server = await startServer({ env: mailEnv(sink, { CONFIDE_REMINDERS: '1' }) });
+    try {
+      const api = client(server, await setupAdmin(server, ADMIN));
+      const [kept, removed, archived] = [await addClient(api, 70), await addClient(api, 71), await addClient(api, 72)];
+      const g = (await api.post('/api/v1/groups', { name: 'Evening group', agreement: 'It stays here.', members: [kept.id, removed.id, archived.id] })).json.group;
+      const soon = new Date(Date.now() + 75_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const res = await api.post('/api/v1/sessions', { title: 'Soon', starts_at: soon, time_zone: 'Europe/Berlin', group_id: g.id, duration_minutes: 30, recurrence: { freq: 'weekly', count: 3 } });
+      assert.equal(res.status, 201, res.text);
+      const s = res.json.session;
+      const link = (c) => s.invites.find((i) => i.client_id === c.id).url.split('/j/')[1];
+      await sink.waitFor(() => [kept, removed, archived].every((c) => mailsTo(sink, c.email).length === 1), 10000);
+
+      assert.equal((await api.del(`/api/v1/groups/${g.id}/members/${removed.id}`)).status, 204);
+      assert.equal((await api.del(`/api/v1/clients/${archived.id}`)).status, 204);
+      const shown = (await api.get(`/api/v1/sessions/${s.id}`)).json.session;
+      assert.deepEqual(shown.invites.map((i) => i.client_id), [kept.id], 'only the links still in use');
+
+      // the links are refused like links that never were: nothing about the session
+      const ws = await connect(server);
+      for (const c of [removed, archived]) {
+        ws.json({ type: 'preview', token: link(c) });
+        const p = await ws.next('join_refused');
+        assert.equal(p.code, 'invalid');
+        assert.ok(!JSON.stringify(p).includes('Soon'));
+        ws.json({ type: 'join', token: link(c), password: s.occurrences[0].password, agree: true });
+        assert.equal((await ws.next('join_refused')).code, 'invalid');
+      }
+      ws.json({ type: 'preview', token: link(kept) });
+      assert.equal((await ws.next('preview')).status, 'open');
+      ws.close();
+
+      // this and following: the new series invites only who is still in the group
+      const later = new Date(Date.parse(s.occurrences[1].starts_at) + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const moved = await api.patch(`/api/v1/sessions/${s.id}/occurrences/${s.occurrences[1].id}`, { starts_at: later, scope: 'following' });
+      assert.equal(moved.status, 200, moved.text);
+      assert.deepEqual(moved.json.session.invites.map((i) => i.client_id), [kept.id]);
+
+      await sink.waitFor(() => mailsTo(sink, kept.email).some((m) => m.subject.startsWith('Reminder')), 40000);
+      await settle(sink);
+      const reminder = mailsTo(sink, kept.email).find((m) => m.subject.startsWith('Reminder'));
+      assert.ok(reminder.text.includes(s.occurrences[0].password));
+      for (const c of [removed, archived]) {
+        const got = mailsTo(sink, c.email);
+        assert.equal(got.length, 1, `only the first invitation for ${c.name}: ${got.map((m) => m.subject)}`);
+        assert.ok(!got.some((m) => m.text.includes(s.occurrences[0].password) && m.subject.startsWith('Reminder')));
+      }
+    } finally {
+      await server.stop();
+      server.cleanup();
       await sink.stop();
     }
   });

@@ -3,7 +3,8 @@
  * sent) and worker reports, from five people, and checks after every step what must always
  * hold: nobody in the waiting room receives media, the room's state or another person's
  * name; transports are made only for people admitted and connected; the plan follows the
- * room; and someone removed never gets back into this meeting. */
+ * room; and someone removed or denied never gets back into this meeting (in the session
+ * or the waiting room) unless a host let them knock again (let_knock). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ struct state {
     uint64_t conn[PEOPLE]; /* 0: not connected */
     int id[PEOPLE];        /* participant id once joined */
     char key[PEOPLE][32];
-    int removed[PEOPLE];
+    int removed[PEOPLE]; /* removed or denied, and not let knock again since */
     uint64_t next_conn;
     uint64_t peers[PEERS];
     size_t peer_count;
@@ -38,6 +39,14 @@ static int person_of(const struct state *s, uint64_t conn)
 {
     for (int i = 0; i < PEOPLE; i++)
         if (s->conn[i] == conn && conn)
+            return i;
+    return -1;
+}
+
+static int person_by_identity(int64_t client_id, int64_t user_id)
+{
+    for (int i = 0; i < PEOPLE; i++)
+        if (client_id ? people[i].client_id == client_id : people[i].user_id == user_id)
             return i;
     return -1;
 }
@@ -77,10 +86,21 @@ static void check(struct state *s)
     struct live_room_member members[32];
     if (media_plan_people(meeting_media(s->m)) != live_room_members(room, members, 32))
         abort(); /* the plan does not follow the room */
+    /* who is turned away follows what the store is told */
+    for (size_t i = 0; i < s->fx.turned_away_count; i++) {
+        const struct live_turn_away *t = &s->fx.turned_away[i];
+        int who = person_by_identity(t->client_id, t->user_id);
+        if (who < 0 || who == 0)
+            abort(); /* someone unknown, or the therapist, turned away */
+        s->removed[who] = t->what != NULL;
+    }
     for (size_t i = 0; i < s->fx.send_count; i++) {
         int who = person_of(s, s->fx.sends[i].conn);
-        if (who >= 0 && strstr(s->fx.sends[i].text, "\"type\":\"removed\""))
-            s->removed[who] = 1;
+        if (who >= 0 &&
+            (strstr(s->fx.sends[i].text, "\"type\":\"removed\"") ||
+             strstr(s->fx.sends[i].text, "\"type\":\"denied\"")) &&
+            !s->removed[who])
+            abort(); /* told they are out, but the store is not */
         if (who >= 0 && strstr(s->fx.sends[i].text, "\"type\":\"subscribe_offer\"")) {
             json_t *msg = json_loads(s->fx.sends[i].text, 0, NULL);
             free(s->last_offer[who]);
@@ -162,7 +182,12 @@ static void message(struct state *s, int who, uint8_t op, uint8_t arg, int64_t n
         msg = json_pack("{s:s}", "type", arg % 16 == 0 ? "end" : "hand");
         break;
     default:
-        msg = json_pack("{s:s,s:i}", "type", "stop_video", "participant", target);
+        if (arg & 2)
+            msg = json_pack("{s:s,s:i}", "type", "stop_video", "participant", target);
+        else if (arg & 1)
+            msg = json_pack("{s:s,s:i}", "type", "let_knock", "participant", target);
+        else
+            msg = json_pack("{s:s,s:i}", "type", "let_knock", "client_id", 10 + arg / 4 % 4);
         break;
     }
     meeting_message(s->m, now, s->conn[who], msg, &s->fx);
@@ -194,7 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t conn = ++s.next_conn;
             int id = meeting_join(s.m, now, conn, &people[who], key, &s.fx);
             if (s.removed[who] && id > 0)
-                abort(); /* removed, and back in */
+                abort(); /* removed or denied, and back in */
             if (id > 0) {
                 if (s.conn[who] && s.conn[who] != conn)
                     s.conn[who] = 0;

@@ -532,6 +532,135 @@ static void leaving_and_coming_back(void **state)
     assert_int_equal(sent(f, ANA2, "admitted"), 1); /* straight back in */
 }
 
+/* What the store holds for the room's meeting: which person, and what. */
+static int turned_away(struct fixture *f, int64_t client_id, const char **what)
+{
+    int n = 0;
+    for (size_t i = 0; i < f->fx.turned_away_count; i++)
+        if (f->fx.turned_away[i].client_id == client_id) {
+            *what = f->fx.turned_away[i].what;
+            n++;
+        }
+    return n;
+}
+
+/* The hosts' list of who is turned away: its size, and the `what` of participant id. */
+static size_t turned_away_list(struct fixture *f, uint64_t host, int id, const char **what)
+{
+    json_t *m = last(f, host, "turned_away");
+    assert_non_null(m);
+    json_t *people = json_object_get(m, "people"), *p;
+    size_t i, n = json_array_size(people);
+    *what = NULL;
+    json_array_foreach(people, i, p)
+    {
+        if (json_integer_value(json_object_get(p, "id")) == id)
+            *what = strcmp(json_string_value(json_object_get(p, "what")), "removed") == 0
+                        ? "removed"
+                        : "denied";
+    }
+    json_decref(m);
+    return n;
+}
+
+static void denied_stays_denied_until_let_knock(void **state)
+{
+    struct fixture *f = *state;
+    const char *what;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    char msg[80];
+    snprintf(msg, sizeof msg, "{\"type\":\"deny\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    assert_int_equal(turned_away(f, ana.client_id, &what), 1);
+    assert_string_equal(what, "denied");
+    assert_int_equal(turned_away_list(f, HOST, a, &what), 1);
+    assert_string_equal(what, "denied");
+    /* knocking again, from another window or with the key, is refused */
+    assert_int_equal(join(f, ANA2, &ana), LIVE_DENIED);
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, ANA2, "key-11", &f->fx), LIVE_DENIED);
+    /* only hosts may let them knock; someone not turned away is an error */
+    join(f, BO, &bo);
+    say(f, BO, "{\"type\":\"let_knock\",\"client_id\":101}");
+    json_t *e = last(f, BO, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "waiting");
+    json_decref(e);
+    say(f, HOST, "{\"type\":\"let_knock\",\"client_id\":102}");
+    e = last(f, HOST, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "not_turned_away");
+    json_decref(e);
+    say(f, HOST, "{\"type\":\"let_knock\"}");
+    e = last(f, HOST, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "invalid_field");
+    json_decref(e);
+    say(f, HOST, "{\"type\":\"let_knock\",\"client_id\":101}");
+    assert_int_equal(turned_away(f, ana.client_id, &what), 1);
+    assert_null(what); /* the store forgets it */
+    assert_int_equal(turned_away_list(f, HOST, a, &what), 0);
+    assert_int_equal(join(f, ANA2, &ana), a);
+    assert_int_equal(sent(f, ANA2, "waiting"), 1);
+}
+
+static void removed_and_let_knock_by_participant(void **state)
+{
+    struct fixture *f = *state;
+    const char *what;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    char msg[80];
+    snprintf(msg, sizeof msg, "{\"type\":\"remove\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    assert_int_equal(turned_away(f, ana.client_id, &what), 1);
+    assert_string_equal(what, "removed");
+    assert_int_equal(turned_away_list(f, HOST, a, &what), 1);
+    assert_string_equal(what, "removed");
+    assert_int_equal(join(f, ANA2, &ana), LIVE_REMOVED);
+    snprintf(msg, sizeof msg, "{\"type\":\"let_knock\",\"participant\":%d}", a);
+    say(f, HOST, msg);
+    assert_int_equal(turned_away_list(f, HOST, a, &what), 0);
+    /* they knock again: the waiting room, not straight back in */
+    assert_int_equal(join(f, ANA2, &ana), a);
+    assert_int_equal(sent(f, ANA2, "waiting"), 1);
+    assert_int_equal(sent(f, ANA2, "admitted"), 0);
+}
+
+static void a_room_told_of_earlier_removals_refuses_them(void **state)
+{
+    struct fixture *f = *state;
+    const char *what;
+    struct live_identity bea = cofacilitator;
+    struct live_room_turned_away earlier[] = {
+        {ana, 1, 500},
+        {bo, 0, 600},
+        {bea, 1, 700},
+        {therapist, 1, 800}, /* never: the therapist cannot be turned away */
+    };
+    live_room_set_turned_away(f->room, earlier, 4);
+    assert_int_equal(join(f, ANA, &ana), LIVE_REMOVED);
+    assert_int_equal(f->fx.send_count + f->fx.record_count + f->fx.turned_away_count, 0);
+    assert_int_equal(join(f, BO, &bo), LIVE_DENIED);
+    assert_int_equal(join(f, COHOST, &cofacilitator), LIVE_REMOVED);
+    assert_int_equal(join(f, CY, &cy), 4); /* anyone else is as before */
+    int t = join(f, HOST, &therapist);
+    assert_true(t > 0);
+    assert_int_equal(sent(f, HOST, "admitted"), 1);
+    /* the therapist, arriving, sees whom they may let knock again */
+    assert_int_equal(turned_away_list(f, HOST, 1, &what), 3);
+    assert_string_equal(what, "removed");
+    json_t *m = last(f, HOST, "turned_away");
+    json_t *first = json_array_get(json_object_get(m, "people"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "name")), "Ana");
+    assert_int_equal(json_integer_value(json_object_get(first, "client_id")), 101);
+    assert_int_equal(json_integer_value(json_object_get(first, "at")), 500);
+    json_decref(m);
+    say(f, HOST, "{\"type\":\"let_knock\",\"client_id\":101}");
+    assert_int_equal(turned_away_list(f, HOST, 1, &what), 2);
+    assert_int_equal(join(f, ANA2, &ana), 1);
+    assert_int_equal(sent(f, ANA2, "waiting"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +682,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(end_for_all, setup, teardown),
         cmocka_unit_test_setup_teardown(password_guessing_alerts_the_host_once, setup, teardown),
         cmocka_unit_test_setup_teardown(leaving_and_coming_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(denied_stays_denied_until_let_knock, setup, teardown),
+        cmocka_unit_test_setup_teardown(removed_and_let_knock_by_participant, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_room_told_of_earlier_removals_refuses_them, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -923,6 +923,88 @@ static void invites_list_and_look_up_by_token(void **state)
     assert_int_equal(store_invite_by_token_hash(f->store, &f->arena, want, &got), -ENOENT);
 }
 
+static int64_t add_invite(struct store *s, int64_t series_id, int64_t client_id, int tag)
+{
+    struct store_invite inv = {
+        .series_id = series_id, .client_id = client_id, .token = "token", .created_at = 5000};
+    memset(inv.token_hash, tag, 32);
+    int64_t id = 0;
+    assert_int_equal(store_invite_insert(s, &inv, &id), 0);
+    return id;
+}
+
+static int invite_current(struct store *s, int64_t invite_id)
+{
+    int current = -1;
+    assert_int_equal(store_invite_current(s, invite_id, &current), 0);
+    return current;
+}
+
+static void invites_stop_when_a_member_leaves_or_a_client_is_archived(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t gid = add_group(f->store, ada, "Circle");
+    int64_t other = add_group(f->store, ada, "Other");
+    int64_t c1 = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    assert_int_equal(store_group_member_add(f->store, gid, c1, 100), 0);
+    assert_int_equal(store_group_member_add(f->store, gid, c2, 100), 0);
+    assert_int_equal(store_group_member_add(f->store, other, c1, 100), 0);
+    int64_t past = add_series(f->store, ada, 0, gid, 1); /* its one meeting is over */
+    add_occurrence(f->store, past, ada, 1000, 2000, "0000000001");
+    int64_t next = add_series(f->store, ada, 0, gid, 2);
+    add_occurrence(f->store, next, ada, 1000, 2000, "0000000002");
+    add_occurrence(f->store, next, ada, 90000, 93000, "0000000003");
+    int64_t elsewhere = add_series(f->store, ada, 0, other, 3);
+    add_occurrence(f->store, elsewhere, ada, 90000, 93000, "0000000004");
+    int64_t own = add_series(f->store, ada, c1, 0, 4); /* one-to-one */
+    add_occurrence(f->store, own, ada, 90000, 93000, "0000000005");
+    int64_t i_past = add_invite(f->store, past, c1, 0x31);
+    int64_t i_next = add_invite(f->store, next, c1, 0x32);
+    int64_t i_else = add_invite(f->store, elsewhere, c1, 0x33);
+    int64_t i_own = add_invite(f->store, own, c1, 0x34);
+    int64_t i_two = add_invite(f->store, next, c2, 0x35);
+    assert_int_equal(invite_current(f->store, i_next), 1);
+    assert_int_equal(invite_current(f->store, i_own), 1);
+    assert_int_equal(invite_current(f->store, i_next + 100), 0); /* no such invite */
+
+    /* out of the group: not a member any more, even before anything is revoked */
+    assert_int_equal(store_group_member_remove(f->store, gid, c1), 0);
+    assert_int_equal(invite_current(f->store, i_next), 0);
+    assert_int_equal(invite_current(f->store, i_else), 1);
+    assert_int_equal(invite_current(f->store, i_two), 1);
+    /* the group's sessions to come lose the link; the past one and other groups' keep it */
+    int64_t revoked = -1;
+    assert_int_equal(store_invites_revoke(f->store, c1, gid, 50000, &revoked), 0);
+    assert_int_equal(revoked, 1);
+    struct store_invite *list;
+    size_t n;
+    assert_int_equal(store_invite_list(f->store, &f->arena, next, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].client_id, c1);
+    assert_int_equal(list[0].revoked_at, 50000);
+    assert_int_equal(list[1].revoked_at, 0); /* the other member's */
+    assert_int_equal(store_invite_list(f->store, &f->arena, past, &list, &n), 0);
+    assert_int_equal(list[0].revoked_at, 0);
+    /* back in the group, a revoked link stays revoked */
+    assert_int_equal(store_group_member_add(f->store, gid, c1, 60000), 0);
+    assert_int_equal(invite_current(f->store, i_next), 0);
+    assert_int_equal(invite_current(f->store, i_past), 1);
+
+    /* archived: no link is for them any more, and every one to come is revoked */
+    assert_int_equal(store_client_archive(f->store, c1, 70000), 0);
+    assert_int_equal(invite_current(f->store, i_own), 0);
+    assert_int_equal(invite_current(f->store, i_else), 0);
+    assert_int_equal(store_invites_revoke(f->store, c1, 0, 70000, &revoked), 0);
+    assert_int_equal(revoked, 2); /* the other group's and the one-to-one */
+    assert_int_equal(store_invite_list(f->store, &f->arena, own, &list, &n), 0);
+    assert_int_equal(list[0].revoked_at, 70000);
+    assert_int_equal(store_invites_revoke(f->store, c1, 0, 70000, &revoked), 0);
+    assert_int_equal(revoked, 0);
+    assert_int_equal(invite_current(f->store, i_two), 1);
+}
+
 /* ---- meetings ---- */
 
 static void agreements_are_accepted_per_version(void **state)
@@ -989,6 +1071,50 @@ static void attendance_in_time_order_and_meeting_end(void **state)
     assert_int_equal(o.ended_at, 12000);
     assert_int_equal(store_occurrence_get(f->store, &f->arena, o2, &o), 0);
     assert_int_equal(o.ended_at, 0);
+}
+
+static void turned_away_is_set_replaced_and_cleared(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t o1 = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    int64_t o2 = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
+
+    struct store_turned_away *list;
+    size_t n;
+    assert_int_equal(store_turned_away_list(f->store, &f->arena, o1, &list, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_turned_away_set(f->store, o1, cid, 0, "denied", 10100), 0);
+    assert_int_equal(store_turned_away_set(f->store, o1, 0, bob, "removed", 10200), 0);
+    assert_int_equal(store_turned_away_set(f->store, o1, c2, 0, "removed", 10300), 0);
+    assert_int_equal(store_turned_away_set(f->store, o2, cid, 0, "removed", 20100), 0);
+    /* denied, let knock again, then removed: one row, the latest */
+    assert_int_equal(store_turned_away_set(f->store, o1, cid, 0, "removed", 10400), 0);
+    assert_int_equal(store_turned_away_list(f->store, &f->arena, o1, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[0].user_id, bob);
+    assert_int_equal(list[0].client_id, 0);
+    assert_string_equal(list[0].what, "removed");
+    assert_int_equal(list[0].at, 10200);
+    assert_int_equal(list[1].client_id, c2);
+    assert_int_equal(list[2].client_id, cid);
+    assert_string_equal(list[2].what, "removed");
+    assert_int_equal(list[2].at, 10400);
+    /* let knock again: gone from this meeting only */
+    assert_int_equal(store_turned_away_set(f->store, o1, cid, 0, NULL, 10500), 0);
+    assert_int_equal(store_turned_away_set(f->store, o1, 0, bob, NULL, 10500), 0);
+    assert_int_equal(store_turned_away_set(f->store, o1, 0, bob, NULL, 10600), 0); /* again */
+    assert_int_equal(store_turned_away_list(f->store, &f->arena, o1, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].client_id, c2);
+    assert_int_equal(store_turned_away_list(f->store, &f->arena, o2, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].client_id, cid);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM turned_away"), 2);
 }
 
 /* ---- the outbox ---- */
@@ -1346,8 +1472,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(occurrences_list_in_slot_order_and_overlap, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(invites_list_and_look_up_by_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(invites_stop_when_a_member_leaves_or_a_client_is_archived,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(agreements_are_accepted_per_version, setup, teardown),
         cmocka_unit_test_setup_teardown(attendance_in_time_order_and_meeting_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(turned_away_is_set_replaced_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),

@@ -234,7 +234,8 @@ function refused(msg) {
   rejoining = false;
   const text = msg.message || 'You cannot join this session right now.';
   if (msg.code === 'ended') return finish('ended', 'This session has ended.');
-  if (msg.code === 'removed') return finish('removed', text);
+  // removed or denied for this meeting: no form to try again from (until the host lets them)
+  if (msg.code === 'removed' || msg.code === 'denied') return finish(msg.code, text);
   if (wasRejoining || msg.code === 'unknown_key') {
     // the meeting does not know the key (any more): join again with the link
     forgetKey();
