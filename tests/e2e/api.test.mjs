@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
+import { BIN, cookieOf, freePort, request, setupAdmin, startServer } from './lib/server.mjs';
 
 const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
 const SECURITY_HEADERS = {
@@ -163,6 +163,49 @@ describe('endpoints refuse bad input with a clear JSON error', () => {
     assert.equal(failed.status, 401);
     const again = await request(server, 'GET', '/metrics');
     assert.equal(countIn(again.text, 'confide_login_failures_total'), count('confide_login_failures_total') + 1);
+  });
+});
+
+describe('/metrics answers loopback and metrics_allow only', () => {
+  // an address of this machine that is not loopback: a request to it comes from it
+  const outside = Object.values(os.networkInterfaces()).flat()
+    .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+  const get = async (host, port, p) => {
+    const res = await fetch(`http://${host}:${port}${p}`);
+    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  };
+
+  test('from another address it is a page that does not exist, unless metrics_allow names it',
+    { skip: !outside && 'this machine has no address besides loopback' }, async () => {
+      for (const allow of [[], ['--metrics-allow', `fd00::/8, ${outside}/32`]]) {
+        const port = await freePort();
+        const server = await startServer({ port, args: ['--listen', `0.0.0.0:${port}`, '--media-bind', '127.0.0.1', ...allow] });
+        try {
+          const local = await get('127.0.0.1', port, '/metrics');
+          assert.equal(local.status, 200);
+          assert.match(local.text, /^confide_http_requests_total/m);
+          const remote = await get(outside, port, '/metrics');
+          if (allow.length) {
+            assert.equal(remote.status, 200);
+            assert.match(remote.text, /^confide_http_requests_total/m);
+          } else {
+            const unknown = await get(outside, port, '/no-such-page');
+            assert.equal(remote.status, 404);
+            assert.deepEqual(remote, unknown);
+            assert.ok(!remote.text.includes('confide_'));
+            assert.equal((await get(outside, port, '/healthz')).status, 200);
+          }
+        } finally {
+          await server.stop();
+          server.cleanup();
+        }
+      }
+    });
+
+  test('a metrics_allow that is not a list of ranges stops the start', () => {
+    const res = spawnSync(BIN, ['serve', '--metrics-allow', '10.0.0.0/8, 10.1.0.0/8'], { encoding: 'utf8' });
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /metrics_allow: "10\.1\.0\.0\/8" has bits set past its prefix/);
   });
 });
 
