@@ -4,7 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -485,6 +485,63 @@ describe('command line', () => {
       } finally {
         await server.stop();
         rmSync(restored, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('the data directory is made private at every start; a secret.key others can read is refused', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'confide-modes-'));
+    const mode = (f) => statSync(f).mode & 0o777;
+    const key = path.join(dataDir, 'secret.key');
+    try {
+      chmodSync(dataDir, 0o755);
+      let server = await startServer({ dataDir });
+      try {
+        assert.equal(mode(dataDir), 0o700);
+        assert.match(server.stderr, /the data directory \S+ was mode 0755; now 0700/);
+        const files = readdirSync(dataDir);
+        for (const f of ['secret.key', 'confide.db', 'confide.db-wal', 'confide.db-shm']) assert.ok(files.includes(f), f);
+        for (const f of files) assert.equal(mode(path.join(dataDir, f)), 0o600, f);
+      } finally {
+        await server.stop();
+      }
+      // modes widened while it was stopped are narrowed again, each with a line in the log
+      chmodSync(dataDir, 0o750);
+      chmodSync(path.join(dataDir, 'confide.db'), 0o644);
+      writeFileSync(path.join(dataDir, 'copy.db'), 'an old copy', { mode: 0o664 });
+      chmodSync(path.join(dataDir, 'copy.db'), 0o664);
+      server = await startServer({ dataDir });
+      try {
+        assert.equal(mode(dataDir), 0o700);
+        assert.equal(mode(path.join(dataDir, 'confide.db')), 0o600);
+        assert.equal(mode(path.join(dataDir, 'copy.db')), 0o600);
+        assert.match(server.stderr, /confide\.db was mode 0644; now 0600/);
+        assert.match(server.stderr, /copy\.db was mode 0664; now 0600/);
+      } finally {
+        await server.stop();
+      }
+      // the key is never widened back silently: confide says what to run and stops
+      for (const wide of [0o644, 0o640, 0o602]) {
+        chmodSync(key, wide);
+        for (const cmd of [['serve', '--listen', '127.0.0.1:1'], ['migrate']]) {
+          const res = spawnSync(BIN, [...cmd, '--data-dir', dataDir], { encoding: 'utf8', timeout: 20000 });
+          assert.equal(res.status, 1, res.stderr);
+          assert.match(res.stderr, new RegExp(`secret\\.key is mode 0${wide.toString(8)}`));
+          assert.ok(res.stderr.includes(`chmod 600 ${key}`), res.stderr);
+        }
+        assert.equal(mode(key), wide, 'left as it was');
+      }
+      chmodSync(key, 0o600);
+      assert.equal(run(['migrate', '--data-dir', dataDir]).status, 0);
+      // a backup is the owner's alone too
+      const backup = path.join(os.tmpdir(), `confide-modes-copy-${process.pid}.db`);
+      try {
+        assert.equal(run(['backup', backup, '--data-dir', dataDir]).status, 0);
+        assert.equal(mode(backup), 0o600);
+      } finally {
+        rmSync(backup, { force: true });
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
