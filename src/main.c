@@ -155,8 +155,8 @@ static void data_files_private(const char *dir, int dfd)
                 log_warn("store", "%s/%s was mode %04o; now 0600", dir, e->d_name,
                          (unsigned)(st.st_mode & 07777));
             else
-                log_warn("store", "%s/%s is mode %04o and cannot be made 0600: %s", dir,
-                         e->d_name, (unsigned)(st.st_mode & 07777), strerror(errno));
+                log_warn("store", "%s/%s is mode %04o and cannot be made 0600: %s", dir, e->d_name,
+                         (unsigned)(st.st_mode & 07777), strerror(errno));
         }
         close(f);
     }
@@ -170,8 +170,7 @@ static void data_files_private(const char *dir, int dfd)
 static int data_dir_private(const char *dir)
 {
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        fprintf(stderr, "confide: cannot create the data directory %s: %s\n", dir,
-                strerror(errno));
+        fprintf(stderr, "confide: cannot create the data directory %s: %s\n", dir, strerror(errno));
         return -1;
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -188,8 +187,8 @@ static int data_dir_private(const char *dir)
             log_warn("store", "the data directory %s was mode %04o; now 0700", dir,
                      (unsigned)(st.st_mode & 07777));
         else
-            log_warn("store", "the data directory %s is mode %04o and cannot be made 0700: %s",
-                     dir, (unsigned)(st.st_mode & 07777), strerror(errno));
+            log_warn("store", "the data directory %s is mode %04o and cannot be made 0700: %s", dir,
+                     (unsigned)(st.st_mode & 07777), strerror(errno));
     }
     if (fstatat(dfd, "secret.key", &st, 0) == 0 && (st.st_mode & 077) != 0) {
         fprintf(stderr,
@@ -224,7 +223,17 @@ static int open_data(const struct config *cfg, struct seal **seal, struct store 
         return -1;
     }
     int applied = 0, version = 0;
-    if (store_migrate(*store, &applied, &version) < 0) {
+    rc = store_migrate(*store, &applied, &version);
+    if (rc == -EBADMSG) {
+        fprintf(stderr,
+                "confide: sealed values in %s/confide.db do not open with %s/secret.key; is it "
+                "this database's key? Nothing was changed\n",
+                cfg->data_dir, cfg->data_dir);
+        store_close(*store);
+        seal_free(*seal);
+        return -1;
+    }
+    if (rc < 0) {
         fprintf(stderr, "confide: the database migration failed; nothing was changed\n");
         store_close(*store);
         seal_free(*seal);

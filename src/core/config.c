@@ -58,7 +58,8 @@ static const struct option_def options[] = {
     NUM(media_port, "0", 0, 65535, "first UDP port for media; worker i uses media_port + i (0: any)"),
     STR(media_bind, "", "IPv4 address the media sockets bind (default: listen's address)"),
     STR(media_public_ip, "", "address(es) browsers reach media on, comma-separated (default: media_bind)"),
-    STR(metrics_allow, "", "addresses or CIDR ranges besides loopback that may read /metrics, comma-separated"),
+    STR(metrics_allow, "",
+        "addresses or CIDR ranges besides loopback that may read /metrics, comma-separated"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 

@@ -461,7 +461,8 @@ static void metrics_only_for_loopback_and_metrics_allow(void **state)
         answers_as_unknown(e, "HEAD", others[i]);
     }
     /* not a 405 either, which would tell the path exists */
-    int unknown_post = send_x(e, "POST", "/no-such-thing", "{}", (struct extra){.peer = "10.1.2.3"});
+    int unknown_post =
+        send_x(e, "POST", "/no-such-thing", "{}", (struct extra){.peer = "10.1.2.3"});
     assert_int_equal(send_x(e, "POST", "/metrics", "{}", (struct extra){.peer = "10.1.2.3"}),
                      unknown_post);
     /* /healthz stays open */
@@ -1301,10 +1302,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
-        cmocka_unit_test_setup_teardown(metrics_only_for_loopback_and_metrics_allow, setup, teardown),
+        cmocka_unit_test_setup_teardown(metrics_only_for_loopback_and_metrics_allow, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(static_files_stay_inside_web_dir, setup, teardown),
-        cmocka_unit_test_setup_teardown(every_route_refuses_bad_requests_and_writes_nothing,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(every_route_refuses_bad_requests_and_writes_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(every_field_of_every_body_survives_every_type, setup,
                                         teardown),
     };

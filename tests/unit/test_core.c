@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sodium.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +123,7 @@ static void cidr_ranges_parse_and_match(void **state)
     /* what a list may hold, and what it says when it is wrong */
     static const struct {
         const char *text;
-        int count;       /* -1: refused */
+        int count; /* -1: refused */
         const char *said;
     } lists[] = {
         {"", 0, NULL},
@@ -275,23 +277,63 @@ static void config_rejects_bad_values(void **state)
     buf_free(&err);
 }
 
-static void seal_round_trip_and_column_binding(void **state)
+/* A box as confide sealed it before version 1: nonce || ciphertext || tag, the column name
+ * as associated data. Written here with libsodium alone, so the old format is pinned. */
+static void seal_box_v0(const uint8_t master[32], const char *column, const char *plain,
+                        struct buf *out)
+{
+    uint8_t key[32], box[24 + 256 + 16];
+    size_t len = strlen(plain);
+    assert_true(len <= 256);
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "confseal", master);
+    randombytes_buf(box, 24);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(box + 24, &clen, (const uint8_t *)plain, len,
+                                               (const uint8_t *)column, strlen(column), NULL, box,
+                                               key);
+    buf_reset(out);
+    buf_append(out, box, 24 + (size_t)clen);
+}
+
+static void seal_round_trip_and_column_and_row_binding(void **state)
 {
     uint8_t key[32];
     memset(key, 7, sizeof key);
     struct seal *s = seal_new_from_key(key);
     struct buf box = {0}, plain = {0};
-    seal_box(s, "users.email", "ada@example.org", 15, &box);
-    assert_int_equal(box.len, 24 + 15 + 16);
+    seal_box(s, "users.email", 12, "ada@example.org", 15, &box);
+    assert_int_equal(box.len, 1 + 24 + 15 + 16);
+    assert_int_equal((uint8_t)box.data[0], SEAL_VERSION);
     assert_null(memmem(box.data, box.len, "ada@", 4));
-    assert_int_equal(seal_unbox(s, "users.email", box.data, box.len, &plain), 0);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), 0);
     assert_int_equal(plain.len, 15);
     assert_memory_equal(plain.data, "ada@example.org", 15);
-    /* a sealed email cannot be passed off as a name */
-    assert_int_equal(seal_unbox(s, "users.name", box.data, box.len, &plain), -1);
+    /* a sealed email cannot be passed off as a name, nor as another row's email */
+    assert_int_equal(seal_unbox(s, "users.name", 12, box.data, box.len, &plain), -1);
+    assert_int_equal(plain.len, 0);
+    static const int64_t other_rows[] = {13, 11, 0, -12, 12LL << 32, (12LL << 8) | 12};
+    for (size_t i = 0; i < sizeof other_rows / sizeof other_rows[0]; i++)
+        assert_int_equal(seal_unbox(s, "users.email", other_rows[i], box.data, box.len, &plain),
+                         -1);
+    /* nor read as a version-0 box */
+    assert_int_equal(seal_unbox_v0(s, "users.email", box.data, box.len, &plain), -1);
+    assert_int_equal(seal_unbox_v0(s, "users.email", box.data + 1, box.len - 1, &plain), -1);
     box.data[30] ^= 1;
-    assert_int_equal(seal_unbox(s, "users.email", box.data, box.len, &plain), -1);
-    assert_int_equal(seal_unbox(s, "users.email", box.data, 10, &plain), -1);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), -1);
+    box.data[30] ^= 1;
+    box.data[0] = 2; /* a version this build does not know */
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), -1);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, 10, &plain), -1);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, 0, &plain), -1);
+
+    /* a version-0 box opens only through seal_unbox_v0, with its column */
+    seal_box_v0(key, "clients.name", "Old Name", &box);
+    assert_int_equal(seal_unbox_v0(s, "clients.name", box.data, box.len, &plain), 0);
+    assert_int_equal(plain.len, 8);
+    assert_memory_equal(plain.data, "Old Name", 8);
+    assert_int_equal(seal_unbox_v0(s, "clients.email", box.data, box.len, &plain), -1);
+    for (int64_t row = 1; row < 4; row++)
+        assert_int_equal(seal_unbox(s, "clients.name", row, box.data, box.len, &plain), -1);
 
     uint8_t a[SEAL_INDEX_BYTES], b[SEAL_INDEX_BYTES], c[SEAL_INDEX_BYTES];
     seal_index(s, "users.email", "x@y.z", 5, a);
@@ -302,8 +344,8 @@ static void seal_round_trip_and_column_binding(void **state)
 
     memset(key, 8, sizeof key);
     struct seal *other = seal_new_from_key(key);
-    seal_box(s, "users.email", "q", 1, &box);
-    assert_int_equal(seal_unbox(other, "users.email", box.data, box.len, &plain), -1);
+    seal_box(s, "users.email", 1, "q", 1, &box);
+    assert_int_equal(seal_unbox(other, "users.email", 1, box.data, box.len, &plain), -1);
     seal_free(other);
     seal_free(s);
     buf_free(&box);
@@ -318,8 +360,8 @@ static void seal_key_file_is_created_once_and_private(void **state)
     assert_int_equal(seal_load(dir, &s1), 0);
     assert_int_equal(seal_load(dir, &s2), 0);
     struct buf box = {0}, plain = {0};
-    seal_box(s1, "c", "secret", 6, &box);
-    assert_int_equal(seal_unbox(s2, "c", box.data, box.len, &plain), 0);
+    seal_box(s1, "c", 1, "secret", 6, &box);
+    assert_int_equal(seal_unbox(s2, "c", 1, box.data, box.len, &plain), 0);
     char path[256];
     snprintf(path, sizeof path, "%s/secret.key", dir);
     assert_int_equal(access(path, R_OK), 0);
@@ -386,7 +428,7 @@ int main(void)
         cmocka_unit_test(config_precedence_file_env_flag),
         cmocka_unit_test(config_rejects_bad_values),
         cmocka_unit_test(cidr_ranges_parse_and_match),
-        cmocka_unit_test(seal_round_trip_and_column_binding),
+        cmocka_unit_test(seal_round_trip_and_column_and_row_binding),
         cmocka_unit_test(seal_key_file_is_created_once_and_private),
         cmocka_unit_test(clock_formats_rfc3339),
         cmocka_unit_test(metrics_render_prometheus_text),
