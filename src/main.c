@@ -1,6 +1,9 @@
 /* confide: the command line. `confide serve` runs the server; the other subcommands
  * are the practice admin's tools for the same data directory. */
+#include <assert.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -129,13 +132,87 @@ static void store_url(const struct config *cfg, char url[1200])
     snprintf(url, 1200, "sqlite:%s/confide.db", cfg->data_dir);
 }
 
-static int open_data(const struct config *cfg, struct seal **seal, struct store **store)
+/* Every file directly in the data directory but secret.key: the database, its WAL and
+ * SHM, copies an admin put there. Wider than 0600 is made 0600, with a log line. */
+static void data_files_private(const char *dir, int dfd)
 {
-    if (mkdir(cfg->data_dir, 0700) < 0 && errno != EEXIST) {
-        fprintf(stderr, "confide: cannot create the data directory %s: %s\n", cfg->data_dir,
-                strerror(errno));
+    int fd = dup(dfd);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        log_warn("store", "cannot list the data directory %s: %s", dir, strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            strcmp(e->d_name, "secret.key") == 0)
+            continue;
+        /* no symbolic links followed, no FIFO waited on */
+        int f = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (f < 0)
+            continue;
+        struct stat st;
+        if (fstat(f, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+            if (fchmod(f, 0600) == 0)
+                log_warn("store", "%s/%s was mode %04o; now 0600", dir, e->d_name,
+                         (unsigned)(st.st_mode & 07777));
+            else
+                log_warn("store", "%s/%s is mode %04o and cannot be made 0600: %s", dir, e->d_name,
+                         (unsigned)(st.st_mode & 07777), strerror(errno));
+        }
+        close(f);
+    }
+    closedir(d);
+}
+
+/* The data directory is its owner's alone, made so at every start: the directory 0700,
+ * its files 0600. A secret.key that others could read or write is refused, not fixed: it
+ * may have been copied, and only the admin can judge that. Returns 0 or -1 (said on
+ * stderr). */
+static int data_dir_private(const char *dir)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        fprintf(stderr, "confide: cannot create the data directory %s: %s\n", dir, strerror(errno));
         return -1;
     }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (dfd < 0 || fstat(dfd, &st) < 0) {
+        fprintf(stderr, "confide: cannot open the data directory %s: %s\n", dir, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        return -1;
+    }
+    assert(S_ISDIR(st.st_mode)); /* O_DIRECTORY */
+    if ((st.st_mode & 077) != 0) {
+        if (fchmod(dfd, 0700) == 0)
+            log_warn("store", "the data directory %s was mode %04o; now 0700", dir,
+                     (unsigned)(st.st_mode & 07777));
+        else
+            log_warn("store", "the data directory %s is mode %04o and cannot be made 0700: %s", dir,
+                     (unsigned)(st.st_mode & 07777), strerror(errno));
+    }
+    if (fstatat(dfd, "secret.key", &st, 0) == 0 && (st.st_mode & 077) != 0) {
+        fprintf(stderr,
+                "confide: %s/secret.key is mode %04o: other users of this machine can read or "
+                "change the key that seals names, contacts and links. If someone may have "
+                "copied it, treat the sealed data as exposed. Make it private, then start "
+                "again:\n  chmod 600 %s/secret.key\n",
+                dir, (unsigned)(st.st_mode & 07777), dir);
+        close(dfd);
+        return -1;
+    }
+    data_files_private(dir, dfd);
+    close(dfd);
+    return 0;
+}
+
+static int open_data(const struct config *cfg, struct seal **seal, struct store **store)
+{
+    if (data_dir_private(cfg->data_dir) < 0)
+        return -1;
     int rc = seal_load(cfg->data_dir, seal);
     if (rc < 0) {
         fprintf(stderr, "confide: cannot read or create %s/secret.key: %s\n", cfg->data_dir,
@@ -150,7 +227,17 @@ static int open_data(const struct config *cfg, struct seal **seal, struct store 
         return -1;
     }
     int applied = 0, version = 0;
-    if (store_migrate(*store, &applied, &version) < 0) {
+    rc = store_migrate(*store, &applied, &version);
+    if (rc == -EBADMSG) {
+        fprintf(stderr,
+                "confide: sealed values in %s/confide.db do not open with %s/secret.key; is it "
+                "this database's key? Nothing was changed\n",
+                cfg->data_dir, cfg->data_dir);
+        store_close(*store);
+        seal_free(*seal);
+        return -1;
+    }
+    if (rc < 0) {
         fprintf(stderr, "confide: the database migration failed; nothing was changed\n");
         store_close(*store);
         seal_free(*seal);
@@ -381,6 +468,8 @@ static int cmd_backup(struct cli *cli)
     if (open_data(&cli->cfg, &seal, &store) < 0)
         return 1;
     int rc = store_backup(store, cli->positional);
+    if (rc == 0 && chmod(cli->positional, 0600) < 0) /* made under umask 077; said once more */
+        log_warn("store", "cannot make %s mode 0600: %s", cli->positional, strerror(errno));
     store_close(store);
     seal_free(seal);
     if (rc < 0) {
@@ -452,6 +541,7 @@ int main(int argc, char **argv)
         printf("confide %s\n", CONFIDE_VERSION);
         return 0;
     }
+    umask(077); /* the database, its WAL, the key and backups: the owner's alone */
     if (rand_init() < 0) {
         fprintf(stderr, "confide: libsodium could not start\n");
         return 1;

@@ -13,6 +13,7 @@
 #include "auth/login.h"
 #include "auth/origin.h"
 #include "auth/throttle.h"
+#include "core/cidr.h"
 #include "core/email.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -496,13 +497,22 @@ static int is_api_path(const char *path)
            strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0;
 }
 
+/* /metrics answers loopback and the metrics_allow ranges; to anyone else it does not exist. */
+static int metrics_peer_allowed(const struct config *cfg, const struct api_request *req)
+{
+    if (strcmp(req->path, "/metrics") != 0)
+        return 1;
+    return cidr_is_loopback(req->peer) || cidr_list_contains(&cfg->metrics_allow_list, req->peer);
+}
+
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *resp)
 {
     struct api_call call = {.ctx = ctx, .req = req, .resp = resp};
     resp->status = 0;
     resp->header_count = 0;
     resp->cache_control = "no-store";
-    if (!is_api_path(req->path)) {
+    /* /metrics to a peer it does not answer is any path confide does not have */
+    if (!is_api_path(req->path) || !metrics_peer_allowed(ctx->cfg, req)) {
         static_files_serve(ctx->cfg->web_dir, req, resp);
         return;
     }

@@ -58,6 +58,8 @@ static const struct option_def options[] = {
     NUM(media_port, "0", 0, 65535, "first UDP port for media; worker i uses media_port + i (0: any)"),
     STR(media_bind, "", "IPv4 address the media sockets bind (default: listen's address)"),
     STR(media_public_ip, "", "address(es) browsers reach media on, comma-separated (default: media_bind)"),
+    STR(metrics_allow, "",
+        "addresses or CIDR ranges besides loopback that may read /metrics, comma-separated"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -249,6 +251,14 @@ int config_finish(struct config *c, struct buf *err)
     }
     if (media_addresses(c, err) < 0)
         return -1;
+    struct buf problem = {0};
+    if (cidr_list_parse(c->metrics_allow, &c->metrics_allow_list, &problem) < 0) {
+        buf_printf(err, "metrics_allow: %s; give IPv4 or IPv6 addresses or ranges, e.g. "
+                        "10.0.0.0/8, fd00::/8",
+                   problem.data);
+        buf_free(&problem);
+        return -1;
+    }
     if (c->media_port > 0 && c->media_port + (c->media_workers ? c->media_workers : 1) - 1 > 65535) {
         buf_printf(err, "media_port + media_workers must stay within 65535");
         return -1;

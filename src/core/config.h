@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "core/buf.h"
+#include "core/cidr.h"
 
 struct config {
     char listen[128];     /* ADDR:PORT */
@@ -34,6 +35,7 @@ struct config {
     char media_bind[64];     /* IPv4 the media sockets bind; default: listen's host */
     char media_public_ip[256]; /* what the SDP announces, comma-separated: each address a
                                 * host candidate, the first also the c= line */
+    char metrics_allow[512];   /* CIDRs besides loopback that may read /metrics, comma-separated */
 
     /* derived by config_finish */
     char listen_host[64];
@@ -41,6 +43,7 @@ struct config {
 #define CONFIG_MEDIA_ADDRESSES 9
     char media_addresses[CONFIG_MEDIA_ADDRESSES][64]; /* media_public_ip, checked, in order */
     int media_address_count;                          /* at least 1 */
+    struct cidr_list metrics_allow_list;              /* metrics_allow, parsed */
 };
 
 void config_defaults(struct config *c);

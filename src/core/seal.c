@@ -1,5 +1,6 @@
 #include "core/seal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -74,38 +75,71 @@ void seal_free(struct seal *s)
         sodium_free(s);
 }
 
-void seal_box(const struct seal *s, const char *column, const void *plain, size_t len,
+/* What a version-1 box is bound to: its version, its column and its row. */
+static size_t row_ad(const char *column, int64_t row, uint8_t *ad, size_t cap)
+{
+    size_t n = strlen(column);
+    assert(row > 0 && n + 10 <= cap);
+    ad[0] = SEAL_VERSION;
+    memcpy(ad + 1, column, n);
+    ad[1 + n] = 0;
+    for (int i = 0; i < 8; i++)
+        ad[2 + n + i] = (uint8_t)((uint64_t)row >> (56 - 8 * i));
+    return n + 10;
+}
+
+void seal_box(const struct seal *s, const char *column, int64_t row, const void *plain, size_t len,
               struct buf *out)
 {
+    uint8_t ad[SEAL_COLUMN_MAX + 10];
+    size_t ad_len = row_ad(column, row, ad, sizeof ad);
     buf_reset(out);
-    uint8_t *box = xmalloc(NONCE_BYTES + len + TAG_BYTES);
-    randombytes_buf(box, NONCE_BYTES);
+    uint8_t *box = xmalloc(1 + NONCE_BYTES + len + TAG_BYTES);
+    box[0] = SEAL_VERSION;
+    randombytes_buf(box + 1, NONCE_BYTES);
     unsigned long long clen = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(box + NONCE_BYTES, &clen, plain, len,
-                                               (const uint8_t *)column, strlen(column), NULL,
-                                               box, s->box_key);
-    buf_append(out, box, NONCE_BYTES + (size_t)clen);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(box + 1 + NONCE_BYTES, &clen, plain, len, ad, ad_len,
+                                               NULL, box + 1, s->box_key);
+    buf_append(out, box, 1 + NONCE_BYTES + (size_t)clen);
     free(box);
 }
 
-int seal_unbox(const struct seal *s, const char *column, const void *box, size_t len,
-               struct buf *out)
+/* nonce || ciphertext || tag, opened with ad */
+static int open_box(const struct seal *s, const uint8_t *ad, size_t ad_len, const uint8_t *b,
+                    size_t len, struct buf *out)
 {
     buf_reset(out);
     if (len < NONCE_BYTES + TAG_BYTES)
         return -1;
-    const uint8_t *b = box;
     size_t plain_len = len - NONCE_BYTES - TAG_BYTES;
     uint8_t *plain = xmalloc(plain_len + 1);
     unsigned long long mlen = 0;
     int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-        plain, &mlen, NULL, b + NONCE_BYTES, len - NONCE_BYTES, (const uint8_t *)column,
-        strlen(column), b, s->box_key);
+        plain, &mlen, NULL, b + NONCE_BYTES, len - NONCE_BYTES, ad, ad_len, b, s->box_key);
     if (rc == 0)
         buf_append(out, plain, (size_t)mlen);
     sodium_memzero(plain, plain_len + 1);
     free(plain);
     return rc == 0 ? 0 : -1;
+}
+
+int seal_unbox(const struct seal *s, const char *column, int64_t row, const void *box, size_t len,
+               struct buf *out)
+{
+    const uint8_t *b = box;
+    if (len < 1 || b[0] != SEAL_VERSION || row <= 0) {
+        buf_reset(out);
+        return -1;
+    }
+    uint8_t ad[SEAL_COLUMN_MAX + 10];
+    size_t ad_len = row_ad(column, row, ad, sizeof ad);
+    return open_box(s, ad, ad_len, b + 1, len - 1, out);
+}
+
+int seal_unbox_v0(const struct seal *s, const char *column, const void *box, size_t len,
+                  struct buf *out)
+{
+    return open_box(s, (const uint8_t *)column, strlen(column), box, len, out);
 }
 
 void seal_index(const struct seal *s, const char *column, const void *data, size_t len,

@@ -45,12 +45,23 @@ int store_user_insert(struct store *s, const struct store_user *u, int64_t *id)
     uint8_t index[SEAL_INDEX_BYTES];
     email_normalise(u->email, &email);
     seal_index(s->seal, "users.email", email.data, email.len, index);
-    store_seal_text(s, "users.email", email.data, &email_box);
-    store_seal_text(s, "users.name", u->name, &name_box);
-    struct store_value p[] = {
-        P_BLOB(index, sizeof index),      P_BUF(email_box),         P_BUF(name_box),
-        P_TEXT(store_role_name(u->role)), P_TEXT(u->password_hash), P_INT(u->created_at)};
-    int rc = store_run(s, Q_USER_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_USER_NEXT_ID, &row);
+    if (rc < 0) {
+        buf_free(&email);
+        return rc;
+    }
+    store_seal_text(s, "users.email", row, email.data, &email_box);
+    store_seal_text(s, "users.name", row, u->name, &name_box);
+    struct store_value p[] = {P_BLOB(index, sizeof index),
+                              P_BUF(email_box),
+                              P_BUF(name_box),
+                              P_TEXT(store_role_name(u->role)),
+                              P_TEXT(u->password_hash),
+                              P_INT(u->created_at),
+                              P_INT(row)};
+    rc = store_run(s, Q_USER_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&email);
     buf_free(&email_box);
     buf_free(&name_box);
@@ -62,8 +73,8 @@ static int read_user(struct rows *r, void *item, const struct store_value *c, in
     assert(n == 6);
     struct store_user *u = item;
     u->id = col_int(&c[0]);
-    u->email = store_col_unseal(r->s, r->a, "users.email", &c[1], &r->bad);
-    u->name = store_col_unseal(r->s, r->a, "users.name", &c[2], &r->bad);
+    u->email = store_col_unseal(r->s, r->a, "users.email", u->id, &c[1], &r->bad);
+    u->name = store_col_unseal(r->s, r->a, "users.name", u->id, &c[2], &r->bad);
     char *role = col_text(r->a, &c[3]);
     if (!role || store_role_parse(role, &u->role) < 0)
         r->bad = 1;

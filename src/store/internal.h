@@ -95,10 +95,31 @@ enum query {
     Q_TURNED_AWAY_CLEAR,
     Q_TURNED_AWAY_ADD,
     Q_TURNED_AWAY_LIST,
+    /* the id the next row of a table with sealed columns gets, so its values can be
+     * sealed for it before the INSERT */
+    Q_USER_NEXT_ID,
+    Q_CLIENT_NEXT_ID,
+    Q_GROUP_NEXT_ID,
+    Q_SERIES_NEXT_ID,
+    Q_OCC_NEXT_ID,
+    Q_INVITE_NEXT_ID,
+    Q_MAIL_NEXT_ID,
+    Q_POLL_NEXT_ID,
+    Q_POLL_INVITE_NEXT_ID,
+    Q_SEAL_UPGRADE_PENDING,
+    Q_SEAL_UPGRADE_DONE,
     Q_COUNT
 };
 
 extern const char *const store_query_sql[Q_COUNT];
+
+/* Every sealed column: the label its values are sealed under, its table and column. The
+ * one-time upgrade of values sealed before they were bound to their row walks it. */
+struct store_sealed_column {
+    const char *label, *table, *column;
+};
+extern const struct store_sealed_column store_sealed_columns[];
+extern const int store_sealed_column_count;
 
 /* ---- parameters and columns ---- */
 
@@ -154,12 +175,18 @@ int store_first_int(void *ctx, const struct store_value *cols, int n);
 
 /* ---- sealing, store.c ---- */
 
-/* Seals plain for `column` into out; NULL leaves out empty, and P_BUF binds a buffer
- * that was never filled as SQL NULL. */
-void store_seal_text(const struct store *s, const char *column, const char *plain, struct buf *out);
-/* Unseals a column into the arena; NULL for SQL NULL. Sets *bad when the box does not
- * open: data sealed with another secret.key. */
-char *store_col_unseal(const struct store *s, struct arena *a, const char *column,
+/* The id the next row inserted into a table will have (q is one of Q_*_NEXT_ID). Inserts
+ * with sealed columns take it first, seal for it, and insert with it; they run inside a
+ * write transaction, so no other connection takes it in between (and if one did, the
+ * INSERT would fail on the primary key rather than bind a value to the wrong row). */
+int store_next_id(struct store *s, enum query q, int64_t *id);
+/* Seals plain for `column` of row `row` into out (core/seal.h: bound to both); NULL leaves
+ * out empty, and P_BUF binds a buffer that was never filled as SQL NULL. */
+void store_seal_text(const struct store *s, const char *column, int64_t row, const char *plain,
+                     struct buf *out);
+/* Unseals a column of row `row` into the arena; NULL for SQL NULL. Sets *bad when the box
+ * does not open: data sealed with another secret.key, or for another column or row. */
+char *store_col_unseal(const struct store *s, struct arena *a, const char *column, int64_t row,
                        const struct store_value *c, int *bad);
 
 /* ---- the audit chain, audit.c ---- */

@@ -10,13 +10,17 @@ static const char *const mail_states[] = {"pending", "sending", "sent", "failed"
 
 int store_mail_insert(struct store *s, const struct store_mail *m, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_MAIL_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf recipient = {0}, message = {0};
-    store_seal_text(s, "outbox.recipient", m->recipient, &recipient);
-    buf_reset(&message);
-    seal_box(s->seal, "outbox.message", m->message, m->message_len, &message);
-    struct store_value p[] = {P_TEXT(m->message_id), P_TEXT(m->kind), P_BUF(recipient),
-                              P_BUF(message), P_INT(m->created_at)};
-    int rc = store_run(s, Q_MAIL_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    store_seal_text(s, "outbox.recipient", row, m->recipient, &recipient);
+    seal_box(s->seal, "outbox.message", row, m->message, m->message_len, &message);
+    struct store_value p[] = {P_TEXT(m->message_id), P_TEXT(m->kind),      P_BUF(recipient),
+                              P_BUF(message),        P_INT(m->created_at), P_INT(row)};
+    rc = store_run(s, Q_MAIL_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&recipient);
     buf_free(&message);
     return rc;
@@ -29,8 +33,8 @@ static int read_mail(struct rows *r, void *item, const struct store_value *c, in
     m->id = col_int(&c[0]);
     m->message_id = col_text(r->a, &c[1]);
     m->kind = col_text(r->a, &c[2]);
-    m->recipient = store_col_unseal(r->s, r->a, "outbox.recipient", &c[3], &r->bad);
-    m->message = store_col_unseal(r->s, r->a, "outbox.message", &c[4], &r->bad);
+    m->recipient = store_col_unseal(r->s, r->a, "outbox.recipient", m->id, &c[3], &r->bad);
+    m->message = store_col_unseal(r->s, r->a, "outbox.message", m->id, &c[4], &r->bad);
     m->message_len = m->message ? strlen(m->message) : 0;
     const char *state = c[5].type == SV_TEXT ? c[5].p : "";
     for (int i = 0; i < 4; i++)

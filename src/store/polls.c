@@ -27,12 +27,17 @@ int store_answer_parse(const char *name, enum store_answer *out)
 
 int store_poll_insert(struct store *s, const struct store_poll *p, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_POLL_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf title = {0};
-    store_seal_text(s, "polls.title", p->title, &title);
+    store_seal_text(s, "polls.title", row, p->title, &title);
     struct store_value v[] = {
-        P_INT(p->therapist_id), P_INT(p->group_id),         P_BUF(title),
-        P_TEXT(p->time_zone),   P_INT(p->duration_minutes), P_INT(p->created_at)};
-    int rc = store_run(s, Q_POLL_INSERT, v, NPARAMS(v), store_first_int, id, NULL);
+        P_INT(p->therapist_id),     P_INT(p->group_id),   P_BUF(title), P_TEXT(p->time_zone),
+        P_INT(p->duration_minutes), P_INT(p->created_at), P_INT(row)};
+    rc = store_run(s, Q_POLL_INSERT, v, NPARAMS(v), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&title);
     return rc;
 }
@@ -44,7 +49,7 @@ static int read_poll(struct rows *r, void *item, const struct store_value *c, in
     p->id = col_int(&c[0]);
     p->therapist_id = col_int(&c[1]);
     p->group_id = col_int(&c[2]);
-    p->title = store_col_unseal(r->s, r->a, "polls.title", &c[3], &r->bad);
+    p->title = store_col_unseal(r->s, r->a, "polls.title", p->id, &c[3], &r->bad);
     p->time_zone = col_text(r->a, &c[4]);
     p->duration_minutes = (int)col_int(&c[5]);
     p->created_at = col_int(&c[6]);
@@ -105,11 +110,17 @@ int store_poll_slot_list(struct store *s, struct arena *a, int64_t poll_id,
 
 int store_poll_invite_insert(struct store *s, const struct store_poll_invite *inv, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_POLL_INVITE_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf token = {0};
-    store_seal_text(s, "poll_invites.token", inv->token, &token);
-    struct store_value p[] = {P_INT(inv->poll_id), P_INT(inv->client_id),
-                              P_BLOB(inv->token_hash, 32), P_BUF(token), P_INT(inv->created_at)};
-    int rc = store_run(s, Q_POLL_INVITE_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    store_seal_text(s, "poll_invites.token", row, inv->token, &token);
+    struct store_value p[] = {P_INT(inv->poll_id),         P_INT(inv->client_id),
+                              P_BLOB(inv->token_hash, 32), P_BUF(token),
+                              P_INT(inv->created_at),      P_INT(row)};
+    rc = store_run(s, Q_POLL_INVITE_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&token);
     return rc;
 }
@@ -123,7 +134,7 @@ static int read_poll_invite(struct rows *r, void *item, const struct store_value
     inv->client_id = col_int(&c[2]);
     if (c[3].type == SV_BLOB && c[3].len == 32)
         memcpy(inv->token_hash, c[3].p, 32);
-    inv->token = store_col_unseal(r->s, r->a, "poll_invites.token", &c[4], &r->bad);
+    inv->token = store_col_unseal(r->s, r->a, "poll_invites.token", inv->id, &c[4], &r->bad);
     inv->created_at = col_int(&c[5]);
     return 0;
 }

@@ -9,15 +9,20 @@
 
 int store_client_insert(struct store *s, const struct store_client *c, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_CLIENT_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf name = {0}, email = {0}, phone = {0}, emergency = {0};
-    store_seal_text(s, "clients.name", c->name, &name);
-    store_seal_text(s, "clients.email", c->email, &email);
-    store_seal_text(s, "clients.phone", c->phone, &phone);
-    store_seal_text(s, "clients.emergency", c->emergency, &emergency);
+    store_seal_text(s, "clients.name", row, c->name, &name);
+    store_seal_text(s, "clients.email", row, c->email, &email);
+    store_seal_text(s, "clients.phone", row, c->phone, &phone);
+    store_seal_text(s, "clients.emergency", row, c->emergency, &emergency);
     struct store_value p[] = {P_INT(c->therapist_id), P_BUF(name),      P_BUF(email),
                               P_BUF(phone),           P_BUF(emergency), P_TEXT(c->time_zone),
-                              P_INT(c->created_at)};
-    int rc = store_run(s, Q_CLIENT_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+                              P_INT(c->created_at),   P_INT(row)};
+    rc = store_run(s, Q_CLIENT_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&name);
     buf_free(&email);
     buf_free(&phone);
@@ -31,10 +36,10 @@ static int read_client(struct rows *r, void *item, const struct store_value *c, 
     struct store_client *cl = item;
     cl->id = col_int(&c[0]);
     cl->therapist_id = col_int(&c[1]);
-    cl->name = store_col_unseal(r->s, r->a, "clients.name", &c[2], &r->bad);
-    cl->email = store_col_unseal(r->s, r->a, "clients.email", &c[3], &r->bad);
-    cl->phone = store_col_unseal(r->s, r->a, "clients.phone", &c[4], &r->bad);
-    cl->emergency = store_col_unseal(r->s, r->a, "clients.emergency", &c[5], &r->bad);
+    cl->name = store_col_unseal(r->s, r->a, "clients.name", cl->id, &c[2], &r->bad);
+    cl->email = store_col_unseal(r->s, r->a, "clients.email", cl->id, &c[3], &r->bad);
+    cl->phone = store_col_unseal(r->s, r->a, "clients.phone", cl->id, &c[4], &r->bad);
+    cl->emergency = store_col_unseal(r->s, r->a, "clients.emergency", cl->id, &c[5], &r->bad);
     cl->time_zone = col_text(r->a, &c[6]);
     cl->created_at = col_int(&c[7]);
     return 0;
@@ -49,10 +54,10 @@ int store_client_get(struct store *s, struct arena *a, int64_t id, struct store_
 int store_client_update(struct store *s, const struct store_client *c)
 {
     struct buf name = {0}, email = {0}, phone = {0}, emergency = {0};
-    store_seal_text(s, "clients.name", c->name, &name);
-    store_seal_text(s, "clients.email", c->email, &email);
-    store_seal_text(s, "clients.phone", c->phone, &phone);
-    store_seal_text(s, "clients.emergency", c->emergency, &emergency);
+    store_seal_text(s, "clients.name", c->id, c->name, &name);
+    store_seal_text(s, "clients.email", c->id, c->email, &email);
+    store_seal_text(s, "clients.phone", c->id, c->phone, &phone);
+    store_seal_text(s, "clients.emergency", c->id, c->emergency, &emergency);
     struct store_value p[] = {P_INT(c->id), P_BUF(name),      P_BUF(email),
                               P_BUF(phone), P_BUF(emergency), P_TEXT(c->time_zone)};
     int rc = store_run_change(s, Q_CLIENT_UPDATE, p, NPARAMS(p));
@@ -82,21 +87,26 @@ int store_client_list(struct store *s, struct arena *a, int64_t therapist_id,
 
 /* ---- groups ---- */
 
-static void seal_group(struct store *s, const struct store_group *g, struct buf box[3])
+static void seal_group(struct store *s, const struct store_group *g, int64_t row, struct buf box[3])
 {
-    store_seal_text(s, "groups.name", g->name, &box[0]);
-    store_seal_text(s, "groups.description", g->description ? g->description : "", &box[1]);
-    store_seal_text(s, "groups.agreement", g->agreement, &box[2]);
+    store_seal_text(s, "groups.name", row, g->name, &box[0]);
+    store_seal_text(s, "groups.description", row, g->description ? g->description : "", &box[1]);
+    store_seal_text(s, "groups.agreement", row, g->agreement, &box[2]);
 }
 
 int store_group_insert(struct store *s, const struct store_group *g, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_GROUP_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf box[3] = {{0}};
-    seal_group(s, g, box);
+    seal_group(s, g, row, box);
     struct store_value p[] = {
-        P_INT(g->therapist_id),      P_BUF(box[0]),      P_BUF(box[1]),       P_BUF(box[2]),
-        P_INT(g->agreement_version), P_INT(g->capacity), P_INT(g->created_at)};
-    int rc = store_run(s, Q_GROUP_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+        P_INT(g->therapist_id),      P_BUF(box[0]),      P_BUF(box[1]),        P_BUF(box[2]),
+        P_INT(g->agreement_version), P_INT(g->capacity), P_INT(g->created_at), P_INT(row)};
+    rc = store_run(s, Q_GROUP_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     for (int i = 0; i < 3; i++)
         buf_free(&box[i]);
     return rc;
@@ -108,9 +118,9 @@ static int read_group(struct rows *r, void *item, const struct store_value *c, i
     struct store_group *g = item;
     g->id = col_int(&c[0]);
     g->therapist_id = col_int(&c[1]);
-    g->name = store_col_unseal(r->s, r->a, "groups.name", &c[2], &r->bad);
-    g->description = store_col_unseal(r->s, r->a, "groups.description", &c[3], &r->bad);
-    g->agreement = store_col_unseal(r->s, r->a, "groups.agreement", &c[4], &r->bad);
+    g->name = store_col_unseal(r->s, r->a, "groups.name", g->id, &c[2], &r->bad);
+    g->description = store_col_unseal(r->s, r->a, "groups.description", g->id, &c[3], &r->bad);
+    g->agreement = store_col_unseal(r->s, r->a, "groups.agreement", g->id, &c[4], &r->bad);
     g->agreement_version = (int)col_int(&c[5]);
     g->capacity = (int)col_int(&c[6]);
     g->created_at = col_int(&c[7]);
@@ -126,7 +136,7 @@ int store_group_get(struct store *s, struct arena *a, int64_t id, struct store_g
 int store_group_update(struct store *s, const struct store_group *g)
 {
     struct buf box[3] = {{0}};
-    seal_group(s, g, box);
+    seal_group(s, g, g->id, box);
     struct store_value p[] = {
         P_INT(g->id),      P_BUF(box[0]), P_BUF(box[1]), P_BUF(box[2]), P_INT(g->agreement_version),
         P_INT(g->capacity)};
@@ -211,9 +221,13 @@ int store_group_facilitators(struct store *s, struct arena *a, int64_t group_id,
 
 int store_series_insert(struct store *s, const struct store_series *se, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_SERIES_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf title = {0}, host = {0};
-    store_seal_text(s, "series.title", se->title, &title);
-    store_seal_text(s, "series.host_token", se->host_token, &host);
+    store_seal_text(s, "series.title", row, se->title, &title);
+    store_seal_text(s, "series.host_token", row, se->host_token, &host);
     struct store_value p[] = {P_INT(se->therapist_id),
                               P_ID(se->client_id),
                               P_ID(se->group_id),
@@ -226,8 +240,10 @@ int store_series_insert(struct store *s, const struct store_series *se, int64_t 
                               P_INT(se->sequence),
                               P_BLOB(se->host_token_hash, 32),
                               P_BUF(host),
-                              P_INT(se->created_at)};
-    int rc = store_run(s, Q_SERIES_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+                              P_INT(se->created_at),
+                              P_INT(row)};
+    rc = store_run(s, Q_SERIES_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&title);
     buf_free(&host);
     return rc;
@@ -241,7 +257,7 @@ int store_read_series(struct rows *r, void *item, const struct store_value *c, i
     se->therapist_id = col_int(&c[1]);
     se->client_id = col_int(&c[2]);
     se->group_id = col_int(&c[3]);
-    se->title = store_col_unseal(r->s, r->a, "series.title", &c[4], &r->bad);
+    se->title = store_col_unseal(r->s, r->a, "series.title", se->id, &c[4], &r->bad);
     se->time_zone = col_text(r->a, &c[5]);
     se->duration_minutes = (int)col_int(&c[6]);
     se->rrule = col_text(r->a, &c[7]);
@@ -250,7 +266,7 @@ int store_read_series(struct rows *r, void *item, const struct store_value *c, i
     se->sequence = (int)col_int(&c[10]);
     if (c[11].type == SV_BLOB && c[11].len == 32)
         memcpy(se->host_token_hash, c[11].p, 32);
-    se->host_token = store_col_unseal(r->s, r->a, "series.host_token", &c[12], &r->bad);
+    se->host_token = store_col_unseal(r->s, r->a, "series.host_token", se->id, &c[12], &r->bad);
     se->created_at = col_int(&c[13]);
     se->cancelled_at = col_int(&c[14]);
     return 0;
@@ -282,12 +298,17 @@ int store_series_list(struct store *s, struct arena *a, int64_t therapist_id,
 
 int store_occurrence_insert(struct store *s, const struct store_occurrence *o, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_OCC_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf password = {0};
-    store_seal_text(s, "occurrences.password", o->password, &password);
-    struct store_value p[] = {P_INT(o->series_id), P_INT(o->therapist_id), P_INT(o->original_start),
-                              P_INT(o->starts_at), P_INT(o->ends_at),      P_TEXT(o->meeting_id),
-                              P_BUF(password)};
-    int rc = store_run(s, Q_OCC_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    store_seal_text(s, "occurrences.password", row, o->password, &password);
+    struct store_value p[] = {
+        P_INT(o->series_id), P_INT(o->therapist_id), P_INT(o->original_start), P_INT(o->starts_at),
+        P_INT(o->ends_at),   P_TEXT(o->meeting_id),  P_BUF(password),          P_INT(row)};
+    rc = store_run(s, Q_OCC_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&password);
     return rc;
 }
@@ -304,7 +325,7 @@ int store_read_occurrence(struct rows *r, void *item, const struct store_value *
     o->ends_at = col_int(&c[5]);
     o->cancelled_at = col_int(&c[6]);
     o->meeting_id = col_text(r->a, &c[7]);
-    o->password = store_col_unseal(r->s, r->a, "occurrences.password", &c[8], &r->bad);
+    o->password = store_col_unseal(r->s, r->a, "occurrences.password", o->id, &c[8], &r->bad);
     o->ended_at = col_int(&c[9]);
     return 0;
 }
@@ -350,11 +371,17 @@ int store_occurrence_overlapping(struct store *s, struct arena *a, int64_t thera
 
 int store_invite_insert(struct store *s, const struct store_invite *inv, int64_t *id)
 {
+    int64_t row = 0;
+    int rc = store_next_id(s, Q_INVITE_NEXT_ID, &row);
+    if (rc < 0)
+        return rc;
     struct buf token = {0};
-    store_seal_text(s, "invites.token", inv->token, &token);
-    struct store_value p[] = {P_INT(inv->series_id), P_INT(inv->client_id),
-                              P_BLOB(inv->token_hash, 32), P_BUF(token), P_INT(inv->created_at)};
-    int rc = store_run(s, Q_INVITE_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    store_seal_text(s, "invites.token", row, inv->token, &token);
+    struct store_value p[] = {P_INT(inv->series_id),       P_INT(inv->client_id),
+                              P_BLOB(inv->token_hash, 32), P_BUF(token),
+                              P_INT(inv->created_at),      P_INT(row)};
+    rc = store_run(s, Q_INVITE_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
+    assert(rc < 0 || *id == row);
     buf_free(&token);
     return rc;
 }
@@ -368,7 +395,7 @@ int store_read_invite(struct rows *r, void *item, const struct store_value *c, i
     inv->client_id = col_int(&c[2]);
     if (c[3].type == SV_BLOB && c[3].len == 32)
         memcpy(inv->token_hash, c[3].p, 32);
-    inv->token = store_col_unseal(r->s, r->a, "invites.token", &c[4], &r->bad);
+    inv->token = store_col_unseal(r->s, r->a, "invites.token", inv->id, &c[4], &r->bad);
     inv->created_at = col_int(&c[5]);
     inv->revoked_at = col_int(&c[6]);
     return 0;

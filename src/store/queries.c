@@ -34,8 +34,8 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_AUDIT] = "INSERT INTO audit_log (id, at, actor_user_id, action, subject_id, source,"
                 " outcome, record_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     [Q_USER_COUNT] = "SELECT count(*) FROM users",
-    [Q_USER_INSERT] = "INSERT INTO users (email_index, email_sealed, name_sealed, role,"
-                      " password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    [Q_USER_INSERT] = "INSERT INTO users (id, email_index, email_sealed, name_sealed, role,"
+                      " password_hash, created_at) VALUES ($7, $1, $2, $3, $4, $5, $6)"
                       " RETURNING id",
     [Q_USER_BY_INDEX] = "SELECT " USER_COLS " FROM users WHERE email_index = $1",
     [Q_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
@@ -47,9 +47,9 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_LOGIN_DELETE] = "DELETE FROM login_sessions WHERE token_hash = $1",
     [Q_LOGIN_DELETE_EXPIRED] = "DELETE FROM login_sessions"
                                " WHERE expires_at <= $1 OR last_seen_at + $2 <= $1",
-    [Q_CLIENT_INSERT] = "INSERT INTO clients (therapist_id, name_sealed, email_sealed,"
+    [Q_CLIENT_INSERT] = "INSERT INTO clients (id, therapist_id, name_sealed, email_sealed,"
                         " phone_sealed, emergency_sealed, time_zone, created_at)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                        " VALUES ($8, $1, $2, $3, $4, $5, $6, $7) RETURNING id",
     [Q_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE id = $1 AND archived_at IS NULL",
     [Q_CLIENT_UPDATE] = "UPDATE clients SET name_sealed = $2, email_sealed = $3,"
                         " phone_sealed = $4, emergency_sealed = $5, time_zone = $6"
@@ -58,9 +58,9 @@ const char *const store_query_sql[Q_COUNT] = {
                          " AND archived_at IS NULL",
     [Q_CLIENT_LIST] = "SELECT " CLIENT_COLS " FROM clients WHERE archived_at IS NULL"
                       " AND ($1 = 0 OR therapist_id = $1) ORDER BY id",
-    [Q_GROUP_INSERT] = "INSERT INTO therapy_groups (therapist_id, name_sealed,"
+    [Q_GROUP_INSERT] = "INSERT INTO therapy_groups (id, therapist_id, name_sealed,"
                        " description_sealed, agreement_sealed, agreement_version, capacity,"
-                       " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                       " created_at) VALUES ($8, $1, $2, $3, $4, $5, $6, $7) RETURNING id",
     [Q_GROUP_GET] = "SELECT " GROUP_COLS " FROM therapy_groups WHERE id = $1"
                     " AND archived_at IS NULL",
     [Q_GROUP_UPDATE] = "UPDATE therapy_groups SET name_sealed = $2, description_sealed = $3,"
@@ -82,10 +82,10 @@ const char *const store_query_sql[Q_COUNT] = {
                              " AND user_id = $2",
     [Q_FACILITATORS] = "SELECT user_id FROM group_facilitators WHERE group_id = $1"
                        " ORDER BY user_id",
-    [Q_SERIES_INSERT] = "INSERT INTO series (therapist_id, client_id, group_id, title_sealed,"
+    [Q_SERIES_INSERT] = "INSERT INTO series (id, therapist_id, client_id, group_id, title_sealed,"
                         " time_zone, duration_minutes, rrule, settings, ics_uid, sequence,"
                         " host_token_hash, host_token_sealed, created_at)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                        " VALUES ($14, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                         " RETURNING id",
     [Q_SERIES_GET] = "SELECT " SERIES_COLS " FROM series WHERE id = $1",
     [Q_SERIES_UPDATE] = "UPDATE series SET sequence = $2, rrule = $3, cancelled_at = $4"
@@ -93,9 +93,9 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_SERIES_LIST] = "SELECT " SERIES_COLS " FROM series WHERE ($1 = 0 OR therapist_id = $1"
                       " OR group_id IN (SELECT group_id FROM group_facilitators"
                       " WHERE user_id = $1)) ORDER BY id",
-    [Q_OCC_INSERT] = "INSERT INTO occurrences (series_id, therapist_id, original_start,"
+    [Q_OCC_INSERT] = "INSERT INTO occurrences (id, series_id, therapist_id, original_start,"
                      " starts_at, ends_at, meeting_id, password_sealed)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                     " VALUES ($8, $1, $2, $3, $4, $5, $6, $7) RETURNING id",
     [Q_OCC_GET] = "SELECT " OCC_COLS " FROM occurrences o WHERE o.id = $1",
     [Q_OCC_UPDATE] = "UPDATE occurrences SET starts_at = $2, ends_at = $3, cancelled_at = $4"
                      " WHERE id = $1",
@@ -104,13 +104,13 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_OCC_OVERLAP] = "SELECT " OCC_COLS " FROM occurrences o WHERE o.therapist_id = $1"
                       " AND o.cancelled_at IS NULL AND o.starts_at < $3 AND o.ends_at > $2"
                       " ORDER BY o.starts_at",
-    [Q_INVITE_INSERT] = "INSERT INTO invites (series_id, client_id, token_hash, token_sealed,"
-                        " created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    [Q_INVITE_INSERT] = "INSERT INTO invites (id, series_id, client_id, token_hash, token_sealed,"
+                        " created_at) VALUES ($6, $1, $2, $3, $4, $5) RETURNING id",
     [Q_INVITE_LIST] = "SELECT " INVITE_COLS " FROM invites WHERE series_id = $1"
                       " ORDER BY client_id",
-    [Q_MAIL_INSERT] = "INSERT INTO outbox (message_id, kind, recipient_sealed, message_sealed,"
+    [Q_MAIL_INSERT] = "INSERT INTO outbox (id, message_id, kind, recipient_sealed, message_sealed,"
                       " state, attempts, next_attempt_at, created_at)"
-                      " VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id",
+                      " VALUES ($6, $1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id",
     [Q_MAIL_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
                      " WHERE id IN (SELECT id FROM outbox WHERE state = 'pending'"
                      " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2)"
@@ -130,8 +130,8 @@ const char *const store_query_sql[Q_COUNT] = {
                         " AND r.minutes_before = $2) ORDER BY o.starts_at",
     [Q_REMINDER_MARK] = "INSERT INTO reminders_sent (occurrence_id, minutes_before, created_at)"
                         " VALUES ($1, $2, $3)",
-    [Q_POLL_INSERT] = "INSERT INTO polls (therapist_id, group_id, title_sealed, time_zone,"
-                      " duration_minutes, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    [Q_POLL_INSERT] = "INSERT INTO polls (id, therapist_id, group_id, title_sealed, time_zone,"
+                      " duration_minutes, created_at) VALUES ($7, $1, $2, $3, $4, $5, $6)"
                       " RETURNING id",
     [Q_POLL_GET] = "SELECT " POLL_COLS " FROM polls WHERE id = $1",
     [Q_POLL_LIST] = "SELECT " POLL_COLS " FROM polls WHERE ($1 = 0 OR therapist_id = $1)"
@@ -142,8 +142,8 @@ const char *const store_query_sql[Q_COUNT] = {
                            " RETURNING id",
     [Q_POLL_SLOT_LIST] = "SELECT id, poll_id, starts_at FROM poll_slots WHERE poll_id = $1"
                          " ORDER BY starts_at, id",
-    [Q_POLL_INVITE_INSERT] = "INSERT INTO poll_invites (poll_id, client_id, token_hash,"
-                             " token_sealed, created_at) VALUES ($1, $2, $3, $4, $5)"
+    [Q_POLL_INVITE_INSERT] = "INSERT INTO poll_invites (id, poll_id, client_id, token_hash,"
+                             " token_sealed, created_at) VALUES ($6, $1, $2, $3, $4, $5)"
                              " RETURNING id",
     [Q_POLL_INVITE_LIST] = "SELECT " POLL_INVITE_COLS " FROM poll_invites WHERE poll_id = $1"
                            " ORDER BY client_id",
@@ -199,4 +199,37 @@ const char *const store_query_sql[Q_COUNT] = {
                           " VALUES ($1, $2, $3, $4, $5)",
     [Q_TURNED_AWAY_LIST] = "SELECT client_id, user_id, what, at FROM turned_away"
                            " WHERE occurrence_id = $1 ORDER BY at, id",
+    [Q_USER_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM users",
+    [Q_CLIENT_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM clients",
+    [Q_GROUP_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM therapy_groups",
+    [Q_SERIES_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM series",
+    [Q_OCC_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM occurrences",
+    [Q_INVITE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM invites",
+    [Q_MAIL_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM outbox",
+    [Q_POLL_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM polls",
+    [Q_POLL_INVITE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM poll_invites",
+    [Q_SEAL_UPGRADE_PENDING] = "SELECT count(*) FROM seal_upgrade",
+    [Q_SEAL_UPGRADE_DONE] = "DELETE FROM seal_upgrade",
 };
+
+const struct store_sealed_column store_sealed_columns[] = {
+    {"users.email", "users", "email_sealed"},
+    {"users.name", "users", "name_sealed"},
+    {"clients.name", "clients", "name_sealed"},
+    {"clients.email", "clients", "email_sealed"},
+    {"clients.phone", "clients", "phone_sealed"},
+    {"clients.emergency", "clients", "emergency_sealed"},
+    {"groups.name", "therapy_groups", "name_sealed"},
+    {"groups.description", "therapy_groups", "description_sealed"},
+    {"groups.agreement", "therapy_groups", "agreement_sealed"},
+    {"series.title", "series", "title_sealed"},
+    {"series.host_token", "series", "host_token_sealed"},
+    {"occurrences.password", "occurrences", "password_sealed"},
+    {"invites.token", "invites", "token_sealed"},
+    {"outbox.recipient", "outbox", "recipient_sealed"},
+    {"outbox.message", "outbox", "message_sealed"},
+    {"polls.title", "polls", "title_sealed"},
+    {"poll_invites.token", "poll_invites", "token_sealed"},
+};
+const int store_sealed_column_count =
+    (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

@@ -3,10 +3,13 @@
  * accounts.c, practice.c, polls.c, meetings.c, mail.c. */
 #include <assert.h>
 #include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/metrics.h"
 #include "core/xalloc.h"
 #include "store/internal.h"
@@ -40,14 +43,23 @@ int store_first_int(void *ctx, const struct store_value *cols, int n)
 
 /* ---- sealing ---- */
 
-void store_seal_text(const struct store *s, const char *column, const char *plain, struct buf *out)
+int store_next_id(struct store *s, enum query q, int64_t *id)
+{
+    *id = 0;
+    int rc = store_run(s, q, NULL, 0, store_first_int, id, NULL);
+    assert(rc < 0 || *id > 0);
+    return rc;
+}
+
+void store_seal_text(const struct store *s, const char *column, int64_t row, const char *plain,
+                     struct buf *out)
 {
     buf_reset(out);
     if (plain)
-        seal_box(s->seal, column, plain, strlen(plain), out);
+        seal_box(s->seal, column, row, plain, strlen(plain), out);
 }
 
-char *store_col_unseal(const struct store *s, struct arena *a, const char *column,
+char *store_col_unseal(const struct store *s, struct arena *a, const char *column, int64_t row,
                        const struct store_value *c, int *bad)
 {
     assert(bad);
@@ -55,7 +67,7 @@ char *store_col_unseal(const struct store *s, struct arena *a, const char *colum
         return NULL;
     struct buf plain = {0};
     char *out = NULL;
-    if (seal_unbox(s->seal, column, c->p, c->len, &plain) == 0)
+    if (seal_unbox(s->seal, column, row, c->p, c->len, &plain) == 0)
         out = arena_strndup(a, plain.data ? plain.data : "", plain.len);
     else
         *bad = 1;
@@ -131,9 +143,112 @@ void store_close(struct store *s)
     free(s);
 }
 
+/* ---- the upgrade of values sealed before they were bound to their row ---- */
+
+struct old_value {
+    int64_t id;
+    void *box;
+    size_t len;
+};
+
+struct old_values {
+    struct arena *a;
+    struct old_value *items;
+    size_t count, cap;
+};
+
+static int collect_value(void *ctx, const struct store_value *cols, int n)
+{
+    struct old_values *v = ctx;
+    assert(n == 2 && cols[0].type == SV_INT);
+    v->items = arena_grow(v->a, v->items, sizeof *v->items, &v->cap, v->count + 1);
+    struct old_value *o = &v->items[v->count++];
+    o->id = cols[0].i;
+    o->len = cols[1].len;
+    o->box = arena_memdup(v->a, cols[1].p ? cols[1].p : "", cols[1].len);
+    return 0;
+}
+
+/* Re-seals one column's version-0 values for their rows. Returns how many, or -EBADMSG
+ * when a value opens neither way (*bad gets how many), -EIO when the database fails. */
+static int upgrade_column(struct store *s, struct arena *a, const struct store_sealed_column *col,
+                          int *bad)
+{
+    char select[200], update[200];
+    snprintf(select, sizeof select, "SELECT id, %s FROM %s WHERE %s IS NOT NULL ORDER BY id",
+             col->column, col->table, col->column);
+    snprintf(update, sizeof update, "UPDATE %s SET %s = $2 WHERE id = $1", col->table, col->column);
+    struct old_values v = {.a = a};
+    /* id -1: run once, not kept in the statement cache */
+    int rc = s->be->query(s->db, -1, select, NULL, 0, collect_value, &v, NULL);
+    if (rc < 0)
+        return rc;
+    int resealed = 0;
+    struct buf plain = {0}, box = {0};
+    for (size_t i = 0; i < v.count && rc == 0; i++) {
+        const struct old_value *o = &v.items[i];
+        if (seal_unbox(s->seal, col->label, o->id, o->box, o->len, &plain) == 0)
+            continue; /* written since, for its row */
+        if (seal_unbox_v0(s->seal, col->label, o->box, o->len, &plain) < 0) {
+            (*bad)++;
+            continue;
+        }
+        seal_box(s->seal, col->label, o->id, plain.data ? plain.data : "", plain.len, &box);
+        struct store_value p[] = {P_INT(o->id), P_BUF(box)};
+        int64_t changes = 0;
+        rc = s->be->query(s->db, -1, update, p, 2, NULL, NULL, &changes);
+        assert(rc < 0 || changes == 1);
+        resealed++;
+    }
+    if (plain.data)
+        sodium_memzero(plain.data, plain.len);
+    buf_free(&plain);
+    buf_free(&box);
+    if (rc < 0)
+        return rc;
+    if (*bad)
+        log_error("store", "%d value(s) of %s do not open with this secret.key", *bad, col->label);
+    return *bad ? -EBADMSG : resealed;
+}
+
+/* Migration 7 (007_seal_rows.sql) leaves a row in seal_upgrade: the values sealed before
+ * (version 0, bound to their column only) are re-sealed for their rows, all in one
+ * transaction that also empties seal_upgrade, so it happens once and a crash half-way
+ * leaves nothing half done. After it, nothing opens a version-0 value. */
+static int upgrade_seals(struct store *s)
+{
+    if (s->be->begin(s->db) < 0)
+        return -EIO;
+    int64_t pending = 0;
+    int rc = store_run(s, Q_SEAL_UPGRADE_PENDING, NULL, 0, store_first_int, &pending, NULL);
+    int total = 0, bad = 0;
+    struct arena a = {0};
+    for (int i = 0; rc == 0 && pending > 0 && i < store_sealed_column_count; i++) {
+        int n = upgrade_column(s, &a, &store_sealed_columns[i], &bad);
+        if (n < 0 && n != -EBADMSG)
+            rc = n;
+        else if (n > 0)
+            total += n;
+    }
+    arena_free(&a);
+    if (rc == 0 && bad)
+        rc = -EBADMSG;
+    if (rc == 0 && pending > 0)
+        rc = store_run(s, Q_SEAL_UPGRADE_DONE, NULL, 0, NULL, NULL, NULL);
+    if (rc < 0 || s->be->commit(s->db) < 0) {
+        s->be->rollback(s->db);
+        return rc < 0 ? rc : -EIO;
+    }
+    if (total)
+        log_info("store", "re-sealed %d value(s), each now bound to its row", total);
+    return 0;
+}
+
 int store_migrate(struct store *s, int *applied, int *version)
 {
     int rc = s->be->migrate(s->db, applied, version);
+    if (rc == 0)
+        rc = upgrade_seals(s);
     if (rc == 0 && *applied > 0 && *version >= 8) { /* 008_audit_chain */
         rc = store_begin(s);
         if (rc == 0)

@@ -4,13 +4,13 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
+import { BIN, cookieOf, freePort, request, setupAdmin, startServer } from './lib/server.mjs';
 
 const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
 const SECURITY_HEADERS = {
@@ -163,6 +163,49 @@ describe('endpoints refuse bad input with a clear JSON error', () => {
     assert.equal(failed.status, 401);
     const again = await request(server, 'GET', '/metrics');
     assert.equal(countIn(again.text, 'confide_login_failures_total'), count('confide_login_failures_total') + 1);
+  });
+});
+
+describe('/metrics answers loopback and metrics_allow only', () => {
+  // an address of this machine that is not loopback: a request to it comes from it
+  const outside = Object.values(os.networkInterfaces()).flat()
+    .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+  const get = async (host, port, p) => {
+    const res = await fetch(`http://${host}:${port}${p}`);
+    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  };
+
+  test('from another address it is a page that does not exist, unless metrics_allow names it',
+    { skip: !outside && 'this machine has no address besides loopback' }, async () => {
+      for (const allow of [[], ['--metrics-allow', `fd00::/8, ${outside}/32`]]) {
+        const port = await freePort();
+        const server = await startServer({ port, args: ['--listen', `0.0.0.0:${port}`, '--media-bind', '127.0.0.1', ...allow] });
+        try {
+          const local = await get('127.0.0.1', port, '/metrics');
+          assert.equal(local.status, 200);
+          assert.match(local.text, /^confide_http_requests_total/m);
+          const remote = await get(outside, port, '/metrics');
+          if (allow.length) {
+            assert.equal(remote.status, 200);
+            assert.match(remote.text, /^confide_http_requests_total/m);
+          } else {
+            const unknown = await get(outside, port, '/no-such-page');
+            assert.equal(remote.status, 404);
+            assert.deepEqual(remote, unknown);
+            assert.ok(!remote.text.includes('confide_'));
+            assert.equal((await get(outside, port, '/healthz')).status, 200);
+          }
+        } finally {
+          await server.stop();
+          server.cleanup();
+        }
+      }
+    });
+
+  test('a metrics_allow that is not a list of ranges stops the start', () => {
+    const res = spawnSync(BIN, ['serve', '--metrics-allow', '10.0.0.0/8, 10.1.0.0/8'], { encoding: 'utf8' });
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /metrics_allow: "10\.1\.0\.0\/8" has bits set past its prefix/);
   });
 });
 
@@ -457,6 +500,63 @@ c.commit()`, db]);
       } finally {
         await server.stop();
         rmSync(restored, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('the data directory is made private at every start; a secret.key others can read is refused', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'confide-modes-'));
+    const mode = (f) => statSync(f).mode & 0o777;
+    const key = path.join(dataDir, 'secret.key');
+    try {
+      chmodSync(dataDir, 0o755);
+      let server = await startServer({ dataDir });
+      try {
+        assert.equal(mode(dataDir), 0o700);
+        assert.match(server.stderr, /the data directory \S+ was mode 0755; now 0700/);
+        const files = readdirSync(dataDir);
+        for (const f of ['secret.key', 'confide.db', 'confide.db-wal', 'confide.db-shm']) assert.ok(files.includes(f), f);
+        for (const f of files) assert.equal(mode(path.join(dataDir, f)), 0o600, f);
+      } finally {
+        await server.stop();
+      }
+      // modes widened while it was stopped are narrowed again, each with a line in the log
+      chmodSync(dataDir, 0o750);
+      chmodSync(path.join(dataDir, 'confide.db'), 0o644);
+      writeFileSync(path.join(dataDir, 'copy.db'), 'an old copy', { mode: 0o664 });
+      chmodSync(path.join(dataDir, 'copy.db'), 0o664);
+      server = await startServer({ dataDir });
+      try {
+        assert.equal(mode(dataDir), 0o700);
+        assert.equal(mode(path.join(dataDir, 'confide.db')), 0o600);
+        assert.equal(mode(path.join(dataDir, 'copy.db')), 0o600);
+        assert.match(server.stderr, /confide\.db was mode 0644; now 0600/);
+        assert.match(server.stderr, /copy\.db was mode 0664; now 0600/);
+      } finally {
+        await server.stop();
+      }
+      // the key is never widened back silently: confide says what to run and stops
+      for (const wide of [0o644, 0o640, 0o602]) {
+        chmodSync(key, wide);
+        for (const cmd of [['serve', '--listen', '127.0.0.1:1'], ['migrate']]) {
+          const res = spawnSync(BIN, [...cmd, '--data-dir', dataDir], { encoding: 'utf8', timeout: 20000 });
+          assert.equal(res.status, 1, res.stderr);
+          assert.match(res.stderr, new RegExp(`secret\\.key is mode 0${wide.toString(8)}`));
+          assert.ok(res.stderr.includes(`chmod 600 ${key}`), res.stderr);
+        }
+        assert.equal(mode(key), wide, 'left as it was');
+      }
+      chmodSync(key, 0o600);
+      assert.equal(run(['migrate', '--data-dir', dataDir]).status, 0);
+      // a backup is the owner's alone too
+      const backup = path.join(os.tmpdir(), `confide-modes-copy-${process.pid}.db`);
+      try {
+        assert.equal(run(['backup', backup, '--data-dir', dataDir]).status, 0);
+        assert.equal(mode(backup), 0o600);
+      } finally {
+        rmSync(backup, { force: true });
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

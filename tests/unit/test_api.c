@@ -477,6 +477,58 @@ static void the_audit_log_shows_who_did_what(void **state)
     assert_true(count >= 5);
 }
 
+/* Sends the request from peer and checks the answer is exactly that of a path confide
+ * does not have. */
+static void answers_as_unknown(struct env *e, const char *method, const char *peer)
+{
+    assert_int_equal(send_x(e, method, "/no-such-thing", NULL, (struct extra){.peer = peer}), 404);
+    char *unknown = strdup(e->resp.body.data);
+    const char *type = e->resp.content_type;
+    int headers = e->resp.header_count;
+    assert_int_equal(send_x(e, method, "/metrics", NULL, (struct extra){.peer = peer}), 404);
+    assert_string_equal(e->resp.body.data, unknown);
+    assert_string_equal(e->resp.content_type, type);
+    assert_int_equal(e->resp.header_count, headers);
+    assert_null(strstr(e->resp.body.data, "confide_"));
+    free(unknown);
+}
+
+static void metrics_only_for_loopback_and_metrics_allow(void **state)
+{
+    struct env *e = *state;
+    const char *loopback[] = {"127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"};
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++) {
+        assert_int_equal(send_x(e, "GET", "/metrics", NULL, (struct extra){.peer = loopback[i]}),
+                         200);
+        assert_non_null(strstr(e->resp.body.data, "confide_"));
+    }
+    const char *others[] = {"10.1.2.3", "203.0.113.9", "::ffff:10.1.2.3", "fd00::5", "", "junk"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        answers_as_unknown(e, "GET", others[i]);
+        answers_as_unknown(e, "HEAD", others[i]);
+    }
+    /* not a 405 either, which would tell the path exists */
+    int unknown_post =
+        send_x(e, "POST", "/no-such-thing", "{}", (struct extra){.peer = "10.1.2.3"});
+    assert_int_equal(send_x(e, "POST", "/metrics", "{}", (struct extra){.peer = "10.1.2.3"}),
+                     unknown_post);
+    /* /healthz stays open */
+    assert_int_equal(send_x(e, "GET", "/healthz", NULL, (struct extra){.peer = "10.1.2.3"}), 200);
+
+    struct buf err = {0};
+    snprintf(e->cfg.metrics_allow, sizeof e->cfg.metrics_allow, "10.0.0.0/8, fd00::/8");
+    assert_int_equal(config_finish(&e->cfg, &err), 0);
+    const char *allowed[] = {"10.1.2.3", "::ffff:10.1.2.3", "fd00::5", "127.0.0.1", "::1"};
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+        assert_int_equal(send_x(e, "GET", "/metrics", NULL, (struct extra){.peer = allowed[i]}),
+                         200);
+        assert_non_null(strstr(e->resp.body.data, "confide_"));
+    }
+    answers_as_unknown(e, "GET", "11.1.2.3");
+    answers_as_unknown(e, "GET", "fe80::1");
+    buf_free(&err);
+}
+
 static void static_files_stay_inside_web_dir(void **state)
 {
     struct env *e = *state;
@@ -1305,9 +1357,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(the_audit_log_shows_who_did_what, setup, teardown),
+        cmocka_unit_test_setup_teardown(metrics_only_for_loopback_and_metrics_allow, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(static_files_stay_inside_web_dir, setup, teardown),
-        cmocka_unit_test_setup_teardown(every_route_refuses_bad_requests_and_writes_nothing,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(every_route_refuses_bad_requests_and_writes_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(every_field_of_every_body_survives_every_type, setup,
                                         teardown),
     };

@@ -5,12 +5,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sodium.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/cidr.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
@@ -73,6 +76,105 @@ static void config_precedence_file_env_flag(void **state)
     buf_free(&err);
 }
 
+static void cidr_ranges_parse_and_match(void **state)
+{
+    /* one range, one address: in it or not */
+    static const struct {
+        const char *range, *addr;
+        int in;
+    } match[] = {
+        {"10.0.0.0/8", "10.0.0.0", 1},
+        {"10.0.0.0/8", "10.255.255.255", 1},
+        {"10.0.0.0/8", "11.0.0.0", 0},
+        {"10.0.0.0/8", "9.255.255.255", 0},
+        {"10.0.0.0/8", "::ffff:10.1.2.3", 1}, /* how a dual-stack socket names an IPv4 peer */
+        {"10.0.0.0/8", "::a01:203", 0},       /* IPv4-compatible is not IPv4 */
+        {"192.0.2.7", "192.0.2.7", 1},
+        {"192.0.2.7", "192.0.2.8", 0},
+        {"192.0.2.7/32", "192.0.2.7", 1},
+        {"172.16.0.0/12", "172.31.255.1", 1},
+        {"172.16.0.0/12", "172.32.0.1", 0},
+        {"192.168.1.128/25", "192.168.1.200", 1},
+        {"192.168.1.128/25", "192.168.1.127", 0},
+        {"0.0.0.0/0", "203.0.113.1", 1},
+        {"0.0.0.0/0", "2001:db8::1", 0}, /* every IPv4 address, no IPv6 one */
+        {"fd00::/8", "fd12:3456::1", 1},
+        {"fd00::/8", "fe80::1", 0},
+        {"2001:db8::/32", "2001:db8:ffff::1", 1},
+        {"2001:db8::/32", "2001:db9::1", 0},
+        {"2001:db8::1", "2001:db8::1", 1},
+        {"2001:db8::1", "2001:db8::2", 0},
+        {"2001:db8::/33", "2001:db8:7fff::1", 1},
+        {"2001:db8::/33", "2001:db8:8000::1", 0},
+        {"::/0", "2001:db8::1", 1},
+        {"10.0.0.0/8", "not an address", 0},
+        {"10.0.0.0/8", "", 0},
+        {"10.0.0.0/8", "10.0.0.1/8", 0},
+    };
+    for (size_t i = 0; i < sizeof match / sizeof match[0]; i++) {
+        struct cidr_list l;
+        struct buf err = {0};
+        assert_int_equal(cidr_list_parse(match[i].range, &l, &err), 0);
+        assert_int_equal(l.count, 1);
+        if (cidr_list_contains(&l, match[i].addr) != match[i].in)
+            fail_msg("%s in %s: expected %d", match[i].addr, match[i].range, match[i].in);
+        buf_free(&err);
+    }
+    /* what a list may hold, and what it says when it is wrong */
+    static const struct {
+        const char *text;
+        int count; /* -1: refused */
+        const char *said;
+    } lists[] = {
+        {"", 0, NULL},
+        {" , ", 0, NULL},
+        {"10.0.0.0/8, fd00::/8,192.0.2.7", 3, NULL},
+        {"::ffff:10.0.0.0/104", 1, NULL},
+        {"10.0.0.0/33", -1, "prefix must be 0 to 32"},
+        {"fd00::/129", -1, "prefix must be 0 to 128"},
+        {"10.0.0.0/", -1, "prefix"},
+        {"10.0.0.0/-1", -1, "prefix"},
+        {"10.0.0.0/8x", -1, "prefix"},
+        {"10.0.0.1/8", -1, "bits set past its prefix"},
+        {"fd00::1/8", -1, "bits set past its prefix"},
+        {"10.0.0", -1, "not an IPv4 or IPv6 address"},
+        {"example.org", -1, "not an IPv4 or IPv6 address"},
+        {"[::1]", -1, "not an IPv4 or IPv6 address"},
+        {"10.0.0.0/8 junk", -1, "not an IPv4 or IPv6 address"},
+        {"1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,"
+         "9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,13.0.0.0/8,14.0.0.0/8,15.0.0.0/8,"
+         "16.0.0.0/8,17.0.0.0/8",
+         -1, "at most 16"},
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        struct cidr_list l;
+        struct buf err = {0};
+        int rc = cidr_list_parse(lists[i].text, &l, &err);
+        if (lists[i].count < 0) {
+            assert_int_equal(rc, -1);
+            if (!err.data || !strstr(err.data, lists[i].said))
+                fail_msg("\"%s\" said \"%s\"", lists[i].text, err.data ? err.data : "");
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(l.count, lists[i].count);
+        }
+        buf_free(&err);
+    }
+    /* loopback, both families */
+    static const struct {
+        const char *addr;
+        int loopback;
+    } lo[] = {
+        {"127.0.0.1", 1}, {"127.255.0.9", 1}, {"::1", 1}, {"::ffff:127.0.0.1", 1},
+        {"128.0.0.1", 0}, {"::2", 0},         {"::", 0},  {"0.0.0.0", 0},
+        {"", 0},          {"localhost", 0},
+    };
+    for (size_t i = 0; i < sizeof lo / sizeof lo[0]; i++)
+        if (cidr_is_loopback(lo[i].addr) != lo[i].loopback)
+            fail_msg("%s: loopback expected %d", lo[i].addr, lo[i].loopback);
+    assert_false(cidr_is_loopback(NULL));
+}
+
 static void config_rejects_bad_values(void **state)
 {
     struct config c;
@@ -109,6 +211,18 @@ static void config_rejects_bad_values(void **state)
     config_set_flag(&c, "public-url", "https://care.example", &err);
     assert_int_equal(config_finish(&c, &err), 0);
     assert_string_equal(c.smtp_from, "no-reply@care.example");
+    buf_reset(&err);
+    /* metrics_allow is checked at start, with the range that is wrong */
+    config_defaults(&c);
+    config_set_flag(&c, "metrics-allow", "10.0.0.0/8, 300.1.2.3", &err);
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_non_null(strstr(err.data, "metrics_allow"));
+    assert_non_null(strstr(err.data, "300.1.2.3"));
+    buf_reset(&err);
+    config_defaults(&c);
+    config_set_flag(&c, "metrics-allow", "10.0.0.0/8, fd00::/8", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_int_equal(c.metrics_allow_list.count, 2);
     buf_reset(&err);
     /* media addresses are read and checked with the other settings */
     static const struct {
@@ -163,23 +277,63 @@ static void config_rejects_bad_values(void **state)
     buf_free(&err);
 }
 
-static void seal_round_trip_and_column_binding(void **state)
+/* A box as confide sealed it before version 1: nonce || ciphertext || tag, the column name
+ * as associated data. Written here with libsodium alone, so the old format is pinned. */
+static void seal_box_v0(const uint8_t master[32], const char *column, const char *plain,
+                        struct buf *out)
+{
+    uint8_t key[32], box[24 + 256 + 16];
+    size_t len = strlen(plain);
+    assert_true(len <= 256);
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "confseal", master);
+    randombytes_buf(box, 24);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(box + 24, &clen, (const uint8_t *)plain, len,
+                                               (const uint8_t *)column, strlen(column), NULL, box,
+                                               key);
+    buf_reset(out);
+    buf_append(out, box, 24 + (size_t)clen);
+}
+
+static void seal_round_trip_and_column_and_row_binding(void **state)
 {
     uint8_t key[32];
     memset(key, 7, sizeof key);
     struct seal *s = seal_new_from_key(key);
     struct buf box = {0}, plain = {0};
-    seal_box(s, "users.email", "ada@example.org", 15, &box);
-    assert_int_equal(box.len, 24 + 15 + 16);
+    seal_box(s, "users.email", 12, "ada@example.org", 15, &box);
+    assert_int_equal(box.len, 1 + 24 + 15 + 16);
+    assert_int_equal((uint8_t)box.data[0], SEAL_VERSION);
     assert_null(memmem(box.data, box.len, "ada@", 4));
-    assert_int_equal(seal_unbox(s, "users.email", box.data, box.len, &plain), 0);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), 0);
     assert_int_equal(plain.len, 15);
     assert_memory_equal(plain.data, "ada@example.org", 15);
-    /* a sealed email cannot be passed off as a name */
-    assert_int_equal(seal_unbox(s, "users.name", box.data, box.len, &plain), -1);
+    /* a sealed email cannot be passed off as a name, nor as another row's email */
+    assert_int_equal(seal_unbox(s, "users.name", 12, box.data, box.len, &plain), -1);
+    assert_int_equal(plain.len, 0);
+    static const int64_t other_rows[] = {13, 11, 0, -12, 12LL << 32, (12LL << 8) | 12};
+    for (size_t i = 0; i < sizeof other_rows / sizeof other_rows[0]; i++)
+        assert_int_equal(seal_unbox(s, "users.email", other_rows[i], box.data, box.len, &plain),
+                         -1);
+    /* nor read as a version-0 box */
+    assert_int_equal(seal_unbox_v0(s, "users.email", box.data, box.len, &plain), -1);
+    assert_int_equal(seal_unbox_v0(s, "users.email", box.data + 1, box.len - 1, &plain), -1);
     box.data[30] ^= 1;
-    assert_int_equal(seal_unbox(s, "users.email", box.data, box.len, &plain), -1);
-    assert_int_equal(seal_unbox(s, "users.email", box.data, 10, &plain), -1);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), -1);
+    box.data[30] ^= 1;
+    box.data[0] = 2; /* a version this build does not know */
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), -1);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, 10, &plain), -1);
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, 0, &plain), -1);
+
+    /* a version-0 box opens only through seal_unbox_v0, with its column */
+    seal_box_v0(key, "clients.name", "Old Name", &box);
+    assert_int_equal(seal_unbox_v0(s, "clients.name", box.data, box.len, &plain), 0);
+    assert_int_equal(plain.len, 8);
+    assert_memory_equal(plain.data, "Old Name", 8);
+    assert_int_equal(seal_unbox_v0(s, "clients.email", box.data, box.len, &plain), -1);
+    for (int64_t row = 1; row < 4; row++)
+        assert_int_equal(seal_unbox(s, "clients.name", row, box.data, box.len, &plain), -1);
 
     uint8_t a[SEAL_INDEX_BYTES], b[SEAL_INDEX_BYTES], c[SEAL_INDEX_BYTES];
     seal_index(s, "users.email", "x@y.z", 5, a);
@@ -190,8 +344,8 @@ static void seal_round_trip_and_column_binding(void **state)
 
     memset(key, 8, sizeof key);
     struct seal *other = seal_new_from_key(key);
-    seal_box(s, "users.email", "q", 1, &box);
-    assert_int_equal(seal_unbox(other, "users.email", box.data, box.len, &plain), -1);
+    seal_box(s, "users.email", 1, "q", 1, &box);
+    assert_int_equal(seal_unbox(other, "users.email", 1, box.data, box.len, &plain), -1);
     seal_free(other);
     seal_free(s);
     buf_free(&box);
@@ -206,8 +360,8 @@ static void seal_key_file_is_created_once_and_private(void **state)
     assert_int_equal(seal_load(dir, &s1), 0);
     assert_int_equal(seal_load(dir, &s2), 0);
     struct buf box = {0}, plain = {0};
-    seal_box(s1, "c", "secret", 6, &box);
-    assert_int_equal(seal_unbox(s2, "c", box.data, box.len, &plain), 0);
+    seal_box(s1, "c", 1, "secret", 6, &box);
+    assert_int_equal(seal_unbox(s2, "c", 1, box.data, box.len, &plain), 0);
     char path[256];
     snprintf(path, sizeof path, "%s/secret.key", dir);
     assert_int_equal(access(path, R_OK), 0);
@@ -273,7 +427,8 @@ int main(void)
         cmocka_unit_test(buf_grows_and_formats),
         cmocka_unit_test(config_precedence_file_env_flag),
         cmocka_unit_test(config_rejects_bad_values),
-        cmocka_unit_test(seal_round_trip_and_column_binding),
+        cmocka_unit_test(cidr_ranges_parse_and_match),
+        cmocka_unit_test(seal_round_trip_and_column_and_row_binding),
         cmocka_unit_test(seal_key_file_is_created_once_and_private),
         cmocka_unit_test(clock_formats_rfc3339),
         cmocka_unit_test(metrics_render_prometheus_text),

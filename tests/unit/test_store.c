@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +284,172 @@ static int64_t add_group(struct store *s, int64_t therapist_id, const char *name
     return id;
 }
 
+/* Runs one statement on the database file with SQLite itself, as someone with the file
+ * but not the key could. */
+static void raw_exec(struct fixture *f, const char *sql)
+{
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open_v2(f->db_path, &raw, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(raw, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err ? err : "?");
+    assert_int_equal(sqlite3_changes(raw), 1);
+    sqlite3_close(raw);
+}
+
+static void a_sealed_value_copied_to_another_row_does_not_open(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bo = add_user(f->store, "bo@example.org", STORE_ROLE_THERAPIST);
+    int64_t one = add_client(f->store, ada, "Client One");
+    int64_t two = add_client(f->store, ada, "Client Two");
+    int64_t g1 = add_group(f->store, ada, "Group One");
+    int64_t g2 = add_group(f->store, ada, "Group Two");
+    struct store_client c;
+    struct store_group g;
+    struct store_user u;
+    assert_int_equal(store_client_get(f->store, &f->arena, two, &c), 0);
+    assert_string_equal(c.name, "Client Two");
+
+    /* client one's sealed name, written over client two's: same column, another row */
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "UPDATE clients SET name_sealed = (SELECT name_sealed FROM clients WHERE id = %lld)"
+             " WHERE id = %lld",
+             (long long)one, (long long)two);
+    raw_exec(f, sql);
+    memset(&c, 0, sizeof c);
+    assert_int_equal(store_client_get(f->store, &f->arena, two, &c), -EIO);
+    assert_true(c.name == NULL || strcmp(c.name, "Client One") != 0);
+    /* the row it came from still opens */
+    assert_int_equal(store_client_get(f->store, &f->arena, one, &c), 0);
+    assert_string_equal(c.name, "Client One");
+    /* a list with that row in it fails as a whole rather than show the wrong name */
+    struct store_client *list = NULL;
+    size_t count = 0;
+    assert_int_equal(store_client_list(f->store, &f->arena, ada, &list, &count), -EIO);
+
+    /* the same for a group's agreement and an account's email */
+    snprintf(sql, sizeof sql,
+             "UPDATE therapy_groups SET agreement_sealed = (SELECT agreement_sealed FROM"
+             " therapy_groups WHERE id = %lld) WHERE id = %lld",
+             (long long)g1, (long long)g2);
+    raw_exec(f, sql);
+    assert_int_equal(store_group_get(f->store, &f->arena, g2, &g), -EIO);
+    assert_int_equal(store_group_get(f->store, &f->arena, g1, &g), 0);
+    snprintf(sql, sizeof sql,
+             "UPDATE users SET email_sealed = (SELECT email_sealed FROM users WHERE id = %lld)"
+             " WHERE id = %lld",
+             (long long)ada, (long long)bo);
+    raw_exec(f, sql);
+    assert_int_equal(store_user_by_id(f->store, &f->arena, bo, &u), -EIO);
+    assert_int_equal(store_user_by_id(f->store, &f->arena, ada, &u), 0);
+    assert_string_equal(u.email, "ada@example.org");
+}
+
+/* Writes `plain` as confide sealed it before version 1 (nonce || ciphertext || tag, the
+ * column's label as associated data) into table.column of row id, as an SQL blob literal. */
+static void raw_write_v0(struct fixture *f, const char *label, const char *table,
+                         const char *column, int64_t id, const char *plain)
+{
+    uint8_t master[32] = {1, 2, 3}, key[32], box[24 + 64 + 16];
+    size_t len = strlen(plain);
+    assert_true(len <= 64);
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "confseal", master);
+    randombytes_buf(box, 24);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(box + 24, &clen, (const uint8_t *)plain, len,
+                                               (const uint8_t *)label, strlen(label), NULL, box,
+                                               key);
+    char hex[2 * sizeof box + 1];
+    sodium_bin2hex(hex, sizeof hex, box, 24 + (size_t)clen);
+    char sql[512];
+    snprintf(sql, sizeof sql, "UPDATE %s SET %s = X'%s' WHERE id = %lld", table, column, hex,
+             (long long)id);
+    raw_exec(f, sql);
+}
+
+static int raw_count(struct fixture *f, const char *sql)
+{
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(f->db_path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return n;
+}
+
+static void values_sealed_before_rows_were_bound_are_resealed_once(void **state)
+{
+    struct fixture *f = *state;
+    /* a fresh database has nothing to upgrade and says so at once */
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM seal_upgrade"), 0);
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t one = add_client(f->store, ada, "Client One");
+    int64_t two = add_client(f->store, ada, "Client Two");
+    int64_t group = add_group(f->store, ada, "Group");
+
+    /* a database from before: version-0 values, and migration 7's row asking to upgrade */
+    raw_write_v0(f, "clients.name", "clients", "name_sealed", one, "Old One");
+    raw_write_v0(f, "clients.email", "clients", "email_sealed", one, "one@example.org");
+    raw_write_v0(f, "clients.name", "clients", "name_sealed", two, "Old Two");
+    raw_write_v0(f, "groups.agreement", "therapy_groups", "agreement_sealed", group, "Old rule");
+    raw_exec(f, "INSERT INTO seal_upgrade (from_version) VALUES (0)");
+    /* reads never open version 0 */
+    struct store_client c;
+    assert_int_equal(store_client_get(f->store, &f->arena, one, &c), -EIO);
+
+    /* with another key the upgrade refuses, and changes nothing */
+    uint8_t other_key[32] = {9};
+    struct seal *other = seal_new_from_key(other_key);
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", f->db_path);
+    struct store *wrong;
+    assert_int_equal(store_open(url, other, &wrong), 0);
+    int applied = -1, version = 0;
+    assert_int_equal(store_migrate(wrong, &applied, &version), -EBADMSG);
+    store_close(wrong);
+    seal_free(other);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM seal_upgrade"), 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM clients WHERE substr(name_sealed, 1, 1)"
+                                  " = X'01'"),
+                     0);
+
+    /* with the right key every old value is sealed again for its row, once */
+    assert_int_equal(store_migrate(f->store, &applied, &version), 0);
+    assert_int_equal(applied, 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM seal_upgrade"), 0);
+    assert_int_equal(store_client_get(f->store, &f->arena, one, &c), 0);
+    assert_string_equal(c.name, "Old One");
+    assert_string_equal(c.email, "one@example.org");
+    assert_int_equal(store_client_get(f->store, &f->arena, two, &c), 0);
+    assert_string_equal(c.name, "Old Two");
+    struct store_group g;
+    assert_int_equal(store_group_get(f->store, &f->arena, group, &g), 0);
+    assert_string_equal(g.agreement, "Old rule");
+    assert_string_equal(g.name, "Group"); /* already version 1: left as it was */
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM clients WHERE substr(name_sealed, 1, 1)"
+                                  " <> X'01' OR substr(email_sealed, 1, 1) <> X'01'"),
+                     0);
+    /* the upgraded values are bound to their rows like any other */
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "UPDATE clients SET name_sealed = (SELECT name_sealed FROM clients WHERE id = %lld)"
+             " WHERE id = %lld",
+             (long long)one, (long long)two);
+    raw_exec(f, sql);
+    assert_int_equal(store_client_get(f->store, &f->arena, two, &c), -EIO);
+
+    /* a version-0 value put in afterwards is never upgraded nor opened */
+    raw_write_v0(f, "clients.name", "clients", "name_sealed", two, "Planted");
+    assert_int_equal(store_migrate(f->store, &applied, &version), 0);
+    assert_int_equal(store_client_get(f->store, &f->arena, two, &c), -EIO);
+}
+
 /* A series for a client (group_id 0) or a group (client_id 0); `tag` makes its ics uid and
  * host token unique. */
 static int64_t add_series(struct store *s, int64_t therapist_id, int64_t client_id,
@@ -358,7 +525,8 @@ static void audit_records_who_did_what(void **state)
 
 /* ---- the audit chain ---- */
 
-static void raw_exec(struct fixture *f, const char *sql, int expect)
+/* Runs sql on the database file behind the store's back; expect: sqlite3_exec's result. */
+static void raw_exec_expect(struct fixture *f, const char *sql, int expect)
 {
     sqlite3 *raw;
     assert_int_equal(sqlite3_open(f->db_path, &raw), SQLITE_OK);
@@ -429,18 +597,17 @@ static void audit_chain_verifies_and_lists(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(list[0].at, 3000);
     /* the table refuses changes and deletions */
-    raw_exec(f, "UPDATE audit_log SET action = 'x' WHERE id = 2", SQLITE_CONSTRAINT);
-    raw_exec(f, "DELETE FROM audit_log WHERE id = 5", SQLITE_CONSTRAINT);
+    raw_exec_expect(f, "UPDATE audit_log SET action = 'x' WHERE id = 2", SQLITE_CONSTRAINT);
+    raw_exec_expect(f, "DELETE FROM audit_log WHERE id = 5", SQLITE_CONSTRAINT);
 }
 
 static void audit_chain_names_an_edited_entry(void **state)
 {
     struct fixture *f = *state;
     five_entries(f);
-    raw_exec(f,
+    raw_exec_expect(f,
              "DROP TRIGGER audit_log_append_only_update;"
-             "UPDATE audit_log SET outcome = 'ok' WHERE id = 4",
-             SQLITE_OK);
+             "UPDATE audit_log SET outcome = 'ok' WHERE id = 4", SQLITE_OK);
     int64_t count, bad;
     uint8_t head[STORE_AUDIT_HASH_BYTES];
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
@@ -451,18 +618,17 @@ static void audit_chain_names_a_deleted_or_moved_entry(void **state)
 {
     struct fixture *f = *state;
     five_entries(f);
-    raw_exec(f, "DROP TRIGGER audit_log_append_only_delete; DELETE FROM audit_log WHERE id = 2",
+    raw_exec_expect(f, "DROP TRIGGER audit_log_append_only_delete; DELETE FROM audit_log WHERE id = 2",
              SQLITE_OK);
     int64_t count, bad;
     uint8_t head[STORE_AUDIT_HASH_BYTES];
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
     assert_int_equal(bad, 3);
     /* two entries swapped (ids and all): the first of them no longer follows */
-    raw_exec(f,
+    raw_exec_expect(f,
              "DROP TRIGGER audit_log_append_only_update;"
              "UPDATE audit_log SET id = 2 WHERE id = 3; UPDATE audit_log SET id = 3 WHERE id = 4;"
-             "UPDATE audit_log SET id = 4 WHERE id = 5;",
-             SQLITE_OK);
+             "UPDATE audit_log SET id = 4 WHERE id = 5;", SQLITE_OK);
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
     assert_int_equal(bad, 2);
 }
@@ -472,10 +638,9 @@ static void audit_chain_covers_entries_made_before_it(void **state)
     struct fixture *f = *state;
     five_entries(f);
     /* as a log written before the chain existed: no hashes */
-    raw_exec(f,
+    raw_exec_expect(f,
              "DROP TRIGGER audit_log_append_only_update;"
-             "UPDATE audit_log SET record_hash = NULL",
-             SQLITE_OK);
+             "UPDATE audit_log SET record_hash = NULL", SQLITE_OK);
     int64_t count, bad;
     uint8_t head[STORE_AUDIT_HASH_BYTES];
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
@@ -483,7 +648,7 @@ static void audit_chain_covers_entries_made_before_it(void **state)
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), 0);
     assert_int_equal(count, 5);
     /* once any entry has a hash, a missing one is never filled in again */
-    raw_exec(f, "UPDATE audit_log SET record_hash = NULL WHERE id = 3", SQLITE_OK);
+    raw_exec_expect(f, "UPDATE audit_log SET record_hash = NULL WHERE id = 3", SQLITE_OK);
     assert_int_equal(store_audit_chain_existing(f->store), 0);
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
     assert_int_equal(bad, 3);
@@ -1448,6 +1613,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(migrations_are_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(users_are_sealed_and_found_by_email, setup, teardown),
         cmocka_unit_test_setup_teardown(a_different_key_cannot_read_users, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_sealed_value_copied_to_another_row_does_not_open, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(values_sealed_before_rows_were_bound_are_resealed_once,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(login_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(rollback_discards_and_commit_keeps, setup, teardown),
         cmocka_unit_test_setup_teardown(backup_is_a_readable_copy, setup, teardown),
