@@ -1,18 +1,24 @@
 /* auth: password policy and hashing, throttle, login tokens and cookies, origin checks,
- * account validation. */
+ * account validation, TOTP codes, base32 and QR codes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
+#include <qrencode.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "auth/account.h"
 #include "auth/login.h"
 #include "auth/origin.h"
 #include "auth/password.h"
+#include "auth/qr.h"
 #include "auth/throttle.h"
+#include "auth/totp.h"
+#include "core/buf.h"
 #include "core/rand.h"
 
 static int policy(const char *pw)
@@ -184,6 +190,168 @@ static void account_fields(void **state)
     assert_false(account_name_valid("Ada\nByron"));
 }
 
+/* RFC 4648 section 10 */
+static void base32_vectors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *plain, *coded;
+    } v[] = {{"", ""},
+             {"f", "MY======"},
+             {"fo", "MZXQ===="},
+             {"foo", "MZXW6==="},
+             {"foob", "MZXW6YQ="},
+             {"fooba", "MZXW6YTB"},
+             {"foobar", "MZXW6YTBOI======"}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char out[32];
+        uint8_t back[16];
+        size_t n = strlen(v[i].plain);
+        assert_int_equal(base32_encode((const uint8_t *)v[i].plain, n, 1, out, sizeof out),
+                         (int)strlen(v[i].coded));
+        assert_string_equal(out, v[i].coded);
+        assert_int_equal(base32_decode(v[i].coded, back, sizeof back), (int)n);
+        assert_memory_equal(back, v[i].plain, n);
+        /* unpadded, as otpauth URIs carry it, lower case and grouped as people type it */
+        base32_encode((const uint8_t *)v[i].plain, n, 0, out, sizeof out);
+        assert_null(strchr(out, '='));
+        for (char *c = out; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        assert_int_equal(base32_decode(out, back, sizeof back), (int)n);
+        assert_memory_equal(back, v[i].plain, n);
+    }
+    uint8_t b[16];
+    char small[8];
+    assert_int_equal(base32_decode("MY1=", b, sizeof b), -1);    /* not in the alphabet */
+    assert_int_equal(base32_decode("M", b, sizeof b), -1);       /* no length */
+    assert_int_equal(base32_decode("MZ", b, sizeof b), -1);      /* leftover bits not zero */
+    assert_int_equal(base32_decode("MY=A", b, sizeof b), -1);    /* data after padding */
+    assert_int_equal(base32_decode("MZXW6YTB", b, 4), -1);       /* out too small */
+    assert_int_equal(base32_decode("MZXW-6YTB", b, sizeof b), 5); /* grouping is fine */
+    assert_int_equal(base32_encode((const uint8_t *)"foobar", 6, 1, small, sizeof small), -1);
+}
+
+/* RFC 4226 appendix D and RFC 6238 appendix B (the SHA-1 rows) */
+static void totp_vectors(void **state)
+{
+    (void)state;
+    const uint8_t *key = (const uint8_t *)"12345678901234567890";
+    static const uint32_t hotp6[] = {755224, 287082, 359152, 969429, 338314,
+                                     254676, 287922, 162583, 399871, 520489};
+    for (uint64_t c = 0; c < 10; c++)
+        assert_int_equal(hotp(key, 20, c, 6), hotp6[c]);
+    static const struct {
+        int64_t t;
+        uint32_t code;
+    } v[] = {{59, 94287082},         {1111111109, 7081804},  {1111111111, 14050471},
+             {1234567890, 89005924}, {2000000000, 69279037}, {20000000000, 65353130}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        assert_int_equal(hotp(key, 20, (uint64_t)totp_step(v[i].t), 8), v[i].code);
+    /* 6 digits are the last 6 of the 8 */
+    char code[8];
+    snprintf(code, sizeof code, "%06u", 89005924u % 1000000u);
+    int64_t last = 0;
+    assert_int_equal(totp_verify(key, 20, code, 1234567890, &last), 0);
+    assert_int_equal(last, totp_step(1234567890));
+}
+
+static void totp_window_and_reuse(void **state)
+{
+    (void)state;
+    const uint8_t *key = (const uint8_t *)"12345678901234567890";
+    int64_t t = 1700000000, step = totp_step(t);
+    char prev[8], now[8], next[8], far[8];
+    snprintf(prev, sizeof prev, "%06u", hotp(key, 20, (uint64_t)(step - 1), 6));
+    snprintf(now, sizeof now, "%06u", hotp(key, 20, (uint64_t)step, 6));
+    snprintf(next, sizeof next, "%06u", hotp(key, 20, (uint64_t)(step + 1), 6));
+    snprintf(far, sizeof far, "%06u", hotp(key, 20, (uint64_t)(step + 2), 6));
+    int64_t last = 0;
+    /* one step either side is accepted, two is not */
+    assert_int_equal(totp_verify(key, 20, far, t, &last), -1);
+    assert_int_equal(last, 0);
+    assert_int_equal(totp_verify(key, 20, prev, t, &last), 0);
+    assert_int_equal(last, step - 1);
+    /* the same code again is refused, and so is any older one */
+    assert_int_equal(totp_verify(key, 20, prev, t, &last), -1);
+    assert_int_equal(totp_verify(key, 20, now, t, &last), 0);
+    assert_int_equal(last, step);
+    assert_int_equal(totp_verify(key, 20, now, t + 10, &last), -1);
+    assert_int_equal(totp_verify(key, 20, prev, t, &last), -1);
+    assert_int_equal(totp_verify(key, 20, next, t, &last), 0);
+    assert_int_equal(last, step + 1);
+    /* a step ahead was used: the code of the step now, typed later, is still old */
+    assert_int_equal(totp_verify(key, 20, now, t + 30, &last), -1);
+    /* not six digits */
+    last = 0;
+    assert_int_equal(totp_verify(key, 20, "12345", t, &last), -1);
+    assert_int_equal(totp_verify(key, 20, "1234567", t, &last), -1);
+    assert_int_equal(totp_verify(key, 20, "12a456", t, &last), -1);
+    assert_int_equal(totp_verify(key, 20, "", t, &last), -1);
+    char spaced[12];
+    snprintf(spaced, sizeof spaced, "%.3s %.3s", now, now + 3);
+    assert_int_equal(totp_verify(key, 20, spaced, t, &last), 0);
+}
+
+static void totp_uris(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    totp_uri(&b, "Praxis Mü & Co", NULL, "JBSWY3DPEHPK3PXP");
+    assert_string_equal(b.data, "otpauth://totp/Praxis%20M%C3%BC%20%26%20Co?secret=JBSWY3DPEHPK3PXP"
+                                "&issuer=Praxis%20M%C3%BC%20%26%20Co&algorithm=SHA1&digits=6&period=30");
+    buf_reset(&b);
+    totp_uri(&b, "confide", "Ada Lovelace", "JBSWY3DPEHPK3PXP");
+    assert_string_equal(b.data, "otpauth://totp/confide:Ada%20Lovelace?secret=JBSWY3DPEHPK3PXP"
+                                "&issuer=confide&algorithm=SHA1&digits=6&period=30");
+    buf_free(&b);
+}
+
+/* The SVG is one document of the size the symbol needs, with one unit square for each dark
+ * module libqrencode gives for the text, where it gives it. */
+static void qr_codes(void **state)
+{
+    (void)state;
+    const char *uri = "otpauth://totp/confide:Ada?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+                      "&issuer=confide&algorithm=SHA1&digits=6&period=30";
+    struct buf svg = {0};
+    int width = 0;
+    assert_int_equal(qr_svg(uri, &svg, &width), 0);
+    QRcode *qr = QRcode_encodeString(uri, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    assert_non_null(qr);
+    assert_int_equal(width, qr->width);
+    assert_true(width >= 21 && (width - 17) % 4 == 0); /* a real QR version's size */
+    char head[160];
+    snprintf(head, sizeof head, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\"",
+             width + 8, width + 8);
+    assert_memory_equal(svg.data, head, strlen(head));
+    assert_string_equal(svg.data + svg.len - strlen("\"/></svg>"), "\"/></svg>");
+    assert_null(strstr(svg.data + 1, "<svg"));
+    int dark = 0;
+    for (int y = 0; y < qr->width; y++)
+        for (int x = 0; x < qr->width; x++) {
+            char sq[32];
+            snprintf(sq, sizeof sq, "M%d %dh1v1h-1z", x + 4, y + 4);
+            int is_dark = qr->data[y * qr->width + x] & 1;
+            dark += is_dark;
+            /* the next character after a square is M or the closing quote */
+            const char *at = strstr(svg.data, sq);
+            while (at && at[strlen(sq)] != 'M' && at[strlen(sq)] != '"')
+                at = strstr(at + 1, sq);
+            assert_int_equal(at != NULL, is_dark);
+        }
+    int squares = 0;
+    for (const char *p = svg.data; (p = strstr(p, "h1v1h-1z")); p++)
+        squares++;
+    assert_int_equal(squares, dark);
+    QRcode_free(qr);
+    /* a different text is a different picture */
+    struct buf other = {0};
+    assert_int_equal(qr_svg("otpauth://totp/x?secret=AAAA", &other, &width), 0);
+    assert_string_not_equal(svg.data, other.data);
+    buf_free(&svg);
+    buf_free(&other);
+}
+
 int main(void)
 {
     rand_init();
@@ -197,6 +365,11 @@ int main(void)
         cmocka_unit_test(cookies),
         cmocka_unit_test(origins),
         cmocka_unit_test(account_fields),
+        cmocka_unit_test(base32_vectors),
+        cmocka_unit_test(totp_vectors),
+        cmocka_unit_test(totp_window_and_reuse),
+        cmocka_unit_test(totp_uris),
+        cmocka_unit_test(qr_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
