@@ -208,6 +208,28 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_MAIL_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM outbox",
     [Q_POLL_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM polls",
     [Q_POLL_INVITE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM poll_invites",
+    [Q_TOTP_GET] = "SELECT user_id, secret_sealed, created_at, confirmed_at, last_step"
+                   " FROM mfa_totp WHERE user_id = $1",
+    [Q_TOTP_SET] = "INSERT INTO mfa_totp (user_id, secret_sealed, created_at, confirmed_at,"
+                   " last_step) VALUES ($1, $2, $3, NULL, 0) ON CONFLICT (user_id) DO UPDATE"
+                   " SET secret_sealed = excluded.secret_sealed, created_at = excluded.created_at,"
+                   " confirmed_at = NULL, last_step = 0",
+    [Q_TOTP_CONFIRM] = "UPDATE mfa_totp SET confirmed_at = $3, last_step = $2"
+                       " WHERE user_id = $1 AND confirmed_at IS NULL AND last_step < $2",
+    [Q_TOTP_USE] = "UPDATE mfa_totp SET last_step = $2"
+                   " WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2",
+    [Q_RECOVERY_CLEAR] = "DELETE FROM mfa_recovery_codes WHERE user_id = $1",
+    [Q_RECOVERY_INSERT] = "INSERT INTO mfa_recovery_codes (code_hash, user_id, created_at)"
+                          " VALUES ($1, $2, $3)",
+    [Q_RECOVERY_USE] = "UPDATE mfa_recovery_codes SET used_at = $3"
+                       " WHERE code_hash = $1 AND user_id = $2 AND used_at IS NULL",
+    [Q_RECOVERY_LEFT] = "SELECT count(*) FROM mfa_recovery_codes"
+                        " WHERE user_id = $1 AND used_at IS NULL",
+    [Q_MFA_PENDING_INSERT] = "INSERT INTO mfa_pending (token_hash, user_id, purpose, expires_at)"
+                             " VALUES ($1, $2, $3, $4)",
+    [Q_MFA_PENDING_GET] = "SELECT user_id, purpose, expires_at FROM mfa_pending"
+                          " WHERE token_hash = $1 AND expires_at > $2",
+    [Q_MFA_PENDING_DELETE] = "DELETE FROM mfa_pending WHERE token_hash = $1 OR expires_at <= $2",
     [Q_SEAL_UPGRADE_PENDING] = "SELECT count(*) FROM seal_upgrade",
     [Q_SEAL_UPGRADE_DONE] = "DELETE FROM seal_upgrade",
 };

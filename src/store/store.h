@@ -111,6 +111,45 @@ int store_login_touch(struct store *s, const uint8_t token_hash[32], int64_t now
 int store_login_delete(struct store *s, const uint8_t token_hash[32]);
 int store_login_delete_expired(struct store *s, int64_t now, int64_t idle_ms);
 
+/* ---- two-step sign-in (TOTP) ---- */
+
+struct store_totp {
+    int64_t user_id;
+    char *secret;         /* base32; sealed at rest, bound to the row */
+    int64_t created_at;
+    int64_t confirmed_at; /* 0 until a first code was typed */
+    int64_t last_step;    /* the newest step a code was accepted for */
+};
+
+#define STORE_RECOVERY_CODE_MAX 32
+
+int store_totp_get(struct store *s, struct arena *a, int64_t user_id, struct store_totp *out);
+/* A new, unconfirmed secret for user_id, replacing any it had. */
+int store_totp_set(struct store *s, int64_t user_id, const char *secret, int64_t now);
+/* Confirms an unconfirmed secret with the step of its first code; -ENOENT when there is
+ * none to confirm or the step is not newer. */
+int store_totp_confirm(struct store *s, int64_t user_id, int64_t step, int64_t now);
+/* Records a confirmed secret's code for step as used; -ENOENT when step is not newer than
+ * the last one used (a second request with the same code, at the same moment). */
+int store_totp_use(struct store *s, int64_t user_id, int64_t step);
+/* Replaces user_id's recovery codes by these; only their keyed hashes are kept. */
+int store_recovery_replace(struct store *s, int64_t user_id, const char *const *codes, int n,
+                           int64_t now);
+/* Uses a recovery code (compared after dropping spaces and '-', case-insensitive):
+ * 0 once, -ENOENT when it is not one of user_id's or was used. */
+int store_recovery_use(struct store *s, int64_t user_id, const char *code, int64_t now);
+int store_recovery_left(struct store *s, int64_t user_id, int64_t *count);
+
+/* A sign-in waiting for its second step; only the token's hash is kept. */
+enum store_mfa_purpose { STORE_MFA_VERIFY, STORE_MFA_ENROL };
+int store_mfa_pending_insert(struct store *s, const uint8_t token_hash[32], int64_t user_id,
+                             enum store_mfa_purpose purpose, int64_t expires_at);
+/* -ENOENT when unknown or expired at now. */
+int store_mfa_pending_get(struct store *s, const uint8_t token_hash[32], int64_t now,
+                          int64_t *user_id, enum store_mfa_purpose *purpose);
+/* Deletes this one and every expired one. */
+int store_mfa_pending_delete(struct store *s, const uint8_t token_hash[32], int64_t now);
+
 /* ---- clients ---- */
 
 struct store_client {
