@@ -117,12 +117,18 @@ void login_create(struct api_call *call)
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return;
     }
-    if (login_start(call, user.id) < 0 || store_commit(ctx->store) < 0) {
+    /* an account with two-step sign-in (or one that must set it up) gets a pending
+     * cookie and finishes in api/mfa.c */
+    int second = mfa_after_password(call, &user);
+    if (second < 0 || (second == 0 && login_start(call, user.id) < 0) ||
+        store_commit(ctx->store) < 0) {
         store_rollback(ctx->store);
         call->resp->header_count = 0; /* no cookie for a sign-in that was not saved */
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return;
     }
+    if (second)
+        return;
     api_json(call, 200,
              json_pack("{s:o,s:o}", "user", api_user_json(&user), "session",
                        signin_json(call, call->req->now)));

@@ -6,8 +6,13 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/setup", setup_status, ACCESS_PUBLIC, BODY_NONE},
     {"POST", "/api/v1/setup", setup_create, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/login", login_create, ACCESS_PUBLIC, BODY_JSON},
+    {"POST", "/api/v1/login/mfa", login_mfa, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/logout", login_delete, ACCESS_PUBLIC, BODY_NONE},
     {"GET", "/api/v1/me", me_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/me/mfa", mfa_get, ACCESS_SIGNED_IN, BODY_NONE},
+    /* public: a sign-in waiting for its enrolment may use them too (api/mfa.c checks) */
+    {"POST", "/api/v1/me/mfa/totp", mfa_totp_enrol, ACCESS_PUBLIC, BODY_NONE},
+    {"POST", "/api/v1/me/mfa/totp/confirm", mfa_totp_confirm, ACCESS_PUBLIC, BODY_JSON},
     {"GET", "/api/v1/session", signin_get, ACCESS_SIGNED_IN_QUIET, BODY_NONE},
     {"GET", "/api/v1/audit", audit_list, ACCESS_ADMIN, BODY_NONE},
     {"GET", "/api/v1/clients", clients_list, ACCESS_SIGNED_IN, BODY_NONE},
@@ -48,5 +53,5 @@ const struct route api_routes[] = {
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 
-const api_handler api_slow_handlers[] = {setup_create, login_create};
+const api_handler api_slow_handlers[] = {setup_create, login_create, login_mfa};
 const int api_slow_handler_count = sizeof api_slow_handlers / sizeof api_slow_handlers[0];

@@ -30,6 +30,10 @@ void login_delete(struct api_call *call);
 void me_get(struct api_call *call);
 void signin_get(struct api_call *call);
 void audit_list(struct api_call *call);
+void login_mfa(struct api_call *call);        /* mfa.c */
+void mfa_get(struct api_call *call);
+void mfa_totp_enrol(struct api_call *call);
+void mfa_totp_confirm(struct api_call *call);
 void ops_healthz(struct api_call *call);    /* ops.c */
 void ops_metrics(struct api_call *call);
 
@@ -71,6 +75,10 @@ json_t *api_client_json(const struct store_client *c);
 
 /* Starts a sign-in for user_id and sets its cookie on the response. */
 int login_start(struct api_call *call, int64_t user_id);
+/* After the right password: 0 when nothing more is needed; 1 when the answer (a second
+ * step, with its cookie) is made; -1 when the store failed (nothing answered). Inside the
+ * caller's transaction. */
+int mfa_after_password(struct api_call *call, const struct store_user *user);
 /* {idle_timeout_seconds, idle_remaining_seconds, expires_in_seconds} of call->login. */
 json_t *signin_json(struct api_call *call, int64_t last_activity);
 

@@ -36,6 +36,18 @@ void login_cookie_header(struct buf *out, int tls, const char *token, int64_t ma
                tls ? "; Secure" : "");
 }
 
+const char *mfa_cookie_name(int tls)
+{
+    return tls ? "__Host-confide_mfa" : "confide_mfa";
+}
+
+void mfa_cookie_header(struct buf *out, int tls, const char *token, int64_t max_age_s)
+{
+    buf_printf(out, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+               mfa_cookie_name(tls), token ? token : "", token ? (long long)max_age_s : 0LL,
+               tls ? "; Secure" : "");
+}
+
 int cookie_find(const char *header, const char *name, const char **value)
 {
     size_t name_len = strlen(name);

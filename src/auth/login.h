@@ -22,6 +22,12 @@ enum login_state login_check(const struct store_login *l, int64_t now, int64_t i
 const char *login_cookie_name(int tls);
 /* A Set-Cookie value that stores the token, or (token NULL) one that deletes it. */
 void login_cookie_header(struct buf *out, int tls, const char *token, int64_t max_age_s);
+/* The cookie of a sign-in waiting for its second step (5 minutes): "__Host-confide_mfa"
+ * under TLS, "confide_mfa" on plain HTTP. It signs nobody in; it only lets
+ * POST /api/v1/login/mfa (or, for an enrolment, the TOTP enrolment routes) finish. */
+#define MFA_PENDING_SECONDS 300
+const char *mfa_cookie_name(int tls);
+void mfa_cookie_header(struct buf *out, int tls, const char *token, int64_t max_age_s);
 /* Finds a cookie's value in a Cookie header. Returns its length, or -1 when absent. */
 int cookie_find(const char *header, const char *name, const char **value);
 

@@ -42,6 +42,7 @@ static const struct option_def options[] = {
     STR(log_level, "info", "debug, info, warn or error"),
     STR(practice_name, "confide", "the practice's name, shown to clients"),
     NUM(idle_timeout, "900", 1, 86400, "seconds without activity before a sign-in ends"),
+    STR(require_mfa, "admins", "who must use two-step sign-in: admins, all, or off"),
     NUM(session_lifetime, "43200", 60, 604800, "seconds a sign-in lasts at most"),
     NUM(max_body_bytes, "65536", 1024, 16777216, "largest request body accepted (bytes)"),
     NUM(shutdown_grace, "5", 0, 120, "seconds to finish in-flight responses on shutdown"),
@@ -272,6 +273,11 @@ int config_finish(struct config *c, struct buf *err)
     if (strcmp(c->smtp_starttls, "auto") != 0 && strcmp(c->smtp_starttls, "require") != 0 &&
         strcmp(c->smtp_starttls, "off") != 0) {
         buf_printf(err, "smtp_starttls must be auto, require or off");
+        return -1;
+    }
+    if (strcmp(c->require_mfa, "admins") != 0 && strcmp(c->require_mfa, "all") != 0 &&
+        strcmp(c->require_mfa, "off") != 0) {
+        buf_printf(err, "require_mfa must be admins, all or off");
         return -1;
     }
     if (c->smtp_from[0] == '\0') {

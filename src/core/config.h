@@ -17,6 +17,7 @@ struct config {
     char public_url[256]; /* how browsers reach confide; derived from listen when empty */
     char log_level[16];
     char practice_name[128];
+    char require_mfa[8];  /* "admins", "all", "off": who must use two-step sign-in */
     long idle_timeout;    /* seconds without a request before a login session ends */
     long session_lifetime;/* seconds a login session lasts at most */
     long max_body_bytes;

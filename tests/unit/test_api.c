@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "api/api.h"
 #include "api/routes.h"
 #include "auth/account.h"
+#include "auth/totp.h"
 #include "core/config.h"
 #include "core/rand.h"
 #include "core/seal.h"
@@ -56,6 +58,8 @@ static int setup(void **state)
     const char *web = getenv("CONFIDE_WEB_DIR");
     if (web)
         snprintf(e->cfg.web_dir, sizeof e->cfg.web_dir, "%s", web);
+    /* the other tests sign the administrator in with her password alone */
+    snprintf(e->cfg.require_mfa, sizeof e->cfg.require_mfa, "off");
     struct buf err = {0};
     if (config_finish(&e->cfg, &err) < 0)
         return -1;
@@ -715,8 +719,27 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"email\":\"ada@example.org\",\"password\":null}", 400, "invalid_field"},
       {ADA, "{\"email\":\"nobody@example.org\",\"password\":\"" PW "\"}", 401,
        "invalid_credentials"}}},
+    {"POST",
+     "/api/v1/login/mfa",
+     "/api/v1/login/mfa",
+     "{\"code\":\"123456\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"code\":7}", 400, "invalid_field"},
+      {ADA, NULL, 401, "mfa_not_pending"},
+      {NOBODY, NULL, 401, "mfa_not_pending"}}},
     {"POST", "/api/v1/logout", "/api/v1/logout", NULL, NO_ROUTE_CASES},
     {"GET", "/api/v1/me", "/api/v1/me", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/me/mfa", "/api/v1/me/mfa", NULL, NO_ROUTE_CASES},
+    {"POST", "/api/v1/me/mfa/totp", "/api/v1/me/mfa/totp", NULL,
+     {{NOBODY, NULL, 401, "not_signed_in"}}},
+    {"POST",
+     "/api/v1/me/mfa/totp/confirm",
+     "/api/v1/me/mfa/totp/confirm",
+     "{\"code\":\"123456\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"code\":null}", 400, "invalid_field"},
+      {ADA, NULL, 409, "mfa_not_started"},
+      {NOBODY, NULL, 401, "not_signed_in"}}},
     {"GET", "/api/v1/session", "/api/v1/session", NULL, NO_ROUTE_CASES},
     {"GET", "/api/v1/audit", "/api/v1/audit", NULL,
      {{ADA, NULL, 400, "invalid_field", "/api/v1/audit?limit=0"},
@@ -1344,6 +1367,185 @@ static void every_field_of_every_body_survives_every_type(void **state)
     print_message("%d bodies, %d refused\n", cases, refused_count);
 }
 
+/* The code an authenticator app shows for this secret, `steps` steps from now. */
+static void app_code(const char *secret, int64_t now_ms, int steps, char out[8])
+{
+    uint8_t key[64];
+    int n = base32_decode(secret, key, sizeof key);
+    assert_true(n == TOTP_SECRET_BYTES);
+    snprintf(out, 8, "%06u",
+             hotp(key, (size_t)n, (uint64_t)(totp_step(now_ms / 1000) + steps), TOTP_DIGITS));
+}
+
+static int has_audit(struct env *e, const char *action)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/audit?action=%s", action);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    return (int)json_array_size(json_object_get(e->json, "entries"));
+}
+
+#define ADA_LOGIN "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"
+
+static void mfa_enrolment_sign_in_and_recovery_codes(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    snprintf(e->cfg.require_mfa, sizeof e->cfg.require_mfa, "admins");
+    assert_int_equal(send(e, "POST", "/api/v1/logout", NULL), 204);
+    e->cookie[0] = '\0';
+
+    /* an administrator must enrol: the password alone gives a pending cookie, no sign-in */
+    assert_int_equal(send(e, "POST", "/api/v1/login", ADA_LOGIN), 200);
+    assert_true(json_is_true(json_object_get(e->json, "mfa_enrolment_required")));
+    assert_null(json_object_get(e->json, "user"));
+    assert_non_null(strstr(e->cookie, "confide_mfa="));
+    assert_non_null(strstr(header(e, "set-cookie:"), "Max-Age=300"));
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 401);
+    assert_int_equal(send(e, "GET", "/api/v1/clients", NULL), 401);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", "{\"code\":\"123456\"}"), 409);
+    assert_string_equal(error_code(e), "mfa_enrolment_required");
+
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp", NULL), 200);
+    char secret[64], uri[256];
+    snprintf(secret, sizeof secret, "%s", json_string_value(json_object_get(e->json, "secret")));
+    assert_int_equal(strlen(secret), TOTP_SECRET_CHARS);
+    snprintf(uri, sizeof uri, "otpauth://totp/confide:Dr%%20Ada%%20Byron?secret=%s&issuer=confide",
+             secret);
+    assert_memory_equal(json_string_value(json_object_get(e->json, "otpauth_uri")), uri,
+                        strlen(uri));
+    assert_memory_equal(json_string_value(json_object_get(e->json, "qr_svg")), "<svg", 4);
+    /* the secret is sealed at rest */
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp/confirm", "{\"code\":\"000000\"}"),
+                     400);
+    assert_string_equal(error_code(e), "invalid_code");
+    char code[8];
+    app_code(secret, e->now, 0, code);
+    char body[128];
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp/confirm", body), 200);
+    json_t *codes = json_object_get(e->json, "recovery_codes");
+    assert_int_equal(json_array_size(codes), 10);
+    char recovery[32];
+    snprintf(recovery, sizeof recovery, "%s", json_string_value(json_array_get(codes, 0)));
+    assert_int_equal(strlen(recovery), 14); /* XXXX-XXXX-XXXX */
+    assert_non_null(json_object_get(e->json, "user"));
+    assert_non_null(strstr(e->cookie, "confide_session="));
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/me/mfa", NULL), 200);
+    assert_true(json_is_true(json_object_get(e->json, "totp")));
+    assert_true(json_is_true(json_object_get(e->json, "required")));
+    assert_int_equal(json_integer_value(json_object_get(e->json, "recovery_codes_left")), 10);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp", NULL), 409);
+    assert_string_equal(error_code(e), "mfa_already_enrolled");
+    assert_int_equal(has_audit(e, "mfa.enrolled"), 1);
+
+    /* no secret or code is in the database in the clear */
+    sqlite3 *db;
+    char path[128];
+    snprintf(path, sizeof path, "%s/confide.db", e->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT secret_sealed FROM mfa_totp", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_null(memmem(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), secret,
+                       strlen(secret)));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    /* sign out and in: now a code is asked for; the code used to enrol is not taken again */
+    assert_int_equal(send(e, "POST", "/api/v1/logout", NULL), 204);
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login", ADA_LOGIN), 200);
+    assert_true(json_is_true(json_object_get(e->json, "mfa_required")));
+    assert_non_null(strstr(e->cookie, "confide_mfa="));
+    char pending[128];
+    snprintf(pending, sizeof pending, "%s", e->cookie);
+    /* a pending cookie for a code does not allow enrolling another app */
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp", NULL), 401);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 401);
+    assert_string_equal(error_code(e), "invalid_code");
+    e->now += 30 * 1000;
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 200);
+    assert_non_null(strstr(e->cookie, "confide_session="));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(e->json, "user"), "email")),
+                        "ada@example.org");
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200);
+    /* the pending cookie is spent */
+    assert_int_equal(send_x(e, "POST", "/api/v1/login/mfa", body, (struct extra){.cookie = pending}),
+                     401);
+    assert_string_equal(error_code(e), "mfa_not_pending");
+
+    /* one step either side of now is accepted */
+    assert_int_equal(send(e, "POST", "/api/v1/logout", NULL), 204);
+    e->cookie[0] = '\0';
+    e->now += 60 * 1000;
+    assert_int_equal(send(e, "POST", "/api/v1/login", ADA_LOGIN), 200);
+    app_code(secret, e->now, 2, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 401);
+    app_code(secret, e->now, 1, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 200);
+
+    /* a recovery code works once, typed in lower case too */
+    assert_int_equal(send(e, "POST", "/api/v1/logout", NULL), 204);
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login", ADA_LOGIN), 200);
+    char lower[32];
+    for (size_t i = 0; i <= strlen(recovery); i++)
+        lower[i] = (char)tolower((unsigned char)recovery[i]);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", lower);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 200);
+    assert_int_equal(json_integer_value(json_object_get(e->json, "recovery_codes_left")), 9);
+    assert_int_equal(has_audit(e, "mfa.used_recovery_code"), 1);
+    assert_int_equal(has_audit(e, "login.mfa_failed"), 2);
+    assert_int_equal(send(e, "POST", "/api/v1/logout", NULL), 204);
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login", ADA_LOGIN), 200);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", recovery);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 401);
+
+    /* wrong codes are throttled like wrong passwords: per account, from any address */
+    int tries = 1;
+    while (tries < 10 && send_x(e, "POST", "/api/v1/login/mfa", "{\"code\":\"000000\"}",
+                                (struct extra){.peer = tries % 2 ? "10.0.0.1" : "10.0.0.2"}) ==
+                             401)
+        tries++;
+    assert_int_equal(e->resp.status, 429);
+    /* with the recovery code just refused: 5 free, the 6th sets a wait, the 7th must wait */
+    assert_int_equal(tries, 6);
+    assert_string_equal(error_code(e), "too_many_attempts");
+    assert_non_null(header(e, "retry-after:"));
+    /* even with the right code */
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 429);
+    e->now += 60 * 1000; /* past the wait, and two steps on */
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 200);
+
+    /* a pending cookie lasts 5 minutes */
+    assert_int_equal(send(e, "POST", "/api/v1/logout", NULL), 204);
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login", ADA_LOGIN), 200);
+    e->now += 301 * 1000;
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 401);
+    assert_string_equal(error_code(e), "mfa_not_pending");
+
+    /* with require_mfa off, an enrolled account still gives its code */
+    snprintf(e->cfg.require_mfa, sizeof e->cfg.require_mfa, "off");
+    e->cookie[0] = '\0';
+    assert_int_equal(send(e, "POST", "/api/v1/login", ADA_LOGIN), 200);
+    assert_true(json_is_true(json_object_get(e->json, "mfa_required")));
+}
+
 int main(void)
 {
     rand_init();
@@ -1353,6 +1555,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(idle_and_absolute_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(asking_how_long_is_left_is_not_activity, setup, teardown),
         cmocka_unit_test_setup_teardown(login_throttles_with_backoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(mfa_enrolment_sign_in_and_recovery_codes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
