@@ -5,6 +5,7 @@
 //
 // CONFIDE_BIN picks the binary (default ../../build/debug/confide); CHROMIUM the browser.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
@@ -263,6 +264,110 @@ describe('browser', () => {
   });
 });
 
+
+// What an authenticator app shows for a base32 secret (RFC 6238: HMAC-SHA-1, 30 s, 6 digits),
+// `steps` steps from now.
+function totpCode(secret, steps = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + steps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const off = mac[19] & 0x0f;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+describe('two-step sign-in', () => {
+  test('an administrator sets it up at sign-in, then signs in with a code or a recovery code once',
+    async () => {
+      await withServer({ env: { CONFIDE_REQUIRE_MFA: 'admins' } }, async (server) => {
+        await withPage({}, async (page) => {
+          await setUpThroughPage(page, server);
+          await page.getByRole('button', { name: 'Sign out' }).click();
+          await page.waitForURL(`${server.url}/`);
+
+          // the password alone is not enough: the page shows the enrolment
+          await signIn(page, server);
+          await page.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor();
+          await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+          assert.equal((await fetchFromPage(page, '/api/v1/me')).status, 401);
+          const secret = (await page.locator('#enrol-secret').textContent()).replace(/\s/g, '');
+          assert.match(secret, /^[A-Z2-7]{32}$/);
+          const code = page.getByLabel('6-digit code from the app');
+          assert.equal(await code.getAttribute('autocomplete'), 'one-time-code');
+          await code.fill('000000');
+          await page.getByRole('button', { name: 'Confirm' }).click();
+          await page.getByText('That code is not right.').waitFor();
+          await code.fill(totpCode(secret));
+          await page.getByRole('button', { name: 'Confirm' }).click();
+          await page.getByText('They are shown only now').waitFor();
+          const recovery = await page.locator('#enrol-code-list li').allTextContents();
+          assert.equal(recovery.length, 10);
+          await page.getByRole('button', { name: 'I have saved these' }).click();
+          await page.waitForURL(`${server.url}/dashboard`);
+          await page.getByText('Signed in as Dr Ada Byron').waitFor();
+          await page.getByText('10 recovery codes left').waitFor();
+
+          // signing in now asks for a code
+          await page.getByRole('button', { name: 'Sign out' }).click();
+          await page.waitForURL(`${server.url}/`);
+          await signIn(page, server);
+          const field = page.getByLabel('Code', { exact: true });
+          await field.waitFor();
+          assert.equal(await field.getAttribute('inputmode'), 'numeric');
+          assert.equal(await field.getAttribute('autocomplete'), 'one-time-code');
+          assert.equal((await fetchFromPage(page, '/api/v1/me')).status, 401);
+          await field.fill(totpCode(secret, 1)); // the next step's: the one used above is spent
+          await page.getByRole('button', { name: 'Continue' }).click();
+          await page.waitForURL(`${server.url}/dashboard`);
+          await page.getByText('Signed in as Dr Ada Byron').waitFor();
+
+          // a recovery code works once
+          for (const expectOk of [true, false]) {
+            await page.getByRole('button', { name: 'Sign out' }).click();
+            await page.waitForURL(`${server.url}/`);
+            await signIn(page, server);
+            await page.getByLabel('Code', { exact: true }).fill(recovery[3]);
+            await page.getByRole('button', { name: 'Continue' }).click();
+            if (expectOk) {
+              await page.waitForURL(`${server.url}/dashboard`);
+              await page.getByText('9 recovery codes left').waitFor();
+            } else {
+              await page.getByText('That code is not right.').waitFor();
+              assert.equal((await fetchFromPage(page, '/api/v1/me')).status, 401);
+            }
+          }
+        });
+      });
+    });
+
+  test('where it is not required, it is set up from the dashboard', async () => {
+    await withServer({}, async (server) => {
+      await withPage({}, async (page) => {
+        await setUpThroughPage(page, server);
+        await page.getByText('Off. With it on').waitFor();
+        await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+        await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+        const secret = (await page.locator('#enrol-secret').textContent()).replace(/\s/g, '');
+        await page.getByLabel('6-digit code from the app').fill(totpCode(secret));
+        await page.getByRole('button', { name: 'Confirm' }).click();
+        await page.getByRole('button', { name: 'I have saved these' }).click();
+        await page.getByText('10 recovery codes left').waitFor();
+        // with require_mfa off, an account that set it up still gives a code
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        await page.waitForURL(`${server.url}/`);
+        await signIn(page, server);
+        await page.getByLabel('Code', { exact: true }).fill(totpCode(secret, 1));
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.waitForURL(`${server.url}/dashboard`);
+      });
+    });
+  });
+});
 
 describe('the device check a client is sent to', () => {
   test('with a camera and microphone: a live preview, a moving level, plain words', async () => {

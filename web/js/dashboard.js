@@ -4,6 +4,7 @@
 import { api, errorCode, errorMessage, onRequest, SIGNED_OUT_KEY } from './api.js';
 import { ready, say } from './ui.js';
 import { createClients } from './dashboard-clients.js';
+import { enrol } from './mfa.js';
 import { createGroups } from './dashboard-groups.js';
 import { createPolls } from './dashboard-polls.js';
 import { createSchedule } from './dashboard-schedule.js';
@@ -163,6 +164,35 @@ async function start() {
   }
   showUser(me.data);
   afterActivity();
+  showMfa();
 }
+
+const mfaStatus = document.getElementById('mfa-status');
+const mfaStart = document.getElementById('mfa-start');
+
+async function showMfa() {
+  const result = await api('GET', '/api/v1/me/mfa');
+  if (result.status !== 200) {
+    say(mfaStatus, errorMessage(result));
+    return;
+  }
+  const m = result.data;
+  if (m.totp) {
+    const left = m.recovery_codes_left;
+    say(mfaStatus, `On: signing in asks for a code from your authenticator app. ` +
+        `${left} recovery code${left === 1 ? '' : 's'} left.`);
+    mfaStart.hidden = true;
+  } else {
+    say(mfaStatus, m.required
+      ? 'Required for your account: you will be asked to set it up at your next sign-in.'
+      : 'Off. With it on, signing in also asks for a code from an app on your phone.');
+    mfaStart.hidden = false;
+  }
+}
+
+mfaStart.addEventListener('click', () => {
+  mfaStart.hidden = true;
+  enrol(document.getElementById('enrol'), () => showMfa());
+});
 
 start();

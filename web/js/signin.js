@@ -1,5 +1,6 @@
 // The sign-in page.
 import { api, errorCode, errorMessage, SIGNED_OUT_KEY } from './api.js';
+import { enrol } from './mfa.js';
 import { say, setBusy } from './ui.js';
 
 const form = document.getElementById('signin-form');
@@ -8,6 +9,10 @@ const password = document.getElementById('password');
 const error = document.getElementById('signin-error');
 const signedOut = document.getElementById('signed-out');
 const setupNotice = document.getElementById('setup-notice');
+const mfaForm = document.getElementById('mfa-form');
+const mfaCode = document.getElementById('mfa-code');
+const mfaError = document.getElementById('mfa-error');
+const enrolSection = document.getElementById('enrol');
 
 const IDLE_MESSAGE =
   'You were signed out after a time without activity. Please sign in again.';
@@ -46,6 +51,20 @@ form.addEventListener('submit', async (event) => {
   }
   setBusy(form, true);
   const result = await api('POST', '/api/v1/login', body);
+  if (result.status === 200 && result.data?.mfa_required) {
+    // the password was right; the code from the app comes next
+    form.hidden = true;
+    password.value = '';
+    mfaForm.hidden = false;
+    mfaCode.focus();
+    return;
+  }
+  if (result.status === 200 && result.data?.mfa_enrolment_required) {
+    form.hidden = true;
+    password.value = '';
+    enrol(enrolSection, () => location.assign('/dashboard'));
+    return;
+  }
   if (result.status === 200) {
     location.assign('/dashboard');
     return;
@@ -56,6 +75,34 @@ form.addEventListener('submit', async (event) => {
     password.value = '';
     password.focus();
   }
+});
+
+mfaForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  say(mfaError, '');
+  const code = mfaCode.value.trim();
+  if (!code) {
+    say(mfaError, 'Please enter the code from your app, or a recovery code.');
+    mfaCode.focus();
+    return;
+  }
+  setBusy(mfaForm, true);
+  const result = await api('POST', '/api/v1/login/mfa', { code });
+  if (result.status === 200) {
+    location.assign('/dashboard');
+    return;
+  }
+  setBusy(mfaForm, false);
+  say(mfaError, errorMessage(result));
+  if (errorCode(result) === 'mfa_not_pending') {
+    // five minutes went by: start over with the password
+    mfaForm.hidden = true;
+    form.hidden = false;
+    say(error, errorMessage(result));
+    password.focus();
+    return;
+  }
+  mfaCode.select();
 });
 
 showSignedOutReason();
