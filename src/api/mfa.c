@@ -18,6 +18,7 @@
 #include "auth/throttle.h"
 #include "auth/totp.h"
 #include "core/buf.h"
+#include "core/limits.h"
 #include "core/metrics.h"
 
 #define RECOVERY_CODES 10
@@ -138,7 +139,7 @@ void login_mfa(struct api_call *call)
 {
     struct api_ctx *ctx = call->ctx;
     const char *code;
-    if (api_field_string(call, "code", 1, 64, &code, NULL) < 0)
+    if (api_field_string(call, "code", 1, LIMIT_MFA_CODE, &code, NULL) < 0)
         return;
     uint8_t hash[32];
     int64_t user_id = 0;
@@ -328,7 +329,7 @@ void mfa_totp_confirm(struct api_call *call)
 {
     struct api_ctx *ctx = call->ctx;
     const char *code;
-    if (api_field_string(call, "code", 1, 64, &code, NULL) < 0)
+    if (api_field_string(call, "code", 1, LIMIT_MFA_CODE, &code, NULL) < 0)
         return;
     struct store_user user = {0};
     uint8_t hash[32];

@@ -220,6 +220,9 @@ static const struct {
     long limit;
 } FIELDS[] = {
     {"dashboard.html", "schedule-title-input", LIMIT_TITLE},
+    {"dashboard.html", "enrol-code", LIMIT_MFA_CODE},
+    {"index.html", "enrol-code", LIMIT_MFA_CODE},
+    {"index.html", "mfa-code", LIMIT_MFA_CODE},
     {"dashboard.html", "poll-title-input", LIMIT_TITLE},
     {"dashboard.html", "group-name", LIMIT_NAME},
     {"dashboard.html", "group-agreement", LIMIT_AGREEMENT},
