@@ -348,6 +348,72 @@ static void a_sealed_value_copied_to_another_row_does_not_open(void **state)
     assert_string_equal(u.email, "ada@example.org");
 }
 
+/* TOTP secrets are sealed for their row; a step is used once; recovery codes are kept as
+ * keyed hashes, used once; a pending sign-in lasts until its time. */
+static void mfa_secrets_codes_and_pending_sign_ins(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    int64_t bo = add_user(f->store, "bo@example.org", STORE_ROLE_THERAPIST);
+    struct store_totp t;
+    assert_int_equal(store_totp_get(f->store, &f->arena, ada, &t), -ENOENT);
+    assert_int_equal(store_totp_set(f->store, ada, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 5), 0);
+    assert_int_equal(store_totp_set(f->store, bo, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 5), 0);
+    assert_int_equal(store_totp_get(f->store, &f->arena, ada, &t), 0);
+    assert_string_equal(t.secret, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+    assert_int_equal(t.confirmed_at, 0);
+    /* not confirmed: no code counts at sign-in */
+    assert_int_equal(store_totp_use(f->store, ada, 10), -ENOENT);
+    assert_int_equal(store_totp_confirm(f->store, ada, 10, 7), 0);
+    assert_int_equal(store_totp_confirm(f->store, ada, 11, 7), -ENOENT); /* once */
+    assert_int_equal(store_totp_use(f->store, ada, 10), -ENOENT);        /* the same step */
+    assert_int_equal(store_totp_use(f->store, ada, 11), 0);
+    assert_int_equal(store_totp_get(f->store, &f->arena, ada, &t), 0);
+    assert_int_equal(t.confirmed_at, 7);
+    assert_int_equal(t.last_step, 11);
+
+    /* ada's secret over bo's row does not open */
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "UPDATE mfa_totp SET secret_sealed = (SELECT secret_sealed FROM mfa_totp"
+             " WHERE user_id = %lld) WHERE user_id = %lld",
+             (long long)ada, (long long)bo);
+    raw_exec(f, sql);
+    assert_int_equal(store_totp_get(f->store, &f->arena, bo, &t), -EIO);
+
+    const char *codes[] = {"AAAA-BBBB-CCCC", "DDDD-EEEE-FFFF"};
+    assert_int_equal(store_recovery_replace(f->store, ada, codes, 2, 9), 0);
+    int64_t left = 0;
+    assert_int_equal(store_recovery_left(f->store, ada, &left), 0);
+    assert_int_equal(left, 2);
+    assert_int_equal(store_recovery_use(f->store, bo, "AAAA-BBBB-CCCC", 10), -ENOENT);
+    assert_int_equal(store_recovery_use(f->store, ada, "aaaa bbbb cccc", 10), 0);
+    assert_int_equal(store_recovery_use(f->store, ada, "AAAA-BBBB-CCCC", 11), -ENOENT);
+    assert_int_equal(store_recovery_left(f->store, ada, &left), 0);
+    assert_int_equal(left, 1);
+    /* new codes replace the old ones */
+    const char *fresh[] = {"GGGG-HHHH-JJJJ"};
+    assert_int_equal(store_recovery_replace(f->store, ada, fresh, 1, 12), 0);
+    assert_int_equal(store_recovery_use(f->store, ada, "DDDD-EEEE-FFFF", 13), -ENOENT);
+    assert_int_equal(store_recovery_use(f->store, ada, "GGGG-HHHH-JJJJ", 13), 0);
+
+    uint8_t h1[32] = {1}, h2[32] = {2};
+    int64_t user = 0;
+    enum store_mfa_purpose purpose;
+    assert_int_equal(store_mfa_pending_insert(f->store, h1, ada, STORE_MFA_VERIFY, 1000), 0);
+    assert_int_equal(store_mfa_pending_insert(f->store, h2, bo, STORE_MFA_ENROL, 2000), 0);
+    assert_int_equal(store_mfa_pending_get(f->store, h1, 999, &user, &purpose), 0);
+    assert_int_equal(user, ada);
+    assert_int_equal(purpose, STORE_MFA_VERIFY);
+    assert_int_equal(store_mfa_pending_get(f->store, h1, 1000, &user, &purpose), -ENOENT);
+    assert_int_equal(store_mfa_pending_get(f->store, h2, 1000, &user, &purpose), 0);
+    assert_int_equal(purpose, STORE_MFA_ENROL);
+    /* deleting one sweeps the expired too */
+    assert_int_equal(store_mfa_pending_delete(f->store, h2, 1500), 0);
+    assert_int_equal(store_mfa_pending_get(f->store, h2, 1000, &user, &purpose), -ENOENT);
+    assert_int_equal(store_mfa_pending_get(f->store, h1, 0, &user, &purpose), -ENOENT);
+}
+
 /* Writes `plain` as confide sealed it before version 1 (nonce || ciphertext || tag, the
  * column's label as associated data) into table.column of row id, as an SQL blob literal. */
 static void raw_write_v0(struct fixture *f, const char *label, const char *table,
@@ -1613,6 +1679,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(migrations_are_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(users_are_sealed_and_found_by_email, setup, teardown),
         cmocka_unit_test_setup_teardown(a_different_key_cannot_read_users, setup, teardown),
+        cmocka_unit_test_setup_teardown(mfa_secrets_codes_and_pending_sign_ins, setup, teardown),
         cmocka_unit_test_setup_teardown(a_sealed_value_copied_to_another_row_does_not_open, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(values_sealed_before_rows_were_bound_are_resealed_once,
