@@ -41,6 +41,9 @@ static void usage(FILE *out)
             "  confide admin create-user --name NAME --email EMAIL [--role admin|therapist]\n"
             "                                      add an account; the password is read from\n"
             "                                      the first line of standard input\n"
+            "  confide admin reset-mfa --email EMAIL [SETTINGS]\n"
+            "                                      remove an account's two-step sign-in (a\n"
+            "                                      lost phone and lost recovery codes)\n"
             "  confide admin verify-audit [SETTINGS]\n"
             "                                      check the audit log's hash chain; exits 0\n"
             "                                      when intact, 1 naming the first bad entry\n"
@@ -530,6 +533,46 @@ static int cmd_create_user(struct cli *cli)
     return 0;
 }
 
+static int cmd_reset_mfa(struct cli *cli)
+{
+    if (!cli->email || cli->name || cli->role || cli->positional) {
+        fprintf(stderr, "confide: admin reset-mfa needs --email (and nothing else)\n");
+        return 2;
+    }
+    struct seal *seal;
+    struct store *store;
+    if (open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    struct arena a = {0};
+    struct store_user user = {0};
+    int rc = store_begin(store);
+    if (rc == 0)
+        rc = store_user_by_email(store, &a, cli->email, &user);
+    if (rc == 0)
+        rc = store_totp_delete(store, user.id);
+    if (rc == 0)
+        rc = store_audit(store, 0, "mfa.reset", user.id, clock_wall_ms());
+    if (rc == 0)
+        rc = store_commit(store);
+    else
+        store_rollback(store);
+    arena_free(&a);
+    store_close(store);
+    seal_free(seal);
+    if (rc == -ENOENT) {
+        fprintf(stderr, "confide: no account with that email address has two-step sign-in\n");
+        return 1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "confide: the database is not available\n");
+        return 1;
+    }
+    printf("confide: two-step sign-in removed for account %lld; it signs in with its password "
+           "(and, where require_mfa asks for it, sets up an app again)\n",
+           (long long)user.id);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -557,8 +600,10 @@ int main(int argc, char **argv)
     int first = 2;
     if (strcmp(cmd, "admin") == 0) {
         if (argc < 3 ||
-            (strcmp(argv[2], "create-user") != 0 && strcmp(argv[2], "verify-audit") != 0)) {
-            fprintf(stderr, "confide: admin knows two commands: create-user, verify-audit\n");
+            (strcmp(argv[2], "create-user") != 0 && strcmp(argv[2], "verify-audit") != 0 &&
+             strcmp(argv[2], "reset-mfa") != 0)) {
+            fprintf(stderr,
+                    "confide: admin knows three commands: create-user, reset-mfa, verify-audit\n");
             return 2;
         }
         first = 3;
@@ -578,5 +623,7 @@ int main(int argc, char **argv)
         return cmd_backup(&cli);
     if (strcmp(argv[2], "verify-audit") == 0)
         return cli.positional ? 2 : cmd_verify_audit(&cli);
+    if (strcmp(argv[2], "reset-mfa") == 0)
+        return cmd_reset_mfa(&cli);
     return cmd_create_user(&cli);
 }

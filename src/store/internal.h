@@ -110,6 +110,7 @@ enum query {
     Q_TOTP_SET,
     Q_TOTP_CONFIRM,
     Q_TOTP_USE,
+    Q_TOTP_DELETE,
     Q_RECOVERY_CLEAR,
     Q_RECOVERY_INSERT,
     Q_RECOVERY_USE,

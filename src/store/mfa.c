@@ -50,6 +50,13 @@ int store_totp_use(struct store *s, int64_t user_id, int64_t step)
     return store_run_change(s, Q_TOTP_USE, p, NPARAMS(p));
 }
 
+int store_totp_delete(struct store *s, int64_t user_id)
+{
+    struct store_value p[] = {P_INT(user_id)};
+    int rc = store_run(s, Q_RECOVERY_CLEAR, p, 1, NULL, NULL, NULL);
+    return rc < 0 ? rc : store_run_change(s, Q_TOTP_DELETE, p, 1);
+}
+
 /* keyed BLAKE2b (seal_index's key) of the user's id and the code without spaces, dashes or
  * case: the codes are random (60 bits), so no salt or slow hash is needed, and without
  * secret.key a copy of the database cannot even test a guess */

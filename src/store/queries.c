@@ -218,6 +218,7 @@ const char *const store_query_sql[Q_COUNT] = {
                        " WHERE user_id = $1 AND confirmed_at IS NULL AND last_step < $2",
     [Q_TOTP_USE] = "UPDATE mfa_totp SET last_step = $2"
                    " WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2",
+    [Q_TOTP_DELETE] = "DELETE FROM mfa_totp WHERE user_id = $1",
     [Q_RECOVERY_CLEAR] = "DELETE FROM mfa_recovery_codes WHERE user_id = $1",
     [Q_RECOVERY_INSERT] = "INSERT INTO mfa_recovery_codes (code_hash, user_id, created_at)"
                           " VALUES ($1, $2, $3)",

@@ -132,6 +132,9 @@ int store_totp_confirm(struct store *s, int64_t user_id, int64_t step, int64_t n
 /* Records a confirmed secret's code for step as used; -ENOENT when step is not newer than
  * the last one used (a second request with the same code, at the same moment). */
 int store_totp_use(struct store *s, int64_t user_id, int64_t step);
+/* Removes user_id's secret and recovery codes (confide admin reset-mfa); -ENOENT when it
+ * had no secret. */
+int store_totp_delete(struct store *s, int64_t user_id);
 /* Replaces user_id's recovery codes by these; only their keyed hashes are kept. */
 int store_recovery_replace(struct store *s, int64_t user_id, const char *const *codes, int n,
                            int64_t now);

@@ -4,6 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -500,6 +501,58 @@ c.commit()`, db]);
       } finally {
         await server.stop();
         rmSync(restored, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('admin reset-mfa: an account that lost its phone signs in with its password again', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'confide-reset-mfa-'));
+    // RFC 6238 as an authenticator app computes it
+    const totp = (secret, steps = 0) => {
+      const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+      const bits = [...secret].map((c) => abc.indexOf(c).toString(2).padStart(5, '0')).join('');
+      const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+      const counter = Buffer.alloc(8);
+      counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
+      const mac = createHmac('sha1', key).update(counter).digest();
+      return String((mac.readUInt32BE(mac[19] & 15) & 0x7fffffff) % 1e6).padStart(6, '0');
+    };
+    const ada = { email: 'ada@practice.example', password: 'a long and quiet passphrase' };
+    try {
+      let server = await startServer({ dataDir, env: { CONFIDE_REQUIRE_MFA: 'admins' } });
+      try {
+        const cookie = await setupAdmin(server);
+        const start = await request(server, 'POST', '/api/v1/me/mfa/totp', { headers: { cookie } });
+        assert.equal(start.status, 200, start.text);
+        const confirm = await request(server, 'POST', '/api/v1/me/mfa/totp/confirm',
+          { headers: { cookie }, body: { code: totp(start.json.secret) } });
+        assert.equal(confirm.status, 200, confirm.text);
+        const login = await request(server, 'POST', '/api/v1/login', { body: ada });
+        assert.deepEqual(login.json, { mfa_required: true });
+        assert.match(cookieOf(login), /^confide_mfa=/);
+      } finally {
+        await server.stop();
+      }
+      const nobody = run(['admin', 'reset-mfa', '--email', 'bo@practice.example', '--data-dir', dataDir]);
+      assert.equal(nobody.status, 1);
+      assert.match(nobody.stderr, /no account with that email address has two-step sign-in/);
+      const reset = run(['admin', 'reset-mfa', '--email', 'ADA@practice.example', '--data-dir', dataDir]);
+      assert.equal(reset.status, 0, reset.stderr);
+      assert.match(reset.stdout, /two-step sign-in removed for account 1/);
+      const intact = run(['admin', 'verify-audit', '--data-dir', dataDir]);
+      assert.equal(intact.status, 0, intact.stderr);
+      server = await startServer({ dataDir, env: { CONFIDE_REQUIRE_MFA: 'off' } });
+      try {
+        const login = await request(server, 'POST', '/api/v1/login', { body: ada });
+        assert.equal(login.status, 200, login.text);
+        assert.equal(login.json.user.email, ada.email);
+        const cookie = cookieOf(login);
+        const audit = await request(server, 'GET', '/api/v1/audit?action=mfa.reset', { headers: { cookie } });
+        assert.equal(audit.json.entries.length, 1);
+      } finally {
+        await server.stop();
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
