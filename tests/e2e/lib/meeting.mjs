@@ -99,8 +99,12 @@ export async function joinAsHost(p, url, cookie) {
 export async function knock(p, url, password, { group = false } = {}) {
   await p.page.goto(url);
   await p.page.getByLabel('Meeting password').fill(password);
-  if (group) await p.page.getByLabel(/agree/).check();
   await p.page.getByRole('button', { name: 'Join session' }).click();
+  if (group) {
+    // a group's agreement comes once the password is right: read it, accept, join
+    await p.page.getByLabel(/agree/).check();
+    await p.page.getByRole('button', { name: 'Join session' }).click();
+  }
   await p.page.getByText('Your therapist will let you in shortly.').waitFor();
 }
 
