@@ -450,6 +450,10 @@ static void the_audit_log_shows_who_did_what(void **state)
     char path[96];
     snprintf(path, sizeof path, "/api/v1/clients/%lld", (long long)client);
     assert_int_equal(send_x(e, "GET", path, NULL, (struct extra){.peer = "198.51.100.4"}), 200);
+    /* a list is a read too */
+    assert_int_equal(send(e, "GET", "/api/v1/clients", NULL), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/audit?action=client.list", NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "entries")), 1);
     assert_int_equal(send(e, "GET", "/api/v1/audit?action=client.read", NULL), 200);
     json_t *entries = json_object_get(e->json, "entries");
     assert_int_equal(json_array_size(entries), 1);
