@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *f[9];
     for (int i = 0; i < 9; i++)
         f[i] = field(&p, end);
-    struct mail_attachment cal = {.filename = f[7], .content_type = f[8], .data = "BEGIN:VCALENDAR",
-                                  .len = 15};
+    struct mail_attachment cal = {
+        .filename = f[7], .content_type = f[8], .data = "BEGIN:VCALENDAR", .len = 15};
     struct mail_message m = {
         .from_name = f[0],
         .from_email = f[1] ? f[1] : "no-reply@care.example",
@@ -75,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (line > 998)
                 abort();
         }
-        static const char *const once[] = {"From:", "To:", "Subject:", "Message-ID:",
-                                            "Date:", "MIME-Version:"};
+        static const char *const once[] = {
+            "From:", "To:", "Subject:", "Message-ID:", "Date:", "MIME-Version:"};
         for (size_t i = 0; i < sizeof once / sizeof once[0]; i++)
             if (count_header(msg, header_len, once[i]) > 1)
                 abort(); /* a second one was smuggled in */
