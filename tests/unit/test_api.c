@@ -342,6 +342,43 @@ static void login_throttles_with_backoff(void **state)
                      401);
 }
 
+/* The per-account throttle counts an address in the form the store compares it in: spaces,
+ * tabs and capitals do not buy fresh attempts. Each try comes from its own address, so only
+ * the account's count can stop the last one. */
+static void login_throttle_key_is_the_normalised_email(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    e->cookie[0] = '\0';
+    const char *spellings[] = {
+        "ada@example.org", " Ada@Example.org\\t", "ADA@EXAMPLE.ORG ", "\\tada@example.ORG",
+        "  aDa@example.org  ", " ada@example.org",
+    };
+    char body[200], peer[32];
+    for (int i = 0; i < 6; i++) {
+        snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"not the password\"}",
+                 spellings[i]);
+        snprintf(peer, sizeof peer, "10.1.2.%d", i + 1);
+        assert_int_equal(send_x(e, "POST", "/api/v1/login", body, (struct extra){.peer = peer}),
+                         401);
+    }
+    /* six failures: the account now waits, whichever way the address is written */
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\" Ada@Example.org\\t\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "10.1.2.99"}),
+                     429);
+    assert_string_equal(error_code(e), "too_many_attempts");
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "10.1.2.98"}),
+                     429);
+    e->now += 1000;
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "10.1.2.97"}),
+                     200);
+}
+
 static void bad_input_gets_clear_errors(void **state)
 {
     struct env *e = *state;
@@ -1247,6 +1284,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(idle_and_absolute_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(asking_how_long_is_left_is_not_activity, setup, teardown),
         cmocka_unit_test_setup_teardown(login_throttles_with_backoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(login_throttle_key_is_the_normalised_email, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
