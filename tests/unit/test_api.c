@@ -18,6 +18,7 @@
 #include "api/routes.h"
 #include "auth/account.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/rand.h"
 #include "core/seal.h"
 #include "store/store.h"
@@ -202,6 +203,44 @@ static void setup_creates_the_first_admin_once(void **state)
              e->api.setup_token);
     assert_int_equal(send(e, "POST", "/api/v1/setup", again), 409);
     assert_string_equal(error_code(e), "already_set_up");
+}
+
+/* A refused setup costs no argon2id: "already set up" and the link's token are checked
+ * before the password is hashed (the count of hashes says so, not a clock), and one
+ * address guessing tokens is slowed down as sign-ins are. */
+static void setup_refuses_before_hashing_and_throttles_guessing(void **state)
+{
+    struct env *e = *state;
+    uint64_t hashes = metrics_password_hashes();
+    const char *bad = "{\"setup_token\":\"wrong\",\"name\":\"X\",\"email\":\"x@example.org\","
+                      "\"password\":\"" PW "\"}";
+    struct extra guesser = {.peer = "10.3.3.3"};
+    /* 20 wrong tokens from one address cost nothing; the 21st makes it wait */
+    for (int i = 0; i < 21; i++) {
+        assert_int_equal(send_x(e, "POST", "/api/v1/setup", bad, guesser), 403);
+        assert_string_equal(error_code(e), "invalid_setup_token");
+    }
+    assert_int_equal(metrics_password_hashes(), hashes);
+    char good[300];
+    snprintf(good, sizeof good,
+             "{\"setup_token\":\"%s\",\"name\":\"Dr Ada Byron\",\"email\":\"ada@example.org\","
+             "\"password\":\"" PW "\"}",
+             e->api.setup_token);
+    assert_int_equal(send_x(e, "POST", "/api/v1/setup", good, guesser), 429);
+    assert_string_equal(error_code(e), "too_many_attempts");
+    assert_string_equal(header(e, "retry-after:"), "1");
+    assert_int_equal(send_x(e, "POST", "/api/v1/setup", bad, (struct extra){.peer = "10.3.3.4"}),
+                     403);
+    assert_int_equal(metrics_password_hashes(), hashes);
+
+    e->now += 1000;
+    assert_int_equal(send_x(e, "POST", "/api/v1/setup", good, guesser), 201);
+    assert_int_equal(metrics_password_hashes(), hashes + 1);
+    /* once set up, a setup is refused before hashing too, whatever its token */
+    assert_int_equal(send(e, "POST", "/api/v1/setup", good), 409);
+    assert_string_equal(error_code(e), "already_set_up");
+    assert_int_equal(send(e, "POST", "/api/v1/setup", bad), 409);
+    assert_int_equal(metrics_password_hashes(), hashes + 1);
 }
 
 static void login_me_logout(void **state)
@@ -1280,6 +1319,8 @@ int main(void)
     rand_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(setup_creates_the_first_admin_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(setup_refuses_before_hashing_and_throttles_guessing,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(login_me_logout, setup, teardown),
         cmocka_unit_test_setup_teardown(idle_and_absolute_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(asking_how_long_is_left_is_not_activity, setup, teardown),
