@@ -491,6 +491,22 @@ int api_is_slow(const char *method, const char *path)
     return 0;
 }
 
+void api_answer_busy(const struct api_request *req, struct api_response *resp, int retry_after)
+{
+    struct api_call call = {.req = req, .resp = resp};
+    resp->status = 0;
+    resp->header_count = 0;
+    resp->cache_control = "no-store";
+    resp->route = NULL;
+    for (int i = 0; i < api_route_count && !resp->route; i++) /* the log names the pattern */
+        if (strcmp(api_routes[i].method, req->method) == 0 &&
+            strcmp(api_routes[i].pattern, req->path) == 0)
+            resp->route = api_routes[i].pattern;
+    api_add_header(resp, "retry-after:", "%d", retry_after);
+    api_error(&call, 503, "server_busy",
+              "The server is busy checking other sign-ins. Please try again in a moment.");
+}
+
 static int is_api_path(const char *path)
 {
     return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||

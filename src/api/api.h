@@ -61,6 +61,10 @@ void api_ctx_free(struct api_ctx *ctx);
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *resp);
 /* Is this a request to run on the offload thread (api/offload.h)? */
 int api_is_slow(const char *method, const char *path);
+/* The answer to a slow request the offload thread has no room for: 503 server_busy with
+ * Retry-After: retry_after seconds. */
+void api_answer_busy(const struct api_request *req, struct api_response *resp,
+                     int retry_after);
 void api_response_free(struct api_response *resp);
 
 /* The headers every response carries, whatever produced it. */

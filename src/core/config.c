@@ -49,7 +49,7 @@ static const struct option_def options[] = {
     STR(smtp_from, "", "From address of confide's mail (default: no-reply@ the public host)"),
     STR(smtp_user, "", "SMTP user name, if the server wants one"),
     STR(smtp_password, "", "SMTP password"),
-    STR(smtp_starttls, "auto", "STARTTLS: auto (when offered), require, or off"),
+    STR(smtp_starttls, "require", "STARTTLS on smtp://: require (mail waits without it), auto (when offered), off (plain)"),
     NUM(mail_retry_seconds, "30", 1, 3600, "first retry of a failed mail; doubles each time"),
     NUM(mail_poll_seconds, "15", 1, 600, "how often due mail and reminders are looked for"),
     STR(reminders, "1440,60", "reminder mails, in minutes before each session"),

@@ -25,7 +25,7 @@ struct config {
     char smtp_from[256];  /* the From address of every mail */
     char smtp_user[128];
     char smtp_password[256];
-    char smtp_starttls[16]; /* "auto" (when offered), "require", "off" */
+    char smtp_starttls[16]; /* "require" (the default), "auto" (when offered), "off" */
     long mail_retry_seconds; /* first retry after a failed send; doubles each time, up to 1 h */
     long mail_poll_seconds;  /* how often the mail thread looks for due mail and reminders */
     char reminders[64];      /* minutes before each session, comma-separated: "1440,60" */

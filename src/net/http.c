@@ -51,8 +51,13 @@ static void forget_waiting(struct net_server *srv, struct http_conn *c)
 
 static void conn_reset(struct net_server *srv, struct http_conn *c)
 {
-    if (c->waiting && srv)
-        forget_waiting(srv, c); /* its answer, when it comes, is thrown away */
+    if (c->waiting && srv) {
+        /* nobody will read the answer: a request still queued is dropped before its
+         * hashing; one in hand finishes, and its answer finds no connection */
+        forget_waiting(srv, c);
+        if (srv->offload)
+            api_offload_cancel(srv->offload, c->id);
+    }
     if (c->responding && srv)
         srv->responses_in_flight--;
     free(c->path);
@@ -165,7 +170,8 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
     srv->responses_in_flight++;
     if (srv->offload && !req.body_too_large && !req.length_required &&
         api_is_slow(req.method, req.path)) {
-        api_offload_submit(srv->offload, c->id, &req);
+        if (api_offload_submit(srv->offload, c->id, &req, &c->resp) < 0)
+            return answer(wsi, c); /* full: 503 with Retry-After at once */
         c->waiting = 1;
         c->wsi = wsi;
         if (srv->waiting_count == srv->waiting_cap) {

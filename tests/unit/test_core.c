@@ -295,6 +295,34 @@ static void seal_box_v0(const uint8_t master[32], const char *column, const char
     buf_append(out, box, 24 + (size_t)clen);
 }
 
+
+/* Mail goes out over TLS unless the practice turns that off by name: the default is
+ * "require", so a server (or someone in the path) that offers no STARTTLS gets no mail in
+ * the clear. */
+static void config_smtp_starttls_is_required_unless_turned_off(void **state)
+{
+    (void)state;
+    struct config c;
+    struct buf err = {0};
+    config_defaults(&c);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.smtp_starttls, "require");
+    /* so a password for a relay across the network needs nothing more */
+    config_defaults(&c);
+    config_set_flag(&c, "smtp-url", "smtp://mail.example.org:587", &err);
+    config_set_flag(&c, "smtp-user", "confide", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    config_set_flag(&c, "smtp-starttls", "off", &err);
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_non_null(strstr(err.data, "smtp_starttls"));
+    buf_reset(&err);
+    config_defaults(&c);
+    config_set_flag(&c, "smtp-starttls", "off", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.smtp_starttls, "off");
+    buf_free(&err);
+}
+
 static void seal_round_trip_and_column_and_row_binding(void **state)
 {
     uint8_t key[32];
@@ -429,6 +457,7 @@ int main(void)
         cmocka_unit_test(config_rejects_bad_values),
         cmocka_unit_test(cidr_ranges_parse_and_match),
         cmocka_unit_test(seal_round_trip_and_column_and_row_binding),
+        cmocka_unit_test(config_smtp_starttls_is_required_unless_turned_off),
         cmocka_unit_test(seal_key_file_is_created_once_and_private),
         cmocka_unit_test(clock_formats_rfc3339),
         cmocka_unit_test(metrics_render_prometheus_text),
