@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_HOPS 64 /* a longer chain is not believed */
+#define MAX_HOPS 64 /* the rightmost hops kept; a walk that needs more gives the peer */
 
 struct span {
     const char *p;
@@ -77,15 +77,15 @@ static int hop_address(struct span s, uint8_t out[16])
     return cidr_address(text, out);
 }
 
-/* X-Forwarded-For: addresses separated by commas. Returns how many, or -1. */
+/* X-Forwarded-For: addresses separated by commas. Returns how many there are; hop i is
+ * kept in hops[i % MAX_HOPS], so the rightmost MAX_HOPS are there (what a client put on
+ * the left cannot push out what its proxies added on the right). */
 static int split_xff(const char *h, struct span hops[MAX_HOPS])
 {
     int n = 0;
     for (const char *p = h;;) {
         size_t len = strcspn(p, ",");
-        if (n == MAX_HOPS)
-            return -1;
-        hops[n++] = trim(p, len);
+        hops[n++ % MAX_HOPS] = trim(p, len);
         if (p[len] == '\0')
             return n;
         p += len + 1;
@@ -94,15 +94,15 @@ static int split_xff(const char *h, struct span hops[MAX_HOPS])
 
 /* Forwarded: elements separated by commas, each pairs separated by semicolons; a value
  * is a token or a quoted string. Each element's for= value (unquoted into its own
- * buffer), or an empty span when it has none. Returns how many, or -1. */
+ * buffer), or an empty span when it has none, kept like split_xff's. Returns how many,
+ * or -1 when the header does not parse. */
 static int split_forwarded(const char *h, struct span hops[MAX_HOPS], char store[][64])
 {
     int n = 0;
     const char *p = h;
     for (;;) {
-        if (n == MAX_HOPS)
-            return -1;
-        hops[n] = (struct span){store[n], 0};
+        int k = n % MAX_HOPS;
+        hops[k] = (struct span){store[k], 0};
         int is_for = 0;
         for (;;) { /* one pair */
             while (*p == ' ' || *p == '\t')
@@ -142,8 +142,8 @@ static int split_forwarded(const char *h, struct span hops[MAX_HOPS], char store
                 if (*p && *p != ';' && *p != ',')
                     return -1;
                 if (is_for) {
-                    memcpy(store[n], value, vlen);
-                    hops[n].len = vlen;
+                    memcpy(store[k], value, vlen);
+                    hops[k].len = vlen;
                 }
             }
             if (*p == ';') {
@@ -187,7 +187,9 @@ int client_address(const char *peer, const char *forwarded, const char *x_forwar
         return 0;
     for (int i = n - 1; i >= 0; i--) {
         uint8_t hop[16];
-        if (hop_address(hops[i], hop) < 0)
+        if (i < n - MAX_HOPS)
+            return 0; /* MAX_HOPS trusted proxies in a row: not a chain anyone runs */
+        if (hop_address(hops[i % MAX_HOPS], hop) < 0)
             return 0; /* unknown, obfuscated or malformed: who is behind it cannot be known */
         if (!trusted_bytes(trusted, hop) || i == 0) {
             write_address(hop, out, out_size);

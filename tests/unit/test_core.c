@@ -521,13 +521,30 @@ static void client_address_through_trusted_proxies(void **state)
                      cases[i].xff ? cases[i].xff : "-", out, rc, cases[i].want,
                      cases[i].from_header);
     }
-    /* a chain longer than anyone runs is not believed; nor is any header with no list */
-    struct buf chain = {0};
-    for (int i = 0; i < 100; i++)
+    /* however much a client puts on the left, the right is still read */
+    struct buf chain = {0}, fchain = {0};
+    for (int i = 0; i < 100; i++) {
         buf_printf(&chain, "%s198.51.100.%d", i ? ", " : "", i);
+        buf_printf(&fchain, "%sfor=\"198.51.100.%d\"", i ? ", " : "", i);
+    }
     char out[CLIENT_ADDR_MAX];
+    assert_int_equal(client_address("127.0.0.1", NULL, chain.data, &trusted, out, sizeof out), 1);
+    assert_string_equal(out, "198.51.100.99");
+    assert_int_equal(client_address("127.0.0.1", fchain.data, NULL, &trusted, out, sizeof out), 1);
+    assert_string_equal(out, "198.51.100.99");
+    /* but a walk through more trusted hops than are kept is not believed */
+    buf_reset(&chain);
+    for (int i = 0; i < 100; i++)
+        buf_printf(&chain, "%s10.0.0.%d", i ? ", " : "", i);
     assert_int_equal(client_address("127.0.0.1", NULL, chain.data, &trusted, out, sizeof out), 0);
     assert_string_equal(out, "127.0.0.1");
+    buf_reset(&chain);
+    for (int i = 0; i < 64; i++)
+        buf_printf(&chain, "%s10.0.0.%d", i ? ", " : "", i);
+    assert_int_equal(client_address("127.0.0.1", NULL, chain.data, &trusted, out, sizeof out), 1);
+    assert_string_equal(out, "10.0.0.0"); /* all trusted, all kept: the leftmost */
+    buf_free(&fchain);
+    /* no list: no header is read */
     struct cidr_list none = {.count = 0};
     assert_int_equal(client_address("127.0.0.1", NULL, "198.51.100.1", &none, out, sizeof out), 0);
     assert_string_equal(out, "127.0.0.1");
