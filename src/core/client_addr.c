@@ -77,10 +77,12 @@ static int hop_address(struct span s, uint8_t out[16])
     return cidr_address(text, out);
 }
 
-/* X-Forwarded-For: addresses separated by commas. Returns how many there are; hop i is
- * kept in hops[i % MAX_HOPS], so the rightmost MAX_HOPS are there (what a client put on
- * the left cannot push out what its proxies added on the right). */
-static int split_xff(const char *h, struct span hops[MAX_HOPS])
+/* A header's hops: the text between commas, trimmed. Returns how many there are; hop i
+ * is kept in hops[i % MAX_HOPS], so the rightmost MAX_HOPS are there (what a client put
+ * on the left cannot push out what its proxies added on the right). Forwarded is split
+ * the same way, quotes or not: no address holds a comma, and a quote a client left open
+ * on the left must not swallow the elements its proxies appended. */
+static int split_hops(const char *h, struct span hops[MAX_HOPS])
 {
     int n = 0;
     for (const char *p = h;;) {
@@ -92,70 +94,62 @@ static int split_xff(const char *h, struct span hops[MAX_HOPS])
     }
 }
 
-/* Forwarded: elements separated by commas, each pairs separated by semicolons; a value
- * is a token or a quoted string. Each element's for= value (unquoted into its own
- * buffer), or an empty span when it has none, kept like split_xff's. Returns how many,
- * or -1 when the header does not parse. */
-static int split_forwarded(const char *h, struct span hops[MAX_HOPS], char store[][64])
+/* One Forwarded element: pairs separated by semicolons, each value a token or a quoted
+ * string. Its for= value, unquoted, into value (an empty span when it has none). Returns
+ * 0, or -1 when the element does not parse. */
+static int forwarded_for(struct span el, char value[64], struct span *out)
 {
-    int n = 0;
-    const char *p = h;
-    for (;;) {
-        int k = n % MAX_HOPS;
-        hops[k] = (struct span){store[k], 0};
-        int is_for = 0;
-        for (;;) { /* one pair */
-            while (*p == ' ' || *p == '\t')
+    const char *p = el.p, *end = el.p + el.len;
+    *out = (struct span){value, 0};
+    for (;;) { /* one pair */
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        const char *name = p;
+        while (p < end && *p != '=' && *p != ';')
+            p++;
+        struct span key = trim(name, (size_t)(p - name));
+        if (p == end || *p == ';') {
+            if (key.len > 0)
+                return -1; /* a name without a value */
+        } else {
+            p++; /* '=' */
+            int is_for = key.len == 3 && strncasecmp(key.p, "for", 3) == 0;
+            char v[64];
+            size_t vlen = 0;
+            while (p < end && (*p == ' ' || *p == '\t'))
                 p++;
-            const char *name = p;
-            while (*p && *p != '=' && *p != ';' && *p != ',')
+            if (p < end && *p == '"') {
+                for (p++;; p++) {
+                    if (p == end)
+                        return -1; /* not closed */
+                    if (*p == '"')
+                        break;
+                    if (*p == '\\' && p + 1 < end)
+                        p++;
+                    if (vlen == sizeof v - 1)
+                        return -1;
+                    v[vlen++] = *p;
+                }
                 p++;
-            struct span key = trim(name, (size_t)(p - name));
-            if (*p != '=') {
-                if (key.len > 0)
-                    return -1; /* a pair without a value */
             } else {
-                p++;
-                is_for = key.len == 3 && strncasecmp(key.p, "for", 3) == 0;
-                char value[64];
-                size_t vlen = 0;
-                while (*p == ' ' || *p == '\t')
-                    p++;
-                if (*p == '"') {
-                    for (p++; *p != '"'; p++) {
-                        if (*p == '\\' && p[1])
-                            p++;
-                        if (*p == '\0' || vlen == sizeof value - 1)
-                            return -1;
-                        value[vlen++] = *p;
-                    }
-                    p++;
-                } else {
-                    while (*p && *p != ';' && *p != ',' && *p != ' ' && *p != '\t') {
-                        if (vlen == sizeof value - 1)
-                            return -1;
-                        value[vlen++] = *p++;
-                    }
-                }
-                while (*p == ' ' || *p == '\t')
-                    p++;
-                if (*p && *p != ';' && *p != ',')
-                    return -1;
-                if (is_for) {
-                    memcpy(store[k], value, vlen);
-                    hops[k].len = vlen;
+                while (p < end && *p != ';' && *p != ' ' && *p != '\t') {
+                    if (vlen == sizeof v - 1)
+                        return -1;
+                    v[vlen++] = *p++;
                 }
             }
-            if (*p == ';') {
+            while (p < end && (*p == ' ' || *p == '\t'))
                 p++;
-                continue;
+            if (p < end && *p != ';')
+                return -1;
+            if (is_for) {
+                memcpy(value, v, vlen);
+                out->len = vlen;
             }
-            break;
         }
-        n++;
-        if (*p == '\0')
-            return n;
-        p++; /* ',' */
+        if (p == end)
+            return 0;
+        p++; /* ';' */
     }
 }
 
@@ -177,19 +171,22 @@ int client_address(const char *peer, const char *forwarded, const char *x_forwar
     if (!peer || !trusted || cidr_address(peer, a) < 0 || !trusted_bytes(trusted, a))
         return 0;
     struct span hops[MAX_HOPS];
-    char values[MAX_HOPS][64]; /* the Forwarded values, unquoted */
-    int n = -1;
-    if (x_forwarded_for && trim(x_forwarded_for, strlen(x_forwarded_for)).len > 0)
-        n = split_xff(x_forwarded_for, hops);
-    else if (forwarded && trim(forwarded, strlen(forwarded)).len > 0)
-        n = split_forwarded(forwarded, hops, values);
-    if (n <= 0)
-        return 0;
+    int n = 0, is_forwarded = 0;
+    if (x_forwarded_for && trim(x_forwarded_for, strlen(x_forwarded_for)).len > 0) {
+        n = split_hops(x_forwarded_for, hops);
+    } else if (forwarded && trim(forwarded, strlen(forwarded)).len > 0) {
+        n = split_hops(forwarded, hops);
+        is_forwarded = 1;
+    }
     for (int i = n - 1; i >= 0; i--) {
         uint8_t hop[16];
         if (i < n - MAX_HOPS)
             return 0; /* MAX_HOPS trusted proxies in a row: not a chain anyone runs */
-        if (hop_address(hops[i % MAX_HOPS], hop) < 0)
+        struct span h = hops[i % MAX_HOPS];
+        char value[64];
+        if (is_forwarded && forwarded_for(h, value, &h) < 0)
+            return 0; /* an element that does not parse */
+        if (hop_address(h, hop) < 0)
             return 0; /* unknown, obfuscated or malformed: who is behind it cannot be known */
         if (!trusted_bytes(trusted, hop) || i == 0) {
             write_address(hop, out, out_size);

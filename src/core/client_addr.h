@@ -15,8 +15,10 @@
  *   may be quoted ("[2001:db8::1]:4711"), as RFC 7239 wants for IPv6.
  * - An entry that is not an address (for=unknown, an obfuscated _hidden, garbage) ends
  *   the walk: the hop that wrote it would not or could not say who is behind it, so
- *   nothing left of it can be checked, and the answer is the TCP peer. A header that
- *   cannot be parsed at all gives the TCP peer too.
+ *   nothing left of it can be checked, and the answer is the TCP peer. Entries are split
+ *   at every comma and parsed one by one, only as the walk reaches them: whatever a
+ *   client writes on the left (an open quote, garbage) cannot change what its proxies
+ *   wrote on the right.
  * - The answer is written in one canonical spelling (IPv4 dotted, IPv6 as inet_ntop
  *   writes it), so a client cannot get fresh throttle buckets by respelling itself. */
 #ifndef CONFIDE_CORE_CLIENT_ADDR_H
