@@ -139,16 +139,20 @@ describe('behind nginx with TLS and trusted_proxies', () => {
     }
   });
   after(async () => {
-    if (ctx.nginx && ctx.nginx.exitCode === null) {
-      ctx.nginx.kill('SIGQUIT'); // a graceful stop
-      await ctx.nginxExit;
+    let exit = null;
+    try {
+      if (ctx.nginx && ctx.nginx.exitCode === null) {
+        ctx.nginx.kill('SIGQUIT'); // a graceful stop
+        await ctx.nginxExit;
+      }
+      if (ctx.server) {
+        exit = await ctx.server.stop();
+        ctx.server.cleanup();
+      }
+    } finally {
+      rmSync(ctx.dir, { recursive: true, force: true });
     }
-    if (ctx.server) {
-      const exit = await ctx.server.stop();
-      ctx.server.cleanup();
-      assert.deepEqual(exit, { code: 0, signal: null }, `confide did not stop cleanly:\n${ctx.server.stderr.slice(-3000)}`);
-    }
-    rmSync(ctx.dir, { recursive: true, force: true });
+    if (exit) assert.deepEqual(exit, { code: 0, signal: null }, `confide did not stop cleanly:\n${ctx.server.stderr.slice(-3000)}`);
   });
 
   test('the sign-in cookie is __Host- and Secure, and HSTS is sent', async () => {
