@@ -24,16 +24,16 @@ enum login_state login_check(const struct store_login *l, int64_t now, int64_t i
     return LOGIN_VALID;
 }
 
-const char *login_cookie_name(int tls)
+const char *login_cookie_name(int https)
 {
-    return tls ? "__Host-confide_session" : "confide_session";
+    return https ? "__Host-confide_session" : "confide_session";
 }
 
-void login_cookie_header(struct buf *out, int tls, const char *token, int64_t max_age_s)
+void login_cookie_header(struct buf *out, int https, const char *token, int64_t max_age_s)
 {
     buf_printf(out, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-               login_cookie_name(tls), token ? token : "", token ? (long long)max_age_s : 0LL,
-               tls ? "; Secure" : "");
+               login_cookie_name(https), token ? token : "", token ? (long long)max_age_s : 0LL,
+               https ? "; Secure" : "");
 }
 
 int cookie_find(const char *header, const char *name, const char **value)

@@ -44,7 +44,7 @@ struct live_conn {
 struct live_service {
     const struct config *cfg;
     struct store *store;
-    int tls;
+    int https;
     struct live_io io;
     struct live_media *media;
     struct throttle *guesses;
@@ -531,7 +531,7 @@ static int staff_role(struct live_service *svc, struct arena *a, const struct li
                       const struct store_series *se, int64_t now, struct store_user *user)
 {
     const char *value;
-    int len = c->cookie ? cookie_find(c->cookie, login_cookie_name(svc->tls), &value) : -1;
+    int len = c->cookie ? cookie_find(c->cookie, login_cookie_name(svc->https), &value) : -1;
     if (len <= 0)
         return STAFF_NOT_SIGNED_IN;
     uint8_t hash[32];
@@ -710,14 +710,14 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
 
 /* ---- the connection's life ---- */
 
-struct live_service *live_service_new(const struct config *cfg, struct store *store, int tls,
+struct live_service *live_service_new(const struct config *cfg, struct store *store, int https,
                                       struct live_io io, struct live_media *media)
 {
     struct live_service *svc = xcalloc(1, sizeof *svc);
     svc->media = media;
     svc->cfg = cfg;
     svc->store = store;
-    svc->tls = tls;
+    svc->https = https;
     svc->io = io;
     /* 5 free wrong guesses per link, 20 per address, then doubling waits */
     svc->guesses = throttle_new(4096, 5, 1000, 15 * 60 * 1000);

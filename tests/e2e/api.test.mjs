@@ -143,6 +143,7 @@ describe('endpoints refuse bad input with a clear JSON error', () => {
     for (const [method, p] of probes) {
       const res = await request(server, method, p);
       for (const [h, v] of Object.entries(SECURITY_HEADERS)) assert.equal(res.headers.get(h), v, `${h} on ${method} ${p}`);
+      assert.equal(res.headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP');
       if (p.startsWith('/api') || p === '/healthz' || p === '/metrics') assert.equal(res.headers.get('cache-control'), 'no-store', p);
     }
   });
@@ -432,6 +433,7 @@ describe('TLS', () => {
       const plainName = await call('GET', '/api/v1/me', null, { cookie: setCookie.split(';')[0].replace('__Host-', '') });
       assert.equal(plainName.status, 401);
       assert.equal(res.headers['content-security-policy'], SECURITY_HEADERS['content-security-policy']);
+      assert.equal(res.headers['strict-transport-security'], 'max-age=31536000');
     } finally {
       await server.stop();
       server.cleanup();
