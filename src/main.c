@@ -347,7 +347,7 @@ static int cmd_serve(struct cli *cli)
     if (!cli->cfg.smtp_url[0])
         log_warn("main", "smtp_url is not set: invitations and reminders wait in the outbox");
     struct api_ctx api;
-    api_ctx_init(&api, &cli->cfg, store, cli->cfg.tls_cert[0] != '\0');
+    api_ctx_init(&api, &cli->cfg, store, cli->cfg.https);
     api.on_mail_committed = wake_mail;
     api.on_mail_arg = mail;
     /* everything is built here and handed to what uses it: media workers, the HTTP(S)
@@ -370,7 +370,7 @@ static int cmd_serve(struct cli *cli)
     audit_store = store;
     log_audit_head(clock_wall_ms());
     struct live_service *live = live_service_new(
-        &cli->cfg, store, api.tls, (struct live_io){net_ws_send, net_ws_close, server}, media);
+        &cli->cfg, store, api.https, (struct live_io){net_ws_send, net_ws_close, server}, media);
     net_server_set_ws(server,
                       &(struct net_ws_handler){.open = ws_open,
                                                .message = ws_message,

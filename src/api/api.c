@@ -27,12 +27,12 @@ const struct api_header api_security_headers[] = {
 };
 const int api_security_header_count = 3;
 
-void api_ctx_init(struct api_ctx *ctx, const struct config *cfg, struct store *store, int tls)
+void api_ctx_init(struct api_ctx *ctx, const struct config *cfg, struct store *store, int https)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->cfg = cfg;
     ctx->store = store;
-    ctx->tls = tls;
+    ctx->https = https;
     /* an account gets 5 free tries, an address (perhaps a whole practice behind one NAT) 20 */
     ctx->account_throttle = throttle_new(4096, 5, 1000, 15 * 60 * 1000);
     ctx->address_throttle = throttle_new(4096, 20, 1000, 15 * 60 * 1000);
@@ -325,7 +325,7 @@ static int resolve_login(struct api_call *call, int activity, int writes, const 
     const struct api_request *req = call->req;
     const char *token = NULL;
     int len =
-        req->cookie ? cookie_find(req->cookie, login_cookie_name(call->ctx->tls), &token) : -1;
+        req->cookie ? cookie_find(req->cookie, login_cookie_name(call->ctx->https), &token) : -1;
     *why = NULL;
     if (len <= 0)
         return 0;
@@ -360,7 +360,7 @@ static void answer_not_signed_in(struct api_call *call, const char *why)
 {
     struct buf cookie = {0};
     if (why) {
-        login_cookie_header(&cookie, call->ctx->tls, NULL, 0);
+        login_cookie_header(&cookie, call->ctx->https, NULL, 0);
         api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
         buf_free(&cookie);
     }
@@ -491,13 +491,34 @@ int api_is_slow(const char *method, const char *path)
     return 0;
 }
 
+void api_answer_busy(const struct api_request *req, struct api_response *resp, int retry_after)
+{
+    struct api_call call = {.req = req, .resp = resp};
+    resp->status = 0;
+    resp->header_count = 0;
+    resp->cache_control = "no-store";
+    resp->route = NULL;
+    for (int i = 0; i < api_route_count && !resp->route; i++) /* the log names the pattern */
+        if (strcmp(api_routes[i].method, req->method) == 0 &&
+            strcmp(api_routes[i].pattern, req->path) == 0)
+            resp->route = api_routes[i].pattern;
+    api_add_header(resp, "retry-after:", "%d", retry_after);
+    api_error(&call, 503, "server_busy",
+              "The server is busy checking other sign-ins. Please try again in a moment.");
+}
+
 static int is_api_path(const char *path)
 {
     return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
            strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0;
 }
 
-/* /metrics answers loopback and the metrics_allow ranges; to anyone else it does not exist. */
+/* /metrics answers loopback and the metrics_allow ranges; to anyone else it does not exist.
+ * It looks at the client's address (req->peer: through trusted_proxies), not the TCP peer:
+ * behind a proxy on the same host every TCP peer is loopback, so the TCP peer would open
+ * /metrics to the whole internet. A forwarding header is believed only from a trusted
+ * proxy, so this is no easier to forge than the TCP peer; without trusted_proxies the two
+ * are the same. */
 static int metrics_peer_allowed(const struct config *cfg, const struct api_request *req)
 {
     if (strcmp(req->path, "/metrics") != 0)

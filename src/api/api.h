@@ -19,7 +19,7 @@ struct api_ctx {
     struct store *store;
     struct throttle *account_throttle;
     struct throttle *address_throttle;
-    int tls;
+    int https; /* browsers reach confide over https (config.https) */
     char setup_token[48]; /* empty once an account exists */
     int mail_queued;      /* set by a handler that queued mail; see on_mail_committed */
     /* Called after a commit that queued mail, so the mail thread sends it now. */
@@ -34,7 +34,8 @@ struct api_request {
     const char *path;     /* without the query string */
     const char *query;    /* "a=1&b=2", already decoded; NULL when there is none */
     const char *content_type, *cookie, *origin, *sec_fetch_site; /* NULL when absent */
-    const char *peer;     /* the client's address */
+    const char *peer;     /* the client's address: the TCP peer, or behind trusted_proxies
+                           * what they forwarded (core/client_addr.h) */
     const char *body;
     size_t body_len;
     int body_too_large;   /* the body went past max_body_bytes and was not kept */
@@ -56,14 +57,20 @@ struct api_response {
     struct buf body;
 };
 
-void api_ctx_init(struct api_ctx *ctx, const struct config *cfg, struct store *store, int tls);
+void api_ctx_init(struct api_ctx *ctx, const struct config *cfg, struct store *store, int https);
 void api_ctx_free(struct api_ctx *ctx);
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *resp);
 /* Is this a request to run on the offload thread (api/offload.h)? */
 int api_is_slow(const char *method, const char *path);
+/* The answer to a slow request the offload thread has no room for: 503 server_busy with
+ * Retry-After: retry_after seconds. */
+void api_answer_busy(const struct api_request *req, struct api_response *resp,
+                     int retry_after);
 void api_response_free(struct api_response *resp);
 
-/* The headers every response carries, whatever produced it. */
+/* The headers every response carries, whatever produced it; and when browsers reach
+ * confide over https (api_ctx.https), Strict-Transport-Security with this value. */
+#define API_HSTS "max-age=31536000"
 struct api_header {
     const char *name, *value;
 };

@@ -135,7 +135,9 @@ void clients_list(struct api_call *call)
     struct store_client *clients;
     size_t n;
     int64_t owner = call->user.role == STORE_ROLE_ADMIN ? 0 : call->user.id;
-    if (store_client_list(call->ctx->store, &call->arena, owner, &clients, &n) < 0) {
+    /* a list of clients is a read of every record in it: one entry says who looked */
+    if (store_client_list(call->ctx->store, &call->arena, owner, &clients, &n) < 0 ||
+        api_audit(call, "client.list", 0) < 0) {
         api_store_error(call, -EIO, "client");
         return;
     }

@@ -35,7 +35,7 @@ int login_start(struct api_call *call, int64_t user_id)
         return -1;
     }
     struct buf cookie = {0};
-    login_cookie_header(&cookie, ctx->tls, token, cfg->session_lifetime);
+    login_cookie_header(&cookie, ctx->https, token, cfg->session_lifetime);
     api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
     sodium_memzero(cookie.data, cookie.len);
     sodium_memzero(token, sizeof token);
@@ -144,7 +144,7 @@ void login_delete(struct api_call *call)
         return;
     }
     struct buf cookie = {0};
-    login_cookie_header(&cookie, call->ctx->tls, NULL, 0);
+    login_cookie_header(&cookie, call->ctx->https, NULL, 0);
     api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
     buf_free(&cookie);
     api_no_content(call);

@@ -40,7 +40,7 @@ static int mfa_required_for(const struct config *cfg, enum store_role role)
 static void clear_pending_cookie(struct api_call *call)
 {
     struct buf cookie = {0};
-    mfa_cookie_header(&cookie, call->ctx->tls, NULL, 0);
+    mfa_cookie_header(&cookie, call->ctx->https, NULL, 0);
     api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
     buf_free(&cookie);
 }
@@ -69,7 +69,7 @@ int mfa_after_password(struct api_call *call, const struct store_user *user)
         return -1;
     }
     struct buf cookie = {0};
-    mfa_cookie_header(&cookie, ctx->tls, token, MFA_PENDING_SECONDS);
+    mfa_cookie_header(&cookie, ctx->https, token, MFA_PENDING_SECONDS);
     api_add_header(call->resp, "set-cookie:", "%s", cookie.data);
     sodium_memzero(cookie.data, cookie.len);
     sodium_memzero(token, sizeof token);
@@ -86,7 +86,7 @@ static int pending_get(struct api_call *call, uint8_t hash[32], int64_t *user_id
 {
     const char *token = NULL;
     const char *cookie = call->req->cookie;
-    int len = cookie ? cookie_find(cookie, mfa_cookie_name(call->ctx->tls), &token) : -1;
+    int len = cookie ? cookie_find(cookie, mfa_cookie_name(call->ctx->https), &token) : -1;
     if (len <= 0)
         return -ENOENT;
     login_token_hash(token, (size_t)len, hash);

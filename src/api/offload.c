@@ -1,5 +1,6 @@
 #include "api/offload.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct api_offload {
     pthread_cond_t more;
     struct job *todo, *todo_tail;
     struct job *done, *done_tail;
+    int held; /* jobs in todo, in hand and in done: at most API_OFFLOAD_MAX_JOBS */
     int stopping;
     struct api_ctx ctx; /* the worker's: its own store, the main context's throttles */
     struct store *store;
@@ -76,7 +78,9 @@ static void *run(void *arg)
         api_handle(&o->ctx, &j->req, &j->resp);
         pthread_mutex_lock(&o->lock);
         push(&o->done, &o->done_tail, j);
+        pthread_mutex_unlock(&o->lock);
         o->wake(o->wake_arg);
+        pthread_mutex_lock(&o->lock);
     }
     pthread_mutex_unlock(&o->lock);
     return NULL;
@@ -137,8 +141,19 @@ static const char *keep(struct job *j, int slot, const char *s, size_t len)
     return j->strings[slot];
 }
 
-void api_offload_submit(struct api_offload *o, uint64_t id, const struct api_request *req)
+int api_offload_submit(struct api_offload *o, uint64_t id, const struct api_request *req,
+                       struct api_response *busy)
 {
+    pthread_mutex_lock(&o->lock);
+    assert(o->held >= 0 && o->held <= API_OFFLOAD_MAX_JOBS);
+    int full = o->held == API_OFFLOAD_MAX_JOBS;
+    if (!full)
+        o->held++; /* the slot is taken now, so two submits cannot both get the last one */
+    pthread_mutex_unlock(&o->lock);
+    if (full) {
+        api_answer_busy(req, busy, API_OFFLOAD_RETRY_AFTER);
+        return -1;
+    }
     struct job *j = xcalloc(1, sizeof *j);
     j->id = id;
     j->req = *req;
@@ -155,12 +170,53 @@ void api_offload_submit(struct api_offload *o, uint64_t id, const struct api_req
     push(&o->todo, &o->todo_tail, j);
     pthread_cond_signal(&o->more);
     pthread_mutex_unlock(&o->lock);
+    return 0;
+}
+
+/* Unlinks the job with this id from a list; NULL when it is not there. */
+static struct job *unlink_job(struct job **head, struct job **tail, uint64_t id)
+{
+    struct job *prev = NULL;
+    for (struct job *j = *head; j; prev = j, j = j->next) {
+        if (j->id != id)
+            continue;
+        if (prev)
+            prev->next = j->next;
+        else
+            *head = j->next;
+        if (*tail == j)
+            *tail = prev;
+        j->next = NULL;
+        return j;
+    }
+    return NULL;
+}
+
+int api_offload_cancel(struct api_offload *o, uint64_t id)
+{
+    pthread_mutex_lock(&o->lock);
+    struct job *j = unlink_job(&o->todo, &o->todo_tail, id);
+    if (!j)
+        j = unlink_job(&o->done, &o->done_tail, id);
+    if (j) {
+        o->held--;
+        assert(o->held >= 0);
+    }
+    pthread_mutex_unlock(&o->lock);
+    if (!j)
+        return 0;
+    job_free(j);
+    return 1;
 }
 
 int api_offload_take(struct api_offload *o, uint64_t *id, struct api_response *resp)
 {
     pthread_mutex_lock(&o->lock);
     struct job *j = pop(&o->done, &o->done_tail);
+    if (j) {
+        o->held--;
+        assert(o->held >= 0);
+    }
     pthread_mutex_unlock(&o->lock);
     if (!j)
         return 0;

@@ -71,6 +71,14 @@ static json_t *occurrence_json(const struct store_occurrence *o)
                      "password", o->password, "status", status_of(o->cancelled_at));
 }
 
+/* The page where a signed-in therapist or co-facilitator joins the session. */
+static char *meeting_path(struct arena *a, const char *public_url, int64_t series_id)
+{
+    char path[48];
+    snprintf(path, sizeof path, "/m/%lld", (long long)series_id);
+    return link_url(a, public_url, "", path);
+}
+
 int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
 {
     struct store *st = call->ctx->store;
@@ -118,16 +126,15 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
         "settings", settings ? settings : json_object(), "status", status_of(se.cancelled_at),
         "meeting_id", next ? next->meeting_id : NULL, "password", next ? next->password : NULL,
         "host_url",
-        /* the host link is the therapist's own: co-facilitators and admins join by session */
+        /* the therapist's own link; it hosts only for her signed-in browser (anyone else is
+         * sent to sign in), so it is no bearer credential. Co-facilitators and admins use
+         * meeting_url. */
         call->user.id == se.therapist_id
             ? link_url(&call->arena, call->ctx->cfg->public_url, "/j/", se.host_token)
             : NULL,
         "invites", invites, "occurrences", occurrences);
-    char meeting[48];
-    snprintf(meeting, sizeof meeting, "/m/%lld", (long long)se.id);
-    json_object_set_new(
-        *out, "meeting_url",
-        json_string(link_url(&call->arena, call->ctx->cfg->public_url, "", meeting)));
+    json_object_set_new(*out, "meeting_url",
+                        json_string(meeting_path(&call->arena, call->ctx->cfg->public_url, se.id)));
     return 0;
 }
 

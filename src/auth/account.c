@@ -21,8 +21,8 @@ int account_name_valid(const char *name)
     return visible;
 }
 
-int account_prepare(const char *name, const char *email, const char *password,
-                    size_t password_len, char hash[PASSWORD_HASH_MAX], const char **reason)
+int account_check(const char *name, const char *email, const char *password,
+                  size_t password_len, const char **reason)
 {
     if (!account_name_valid(name)) {
         *reason = "Please give a name of 1 to " LIMIT_TEXT(LIMIT_NAME) " characters.";
@@ -35,6 +35,15 @@ int account_prepare(const char *name, const char *email, const char *password,
     }
     if (password_check_policy(password, password_len, reason) < 0)
         return ACCOUNT_WEAK_PASSWORD;
+    return ACCOUNT_OK;
+}
+
+int account_prepare(const char *name, const char *email, const char *password,
+                    size_t password_len, char hash[PASSWORD_HASH_MAX], const char **reason)
+{
+    int rc = account_check(name, email, password, password_len, reason);
+    if (rc != ACCOUNT_OK)
+        return rc;
     if (password_hash(password, password_len, hash) < 0) {
         *reason = "The server could not hash the password.";
         return ACCOUNT_STORE_FAILED;

@@ -18,7 +18,10 @@ enum account_error {
 
 int account_name_valid(const char *name);
 
-/* Checks the name, the email and the password policy, then hashes the password (the slow
+/* Checks the name, the email and the password policy; quick, no hashing, no store. */
+int account_check(const char *name, const char *email, const char *password,
+                  size_t password_len, const char **reason);
+/* account_check, then hashes the password (the slow
  * part, ~0.1 s: hold no database lock around it). No store. */
 int account_prepare(const char *name, const char *email, const char *password,
                     size_t password_len, char hash[128], const char **reason);

@@ -24,28 +24,28 @@ enum login_state login_check(const struct store_login *l, int64_t now, int64_t i
     return LOGIN_VALID;
 }
 
-const char *login_cookie_name(int tls)
+const char *login_cookie_name(int https)
 {
-    return tls ? "__Host-confide_session" : "confide_session";
+    return https ? "__Host-confide_session" : "confide_session";
 }
 
-void login_cookie_header(struct buf *out, int tls, const char *token, int64_t max_age_s)
+void login_cookie_header(struct buf *out, int https, const char *token, int64_t max_age_s)
 {
     buf_printf(out, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-               login_cookie_name(tls), token ? token : "", token ? (long long)max_age_s : 0LL,
-               tls ? "; Secure" : "");
+               login_cookie_name(https), token ? token : "", token ? (long long)max_age_s : 0LL,
+               https ? "; Secure" : "");
 }
 
-const char *mfa_cookie_name(int tls)
+const char *mfa_cookie_name(int https)
 {
-    return tls ? "__Host-confide_mfa" : "confide_mfa";
+    return https ? "__Host-confide_mfa" : "confide_mfa";
 }
 
-void mfa_cookie_header(struct buf *out, int tls, const char *token, int64_t max_age_s)
+void mfa_cookie_header(struct buf *out, int https, const char *token, int64_t max_age_s)
 {
     buf_printf(out, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-               mfa_cookie_name(tls), token ? token : "", token ? (long long)max_age_s : 0LL,
-               tls ? "; Secure" : "");
+               mfa_cookie_name(https), token ? token : "", token ? (long long)max_age_s : 0LL,
+               https ? "; Secure" : "");
 }
 
 int cookie_find(const char *header, const char *name, const char **value)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/metrics.h"
 #include "core/utf8.h"
 
 /* Passwords of 12 characters or more seen most often in breach corpora; shorter ones
@@ -61,6 +62,7 @@ int password_check_policy(const char *pw, size_t len, const char **reason)
 
 int password_hash(const char *pw, size_t len, char out[PASSWORD_HASH_MAX])
 {
+    metrics_password_hash();
     return crypto_pwhash_str(out, pw, len, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                              crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
                ? 0
@@ -69,6 +71,7 @@ int password_hash(const char *pw, size_t len, char out[PASSWORD_HASH_MAX])
 
 int password_verify(const char *hash, const char *pw, size_t len)
 {
+    metrics_password_hash();
     return crypto_pwhash_str_verify(hash, pw, len) == 0 ? 0 : -1;
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/email.h"
 
@@ -50,7 +51,7 @@ static const struct option_def options[] = {
     STR(smtp_from, "", "From address of confide's mail (default: no-reply@ the public host)"),
     STR(smtp_user, "", "SMTP user name, if the server wants one"),
     STR(smtp_password, "", "SMTP password"),
-    STR(smtp_starttls, "auto", "STARTTLS: auto (when offered), require, or off"),
+    STR(smtp_starttls, "require", "STARTTLS on smtp://: require (mail waits without it), auto (when offered), off (plain)"),
     NUM(mail_retry_seconds, "30", 1, 3600, "first retry of a failed mail; doubles each time"),
     NUM(mail_poll_seconds, "15", 1, 600, "how often due mail and reminders are looked for"),
     STR(reminders, "1440,60", "reminder mails, in minutes before each session"),
@@ -61,6 +62,8 @@ static const struct option_def options[] = {
     STR(media_public_ip, "", "address(es) browsers reach media on, comma-separated (default: media_bind)"),
     STR(metrics_allow, "",
         "addresses or CIDR ranges besides loopback that may read /metrics, comma-separated"),
+    STR(trusted_proxies, "",
+        "reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For/Forwarded is believed"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -260,6 +263,13 @@ int config_finish(struct config *c, struct buf *err)
         buf_free(&problem);
         return -1;
     }
+    if (cidr_list_parse(c->trusted_proxies, &c->trusted_proxies_list, &problem) < 0) {
+        buf_printf(err, "trusted_proxies: %s; give the proxies' IPv4 or IPv6 addresses or "
+                        "ranges, e.g. 127.0.0.1, 10.0.0.0/8",
+                   problem.data);
+        buf_free(&problem);
+        return -1;
+    }
     if (c->media_port > 0 && c->media_port + (c->media_workers ? c->media_workers : 1) - 1 > 65535) {
         buf_printf(err, "media_port + media_workers must stay within 65535");
         return -1;
@@ -270,6 +280,7 @@ int config_finish(struct config *c, struct buf *err)
     size_t n = strlen(c->public_url);
     while (n > 0 && c->public_url[n - 1] == '/')
         c->public_url[--n] = '\0';
+    c->https = c->tls_cert[0] != '\0' || strncasecmp(c->public_url, "https://", 8) == 0;
     if (strcmp(c->smtp_starttls, "auto") != 0 && strcmp(c->smtp_starttls, "require") != 0 &&
         strcmp(c->smtp_starttls, "off") != 0) {
         buf_printf(err, "smtp_starttls must be auto, require or off");

@@ -26,7 +26,7 @@ struct config {
     char smtp_from[256];  /* the From address of every mail */
     char smtp_user[128];
     char smtp_password[256];
-    char smtp_starttls[16]; /* "auto" (when offered), "require", "off" */
+    char smtp_starttls[16]; /* "require" (the default), "auto" (when offered), "off" */
     long mail_retry_seconds; /* first retry after a failed send; doubles each time, up to 1 h */
     long mail_poll_seconds;  /* how often the mail thread looks for due mail and reminders */
     char reminders[64];      /* minutes before each session, comma-separated: "1440,60" */
@@ -37,6 +37,7 @@ struct config {
     char media_public_ip[256]; /* what the SDP announces, comma-separated: each address a
                                 * host candidate, the first also the c= line */
     char metrics_allow[512];   /* CIDRs besides loopback that may read /metrics, comma-separated */
+    char trusted_proxies[512]; /* CIDRs of reverse proxies whose forwarding headers are believed */
 
     /* derived by config_finish */
     char listen_host[64];
@@ -45,6 +46,10 @@ struct config {
     char media_addresses[CONFIG_MEDIA_ADDRESSES][64]; /* media_public_ip, checked, in order */
     int media_address_count;                          /* at least 1 */
     struct cidr_list metrics_allow_list;              /* metrics_allow, parsed */
+    struct cidr_list trusted_proxies_list;            /* trusted_proxies, parsed */
+    /* Browsers reach confide over https: its own TLS, or public_url is https (a proxy
+     * ends TLS). The one place that decides the cookie's Secure and __Host- and HSTS. */
+    int https;
 };
 
 void config_defaults(struct config *c);

@@ -16,6 +16,7 @@ static struct {
     atomic_uint_fast64_t store_us_sum;
     atomic_uint_fast64_t store_buckets[STORE_BUCKETS];
     atomic_uint_fast64_t login_failures;
+    atomic_uint_fast64_t password_hashes;
 } m;
 
 void metrics_http_response(int status)
@@ -55,6 +56,16 @@ void metrics_store_call(int64_t elapsed_us, int failed)
 void metrics_login_failure(void)
 {
     atomic_fetch_add(&m.login_failures, 1);
+}
+
+void metrics_password_hash(void)
+{
+    atomic_fetch_add(&m.password_hashes, 1);
+}
+
+uint64_t metrics_password_hashes(void)
+{
+    return atomic_load(&m.password_hashes);
 }
 
 static void (*extra_render)(void *arg, struct buf *out);
@@ -103,10 +114,14 @@ void metrics_render(struct buf *out)
                "confide_store_failures_total %llu\n"
                "# HELP confide_login_failures_total Sign-in attempts refused.\n"
                "# TYPE confide_login_failures_total counter\n"
-               "confide_login_failures_total %llu\n",
+               "confide_login_failures_total %llu\n"
+               "# HELP confide_password_hashes_total Passwords hashed or verified (argon2id).\n"
+               "# TYPE confide_password_hashes_total counter\n"
+               "confide_password_hashes_total %llu\n",
                calls, (double)atomic_load(&m.store_us_sum) / 1e6, calls,
                (unsigned long long)atomic_load(&m.store_failures),
-               (unsigned long long)atomic_load(&m.login_failures));
+               (unsigned long long)atomic_load(&m.login_failures),
+               (unsigned long long)atomic_load(&m.password_hashes));
     if (extra_render)
         extra_render(extra_arg, out);
 }

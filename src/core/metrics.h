@@ -11,6 +11,10 @@ void metrics_websocket_opened(void);
 void metrics_websocket_closed(void);
 void metrics_store_call(int64_t elapsed_us, int failed);
 void metrics_login_failure(void);
+/* One argon2id computation (a hash or a verification): the slow, costly step of sign-in
+ * and setup. The count lets the tests see that a refused request did not pay for one. */
+void metrics_password_hash(void);
+uint64_t metrics_password_hashes(void);
 void metrics_render(struct buf *out);
 /* One more source rendered after these (the media plane's counters), called on the thread
  * that renders; NULL removes it. Set it and clear it on that thread. */

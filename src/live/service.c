@@ -44,7 +44,7 @@ struct live_conn {
 struct live_service {
     const struct config *cfg;
     struct store *store;
-    int tls;
+    int https;
     struct live_io io;
     struct live_media *media;
     struct throttle *guesses;
@@ -357,6 +357,10 @@ static int refuse_unjoinable(struct live_service *svc, uint64_t conn, const stru
 
 /* ---- messages before joining ---- */
 
+/* Why staff_role found no role: nobody signed in on this connection, or someone who is not
+ * this session's therapist, co-facilitator or an admin. */
+enum { STAFF_NOT_SIGNED_IN = -2, STAFF_NOT_STAFF = -1 };
+
 static int staff_role(struct live_service *svc, struct arena *a, const struct live_conn *c,
                       const struct store_series *se, int64_t now, struct store_user *user);
 
@@ -386,10 +390,14 @@ static int staff_session(struct live_service *svc, struct arena *a, const struct
                          struct store_user *user)
 {
     json_t *sid = json_object_get(msg, "session_id");
-    int role = -1;
+    int role = STAFF_NOT_STAFF;
     if (json_is_integer(sid) && store_series_get(svc->store, a, json_integer_value(sid), se) == 0)
         role = staff_role(svc, a, c, se, now, user);
-    if (role < 0)
+    if (role == STAFF_NOT_SIGNED_IN) /* the page sends them to sign in, and back */
+        refuse(svc, c->id, "sign_in_required",
+               "Sign in first, as this session's therapist or a co-facilitator.",
+               json_pack("{s:I}", "session_id", (json_int_t)se->id));
+    else if (role < 0)
         refuse(svc, c->id, "invalid",
                "Sign in first, as this session's therapist or a co-facilitator.", NULL);
     return role;
@@ -414,6 +422,20 @@ static void preview_staff(struct live_service *svc, struct live_conn *c, const j
     send_json(svc, c->id,
               preview_json(svc, role == LIVE_HOST ? "host" : "cohost", user.name, se.title, &o,
                            status, opens_at, 0));
+}
+
+/* A host link does not make its holder the host: the signed-in therapist of the session (or
+ * a co-facilitator or an admin) hosts, as from the dashboard; anyone else is sent to sign in.
+ * Returns 0 when the connection's sign-in may host, after which the caller goes on by id. */
+static int host_link_signed_in(struct live_service *svc, struct arena *a, struct live_conn *c,
+                               const struct link *l, int64_t now)
+{
+    struct store_user user;
+    if (staff_role(svc, a, c, &l->series, now, &user) >= 0)
+        return 0;
+    refuse(svc, c->id, "sign_in_required", "Please sign in to host this session.",
+           json_pack("{s:I}", "session_id", (json_int_t)l->series.id));
+    return -1;
 }
 
 void live_service_on_preview(struct live_service *svc, struct live_conn *c, const json_t *msg,
@@ -441,6 +463,15 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
         arena_free(&a);
         return;
     }
+    if (l.host) {
+        if (host_link_signed_in(svc, &a, c, &l, now) == 0) {
+            json_t *by_id = json_pack("{s:I}", "session_id", (json_int_t)l.series.id);
+            preview_staff(svc, c, by_id, now, &a);
+            json_decref(by_id);
+        }
+        arena_free(&a);
+        return;
+    }
     struct store_occurrence o = {0};
     int64_t opens_at;
     const char *status = pick_occurrence(svc, &a, l.series.id, now, &o, &opens_at);
@@ -452,12 +483,10 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
     /* before the meeting password a client's link shows the practice and the time only:
      * their name, the group and its agreement come after it (join answers
      * agreement_required with the agreement once the password is right) */
-    int password = !l.host && setting(l.series.settings, "require_password");
-    json_t *out =
-        preview_json(svc, l.host ? "host" : "client",
-                     l.host ? l.therapist.name : password ? "" : l.client.name,
-                     l.host ? l.series.title : "Your appointment", &o, status, opens_at, password);
-    if (l.has_group && !l.host && !password) {
+    int password = setting(l.series.settings, "require_password");
+    json_t *out = preview_json(svc, "client", password ? "" : l.client.name, "Your appointment",
+                               &o, status, opens_at, password);
+    if (l.has_group && !password) {
         json_object_set_new(out, "agreement", json_string(l.group.agreement));
         json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
     }
@@ -502,16 +531,16 @@ static int staff_role(struct live_service *svc, struct arena *a, const struct li
                       const struct store_series *se, int64_t now, struct store_user *user)
 {
     const char *value;
-    int len = c->cookie ? cookie_find(c->cookie, login_cookie_name(svc->tls), &value) : -1;
+    int len = c->cookie ? cookie_find(c->cookie, login_cookie_name(svc->https), &value) : -1;
     if (len <= 0)
-        return -1;
+        return STAFF_NOT_SIGNED_IN;
     uint8_t hash[32];
     login_token_hash(value, (size_t)len, hash);
     struct store_login login;
     if (store_login_get(svc->store, hash, &login) < 0 ||
         login_check(&login, now, svc->cfg->idle_timeout * 1000) != LOGIN_VALID ||
         store_user_by_id(svc->store, a, login.user_id, user) < 0)
-        return -1;
+        return STAFF_NOT_SIGNED_IN;
     if (user->id == se->therapist_id)
         return LIVE_HOST;
     if (se->group_id) {
@@ -522,7 +551,7 @@ static int staff_role(struct live_service *svc, struct arena *a, const struct li
                 if (ids[i] == user->id)
                     return LIVE_COHOST;
     }
-    return user->role == STORE_ROLE_ADMIN ? LIVE_COHOST : -1;
+    return user->role == STORE_ROLE_ADMIN ? LIVE_COHOST : STAFF_NOT_STAFF;
 }
 
 static void join_as_staff(struct live_service *svc, struct live_conn *c, const json_t *msg,
@@ -583,6 +612,14 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         refuse_not_right(svc, c->id);
         goto out;
     }
+    if (l.host) {
+        if (host_link_signed_in(svc, &a, c, &l, now) == 0) {
+            json_t *by_id = json_pack("{s:I}", "session_id", (json_int_t)l.series.id);
+            join_as_staff(svc, c, by_id, now, &a);
+            json_decref(by_id);
+        }
+        goto out;
+    }
     struct store_occurrence o = {0};
     int64_t opens_at;
     const char *status = pick_occurrence(svc, &a, l.series.id, now, &o, &opens_at);
@@ -590,7 +627,8 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         goto out;
     struct room_entry *re = open_room(svc, &l.series, &o);
     struct live_effects fx = {0};
-    if (!l.host && setting(l.series.settings, "require_password")) {
+    assert(!l.host); /* a host link went the signed-in way above */
+    if (setting(l.series.settings, "require_password")) {
         size_t n = password ? strlen(password) : 0;
         if (n != strlen(o.password) || sodium_memcmp(password, o.password, n) != 0) {
             guessed_wrong(svc, c, now, link_key);
@@ -600,7 +638,7 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
             goto out;
         }
     }
-    if (!l.host && l.has_group) {
+    if (l.has_group) {
         if (!json_is_true(json_object_get(msg, "agree"))) {
             refuse(svc, c->id, "agreement_required",
                    "Please read and accept the group agreement first.",
@@ -618,20 +656,13 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         name = NULL; /* no name typed: the one the practice knows */
     /* a client may not appear as the practice's therapist (checked after the password, so
      * it tells nobody the therapist's name) */
-    if (!l.host && name &&
+    if (name &&
         (utf8_same_name(name, l.therapist.name) || utf8_same_name(name, "therapist") ||
          utf8_same_name(name, "co-facilitator") || utf8_same_name(name, "host"))) {
         refuse(svc, c->id, "invalid_name", "Please join with your own name.", NULL);
         goto out;
     }
-    struct live_identity who = {
-        l.host ? LIVE_HOST : LIVE_CLIENT,
-        l.host ? l.series.therapist_id : 0,
-        l.host ? 0 : l.client.id,
-        name     ? name
-        : l.host ? l.therapist.name
-                 : l.client.name,
-    };
+    struct live_identity who = {LIVE_CLIENT, 0, l.client.id, name ? name : l.client.name};
     char key[32];
     rand_token(key, sizeof key, 18);
     int id = meeting_join(re->meeting, now, c->id, &who, key, &fx);
@@ -679,14 +710,14 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
 
 /* ---- the connection's life ---- */
 
-struct live_service *live_service_new(const struct config *cfg, struct store *store, int tls,
+struct live_service *live_service_new(const struct config *cfg, struct store *store, int https,
                                       struct live_io io, struct live_media *media)
 {
     struct live_service *svc = xcalloc(1, sizeof *svc);
     svc->media = media;
     svc->cfg = cfg;
     svc->store = store;
-    svc->tls = tls;
+    svc->https = https;
     svc->io = io;
     /* 5 free wrong guesses per link, 20 per address, then doubling waits */
     svc->guesses = throttle_new(4096, 5, 1000, 15 * 60 * 1000);

@@ -24,11 +24,13 @@ struct live_service;
 struct live_media;
 
 /* media may be NULL (no audio or video: the tests of signalling alone). */
-struct live_service *live_service_new(const struct config *cfg, struct store *store, int tls,
+struct live_service *live_service_new(const struct config *cfg, struct store *store, int https,
                                       struct live_io io, struct live_media *media);
 void live_service_free(struct live_service *svc);
 
-/* cookie: the upgrade request's Cookie header (a signed-in therapist), may be NULL. */
+/* cookie: the upgrade request's Cookie header (a signed-in therapist), may be NULL.
+ * peer: the client's address, what the join throttle counts by (net/ws.c has looked
+ * through trusted proxies already: core/client_addr.h). */
 void live_service_open(struct live_service *svc, uint64_t conn, const char *cookie,
                        const char *peer, int64_t now);
 void live_service_message(struct live_service *svc, uint64_t conn, const char *data, size_t len,

@@ -11,8 +11,9 @@
  * at a time; any number of threads may each use their own.
  *
  * TLS: an smtps:// URL is TLS from the first byte; with smtp:// the starttls setting says
- * whether to upgrade: "auto" when the server offers STARTTLS, "require" (fail the send when
- * it cannot), "off". Certificates are always verified against the system's CAs.
+ * whether to upgrade: "require" (the configured default: fail the send, before MAIL FROM,
+ * when it cannot; CURLUSESSL_ALL), "auto" when the server offers STARTTLS (CURLUSESSL_TRY),
+ * "off" (CURLUSESSL_NONE). Certificates are always verified against the system's CAs.
  * Note that "auto" with a user and password sends them in the clear to a server (or to
  * someone in the path) that does not offer STARTTLS: use "require" or smtps:// with a
  * password on anything but a loopback relay. */

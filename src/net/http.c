@@ -1,9 +1,11 @@
 /* HTTP on libwebsockets: collect a request (method, path, the few headers confide reads,
  * the body up to max_body_bytes), hand it to api_handle, write the answer back. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/offload.h"
+#include "core/client_addr.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -16,7 +18,7 @@ struct http_conn {
     unsigned long long id;
     char method[8];
     char *path, *query, *content_type, *cookie, *origin, *sec_fetch_site;
-    char peer[64];
+    char peer[CLIENT_ADDR_MAX]; /* the client: through trusted proxies, core/client_addr.h */
     struct buf body;
     int body_too_large;
     int length_required;
@@ -51,8 +53,13 @@ static void forget_waiting(struct net_server *srv, struct http_conn *c)
 
 static void conn_reset(struct net_server *srv, struct http_conn *c)
 {
-    if (c->waiting && srv)
-        forget_waiting(srv, c); /* its answer, when it comes, is thrown away */
+    if (c->waiting && srv) {
+        /* nobody will read the answer: a request still queued is dropped before its
+         * hashing; one in hand finishes, and its answer finds no connection */
+        forget_waiting(srv, c);
+        if (srv->offload)
+            api_offload_cancel(srv->offload, c->id);
+    }
     if (c->responding && srv)
         srv->responses_in_flight--;
     free(c->path);
@@ -92,6 +99,21 @@ static char *copy_custom_header(struct lws *wsi, const char *name)
     return v;
 }
 
+void net_client_address(struct lws *wsi, const struct config *cfg, char *out, size_t out_size)
+{
+    char tcp_peer[CLIENT_ADDR_MAX] = "";
+    lws_get_peer_simple(wsi, tcp_peer, sizeof tcp_peer);
+    if (cfg->trusted_proxies_list.count == 0) {
+        snprintf(out, out_size, "%s", tcp_peer);
+        return;
+    }
+    char *forwarded = copy_custom_header(wsi, "forwarded:");
+    char *xff = copy_header(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+    client_address(tcp_peer, forwarded, xff, &cfg->trusted_proxies_list, out, out_size);
+    free(forwarded);
+    free(xff);
+}
+
 static const struct {
     enum lws_token_indexes token;
     const char *name;
@@ -111,6 +133,11 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
     if (lws_add_http_common_headers(
             wsi, (unsigned)r->status, r->content_type,
             r->status == 204 ? LWS_ILLEGAL_HTTP_CONTENT_LEN : (lws_filepos_t)r->body.len, &p, end))
+        return -1;
+    if (server_of(wsi)->api->https && /* browsers then keep to https for a year */
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"strict-transport-security:",
+                                    (const unsigned char *)API_HSTS, (int)strlen(API_HSTS), &p,
+                                    end))
         return -1;
     for (int i = 0; i < api_security_header_count; i++)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)api_security_headers[i].name,
@@ -165,7 +192,8 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
     srv->responses_in_flight++;
     if (srv->offload && !req.body_too_large && !req.length_required &&
         api_is_slow(req.method, req.path)) {
-        api_offload_submit(srv->offload, c->id, &req);
+        if (api_offload_submit(srv->offload, c->id, &req, &c->resp) < 0)
+            return answer(wsi, c); /* full: 503 with Retry-After at once */
         c->waiting = 1;
         c->wsi = wsi;
         if (srv->waiting_count == srv->waiting_cap) {
@@ -232,7 +260,7 @@ static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
     c->cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
     c->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
     c->sec_fetch_site = copy_custom_header(wsi, "sec-fetch-site:");
-    lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+    net_client_address(wsi, srv->cfg, c->peer, sizeof c->peer);
 
     char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     int chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;

@@ -38,6 +38,10 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 size_t net_http_conn_size(void);
+/* The client's address for an HTTP request or a WebSocket upgrade: the TCP peer, or,
+ * when that is one of trusted_proxies, what its X-Forwarded-For / Forwarded says
+ * (core/client_addr.h). Every throttle counts by this. */
+void net_client_address(struct lws *wsi, const struct config *cfg, char *out, size_t out_size);
 size_t net_ws_conn_size(void);
 
 #endif

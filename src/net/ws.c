@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/origin.h"
+#include "core/client_addr.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -87,9 +88,9 @@ static void opened(struct net_server *srv, struct lws *wsi, struct ws_conn *c)
         srv->ws = xrealloc(srv->ws, srv->ws_cap * sizeof *srv->ws);
     }
     srv->ws[srv->ws_count++] = c;
-    char cookie[2048] = "", peer[64] = "";
+    char cookie[2048] = "", peer[CLIENT_ADDR_MAX] = "";
     int has_cookie = lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) > 0;
-    lws_get_peer_simple(wsi, peer, sizeof peer);
+    net_client_address(wsi, srv->cfg, peer, sizeof peer);
     metrics_websocket_opened();
     if (srv->ws_handler.open)
         srv->ws_handler.open(srv->ws_handler.arg, c->id, has_cookie ? cookie : NULL, peer,

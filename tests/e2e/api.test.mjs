@@ -144,6 +144,7 @@ describe('endpoints refuse bad input with a clear JSON error', () => {
     for (const [method, p] of probes) {
       const res = await request(server, method, p);
       for (const [h, v] of Object.entries(SECURITY_HEADERS)) assert.equal(res.headers.get(h), v, `${h} on ${method} ${p}`);
+      assert.equal(res.headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP');
       if (p.startsWith('/api') || p === '/healthz' || p === '/metrics') assert.equal(res.headers.get('cache-control'), 'no-store', p);
     }
   });
@@ -267,6 +268,75 @@ describe('first-run setup, sign-in, sign-out over plain HTTP', () => {
     }
   });
 
+  test('a flood of sign-ins beyond the offload bound gets 503 with Retry-After, and /healthz keeps answering', async () => {
+    const server = await startServer();
+    try {
+      await setupAdmin(server, ADMIN);
+      const body = JSON.stringify({ email: ADMIN.email, password: ADMIN.password });
+      const signIn = 'POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
+        + `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      let lastSignIn = 0;
+      const flood = [];
+      for (let i = 0; i < 48; i++) {
+        flood.push(rawHttp(server.port, signIn).then((r) => { lastSignIn = performance.now(); return r; }));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const health = await rawHttp(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      const healthAt = performance.now();
+      const answers = await Promise.all(flood);
+      assert.match(health, /^HTTP\/1\.1 200/);
+      assert.ok(healthAt < lastSignIn, '/healthz was answered while sign-ins were still queued');
+      const status = (r) => Number(/^HTTP\/1\.1 (\d+)/.exec(r)?.[1]);
+      const busy = answers.filter((r) => status(r) === 503);
+      assert.ok(busy.length > 0, 'some sign-ins were turned away');
+      assert.ok(answers.some((r) => status(r) === 200), 'the queued ones were answered');
+      assert.deepEqual(answers.filter((r) => ![200, 503].includes(status(r))), []);
+      for (const r of busy) {
+        assert.match(r, /\r\nretry-after: 1\r\n/i);
+        assert.match(r, /\r\ncontent-type: application\/json\r\n/i);
+        assert.equal(JSON.parse(r.slice(r.indexOf('\r\n\r\n') + 4)).error.code, 'server_busy');
+      }
+      assert.match(server.stdout + server.stderr, /POST \/api\/v1\/login 503/);
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  test('sign-ins whose connection closed are dropped, not hashed', async () => {
+    const server = await startServer();
+    try {
+      await setupAdmin(server, ADMIN);
+      const hashes = async () => Number(/^confide_password_hashes_total (\d+)$/m
+        .exec((await request(server, 'GET', '/metrics')).text)[1]);
+      const before = await hashes();
+      const socks = [];
+      for (let i = 0; i < 16; i++) {
+        // unknown addresses, each its own account: no throttle stops them before the hashing
+        const body = JSON.stringify({ email: `nobody${i}@example.org`, password: 'not the right one' });
+        const sock = net.connect(server.port, '127.0.0.1');
+        sock.on('error', () => {});
+        sock.write('POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+          + `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        socks.push(sock);
+      }
+      await new Promise((r) => setTimeout(r, 100)); // all sent and queued
+      for (const sock of socks) sock.destroy();
+      // wait until the count stops moving
+      let seen = -1;
+      let now = await hashes();
+      while (now !== seen) {
+        seen = now;
+        await new Promise((r) => setTimeout(r, 1000));
+        now = await hashes();
+      }
+      assert.ok(now - before <= 4, `only the sign-ins already in hand were hashed (${now - before} hashes for 16 sign-ins)`);
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
   test('idle logoff after the configured time', async () => {
     const server = await startServer({ env: { CONFIDE_IDLE_TIMEOUT: '2' } });
     try {
@@ -364,6 +434,7 @@ describe('TLS', () => {
       const plainName = await call('GET', '/api/v1/me', null, { cookie: setCookie.split(';')[0].replace('__Host-', '') });
       assert.equal(plainName.status, 401);
       assert.equal(res.headers['content-security-policy'], SECURITY_HEADERS['content-security-policy']);
+      assert.equal(res.headers['strict-transport-security'], 'max-age=31536000');
     } finally {
       await server.stop();
       server.cleanup();

@@ -32,7 +32,7 @@ test('5 % loss on one client: video keeps decoding both ways, with NACK recoveri
       const session = await makeSession(call, [sam], 'Weekly session');
       const ada = await person(browser, THERAPIST);
       const client = await person(impaired, CLIENT);
-      await joinAsHost(ada, localUrl(server, session.host_url));
+      await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
       await knock(client, localUrl(server, session.invites[0].url), session.occurrences[0].password);
       await ada.page.getByRole('button', { name: `Admit ${CLIENT}` }).click();
       await waitForMedia(client, [THERAPIST], { timeoutMs: 45000 });

@@ -56,7 +56,7 @@ test('webrtcbin publishes through the SFU and Chromium decodes it', { timeout: 1
     let gst;
     try {
       ada = await person(browser, THERAPIST);
-      await joinAsHost(ada, localUrl(server, session.host_url));
+      await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
 
       // the client joins over /ws and waits; the therapist's page admits them
       ws = await connect(server);

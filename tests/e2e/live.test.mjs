@@ -9,7 +9,11 @@ import { connect } from './lib/ws.mjs';
 
 const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
 
+// the therapist's sign-in: her host link hosts only for a connection that carries it
+let therapistCookie = null;
+
 function api(server, cookie) {
+  therapistCookie = cookie;
   return (method, p, body) => request(server, method, p, { body, headers: { cookie } });
 }
 
@@ -40,7 +44,7 @@ async function joinClient(server, link, password, name) {
 }
 
 async function joinHost(server, link) {
-  const ws = await connect(server);
+  const ws = await connect(server, { cookie: therapistCookie });
   ws.json({ type: 'join', token: link });
   const joined = await ws.next('joined');
   assert.equal(joined.role, 'host');
@@ -194,9 +198,11 @@ describe('the meeting', () => {
     const after = await connect(server);
     after.json({ type: 'join', token: g.links[0], password: g.password, agree: true });
     assert.match((await after.next('join_refused')).code, /^(ended|over)$/);
-    after.json({ type: 'join', token: g.host });
-    assert.match((await after.next('join_refused')).code, /^(ended|over)$/);
     after.close();
+    const hostAfter = await connect(server, { cookie });
+    hostAfter.json({ type: 'join', token: g.host });
+    assert.match((await hostAfter.next('join_refused')).code, /^(ended|over)$/);
+    hostAfter.close();
     const attendance = await call('GET', `/api/v1/sessions/${g.session.id}/attendance`);
     assert.equal(attendance.status, 200);
     const events = attendance.json.occurrences[0].events;
@@ -205,6 +211,28 @@ describe('the meeting', () => {
     assert.deepEqual(of(g.clients[1].id), ['joined', 'admitted', 'removed']);
     assert.ok(events.some((e) => e.user_id && e.event === 'admitted'), 'the therapist is recorded too');
     for (const x of [host, late, again]) x.close();
+  });
+
+  test('a host link hosts only for the signed-in therapist; anyone else is sent to sign in', async () => {
+    const g = await groupSession(server, call, 1);
+    for (const type of ['preview', 'join']) {
+      const anon = await connect(server);
+      anon.json({ type, token: g.host });
+      const refused = await anon.next('join_refused');
+      assert.equal(refused.code, 'sign_in_required');
+      assert.equal(refused.session_id, g.session.id);
+      assert.equal(refused.title, undefined, 'nothing of the session before signing in');
+      anon.close();
+    }
+    // the same link with her sign-in: she hosts, by her account
+    const host = await connect(server, { cookie });
+    host.json({ type: 'preview', token: g.host });
+    const preview = await host.next('preview');
+    assert.deepEqual([preview.role, preview.name], ['host', ADMIN.name]);
+    host.json({ type: 'join', token: g.host });
+    assert.equal((await host.next('joined')).role, 'host');
+    await host.next('admitted');
+    host.close();
   });
 
   test('a co-facilitator joins by session as a host; outsiders cannot', async () => {

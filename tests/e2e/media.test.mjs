@@ -45,8 +45,8 @@ describe('media through the SFU', () => {
       const call = await api(server);
       const sam = await addClient(call, 'Sam Rivera', 1);
       const session = await makeSession(call, [sam], 'Weekly session');
-      const host = await connect(server);
-      host.json({ type: 'join', token: new URL(session.host_url).pathname.split('/')[2] });
+      const host = await connect(server, { cookie: call.cookie });
+      host.json({ type: 'join', session_id: session.id });
       await host.next('admitted');
       const client = await connect(server);
       client.json({ type: 'join', token: new URL(session.invites[0].url).pathname.split('/')[2],
@@ -88,7 +88,7 @@ describe('media through the SFU', () => {
         const ada = await person(browser, THERAPIST);
         const client = await person(browser, 'Sam Rivera');
         people.push(ada, client);
-        await joinAsHost(ada, localUrl(server, session.host_url));
+        await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
         await knock(client, localUrl(server, session.invites[0].url), password);
 
         // waiting: no transports, nothing sent or received
@@ -150,7 +150,7 @@ describe('media through the SFU', () => {
       try {
         const ada = await person(browser, THERAPIST);
         people.push(ada);
-        await joinAsHost(ada, localUrl(server, session.host_url));
+        await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
         const members = [];
         for (const [i, c] of clients.entries()) {
           const p = await person(browser, names[i]);

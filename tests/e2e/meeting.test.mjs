@@ -86,7 +86,9 @@ function localUrl(server, url) {
 
 async function api(server) {
   const cookie = await setupAdmin(server, ADA);
-  return (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+  const call = (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+  call.cookie = cookie; // for a browser that hosts
+  return call;
 }
 
 async function addClient(call, name, n) {
@@ -128,7 +130,13 @@ describe('the meeting page', () => {
         const ada = await person({ viewport: { width: 1280, height: 900 } });
         people.push(ada);
         const host = ada.page;
+        // her host link, in a browser not signed in: first the sign-in, then back to the session
         await host.goto(localUrl(server, session.host_url));
+        await host.waitForURL(/\/\?next=%2Fm%2F\d+$/);
+        await host.getByLabel('Email').fill(ADA.email);
+        await host.getByLabel('Password').fill(ADA.password);
+        await host.getByRole('button', { name: 'Sign in' }).click();
+        await host.waitForURL(new RegExp(`/m/${session.id}$`));
         await host.getByRole('heading', { name: 'Thursday evening group' }).waitFor();
         await host.getByText(PRACTICE).first().waitFor();
         assert.equal(await host.getByLabel('Meeting password').isVisible(), false);
@@ -369,6 +377,9 @@ describe('the meeting page', () => {
         assert.equal(await early.getByRole('button', { name: 'Join session' }).isVisible(), false);
 
         const host = therapist.page;
+        const at = call.cookie.indexOf('=');
+        await therapist.context.addCookies([{ name: call.cookie.slice(0, at),
+          value: call.cookie.slice(at + 1), url: server.url }]);
         await host.goto(localUrl(server, now.json.session.host_url));
         await host.getByRole('button', { name: 'Start session' }).click();
         const waitingRoom = host.getByRole('region', { name: /^Waiting room/ });

@@ -330,6 +330,39 @@ describe('clients, groups and sessions', () => {
 });
 
 describe('mail delivery survives outages and crashes', () => {
+  test('by default STARTTLS is required: a server without it gets no mail in the clear', async () => {
+    const sink = await startSmtpSink(); // offers no STARTTLS
+    const env = mailEnv(sink);
+    delete env.CONFIDE_SMTP_STARTTLS; // the default
+    const first = await startServer({ env });
+    const api = client(first, await setupAdmin(first, ADMIN));
+    const c = await addClient(api, 60);
+    assert.equal((await api.post('/api/v1/sessions', { title: 'S', starts_at: '2027-06-09T10:00:00+02:00', time_zone: 'Europe/Berlin', client_id: c.id })).status, 201);
+    const deadline = Date.now() + 15000;
+    while (!/kind=invite attempt 2 failed/.test(first.stderr) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(first.stderr, /id=\d+ kind=invite attempt 1 failed, retry in \d+s: curl 64/);
+    assert.ok(sink.commands.includes('EHLO'), 'confide did talk to the server');
+    for (const verb of ['MAIL', 'RCPT', 'DATA']) assert.ok(!sink.commands.includes(verb), `no ${verb} in the clear`);
+    assert.equal(sink.messages.length, 0);
+    await first.stop();
+    // the outbox keeps the mail waiting, with the reason
+    const row = spawnSync('sqlite3', [`${first.dataDir}/confide.db`, 'SELECT state, attempts > 0, last_error FROM outbox'], { encoding: 'utf8' });
+    assert.equal(row.status, 0, row.stderr);
+    assert.match(row.stdout.trim(), /^pending\|1\|curl 64: /);
+    // plain SMTP only when asked for by name: then it goes out
+    const second = await startServer({ dataDir: first.dataDir, env: mailEnv(sink) });
+    try {
+      await sink.waitFor((msgs) => msgs.length >= 1, 20000);
+      assert.equal(sink.messages[0].to[0], c.email);
+    } finally {
+      await second.stop();
+      first.cleanup();
+      await sink.stop();
+    }
+  });
+
   test('SMTP down for a while: every mail arrives once it is back', async () => {
     const sink = await startSmtpSink();
     await sink.down();

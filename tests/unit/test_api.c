@@ -12,14 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <semaphore.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include "api/api.h"
+#include "api/offload.h"
 #include "api/routes.h"
 #include "auth/account.h"
 #include "auth/totp.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/rand.h"
 #include "core/seal.h"
 #include "store/store.h"
@@ -215,6 +220,115 @@ static void setup_creates_the_first_admin_once(void **state)
     assert_string_equal(error_code(e), "already_set_up");
 }
 
+/* A refused setup costs no argon2id: "already set up" and the link's token are checked
+ * before the password is hashed (the count of hashes says so, not a clock), and one
+ * address guessing tokens is slowed down as sign-ins are. */
+static void setup_refuses_before_hashing_and_throttles_guessing(void **state)
+{
+    struct env *e = *state;
+    uint64_t hashes = metrics_password_hashes();
+    const char *bad = "{\"setup_token\":\"wrong\",\"name\":\"X\",\"email\":\"x@example.org\","
+                      "\"password\":\"" PW "\"}";
+    struct extra guesser = {.peer = "10.3.3.3"};
+    /* 20 wrong tokens from one address cost nothing; the 21st makes it wait */
+    for (int i = 0; i < 21; i++) {
+        assert_int_equal(send_x(e, "POST", "/api/v1/setup", bad, guesser), 403);
+        assert_string_equal(error_code(e), "invalid_setup_token");
+    }
+    assert_int_equal(metrics_password_hashes(), hashes);
+    char good[300];
+    snprintf(good, sizeof good,
+             "{\"setup_token\":\"%s\",\"name\":\"Dr Ada Byron\",\"email\":\"ada@example.org\","
+             "\"password\":\"" PW "\"}",
+             e->api.setup_token);
+    assert_int_equal(send_x(e, "POST", "/api/v1/setup", good, guesser), 429);
+    assert_string_equal(error_code(e), "too_many_attempts");
+    assert_string_equal(header(e, "retry-after:"), "1");
+    assert_int_equal(send_x(e, "POST", "/api/v1/setup", bad, (struct extra){.peer = "10.3.3.4"}),
+                     403);
+    assert_int_equal(metrics_password_hashes(), hashes);
+
+    e->now += 1000;
+    assert_int_equal(send_x(e, "POST", "/api/v1/setup", good, guesser), 201);
+    assert_int_equal(metrics_password_hashes(), hashes + 1);
+    /* once set up, a setup is refused before hashing too, whatever its token */
+    assert_int_equal(send(e, "POST", "/api/v1/setup", good), 409);
+    assert_string_equal(error_code(e), "already_set_up");
+    assert_int_equal(send(e, "POST", "/api/v1/setup", bad), 409);
+    assert_int_equal(metrics_password_hashes(), hashes + 1);
+}
+
+/* The offload thread holds at most API_OFFLOAD_MAX_JOBS requests; one more is answered 503
+ * at once, and a request whose connection closed is dropped before it is hashed. The
+ * first answer's wake holds the thread, so what is queued stays queued until released. */
+static sem_t offload_release;
+static atomic_int offload_wakes;
+
+static void hold_first_wake(void *arg)
+{
+    (void)arg;
+    if (atomic_fetch_add(&offload_wakes, 1) == 0)
+        sem_wait(&offload_release);
+}
+
+static void offload_is_bounded_and_drops_what_nobody_will_read(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char url[128];
+    snprintf(url, sizeof url, "sqlite:%s/confide.db", e->dir);
+    sem_init(&offload_release, 0, 0);
+    atomic_store(&offload_wakes, 0);
+    struct api_offload *o = NULL;
+    assert_int_equal(api_offload_start(&e->api, url, e->seal, hold_first_wake, NULL, &o), 0);
+    uint64_t hashes = metrics_password_hashes();
+    const char *body = "{\"email\":\"ada@example.org\",\"password\":\"not the password\"}";
+    struct api_request req = {
+        .now = e->now,
+        .method = "POST",
+        .path = "/api/v1/login",
+        .content_type = "application/json",
+        .peer = "127.0.0.1",
+        .body = body,
+        .body_len = strlen(body),
+    };
+    struct api_response resp = {0};
+    for (uint64_t id = 1; id <= API_OFFLOAD_MAX_JOBS; id++)
+        assert_int_equal(api_offload_submit(o, id, &req, &resp), 0);
+    assert_int_equal(api_offload_submit(o, 99, &req, &resp), -1);
+    assert_int_equal(resp.status, 503);
+    assert_string_equal(resp.content_type, "application/json");
+    assert_string_equal(resp.route, "/api/v1/login");
+    assert_int_equal(resp.header_count, 1);
+    assert_string_equal(resp.headers[0].name, "retry-after:");
+    assert_string_equal(resp.headers[0].value, "1");
+    json_t *j = json_loads(resp.body.data, 0, NULL);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "error"), "code")), "server_busy");
+    json_decref(j);
+    api_response_free(&resp);
+    memset(&resp, 0, sizeof resp);
+
+    /* their connections closed: the queued ones go without being answered */
+    for (uint64_t id = 2; id <= API_OFFLOAD_MAX_JOBS; id++)
+        assert_int_equal(api_offload_cancel(o, id), 1);
+    assert_int_equal(api_offload_cancel(o, 2), 0); /* gone already */
+    assert_int_equal(api_offload_submit(o, 100, &req, &resp), 0); /* room again */
+    assert_int_equal(api_offload_cancel(o, 100), 1);
+
+    sem_post(&offload_release);
+    uint64_t id = 0;
+    while (!api_offload_take(o, &id, &resp))
+        usleep(1000);
+    assert_int_equal(id, 1);
+    assert_int_equal(resp.status, 401);
+    api_response_free(&resp);
+    api_offload_stop(o);
+    assert_int_equal(metrics_password_hashes(), hashes + 1); /* the first one only */
+    assert_int_equal(atomic_load(&offload_wakes), 1);
+    sem_destroy(&offload_release);
+}
+
 static void login_me_logout(void **state)
 {
     struct env *e = *state;
@@ -353,6 +467,43 @@ static void login_throttles_with_backoff(void **state)
                      401);
 }
 
+/* The per-account throttle counts an address in the form the store compares it in: spaces,
+ * tabs and capitals do not buy fresh attempts. Each try comes from its own address, so only
+ * the account's count can stop the last one. */
+static void login_throttle_key_is_the_normalised_email(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    e->cookie[0] = '\0';
+    const char *spellings[] = {
+        "ada@example.org", " Ada@Example.org\\t", "ADA@EXAMPLE.ORG ", "\\tada@example.ORG",
+        "  aDa@example.org  ", " ada@example.org",
+    };
+    char body[200], peer[32];
+    for (int i = 0; i < 6; i++) {
+        snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"not the password\"}",
+                 spellings[i]);
+        snprintf(peer, sizeof peer, "10.1.2.%d", i + 1);
+        assert_int_equal(send_x(e, "POST", "/api/v1/login", body, (struct extra){.peer = peer}),
+                         401);
+    }
+    /* six failures: the account now waits, whichever way the address is written */
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\" Ada@Example.org\\t\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "10.1.2.99"}),
+                     429);
+    assert_string_equal(error_code(e), "too_many_attempts");
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "10.1.2.98"}),
+                     429);
+    e->now += 1000;
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "10.1.2.97"}),
+                     200);
+}
+
 static void bad_input_gets_clear_errors(void **state)
 {
     struct env *e = *state;
@@ -454,6 +605,10 @@ static void the_audit_log_shows_who_did_what(void **state)
     char path[96];
     snprintf(path, sizeof path, "/api/v1/clients/%lld", (long long)client);
     assert_int_equal(send_x(e, "GET", path, NULL, (struct extra){.peer = "198.51.100.4"}), 200);
+    /* a list is a read too */
+    assert_int_equal(send(e, "GET", "/api/v1/clients", NULL), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/audit?action=client.list", NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "entries")), 1);
     assert_int_equal(send(e, "GET", "/api/v1/audit?action=client.read", NULL), 200);
     json_t *entries = json_object_get(e->json, "entries");
     assert_int_equal(json_array_size(entries), 1);
@@ -1551,10 +1706,16 @@ int main(void)
     rand_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(setup_creates_the_first_admin_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(setup_refuses_before_hashing_and_throttles_guessing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(offload_is_bounded_and_drops_what_nobody_will_read,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(login_me_logout, setup, teardown),
         cmocka_unit_test_setup_teardown(idle_and_absolute_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(asking_how_long_is_left_is_not_activity, setup, teardown),
         cmocka_unit_test_setup_teardown(login_throttles_with_backoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(login_throttle_key_is_the_normalised_email, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(mfa_enrolment_sign_in_and_recovery_codes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),

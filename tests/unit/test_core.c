@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/cidr.h"
+#include "core/client_addr.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/metrics.h"
@@ -261,6 +262,28 @@ static void config_rejects_bad_values(void **state)
     assert_int_equal(config_finish(&c, &err), 0);
     assert_string_equal(c.media_addresses[0], "203.0.113.7");
     assert_string_equal(c.media_addresses[1], "2001:db8::1");
+    assert_int_equal(c.https, 1); /* an https public_url: a proxy in front ends TLS */
+    buf_reset(&err);
+
+    /* trusted_proxies: a CIDR list like metrics_allow */
+    config_defaults(&c);
+    assert_int_equal(config_set_flag(&c, "trusted-proxies", "127.0.0.1/32, fd00::/8", &err), 0);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_int_equal(c.trusted_proxies_list.count, 2);
+    assert_int_equal(c.https, 0); /* plain http from listen */
+    config_defaults(&c);
+    config_set_flag(&c, "trusted-proxies", "nginx", &err);
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_non_null(strstr(err.data, "trusted_proxies"));
+    buf_reset(&err);
+    config_defaults(&c);
+    config_set_flag(&c, "public-url", "HTTPS://care.example/", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_int_equal(c.https, 1);
+    config_defaults(&c);
+    config_set_flag(&c, "public-url", "http://care.example", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_int_equal(c.https, 0);
     buf_reset(&err);
 
     char path[] = "/tmp/confide-config-XXXXXX";
@@ -293,6 +316,34 @@ static void seal_box_v0(const uint8_t master[32], const char *column, const char
                                                key);
     buf_reset(out);
     buf_append(out, box, 24 + (size_t)clen);
+}
+
+
+/* Mail goes out over TLS unless the practice turns that off by name: the default is
+ * "require", so a server (or someone in the path) that offers no STARTTLS gets no mail in
+ * the clear. */
+static void config_smtp_starttls_is_required_unless_turned_off(void **state)
+{
+    (void)state;
+    struct config c;
+    struct buf err = {0};
+    config_defaults(&c);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.smtp_starttls, "require");
+    /* so a password for a relay across the network needs nothing more */
+    config_defaults(&c);
+    config_set_flag(&c, "smtp-url", "smtp://mail.example.org:587", &err);
+    config_set_flag(&c, "smtp-user", "confide", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    config_set_flag(&c, "smtp-starttls", "off", &err);
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_non_null(strstr(err.data, "smtp_starttls"));
+    buf_reset(&err);
+    config_defaults(&c);
+    config_set_flag(&c, "smtp-starttls", "off", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.smtp_starttls, "off");
+    buf_free(&err);
 }
 
 static void seal_round_trip_and_column_and_row_binding(void **state)
@@ -420,6 +471,119 @@ static void tokens_are_random_base64url(void **state)
                      43);
 }
 
+static void client_address_through_trusted_proxies(void **state)
+{
+    (void)state;
+    struct cidr_list trusted;
+    struct buf err = {0};
+    assert_int_equal(cidr_list_parse("127.0.0.1, 10.0.0.0/8, fd00::/8", &trusted, &err), 0);
+    static const struct {
+        const char *peer, *forwarded, *xff;
+        const char *want;
+        int from_header;
+    } cases[] = {
+        /* a peer that is not a trusted proxy: its headers are not read */
+        {"203.0.113.5", NULL, "198.51.100.1", "203.0.113.5", 0},
+        {"203.0.113.5", "for=198.51.100.1", NULL, "203.0.113.5", 0},
+        {"::ffff:203.0.113.5", NULL, "198.51.100.1", "::ffff:203.0.113.5", 0},
+        /* a trusted peer without a header is the client itself */
+        {"127.0.0.1", NULL, NULL, "127.0.0.1", 0},
+        {"127.0.0.1", "", "  ", "127.0.0.1", 0},
+        /* X-Forwarded-For: the rightmost address that is not a trusted proxy */
+        {"127.0.0.1", NULL, "198.51.100.1", "198.51.100.1", 1},
+        {"::ffff:127.0.0.1", NULL, "198.51.100.1", "198.51.100.1", 1},
+        {"127.0.0.1", NULL, "6.6.6.6, 198.51.100.1", "198.51.100.1", 1}, /* spoofed left */
+        {"127.0.0.1", NULL, "1.1.1.1,6.6.6.6 , 198.51.100.1, 10.0.0.7", "198.51.100.1", 1},
+        {"127.0.0.1", NULL, "10.0.0.9, 10.0.0.7", "10.0.0.9", 1}, /* all trusted: leftmost */
+        {"127.0.0.1", NULL, "198.51.100.1:4711", "198.51.100.1", 1},
+        {"127.0.0.1", NULL, "2001:db8::1", "2001:db8::1", 1},
+        {"127.0.0.1", NULL, "[2001:DB8:0::1]:443", "2001:db8::1", 1}, /* one spelling */
+        {"127.0.0.1", NULL, "::ffff:198.51.100.1", "198.51.100.1", 1},
+        /* X-Forwarded-For wins over Forwarded, which a proxy may pass through untouched */
+        {"127.0.0.1", "for=6.6.6.6", "198.51.100.1", "198.51.100.1", 1},
+        /* Forwarded (RFC 7239) */
+        {"127.0.0.1", "for=198.51.100.1", NULL, "198.51.100.1", 1},
+        {"127.0.0.1", "For=\"198.51.100.1\";proto=https;by=10.0.0.7", NULL, "198.51.100.1", 1},
+        {"127.0.0.1", "for=6.6.6.6, for=198.51.100.1;proto=https", NULL, "198.51.100.1", 1},
+        {"127.0.0.1", "for=\"[2001:db8:cafe::17]:4711\"", NULL, "2001:db8:cafe::17", 1},
+        {"127.0.0.1", "for=\"[2001:db8::1]\", for=10.0.0.7", NULL, "2001:db8::1", 1},
+        {"fd00::2", "for=\"[fd00::3]\", for=198.51.100.1:80", NULL, "198.51.100.1", 1},
+        {"127.0.0.1", "proto=https; for=\"198.51.100.\\1\"", NULL, "198.51.100.1", 1},
+        /* obfuscated and unknown hops end the walk: the TCP peer */
+        {"127.0.0.1", "for=unknown", NULL, "127.0.0.1", 0},
+        {"127.0.0.1", "for=198.51.100.1, for=_hidden", NULL, "127.0.0.1", 0},
+        {"127.0.0.1", "for=_hidden, for=198.51.100.1", NULL, "198.51.100.1", 1},
+        {"127.0.0.1", "proto=https", NULL, "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "unknown", "127.0.0.1", 0},
+        /* malformed: the TCP peer, never a crash */
+        {"127.0.0.1", NULL, "198.51.100.1,", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, ",,,", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "198.51.100.1:", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "198.51.100.1:80x", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "[2001:db8::1", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "[2001:db8::1]x", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "[198.51.100.1]", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "fe80::1%eth0", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "example.org", "127.0.0.1", 0},
+        {"127.0.0.1", NULL, "198.51.100.1 198.51.100.2", "127.0.0.1", 0},
+        {"127.0.0.1", "for=\"198.51.100.1", NULL, "127.0.0.1", 0},
+        /* what is left of the client is never looked at, however broken */
+        {"127.0.0.1", "for=\"6.6.6.6, for=198.51.100.1", NULL, "198.51.100.1", 1},
+        {"127.0.0.1", "garbage;;=\"\", for=198.51.100.1", NULL, "198.51.100.1", 1},
+        {"127.0.0.1", NULL, "[, \"junk, 198.51.100.1", "198.51.100.1", 1},
+        {"127.0.0.1", "for=198.51.100.1 junk", NULL, "127.0.0.1", 0},
+        {"127.0.0.1", "for", NULL, "127.0.0.1", 0},
+        {"127.0.0.1", "for=\"\\", NULL, "127.0.0.1", 0},
+        {"127.0.0.1", "for=", NULL, "127.0.0.1", 0},
+        {"127.0.0.1", ";;,,;", NULL, "127.0.0.1", 0},
+        {"127.0.0.1",
+         "for=\"0123456789012345678901234567890123456789012345678901234567890123456789\"",
+         NULL, "127.0.0.1", 0},
+        {"not an address", NULL, "198.51.100.1", "not an address", 0},
+        {"", NULL, "198.51.100.1", "", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[CLIENT_ADDR_MAX];
+        int rc = client_address(cases[i].peer, cases[i].forwarded, cases[i].xff, &trusted, out,
+                                sizeof out);
+        if (strcmp(out, cases[i].want) != 0 || rc != cases[i].from_header)
+            fail_msg("case %zu (peer %s, Forwarded %s, X-Forwarded-For %s): got %s (%d), "
+                     "expected %s (%d)",
+                     i, cases[i].peer, cases[i].forwarded ? cases[i].forwarded : "-",
+                     cases[i].xff ? cases[i].xff : "-", out, rc, cases[i].want,
+                     cases[i].from_header);
+    }
+    /* however much a client puts on the left, the right is still read */
+    struct buf chain = {0}, fchain = {0};
+    for (int i = 0; i < 100; i++) {
+        buf_printf(&chain, "%s198.51.100.%d", i ? ", " : "", i);
+        buf_printf(&fchain, "%sfor=\"198.51.100.%d\"", i ? ", " : "", i);
+    }
+    char out[CLIENT_ADDR_MAX];
+    assert_int_equal(client_address("127.0.0.1", NULL, chain.data, &trusted, out, sizeof out), 1);
+    assert_string_equal(out, "198.51.100.99");
+    assert_int_equal(client_address("127.0.0.1", fchain.data, NULL, &trusted, out, sizeof out), 1);
+    assert_string_equal(out, "198.51.100.99");
+    /* but a walk through more trusted hops than are kept is not believed */
+    buf_reset(&chain);
+    for (int i = 0; i < 100; i++)
+        buf_printf(&chain, "%s10.0.0.%d", i ? ", " : "", i);
+    assert_int_equal(client_address("127.0.0.1", NULL, chain.data, &trusted, out, sizeof out), 0);
+    assert_string_equal(out, "127.0.0.1");
+    buf_reset(&chain);
+    for (int i = 0; i < 64; i++)
+        buf_printf(&chain, "%s10.0.0.%d", i ? ", " : "", i);
+    assert_int_equal(client_address("127.0.0.1", NULL, chain.data, &trusted, out, sizeof out), 1);
+    assert_string_equal(out, "10.0.0.0"); /* all trusted, all kept: the leftmost */
+    buf_free(&fchain);
+    /* no list: no header is read */
+    struct cidr_list none = {.count = 0};
+    assert_int_equal(client_address("127.0.0.1", NULL, "198.51.100.1", &none, out, sizeof out), 0);
+    assert_string_equal(out, "127.0.0.1");
+    buf_free(&chain);
+    buf_free(&err);
+}
+
 int main(void)
 {
     rand_init();
@@ -428,7 +592,9 @@ int main(void)
         cmocka_unit_test(config_precedence_file_env_flag),
         cmocka_unit_test(config_rejects_bad_values),
         cmocka_unit_test(cidr_ranges_parse_and_match),
+        cmocka_unit_test(client_address_through_trusted_proxies),
         cmocka_unit_test(seal_round_trip_and_column_and_row_binding),
+        cmocka_unit_test(config_smtp_starttls_is_required_unless_turned_off),
         cmocka_unit_test(seal_key_file_is_created_once_and_private),
         cmocka_unit_test(clock_formats_rfc3339),
         cmocka_unit_test(metrics_render_prometheus_text),

@@ -233,6 +233,11 @@ function refused(msg) {
   const wasRejoining = rejoining;
   rejoining = false;
   const text = msg.message || 'You cannot join this session right now.';
+  if (msg.code === 'sign_in_required' && Number.isInteger(msg.session_id)) {
+    // a host link: the therapist hosts signed in, from the meeting page of the session
+    location.assign(`/?next=${encodeURIComponent(`/m/${msg.session_id}`)}`);
+    return undefined;
+  }
   if (msg.code === 'ended') return finish('ended', 'This session has ended.');
   // removed or denied for this meeting: no form to try again from (until the host lets them)
   if (msg.code === 'removed' || msg.code === 'denied') return finish(msg.code, text);

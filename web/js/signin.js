@@ -29,10 +29,17 @@ function showSignedOutReason() {
   if (params.get('signed_out') === 'idle') say(signedOut, stored || IDLE_MESSAGE);
 }
 
+// Where to go once signed in: the meeting page someone was sent here from (an old host link
+// leads to sign-in), else the dashboard. Only a meeting path of this site: no open redirect.
+function destination() {
+  const next = new URLSearchParams(location.search).get('next') ?? '';
+  return /^\/m\/\d+$/.test(next) ? next : '/dashboard';
+}
+
 async function checkState() {
   const [me, setup] = await Promise.all([api('GET', '/api/v1/me'), api('GET', '/api/v1/setup')]);
   if (me.status === 200) {
-    location.replace('/dashboard');
+    location.replace(destination());
     return;
   }
   // an old sign-in that ran out while the page was closed: say so, once
@@ -66,7 +73,7 @@ form.addEventListener('submit', async (event) => {
     return;
   }
   if (result.status === 200) {
-    location.assign('/dashboard');
+    location.assign(destination());
     return;
   }
   setBusy(form, false);

@@ -11,9 +11,19 @@ export const MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-
 export const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example',
   password: 'a long and quiet passphrase' };
 
+// The therapist's API calls; call.cookie is her sign-in, for her browser and WebSockets.
 export async function api(server) {
   const cookie = await setupAdmin(server, ADA);
-  return (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+  const call = (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+  call.cookie = cookie;
+  return call;
+}
+
+// Gives a browser context the therapist's sign-in cookie (she hosts signed in).
+export async function signIn(p, url, cookie) {
+  const at = cookie.indexOf('=');
+  await p.context.addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1),
+    url: new URL(url).origin }]);
 }
 
 export async function addClient(call, name, n) {
@@ -77,7 +87,9 @@ export function localUrl(server, url) {
   return server.url + new URL(url).pathname;
 }
 
-export async function joinAsHost(p, url) {
+// The therapist starts the session from its meeting page, signed in.
+export async function joinAsHost(p, url, cookie) {
+  await signIn(p, url, cookie);
   await p.page.goto(url);
   // the first page of a test may wait for a cold browser and a sanitizer-built server
   await p.page.getByRole('button', { name: 'Start session' }).click({ timeout: 45000 });
@@ -87,8 +99,12 @@ export async function joinAsHost(p, url) {
 export async function knock(p, url, password, { group = false } = {}) {
   await p.page.goto(url);
   await p.page.getByLabel('Meeting password').fill(password);
-  if (group) await p.page.getByLabel(/agree/).check();
   await p.page.getByRole('button', { name: 'Join session' }).click();
+  if (group) {
+    // a group's agreement comes once the password is right: read it, accept, join
+    await p.page.getByLabel(/agree/).check();
+    await p.page.getByRole('button', { name: 'Join session' }).click();
+  }
   await p.page.getByText('Your therapist will let you in shortly.').waitFor();
 }
 

@@ -16,6 +16,7 @@
 //   ... CONFIDE_SMTP_URL=smtp://127.0.0.1:${sink.port} ...
 //   await sink.waitFor((msgs) => msgs.length >= 2, 10000);
 //   sink.messages[0]  // { from, to: [...], data, receivedAt }
+//   sink.commands     // every command's verb, in the order received: ['EHLO', 'MAIL', ...]
 //   await sink.down(); await sink.up();            // an outage: connections refused meanwhile
 //   await sink.stop();
 //
@@ -47,6 +48,7 @@ function dataEnd(buf) {
 
 export async function startSmtpSink({ port = 0, host = '127.0.0.1', delayMs = 0 } = {}) {
   const messages = [];
+  const commands = [];
   const waiters = new Set();
   const sockets = new Set();
   let server = null;
@@ -97,6 +99,7 @@ export async function startSmtpSink({ port = 0, host = '127.0.0.1', delayMs = 0 
 
     async function command(line) {
       const verb = line.slice(0, 4).toUpperCase();
+      commands.push(verb);
       const arg = line.slice(line.indexOf(':') + 1);
       switch (verb) {
         case 'EHLO':
@@ -225,5 +228,5 @@ export async function startSmtpSink({ port = 0, host = '127.0.0.1', delayMs = 0 
   }
 
   await up();
-  return { port: boundPort, messages, stop, down, up, waitFor };
+  return { port: boundPort, messages, commands, stop, down, up, waitFor };
 }
