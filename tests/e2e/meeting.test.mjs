@@ -321,6 +321,11 @@ describe('the meeting page', () => {
         await jo.getByText('You have been removed from this session.').waitFor();
         await host.getByRole('heading', { name: 'People (3)' }).waitFor();
         await phone.getByRole('heading', { name: 'People (3)' }).waitFor();
+        // the host sees who was turned away, and can let them knock again
+        const turnedAway = host.getByRole('region', { name: 'Turned away' });
+        await turnedAway.getByText('(removed)').waitFor();
+        await turnedAway.getByRole('button', { name: `Let knock again (${MEMBERS[2]})` }).click();
+        await turnedAway.waitFor({ state: 'hidden' });
 
         // ---- the end, for everyone ----
         await host.getByRole('button', { name: 'End session for all' }).click();

@@ -38,6 +38,8 @@ export function createHost({ send, room, session }) {
   const supportList = $('support-alert');
   const supportDismiss = $('support-dismiss');
   const securityAlert = $('security-alert');
+  const turnedAwayPanel = $('turned-away-panel');
+  const turnedAwayList = $('turned-away-list');
 
   const waitingRows = new Map(); // id → { li, waited, since }
   let waiting = [];
@@ -151,6 +153,26 @@ export function createHost({ send, room, session }) {
     handsEmpty.hidden = queue.length > 0;
   }
 
+  // ---- people removed or denied in this meeting: they stay out until let knock again ----
+
+  function renderTurnedAway(people) {
+    const nodes = people.map((person) => {
+      const li = el('li', 'person');
+      const line = el('div', 'person-line');
+      const name = person.name || 'Guest';
+      line.append(el('span', 'person-name', name),
+        el('span', 'hint', person.what === 'denied' ? ' (not let in)' : ' (removed)'));
+      const knock = button('small quiet', () => act({ type: 'let_knock', participant: person.id }));
+      label(knock, 'Let knock again', `(${name})`);
+      const actions = el('div', 'person-actions');
+      actions.append(knock);
+      li.append(line, actions);
+      return li;
+    });
+    turnedAwayList.replaceChildren(...nodes);
+    turnedAwayPanel.hidden = people.length === 0;
+  }
+
   // ---- session controls ----
 
   function renderLock(locked) {
@@ -257,6 +279,10 @@ export function createHost({ send, room, session }) {
 
     hands(msg) {
       renderHands(Array.isArray(msg.queue) ? msg.queue : []);
+    },
+
+    turnedAway(msg) {
+      renderTurnedAway(Array.isArray(msg.people) ? msg.people : []);
     },
 
     supportRequest(msg) {

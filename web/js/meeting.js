@@ -507,6 +507,9 @@ function received(msg) {
     case 'hands':
       host?.hands(msg);
       break;
+    case 'turned_away':
+      host?.turnedAway(msg);
+      break;
     case 'support_request':
       host?.supportRequest(msg);
       break;
