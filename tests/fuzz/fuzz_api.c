@@ -59,14 +59,25 @@ static void make_therapist(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[] = "/tmp/confide-fuzz-api-XXXXXX";
+
+/* The scratch database goes when the fuzzer ends, so runs leave nothing in /tmp. */
+static void remove_scratch(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "fuzz_api: %s was not removed\n", dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     rand_init();
-    char dir[] = "/tmp/confide-fuzz-XXXXXX";
     if (!mkdtemp(dir))
         abort();
+    atexit(remove_scratch);
     config_defaults(&cfg);
     const char *web = getenv("CONFIDE_WEB_DIR");
     snprintf(cfg.web_dir, sizeof cfg.web_dir, "%s", web ? web : CONFIDE_WEB_DIR);
