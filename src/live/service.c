@@ -425,17 +425,22 @@ static void preview_staff(struct live_service *svc, struct live_conn *c, const j
 }
 
 /* A host link does not make its holder the host: the signed-in therapist of the session (or
- * a co-facilitator or an admin) hosts, as from the dashboard; anyone else is sent to sign in.
- * Returns 0 when the connection's sign-in may host, after which the caller goes on by id. */
-static int host_link_signed_in(struct live_service *svc, struct arena *a, struct live_conn *c,
-                               const struct link *l, int64_t now)
+ * a co-facilitator or an admin) hosts, as from the dashboard, through by_session (the
+ * preview or the join by session id); anyone else is sent to sign in. */
+static void host_by_link(struct live_service *svc, struct arena *a, struct live_conn *c,
+                         const struct link *l, int64_t now,
+                         void (*by_session)(struct live_service *, struct live_conn *,
+                                            const json_t *, int64_t, struct arena *))
 {
     struct store_user user;
-    if (staff_role(svc, a, c, &l->series, now, &user) >= 0)
-        return 0;
-    refuse(svc, c->id, "sign_in_required", "Please sign in to host this session.",
-           json_pack("{s:I}", "session_id", (json_int_t)l->series.id));
-    return -1;
+    if (staff_role(svc, a, c, &l->series, now, &user) < 0) {
+        refuse(svc, c->id, "sign_in_required", "Please sign in to host this session.",
+               json_pack("{s:I}", "session_id", (json_int_t)l->series.id));
+        return;
+    }
+    json_t *by_id = json_pack("{s:I}", "session_id", (json_int_t)l->series.id);
+    by_session(svc, c, by_id, now, a);
+    json_decref(by_id);
 }
 
 void live_service_on_preview(struct live_service *svc, struct live_conn *c, const json_t *msg,
@@ -464,11 +469,7 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
         return;
     }
     if (l.host) {
-        if (host_link_signed_in(svc, &a, c, &l, now) == 0) {
-            json_t *by_id = json_pack("{s:I}", "session_id", (json_int_t)l.series.id);
-            preview_staff(svc, c, by_id, now, &a);
-            json_decref(by_id);
-        }
+        host_by_link(svc, &a, c, &l, now, preview_staff);
         arena_free(&a);
         return;
     }
@@ -484,8 +485,8 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
      * their name, the group and its agreement come after it (join answers
      * agreement_required with the agreement once the password is right) */
     int password = setting(l.series.settings, "require_password");
-    json_t *out = preview_json(svc, "client", password ? "" : l.client.name, "Your appointment",
-                               &o, status, opens_at, password);
+    json_t *out = preview_json(svc, "client", password ? "" : l.client.name, "Your appointment", &o,
+                               status, opens_at, password);
     if (l.has_group && !password) {
         json_object_set_new(out, "agreement", json_string(l.group.agreement));
         json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
@@ -613,11 +614,7 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         goto out;
     }
     if (l.host) {
-        if (host_link_signed_in(svc, &a, c, &l, now) == 0) {
-            json_t *by_id = json_pack("{s:I}", "session_id", (json_int_t)l.series.id);
-            join_as_staff(svc, c, by_id, now, &a);
-            json_decref(by_id);
-        }
+        host_by_link(svc, &a, c, &l, now, join_as_staff);
         goto out;
     }
     struct store_occurrence o = {0};
@@ -656,9 +653,8 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         name = NULL; /* no name typed: the one the practice knows */
     /* a client may not appear as the practice's therapist (checked after the password, so
      * it tells nobody the therapist's name) */
-    if (name &&
-        (utf8_same_name(name, l.therapist.name) || utf8_same_name(name, "therapist") ||
-         utf8_same_name(name, "co-facilitator") || utf8_same_name(name, "host"))) {
+    if (name && (utf8_same_name(name, l.therapist.name) || utf8_same_name(name, "therapist") ||
+                 utf8_same_name(name, "co-facilitator") || utf8_same_name(name, "host"))) {
         refuse(svc, c->id, "invalid_name", "Please join with your own name.", NULL);
         goto out;
     }
