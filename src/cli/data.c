@@ -1,0 +1,144 @@
+/* Opening the data directory, the same for every subcommand: private modes, the key,
+ * the database migrated to the current schema. */
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+void cli_store_url(const struct config *cfg, char url[1200])
+{
+    snprintf(url, 1200, "sqlite:%s/confide.db", cfg->data_dir);
+}
+
+/* Every file directly in the data directory but secret.key: the database, its WAL and
+ * SHM, copies an admin put there. Wider than 0600 is made 0600, with a log line. */
+static void data_files_private(const char *dir, int dfd)
+{
+    int fd = dup(dfd);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        log_warn("store", "cannot list the data directory %s: %s", dir, strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            strcmp(e->d_name, "secret.key") == 0)
+            continue;
+        /* no symbolic links followed, no FIFO waited on */
+        int f = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (f < 0)
+            continue;
+        struct stat st;
+        if (fstat(f, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+            if (fchmod(f, 0600) == 0)
+                log_warn("store", "%s/%s was mode %04o; now 0600", dir, e->d_name,
+                         (unsigned)(st.st_mode & 07777));
+            else
+                log_warn("store", "%s/%s is mode %04o and cannot be made 0600: %s", dir, e->d_name,
+                         (unsigned)(st.st_mode & 07777), strerror(errno));
+        }
+        close(f);
+    }
+    closedir(d);
+}
+
+/* The data directory is its owner's alone, made so at every start: the directory 0700,
+ * its files 0600. A secret.key that others could read or write is refused, not fixed: it
+ * may have been copied, and only the admin can judge that. Returns 0 or -1 (said on
+ * stderr). */
+static int data_dir_private(const char *dir)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        fprintf(stderr, "confide: cannot create the data directory %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (dfd < 0 || fstat(dfd, &st) < 0) {
+        fprintf(stderr, "confide: cannot open the data directory %s: %s\n", dir, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        return -1;
+    }
+    assert(S_ISDIR(st.st_mode)); /* O_DIRECTORY */
+    if ((st.st_mode & 077) != 0) {
+        if (fchmod(dfd, 0700) == 0)
+            log_warn("store", "the data directory %s was mode %04o; now 0700", dir,
+                     (unsigned)(st.st_mode & 07777));
+        else
+            log_warn("store", "the data directory %s is mode %04o and cannot be made 0700: %s", dir,
+                     (unsigned)(st.st_mode & 07777), strerror(errno));
+    }
+    if (fstatat(dfd, "secret.key", &st, 0) == 0 && (st.st_mode & 077) != 0) {
+        fprintf(stderr,
+                "confide: %s/secret.key is mode %04o: other users of this machine can read or "
+                "change the key that seals names, contacts and links. If someone may have "
+                "copied it, treat the sealed data as exposed. Make it private, then start "
+                "again:\n  chmod 600 %s/secret.key\n",
+                dir, (unsigned)(st.st_mode & 07777), dir);
+        close(dfd);
+        return -1;
+    }
+    data_files_private(dir, dfd);
+    close(dfd);
+    return 0;
+}
+
+int cli_open_data(const struct config *cfg, struct seal **seal, struct store **store)
+{
+    if (data_dir_private(cfg->data_dir) < 0)
+        return -1;
+    int rc = seal_load(cfg->data_dir, seal);
+    if (rc < 0) {
+        fprintf(stderr, "confide: cannot read or create %s/secret.key: %s\n", cfg->data_dir,
+                strerror(-rc));
+        return -1;
+    }
+    char url[1200];
+    cli_store_url(cfg, url);
+    if (store_open(url, *seal, store) < 0) {
+        fprintf(stderr, "confide: cannot open the database in %s\n", cfg->data_dir);
+        seal_free(*seal);
+        return -1;
+    }
+    int applied = 0, version = 0;
+    rc = store_migrate(*store, &applied, &version);
+    if (rc == -EBADMSG) {
+        fprintf(stderr,
+                "confide: sealed values in %s/confide.db do not open with %s/secret.key; is it "
+                "this database's key? Nothing was changed\n",
+                cfg->data_dir, cfg->data_dir);
+        cli_close_data(*seal, *store);
+        return -1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "confide: the database migration failed; nothing was changed\n");
+        cli_close_data(*seal, *store);
+        return -1;
+    }
+    if (applied)
+        log_info("store", "applied %d migration(s), schema version %d", applied, version);
+    return 0;
+}
+
+void cli_close_data(struct seal *seal, struct store *store)
+{
+    store_close(store);
+    seal_free(seal);
+}
+
+void cli_audit_head_hex(const uint8_t head[STORE_AUDIT_HASH_BYTES], char out[65])
+{
+    sodium_bin2hex(out, 65, head, STORE_AUDIT_HASH_BYTES);
+}
