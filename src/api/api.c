@@ -89,15 +89,36 @@ void api_no_content(struct api_call *call)
     buf_reset(&call->resp->body);
 }
 
-int api_audit(struct api_call *call, const char *action, int64_t subject_id)
+int api_audit_as(struct api_call *call, int64_t actor_user_id, const char *action,
+                 int64_t subject_id, const char *outcome)
 {
     struct store_audit_entry e = {.at = call->req->now,
-                                  .actor_user_id = call->signed_in ? call->user.id : 0,
+                                  .actor_user_id = actor_user_id,
                                   .action = action,
                                   .subject_id = subject_id,
                                   .source =
-                                      call->req->peer && *call->req->peer ? call->req->peer : NULL};
+                                      call->req->peer && *call->req->peer ? call->req->peer : NULL,
+                                  .outcome = outcome};
     return store_audit_append(call->ctx->store, &e);
+}
+
+int api_audit(struct api_call *call, const char *action, int64_t subject_id)
+{
+    return api_audit_as(call, call->signed_in ? call->user.id : 0, action, subject_id, NULL);
+}
+
+int api_audit_alone(struct api_call *call, int64_t actor_user_id, const char *action,
+                    int64_t subject_id, const char *outcome)
+{
+    struct store *st = call->ctx->store;
+    if (store_begin(st) < 0)
+        return -EIO;
+    if (api_audit_as(call, actor_user_id, action, subject_id, outcome) < 0 ||
+        store_commit(st) < 0) {
+        store_rollback(st);
+        return -EIO;
+    }
+    return 0;
 }
 
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size)
@@ -261,8 +282,7 @@ void api_too_many(struct api_call *call, int64_t wait_ms)
 
 int api_may_act_for(const struct api_call *call, int64_t therapist_id)
 {
-    return call->signed_in &&
-           (call->user.role == STORE_ROLE_ADMIN || call->user.id == therapist_id);
+    return call->signed_in && call->user.id == therapist_id;
 }
 
 int api_store_error(struct api_call *call, int rc, const char *what)

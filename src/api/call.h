@@ -44,6 +44,14 @@ void api_field_error(struct api_call *call, const char *code, const char *field,
 /* Appends to the audit log for this request: the signed-in practitioner (or nobody), the
  * action, the record it concerns (0: none) and the address the request came from. */
 int api_audit(struct api_call *call, const char *action, int64_t subject_id);
+/* The same with who acted and how it ended given: a sign-in before anyone is signed in,
+ * or a refusal ("refused"; NULL is "ok"). */
+int api_audit_as(struct api_call *call, int64_t actor_user_id, const char *action,
+                 int64_t subject_id, const char *outcome);
+/* An entry written on its own, outside the request's transaction (the slow routes that
+ * run outside it: a failed sign-in leaves nothing else to commit). */
+int api_audit_alone(struct api_call *call, int64_t actor_user_id, const char *action,
+                    int64_t subject_id, const char *outcome);
 /* The value of name=… in the request's query string into out (at most size - 1 bytes):
  * 1 when present, 0 when absent, -1 (400 invalid_field answered) when too long. */
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size);
@@ -67,7 +75,8 @@ int api_field_email(struct api_call *call, const char *key, const char **out);
 /* Answers with the error body plus `extra` (stolen) merged into "error". */
 void api_error_with(struct api_call *call, int status, const char *code, const char *message,
                     json_t *extra);
-/* The signed-in person may act on a record owned by therapist_id (theirs, or an admin). */
+/* The signed-in person may act on a record owned by therapist_id: it is theirs. Being an
+ * administrator adds nothing here (emergency access is api/emergency.c). */
 int api_may_act_for(const struct api_call *call, int64_t therapist_id);
 /* Answers 429 with Retry-After for a caller that must wait wait_ms before trying again. */
 void api_too_many(struct api_call *call, int64_t wait_ms);

@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/email.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/metrics.h"
 
 int login_start(struct api_call *call, int64_t user_id)
@@ -30,7 +31,7 @@ int login_start(struct api_call *call, int64_t user_id)
     /* sweeping here keeps the table small without a timer */
     if (store_login_delete_expired(ctx->store, call->req->now, cfg->idle_timeout * 1000) < 0 ||
         store_login_insert(ctx->store, &login) < 0 ||
-        store_audit(ctx->store, user_id, "login.start", user_id, call->req->now) < 0) {
+        api_audit_as(call, user_id, "login.start", user_id, NULL) < 0) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return -1;
     }
@@ -106,6 +107,9 @@ void login_create(struct api_call *call)
         throttle_failure(ctx->account_throttle, acct, req->now);
         throttle_failure(ctx->address_throttle, addr, req->now);
         metrics_login_failure();
+        /* who tried is unknown: the entry names the account tried, when there is one */
+        if (api_audit_alone(call, 0, "login.failed", rc == 0 ? user.id : 0, "refused") < 0)
+            log_warn("api", "a failed sign-in could not be written to the audit log");
         api_error(call, 401, "invalid_credentials",
                   "The email address or the password is not right.");
         return;
@@ -136,10 +140,8 @@ void login_create(struct api_call *call)
 
 void login_delete(struct api_call *call)
 {
-    if (call->signed_in &&
-        (store_login_delete(call->ctx->store, call->login.token_hash) < 0 ||
-         store_audit(call->ctx->store, call->user.id, "login.end", call->user.id,
-                     call->req->now) < 0)) {
+    if (call->signed_in && (store_login_delete(call->ctx->store, call->login.token_hash) < 0 ||
+                            api_audit(call, "login.end", call->user.id) < 0)) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return;
     }
@@ -159,6 +161,5 @@ void me_get(struct api_call *call)
 
 void signin_get(struct api_call *call)
 {
-    api_json(call, 200,
-             json_pack("{s:o}", "session", signin_json(call, call->login.last_seen_at)));
+    api_json(call, 200, json_pack("{s:o}", "session", signin_json(call, call->login.last_seen_at)));
 }

@@ -122,8 +122,7 @@ static void count_failure(struct api_call *call, const char *acct, const char *a
 }
 
 /* Checks a 6-digit code against a secret, moving *last_step on a match. */
-static int code_matches(const struct store_totp *t, const char *code, int64_t now_ms,
-                        int64_t *step)
+static int code_matches(const struct store_totp *t, const char *code, int64_t now_ms, int64_t *step)
 {
     uint8_t key[64];
     int n = base32_decode(t->secret, key, sizeof key);
@@ -194,14 +193,8 @@ void login_mfa(struct api_call *call)
         return store_down(call);
     }
     if (!ok) {
-        struct store_audit_entry e = {.at = call->req->now,
-                                      .action = "login.mfa_failed",
-                                      .subject_id = user_id,
-                                      .source = call->req->peer && *call->req->peer
-                                                    ? call->req->peer
-                                                    : NULL,
-                                      .outcome = "refused"};
-        if (store_audit_append(ctx->store, &e) < 0 || store_commit(ctx->store) < 0) {
+        if (api_audit_as(call, 0, "login.mfa_failed", user_id, "refused") < 0 ||
+            store_commit(ctx->store) < 0) {
             store_rollback(ctx->store);
             return store_down(call);
         }
@@ -212,9 +205,9 @@ void login_mfa(struct api_call *call)
     int64_t left = 0;
     if (store_mfa_pending_delete(ctx->store, hash, call->req->now) < 0 ||
         login_start(call, user_id) < 0 ||
-        (used_recovery && (store_recovery_left(ctx->store, user_id, &left) < 0 ||
-                           store_audit(ctx->store, user_id, "mfa.used_recovery_code", user_id,
-                                       call->req->now) < 0)) ||
+        (used_recovery &&
+         (store_recovery_left(ctx->store, user_id, &left) < 0 ||
+          api_audit_as(call, user_id, "mfa.used_recovery_code", user_id, NULL) < 0)) ||
         store_commit(ctx->store) < 0) {
         store_rollback(ctx->store);
         call->resp->header_count = 0; /* no cookie for a sign-in that was not saved */
@@ -267,7 +260,8 @@ void mfa_get(struct api_call *call)
     struct store_totp totp = {0};
     int64_t left = 0;
     int rc = store_totp_get(call->ctx->store, &call->arena, call->user.id, &totp);
-    if ((rc < 0 && rc != -ENOENT) || store_recovery_left(call->ctx->store, call->user.id, &left) < 0)
+    if ((rc < 0 && rc != -ENOENT) ||
+        store_recovery_left(call->ctx->store, call->user.id, &left) < 0)
         return store_down(call);
     api_json(call, 200,
              json_pack("{s:b,s:b,s:I}", "totp", rc == 0 && totp.confirmed_at != 0, "required",
@@ -311,9 +305,9 @@ void mfa_totp_enrol(struct api_call *call)
         api_error(call, 500, "internal_error", "The QR code could not be made.");
         return;
     }
-    api_json(call, 200,
-             json_pack("{s:s,s:s,s:s}", "secret", secret, "otpauth_uri", uri.data, "qr_svg",
-                       svg.data));
+    api_json(
+        call, 200,
+        json_pack("{s:s,s:s,s:s}", "secret", secret, "otpauth_uri", uri.data, "qr_svg", svg.data));
     sodium_memzero(secret, sizeof secret);
     sodium_memzero(uri.data, uri.len);
     buf_free(&uri);

@@ -291,7 +291,7 @@ void polls_create(struct api_call *call)
     answer_poll(call, 201, p.id);
 }
 
-/* The poll {id}, when it is the caller's (or they are an admin). */
+/* The poll {id}, when it is the caller's. */
 static int load_own_poll(struct api_call *call, int64_t id, struct poll_view *v)
 {
     int rc = load_view(call, id, v);
@@ -304,8 +304,9 @@ void polls_list(struct api_call *call)
 {
     struct store_poll *polls;
     size_t n;
-    int64_t who = call->user.role == STORE_ROLE_ADMIN ? 0 : call->user.id;
-    if (store_poll_list(call->ctx->store, &call->arena, who, &polls, &n) < 0) {
+    int64_t who = call->user.id;
+    if (store_poll_list(call->ctx->store, &call->arena, who, &polls, &n) < 0 ||
+        api_audit(call, "poll.list", 0) < 0) {
         api_store_error(call, -EIO, "poll");
         return;
     }
@@ -325,8 +326,13 @@ void polls_list(struct api_call *call)
 void polls_get(struct api_call *call)
 {
     struct poll_view v;
-    if (load_own_poll(call, call->params[0], &v) == 0)
-        api_json(call, 200, json_pack("{s:o}", "poll", poll_json(call, &v)));
+    if (load_own_poll(call, call->params[0], &v) < 0)
+        return;
+    if (api_audit(call, "poll.read", v.poll.id) < 0) {
+        api_store_error(call, -EIO, "poll");
+        return;
+    }
+    api_json(call, 200, json_pack("{s:o}", "poll", poll_json(call, &v)));
 }
 
 static void answer_closed(struct api_call *call)

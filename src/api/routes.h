@@ -67,6 +67,15 @@ void polls_session(struct api_call *call);
 void poll_link_lookup(struct api_call *call);
 void poll_link_answer(struct api_call *call);
 
+void emergency_roster(struct api_call *call); /* emergency.c */
+void emergency_open(struct api_call *call);
+void emergency_mine(struct api_call *call);
+/* 1 when the signed-in administrator holds an unexpired emergency grant for another
+ * practitioner's client, 0 when not, -1 when answered (503). */
+int emergency_grant_active(struct api_call *call, const struct store_client *c);
+/* 403 emergency_access_required. */
+void emergency_required(struct api_call *call);
+
 /* Loaders that answer 404/503 themselves and return -1 when the record is not the
  * caller's to see (write: to change). */
 int api_load_client(struct api_call *call, int64_t id, struct store_client *out);

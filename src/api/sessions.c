@@ -117,22 +117,22 @@ int sessions_json(struct api_call *call, int64_t series_id, json_t **out)
         json_array_append_new(invites, invite);
     }
     json_t *settings = json_loads(se.settings, 0, NULL);
-    *out = json_pack(
-        "{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s?,s:o,s:o}", "id", (json_int_t)se.id,
-        "title", se.title, "therapist_id", (json_int_t)se.therapist_id, "client_id",
-        se.client_id ? json_integer(se.client_id) : json_null(), "group_id",
-        se.group_id ? json_integer(se.group_id) : json_null(), "time_zone", se.time_zone,
-        "duration_minutes", se.duration_minutes, "recurrence", recurrence_json(se.rrule),
-        "settings", settings ? settings : json_object(), "status", status_of(se.cancelled_at),
-        "meeting_id", next ? next->meeting_id : NULL, "password", next ? next->password : NULL,
-        "host_url",
-        /* the therapist's own link; it hosts only for her signed-in browser (anyone else is
-         * sent to sign in), so it is no bearer credential. Co-facilitators and admins use
-         * meeting_url. */
-        call->user.id == se.therapist_id
-            ? link_url(&call->arena, call->ctx->cfg->public_url, "/j/", se.host_token)
-            : NULL,
-        "invites", invites, "occurrences", occurrences);
+    *out =
+        json_pack("{s:I,s:s,s:I,s:o,s:o,s:s,s:i,s:o,s:o,s:s,s:s?,s:s?,s:s?,s:o,s:o}", "id",
+                  (json_int_t)se.id, "title", se.title, "therapist_id", (json_int_t)se.therapist_id,
+                  "client_id", se.client_id ? json_integer(se.client_id) : json_null(), "group_id",
+                  se.group_id ? json_integer(se.group_id) : json_null(), "time_zone", se.time_zone,
+                  "duration_minutes", se.duration_minutes, "recurrence", recurrence_json(se.rrule),
+                  "settings", settings ? settings : json_object(), "status",
+                  status_of(se.cancelled_at), "meeting_id", next ? next->meeting_id : NULL,
+                  "password", next ? next->password : NULL, "host_url",
+                  /* the therapist's own link; it hosts only for her signed-in browser (anyone else
+                   * is sent to sign in), so it is no bearer credential. Co-facilitators and admins
+                   * use meeting_url. */
+                  call->user.id == se.therapist_id
+                      ? link_url(&call->arena, call->ctx->cfg->public_url, "/j/", se.host_token)
+                      : NULL,
+                  "invites", invites, "occurrences", occurrences);
     json_object_set_new(*out, "meeting_url",
                         json_string(meeting_path(&call->arena, call->ctx->cfg->public_url, se.id)));
     return 0;
@@ -502,8 +502,10 @@ void sessions_list(struct api_call *call)
 {
     struct store_series *series;
     size_t n;
-    int64_t who = call->user.role == STORE_ROLE_ADMIN ? 0 : call->user.id;
-    if (store_series_list(call->ctx->store, &call->arena, who, &series, &n) < 0) {
+    int64_t who = call->user.id;
+    /* invitees' names and links are in it: a read of each, written once */
+    if (store_series_list(call->ctx->store, &call->arena, who, &series, &n) < 0 ||
+        api_audit(call, "session.list", 0) < 0) {
         api_store_error(call, -EIO, "session");
         return;
     }
@@ -522,8 +524,13 @@ void sessions_list(struct api_call *call)
 void sessions_get(struct api_call *call)
 {
     struct store_series se;
-    if (load_series(call, call->params[0], 0, &se) == 0)
-        answer_session(call, 200, se.id);
+    if (load_series(call, call->params[0], 0, &se) < 0)
+        return;
+    if (api_audit(call, "session.read", se.id) < 0) {
+        api_store_error(call, -EIO, "session");
+        return;
+    }
+    answer_session(call, 200, se.id);
 }
 
 /* The occurrence {id} of series {id}, not cancelled. */

@@ -19,6 +19,7 @@
 #define LIMIT_EMAIL 254           /* an email address (RFC 5321 4.5.3.1.3); see core/email.h */
 #define LIMIT_PHONE 40            /* a client's (or emergency contact's) phone number */
 #define LIMIT_RELATIONSHIP 100    /* how an emergency contact is related ("partner") */
+#define LIMIT_REASON 1000         /* why an administrator used emergency access */
 #define LIMIT_MFA_CODE 20         /* a code typed at two-step sign-in (6 digits, or a recovery code) */
 
 /* A limit as a string literal, for messages: LIMIT_TEXT(LIMIT_NAME) is "200". */

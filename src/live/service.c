@@ -552,7 +552,7 @@ static int staff_role(struct live_service *svc, struct arena *a, const struct li
                 if (ids[i] == user->id)
                     return LIVE_COHOST;
     }
-    return user->role == STORE_ROLE_ADMIN ? LIVE_COHOST : STAFF_NOT_STAFF;
+    return STAFF_NOT_STAFF; /* an administrator hosts only their own and co-facilitated */
 }
 
 static void join_as_staff(struct live_service *svc, struct live_conn *c, const json_t *msg,

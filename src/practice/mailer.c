@@ -95,10 +95,10 @@ static void describe_recurrence(const char *rrule, const char *tz, struct buf *o
     (void)tz;
 }
 
-static void write_body(const struct series_view *v, const struct config *cfg,
-                       enum mailer_kind kind, const struct store_client *client,
-                       const struct store_invite *inv, const struct store_occurrence *occ,
-                       const char *url, int64_t now, struct buf *text)
+static void write_body(const struct series_view *v, const struct config *cfg, enum mailer_kind kind,
+                       const struct store_client *client, const struct store_invite *inv,
+                       const struct store_occurrence *occ, const char *url, int64_t now,
+                       struct buf *text)
 {
     const char *tz = client->time_zone ? client->time_zone : v->series.time_zone;
     char when[96], meeting[16];
@@ -167,9 +167,9 @@ static void write_body(const struct series_view *v, const struct config *cfg,
 
 /* The series as iCalendar: master event, EXDATEs for cancelled occurrences, overrides for
  * moved ones. */
-static int write_ics(const struct series_view *v, const struct config *cfg,
-                     enum mailer_kind kind, const struct store_client *client, const char *url,
-                     int64_t now, struct arena *a, struct buf *out)
+static int write_ics(const struct series_view *v, const struct config *cfg, enum mailer_kind kind,
+                     const struct store_client *client, const char *url, int64_t now,
+                     struct arena *a, struct buf *out)
 {
     if (v->occ_count == 0)
         return -EINVAL;
@@ -226,10 +226,12 @@ static const char *subject_prefix(enum mailer_kind kind)
 /* Composes one mail from the practice to a client and queues it in the outbox. Returns 1
  * when queued, 0 when the message could not be composed (an address that cannot be written
  * to does not stop the mails to the others), or -errno from the store. */
-static int queue_to_client(struct store *s, const struct config *cfg, const char *kind,
-                           const struct store_client *client, const char *subject,
-                           const char *text, const struct mail_attachment *calendar,
-                           int64_t now)
+/* Composes and queues one message to one person; `who` names them in a log line by kind
+ * and id only ("client=12"). 1 queued, 0 not composable (logged), or -errno. */
+static int queue_to(struct store *s, const struct config *cfg, const char *kind,
+                    const char *to_name, const char *to_email, const char *who, int64_t who_id,
+                    const char *subject, const char *text, const struct mail_attachment *calendar,
+                    int64_t now)
 {
     char domain[128], message_id[128];
     snprintf(domain, sizeof domain, "%.*s", (int)strcspn(host_of(cfg->public_url), ":/"),
@@ -238,8 +240,8 @@ static int queue_to_client(struct store *s, const struct config *cfg, const char
     struct mail_message m = {
         .from_name = cfg->practice_name,
         .from_email = cfg->smtp_from,
-        .to_name = client->name,
-        .to_email = client->email,
+        .to_name = to_name,
+        .to_email = to_email,
         .subject = subject,
         .message_id = message_id,
         .date_utc = now,
@@ -251,7 +253,7 @@ static int queue_to_client(struct store *s, const struct config *cfg, const char
     if (rc == 0) {
         struct store_mail row = {.message_id = message_id,
                                  .kind = (char *)kind,
-                                 .recipient = client->email,
+                                 .recipient = (char *)to_email,
                                  .message = message.data,
                                  .message_len = message.len,
                                  .created_at = now};
@@ -259,12 +261,20 @@ static int queue_to_client(struct store *s, const struct config *cfg, const char
         rc = store_mail_insert(s, &row, &id);
         rc = rc < 0 ? rc : 1;
     } else {
-        log_warn("mail", "%s to client=%lld: the message could not be composed", kind,
-                 (long long)client->id);
+        log_warn("mail", "%s to %s=%lld: the message could not be composed", kind, who,
+                 (long long)who_id);
         rc = 0;
     }
     buf_free(&message);
     return rc;
+}
+
+static int queue_to_client(struct store *s, const struct config *cfg, const char *kind,
+                           const struct store_client *client, const char *subject, const char *text,
+                           const struct mail_attachment *calendar, int64_t now)
+{
+    return queue_to(s, cfg, kind, client->name, client->email, "client", client->id, subject, text,
+                    calendar, now);
 }
 
 static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
@@ -296,9 +306,8 @@ static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
     return rc;
 }
 
-int mailer_queue(struct store *s, struct arena *a, const struct config *cfg,
-                 enum mailer_kind kind, int64_t series_id, int64_t focus_occurrence_id,
-                 int64_t now)
+int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enum mailer_kind kind,
+                 int64_t series_id, int64_t focus_occurrence_id, int64_t now)
 {
     struct series_view v;
     int rc = load_view(s, a, series_id, &v);
@@ -442,4 +451,33 @@ int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg
             return rc;
     }
     return queued;
+}
+
+int mailer_queue_emergency_notice(struct store *s, struct arena *a, const struct config *cfg,
+                                  int64_t therapist_id, int64_t opened_at, int64_t now)
+{
+    struct store_user therapist;
+    int rc = store_user_by_id(s, a, therapist_id, &therapist);
+    if (rc < 0)
+        return rc;
+    char when[32];
+    sched_format_rfc3339_utc(opened_at, when);
+    struct buf text = {0};
+    /* no client's name and no reason: mail leaves the server, the dashboard does not */
+    buf_printf(&text,
+               "Hello %s,\n\n"
+               "An administrator of %s used emergency access to open the record of one of your "
+               "clients at %s (UTC).\n\n"
+               "Sign in to see which client, who opened it and the reason they gave:\n\n"
+               "    %s/dashboard\n\n"
+               "You are told every time this happens. If you did not expect it, speak to your "
+               "practice's administrator.\n",
+               therapist.name, cfg->practice_name, when, cfg->public_url);
+    char subject[200];
+    snprintf(subject, sizeof subject, "Emergency access to a client's record at %s",
+             cfg->practice_name);
+    rc = queue_to(s, cfg, "emergency_notice", therapist.name, therapist.email, "user", therapist.id,
+                  subject, text.data, NULL, now);
+    buf_free(&text);
+    return rc;
 }

@@ -33,4 +33,10 @@ void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t 
 int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg, int64_t poll_id,
                       int64_t now);
 
+/* Tells a practitioner that an administrator opened one of their clients for emergency
+ * access at opened_at: when, and to sign in to see the rest. Returns 1 queued, 0 not, or
+ * -errno. */
+int mailer_queue_emergency_notice(struct store *s, struct arena *a, const struct config *cfg,
+                                  int64_t therapist_id, int64_t opened_at, int64_t now);
+
 #endif

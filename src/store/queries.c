@@ -233,6 +233,20 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_MFA_PENDING_DELETE] = "DELETE FROM mfa_pending WHERE token_hash = $1 OR expires_at <= $2",
     [Q_SEAL_UPGRADE_PENDING] = "SELECT count(*) FROM seal_upgrade",
     [Q_SEAL_UPGRADE_DONE] = "DELETE FROM seal_upgrade",
+    [Q_EMERGENCY_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM emergency_access",
+    [Q_EMERGENCY_INSERT] = "INSERT INTO emergency_access (id, client_id, admin_user_id,"
+                           " therapist_user_id, reason_sealed, opened_at, expires_at)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    [Q_EMERGENCY_ACTIVE] = "SELECT count(*) FROM emergency_access WHERE client_id = $1"
+                           " AND admin_user_id = $2 AND opened_at <= $3 AND expires_at > $3",
+    /* newest first, the client's name with it (sealed: opened in store/emergency.c) */
+    [Q_EMERGENCY_FOR_THERAPIST] =
+        "SELECT e.id, e.client_id, e.admin_user_id, e.therapist_user_id, e.reason_sealed,"
+        " e.opened_at, e.expires_at, e.seen_at, c.name_sealed FROM emergency_access e"
+        " JOIN clients c ON c.id = e.client_id WHERE e.therapist_user_id = $1"
+        " AND e.opened_at >= $2 ORDER BY e.id DESC LIMIT 100",
+    [Q_EMERGENCY_SEEN] = "UPDATE emergency_access SET seen_at = $2 WHERE therapist_user_id = $1"
+                         " AND seen_at IS NULL",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {
@@ -253,6 +267,7 @@ const struct store_sealed_column store_sealed_columns[] = {
     {"outbox.message", "outbox", "message_sealed"},
     {"polls.title", "polls", "title_sealed"},
     {"poll_invites.token", "poll_invites", "token_sealed"},
+    {"emergency_access.reason", "emergency_access", "reason_sealed"},
 };
 const int store_sealed_column_count =
     (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

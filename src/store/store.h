@@ -403,4 +403,25 @@ int store_turned_away_set(struct store *s, int64_t occurrence_id, int64_t client
 int store_turned_away_list(struct store *s, struct arena *a, int64_t occurrence_id,
                            struct store_turned_away **out, size_t *count);
 
+/* ---- emergency access ----
+ * An administrator opening another practitioner's client, for a reason, for a while. */
+
+struct store_emergency {
+    int64_t id, client_id, admin_user_id, therapist_user_id;
+    char *reason;      /* in the administrator's words */
+    char *client_name; /* filled by the list only */
+    int64_t opened_at, expires_at;
+    int64_t seen_at; /* 0: the practitioner has not seen it yet */
+};
+
+int store_emergency_open(struct store *s, const struct store_emergency *e, int64_t *id);
+/* 0 when admin_user_id holds an unexpired grant for the client at `now`; -ENOENT if not. */
+int store_emergency_active(struct store *s, int64_t client_id, int64_t admin_user_id,
+                           int64_t now);
+/* The grants for the practitioner's clients since `since`, newest first (at most 100). */
+int store_emergency_for_therapist(struct store *s, struct arena *a, int64_t therapist_id,
+                                  int64_t since, struct store_emergency **out, size_t *count);
+/* The practitioner has seen every grant so far. */
+int store_emergency_seen(struct store *s, int64_t therapist_id, int64_t now);
+
 #endif

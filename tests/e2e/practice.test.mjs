@@ -101,7 +101,7 @@ describe('clients, groups and sessions', () => {
     assert.ok(list.json.clients.every((x) => x.id !== extra.id));
   });
 
-  test('a therapist sees only their own clients; an admin sees all', async () => {
+  test('each practitioner sees only their own clients; an admin opens another\'s only with a reason', async () => {
     const made = spawnSync(BIN, ['admin', 'create-user', '--name', 'Dr Bea Lind', '--email', 'bea@practice.example',
       '--role', 'therapist', '--data-dir', server.dataDir], { input: 'bea has a long password\n', encoding: 'utf8' });
     assert.equal(made.status, 0, made.stderr);
@@ -109,13 +109,32 @@ describe('clients, groups and sessions', () => {
     const bea = client(server, cookieOf(login));
     const mine = await addClient(bea, 50);
     const adaClients = (await api.get('/api/v1/clients')).json.clients;
-    assert.ok(adaClients.some((x) => x.id === mine.id), 'the admin sees every client');
+    assert.ok(adaClients.every((x) => x.id !== mine.id), 'the admin\'s list holds her own clients only');
     const beaClients = (await bea.get('/api/v1/clients')).json.clients;
     assert.deepEqual(beaClients.map((x) => x.id), [mine.id]);
-    const adaOwn = adaClients.find((x) => x.therapist_id !== mine.therapist_id);
+    const adaOwn = adaClients[0];
     assert.equal((await bea.get(`/api/v1/clients/${adaOwn.id}`)).status, 404);
     const res = await bea.post('/api/v1/sessions', { title: 'Check-in', starts_at: '2027-05-03T10:00:00+02:00', time_zone: 'Europe/Berlin', client_id: adaOwn.id });
     assert.equal(res.status, 404, 'a client of another therapist');
+
+    // emergency access: the roster finds Bea's client, the record needs a reason, Bea is told
+    const closed = await api.get(`/api/v1/clients/${mine.id}`);
+    assert.equal(closed.status, 403);
+    assert.equal(closed.json.error.code, 'emergency_access_required');
+    const roster = (await api.get('/api/v1/practice/clients')).json.clients;
+    assert.deepEqual(roster.map((x) => [x.id, x.therapist_name]), [[mine.id, 'Dr Bea Lind']]);
+    const before = sink.messages.length;
+    const opened = await api.post(`/api/v1/clients/${mine.id}/emergency-access`, { reason: 'Client 50 called in crisis and Bea is away.' });
+    assert.equal(opened.status, 201, opened.text);
+    assert.equal(opened.json.client.email, mine.email);
+    assert.equal((await api.get(`/api/v1/clients/${mine.id}`)).status, 200);
+    await settle(sink);
+    const notices = sink.messages.slice(before).filter((m) => m.to.includes('bea@practice.example')).map((m) => parseMail(m.data));
+    assert.equal(notices.length, 1);
+    assert.match(notices[0].subject, /Emergency access/);
+    assert.ok(!notices[0].text.includes(mine.name) && !notices[0].text.includes('crisis'), 'the mail names neither the client nor the reason');
+    const told = (await bea.get('/api/v1/me/emergency-access')).json.emergency_access;
+    assert.deepEqual(told.map((x) => [x.client_id, x.admin_name, x.new]), [[mine.id, ADMIN.name, true]]);
   });
 
   test('groups: capacity, members, co-facilitators, agreement versions', async () => {
