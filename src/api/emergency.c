@@ -75,8 +75,14 @@ void emergency_roster(struct api_call *call)
 void emergency_open(struct api_call *call)
 {
     const char *reason;
-    if (api_field_string(call, "reason", EMERGENCY_REASON_MIN, LIMIT_REASON, &reason, NULL) < 0)
+    if (api_field_string(call, "reason", 1, LIMIT_REASON, &reason, NULL) < 0)
         return;
+    if (!text_length_ok(reason, EMERGENCY_REASON_MIN, LIMIT_REASON)) {
+        api_field_error(call, "invalid_field", "reason",
+                        "Please say why, in at least " LIMIT_TEXT(EMERGENCY_REASON_MIN)
+                        " characters: the practitioner will read it.");
+        return;
+    }
     struct store *st = call->ctx->store;
     struct store_client c;
     int rc = store_client_get(st, &call->arena, call->params[0], &c);

@@ -16,6 +16,7 @@ static const struct {
     {"/", "index.html"},
     {"/setup", "setup.html"},
     {"/dashboard", "dashboard.html"},
+    {"/admin", "admin.html"},
     {"/check", "check.html"},
     {"/j/", "join.html"}, /* a joined personal link: the tab keeps the token, not the address */
 };

@@ -235,6 +235,8 @@ static const struct {
     {"join.html", "chat-text", LIMIT_CHAT},
     {"setup.html", "name", LIMIT_NAME},
     {"setup.html", "email", LIMIT_EMAIL},
+    {"admin.html", "roster-filter", LIMIT_NAME},
+    {"admin.html", "emergency-reason", LIMIT_REASON},
 };
 #define NFIELDS (sizeof FIELDS / sizeof FIELDS[0])
 

@@ -123,8 +123,7 @@ export function createPolls({ data, call, onScheduled }) {
   /** Fills the group choice from data (the groups this person runs). */
   function refreshChoices({ groupId } = {}) {
     const keep = groupId ?? group.value;
-    const groups = data.groups.filter((g) => !data.user || data.user.role === 'admin'
-      || g.therapist_id === data.user.id);
+    const groups = data.groups.filter((g) => !data.user || g.therapist_id === data.user.id);
     group.replaceChildren(new Option('Choose a group', ''));
     for (const g of [...groups].sort(byName)) group.append(new Option(g.name, String(g.id)));
     group.value = groups.some((g) => String(g.id) === String(keep)) ? String(keep) : '';

@@ -62,9 +62,8 @@ export function createSchedule({ data, call, onScheduled }) {
   /** Fills the client and group choices from data; { clientId } selects that client. */
   function refreshChoices({ clientId } = {}) {
     fillSelect(client, data.clients, 'Choose a client', clientId);
-    // co-facilitators see a group but only its owner (or an administrator) books for it
-    const groups = data.groups.filter((g) => !data.user || data.user.role === 'admin'
-      || g.therapist_id === data.user.id);
+    // co-facilitators see a group but only its owner books for it
+    const groups = data.groups.filter((g) => !data.user || g.therapist_id === data.user.id);
     fillSelect(group, groups, 'Choose a group', undefined);
     withSet.hidden = groups.length === 0;
     if (clientId !== undefined || groups.length === 0) form.elements.with.value = 'client';

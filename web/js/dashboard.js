@@ -4,6 +4,7 @@
 import { api, errorCode, errorMessage, onRequest, SIGNED_OUT_KEY } from './api.js';
 import { ready, say } from './ui.js';
 import { createClients } from './dashboard-clients.js';
+import { showEmergencyAccess } from './dashboard-emergency.js';
 import { enrol } from './mfa.js';
 import { createGroups } from './dashboard-groups.js';
 import { createPolls } from './dashboard-polls.js';
@@ -93,8 +94,7 @@ signOut.addEventListener('click', async () => {
   say(pageError, errorMessage(result, 'Signing out did not work. Please try again.'));
 });
 
-// What the page knows; the parts below read it and refresh it. user is who is signed in
-// (an administrator's lists hold everyone's sessions; the page shows their own).
+// What the page knows; the parts below read it and refresh it. user is who is signed in.
 const data = { user: null, clients: [], groups: [], sessions: [] };
 
 // Every request of the page's parts: through api() (so it counts as activity), and a 401
@@ -165,6 +165,8 @@ async function start() {
   showUser(me.data);
   afterActivity();
   showMfa();
+  document.getElementById('admin-link').hidden = data.user?.role !== 'admin';
+  showEmergencyAccess({ call });
 }
 
 const mfaStatus = document.getElementById('mfa-status');
