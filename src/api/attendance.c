@@ -47,6 +47,6 @@ void sessions_attendance(struct api_call *call)
                               json_pack("{s:I,s:s,s:o}", "occurrence_id", (json_int_t)occ[i].id,
                                         "starts_at", start, "events", events));
     }
-    api_json(call, 200, json_pack("{s:I,s:o}", "session_id", (json_int_t)se.id, "occurrences",
-                                  occurrences));
+    api_json(call, 200,
+             json_pack("{s:I,s:o}", "session_id", (json_int_t)se.id, "occurrences", occurrences));
 }

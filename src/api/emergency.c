@@ -79,8 +79,8 @@ void emergency_open(struct api_call *call)
         return;
     if (!text_length_ok(reason, EMERGENCY_REASON_MIN, LIMIT_REASON)) {
         api_field_error(call, "invalid_field", "reason",
-                        "Please say why, in at least " LIMIT_TEXT(EMERGENCY_REASON_MIN)
-                        " characters: the practitioner will read it.");
+                        "Please say why, in at least " LIMIT_TEXT(
+                            EMERGENCY_REASON_MIN) " characters: the practitioner will read it.");
         return;
     }
     struct store *st = call->ctx->store;

@@ -81,9 +81,9 @@ void login_create(struct api_call *call)
     if (api_field_string(call, "email", 1, LIMIT_EMAIL, &email, NULL) < 0 ||
         api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
         return;
-    char acct[72], addr[72];
+    char acct[72], addr[THROTTLE_KEY_MAX];
     account_key(email, acct);
-    snprintf(addr, sizeof addr, "addr:%s", req->peer ? req->peer : "?");
+    throttle_address_key("addr", req->peer, addr);
     int64_t wait = throttle_wait_ms(ctx->account_throttle, acct, req->now);
     int64_t wait_addr = throttle_wait_ms(ctx->address_throttle, addr, req->now);
     if (wait_addr > wait)

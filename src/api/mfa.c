@@ -94,10 +94,11 @@ static int pending_get(struct api_call *call, uint8_t hash[32], int64_t *user_id
     return rc == -ENOENT ? -ENOENT : rc < 0 ? -EIO : 0;
 }
 
-static void throttle_keys(struct api_call *call, int64_t user_id, char acct[72], char addr[72])
+static void throttle_keys(struct api_call *call, int64_t user_id, char acct[72],
+                          char addr[THROTTLE_KEY_MAX])
 {
     snprintf(acct, 72, "mfa:%lld", (long long)user_id);
-    snprintf(addr, 72, "addr:%s", call->req->peer ? call->req->peer : "?");
+    throttle_address_key("addr", call->req->peer, addr);
 }
 
 /* 1 (429 answered) when the account or the address must wait. */
@@ -157,7 +158,7 @@ void login_mfa(struct api_call *call)
                   "Set up two-step sign-in first: this account has no authenticator app yet.");
         return;
     }
-    char acct[72], addr[72];
+    char acct[72], addr[THROTTLE_KEY_MAX];
     throttle_keys(call, user_id, acct, addr);
     if (throttled(call, acct, addr))
         return;
@@ -347,7 +348,7 @@ void mfa_totp_confirm(struct api_call *call)
                           : "Start setting up two-step sign-in first.");
         return;
     }
-    char acct[72], addr[72];
+    char acct[72], addr[THROTTLE_KEY_MAX];
     throttle_keys(call, user.id, acct, addr);
     if (throttled(call, acct, addr))
         return;

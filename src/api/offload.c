@@ -86,9 +86,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-int api_offload_start(const struct api_ctx *main, const char *store_url,
-                      const struct seal *seal, void (*wake)(void *arg), void *wake_arg,
-                      struct api_offload **out)
+int api_offload_start(const struct api_ctx *main, const char *store_url, const struct seal *seal,
+                      void (*wake)(void *arg), void *wake_arg, struct api_offload **out)
 {
     struct api_offload *o = xcalloc(1, sizeof *o);
     if (store_open(store_url, seal, &o->store) < 0) {
@@ -159,7 +158,8 @@ int api_offload_submit(struct api_offload *o, uint64_t id, const struct api_requ
     j->req = *req;
     j->req.method = keep(j, 0, req->method, strlen(req->method));
     j->req.path = keep(j, 1, req->path, strlen(req->path));
-    j->req.content_type = keep(j, 2, req->content_type, req->content_type ? strlen(req->content_type) : 0);
+    j->req.content_type =
+        keep(j, 2, req->content_type, req->content_type ? strlen(req->content_type) : 0);
     j->req.cookie = keep(j, 3, req->cookie, req->cookie ? strlen(req->cookie) : 0);
     j->req.origin = keep(j, 4, req->origin, req->origin ? strlen(req->origin) : 0);
     j->req.sec_fetch_site =

@@ -412,8 +412,8 @@ static int load_by_token(struct api_call *call, struct poll_view *v,
     size_t len;
     if (api_field_string(call, "token", 1, POLL_TOKEN_MAX, &token, &len) < 0)
         return -1;
-    char key[72];
-    snprintf(key, sizeof key, "poll:%s", call->req->peer ? call->req->peer : "?");
+    char key[THROTTLE_KEY_MAX];
+    throttle_address_key("poll", call->req->peer, key);
     int64_t wait = throttle_wait_ms(ctx->address_throttle, key, call->req->now);
     if (wait > 0) {
         api_too_many(call, wait);

@@ -62,8 +62,8 @@ static void create_first_account(struct api_call *call, const char *token, const
         return;
     const char *reason = NULL;
     int64_t id = 0;
-    int rc = account_insert(ctx->store, name, email, hash, STORE_ROLE_ADMIN, 0, call->req->now,
-                            &id, &reason);
+    int rc = account_insert(ctx->store, name, email, hash, STORE_ROLE_ADMIN, 0, call->req->now, &id,
+                            &reason);
     if (rc < 0) {
         api_error(call, rc == ACCOUNT_STORE_FAILED ? 503 : 400,
                   rc == ACCOUNT_STORE_FAILED ? "store_unavailable" : "invalid_field", reason);
@@ -91,8 +91,8 @@ void setup_create(struct api_call *call)
         api_field_email(call, "email", &email) < 0 ||
         api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
         return;
-    char addr[72];
-    snprintf(addr, sizeof addr, "setup:%s", call->req->peer ? call->req->peer : "?");
+    char addr[THROTTLE_KEY_MAX];
+    throttle_address_key("setup", call->req->peer, addr);
     int64_t wait = throttle_wait_ms(ctx->address_throttle, addr, call->req->now);
     if (wait > 0) {
         api_too_many(call, wait);

@@ -99,8 +99,7 @@ static int read_file(const char *web_dir, const char *name, struct buf *out)
     return n < 0 ? -EIO : 0;
 }
 
-static void json_error(struct api_response *resp, int status, const char *code,
-                       const char *message)
+static void json_error(struct api_response *resp, int status, const char *code, const char *message)
 {
     resp->status = status;
     resp->content_type = "application/json";

@@ -3,8 +3,10 @@
 #include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "core/cidr.h"
 #include "core/xalloc.h"
 
 #define KEY_MAX 80
@@ -122,4 +124,11 @@ void throttle_success(struct throttle *t, const char *key)
         if (t->entries[i].key[0] && strncmp(t->entries[i].key, key, KEY_MAX - 1) == 0)
             memset(&t->entries[i], 0, sizeof t->entries[i]);
     pthread_mutex_unlock(&t->lock);
+}
+
+void throttle_address_key(const char *scope, const char *peer, char out[THROTTLE_KEY_MAX])
+{
+    char client[64];
+    cidr_client_key(peer, client);
+    snprintf(out, THROTTLE_KEY_MAX, "%s:%s", scope, client);
 }

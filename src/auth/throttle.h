@@ -17,4 +17,10 @@ int64_t throttle_wait_ms(struct throttle *t, const char *key, int64_t now);
 void throttle_failure(struct throttle *t, const char *key, int64_t now);
 void throttle_success(struct throttle *t, const char *key);
 
+#define THROTTLE_KEY_MAX 80
+/* The key of a client address for a throttle: "scope:" and the address, an IPv6 one by
+ * its /64 (core/cidr.h cidr_client_key), so one host cannot take fresh attempts by
+ * changing addresses within it. peer NULL is "?". */
+void throttle_address_key(const char *scope, const char *peer, char out[THROTTLE_KEY_MAX]);
+
 #endif

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,4 +108,33 @@ int cidr_is_loopback(const char *addr)
         .count = 2,
     };
     return cidr_list_contains(&loopback, addr);
+}
+
+static int is_mapped_v4(const uint8_t a[16])
+{
+    static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
+    return memcmp(a, prefix, sizeof prefix) == 0;
+}
+
+void cidr_client_bucket(const uint8_t addr[16], uint8_t out[16])
+{
+    memcpy(out, addr, 16);
+    if (!is_mapped_v4(addr))
+        memset(out + 8, 0, 8);
+}
+
+void cidr_client_key(const char *addr, char out[64])
+{
+    uint8_t a[16], b[16];
+    if (!addr || cidr_address(addr, a) < 0) {
+        snprintf(out, 64, "%s", addr ? addr : "?");
+        return;
+    }
+    cidr_client_bucket(a, b);
+    char text[INET6_ADDRSTRLEN];
+    if (is_mapped_v4(b))
+        inet_ntop(AF_INET, b + 12, text, sizeof text);
+    else
+        inet_ntop(AF_INET6, b, text, sizeof text);
+    snprintf(out, 64, is_mapped_v4(b) ? "%s" : "%s/64", text);
 }

@@ -32,6 +32,13 @@ int cidr_list_parse(const char *text, struct cidr_list *out, struct buf *err);
 int cidr_contains(const struct cidr *c, const uint8_t addr[16]);
 /* Is the address text in the list? An address that does not parse is in none. */
 int cidr_list_contains(const struct cidr_list *l, const char *addr);
+/* The part of an address that stands for one client: an IPv4 address whole, an IPv6
+ * address by its /64 (one host is handed a whole /64 and could take a fresh address from
+ * it for every attempt). The bits past it are zeroed. */
+void cidr_client_bucket(const uint8_t addr[16], uint8_t out[16]);
+/* The same as text, for keys of per-client tables (throttles): "192.0.2.7",
+ * "2001:db8:1:2::/64"; an address that does not parse is kept as it is (cut to fit). */
+void cidr_client_key(const char *addr, char out[64]);
 /* 127.0.0.0/8 (mapped too) or ::1. */
 int cidr_is_loopback(const char *addr);
 

@@ -297,8 +297,8 @@ static const char *pick_occurrence(struct live_service *svc, struct arena *a, in
 static int guess_wait(struct live_service *svc, const struct live_conn *c, int64_t now,
                       const char *token, char link_key[80])
 {
-    char addr_key[80];
-    snprintf(addr_key, sizeof addr_key, "join-addr:%s", c->peer);
+    char addr_key[THROTTLE_KEY_MAX];
+    throttle_address_key("join-addr", c->peer, addr_key);
     uint8_t h[8];
     crypto_generichash(h, sizeof h, (const uint8_t *)token, strlen(token), NULL, 0);
     memcpy(link_key, "join-link:", 10);
@@ -312,8 +312,8 @@ static int guess_wait(struct live_service *svc, const struct live_conn *c, int64
 static void guessed_wrong(struct live_service *svc, const struct live_conn *c, int64_t now,
                           const char *link_key)
 {
-    char addr_key[80];
-    snprintf(addr_key, sizeof addr_key, "join-addr:%s", c->peer);
+    char addr_key[THROTTLE_KEY_MAX];
+    throttle_address_key("join-addr", c->peer, addr_key);
     throttle_failure(svc->guesses, addr_key, now);
     if (link_key)
         throttle_failure(svc->guesses, link_key, now);

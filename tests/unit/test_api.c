@@ -466,6 +466,37 @@ static void login_throttles_with_backoff(void **state)
                      401);
 }
 
+/* The address throttle counts an IPv6 host by its /64: a wrong password from each of many
+ * addresses in one /64 (to accounts that do not exist, so only the address counts) soon
+ * waits, while a host in the next /64 tries at once. */
+static void address_throttle_counts_an_ipv6_64_once(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    e->cookie[0] = '\0';
+    char body[200], peer[64];
+    int refused_at = 0;
+    for (int i = 1; i <= 40 && !refused_at; i++) {
+        snprintf(body, sizeof body,
+                 "{\"email\":\"nobody%d@example.org\",\"password\":\"not the password\"}", i);
+        snprintf(peer, sizeof peer, "2001:db8:7:7::%x", i);
+        int got = send_x(e, "POST", "/api/v1/login", body, (struct extra){.peer = peer});
+        if (got == 429)
+            refused_at = i;
+        else
+            assert_int_equal(got, 401);
+    }
+    assert_true(refused_at > 1 && refused_at <= 40);
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "2001:db8:7:7:abcd::1"}),
+                     429);
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+                            (struct extra){.peer = "2001:db8:7:8::1"}),
+                     200);
+}
+
 /* The per-account throttle counts an address in the form the store compares it in: spaces,
  * tabs and capitals do not buy fresh attempts. Each try comes from its own address, so only
  * the account's count can stop the last one. */
@@ -1889,6 +1920,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(login_throttles_with_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(login_throttle_key_is_the_normalised_email, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(address_throttle_counts_an_ipv6_64_once, setup, teardown),
         cmocka_unit_test_setup_teardown(mfa_enrolment_sign_in_and_recovery_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),

@@ -176,6 +176,31 @@ static void cidr_ranges_parse_and_match(void **state)
     assert_false(cidr_is_loopback(NULL));
 }
 
+/* One client, one key: an IPv6 host's whole /64 is one, an IPv4 address is itself. */
+static void client_keys_group_an_ipv6_64(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *addr, *key;
+    } keys[] = {
+        {"192.0.2.7", "192.0.2.7"},
+        {"::ffff:192.0.2.7", "192.0.2.7"},
+        {"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+        {"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+        {"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+        {"::1", "::/64"},
+        {"not an address", "not an address"},
+    };
+    char key[64];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        cidr_client_key(keys[i].addr, key);
+        if (strcmp(key, keys[i].key) != 0)
+            fail_msg("%s: key %s, expected %s", keys[i].addr, key, keys[i].key);
+    }
+    cidr_client_key(NULL, key);
+    assert_string_equal(key, "?");
+}
+
 static void config_rejects_bad_values(void **state)
 {
     struct config c;
@@ -238,8 +263,9 @@ static void config_rejects_bad_values(void **state)
         {"localhost", "", 0, 0, "media_bind"},
         {"127.0.0.1", "203.0.113.7, example.org", 0, 0, "\"example.org\" is not an IPv4"},
         {"127.0.0.1", " , ", 0, 0, "names no address"},
-        {"127.0.0.1", "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,1.1.1.8,1.1.1.9,1.1.1.10",
-         0, 0, "up to 9"},
+        {"127.0.0.1",
+         "1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,1.1.1.8,1.1.1.9,1.1.1.10", 0, 0,
+         "up to 9"},
     };
     for (size_t i = 0; i < sizeof media / sizeof media[0]; i++) {
         config_defaults(&c);
@@ -317,7 +343,6 @@ static void seal_box_v0(const uint8_t master[32], const char *column, const char
     buf_reset(out);
     buf_append(out, box, 24 + (size_t)clen);
 }
-
 
 /* Mail goes out over TLS unless the practice turns that off by name: the default is
  * "require", so a server (or someone in the path) that offers no STARTTLS gets no mail in
@@ -537,8 +562,8 @@ static void client_address_through_trusted_proxies(void **state)
         {"127.0.0.1", "for=", NULL, "127.0.0.1", 0},
         {"127.0.0.1", ";;,,;", NULL, "127.0.0.1", 0},
         {"127.0.0.1",
-         "for=\"0123456789012345678901234567890123456789012345678901234567890123456789\"",
-         NULL, "127.0.0.1", 0},
+         "for=\"0123456789012345678901234567890123456789012345678901234567890123456789\"", NULL,
+         "127.0.0.1", 0},
         {"not an address", NULL, "198.51.100.1", "not an address", 0},
         {"", NULL, "198.51.100.1", "", 0},
     };
@@ -592,6 +617,7 @@ int main(void)
         cmocka_unit_test(config_precedence_file_env_flag),
         cmocka_unit_test(config_rejects_bad_values),
         cmocka_unit_test(cidr_ranges_parse_and_match),
+        cmocka_unit_test(client_keys_group_an_ipv6_64),
         cmocka_unit_test(client_address_through_trusted_proxies),
         cmocka_unit_test(seal_round_trip_and_column_and_row_binding),
         cmocka_unit_test(config_smtp_starttls_is_required_unless_turned_off),
