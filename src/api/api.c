@@ -121,6 +121,14 @@ int api_audit_alone(struct api_call *call, int64_t actor_user_id, const char *ac
     return 0;
 }
 
+void api_access_revoked(struct api_call *call, int64_t client_id)
+{
+    struct api_ctx *ctx = call->ctx;
+    /* one request revokes one client today; the bound keeps a future loop honest */
+    assert(ctx->revoked_count < (int)(sizeof ctx->revoked / sizeof ctx->revoked[0]));
+    ctx->revoked[ctx->revoked_count++] = client_id;
+}
+
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size)
 {
     size_t len = strlen(name);
@@ -572,14 +580,18 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
                 resp->header_count = 0;
                 api_error(&call, 503, "store_unavailable",
                           "The database is not available right now.");
-            } else if (ctx->mail_queued && ctx->on_mail_committed) {
-                ctx->on_mail_committed(ctx->on_mail_arg);
+            } else {
+                if (ctx->mail_queued && ctx->on_mail_committed)
+                    ctx->on_mail_committed(ctx->on_mail_arg);
+                for (int i = 0; i < ctx->revoked_count && ctx->on_access_revoked; i++)
+                    ctx->on_access_revoked(ctx->on_access_arg, ctx->revoked[i], req->now);
             }
         } else {
             store_rollback(ctx->store);
         }
     }
     ctx->mail_queued = 0;
+    ctx->revoked_count = 0;
     assert(resp->status >= 200 && resp->status < 600);
     if (resp->status >= 500)
         log_warn("api", "req=%llu %s %s answered %d", (unsigned long long)req->id, req->method,

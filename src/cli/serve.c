@@ -64,6 +64,11 @@ static void log_audit_head(int64_t now)
     audit_head_logged_at = now;
 }
 
+static void access_revoked(void *arg, int64_t client_id, int64_t now)
+{
+    live_service_revoke_client(arg, client_id, now);
+}
+
 static void ws_tick(void *arg, int64_t now)
 {
     live_service_tick(arg, now);
@@ -130,6 +135,8 @@ int cli_serve(struct cli *cli)
     log_audit_head(clock_wall_ms());
     struct live_service *live = live_service_new(
         &cli->cfg, store, api.https, (struct live_io){net_ws_send, net_ws_close, server}, media);
+    api.on_access_revoked = access_revoked;
+    api.on_access_arg = live;
     net_server_set_ws(server,
                       &(struct net_ws_handler){.open = ws_open,
                                                .message = ws_message,

@@ -86,6 +86,13 @@ int meeting_rejoin(struct meeting *m, int64_t now, uint64_t conn, const char *ke
     return id;
 }
 
+void meeting_revoke_client(struct meeting *m, int64_t now, int64_t client_id,
+                           struct live_effects *fx)
+{
+    live_room_revoke_client(m->room, now, client_id, fx);
+    sync(m, fx);
+}
+
 void meeting_disconnect(struct meeting *m, int64_t now, uint64_t conn, struct live_effects *fx)
 {
     live_room_disconnect(m->room, now, conn, fx);

@@ -31,6 +31,7 @@ struct participant {
     int64_t hand_at;
     int removed, denied;
     int64_t turned_away_at;
+    int revoked; /* their link stopped working (live_room_revoke_client): no rejoin by key */
 };
 
 struct live_room {
@@ -436,6 +437,8 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
         return LIVE_REMOVED;
     if (p && p->denied)
         return LIVE_DENIED;
+    if (p)
+        p->revoked = 0; /* a join is by a link the service found valid */
     if (p && p->admitted_at) {
         bring_back(r, p, conn, now, fx);
         return p->id;
@@ -472,12 +475,15 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
 int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char *key,
                      struct live_effects *fx)
 {
-    if (r->ended)
-        return LIVE_ENDED;
+    /* the key first: a key of another meeting is not this ended one's to refuse */
     for (size_t i = 0; key && *key && i < r->n; i++) {
         struct participant *p = &r->p[i];
         if (strcmp(p->key, key) != 0)
             continue;
+        if (r->ended)
+            return LIVE_ENDED;
+        if (p->revoked)
+            return LIVE_REMOVED;
         struct live_identity who = {p->role, p->user_id, p->client_id, p->name};
         return live_room_join(r, now, conn, &who, NULL, fx);
     }
@@ -750,6 +756,38 @@ void live_room_on_remove(struct live_room *r, int64_t now, int from, const json_
     if (was_waiting)
         send_waiting_list(r, fx);
     send_turned_away(r, fx);
+}
+
+void live_room_revoke_client(struct live_room *r, int64_t now, int64_t client_id,
+                             struct live_effects *fx)
+{
+    assert(client_id > 0);
+    struct live_identity who = {LIVE_CLIENT, 0, client_id, NULL};
+    struct participant *p = by_identity(r, &who);
+    if (!p || p->revoked)
+        return;
+    p->revoked = 1;
+    p->admitted_at = 0; /* with a new link they knock like someone new */
+    if (p->state == GONE && !p->conn)
+        return; /* not here: only their key stops working */
+    int was_waiting = p->state == WAITING;
+    p->state = GONE;
+    p->hand = 0;
+    record(fx, p, "removed", now);
+    if (p->conn) {
+        emit(fx, p->conn,
+             json_pack("{s:s,s:s}", "type", "removed", "message",
+                       "This session is no longer open to you. If you think this is a mistake, "
+                       "please contact your therapist."));
+        close_conn(fx, p->conn);
+        p->conn = 0;
+    }
+    if (r->spotlight == p->id)
+        r->spotlight = 0;
+    broadcast_room(r, fx);
+    send_hands(r, fx);
+    if (was_waiting)
+        send_waiting_list(r, fx);
 }
 
 /* A host lets someone removed or denied knock again: they come back through the waiting

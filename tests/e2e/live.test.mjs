@@ -156,6 +156,32 @@ describe('the meeting', () => {
     for (const x of [host, a.ws, b.ws, c.ws]) x.close();
   });
 
+  test('a member removed from the group mid-meeting leaves at once and cannot rejoin by key', async () => {
+    const g = await groupSession(server, call, 2);
+    const host = await joinHost(server, g.host);
+    const a = await joinClient(server, g.links[0], g.password, 'Ana');
+    const b = await joinClient(server, g.links[1], g.password, 'Bo');
+    host.json({ type: 'admit_all' });
+    await a.ws.next('admitted');
+    await b.ws.next('admitted');
+    const removed = await call('DELETE', `/api/v1/groups/${g.group.id}/members/${g.clients[0].id}`);
+    assert.equal(removed.status, 204, removed.text);
+    assert.match((await a.ws.next('removed')).message, /no longer open to you/);
+    await a.ws.closed;
+    await host.until('room', (m) => !m.participants.some((x) => x.id === a.id));
+    const back = await connect(server);
+    back.json({ type: 'rejoin', key: a.key });
+    assert.equal((await back.next('join_refused')).code, 'removed', 'the rejoin key died with the link');
+    const link = await connect(server);
+    link.json({ type: 'join', token: g.links[0], password: g.password, agree: true });
+    assert.ok(['invalid', 'revoked'].includes((await link.next('join_refused')).code), 'the link is revoked');
+    // Bo, still a member, stays; and so does the meeting
+    b.ws.json({ type: 'chat', to: 'everyone', text: 'still here' });
+    assert.equal((await host.next('chat')).text, 'still here');
+    host.json({ type: 'end' });
+    for (const x of [host, b.ws, back, link]) x.close();
+  });
+
   test('lock, remove, and rejoin after a dropped socket without the waiting room', async () => {
     const g = await groupSession(server, call, 3);
     const host = await joinHost(server, g.host);

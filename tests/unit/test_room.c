@@ -498,6 +498,11 @@ static void end_for_all(void **state)
     assert_int_equal(recorded(f, "left"), 2); /* those in the session */
     assert_true(live_room_ended(f->room));
     assert_int_equal(join(f, 50, &ana), LIVE_ENDED);
+    /* Ana's key says ended; a key this room never gave is another meeting's to answer */
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, 51, "key-11", &f->fx), LIVE_ENDED);
+    assert_int_equal(live_room_rejoin(f->room, f->now, 52, "key-of-another-room", &f->fx),
+                     LIVE_UNKNOWN_KEY);
     assert_int_equal(live_room_connected(f->room), 0);
 }
 
@@ -626,6 +631,38 @@ static void removed_and_let_knock_by_participant(void **state)
     assert_int_equal(sent(f, ANA2, "admitted"), 0);
 }
 
+/* Removed from the group (or archived) while the meeting runs: out at once, told why, the
+ * rejoin key dead; a new valid link later knocks like someone new. */
+static void a_revoked_client_leaves_and_cannot_rejoin_by_key(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    int a = join(f, ANA, &ana);
+    int b = join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    live_effects_clear(&f->fx);
+    live_room_revoke_client(f->room, f->now, ana.client_id, &f->fx);
+    assert_int_equal(sent(f, ANA, "removed"), 1);
+    assert_true(closed(f, ANA));
+    assert_int_equal(recorded(f, "removed"), 1);
+    assert_false(in_room(f, HOST, a));
+    assert_true(in_room(f, HOST, b));
+    /* not a host's removal: nothing to let knock again */
+    const char *what;
+    assert_int_equal(turned_away(f, ana.client_id, &what), 0);
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, ANA2, "key-11", &f->fx), LIVE_REMOVED);
+    /* revoking again, or someone not here, changes nothing */
+    live_effects_clear(&f->fx);
+    live_room_revoke_client(f->room, f->now, ana.client_id, &f->fx);
+    live_room_revoke_client(f->room, f->now, 999, &f->fx);
+    assert_int_equal(f->fx.send_count, 0);
+    /* a new link the service found valid: the waiting room */
+    assert_int_equal(join(f, ANA2, &ana), a);
+    assert_int_equal(sent(f, ANA2, "waiting"), 1);
+    assert_int_equal(sent(f, ANA2, "admitted"), 0);
+}
+
 static void a_room_told_of_earlier_removals_refuses_them(void **state)
 {
     struct fixture *f = *state;
@@ -684,6 +721,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(leaving_and_coming_back, setup, teardown),
         cmocka_unit_test_setup_teardown(denied_stays_denied_until_let_knock, setup, teardown),
         cmocka_unit_test_setup_teardown(removed_and_let_knock_by_participant, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_revoked_client_leaves_and_cannot_rejoin_by_key, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_room_told_of_earlier_removals_refuses_them, setup,
                                         teardown),
     };
