@@ -98,7 +98,7 @@ void login_create(struct api_call *call)
         return;
     }
     int ok = 0;
-    if (rc == 0)
+    if (rc == 0 && user.password_hash[0]) /* "": invited, no password chosen yet */
         ok = password_verify(user.password_hash, password, password_len) == 0;
     else
         password_verify_dummy(password, password_len);
@@ -111,6 +111,12 @@ void login_create(struct api_call *call)
         return;
     }
     throttle_success(ctx->account_throttle, acct);
+    /* said only to someone who knows the password */
+    if (user.disabled_at) {
+        api_error(call, 403, "account_disabled",
+                  "This account is disabled. Please ask your practice's administrator.");
+        return;
+    }
     /* the verification above held no lock (this route runs outside the per-request
      * transaction, see api_slow_handlers); the writes go in one short transaction */
     if (store_begin(ctx->store) < 0) {
@@ -136,10 +142,9 @@ void login_create(struct api_call *call)
 
 void login_delete(struct api_call *call)
 {
-    if (call->signed_in &&
-        (store_login_delete(call->ctx->store, call->login.token_hash) < 0 ||
-         store_audit(call->ctx->store, call->user.id, "login.end", call->user.id,
-                     call->req->now) < 0)) {
+    if (call->signed_in && (store_login_delete(call->ctx->store, call->login.token_hash) < 0 ||
+                            store_audit(call->ctx->store, call->user.id, "login.end", call->user.id,
+                                        call->req->now) < 0)) {
         api_error(call, 503, "store_unavailable", "The database is not available right now.");
         return;
     }
@@ -159,6 +164,5 @@ void me_get(struct api_call *call)
 
 void signin_get(struct api_call *call)
 {
-    api_json(call, 200,
-             json_pack("{s:o}", "session", signin_json(call, call->login.last_seen_at)));
+    api_json(call, 200, json_pack("{s:o}", "session", signin_json(call, call->login.last_seen_at)));
 }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ struct extra {
     const char *content_type; /* default application/json when there is a body */
     const char *origin;
     const char *sec_fetch_site;
-    const char *cookie;       /* default: the env's cookie */
+    const char *cookie; /* default: the env's cookie */
     const char *peer;
     int too_large;
 };
@@ -73,8 +74,7 @@ static int setup(void **state)
     char url[128];
     snprintf(url, sizeof url, "sqlite:%s/confide.db", e->dir);
     int applied, version;
-    if (store_open(url, e->seal, &e->store) < 0 ||
-        store_migrate(e->store, &applied, &version) < 0)
+    if (store_open(url, e->seal, &e->store) < 0 || store_migrate(e->store, &applied, &version) < 0)
         return -1;
     api_ctx_init(&e->api, &e->cfg, e->store, 0);
     e->now = 1800000000000LL;
@@ -303,8 +303,8 @@ static void offload_is_bounded_and_drops_what_nobody_will_read(void **state)
     assert_string_equal(resp.headers[0].name, "retry-after:");
     assert_string_equal(resp.headers[0].value, "1");
     json_t *j = json_loads(resp.body.data, 0, NULL);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "error"), "code")), "server_busy");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "code")),
+                        "server_busy");
     json_decref(j);
     api_response_free(&resp);
     memset(&resp, 0, sizeof resp);
@@ -312,7 +312,7 @@ static void offload_is_bounded_and_drops_what_nobody_will_read(void **state)
     /* their connections closed: the queued ones go without being answered */
     for (uint64_t id = 2; id <= API_OFFLOAD_MAX_JOBS; id++)
         assert_int_equal(api_offload_cancel(o, id), 1);
-    assert_int_equal(api_offload_cancel(o, 2), 0); /* gone already */
+    assert_int_equal(api_offload_cancel(o, 2), 0);                /* gone already */
     assert_int_equal(api_offload_submit(o, 100, &req, &resp), 0); /* room again */
     assert_int_equal(api_offload_cancel(o, 100), 1);
 
@@ -350,9 +350,9 @@ static void login_me_logout(void **state)
     assert_string_equal(error_code(e), "invalid_credentials");
     assert_string_equal(error_message(e), wrong_pw_message);
 
-    assert_int_equal(send(e, "POST", "/api/v1/login",
-                          "{\"email\":\"ADA@example.org\",\"password\":\"" PW "\"}"),
-                     200);
+    assert_int_equal(
+        send(e, "POST", "/api/v1/login", "{\"email\":\"ADA@example.org\",\"password\":\"" PW "\"}"),
+        200);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(e->json, "session"),
                                                         "idle_timeout_seconds")),
                      900);
@@ -386,9 +386,9 @@ static void idle_and_absolute_expiry(void **state)
     assert_non_null(strstr(header(e, "set-cookie:"), "Max-Age=0"));
 
     /* activity every 10 minutes keeps a sign-in alive for 12 hours, not longer */
-    assert_int_equal(send(e, "POST", "/api/v1/login",
-                          "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
-                     200);
+    assert_int_equal(
+        send(e, "POST", "/api/v1/login", "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
+        200);
     int64_t start = e->now;
     while (e->now - start < 43200LL * 1000 - 600 * 1000) {
         e->now += 600 * 1000;
@@ -417,9 +417,9 @@ static void asking_how_long_is_left_is_not_activity(void **state)
     assert_int_equal(send(e, "GET", "/api/v1/session", NULL), 401);
     assert_string_equal(error_code(e), "session_expired");
 
-    assert_int_equal(send(e, "POST", "/api/v1/login",
-                          "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
-                     200);
+    assert_int_equal(
+        send(e, "POST", "/api/v1/login", "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
+        200);
     e->now += 100 * 1000;
     assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200); /* activity */
     e->now += 100 * 1000;
@@ -437,9 +437,9 @@ static void login_throttles_with_backoff(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(send(e, "POST", "/api/v1/login", wrong), 401);
     assert_int_equal(send(e, "POST", "/api/v1/login", wrong), 401); /* 6th: now blocked 1 s */
-    assert_int_equal(send(e, "POST", "/api/v1/login",
-                          "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
-                     429);
+    assert_int_equal(
+        send(e, "POST", "/api/v1/login", "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
+        429);
     assert_string_equal(error_code(e), "too_many_attempts");
     assert_string_equal(header(e, "retry-after:"), "1");
     e->now += 1000;
@@ -447,9 +447,9 @@ static void login_throttles_with_backoff(void **state)
     assert_int_equal(send(e, "POST", "/api/v1/login", wrong), 429);
     assert_string_equal(header(e, "retry-after:"), "2");
     e->now += 2000;
-    assert_int_equal(send(e, "POST", "/api/v1/login",
-                          "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
-                     200);
+    assert_int_equal(
+        send(e, "POST", "/api/v1/login", "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}"),
+        200);
 
     /* one address trying many accounts is slowed down too */
     e->cookie[0] = '\0';
@@ -476,8 +476,8 @@ static void login_throttle_key_is_the_normalised_email(void **state)
     do_setup(e);
     e->cookie[0] = '\0';
     const char *spellings[] = {
-        "ada@example.org", " Ada@Example.org\\t", "ADA@EXAMPLE.ORG ", "\\tada@example.ORG",
-        "  aDa@example.org  ", " ada@example.org",
+        "ada@example.org",    " Ada@Example.org\\t", "ADA@EXAMPLE.ORG ",
+        "\\tada@example.ORG", "  aDa@example.org  ", " ada@example.org",
     };
     char body[200], peer[32];
     for (int i = 0; i < 6; i++) {
@@ -531,9 +531,9 @@ static void bad_input_gets_clear_errors(void **state)
         assert_non_null(error_message(e));
         assert_string_equal(e->resp.content_type, "application/json");
     }
-    assert_int_equal(send_x(e, "POST", "/api/v1/login", "{}",
-                            (struct extra){.content_type = "text/plain"}),
-                     415);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/login", "{}", (struct extra){.content_type = "text/plain"}),
+        415);
     assert_string_equal(error_code(e), "unsupported_media_type");
     assert_int_equal(send_x(e, "POST", "/api/v1/login", "{}",
                             (struct extra){.content_type = "application/jsonx"}),
@@ -541,8 +541,7 @@ static void bad_input_gets_clear_errors(void **state)
     assert_int_equal(send_x(e, "POST", "/api/v1/login", "{}",
                             (struct extra){.content_type = "application/json; charset=utf-8"}),
                      400);
-    assert_int_equal(send_x(e, "POST", "/api/v1/login", NULL, (struct extra){.too_large = 1}),
-                     413);
+    assert_int_equal(send_x(e, "POST", "/api/v1/login", NULL, (struct extra){.too_large = 1}), 413);
     assert_string_equal(error_code(e), "body_too_large");
     assert_int_equal(send(e, "GET", "/api/v1/nothing-here", NULL), 404);
     assert_string_equal(error_code(e), "not_found");
@@ -563,23 +562,23 @@ static void cross_origin_writes_are_refused(void **state)
     struct env *e = *state;
     do_setup(e);
     char login[] = "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}";
-    assert_int_equal(send_x(e, "POST", "/api/v1/login", login,
-                            (struct extra){.origin = "http://evil.example"}),
-                     403);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/login", login, (struct extra){.origin = "http://evil.example"}),
+        403);
     assert_string_equal(error_code(e), "cross_origin");
-    assert_int_equal(send_x(e, "POST", "/api/v1/logout", NULL,
-                            (struct extra){.sec_fetch_site = "cross-site"}),
-                     403);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/logout", NULL, (struct extra){.sec_fetch_site = "cross-site"}),
+        403);
     /* the refused logout did not end the sign-in */
     assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200);
-    assert_int_equal(send_x(e, "POST", "/api/v1/login", login,
-                            (struct extra){.origin = "http://127.0.0.1:8080",
-                                           .sec_fetch_site = "same-origin"}),
-                     200);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/login", login,
+               (struct extra){.origin = "http://127.0.0.1:8080", .sec_fetch_site = "same-origin"}),
+        200);
     /* reads are not state-changing: a cross-site GET is answered (the cookie is Strict) */
-    assert_int_equal(send_x(e, "GET", "/api/v1/setup", NULL,
-                            (struct extra){.origin = "http://evil.example"}),
-                     200);
+    assert_int_equal(
+        send_x(e, "GET", "/api/v1/setup", NULL, (struct extra){.origin = "http://evil.example"}),
+        200);
 }
 
 static void ops_endpoints(void **state)
@@ -697,9 +696,9 @@ static void static_files_stay_inside_web_dir(void **state)
     assert_int_equal(send(e, "GET", "/setup", NULL), 200);
     assert_int_equal(send(e, "GET", "/css/app.css", NULL), 200);
     assert_non_null(strstr(e->resp.content_type, "text/css"));
-    const char *refused[] = {"/../CMakeLists.txt", "/..", "/js/../../README.md",
-                             "/.git/config", "/index.html%00", "//etc/passwd", "/nothing.html",
-                             "/README"};
+    const char *refused[] = {
+        "/../CMakeLists.txt", "/..",          "/js/../../README.md", "/.git/config",
+        "/index.html%00",     "//etc/passwd", "/nothing.html",       "/README"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         assert_int_equal(send(e, "GET", refused[i], NULL), 404);
         assert_null(strstr(e->resp.body.data, "project(confide"));
@@ -707,7 +706,6 @@ static void static_files_stay_inside_web_dir(void **state)
     assert_int_equal(send(e, "POST", "/", "{}"), 405);
     assert_string_equal(error_code(e), "method_not_allowed");
 }
-
 
 /* ---- every route refuses what it must, and a refusal writes nothing ---- */
 
@@ -768,6 +766,7 @@ struct fixture {
     int64_t bob, cy, client, spare_client, group, session, occurrence, group_session,
         group_occurrence, poll, slot;
     char token[96];
+    char invitation[96]; /* the token of an invitation Ada sent */
 };
 
 enum who { ADA, BOB, CY, NOBODY };
@@ -790,24 +789,33 @@ struct route_cases {
 
 /* {c} client, {c2} a client in no group, {g} group, {s} session (with {c}), {o} its first
  * occurrence, {s2} and {o2} the same of a session of {g}, {p} poll, {slot} a slot of it,
- * {bob} and {cy} user ids, {tok} a member's poll link token. */
+ * {bob} and {cy} user ids, {tok} a member's poll link token, {inv} an invitation's. */
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
-    static const char *const names[] = {"{c2}", "{c}", "{g}",    "{s2}",  "{o2}", "{s}",
-                                        "{o}",  "{p}", "{slot}", "{bob}", "{cy}", "{tok}"};
+    static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s2}", "{o2}",  "{s}",  "{o}",
+                                        "{p}",  "{slot}", "{bob}", "{cy}", "{tok}", "{inv}"};
     struct {
         const char *name;
         char value[100];
     } vars[sizeof names / sizeof names[0]];
-    int64_t ids[] = {f->spare_client,  f->client,     f->group, f->group_session,
-                     f->group_occurrence, f->session, f->occurrence, f->poll,
-                     f->slot,         f->bob,        f->cy};
+    int64_t ids[] = {f->spare_client,
+                     f->client,
+                     f->group,
+                     f->group_session,
+                     f->group_occurrence,
+                     f->session,
+                     f->occurrence,
+                     f->poll,
+                     f->slot,
+                     f->bob,
+                     f->cy};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         vars[i].name = names[i];
         if (i < sizeof ids / sizeof ids[0])
             snprintf(vars[i].value, sizeof vars[i].value, "%lld", (long long)ids[i]);
         else
-            snprintf(vars[i].value, sizeof vars[i].value, "%s", f->token);
+            snprintf(vars[i].value, sizeof vars[i].value, "%s",
+                     strcmp(names[i], "{inv}") == 0 ? f->invitation : f->token);
     }
     size_t o = 0;
     while (*in && o + 1 < size) {
@@ -828,7 +836,12 @@ static void expand(const struct fixture *f, const char *in, char *out, size_t si
 
 #define TZ "\"time_zone\":\"Europe/Berlin\""
 #define SLOTS "\"slots\":[\"2027-03-01T18:00:00+01:00\",\"2027-03-02T18:00:00+01:00\"]"
-#define NO_ROUTE_CASES {{0}}
+#define NO_ROUTE_CASES                                                                             \
+    {                                                                                              \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 /* A case's path is optional: most leave it out. The sign-in and setup cases are sent by a
  * signed-in therapist on purpose: those two routes run outside the request's transaction
@@ -849,8 +862,8 @@ static const struct route_cases route_cases[] = {
       {ADA,
        "{\"setup_token\":7,\"name\":\"Eve\",\"email\":\"eve@example.org\",\"password\":\"" PW "\"}",
        400, "invalid_field"},
-      {ADA, "{\"setup_token\":\"x\",\"name\":[],\"email\":\"eve@example.org\",\"password\":\"" PW
-               "\"}",
+      {ADA,
+       "{\"setup_token\":\"x\",\"name\":[],\"email\":\"eve@example.org\",\"password\":\"" PW "\"}",
        400, "invalid_field"},
       {ADA, "{\"setup_token\":\"x\",\"name\":\"Eve\",\"password\":\"" PW "\"}", 400,
        "missing_field"},
@@ -885,7 +898,10 @@ static const struct route_cases route_cases[] = {
     {"POST", "/api/v1/logout", "/api/v1/logout", NULL, NO_ROUTE_CASES},
     {"GET", "/api/v1/me", "/api/v1/me", NULL, NO_ROUTE_CASES},
     {"GET", "/api/v1/me/mfa", "/api/v1/me/mfa", NULL, NO_ROUTE_CASES},
-    {"POST", "/api/v1/me/mfa/totp", "/api/v1/me/mfa/totp", NULL,
+    {"POST",
+     "/api/v1/me/mfa/totp",
+     "/api/v1/me/mfa/totp",
+     NULL,
      {{NOBODY, NULL, 401, "not_signed_in"}}},
     {"POST",
      "/api/v1/me/mfa/totp/confirm",
@@ -895,8 +911,84 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"code\":null}", 400, "invalid_field"},
       {ADA, NULL, 409, "mfa_not_started"},
       {NOBODY, NULL, 401, "not_signed_in"}}},
+    {"POST",
+     "/api/v1/me/mfa/remove",
+     "/api/v1/me/mfa/remove",
+     "{\"password\":\"" PW "\",\"code\":\"123456\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"password\":1,\"code\":\"123456\"}", 400, "invalid_field"},
+      {ADA, "{\"password\":\"" PW "\"}", 400, "missing_field"},
+      {ADA, NULL, 409, "mfa_not_enrolled"}}},
+    {"POST",
+     "/api/v1/me/mfa/recovery-codes",
+     "/api/v1/me/mfa/recovery-codes",
+     "{\"code\":\"123456\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"code\":[]}", 400, "invalid_field"},
+      {ADA, NULL, 409, "mfa_not_enrolled"}}},
+    {"POST",
+     "/api/v1/me/password",
+     "/api/v1/me/password",
+     "{\"current_password\":\"" PW "\",\"new_password\":\"an even longer quiet passphrase\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"current_password\":\"" PW "\"}", 400, "missing_field"},
+      {ADA, "{\"current_password\":7,\"new_password\":\"an even longer quiet passphrase\"}", 400,
+       "invalid_field"},
+      {ADA,
+       "{\"current_password\":\"not the password at all\","
+       "\"new_password\":\"an even longer quiet passphrase\"}",
+       400, "wrong_password"},
+      {ADA, "{\"current_password\":\"" PW "\",\"new_password\":\"short\"}", 400, "weak_password"}}},
+    {"POST", "/api/v1/me/sign-out-everywhere", "/api/v1/me/sign-out-everywhere", NULL,
+     NO_ROUTE_CASES},
     {"GET", "/api/v1/session", "/api/v1/session", NULL, NO_ROUTE_CASES},
-    {"GET", "/api/v1/audit", "/api/v1/audit", NULL,
+    {"GET", "/api/v1/users", "/api/v1/users", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/users",
+     "/api/v1/users",
+     "{\"name\":\"Dr Eve Stone\",\"email\":\"eve@example.org\",\"role\":\"therapist\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve@example.org\"}", 400, "missing_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve@example.org\",\"role\":\"owner\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve@example.org\",\"role\":1}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"\\u0007\",\"email\":\"eve@example.org\",\"role\":\"admin\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve\",\"role\":\"admin\"}", 400, "invalid_email"},
+      {ADA, "{\"name\":\"Bob\",\"email\":\"BOB@example.org\",\"role\":\"admin\"}", 409,
+       "email_taken"}}},
+    {"PATCH",
+     "/api/v1/users/{id}",
+     "/api/v1/users/{bob}",
+     "{\"role\":\"admin\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"role\":5}", 400, "invalid_field"},
+      {ADA, "{\"role\":\"boss\"}", 400, "invalid_field"},
+      /* Ada is the only administrator */
+      {ADA, "{\"role\":\"therapist\"}", 409, "last_admin", "/api/v1/users/1"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999"}}},
+    {"POST",
+     "/api/v1/users/{id}/disable",
+     "/api/v1/users/{bob}/disable",
+     NULL,
+     {{ADA, NULL, 409, "last_admin", "/api/v1/users/1/disable"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999/disable"}}},
+    {"POST",
+     "/api/v1/users/{id}/enable",
+     "/api/v1/users/{bob}/enable",
+     NULL,
+     {{ADA, NULL, 409, "not_disabled"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999/enable"}}},
+    {"DELETE",
+     "/api/v1/users/{id}/mfa",
+     "/api/v1/users/{bob}/mfa",
+     NULL,
+     {{ADA, NULL, 409, "mfa_not_enrolled"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999/mfa"}}},
+    {"GET",
+     "/api/v1/audit",
+     "/api/v1/audit",
+     NULL,
      {{ADA, NULL, 400, "invalid_field", "/api/v1/audit?limit=0"},
       {ADA, NULL, 400, "invalid_field", "/api/v1/audit?limit=201"},
       {ADA, NULL, 400, "invalid_field", "/api/v1/audit?actor=x"},
@@ -928,8 +1020,7 @@ static const struct route_cases route_cases[] = {
      "/api/v1/clients/{id}",
      "/api/v1/clients/{c}",
      NULL,
-     {{BOB, NULL, 404, "not_found"},
-      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999"}}},
+     {{BOB, NULL, 404, "not_found"}, {ADA, NULL, 404, "not_found", "/api/v1/clients/999999"}}},
     {"PATCH",
      "/api/v1/clients/{id}",
      "/api/v1/clients/{c}",
@@ -947,8 +1038,7 @@ static const struct route_cases route_cases[] = {
      "/api/v1/clients/{id}",
      "/api/v1/clients/{c}",
      NULL,
-     {{BOB, NULL, 404, "not_found"},
-      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999"}}},
+     {{BOB, NULL, 404, "not_found"}, {ADA, NULL, 404, "not_found", "/api/v1/clients/999999"}}},
     {"GET", "/api/v1/groups", "/api/v1/groups", NULL, NO_ROUTE_CASES},
     {"POST",
      "/api/v1/groups",
@@ -963,20 +1053,18 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"description\":7}", 400, "invalid_field"},
       {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":\"x\"}", 400, "invalid_field"},
       {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":[0]}", 400, "invalid_field"},
-      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"facilitators\":[\"x\"]}", 400,
-       "invalid_field"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"facilitators\":[\"x\"]}", 400, "invalid_field"},
       /* these fail after the group is inserted: the whole request is undone */
       {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":[999999]}", 404, "not_found"},
       {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"facilitators\":[999999]}", 404, "not_found"},
-      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"capacity\":2,\"members\":[{c},{c2},{c}]}",
-       409, "already_member"},
+      {ADA, "{\"name\":\"G\",\"agreement\":\"A\",\"capacity\":2,\"members\":[{c},{c2},{c}]}", 409,
+       "already_member"},
       {BOB, "{\"name\":\"G\",\"agreement\":\"A\",\"members\":[{c}]}", 404, "not_found"}}},
     {"GET",
      "/api/v1/groups/{id}",
      "/api/v1/groups/{g}",
      NULL,
-     {{BOB, NULL, 404, "not_found"},
-      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999"}}},
+     {{BOB, NULL, 404, "not_found"}, {ADA, NULL, 404, "not_found", "/api/v1/groups/999999"}}},
     {"PATCH",
      "/api/v1/groups/{id}",
      "/api/v1/groups/{g}",
@@ -1056,8 +1144,7 @@ static const struct route_cases route_cases[] = {
        ",\"client_id\":{c},\"group_id\":{g}}",
        400, "client_or_group"},
       {ADA,
-       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
-       ",\"client_id\":\"{c}\"}",
+       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"client_id\":\"{c}\"}",
        400, "invalid_field"},
       {ADA,
        "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ
@@ -1084,18 +1171,15 @@ static const struct route_cases route_cases[] = {
        "{\"title\":\"T\",\"starts_at\":\"2027-02-01T10:00:00+01:00\"," TZ ",\"client_id\":{c}}",
        409, "overlap"},
       {BOB, NULL, 404, "not_found"},
-      {BOB,
-       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
+      {BOB, "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
        404, "not_found"},
-      {CY,
-       "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
+      {CY, "{\"title\":\"T\",\"starts_at\":\"2027-04-01T10:00:00+02:00\"," TZ ",\"group_id\":{g}}",
        404, "not_found"}}},
     {"GET",
      "/api/v1/sessions/{id}",
      "/api/v1/sessions/{s}",
      NULL,
-     {{BOB, NULL, 404, "not_found"},
-      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999"}}},
+     {{BOB, NULL, 404, "not_found"}, {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999"}}},
     {"GET",
      "/api/v1/sessions/{id}/invites",
      "/api/v1/sessions/{s}/invites",
@@ -1153,12 +1237,10 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"group_id\":{g},\"title\":\"P\"," TZ ",\"slots\":\"x\"}", 400, "invalid_field"},
       {ADA, "{\"group_id\":{g},\"title\":\"P\",\"time_zone\":\"X/Y\"," SLOTS "}", 400,
        "unknown_time_zone"},
-      {ADA,
-       "{\"group_id\":{g},\"title\":\"P\"," TZ ",\"slots\":[\"2027-03-01T18:00:00+01:00\"]}",
+      {ADA, "{\"group_id\":{g},\"title\":\"P\"," TZ ",\"slots\":[\"2027-03-01T18:00:00+01:00\"]}",
        400, "slot_count"},
       {ADA,
-       "{\"group_id\":{g},\"title\":\"P\"," TZ
-       ",\"slots\":[\"2027-03-01T18:00:00+01:00\",42]}",
+       "{\"group_id\":{g},\"title\":\"P\"," TZ ",\"slots\":[\"2027-03-01T18:00:00+01:00\",42]}",
        400, "invalid_slot"},
       {ADA,
        "{\"group_id\":{g},\"title\":\"P\"," TZ
@@ -1168,9 +1250,8 @@ static const struct route_cases route_cases[] = {
        "{\"group_id\":{g},\"title\":\"P\"," TZ
        ",\"slots\":[\"2020-03-01T18:00:00+01:00\",\"2027-03-01T17:00:00Z\"]}",
        400, "slot_in_past"},
-      {ADA,
-       "{\"group_id\":{g},\"title\":\"P\"," TZ "," SLOTS ",\"duration_minutes\":\"50\"}",
-       400, "invalid_field"},
+      {ADA, "{\"group_id\":{g},\"title\":\"P\"," TZ "," SLOTS ",\"duration_minutes\":\"50\"}", 400,
+       "invalid_field"},
       {ADA, "{\"group_id\":999999,\"title\":\"P\"," TZ "," SLOTS "}", 404, "not_found"},
       {BOB, NULL, 404, "not_found"},
       {CY, NULL, 404, "not_found"}}},
@@ -1223,6 +1304,22 @@ static const struct route_cases route_cases[] = {
        400, "invalid_answer"},
       {NOBODY, "{\"token\":\"no-such-link\",\"answers\":[{\"slot_id\":{slot},\"answer\":\"yes\"}]}",
        404, "not_found"}}},
+    {"POST",
+     "/api/v1/invitations/lookup",
+     "/api/v1/invitations/lookup",
+     "{\"token\":\"{inv}\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":5}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"no-such-invitation\"}", 404, "not_found"}}},
+    {"POST",
+     "/api/v1/invitations/accept",
+     "/api/v1/invitations/accept",
+     "{\"token\":\"{inv}\",\"password\":\"" PW "\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{inv}\"}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{inv}\",\"password\":false}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"{inv}\",\"password\":\"short\"}", 400, "weak_password"},
+      {NOBODY, "{\"token\":\"no-such-invitation\",\"password\":\"" PW "\"}", 404, "not_found"}}},
 };
 #pragma GCC diagnostic pop
 
@@ -1243,14 +1340,14 @@ static void make_fixture(struct env *e, struct fixture *f)
                                     STORE_ROLE_THERAPIST, 1, e->now, &f->cy, &reason),
                      0);
     e->cookie[0] = '\0';
-    assert_int_equal(send(e, "POST", "/api/v1/login",
-                          "{\"email\":\"bob@example.org\",\"password\":\"" PW "\"}"),
-                     200);
+    assert_int_equal(
+        send(e, "POST", "/api/v1/login", "{\"email\":\"bob@example.org\",\"password\":\"" PW "\"}"),
+        200);
     snprintf(f->bob_cookie, sizeof f->bob_cookie, "%s", e->cookie);
     e->cookie[0] = '\0';
-    assert_int_equal(send(e, "POST", "/api/v1/login",
-                          "{\"email\":\"cy@example.org\",\"password\":\"" PW "\"}"),
-                     200);
+    assert_int_equal(
+        send(e, "POST", "/api/v1/login", "{\"email\":\"cy@example.org\",\"password\":\"" PW "\"}"),
+        200);
     snprintf(f->cy_cookie, sizeof f->cy_cookie, "%s", e->cookie);
     snprintf(e->cookie, sizeof e->cookie, "%s", f->ada_cookie);
 
@@ -1296,14 +1393,22 @@ static void make_fixture(struct env *e, struct fixture *f)
     assert_int_equal(send(e, "POST", "/api/v1/polls", body), 201);
     json_t *poll = json_object_get(e->json, "poll");
     f->poll = json_integer_value(json_object_get(poll, "id"));
-    f->slot = json_integer_value(json_object_get(json_array_get(json_object_get(poll, "slots"), 0),
-                                                 "id"));
+    f->slot = json_integer_value(
+        json_object_get(json_array_get(json_object_get(poll, "slots"), 0), "id"));
     const char *url = json_string_value(
         json_object_get(json_array_get(json_object_get(poll, "invites"), 0), "url"));
     assert_non_null(url);
     assert_non_null(strstr(url, "/p/"));
     snprintf(f->token, sizeof f->token, "%s", strstr(url, "/p/") + 3);
     assert_true(f->cy > 0 && f->group_session > 0 && f->group_occurrence > 0);
+    assert_int_equal(send(e, "POST", "/api/v1/users",
+                          "{\"name\":\"Dr Dee Marsh\",\"email\":\"dee@example.org\","
+                          "\"role\":\"therapist\"}"),
+                     201);
+    url = json_string_value(json_object_get(json_object_get(e->json, "invitation"), "url"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "/invite#"));
+    snprintf(f->invitation, sizeof f->invitation, "%s", strstr(url, "/invite#") + 8);
     /* Cy reads what he co-facilitates: the refusals below are about changing it */
     snprintf(e->cookie, sizeof e->cookie, "%s", f->cy_cookie);
     snprintf(body, sizeof body, "/api/v1/groups/%lld", (long long)f->group);
@@ -1412,9 +1517,15 @@ static void every_route_refuses_bad_requests_and_writes_nothing(void **state)
                              (struct extra){.origin = "null"}, 403, "cross_origin", "Origin: null");
         }
         if (route->body == BODY_JSON) {
-            static const char *const malformed[] = {
-                "",        "{",       "[]", "\"text\"", "42", "{\"a\":1,\"a\":2}",
-                "{\"a\":\"\\u0000\"}", "{\"a\":\"\xff\"}", "{\"a\":1} {}"};
+            static const char *const malformed[] = {"",
+                                                    "{",
+                                                    "[]",
+                                                    "\"text\"",
+                                                    "42",
+                                                    "{\"a\":1,\"a\":2}",
+                                                    "{\"a\":\"\\u0000\"}",
+                                                    "{\"a\":\"\xff\"}",
+                                                    "{\"a\":1} {}"};
             for (size_t m = 0; m < sizeof malformed / sizeof malformed[0]; m++)
                 cases += refused(e, &f, route->method, rc->path, malformed[m], owner,
                                  (struct extra){0}, 400, "malformed_json", "malformed JSON");
@@ -1463,10 +1574,24 @@ static void every_field_of_every_body_survives_every_type(void **state)
     struct env *e = *state;
     struct fixture f = {0};
     make_fixture(e, &f);
-    static const char *const values[] = {
-        "null", "true", "false", "0", "-1", "1.5", "9223372036854775807", "-9223372036854775808",
-        "1e300", "\"\"", "\"x\"", "\"2027-03-01T18:00:00+01:00\"", "[]", "{}", "[1]", "[null]",
-        "{\"a\":1}", NULL /* left out */};
+    static const char *const values[] = {"null",
+                                         "true",
+                                         "false",
+                                         "0",
+                                         "-1",
+                                         "1.5",
+                                         "9223372036854775807",
+                                         "-9223372036854775808",
+                                         "1e300",
+                                         "\"\"",
+                                         "\"x\"",
+                                         "\"2027-03-01T18:00:00+01:00\"",
+                                         "[]",
+                                         "{}",
+                                         "[1]",
+                                         "[null]",
+                                         "{\"a\":1}",
+                                         NULL /* left out */};
     int cases = 0, refused_count = 0;
     const size_t nspecs = sizeof route_cases / sizeof route_cases[0];
     for (size_t k = 0; k < nspecs; k++) {
@@ -1492,6 +1617,7 @@ static void every_field_of_every_body_survives_every_type(void **state)
                 json_decref(body);
                 int public_route = strncmp(rc->path, "/api/v1/setup", 13) == 0 ||
                                    strncmp(rc->path, "/api/v1/login", 13) == 0 ||
+                                   strncmp(rc->path, "/api/v1/invitations", 19) == 0 ||
                                    strncmp(rc->path, "/api/v1/poll-links", 18) == 0;
                 snprintf(e->cookie, sizeof e->cookie, "%s", public_route ? "" : f.ada_cookie);
                 uint8_t before[32], after[32];
@@ -1571,8 +1697,7 @@ static void mfa_enrolment_sign_in_and_recovery_codes(void **state)
                         strlen(uri));
     assert_memory_equal(json_string_value(json_object_get(e->json, "qr_svg")), "<svg", 4);
     /* the secret is sealed at rest */
-    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp/confirm", "{\"code\":\"000000\"}"),
-                     400);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp/confirm", "{\"code\":\"000000\"}"), 400);
     assert_string_equal(error_code(e), "invalid_code");
     char code[8];
     app_code(secret, e->now, 0, code);
@@ -1626,12 +1751,13 @@ static void mfa_enrolment_sign_in_and_recovery_codes(void **state)
     snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
     assert_int_equal(send(e, "POST", "/api/v1/login/mfa", body), 200);
     assert_non_null(strstr(e->cookie, "confide_session="));
-    assert_string_equal(json_string_value(json_object_get(json_object_get(e->json, "user"), "email")),
-                        "ada@example.org");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(e->json, "user"), "email")),
+        "ada@example.org");
     assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200);
     /* the pending cookie is spent */
-    assert_int_equal(send_x(e, "POST", "/api/v1/login/mfa", body, (struct extra){.cookie = pending}),
-                     401);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/login/mfa", body, (struct extra){.cookie = pending}), 401);
     assert_string_equal(error_code(e), "mfa_not_pending");
 
     /* one step either side of now is accepted */
@@ -1667,8 +1793,7 @@ static void mfa_enrolment_sign_in_and_recovery_codes(void **state)
     /* wrong codes are throttled like wrong passwords: per account, from any address */
     int tries = 1;
     while (tries < 10 && send_x(e, "POST", "/api/v1/login/mfa", "{\"code\":\"000000\"}",
-                                (struct extra){.peer = tries % 2 ? "10.0.0.1" : "10.0.0.2"}) ==
-                             401)
+                                (struct extra){.peer = tries % 2 ? "10.0.0.1" : "10.0.0.2"}) == 401)
         tries++;
     assert_int_equal(e->resp.status, 429);
     /* with the recovery code just refused: 5 free, the 6th sets a wait, the 7th must wait */
@@ -1701,23 +1826,323 @@ static void mfa_enrolment_sign_in_and_recovery_codes(void **state)
     assert_true(json_is_true(json_object_get(e->json, "mfa_required")));
 }
 
+/* ---- the account lifecycle ---- */
+
+static int64_t user_id_of(struct env *e)
+{
+    return json_integer_value(json_object_get(json_object_get(e->json, "user"), "id"));
+}
+
+static const char *user_status(struct env *e)
+{
+    return json_string_value(json_object_get(json_object_get(e->json, "user"), "status"));
+}
+
+/* Signs in with email and password; returns the status, the cookie in e->cookie. */
+static int sign_in(struct env *e, const char *email, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    e->cookie[0] = '\0';
+    return send(e, "POST", "/api/v1/login", body);
+}
+
+/* Ada invites; returns the token of the link. */
+static void invite(struct env *e, const char *name, const char *email, const char *role,
+                   int64_t *id, char token[96])
+{
+    char body[300];
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"email\":\"%s\",\"role\":\"%s\"}", name, email,
+             role);
+    assert_int_equal(send(e, "POST", "/api/v1/users", body), 201);
+    assert_string_equal(user_status(e), "invited");
+    *id = user_id_of(e);
+    const char *url =
+        json_string_value(json_object_get(json_object_get(e->json, "invitation"), "url"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "/invite#"));
+    snprintf(token, 96, "%s", strstr(url, "/invite#") + 8);
+    assert_int_equal(strlen(token), 22);
+}
+
+static int accept(struct env *e, const char *token, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"%s\"}", token, password);
+    return send_x(e, "POST", "/api/v1/invitations/accept", body, (struct extra){.cookie = ""});
+}
+
+static void invitation_works_once_and_expires(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char ada[128];
+    snprintf(ada, sizeof ada, "%s", e->cookie);
+    int64_t tom = 0, sue = 0;
+    char token[96], late[96];
+    invite(e, "Dr Tom Reyes", "tom@example.org", "therapist", &tom, token);
+    assert_true(tom > 1);
+    assert_false(json_is_true(json_object_get(json_object_get(e->json, "user"), "mfa")));
+    int64_t pending = 0;
+    assert_int_equal(store_mail_count(e->store, MAIL_PENDING, &pending), 0);
+    assert_int_equal(pending, 1);
+    assert_int_equal(has_audit(e, "account.invite"), 1);
+    /* only a keyed hash of the token is kept */
+    char path[128];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/confide.db", e->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT token_hash FROM user_invitations", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    uint8_t plain[32];
+    crypto_generichash(plain, 32, (const uint8_t *)token, strlen(token), NULL, 0);
+    assert_int_equal(sqlite3_column_bytes(st, 0), 32);
+    assert_memory_not_equal(sqlite3_column_blob(st, 0), plain, 32);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    /* an invited account cannot sign in before it has a password */
+    assert_int_equal(sign_in(e, "tom@example.org", ""), 400);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 401);
+
+    char body[128];
+    snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
+    assert_int_equal(send(e, "POST", "/api/v1/invitations/lookup", body), 200);
+    assert_string_equal(json_string_value(json_object_get(e->json, "email")), "tom@example.org");
+    assert_string_equal(json_string_value(json_object_get(e->json, "name")), "Dr Tom Reyes");
+    assert_int_equal(accept(e, token, "short"), 400);
+    assert_string_equal(error_code(e), "weak_password");
+    assert_int_equal(accept(e, token, "tom's own long passphrase"), 200);
+    /* once */
+    assert_int_equal(accept(e, token, "another long passphrase"), 410);
+    assert_string_equal(error_code(e), "invitation_used");
+    assert_int_equal(send(e, "POST", "/api/v1/invitations/lookup", body), 410);
+    assert_int_equal(sign_in(e, "tom@example.org", "another long passphrase"), 401);
+    assert_int_equal(sign_in(e, "tom@example.org", "tom's own long passphrase"), 200);
+    /* Tom is active now: a second invitation to his address is refused */
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    assert_int_equal(send(e, "POST", "/api/v1/users",
+                          "{\"name\":\"Tom\",\"email\":\"tom@example.org\",\"role\":\"admin\"}"),
+                     409);
+    assert_string_equal(error_code(e), "email_taken");
+    assert_int_equal(has_audit(e, "invitation.accept"), 1);
+
+    /* seven days, then the link stops working; inviting again sends a fresh one */
+    invite(e, "Sue Park", "sue@example.org", "therapist", &sue, late);
+    e->now += 7LL * 24 * 3600 * 1000;
+    assert_int_equal(accept(e, late, PW), 410);
+    assert_string_equal(error_code(e), "invitation_expired");
+    e->now -= 7LL * 24 * 3600 * 1000;
+    int64_t again = 0;
+    char fresh[96];
+    invite(e, "Sue Park", "sue@example.org", "therapist", &again, fresh);
+    assert_int_equal(again, sue);
+    assert_int_equal(accept(e, late, PW), 404); /* the old link is replaced */
+    assert_int_equal(accept(e, fresh, PW), 200);
+}
+
+static void disabled_accounts_and_the_last_admin(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char ada[128], tom_cookie[128], tom_path[64];
+    snprintf(ada, sizeof ada, "%s", e->cookie);
+    int64_t tom = 0;
+    char token[96];
+    invite(e, "Dr Tom Reyes", "tom@example.org", "therapist", &tom, token);
+    assert_int_equal(accept(e, token, PW), 200);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 200);
+    snprintf(tom_cookie, sizeof tom_cookie, "%s", e->cookie);
+
+    /* a therapist is no administrator */
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 403);
+    assert_string_equal(error_code(e), "forbidden");
+    assert_int_equal(send(e, "POST", "/api/v1/users/1/disable", NULL), 403);
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 403);
+
+    /* disabling ends Tom's sign-in at once, and he cannot sign in again */
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld/disable", (long long)tom);
+    assert_int_equal(send(e, "POST", tom_path, NULL), 200);
+    assert_string_equal(user_status(e), "disabled");
+    assert_int_equal(send(e, "POST", tom_path, NULL), 409);
+    assert_string_equal(error_code(e), "already_disabled");
+    snprintf(e->cookie, sizeof e->cookie, "%s", tom_cookie);
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 401);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 403);
+    assert_string_equal(error_code(e), "account_disabled");
+    assert_int_equal(sign_in(e, "tom@example.org", "not his password"), 401);
+    assert_string_equal(error_code(e), "invalid_credentials");
+    /* even a sign-in row the disabling missed is refused at look-up */
+    uint8_t hash[32] = {9};
+    struct store_login stray = {.user_id = tom,
+                                .created_at = e->now,
+                                .last_seen_at = e->now,
+                                .expires_at = e->now + 3600000};
+    memcpy(stray.token_hash, hash, 32);
+    assert_int_equal(store_login_insert(e->store, &stray), 0);
+    struct store_login got;
+    assert_int_equal(store_login_get(e->store, hash, &got), -ENOENT);
+
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld/enable", (long long)tom);
+    assert_int_equal(send(e, "POST", tom_path, NULL), 200);
+    assert_string_equal(user_status(e), "active");
+    assert_int_equal(has_audit(e, "account.disable"), 1);
+    assert_int_equal(has_audit(e, "account.enable"), 1);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 200);
+    snprintf(tom_cookie, sizeof tom_cookie, "%s", e->cookie);
+
+    /* the last administrator can be neither disabled nor demoted */
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    assert_int_equal(send(e, "POST", "/api/v1/users/1/disable", NULL), 409);
+    assert_string_equal(error_code(e), "last_admin");
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 409);
+    assert_string_equal(error_code(e), "last_admin");
+    /* an invited administrator who never set a password does not count */
+    int64_t ivy = 0;
+    invite(e, "Ivy", "ivy@example.org", "admin", &ivy, token);
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 409);
+    /* with Tom an administrator, Ada may step down; then Tom is the last */
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld", (long long)tom);
+    assert_int_equal(send(e, "PATCH", tom_path, "{\"role\":\"admin\"}"), 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(e->json, "user"), "role")), "admin");
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 403);
+    snprintf(e->cookie, sizeof e->cookie, "%s", tom_cookie);
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "users")), 3);
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld/disable", (long long)tom);
+    assert_int_equal(send(e, "POST", tom_path, NULL), 409);
+    assert_string_equal(error_code(e), "last_admin");
+    int64_t admins = 0;
+    assert_int_equal(store_admins_active(e->store, &admins), 0);
+    assert_int_equal(admins, 1);
+    assert_int_equal(has_audit(e, "account.role"), 2);
+}
+
+static void password_change_ends_the_other_sign_ins(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char first[128], second[128];
+    snprintf(first, sizeof first, "%s", e->cookie);
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    snprintf(second, sizeof second, "%s", e->cookie);
+
+    snprintf(e->cookie, sizeof e->cookie, "%s", first);
+    assert_int_equal(send(e, "POST", "/api/v1/me/password",
+                          "{\"current_password\":\"not my password\","
+                          "\"new_password\":\"a brand new passphrase\"}"),
+                     400);
+    assert_string_equal(error_code(e), "wrong_password");
+    assert_int_equal(send(e, "POST", "/api/v1/me/password",
+                          "{\"current_password\":\"" PW
+                          "\",\"new_password\":\"a brand new passphrase\"}"),
+                     204);
+    /* this sign-in goes on; the other one has ended */
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200);
+    snprintf(e->cookie, sizeof e->cookie, "%s", second);
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 401);
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 401);
+    assert_int_equal(sign_in(e, "ada@example.org", "a brand new passphrase"), 200);
+    snprintf(second, sizeof second, "%s", e->cookie);
+    snprintf(e->cookie, sizeof e->cookie, "%s", first);
+    assert_int_equal(has_audit(e, "password.change"), 1);
+
+    /* sign out everywhere: this one too */
+    assert_int_equal(send(e, "POST", "/api/v1/me/sign-out-everywhere", NULL), 204);
+    assert_non_null(strstr(header(e, "set-cookie:"), "Max-Age=0"));
+    assert_int_equal(send_x(e, "GET", "/api/v1/me", NULL, (struct extra){.cookie = first}), 401);
+    assert_int_equal(send_x(e, "GET", "/api/v1/me", NULL, (struct extra){.cookie = second}), 401);
+    assert_int_equal(sign_in(e, "ada@example.org", "a brand new passphrase"), 200);
+    assert_int_equal(has_audit(e, "login.end_all"), 1);
+}
+
+static void mfa_self_service_and_reset(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp", NULL), 200);
+    char secret[64], code[8], body[256];
+    snprintf(secret, sizeof secret, "%s", json_string_value(json_object_get(e->json, "secret")));
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp/confirm", body), 200);
+    char old_recovery[32];
+    snprintf(old_recovery, sizeof old_recovery, "%s",
+             json_string_value(json_array_get(json_object_get(e->json, "recovery_codes"), 0)));
+
+    /* a fresh set of recovery codes needs a code from the app (not the one used already) */
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/recovery-codes", body), 400);
+    assert_string_equal(error_code(e), "invalid_code");
+    e->now += 30000;
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/recovery-codes", body), 200);
+    json_t *codes = json_object_get(e->json, "recovery_codes");
+    assert_int_equal(json_array_size(codes), 10);
+    char recovery[32];
+    snprintf(recovery, sizeof recovery, "%s", json_string_value(json_array_get(codes, 0)));
+    assert_string_not_equal(recovery, old_recovery);
+    assert_int_equal(has_audit(e, "mfa.recovery_codes_renewed"), 1);
+
+    /* removing it asks for the password and a code, and not where it is required */
+    snprintf(body, sizeof body, "{\"password\":\"wrong password\",\"code\":\"%s\"}", recovery);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 400);
+    assert_string_equal(error_code(e), "wrong_password");
+    snprintf(body, sizeof body, "{\"password\":\"" PW "\",\"code\":\"%s\"}", old_recovery);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 400);
+    assert_string_equal(error_code(e), "invalid_code");
+    snprintf(e->cfg.require_mfa, sizeof e->cfg.require_mfa, "admins");
+    snprintf(body, sizeof body, "{\"password\":\"" PW "\",\"code\":\"%s\"}", recovery);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 409);
+    assert_string_equal(error_code(e), "mfa_required");
+    snprintf(e->cfg.require_mfa, sizeof e->cfg.require_mfa, "off");
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 204);
+    assert_int_equal(send(e, "GET", "/api/v1/me/mfa", NULL), 200);
+    assert_false(json_is_true(json_object_get(e->json, "totp")));
+    assert_int_equal(has_audit(e, "mfa.removed"), 1);
+
+    /* an administrator resets another account's two-step sign-in */
+    int64_t bob = 0;
+    const char *reason = NULL;
+    assert_int_equal(account_create(e->store, "Dr Bob Lee", "bob@example.org", PW, strlen(PW),
+                                    STORE_ROLE_THERAPIST, 1, e->now, &bob, &reason),
+                     0);
+    assert_int_equal(store_totp_set(e->store, bob, secret, e->now), 0);
+    assert_int_equal(store_totp_confirm(e->store, bob, 1, e->now), 0);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/users/%lld/mfa", (long long)bob);
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 200);
+    assert_true(
+        json_is_true(json_object_get(json_array_get(json_object_get(e->json, "users"), 1), "mfa")));
+    assert_int_equal(send(e, "DELETE", path, NULL), 204);
+    assert_int_equal(send(e, "DELETE", path, NULL), 409);
+    assert_string_equal(error_code(e), "mfa_not_enrolled");
+    assert_int_equal(has_audit(e, "mfa.reset"), 1);
+}
+
 int main(void)
 {
     rand_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(setup_creates_the_first_admin_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(setup_refuses_before_hashing_and_throttles_guessing,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(offload_is_bounded_and_drops_what_nobody_will_read,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(setup_refuses_before_hashing_and_throttles_guessing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(offload_is_bounded_and_drops_what_nobody_will_read, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(login_me_logout, setup, teardown),
         cmocka_unit_test_setup_teardown(idle_and_absolute_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(asking_how_long_is_left_is_not_activity, setup, teardown),
         cmocka_unit_test_setup_teardown(login_throttles_with_backoff, setup, teardown),
         cmocka_unit_test_setup_teardown(login_throttle_key_is_the_normalised_email, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(mfa_enrolment_sign_in_and_recovery_codes, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(mfa_enrolment_sign_in_and_recovery_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_input_gets_clear_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
@@ -1729,6 +2154,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(every_field_of_every_body_survives_every_type, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(invitation_works_once_and_expires, setup, teardown),
+        cmocka_unit_test_setup_teardown(disabled_accounts_and_the_last_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(password_change_ends_the_other_sign_ins, setup, teardown),
+        cmocka_unit_test_setup_teardown(mfa_self_service_and_reset, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
