@@ -13,10 +13,9 @@
 static const struct {
     const char *path, *file;
 } pages[] = {
-    {"/", "index.html"},
-    {"/setup", "setup.html"},
-    {"/dashboard", "dashboard.html"},
-    {"/check", "check.html"},
+    {"/", "index.html"},      {"/setup", "setup.html"},   {"/dashboard", "dashboard.html"},
+    {"/check", "check.html"}, {"/invite", "invite.html"}, /* the invitation's token is in the
+                                                             fragment, never sent */
     {"/j/", "join.html"}, /* a joined personal link: the tab keeps the token, not the address */
 };
 
@@ -98,8 +97,7 @@ static int read_file(const char *web_dir, const char *name, struct buf *out)
     return n < 0 ? -EIO : 0;
 }
 
-static void json_error(struct api_response *resp, int status, const char *code,
-                       const char *message)
+static void json_error(struct api_response *resp, int status, const char *code, const char *message)
 {
     resp->status = status;
     resp->content_type = "application/json";
