@@ -7,6 +7,7 @@
 //
 //   cd tests/e2e && node --test accounts.test.mjs
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { launchChromium } from './lib/browser.mjs';
@@ -76,6 +77,17 @@ async function newPage(server, cookie) {
     }
   });
   return { page, context, problems };
+}
+
+// RFC 6238 as an authenticator app computes it, `steps` steps from now
+function totp(secret, steps = 0) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...secret].map((c) => abc.indexOf(c).toString(2).padStart(5, '0')).join('');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  return String((mac.readUInt32BE(mac[19] & 15) & 0x7fffffff) % 1e6).padStart(6, '0');
 }
 
 const fetchStatus = (page, p) =>
@@ -199,13 +211,58 @@ describe('accounts', () => {
 
         await signIn(elsewhere.page, server, { ...ADA, password: 'a brand new passphrase' });
         await elsewhere.page.getByText(`Signed in as ${ADA.name}`).waitFor();
-        await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+        await page.getByRole('button', { name: 'End all sign-ins' }).click();
         await page.waitForURL(`${server.url}/`);
         assert.equal(await fetchStatus(elsewhere.page, '/api/v1/me'), 401);
         assert.deepEqual([...here.problems, ...elsewhere.problems], []);
       } finally {
         await here.context.close();
         await elsewhere.context.close();
+      }
+    });
+  });
+
+  test('two-step sign-in: a fresh set of recovery codes, then turned off with the password and one of them', async () => {
+    await withServer(async (server, cookie) => {
+      const start = await request(server, 'POST', '/api/v1/me/mfa/totp', { headers: { cookie } });
+      assert.equal(start.status, 200, start.text);
+      const secret = start.json.secret;
+      const confirm = await request(server, 'POST', '/api/v1/me/mfa/totp/confirm',
+        { headers: { cookie }, body: { code: totp(secret) } });
+      assert.equal(confirm.status, 200, confirm.text);
+      const here = await newPage(server, cookie);
+      try {
+        const { page } = here;
+        await page.goto(`${server.url}/dashboard`);
+        await page.getByText('10 recovery codes left').waitFor();
+        const renew = page.getByRole('form', { name: 'New recovery codes' });
+        await renew.getByLabel('Code your app shows now').fill('000000');
+        await renew.getByRole('button', { name: 'Make new recovery codes' }).click();
+        await page.getByText('That code is not right.').waitFor();
+        await renew.getByLabel('Code your app shows now').fill(totp(secret, 1));
+        await renew.getByRole('button', { name: 'Make new recovery codes' }).click();
+        const codes = page.locator('#mfa-renew-list li');
+        await codes.first().waitFor();
+        assert.equal(await codes.count(), 10);
+        const recovery = await codes.first().textContent();
+        assert.match(recovery, /^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/);
+        assert.ok(!confirm.json.recovery_codes.includes(recovery));
+        await page.locator('#mfa-renew-saved').click();
+
+        const off = page.getByRole('form', { name: 'Turn off two-step sign-in' });
+        await off.getByLabel('Your password').fill('not my password');
+        await off.getByLabel('Code from the app, or a recovery code').fill(recovery);
+        await off.getByRole('button', { name: 'Turn off' }).click();
+        await page.getByText('Your password is not right.').waitFor();
+        await off.getByLabel('Your password').fill(ADA.password);
+        await off.getByRole('button', { name: 'Turn off' }).click();
+        await page.getByText('Off. With it on').waitFor();
+        assert.equal(await page.locator('#mfa-manage').isHidden(), true);
+        const mfa = await request(server, 'GET', '/api/v1/me/mfa', { headers: { cookie } });
+        assert.equal(mfa.json.totp, false);
+        assert.deepEqual(here.problems, []);
+      } finally {
+        await here.context.close();
       }
     });
   });
