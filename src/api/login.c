@@ -99,7 +99,7 @@ void login_create(struct api_call *call)
         return;
     }
     int ok = 0;
-    if (rc == 0)
+    if (rc == 0 && user.password_hash[0]) /* "": invited, no password chosen yet */
         ok = password_verify(user.password_hash, password, password_len) == 0;
     else
         password_verify_dummy(password, password_len);
@@ -115,6 +115,12 @@ void login_create(struct api_call *call)
         return;
     }
     throttle_success(ctx->account_throttle, acct);
+    /* said only to someone who knows the password */
+    if (user.disabled_at) {
+        api_error(call, 403, "account_disabled",
+                  "This account is disabled. Please ask your practice's administrator.");
+        return;
+    }
     /* the verification above held no lock (this route runs outside the per-request
      * transaction, see api_slow_handlers); the writes go in one short transaction */
     if (store_begin(ctx->store) < 0) {

@@ -14,6 +14,7 @@
 
 #include "api/routes.h"
 #include "auth/login.h"
+#include "auth/password.h"
 #include "auth/qr.h"
 #include "auth/throttle.h"
 #include "auth/totp.h"
@@ -28,7 +29,7 @@ static void store_down(struct api_call *call)
     api_error(call, 503, "store_unavailable", "The database is not available right now.");
 }
 
-static int mfa_required_for(const struct config *cfg, enum store_role role)
+int mfa_required_for(const struct config *cfg, enum store_role role)
 {
     if (strcmp(cfg->require_mfa, "all") == 0)
         return 1;
@@ -94,15 +95,14 @@ static int pending_get(struct api_call *call, uint8_t hash[32], int64_t *user_id
     return rc == -ENOENT ? -ENOENT : rc < 0 ? -EIO : 0;
 }
 
-static void throttle_keys(struct api_call *call, int64_t user_id, char acct[72],
-                          char addr[THROTTLE_KEY_MAX])
+void api_throttle_keys(struct api_call *call, const char *prefix, int64_t user_id, char acct[72],
+                       char addr[THROTTLE_KEY_MAX])
 {
-    snprintf(acct, 72, "mfa:%lld", (long long)user_id);
+    snprintf(acct, 72, "%s:%lld", prefix, (long long)user_id);
     throttle_address_key("addr", call->req->peer, addr);
 }
 
-/* 1 (429 answered) when the account or the address must wait. */
-static int throttled(struct api_call *call, const char *acct, const char *addr)
+int api_throttled(struct api_call *call, const char *acct, const char *addr)
 {
     int64_t wait = throttle_wait_ms(call->ctx->account_throttle, acct, call->req->now);
     int64_t wait_addr = throttle_wait_ms(call->ctx->address_throttle, addr, call->req->now);
@@ -115,7 +115,7 @@ static int throttled(struct api_call *call, const char *acct, const char *addr)
     return 0;
 }
 
-static void count_failure(struct api_call *call, const char *acct, const char *addr)
+void api_throttle_failure(struct api_call *call, const char *acct, const char *addr)
 {
     throttle_failure(call->ctx->account_throttle, acct, call->req->now);
     throttle_failure(call->ctx->address_throttle, addr, call->req->now);
@@ -159,8 +159,8 @@ void login_mfa(struct api_call *call)
         return;
     }
     char acct[72], addr[THROTTLE_KEY_MAX];
-    throttle_keys(call, user_id, acct, addr);
-    if (throttled(call, acct, addr))
+    api_throttle_keys(call, "mfa", user_id, acct, addr);
+    if (api_throttled(call, acct, addr))
         return;
     /* like the password route, this runs outside the request's transaction, so a wrong
      * code can still be written to the audit log */
@@ -199,7 +199,7 @@ void login_mfa(struct api_call *call)
             store_rollback(ctx->store);
             return store_down(call);
         }
-        count_failure(call, acct, addr);
+        api_throttle_failure(call, acct, addr);
         api_error(call, 401, "invalid_code", "That code is not right. Please try again.");
         return;
     }
@@ -349,12 +349,12 @@ void mfa_totp_confirm(struct api_call *call)
         return;
     }
     char acct[72], addr[THROTTLE_KEY_MAX];
-    throttle_keys(call, user.id, acct, addr);
-    if (throttled(call, acct, addr))
+    api_throttle_keys(call, "mfa", user.id, acct, addr);
+    if (api_throttled(call, acct, addr))
         return;
     int64_t step = 0;
     if (!code_matches(&totp, code, call->req->now, &step)) {
-        count_failure(call, acct, addr);
+        api_throttle_failure(call, acct, addr);
         api_field_error(call, "invalid_code", "code",
                         "That code is not right. Check the time on your phone and try again.");
         return;
@@ -393,4 +393,118 @@ void mfa_totp_confirm(struct api_call *call)
         json_object_set_new(body, "session", signin_json(call, call->req->now));
     }
     api_json(call, 200, body);
+}
+
+/* ---- self-service: remove, new recovery codes ---- */
+
+/* The signed-in practitioner's confirmed secret: 0, or -1 answered (409 when none). */
+static int own_totp(struct api_call *call, struct store_totp *totp)
+{
+    int rc = store_totp_get(call->ctx->store, &call->arena, call->user.id, totp);
+    if (rc < 0 && rc != -ENOENT) {
+        store_down(call);
+        return -1;
+    }
+    if (rc == -ENOENT || !totp->confirmed_at) {
+        api_error(call, 409, "mfa_not_enrolled", "Two-step sign-in is not set up for you.");
+        return -1;
+    }
+    return 0;
+}
+
+/* Slow (argon2id for the password): on the offload thread, outside the request's
+ * transaction. The password and a code (from the app, or a recovery code) are both asked,
+ * so neither a cookie left open nor a stolen phone alone can turn it off. */
+void mfa_remove(struct api_call *call)
+{
+    struct api_ctx *ctx = call->ctx;
+    const char *password, *code;
+    size_t password_len;
+    if (api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0 ||
+        api_field_string(call, "code", 1, LIMIT_MFA_CODE, &code, NULL) < 0)
+        return;
+    if (mfa_required_for(ctx->cfg, call->user.role)) {
+        api_error(call, 409, "mfa_required",
+                  "Your practice requires two-step sign-in for your account; it cannot be "
+                  "turned off.");
+        return;
+    }
+    struct store_totp totp = {0};
+    if (own_totp(call, &totp) < 0)
+        return;
+    char acct[72], addr[THROTTLE_KEY_MAX];
+    api_throttle_keys(call, "mfa", call->user.id, acct, addr);
+    if (api_throttled(call, acct, addr))
+        return;
+    if (password_verify(call->user.password_hash, password, password_len) != 0) {
+        api_throttle_failure(call, acct, addr);
+        api_field_error(call, "wrong_password", "password", "Your password is not right.");
+        return;
+    }
+    if (store_begin(ctx->store) < 0)
+        return store_down(call);
+    int64_t step = 0;
+    int rc;
+    if (code_matches(&totp, code, call->req->now, &step))
+        rc = store_totp_use(ctx->store, call->user.id, step);
+    else
+        rc = store_recovery_use(ctx->store, call->user.id, code, call->req->now);
+    if (rc == -ENOENT) {
+        store_rollback(ctx->store);
+        api_throttle_failure(call, acct, addr);
+        api_field_error(call, "invalid_code", "code", "That code is not right. Please try again.");
+        return;
+    }
+    if (rc < 0 || store_totp_delete(ctx->store, call->user.id) < 0 ||
+        api_audit(call, "mfa.removed", call->user.id) < 0 || store_commit(ctx->store) < 0) {
+        store_rollback(ctx->store);
+        return store_down(call);
+    }
+    throttle_success(ctx->account_throttle, acct);
+    api_no_content(call);
+}
+
+/* A fresh set of recovery codes replaces the old (lost, or mostly used) set; a code from
+ * the app proves the phone is at hand. */
+void mfa_recovery_renew(struct api_call *call)
+{
+    struct api_ctx *ctx = call->ctx;
+    const char *code;
+    if (api_field_string(call, "code", 1, LIMIT_MFA_CODE, &code, NULL) < 0)
+        return;
+    struct store_totp totp = {0};
+    if (own_totp(call, &totp) < 0)
+        return;
+    char acct[72], addr[THROTTLE_KEY_MAX];
+    api_throttle_keys(call, "mfa", call->user.id, acct, addr);
+    if (api_throttled(call, acct, addr))
+        return;
+    int64_t step = 0;
+    int rc = code_matches(&totp, code, call->req->now, &step)
+                 ? store_totp_use(ctx->store, call->user.id, step)
+                 : -ENOENT;
+    if (rc == -ENOENT) {
+        api_throttle_failure(call, acct, addr);
+        api_field_error(call, "invalid_code", "code",
+                        "That code is not right. Enter the code your app shows now.");
+        return;
+    }
+    if (rc < 0)
+        return store_down(call);
+    char codes[RECOVERY_CODES][16];
+    const char *list[RECOVERY_CODES];
+    json_t *out = json_array();
+    for (int i = 0; i < RECOVERY_CODES; i++) {
+        recovery_code_new(codes[i]);
+        list[i] = codes[i];
+        json_array_append_new(out, json_string(codes[i]));
+    }
+    rc = store_recovery_replace(ctx->store, call->user.id, list, RECOVERY_CODES, call->req->now);
+    sodium_memzero(codes, sizeof codes);
+    if (rc < 0 || api_audit(call, "mfa.recovery_codes_renewed", call->user.id) < 0) {
+        json_decref(out);
+        return store_down(call);
+    }
+    throttle_success(ctx->account_throttle, acct);
+    api_json(call, 200, json_pack("{s:o}", "recovery_codes", out));
 }

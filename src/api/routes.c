@@ -13,7 +13,21 @@ const struct route api_routes[] = {
     /* public: a sign-in waiting for its enrolment may use them too (api/mfa.c checks) */
     {"POST", "/api/v1/me/mfa/totp", mfa_totp_enrol, ACCESS_PUBLIC, BODY_NONE},
     {"POST", "/api/v1/me/mfa/totp/confirm", mfa_totp_confirm, ACCESS_PUBLIC, BODY_JSON},
+    /* POST, not DELETE: it takes a body (the password and a code) */
+    {"POST", "/api/v1/me/mfa/remove", mfa_remove, ACCESS_SIGNED_IN, BODY_JSON},
+    {"POST", "/api/v1/me/mfa/recovery-codes", mfa_recovery_renew, ACCESS_SIGNED_IN, BODY_JSON},
+    {"POST", "/api/v1/me/password", me_password, ACCESS_SIGNED_IN, BODY_JSON},
+    {"POST", "/api/v1/me/sign-out-everywhere", me_sign_out_everywhere, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/session", signin_get, ACCESS_SIGNED_IN_QUIET, BODY_NONE},
+    {"GET", "/api/v1/users", users_list, ACCESS_ADMIN, BODY_NONE},
+    {"POST", "/api/v1/users", users_invite, ACCESS_ADMIN, BODY_JSON},
+    {"PATCH", "/api/v1/users/{id}", users_update, ACCESS_ADMIN, BODY_JSON},
+    {"POST", "/api/v1/users/{id}/disable", users_disable, ACCESS_ADMIN, BODY_NONE},
+    {"POST", "/api/v1/users/{id}/enable", users_enable, ACCESS_ADMIN, BODY_NONE},
+    {"DELETE", "/api/v1/users/{id}/mfa", users_reset_mfa, ACCESS_ADMIN, BODY_NONE},
+    /* the invitation page: the token is in the body, so these are POSTs */
+    {"POST", "/api/v1/invitations/lookup", invitation_lookup, ACCESS_PUBLIC, BODY_JSON},
+    {"POST", "/api/v1/invitations/accept", invitation_accept, ACCESS_PUBLIC, BODY_JSON},
     {"GET", "/api/v1/audit", audit_list, ACCESS_ADMIN, BODY_NONE},
     {"GET", "/api/v1/me/emergency-access", emergency_mine, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/practice/clients", emergency_roster, ACCESS_ADMIN, BODY_NONE},
@@ -55,5 +69,6 @@ const struct route api_routes[] = {
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 
-const api_handler api_slow_handlers[] = {setup_create, login_create, login_mfa};
+const api_handler api_slow_handlers[] = {setup_create, login_create, login_mfa,
+                                         me_password,  mfa_remove,   invitation_accept};
 const int api_slow_handler_count = sizeof api_slow_handlers / sizeof api_slow_handlers[0];

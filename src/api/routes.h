@@ -2,6 +2,7 @@
 #ifndef CONFIDE_API_ROUTES_H
 #define CONFIDE_API_ROUTES_H
 #include "api/call.h"
+#include "auth/throttle.h"
 
 /* ACCESS_SIGNED_IN_QUIET: signed in, but the request is not activity (it does not
  * postpone automatic sign-out), for a page asking how long its sign-in has left. */
@@ -23,26 +24,38 @@ extern const api_handler api_slow_handlers[];
 extern const int api_slow_handler_count;
 
 /* handlers, one file per resource */
-void setup_status(struct api_call *call);   /* setup.c */
+void setup_status(struct api_call *call); /* setup.c */
 void setup_create(struct api_call *call);
-void login_create(struct api_call *call);   /* login.c */
+void login_create(struct api_call *call); /* login.c */
 void login_delete(struct api_call *call);
 void me_get(struct api_call *call);
 void signin_get(struct api_call *call);
 void audit_list(struct api_call *call);
-void login_mfa(struct api_call *call);        /* mfa.c */
+void login_mfa(struct api_call *call); /* mfa.c */
 void mfa_get(struct api_call *call);
 void mfa_totp_enrol(struct api_call *call);
 void mfa_totp_confirm(struct api_call *call);
-void ops_healthz(struct api_call *call);    /* ops.c */
+void mfa_remove(struct api_call *call);
+void mfa_recovery_renew(struct api_call *call);
+void me_password(struct api_call *call); /* accounts.c */
+void me_sign_out_everywhere(struct api_call *call);
+void users_list(struct api_call *call);
+void users_invite(struct api_call *call);
+void users_update(struct api_call *call);
+void users_disable(struct api_call *call);
+void users_enable(struct api_call *call);
+void users_reset_mfa(struct api_call *call);
+void invitation_lookup(struct api_call *call);
+void invitation_accept(struct api_call *call);
+void ops_healthz(struct api_call *call); /* ops.c */
 void ops_metrics(struct api_call *call);
 
-void clients_list(struct api_call *call);  /* clients.c */
+void clients_list(struct api_call *call); /* clients.c */
 void clients_create(struct api_call *call);
 void clients_get(struct api_call *call);
 void clients_update(struct api_call *call);
 void clients_delete(struct api_call *call);
-void groups_list(struct api_call *call);   /* groups.c */
+void groups_list(struct api_call *call); /* groups.c */
 void groups_create(struct api_call *call);
 void groups_get(struct api_call *call);
 void groups_update(struct api_call *call);
@@ -88,6 +101,15 @@ int login_start(struct api_call *call, int64_t user_id);
  * step, with its cookie) is made; -1 when the store failed (nothing answered). Inside the
  * caller's transaction. */
 int mfa_after_password(struct api_call *call, const struct store_user *user);
+/* Wrong secrets typed (passwords, codes) count against the account (prefix:user_id) and
+ * the client's address like wrong sign-ins (mfa.c): the keys, whether to wait (1: 429
+ * answered), and a failure counted. */
+void api_throttle_keys(struct api_call *call, const char *prefix, int64_t user_id, char acct[72],
+                       char addr[THROTTLE_KEY_MAX]);
+int api_throttled(struct api_call *call, const char *acct, const char *addr);
+void api_throttle_failure(struct api_call *call, const char *acct, const char *addr);
+/* Does the require_mfa setting ask two-step sign-in of this role? */
+int mfa_required_for(const struct config *cfg, enum store_role role);
 /* {idle_timeout_seconds, idle_remaining_seconds, expires_in_seconds} of call->login. */
 json_t *signin_json(struct api_call *call, int64_t last_activity);
 

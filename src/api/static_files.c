@@ -18,6 +18,7 @@ static const struct {
     {"/dashboard", "dashboard.html"},
     {"/admin", "admin.html"},
     {"/check", "check.html"},
+    {"/invite", "invite.html"}, /* the invitation's token is in the fragment, never sent */
     {"/j/", "join.html"}, /* a joined personal link: the tab keeps the token, not the address */
 };
 

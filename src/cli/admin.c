@@ -122,3 +122,94 @@ int cli_admin_reset_mfa(struct cli *cli)
            (long long)user.id);
     return 0;
 }
+
+/* The accounts, one a line: the admin's own terminal, so names and addresses are shown;
+ * nothing here goes to the server's log. */
+int cli_admin_users(struct cli *cli)
+{
+    if (cli->name || cli->email || cli->role || cli->positional) {
+        fprintf(stderr, "confide: admin users takes no options but the settings\n");
+        return 2;
+    }
+    struct seal *seal;
+    struct store *store;
+    if (cli_open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    struct arena a = {0};
+    struct store_user *users = NULL;
+    size_t n = 0;
+    int rc = store_user_list(store, &a, &users, &n);
+    if (rc == 0)
+        printf("%-6s %-9s %-8s %-3s %s\n", "ID", "ROLE", "STATUS", "MFA", "NAME <EMAIL>");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct store_totp totp = {0};
+        int has = store_totp_get(store, &a, users[i].id, &totp);
+        if (has < 0 && has != -ENOENT) {
+            rc = has;
+            break;
+        }
+        printf("%-6lld %-9s %-8s %-3s %s <%s>\n", (long long)users[i].id,
+               store_role_name(users[i].role), account_status(&users[i]),
+               has == 0 && totp.confirmed_at ? "yes" : "no", users[i].name, users[i].email);
+    }
+    arena_free(&a);
+    cli_close_data(seal, store);
+    if (rc < 0) {
+        fprintf(stderr, "confide: the database is not available\n");
+        return 1;
+    }
+    return 0;
+}
+
+/* disable (1) or enable (0) the account with --email, by the rules the API applies */
+static int set_disabled(struct cli *cli, int disabled)
+{
+    const char *what = disabled ? "disable" : "enable";
+    if (!cli->email || cli->name || cli->role || cli->positional) {
+        fprintf(stderr, "confide: admin %s needs --email (and nothing else)\n", what);
+        return 2;
+    }
+    struct seal *seal;
+    struct store *store;
+    if (cli_open_data(&cli->cfg, &seal, &store) < 0)
+        return 1;
+    struct arena a = {0};
+    struct store_user user = {0};
+    const char *reason = "The database is not available.";
+    int64_t now = clock_wall_ms();
+    int rc = store_begin(store);
+    if (rc == 0) {
+        rc = store_user_by_email(store, &a, cli->email, &user);
+        if (rc == -ENOENT)
+            reason = "There is no account with that email address.";
+    }
+    if (rc == 0)
+        rc = account_set_disabled(store, user.id, disabled, now, &reason);
+    if (rc == 0)
+        rc = store_audit(store, 0, disabled ? "account.disable" : "account.enable", user.id, now);
+    if (rc == 0)
+        rc = store_commit(store);
+    else
+        store_rollback(store);
+    arena_free(&a);
+    cli_close_data(seal, store);
+    if (rc < 0) {
+        fprintf(stderr, "confide: %s\n", reason);
+        return 1;
+    }
+    if (disabled)
+        printf("confide: account %lld disabled; its sign-ins have ended\n", (long long)user.id);
+    else
+        printf("confide: account %lld enabled; it can sign in again\n", (long long)user.id);
+    return 0;
+}
+
+int cli_admin_disable(struct cli *cli)
+{
+    return set_disabled(cli, 1);
+}
+
+int cli_admin_enable(struct cli *cli)
+{
+    return set_disabled(cli, 0);
+}

@@ -29,6 +29,9 @@ void cli_audit_head_hex(const uint8_t head[STORE_AUDIT_HASH_BYTES], char out[65]
 int cli_serve(struct cli *cli);
 int cli_admin_create_user(struct cli *cli);
 int cli_admin_reset_mfa(struct cli *cli);
+int cli_admin_users(struct cli *cli);
+int cli_admin_disable(struct cli *cli);
+int cli_admin_enable(struct cli *cli);
 int cli_admin_verify_audit(struct cli *cli);
 
 #endif

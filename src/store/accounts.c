@@ -10,7 +10,6 @@
 
 /* ---- audit ---- */
 
-
 /* ---- users ---- */
 
 static const char *const role_names[] = {
@@ -70,7 +69,7 @@ int store_user_insert(struct store *s, const struct store_user *u, int64_t *id)
 
 static int read_user(struct rows *r, void *item, const struct store_value *c, int n)
 {
-    assert(n == 6);
+    assert(n == 7);
     struct store_user *u = item;
     u->id = col_int(&c[0]);
     u->email = store_col_unseal(r->s, r->a, "users.email", u->id, &c[1], &r->bad);
@@ -80,6 +79,7 @@ static int read_user(struct rows *r, void *item, const struct store_value *c, in
         r->bad = 1;
     u->password_hash = col_text(r->a, &c[4]);
     u->created_at = col_int(&c[5]);
+    u->disabled_at = col_int(&c[6]);
     return 0;
 }
 
@@ -98,6 +98,92 @@ int store_user_by_id(struct store *s, struct arena *a, int64_t id, struct store_
 {
     struct store_value p[] = {P_INT(id)};
     return store_run_one(s, a, Q_USER_BY_ID, p, 1, sizeof *out, read_user, out);
+}
+
+int store_user_list(struct store *s, struct arena *a, struct store_user **out, size_t *count)
+{
+    struct rows r = {.s = s, .a = a, .size = sizeof **out, .read = read_user};
+    int rc = store_run_rows(s, Q_USER_LIST, NULL, 0, &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
+}
+
+int store_user_set_role(struct store *s, int64_t id, enum store_role role)
+{
+    struct store_value p[] = {P_INT(id), P_TEXT(store_role_name(role))};
+    return store_run_change(s, Q_USER_SET_ROLE, p, NPARAMS(p));
+}
+
+int store_user_set_disabled(struct store *s, int64_t id, int64_t disabled_at)
+{
+    struct store_value p[] = {P_INT(id), disabled_at ? P_INT(disabled_at) : P_NULL};
+    return store_run_change(s, Q_USER_SET_DISABLED, p, NPARAMS(p));
+}
+
+int store_user_set_password(struct store *s, int64_t id, const char *password_hash)
+{
+    assert(password_hash);
+    struct store_value p[] = {P_INT(id), P_TEXT(password_hash)};
+    return store_run_change(s, Q_USER_SET_PASSWORD, p, NPARAMS(p));
+}
+
+int store_admins_active(struct store *s, int64_t *count)
+{
+    *count = 0;
+    return store_run(s, Q_ADMINS_ACTIVE, NULL, 0, store_first_int, count, NULL);
+}
+
+/* ---- invitations ---- */
+
+/* keyed BLAKE2b (seal_index's key): the tokens are random (128 bits), so no salt or slow
+ * hash is needed, and without secret.key a copy of the database cannot test a guess */
+static void invitation_hash(const struct store *s, const char *token, uint8_t out[SEAL_INDEX_BYTES])
+{
+    seal_index(s->seal, "user_invitations.token", token, strlen(token), out);
+}
+
+int store_invitation_insert(struct store *s, const char *token, int64_t user_id, int64_t created_by,
+                            int64_t now, int64_t expires_at)
+{
+    uint8_t h[SEAL_INDEX_BYTES];
+    invitation_hash(s, token, h);
+    struct store_value del[] = {P_INT(user_id)};
+    struct store_value p[] = {P_BLOB(h, sizeof h), P_INT(user_id), P_ID(created_by), P_INT(now),
+                              P_INT(expires_at)};
+    int rc = store_run(s, Q_INVITATION_DELETE_USER, del, 1, NULL, NULL, NULL);
+    return rc < 0 ? rc : store_run(s, Q_INVITATION_INSERT, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+static int read_invitation(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    (void)r;
+    assert(n == 4);
+    struct store_invitation *inv = item;
+    inv->user_id = col_int(&c[0]);
+    inv->created_at = col_int(&c[1]);
+    inv->expires_at = col_int(&c[2]);
+    inv->used_at = col_int(&c[3]);
+    return 0;
+}
+
+int store_invitation_get(struct store *s, const char *token, struct store_invitation *out)
+{
+    struct arena a = {0};
+    uint8_t h[SEAL_INDEX_BYTES];
+    invitation_hash(s, token, h);
+    struct store_value p[] = {P_BLOB(h, sizeof h)};
+    int rc = store_run_one(s, &a, Q_INVITATION_GET, p, 1, sizeof *out, read_invitation, out);
+    arena_free(&a);
+    return rc;
+}
+
+int store_invitation_use(struct store *s, const char *token, int64_t now)
+{
+    uint8_t h[SEAL_INDEX_BYTES];
+    invitation_hash(s, token, h);
+    struct store_value p[] = {P_BLOB(h, sizeof h), P_INT(now)};
+    return store_run_change(s, Q_INVITATION_USE, p, NPARAMS(p));
 }
 
 /* ---- sign-ins ---- */
@@ -147,4 +233,12 @@ int store_login_delete_expired(struct store *s, int64_t now, int64_t idle_ms)
 {
     struct store_value p[] = {P_INT(now), P_INT(idle_ms)};
     return store_run(s, Q_LOGIN_DELETE_EXPIRED, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+int store_login_delete_user(struct store *s, int64_t user_id, const uint8_t keep_hash[32])
+{
+    struct store_value p[] = {P_INT(user_id), keep_hash ? P_BLOB(keep_hash, 32) : P_NULL};
+    struct store_value q[] = {P_INT(user_id)};
+    int rc = store_run(s, Q_LOGIN_DELETE_USER, p, NPARAMS(p), NULL, NULL, NULL);
+    return rc < 0 ? rc : store_run(s, Q_MFA_PENDING_DELETE_USER, q, 1, NULL, NULL, NULL);
 }

@@ -5,7 +5,7 @@
 /* The SQLite backend caches prepared statements by query id. */
 _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every query");
 
-#define USER_COLS "id, email_sealed, name_sealed, role, password_hash, created_at"
+#define USER_COLS "id, email_sealed, name_sealed, role, password_hash, created_at, disabled_at"
 #define CLIENT_COLS                                                                                \
     "id, therapist_id, name_sealed, email_sealed, phone_sealed, emergency_sealed, time_zone,"      \
     " created_at"
@@ -41,8 +41,10 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = $1",
     [Q_LOGIN_INSERT] = "INSERT INTO login_sessions (token_hash, user_id, created_at,"
                        " last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-    [Q_LOGIN_GET] = "SELECT user_id, created_at, last_seen_at, expires_at"
-                    " FROM login_sessions WHERE token_hash = $1",
+    /* a disabled account's sign-ins are refused here, whatever asks (the API, /ws) */
+    [Q_LOGIN_GET] = "SELECT l.user_id, l.created_at, l.last_seen_at, l.expires_at"
+                    " FROM login_sessions l JOIN users u ON u.id = l.user_id"
+                    " WHERE l.token_hash = $1 AND u.disabled_at IS NULL",
     [Q_LOGIN_TOUCH] = "UPDATE login_sessions SET last_seen_at = $2 WHERE token_hash = $1",
     [Q_LOGIN_DELETE] = "DELETE FROM login_sessions WHERE token_hash = $1",
     [Q_LOGIN_DELETE_EXPIRED] = "DELETE FROM login_sessions"
@@ -247,6 +249,25 @@ const char *const store_query_sql[Q_COUNT] = {
         " AND e.opened_at >= $2 ORDER BY e.id DESC LIMIT 100",
     [Q_EMERGENCY_SEEN] = "UPDATE emergency_access SET seen_at = $2 WHERE therapist_user_id = $1"
                          " AND seen_at IS NULL",
+    [Q_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY id",
+    [Q_USER_SET_ROLE] = "UPDATE users SET role = $2 WHERE id = $1",
+    [Q_USER_SET_DISABLED] = "UPDATE users SET disabled_at = $2 WHERE id = $1",
+    [Q_USER_SET_PASSWORD] = "UPDATE users SET password_hash = $2 WHERE id = $1",
+    /* administrators who can sign in: not disabled, a password set (not only invited) */
+    [Q_ADMINS_ACTIVE] = "SELECT count(*) FROM users WHERE role = 'admin'"
+                        " AND disabled_at IS NULL AND password_hash <> ''",
+    /* every sign-in of the user but the one named ($2 NULL: all) */
+    [Q_LOGIN_DELETE_USER] = "DELETE FROM login_sessions WHERE user_id = $1"
+                            " AND ($2 IS NULL OR token_hash <> $2)",
+    [Q_MFA_PENDING_DELETE_USER] = "DELETE FROM mfa_pending WHERE user_id = $1",
+    [Q_INVITATION_INSERT] = "INSERT INTO user_invitations (token_hash, user_id, created_by,"
+                            " created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    [Q_INVITATION_GET] = "SELECT user_id, created_at, expires_at, used_at FROM user_invitations"
+                         " WHERE token_hash = $1",
+    [Q_INVITATION_USE] = "UPDATE user_invitations SET used_at = $2 WHERE token_hash = $1"
+                         " AND used_at IS NULL AND expires_at > $2",
+    [Q_INVITATION_DELETE_USER] = "DELETE FROM user_invitations WHERE user_id = $1"
+                                 " AND used_at IS NULL",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {

@@ -84,8 +84,9 @@ struct store_user {
     char *name;
     char *email; /* normalised: trimmed, lower case */
     enum store_role role;
-    char *password_hash;
-    int64_t created_at; /* ms since the epoch, like every time in the store */
+    char *password_hash; /* "" while invited: no password set yet */
+    int64_t created_at;  /* ms since the epoch, like every time in the store */
+    int64_t disabled_at; /* 0 while the account may sign in */
 };
 
 const char *store_role_name(enum store_role role);
@@ -96,6 +97,29 @@ int store_user_insert(struct store *s, const struct store_user *u, int64_t *id);
 int store_user_by_email(struct store *s, struct arena *a, const char *email,
                         struct store_user *out);
 int store_user_by_id(struct store *s, struct arena *a, int64_t id, struct store_user *out);
+/* Every account, ordered by id. */
+int store_user_list(struct store *s, struct arena *a, struct store_user **out, size_t *count);
+int store_user_set_role(struct store *s, int64_t id, enum store_role role);
+/* disabled_at 0 enables the account again. */
+int store_user_set_disabled(struct store *s, int64_t id, int64_t disabled_at);
+int store_user_set_password(struct store *s, int64_t id, const char *password_hash);
+/* Administrators who can sign in: not disabled, with a password set. */
+int store_admins_active(struct store *s, int64_t *count);
+
+/* An invitation to set the password of an invited account: one-time, until expires_at.
+ * Only a keyed hash of the token is kept. */
+struct store_invitation {
+    int64_t user_id, created_at, expires_at;
+    int64_t used_at; /* 0 until accepted */
+};
+
+/* Replaces the account's unused invitations by this one. */
+int store_invitation_insert(struct store *s, const char *token, int64_t user_id, int64_t created_by,
+                            int64_t now, int64_t expires_at);
+/* The invitation whose token this is (used and expired ones too: the caller says which). */
+int store_invitation_get(struct store *s, const char *token, struct store_invitation *out);
+/* Marks it used: 0 once, -ENOENT when unknown, used, or expired at now. */
+int store_invitation_use(struct store *s, const char *token, int64_t now);
 
 struct store_login {
     uint8_t token_hash[32];
@@ -110,12 +134,15 @@ int store_login_get(struct store *s, const uint8_t token_hash[32], struct store_
 int store_login_touch(struct store *s, const uint8_t token_hash[32], int64_t now);
 int store_login_delete(struct store *s, const uint8_t token_hash[32]);
 int store_login_delete_expired(struct store *s, int64_t now, int64_t idle_ms);
+/* Ends every sign-in of the user but keep_hash's (NULL: every one), and the sign-ins
+ * waiting for their second step. */
+int store_login_delete_user(struct store *s, int64_t user_id, const uint8_t keep_hash[32]);
 
 /* ---- two-step sign-in (TOTP) ---- */
 
 struct store_totp {
     int64_t user_id;
-    char *secret;         /* base32; sealed at rest, bound to the row */
+    char *secret; /* base32; sealed at rest, bound to the row */
     int64_t created_at;
     int64_t confirmed_at; /* 0 until a first code was typed */
     int64_t last_step;    /* the newest step a code was accepted for */
@@ -196,8 +223,8 @@ int store_group_members(struct store *s, struct arena *a, int64_t group_id, int6
                         size_t *count);
 int store_group_facilitator_add(struct store *s, int64_t group_id, int64_t user_id);
 int store_group_facilitator_remove(struct store *s, int64_t group_id, int64_t user_id);
-int store_group_facilitators(struct store *s, struct arena *a, int64_t group_id,
-                             int64_t **user_ids, size_t *count);
+int store_group_facilitators(struct store *s, struct arena *a, int64_t group_id, int64_t **user_ids,
+                             size_t *count);
 
 /* ---- sessions: a series (one-off or recurring) and its occurrences ---- */
 
@@ -220,8 +247,8 @@ struct store_occurrence {
     int64_t id, series_id, therapist_id;
     int64_t original_start; /* the slot the rule made: iCalendar's RECURRENCE-ID */
     int64_t starts_at, ends_at, cancelled_at;
-    int64_t ended_at;       /* the therapist ended the meeting for everyone */
-    char *meeting_id;       /* 10 digits */
+    int64_t ended_at; /* the therapist ended the meeting for everyone */
+    char *meeting_id; /* 10 digits */
     char *password;
 };
 
@@ -365,8 +392,8 @@ int store_poll_answer_list(struct store *s, struct arena *a, int64_t poll_id,
 /* The invite whose token hashes to token_hash (revoked ones too: the caller checks). */
 int store_invite_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
                                struct store_invite *out);
-int store_series_by_host_token_hash(struct store *s, struct arena *a,
-                                    const uint8_t token_hash[32], struct store_series *out);
+int store_series_by_host_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
+                                    struct store_series *out);
 /* A client accepted a group's agreement, in the wording of `version`. */
 int store_agreement_accept(struct store *s, int64_t client_id, int64_t group_id, int version,
                            int64_t now);
@@ -382,8 +409,8 @@ struct store_attendance {
 
 /* The meeting of this occurrence was ended for everyone. */
 int store_occurrence_end(struct store *s, int64_t occurrence_id, int64_t now);
-int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_id,
-                         int64_t user_id, const char *event, int64_t at);
+int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_id, int64_t user_id,
+                         const char *event, int64_t at);
 /* Every record of the series' occurrences, in time order. */
 int store_attendance_list(struct store *s, struct arena *a, int64_t series_id,
                           struct store_attendance **out, size_t *count);

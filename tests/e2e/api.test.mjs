@@ -628,6 +628,58 @@ describe('command line', () => {
     }
   });
 
+  test('admin users, disable and enable: a running server refuses a disabled account at once', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'confide-disable-'));
+    const cy = { email: 'cy@practice.example', password: 'cy has a long password' };
+    const server = await startServer({ dataDir });
+    try {
+      const ada = await setupAdmin(server);
+      const made = run(['admin', 'create-user', '--name', 'Cy Okafor', '--email', cy.email,
+        '--role', 'therapist', '--data-dir', dataDir], `${cy.password}\n`);
+      assert.equal(made.status, 0, made.stderr);
+      const signIn = await request(server, 'POST', '/api/v1/login', { body: cy });
+      assert.equal(signIn.status, 200, signIn.text);
+      const cookie = cookieOf(signIn);
+
+      const users = run(['admin', 'users', '--data-dir', dataDir]);
+      assert.equal(users.status, 0, users.stderr);
+      assert.match(users.stdout, /^1\s+admin\s+active\s+no\s+Dr Ada Byron <ada@practice\.example>$/m);
+      assert.match(users.stdout, /^2\s+therapist\s+active\s+no\s+Cy Okafor <cy@practice\.example>$/m);
+
+      const last = run(['admin', 'disable', '--email', 'ada@practice.example', '--data-dir', dataDir]);
+      assert.equal(last.status, 1);
+      assert.match(last.stderr, /last administrator/);
+      const off = run(['admin', 'disable', '--email', 'CY@practice.example', '--data-dir', dataDir]);
+      assert.equal(off.status, 0, off.stderr);
+      assert.match(off.stdout, /account 2 disabled; its sign-ins have ended/);
+      // the running server: the open sign-in is refused, and a new one too
+      assert.equal((await request(server, 'GET', '/api/v1/me', { headers: { cookie } })).status, 401);
+      const refused = await request(server, 'POST', '/api/v1/login', { body: cy });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.json.error.code, 'account_disabled');
+      assert.match(run(['admin', 'users', '--data-dir', dataDir]).stdout, /^2\s+therapist\s+disabled\s/m);
+      const again = run(['admin', 'disable', '--email', cy.email, '--data-dir', dataDir]);
+      assert.equal(again.status, 1);
+      assert.match(again.stderr, /disabled already/);
+      const nobody = run(['admin', 'enable', '--email', 'nobody@practice.example', '--data-dir', dataDir]);
+      assert.equal(nobody.status, 1);
+      assert.match(nobody.stderr, /no account with that email address/);
+
+      const on = run(['admin', 'enable', '--email', cy.email, '--data-dir', dataDir]);
+      assert.equal(on.status, 0, on.stderr);
+      assert.equal((await request(server, 'POST', '/api/v1/login', { body: cy })).status, 200);
+      const audit = await request(server, 'GET', '/api/v1/audit?action=account.disable', { headers: { cookie: ada } });
+      assert.equal(audit.json.entries.length, 1);
+      assert.equal(audit.json.entries[0].subject_id, 2);
+      assert.equal(run(['admin', 'verify-audit', '--data-dir', dataDir]).status, 0);
+      // the server's log names ids, never people
+      assert.ok(!server.stderr.includes('Cy Okafor') && !server.stderr.includes(cy.email));
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('the data directory is made private at every start; a secret.key others can read is refused', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'confide-modes-'));
     const mode = (f) => statSync(f).mode & 0o777;

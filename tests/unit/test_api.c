@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -835,6 +836,7 @@ struct fixture {
     int64_t bob, cy, client, spare_client, group, session, occurrence, group_session,
         group_occurrence, poll, slot;
     char token[96];
+    char invitation[96]; /* the token of an invitation Ada sent */
 };
 
 enum who { ADA, BOB, CY, NOBODY };
@@ -857,11 +859,11 @@ struct route_cases {
 
 /* {c} client, {c2} a client in no group, {g} group, {s} session (with {c}), {o} its first
  * occurrence, {s2} and {o2} the same of a session of {g}, {p} poll, {slot} a slot of it,
- * {bob} and {cy} user ids, {tok} a member's poll link token. */
+ * {bob} and {cy} user ids, {tok} a member's poll link token, {inv} an invitation's. */
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
-    static const char *const names[] = {"{c2}", "{c}", "{g}",    "{s2}",  "{o2}", "{s}",
-                                        "{o}",  "{p}", "{slot}", "{bob}", "{cy}", "{tok}"};
+    static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s2}", "{o2}",  "{s}",  "{o}",
+                                        "{p}",  "{slot}", "{bob}", "{cy}", "{tok}", "{inv}"};
     struct {
         const char *name;
         char value[100];
@@ -882,7 +884,8 @@ static void expand(const struct fixture *f, const char *in, char *out, size_t si
         if (i < sizeof ids / sizeof ids[0])
             snprintf(vars[i].value, sizeof vars[i].value, "%lld", (long long)ids[i]);
         else
-            snprintf(vars[i].value, sizeof vars[i].value, "%s", f->token);
+            snprintf(vars[i].value, sizeof vars[i].value, "%s",
+                     strcmp(names[i], "{inv}") == 0 ? f->invitation : f->token);
     }
     size_t o = 0;
     while (*in && o + 1 < size) {
@@ -978,7 +981,80 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"code\":null}", 400, "invalid_field"},
       {ADA, NULL, 409, "mfa_not_started"},
       {NOBODY, NULL, 401, "not_signed_in"}}},
+    {"POST",
+     "/api/v1/me/mfa/remove",
+     "/api/v1/me/mfa/remove",
+     "{\"password\":\"" PW "\",\"code\":\"123456\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"password\":1,\"code\":\"123456\"}", 400, "invalid_field"},
+      {ADA, "{\"password\":\"" PW "\"}", 400, "missing_field"},
+      {ADA, NULL, 409, "mfa_not_enrolled"}}},
+    {"POST",
+     "/api/v1/me/mfa/recovery-codes",
+     "/api/v1/me/mfa/recovery-codes",
+     "{\"code\":\"123456\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"code\":[]}", 400, "invalid_field"},
+      {ADA, NULL, 409, "mfa_not_enrolled"}}},
+    {"POST",
+     "/api/v1/me/password",
+     "/api/v1/me/password",
+     "{\"current_password\":\"" PW "\",\"new_password\":\"an even longer quiet passphrase\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"current_password\":\"" PW "\"}", 400, "missing_field"},
+      {ADA, "{\"current_password\":7,\"new_password\":\"an even longer quiet passphrase\"}", 400,
+       "invalid_field"},
+      {ADA,
+       "{\"current_password\":\"not the password at all\","
+       "\"new_password\":\"an even longer quiet passphrase\"}",
+       400, "wrong_password"},
+      {ADA, "{\"current_password\":\"" PW "\",\"new_password\":\"short\"}", 400, "weak_password"}}},
+    {"POST", "/api/v1/me/sign-out-everywhere", "/api/v1/me/sign-out-everywhere", NULL,
+     NO_ROUTE_CASES},
     {"GET", "/api/v1/session", "/api/v1/session", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/users", "/api/v1/users", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/users",
+     "/api/v1/users",
+     "{\"name\":\"Dr Eve Stone\",\"email\":\"eve@example.org\",\"role\":\"therapist\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve@example.org\"}", 400, "missing_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve@example.org\",\"role\":\"owner\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve@example.org\",\"role\":1}", 400, "invalid_field"},
+      {ADA, "{\"name\":\"\\u0007\",\"email\":\"eve@example.org\",\"role\":\"admin\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"Eve\",\"email\":\"eve\",\"role\":\"admin\"}", 400, "invalid_email"},
+      {ADA, "{\"name\":\"Bob\",\"email\":\"BOB@example.org\",\"role\":\"admin\"}", 409,
+       "email_taken"}}},
+    {"PATCH",
+     "/api/v1/users/{id}",
+     "/api/v1/users/{bob}",
+     "{\"role\":\"admin\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"role\":5}", 400, "invalid_field"},
+      {ADA, "{\"role\":\"boss\"}", 400, "invalid_field"},
+      /* Ada is the only administrator */
+      {ADA, "{\"role\":\"therapist\"}", 409, "last_admin", "/api/v1/users/1"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999"}}},
+    {"POST",
+     "/api/v1/users/{id}/disable",
+     "/api/v1/users/{bob}/disable",
+     NULL,
+     {{ADA, NULL, 409, "last_admin", "/api/v1/users/1/disable"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999/disable"}}},
+    {"POST",
+     "/api/v1/users/{id}/enable",
+     "/api/v1/users/{bob}/enable",
+     NULL,
+     {{ADA, NULL, 409, "not_disabled"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999/enable"}}},
+    {"DELETE",
+     "/api/v1/users/{id}/mfa",
+     "/api/v1/users/{bob}/mfa",
+     NULL,
+     {{ADA, NULL, 409, "mfa_not_enrolled"},
+      {ADA, NULL, 404, "not_found", "/api/v1/users/999999/mfa"}}},
     {"GET",
      "/api/v1/audit",
      "/api/v1/audit",
@@ -1309,6 +1385,22 @@ static const struct route_cases route_cases[] = {
        400, "invalid_answer"},
       {NOBODY, "{\"token\":\"no-such-link\",\"answers\":[{\"slot_id\":{slot},\"answer\":\"yes\"}]}",
        404, "not_found"}}},
+    {"POST",
+     "/api/v1/invitations/lookup",
+     "/api/v1/invitations/lookup",
+     "{\"token\":\"{inv}\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":5}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"no-such-invitation\"}", 404, "not_found"}}},
+    {"POST",
+     "/api/v1/invitations/accept",
+     "/api/v1/invitations/accept",
+     "{\"token\":\"{inv}\",\"password\":\"" PW "\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{inv}\"}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{inv}\",\"password\":false}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"{inv}\",\"password\":\"short\"}", 400, "weak_password"},
+      {NOBODY, "{\"token\":\"no-such-invitation\",\"password\":\"" PW "\"}", 404, "not_found"}}},
 };
 #pragma GCC diagnostic pop
 
@@ -1390,6 +1482,14 @@ static void make_fixture(struct env *e, struct fixture *f)
     assert_non_null(strstr(url, "/p/"));
     snprintf(f->token, sizeof f->token, "%s", strstr(url, "/p/") + 3);
     assert_true(f->cy > 0 && f->group_session > 0 && f->group_occurrence > 0);
+    assert_int_equal(send(e, "POST", "/api/v1/users",
+                          "{\"name\":\"Dr Dee Marsh\",\"email\":\"dee@example.org\","
+                          "\"role\":\"therapist\"}"),
+                     201);
+    url = json_string_value(json_object_get(json_object_get(e->json, "invitation"), "url"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "/invite#"));
+    snprintf(f->invitation, sizeof f->invitation, "%s", strstr(url, "/invite#") + 8);
     /* Cy reads what he co-facilitates: the refusals below are about changing it */
     snprintf(e->cookie, sizeof e->cookie, "%s", f->cy_cookie);
     snprintf(body, sizeof body, "/api/v1/groups/%lld", (long long)f->group);
@@ -1598,6 +1698,7 @@ static void every_field_of_every_body_survives_every_type(void **state)
                 json_decref(body);
                 int public_route = strncmp(rc->path, "/api/v1/setup", 13) == 0 ||
                                    strncmp(rc->path, "/api/v1/login", 13) == 0 ||
+                                   strncmp(rc->path, "/api/v1/invitations", 19) == 0 ||
                                    strncmp(rc->path, "/api/v1/poll-links", 18) == 0;
                 snprintf(e->cookie, sizeof e->cookie, "%s", public_route ? "" : f.ada_cookie);
                 uint8_t before[32], after[32];
@@ -1905,6 +2006,307 @@ static void mfa_enrolment_sign_in_and_recovery_codes(void **state)
     assert_true(json_is_true(json_object_get(e->json, "mfa_required")));
 }
 
+/* ---- the account lifecycle ---- */
+
+static int64_t user_id_of(struct env *e)
+{
+    return json_integer_value(json_object_get(json_object_get(e->json, "user"), "id"));
+}
+
+static const char *user_status(struct env *e)
+{
+    return json_string_value(json_object_get(json_object_get(e->json, "user"), "status"));
+}
+
+/* Signs in with email and password; returns the status, the cookie in e->cookie. */
+static int sign_in(struct env *e, const char *email, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    e->cookie[0] = '\0';
+    return send(e, "POST", "/api/v1/login", body);
+}
+
+/* Ada invites; returns the token of the link. */
+static void invite(struct env *e, const char *name, const char *email, const char *role,
+                   int64_t *id, char token[96])
+{
+    char body[300];
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"email\":\"%s\",\"role\":\"%s\"}", name, email,
+             role);
+    assert_int_equal(send(e, "POST", "/api/v1/users", body), 201);
+    assert_string_equal(user_status(e), "invited");
+    *id = user_id_of(e);
+    const char *url =
+        json_string_value(json_object_get(json_object_get(e->json, "invitation"), "url"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "/invite#"));
+    snprintf(token, 96, "%s", strstr(url, "/invite#") + 8);
+    assert_int_equal(strlen(token), 22);
+}
+
+static int accept(struct env *e, const char *token, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"%s\"}", token, password);
+    return send_x(e, "POST", "/api/v1/invitations/accept", body, (struct extra){.cookie = ""});
+}
+
+static void invitation_works_once_and_expires(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char ada[128];
+    snprintf(ada, sizeof ada, "%s", e->cookie);
+    int64_t tom = 0, sue = 0;
+    char token[96], late[96];
+    invite(e, "Dr Tom Reyes", "tom@example.org", "therapist", &tom, token);
+    assert_true(tom > 1);
+    assert_false(json_is_true(json_object_get(json_object_get(e->json, "user"), "mfa")));
+    int64_t pending = 0;
+    assert_int_equal(store_mail_count(e->store, MAIL_PENDING, &pending), 0);
+    assert_int_equal(pending, 1);
+    assert_int_equal(has_audit(e, "account.invite"), 1);
+    /* only a keyed hash of the token is kept */
+    char path[128];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/confide.db", e->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT token_hash FROM user_invitations", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    uint8_t plain[32];
+    crypto_generichash(plain, 32, (const uint8_t *)token, strlen(token), NULL, 0);
+    assert_int_equal(sqlite3_column_bytes(st, 0), 32);
+    assert_memory_not_equal(sqlite3_column_blob(st, 0), plain, 32);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    /* an invited account cannot sign in before it has a password */
+    assert_int_equal(sign_in(e, "tom@example.org", ""), 400);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 401);
+
+    char body[128];
+    snprintf(body, sizeof body, "{\"token\":\"%s\"}", token);
+    assert_int_equal(send(e, "POST", "/api/v1/invitations/lookup", body), 200);
+    assert_string_equal(json_string_value(json_object_get(e->json, "email")), "tom@example.org");
+    assert_string_equal(json_string_value(json_object_get(e->json, "name")), "Dr Tom Reyes");
+    assert_int_equal(accept(e, token, "short"), 400);
+    assert_string_equal(error_code(e), "weak_password");
+    assert_int_equal(accept(e, token, "tom's own long passphrase"), 200);
+    /* once */
+    assert_int_equal(accept(e, token, "another long passphrase"), 410);
+    assert_string_equal(error_code(e), "invitation_used");
+    assert_int_equal(send(e, "POST", "/api/v1/invitations/lookup", body), 410);
+    assert_int_equal(sign_in(e, "tom@example.org", "another long passphrase"), 401);
+    assert_int_equal(sign_in(e, "tom@example.org", "tom's own long passphrase"), 200);
+    /* Tom is active now: a second invitation to his address is refused */
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    assert_int_equal(send(e, "POST", "/api/v1/users",
+                          "{\"name\":\"Tom\",\"email\":\"tom@example.org\",\"role\":\"admin\"}"),
+                     409);
+    assert_string_equal(error_code(e), "email_taken");
+    assert_int_equal(has_audit(e, "invitation.accept"), 1);
+
+    /* seven days, then the link stops working; inviting again sends a fresh one */
+    invite(e, "Sue Park", "sue@example.org", "therapist", &sue, late);
+    e->now += 7LL * 24 * 3600 * 1000;
+    assert_int_equal(accept(e, late, PW), 410);
+    assert_string_equal(error_code(e), "invitation_expired");
+    e->now -= 7LL * 24 * 3600 * 1000;
+    int64_t again = 0;
+    char fresh[96];
+    invite(e, "Sue Park", "sue@example.org", "therapist", &again, fresh);
+    assert_int_equal(again, sue);
+    assert_int_equal(accept(e, late, PW), 404); /* the old link is replaced */
+    assert_int_equal(accept(e, fresh, PW), 200);
+}
+
+static void disabled_accounts_and_the_last_admin(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char ada[128], tom_cookie[128], tom_path[64];
+    snprintf(ada, sizeof ada, "%s", e->cookie);
+    int64_t tom = 0;
+    char token[96];
+    invite(e, "Dr Tom Reyes", "tom@example.org", "therapist", &tom, token);
+    assert_int_equal(accept(e, token, PW), 200);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 200);
+    snprintf(tom_cookie, sizeof tom_cookie, "%s", e->cookie);
+
+    /* a therapist is no administrator */
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 403);
+    assert_string_equal(error_code(e), "forbidden");
+    assert_int_equal(send(e, "POST", "/api/v1/users/1/disable", NULL), 403);
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 403);
+
+    /* disabling ends Tom's sign-in at once, and he cannot sign in again */
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld/disable", (long long)tom);
+    assert_int_equal(send(e, "POST", tom_path, NULL), 200);
+    assert_string_equal(user_status(e), "disabled");
+    assert_int_equal(send(e, "POST", tom_path, NULL), 409);
+    assert_string_equal(error_code(e), "already_disabled");
+    snprintf(e->cookie, sizeof e->cookie, "%s", tom_cookie);
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 401);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 403);
+    assert_string_equal(error_code(e), "account_disabled");
+    assert_int_equal(sign_in(e, "tom@example.org", "not his password"), 401);
+    assert_string_equal(error_code(e), "invalid_credentials");
+    /* even a sign-in row the disabling missed is refused at look-up */
+    uint8_t hash[32] = {9};
+    struct store_login stray = {.user_id = tom,
+                                .created_at = e->now,
+                                .last_seen_at = e->now,
+                                .expires_at = e->now + 3600000};
+    memcpy(stray.token_hash, hash, 32);
+    assert_int_equal(store_login_insert(e->store, &stray), 0);
+    struct store_login got;
+    assert_int_equal(store_login_get(e->store, hash, &got), -ENOENT);
+
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld/enable", (long long)tom);
+    assert_int_equal(send(e, "POST", tom_path, NULL), 200);
+    assert_string_equal(user_status(e), "active");
+    assert_int_equal(has_audit(e, "account.disable"), 1);
+    assert_int_equal(has_audit(e, "account.enable"), 1);
+    assert_int_equal(sign_in(e, "tom@example.org", PW), 200);
+    snprintf(tom_cookie, sizeof tom_cookie, "%s", e->cookie);
+
+    /* the last administrator can be neither disabled nor demoted */
+    snprintf(e->cookie, sizeof e->cookie, "%s", ada);
+    assert_int_equal(send(e, "POST", "/api/v1/users/1/disable", NULL), 409);
+    assert_string_equal(error_code(e), "last_admin");
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 409);
+    assert_string_equal(error_code(e), "last_admin");
+    /* an invited administrator who never set a password does not count */
+    int64_t ivy = 0;
+    invite(e, "Ivy", "ivy@example.org", "admin", &ivy, token);
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 409);
+    /* with Tom an administrator, Ada may step down; then Tom is the last */
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld", (long long)tom);
+    assert_int_equal(send(e, "PATCH", tom_path, "{\"role\":\"admin\"}"), 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(e->json, "user"), "role")), "admin");
+    assert_int_equal(send(e, "PATCH", "/api/v1/users/1", "{\"role\":\"therapist\"}"), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 403);
+    snprintf(e->cookie, sizeof e->cookie, "%s", tom_cookie);
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "users")), 3);
+    snprintf(tom_path, sizeof tom_path, "/api/v1/users/%lld/disable", (long long)tom);
+    assert_int_equal(send(e, "POST", tom_path, NULL), 409);
+    assert_string_equal(error_code(e), "last_admin");
+    int64_t admins = 0;
+    assert_int_equal(store_admins_active(e->store, &admins), 0);
+    assert_int_equal(admins, 1);
+    assert_int_equal(has_audit(e, "account.role"), 2);
+}
+
+static void password_change_ends_the_other_sign_ins(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char first[128], second[128];
+    snprintf(first, sizeof first, "%s", e->cookie);
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    snprintf(second, sizeof second, "%s", e->cookie);
+
+    snprintf(e->cookie, sizeof e->cookie, "%s", first);
+    assert_int_equal(send(e, "POST", "/api/v1/me/password",
+                          "{\"current_password\":\"not my password\","
+                          "\"new_password\":\"a brand new passphrase\"}"),
+                     400);
+    assert_string_equal(error_code(e), "wrong_password");
+    assert_int_equal(send(e, "POST", "/api/v1/me/password",
+                          "{\"current_password\":\"" PW
+                          "\",\"new_password\":\"a brand new passphrase\"}"),
+                     204);
+    /* this sign-in goes on; the other one has ended */
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200);
+    snprintf(e->cookie, sizeof e->cookie, "%s", second);
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 401);
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 401);
+    assert_int_equal(sign_in(e, "ada@example.org", "a brand new passphrase"), 200);
+    snprintf(second, sizeof second, "%s", e->cookie);
+    snprintf(e->cookie, sizeof e->cookie, "%s", first);
+    assert_int_equal(has_audit(e, "password.change"), 1);
+
+    /* sign out everywhere: this one too */
+    assert_int_equal(send(e, "POST", "/api/v1/me/sign-out-everywhere", NULL), 204);
+    assert_non_null(strstr(header(e, "set-cookie:"), "Max-Age=0"));
+    assert_int_equal(send_x(e, "GET", "/api/v1/me", NULL, (struct extra){.cookie = first}), 401);
+    assert_int_equal(send_x(e, "GET", "/api/v1/me", NULL, (struct extra){.cookie = second}), 401);
+    assert_int_equal(sign_in(e, "ada@example.org", "a brand new passphrase"), 200);
+    assert_int_equal(has_audit(e, "login.end_all"), 1);
+}
+
+static void mfa_self_service_and_reset(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp", NULL), 200);
+    char secret[64], code[8], body[256];
+    snprintf(secret, sizeof secret, "%s", json_string_value(json_object_get(e->json, "secret")));
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/totp/confirm", body), 200);
+    char old_recovery[32];
+    snprintf(old_recovery, sizeof old_recovery, "%s",
+             json_string_value(json_array_get(json_object_get(e->json, "recovery_codes"), 0)));
+
+    /* a fresh set of recovery codes needs a code from the app (not the one used already) */
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/recovery-codes", body), 400);
+    assert_string_equal(error_code(e), "invalid_code");
+    e->now += 30000;
+    app_code(secret, e->now, 0, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/recovery-codes", body), 200);
+    json_t *codes = json_object_get(e->json, "recovery_codes");
+    assert_int_equal(json_array_size(codes), 10);
+    char recovery[32];
+    snprintf(recovery, sizeof recovery, "%s", json_string_value(json_array_get(codes, 0)));
+    assert_string_not_equal(recovery, old_recovery);
+    assert_int_equal(has_audit(e, "mfa.recovery_codes_renewed"), 1);
+
+    /* removing it asks for the password and a code, and not where it is required */
+    snprintf(body, sizeof body, "{\"password\":\"wrong password\",\"code\":\"%s\"}", recovery);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 400);
+    assert_string_equal(error_code(e), "wrong_password");
+    snprintf(body, sizeof body, "{\"password\":\"" PW "\",\"code\":\"%s\"}", old_recovery);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 400);
+    assert_string_equal(error_code(e), "invalid_code");
+    snprintf(e->cfg.require_mfa, sizeof e->cfg.require_mfa, "admins");
+    snprintf(body, sizeof body, "{\"password\":\"" PW "\",\"code\":\"%s\"}", recovery);
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 409);
+    assert_string_equal(error_code(e), "mfa_required");
+    snprintf(e->cfg.require_mfa, sizeof e->cfg.require_mfa, "off");
+    assert_int_equal(send(e, "POST", "/api/v1/me/mfa/remove", body), 204);
+    assert_int_equal(send(e, "GET", "/api/v1/me/mfa", NULL), 200);
+    assert_false(json_is_true(json_object_get(e->json, "totp")));
+    assert_int_equal(has_audit(e, "mfa.removed"), 1);
+
+    /* an administrator resets another account's two-step sign-in */
+    int64_t bob = 0;
+    const char *reason = NULL;
+    assert_int_equal(account_create(e->store, "Dr Bob Lee", "bob@example.org", PW, strlen(PW),
+                                    STORE_ROLE_THERAPIST, 1, e->now, &bob, &reason),
+                     0);
+    assert_int_equal(store_totp_set(e->store, bob, secret, e->now), 0);
+    assert_int_equal(store_totp_confirm(e->store, bob, 1, e->now), 0);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/users/%lld/mfa", (long long)bob);
+    assert_int_equal(send(e, "GET", "/api/v1/users", NULL), 200);
+    assert_true(
+        json_is_true(json_object_get(json_array_get(json_object_get(e->json, "users"), 1), "mfa")));
+    assert_int_equal(send(e, "DELETE", path, NULL), 204);
+    assert_int_equal(send(e, "DELETE", path, NULL), 409);
+    assert_string_equal(error_code(e), "mfa_not_enrolled");
+    assert_int_equal(has_audit(e, "mfa.reset"), 1);
+}
+
 int main(void)
 {
     rand_init();
@@ -1935,6 +2337,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(every_field_of_every_body_survives_every_type, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(invitation_works_once_and_expires, setup, teardown),
+        cmocka_unit_test_setup_teardown(disabled_accounts_and_the_last_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(password_change_ends_the_other_sign_ins, setup, teardown),
+        cmocka_unit_test_setup_teardown(mfa_self_service_and_reset, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,6 +229,10 @@ static const struct {
     {"dashboard.html", "client-name", LIMIT_NAME},
     {"dashboard.html", "client-email", LIMIT_EMAIL},
     {"dashboard.html", "client-phone", LIMIT_PHONE},
+    {"dashboard.html", "mfa-renew-code", LIMIT_MFA_CODE},
+    {"dashboard.html", "mfa-off-code", LIMIT_MFA_CODE},
+    {"dashboard.html", "team-name", LIMIT_NAME},
+    {"dashboard.html", "team-email", LIMIT_EMAIL},
     {"index.html", "email", LIMIT_EMAIL},
     {"join.html", "join-name", LIMIT_DISPLAY_NAME},
     {"join.html", "waiting-message-text", LIMIT_WAITING_MESSAGE},
@@ -279,14 +283,20 @@ static void display_names_hide_nothing(void **state)
         {"Ana", "Ana"},
         {"  Ana   Lopez \t", "Ana Lopez"},
         {"Ana\nLopez", "Ana Lopez"},
-        {"\xe2\x80\xae" "ecnerolF", "ecnerolF"},                   /* U+202E right-to-left override */
-        {"Ana\xe2\x81\xa6" "x\xe2\x81\xa9", "Anax"},               /* U+2066 isolate, U+2069 pop */
-        {"A\xe2\x80\x8bna", "Ana"},                                /* zero-width space */
-        {"\xef\xbb\xbf" "Bo", "Bo"},                                /* BOM */
-        {"Bo\x7f\xc2\x85", "Bo"},                                   /* DEL, C1 NEL */
-        {"Zo\xc3\xab \xe6\x9d\x8e", "Zo\xc3\xab \xe6\x9d\x8e"},  /* letters stay */
-        {"\xe2\x80\x8f\xe2\x80\x8e", ""},                          /* nothing visible */
-        {"Ana\xc2\xa0\xc2\xa0Lopez", "Ana Lopez"},                  /* no-break spaces */
+        {"\xe2\x80\xae"
+         "ecnerolF",
+         "ecnerolF"}, /* U+202E right-to-left override */
+        {"Ana\xe2\x81\xa6"
+         "x\xe2\x81\xa9",
+         "Anax"},                   /* U+2066 isolate, U+2069 pop */
+        {"A\xe2\x80\x8bna", "Ana"}, /* zero-width space */
+        {"\xef\xbb\xbf"
+         "Bo",
+         "Bo"},                                                 /* BOM */
+        {"Bo\x7f\xc2\x85", "Bo"},                               /* DEL, C1 NEL */
+        {"Zo\xc3\xab \xe6\x9d\x8e", "Zo\xc3\xab \xe6\x9d\x8e"}, /* letters stay */
+        {"\xe2\x80\x8f\xe2\x80\x8e", ""},                       /* nothing visible */
+        {"Ana\xc2\xa0\xc2\xa0Lopez", "Ana Lopez"},              /* no-break spaces */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[64];

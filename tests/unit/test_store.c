@@ -65,12 +65,128 @@ static int teardown(void **state)
 
 static int64_t add_user(struct store *s, const char *email, enum store_role role)
 {
-    struct store_user u = {.name = "Dr Ada Byron", .email = (char *)email, .role = role,
-                           .password_hash = "$argon2id$fake", .created_at = 1000};
+    struct store_user u = {.name = "Dr Ada Byron",
+                           .email = (char *)email,
+                           .role = role,
+                           .password_hash = "$argon2id$fake",
+                           .created_at = 1000};
     int64_t id = 0;
     assert_int_equal(store_user_insert(s, &u, &id), 0);
     assert_true(id > 0);
     return id;
+}
+
+static void accounts_are_listed_disabled_and_their_sign_ins_end(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    struct store_user u = {.name = "Invited",
+                           .email = "ivy@example.org",
+                           .role = STORE_ROLE_ADMIN,
+                           .password_hash = "",
+                           .created_at = 1000};
+    int64_t ivy = 0;
+    assert_int_equal(store_user_insert(f->store, &u, &ivy), 0);
+    int64_t admins = 0;
+    assert_int_equal(store_admins_active(f->store, &admins), 0);
+    assert_int_equal(admins, 1); /* an invited admin without a password does not count */
+
+    struct store_user *list;
+    size_t n;
+    assert_int_equal(store_user_list(f->store, &f->arena, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[0].id, ada);
+    assert_string_equal(list[1].email, "bob@example.org");
+    assert_string_equal(list[2].password_hash, "");
+    assert_int_equal(list[1].disabled_at, 0);
+
+    assert_int_equal(store_user_set_role(f->store, bob, STORE_ROLE_ADMIN), 0);
+    assert_int_equal(store_admins_active(f->store, &admins), 0);
+    assert_int_equal(admins, 2);
+    assert_int_equal(store_user_set_role(f->store, 999, STORE_ROLE_ADMIN), -ENOENT);
+    assert_int_equal(store_user_set_password(f->store, ivy, "$argon2id$other"), 0);
+    assert_int_equal(store_admins_active(f->store, &admins), 0);
+    assert_int_equal(admins, 3);
+
+    /* three sign-ins of Bob's and one of Ada's: all of Bob's but one end, then all */
+    for (uint8_t i = 1; i <= 4; i++) {
+        struct store_login l = {.user_id = i == 4 ? ada : bob,
+                                .created_at = 1,
+                                .last_seen_at = 1,
+                                .expires_at = 1000000};
+        memset(l.token_hash, i, 32);
+        assert_int_equal(store_login_insert(f->store, &l), 0);
+    }
+    uint8_t keep[32], gone[32], adas[32];
+    memset(keep, 1, 32);
+    memset(gone, 2, 32);
+    memset(adas, 4, 32);
+    assert_int_equal(store_mfa_pending_insert(f->store, gone, bob, STORE_MFA_VERIFY, 1000000), 0);
+    struct store_login got;
+    assert_int_equal(store_login_delete_user(f->store, bob, keep), 0);
+    assert_int_equal(store_login_get(f->store, keep, &got), 0);
+    assert_int_equal(store_login_get(f->store, gone, &got), -ENOENT);
+    int64_t who;
+    enum store_mfa_purpose purpose;
+    assert_int_equal(store_mfa_pending_get(f->store, gone, 1, &who, &purpose), -ENOENT);
+
+    /* a disabled account's sign-in is not found, and found again once enabled */
+    assert_int_equal(store_user_set_disabled(f->store, bob, 5000), 0);
+    assert_int_equal(store_login_get(f->store, keep, &got), -ENOENT);
+    assert_int_equal(store_user_by_id(f->store, &f->arena, bob, &u), 0);
+    assert_int_equal(u.disabled_at, 5000);
+    assert_int_equal(store_admins_active(f->store, &admins), 0);
+    assert_int_equal(admins, 2);
+    assert_int_equal(store_user_set_disabled(f->store, bob, 0), 0);
+    assert_int_equal(store_login_get(f->store, keep, &got), 0);
+    assert_int_equal(store_login_delete_user(f->store, bob, NULL), 0);
+    assert_int_equal(store_login_get(f->store, keep, &got), -ENOENT);
+    assert_int_equal(store_login_get(f->store, adas, &got), 0);
+}
+
+static void invitations_are_one_time_and_kept_as_keyed_hashes(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    int64_t tom = add_user(f->store, "tom@example.org", STORE_ROLE_THERAPIST);
+    const char *token = "abcdefghijklmnopqrstuv";
+    assert_int_equal(store_invitation_insert(f->store, token, tom, ada, 1000, 2000), 0);
+    struct store_invitation inv;
+    assert_int_equal(store_invitation_get(f->store, token, &inv), 0);
+    assert_int_equal(inv.user_id, tom);
+    assert_int_equal(inv.expires_at, 2000);
+    assert_int_equal(inv.used_at, 0);
+    assert_int_equal(store_invitation_get(f->store, "abcdefghijklmnopqrstuw", &inv), -ENOENT);
+    /* expired at its expiry, used once */
+    assert_int_equal(store_invitation_use(f->store, token, 2000), -ENOENT);
+    assert_int_equal(store_invitation_use(f->store, token, 1500), 0);
+    assert_int_equal(store_invitation_use(f->store, token, 1600), -ENOENT);
+    assert_int_equal(store_invitation_get(f->store, token, &inv), 0);
+    assert_int_equal(inv.used_at, 1500);
+    /* a new one replaces the unused ones */
+    assert_int_equal(store_invitation_insert(f->store, "first-token", tom, ada, 3000, 9000), 0);
+    assert_int_equal(store_invitation_insert(f->store, "second-token", tom, ada, 3000, 9000), 0);
+    assert_int_equal(store_invitation_get(f->store, "first-token", &inv), -ENOENT);
+    assert_int_equal(store_invitation_get(f->store, "second-token", &inv), 0);
+    /* the file holds neither the token nor its plain hash */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db_path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT token_hash FROM user_invitations", -1, &st, NULL),
+        SQLITE_OK);
+    uint8_t plain[32];
+    crypto_generichash(plain, 32, (const uint8_t *)token, strlen(token), NULL, 0);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        assert_int_equal(sqlite3_column_bytes(st, 0), 32);
+        assert_memory_not_equal(sqlite3_column_blob(st, 0), plain, 32);
+    }
+    assert_int_equal(rows, 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }
 
 static void migrations_are_idempotent(void **state)
@@ -105,8 +221,10 @@ static void users_are_sealed_and_found_by_email(void **state)
     assert_int_equal(store_user_by_email(f->store, &f->arena, "bob@example.org", &u), -ENOENT);
     assert_int_equal(store_user_by_id(f->store, &f->arena, id + 1, &u), -ENOENT);
 
-    struct store_user dup = {.name = "Other", .email = "ADA@example.org",
-                             .role = STORE_ROLE_THERAPIST, .password_hash = "x"};
+    struct store_user dup = {.name = "Other",
+                             .email = "ADA@example.org",
+                             .role = STORE_ROLE_THERAPIST,
+                             .password_hash = "x"};
     int64_t dup_id;
     assert_int_equal(store_user_insert(f->store, &dup, &dup_id), -EEXIST);
 
@@ -145,8 +263,8 @@ static void login_sessions(void **state)
 {
     struct fixture *f = *state;
     int64_t uid = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
-    struct store_login l = {.user_id = uid, .created_at = 100, .last_seen_at = 100,
-                            .expires_at = 10000};
+    struct store_login l = {
+        .user_id = uid, .created_at = 100, .last_seen_at = 100, .expires_at = 10000};
     memset(l.token_hash, 0xAB, 32);
     assert_int_equal(store_login_insert(f->store, &l), 0);
     assert_int_equal(store_login_insert(f->store, &l), -EEXIST);
@@ -264,8 +382,10 @@ static int raw_blob_holds(struct fixture *f, const char *sql, const char *plain)
 
 static int64_t add_client(struct store *s, int64_t therapist_id, const char *name)
 {
-    struct store_client c = {.therapist_id = therapist_id, .name = (char *)name,
-                             .email = "client@example.org", .time_zone = "Europe/Berlin",
+    struct store_client c = {.therapist_id = therapist_id,
+                             .name = (char *)name,
+                             .email = "client@example.org",
+                             .time_zone = "Europe/Berlin",
                              .created_at = 2000};
     int64_t id = 0;
     assert_int_equal(store_client_insert(s, &c, &id), 0);
@@ -275,9 +395,13 @@ static int64_t add_client(struct store *s, int64_t therapist_id, const char *nam
 
 static int64_t add_group(struct store *s, int64_t therapist_id, const char *name)
 {
-    struct store_group g = {.therapist_id = therapist_id, .name = (char *)name,
-                            .description = "Weekly", .agreement = "We keep it here.",
-                            .agreement_version = 1, .capacity = 8, .created_at = 3000};
+    struct store_group g = {.therapist_id = therapist_id,
+                            .name = (char *)name,
+                            .description = "Weekly",
+                            .agreement = "We keep it here.",
+                            .agreement_version = 1,
+                            .capacity = 8,
+                            .created_at = 3000};
     int64_t id = 0;
     assert_int_equal(store_group_insert(s, &g, &id), 0);
     assert_true(id > 0);
@@ -524,10 +648,17 @@ static int64_t add_series(struct store *s, int64_t therapist_id, int64_t client_
     char uid[32], token[32];
     snprintf(uid, sizeof uid, "uid-%d@confide", tag);
     snprintf(token, sizeof token, "host-token-%d", tag);
-    struct store_series se = {.therapist_id = therapist_id, .client_id = client_id,
-                              .group_id = group_id, .title = "Session", .time_zone = "UTC",
-                              .duration_minutes = 50, .rrule = "", .settings = "{}",
-                              .ics_uid = uid, .sequence = 0, .host_token = token,
+    struct store_series se = {.therapist_id = therapist_id,
+                              .client_id = client_id,
+                              .group_id = group_id,
+                              .title = "Session",
+                              .time_zone = "UTC",
+                              .duration_minutes = 50,
+                              .rrule = "",
+                              .settings = "{}",
+                              .ics_uid = uid,
+                              .sequence = 0,
+                              .host_token = token,
                               .created_at = 4000};
     memset(se.host_token_hash, tag, 32);
     int64_t id = 0;
@@ -539,9 +670,13 @@ static int64_t add_series(struct store *s, int64_t therapist_id, int64_t client_
 static int64_t add_occurrence(struct store *s, int64_t series_id, int64_t therapist_id,
                               int64_t start, int64_t end, const char *meeting_id)
 {
-    struct store_occurrence o = {.series_id = series_id, .therapist_id = therapist_id,
-                                 .original_start = start, .starts_at = start, .ends_at = end,
-                                 .meeting_id = (char *)meeting_id, .password = "secret"};
+    struct store_occurrence o = {.series_id = series_id,
+                                 .therapist_id = therapist_id,
+                                 .original_start = start,
+                                 .starts_at = start,
+                                 .ends_at = end,
+                                 .meeting_id = (char *)meeting_id,
+                                 .password = "secret"};
     int64_t id = 0;
     assert_int_equal(store_occurrence_insert(s, &o, &id), 0);
     assert_true(id > 0);
@@ -672,8 +807,9 @@ static void audit_chain_names_an_edited_entry(void **state)
     struct fixture *f = *state;
     five_entries(f);
     raw_exec_expect(f,
-             "DROP TRIGGER audit_log_append_only_update;"
-             "UPDATE audit_log SET outcome = 'ok' WHERE id = 4", SQLITE_OK);
+                    "DROP TRIGGER audit_log_append_only_update;"
+                    "UPDATE audit_log SET outcome = 'ok' WHERE id = 4",
+                    SQLITE_OK);
     int64_t count, bad;
     uint8_t head[STORE_AUDIT_HASH_BYTES];
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
@@ -684,17 +820,20 @@ static void audit_chain_names_a_deleted_or_moved_entry(void **state)
 {
     struct fixture *f = *state;
     five_entries(f);
-    raw_exec_expect(f, "DROP TRIGGER audit_log_append_only_delete; DELETE FROM audit_log WHERE id = 2",
-             SQLITE_OK);
+    raw_exec_expect(f,
+                    "DROP TRIGGER audit_log_append_only_delete; DELETE FROM audit_log WHERE id = 2",
+                    SQLITE_OK);
     int64_t count, bad;
     uint8_t head[STORE_AUDIT_HASH_BYTES];
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
     assert_int_equal(bad, 3);
     /* two entries swapped (ids and all): the first of them no longer follows */
-    raw_exec_expect(f,
-             "DROP TRIGGER audit_log_append_only_update;"
-             "UPDATE audit_log SET id = 2 WHERE id = 3; UPDATE audit_log SET id = 3 WHERE id = 4;"
-             "UPDATE audit_log SET id = 4 WHERE id = 5;", SQLITE_OK);
+    raw_exec_expect(
+        f,
+        "DROP TRIGGER audit_log_append_only_update;"
+        "UPDATE audit_log SET id = 2 WHERE id = 3; UPDATE audit_log SET id = 3 WHERE id = 4;"
+        "UPDATE audit_log SET id = 4 WHERE id = 5;",
+        SQLITE_OK);
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
     assert_int_equal(bad, 2);
 }
@@ -705,8 +844,9 @@ static void audit_chain_covers_entries_made_before_it(void **state)
     five_entries(f);
     /* as a log written before the chain existed: no hashes */
     raw_exec_expect(f,
-             "DROP TRIGGER audit_log_append_only_update;"
-             "UPDATE audit_log SET record_hash = NULL", SQLITE_OK);
+                    "DROP TRIGGER audit_log_append_only_update;"
+                    "UPDATE audit_log SET record_hash = NULL",
+                    SQLITE_OK);
     int64_t count, bad;
     uint8_t head[STORE_AUDIT_HASH_BYTES];
     assert_int_equal(store_audit_verify(f->store, &count, &bad, head), -EBADMSG);
@@ -726,9 +866,12 @@ static void clients_round_trip_sealed(void **state)
 {
     struct fixture *f = *state;
     int64_t uid = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
-    struct store_client c = {.therapist_id = uid, .name = "Grace Hopper",
-                             .email = "grace@example.org", .phone = "+49 30 1234567",
-                             .emergency = "{\"name\":\"Kim\"}", .time_zone = "Europe/Berlin",
+    struct store_client c = {.therapist_id = uid,
+                             .name = "Grace Hopper",
+                             .email = "grace@example.org",
+                             .phone = "+49 30 1234567",
+                             .emergency = "{\"name\":\"Kim\"}",
+                             .time_zone = "Europe/Berlin",
                              .created_at = 2000};
     int64_t id = 0;
     assert_int_equal(store_client_insert(f->store, &c, &id), 0);
@@ -765,8 +908,11 @@ static void clients_update_list_and_archive(void **state)
     int64_t c2 = add_client(f->store, bob, "Two");
     int64_t c3 = add_client(f->store, ada, "Three");
 
-    struct store_client up = {.id = c1, .name = "One Renamed", .email = "new@example.org",
-                              .phone = "+1 555", .time_zone = "America/New_York"};
+    struct store_client up = {.id = c1,
+                              .name = "One Renamed",
+                              .email = "new@example.org",
+                              .phone = "+1 555",
+                              .time_zone = "America/New_York"};
     assert_int_equal(store_client_update(f->store, &up), 0);
     struct store_client got;
     assert_int_equal(store_client_get(f->store, &f->arena, c1, &got), 0);
@@ -823,15 +969,22 @@ static void groups_round_trip_update_and_archive(void **state)
     assert_false(raw_blob_holds(f, "SELECT agreement_sealed FROM therapy_groups", "keep it"));
 
     /* a group without a description reads back an empty one */
-    struct store_group bare = {.therapist_id = ada, .name = "Bare", .agreement = "A",
-                               .agreement_version = 1, .capacity = 2};
+    struct store_group bare = {.therapist_id = ada,
+                               .name = "Bare",
+                               .agreement = "A",
+                               .agreement_version = 1,
+                               .capacity = 2};
     int64_t bare_id;
     assert_int_equal(store_group_insert(f->store, &bare, &bare_id), 0);
     assert_int_equal(store_group_get(f->store, &f->arena, bare_id, &g), 0);
     assert_string_equal(g.description, "");
 
-    struct store_group up = {.id = gid, .name = "Thursday circle", .description = "Moved",
-                             .agreement = "New words", .agreement_version = 2, .capacity = 10};
+    struct store_group up = {.id = gid,
+                             .name = "Thursday circle",
+                             .description = "Moved",
+                             .agreement = "New words",
+                             .agreement_version = 2,
+                             .capacity = 10};
     assert_int_equal(store_group_update(f->store, &up), 0);
     assert_int_equal(store_group_get(f->store, &f->arena, gid, &g), 0);
     assert_string_equal(g.name, "Thursday circle");
@@ -931,11 +1084,17 @@ static void series_round_trip_update_and_host_token(void **state)
     struct fixture *f = *state;
     int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
     int64_t cid = add_client(f->store, ada, "One");
-    struct store_series se = {.therapist_id = ada, .client_id = cid, .title = "Intake",
-                              .time_zone = "Europe/Berlin", .duration_minutes = 50,
-                              .rrule = "FREQ=WEEKLY", .settings = "{\"waiting_room\":true}",
-                              .ics_uid = "abc@confide", .sequence = 3,
-                              .host_token = "the-host-token", .created_at = 4000};
+    struct store_series se = {.therapist_id = ada,
+                              .client_id = cid,
+                              .title = "Intake",
+                              .time_zone = "Europe/Berlin",
+                              .duration_minutes = 50,
+                              .rrule = "FREQ=WEEKLY",
+                              .settings = "{\"waiting_room\":true}",
+                              .ics_uid = "abc@confide",
+                              .sequence = 3,
+                              .host_token = "the-host-token",
+                              .created_at = 4000};
     memset(se.host_token_hash, 0x5A, 32);
     int64_t id = 0;
     assert_int_equal(store_series_insert(f->store, &se, &id), 0);
@@ -970,8 +1129,7 @@ static void series_round_trip_update_and_host_token(void **state)
     assert_int_equal(by_host.id, id);
     assert_string_equal(by_host.host_token, "the-host-token");
     memset(hash, 0x5C, 32);
-    assert_int_equal(store_series_by_host_token_hash(f->store, &f->arena, hash, &by_host),
-                     -ENOENT);
+    assert_int_equal(store_series_by_host_token_hash(f->store, &f->arena, hash, &by_host), -ENOENT);
 
     got.sequence = 4;
     got.rrule = "";
@@ -1114,8 +1272,8 @@ static void invites_list_and_look_up_by_token(void **state)
     int64_t c2 = add_client(f->store, ada, "Two");
     int64_t sid = add_series(f->store, ada, 0, gid, 1);
 
-    struct store_invite inv = {.series_id = sid, .client_id = c2, .token = "token-two",
-                               .created_at = 5000};
+    struct store_invite inv = {
+        .series_id = sid, .client_id = c2, .token = "token-two", .created_at = 5000};
     memset(inv.token_hash, 0x22, 32);
     int64_t i2 = 0, i1 = 0;
     assert_int_equal(store_invite_insert(f->store, &inv, &i2), 0);
@@ -1353,9 +1511,12 @@ static void turned_away_is_set_replaced_and_cleared(void **state)
 static int64_t add_mail(struct store *s, const char *message_id, int64_t created_at)
 {
     const char *message = "Subject: Your session\r\n\r\nSee you on Tuesday.\r\n";
-    struct store_mail m = {.message_id = (char *)message_id, .kind = "invite",
-                           .recipient = "grace@example.org", .message = (char *)message,
-                           .message_len = strlen(message), .created_at = created_at};
+    struct store_mail m = {.message_id = (char *)message_id,
+                           .kind = "invite",
+                           .recipient = "grace@example.org",
+                           .message = (char *)message,
+                           .message_len = strlen(message),
+                           .created_at = created_at};
     int64_t id = 0;
     assert_int_equal(store_mail_insert(s, &m, &id), 0);
     assert_true(id > 0);
@@ -1379,7 +1540,8 @@ static void mail_is_claimed_oldest_first_and_sealed(void **state)
                                        &(struct store_mail){.message_id = "m1@confide",
                                                             .kind = "invite",
                                                             .recipient = "x@example.org",
-                                                            .message = "x", .message_len = 1},
+                                                            .message = "x",
+                                                            .message_len = 1},
                                        &(int64_t){0}),
                      -EEXIST);
     assert_int_equal(mail_count(f->store, MAIL_PENDING), 3);
@@ -1430,8 +1592,7 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
     assert_int_equal(n, 4);
 
     assert_int_equal(store_mail_sent(f->store, a, 150), 0);
-    assert_int_equal(raw_int(f, "SELECT sent_at FROM outbox WHERE message_id = 'a@confide'"),
-                     150);
+    assert_int_equal(raw_int(f, "SELECT sent_at FROM outbox WHERE message_id = 'a@confide'"), 150);
     assert_int_equal(store_mail_retry(f->store, b, 500, "421 try later"), 0);
     assert_int_equal(store_mail_fail(f->store, c, "550 no such user"), 0);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM outbox WHERE last_error ="
@@ -1512,12 +1673,14 @@ static void reminders_are_due_once_per_offset(void **state)
 
 /* ---- polls ---- */
 
-static int64_t add_poll(struct store *s, int64_t therapist_id, int64_t group_id,
-                        const char *title)
+static int64_t add_poll(struct store *s, int64_t therapist_id, int64_t group_id, const char *title)
 {
-    struct store_poll p = {.therapist_id = therapist_id, .group_id = group_id,
-                           .title = (char *)title, .time_zone = "Europe/Berlin",
-                           .duration_minutes = 90, .created_at = 7000};
+    struct store_poll p = {.therapist_id = therapist_id,
+                           .group_id = group_id,
+                           .title = (char *)title,
+                           .time_zone = "Europe/Berlin",
+                           .duration_minutes = 90,
+                           .created_at = 7000};
     int64_t id = 0;
     assert_int_equal(store_poll_insert(s, &p, &id), 0);
     assert_true(id > 0);
@@ -1600,8 +1763,8 @@ static void poll_slots_invites_and_answers(void **state)
     assert_int_equal(slots[1].id, late);
     assert_int_equal(slots[1].starts_at, 50000);
 
-    struct store_poll_invite inv = {.poll_id = pid, .client_id = c2, .token = "poll-two",
-                                    .created_at = 7100};
+    struct store_poll_invite inv = {
+        .poll_id = pid, .client_id = c2, .token = "poll-two", .created_at = 7100};
     memset(inv.token_hash, 0x42, 32);
     int64_t i2 = 0, i1 = 0;
     assert_int_equal(store_poll_invite_insert(f->store, &inv, &i2), 0);
@@ -1637,8 +1800,8 @@ static void poll_slots_invites_and_answers(void **state)
     memset(hash, 0x43, 32);
     assert_int_equal(store_poll_invite_by_token_hash(f->store, &f->arena, hash, &got), -ENOENT);
 
-    struct store_poll_answer ans = {.invite_id = i2, .slot_id = late,
-                                    .answer = STORE_ANSWER_MAYBE, .answered_at = 7200};
+    struct store_poll_answer ans = {
+        .invite_id = i2, .slot_id = late, .answer = STORE_ANSWER_MAYBE, .answered_at = 7200};
     assert_int_equal(store_poll_answer_set(f->store, &ans), 0);
     ans.slot_id = early;
     ans.answer = STORE_ANSWER_NO;
@@ -1677,6 +1840,10 @@ int main(void)
     rand_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(migrations_are_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(accounts_are_listed_disabled_and_their_sign_ins_end, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(invitations_are_one_time_and_kept_as_keyed_hashes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(users_are_sealed_and_found_by_email, setup, teardown),
         cmocka_unit_test_setup_teardown(a_different_key_cannot_read_users, setup, teardown),
         cmocka_unit_test_setup_teardown(mfa_secrets_codes_and_pending_sign_ins, setup, teardown),

@@ -1,8 +1,10 @@
 // The dashboard: upcoming sessions, scheduling, finding a time with a group, groups and
-// clients. Signs the person out automatically once the server's idle timeout has passed
-// since the last request that counted as activity.
+// clients, the practitioner's own account and, for administrators, the team. Signs the
+// person out automatically once the server's idle timeout has passed since the last
+// request that counted as activity.
 import { api, errorCode, errorMessage, onRequest, SIGNED_OUT_KEY } from './api.js';
 import { ready, say } from './ui.js';
+import { createAccount } from './dashboard-account.js';
 import { createClients } from './dashboard-clients.js';
 import { showEmergencyAccess } from './dashboard-emergency.js';
 import { enrol } from './mfa.js';
@@ -10,6 +12,7 @@ import { createGroups } from './dashboard-groups.js';
 import { createPolls } from './dashboard-polls.js';
 import { createSchedule } from './dashboard-schedule.js';
 import { createSessions } from './dashboard-sessions.js';
+import { createTeam } from './dashboard-team.js';
 
 const signedInAs = document.getElementById('signed-in-as');
 const signOut = document.getElementById('sign-out');
@@ -137,6 +140,9 @@ const clients = createClients({
   },
 });
 
+const team = createTeam({ data, call });
+const account = createAccount({ call, leave, onMfaChanged: () => showMfa() });
+
 async function start() {
   const [me, sessionsResult, clientsResult, groupsResult, pollsResult] = await Promise.all([
     api('GET', '/api/v1/me'),
@@ -167,6 +173,7 @@ async function start() {
   showMfa();
   document.getElementById('admin-link').hidden = data.user?.role !== 'admin';
   showEmergencyAccess({ call });
+  team.start();
 }
 
 const mfaStatus = document.getElementById('mfa-status');
@@ -179,6 +186,7 @@ async function showMfa() {
     return;
   }
   const m = result.data;
+  account.mfaState(m);
   if (m.totp) {
     const left = m.recovery_codes_left;
     say(mfaStatus, `On: signing in asks for a code from your authenticator app. ` +
