@@ -174,9 +174,10 @@ static int cmd_backup(struct cli *cli)
         fprintf(stderr, "confide: the backup failed\n");
         return 1;
     }
-    printf("confide: database copied to %s. Keep %s/secret.key with it: without the key the "
-           "sealed data cannot be read.\n",
-           cli->positional, cli->cfg.data_dir);
+    printf("confide: database copied to %s; its names, contacts and links stay sealed. It "
+           "opens only with the key file %s (or, after a key rotation, the retired key that "
+           "sealed it): keep the key safe and apart from the backups.\n",
+           cli->positional, cli->cfg.key_file);
     return 0;
 }
 
