@@ -33,8 +33,36 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
+/* ---- keys: rotation while the server runs (keys.c) ---- */
+
+struct store_reseal_counts {
+    int64_t values;   /* sealed values looked at */
+    int64_t resealed; /* sealed again with the newest key */
+    int64_t batches;  /* write transactions, one per batch */
+    int64_t bad;      /* values no key of the key file opens, left as they are */
+};
+#define STORE_RESEAL_BATCH 200
+/* Seals again with the seal's newest key every sealed value another key sealed, each sealed
+ * column walked in batches of `batch` rows, each batch its own write transaction, so a
+ * running server's requests are served between them. Adds to *out. Returns 0, -EBADMSG
+ * when some values opened with no key (out->bad), -EIO. */
+int store_reseal(struct store *s, int batch, struct store_reseal_counts *out);
+
+struct store_key_use {
+    uint32_t key_id; /* 0: a value that is no sealed box */
+    int64_t values;
+};
+#define STORE_KEY_USES_MAX 16
+/* How many sealed values each key seals, ascending by key id. -E2BIG past cap ids. */
+int store_seal_usage(struct store *s, struct store_key_use *uses, int cap, int *n);
+/* Removes every key but the newest from the key file, once no sealed value needs one: the
+ * scan and the file's change happen inside one write transaction, so nothing is sealed with
+ * an older key in between. -EBUSY (with *still_sealed) while values sealed with older keys
+ * remain; audited as key.retired. *retired: how many keys left the file. */
+int store_keys_retire(struct store *s, int64_t now, int64_t *still_sealed, int *retired);
+
 /* ---- the audit log: append-only, a hash chain ----
- * Each entry's hash is a keyed BLAKE2b (a key derived from secret.key) over the previous
+ * Each entry's hash is a keyed BLAKE2b (the index key, which rotation keeps) over the previous
  * entry's hash and its own fields, so an edited, deleted or reordered entry breaks the chain
  * (store_audit_verify); cutting entries off the end shows against a head logged earlier
  * (store_audit_head). Append inside the caller's transaction. */
@@ -115,7 +143,7 @@ int store_login_delete_expired(struct store *s, int64_t now, int64_t idle_ms);
 
 struct store_totp {
     int64_t user_id;
-    char *secret;         /* base32; sealed at rest, bound to the row */
+    char *secret; /* base32; sealed at rest, bound to the row */
     int64_t created_at;
     int64_t confirmed_at; /* 0 until a first code was typed */
     int64_t last_step;    /* the newest step a code was accepted for */
@@ -196,8 +224,8 @@ int store_group_members(struct store *s, struct arena *a, int64_t group_id, int6
                         size_t *count);
 int store_group_facilitator_add(struct store *s, int64_t group_id, int64_t user_id);
 int store_group_facilitator_remove(struct store *s, int64_t group_id, int64_t user_id);
-int store_group_facilitators(struct store *s, struct arena *a, int64_t group_id,
-                             int64_t **user_ids, size_t *count);
+int store_group_facilitators(struct store *s, struct arena *a, int64_t group_id, int64_t **user_ids,
+                             size_t *count);
 
 /* ---- sessions: a series (one-off or recurring) and its occurrences ---- */
 
@@ -220,8 +248,8 @@ struct store_occurrence {
     int64_t id, series_id, therapist_id;
     int64_t original_start; /* the slot the rule made: iCalendar's RECURRENCE-ID */
     int64_t starts_at, ends_at, cancelled_at;
-    int64_t ended_at;       /* the therapist ended the meeting for everyone */
-    char *meeting_id;       /* 10 digits */
+    int64_t ended_at; /* the therapist ended the meeting for everyone */
+    char *meeting_id; /* 10 digits */
     char *password;
 };
 
@@ -365,8 +393,8 @@ int store_poll_answer_list(struct store *s, struct arena *a, int64_t poll_id,
 /* The invite whose token hashes to token_hash (revoked ones too: the caller checks). */
 int store_invite_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
                                struct store_invite *out);
-int store_series_by_host_token_hash(struct store *s, struct arena *a,
-                                    const uint8_t token_hash[32], struct store_series *out);
+int store_series_by_host_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
+                                    struct store_series *out);
 /* A client accepted a group's agreement, in the wording of `version`. */
 int store_agreement_accept(struct store *s, int64_t client_id, int64_t group_id, int version,
                            int64_t now);
@@ -382,8 +410,8 @@ struct store_attendance {
 
 /* The meeting of this occurrence was ended for everyone. */
 int store_occurrence_end(struct store *s, int64_t occurrence_id, int64_t now);
-int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_id,
-                         int64_t user_id, const char *event, int64_t at);
+int store_attendance_add(struct store *s, int64_t occurrence_id, int64_t client_id, int64_t user_id,
+                         const char *event, int64_t at);
 /* Every record of the series' occurrences, in time order. */
 int store_attendance_list(struct store *s, struct arena *a, int64_t series_id,
                           struct store_attendance **out, size_t *count);
