@@ -37,8 +37,8 @@ static const struct option_def options[] = {
     STR(listen, "127.0.0.1:8080", "address and port for HTTP(S), the API and WebSockets"),
     STR(data_dir, "./var", "directory for the database (and the key file, unless key_file says)"),
     STR(key_file, "",
-        "file holding the sealing keys, private (0600); may be a read-only systemd credential "
-        "(default: data_dir/secret.key)"),
+        "file holding the sealing keys, private (0600); may be a read-only systemd credential; "
+        "unset: data_dir/secret.key"),
     STR(web_dir, CONFIDE_WEB_DIR, "directory of the web client's files"),
     STR(tls_cert, "", "PEM certificate chain; with tls_key, serve HTTPS"),
     STR(tls_key, "", "PEM private key for tls_cert"),

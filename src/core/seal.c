@@ -109,9 +109,12 @@ void seal_free(struct seal *s)
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
+    /* rotate-key renames a new file in (another inode); the mode is compared too, as a chmod
+     * within one clock tick leaves ctime as it was */
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+           a->st_mode == b->st_mode && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 static int reload_failed(const struct seal *s, int rc, const char *why)
@@ -123,28 +126,31 @@ static int reload_failed(const struct seal *s, int rc, const char *why)
     return rc;
 }
 
-/* Called with the lock held. */
+/* Called with the lock held. A file that changed but cannot be used is not read again until
+ * it changes once more (a chmod does), so a broken file costs one stat per seal, not a read. */
 static int reload_locked(const struct seal *s, int force)
 {
     struct ring *r = s->ring;
     if (!s->path)
         return 0;
-    struct stat now;
+    struct stat looked, now;
     if (!force) {
-        if (stat(s->path, &now) < 0)
+        if (stat(s->path, &looked) < 0)
             return reload_failed(s, -errno, "cannot be looked at");
-        if (same_file(&now, &r->seen))
+        if (same_file(&looked, &r->seen))
             return 0;
     }
     struct keyfile kf;
     int rc = keyfile_read(s->path, &kf, &now);
-    if (rc < 0)
-        return reload_failed(s, rc, "cannot be read again");
-    if (sodium_memcmp(kf.index_key, r->index_key, sizeof r->index_key) != 0) {
+    if (rc == 0 && sodium_memcmp(kf.index_key, r->index_key, sizeof r->index_key) != 0)
+        rc = -EKEYREJECTED;
+    if (rc < 0) {
         keyfile_wipe(&kf);
-        return reload_failed(s, -EKEYREJECTED,
-                             "has another index key, so it is not this "
-                             "data's key file");
+        if (!force)
+            r->seen = looked;
+        return reload_failed(s, rc,
+                             rc == -EKEYREJECTED ? "has another index key (another data's key?)"
+                                                 : "cannot be read again");
     }
     uint32_t before = r->keys[r->count - 1].id;
     ring_set_keys(r, &kf);

@@ -631,6 +631,15 @@ static void seal_keys_rotate_between_two_seals(void **state)
     assert_int_equal(st.st_mode & 0777, 0400);
     seal_free(ro);
 
+    /* a key file others can read is not used by a reload, nor changed; private again, it is */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(seal_reload(server, 0), -EPERM);
+    assert_int_equal(seal_reload(server, 0), 0); /* not read again until it changes */
+    assert_int_equal(seal_add_key(cli, &id), -EPERM);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(seal_reload(server, 0), 1);
+    assert_int_equal(seal_unbox(server, "clients.name", 4, box.data, box.len, &plain), 0);
+
     /* another data's key file is not taken over by a reload */
     char other[128];
     snprintf(other, sizeof other, "%s/other.key", dir);
