@@ -2,6 +2,7 @@
  * are the practice admin's tools for the same data directory. Each subcommand is one row
  * of the table below: its words, what it does, and the function that does it. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,12 @@ static const struct command {
      0},
     {"admin enable", "--email EMAIL [SETTINGS]", "let a disabled account sign in again",
      cli_admin_enable, 0},
+    {"admin rotate-key", "[--add-only | --reseal | --retire] [SETTINGS]",
+     "add a new key to key_file and seal everything again with it while the server runs; "
+     "--add-only: only add it (a server that reads the key at start: restart, then --reseal); "
+     "--reseal: seal again with the newest key; --retire: drop older keys once nothing needs "
+     "them",
+     cli_admin_rotate_key, 0},
     {"admin verify-audit", "[SETTINGS]",
      "check the audit log's hash chain; exits 0 when intact, 1 naming the first bad entry",
      cli_admin_verify_audit, 0},
@@ -81,6 +88,25 @@ static const struct command *command_find(int argc, char **argv, int *used)
     return NULL;
 }
 
+/* The options that take no value; 1 when arg (without "--") was one. */
+static int cli_switch(struct cli *cli, const char *arg)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } switches[] = {
+        {"add-only", offsetof(struct cli, add_only)},
+        {"reseal", offsetof(struct cli, reseal)},
+        {"retire", offsetof(struct cli, retire)},
+    };
+    for (size_t i = 0; i < sizeof switches / sizeof switches[0]; i++)
+        if (strcmp(arg, switches[i].name) == 0) {
+            *(int *)((char *)cli + switches[i].offset) = 1;
+            return 1;
+        }
+    return 0;
+}
+
 static int parse_cli(int argc, char **argv, int first, struct cli *cli)
 {
     struct buf err = {0};
@@ -105,6 +131,8 @@ static int parse_cli(int argc, char **argv, int first, struct cli *cli)
             cli->positional = arg;
             continue;
         }
+        if (cli_switch(cli, arg + 2))
+            continue;
         char flag[64];
         const char *eq = strchr(arg, '=');
         const char *value;
@@ -182,9 +210,10 @@ static int cmd_backup(struct cli *cli)
         fprintf(stderr, "confide: the backup failed\n");
         return 1;
     }
-    printf("confide: database copied to %s. Keep %s/secret.key with it: without the key the "
-           "sealed data cannot be read.\n",
-           cli->positional, cli->cfg.data_dir);
+    printf("confide: database copied to %s; its names, contacts and links stay sealed. It "
+           "opens only with the key file %s (or, after a key rotation, the retired key that "
+           "sealed it): keep the key safe and apart from the backups.\n",
+           cli->positional, cli->cfg.key_file);
     return 0;
 }
 
@@ -221,6 +250,10 @@ int main(int argc, char **argv)
     struct cli cli = {0};
     if (parse_cli(argc, argv, 1 + used, &cli) < 0)
         return 2;
+    if ((cli.add_only || cli.reseal || cli.retire) && command->run != cli_admin_rotate_key) {
+        fprintf(stderr, "confide: --add-only, --reseal and --retire belong to admin rotate-key\n");
+        return 2;
+    }
     if (cli.positional && !command->takes_file) {
         fprintf(stderr, "confide: unexpected argument '%s'; see confide --help\n", cli.positional);
         return 2;

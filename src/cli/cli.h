@@ -1,6 +1,6 @@
 /* The command line's shared parts: the parsed settings and options, the data directory
  * opened the same way by every subcommand, and the subcommands themselves (one file each
- * group: serve.c, admin.c). */
+ * group: serve.c, admin.c, keys.c). */
 #ifndef CONFIDE_CLI_H
 #define CONFIDE_CLI_H
 
@@ -15,6 +15,7 @@ struct cli {
     struct config cfg;
     const char *positional;
     const char *name, *email, *role;
+    int add_only, reseal, retire; /* admin rotate-key's switches */
 };
 
 /* The data directory made private, its key loaded and its database open and migrated.
@@ -33,5 +34,6 @@ int cli_admin_users(struct cli *cli);
 int cli_admin_disable(struct cli *cli);
 int cli_admin_enable(struct cli *cli);
 int cli_admin_verify_audit(struct cli *cli);
+int cli_admin_rotate_key(struct cli *cli);
 
 #endif

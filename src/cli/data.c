@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/keyfile.h"
 #include "core/log.h"
 
 void cli_store_url(const struct config *cfg, char url[1200])
@@ -18,9 +19,10 @@ void cli_store_url(const struct config *cfg, char url[1200])
     snprintf(url, 1200, "sqlite:%s/confide.db", cfg->data_dir);
 }
 
-/* Every file directly in the data directory but secret.key: the database, its WAL and
- * SHM, copies an admin put there. Wider than 0600 is made 0600, with a log line. */
-static void data_files_private(const char *dir, int dfd)
+/* Every file directly in the data directory but the key file: the database, its WAL and
+ * SHM, copies an admin put there. Wider than 0600 is made 0600, with a log line. (The key
+ * file is never changed: it may be read-only, and a loose one is refused, not fixed.) */
+static void data_files_private(const char *dir, int dfd, const struct stat *key)
 {
     int fd = dup(dfd);
     DIR *d = fd < 0 ? NULL : fdopendir(fd);
@@ -32,15 +34,16 @@ static void data_files_private(const char *dir, int dfd)
     }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-            strcmp(e->d_name, "secret.key") == 0)
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         /* no symbolic links followed, no FIFO waited on */
         int f = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (f < 0)
             continue;
         struct stat st;
-        if (fstat(f, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+        int is_key =
+            fstat(f, &st) == 0 && key && st.st_dev == key->st_dev && st.st_ino == key->st_ino;
+        if (!is_key && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
             if (fchmod(f, 0600) == 0)
                 log_warn("store", "%s/%s was mode %04o; now 0600", dir, e->d_name,
                          (unsigned)(st.st_mode & 07777));
@@ -53,11 +56,33 @@ static void data_files_private(const char *dir, int dfd)
     closedir(d);
 }
 
+/* The one refusal of a key file others could read or write (core/keyfile.h has the rule):
+ * it is not fixed, since it may have been copied, and only the admin can judge that. The
+ * same for key_file in the data directory or elsewhere. Returns 0 (private or absent) or
+ * -1 (said on stderr). */
+static int key_file_private(const char *path)
+{
+    unsigned mode = 0;
+    int rc = keyfile_check_private(path, &mode);
+    if (rc == -EPERM) {
+        fprintf(stderr,
+                "confide: the key file %s is mode %04o: other users of this machine can read or "
+                "change the key that seals names, contacts and links. If someone may have "
+                "copied it, treat the sealed data as exposed. Make it private, then start "
+                "again:\n  chmod 600 %s\n",
+                path, mode, path);
+        return -1;
+    }
+    if (rc < 0 && rc != -ENOENT) {
+        fprintf(stderr, "confide: cannot look at the key file %s: %s\n", path, strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
 /* The data directory is its owner's alone, made so at every start: the directory 0700,
- * its files 0600. A secret.key that others could read or write is refused, not fixed: it
- * may have been copied, and only the admin can judge that. Returns 0 or -1 (said on
- * stderr). */
-static int data_dir_private(const char *dir)
+ * its files 0600. Returns 0 or -1 (said on stderr). */
+static int data_dir_private(const char *dir, const char *key_file)
 {
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
         fprintf(stderr, "confide: cannot create the data directory %s: %s\n", dir, strerror(errno));
@@ -80,29 +105,22 @@ static int data_dir_private(const char *dir)
             log_warn("store", "the data directory %s is mode %04o and cannot be made 0700: %s", dir,
                      (unsigned)(st.st_mode & 07777), strerror(errno));
     }
-    if (fstatat(dfd, "secret.key", &st, 0) == 0 && (st.st_mode & 077) != 0) {
-        fprintf(stderr,
-                "confide: %s/secret.key is mode %04o: other users of this machine can read or "
-                "change the key that seals names, contacts and links. If someone may have "
-                "copied it, treat the sealed data as exposed. Make it private, then start "
-                "again:\n  chmod 600 %s/secret.key\n",
-                dir, (unsigned)(st.st_mode & 07777), dir);
-        close(dfd);
-        return -1;
-    }
-    data_files_private(dir, dfd);
+    struct stat key;
+    data_files_private(dir, dfd, stat(key_file, &key) == 0 ? &key : NULL);
     close(dfd);
     return 0;
 }
 
 int cli_open_data(const struct config *cfg, struct seal **seal, struct store **store)
 {
-    if (data_dir_private(cfg->data_dir) < 0)
+    if (key_file_private(cfg->key_file) < 0 || data_dir_private(cfg->data_dir, cfg->key_file) < 0)
         return -1;
-    int rc = seal_load(cfg->data_dir, seal);
+    int rc = seal_load(cfg->key_file, seal);
     if (rc < 0) {
-        fprintf(stderr, "confide: cannot read or create %s/secret.key: %s\n", cfg->data_dir,
-                strerror(-rc));
+        fprintf(stderr, "confide: cannot %s the key file %s: %s\n",
+                rc == -EINVAL ? "use" : "read or create", cfg->key_file,
+                rc == -EINVAL ? "it is neither 32 raw bytes nor confide's key list"
+                              : strerror(-rc));
         return -1;
     }
     char url[1200];
@@ -116,9 +134,9 @@ int cli_open_data(const struct config *cfg, struct seal **seal, struct store **s
     rc = store_migrate(*store, &applied, &version);
     if (rc == -EBADMSG) {
         fprintf(stderr,
-                "confide: sealed values in %s/confide.db do not open with %s/secret.key; is it "
-                "this database's key? Nothing was changed\n",
-                cfg->data_dir, cfg->data_dir);
+                "confide: sealed values in %s/confide.db do not open with the key file %s; is "
+                "it this database's key? Nothing was changed\n",
+                cfg->data_dir, cfg->key_file);
         cli_close_data(*seal, *store);
         return -1;
     }

@@ -69,9 +69,20 @@ static void access_revoked(void *arg, int64_t client_id, int64_t now)
     live_service_revoke_client(arg, client_id, now);
 }
 
+/* SIGHUP reads the key file again at the next tick (sealing already notices a changed file
+ * by itself; this is for an admin who wants to be sure, or a file changed in place). */
+static volatile sig_atomic_t key_reload_asked;
+static const struct seal *running_seal;
+
 static void ws_tick(void *arg, int64_t now)
 {
     live_service_tick(arg, now);
+    if (key_reload_asked && running_seal) {
+        key_reload_asked = 0;
+        if (seal_reload(running_seal, 1) > 0)
+            log_info("main", "SIGHUP: the key file was read again; key %u seals",
+                     (unsigned)seal_newest_key_id(running_seal));
+    }
     if (now - audit_head_logged_at >= AUDIT_HEAD_EVERY_MS)
         log_audit_head(now);
 }
@@ -83,7 +94,10 @@ static void render_media_metrics(void *arg, struct buf *out)
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (sig == SIGHUP) {
+        key_reload_asked = 1;
+        return;
+    }
     if (running_server)
         net_server_request_stop(running_server);
 }
@@ -152,10 +166,12 @@ int cli_serve(struct cli *cli)
     else
         log_warn("main", "the sign-in thread could not start; sign-ins run inline");
     running_server = server;
+    running_seal = seal;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     printf("confide: listening on %s\n", cli->cfg.public_url);
@@ -168,6 +184,7 @@ int cli_serve(struct cli *cli)
 
     int rc = net_server_run(server);
     running_server = NULL;
+    running_seal = NULL;
     net_server_set_offload(server, NULL);
     api_offload_stop(offload);
     net_server_free(server); /* closes the WebSockets: the service hears of each */

@@ -35,7 +35,10 @@ struct option_def {
 
 static const struct option_def options[] = {
     STR(listen, "127.0.0.1:8080", "address and port for HTTP(S), the API and WebSockets"),
-    STR(data_dir, "./var", "directory for the database and the secret key"),
+    STR(data_dir, "./var", "directory for the database (and the key file, unless key_file says)"),
+    STR(key_file, "",
+        "file holding the sealing keys, private (0600); may be a read-only systemd credential; "
+        "unset: data_dir/secret.key"),
     STR(web_dir, CONFIDE_WEB_DIR, "directory of the web client's files"),
     STR(tls_cert, "", "PEM certificate chain; with tls_key, serve HTTPS"),
     STR(tls_key, "", "PEM private key for tls_cert"),
@@ -274,6 +277,8 @@ int config_finish(struct config *c, struct buf *err)
         buf_printf(err, "media_port + media_workers must stay within 65535");
         return -1;
     }
+    if (c->key_file[0] == '\0')
+        snprintf(c->key_file, sizeof c->key_file, "%s/secret.key", c->data_dir);
     if (c->public_url[0] == '\0')
         snprintf(c->public_url, sizeof c->public_url, "%s://%s:%d",
                  c->tls_cert[0] ? "https" : "http", c->listen_host, c->listen_port);

@@ -1,7 +1,7 @@
 /* The audit log as a hash chain. An entry's hash covers the previous entry's hash and every
  * field of its own, each length-prefixed so no two entries serialise alike; the hash is
- * keyed (seal_index, a key derived from secret.key), so someone who can write the database
- * but not read the key cannot forge a chain that verifies. Truncation at the end is what
+ * keyed (seal_index: the index key, which key rotation keeps), so someone who can write the
+ * database but not read the key cannot forge a chain that verifies. Truncation at the end is what
  * the chain alone cannot show: the head is logged once an hour (main.c) for that. */
 #include <assert.h>
 #include <errno.h>

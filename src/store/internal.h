@@ -141,10 +141,12 @@ enum query {
 
 extern const char *const store_query_sql[Q_COUNT];
 
-/* Every sealed column: the label its values are sealed under, its table and column. The
- * one-time upgrade of values sealed before they were bound to their row walks it. */
+/* Every sealed column: the label its values are sealed under, its table and column, and
+ * the column holding the row id they are bound to. The one-time upgrade of values sealed
+ * before they were bound to their row walks it, and so do key rotation (keys.c) and the
+ * scan before a key is retired: a sealed column missing here would keep an old key alive. */
 struct store_sealed_column {
-    const char *label, *table, *column;
+    const char *label, *table, *column, *id_column;
 };
 extern const struct store_sealed_column store_sealed_columns[];
 extern const int store_sealed_column_count;
@@ -213,7 +215,7 @@ int store_next_id(struct store *s, enum query q, int64_t *id);
 void store_seal_text(const struct store *s, const char *column, int64_t row, const char *plain,
                      struct buf *out);
 /* Unseals a column of row `row` into the arena; NULL for SQL NULL. Sets *bad when the box
- * does not open: data sealed with another secret.key, or for another column or row. */
+ * does not open: data sealed with another key file, or for another column or row. */
 char *store_col_unseal(const struct store *s, struct arena *a, const char *column, int64_t row,
                        const struct store_value *c, int *bad);
 

@@ -175,9 +175,10 @@ static int upgrade_column(struct store *s, struct arena *a, const struct store_s
                           int *bad)
 {
     char select[200], update[200];
-    snprintf(select, sizeof select, "SELECT id, %s FROM %s WHERE %s IS NOT NULL ORDER BY id",
-             col->column, col->table, col->column);
-    snprintf(update, sizeof update, "UPDATE %s SET %s = $2 WHERE id = $1", col->table, col->column);
+    snprintf(select, sizeof select, "SELECT %s, %s FROM %s WHERE %s IS NOT NULL ORDER BY %s",
+             col->id_column, col->column, col->table, col->column, col->id_column);
+    snprintf(update, sizeof update, "UPDATE %s SET %s = $2 WHERE %s = $1", col->table, col->column,
+             col->id_column);
     struct old_values v = {.a = a};
     /* id -1: run once, not kept in the statement cache */
     int rc = s->be->query(s->db, -1, select, NULL, 0, collect_value, &v, NULL);
@@ -207,7 +208,7 @@ static int upgrade_column(struct store *s, struct arena *a, const struct store_s
     if (rc < 0)
         return rc;
     if (*bad)
-        log_error("store", "%d value(s) of %s do not open with this secret.key", *bad, col->label);
+        log_error("store", "%d value(s) of %s do not open with the key file", *bad, col->label);
     return *bad ? -EBADMSG : resealed;
 }
 

@@ -33,8 +33,36 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
+/* ---- keys: rotation while the server runs (keys.c) ---- */
+
+struct store_reseal_counts {
+    int64_t values;   /* sealed values looked at */
+    int64_t resealed; /* sealed again with the newest key */
+    int64_t batches;  /* write transactions, one per batch */
+    int64_t bad;      /* values no key of the key file opens, left as they are */
+};
+#define STORE_RESEAL_BATCH 200
+/* Seals again with the seal's newest key every sealed value another key sealed, each sealed
+ * column walked in batches of `batch` rows, each batch its own write transaction, so a
+ * running server's requests are served between them. Adds to *out. Returns 0, -EBADMSG
+ * when some values opened with no key (out->bad), -EIO. */
+int store_reseal(struct store *s, int batch, struct store_reseal_counts *out);
+
+struct store_key_use {
+    uint32_t key_id; /* 0: a value that is no sealed box */
+    int64_t values;
+};
+#define STORE_KEY_USES_MAX 16
+/* How many sealed values each key seals, ascending by key id. -E2BIG past cap ids. */
+int store_seal_usage(struct store *s, struct store_key_use *uses, int cap, int *n);
+/* Removes every key but the newest from the key file, once no sealed value needs one: the
+ * scan and the file's change happen inside one write transaction, so nothing is sealed with
+ * an older key in between. -EBUSY (with *still_sealed) while values sealed with older keys
+ * remain; audited as key.retired. *retired: how many keys left the file. */
+int store_keys_retire(struct store *s, int64_t now, int64_t *still_sealed, int *retired);
+
 /* ---- the audit log: append-only, a hash chain ----
- * Each entry's hash is a keyed BLAKE2b (a key derived from secret.key) over the previous
+ * Each entry's hash is a keyed BLAKE2b (the index key, which rotation keeps) over the previous
  * entry's hash and its own fields, so an edited, deleted or reordered entry breaks the chain
  * (store_audit_verify); cutting entries off the end shows against a head logged earlier
  * (store_audit_head). Append inside the caller's transaction. */

@@ -1,4 +1,4 @@
-/* core: buf, config, seal, clock, metrics. */
+/* core: buf, config, seal and the key file, clock, metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -17,6 +20,7 @@
 #include "core/client_addr.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/keyfile.h"
 #include "core/metrics.h"
 #include "core/rand.h"
 #include "core/seal.h"
@@ -378,8 +382,10 @@ static void seal_round_trip_and_column_and_row_binding(void **state)
     struct seal *s = seal_new_from_key(key);
     struct buf box = {0}, plain = {0};
     seal_box(s, "users.email", 12, "ada@example.org", 15, &box);
-    assert_int_equal(box.len, 1 + 24 + 15 + 16);
+    assert_int_equal(box.len, 1 + 4 + 24 + 15 + 16);
     assert_int_equal((uint8_t)box.data[0], SEAL_VERSION);
+    assert_memory_equal(box.data + 1, "\0\0\0\1", 4); /* key 1, big-endian */
+    assert_int_equal(seal_box_key_id(box.data, box.len), 1);
     assert_null(memmem(box.data, box.len, "ada@", 4));
     assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), 0);
     assert_int_equal(plain.len, 15);
@@ -397,7 +403,10 @@ static void seal_round_trip_and_column_and_row_binding(void **state)
     box.data[30] ^= 1;
     assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), -1);
     box.data[30] ^= 1;
-    box.data[0] = 2; /* a version this build does not know */
+    box.data[0] = 3; /* a version this build does not know */
+    assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), -1);
+    box.data[0] = SEAL_VERSION;
+    box.data[4] = 2; /* another key's id: the id is bound too */
     assert_int_equal(seal_unbox(s, "users.email", 12, box.data, box.len, &plain), -1);
     assert_int_equal(seal_unbox(s, "users.email", 12, box.data, 10, &plain), -1);
     assert_int_equal(seal_unbox(s, "users.email", 12, box.data, 0, &plain), -1);
@@ -428,32 +437,266 @@ static void seal_round_trip_and_column_and_row_binding(void **state)
     buf_free(&plain);
 }
 
+/* A temporary directory for key files, removed by rm_dir. */
+static void tmp_dir(char dir[64])
+{
+    snprintf(dir, 64, "/tmp/confide-seal-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+}
+
+static void rm_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
 static void seal_key_file_is_created_once_and_private(void **state)
 {
-    char dir[] = "/tmp/confide-seal-XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    char dir[64], path[128];
+    tmp_dir(dir);
+    snprintf(path, sizeof path, "%s/secret.key", dir);
     struct seal *s1, *s2;
-    assert_int_equal(seal_load(dir, &s1), 0);
-    assert_int_equal(seal_load(dir, &s2), 0);
+    assert_int_equal(seal_load(path, &s1), 0);
+    assert_int_equal(seal_load(path, &s2), 0);
     struct buf box = {0}, plain = {0};
     seal_box(s1, "c", 1, "secret", 6, &box);
     assert_int_equal(seal_unbox(s2, "c", 1, box.data, box.len, &plain), 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s/secret.key", dir);
-    assert_int_equal(access(path, R_OK), 0);
-    FILE *f = fopen(path, "rb");
-    fseek(f, 0, SEEK_END);
-    assert_int_equal(ftell(f), 32);
-    fclose(f);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "test \"$(stat -c %%a %s)\" = 600", path);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_size(path), 32); /* raw, as before key ids: older builds read it */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    unsigned mode = 0;
+    assert_int_equal(keyfile_check_private(path, &mode), 0);
+    /* a key file others can read is refused, wherever it is */
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(keyfile_check_private(path, &mode), -EPERM);
+    assert_int_equal(mode, 0640);
+    struct seal *s3 = NULL;
+    assert_int_equal(seal_load(path, &s3), -EPERM);
+    assert_int_equal(chmod(path, 0600), 0);
     seal_free(s1);
     seal_free(s2);
     buf_free(&box);
     buf_free(&plain);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    rm_dir(dir);
+}
+
+/* The text format: header, index, ascending keys; everything else is refused. */
+static void keyfile_formats_parse_and_round_trip(void **state)
+{
+    uint8_t raw[32];
+    memset(raw, 5, sizeof raw);
+    struct keyfile a, b;
+    assert_int_equal(keyfile_parse(raw, sizeof raw, &a), 0);
+    assert_int_equal(a.count, 1);
+    assert_int_equal(a.keys[0].id, 1);
+    assert_memory_equal(a.keys[0].key, raw, 32);
+    uint8_t index[32];
+    crypto_kdf_derive_from_key(index, sizeof index, 2, "confseal", raw);
+    assert_memory_equal(a.index_key, index, 32); /* what seal_index always used */
+
+    uint32_t id = 0;
+    assert_int_equal(keyfile_add_key(&a, &id), 0);
+    assert_int_equal(id, 2);
+    struct buf text = {0};
+    keyfile_format(&a, &text);
+    assert_non_null(strstr(text.data, "confide-keys 1\n"));
+    assert_non_null(strstr(text.data, "\nkey 1 0505"));
+    assert_non_null(strstr(text.data, "\nkey 2 "));
+    assert_int_equal(keyfile_parse((const uint8_t *)text.data, text.len, &b), 0);
+    assert_int_equal(b.count, 2);
+    assert_memory_equal(&a, &b, sizeof a);
+    keyfile_keep_newest(&b);
+    assert_int_equal(b.count, 1);
+    assert_int_equal(b.keys[0].id, 2);
+    assert_memory_equal(b.index_key, index, 32); /* retiring keeps the index key */
+    assert_null(keyfile_find(&b, 1));
+    assert_non_null(keyfile_find(&b, 2));
+
+    const char *hex = "0101010101010101010101010101010101010101010101010101010101010101";
+    char good[400], bad[400];
+    snprintf(good, sizeof good, "# a comment\n\nconfide-keys 1\nindex %s\nkey 3 %s\r\nkey 7 %s",
+             hex, hex, hex);
+    assert_int_equal(keyfile_parse((const uint8_t *)good, strlen(good), &b), 0);
+    assert_int_equal(b.count, 2);
+    assert_int_equal(b.keys[1].id, 7);
+    const char *bad_shapes[] = {
+        "index %s\nkey 1 %s\n",                           /* no header */
+        "confide-keys 2\nindex %s\nkey 1 %s\n",           /* another format */
+        "confide-keys 1\nkey 1 %s\nkey 2 %s\n",           /* no index */
+        "confide-keys 1\nindex %s\nindex %s\n",           /* no key, two indexes */
+        "confide-keys 1\nindex %s\nkey 2 %s\nkey 2 %s\n", /* a repeated id */
+        "confide-keys 1\nindex %s\nkey 0 %s\n",           /* id 0 */
+        "confide-keys 1\nindex %s\nkey 4294967296 %s\n",  /* past 32 bits */
+        "confide-keys 1\nindex %s\nkey 1 %s00\n",         /* too long */
+        "confide-keys 1\nindex %s\nkey 1 %.62s\n",        /* too short */
+        "confide-keys 1\nindex %s\nkey 1  %s\n",          /* two spaces */
+        "confide-keys 1\nindex %s\nkey 1 %s\nsomething else\n",
+    };
+    for (size_t i = 0; i < sizeof bad_shapes / sizeof bad_shapes[0]; i++) {
+        snprintf(bad, sizeof bad, bad_shapes[i], hex, hex, hex);
+        assert_int_equal(keyfile_parse((const uint8_t *)bad, strlen(bad), &b), -EINVAL);
+        assert_int_equal(b.count, 0);
+    }
+    char descending[400];
+    snprintf(descending, sizeof descending, "confide-keys 1\nindex %s\nkey 2 %s\nkey 1 %s\n", hex,
+             hex, hex);
+    assert_int_equal(keyfile_parse((const uint8_t *)descending, strlen(descending), &b), -EINVAL);
+    assert_int_equal(keyfile_parse(raw, 31, &b), -EINVAL);
+    buf_free(&text);
+    keyfile_wipe(&a);
+}
+
+/* A version-1 box (before key ids), pinned with libsodium alone: 0x01 || nonce || ct || tag,
+ * associated data 0x01 || column || NUL || row. */
+static void seal_box_v1(const uint8_t master[32], const char *column, int64_t row,
+                        const char *plain, struct buf *out)
+{
+    uint8_t key[32], box[1 + 24 + 256 + 16], ad[80];
+    size_t len = strlen(plain), n = strlen(column);
+    assert_true(len <= 256 && n + 10 <= sizeof ad);
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "confseal", master);
+    ad[0] = 1;
+    memcpy(ad + 1, column, n);
+    ad[1 + n] = 0;
+    for (int i = 0; i < 8; i++)
+        ad[2 + n + i] = (uint8_t)((uint64_t)row >> (56 - 8 * i));
+    box[0] = 1;
+    randombytes_buf(box + 1, 24);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(box + 25, &clen, (const uint8_t *)plain, len, ad,
+                                               n + 10, NULL, box + 1, key);
+    buf_reset(out);
+    buf_append(out, box, 25 + (size_t)clen);
+}
+
+/* Rotation as two processes see it: one adds a key to the file; the other, which loaded the
+ * file before, opens values sealed with the new key (it reads the file again for an id it
+ * does not know) and seals with the new key from its next value on. Version-1 values open
+ * with key 1 until it is retired; the index key never changes. A read-only key file (a
+ * systemd credential) is only read. */
+static void seal_keys_rotate_between_two_seals(void **state)
+{
+    char dir[64], path[128];
+    tmp_dir(dir);
+    snprintf(path, sizeof path, "%s/outside.key", dir);
+    uint8_t master[32];
+    randombytes_buf(master, sizeof master);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, master, 32), 32);
+    close(fd);
+
+    struct seal *cli, *server;
+    assert_int_equal(seal_load(path, &cli), 0);
+    assert_int_equal(seal_load(path, &server), 0);
+    struct buf v1 = {0}, box = {0}, plain = {0};
+    seal_box_v1(master, "clients.name", 4, "Grace", &v1);
+    assert_int_equal(seal_box_key_id(v1.data, v1.len), 1);
+    assert_int_equal(seal_unbox(server, "clients.name", 4, v1.data, v1.len, &plain), 0);
+    assert_memory_equal(plain.data, "Grace", 5);
+    assert_int_equal(seal_unbox(server, "clients.name", 5, v1.data, v1.len, &plain), -1);
+    uint8_t index_before[SEAL_INDEX_BYTES], index_after[SEAL_INDEX_BYTES];
+    seal_index(server, "users.email", "a@b.c", 5, index_before);
+
+    uint32_t id = 0;
+    assert_int_equal(seal_add_key(cli, &id), 0);
+    assert_int_equal(id, 2);
+    assert_int_equal(seal_newest_key_id(cli), 2);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_true(file_size(path) > 32); /* the text format now */
+    seal_box(cli, "clients.name", 4, "Grace", 5, &box);
+    assert_int_equal(seal_box_key_id(box.data, box.len), 2);
+    /* the server has not looked at the file yet, but a key id it does not know makes it */
+    assert_int_equal(seal_unbox(server, "clients.name", 4, box.data, box.len, &plain), 0);
+    assert_memory_equal(plain.data, "Grace", 5);
+    assert_int_equal(seal_newest_key_id(server), 2);
+    seal_box(server, "clients.name", 4, "Grace", 5, &box);
+    assert_int_equal(seal_box_key_id(box.data, box.len), 2);
+    assert_int_equal(seal_unbox(server, "clients.name", 4, v1.data, v1.len, &plain), 0);
+    seal_index(server, "users.email", "a@b.c", 5, index_after);
+    assert_memory_equal(index_before, index_after, SEAL_INDEX_BYTES);
+
+    /* a third key: the server's next seal notices the changed file by itself */
+    assert_int_equal(seal_add_key(cli, &id), 0);
+    assert_int_equal(id, 3);
+    seal_box(server, "clients.name", 4, "Grace", 5, &box);
+    assert_int_equal(seal_box_key_id(box.data, box.len), 3);
+
+    /* retired: only key 3 is left; version-1 values (key 1) no longer open */
+    int retired = 0;
+    assert_int_equal(seal_retire_older_keys(cli, &retired), 0);
+    assert_int_equal(retired, 2);
+    assert_int_equal(seal_reload(server, 1), 1);
+    assert_int_equal(seal_unbox(server, "clients.name", 4, v1.data, v1.len, &plain), -1);
+    assert_int_equal(seal_unbox(server, "clients.name", 4, box.data, box.len, &plain), 0);
+    seal_index(server, "users.email", "a@b.c", 5, index_after);
+    assert_memory_equal(index_before, index_after, SEAL_INDEX_BYTES);
+
+    /* read-only (as a systemd credential is): loaded, read again, never written */
+    assert_int_equal(chmod(path, 0400), 0);
+    struct seal *ro = NULL;
+    assert_int_equal(seal_load(path, &ro), 0);
+    assert_int_equal(seal_unbox(ro, "clients.name", 4, box.data, box.len, &plain), 0);
+    assert_int_equal(seal_reload(ro, 1), 1);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0400);
+    seal_free(ro);
+
+    /* a key file others can read is not used by a reload, nor changed; private again, it is */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(seal_reload(server, 0), -EPERM);
+    assert_int_equal(seal_reload(server, 0), 0); /* not read again until it changes */
+    assert_int_equal(seal_add_key(cli, &id), -EPERM);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(seal_reload(server, 0), 1);
+    assert_int_equal(seal_unbox(server, "clients.name", 4, box.data, box.len, &plain), 0);
+
+    /* another data's key file is not taken over by a reload */
+    char other[128];
+    snprintf(other, sizeof other, "%s/other.key", dir);
+    struct seal *fresh = NULL;
+    assert_int_equal(seal_load(other, &fresh), 0); /* created */
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(rename(other, path), 0);
+    assert_int_equal(seal_reload(server, 1), -EKEYREJECTED);
+    assert_int_equal(seal_unbox(server, "clients.name", 4, box.data, box.len, &plain), 0);
+    seal_free(fresh);
+
+    seal_free(cli);
+    seal_free(server);
+    buf_free(&v1);
+    buf_free(&box);
+    buf_free(&plain);
+    rm_dir(dir);
+}
+
+static void config_key_file_defaults_to_the_data_dir(void **state)
+{
+    struct config c;
+    struct buf err = {0};
+    config_defaults(&c);
+    config_set_flag(&c, "data-dir", "/var/lib/confide", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.key_file, "/var/lib/confide/secret.key");
+    config_defaults(&c);
+    config_set_flag(&c, "key-file", "/run/credentials/confide.service/confide.key", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_string_equal(c.key_file, "/run/credentials/confide.service/confide.key");
+    buf_free(&err);
 }
 
 static void clock_formats_rfc3339(void **state)
@@ -622,6 +865,9 @@ int main(void)
         cmocka_unit_test(seal_round_trip_and_column_and_row_binding),
         cmocka_unit_test(config_smtp_starttls_is_required_unless_turned_off),
         cmocka_unit_test(seal_key_file_is_created_once_and_private),
+        cmocka_unit_test(keyfile_formats_parse_and_round_trip),
+        cmocka_unit_test(seal_keys_rotate_between_two_seals),
+        cmocka_unit_test(config_key_file_defaults_to_the_data_dir),
         cmocka_unit_test(clock_formats_rfc3339),
         cmocka_unit_test(metrics_render_prometheus_text),
         cmocka_unit_test(tokens_are_random_base64url),

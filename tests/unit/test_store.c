@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/rand.h"
 #include "core/seal.h"
@@ -606,7 +607,7 @@ static void values_sealed_before_rows_were_bound_are_resealed_once(void **state)
     seal_free(other);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM seal_upgrade"), 1);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM clients WHERE substr(name_sealed, 1, 1)"
-                                  " = X'01'"),
+                                  " = X'02'"),
                      0);
 
     /* with the right key every old value is sealed again for its row, once */
@@ -621,9 +622,9 @@ static void values_sealed_before_rows_were_bound_are_resealed_once(void **state)
     struct store_group g;
     assert_int_equal(store_group_get(f->store, &f->arena, group, &g), 0);
     assert_string_equal(g.agreement, "Old rule");
-    assert_string_equal(g.name, "Group"); /* already version 1: left as it was */
+    assert_string_equal(g.name, "Group"); /* already bound to its row: left as it was */
     assert_int_equal(raw_count(f, "SELECT count(*) FROM clients WHERE substr(name_sealed, 1, 1)"
-                                  " <> X'01' OR substr(email_sealed, 1, 1) <> X'01'"),
+                                  " <> X'02' OR substr(email_sealed, 1, 1) <> X'02'"),
                      0);
     /* the upgraded values are bound to their rows like any other */
     char sql[200];
@@ -638,6 +639,179 @@ static void values_sealed_before_rows_were_bound_are_resealed_once(void **state)
     raw_write_v0(f, "clients.name", "clients", "name_sealed", two, "Planted");
     assert_int_equal(store_migrate(f->store, &applied, &version), 0);
     assert_int_equal(store_client_get(f->store, &f->arena, two, &c), -EIO);
+}
+
+/* Writes `plain` as confide sealed it before key ids (version 1, key 1 = the fixture's):
+ * 0x01 || nonce || ciphertext || tag, bound to label and row id. */
+static void raw_write_v1(struct fixture *f, const char *label, const char *table,
+                         const char *column, int64_t id, const char *plain)
+{
+    uint8_t master[32] = {1, 2, 3}, key[32], box[1 + 24 + 64 + 16], ad[80];
+    size_t len = strlen(plain), n = strlen(label);
+    assert_true(len <= 64 && n + 10 <= sizeof ad);
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "confseal", master);
+    ad[0] = 1;
+    memcpy(ad + 1, label, n);
+    ad[1 + n] = 0;
+    for (int i = 0; i < 8; i++)
+        ad[2 + n + i] = (uint8_t)((uint64_t)id >> (56 - 8 * i));
+    box[0] = 1;
+    randombytes_buf(box + 1, 24);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(box + 25, &clen, (const uint8_t *)plain, len, ad,
+                                               n + 10, NULL, box + 1, key);
+    char hex[2 * sizeof box + 1];
+    sodium_bin2hex(hex, sizeof hex, box, 25 + (size_t)clen);
+    char sql[600];
+    snprintf(sql, sizeof sql, "UPDATE %s SET %s = X'%s' WHERE id = %lld", table, column, hex,
+             (long long)id);
+    raw_exec(f, sql);
+}
+
+static int64_t uses_of(struct store *s, uint32_t key_id)
+{
+    struct store_key_use uses[STORE_KEY_USES_MAX];
+    int n = 0;
+    assert_int_equal(store_seal_usage(s, uses, STORE_KEY_USES_MAX, &n), 0);
+    for (int i = 0; i < n; i++)
+        if (uses[i].key_id == key_id)
+            return uses[i].values;
+    return 0;
+}
+
+/* Key rotation as the CLI and a running server see it: two connections, each with its own
+ * seal loaded from the same key file (the fixture's key, as a raw file). The CLI adds key 2
+ * and seals everything again in batches; the server, which never reloaded by hand, reads
+ * every value (a key id it does not know makes it read the file), finds users by their
+ * email's index, accepts a recovery code, finds a sign-in by its token's hash, and its
+ * audit chain still verifies: the index key did not change. Retiring key 1 is refused while
+ * anything is sealed with it, version-1 values included. */
+static void keys_rotate_in_batches_while_a_server_reads(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    enum { CLIENTS = 450 }; /* three batches of 200 */
+    int64_t first = 0, last = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "Client %d", i);
+        last = add_client(f->store, ada, name);
+        first = first ? first : last;
+    }
+    raw_write_v1(f, "clients.phone", "clients", "phone_sealed", first, "555-0101");
+    assert_int_equal(store_totp_set(f->store, ada, "JBSWY3DPEHPK3PXP", 10), 0);
+    const char *codes[] = {"aaaa-bbbb-cccc", "dddd-eeee-ffff"};
+    assert_int_equal(store_recovery_replace(f->store, ada, codes, 2, 10), 0);
+    struct store_login login = {.token_hash = {7, 7, 7},
+                                .user_id = ada,
+                                .created_at = 10,
+                                .last_seen_at = 10,
+                                .expires_at = 1000000};
+    assert_int_equal(store_login_insert(f->store, &login), 0);
+    assert_int_equal(store_audit(f->store, ada, "client.read", first, 11), 0);
+
+    char key_path[128], url[160];
+    snprintf(key_path, sizeof key_path, "%s/secret.key", f->dir);
+    FILE *kf = fopen(key_path, "wb");
+    uint8_t master[32] = {1, 2, 3};
+    assert_int_equal(fwrite(master, 1, 32, kf), 32);
+    fclose(kf);
+    assert_int_equal(chmod(key_path, 0644), 0);
+    struct seal *cli_seal, *server_seal;
+    assert_int_equal(seal_load(key_path, &cli_seal), -EPERM); /* others could read it */
+    assert_int_equal(chmod(key_path, 0600), 0);
+    assert_int_equal(seal_load(key_path, &cli_seal), 0);
+    assert_int_equal(seal_load(key_path, &server_seal), 0);
+    snprintf(url, sizeof url, "sqlite:%s", f->db_path);
+    struct store *cli, *server;
+    assert_int_equal(store_open(url, cli_seal, &cli), 0);
+    assert_int_equal(store_open(url, server_seal, &server), 0);
+    const int64_t sealed = uses_of(cli, 1);
+    assert_true(sealed >= 2 * CLIENTS + 4); /* names, emails, the user's, TOTP, one phone */
+    assert_int_equal(uses_of(cli, 1), sealed);
+
+    uint32_t id = 0;
+    assert_int_equal(seal_add_key(cli_seal, &id), 0);
+    assert_int_equal(id, 2);
+    int64_t still = 0;
+    int retired = -1;
+    assert_int_equal(store_keys_retire(cli, 20, &still, &retired), -EBUSY);
+    assert_int_equal(still, sealed);
+    assert_int_equal(retired, 0);
+
+    struct store_reseal_counts counts = {0};
+    assert_int_equal(store_reseal(cli, STORE_RESEAL_BATCH, &counts), 0);
+    assert_int_equal(counts.resealed, sealed);
+    assert_int_equal(counts.values, sealed);
+    assert_int_equal(counts.bad, 0);
+    assert_true(counts.batches >= 3 + (int64_t)store_sealed_column_count - 1);
+    assert_int_equal(uses_of(cli, 1), 0);
+    assert_int_equal(uses_of(cli, 2), sealed);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM clients WHERE substr(name_sealed, 1, 5)"
+                                  " <> X'0200000002'"),
+                     0);
+    /* a second pass finds nothing to do */
+    struct store_reseal_counts again = {0};
+    assert_int_equal(store_reseal(cli, STORE_RESEAL_BATCH, &again), 0);
+    assert_int_equal(again.resealed, 0);
+
+    /* the server, which loaded key 1 only, reads what key 2 sealed */
+    struct arena a = {0};
+    struct store_client c;
+    assert_int_equal(store_client_get(server, &a, first, &c), 0);
+    assert_string_equal(c.name, "Client 0");
+    assert_string_equal(c.phone, "555-0101"); /* was version 1 */
+    assert_int_equal(store_client_get(server, &a, last, &c), 0);
+    struct store_user u;
+    assert_int_equal(store_user_by_email(server, &a, "ada@example.org", &u), 0);
+    assert_int_equal(u.id, ada);
+    assert_string_equal(u.name, "Dr Ada Byron");
+    struct store_totp totp;
+    assert_int_equal(store_totp_get(server, &a, ada, &totp), 0);
+    assert_string_equal(totp.secret, "JBSWY3DPEHPK3PXP");
+    assert_int_equal(store_recovery_use(server, ada, "AAAA BBBB CCCC", 30), 0);
+    struct store_login found;
+    assert_int_equal(store_login_get(server, login.token_hash, &found), 0);
+    assert_int_equal(found.user_id, ada);
+    assert_int_equal(store_audit(server, ada, "client.read", last, 31), 0);
+    int64_t entries = 0, bad = 0;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    assert_int_equal(store_audit_verify(server, &entries, &bad, head), 0);
+    assert_int_equal(entries, 2);
+    /* and seals what it writes with key 2 */
+    int64_t newer = add_client(server, ada, "Client new");
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM clients WHERE id = %lld AND substr(name_sealed, 1, 5) = "
+             "X'0200000002'",
+             (long long)newer);
+    assert_int_equal(raw_count(f, sql), 1);
+
+    /* a version-1 value put back (an old copy) holds key 1 in use again */
+    raw_write_v1(f, "clients.phone", "clients", "phone_sealed", last, "555-0199");
+    assert_int_equal(store_keys_retire(cli, 40, &still, &retired), -EBUSY);
+    assert_int_equal(still, 1);
+    assert_int_equal(store_reseal(cli, STORE_RESEAL_BATCH, &counts), 0);
+    assert_int_equal(store_keys_retire(cli, 41, &still, &retired), 0);
+    assert_int_equal(retired, 1);
+    assert_int_equal(still, 0);
+    /* key 1 is gone from the file; the server follows, and everything still opens */
+    assert_int_equal(seal_reload(server_seal, 1), 1);
+    assert_int_equal(store_client_get(server, &a, last, &c), 0);
+    assert_string_equal(c.phone, "555-0199");
+    assert_int_equal(store_user_by_email(server, &a, "ada@example.org", &u), 0);
+    assert_int_equal(store_recovery_use(server, ada, "dddd-eeee-ffff", 50), 0);
+    assert_int_equal(store_audit_verify(server, &entries, &bad, head), 0);
+    assert_int_equal(entries, 3); /* key.retired is in the chain */
+    /* a value sealed with the retired key no longer opens */
+    raw_write_v1(f, "clients.phone", "clients", "phone_sealed", last, "555-0100");
+    assert_int_equal(store_client_get(server, &a, last, &c), -EIO);
+
+    arena_free(&a);
+    store_close(cli);
+    store_close(server);
+    seal_free(cli_seal);
+    seal_free(server_seal);
 }
 
 /* A series for a client (group_id 0) or a group (client_id 0); `tag` makes its ics uid and
@@ -1845,6 +2019,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(invitations_are_one_time_and_kept_as_keyed_hashes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(users_are_sealed_and_found_by_email, setup, teardown),
+        cmocka_unit_test_setup_teardown(keys_rotate_in_batches_while_a_server_reads, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_different_key_cannot_read_users, setup, teardown),
         cmocka_unit_test_setup_teardown(mfa_secrets_codes_and_pending_sign_ins, setup, teardown),
         cmocka_unit_test_setup_teardown(a_sealed_value_copied_to_another_row_does_not_open, setup,
