@@ -261,6 +261,8 @@ static void set_disabled(struct api_call *call, int disabled)
         return account_refused(call, rc, reason);
     if (api_audit(call, disabled ? "account.disable" : "account.enable", call->params[0]) < 0)
         return store_down(call);
+    if (disabled) /* and out of any meeting they are in */
+        api_access_revoked(call, 0, call->params[0]);
     answer_member(call, 200, call->params[0]);
 }
 

@@ -121,12 +121,15 @@ int api_audit_alone(struct api_call *call, int64_t actor_user_id, const char *ac
     return 0;
 }
 
-void api_access_revoked(struct api_call *call, int64_t client_id)
+void api_access_revoked(struct api_call *call, int64_t client_id, int64_t user_id)
 {
     struct api_ctx *ctx = call->ctx;
-    /* one request revokes one client today; the bound keeps a future loop honest */
+    assert((client_id > 0) != (user_id > 0));
+    /* one request ends one person's access today; the bound keeps a future loop honest */
     assert(ctx->revoked_count < (int)(sizeof ctx->revoked / sizeof ctx->revoked[0]));
-    ctx->revoked[ctx->revoked_count++] = client_id;
+    ctx->revoked[ctx->revoked_count].client_id = client_id;
+    ctx->revoked[ctx->revoked_count].user_id = user_id;
+    ctx->revoked_count++;
 }
 
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size)
@@ -584,7 +587,8 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
                 if (ctx->mail_queued && ctx->on_mail_committed)
                     ctx->on_mail_committed(ctx->on_mail_arg);
                 for (int i = 0; i < ctx->revoked_count && ctx->on_access_revoked; i++)
-                    ctx->on_access_revoked(ctx->on_access_arg, ctx->revoked[i], req->now);
+                    ctx->on_access_revoked(ctx->on_access_arg, ctx->revoked[i].client_id,
+                                           ctx->revoked[i].user_id, req->now);
             }
         } else {
             store_rollback(ctx->store);

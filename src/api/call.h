@@ -52,9 +52,10 @@ int api_audit_as(struct api_call *call, int64_t actor_user_id, const char *actio
  * run outside it: a failed sign-in leaves nothing else to commit). */
 int api_audit_alone(struct api_call *call, int64_t actor_user_id, const char *action,
                     int64_t subject_id, const char *outcome);
-/* The client's links were revoked in this request: once it commits, live meetings let
- * them go (api_ctx.on_access_revoked). */
-void api_access_revoked(struct api_call *call, int64_t client_id);
+/* A client's links were revoked (client_id), or a practitioner's account disabled
+ * (user_id; the other 0) in this request: once it commits, live meetings let them go
+ * (api_ctx.on_access_revoked). */
+void api_access_revoked(struct api_call *call, int64_t client_id, int64_t user_id);
 /* The value of name=… in the request's query string into out (at most size - 1 bytes):
  * 1 when present, 0 when absent, -1 (400 invalid_field answered) when too long. */
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size);

@@ -219,6 +219,6 @@ void clients_delete(struct api_call *call)
         api_store_error(call, rc, "client");
         return;
     }
-    api_access_revoked(call, c.id);
+    api_access_revoked(call, c.id, 0);
     api_no_content(call);
 }

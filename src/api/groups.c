@@ -323,7 +323,7 @@ void group_members_remove(struct api_call *call)
         api_store_error(call, rc, "member");
         return;
     }
-    api_access_revoked(call, call->params[1]);
+    api_access_revoked(call, call->params[1], 0);
     api_no_content(call);
 }
 

@@ -64,9 +64,9 @@ static void log_audit_head(int64_t now)
     audit_head_logged_at = now;
 }
 
-static void access_revoked(void *arg, int64_t client_id, int64_t now)
+static void access_revoked(void *arg, int64_t client_id, int64_t user_id, int64_t now)
 {
-    live_service_revoke_client(arg, client_id, now);
+    live_service_revoke(arg, client_id, user_id, now);
 }
 
 /* SIGHUP reads the key file again at the next tick (sealing already notices a changed file

@@ -86,10 +86,10 @@ int meeting_rejoin(struct meeting *m, int64_t now, uint64_t conn, const char *ke
     return id;
 }
 
-void meeting_revoke_client(struct meeting *m, int64_t now, int64_t client_id,
-                           struct live_effects *fx)
+void meeting_revoke(struct meeting *m, int64_t now, int64_t client_id, int64_t user_id,
+                    struct live_effects *fx)
 {
-    live_room_revoke_client(m->room, now, client_id, fx);
+    live_room_revoke(m->room, now, client_id, user_id, fx);
     sync(m, fx);
 }
 

@@ -36,9 +36,9 @@ const struct media_plan *meeting_media(const struct meeting *m);
  * live_room_password_failure, with the media plan kept in step. */
 int meeting_join(struct meeting *m, int64_t now, uint64_t conn, const struct live_identity *who,
                  const char *fresh_key, struct live_effects *fx);
-/* live_room_revoke_client, and the media plan follows. */
-void meeting_revoke_client(struct meeting *m, int64_t now, int64_t client_id,
-                           struct live_effects *fx);
+/* live_room_revoke, and the media plan follows. */
+void meeting_revoke(struct meeting *m, int64_t now, int64_t client_id, int64_t user_id,
+                    struct live_effects *fx);
 int meeting_rejoin(struct meeting *m, int64_t now, uint64_t conn, const char *key,
                    struct live_effects *fx);
 void meeting_disconnect(struct meeting *m, int64_t now, uint64_t conn, struct live_effects *fx);

@@ -31,7 +31,7 @@ struct participant {
     int64_t hand_at;
     int removed, denied;
     int64_t turned_away_at;
-    int revoked; /* their link stopped working (live_room_revoke_client): no rejoin by key */
+    int revoked; /* their access ended (live_room_revoke): no rejoin by key */
 };
 
 struct live_room {
@@ -758,11 +758,11 @@ void live_room_on_remove(struct live_room *r, int64_t now, int from, const json_
     send_turned_away(r, fx);
 }
 
-void live_room_revoke_client(struct live_room *r, int64_t now, int64_t client_id,
-                             struct live_effects *fx)
+void live_room_revoke(struct live_room *r, int64_t now, int64_t client_id, int64_t user_id,
+                      struct live_effects *fx)
 {
-    assert(client_id > 0);
-    struct live_identity who = {LIVE_CLIENT, 0, client_id, NULL};
+    assert((client_id > 0) != (user_id > 0));
+    struct live_identity who = {client_id ? LIVE_CLIENT : LIVE_COHOST, user_id, client_id, NULL};
     struct participant *p = by_identity(r, &who);
     if (!p || p->revoked)
         return;
@@ -777,8 +777,9 @@ void live_room_revoke_client(struct live_room *r, int64_t now, int64_t client_id
     if (p->conn) {
         emit(fx, p->conn,
              json_pack("{s:s,s:s}", "type", "removed", "message",
-                       "This session is no longer open to you. If you think this is a mistake, "
-                       "please contact your therapist."));
+                       client_id ? "This session is no longer open to you. If you think this "
+                                   "is a mistake, please contact your therapist."
+                                 : "Your account was disabled, so you have left this session."));
         close_conn(fx, p->conn);
         p->conn = 0;
     }

@@ -75,11 +75,12 @@ const char *live_room_key(const struct live_room *r, int participant);
 /* "host", "cohost" or "client". */
 const char *live_room_role(const struct live_room *r, int participant);
 /* The same person coming back with the key from their earlier join. */
-/* The client's link stopped working while the meeting runs (removed from the group, their
- * record archived): they leave at once, told why, and their rejoin key stops working; a
- * new valid link lets them join again. Nothing when they are not in this meeting. */
-void live_room_revoke_client(struct live_room *r, int64_t now, int64_t client_id,
-                             struct live_effects *fx);
+/* Someone's access ended while the meeting runs: a client's link (removed from the group,
+ * their record archived; client_id), or a practitioner's account (disabled; user_id, the
+ * other 0). They leave at once, told why, and their rejoin key stops working; a new valid
+ * join lets them in again (through the waiting room). Nothing when they are not here. */
+void live_room_revoke(struct live_room *r, int64_t now, int64_t client_id, int64_t user_id,
+                      struct live_effects *fx);
 int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char *key,
                      struct live_effects *fx);
 /* Who is on conn (and their participant id), for live_message_check. */

@@ -704,11 +704,11 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
     refuse_room(svc, c->id, LIVE_UNKNOWN_KEY);
 }
 
-void live_service_revoke_client(struct live_service *svc, int64_t client_id, int64_t now)
+void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now)
 {
     for (size_t i = 0; i < svc->room_count; i++) {
         struct live_effects fx = {0};
-        meeting_revoke_client(svc->rooms[i]->meeting, now, client_id, &fx);
+        meeting_revoke(svc->rooms[i]->meeting, now, client_id, user_id, &fx);
         apply(svc, svc->rooms[i], &fx);
     }
 }

@@ -40,8 +40,10 @@ void live_service_close(struct live_service *svc, uint64_t conn, int64_t now);
 /* Runs timers (check-in turns, closing finished rooms) and collects the media workers'
  * reports. */
 void live_service_tick(struct live_service *svc, int64_t now);
-/* A client's links stopped working (the API committed their removal from a group or the
- * archiving of their record): they leave every meeting they are in. */
-void live_service_revoke_client(struct live_service *svc, int64_t client_id, int64_t now);
+/* Someone's access ended (the API committed a client's removal from a group or the
+ * archiving of their record: client_id; a practitioner's account disabled: user_id): they
+ * leave every meeting they are in. */
+void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id,
+                         int64_t now);
 
 #endif

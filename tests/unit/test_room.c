@@ -641,7 +641,7 @@ static void a_revoked_client_leaves_and_cannot_rejoin_by_key(void **state)
     int b = join(f, BO, &bo);
     say(f, HOST, "{\"type\":\"admit_all\"}");
     live_effects_clear(&f->fx);
-    live_room_revoke_client(f->room, f->now, ana.client_id, &f->fx);
+    live_room_revoke(f->room, f->now, ana.client_id, 0, &f->fx);
     assert_int_equal(sent(f, ANA, "removed"), 1);
     assert_true(closed(f, ANA));
     assert_int_equal(recorded(f, "removed"), 1);
@@ -654,13 +654,20 @@ static void a_revoked_client_leaves_and_cannot_rejoin_by_key(void **state)
     assert_int_equal(live_room_rejoin(f->room, f->now, ANA2, "key-11", &f->fx), LIVE_REMOVED);
     /* revoking again, or someone not here, changes nothing */
     live_effects_clear(&f->fx);
-    live_room_revoke_client(f->room, f->now, ana.client_id, &f->fx);
-    live_room_revoke_client(f->room, f->now, 999, &f->fx);
+    live_room_revoke(f->room, f->now, ana.client_id, 0, &f->fx);
+    live_room_revoke(f->room, f->now, 999, 0, &f->fx);
     assert_int_equal(f->fx.send_count, 0);
     /* a new link the service found valid: the waiting room */
     assert_int_equal(join(f, ANA2, &ana), a);
     assert_int_equal(sent(f, ANA2, "waiting"), 1);
     assert_int_equal(sent(f, ANA2, "admitted"), 0);
+    /* a co-facilitator whose account is disabled leaves too; the therapist stays */
+    join(f, COHOST, &cofacilitator);
+    live_effects_clear(&f->fx);
+    live_room_revoke(f->room, f->now, 0, cofacilitator.user_id, &f->fx);
+    assert_int_equal(sent(f, COHOST, "removed"), 1);
+    assert_true(closed(f, COHOST));
+    assert_false(closed(f, HOST));
 }
 
 static void a_room_told_of_earlier_removals_refuses_them(void **state)
