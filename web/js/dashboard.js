@@ -2,7 +2,7 @@
 // clients, the practitioner's own account and, for administrators, the team. Signs the
 // person out automatically once the server's idle timeout has passed since the last
 // request that counted as activity.
-import { api, errorCode, errorMessage, onRequest, SIGNED_OUT_KEY } from './api.js';
+import { api, errorMessage } from './api.js';
 import { ready, say } from './ui.js';
 import { createAccount } from './dashboard-account.js';
 import { createClients } from './dashboard-clients.js';
@@ -13,84 +13,20 @@ import { createPolls } from './dashboard-polls.js';
 import { createSchedule } from './dashboard-schedule.js';
 import { createSessions } from './dashboard-sessions.js';
 import { createTeam } from './dashboard-team.js';
+import { guardSignIn } from './signed-in.js';
 
 const signedInAs = document.getElementById('signed-in-as');
 const signOut = document.getElementById('sign-out');
 const pageError = document.getElementById('dashboard-error');
 
-let idleTimeoutMs = 0;
-let timer = 0;
-let leaving = false;
-
-function leave(url) {
-  if (leaving) return;
-  leaving = true;
-  clearTimeout(timer);
-  // nothing of the session stays on screen while the next page loads
-  document.body.classList.add('loading');
-  location.replace(url);
-}
-
-function signedOutIdle(result) {
-  try {
-    sessionStorage.setItem(SIGNED_OUT_KEY, errorMessage(result,
-      'You were signed out after a time without activity. Please sign in again.'));
-  } catch {
-    // the sign-in page falls back to a general message
-  }
-  leave('/?signed_out=idle');
-}
-
-function handleSignedOut(result) {
-  if (errorCode(result) === 'session_expired') signedOutIdle(result);
-  else leave('/');
-}
-
-function showUser(me) {
-  signedInAs.textContent = `Signed in as ${me.user.name}`;
-  const seconds = Number(me.session?.idle_timeout_seconds);
-  if (Number.isFinite(seconds) && seconds > 0) idleTimeoutMs = seconds * 1000;
-}
-
-function schedule(ms) {
-  clearTimeout(timer);
-  if (!leaving) timer = setTimeout(check, Math.max(0, ms));
-}
-
-// After every request the person's activity made, the countdown starts again.
-function afterActivity() {
-  if (idleTimeoutMs) schedule(idleTimeoutMs + 1000);
-}
-
-// Asks the server how long the sign-in has left, without counting as activity (so
-// another open tab's checks never keep a sign-in alive); a 401 means it has ended.
-async function check() {
-  if (leaving) return;
-  const result = await api('GET', '/api/v1/session', undefined, { activity: false });
-  if (result.status === 200) {
-    say(pageError, '');
-    const left = Number(result.data?.session?.idle_remaining_seconds);
-    schedule(((Number.isFinite(left) ? left : 0) + 1) * 1000);
-  } else if (result.status === 401) {
-    handleSignedOut(result);
-  } else {
-    say(pageError, errorMessage(result));
-    schedule(30000);
-  }
-}
-
-onRequest(afterActivity);
-// timers sleep in background tabs and suspended laptops; look again when the page returns
-document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') check();
-});
+const guard = guardSignIn({ onError: (text) => say(pageError, text) });
 
 signOut.addEventListener('click', async () => {
   signOut.disabled = true;
   say(pageError, '');
   const result = await api('POST', '/api/v1/logout');
   if (result.status === 204 || result.status === 401) {
-    leave('/');
+    guard.leave('/');
     return;
   }
   signOut.disabled = false;
@@ -100,13 +36,9 @@ signOut.addEventListener('click', async () => {
 // What the page knows; the parts below read it and refresh it. user is who is signed in.
 const data = { user: null, clients: [], groups: [], sessions: [] };
 
-// Every request of the page's parts: through api() (so it counts as activity), and a 401
-// means the sign-in has ended, so the page leaves.
-async function call(method, path, body) {
-  const result = await api(method, path, body);
-  if (result.status === 401) handleSignedOut(result);
-  return result;
-}
+// Every request of the page's parts counts as activity; a 401 means the sign-in has ended,
+// so the page leaves (signed-in.js).
+const { call } = guard;
 
 const sessions = createSessions({ data, call });
 const scheduleForm = createSchedule({
@@ -141,7 +73,7 @@ const clients = createClients({
 });
 
 const team = createTeam({ data, call });
-const account = createAccount({ call, leave, onMfaChanged: () => showMfa() });
+const account = createAccount({ call, leave: guard.leave, onMfaChanged: () => showMfa() });
 
 async function start() {
   const [me, sessionsResult, clientsResult, groupsResult, pollsResult] = await Promise.all([
@@ -152,10 +84,10 @@ async function start() {
     call('GET', '/api/v1/polls'),
   ]);
   if (me.status === 401) {
-    handleSignedOut(me);
+    guard.signedOut(me);
     return;
   }
-  if (leaving) return;
+  if (guard.leaving) return;
   if (me.status === 200) data.user = me.data?.user ?? null;
   clients.loaded(clientsResult);
   groups.loaded(groupsResult);
@@ -168,8 +100,8 @@ async function start() {
     say(pageError, errorMessage(me));
     return;
   }
-  showUser(me.data);
-  afterActivity();
+  signedInAs.textContent = `Signed in as ${me.data.user.name}`;
+  guard.started(me.data);
   showMfa();
   document.getElementById('admin-link').hidden = data.user?.role !== 'admin';
   showEmergencyAccess({ call });
