@@ -9,7 +9,7 @@
 #include "api/routes.h"
 #include "core/clock.h"
 #include "core/limits.h"
-#include "practice/mailer.h"
+#include "practice/team_mail.h"
 
 #define EMERGENCY_ACCESS_MINUTES 60
 #define EMERGENCY_REASON_MIN 10   /* characters: a reason, not "x" */
@@ -107,8 +107,7 @@ void emergency_open(struct api_call *call)
     if (rc == 0)
         rc = api_audit(call, "client.emergency_access", c.id);
     if (rc == 0)
-        rc = mailer_queue_emergency_notice(st, &call->arena, call->ctx->cfg, c.therapist_id, now,
-                                           now);
+        rc = team_mail_emergency_notice(st, &call->arena, call->ctx->cfg, c.therapist_id, now, now);
     if (rc < 0) {
         api_store_error(call, -EIO, "client");
         return;

@@ -226,9 +226,7 @@ static const char *subject_prefix(enum mailer_kind kind)
 /* Composes one mail from the practice to a client and queues it in the outbox. Returns 1
  * when queued, 0 when the message could not be composed (an address that cannot be written
  * to does not stop the mails to the others), or -errno from the store. */
-/* Composes and queues one message to one person; `who` names them in a log line by kind
- * and id only ("client=12"). 1 queued, 0 not composable (logged), or -errno. */
-static int queue_to(struct store *s, const struct config *cfg, const char *kind,
+int mailer_queue_to(struct store *s, const struct config *cfg, const char *kind,
                     const char *to_name, const char *to_email, const char *who, int64_t who_id,
                     const char *subject, const char *text, const struct mail_attachment *calendar,
                     int64_t now)
@@ -273,8 +271,8 @@ static int queue_to_client(struct store *s, const struct config *cfg, const char
                            const struct store_client *client, const char *subject, const char *text,
                            const struct mail_attachment *calendar, int64_t now)
 {
-    return queue_to(s, cfg, kind, client->name, client->email, "client", client->id, subject, text,
-                    calendar, now);
+    return mailer_queue_to(s, cfg, kind, client->name, client->email, "client", client->id, subject,
+                           text, calendar, now);
 }
 
 static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
@@ -451,33 +449,4 @@ int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg
             return rc;
     }
     return queued;
-}
-
-int mailer_queue_emergency_notice(struct store *s, struct arena *a, const struct config *cfg,
-                                  int64_t therapist_id, int64_t opened_at, int64_t now)
-{
-    struct store_user therapist;
-    int rc = store_user_by_id(s, a, therapist_id, &therapist);
-    if (rc < 0)
-        return rc;
-    char when[32];
-    sched_format_rfc3339_utc(opened_at, when);
-    struct buf text = {0};
-    /* no client's name and no reason: mail leaves the server, the dashboard does not */
-    buf_printf(&text,
-               "Hello %s,\n\n"
-               "An administrator of %s used emergency access to open the record of one of your "
-               "clients at %s (UTC).\n\n"
-               "Sign in to see which client, who opened it and the reason they gave:\n\n"
-               "    %s/dashboard\n\n"
-               "You are told every time this happens. If you did not expect it, speak to your "
-               "practice's administrator.\n",
-               therapist.name, cfg->practice_name, when, cfg->public_url);
-    char subject[200];
-    snprintf(subject, sizeof subject, "Emergency access to a client's record at %s",
-             cfg->practice_name);
-    rc = queue_to(s, cfg, "emergency_notice", therapist.name, therapist.email, "user", therapist.id,
-                  subject, text.data, NULL, now);
-    buf_free(&text);
-    return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "core/arena.h"
 #include "core/config.h"
+#include "mail/compose.h"
 #include "store/store.h"
 
 enum mailer_kind {
@@ -19,9 +20,8 @@ enum mailer_kind {
 
 /* Queues `kind` for every invitee of the series; focus_occurrence_id names the occurrence
  * a reminder is about (0 otherwise). Returns how many mails were queued, or -errno. */
-int mailer_queue(struct store *s, struct arena *a, const struct config *cfg,
-                 enum mailer_kind kind, int64_t series_id, int64_t focus_occurrence_id,
-                 int64_t now);
+int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enum mailer_kind kind,
+                 int64_t series_id, int64_t focus_occurrence_id, int64_t now);
 
 /* The reminder pass, for the mail thread's tick: for every reminder offset, queues the
  * reminders that came due, each once, in one transaction. ctx is the config. */
@@ -33,10 +33,12 @@ void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t 
 int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg, int64_t poll_id,
                       int64_t now);
 
-/* Tells a practitioner that an administrator opened one of their clients for emergency
- * access at opened_at: when, and to sign in to see the rest. Returns 1 queued, 0 not, or
- * -errno. */
-int mailer_queue_emergency_notice(struct store *s, struct arena *a, const struct config *cfg,
-                                  int64_t therapist_id, int64_t opened_at, int64_t now);
+/* Composes one message to one person and queues it; `who` and who_id name them in a log
+ * line by kind and id only ("client", 12). calendar may be NULL. Returns 1 when queued, 0
+ * when the message could not be composed (logged), or -errno from the store. */
+int mailer_queue_to(struct store *s, const struct config *cfg, const char *kind,
+                    const char *to_name, const char *to_email, const char *who, int64_t who_id,
+                    const char *subject, const char *text, const struct mail_attachment *calendar,
+                    int64_t now);
 
 #endif

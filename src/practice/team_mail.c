@@ -5,7 +5,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
-#include "mail/compose.h"
+#include "practice/mailer.h"
 #include "practice/schedule.h"
 
 void team_invitation_url(const struct config *cfg, const char *token, char *out, size_t size)
@@ -13,19 +13,11 @@ void team_invitation_url(const struct config *cfg, const char *token, char *out,
     snprintf(out, size, "%s/invite#%s", cfg->public_url, token);
 }
 
-/* The domain of public_url, for the Message-ID. */
-static void domain_of(const char *url, char out[128])
-{
-    const char *h = strstr(url, "://");
-    h = h ? h + 3 : url;
-    snprintf(out, 128, "%.*s", (int)strcspn(h, ":/"), h);
-}
-
 int team_mail_invitation(struct store *s, const struct config *cfg,
                          const struct store_user *invited, const char *url, int64_t expires_at,
                          int64_t now)
 {
-    char until[64], domain[128], message_id[128], subject[200];
+    char until[64], subject[200];
     if (sched_format_human("UTC", expires_at, until) < 0)
         snprintf(until, sizeof until, "seven days from now");
     struct buf text = {0};
@@ -37,36 +29,37 @@ int team_mail_invitation(struct store *s, const struct config *cfg,
                "Afterwards you sign in with this email address and that password.\n\n— %s\n",
                cfg->practice_name, until, url, cfg->practice_name);
     snprintf(subject, sizeof subject, "Your account at %s", cfg->practice_name);
-    domain_of(cfg->public_url, domain);
-    mail_message_id_new(domain, message_id);
-    struct mail_message m = {
-        .from_name = cfg->practice_name,
-        .from_email = cfg->smtp_from,
-        .to_name = invited->name,
-        .to_email = invited->email,
-        .subject = subject,
-        .message_id = message_id,
-        .date_utc = now,
-        .text = text.data,
-    };
-    struct buf message = {0};
-    int rc = mail_compose(&m, &message);
-    if (rc == 0) {
-        struct store_mail row = {.message_id = message_id,
-                                 .kind = "account_invite",
-                                 .recipient = invited->email,
-                                 .message = message.data,
-                                 .message_len = message.len,
-                                 .created_at = now};
-        int64_t id;
-        rc = store_mail_insert(s, &row, &id);
-        rc = rc < 0 ? rc : 1;
-    } else {
-        log_warn("mail", "account_invite to user=%lld: the message could not be composed",
-                 (long long)invited->id);
-        rc = 0;
-    }
-    buf_free(&message);
+    int rc = mailer_queue_to(s, cfg, "account_invite", invited->name, invited->email, "user",
+                             invited->id, subject, text.data, NULL, now);
+    buf_free(&text);
+    return rc;
+}
+
+int team_mail_emergency_notice(struct store *s, struct arena *a, const struct config *cfg,
+                               int64_t therapist_id, int64_t opened_at, int64_t now)
+{
+    struct store_user therapist;
+    int rc = store_user_by_id(s, a, therapist_id, &therapist);
+    if (rc < 0)
+        return rc;
+    char when[32];
+    sched_format_rfc3339_utc(opened_at, when);
+    struct buf text = {0};
+    /* no client's name and no reason: mail leaves the server, the dashboard does not */
+    buf_printf(&text,
+               "Hello %s,\n\n"
+               "An administrator of %s used emergency access to open the record of one of your "
+               "clients at %s (UTC).\n\n"
+               "Sign in to see which client, who opened it and the reason they gave:\n\n"
+               "    %s/dashboard\n\n"
+               "You are told every time this happens. If you did not expect it, speak to your "
+               "practice's administrator.\n",
+               therapist.name, cfg->practice_name, when, cfg->public_url);
+    char subject[200];
+    snprintf(subject, sizeof subject, "Emergency access to a client's record at %s",
+             cfg->practice_name);
+    rc = mailer_queue_to(s, cfg, "emergency_notice", therapist.name, therapist.email, "user",
+                         therapist.id, subject, text.data, NULL, now);
     buf_free(&text);
     return rc;
 }
