@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { launchChromium } from './lib/browser.mjs';
+import { launchChromium, newWatchedPage } from './lib/browser.mjs';
 import { parseMail } from './lib/mail.mjs';
 import { request, setupAdmin, startServer } from './lib/server.mjs';
 import { startSmtpSink } from './lib/smtp-sink.mjs';
@@ -59,25 +59,7 @@ async function withServer(fn) {
   }
 }
 
-// A fresh browser context (with a sign-in cookie, when given); no script error may happen.
-async function newPage(server, cookie) {
-  const context = await browser.newContext({ locale: 'en-GB' });
-  if (cookie) {
-    const i = cookie.indexOf('=');
-    await context.addCookies([{ name: cookie.slice(0, i), value: cookie.slice(i + 1), url: server.url }]);
-  }
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    // the browser logs every 4xx answer; the ones the tests provoke are expected
-    if (msg.type() === 'error' && !/status of 4\d\d /.test(msg.text())) {
-      problems.push(`console: ${msg.text()}`);
-    }
-  });
-  return { page, context, problems };
-}
+const newPage = (server, cookie) => newWatchedPage(browser, server, cookie, { locale: 'en-GB' });
 
 // RFC 6238 as an authenticator app computes it, `steps` steps from now
 function totp(secret, steps = 0) {

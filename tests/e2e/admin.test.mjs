@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
-import { launchChromium, withServer } from './lib/browser.mjs';
+import { launchChromium, newWatchedPage, withServer } from './lib/browser.mjs';
 import { BIN, cookieOf, request, setupAdmin } from './lib/server.mjs';
 
 const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
@@ -20,18 +20,9 @@ after(async () => { await browser?.close(); });
 
 // A page signed in with cookie; no script error may happen while fn runs.
 async function asPerson(server, cookie, fn) {
-  const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'UTC' });
+  const { page, context, problems } = await newWatchedPage(browser, server, cookie,
+    { locale: 'en-GB', timezoneId: 'UTC' });
   try {
-    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
-    await context.addCookies([{ name, value, url: server.url }]);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10000);
-    const problems = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      // the browser logs every 4xx answer; the ones the test provokes are expected
-      if (msg.type() === 'error' && !/status of 40[034] /.test(msg.text())) problems.push(`console: ${msg.text()}`);
-    });
     await fn(page);
     assert.deepEqual(problems, []);
   } finally {

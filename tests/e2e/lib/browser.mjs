@@ -32,3 +32,23 @@ export async function withServer(options, fn) {
     }
   }
 }
+
+// A fresh browser context (with the sign-in cookie, when given) and a page in it whose
+// script errors and unexpected console errors are collected in `problems` (a test ends by
+// asserting it is empty). The browser logs every 4xx answer as a console error: `expected`
+// matches the statuses a test provokes (default: any 4xx).
+export async function newWatchedPage(browser, server, cookie, contextOptions = {}, expected = /status of 4\d\d /) {
+  const context = await browser.newContext(contextOptions);
+  if (cookie) {
+    const i = cookie.indexOf('=');
+    await context.addCookies([{ name: cookie.slice(0, i), value: cookie.slice(i + 1), url: server.url }]);
+  }
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !expected.test(msg.text())) problems.push(`console: ${msg.text()}`);
+  });
+  return { page, context, problems };
+}
