@@ -1676,6 +1676,18 @@ static void poll_slots_invites_and_answers(void **state)
 
 /* ---- a full disk ---- */
 
+static void assert_integrity_ok(struct fixture *f)
+{
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open_v2(f->db_path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+}
+
 static void sqlite_failures_map_to_errno(void **state)
 {
     (void)state;
@@ -1766,14 +1778,65 @@ static void a_full_disk_refuses_whole_transactions_and_recovers(void **state)
     assert_int_equal(store_space_refusals(f->store), 2);
     assert_false(f->store->space.full);
 
-    sqlite3 *raw;
-    assert_int_equal(sqlite3_open_v2(f->db_path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
-    sqlite3_close(raw);
+    assert_integrity_ok(f);
+}
+
+/* Mails n .. n+count-1 of 32 KiB each in one transaction, committed or rolled back whole. */
+static int big_mails(struct fixture *f, int n, int count, const char *payload)
+{
+    int rc = store_begin(f->store);
+    for (int i = n; rc == 0 && i < n + count; i++) {
+        char mid[48];
+        snprintf(mid, sizeof mid, "%d@big", i);
+        struct store_mail m = {.message_id = mid,
+                               .kind = "invite",
+                               .recipient = "grace@example.org",
+                               .message = (char *)payload,
+                               .message_len = strlen(payload),
+                               .created_at = i};
+        int64_t id = 0;
+        rc = store_mail_insert(f->store, &m, &id);
+    }
+    if (rc == 0)
+        rc = store_commit(f->store);
+    if (rc < 0)
+        store_rollback(f->store);
+    return rc;
+}
+
+/* After a checkpoint SQLite writes the WAL from its start again, so on a full disk commits
+ * that fit in it still go through; the next checkpoint (at 1000 pages) cannot grow the
+ * database file and fails, the WAL is kept, and the commit that would grow it is refused.
+ * Nothing committed is lost and the database stays whole. */
+static void a_checkpoint_on_a_full_disk_leaves_the_database_whole(void **state)
+{
+    struct fixture *f = *state;
+    size_t size = 32 * 1024;
+    char *payload = malloc(size + 1);
+    memset(payload, 'x', size);
+    payload[size] = 0;
+    /* one transaction of ~1500 pages: the WAL file grows past the checkpoint's 1000, the
+     * checkpoint after it copies everything, and the next write starts the WAL over */
+    int n = 170;
+    assert_int_equal(big_mails(f, 0, n, payload), 0);
+    assert_int_equal(big_mails(f, n++, 1, payload), 0);
+
+    full_disk_begin();
+    int fitted = 0, rc;
+    while ((rc = big_mails(f, n, 1, payload)) == 0) {
+        n++;
+        fitted++;
+        assert_true(fitted < 1000);
+    }
+    assert_int_equal(rc, -ENOSPC);
+    assert_true(fitted > 110); /* past the checkpoint at 1000 pages */
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), n);
+
+    full_disk_end();
+    assert_int_equal(big_mails(f, n++, 1, payload), 0);
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), n);
+    assert_integrity_ok(f);
+    free(payload);
 }
 
 int main(void)
@@ -1787,6 +1850,8 @@ int main(void)
         cmocka_unit_test(a_burst_of_refusals_is_reported_once),
         cmocka_unit_test_setup_teardown(a_full_disk_refuses_whole_transactions_and_recovers, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_checkpoint_on_a_full_disk_leaves_the_database_whole,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(users_are_sealed_and_found_by_email, setup, teardown),
         cmocka_unit_test_setup_teardown(a_different_key_cannot_read_users, setup, teardown),
         cmocka_unit_test_setup_teardown(mfa_secrets_codes_and_pending_sign_ins, setup, teardown),
