@@ -296,9 +296,20 @@ int api_may_act_for(const struct api_call *call, int64_t therapist_id)
     return call->signed_in && call->user.id == therapist_id;
 }
 
+void api_storage_full(struct api_call *call)
+{
+    call->resp->header_count = 0;
+    api_add_header(call->resp, "retry-after:", "%d", API_STORAGE_FULL_RETRY_AFTER);
+    api_error(call, 503, "storage_full",
+              "The server's disk is full, so nothing can be saved right now. What you see "
+              "can still be read; please try saving again later.");
+}
+
 int api_store_error(struct api_call *call, int rc, const char *what)
 {
-    if (rc == -ENOENT) {
+    if (rc == -ENOSPC) {
+        api_storage_full(call);
+    } else if (rc == -ENOENT) {
         char message[160];
         snprintf(message, sizeof message, "There is no such %s.", what);
         api_error(call, 404, "not_found", message);
@@ -557,6 +568,34 @@ static int metrics_peer_allowed(const struct config *cfg, const struct api_reque
     return cidr_is_loopback(req->peer) || cidr_list_contains(&cfg->metrics_allow_list, req->peer);
 }
 
+/* Ends the request's transaction: COMMIT when the answer is a success, ROLLBACK otherwise.
+ * A read (a handler that wrote nothing) whose only write was the sign-in's last activity
+ * keeps its answer when the disk is full: the data it read is what is stored, and the
+ * activity not saved only brings the idle sign-out sooner. */
+static void finish_transaction(struct api_call *call, int handler_wrote)
+{
+    struct api_ctx *ctx = call->ctx;
+    struct api_response *resp = call->resp;
+    if (resp->status >= 400) {
+        store_rollback(ctx->store);
+        return;
+    }
+    int rc = store_commit(ctx->store);
+    if (rc == 0) {
+        if (ctx->mail_queued && ctx->on_mail_committed)
+            ctx->on_mail_committed(ctx->on_mail_arg);
+        for (int i = 0; i < ctx->revoked_count && ctx->on_access_revoked; i++)
+            ctx->on_access_revoked(ctx->on_access_arg, ctx->revoked[i].client_id,
+                                   ctx->revoked[i].user_id, call->req->now);
+        return;
+    }
+    store_rollback(ctx->store);
+    if (rc == -ENOSPC && !handler_wrote)
+        return;
+    resp->header_count = 0; /* e.g. no cookie for a sign-in that was not saved */
+    api_store_error(call, rc, "record");
+}
+
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *resp)
 {
     struct api_call call = {.ctx = ctx, .req = req, .resp = resp};
@@ -569,35 +608,29 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
         return;
     }
     const struct route *route = NULL;
-    int in_txn = 0;
+    int in_txn = 0, handler_wrote = 0;
+    int64_t refused_before = store_space_refusals(ctx->store);
     if (prepare(&call, &route, &in_txn) == 0) {
         assert(route && route->handler && resp->status == 0); /* nothing answered yet */
+        int64_t written_before = store_rows_written(ctx->store);
         route->handler(&call);
+        handler_wrote = store_rows_written(ctx->store) != written_before;
     }
     if (resp->status == 0)
         api_error(&call, 500, "internal_error", "Something went wrong on the server.");
-    if (in_txn) {
-        if (resp->status < 400) {
-            if (store_commit(ctx->store) < 0) {
-                store_rollback(ctx->store);
-                resp->header_count = 0;
-                api_error(&call, 503, "store_unavailable",
-                          "The database is not available right now.");
-            } else {
-                if (ctx->mail_queued && ctx->on_mail_committed)
-                    ctx->on_mail_committed(ctx->on_mail_arg);
-                for (int i = 0; i < ctx->revoked_count && ctx->on_access_revoked; i++)
-                    ctx->on_access_revoked(ctx->on_access_arg, ctx->revoked[i].client_id,
-                                           ctx->revoked[i].user_id, req->now);
-            }
-        } else {
-            store_rollback(ctx->store);
-        }
-    }
+    if (in_txn)
+        finish_transaction(&call, handler_wrote);
     ctx->mail_queued = 0;
     ctx->revoked_count = 0;
+    /* The one place a full disk becomes the answer, whichever store call met it and however
+     * the handler answered that: a write refused during this request, and not a read that
+     * stands, is 503 storage_full. */
+    int refused = store_space_refusals(ctx->store) != refused_before;
+    if (refused && resp->status >= 400)
+        api_storage_full(&call);
     assert(resp->status >= 200 && resp->status < 600);
-    if (resp->status >= 500)
+    /* the store logs a full disk once per burst; every request would flood the log */
+    if (resp->status >= 500 && !refused)
         log_warn("api", "req=%llu %s %s answered %d", (unsigned long long)req->id, req->method,
                  resp->route ? resp->route : "?", resp->status);
     json_decref(call.body);

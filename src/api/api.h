@@ -76,6 +76,10 @@ void api_answer_busy(const struct api_request *req, struct api_response *resp,
                      int retry_after);
 void api_response_free(struct api_response *resp);
 
+/* What a 503 storage_full asks a client to wait, in seconds: space comes back when
+ * someone frees it, not in a moment, and a page retrying faster only fills the log. */
+#define API_STORAGE_FULL_RETRY_AFTER 30
+
 /* The headers every response carries, whatever produced it; and when browsers reach
  * confide over https (api_ctx.https), Strict-Transport-Security with this value. */
 #define API_HSTS "max-age=31536000"

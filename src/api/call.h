@@ -84,8 +84,12 @@ void api_error_with(struct api_call *call, int status, const char *code, const c
 int api_may_act_for(const struct api_call *call, int64_t therapist_id);
 /* Answers 429 with Retry-After for a caller that must wait wait_ms before trying again. */
 void api_too_many(struct api_call *call, int64_t wait_ms);
-/* Answers 503 for a store failure, 404 (with `what`) for -ENOENT. Returns -1. */
+/* Answers 404 (with `what`) for -ENOENT, 503 storage_full (Retry-After) for -ENOSPC, 503
+ * store_unavailable for any other store failure. Returns -1. */
 int api_store_error(struct api_call *call, int rc, const char *what);
+/* Answers 503 storage_full with Retry-After, whatever was answered before (headers
+ * included: no cookie for a sign-in that was not saved). */
+void api_storage_full(struct api_call *call);
 
 /* A JSON object for a user as the API shows it. */
 json_t *api_user_json(const struct store_user *u);

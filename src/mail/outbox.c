@@ -178,7 +178,8 @@ static bool work_once(struct mail_worker *w)
         /* Busy, or a row whose sealed columns do not open (the wrong secret.key). Rows that
          * came back unopened can never be sent: fail them, so they cannot block the queue.
          * Whether the others were marked is unknown: recover them before the next claim. */
-        log_warn("mail", "claiming due mail failed (%d); trying again at the next wake-up", rc);
+        if (rc != -ENOSPC) /* a full disk: the store logs it once, not every wake-up */
+            log_warn("mail", "claiming due mail failed (%d); trying again at the next wake-up", rc);
         for (size_t i = 0; i < count && mails; i++) {
             if (mails[i].recipient && mails[i].message)
                 continue;

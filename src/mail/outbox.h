@@ -21,7 +21,8 @@
  * With an empty smtp_url nothing is claimed: mail waits in the outbox (tick still runs).
  *
  * The database may be busy (the service thread writes through its own connection; SQLite
- * waits 5 s and then gives -EIO): a failed store call is tried again at the next wake-up.
+ * waits 5 s and then gives -EIO) or the disk full (-ENOSPC: no claim is written, so nothing
+ * is sent): a failed store call is tried again at the next wake-up.
  * An outcome (sent, retry, failed) that could not be written is kept in memory and written
  * first at the next wake-up; the row stays 'sending' meanwhile, so it is never claimed twice.
  *

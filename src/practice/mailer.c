@@ -375,9 +375,12 @@ void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t 
             }
         }
     }
-    if (rc < 0 || store_commit(s) < 0) {
+    if (rc >= 0)
+        rc = store_commit(s);
+    if (rc < 0) {
         store_rollback(s);
-        log_warn("mail", "the reminder pass failed; it runs again at the next tick");
+        if (rc != -ENOSPC) /* a full disk: the store logs it once, not every tick */
+            log_warn("mail", "the reminder pass failed; it runs again at the next tick");
         return;
     }
     if (queued)

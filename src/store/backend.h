@@ -35,13 +35,20 @@ struct store_backend {
     int (*begin)(void *db);
     int (*commit)(void *db);
     void (*rollback)(void *db);
+    /* begin, commit and query return 0, -ENOSPC when the disk (or a file size limit) is
+     * full, -EIO for any other failure; after a failed statement or commit the caller
+     * rolls back, and until then every statement fails as the one that ended it. */
     /* Runs statement `id` (its text is `sql`; a backend may cache it by id).
-     * Returns 0, -EEXIST on a unique or primary key violation, -EIO otherwise.
-     * *changes (may be NULL) gets the number of rows a write changed. */
+     * Returns 0, -EEXIST on a unique or primary key violation, -ENOSPC or -EIO otherwise.
+     * *changes (may be NULL) gets the number of rows a write changed; 0 for a read. */
     int (*query)(void *db, int id, const char *sql, const struct store_value *params, int nparams,
                  store_row_fn on_row, void *ctx, int64_t *changes);
 };
 
 extern const struct store_backend store_sqlite_backend;
+
+/* The SQLite backend's reading of a failure: an (extended) result code and the system's
+ * errno (sqlite3_system_errno) to -EEXIST, -ENOSPC or -EIO. */
+int store_sqlite_errno(int rc, int sys_errno);
 
 #endif

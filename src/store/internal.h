@@ -11,10 +11,39 @@
 #include "store/backend.h"
 #include "store/store.h"
 
+/* ---- writes refused for want of space, space.c ---- */
+
+#define STORE_SPACE_REPORT_MS (60 * 60 * 1000) /* a reminder while the disk stays full */
+
+struct store_space {
+    int full;            /* the last write was refused for want of space */
+    int64_t since_ms;    /* when this burst of refusals began */
+    int64_t reported_ms; /* when it was last logged */
+    int64_t refused;     /* refusals since the connection opened */
+};
+
+enum store_space_event {
+    STORE_SPACE_QUIET,      /* nothing to log */
+    STORE_SPACE_FULL,       /* the first refusal of a burst */
+    STORE_SPACE_STILL_FULL, /* an hour of refusals since the last line */
+    STORE_SPACE_BACK,       /* a write went through after a burst */
+};
+
+/* A write (a statement, BEGIN or COMMIT) was refused with -ENOSPC. */
+enum store_space_event store_space_refused(struct store_space *sp, int64_t now_ms);
+/* A write went through (an autocommit statement that changed rows, or a COMMIT after
+ * writes). */
+enum store_space_event store_space_wrote(struct store_space *sp, int64_t now_ms);
+
 struct store {
     const struct store_backend *be;
     void *db;
     const struct seal *seal;
+    struct store_space space;
+    int in_txn;               /* between a successful begin and its commit or rollback */
+    int64_t rows_written;     /* rows changed through this connection since it opened */
+    int64_t written_at_begin; /* rows_written when the open transaction began */
+    int64_t burst_refused;    /* space.refused when the current burst began */
 };
 
 /* ---- the statements: portable SQL, $N parameters, in queries.c ---- */

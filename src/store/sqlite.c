@@ -16,23 +16,58 @@
 struct sqlite_db {
     sqlite3 *db;
     sqlite3_stmt *stmt[STORE_STMT_CACHE];
+    /* BEGIN succeeded and neither COMMIT nor ROLLBACK has ended it yet */
+    int in_txn;
+    /* SQLite rolled the open transaction back by itself (it may, after SQLITE_FULL or an
+     * I/O error): the error that did it, answered to every statement until the caller's
+     * ROLLBACK, so nothing after it runs in autocommit outside the request's transaction */
+    int lost_rc;
 };
+
+int store_sqlite_errno(int rc, int sys_errno)
+{
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return -EEXIST;
+    if ((rc & 0xff) == SQLITE_FULL)
+        return -ENOSPC;
+    /* a write, a truncate or the shared-memory index growing can meet a full disk as an
+     * I/O error; the system's errno tells it from a failing disk */
+    if ((rc & 0xff) == SQLITE_IOERR &&
+        (sys_errno == ENOSPC || sys_errno == EDQUOT || sys_errno == EFBIG))
+        return -ENOSPC;
+    return -EIO;
+}
+
+static int fail_rc(struct sqlite_db *d, int rc, const char *what)
+{
+    int err = store_sqlite_errno(rc, sqlite3_system_errno(d->db));
+    /* a full disk is logged once per burst by the store, not once per statement */
+    if (err == -EIO)
+        log_error("store", "sqlite %s: %s (code %d, errno %d)", what, sqlite3_errmsg(d->db), rc,
+                  sqlite3_system_errno(d->db));
+    return err;
+}
 
 static int fail(struct sqlite_db *d, const char *what)
 {
-    log_error("store", "sqlite %s: %s", what, sqlite3_errmsg(d->db));
-    return -EIO;
+    return fail_rc(d, sqlite3_extended_errcode(d->db), what);
+}
+
+/* After a failure inside a transaction: did SQLite roll it back already? */
+static void note_lost_transaction(struct sqlite_db *d, int err)
+{
+    if (d->in_txn && !d->lost_rc && sqlite3_get_autocommit(d->db))
+        d->lost_rc = err;
 }
 
 static int exec_sql(struct sqlite_db *d, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(d->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        log_error("store", "sqlite exec: %s", msg ? msg : "error");
-        sqlite3_free(msg);
-        return -EIO;
-    }
-    return 0;
+    int rc = sqlite3_exec(d->db, sql, NULL, NULL, &msg);
+    sqlite3_free(msg);
+    if (rc == SQLITE_OK)
+        return 0;
+    return fail_rc(d, sqlite3_extended_errcode(d->db), "exec");
 }
 
 /* Prepared on first use and kept: statements on tables a pending migration creates
@@ -163,12 +198,27 @@ static int sq_backup(void *db, const char *path)
 
 static int sq_begin(void *db)
 {
-    return exec_sql(db, "BEGIN IMMEDIATE");
+    struct sqlite_db *d = db;
+    assert(!d->in_txn); /* one transaction at a time per connection */
+    d->lost_rc = 0;
+    int rc = exec_sql(d, "BEGIN IMMEDIATE");
+    d->in_txn = rc == 0;
+    return rc;
 }
 
+/* A failed COMMIT leaves the transaction open or rolled back (SQLite decides); the caller
+ * calls rollback either way. */
 static int sq_commit(void *db)
 {
-    return exec_sql(db, "COMMIT");
+    struct sqlite_db *d = db;
+    if (d->lost_rc)
+        return d->lost_rc;
+    int rc = exec_sql(d, "COMMIT");
+    if (rc == 0)
+        d->in_txn = 0;
+    else
+        note_lost_transaction(d, rc);
+    return rc;
 }
 
 static void sq_rollback(void *db)
@@ -176,6 +226,8 @@ static void sq_rollback(void *db)
     struct sqlite_db *d = db;
     if (!sqlite3_get_autocommit(d->db))
         exec_sql(d, "ROLLBACK");
+    d->in_txn = 0;
+    d->lost_rc = 0;
 }
 
 static int bind_params(sqlite3_stmt *st, const struct store_value *params, int nparams)
@@ -242,6 +294,10 @@ static int sq_query(void *db, int id, const char *sql, const struct store_value 
                     int nparams, store_row_fn on_row, void *ctx, int64_t *changes)
 {
     struct sqlite_db *d = db;
+    if (changes)
+        *changes = 0;
+    if (d->lost_rc)
+        return d->lost_rc;
     sqlite3_stmt *st = stmt(d, id, sql);
     if (!st)
         return -EIO;
@@ -263,12 +319,14 @@ static int sq_query(void *db, int id, const char *sql, const struct store_value 
         stopped = on_row(ctx, cols, ncols) != 0;
     }
     int result = 0;
-    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-        result = -EEXIST;
-    else if (rc != SQLITE_DONE)
-        result = fail(d, "query");
-    if (changes)
-        *changes = sqlite3_changes64(d->db);
+    if (rc != SQLITE_DONE) {
+        result = rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY
+                     ? -EEXIST
+                     : fail_rc(d, rc, "query");
+        note_lost_transaction(d, result);
+    } else if (changes && !sqlite3_stmt_readonly(st)) {
+        *changes = sqlite3_changes64(d->db); /* a SELECT would report the last write's */
+    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (id < 0 || id >= STORE_STMT_CACHE)

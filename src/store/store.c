@@ -14,6 +14,55 @@
 #include "core/xalloc.h"
 #include "store/internal.h"
 
+/* ---- writes refused for want of space: one log line per burst (space.c) ---- */
+
+static void space_log(struct store *s, enum store_space_event event, int64_t now_ms)
+{
+    const struct store_space *sp = &s->space;
+    long long refused = (long long)(sp->refused - s->burst_refused);
+    long long seconds = (long long)((now_ms - sp->since_ms) / 1000);
+    switch (event) {
+    case STORE_SPACE_QUIET:
+        break;
+    case STORE_SPACE_FULL:
+        log_error("store", "the disk is full: writes are refused (503 storage_full) until "
+                           "space returns; reads go on");
+        break;
+    case STORE_SPACE_STILL_FULL:
+        log_error("store", "the disk is still full: %lld write(s) refused in %llds", refused,
+                  seconds);
+        break;
+    case STORE_SPACE_BACK:
+        log_info("store", "space is back: writes go through again after %lld refused in %llds",
+                 refused, seconds);
+        break;
+    }
+}
+
+/* Every result of a write that reaches the database comes through here. */
+static int space_note(struct store *s, int rc, int wrote)
+{
+    int64_t now_ms = clock_mono_us() / 1000;
+    if (rc == -ENOSPC) {
+        if (!s->space.full)
+            s->burst_refused = s->space.refused;
+        space_log(s, store_space_refused(&s->space, now_ms), now_ms);
+    } else if (rc == 0 && wrote) {
+        space_log(s, store_space_wrote(&s->space, now_ms), now_ms);
+    }
+    return rc;
+}
+
+int64_t store_space_refusals(const struct store *s)
+{
+    return s->space.refused;
+}
+
+int64_t store_rows_written(const struct store *s)
+{
+    return s->rows_written;
+}
+
 /* ---- the runner ---- */
 
 int store_run(struct store *s, enum query q, const struct store_value *params, int n,
@@ -22,8 +71,16 @@ int store_run(struct store *s, enum query q, const struct store_value *params, i
     assert((unsigned)q < Q_COUNT && store_query_sql[q]);
     assert(n == 0 || params);
     int64_t t0 = clock_mono_us();
-    int rc = s->be->query(s->db, (int)q, store_query_sql[q], params, n, fn, ctx, changes);
+    int64_t changed = 0;
+    int rc = s->be->query(s->db, (int)q, store_query_sql[q], params, n, fn, ctx, &changed);
     metrics_store_call(clock_mono_us() - t0, rc < 0 && rc != -EEXIST);
+    assert(changed >= 0);
+    if (rc == 0)
+        s->rows_written += changed;
+    if (changes)
+        *changes = changed;
+    /* inside a transaction only its COMMIT says whether the writes reached the disk */
+    space_note(s, rc, rc == 0 && changed > 0 && !s->in_txn);
     return rc;
 }
 
@@ -274,15 +331,23 @@ int store_ping(struct store *s)
 
 int store_begin(struct store *s)
 {
-    return s->be->begin(s->db);
+    int rc = space_note(s, s->be->begin(s->db), 0);
+    s->in_txn = rc == 0;
+    s->written_at_begin = s->rows_written;
+    return rc;
 }
 
 int store_commit(struct store *s)
 {
-    return s->be->commit(s->db);
+    assert(s->in_txn);
+    int rc = s->be->commit(s->db);
+    if (rc == 0)
+        s->in_txn = 0;
+    return space_note(s, rc, s->rows_written > s->written_at_begin);
 }
 
 void store_rollback(struct store *s)
 {
     s->be->rollback(s->db);
+    s->in_txn = 0;
 }

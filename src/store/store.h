@@ -7,7 +7,9 @@
  * freed with it, never one by one.
  *
  * Every function returns 0 or a negative errno-style code:
- *   -ENOENT not found, -EEXIST a unique value is taken, -EIO the database failed. */
+ *   -ENOENT not found, -EEXIST a unique value is taken, -ENOSPC the disk is full (the write
+ *   was refused and nothing of it is kept once the caller rolls back; reads go on), -EIO
+ *   the database failed. */
 #ifndef CONFIDE_STORE_STORE_H
 #define CONFIDE_STORE_STORE_H
 #include <stddef.h>
@@ -28,7 +30,9 @@ int store_migrate(struct store *s, int *applied, int *version);
 int store_backup(struct store *s, const char *path);
 int store_ping(struct store *s);
 
-/* One transaction per request: begin takes the write lock at once. */
+/* One transaction per request: begin takes the write lock at once. After a failed
+ * statement or commit the caller rolls back (a failed commit included); until then the
+ * transaction refuses every statement, even if SQLite has already rolled it back. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
@@ -60,6 +64,12 @@ int store_seal_usage(struct store *s, struct store_key_use *uses, int cap, int *
  * an older key in between. -EBUSY (with *still_sealed) while values sealed with older keys
  * remain; audited as key.retired. *retired: how many keys left the file. */
 int store_keys_retire(struct store *s, int64_t now, int64_t *still_sealed, int *retired);
+
+/* Counters of this connection since it opened, for callers that compare them around a
+ * piece of work: writes refused with -ENOSPC (a burst of them is logged once: when it
+ * starts, hourly, and when writes go through again), and rows changed. */
+int64_t store_space_refusals(const struct store *s);
+int64_t store_rows_written(const struct store *s);
 
 /* ---- the audit log: append-only, a hash chain ----
  * Each entry's hash is a keyed BLAKE2b (the index key, which rotation keeps) over the previous

@@ -29,6 +29,7 @@
 #include "core/rand.h"
 #include "core/seal.h"
 #include "store/store.h"
+#include "../support/full_disk.h"
 
 #define PW "a long and quiet passphrase"
 
@@ -85,6 +86,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct env *e = *state;
+    full_disk_end(); /* whatever a failed test left */
     json_decref(e->json);
     api_response_free(&e->resp);
     api_ctx_free(&e->api);
@@ -2307,10 +2309,62 @@ static void mfa_self_service_and_reset(void **state)
     assert_int_equal(has_audit(e, "mfa.reset"), 1);
 }
 
+/* A full disk: writes answer 503 storage_full with Retry-After, whichever store call met
+ * it; reads whose only write is the sign-in's activity are answered; space returns. */
+static void a_full_disk_answers_storage_full_and_reads_go_on(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    char body[256];
+    full_disk_begin();
+    int status = 201, created = 0;
+    for (int i = 0; i < 200 && status == 201; i++) {
+        snprintf(body, sizeof body,
+                 "{\"name\":\"Client %d\",\"email\":\"c%d@example.org\",\"time_zone\":\"UTC\"}", i,
+                 i);
+        e->now += 1000;
+        status = send(e, "POST", "/api/v1/clients", body);
+        created += status == 201;
+    }
+    assert_int_equal(status, 503);
+    assert_string_equal(error_code(e), "storage_full");
+    assert_string_equal(header(e, "retry-after:"), "30");
+    /* the activity is not saved; what was read is what is stored */
+    e->now += 1000;
+    assert_int_equal(send(e, "GET", "/api/v1/me", NULL), 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(e->json, "user"), "email")),
+        "ada@example.org");
+    /* a read of client records must leave its audit entry, so it waits for space too */
+    assert_int_equal(send(e, "GET", "/api/v1/clients", NULL), 503);
+    assert_string_equal(error_code(e), "storage_full");
+    /* a sign-in (its own transaction, after the hashing) gets no cookie for a session that
+     * was not saved */
+    assert_int_equal(send_x(e, "POST", "/api/v1/login",
+                            "{\"email\":\"ada@example.org\",\"password\":\"" PW "\"}",
+                            (struct extra){.cookie = ""}),
+                     503);
+    assert_string_equal(error_code(e), "storage_full");
+    assert_null(header(e, "set-cookie:"));
+
+    full_disk_end();
+    e->now += 1000;
+    assert_int_equal(send(e, "POST", "/api/v1/clients",
+                          "{\"name\":\"Client back\",\"email\":\"back@example.org\","
+                          "\"time_zone\":\"UTC\"}"),
+                     201);
+    assert_int_equal(send(e, "GET", "/api/v1/clients", NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "clients")), created + 1);
+}
+
 int main(void)
 {
     rand_init();
+    if (full_disk_install() < 0)
+        return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_full_disk_answers_storage_full_and_reads_go_on, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(setup_creates_the_first_admin_once, setup, teardown),
         cmocka_unit_test_setup_teardown(setup_refuses_before_hashing_and_throttles_guessing, setup,
                                         teardown),

@@ -28,6 +28,7 @@
 #include "core/rand.h"
 #include "core/seal.h"
 #include "mail/outbox.h"
+#include "../support/full_disk.h"
 #include "mail/smtp.h"
 #include "store/store.h"
 
@@ -324,6 +325,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
+    full_disk_end(); /* whatever a failed test left */
     mail_worker_stop(f->worker);
     sink_down(&f->sink);
     for (size_t i = 0; i < f->sink.count; i++)
@@ -715,11 +717,39 @@ static void smtp_send_refuses_bad_addresses_and_reports_without_them(void **stat
     assert_int_equal(sink_find(&f->sink, "ann@client.test", NULL), 1);
 }
 
+/* ---- a full disk ---- */
+
+/* The claim cannot be written, so nothing is sent; the thread goes on, and the mail goes
+ * once when space returns. */
+static void full_disk_holds_mail_until_space_returns(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = queue(f, "ann@client.test", "Held.\r\n", NULL);
+    full_disk_begin();
+    start_worker(f, NULL, NULL);
+    sleep_ms(2500); /* a few wake-ups at mail_poll_seconds = 1 */
+    struct row r;
+    get_row(f, id, &r);
+    assert_string_equal(r.state, "pending");
+    assert_int_equal(r.attempts, 0);
+    assert_int_equal(sink_count(&f->sink), 0);
+
+    full_disk_end();
+    assert_true(WAIT_UNTIL(count_state(f, MAIL_SENT) == 1, 5000));
+    sleep_ms(1500);
+    stop_worker(f);
+    assert_int_equal(sink_count(&f->sink), 1);
+    get_row(f, id, &r);
+    assert_string_equal(r.state, "sent");
+    assert_int_equal(r.attempts, 1);
+}
+
 int main(void)
 {
-    if (rand_init() < 0 || smtp_global_init() < 0)
+    if (rand_init() < 0 || smtp_global_init() < 0 || full_disk_install() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(full_disk_holds_mail_until_space_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_mail_is_delivered_once_and_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(sink_down_means_retry_then_delivery, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_left_sending_by_a_crash_is_recovered, setup, teardown),

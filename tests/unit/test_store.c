@@ -21,6 +21,7 @@
 #include "store/migrations.h"
 #include "store/internal.h"
 #include "store/store.h"
+#include "../support/full_disk.h"
 
 struct fixture {
     char dir[64];
@@ -53,6 +54,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
+    full_disk_end(); /* whatever a failed test left */
     store_close(f->store);
     seal_free(f->seal);
     arena_free(&f->arena);
@@ -2009,15 +2011,188 @@ static void poll_slots_invites_and_answers(void **state)
     assert_int_equal(n, 0);
 }
 
+/* ---- a full disk ---- */
+
+static void assert_integrity_ok(struct fixture *f)
+{
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open_v2(f->db_path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+}
+
+static void sqlite_failures_map_to_errno(void **state)
+{
+    (void)state;
+    assert_int_equal(store_sqlite_errno(SQLITE_FULL, 0), -ENOSPC);
+    /* a full disk met as an I/O error: writing the WAL, growing the shared-memory index */
+    assert_int_equal(store_sqlite_errno(SQLITE_IOERR_WRITE, ENOSPC), -ENOSPC);
+    assert_int_equal(store_sqlite_errno(SQLITE_IOERR_SHMSIZE, ENOSPC), -ENOSPC);
+    assert_int_equal(store_sqlite_errno(SQLITE_IOERR_TRUNCATE, EFBIG), -ENOSPC);
+    assert_int_equal(store_sqlite_errno(SQLITE_IOERR_FSYNC, EDQUOT), -ENOSPC);
+    /* a failing disk is not a full one */
+    assert_int_equal(store_sqlite_errno(SQLITE_IOERR_WRITE, EIO), -EIO);
+    assert_int_equal(store_sqlite_errno(SQLITE_IOERR_READ, 0), -EIO);
+    assert_int_equal(store_sqlite_errno(SQLITE_CORRUPT, 0), -EIO);
+    assert_int_equal(store_sqlite_errno(SQLITE_BUSY, 0), -EIO);
+    assert_int_equal(store_sqlite_errno(SQLITE_CONSTRAINT_UNIQUE, 0), -EEXIST);
+    assert_int_equal(store_sqlite_errno(SQLITE_CONSTRAINT_PRIMARYKEY, 0), -EEXIST);
+    assert_int_equal(store_sqlite_errno(SQLITE_CONSTRAINT_FOREIGNKEY, 0), -EIO);
+}
+
+static void a_burst_of_refusals_is_reported_once(void **state)
+{
+    (void)state;
+    struct store_space sp = {0};
+    assert_int_equal(store_space_wrote(&sp, 0), STORE_SPACE_QUIET);
+    assert_int_equal(store_space_refused(&sp, 1000), STORE_SPACE_FULL);
+    for (int i = 1; i <= 100; i++)
+        assert_int_equal(store_space_refused(&sp, 1000 + i), STORE_SPACE_QUIET);
+    /* an hour on, a reminder; then quiet again */
+    assert_int_equal(store_space_refused(&sp, 1000 + STORE_SPACE_REPORT_MS),
+                     STORE_SPACE_STILL_FULL);
+    assert_int_equal(store_space_refused(&sp, 1001 + STORE_SPACE_REPORT_MS), STORE_SPACE_QUIET);
+    assert_int_equal(sp.since_ms, 1000);
+    assert_int_equal(store_space_wrote(&sp, 2000 + STORE_SPACE_REPORT_MS), STORE_SPACE_BACK);
+    assert_int_equal(store_space_wrote(&sp, 2001 + STORE_SPACE_REPORT_MS), STORE_SPACE_QUIET);
+    assert_int_equal(sp.refused, 103);
+    /* the next one starts a new burst */
+    assert_int_equal(store_space_refused(&sp, 5000 + STORE_SPACE_REPORT_MS), STORE_SPACE_FULL);
+    assert_int_equal(sp.since_ms, 5000 + STORE_SPACE_REPORT_MS);
+}
+
+static int64_t audit_entries(struct fixture *f)
+{
+    int64_t count = 0, bad = 0;
+    uint8_t head[STORE_AUDIT_HASH_BYTES];
+    assert_int_equal(store_audit_verify(f->store, &count, &bad, head), 0);
+    assert_int_equal(bad, 0);
+    return count;
+}
+
+/* One transaction of 20 audit entries, committed or rolled back whole. */
+static int audit_burst(struct fixture *f, int64_t user, int64_t at)
+{
+    int rc = store_begin(f->store);
+    if (rc < 0)
+        return rc;
+    for (int k = 0; rc == 0 && k < 20; k++)
+        rc = store_audit(f->store, user, "client.read", k + 1, at);
+    if (rc == 0)
+        rc = store_commit(f->store);
+    if (rc < 0)
+        store_rollback(f->store);
+    return rc;
+}
+
+static void a_full_disk_refuses_whole_transactions_and_recovers(void **state)
+{
+    struct fixture *f = *state;
+    int64_t user = add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    int64_t before = audit_entries(f);
+    full_disk_begin();
+    int rc = 0, committed = 0;
+    for (int i = 0; i < 2000 && rc == 0; i++)
+        if ((rc = audit_burst(f, user, 1000 + i)) == 0)
+            committed++;
+    assert_int_equal(rc, -ENOSPC);
+    assert_int_equal(store_space_refusals(f->store), 1);
+    /* reads go on; the refused transaction left no entry and no break in the chain */
+    struct store_user u;
+    assert_int_equal(store_user_by_id(f->store, &f->arena, user, &u), 0);
+    assert_int_equal(audit_entries(f), before + 20 * committed);
+    /* still full: refused again, the connection is not stuck in a half transaction */
+    assert_int_equal(audit_burst(f, user, 5000), -ENOSPC);
+    assert_int_equal(store_space_refusals(f->store), 2);
+
+    full_disk_end();
+    assert_int_equal(audit_burst(f, user, 6000), 0);
+    assert_int_equal(audit_entries(f), before + 20 * (committed + 1));
+    assert_int_equal(store_space_refusals(f->store), 2);
+    assert_false(f->store->space.full);
+
+    assert_integrity_ok(f);
+}
+
+/* Mails n .. n+count-1 of 32 KiB each in one transaction, committed or rolled back whole. */
+static int big_mails(struct fixture *f, int n, int count, const char *payload)
+{
+    int rc = store_begin(f->store);
+    for (int i = n; rc == 0 && i < n + count; i++) {
+        char mid[48];
+        snprintf(mid, sizeof mid, "%d@big", i);
+        struct store_mail m = {.message_id = mid,
+                               .kind = "invite",
+                               .recipient = "grace@example.org",
+                               .message = (char *)payload,
+                               .message_len = strlen(payload),
+                               .created_at = i};
+        int64_t id = 0;
+        rc = store_mail_insert(f->store, &m, &id);
+    }
+    if (rc == 0)
+        rc = store_commit(f->store);
+    if (rc < 0)
+        store_rollback(f->store);
+    return rc;
+}
+
+/* After a checkpoint SQLite writes the WAL from its start again, so on a full disk commits
+ * that fit in it still go through; the next checkpoint (at 1000 pages) cannot grow the
+ * database file and fails, the WAL is kept, and the commit that would grow it is refused.
+ * Nothing committed is lost and the database stays whole. */
+static void a_checkpoint_on_a_full_disk_leaves_the_database_whole(void **state)
+{
+    struct fixture *f = *state;
+    size_t size = 32 * 1024;
+    char *payload = malloc(size + 1);
+    memset(payload, 'x', size);
+    payload[size] = 0;
+    /* one transaction of ~1500 pages: the WAL file grows past the checkpoint's 1000, the
+     * checkpoint after it copies everything, and the next write starts the WAL over */
+    int n = 170;
+    assert_int_equal(big_mails(f, 0, n, payload), 0);
+    assert_int_equal(big_mails(f, n++, 1, payload), 0);
+
+    full_disk_begin();
+    int fitted = 0, rc;
+    while ((rc = big_mails(f, n, 1, payload)) == 0) {
+        n++;
+        fitted++;
+        assert_true(fitted < 1000);
+    }
+    assert_int_equal(rc, -ENOSPC);
+    assert_true(fitted > 110); /* past the checkpoint at 1000 pages */
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), n);
+
+    full_disk_end();
+    assert_int_equal(big_mails(f, n++, 1, payload), 0);
+    assert_int_equal(mail_count(f->store, MAIL_PENDING), n);
+    assert_integrity_ok(f);
+    free(payload);
+}
+
 int main(void)
 {
     rand_init();
+    if (full_disk_install() < 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(migrations_are_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(accounts_are_listed_disabled_and_their_sign_ins_end, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(invitations_are_one_time_and_kept_as_keyed_hashes, setup,
                                         teardown),
+        cmocka_unit_test(sqlite_failures_map_to_errno),
+        cmocka_unit_test(a_burst_of_refusals_is_reported_once),
+        cmocka_unit_test_setup_teardown(a_full_disk_refuses_whole_transactions_and_recovers, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_checkpoint_on_a_full_disk_leaves_the_database_whole,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(users_are_sealed_and_found_by_email, setup, teardown),
         cmocka_unit_test_setup_teardown(keys_rotate_in_batches_while_a_server_reads, setup,
                                         teardown),
