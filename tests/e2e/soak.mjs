@@ -6,13 +6,15 @@
 //
 // Not a test (it is not in ctest): it takes SOAK_SECONDS (60) plus about 20 s of setup.
 // Clients come from several loopback addresses (127.0.0.10 and up for the idle sockets,
-// 127.0.0.100 and up for the joins), so max_connections_per_address stays at its default
-// and is exercised, not switched off.
-import { readFileSync } from 'node:fs';
+// 127.0.0.100 and up for the joins, 127.0.0.50 and up for the API, each with at most 32
+// connections open like a browser's pool), so max_connections_per_address stays at its
+// default and is exercised, not switched off.
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import WebSocket from 'ws';
 
-import { request, setupAdmin, startServer } from './lib/server.mjs';
+import { setupAdmin, startServer } from './lib/server.mjs';
 
 const env = (name, def) => Number(process.env[name] ?? def);
 const SECONDS = env('SOAK_SECONDS', 60);
@@ -21,7 +23,7 @@ const JOINS_PER_SECOND = env('SOAK_JOINS_PER_SECOND', 50);
 const SIGNINS_PER_SECOND = env('SOAK_SIGNINS_PER_SECOND', 2);
 const DASHBOARDS_PER_SECOND = env('SOAK_DASHBOARDS_PER_SECOND', 10);
 const MAX_ERROR_RATE = env('SOAK_MAX_ERROR_RATE', 0.001);
-const GROUPS = 6; // 10 clients each: a group's default capacity
+const GROUPS = 20; // 10 clients each (a group's default capacity): links enough for the churn
 const PER_GROUP = 10;
 const IDLE_PER_ADDRESS = 50;
 const OP_TIMEOUT_MS = 10000;
@@ -29,6 +31,34 @@ const OP_TIMEOUT_MS = 10000;
 const ADMIN = { name: 'Dr Soak', email: 'soak@practice.example', password: 'a long and quiet soak passphrase' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The API's callers: ten addresses, each a keep-alive pool of at most 32 connections.
+const agents = Array.from({ length: 10 }, (_, i) => new http.Agent({
+  keepAlive: true, maxSockets: 32, localAddress: `127.0.0.${50 + i}` }));
+let nextAgent = 0;
+
+// One API call; resolves to { status, headers, json }.
+function request(server, method, path, { body, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({ host: '127.0.0.1', port: server.port, path, method,
+      agent: agents[nextAgent++ % agents.length],
+      headers: { ...headers, ...(data ? { 'content-type': 'application/json',
+        'content-length': Buffer.byteLength(data) } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, json, text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
 
 // latencies and errors per kind
 const kinds = new Map();
@@ -138,7 +168,7 @@ async function signIn(server) {
     { body: { email: ADMIN.email, password: ADMIN.password } }), 'sign-in');
   if (res.status !== 200) throw new Error(`sign-in ${res.status}`);
   ok('sign-in', performance.now() - t);
-  return res.headers.get('set-cookie').split(';')[0];
+  return res.headers['set-cookie'][0].split(';')[0];
 }
 
 // What the dashboard page asks for when it opens, in parallel.
@@ -170,6 +200,18 @@ async function paced(perSecond, endAt, name, fn) {
   await Promise.all(pending);
 }
 
+// CPU seconds (user + system) a process has used; the kernel counts in ticks of 1/100 s.
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function openFds(pid) {
+  try { return readdirSync(`/proc/${pid}/fd`).length; } catch { return NaN; }
+}
+
+const loadavg = () => os.loadavg().map((v) => v.toFixed(2)).join(' ');
+
 function machine() {
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
@@ -178,6 +220,8 @@ function machine() {
 
 async function main() {
   const server = await startServer({ env: { ASAN_OPTIONS: '' } });
+  // if this script dies, confide must not outlive it
+  process.on('exit', () => { if (server.proc.exitCode === null) server.proc.kill('SIGKILL'); });
   let exitCode = 0;
   try {
     console.log(`soak: ${machine()}`);
@@ -211,7 +255,13 @@ async function main() {
     let joinFrom = 0;
     const endAt = performance.now() + SECONDS * 1000;
     let peak = memory.idle;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(server.proc.pid).rss); }, 1000);
+    let peakFds = openFds(server.proc.pid);
+    const loadBefore = loadavg();
+    const cpuBefore = { confide: cpuSeconds(server.proc.pid), soak: process.cpuUsage() };
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssKiB(server.proc.pid).rss);
+      peakFds = Math.max(peakFds, openFds(server.proc.pid));
+    }, 1000);
     const adminCookie = await signIn(server);
     await Promise.all([
       paced(JOINS_PER_SECOND, endAt, 'join (to admitted)', async () => {
@@ -229,6 +279,8 @@ async function main() {
     ]);
     clearInterval(sampler);
     memory.end = rssKiB(server.proc.pid);
+    const cpu = { confide: cpuSeconds(server.proc.pid) - cpuBefore.confide,
+      soak: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(cpuBefore.soak)) };
     const stillOpen = idle.filter((ws) => ws.readyState === WebSocket.OPEN).length;
 
     // the table
@@ -248,7 +300,12 @@ async function main() {
     console.log(`confide VmRSS: ${mib(memory.start)} MiB before, ${mib(memory.idle)} MiB with ` +
       `${idle.length} idle WebSockets, peak ${mib(peak)} MiB, ${mib(memory.end.rss)} MiB at the ` +
       `end (VmHWM ${mib(memory.end.hwm)} MiB)`);
+    console.log(`confide open files: at most ${peakFds}`);
+    console.log(`CPU during the load: confide ${cpu.confide.toFixed(1)} s (` +
+      `${((cpu.confide / SECONDS) * 100).toFixed(0)} % of one core), this driver ` +
+      `${cpu.soak.toFixed(1)} s (${((cpu.soak / SECONDS) * 100).toFixed(0)} %)`);
     console.log(`idle WebSockets still open: ${stillOpen} of ${IDLE} (${idleDropped} dropped)`);
+    console.log(`load average (1, 5, 15 min): ${loadBefore} before the load, ${loadavg()} after`);
     for (const [name, k] of kinds) {
       for (const [why, count] of k.why) console.log(`error: ${name}: ${why} ×${count}`);
     }
