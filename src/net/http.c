@@ -182,6 +182,8 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
 }
 
 static int answer(struct lws *wsi, struct http_conn *c);
+static int answer_complete(struct lws *wsi, const struct http_conn *c);
+static int finish_response(struct lws *wsi, struct http_conn *c);
 
 /* Runs the request through the API (inline, or on the offload thread for the slow ones)
  * and starts the response. */
@@ -221,7 +223,10 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
         return 0;
     }
     api_handle(srv->api, &req, &c->resp);
-    return answer(wsi, c);
+    if (answer(wsi, c) < 0)
+        return -1;
+    /* an answer without a body (204, HEAD) is complete once its headers are written */
+    return answer_complete(wsi, c) ? finish_response(wsi, c) : 0;
 }
 
 /* Writes the answer's headers and starts its body. */
@@ -258,6 +263,18 @@ static int finish_response(struct lws *wsi, struct http_conn *c)
     int close_after = c->close_after;
     conn_reset(server_of(wsi), c);
     return close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Is the whole answer with the kernel, so the transaction may end now? It must end before
+ * the client, holding the whole answer, sends its next request on this connection: while
+ * it has not, libwebsockets 4.1 takes those bytes for the end of the last request's body,
+ * keeps them unread and services them again and again without polling, and the loop
+ * serves nobody (seen with keep-alive POSTs, one after another). A connection to be
+ * closed keeps the old way: one WRITEABLE later. */
+static int answer_complete(struct lws *wsi, const struct http_conn *c)
+{
+    return c->responding && !c->waiting && !c->close_after && c->sent == c->resp.body.len &&
+           !lws_partial_buffered(wsi);
 }
 
 static void on_body_deadline(lws_sorted_usec_list_t *sul)
@@ -380,7 +397,9 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
             return 0;
         if (c->sent == c->resp.body.len)
             return finish_response(wsi, c);
-        return write_body(wsi, c);
+        if (write_body(wsi, c) < 0)
+            return -1;
+        return answer_complete(wsi, c) ? finish_response(wsi, c) : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (c)

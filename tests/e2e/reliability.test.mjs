@@ -5,6 +5,7 @@
 // unread replies pass the bound, the meeting hears it leave, and everyone else goes on.
 // Clients are told apart by loopback source addresses (Linux routes 127.0.0.0/8 to lo).
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
@@ -114,6 +115,22 @@ describe('slow clients', () => {
     }
     assert.ok(await metric(server, 'confide_requests_timed_out_total') >= 100);
     assert.equal(await getFrom(server.port, '127.0.0.2'), 200, 'the slow address is served again');
+  });
+
+  // libwebsockets 4.1 took a request that came before the last one's transaction was
+  // ended for the rest of that one's body and spun on it: the whole server stopped
+  test('POSTs one after another on one kept-alive connection are all answered', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = () => new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path: '/api/v1/clients',
+        method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': 2 } },
+      (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+      req.setTimeout(2000, () => reject(new Error('no answer in 2 s')));
+      req.on('error', reject);
+      req.end('{}');
+    });
+    for (let i = 0; i < 300; i++) assert.equal(await post(), 401, `POST ${i}`);
+    agent.destroy();
   });
 
   test('an idle kept-alive connection is closed after keepalive_timeout', async () => {
