@@ -33,8 +33,12 @@ const ADMIN = { name: 'Dr Soak', email: 'soak@practice.example', password: 'a lo
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The API's callers: ten addresses, each a keep-alive pool of at most 32 connections.
+// An idle socket is dropped after 10 s, before confide's keepalive_timeout (20 s) closes
+// it: otherwise a request may go out on a socket the server is closing ("socket hang up",
+// which a browser would retry), and LIFO keeps the busy sockets the reused ones.
 const agents = Array.from({ length: 10 }, (_, i) => new http.Agent({
-  keepAlive: true, maxSockets: 32, localAddress: `127.0.0.${50 + i}` }));
+  keepAlive: true, maxSockets: 32, timeout: 10000, scheduling: 'lifo',
+  localAddress: `127.0.0.${50 + i}` }));
 let nextAgent = 0;
 
 // One API call; resolves to { status, headers, json }.
@@ -257,6 +261,7 @@ async function main() {
     let peak = memory.idle;
     let peakFds = openFds(server.proc.pid);
     const loadBefore = loadavg();
+    const logFrom = server.stderr.length; // the load's requests are logged after this
     const cpuBefore = { confide: cpuSeconds(server.proc.pid), soak: process.cpuUsage() };
     const sampler = setInterval(() => {
       peak = Math.max(peak, rssKiB(server.proc.pid).rss);
@@ -278,6 +283,7 @@ async function main() {
       paced(DASHBOARDS_PER_SECOND, endAt, 'dashboard (5 GETs)', () => dashboard(server, adminCookie)),
     ]);
     clearInterval(sampler);
+    const metricsText = (await request(server, 'GET', '/metrics')).text;
     memory.end = rssKiB(server.proc.pid);
     const cpu = { confide: cpuSeconds(server.proc.pid) - cpuBefore.confide,
       soak: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(cpuBefore.soak)) };
@@ -309,6 +315,25 @@ async function main() {
     for (const [name, k] of kinds) {
       for (const [why, count] of k.why) console.log(`error: ${name}: ${why} ×${count}`);
     }
+    // confide's own time per route (from its log: request in to answer handed over), to
+    // tell its work from queueing and the machine's other load
+    const routes = new Map();
+    for (const m of server.stderr.slice(logFrom).matchAll(/http: req=\d+ (\S+) (\S+) \d+ ([\d.]+)ms/g)) {
+      const key = `${m[1]} ${m[2]}`;
+      if (!routes.has(key)) routes.set(key, []);
+      routes.get(key).push(Number(m[3]));
+    }
+    console.log('confide\'s time per request during the load (its log), ms:');
+    for (const [route, ms] of [...routes].sort((a, b) => b[1].length - a[1].length)) {
+      ms.sort((a, b) => a - b);
+      console.log(`  ${route.padEnd(28)} ${String(ms.length).padStart(6)}  p50 ${pct(ms, 50).toFixed(1)}` +
+        `  p99 ${pct(ms, 99).toFixed(1)}  max ${ms.at(-1).toFixed(1)}`);
+    }
+    // the store's calls on every thread, from /metrics (a histogram since the start)
+    const bucket = (le) => Number(metricsText.match(new RegExp(`confide_store_latency_seconds_bucket\\{le="${le}"\\} (\\d+)`))?.[1]);
+    const calls = bucket('\\+Inf');
+    console.log(`store calls since the start: ${calls}; over 20 ms: ${calls - bucket('0.02')}, ` +
+      `over 100 ms: ${calls - bucket('0.1')}, over 500 ms: ${calls - bucket('0.5')}`);
     const rate = ops ? errors / ops : 0;
     console.log(`errors: ${errors} of ${ops} operations (${(rate * 100).toFixed(3)} %, at most ` +
       `${(MAX_ERROR_RATE * 100).toFixed(3)} % allowed)`);
