@@ -4,8 +4,9 @@ JOBS ?= $(shell nproc)
 RELEASE := build/release
 DEBUG := build/debug
 FUZZ_SECONDS ?= 300
+SOAK_SECONDS ?= 60
 
-.PHONY: run test build debug fuzz clean format bench
+.PHONY: run test build debug fuzz clean format bench soak
 
 run: build
 	@mkdir -p var
@@ -39,6 +40,13 @@ fuzz: debug
 bench: build
 	@scripts/bootstrap --bench
 	@scripts/bench $(BENCH_ARGS)
+
+# Load and connection faults (docs/RELIABILITY.md): a release confide on loopback with 1,000
+# idle WebSockets, 50 joins/leaves a second, sign-ins and dashboards for SOAK_SECONDS;
+# prints p50/p99 latency, memory and errors. Not part of `make test`.
+soak: build
+	@scripts/bootstrap --test
+	@SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')

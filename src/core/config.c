@@ -67,6 +67,15 @@ static const struct option_def options[] = {
         "addresses or CIDR ranges besides loopback that may read /metrics, comma-separated"),
     STR(trusted_proxies, "",
         "reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For/Forwarded is believed"),
+    NUM(max_connections, "0", 0, 1000000,
+        "TCP connections held at once; more are closed at accept (0: the open-file limit less 128)"),
+    NUM(max_connections_per_address, "200", 1, 1000000,
+        "TCP connections from one address (an IPv6 /64) at once; trusted_proxies are exempt"),
+    NUM(header_timeout, "10", 1, 300, "seconds a request's headers may take to arrive; then closed"),
+    NUM(body_timeout, "30", 1, 3600, "seconds a request's body may take to arrive; then closed"),
+    NUM(keepalive_timeout, "20", 1, 3600, "seconds an idle HTTP connection is kept between requests"),
+    NUM(ws_send_queue_bytes, "1048576", 16384, 67108864,
+        "bytes of replies a WebSocket may leave unread before it is closed"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 

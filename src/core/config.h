@@ -39,6 +39,12 @@ struct config {
                                 * host candidate, the first also the c= line */
     char metrics_allow[512];   /* CIDRs besides loopback that may read /metrics, comma-separated */
     char trusted_proxies[512]; /* CIDRs of reverse proxies whose forwarding headers are believed */
+    long max_connections;      /* TCP connections held at once; 0: from the open-file limit */
+    long max_connections_per_address; /* from one address (an IPv6 /64); proxies exempt */
+    long header_timeout;       /* seconds for a request's headers to arrive in full */
+    long body_timeout;         /* seconds for a request's declared body to arrive in full */
+    long keepalive_timeout;    /* seconds an idle HTTP connection is kept between requests */
+    long ws_send_queue_bytes;  /* a WebSocket whose unsent replies pass this is closed */
 
     /* derived by config_finish */
     char listen_host[64];

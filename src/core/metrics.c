@@ -11,6 +11,9 @@ static struct {
     atomic_uint_fast64_t http_errors;
     atomic_int_fast64_t websockets_open;
     atomic_uint_fast64_t websockets_total;
+    atomic_uint_fast64_t connections_refused;
+    atomic_uint_fast64_t requests_timed_out;
+    atomic_uint_fast64_t websocket_overflows;
     atomic_uint_fast64_t store_calls;
     atomic_uint_fast64_t store_failures;
     atomic_uint_fast64_t store_us_sum;
@@ -38,6 +41,21 @@ void metrics_websocket_opened(void)
 void metrics_websocket_closed(void)
 {
     atomic_fetch_sub(&m.websockets_open, 1);
+}
+
+void metrics_connection_refused(void)
+{
+    atomic_fetch_add(&m.connections_refused, 1);
+}
+
+void metrics_request_timed_out(void)
+{
+    atomic_fetch_add(&m.requests_timed_out, 1);
+}
+
+void metrics_websocket_overflow(void)
+{
+    atomic_fetch_add(&m.websocket_overflows, 1);
 }
 
 void metrics_store_call(int64_t elapsed_us, int failed)
@@ -98,6 +116,22 @@ void metrics_render(struct buf *out)
                "confide_websockets_total %llu\n",
                (long long)atomic_load(&m.websockets_open),
                (unsigned long long)atomic_load(&m.websockets_total));
+    buf_printf(out,
+               "# HELP confide_connections_refused_total TCP connections closed at accept "
+               "(max_connections, max_connections_per_address).\n"
+               "# TYPE confide_connections_refused_total counter\n"
+               "confide_connections_refused_total %llu\n"
+               "# HELP confide_requests_timed_out_total Connections closed because a request's "
+               "body did not arrive within body_timeout.\n"
+               "# TYPE confide_requests_timed_out_total counter\n"
+               "confide_requests_timed_out_total %llu\n"
+               "# HELP confide_websocket_send_overflows_total WebSockets closed for leaving more "
+               "than ws_send_queue_bytes unread.\n"
+               "# TYPE confide_websocket_send_overflows_total counter\n"
+               "confide_websocket_send_overflows_total %llu\n",
+               (unsigned long long)atomic_load(&m.connections_refused),
+               (unsigned long long)atomic_load(&m.requests_timed_out),
+               (unsigned long long)atomic_load(&m.websocket_overflows));
     buf_puts(out, "# HELP confide_store_latency_seconds Time spent in store calls.\n"
                   "# TYPE confide_store_latency_seconds histogram\n");
     for (unsigned i = 0; i < STORE_BUCKETS; i++)

@@ -9,6 +9,12 @@
 void metrics_http_response(int status);
 void metrics_websocket_opened(void);
 void metrics_websocket_closed(void);
+/* A TCP connection turned away at accept (connection limits), one closed because its
+ * request's body did not arrive in time (slow headers are libwebsockets' to close, and
+ * it does not say), a WebSocket closed because it left too many replies unread. */
+void metrics_connection_refused(void);
+void metrics_request_timed_out(void);
+void metrics_websocket_overflow(void);
 void metrics_store_call(int64_t elapsed_us, int failed);
 void metrics_login_failure(void);
 /* One argon2id computation (a hash or a verification): the slow, costly step of sign-in

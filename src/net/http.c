@@ -1,5 +1,6 @@
 /* HTTP on libwebsockets: collect a request (method, path, the few headers confide reads,
  * the body up to max_body_bytes), hand it to api_handle, write the answer back. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,11 @@ struct http_conn {
     int responding;
     struct lws *wsi;
     int waiting; /* handed to the offload thread; the answer comes back by request id */
+    /* the declared body must be in by body_timeout after the headers: libwebsockets only
+     * bounds the gap between two pieces, so a client trickling a byte at a time would
+     * otherwise hold the connection for as long as it likes */
+    lws_sorted_usec_list_t body_deadline;
+    int body_deadline_set;
 };
 
 size_t net_http_conn_size(void)
@@ -51,8 +57,19 @@ static void forget_waiting(struct net_server *srv, struct http_conn *c)
         }
 }
 
+static void cancel_body_deadline(struct net_server *srv, struct http_conn *c)
+{
+    if (!c->body_deadline_set)
+        return;
+    lws_sul_schedule(srv->lws, 0, &c->body_deadline, NULL, LWS_SET_TIMER_USEC_CANCEL);
+    c->body_deadline_set = 0;
+}
+
 static void conn_reset(struct net_server *srv, struct http_conn *c)
 {
+    if (srv)
+        cancel_body_deadline(srv, c);
+    assert(!c->body_deadline_set);
     if (c->waiting && srv) {
         /* nobody will read the answer: a request still queued is dropped before its
          * hashing; one in hand finishes, and its answer finds no connection */
@@ -165,6 +182,8 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
 }
 
 static int answer(struct lws *wsi, struct http_conn *c);
+static int answer_complete(struct lws *wsi, const struct http_conn *c);
+static int finish_response(struct lws *wsi, struct http_conn *c);
 
 /* Runs the request through the API (inline, or on the offload thread for the slow ones)
  * and starts the response. */
@@ -204,7 +223,10 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
         return 0;
     }
     api_handle(srv->api, &req, &c->resp);
-    return answer(wsi, c);
+    if (answer(wsi, c) < 0)
+        return -1;
+    /* an answer without a body (204, HEAD) is complete once its headers are written */
+    return answer_complete(wsi, c) ? finish_response(wsi, c) : 0;
 }
 
 /* Writes the answer's headers and starts its body. */
@@ -243,11 +265,34 @@ static int finish_response(struct lws *wsi, struct http_conn *c)
     return close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* Is the whole answer with the kernel, so the transaction may end now? It must end before
+ * the client, holding the whole answer, sends its next request on this connection: while
+ * it has not, libwebsockets 4.1 takes those bytes for the end of the last request's body,
+ * keeps them unread and services them again and again without polling, and the loop
+ * serves nobody (seen with keep-alive POSTs, one after another). A connection to be
+ * closed keeps the old way: one WRITEABLE later. */
+static int answer_complete(struct lws *wsi, const struct http_conn *c)
+{
+    return c->responding && !c->waiting && !c->close_after && c->sent == c->resp.body.len &&
+           !lws_partial_buffered(wsi);
+}
+
+static void on_body_deadline(lws_sorted_usec_list_t *sul)
+{
+    struct http_conn *c = lws_container_of(sul, struct http_conn, body_deadline);
+    c->body_deadline_set = 0;
+    metrics_request_timed_out();
+    log_info("http", "req=%llu: body not in after body_timeout, connection closed", c->id);
+    /* closed on the loop's next turn, not from inside its timer list */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
+}
+
 static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
 {
     struct net_server *srv = server_of(wsi);
     conn_reset(srv, c);
     c->id = ++srv->next_request_id;
+    c->wsi = wsi;
     c->started_us = clock_mono_us();
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (lws_hdr_total_length(wsi, methods[i].token) > 0)
@@ -278,8 +323,12 @@ static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
         c->close_after = 1;
         return dispatch(wsi, c);
     }
-    if (declared > 0)
-        return 0; /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
+    if (declared > 0) { /* wait for LWS_CALLBACK_HTTP_BODY_COMPLETION */
+        lws_sul_schedule(srv->lws, 0, &c->body_deadline, on_body_deadline,
+                         (lws_usec_t)srv->cfg->body_timeout * LWS_US_PER_SEC);
+        c->body_deadline_set = 1;
+        return 0;
+    }
     return dispatch(wsi, c);
 }
 
@@ -327,9 +376,19 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         /* also comes for "Content-Length: 0", after that request was answered */
         if (!c->method[0] || c->dispatched)
             return 0;
+        cancel_body_deadline(server_of(wsi), c);
         return dispatch(wsi, c);
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return wsi && server_of(wsi)->stop_requested ? -1 : 0;
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        return net_conn_admit(server_of(wsi), wsi);
+    case LWS_CALLBACK_WSI_DESTROY:
+        /* comes here (protocols[0]) for every connection, WebSockets included; user is
+         * the http_conn only while the connection is still HTTP's */
+        if (c && lws_get_protocol(wsi) && lws_get_protocol(wsi)->callback == net_http_callback)
+            conn_reset(server_of(wsi), c);
+        net_conn_release(server_of(wsi), wsi);
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         collect_offloaded(lws_context_user(lws_get_context(wsi)));
         return 0;
@@ -338,7 +397,9 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
             return 0;
         if (c->sent == c->resp.body.len)
             return finish_response(wsi, c);
-        return write_body(wsi, c);
+        if (write_body(wsi, c) < 0)
+            return -1;
+        return answer_complete(wsi, c) ? finish_response(wsi, c) : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (c)

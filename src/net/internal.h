@@ -30,8 +30,12 @@ struct net_server {
     struct api_offload *offload;
     struct http_conn **waiting;
     size_t waiting_count, waiting_cap;
+    /* TCP connections held, in all and per address (net/conn_limit.h) */
+    struct conn_limit *limits;
+    long max_connections;
+    int64_t refusals_logged_ms; /* refusals are logged at most once a second */
+    unsigned long refusals_unlogged;
 };
-
 
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len);
@@ -43,5 +47,10 @@ size_t net_http_conn_size(void);
  * (core/client_addr.h). Every throttle counts by this. */
 void net_client_address(struct lws *wsi, const struct config *cfg, char *out, size_t out_size);
 size_t net_ws_conn_size(void);
+/* A connection accepted (LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED): counted, or -1 to
+ * close it at once. Every connection admitted is released once, at LWS_CALLBACK_WSI_DESTROY,
+ * whatever protocol it ended on. */
+int net_conn_admit(struct net_server *s, struct lws *wsi);
+void net_conn_release(struct net_server *s, struct lws *wsi);
 
 #endif

@@ -1,6 +1,10 @@
 /* WebSockets on /ws with subprotocol "confide.v1". Each connection gets a number; whole
  * messages go to live/service.c, which answers through net_ws_send / net_ws_close.
- * Replies are queued and written one per WRITEABLE callback, as libwebsockets requires. */
+ * Replies are queued and written one per WRITEABLE callback, as libwebsockets requires.
+ * The queue holds at most ws_send_queue_bytes: a client that stops reading is closed
+ * when its replies pass that, and the handler hears the close like any other, rather
+ * than the server's memory growing or the client silently missing messages. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,16 +16,17 @@
 #include "core/xalloc.h"
 #include "net/internal.h"
 
-#define WS_QUEUE_MAX 256
-
 struct ws_conn {
     uint64_t id;
     struct lws *wsi;
     struct buf incoming;
-    int discarding; /* the current message went past the cap */
+    int discarding;  /* the current message went past the cap */
     int close_after; /* close once the queue is written */
-    struct buf queue[WS_QUEUE_MAX];
-    int head, count;
+    int overflowed;  /* closed for leaving too much unread; nothing more is queued */
+    /* replies not yet written: a ring of cap slots (a power of two), count from head */
+    struct buf *queue;
+    size_t head, count, cap;
+    size_t queued_bytes;
 };
 
 size_t net_ws_conn_size(void)
@@ -37,27 +42,64 @@ static struct ws_conn *find(struct net_server *srv, uint64_t id)
     return NULL;
 }
 
+static void drop_queue(struct ws_conn *c)
+{
+    for (size_t i = 0; i < c->count; i++)
+        buf_free(&c->queue[(c->head + i) & (c->cap - 1)]);
+    free(c->queue);
+    c->queue = NULL;
+    c->head = c->count = c->cap = 0;
+    c->queued_bytes = 0;
+}
+
+static void grow_queue(struct ws_conn *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 16;
+    struct buf *q = xcalloc(cap, sizeof *q);
+    for (size_t i = 0; i < c->count; i++)
+        q[i] = c->queue[(c->head + i) & (c->cap - 1)];
+    free(c->queue);
+    c->queue = q;
+    c->head = 0;
+    c->cap = cap;
+}
+
+/* The client leaves more than the bound unread: its socket will not take more, so no
+ * WRITEABLE may ever come to close it politely; it is closed on the loop's next turn. */
+static void overflow(struct net_server *srv, struct ws_conn *c)
+{
+    metrics_websocket_overflow();
+    log_warn("ws", "conn=%llu: over %ld bytes of replies unread, closed", (unsigned long long)c->id,
+             srv->cfg->ws_send_queue_bytes);
+    drop_queue(c);
+    c->overflowed = 1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
 void net_ws_send(void *arg, uint64_t conn, const char *text, size_t len)
 {
-    struct ws_conn *c = find(arg, conn);
-    if (!c || len == 0 || c->close_after)
+    struct net_server *srv = arg;
+    struct ws_conn *c = find(srv, conn);
+    if (!c || len == 0 || c->close_after || c->overflowed)
         return;
-    if (c->count == WS_QUEUE_MAX) {
-        /* a peer that never reads loses messages, not the server's memory */
-        log_warn("ws", "conn=%llu: send queue full, message dropped", (unsigned long long)conn);
+    if (c->queued_bytes + len > (size_t)srv->cfg->ws_send_queue_bytes) {
+        overflow(srv, c);
         return;
     }
-    struct buf *slot = &c->queue[(c->head + c->count) % WS_QUEUE_MAX];
+    if (c->count == c->cap)
+        grow_queue(c);
+    struct buf *slot = &c->queue[(c->head + c->count) & (c->cap - 1)];
     memset(slot, 0, sizeof *slot);
     buf_append(slot, text, len);
     c->count++;
+    c->queued_bytes += len;
     lws_callback_on_writable(c->wsi);
 }
 
 void net_ws_close(void *arg, uint64_t conn)
 {
     struct ws_conn *c = find(arg, conn);
-    if (!c)
+    if (!c || c->overflowed)
         return;
     c->close_after = 1;
     lws_callback_on_writable(c->wsi);
@@ -108,11 +150,7 @@ static void closed(struct net_server *srv, struct ws_conn *c)
             break;
         }
     buf_free(&c->incoming);
-    while (c->count > 0) {
-        buf_free(&c->queue[c->head]);
-        c->head = (c->head + 1) % WS_QUEUE_MAX;
-        c->count--;
-    }
+    drop_queue(c);
 }
 
 static void receive(struct net_server *srv, struct lws *wsi, struct ws_conn *c, const void *in,
@@ -142,6 +180,8 @@ static void receive(struct net_server *srv, struct lws *wsi, struct ws_conn *c, 
 
 static int write_next(struct lws *wsi, struct ws_conn *c)
 {
+    if (c->overflowed)
+        return -1;
     if (c->count == 0) {
         if (c->close_after) {
             lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
@@ -154,8 +194,10 @@ static int write_next(struct lws *wsi, struct ws_conn *c)
     memcpy(frame + LWS_PRE, msg->data, msg->len);
     int n = lws_write(wsi, frame + LWS_PRE, msg->len, LWS_WRITE_TEXT);
     free(frame);
+    assert(c->queued_bytes >= msg->len);
+    c->queued_bytes -= msg->len;
     buf_free(msg);
-    c->head = (c->head + 1) % WS_QUEUE_MAX;
+    c->head = (c->head + 1) & (c->cap - 1);
     c->count--;
     if (n < 0)
         return -1;
