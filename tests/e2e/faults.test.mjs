@@ -1,4 +1,4 @@
-// Faults against the real binary, each a test (docs/RELIABILITY-faults.md has the numbers):
+// Faults against the real binary, each a test (docs/RELIABILITY.md, "Faults", has the numbers):
 //   - kill -9 in the middle of a burst of concurrent writes: every write that was
 //     acknowledged is there after the restart, the audit chain verifies, SQLite's
 //     integrity_check is ok;
@@ -22,9 +22,8 @@ import { parseMail } from './lib/mail.mjs';
 const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// One request on a connection of its own (agent: false), answered within 15 s or failed.
-// Not fetch: on a reused keep-alive connection a POST can leave the service thread spinning
-// in libwebsockets (seen on this branch's base too; reported, not this test's subject).
+// One request on a connection of its own (agent: false), answered within 15 s or failed:
+// a kill mid-burst then fails exactly the requests that were in flight, each on its own.
 // Resolves to { status, header(name), json, text }; rejects when the connection dies.
 function request(server, method, p, { body, cookie } = {}) {
   return new Promise((resolve, reject) => {
