@@ -133,7 +133,8 @@ static void send_one(struct mail_worker *w, struct smtp_session *smtp, const str
         o.kind = OUT_SENT;
         atomic_fetch_add(&w->sent, 1);
         log_info("mail", "id=%lld kind=%s sent (attempt %d)", (long long)m->id, kind, m->attempts);
-    } else if (r == SMTP_RETRY && m->attempts < MAIL_MAX_ATTEMPTS) {
+    } else if (r == SMTP_RETRY &&
+               o.at - m->created_at < (int64_t)MAIL_GIVE_UP_HOURS * 60 * 60 * 1000) {
         o.kind = OUT_RETRY;
         int64_t delay = backoff_ms(&w->cfg, m->attempts);
         o.at += delay;
@@ -144,7 +145,8 @@ static void send_one(struct mail_worker *w, struct smtp_session *smtp, const str
         o.kind = OUT_FAIL;
         if (r == SMTP_RETRY) {
             char why[SMTP_ERR_MAX];
-            snprintf(why, sizeof why, "gave up after %d attempts: %.120s", m->attempts, o.err);
+            snprintf(why, sizeof why, "gave up after %d attempts in %d hours: %.120s", m->attempts,
+                     MAIL_GIVE_UP_HOURS, o.err);
             memcpy(o.err, why, sizeof o.err);
         }
         atomic_fetch_add(&w->failed, 1);

@@ -16,8 +16,10 @@
  *     treat two messages with one Message-ID as one.
  * Only one worker may run against a database at a time (recovery assumes no other sender).
  *
- * A failed send is retried after mail_retry_seconds x 2^(attempts-1), at most an hour apart;
- * a mail fails for good after 12 attempts or when the server refuses it (5xx, see smtp.h).
+ * A failed send is retried after mail_retry_seconds x 2^(attempts-1), at most an hour apart,
+ * until the mail is MAIL_GIVE_UP_HOURS old (a weekend's outage of the practice's mail server
+ * loses nothing, as with any MTA); it fails for good then, or at once when the server
+ * refuses it (5xx, see smtp.h).
  * With an empty smtp_url nothing is claimed: mail waits in the outbox (tick still runs).
  *
  * The database may be busy (the service thread writes through its own connection; SQLite
@@ -37,7 +39,7 @@
 #include "core/seal.h"
 #include "store/store.h"
 
-#define MAIL_MAX_ATTEMPTS 12
+#define MAIL_GIVE_UP_HOURS 72
 #define MAIL_MAX_BACKOFF_SECONDS 3600
 #define MAIL_CLAIM_BATCH 16
 #define MAIL_SMTP_TIMEOUT_SECONDS 60

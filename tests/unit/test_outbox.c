@@ -546,6 +546,28 @@ static void sink_down_means_retry_then_delivery(void **state)
     assert_string_equal(ra.last_error, "");
 }
 
+/* A mail still failing MAIL_GIVE_UP_HOURS after it was queued fails for good at its next
+ * attempt, however few attempts that took; a younger one keeps its retries. */
+static void an_outage_longer_than_three_days_fails_the_mail(void **state)
+{
+    struct fixture *f = *state;
+    sink_down(&f->sink);
+    int64_t now = clock_wall_ms();
+    int64_t old = queue_on(f->store, ++f->next_mail, "ann@client.test", "Old.\r\n",
+                           now - (int64_t)MAIL_GIVE_UP_HOURS * 60 * 60 * 1000 - 1000, NULL);
+    int64_t young = queue(f, "bob@client.test", "Young.\r\n", NULL);
+    start_worker(f, NULL, NULL);
+    struct row ro, ry;
+    assert_true(WAIT_UNTIL((get_row(f, old, &ro), get_row(f, young, &ry),
+                            strcmp(ro.state, "failed") == 0 && ry.attempts >= 1),
+                           5000));
+    stop_worker(f);
+    assert_int_equal(ro.attempts, 1);
+    assert_non_null(strstr(ro.last_error, "gave up after 1 attempts in 72 hours"));
+    get_row(f, young, &ry);
+    assert_string_equal(ry.state, "pending");
+}
+
 /* ---- (c) ---- */
 
 static void mail_left_sending_by_a_crash_is_recovered(void **state)
@@ -752,6 +774,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(full_disk_holds_mail_until_space_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_mail_is_delivered_once_and_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(sink_down_means_retry_then_delivery, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_outage_longer_than_three_days_fails_the_mail, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(mail_left_sending_by_a_crash_is_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(rejected_recipient_fails_others_are_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_smtp_url_claims_nothing, setup, teardown),
