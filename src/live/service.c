@@ -750,8 +750,14 @@ static struct room_entry *reopen_by_key(struct live_service *svc, struct arena *
         store_occurrence_get(svc->store, a, occurrence_id, &o) < 0 ||
         store_series_get(svc->store, a, o.series_id, &se) < 0)
         return NULL;
-    if (se.cancelled_at || o.cancelled_at || o.ended_at || o.ends_at <= now)
-        return NULL; /* over: the key opens nothing */
+    if (se.cancelled_at || o.cancelled_at || o.ended_at || o.ends_at <= now) {
+        /* over (the server was down when it ended): the key opens nothing, and what was
+         * kept to resume it goes */
+        if (store_meeting_state_delete(svc->store, occurrence_id) < 0)
+            log_warn("live", "occurrence=%lld: the meeting's state could not be deleted",
+                     (long long)occurrence_id);
+        return NULL;
+    }
     return open_room(svc, &se, &o);
 }
 
