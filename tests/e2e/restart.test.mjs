@@ -3,10 +3,13 @@
 // directory and port. Those who had been admitted rejoin with their key straight in (same
 // id, same role, no waiting room), the therapist comes back as the one host, someone who
 // was only waiting goes back to the waiting room, the lock holds, and ending the meeting
-// leaves nothing to rejoin.
+// leaves nothing to rejoin. Then the meeting page in a real browser: it keeps trying while
+// the server is down and comes back in by itself.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { launchChromium } from './lib/browser.mjs';
+import { knock, person } from './lib/meeting.mjs';
 import { request, setupAdmin, startServer } from './lib/server.mjs';
 import { connect } from './lib/ws.mjs';
 
@@ -133,6 +136,46 @@ describe('a meeting survives its server', () => {
       assert.equal(code, 0, server.stderr.slice(-2000));
       assert.ok(!/Ana|Bo\b|Cy|Member \d/.test(server.stderr + server.stdout), 'names in the log');
     } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('the meeting page reconnects by itself and is back in, not waiting', async () => {
+    let server = await startServer();
+    const dataDir = server.dataDir;
+    const browser = await launchChromium();
+    try {
+      const cookie = await setupAdmin(server, ADMIN);
+      const g = await groupSession(server, cookie, 1);
+      const host = await joinHost(server, g.host, cookie);
+      const ana = await person(browser, 'Ana');
+      await knock(ana, `${server.url}/j/${g.links[0]}`, g.password, { group: true });
+      host.ws.json({ type: 'admit_all' });
+      const page = ana.page;
+      await page.getByRole('heading', { name: /^People/ }).waitFor();
+
+      const { signal } = await server.kill9();
+      assert.equal(signal, 'SIGKILL');
+      await page.getByText('Reconnecting…').waitFor();
+      // down for a while: the page goes on trying (1 s, 2 s, 4 s … at most 15 s apart)
+      await new Promise((r) => setTimeout(r, 4000));
+      server = await startServer({ dataDir, port: server.port });
+      await page.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: 30000 });
+      await page.getByRole('heading', { name: /^People/ }).waitFor();
+      assert.equal(await page.getByText('Your therapist will let you in shortly.').isVisible(), false);
+      assert.equal(await page.getByRole('button', { name: 'Join session' }).isVisible(), false);
+      assert.ok(await page.evaluate(() => window.testSockets.length) >= 3, 'it tried more than once');
+      const host2 = await rejoin(server, host.key);
+      await host2.next('admitted');
+      // the name the practice knows (the page typed none), kept across the restart
+      await host2.until('room', (m) => m.participants.some((p) => p.name === 'Member 1' && p.connected));
+      assert.deepEqual(ana.errors, []);
+      await ana.context.close();
+      const { code } = await server.stop();
+      assert.equal(code, 0, server.stderr.slice(-2000));
+    } finally {
+      await browser.close();
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
