@@ -365,7 +365,7 @@ static void admit(struct live_room *r, struct participant *p, int64_t now, struc
 
 /* Someone admitted before comes back: straight in, and the hosts see the return. */
 static void bring_back(struct live_room *r, struct participant *p, uint64_t conn, int64_t now,
-                       struct live_effects *fx)
+                       int new_key, struct live_effects *fx)
 {
     if (p->conn && p->conn != conn) {
         emit(fx, p->conn,
@@ -377,7 +377,8 @@ static void bring_back(struct live_room *r, struct participant *p, uint64_t conn
     p->state = ADMITTED;
     p->hand = 0;
     record(fx, p, "returned", now);
-    keep_admission(fx, p); /* a join by link brings a new key */
+    if (new_key) /* a join by link gave out a new key: the one kept gives way to it */
+        keep_admission(fx, p);
     send_admitted(r, p, fx);
     broadcast_room(r, fx);
     if (is_host(p))
@@ -428,13 +429,14 @@ void live_room_restore(struct live_room *r, int locked, const struct live_room_a
     r->locked = locked != 0;
     for (size_t i = 0; i < n && r->n < MAX_PARTICIPANTS; i++) {
         const struct live_room_admitted *a = &list[i];
-        if (a->participant <= 0 || by_id(r, a->participant) || by_identity(r, &a->who) ||
-            sodium_is_zero(a->key_hash, sizeof a->key_hash))
+        if (a->participant <= 0 || a->admitted_at <= 0 || by_id(r, a->participant) ||
+            by_identity(r, &a->who) || sodium_is_zero(a->key_hash, sizeof a->key_hash))
             continue; /* not what the room wrote: better left out than let in twice */
         struct participant *p = new_participant(r, &a->who, NULL);
         p->id = a->participant;
         memcpy(p->key_hash, a->key_hash, sizeof p->key_hash);
-        p->admitted_at = a->admitted_at ? a->admitted_at : 1;
+        p->admitted_at = a->admitted_at; /* they come straight back (bring_back) */
+        assert(p->state == GONE && !p->conn);
         snprintf(p->name, sizeof p->name, "%s",
                  a->who.name && *a->who.name ? a->who.name : "Guest");
         if (p->id > max_id)
@@ -480,7 +482,7 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
     if (p && fresh_key)
         live_key_hash(fresh_key, p->key_hash); /* the key this join gives out */
     if (p && p->admitted_at) {
-        bring_back(r, p, conn, now, fx);
+        bring_back(r, p, conn, now, fresh_key != NULL, fx);
         return p->id;
     }
     if (!p) {

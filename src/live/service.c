@@ -750,7 +750,9 @@ static struct room_entry *reopen_by_key(struct live_service *svc, struct arena *
         store_occurrence_get(svc->store, a, occurrence_id, &o) < 0 ||
         store_series_get(svc->store, a, o.series_id, &se) < 0)
         return NULL;
-    if (se.cancelled_at || o.cancelled_at || o.ended_at || o.ends_at <= now) {
+    /* as long as an open meeting would have let them back (a session running over) */
+    if (se.cancelled_at || o.cancelled_at || o.ended_at ||
+        o.ends_at + ROOM_KEEP_AFTER_END_MS <= now) {
         /* over (the server was down when it ended): the key opens nothing, and what was
          * kept to resume it goes */
         if (store_meeting_state_delete(svc->store, occurrence_id) < 0)

@@ -779,6 +779,7 @@ static void a_restored_room_lets_kept_keys_straight_in(void **state)
     assert_int_equal(sent(f, ANA, "admitted"), 1);
     assert_int_equal(sent(f, ANA, "waiting"), 0);
     assert_int_equal(recorded(f, "returned"), 1);
+    assert_int_equal(f->fx.admission_count, 0); /* the same key: nothing new to keep */
     json_t *m = last(f, ANA, "admitted");
     assert_string_equal(json_string_value(json_object_get(json_object_get(m, "you"), "role")),
                         "client");
