@@ -26,8 +26,11 @@ void live_effects_clear(struct live_effects *fx)
         free(c->remote_fingerprint);
         free(c->tracks);
     }
+    for (size_t i = 0; i < fx->admission_count; i++)
+        free(fx->admissions[i].name);
     free(fx->sends);
     free(fx->records);
+    free(fx->admissions);
     free(fx->turned_away);
     free(fx->media);
     free(fx->closes);
@@ -73,6 +76,27 @@ void live_fx_turn_away(struct live_effects *fx, int64_t client_id, int64_t user_
     GROW(fx->turned_away, fx->turned_away_count, fx->turned_away_cap, 2);
     fx->turned_away[fx->turned_away_count++] =
         (struct live_turn_away){client_id, user_id, what, at};
+}
+
+void live_fx_admission(struct live_effects *fx, int64_t client_id, int64_t user_id, int participant,
+                       const char *role, const char *name, const uint8_t *key_hash,
+                       int64_t admitted_at)
+{
+    assert((client_id > 0) != (user_id > 0) && participant > 0 && role && name && key_hash);
+    GROW(fx->admissions, fx->admission_count, fx->admission_cap, 4);
+    struct live_admission *a = &fx->admissions[fx->admission_count++];
+    memset(a, 0, sizeof *a);
+    *a = (struct live_admission){client_id,     user_id, participant, role,
+                                 xstrdup(name), {0},     admitted_at, false};
+    memcpy(a->key_hash, key_hash, sizeof a->key_hash);
+}
+
+void live_fx_admission_gone(struct live_effects *fx, int64_t client_id, int64_t user_id)
+{
+    assert((client_id > 0) != (user_id > 0));
+    GROW(fx->admissions, fx->admission_count, fx->admission_cap, 4);
+    fx->admissions[fx->admission_count++] =
+        (struct live_admission){.client_id = client_id, .user_id = user_id, .gone = true};
 }
 
 struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op)

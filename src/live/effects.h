@@ -32,6 +32,20 @@ struct live_turn_away {
     int64_t at;
 };
 
+#define LIVE_KEY_HASH_BYTES 32
+
+/* Someone admitted, to let back in by their rejoin key after a restart (kept as a hash
+ * only); or (gone) no longer: removed, or their access ended. */
+struct live_admission {
+    int64_t client_id, user_id;
+    int participant;
+    const char *role; /* "host", "cohost" or "client" */
+    char *name;       /* owned */
+    uint8_t key_hash[LIVE_KEY_HASH_BYTES];
+    int64_t admitted_at;
+    bool gone;
+};
+
 /* A command for the meeting's media worker (sfu/worker.h). */
 enum live_media_op {
     LIVE_MEDIA_ADD_PEER,    /* a new transport: peer_id, participant, role, credentials */
@@ -62,6 +76,10 @@ struct live_effects {
     size_t record_count, record_cap;
     struct live_turn_away *turned_away;
     size_t turned_away_count, turned_away_cap;
+    struct live_admission *admissions;
+    size_t admission_count, admission_cap;
+    int lock_changed; /* 1 locked, -1 unlocked, 0 unchanged: to keep across restarts */
+    int64_t lock_changed_at;
     struct live_media_cmd *media;
     size_t media_count, media_cap;
     uint64_t *closes;
@@ -80,6 +98,11 @@ void live_fx_record(struct live_effects *fx, int64_t client_id, int64_t user_id,
                     int64_t at);
 void live_fx_turn_away(struct live_effects *fx, int64_t client_id, int64_t user_id,
                        const char *what, int64_t at);
+/* name is copied; key_hash NULL for gone. */
+void live_fx_admission(struct live_effects *fx, int64_t client_id, int64_t user_id, int participant,
+                       const char *role, const char *name, const uint8_t *key_hash,
+                       int64_t admitted_at);
+void live_fx_admission_gone(struct live_effects *fx, int64_t client_id, int64_t user_id);
 /* A zeroed command of this kind, appended. */
 struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op);
 

@@ -1,6 +1,7 @@
 #include "live/room.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@ struct participant {
     enum live_role role;
     int64_t user_id, client_id;
     char name[LIMIT_NAME * 4 + 1]; /* up to LIMIT_NAME characters of UTF-8 */
-    char key[48];
+    /* the rejoin key, as its hash only: after a restart the room is told no more (all
+     * zero: no key, only their link brings them) */
+    uint8_t key_hash[LIVE_KEY_HASH_BYTES];
     enum state state;
     uint64_t conn; /* 0: not connected */
     int64_t waiting_since, admitted_at;
@@ -66,6 +69,18 @@ static void record(struct live_effects *fx, const struct participant *p, const c
                    int64_t now)
 {
     live_fx_record(fx, p->client_id, p->user_id, event, now);
+}
+
+/* Someone admitted, to keep (their key as a hash) so a restarted meeting lets them back. */
+static void keep_admission(struct live_effects *fx, const struct participant *p)
+{
+    assert(p->state == ADMITTED && p->admitted_at);
+    if (!sodium_is_zero(p->key_hash, sizeof p->key_hash))
+        live_fx_admission(fx, p->client_id, p->user_id, p->id,
+                          p->role == LIVE_HOST     ? "host"
+                          : p->role == LIVE_COHOST ? "cohost"
+                                                   : "client",
+                          p->name, p->key_hash, p->admitted_at);
 }
 
 static void error_to(struct live_effects *fx, uint64_t conn, const char *code, const char *message)
@@ -327,12 +342,9 @@ const char *live_room_role(const struct live_room *r, int participant)
     return "client";
 }
 
-const char *live_room_key(const struct live_room *r, int participant)
+void live_key_hash(const char *key, uint8_t hash[LIVE_KEY_HASH_BYTES])
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (r->p[i].id == participant)
-            return r->p[i].key;
-    return NULL;
+    crypto_generichash(hash, LIVE_KEY_HASH_BYTES, (const uint8_t *)key, strlen(key), NULL, 0);
 }
 
 static void send_admitted(struct live_room *r, struct participant *p, struct live_effects *fx)
@@ -347,12 +359,13 @@ static void admit(struct live_room *r, struct participant *p, int64_t now, struc
     p->state = ADMITTED;
     p->admitted_at = now;
     record(fx, p, "admitted", now);
+    keep_admission(fx, p);
     send_admitted(r, p, fx);
 }
 
 /* Someone admitted before comes back: straight in, and the hosts see the return. */
 static void bring_back(struct live_room *r, struct participant *p, uint64_t conn, int64_t now,
-                       struct live_effects *fx)
+                       int new_key, struct live_effects *fx)
 {
     if (p->conn && p->conn != conn) {
         emit(fx, p->conn,
@@ -364,6 +377,8 @@ static void bring_back(struct live_room *r, struct participant *p, uint64_t conn
     p->state = ADMITTED;
     p->hand = 0;
     record(fx, p, "returned", now);
+    if (new_key) /* a join by link gave out a new key: the one kept gives way to it */
+        keep_admission(fx, p);
     send_admitted(r, p, fx);
     broadcast_room(r, fx);
     if (is_host(p))
@@ -401,8 +416,33 @@ static struct participant *new_participant(struct live_room *r, const struct liv
     p->audio = 1;
     /* the session's settings say whose camera starts on; each person can start theirs */
     p->video = who->role == LIVE_CLIENT ? r->s.participant_video : r->s.host_video;
-    snprintf(p->key, sizeof p->key, "%s", key ? key : "");
+    if (key)
+        live_key_hash(key, p->key_hash);
     return p;
+}
+
+void live_room_restore(struct live_room *r, int locked, const struct live_room_admitted *list,
+                       size_t n)
+{
+    assert(r->n == 0 && r->next_id == 0); /* a room just made: nobody has an id yet */
+    int max_id = 0;
+    r->locked = locked != 0;
+    for (size_t i = 0; i < n && r->n < MAX_PARTICIPANTS; i++) {
+        const struct live_room_admitted *a = &list[i];
+        if (a->participant <= 0 || a->admitted_at <= 0 || by_id(r, a->participant) ||
+            by_identity(r, &a->who) || sodium_is_zero(a->key_hash, sizeof a->key_hash))
+            continue; /* not what the room wrote: better left out than let in twice */
+        struct participant *p = new_participant(r, &a->who, NULL);
+        p->id = a->participant;
+        memcpy(p->key_hash, a->key_hash, sizeof p->key_hash);
+        p->admitted_at = a->admitted_at; /* they come straight back (bring_back) */
+        assert(p->state == GONE && !p->conn);
+        snprintf(p->name, sizeof p->name, "%s",
+                 a->who.name && *a->who.name ? a->who.name : "Guest");
+        if (p->id > max_id)
+            max_id = p->id;
+    }
+    r->next_id = max_id; /* new people get ids after those kept */
 }
 
 void live_room_set_turned_away(struct live_room *r, const struct live_room_turned_away *list,
@@ -439,8 +479,10 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
         return LIVE_DENIED;
     if (p)
         p->revoked = 0; /* a join is by a link the service found valid */
+    if (p && fresh_key)
+        live_key_hash(fresh_key, p->key_hash); /* the key this join gives out */
     if (p && p->admitted_at) {
-        bring_back(r, p, conn, now, fx);
+        bring_back(r, p, conn, now, fresh_key != NULL, fx);
         return p->id;
     }
     if (!p) {
@@ -475,10 +517,15 @@ int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct
 int live_room_rejoin(struct live_room *r, int64_t now, uint64_t conn, const char *key,
                      struct live_effects *fx)
 {
+    if (!key || !*key)
+        return LIVE_UNKNOWN_KEY;
+    uint8_t hash[LIVE_KEY_HASH_BYTES];
+    live_key_hash(key, hash);
     /* the key first: a key of another meeting is not this ended one's to refuse */
-    for (size_t i = 0; key && *key && i < r->n; i++) {
+    for (size_t i = 0; i < r->n; i++) {
         struct participant *p = &r->p[i];
-        if (strcmp(p->key, key) != 0)
+        if (sodium_is_zero(p->key_hash, sizeof p->key_hash) ||
+            sodium_memcmp(p->key_hash, hash, sizeof hash) != 0)
             continue;
         if (r->ended)
             return LIVE_ENDED;
@@ -745,6 +792,7 @@ void live_room_on_remove(struct live_room *r, int64_t now, int from, const json_
     t->hand = 0;
     record(fx, t, "removed", now);
     live_fx_turn_away(fx, t->client_id, t->user_id, "removed", now);
+    live_fx_admission_gone(fx, t->client_id, t->user_id);
     emit(fx, t->conn,
          json_pack("{s:s,s:s}", "type", "removed", "message",
                    "You have been removed from this session."));
@@ -768,6 +816,7 @@ void live_room_revoke(struct live_room *r, int64_t now, int64_t client_id, int64
         return;
     p->revoked = 1;
     p->admitted_at = 0; /* with a new link they knock like someone new */
+    live_fx_admission_gone(fx, p->client_id, p->user_id);
     if (p->state == GONE && !p->conn)
         return; /* not here: only their key stops working */
     int was_waiting = p->state == WAITING;
@@ -826,6 +875,8 @@ void live_room_on_lock(struct live_room *r, int64_t now, int from, const json_t 
                        struct live_effects *fx)
 {
     r->locked = 1;
+    fx->lock_changed = 1;
+    fx->lock_changed_at = now;
     broadcast_room(r, fx);
 }
 
@@ -833,6 +884,8 @@ void live_room_on_unlock(struct live_room *r, int64_t now, int from, const json_
                          struct live_effects *fx)
 {
     r->locked = 0;
+    fx->lock_changed = -1;
+    fx->lock_changed_at = now;
     broadcast_room(r, fx);
 }
 

@@ -9,7 +9,9 @@
  * straight back in when they return, during a lock too; someone removed cannot return to
  * this meeting, nor can someone denied knock again, until a host lets them knock again
  * (let_knock). Who was turned away is kept (an effect) so a restarted meeting is told of it
- * (live_room_set_turned_away). Chat is held here only for delivery: nothing is kept or logged. */
+ * (live_room_set_turned_away); so are who was admitted and the lock (effects, and
+ * live_room_restore), so people come straight back after a restart too. Rejoin keys are
+ * held as hashes only. Chat is held here only for delivery: nothing is kept or logged. */
 #ifndef CONFIDE_LIVE_ROOM_H
 #define CONFIDE_LIVE_ROOM_H
 #include <jansson.h>
@@ -65,13 +67,27 @@ struct live_room_turned_away {
 void live_room_set_turned_away(struct live_room *r, const struct live_room_turned_away *list,
                                size_t n);
 
+/* Someone admitted to this meeting before a restart, as the store kept them. */
+struct live_room_admitted {
+    struct live_identity who;
+    int participant; /* their id then, and again */
+    uint8_t key_hash[LIVE_KEY_HASH_BYTES];
+    int64_t admitted_at;
+};
+/* Tells a room just made (nobody in it yet) what its meeting was before a restart: the
+ * lock, and who had been admitted: their rejoin key lets them straight back in, with their
+ * id and role. Call before live_room_set_turned_away. Emits nothing. */
+void live_room_restore(struct live_room *r, int locked, const struct live_room_admitted *list,
+                       size_t n);
+/* The hash a rejoin key is known by (BLAKE2b): the room and the store keep no other. */
+void live_key_hash(const char *key, uint8_t hash[LIVE_KEY_HASH_BYTES]);
+
 /* A person arrives on connection `conn`. Returns their participant id (> 0) or a refusal.
- * fresh_key: a new random key (from the caller: the room draws no randomness) that the room
- * keeps for someone it has not seen before; live_room_key gives the person's key, which
- * lets them back in without the password when their connection drops. */
+ * fresh_key: a new random key (from the caller: the room draws no randomness) that lets
+ * the person back in without the password when their connection drops; the room keeps its
+ * hash, replacing any key of theirs before (the caller hands the key out). */
 int live_room_join(struct live_room *r, int64_t now, uint64_t conn, const struct live_identity *who,
                    const char *fresh_key, struct live_effects *fx);
-const char *live_room_key(const struct live_room *r, int participant);
 /* "host", "cohost" or "client". */
 const char *live_room_role(const struct live_room *r, int participant);
 /* The same person coming back with the key from their earlier join. */

@@ -92,12 +92,40 @@ static struct live_conn *find_conn(struct live_service *svc, uint64_t id)
     return NULL;
 }
 
-/* Writes the rooms' attendance records and who was turned away (or let knock again);
- * a failure loses a record, never the meeting. */
+/* What a meeting asked to keep across a restart: who was admitted (or is gone for good),
+ * the lock, and, once it ended, none of it. */
+static int store_meeting_state(struct live_service *svc, int64_t occurrence_id,
+                               const struct live_effects *fx)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < fx->admission_count; i++) {
+        const struct live_admission *a = &fx->admissions[i];
+        if (a->gone) {
+            rc = store_admitted_clear(svc->store, occurrence_id, a->client_id, a->user_id);
+            continue;
+        }
+        struct store_admitted row = {a->client_id, a->user_id, a->participant, a->role,
+                                     a->name,      {0},        a->admitted_at};
+        memcpy(row.key_hash, a->key_hash, sizeof row.key_hash);
+        rc = store_admitted_set(svc->store, occurrence_id, &row);
+    }
+    if (rc == 0 && fx->lock_changed)
+        rc = store_meeting_lock_set(svc->store, occurrence_id, fx->lock_changed > 0,
+                                    fx->lock_changed_at);
+    /* ended for everyone: nobody comes back by key, and the names need not stay */
+    if (rc == 0 && fx->ended_at)
+        rc = store_meeting_state_delete(svc->store, occurrence_id);
+    return rc;
+}
+
+/* Writes the rooms' attendance records, who was turned away (or let knock again) and what
+ * the meeting keeps across a restart, in one transaction; a failure loses a record, never
+ * the meeting. */
 static void store_records(struct live_service *svc, const struct room_entry *re,
                           const struct live_effects *fx)
 {
-    if (fx->record_count == 0 && fx->turned_away_count == 0)
+    if (fx->record_count == 0 && fx->turned_away_count == 0 && fx->admission_count == 0 &&
+        !fx->lock_changed && !fx->ended_at)
         return;
     int rc = store_begin(svc->store);
     for (size_t i = 0; rc == 0 && i < fx->record_count; i++) {
@@ -110,6 +138,8 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
         rc = store_turned_away_set(svc->store, re->occurrence_id, t->client_id, t->user_id, t->what,
                                    t->at);
     }
+    if (rc == 0)
+        rc = store_meeting_state(svc, re->occurrence_id, fx);
     if (rc == 0)
         rc = store_commit(svc->store);
     if (rc < 0) {
@@ -192,6 +222,40 @@ static void restore_turned_away(struct live_service *svc, struct meeting *m, int
     arena_free(&a);
 }
 
+/* Brings back what a meeting kept before a restart: who had been admitted (they rejoin
+ * by key, straight in) and the lock. Hosts are among them: their sign-in finds the same
+ * participant again, so nobody is there twice. */
+static void restore_state(struct live_service *svc, struct meeting *m, int64_t occurrence_id)
+{
+    struct arena a = {0};
+    struct store_admitted *list;
+    size_t n;
+    int locked = 0;
+    if (store_admitted_list(svc->store, &a, occurrence_id, &list, &n) < 0 ||
+        store_meeting_locked(svc->store, occurrence_id, &locked) < 0) {
+        log_warn("live", "occurrence=%lld: the meeting's state could not be read",
+                 (long long)occurrence_id);
+        n = 0;
+    }
+    struct live_room_admitted *out = arena_alloc(&a, (n + 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        enum live_role role = strcmp(list[i].role, "host") == 0     ? LIVE_HOST
+                              : strcmp(list[i].role, "cohost") == 0 ? LIVE_COHOST
+                                                                    : LIVE_CLIENT;
+        out[i] = (struct live_room_admitted){
+            .who = {role, list[i].user_id, list[i].client_id, list[i].name},
+            .participant = list[i].participant,
+            .admitted_at = list[i].admitted_at,
+        };
+        memcpy(out[i].key_hash, list[i].key_hash, sizeof out[i].key_hash);
+    }
+    live_room_restore(meeting_room(m), locked, out, n);
+    if (n || locked)
+        log_info("live", "occurrence=%lld: meeting restored (%zu admitted, %s)",
+                 (long long)occurrence_id, n, locked ? "locked" : "unlocked");
+    arena_free(&a);
+}
+
 static struct room_entry *open_room(struct live_service *svc, const struct store_series *se,
                                     const struct store_occurrence *o)
 {
@@ -214,6 +278,7 @@ static struct room_entry *open_room(struct live_service *svc, const struct store
         svc->media ? live_media_pin(svc->media, (uint64_t)o->id) : NULL;
     re->meeting =
         meeting_new(&s, local, svc->media ? live_media_counters(svc->media) : NULL, rand_bytes);
+    restore_state(svc, re->meeting, o->id); /* first: those kept keep their ids */
     restore_turned_away(svc, re->meeting, o->id);
     if (svc->room_count == svc->room_cap) {
         svc->room_cap = svc->room_cap ? svc->room_cap * 2 : 8;
@@ -496,15 +561,14 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
 }
 
 static void joined(struct live_service *svc, struct live_conn *c, struct room_entry *re, int id,
-                   enum live_role role, struct live_effects *fx)
+                   enum live_role role, const char *key, struct live_effects *fx)
 {
-    const char *key = live_room_key(meeting_room(re->meeting), id);
     send_json(svc, c->id,
               json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
                         role == LIVE_HOST     ? "host"
                         : role == LIVE_COHOST ? "cohost"
                                               : "client",
-                        "rejoin_key", key ? key : ""));
+                        "rejoin_key", key));
     c->room = re;
     apply(svc, re, fx);
 }
@@ -580,7 +644,7 @@ static void join_as_staff(struct live_service *svc, struct live_conn *c, const j
         refuse_room(svc, c->id, id);
         return;
     }
-    joined(svc, c, re, id, role, &fx);
+    joined(svc, c, re, id, role, key, &fx);
 }
 
 void live_service_on_join(struct live_service *svc, struct live_conn *c, const json_t *msg,
@@ -667,9 +731,59 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         refuse_room(svc, c->id, id);
         goto out;
     }
-    joined(svc, c, re, id, who.role, &fx);
+    joined(svc, c, re, id, who.role, key, &fx);
 out:
     arena_free(&a);
+}
+
+/* The meeting a rejoin key was given for when no open meeting knows it: confide restarted,
+ * and the meeting kept who had been admitted. Opened again while it can still be joined. */
+static struct room_entry *reopen_by_key(struct live_service *svc, struct arena *a, const char *key,
+                                        int64_t now)
+{
+    uint8_t hash[LIVE_KEY_HASH_BYTES];
+    live_key_hash(key, hash);
+    int64_t occurrence_id;
+    struct store_occurrence o;
+    struct store_series se;
+    if (store_admitted_by_key_hash(svc->store, hash, &occurrence_id) < 0 ||
+        store_occurrence_get(svc->store, a, occurrence_id, &o) < 0 ||
+        store_series_get(svc->store, a, o.series_id, &se) < 0)
+        return NULL;
+    /* as long as an open meeting would have let them back (a session running over) */
+    if (se.cancelled_at || o.cancelled_at || o.ended_at ||
+        o.ends_at + ROOM_KEEP_AFTER_END_MS <= now) {
+        /* over (the server was down when it ended): the key opens nothing, and what was
+         * kept to resume it goes */
+        if (store_meeting_state_delete(svc->store, occurrence_id) < 0)
+            log_warn("live", "occurrence=%lld: the meeting's state could not be deleted",
+                     (long long)occurrence_id);
+        return NULL;
+    }
+    return open_room(svc, &se, &o);
+}
+
+static int rejoin_room(struct live_service *svc, struct live_conn *c, struct room_entry *re,
+                       const char *key, int64_t now)
+{
+    struct live_effects fx = {0};
+    int id = meeting_rejoin(re->meeting, now, c->id, key, &fx);
+    if (id == LIVE_UNKNOWN_KEY) {
+        assert(fx.send_count == 0 && fx.media_count == 0); /* not this meeting's key */
+        live_effects_clear(&fx);
+        return id;
+    }
+    if (id < 0) {
+        live_effects_clear(&fx);
+        refuse_room(svc, c->id, id);
+        return id;
+    }
+    send_json(svc, c->id,
+              json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
+                        live_room_role(meeting_room(re->meeting), id), "rejoin_key", key));
+    c->room = re;
+    apply(svc, re, &fx);
+    return id;
 }
 
 void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const json_t *msg,
@@ -680,28 +794,14 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
         send_error(svc, c->id, "invalid_field", "rejoin needs the key from the first join.");
         return;
     }
-    for (size_t i = 0; i < svc->room_count; i++) {
-        struct live_effects fx = {0};
-        int id = meeting_rejoin(svc->rooms[i]->meeting, now, c->id, key, &fx);
-        if (id == LIVE_UNKNOWN_KEY) {
-            assert(fx.send_count == 0 && fx.media_count == 0); /* not this meeting's key */
-            live_effects_clear(&fx);
-            continue;
-        }
-        if (id < 0) {
-            live_effects_clear(&fx);
-            refuse_room(svc, c->id, id);
+    for (size_t i = 0; i < svc->room_count; i++)
+        if (rejoin_room(svc, c, svc->rooms[i], key, now) != LIVE_UNKNOWN_KEY)
             return;
-        }
-        send_json(svc, c->id,
-                  json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
-                            live_room_role(meeting_room(svc->rooms[i]->meeting), id), "rejoin_key",
-                            key));
-        c->room = svc->rooms[i];
-        apply(svc, svc->rooms[i], &fx);
-        return;
-    }
-    refuse_room(svc, c->id, LIVE_UNKNOWN_KEY);
+    struct arena a = {0};
+    struct room_entry *re = *key ? reopen_by_key(svc, &a, key, now) : NULL;
+    arena_free(&a);
+    if (!re || rejoin_room(svc, c, re, key, now) == LIVE_UNKNOWN_KEY)
+        refuse_room(svc, c->id, LIVE_UNKNOWN_KEY);
 }
 
 void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now)
@@ -889,6 +989,10 @@ void live_service_tick(struct live_service *svc, int64_t now)
         int finished = live_room_ended(room) || now > re->ends_at + ROOM_KEEP_AFTER_END_MS;
         if (finished && live_room_connected(room) == 0) {
             log_info("live", "occurrence=%lld: meeting closed", (long long)re->occurrence_id);
+            /* over: nobody comes back to it by key (attendance keeps who came) */
+            if (store_meeting_state_delete(svc->store, re->occurrence_id) < 0)
+                log_warn("live", "occurrence=%lld: the meeting's state could not be deleted",
+                         (long long)re->occurrence_id);
             for (size_t k = 0; k < svc->conn_count; k++)
                 if (svc->conns[k].room == re)
                     svc->conns[k].room = NULL;

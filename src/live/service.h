@@ -43,7 +43,6 @@ void live_service_tick(struct live_service *svc, int64_t now);
 /* Someone's access ended (the API committed a client's removal from a group or the
  * archiving of their record: client_id; a practitioner's account disabled: user_id): they
  * leave every meeting they are in. */
-void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id,
-                         int64_t now);
+void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now);
 
 #endif

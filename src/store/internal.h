@@ -165,6 +165,16 @@ enum query {
     Q_INVITATION_GET,
     Q_INVITATION_USE,
     Q_INVITATION_DELETE_USER,
+    /* a live meeting's state, to bring it back after a restart (meeting_state.c) */
+    Q_MEETING_LOCK_CLEAR,
+    Q_MEETING_LOCK_ADD,
+    Q_MEETING_LOCKED,
+    Q_ADMITTED_NEXT_ID,
+    Q_ADMITTED_CLEAR,
+    Q_ADMITTED_ADD,
+    Q_ADMITTED_LIST,
+    Q_ADMITTED_BY_KEY,
+    Q_ADMITTED_DELETE_ALL,
     Q_COUNT
 };
 

@@ -268,6 +268,20 @@ const char *const store_query_sql[Q_COUNT] = {
                          " AND used_at IS NULL AND expires_at > $2",
     [Q_INVITATION_DELETE_USER] = "DELETE FROM user_invitations WHERE user_id = $1"
                                  " AND used_at IS NULL",
+    [Q_MEETING_LOCK_CLEAR] = "DELETE FROM meeting_locks WHERE occurrence_id = $1",
+    [Q_MEETING_LOCK_ADD] = "INSERT INTO meeting_locks (occurrence_id, at) VALUES ($1, $2)",
+    [Q_MEETING_LOCKED] = "SELECT count(*) FROM meeting_locks WHERE occurrence_id = $1",
+    [Q_ADMITTED_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM meeting_admitted",
+    [Q_ADMITTED_CLEAR] = "DELETE FROM meeting_admitted WHERE occurrence_id = $1"
+                         " AND (client_id = $2 OR user_id = $3)",
+    [Q_ADMITTED_ADD] = "INSERT INTO meeting_admitted (id, occurrence_id, participant, client_id,"
+                       " user_id, role, name_sealed, key_hash, admitted_at)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    [Q_ADMITTED_LIST] = "SELECT id, participant, client_id, user_id, role, name_sealed, key_hash,"
+                        " admitted_at FROM meeting_admitted WHERE occurrence_id = $1"
+                        " ORDER BY participant",
+    [Q_ADMITTED_BY_KEY] = "SELECT occurrence_id FROM meeting_admitted WHERE key_hash = $1",
+    [Q_ADMITTED_DELETE_ALL] = "DELETE FROM meeting_admitted WHERE occurrence_id = $1",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {
@@ -290,6 +304,7 @@ const struct store_sealed_column store_sealed_columns[] = {
     {"poll_invites.token", "poll_invites", "token_sealed", "id"},
     {"mfa_totp.secret", "mfa_totp", "secret_sealed", "user_id"},
     {"emergency_access.reason", "emergency_access", "reason_sealed", "id"},
+    {"meeting_admitted.name", "meeting_admitted", "name_sealed", "id"},
 };
 const int store_sealed_column_count =
     (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

@@ -468,6 +468,34 @@ int store_turned_away_set(struct store *s, int64_t occurrence_id, int64_t client
 int store_turned_away_list(struct store *s, struct arena *a, int64_t occurrence_id,
                            struct store_turned_away **out, size_t *count);
 
+/* ---- a live meeting's state (store/meeting_state.c) ----
+ * What brings a meeting back after a restart: its lock, and who had been admitted. The
+ * rejoin key is kept only as its hash; the name is sealed for its row. */
+
+struct store_admitted {
+    int64_t client_id, user_id; /* one is non-zero */
+    int participant;            /* the meeting's id for them */
+    const char *role;           /* "host", "cohost" or "client" */
+    const char *name;
+    uint8_t key_hash[32]; /* BLAKE2b of the rejoin key */
+    int64_t admitted_at;
+};
+
+/* Records (replacing any earlier row of the person) that they were admitted. */
+int store_admitted_set(struct store *s, int64_t occurrence_id, const struct store_admitted *a);
+/* The person is gone from the meeting for good (removed, their access ended). */
+int store_admitted_clear(struct store *s, int64_t occurrence_id, int64_t client_id,
+                         int64_t user_id);
+/* Who was admitted to the occurrence's meeting, by participant id. */
+int store_admitted_list(struct store *s, struct arena *a, int64_t occurrence_id,
+                        struct store_admitted **out, size_t *count);
+/* The occurrence whose meeting knows this key hash; -ENOENT when none does. */
+int store_admitted_by_key_hash(struct store *s, const uint8_t key_hash[32], int64_t *occurrence_id);
+int store_meeting_lock_set(struct store *s, int64_t occurrence_id, int locked, int64_t at);
+int store_meeting_locked(struct store *s, int64_t occurrence_id, int *locked);
+/* The meeting is over: its lock and admissions go (attendance keeps who came). */
+int store_meeting_state_delete(struct store *s, int64_t occurrence_id);
+
 /* ---- emergency access ----
  * An administrator opening another practitioner's client, for a reason, for a while. */
 
@@ -481,8 +509,7 @@ struct store_emergency {
 
 int store_emergency_open(struct store *s, const struct store_emergency *e, int64_t *id);
 /* 0 when admin_user_id holds an unexpired grant for the client at `now`; -ENOENT if not. */
-int store_emergency_active(struct store *s, int64_t client_id, int64_t admin_user_id,
-                           int64_t now);
+int store_emergency_active(struct store *s, int64_t client_id, int64_t admin_user_id, int64_t now);
 /* The grants for the practitioner's clients since `since`, newest first (at most 100). */
 int store_emergency_for_therapist(struct store *s, struct arena *a, int64_t therapist_id,
                                   int64_t since, struct store_emergency **out, size_t *count);

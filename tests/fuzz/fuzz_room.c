@@ -1,7 +1,9 @@
 /* Fuzzes the meeting state machine with what arrives on sockets: the input is a series of
  * messages ('\n' between them), each from one of four connections (the first byte picks
- * it: the host, a co-host, two clients), with joins, drops and ticks mixed in. The room
- * must answer everything without crashing and keep its invariants. */
+ * it: the host, a co-host, two clients), with joins, rejoins by key, drops and ticks mixed
+ * in; the first byte's top bit starts from a room restored after a restart (the host and
+ * Ana admitted, locked or not). The room must answer everything without crashing and keep
+ * its invariants. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    .waiting_room = 1,
                                    .chat = 1,
                                    .title = "t"};
+    static const char *const keys[] = {"k0", "k1", "k2", "k3"};
     struct live_room *r = live_room_new(&s);
+    if (size && (data[0] & 0x80)) {
+        struct live_room_admitted kept[] = {{people[0], 1, {0}, 500}, {people[2], 3, {0}, 600}};
+        live_key_hash(keys[0], kept[0].key_hash);
+        live_key_hash(keys[2], kept[1].key_hash);
+        live_room_restore(r, data[0] & 0x40, kept, 2);
+    }
     struct live_effects fx = {0};
     int64_t now = 1000;
     const uint8_t *p = data, *end = data + size;
@@ -38,7 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t conn = (uint64_t)who + 1 + ((p[0] >> 4) & 1) * 10; /* sometimes a new window */
             switch ((p[0] >> 2) & 3) {
             case 0:
-                live_room_join(r, now, conn, &people[who], "k", &fx);
+                if (p[0] & 0x80)
+                    live_room_rejoin(r, now, conn, keys[who], &fx);
+                else
+                    live_room_join(r, now, conn, &people[who], keys[who], &fx);
                 break;
             case 1:
                 live_room_disconnect(r, now, conn, &fx);
@@ -60,6 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!out)
                 abort(); /* every message out is JSON */
             json_decref(out);
+        }
+        for (size_t i = 0; i < fx.admission_count; i++) {
+            const struct live_admission *a = &fx.admissions[i];
+            if (!a->gone && (a->participant <= 0 || !a->admitted_at))
+                abort(); /* what is kept names a participant admitted at some time */
         }
         live_effects_clear(&fx);
         p = nl ? nl + 1 : end;

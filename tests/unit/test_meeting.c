@@ -508,6 +508,34 @@ static void a_meeting_without_media_says_so(void **state)
     live_effects_clear(&fx);
 }
 
+/* After a restart: the meeting is made anew and told what it kept; a kept rejoin key goes
+ * straight in (and gets its media like any return), an unknown key is refused with nothing
+ * sent, and the lock holds for someone new. */
+static void a_restored_meeting_lets_kept_keys_straight_in(void **state)
+{
+    struct fixture *f = *state;
+    struct live_room_admitted kept[] = {{therapist, 1, {0}, 900}, {ana, 2, {0}, 950}};
+    live_key_hash("host-key-abcdefghijkl", kept[0].key_hash);
+    live_key_hash("ana-key-abcdefghijkl", kept[1].key_hash);
+    live_room_restore(meeting_room(f->m), 1, kept, 2);
+    live_effects_clear(&f->fx);
+    assert_int_equal(meeting_rejoin(f->m, f->now, HOST, "host-key-abcdefghijkl", &f->fx), 1);
+    assert_true(got(f, HOST, "admitted"));
+    live_effects_clear(&f->fx);
+    assert_int_equal(meeting_rejoin(f->m, f->now, ANA, "ana-key-abcdefghijkl", &f->fx), 2);
+    assert_true(got(f, ANA, "admitted"));
+    assert_false(got(f, ANA, "waiting"));
+    assert_true(got(f, HOST, "room"));
+    live_effects_clear(&f->fx);
+    assert_int_equal(meeting_rejoin(f->m, f->now, BO, "bo-key-abcdefghijkl", &f->fx),
+                     LIVE_UNKNOWN_KEY);
+    assert_int_equal(f->fx.send_count + f->fx.media_count, 0);
+    assert_int_equal(join(f, BO, &bo), LIVE_LOCKED);
+    struct live_room_member member;
+    assert_int_equal(live_room_member_get(meeting_room(f->m), 2, &member), 0);
+    assert_int_equal(member.conn, ANA);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -521,6 +549,7 @@ int main(void)
         T(bad_offers_get_words_not_transports),
         T(ending_removes_every_transport),
         T(cameras_start_off_when_the_session_says_so),
+        T(a_restored_meeting_lets_kept_keys_straight_in),
         cmocka_unit_test(a_meeting_without_media_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

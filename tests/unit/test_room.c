@@ -705,6 +705,118 @@ static void a_room_told_of_earlier_removals_refuses_them(void **state)
     assert_int_equal(sent(f, ANA2, "waiting"), 1);
 }
 
+/* The admission effect kept for this person, or NULL. */
+static const struct live_admission *admission(struct fixture *f, int64_t client_id, int64_t user_id)
+{
+    for (size_t i = 0; i < f->fx.admission_count; i++)
+        if (f->fx.admissions[i].client_id == client_id && f->fx.admissions[i].user_id == user_id)
+            return &f->fx.admissions[i];
+    return NULL;
+}
+
+/* What a restart needs comes out as effects: who was admitted (their key as a hash only),
+ * who is gone for good, the lock. */
+static void admissions_and_the_lock_are_kept(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t hash[LIVE_KEY_HASH_BYTES];
+    int h = join(f, HOST, &therapist);
+    const struct live_admission *k = admission(f, 0, therapist.user_id);
+    assert_non_null(k);
+    assert_false(k->gone);
+    assert_int_equal(k->participant, h);
+    assert_string_equal(k->role, "host");
+    assert_string_equal(k->name, "Dr Ada");
+    live_key_hash("key-1", hash);
+    assert_memory_equal(k->key_hash, hash, sizeof hash);
+    int a = join(f, ANA, &ana);
+    assert_null(admission(f, ana.client_id, 0)); /* waiting is not admitted */
+    char admit[64];
+    snprintf(admit, sizeof admit, "{\"type\":\"admit\",\"participant\":%d}", a);
+    say(f, HOST, admit);
+    k = admission(f, ana.client_id, 0);
+    assert_non_null(k);
+    assert_string_equal(k->role, "client");
+    assert_int_equal(k->participant, a);
+    assert_int_equal(k->admitted_at, f->now);
+    live_key_hash("key-11", hash);
+    assert_memory_equal(k->key_hash, hash, sizeof hash);
+    say(f, HOST, "{\"type\":\"lock\"}");
+    assert_int_equal(f->fx.lock_changed, 1);
+    assert_int_equal(f->fx.lock_changed_at, f->now);
+    char remove[64];
+    snprintf(remove, sizeof remove, "{\"type\":\"remove\",\"participant\":%d}", a);
+    say(f, HOST, remove);
+    k = admission(f, ana.client_id, 0);
+    assert_non_null(k);
+    assert_true(k->gone);
+    say(f, HOST, "{\"type\":\"unlock\"}");
+    assert_int_equal(f->fx.lock_changed, -1);
+    say(f, HOST, "{\"type\":\"hand\",\"raised\":true}");
+    assert_int_equal(f->fx.lock_changed, 0);
+    assert_int_equal(f->fx.admission_count, 0);
+}
+
+/* A room made after a restart and told what its meeting kept: the kept keys let their
+ * people straight in with the id and role they had, anything else is unknown, the lock
+ * holds, and the therapist signing in again is the same participant, not a second one. */
+static void a_restored_room_lets_kept_keys_straight_in(void **state)
+{
+    struct fixture *f = *state;
+    struct live_room_admitted kept[] = {
+        {therapist, 1, {0}, 900},
+        {ana, 3, {0}, 950},
+        {bo, 3, {0}, 960}, /* the same id twice: not what the room wrote, left out */
+    };
+    live_key_hash("host-key", kept[0].key_hash);
+    live_key_hash("ana-key", kept[1].key_hash);
+    live_key_hash("bo-key", kept[2].key_hash);
+    live_room_restore(f->room, 1, kept, 3);
+    struct live_room_turned_away earlier[] = {{cy, 1, 970}};
+    live_room_set_turned_away(f->room, earlier, 1);
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, ANA, "ana-key", &f->fx), 3);
+    assert_int_equal(sent(f, ANA, "admitted"), 1);
+    assert_int_equal(sent(f, ANA, "waiting"), 0);
+    assert_int_equal(recorded(f, "returned"), 1);
+    assert_int_equal(f->fx.admission_count, 0); /* the same key: nothing new to keep */
+    json_t *m = last(f, ANA, "admitted");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "you"), "role")),
+                        "client");
+    json_decref(m);
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, BO, "bo-key", &f->fx), LIVE_UNKNOWN_KEY);
+    assert_int_equal(live_room_rejoin(f->room, f->now, BO, "ana-key-", &f->fx), LIVE_UNKNOWN_KEY);
+    assert_int_equal(live_room_rejoin(f->room, f->now, BO, "", &f->fx), LIVE_UNKNOWN_KEY);
+    assert_int_equal(f->fx.send_count, 0);
+    /* the lock holds for someone new, the removal for Cy */
+    assert_int_equal(join(f, BO, &bo), LIVE_LOCKED);
+    assert_int_equal(join(f, CY, &cy), LIVE_REMOVED);
+    /* the therapist signs in again: the same participant, host, once in the room */
+    assert_int_equal(join(f, HOST, &therapist), 1);
+    m = last(f, HOST, "room");
+    assert_non_null(m);
+    assert_true(json_is_true(json_object_get(m, "locked")));
+    json_t *people = json_object_get(m, "participants");
+    assert_int_equal(json_array_size(people), 2);
+    int hosts = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(people, i, p) hosts +=
+        strcmp(json_string_value(json_object_get(p, "role")), "host") == 0;
+    assert_int_equal(hosts, 1);
+    json_decref(m);
+    /* signing in gave out a new key: the kept one gives way to it */
+    assert_non_null(admission(f, 0, therapist.user_id));
+    live_effects_clear(&f->fx);
+    assert_int_equal(live_room_rejoin(f->room, f->now, 77, "host-key", &f->fx), LIVE_UNKNOWN_KEY);
+    /* someone new gets an id after those kept */
+    say(f, HOST, "{\"type\":\"unlock\"}");
+    int b = join(f, BO, &bo);
+    assert_true(b > 3);
+    assert_int_equal(sent(f, BO, "waiting"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -729,6 +841,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(denied_stays_denied_until_let_knock, setup, teardown),
         cmocka_unit_test_setup_teardown(removed_and_let_knock_by_participant, setup, teardown),
         cmocka_unit_test_setup_teardown(a_revoked_client_leaves_and_cannot_rejoin_by_key, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(admissions_and_the_lock_are_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_restored_room_lets_kept_keys_straight_in, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_room_told_of_earlier_removals_refuses_them, setup,
                                         teardown),

@@ -1682,6 +1682,86 @@ static void turned_away_is_set_replaced_and_cleared(void **state)
     assert_int_equal(raw_int(f, "SELECT count(*) FROM turned_away"), 2);
 }
 
+/* ---- a live meeting's state ---- */
+
+/* Who was admitted and the lock, kept per occurrence: one row per person (the latest),
+ * the name sealed for its row, the key as its hash; found again by the hash; gone when
+ * cleared or when the meeting is over. */
+static void meeting_state_is_kept_found_and_deleted(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t o1 = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    int64_t o2 = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
+
+    struct store_admitted host = {0, ada, 1, "host", "Dr Ada", {0}, 10050};
+    struct store_admitted one = {cid, 0, 2, "client", "Quiet Name", {0}, 10100};
+    struct store_admitted two = {c2, 0, 3, "client", "Two", {0}, 10200};
+    memset(host.key_hash, 1, 32);
+    memset(one.key_hash, 2, 32);
+    memset(two.key_hash, 3, 32);
+    assert_int_equal(store_admitted_set(f->store, o1, &host), 0);
+    assert_int_equal(store_admitted_set(f->store, o1, &one), 0);
+    assert_int_equal(store_admitted_set(f->store, o1, &two), 0);
+    /* One back with a new key: still one row, the new key */
+    memset(one.key_hash, 4, 32);
+    one.admitted_at = 10300;
+    assert_int_equal(store_admitted_set(f->store, o1, &one), 0);
+    struct store_admitted *list;
+    size_t n;
+    assert_int_equal(store_admitted_list(f->store, &f->arena, o1, &list, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(list[0].participant, 1);
+    assert_int_equal(list[0].user_id, ada);
+    assert_int_equal(list[0].client_id, 0);
+    assert_string_equal(list[0].role, "host");
+    assert_string_equal(list[1].name, "Quiet Name");
+    assert_int_equal(list[1].client_id, cid);
+    assert_int_equal(list[1].admitted_at, 10300);
+    assert_memory_equal(list[1].key_hash, one.key_hash, 32);
+    assert_false(raw_blob_holds(f, "SELECT name_sealed FROM meeting_admitted WHERE participant = 2",
+                                "Quiet Name"));
+    int64_t occ;
+    assert_int_equal(store_admitted_by_key_hash(f->store, one.key_hash, &occ), 0);
+    assert_int_equal(occ, o1);
+    uint8_t old[32];
+    memset(old, 2, 32); /* the key One had before */
+    assert_int_equal(store_admitted_by_key_hash(f->store, old, &occ), -ENOENT);
+    /* the lock, per occurrence */
+    int locked = -1;
+    assert_int_equal(store_meeting_locked(f->store, o1, &locked), 0);
+    assert_int_equal(locked, 0);
+    assert_int_equal(store_meeting_lock_set(f->store, o1, 1, 10400), 0);
+    assert_int_equal(store_meeting_lock_set(f->store, o1, 1, 10500), 0); /* again */
+    assert_int_equal(store_meeting_locked(f->store, o1, &locked), 0);
+    assert_int_equal(locked, 1);
+    assert_int_equal(store_meeting_locked(f->store, o2, &locked), 0);
+    assert_int_equal(locked, 0);
+    assert_int_equal(store_meeting_lock_set(f->store, o1, 0, 10600), 0);
+    assert_int_equal(store_meeting_locked(f->store, o1, &locked), 0);
+    assert_int_equal(locked, 0);
+    /* removed: gone from this meeting only */
+    memset(two.key_hash, 5, 32);
+    assert_int_equal(store_admitted_set(f->store, o2, &two), 0);
+    assert_int_equal(store_admitted_clear(f->store, o1, c2, 0), 0);
+    assert_int_equal(store_admitted_list(f->store, &f->arena, o1, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_admitted_list(f->store, &f->arena, o2, &list, &n), 0);
+    assert_int_equal(n, 1);
+    /* over: nothing of it stays */
+    assert_int_equal(store_meeting_lock_set(f->store, o1, 1, 10700), 0);
+    assert_int_equal(store_meeting_state_delete(f->store, o1), 0);
+    assert_int_equal(store_admitted_list(f->store, &f->arena, o1, &list, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_meeting_locked(f->store, o1, &locked), 0);
+    assert_int_equal(locked, 0);
+    assert_int_equal(store_admitted_by_key_hash(f->store, one.key_hash, &occ), -ENOENT);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM meeting_admitted"), 1);
+}
+
 /* ---- the outbox ---- */
 
 static int64_t add_mail(struct store *s, const char *message_id, int64_t created_at)
@@ -2231,6 +2311,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(agreements_are_accepted_per_version, setup, teardown),
         cmocka_unit_test_setup_teardown(attendance_in_time_order_and_meeting_end, setup, teardown),
         cmocka_unit_test_setup_teardown(turned_away_is_set_replaced_and_cleared, setup, teardown),
+        cmocka_unit_test_setup_teardown(meeting_state_is_kept_found_and_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),
