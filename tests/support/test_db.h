@@ -18,6 +18,7 @@ struct test_db {
     char url[600];  /* what store_open takes */
     char path[300]; /* SQLite: the file */
     char name[64];  /* PostgreSQL: the database made for the test */
+    PGconn *raw;    /* PostgreSQL: the connection behind the store's back, kept */
 };
 
 /* The cluster's maintenance database, postgresql:///postgres?host=DIR&user=postgres; NULL
@@ -77,8 +78,20 @@ static inline int test_db_create(struct test_db *db, const char *dir, const char
     return 0;
 }
 
+/* The kept raw connection (a digest of every table asks thousands of times). */
+static inline PGconn *test_db_pg(struct test_db *db)
+{
+    if (db->raw && PQstatus(db->raw) == CONNECTION_OK)
+        return db->raw;
+    PQfinish(db->raw);
+    db->raw = PQconnectdb(db->url);
+    return PQstatus(db->raw) == CONNECTION_OK ? db->raw : NULL;
+}
+
 static inline void test_db_drop(struct test_db *db)
 {
+    PQfinish(db->raw);
+    db->raw = NULL;
     if (!db->name[0])
         return;
     char sql[128];
@@ -102,7 +115,7 @@ struct test_db_value {
 
 /* Runs sql (on SQLite, several statements may be in it; on PostgreSQL too when there is no
  * blob), with an optional blob as $1. Returns 0, or -1 when the database refused it. */
-static inline int test_db_raw(const struct test_db *db, const char *sql, const void *blob,
+static inline int test_db_raw(struct test_db *db, const char *sql, const void *blob,
                               size_t blob_len, struct test_db_value *out)
 {
     struct test_db_value v = {0};
@@ -143,11 +156,9 @@ static inline int test_db_raw(const struct test_db *db, const char *sql, const v
         }
         sqlite3_close(raw);
     } else {
-        PGconn *c = PQconnectdb(db->url);
-        if (PQstatus(c) != CONNECTION_OK) {
-            PQfinish(c);
+        PGconn *c = test_db_pg(db);
+        if (!c)
             return -1;
-        }
         PGresult *res;
         if (blob) {
             const char *values[] = {blob};
@@ -182,10 +193,27 @@ static inline int test_db_raw(const struct test_db *db, const char *sql, const v
         if (rc == 0 && *PQcmdTuples(res))
             v.changes = strtoll(PQcmdTuples(res), NULL, 10);
         PQclear(res);
-        PQfinish(c);
     }
     if (out)
         *out = v;
+    return rc;
+}
+
+/* PostgreSQL only: calls fn with the first column of every row of sql, as text. */
+static inline int test_db_pg_each(struct test_db *db, const char *sql,
+                                  void (*fn)(void *ctx, const char *text, int len), void *ctx)
+{
+    PGconn *c = test_db_pg(db);
+    int rc = -1;
+    if (c) {
+        PGresult *res = PQexec(c, sql);
+        if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+            rc = 0;
+            for (int r = 0; r < PQntuples(res); r++)
+                fn(ctx, PQgetvalue(res, r, 0), PQgetlength(res, r, 0));
+        }
+        PQclear(res);
+    }
     return rc;
 }
 
