@@ -11,12 +11,15 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/rand.h"
 #include "core/seal.h"
@@ -347,6 +350,123 @@ static void rollback_discards_and_commit_keeps(void **state)
     assert_int_equal(store_commit(f->store), 0);
     assert_int_equal(store_user_count(f->store, &n), 0);
     assert_int_equal(n, 1);
+}
+
+/* A duplicate is refused on its own: the transaction goes on (PostgreSQL would abort all of
+ * it; the backend undoes just the statement), and what came before it is committed. */
+static void a_duplicate_inside_a_transaction_leaves_it_going(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_begin(f->store), 0);
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    struct store_user dup = {.name = "Other",
+                             .email = "ada@example.org",
+                             .role = STORE_ROLE_THERAPIST,
+                             .password_hash = "x"};
+    int64_t dup_id;
+    assert_int_equal(store_user_insert(f->store, &dup, &dup_id), -EEXIST);
+    add_user(f->store, "bo@example.org", STORE_ROLE_THERAPIST);
+    assert_int_equal(store_audit(f->store, ada, "account.create", ada, 5), 0);
+    assert_int_equal(store_commit(f->store), 0);
+    int64_t n = -1;
+    assert_int_equal(store_user_count(f->store, &n), 0);
+    assert_int_equal(n, 2);
+}
+
+/* Ends the store's server session behind its back, as a PostgreSQL restart does. */
+static void end_store_sessions(struct fixture *f)
+{
+    struct test_db_value v;
+    assert_int_equal(test_db_raw(&f->db,
+                                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                                 " WHERE datname = current_database()"
+                                 " AND application_name = 'confide'",
+                                 NULL, 0, &v),
+                     0);
+    assert_int_equal(v.i, 1);
+    for (int i = 0; i < 500; i++) { /* the signal is asynchronous: wait until it is gone */
+        assert_int_equal(test_db_raw(&f->db,
+                                     "SELECT count(*) FROM pg_stat_activity"
+                                     " WHERE datname = current_database()"
+                                     " AND application_name = 'confide'",
+                                     NULL, 0, &v),
+                         0);
+        if (v.i == 0)
+            return;
+        usleep(10000);
+    }
+    fail_msg("the store's session did not end");
+}
+
+struct second_writer {
+    struct store *s;
+    atomic_int began;
+};
+
+static void *second_writer_run(void *arg)
+{
+    struct second_writer *w = arg;
+    assert_int_equal(store_begin(w->s), 0);
+    atomic_store(&w->began, 1);
+    add_user(w->s, "bo@example.org", STORE_ROLE_THERAPIST);
+    assert_int_equal(store_commit(w->s), 0);
+    return NULL;
+}
+
+/* A transaction waits for the one before it (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
+ * advisory lock), so the id store_next_id reads is still free when the INSERT comes. */
+static void writers_take_turns(void **state)
+{
+    struct fixture *f = *state;
+    struct second_writer w = {0};
+    assert_int_equal(store_open(f->db.url, f->seal, &w.s), 0);
+    assert_int_equal(store_begin(f->store), 0);
+    int64_t next = 0;
+    assert_int_equal(store_next_id(f->store, Q_USER_NEXT_ID, &next), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, second_writer_run, &w), 0);
+    usleep(300000);
+    assert_int_equal(atomic_load(&w.began), 0);
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    assert_int_equal(ada, next);
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(atomic_load(&w.began), 1);
+    store_close(w.s);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM users"), 2);
+}
+
+/* PostgreSQL went away: the statement that finds out fails (the API answers 503), the
+ * next connects again with its prepared statements made anew; a transaction cut off
+ * writes nothing; a transaction's BEGIN on a lost connection connects again at once. */
+static void a_lost_connection_fails_once_and_comes_back(void **state)
+{
+    struct fixture *f = *state;
+    if (!test_db_is_pg()) {
+        printf("skipped on SQLite: the connection is a file\n");
+        skip();
+    }
+    int64_t n = -1;
+    assert_int_equal(store_user_count(f->store, &n), 0); /* prepared on this session */
+    end_store_sessions(f);
+    assert_int_equal(store_user_count(f->store, &n), -EIO);
+    assert_int_equal(store_user_count(f->store, &n), 0);
+    assert_int_equal(n, 0);
+
+    assert_int_equal(store_begin(f->store), 0);
+    add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    end_store_sessions(f);
+    assert_int_equal(store_audit(f->store, 1, "account.create", 1, 5), -EIO);
+    assert_int_equal(store_commit(f->store), -EIO);
+    store_rollback(f->store);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM users"), 0);
+
+    assert_int_equal(store_user_count(f->store, &n), 0); /* connected again */
+    end_store_sessions(f);
+    assert_int_equal(store_begin(f->store), 0);
+    add_user(f->store, "ada@example.org", STORE_ROLE_ADMIN);
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM users"), 1);
 }
 
 static void backup_is_a_readable_copy(void **state)
@@ -2193,6 +2313,11 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(login_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(rollback_discards_and_commit_keeps, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_duplicate_inside_a_transaction_leaves_it_going, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_lost_connection_fails_once_and_comes_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(writers_take_turns, setup, teardown),
         cmocka_unit_test_setup_teardown(backup_is_a_readable_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(ping_needs_the_schema_and_data_outlives_close, setup,
                                         teardown),
