@@ -183,7 +183,10 @@ static int cmd_migrate(struct cli *cli)
     struct store *store;
     if (cli_open_data(&cli->cfg, &seal, &store) < 0)
         return 1;
-    printf("confide: the database in %s is up to date\n", cli->cfg.data_dir);
+    if (cli->cfg.database_url[0]) /* never the URL: it may hold the password */
+        printf("confide: the PostgreSQL database (database_url) is up to date\n");
+    else
+        printf("confide: the database in %s is up to date\n", cli->cfg.data_dir);
     cli_close_data(seal, store);
     return 0;
 }

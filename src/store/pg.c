@@ -22,6 +22,8 @@
 #define PG_WRITER_LOCK "1668179556"
 /* The default bound on one statement; database_url's `options` replaces it. */
 #define PG_STATEMENT_TIMEOUT "-c statement_timeout=10s"
+/* Seconds a connection may take to be made. */
+#define PG_CONNECT_TIMEOUT "5"
 /* The pause before the next try to connect again: doubled per failure, up to the max. */
 #define PG_BACKOFF_FIRST_MS 100
 #define PG_BACKOFF_MAX_MS 5000
@@ -118,9 +120,10 @@ static int exec_sql(struct pg_db *d, const char *sql, const char *what)
 
 static int pg_open(const char *location, void **out)
 {
-    /* `options` before the URL: an `options` in database_url replaces the default */
-    const char *keys[] = {"options", "application_name", "dbname", NULL};
-    const char *values[] = {PG_STATEMENT_TIMEOUT, "confide", location, NULL};
+    /* the defaults before the URL: database_url's own `options` or `connect_timeout`
+     * replace them. A bounded connect: the service thread waits on it when it reconnects. */
+    const char *keys[] = {"options", "connect_timeout", "application_name", "dbname", NULL};
+    const char *values[] = {PG_STATEMENT_TIMEOUT, PG_CONNECT_TIMEOUT, "confide", location, NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         /* libpq's message names the host and the reason, never the password */
