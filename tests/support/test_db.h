@@ -88,10 +88,16 @@ static inline PGconn *test_db_pg(struct test_db *db)
     return PQstatus(db->raw) == CONNECTION_OK ? db->raw : NULL;
 }
 
-static inline void test_db_drop(struct test_db *db)
+/* Closes the kept raw connection (each thread that reads raw keeps its own copy of db). */
+static inline void test_db_disconnect(struct test_db *db)
 {
     PQfinish(db->raw);
     db->raw = NULL;
+}
+
+static inline void test_db_drop(struct test_db *db)
+{
+    test_db_disconnect(db);
     if (!db->name[0])
         return;
     char sql[128];
@@ -126,6 +132,7 @@ static inline int test_db_raw(struct test_db *db, const char *sql, const void *b
             sqlite3_close(raw);
             return -1;
         }
+        sqlite3_busy_timeout(raw, 5000); /* a store's thread may be writing */
         const char *tail = sql;
         rc = 0;
         while (rc == 0 && tail && *tail) {
