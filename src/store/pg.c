@@ -78,6 +78,13 @@ static int result_error(struct pg_db *d, const PGresult *res, const char *what)
     return -EIO;
 }
 
+/* libpq's messages end with a newline; a log line is one line. */
+static int line_length(const char *msg)
+{
+    size_t n = strcspn(msg, "\n");
+    return n > 500 ? 500 : (int)n;
+}
+
 static void forget_prepared(struct pg_db *d)
 {
     memset(d->prepared, 0, sizeof d->prepared);
@@ -104,7 +111,9 @@ static int connection_ready(struct pg_db *d)
     if (d->backoff_ms > PG_BACKOFF_MAX_MS)
         d->backoff_ms = PG_BACKOFF_MAX_MS;
     d->retry_at_ms = now + d->backoff_ms;
-    log_warn("store", "postgresql: cannot connect again; next try in %d ms", d->backoff_ms);
+    const char *msg = PQerrorMessage(d->conn);
+    log_warn("store", "postgresql: cannot connect again (%.*s); next try in %d ms",
+             line_length(msg), msg, d->backoff_ms);
     return -EIO;
 }
 
@@ -118,6 +127,14 @@ static int exec_sql(struct pg_db *d, const char *sql, const char *what)
     return rc;
 }
 
+/* Notices (CREATE TABLE IF NOT EXISTS skipping, a WARNING) go to the log, not to stderr
+ * bare. Set on the connection object, so it holds across PQreset. */
+static void log_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    log_debug("store", "postgresql: %.*s", line_length(msg), msg);
+}
+
 static int pg_open(const char *location, void **out)
 {
     /* the defaults before the URL: database_url's own `options` or `connect_timeout`
@@ -127,18 +144,14 @@ static int pg_open(const char *location, void **out)
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         /* libpq's message names the host and the reason, never the password */
-        log_error("store", "cannot connect to postgresql: %s",
-                  conn ? PQerrorMessage(conn) : "out of memory");
+        const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
+        log_error("store", "cannot connect to postgresql: %.*s", line_length(msg), msg);
         PQfinish(conn);
         return -EIO;
     }
+    PQsetNoticeProcessor(conn, log_notice, NULL);
     struct pg_db *d = xcalloc(1, sizeof *d);
     d->conn = conn;
-    if (exec_sql(d, "SET client_min_messages = warning", "set up") < 0) {
-        PQfinish(conn);
-        free(d);
-        return -EIO;
-    }
     *out = d;
     return 0;
 }
