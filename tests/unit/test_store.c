@@ -672,7 +672,9 @@ static void raw_write_v0(struct fixture *f, const char *label, const char *table
     size_t len = strlen(plain);
     assert_true(len <= 64);
     crypto_kdf_derive_from_key(key, sizeof key, 1, "confseal", master);
-    randombytes_buf(box, 24);
+    do /* a nonce that begins like a version byte would make the counts below flaky */
+        randombytes_buf(box, 24);
+    while (box[0] == 1 || box[0] == 2);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(box + 24, &clen, (const uint8_t *)plain, len,
                                                (const uint8_t *)label, strlen(label), NULL, box,
