@@ -183,7 +183,10 @@ static int cmd_migrate(struct cli *cli)
     struct store *store;
     if (cli_open_data(&cli->cfg, &seal, &store) < 0)
         return 1;
-    printf("confide: the database in %s is up to date\n", cli->cfg.data_dir);
+    if (cli->cfg.database_url[0]) /* never the URL: it may hold the password */
+        printf("confide: the PostgreSQL database (database_url) is up to date\n");
+    else
+        printf("confide: the database in %s is up to date\n", cli->cfg.data_dir);
     cli_close_data(seal, store);
     return 0;
 }
@@ -203,6 +206,16 @@ static int cmd_backup(struct cli *cli)
     if (cli_open_data(&cli->cfg, &seal, &store) < 0)
         return 1;
     int rc = store_backup(store, cli->positional);
+    if (rc == -ENOTSUP) {
+        cli_close_data(seal, store);
+        fprintf(stderr,
+                "confide: the database is PostgreSQL (database_url): copy it with "
+                "pg_dump, e.g. pg_dump --format=custom --file=%s DBNAME. Its names, "
+                "contacts and links stay sealed; it opens only with the key file %s: "
+                "keep the key safe and apart from the backups.\n",
+                cli->positional, cli->cfg.key_file);
+        return 1;
+    }
     if (rc == 0 && chmod(cli->positional, 0600) < 0) /* made under umask 077; said once more */
         log_warn("store", "cannot make %s mode 0600: %s", cli->positional, strerror(errno));
     cli_close_data(seal, store);

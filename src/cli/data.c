@@ -16,7 +16,21 @@
 
 void cli_store_url(const struct config *cfg, char url[1200])
 {
-    snprintf(url, 1200, "sqlite:%s/confide.db", cfg->data_dir);
+    if (cfg->database_url[0])
+        snprintf(url, 1200, "%s", cfg->database_url);
+    else
+        snprintf(url, 1200, "sqlite:%s/confide.db", cfg->data_dir);
+}
+
+/* Where the database is, for messages: the SQLite file, or only that it is PostgreSQL
+ * (the URL may hold a password, which no message or log line shows). */
+static const char *database_place(const struct config *cfg, char out[1100])
+{
+    if (cfg->database_url[0])
+        snprintf(out, 1100, "the PostgreSQL database database_url names");
+    else
+        snprintf(out, 1100, "%s/confide.db", cfg->data_dir);
+    return out;
 }
 
 /* Every file directly in the data directory but the key file: the database, its WAL and
@@ -125,8 +139,16 @@ int cli_open_data(const struct config *cfg, struct seal **seal, struct store **s
     }
     char url[1200];
     cli_store_url(cfg, url);
-    if (store_open(url, *seal, store) < 0) {
-        fprintf(stderr, "confide: cannot open the database in %s\n", cfg->data_dir);
+    char place[1100];
+    int open_rc = store_open(url, *seal, store);
+    sodium_memzero(url, sizeof url); /* it may hold the database's password */
+    if (open_rc == -EINVAL) {
+        fprintf(stderr, "confide: database_url must begin with postgresql:// or postgres://\n");
+        seal_free(*seal);
+        return -1;
+    }
+    if (open_rc < 0) {
+        fprintf(stderr, "confide: cannot open %s\n", database_place(cfg, place));
         seal_free(*seal);
         return -1;
     }
@@ -134,9 +156,9 @@ int cli_open_data(const struct config *cfg, struct seal **seal, struct store **s
     rc = store_migrate(*store, &applied, &version);
     if (rc == -EBADMSG) {
         fprintf(stderr,
-                "confide: sealed values in %s/confide.db do not open with the key file %s; is "
+                "confide: sealed values in %s do not open with the key file %s; is "
                 "it this database's key? Nothing was changed\n",
-                cfg->data_dir, cfg->key_file);
+                database_place(cfg, place), cfg->key_file);
         cli_close_data(*seal, *store);
         return -1;
     }

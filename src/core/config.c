@@ -36,6 +36,9 @@ struct option_def {
 static const struct option_def options[] = {
     STR(listen, "127.0.0.1:8080", "address and port for HTTP(S), the API and WebSockets"),
     STR(data_dir, "./var", "directory for the database (and the key file, unless key_file says)"),
+    STR(database_url, "",
+        "postgresql://user@host/db?sslmode=verify-full for PostgreSQL (empty: SQLite, "
+        "data_dir/confide.db)"),
     STR(key_file, "",
         "file holding the sealing keys, private (0600); may be a read-only systemd credential; "
         "unset: data_dir/secret.key"),

@@ -11,6 +11,7 @@
 struct config {
     char listen[128];     /* ADDR:PORT */
     char data_dir[1024];
+    char database_url[1024]; /* postgresql://…; empty: SQLite in data_dir */
     char key_file[1100]; /* the keys (core/keyfile.h); default data_dir/secret.key */
     char web_dir[1024];
     char tls_cert[1024];

@@ -46,6 +46,8 @@ struct store_backend {
 };
 
 extern const struct store_backend store_sqlite_backend;
+/* PostgreSQL (store/pg.c): backup answers -ENOTSUP (the administrator uses pg_dump). */
+extern const struct store_backend store_pg_backend;
 
 /* The SQLite backend's reading of a failure: an (extended) result code and the system's
  * errno (sqlite3_system_errno) to -EEXIST, -ENOSPC or -EIO. */

@@ -176,11 +176,13 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_AUDIT_HASHED] = "SELECT count(*) FROM audit_log WHERE record_hash IS NOT NULL",
     [Q_AUDIT_SET_HASH] = "UPDATE audit_log SET record_hash = $2 WHERE id = $1"
                          " AND record_hash IS NULL",
-    /* newest first; each filter applies when given (NULL: any) */
+    /* newest first; each filter applies when given (NULL: any). Each parameter meets its
+     * column before IS NULL: PostgreSQL takes a parameter's type from where it first
+     * appears, and IS NULL gives it none. */
     [Q_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit_log"
-                     " WHERE ($1 IS NULL OR actor_user_id = $1) AND ($2 IS NULL OR action = $2)"
-                     " AND ($3 IS NULL OR subject_id = $3) AND ($4 IS NULL OR at >= $4)"
-                     " AND ($5 IS NULL OR at < $5) AND ($6 IS NULL OR id < $6)"
+                     " WHERE (actor_user_id = $1 OR $1 IS NULL) AND (action = $2 OR $2 IS NULL)"
+                     " AND (subject_id = $3 OR $3 IS NULL) AND (at >= $4 OR $4 IS NULL)"
+                     " AND (at < $5 OR $5 IS NULL) AND (id < $6 OR $6 IS NULL)"
                      " ORDER BY id DESC LIMIT $7",
     /* the client's links to sessions (of one group, or all: $2 = 0) that still have a
      * meeting to come */
@@ -258,7 +260,7 @@ const char *const store_query_sql[Q_COUNT] = {
                         " AND disabled_at IS NULL AND password_hash <> ''",
     /* every sign-in of the user but the one named ($2 NULL: all) */
     [Q_LOGIN_DELETE_USER] = "DELETE FROM login_sessions WHERE user_id = $1"
-                            " AND ($2 IS NULL OR token_hash <> $2)",
+                            " AND (token_hash <> $2 OR $2 IS NULL)",
     [Q_MFA_PENDING_DELETE_USER] = "DELETE FROM mfa_pending WHERE user_id = $1",
     [Q_INVITATION_INSERT] = "INSERT INTO user_invitations (token_hash, user_id, created_by,"
                             " created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",

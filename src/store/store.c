@@ -177,6 +177,9 @@ int store_open(const char *url, const struct seal *seal, struct store **out)
     if (strncmp(url, "sqlite:", 7) == 0) {
         be = &store_sqlite_backend;
         location = url + 7;
+    } else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+        be = &store_pg_backend; /* libpq reads the whole URL */
+        location = url;
     }
     if (!be)
         return -EINVAL;

@@ -684,6 +684,29 @@ static void seal_keys_rotate_between_two_seals(void **state)
     rm_dir(dir);
 }
 
+/* Empty is SQLite in data_dir; the environment and the flag name a PostgreSQL database. */
+static void config_database_url_from_env_and_flag(void **state)
+{
+    (void)state;
+    struct config c;
+    struct buf err = {0};
+    config_defaults(&c);
+    assert_string_equal(c.database_url, "");
+    setenv("CONFIDE_DATABASE_URL", "postgresql:///confide?host=/run/postgresql", 1);
+    assert_int_equal(config_apply_env(&c, &err), 0);
+    unsetenv("CONFIDE_DATABASE_URL");
+    assert_string_equal(c.database_url, "postgresql:///confide?host=/run/postgresql");
+    assert_int_equal(config_set_flag(&c, "database-url",
+                                     "postgresql://confide@db.example.org/confide"
+                                     "?sslmode=verify-full",
+                                     &err),
+                     0);
+    assert_string_equal(c.database_url,
+                        "postgresql://confide@db.example.org/confide?sslmode=verify-full");
+    assert_int_equal(config_finish(&c, &err), 0);
+    buf_free(&err);
+}
+
 static void config_key_file_defaults_to_the_data_dir(void **state)
 {
     struct config c;
@@ -868,6 +891,7 @@ int main(void)
         cmocka_unit_test(keyfile_formats_parse_and_round_trip),
         cmocka_unit_test(seal_keys_rotate_between_two_seals),
         cmocka_unit_test(config_key_file_defaults_to_the_data_dir),
+        cmocka_unit_test(config_database_url_from_env_and_flag),
         cmocka_unit_test(clock_formats_rfc3339),
         cmocka_unit_test(metrics_render_prometheus_text),
         cmocka_unit_test(tokens_are_random_base64url),

@@ -25,6 +25,7 @@
 #include "mail/compose.h"
 #include "mail/ics.h"
 #include "store/store.h"
+#include "../support/test_db.h"
 
 /* ---- the email rule ---- */
 
@@ -391,6 +392,7 @@ static void web_group_capacity_matches_the_meeting(void **state)
 #define PW "a long and quiet passphrase"
 
 struct env {
+    struct test_db db; /* SQLite in dir, or PostgreSQL (unit_rules_pg) */
     char dir[64];
     struct config cfg;
     struct seal *seal;
@@ -413,10 +415,11 @@ static int setup(void **state)
         return -1;
     uint8_t key[32] = {5};
     e->seal = seal_new_from_key(key);
-    char url[128];
-    snprintf(url, sizeof url, "sqlite:%s/confide.db", e->dir);
+    if (test_db_create(&e->db, e->dir, "confide.db") < 0)
+        return -1;
     int applied, version;
-    if (store_open(url, e->seal, &e->store) < 0 || store_migrate(e->store, &applied, &version) < 0)
+    if (store_open(e->db.url, e->seal, &e->store) < 0 ||
+        store_migrate(e->store, &applied, &version) < 0)
         return -1;
     api_ctx_init(&e->api, &e->cfg, e->store, 0);
     *state = e;
@@ -430,6 +433,7 @@ static int teardown(void **state)
     api_response_free(&e->resp);
     api_ctx_free(&e->api);
     store_close(e->store);
+    test_db_drop(&e->db);
     seal_free(e->seal);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", e->dir);
