@@ -1,9 +1,10 @@
 /* migrations: src/store/migrations/NNN_name.sql, compiled in by cmake/embed_migrations.cmake.
  * A migration is never edited once it has shipped; change the schema with a new file.
- * The SQL is the subset both backends run. Where PostgreSQL must differ (its INTEGER is 32
- * bits, its blobs are BYTEA, it has no rowid, its triggers are PL/pgSQL), the same
- * migration as PostgreSQL runs it sits beside it as NNN_name.pg.sql, with the reason at
- * its top; the PostgreSQL backend runs that one instead. */
+ * The SQL is written once, with SQLite's type names; the PostgreSQL backend runs it through
+ * store/dialect.h (INTEGER, BLOB and the rowid alias become PostgreSQL's). Where that is not
+ * enough (triggers: SQLite's RAISE against PL/pgSQL), the same migration as PostgreSQL runs
+ * it sits beside it as NNN_name.pg.sql, with the reason at its top, and PostgreSQL runs
+ * that one instead. */
 #ifndef CONFIDE_STORE_MIGRATIONS_H
 #define CONFIDE_STORE_MIGRATIONS_H
 
@@ -11,7 +12,7 @@ struct store_migration {
     int version;
     const char *name;
     const char *sql;
-    const char *pg_sql; /* NNN_name.pg.sql, or NULL: PostgreSQL runs sql */
+    const char *pg_sql; /* NNN_name.pg.sql, or NULL: PostgreSQL runs sql through dialect.h */
 };
 
 extern const struct store_migration store_migrations[];

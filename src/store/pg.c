@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "store/backend.h"
+#include "store/dialect.h"
 #include "store/migrations.h"
 
 /* The advisory lock every transaction holds: one number for confide's writers ("cnfd"). */
@@ -202,7 +203,12 @@ static int pg_migrate(void *db, int *applied, int *version)
         const struct store_migration *m = &store_migrations[i];
         if (m->version <= current)
             continue;
-        if (exec_sql(d, m->pg_sql ? m->pg_sql : m->sql, "migration") < 0) {
+        struct buf sql = {0};
+        if (!m->pg_sql)
+            store_sql_for_postgresql(m->sql, &sql);
+        int rc = exec_sql(d, m->pg_sql ? m->pg_sql : sql.data, "migration");
+        buf_free(&sql);
+        if (rc < 0) {
             log_error("store", "migration %d (%s) failed", m->version, m->name);
             goto fail;
         }
