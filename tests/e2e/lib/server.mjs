@@ -1,5 +1,5 @@
 // Starts the real confide binary on a free loopback port with a fresh data directory.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -23,6 +23,24 @@ export function freePort() {
 // options.env: extra environment (e.g. { CONFIDE_IDLE_TIMEOUT: '3' })
 // options.args: extra command-line arguments
 // options.dataDir: reuse a data directory (for restarts)
+// With CONFIDE_TEST_PG_DIR (the throw-away cluster's socket directory, tests/CMakeLists.txt)
+// the store is on PostgreSQL: one database per data directory, made at its first start
+// and found again at a restart on the same directory; the cluster goes at the end of the
+// run with everything in it. The tests' own `confide admin …` calls (spawnSync with the
+// inherited environment) reach the newest server's database through process.env.
+function postgresqlFor(dataDir) {
+  const socketDir = process.env.CONFIDE_TEST_PG_DIR;
+  if (!socketDir) return {};
+  const name = `e2e_${path.basename(dataDir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
+  const made = spawnSync('/usr/lib/postgresql/15/bin/createdb', ['-h', socketDir, '-U', 'postgres', name],
+    { encoding: 'utf8' });
+  if (made.status !== 0 && !/already exists/.test(made.stderr)) {
+    throw new Error(`createdb ${name}: ${made.stderr}`);
+  }
+  process.env.CONFIDE_DATABASE_URL = `postgresql:///${name}?host=${socketDir}&user=postgres`;
+  return { CONFIDE_DATABASE_URL: process.env.CONFIDE_DATABASE_URL };
+}
+
 export async function startServer(options = {}) {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'confide-test-'));
@@ -33,7 +51,7 @@ export async function startServer(options = {}) {
     // two-step sign-in is off unless a test turns it on (CONFIDE_REQUIRE_MFA: 'admins'), so
     // the tests that sign the administrator in with a password go on doing so
     env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', CONFIDE_REQUIRE_MFA: 'off',
-           ...(options.env ?? {}) },
+           ...postgresqlFor(dataDir), ...(options.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
