@@ -52,6 +52,7 @@ struct live_service {
     size_t conn_count, conn_cap;
     struct room_entry **rooms;
     size_t room_count, room_cap;
+    int64_t state_swept_at; /* the last sweep of state kept for meetings now over */
 };
 
 /* ---- plumbing ---- */
@@ -971,8 +972,21 @@ static void on_worker_event(struct live_service *svc, const struct worker_event 
     }
 }
 
+/* What was kept to resume meetings that are over, once an hour and at the first tick:
+ * a meeting closed here deletes its own, this finds those whose server died with them. */
+#define STATE_SWEEP_EVERY_MS (60 * 60 * 1000)
+static void sweep_meeting_state(struct live_service *svc, int64_t now)
+{
+    if (svc->state_swept_at && now - svc->state_swept_at < STATE_SWEEP_EVERY_MS)
+        return;
+    svc->state_swept_at = now;
+    if (store_meeting_state_sweep(svc->store, now - ROOM_KEEP_AFTER_END_MS) < 0)
+        log_warn("live", "the state of meetings that are over could not be deleted");
+}
+
 void live_service_tick(struct live_service *svc, int64_t now)
 {
+    sweep_meeting_state(svc, now);
     if (svc->media) {
         struct worker_event evs[256];
         size_t n;

@@ -103,6 +103,15 @@ int store_meeting_locked(struct store *s, int64_t occurrence_id, int *locked)
     return rc;
 }
 
+int store_meeting_state_sweep(struct store *s, int64_t ended_before)
+{
+    struct store_value p[] = {P_INT(ended_before)};
+    int rc = store_run(s, Q_ADMITTED_SWEEP, p, 1, NULL, NULL, NULL);
+    if (rc == 0)
+        rc = store_run(s, Q_MEETING_LOCKS_SWEEP, p, 1, NULL, NULL, NULL);
+    return rc;
+}
+
 int store_meeting_state_delete(struct store *s, int64_t occurrence_id)
 {
     struct store_value p[] = {P_INT(occurrence_id)};

@@ -29,6 +29,13 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
 
 #define AUDIT_COLS "id, at, actor_user_id, action, subject_id, source, outcome, record_hash"
 
+/* occurrences whose meeting is over: ended, cancelled (or their series), or ending at $1 or
+ * before */
+#define OVER_OCCURRENCES                                                                           \
+    "SELECT o.id FROM occurrences o JOIN series s ON s.id = o.series_id"                           \
+    " WHERE o.ended_at IS NOT NULL OR o.cancelled_at IS NOT NULL OR s.cancelled_at IS NOT NULL"    \
+    " OR o.ends_at <= $1"
+
 const char *const store_query_sql[Q_COUNT] = {
     [Q_PING] = "SELECT count(*) FROM users",
     [Q_AUDIT] = "INSERT INTO audit_log (id, at, actor_user_id, action, subject_id, source,"
@@ -284,6 +291,11 @@ const char *const store_query_sql[Q_COUNT] = {
                         " ORDER BY participant",
     [Q_ADMITTED_BY_KEY] = "SELECT occurrence_id FROM meeting_admitted WHERE key_hash = $1",
     [Q_ADMITTED_DELETE_ALL] = "DELETE FROM meeting_admitted WHERE occurrence_id = $1",
+    /* the state of meetings that are over: ended, cancelled, or past their end ($1) */
+    [Q_ADMITTED_SWEEP] =
+        "DELETE FROM meeting_admitted WHERE occurrence_id IN (" OVER_OCCURRENCES ")",
+    [Q_MEETING_LOCKS_SWEEP] =
+        "DELETE FROM meeting_locks WHERE occurrence_id IN (" OVER_OCCURRENCES ")",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {

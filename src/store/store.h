@@ -494,6 +494,10 @@ int store_admitted_by_key_hash(struct store *s, const uint8_t key_hash[32], int6
 int store_meeting_lock_set(struct store *s, int64_t occurrence_id, int locked, int64_t at);
 int store_meeting_locked(struct store *s, int64_t occurrence_id, int *locked);
 /* The meeting is over: its lock and admissions go (attendance keeps who came). */
+/* Deletes the state of every meeting that is over: ended, cancelled, or ending at
+ * ended_before or earlier (a meeting killed with its server and never rejoined leaves its
+ * rows). */
+int store_meeting_state_sweep(struct store *s, int64_t ended_before);
 int store_meeting_state_delete(struct store *s, int64_t occurrence_id);
 
 /* ---- emergency access ----

@@ -1858,6 +1858,14 @@ static void meeting_state_is_kept_found_and_deleted(void **state)
     assert_int_equal(locked, 0);
     assert_int_equal(store_admitted_by_key_hash(f->store, one.key_hash, &occ), -ENOENT);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM meeting_admitted"), 1);
+    /* the sweep: o2 (ends at 23000) goes once it is over, not before */
+    assert_int_equal(store_meeting_lock_set(f->store, o2, 1, 20500), 0);
+    assert_int_equal(store_meeting_state_sweep(f->store, 22999), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM meeting_admitted"), 1);
+    assert_int_equal(store_meeting_state_sweep(f->store, 23000), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM meeting_admitted"), 0);
+    assert_int_equal(store_meeting_locked(f->store, o2, &locked), 0);
+    assert_int_equal(locked, 0);
 }
 
 /* ---- the outbox ---- */
