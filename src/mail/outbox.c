@@ -172,6 +172,10 @@ static bool work_once(struct mail_worker *w)
     if (!w->recovered || w->cfg.smtp_url[0] == '\0' || stopping(w))
         return false;
 
+    int64_t expired = 0;
+    if (store_mail_expire(w->store, now, &expired) == 0 && expired > 0)
+        log_info("mail", "%lld mail(s) expired unsent: the moment they were for has passed",
+                 (long long)expired);
     struct arena a = {0};
     struct store_mail *mails = NULL;
     size_t count = 0;

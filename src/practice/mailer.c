@@ -229,7 +229,7 @@ static const char *subject_prefix(enum mailer_kind kind)
 int mailer_queue_to(struct store *s, const struct config *cfg, const char *kind,
                     const char *to_name, const char *to_email, const char *who, int64_t who_id,
                     const char *subject, const char *text, const struct mail_attachment *calendar,
-                    int64_t now)
+                    int64_t expires_at, int64_t now)
 {
     char domain[128], message_id[128];
     snprintf(domain, sizeof domain, "%.*s", (int)strcspn(host_of(cfg->public_url), ":/"),
@@ -254,7 +254,8 @@ int mailer_queue_to(struct store *s, const struct config *cfg, const char *kind,
                                  .recipient = (char *)to_email,
                                  .message = message.data,
                                  .message_len = message.len,
-                                 .created_at = now};
+                                 .created_at = now,
+                                 .expires_at = expires_at};
         int64_t id;
         rc = store_mail_insert(s, &row, &id);
         rc = rc < 0 ? rc : 1;
@@ -269,10 +270,10 @@ int mailer_queue_to(struct store *s, const struct config *cfg, const char *kind,
 
 static int queue_to_client(struct store *s, const struct config *cfg, const char *kind,
                            const struct store_client *client, const char *subject, const char *text,
-                           const struct mail_attachment *calendar, int64_t now)
+                           const struct mail_attachment *calendar, int64_t expires_at, int64_t now)
 {
     return mailer_queue_to(s, cfg, kind, client->name, client->email, "client", client->id, subject,
-                           text, calendar, now);
+                           text, calendar, expires_at, now);
 }
 
 static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
@@ -297,8 +298,10 @@ static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
     snprintf(content_type, sizeof content_type, "text/calendar; charset=utf-8; method=%s",
              kind == MAILER_CANCEL ? "CANCEL" : "REQUEST");
     struct mail_attachment calendar = {NULL, content_type, ics.data, ics.len};
+    /* a reminder is no use once its session has begun */
+    int64_t expires_at = kind == MAILER_REMINDER && occ ? occ->starts_at : 0;
     rc = queue_to_client(s, cfg, kind_name(kind), &client, subject, text.data,
-                         rc == 0 ? &calendar : NULL, now);
+                         rc == 0 ? &calendar : NULL, expires_at, now);
     buf_free(&text);
     buf_free(&ics);
     return rc;
@@ -445,7 +448,7 @@ int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg
         const char *url = link_url(a, cfg->public_url, "/p/", invites[i].token);
         struct buf text = {0};
         write_poll_body(cfg, &therapist, &poll, slots, nslots, &client, url, &text);
-        rc = queue_to_client(s, cfg, "poll", &client, subject, text.data, NULL, now);
+        rc = queue_to_client(s, cfg, "poll", &client, subject, text.data, NULL, 0, now);
         buf_free(&text);
         queued += rc > 0;
         if (rc < 0)

@@ -34,11 +34,12 @@ int mailer_queue_poll(struct store *s, struct arena *a, const struct config *cfg
                       int64_t now);
 
 /* Composes one message to one person and queues it; `who` and who_id name them in a log
- * line by kind and id only ("client", 12). calendar may be NULL. Returns 1 when queued, 0
+ * line by kind and id only ("client", 12). calendar may be NULL; expires_at is when the
+ * mail is no use any more (0: never), a pending one then fails unsent. Returns 1 when queued, 0
  * when the message could not be composed (logged), or -errno from the store. */
 int mailer_queue_to(struct store *s, const struct config *cfg, const char *kind,
                     const char *to_name, const char *to_email, const char *who, int64_t who_id,
                     const char *subject, const char *text, const struct mail_attachment *calendar,
-                    int64_t now);
+                    int64_t expires_at, int64_t now);
 
 #endif

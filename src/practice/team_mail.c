@@ -30,7 +30,7 @@ int team_mail_invitation(struct store *s, const struct config *cfg,
                cfg->practice_name, until, url, cfg->practice_name);
     snprintf(subject, sizeof subject, "Your account at %s", cfg->practice_name);
     int rc = mailer_queue_to(s, cfg, "account_invite", invited->name, invited->email, "user",
-                             invited->id, subject, text.data, NULL, now);
+                             invited->id, subject, text.data, NULL, 0, now);
     buf_free(&text);
     return rc;
 }
@@ -59,7 +59,7 @@ int team_mail_emergency_notice(struct store *s, struct arena *a, const struct co
     snprintf(subject, sizeof subject, "Emergency access to a client's record at %s",
              cfg->practice_name);
     rc = mailer_queue_to(s, cfg, "emergency_notice", therapist.name, therapist.email, "user",
-                         therapist.id, subject, text.data, NULL, now);
+                         therapist.id, subject, text.data, NULL, 0, now);
     buf_free(&text);
     return rc;
 }

@@ -89,6 +89,7 @@ enum query {
     Q_INVITE_LIST,
     Q_MAIL_INSERT,
     Q_MAIL_CLAIM,
+    Q_MAIL_EXPIRE,
     Q_MAIL_SENT,
     Q_MAIL_RETRY,
     Q_MAIL_FAIL,

@@ -18,12 +18,20 @@ int store_mail_insert(struct store *s, const struct store_mail *m, int64_t *id)
     store_seal_text(s, "outbox.recipient", row, m->recipient, &recipient);
     seal_box(s->seal, "outbox.message", row, m->message, m->message_len, &message);
     struct store_value p[] = {P_TEXT(m->message_id), P_TEXT(m->kind),      P_BUF(recipient),
-                              P_BUF(message),        P_INT(m->created_at), P_INT(row)};
+                              P_BUF(message),        P_INT(m->created_at), P_INT(row),
+                              P_ID(m->expires_at)};
     rc = store_run(s, Q_MAIL_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
     assert(rc < 0 || *id == row);
     buf_free(&recipient);
     buf_free(&message);
     return rc;
+}
+
+int store_mail_expire(struct store *s, int64_t now, int64_t *expired)
+{
+    struct store_value p[] = {P_INT(now)};
+    *expired = 0;
+    return store_run(s, Q_MAIL_EXPIRE, p, 1, NULL, NULL, expired);
 }
 
 static int read_mail(struct rows *r, void *item, const struct store_value *c, int n)

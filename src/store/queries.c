@@ -118,12 +118,16 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_INVITE_LIST] = "SELECT " INVITE_COLS " FROM invites WHERE series_id = $1"
                       " ORDER BY client_id",
     [Q_MAIL_INSERT] = "INSERT INTO outbox (id, message_id, kind, recipient_sealed, message_sealed,"
-                      " state, attempts, next_attempt_at, created_at)"
-                      " VALUES ($6, $1, $2, $3, $4, 'pending', 0, $5, $5) RETURNING id",
+                      " state, attempts, next_attempt_at, created_at, expires_at)"
+                      " VALUES ($6, $1, $2, $3, $4, 'pending', 0, $5, $5, $7) RETURNING id",
     [Q_MAIL_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
                      " WHERE id IN (SELECT id FROM outbox WHERE state = 'pending'"
                      " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2)"
                      " RETURNING " MAIL_COLS,
+    /* before a claim: what is pending past its moment fails unsent */
+    [Q_MAIL_EXPIRE] = "UPDATE outbox SET state = 'failed',"
+                      " last_error = 'expired: the moment it was for has passed'"
+                      " WHERE state = 'pending' AND expires_at <= $1",
     [Q_MAIL_SENT] = "UPDATE outbox SET state = 'sent', sent_at = $2, last_error = NULL"
                     " WHERE id = $1",
     [Q_MAIL_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt_at = $2,"

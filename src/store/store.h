@@ -343,6 +343,7 @@ struct store_mail {
     enum store_mail_state state;
     int attempts;
     int64_t next_attempt_at, created_at, sent_at;
+    int64_t expires_at; /* on insert: when it is no use any more (0: never) */
 };
 
 /* Written in the same transaction as the change that causes the mail. */
@@ -350,6 +351,9 @@ int store_mail_insert(struct store *s, const struct store_mail *m, int64_t *id);
 /* Marks up to `max` pending mails due by `now` as sending and returns them, oldest first. */
 int store_mail_claim(struct store *s, struct arena *a, int64_t now, int max,
                      struct store_mail **out, size_t *count);
+/* Fails, unsent, every pending mail whose expires_at has come (a reminder whose session
+ * has begun); *expired says how many. */
+int store_mail_expire(struct store *s, int64_t now, int64_t *expired);
 int store_mail_sent(struct store *s, int64_t id, int64_t now);
 /* Back to pending for another attempt at next_attempt_at, or failed for good. */
 int store_mail_retry(struct store *s, int64_t id, int64_t next_attempt_at, const char *error);

@@ -560,6 +560,41 @@ static void an_outage_longer_than_three_days_fails_the_mail(void **state)
     assert_string_equal(ry.state, "pending");
 }
 
+/* A reminder still pending when its session has begun fails unsent ("expired"); one whose
+ * moment is still ahead goes. */
+static void a_mail_past_its_moment_is_not_sent(void **state)
+{
+    struct fixture *f = *state;
+    int64_t now = clock_wall_ms();
+    const char *msg = "Message-ID: <late.test@confide.test>\r\nSubject: Reminder\r\n\r\nSoon.\r\n";
+    struct store_mail late = {.message_id = "late.test@confide.test",
+                              .kind = "reminder",
+                              .recipient = "ann@client.test",
+                              .message = (char *)msg,
+                              .message_len = strlen(msg),
+                              .created_at = now - 60000,
+                              .expires_at = now - 1000};
+    int64_t late_id = 0;
+    assert_int_equal(store_mail_insert(f->store, &late, &late_id), 0);
+    struct store_mail timely = late;
+    timely.message_id = "timely.test@confide.test";
+    timely.recipient = "bob@client.test";
+    timely.expires_at = now + 3600000;
+    int64_t timely_id = 0;
+    assert_int_equal(store_mail_insert(f->store, &timely, &timely_id), 0);
+    start_worker(f, NULL, NULL);
+    assert_true(
+        WAIT_UNTIL(count_state(f, MAIL_SENT) == 1 && count_state(f, MAIL_FAILED) == 1, 5000));
+    stop_worker(f);
+    struct row r;
+    get_row(f, late_id, &r);
+    assert_string_equal(r.state, "failed");
+    assert_int_equal(r.attempts, 0);
+    assert_non_null(strstr(r.last_error, "expired"));
+    assert_int_equal(sink_find(&f->sink, "ann@client.test", NULL), 0);
+    assert_int_equal(sink_find(&f->sink, "bob@client.test", NULL), 1);
+}
+
 /* ---- (c) ---- */
 
 static void mail_left_sending_by_a_crash_is_recovered(void **state)
@@ -773,6 +808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sink_down_means_retry_then_delivery, setup, teardown),
         cmocka_unit_test_setup_teardown(an_outage_longer_than_three_days_fails_the_mail, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_mail_past_its_moment_is_not_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_left_sending_by_a_crash_is_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(rejected_recipient_fails_others_are_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_smtp_url_claims_nothing, setup, teardown),
