@@ -397,8 +397,10 @@ void mfa_totp_confirm(struct api_call *call)
 
 /* ---- self-service: remove, new recovery codes ---- */
 
-/* The signed-in practitioner's confirmed secret: 0, or -1 answered (409 when none). */
-static int own_totp(struct api_call *call, struct store_totp *totp)
+/* The signed-in practitioner's confirmed secret, and the throttle keys a wrong code counts
+ * against: 0, or -1 answered (409 when there is no secret, 429 while they must wait). */
+static int own_totp(struct api_call *call, struct store_totp *totp, char acct[72],
+                    char addr[THROTTLE_KEY_MAX])
 {
     int rc = store_totp_get(call->ctx->store, &call->arena, call->user.id, totp);
     if (rc < 0 && rc != -ENOENT) {
@@ -409,7 +411,8 @@ static int own_totp(struct api_call *call, struct store_totp *totp)
         api_error(call, 409, "mfa_not_enrolled", "Two-step sign-in is not set up for you.");
         return -1;
     }
-    return 0;
+    api_throttle_keys(call, "mfa", call->user.id, acct, addr);
+    return api_throttled(call, acct, addr) ? -1 : 0;
 }
 
 /* Slow (argon2id for the password): on the offload thread, outside the request's
@@ -430,11 +433,8 @@ void mfa_remove(struct api_call *call)
         return;
     }
     struct store_totp totp = {0};
-    if (own_totp(call, &totp) < 0)
-        return;
     char acct[72], addr[THROTTLE_KEY_MAX];
-    api_throttle_keys(call, "mfa", call->user.id, acct, addr);
-    if (api_throttled(call, acct, addr))
+    if (own_totp(call, &totp, acct, addr) < 0)
         return;
     if (password_verify(call->user.password_hash, password, password_len) != 0) {
         api_throttle_failure(call, acct, addr);
@@ -473,11 +473,8 @@ void mfa_recovery_renew(struct api_call *call)
     if (api_field_string(call, "code", 1, LIMIT_MFA_CODE, &code, NULL) < 0)
         return;
     struct store_totp totp = {0};
-    if (own_totp(call, &totp) < 0)
-        return;
     char acct[72], addr[THROTTLE_KEY_MAX];
-    api_throttle_keys(call, "mfa", call->user.id, acct, addr);
-    if (api_throttled(call, acct, addr))
+    if (own_totp(call, &totp, acct, addr) < 0)
         return;
     int64_t step = 0;
     int rc = code_matches(&totp, code, call->req->now, &step)
