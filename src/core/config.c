@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/email.h"
 
@@ -46,6 +47,11 @@ static const struct option_def options[] = {
     STR(tls_cert, "", "PEM certificate chain; with tls_key, serve HTTPS"),
     STR(tls_key, "", "PEM private key for tls_cert"),
     STR(public_url, "", "URL browsers use to reach confide (default: from listen)"),
+    STR(node_id, "",
+        "this node's name among several sharing one PostgreSQL database (default: the host name)"),
+    STR(node_url, "",
+        "URL that reaches this node alone through the proxy, same origin as public_url, e.g. "
+        "https://video.example.org/node/a (default: public_url)"),
     STR(log_level, "info", "debug, info, warn or error"),
     STR(practice_name, "confide", "the practice's name, shown to clients"),
     NUM(idle_timeout, "900", 1, 86400, "seconds without activity before a sign-in ends"),
@@ -81,6 +87,57 @@ static const struct option_def options[] = {
         "bytes of replies a WebSocket may leave unread before it is closed"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
+
+/* A node's name goes in lease rows and logs: short, and plain enough to read in both. */
+static int node_id_ok(const char *id)
+{
+    if (id[0] == '\0')
+        return 0;
+    for (const char *p = id; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+            return 0;
+    return 1;
+}
+
+/* scheme://host[:port] of an absolute URL: its length, 0 when it has none. */
+static size_t origin_length(const char *url)
+{
+    const char *host = strstr(url, "://");
+    if (!host || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
+        return 0;
+    host += 3;
+    return (size_t)(host - url) + strcspn(host, "/?#");
+}
+
+/* node_id defaults to the host name; node_url to public_url. node_url must share
+ * public_url's origin: the sign-in cookie and the WebSocket's Origin check are per origin,
+ * so a page redirected to another node must stay on its origin (a path on the proxy). */
+static int finish_node(struct config *c, struct buf *err)
+{
+    if (c->node_id[0] == '\0') {
+        char host[256] = "";
+        if (gethostname(host, sizeof host - 1) < 0 || !node_id_ok(host))
+            snprintf(host, sizeof host, "node");
+        snprintf(c->node_id, sizeof c->node_id, "%.*s", (int)sizeof c->node_id - 1, host);
+    }
+    if (!node_id_ok(c->node_id)) {
+        buf_printf(err, "node_id may hold only letters, digits, '.', '-' and '_'");
+        return -1;
+    }
+    if (c->node_url[0] == '\0')
+        snprintf(c->node_url, sizeof c->node_url, "%s", c->public_url);
+    size_t n = strlen(c->node_url);
+    while (n > 0 && c->node_url[n - 1] == '/')
+        c->node_url[--n] = '\0';
+    size_t origin = origin_length(c->public_url);
+    if (origin == 0 || origin_length(c->node_url) != origin ||
+        strncasecmp(c->node_url, c->public_url, origin) != 0) {
+        buf_printf(err, "node_url must be on public_url's origin (%.*s), e.g. %.*s/node/%s",
+                   (int)origin, c->public_url, (int)origin, c->public_url, c->node_id);
+        return -1;
+    }
+    return 0;
+}
 
 void config_defaults(struct config *c)
 {
@@ -298,6 +355,8 @@ int config_finish(struct config *c, struct buf *err)
     while (n > 0 && c->public_url[n - 1] == '/')
         c->public_url[--n] = '\0';
     c->https = c->tls_cert[0] != '\0' || strncasecmp(c->public_url, "https://", 8) == 0;
+    if (finish_node(c, err) < 0)
+        return -1;
     if (strcmp(c->smtp_starttls, "auto") != 0 && strcmp(c->smtp_starttls, "require") != 0 &&
         strcmp(c->smtp_starttls, "off") != 0) {
         buf_printf(err, "smtp_starttls must be auto, require or off");

@@ -17,6 +17,8 @@ struct config {
     char tls_cert[1024];
     char tls_key[1024];
     char public_url[256]; /* how browsers reach confide; derived from listen when empty */
+    char node_id[64];     /* this node among several on one database; default: host name */
+    char node_url[256];   /* reaches this node alone (a path on the proxy); default: public_url */
     char log_level[16];
     char practice_name[128];
     char require_mfa[8];  /* "admins", "all", "off": who must use two-step sign-in */

@@ -77,8 +77,48 @@ static void config_precedence_file_env_flag(void **state)
     assert_string_equal(c.listen_host, "127.0.0.1");
     assert_int_equal(c.listen_port, 9000);
     assert_string_equal(c.public_url, "http://127.0.0.1:9000");
+    /* one node: it is reached where the practice is, and named after its host */
+    assert_string_equal(c.node_url, c.public_url);
+    assert_true(c.node_id[0] != '\0');
     unlink(path);
     buf_free(&err);
+}
+
+/* Several nodes: each is reached at a path on the practice's origin, never another origin
+ * (the sign-in cookie and the WebSocket's Origin check would not follow). */
+static void config_node_url_stays_on_the_origin(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *node_id, *node_url;
+        int ok;
+    } cases[] = {
+        {"a", "https://video.example.org/node/a/", 1},
+        {"node-2.east", "https://video.example.org/b", 1},
+        {"a", "https://other.example.org/node/a", 0},
+        {"a", "http://video.example.org/node/a", 0},
+        {"a", "https://video.example.org:8443/node/a", 0},
+        {"a", "/node/a", 0},
+        {"a b", "https://video.example.org/node/a", 0},
+        {"a/b", "", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config c;
+        struct buf err = {0};
+        config_defaults(&c);
+        assert_int_equal(config_set_flag(&c, "public-url", "https://video.example.org", &err), 0);
+        assert_int_equal(config_set_flag(&c, "node-id", cases[i].node_id, &err), 0);
+        assert_int_equal(config_set_flag(&c, "node-url", cases[i].node_url, &err), 0);
+        int rc = config_finish(&c, &err);
+        if ((rc == 0) != cases[i].ok)
+            fail_msg("node %s at %s: expected %s (%s)", cases[i].node_id, cases[i].node_url,
+                     cases[i].ok ? "accepted" : "refused", err.data ? err.data : "");
+        if (rc == 0)
+            assert_true(c.node_url[strlen(c.node_url) - 1] != '/');
+        else
+            assert_non_null(err.data);
+        buf_free(&err);
+    }
 }
 
 static void cidr_ranges_parse_and_match(void **state)
@@ -880,6 +920,7 @@ int main(void)
     rand_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_grows_and_formats),
+        cmocka_unit_test(config_node_url_stays_on_the_origin),
         cmocka_unit_test(config_precedence_file_env_flag),
         cmocka_unit_test(config_rejects_bad_values),
         cmocka_unit_test(cidr_ranges_parse_and_match),
