@@ -26,6 +26,11 @@
 #define RATE_PER_SECOND 10
 #define RATE_BURST 30
 #define ROOM_KEEP_AFTER_END_MS (60 * 60 * 1000)
+/* A meeting's lease (store_lease_claim): renewed this often, and free for another node
+ * this long after its holder stopped renewing. Several renewals fit in one lease, so a
+ * slow statement or a busy tick does not lose a meeting that is alive. */
+#define LEASE_TTL_MS 10000
+#define LEASE_RENEW_MS 2000
 
 struct room_entry {
     int64_t occurrence_id, ends_at;
@@ -53,6 +58,7 @@ struct live_service {
     struct room_entry **rooms;
     size_t room_count, room_cap;
     int64_t state_swept_at; /* the last sweep of state kept for meetings now over */
+    int64_t leases_renewed_at;
 };
 
 /* ---- plumbing ---- */
@@ -257,12 +263,28 @@ static void restore_state(struct live_service *svc, struct meeting *m, int64_t o
     arena_free(&a);
 }
 
-static struct room_entry *open_room(struct live_service *svc, const struct store_series *se,
-                                    const struct store_occurrence *o)
+/* Opens the occurrence's meeting here, once this node holds its lease: 0 with *out,
+ * -EBUSY when another node carries it (*elsewhere says where), or a store error. */
+static int open_room(struct live_service *svc, const struct store_series *se,
+                     const struct store_occurrence *o, int64_t now, struct room_entry **out,
+                     struct store_lease_holder *elsewhere)
 {
     struct room_entry *re = find_room(svc, o->id);
-    if (re)
-        return re;
+    if (re) {
+        *out = re;
+        return 0;
+    }
+    int rc = store_lease_claim(svc->store, o->id, svc->cfg->node_id, svc->cfg->node_url, now,
+                               now + LEASE_TTL_MS, elsewhere);
+    if (rc == -EAGAIN) /* released just now by its holder: free for this node */
+        rc = store_lease_claim(svc->store, o->id, svc->cfg->node_id, svc->cfg->node_url, now,
+                               now + LEASE_TTL_MS, elsewhere);
+    if (rc < 0) {
+        if (rc != -EBUSY)
+            log_warn("live", "occurrence=%lld: the meeting's lease could not be claimed",
+                     (long long)o->id);
+        return rc == -EBUSY ? rc : -EIO;
+    }
     struct live_room_settings s = {
         .occurrence_id = o->id,
         .ends_at = o->ends_at,
@@ -287,7 +309,19 @@ static struct room_entry *open_room(struct live_service *svc, const struct store
     }
     svc->rooms[svc->room_count++] = re;
     log_info("live", "occurrence=%lld: meeting opened", (long long)o->id);
-    return re;
+    *out = re;
+    return 0;
+}
+
+/* The page is sent to the node carrying its meeting (it reconnects there and repeats
+ * what it asked), or told this server cannot answer now. */
+static void refuse_elsewhere(struct live_service *svc, uint64_t conn, int rc,
+                             const struct store_lease_holder *elsewhere)
+{
+    if (rc == -EBUSY)
+        send_json(svc, conn, json_pack("{s:s,s:s}", "type", "moved", "url", elsewhere->node_url));
+    else
+        send_error(svc, conn, "unavailable", "The server cannot open this meeting right now.");
 }
 
 /* ---- links ---- */
@@ -634,7 +668,13 @@ static void join_as_staff(struct live_service *svc, struct live_conn *c, const j
     const char *status = pick_occurrence(svc, a, se.id, now, &o, &opens_at);
     if (refuse_unjoinable(svc, c->id, &l, status, opens_at) < 0)
         return;
-    struct room_entry *re = open_room(svc, &se, &o);
+    struct room_entry *re;
+    struct store_lease_holder elsewhere;
+    int rc = open_room(svc, &se, &o, now, &re, &elsewhere);
+    if (rc < 0) {
+        refuse_elsewhere(svc, c->id, rc, &elsewhere);
+        return;
+    }
     struct live_identity who = {role, user.id, 0, user.name};
     char key[32];
     rand_token(key, sizeof key, 18);
@@ -687,7 +727,13 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
     const char *status = pick_occurrence(svc, &a, l.series.id, now, &o, &opens_at);
     if (refuse_unjoinable(svc, c->id, &l, status, opens_at) < 0)
         goto out;
-    struct room_entry *re = open_room(svc, &l.series, &o);
+    struct room_entry *re;
+    struct store_lease_holder elsewhere;
+    int rc = open_room(svc, &l.series, &o, now, &re, &elsewhere);
+    if (rc < 0) {
+        refuse_elsewhere(svc, c->id, rc, &elsewhere);
+        goto out;
+    }
     struct live_effects fx = {0};
     assert(!l.host); /* a host link went the signed-in way above */
     if (setting(l.series.settings, "require_password")) {
@@ -737,10 +783,12 @@ out:
     arena_free(&a);
 }
 
-/* The meeting a rejoin key was given for when no open meeting knows it: confide restarted,
- * and the meeting kept who had been admitted. Opened again while it can still be joined. */
-static struct room_entry *reopen_by_key(struct live_service *svc, struct arena *a, const char *key,
-                                        int64_t now)
+/* The meeting a rejoin key was given for when no open meeting here knows it: confide
+ * restarted, or the node that carried it died, and the meeting kept who had been admitted.
+ * Opened again while it can still be joined: 0 with *out, -ENOENT when the key opens
+ * nothing, or open_room's -EBUSY (carried by another node: *elsewhere) or -EIO. */
+static int reopen_by_key(struct live_service *svc, struct arena *a, const char *key, int64_t now,
+                         struct room_entry **out, struct store_lease_holder *elsewhere)
 {
     uint8_t hash[LIVE_KEY_HASH_BYTES];
     live_key_hash(key, hash);
@@ -750,7 +798,7 @@ static struct room_entry *reopen_by_key(struct live_service *svc, struct arena *
     if (store_admitted_by_key_hash(svc->store, hash, &occurrence_id) < 0 ||
         store_occurrence_get(svc->store, a, occurrence_id, &o) < 0 ||
         store_series_get(svc->store, a, o.series_id, &se) < 0)
-        return NULL;
+        return -ENOENT;
     /* as long as an open meeting would have let them back (a session running over) */
     if (se.cancelled_at || o.cancelled_at || o.ended_at ||
         o.ends_at + ROOM_KEEP_AFTER_END_MS <= now) {
@@ -759,9 +807,9 @@ static struct room_entry *reopen_by_key(struct live_service *svc, struct arena *
         if (store_meeting_state_delete(svc->store, occurrence_id) < 0)
             log_warn("live", "occurrence=%lld: the meeting's state could not be deleted",
                      (long long)occurrence_id);
-        return NULL;
+        return -ENOENT;
     }
-    return open_room(svc, &se, &o);
+    return open_room(svc, &se, &o, now, out, elsewhere);
 }
 
 static int rejoin_room(struct live_service *svc, struct live_conn *c, struct room_entry *re,
@@ -799,9 +847,13 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
         if (rejoin_room(svc, c, svc->rooms[i], key, now) != LIVE_UNKNOWN_KEY)
             return;
     struct arena a = {0};
-    struct room_entry *re = *key ? reopen_by_key(svc, &a, key, now) : NULL;
+    struct room_entry *re = NULL;
+    struct store_lease_holder elsewhere;
+    int rc = *key ? reopen_by_key(svc, &a, key, now, &re, &elsewhere) : -ENOENT;
     arena_free(&a);
-    if (!re || rejoin_room(svc, c, re, key, now) == LIVE_UNKNOWN_KEY)
+    if (rc == -EBUSY || rc == -EIO)
+        refuse_elsewhere(svc, c->id, rc, &elsewhere);
+    else if (rc < 0 || rejoin_room(svc, c, re, key, now) == LIVE_UNKNOWN_KEY)
         refuse_room(svc, c->id, LIVE_UNKNOWN_KEY);
 }
 
@@ -834,6 +886,9 @@ void live_service_free(struct live_service *svc)
 {
     if (!svc)
         return;
+    /* stopping on purpose: another node may take these meetings at once, not in 10 s */
+    if (svc->room_count && store_lease_release(svc->store, 0, svc->cfg->node_id) < 0)
+        log_warn("live", "the meetings' leases could not be given up");
     for (size_t i = 0; i < svc->conn_count; i++)
         free(svc->conns[i].cookie);
     free(svc->conns);
@@ -980,13 +1035,73 @@ static void sweep_meeting_state(struct live_service *svc, int64_t now)
     if (svc->state_swept_at && now - svc->state_swept_at < STATE_SWEEP_EVERY_MS)
         return;
     svc->state_swept_at = now;
-    if (store_meeting_state_sweep(svc->store, now - ROOM_KEEP_AFTER_END_MS) < 0)
+    if (store_meeting_state_sweep(svc->store, now - ROOM_KEEP_AFTER_END_MS) < 0 ||
+        store_lease_sweep(svc->store, now - ROOM_KEEP_AFTER_END_MS) < 0)
         log_warn("live", "the state of meetings that are over could not be deleted");
+}
+
+/* Takes room i out of this node: its connections let go of it, its media and memory go.
+ * What the meeting keeps in the store stays unless it is over (the node that carries it
+ * next brings it back from there). */
+static void drop_room(struct live_service *svc, size_t i)
+{
+    struct room_entry *re = svc->rooms[i];
+    struct live_effects fx = {0};
+    for (size_t k = 0; k < svc->conn_count; k++)
+        if (svc->conns[k].room == re)
+            svc->conns[k].room = NULL;
+    meeting_free(re->meeting, &fx);
+    apply(svc, re, &fx);
+    if (svc->media)
+        live_media_unpin(svc->media, (uint64_t)re->occurrence_id);
+    free(re);
+    svc->rooms[i] = svc->rooms[--svc->room_count];
+}
+
+static int holds(const int64_t *held, size_t n, int64_t occurrence_id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (held[i] == occurrence_id)
+            return 1;
+    return 0;
+}
+
+/* Renews this node's leases. A meeting whose lease another node took (this one stalled
+ * past its expiry, or lost the database for that long) is let go: its people are
+ * disconnected, and their pages, reconnecting, are sent to the node that has it now. */
+static void renew_leases(struct live_service *svc, int64_t now)
+{
+    if (now - svc->leases_renewed_at < LEASE_RENEW_MS)
+        return;
+    svc->leases_renewed_at = now;
+    struct arena a = {0};
+    int64_t *held;
+    size_t n;
+    if (store_lease_renew(svc->store, &a, svc->cfg->node_id, now + LEASE_TTL_MS, &held, &n) < 0) {
+        log_warn("live", "the meetings' leases could not be renewed");
+        arena_free(&a);
+        return; /* keep the meetings: the next renewal may still be in time */
+    }
+    for (size_t i = 0; i < svc->room_count;) {
+        struct room_entry *re = svc->rooms[i];
+        if (holds(held, n, re->occurrence_id)) {
+            i++;
+            continue;
+        }
+        log_warn("live", "occurrence=%lld: another node carries the meeting now; let go",
+                 (long long)re->occurrence_id);
+        for (size_t k = 0; k < svc->conn_count; k++)
+            if (svc->conns[k].room == re)
+                svc->io.close(svc->io.arg, svc->conns[k].id);
+        drop_room(svc, i);
+    }
+    arena_free(&a);
 }
 
 void live_service_tick(struct live_service *svc, int64_t now)
 {
     sweep_meeting_state(svc, now);
+    renew_leases(svc, now);
     if (svc->media) {
         struct worker_event evs[256];
         size_t n;
@@ -1003,19 +1118,13 @@ void live_service_tick(struct live_service *svc, int64_t now)
         int finished = live_room_ended(room) || now > re->ends_at + ROOM_KEEP_AFTER_END_MS;
         if (finished && live_room_connected(room) == 0) {
             log_info("live", "occurrence=%lld: meeting closed", (long long)re->occurrence_id);
-            /* over: nobody comes back to it by key (attendance keeps who came) */
-            if (store_meeting_state_delete(svc->store, re->occurrence_id) < 0)
+            /* over: nobody comes back to it by key (attendance keeps who came), and no node
+             * needs to carry it */
+            if (store_meeting_state_delete(svc->store, re->occurrence_id) < 0 ||
+                store_lease_release(svc->store, re->occurrence_id, svc->cfg->node_id) < 0)
                 log_warn("live", "occurrence=%lld: the meeting's state could not be deleted",
                          (long long)re->occurrence_id);
-            for (size_t k = 0; k < svc->conn_count; k++)
-                if (svc->conns[k].room == re)
-                    svc->conns[k].room = NULL;
-            meeting_free(re->meeting, &fx);
-            apply(svc, re, &fx);
-            if (svc->media)
-                live_media_unpin(svc->media, (uint64_t)re->occurrence_id);
-            free(re);
-            svc->rooms[i] = svc->rooms[--svc->room_count];
+            drop_room(svc, i);
             continue;
         }
         i++;

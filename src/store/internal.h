@@ -178,6 +178,13 @@ enum query {
     Q_ADMITTED_DELETE_ALL,
     Q_ADMITTED_SWEEP,
     Q_MEETING_LOCKS_SWEEP,
+    /* which node carries a live meeting (leases.c) */
+    Q_LEASE_CLAIM,
+    Q_LEASE_HOLDER,
+    Q_LEASE_RENEW,
+    Q_LEASE_RELEASE,
+    Q_LEASE_RELEASE_NODE,
+    Q_LEASE_SWEEP,
     Q_COUNT
 };
 

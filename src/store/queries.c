@@ -300,6 +300,20 @@ const char *const store_query_sql[Q_COUNT] = {
         "DELETE FROM meeting_admitted WHERE occurrence_id IN (" OVER_OCCURRENCES ")",
     [Q_MEETING_LOCKS_SWEEP] =
         "DELETE FROM meeting_locks WHERE occurrence_id IN (" OVER_OCCURRENCES ")",
+    /* one statement, so two nodes opening the same meeting cannot both win: the row is
+     * taken when free, expired ($5 is now), or already this node's */
+    [Q_LEASE_CLAIM] = "INSERT INTO meeting_leases (occurrence_id, node_id, node_url, expires_at)"
+                      " VALUES ($1, $2, $3, $4) ON CONFLICT (occurrence_id) DO UPDATE SET"
+                      " node_id = excluded.node_id, node_url = excluded.node_url,"
+                      " expires_at = excluded.expires_at WHERE meeting_leases.node_id = $2"
+                      " OR meeting_leases.expires_at <= $5 RETURNING occurrence_id",
+    [Q_LEASE_HOLDER] = "SELECT node_id, node_url, expires_at FROM meeting_leases"
+                       " WHERE occurrence_id = $1",
+    [Q_LEASE_RENEW] = "UPDATE meeting_leases SET expires_at = $2 WHERE node_id = $1"
+                      " RETURNING occurrence_id",
+    [Q_LEASE_RELEASE] = "DELETE FROM meeting_leases WHERE occurrence_id = $1 AND node_id = $2",
+    [Q_LEASE_RELEASE_NODE] = "DELETE FROM meeting_leases WHERE node_id = $1",
+    [Q_LEASE_SWEEP] = "DELETE FROM meeting_leases WHERE expires_at <= $1",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {

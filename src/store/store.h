@@ -504,6 +504,32 @@ int store_meeting_locked(struct store *s, int64_t occurrence_id, int *locked);
 int store_meeting_state_sweep(struct store *s, int64_t ended_before);
 int store_meeting_state_delete(struct store *s, int64_t occurrence_id);
 
+/* ---- meeting leases (store/leases.c) ----
+ * With several nodes on one database, each live meeting is carried by one node at a time:
+ * the node that opens it claims a lease row and renews it; a lease not renewed by its
+ * expiry is free for another node. Times are the nodes' clocks (kept in step by NTP). */
+
+struct store_lease_holder {
+    char node_id[64];
+    char node_url[256];
+    int64_t expires_at;
+};
+
+/* Claims the occurrence's meeting for node_id until expires_at: 0 when it is this node's
+ * now, -EBUSY when another node holds a lease still running at `now` (*holder says which
+ * and where), or a store error. */
+int store_lease_claim(struct store *s, int64_t occurrence_id, const char *node_id,
+                      const char *node_url, int64_t now, int64_t expires_at,
+                      struct store_lease_holder *holder);
+/* Extends every lease node_id holds to expires_at; *held (in the arena) lists the
+ * occurrences it still holds: a meeting missing there was taken by another node. */
+int store_lease_renew(struct store *s, struct arena *a, const char *node_id, int64_t expires_at,
+                      int64_t **held, size_t *count);
+/* Gives up one meeting (occurrence_id) or, with 0, every meeting the node holds. */
+int store_lease_release(struct store *s, int64_t occurrence_id, const char *node_id);
+/* Deletes leases that expired at or before `before` (their node is long gone). */
+int store_lease_sweep(struct store *s, int64_t before);
+
 /* ---- emergency access ----
  * An administrator opening another practitioner's client, for a reason, for a while. */
 

@@ -1785,6 +1785,57 @@ static void turned_away_is_set_replaced_and_cleared(void **state)
 /* Who was admitted and the lock, kept per occurrence: one row per person (the latest),
  * the name sealed for its row, the key as its hash; found again by the hash; gone when
  * cleared or when the meeting is over. */
+/* Two nodes and one meeting: the first to claim carries it until its lease runs out
+ * unrenewed; the other is told where it is meanwhile. */
+static void a_meeting_lease_is_held_by_one_node_at_a_time(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t o1 = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    int64_t o2 = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
+    const char *url_a = "https://v.example.org/node/a", *url_b = "https://v.example.org/node/b";
+    struct store_lease_holder h;
+
+    assert_int_equal(store_lease_claim(f->store, o1, "a", url_a, 1000, 11000, &h), 0);
+    /* b, while a's lease runs: refused, and told where the meeting is */
+    assert_int_equal(store_lease_claim(f->store, o1, "b", url_b, 5000, 15000, &h), -EBUSY);
+    assert_string_equal(h.node_id, "a");
+    assert_string_equal(h.node_url, url_a);
+    assert_int_equal(h.expires_at, 11000);
+    /* a again (it reopened the meeting): still a's, extended */
+    assert_int_equal(store_lease_claim(f->store, o1, "a", url_a, 6000, 16000, &h), 0);
+    assert_int_equal(store_lease_claim(f->store, o2, "b", url_b, 6000, 16000, &h), 0);
+
+    /* a renews what it holds, and only that */
+    int64_t *held;
+    size_t n;
+    assert_int_equal(store_lease_renew(f->store, &f->arena, "a", 19000, &held, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(held[0], o1);
+    /* a stops renewing: at its expiry b takes the meeting over */
+    assert_int_equal(store_lease_claim(f->store, o1, "b", url_b, 18999, 29000, &h), -EBUSY);
+    assert_int_equal(store_lease_claim(f->store, o1, "b", url_b, 19000, 29000, &h), 0);
+    assert_int_equal(store_lease_renew(f->store, &f->arena, "a", 30000, &held, &n), 0);
+    assert_int_equal(n, 0); /* a learns it lost the meeting */
+    assert_int_equal(store_lease_renew(f->store, &f->arena, "b", 30000, &held, &n), 0);
+    assert_int_equal(n, 2);
+
+    /* releasing: one meeting, then all of a node's; only its own */
+    assert_int_equal(store_lease_release(f->store, o1, "a"), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM meeting_leases"), 2);
+    assert_int_equal(store_lease_release(f->store, o1, "b"), 0);
+    assert_int_equal(store_lease_claim(f->store, o1, "a", url_a, 31000, 41000, &h), 0);
+    assert_int_equal(store_lease_release(f->store, 0, "b"), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM meeting_leases"), 1);
+    /* the sweep takes leases long expired */
+    assert_int_equal(store_lease_sweep(f->store, 40999), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM meeting_leases"), 1);
+    assert_int_equal(store_lease_sweep(f->store, 41000), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM meeting_leases"), 0);
+}
+
 static void meeting_state_is_kept_found_and_deleted(void **state)
 {
     struct fixture *f = *state;
@@ -2483,6 +2534,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(attendance_in_time_order_and_meeting_end, setup, teardown),
         cmocka_unit_test_setup_teardown(turned_away_is_set_replaced_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(meeting_state_is_kept_found_and_deleted, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_meeting_lease_is_held_by_one_node_at_a_time, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),

@@ -58,6 +58,8 @@ const session = { role: '', me: null, title: '', chat: true };
 let preview = null; // the server's preview answer
 let state = 'connecting'; // connecting, form, joining, waiting, meeting, final
 let rejoining = false; // a rejoin was sent and not answered yet
+let lastJoin = null; // the join sent last: repeated on the node the meeting moved to
+let joinOnOpen = false;
 let everOpen = false;
 let nameTouched = false;
 let recheckTimer = 0;
@@ -225,6 +227,7 @@ joinForm.addEventListener('submit', (event) => {
     joinProblemText('Not connected right now. Please try again in a moment.');
     return;
   }
+  lastJoin = msg;
   state = 'joining';
   setBusy(joinForm, true);
 });
@@ -418,6 +421,12 @@ function opened() {
   everOpen = true;
   const key = savedKey();
   if (!preview) socket.send({ type: 'preview', ...ref });
+  if (joinOnOpen && state === 'joining' && lastJoin) {
+    joinOnOpen = false;
+    socket.send(lastJoin);
+    return;
+  }
+  joinOnOpen = false;
   if (key && state !== 'form') {
     rejoining = true;
     socket.send({ type: 'rejoin', key });
@@ -455,6 +464,12 @@ function received(msg) {
       break;
     case 'join_refused':
       refused(msg);
+      break;
+    case 'moved':
+      // another node carries this meeting: ask it the same (a rejoin goes again by itself)
+      rejoining = false;
+      joinOnOpen = state === 'joining';
+      socket.moveTo(msg.url);
       break;
     case 'joined':
       joined(msg);

@@ -23,6 +23,8 @@ export function freePort() {
 // options.env: extra environment (e.g. { CONFIDE_IDLE_TIMEOUT: '3' })
 // options.args: extra command-line arguments
 // options.dataDir: reuse a data directory (for restarts)
+// options.databaseUrl: this PostgreSQL database, shared (several nodes), instead of one
+//   made for the data directory
 // With CONFIDE_TEST_PG_DIR (the throw-away cluster's socket directory, tests/CMakeLists.txt)
 // the store is on PostgreSQL: one database per data directory, made at its first start
 // and found again at a restart on the same directory; the cluster goes at the end of the
@@ -51,7 +53,8 @@ export async function startServer(options = {}) {
     // two-step sign-in is off unless a test turns it on (CONFIDE_REQUIRE_MFA: 'admins'), so
     // the tests that sign the administrator in with a password go on doing so
     env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', CONFIDE_REQUIRE_MFA: 'off',
-           ...postgresqlFor(dataDir), ...(options.env ?? {}) },
+           ...(options.databaseUrl ? { CONFIDE_DATABASE_URL: options.databaseUrl } : postgresqlFor(dataDir)),
+           ...(options.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

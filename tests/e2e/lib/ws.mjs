@@ -2,10 +2,11 @@
 // (messages of other types are kept for later), none(type, ms) checks that none came.
 import WebSocket from 'ws';
 
-export function connect(server, { cookie } = {}) {
+// origin: the page's origin, when the server is reached at another public_url (a proxy)
+export function connect(server, { cookie, origin } = {}) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, ['confide.v1'], {
-      origin: server.url, headers: cookie ? { cookie } : {},
+      origin: origin ?? server.url, headers: cookie ? { cookie } : {},
     });
     const inbox = [];
     const waiters = [];

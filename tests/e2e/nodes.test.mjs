@@ -1,0 +1,209 @@
+// Two confide nodes on one PostgreSQL database behind Debian's nginx, the way
+// docs/DEPLOY.md sets them up: nginx sends /node/a/ and /node/b/ to one node each and
+// everything else to whichever is up. A group meeting (a therapist and three clients in
+// Chromium, fake camera and microphone) is carried by one node; a page that reached the
+// other is sent there (`moved`). Then the node carrying it is killed with SIGKILL: within
+// 15 s every page is back in the meeting on the other node, video decoding, and nobody
+// went through the waiting room again.
+//
+// Needs the throw-away cluster (CONFIDE_TEST_PG_DIR, tests/CMakeLists.txt: e2e_nodes_pg).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { launchChromium } from './lib/browser.mjs';
+import {
+  MEDIA_ARGS, addClient, api, joinAsHost, knock, makeSession, person, waitForMedia,
+} from './lib/meeting.mjs';
+import { freePort, startServer } from './lib/server.mjs';
+import { connect } from './lib/ws.mjs';
+
+const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+const PG_DIR = process.env.CONFIDE_TEST_PG_DIR;
+const THERAPIST = 'Dr Ada Byron';
+const NAMES = ['Sam Rivera', 'Alex Moreno', 'Jo Okafor'];
+const FAILOVER_MS = 15000;
+
+function nginxConf(dir, port, nodes) {
+  const user = process.getuid?.() === 0 ? 'user root;' : '';
+  const proxied = `proxy_http_version 1.1;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_read_timeout 1h;`;
+  return `${user}
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log ${dir}/access.log;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  upstream confide {
+${nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=5s;`).join('\n')}
+  }
+  server {
+    listen 127.0.0.1:${port};
+${nodes.map((n) => `    location /node/${n.id}/ {
+      proxy_pass http://127.0.0.1:${n.port}/;
+      ${proxied}
+    }`).join('\n')}
+    location / {
+      proxy_pass http://confide;
+      proxy_next_upstream error timeout;
+      ${proxied}
+    }
+  }
+}
+`;
+}
+
+async function waitForPort(port, proc, what) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not start`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function psql(db, sql) {
+  const out = spawnSync(`${PG_BIN}/psql`, ['-h', PG_DIR, '-U', 'postgres', '-d', db, '-At', '-c', sql],
+    { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return out.stdout.trim();
+}
+
+const ctx = {};
+
+before(async () => {
+  assert.ok(PG_DIR, 'CONFIDE_TEST_PG_DIR: run through ctest (e2e_nodes_pg)');
+  ctx.dir = mkdtempSync(path.join(os.tmpdir(), 'confide-nodes-'));
+  ctx.db = `e2e_nodes_${process.pid}`;
+  const made = spawnSync(`${PG_BIN}/createdb`, ['-h', PG_DIR, '-U', 'postgres', ctx.db], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  ctx.proxyPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${ctx.proxyPort}`;
+  ctx.publicUrl = publicUrl;
+  ctx.nodes = [];
+  for (const id of ['a', 'b']) {
+    // one after the other: the first makes the key file both use
+    const server = await startServer({
+      databaseUrl: `postgresql:///${ctx.db}?host=${PG_DIR}&user=postgres`,
+      args: ['--node-id', id, '--node-url', `${publicUrl}/node/${id}`, '--public-url', publicUrl,
+        '--key-file', path.join(ctx.dir, 'secret.key'), '--trusted-proxies', '127.0.0.1',
+        '--media-workers', '1'],
+    });
+    ctx.nodes.push({ id, port: server.port, server });
+  }
+  writeFileSync(path.join(ctx.dir, 'nginx.conf'), nginxConf(ctx.dir, ctx.proxyPort, ctx.nodes));
+  ctx.nginx = spawn(NGINX, ['-p', ctx.dir, '-c', path.join(ctx.dir, 'nginx.conf')],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  await waitForPort(ctx.proxyPort, ctx.nginx, 'nginx');
+  ctx.browser = await launchChromium(MEDIA_ARGS);
+});
+
+after(async () => {
+  await ctx.browser?.close();
+  ctx.nginx?.kill('SIGTERM');
+  for (const n of ctx.nodes ?? []) {
+    await n.server.stop();
+    n.server.cleanup();
+  }
+  if (PG_DIR && ctx.db) spawnSync(`${PG_BIN}/dropdb`, ['-h', PG_DIR, '-U', 'postgres', '--force', ctx.db]);
+  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+const viaProxy = (url) => ctx.publicUrl + new URL(url).pathname;
+
+describe('several nodes', () => {
+  test('one node carries a meeting; when it dies the other takes it over, nobody waits again', async () => {
+    const [a] = ctx.nodes;
+    const call = await api(a.server);
+    const clients = [];
+    for (const [i, n] of NAMES.entries()) clients.push(await addClient(call, n, i + 1));
+    const session = await makeSession(call, clients, 'Thursday group');
+    const password = session.occurrences[0].password;
+    const token = (c) => new URL(session.invites.find((v) => v.client_id === c.id).url).pathname.split('/')[2];
+
+    const people = [];
+    const ada = await person(ctx.browser, THERAPIST);
+    people.push(ada);
+    await joinAsHost(ada, viaProxy(session.host_url), call.cookie);
+    const holder = psql(ctx.db, 'SELECT node_id FROM meeting_leases');
+    const owner = ctx.nodes.find((n) => n.id === holder);
+    const other = ctx.nodes.find((n) => n.id !== holder);
+    assert.ok(owner && other, `one lease, held by a node: ${holder}`);
+
+    // a page that reaches the other node is sent to the one carrying the meeting
+    const probe = await connect(other.server, { origin: ctx.publicUrl });
+    probe.json({ type: 'join', token: token(clients[0]), password, agree: true });
+    const moved = await probe.next('moved');
+    assert.equal(moved.url, `${ctx.publicUrl}/node/${owner.id}`);
+    probe.close();
+
+    const members = [];
+    for (const [i, c] of clients.entries()) {
+      const p = await person(ctx.browser, NAMES[i]);
+      people.push(p);
+      members.push(p);
+      await knock(p, viaProxy(session.invites.find((v) => v.client_id === c.id).url), password, { group: true });
+    }
+    await ada.page.getByRole('button', { name: 'Admit all' }).click();
+    const everyone = [ada, ...members];
+    const all = [THERAPIST, ...NAMES];
+    for (const p of everyone) await waitForMedia(p, all.filter((n) => n !== p.name));
+    for (const p of everyone) {
+      // from here on, any waiting room shown to anyone is a failure
+      await p.page.evaluate(() => {
+        window.testWaited = false;
+        new MutationObserver(() => {
+          const w = document.getElementById('waiting-view');
+          if (w && !w.hidden) window.testWaited = true;
+        }).observe(document.body, { subtree: true, attributes: true, childList: true });
+      });
+    }
+
+    const killedAt = Date.now();
+    const { signal } = await owner.server.kill9();
+    assert.equal(signal, 'SIGKILL');
+    // every page: back in, seeing and hearing the other three again (frames decoded anew)
+    await Promise.all(everyone.map(async (p) => {
+      await p.page.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: FAILOVER_MS });
+      const left = Math.max(FAILOVER_MS - (Date.now() - killedAt), 1000);
+      await waitForMedia(p, all.filter((n) => n !== p.name), { timeoutMs: left, frames: 5 });
+    }));
+    const took = Date.now() - killedAt;
+    console.log(`# failover: every page back with video ${took} ms after the kill`);
+    assert.ok(took <= FAILOVER_MS, `back after ${took} ms`);
+
+    assert.equal(psql(ctx.db, 'SELECT node_id FROM meeting_leases'), other.id);
+    for (const p of everyone) {
+      assert.equal(await p.page.evaluate(() => window.testWaited), false, `${p.name} was in the waiting room again`);
+      assert.equal(await p.page.getByRole('button', { name: 'Join session' }).isVisible(), false);
+    }
+    // nobody waiting at the therapist's either
+    assert.equal(await ada.page.locator('#waiting-list li').count(), 0);
+    for (const p of everyone) assert.deepEqual(p.errors, [], `${p.name}: page errors`);
+    for (const p of people) await p.context.close();
+    const exit = await other.server.stop();
+    assert.deepEqual(exit, { code: 0, signal: null }, other.server.stderr.slice(-3000));
+    assert.ok(!/Sam|Alex|Jo Okafor|Ada/.test(other.server.stderr + other.server.stdout), 'names in the log');
+  });
+});
