@@ -27,6 +27,10 @@ static const struct command {
     {"serve", "[SETTINGS]", "run the server", cli_serve, 0},
     {"migrate", "[SETTINGS]", "apply pending database migrations", cmd_migrate, 0},
     {"backup", "FILE [SETTINGS]", "copy the database to FILE while it runs", cmd_backup, 1},
+    {"migrate-data", "--to postgresql://… [SETTINGS]",
+     "copy the SQLite practice in data_dir into an empty PostgreSQL database, then compare "
+     "the row counts and verify the audit log there",
+     cli_migrate_data, 0},
     {"admin create-user", "--name NAME --email EMAIL [--role admin|therapist]",
      "add an account; the password is read from the first line of standard input",
      cli_admin_create_user, 0},
@@ -159,6 +163,8 @@ static int parse_cli(int argc, char **argv, int first, struct cli *cli)
             cli->email = value;
         else if (strcmp(flag, "role") == 0)
             cli->role = value;
+        else if (strcmp(flag, "to") == 0)
+            cli->to = value;
         else if (config_set_flag(&cli->cfg, flag, value, &err) < 0)
             goto fail;
     }

@@ -1,6 +1,6 @@
 /* The command line's shared parts: the parsed settings and options, the data directory
  * opened the same way by every subcommand, and the subcommands themselves (one file each
- * group: serve.c, admin.c, keys.c). */
+ * group: serve.c, admin.c, keys.c, migrate.c). */
 #ifndef CONFIDE_CLI_H
 #define CONFIDE_CLI_H
 
@@ -16,6 +16,7 @@ struct cli {
     const char *positional;
     const char *name, *email, *role;
     int add_only, reseal, retire; /* admin rotate-key's switches */
+    const char *to;               /* migrate-data's target: a PostgreSQL URL */
 };
 
 /* The data directory made private, its key loaded and its database open and migrated.
@@ -35,5 +36,6 @@ int cli_admin_disable(struct cli *cli);
 int cli_admin_enable(struct cli *cli);
 int cli_admin_verify_audit(struct cli *cli);
 int cli_admin_rotate_key(struct cli *cli);
+int cli_migrate_data(struct cli *cli);
 
 #endif
