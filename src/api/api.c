@@ -584,9 +584,15 @@ static void finish_transaction(struct api_call *call, int handler_wrote)
     if (rc == 0) {
         if (ctx->mail_queued && ctx->on_mail_committed)
             ctx->on_mail_committed(ctx->on_mail_arg);
-        for (int i = 0; i < ctx->revoked_count && ctx->on_access_revoked; i++)
-            ctx->on_access_revoked(ctx->on_access_arg, ctx->revoked[i].client_id,
-                                   ctx->revoked[i].user_id, call->req->now);
+        for (int i = 0; i < ctx->revoked_count; i++) {
+            struct store_event e = {.kind = STORE_EVENT_REVOKED,
+                                    .client_id = ctx->revoked[i].client_id,
+                                    .user_id = ctx->revoked[i].user_id};
+            if (store_event_send(ctx->store, &e) < 0)
+                /* committed: the change stands, and a meeting checks access at each join */
+                log_warn("api", "req=%llu: the meetings could not be told of ended access",
+                         (unsigned long long)call->req->id);
+        }
         return;
     }
     store_rollback(ctx->store);

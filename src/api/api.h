@@ -25,14 +25,12 @@ struct api_ctx {
     /* Called after a commit that queued mail, so the mail thread sends it now. */
     void (*on_mail_committed)(void *arg);
     void *on_mail_arg;
-    /* Whose access a handler ended (api_access_revoked): after the commit each is passed
-     * to on_access_revoked, so the meetings they are in let them go. */
+    /* Whose access a handler ended (api_access_revoked): after the commit each goes out
+     * as an event (store_event_send) to every node, whose meetings let them go. */
     struct {
         int64_t client_id, user_id; /* one is 0 */
     } revoked[8];
     int revoked_count;
-    void (*on_access_revoked)(void *arg, int64_t client_id, int64_t user_id, int64_t now);
-    void *on_access_arg;
 };
 
 struct api_request {

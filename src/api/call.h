@@ -53,8 +53,8 @@ int api_audit_as(struct api_call *call, int64_t actor_user_id, const char *actio
 int api_audit_alone(struct api_call *call, int64_t actor_user_id, const char *action,
                     int64_t subject_id, const char *outcome);
 /* A client's links were revoked (client_id), or a practitioner's account disabled
- * (user_id; the other 0) in this request: once it commits, live meetings let them go
- * (api_ctx.on_access_revoked). */
+ * (user_id; the other 0) in this request: once it commits, the meetings of every node
+ * let them go (a STORE_EVENT_REVOKED event). */
 void api_access_revoked(struct api_call *call, int64_t client_id, int64_t user_id);
 /* The value of name=… in the request's query string into out (at most size - 1 bytes):
  * 1 when present, 0 when absent, -1 (400 invalid_field answered) when too long. */

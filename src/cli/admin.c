@@ -191,6 +191,15 @@ static int set_disabled(struct cli *cli, int disabled)
         rc = store_commit(store);
     else
         store_rollback(store);
+    /* on PostgreSQL the running nodes hear it and take the account out of its meetings;
+     * on SQLite the server is another process that does not hear it (the account's
+     * sign-ins have ended, so it cannot join again) */
+    if (rc == 0 && disabled) {
+        struct store_event e = {.kind = STORE_EVENT_REVOKED, .user_id = user.id};
+        if (store_event_send(store, &e) < 0)
+            fprintf(stderr, "confide: the running servers could not be told; the account "
+                            "leaves any meeting it is in when that meeting checks again\n");
+    }
     arena_free(&a);
     cli_close_data(seal, store);
     if (rc < 0) {

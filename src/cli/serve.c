@@ -64,11 +64,6 @@ static void log_audit_head(int64_t now)
     audit_head_logged_at = now;
 }
 
-static void access_revoked(void *arg, int64_t client_id, int64_t user_id, int64_t now)
-{
-    live_service_revoke(arg, client_id, user_id, now);
-}
-
 /* SIGHUP reads the key file again at the next tick (sealing already notices a changed file
  * by itself; this is for an admin who wants to be sure, or a file changed in place). */
 static volatile sig_atomic_t key_reload_asked;
@@ -149,8 +144,6 @@ int cli_serve(struct cli *cli)
     log_audit_head(clock_wall_ms());
     struct live_service *live = live_service_new(
         &cli->cfg, store, api.https, (struct live_io){net_ws_send, net_ws_close, server}, media);
-    api.on_access_revoked = access_revoked;
-    api.on_access_arg = live;
     net_server_set_ws(server,
                       &(struct net_ws_handler){.open = ws_open,
                                                .message = ws_message,

@@ -5,6 +5,6 @@
 #include "live/messages.h"
 
 live_service_handler live_service_on_hello, live_service_on_ping, live_service_on_preview,
-    live_service_on_join, live_service_on_rejoin;
+    live_service_on_join, live_service_on_rejoin, live_service_on_watch;
 
 #endif

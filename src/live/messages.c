@@ -17,6 +17,8 @@ static const struct live_message table[] = {
     {"preview", LIVE_SENDER_OUTSIDE, .service = live_service_on_preview},
     {"join", LIVE_SENDER_OUTSIDE, .service = live_service_on_join},
     {"rejoin", LIVE_SENDER_OUTSIDE, .service = live_service_on_rejoin},
+    /* a signed-in practitioner's dashboard, told who waits for their meetings */
+    {"watch", LIVE_SENDER_OUTSIDE, .service = live_service_on_watch},
     /* everyone in the meeting */
     {"leave", LIVE_MAY_JOINED, .room = live_room_on_leave},
     {"media", LIVE_MAY_ADMITTED, .room = live_room_on_media},

@@ -306,6 +306,14 @@ size_t live_room_connected(const struct live_room *r)
     return n;
 }
 
+size_t live_room_waiting(const struct live_room *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += r->p[i].state == WAITING && r->p[i].conn != 0;
+    return n;
+}
+
 size_t live_room_members(const struct live_room *r, struct live_room_member *out, size_t cap)
 {
     size_t n = 0;

@@ -125,6 +125,7 @@ int live_room_ended(const struct live_room *r);
 int64_t live_room_ended_at(const struct live_room *r);
 int live_room_has_conn(const struct live_room *r, uint64_t conn);
 size_t live_room_connected(const struct live_room *r); /* connections still open */
+size_t live_room_waiting(const struct live_room *r);   /* in the waiting room, connected */
 
 /* Someone admitted and connected, for the media plane. */
 struct live_room_member {

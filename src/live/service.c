@@ -33,8 +33,12 @@
 #define LEASE_RENEW_MS 2000
 
 struct room_entry {
-    int64_t occurrence_id, ends_at;
+    int64_t occurrence_id, series_id, ends_at;
     struct meeting *meeting;
+    /* who hears on their dashboards how many wait: the therapist and co-facilitators */
+    int64_t staff[STORE_EVENT_STAFF_MAX];
+    int staff_count;
+    int waiting_told; /* the count last sent; -1 before the first */
 };
 
 struct live_conn {
@@ -44,6 +48,7 @@ struct live_conn {
     struct room_entry *room; /* the meeting this connection joined */
     double tokens;           /* the rate limit's bucket */
     int64_t refilled_at;
+    int64_t watching_user;   /* a dashboard: told who waits for this practitioner */
 };
 
 struct live_service {
@@ -156,9 +161,23 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
     }
 }
 
+/* Tells every node's dashboards how many wait for the meeting, when that changed. */
+static void tell_waiting(struct live_service *svc, struct room_entry *re, int force)
+{
+    int n = (int)live_room_waiting(meeting_room(re->meeting));
+    if ((n == re->waiting_told && !force) || re->staff_count == 0)
+        return;
+    struct store_event e = {.kind = STORE_EVENT_WAITING, .occurrence_id = re->occurrence_id,
+                            .series_id = re->series_id, .count = n,
+                            .staff_count = re->staff_count};
+    memcpy(e.staff, re->staff, sizeof e.staff);
+    if (store_event_send(svc->store, &e) == 0)
+        re->waiting_told = n;
+}
+
 /* Carries out what a meeting decided, in order: messages, the attendance records and the
  * meeting's end (one transaction), the media commands, then the connections to close. */
-static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
+static void carry_out(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
     for (size_t i = 0; i < fx->send_count; i++)
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
@@ -176,6 +195,13 @@ static void apply(struct live_service *svc, struct room_entry *re, struct live_e
         svc->io.close(svc->io.arg, fx->closes[i]);
     }
     live_effects_clear(fx);
+}
+
+/* carry_out, and the dashboards hear of a change in who waits */
+static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
+{
+    carry_out(svc, re, fx);
+    tell_waiting(svc, re, 0);
 }
 
 /* ---- rooms ---- */
@@ -263,6 +289,23 @@ static void restore_state(struct live_service *svc, struct meeting *m, int64_t o
     arena_free(&a);
 }
 
+/* Who hears how many wait: the session's therapist and its group's co-facilitators. */
+static void room_staff(struct live_service *svc, const struct store_series *se,
+                       struct room_entry *re)
+{
+    re->staff[re->staff_count++] = se->therapist_id;
+    struct arena a = {0};
+    int64_t *ids;
+    size_t n = 0;
+    if (se->group_id && store_group_facilitators(svc->store, &a, se->group_id, &ids, &n) < 0) {
+        log_warn("live", "series=%lld: the co-facilitators could not be read", (long long)se->id);
+        n = 0;
+    }
+    for (size_t i = 0; i < n && re->staff_count < STORE_EVENT_STAFF_MAX; i++)
+        re->staff[re->staff_count++] = ids[i];
+    arena_free(&a);
+}
+
 /* Opens the occurrence's meeting here, once this node holds its lease: 0 with *out,
  * -EBUSY when another node carries it (*elsewhere says where), or a store error. */
 static int open_room(struct live_service *svc, const struct store_series *se,
@@ -296,7 +339,10 @@ static int open_room(struct live_service *svc, const struct store_series *se,
     };
     re = xcalloc(1, sizeof *re);
     re->occurrence_id = o->id;
+    re->series_id = se->id;
     re->ends_at = o->ends_at;
+    re->waiting_told = -1;
+    room_staff(svc, se, re);
     const struct media_local *local =
         svc->media ? live_media_pin(svc->media, (uint64_t)o->id) : NULL;
     re->meeting =
@@ -627,19 +673,29 @@ static void refuse_room(struct live_service *svc, uint64_t conn, int rc)
 
 /* A signed-in therapist joining by session id: its therapist, a co-facilitator, or an
  * admin. Returns the role, or -1 (refused). */
-static int staff_role(struct live_service *svc, struct arena *a, const struct live_conn *c,
-                      const struct store_series *se, int64_t now, struct store_user *user)
+/* The practitioner signed in on this connection (its upgrade request's cookie): 0, or -1
+ * when nobody is, or their sign-in has ended. */
+static int signed_in_user(struct live_service *svc, struct arena *a, const struct live_conn *c,
+                          int64_t now, struct store_user *user)
 {
     const char *value;
     int len = c->cookie ? cookie_find(c->cookie, login_cookie_name(svc->https), &value) : -1;
     if (len <= 0)
-        return STAFF_NOT_SIGNED_IN;
+        return -1;
     uint8_t hash[32];
     login_token_hash(value, (size_t)len, hash);
     struct store_login login;
     if (store_login_get(svc->store, hash, &login) < 0 ||
         login_check(&login, now, svc->cfg->idle_timeout * 1000) != LOGIN_VALID ||
         store_user_by_id(svc->store, a, login.user_id, user) < 0)
+        return -1;
+    return 0;
+}
+
+static int staff_role(struct live_service *svc, struct arena *a, const struct live_conn *c,
+                      const struct store_series *se, int64_t now, struct store_user *user)
+{
+    if (signed_in_user(svc, a, c, now, user) < 0)
         return STAFF_NOT_SIGNED_IN;
     if (user->id == se->therapist_id)
         return LIVE_HOST;
@@ -857,8 +913,76 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
         refuse_room(svc, c->id, LIVE_UNKNOWN_KEY);
 }
 
+/* A dashboard asks to hear how many wait for its practitioner's meetings, on any node. */
+void live_service_on_watch(struct live_service *svc, struct live_conn *c, const json_t *msg,
+                           int64_t now)
+{
+    (void)msg;
+    struct arena a = {0};
+    struct store_user user;
+    if (signed_in_user(svc, &a, c, now, &user) < 0) {
+        send_error(svc, c->id, "sign_in_required", "Sign in to see who is waiting.");
+    } else {
+        c->watching_user = user.id;
+        send_json(svc, c->id, json_pack("{s:s}", "type", "watching"));
+        /* every node, this one included, tells its meetings' counts anew */
+        struct store_event ask = {.kind = STORE_EVENT_WAITING_ASKED};
+        if (store_event_send(svc->store, &ask) < 0)
+            log_warn("live", "the other nodes could not be asked who is waiting");
+    }
+    arena_free(&a);
+}
+
+static void tell_watchers(struct live_service *svc, const struct store_event *e)
+{
+    json_t *msg = json_pack("{s:s,s:I,s:I,s:i}", "type", "waiting", "session_id",
+                            (json_int_t)e->series_id, "occurrence_id",
+                            (json_int_t)e->occurrence_id, "count", e->count);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    for (size_t i = 0; text && i < svc->conn_count; i++) {
+        const struct live_conn *c = &svc->conns[i];
+        for (int k = 0; c->watching_user && k < e->staff_count; k++)
+            if (e->staff[k] == c->watching_user) {
+                svc->io.send(svc->io.arg, c->id, text, strlen(text));
+                break;
+            }
+    }
+    free(text);
+}
+
+struct heard {
+    struct live_service *svc;
+    int64_t now;
+};
+
+/* An event from a node (this one included): access ended, people waiting, or a dashboard
+ * that wants the counts again. */
+static void on_event(void *ctx, const char *payload)
+{
+    struct heard *h = ctx;
+    struct store_event e;
+    if (store_event_parse(payload, &e) < 0) {
+        log_warn("live", "an event that is not one was ignored");
+        return;
+    }
+    if (e.kind == STORE_EVENT_REVOKED)
+        live_service_revoke(h->svc, e.client_id, e.user_id, h->now);
+    else if (e.kind == STORE_EVENT_WAITING)
+        tell_watchers(h->svc, &e);
+    else
+        for (size_t i = 0; i < h->svc->room_count; i++)
+            tell_waiting(h->svc, h->svc->rooms[i], 1);
+}
+
 void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now)
 {
+    /* a disabled account's dashboards hear no more */
+    for (size_t i = 0; user_id && i < svc->conn_count; i++)
+        if (svc->conns[i].watching_user == user_id) {
+            svc->conns[i].watching_user = 0;
+            svc->io.close(svc->io.arg, svc->conns[i].id);
+        }
     for (size_t i = 0; i < svc->room_count; i++) {
         struct live_effects fx = {0};
         meeting_revoke(svc->rooms[i]->meeting, now, client_id, user_id, &fx);
@@ -879,6 +1003,9 @@ struct live_service *live_service_new(const struct config *cfg, struct store *st
     svc->io = io;
     /* 5 free wrong guesses per link, 20 per address, then doubling waits */
     svc->guesses = throttle_new(4096, 5, 1000, 15 * 60 * 1000);
+    if (store_events_listen(store) < 0)
+        log_warn("live", "events from other nodes cannot be heard (the database is not "
+                         "answering); tried again when it does");
     return svc;
 }
 
@@ -1051,7 +1178,7 @@ static void drop_room(struct live_service *svc, size_t i)
         if (svc->conns[k].room == re)
             svc->conns[k].room = NULL;
     meeting_free(re->meeting, &fx);
-    apply(svc, re, &fx);
+    carry_out(svc, re, &fx); /* the meeting is gone: nothing to tell of it */
     if (svc->media)
         live_media_unpin(svc->media, (uint64_t)re->occurrence_id);
     free(re);
@@ -1102,6 +1229,8 @@ void live_service_tick(struct live_service *svc, int64_t now)
 {
     sweep_meeting_state(svc, now);
     renew_leases(svc, now);
+    struct heard heard = {svc, now};
+    store_events_poll(svc->store, on_event, &heard);
     if (svc->media) {
         struct worker_event evs[256];
         size_t n;

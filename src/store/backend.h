@@ -43,6 +43,14 @@ struct store_backend {
      * *changes (may be NULL) gets the number of rows a write changed; 0 for a read. */
     int (*query)(void *db, int id, const char *sql, const struct store_value *params, int nparams,
                  store_row_fn on_row, void *ctx, int64_t *changes);
+    /* Events every node sharing the database hears (PostgreSQL's LISTEN/NOTIFY). NULL on
+     * a backend whose database one process has to itself (SQLite): store/events.c hands
+     * its events over within the process. listen makes this connection hear them (again
+     * after each reconnection); notify sends one, at the commit of the open transaction or
+     * at once outside one; poll_events calls fn for each one heard, without waiting. */
+    int (*listen)(void *db);
+    int (*notify)(void *db, const char *payload);
+    int (*poll_events)(void *db, void (*fn)(void *ctx, const char *payload), void *ctx);
 };
 
 extern const struct store_backend store_sqlite_backend;

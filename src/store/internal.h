@@ -236,6 +236,9 @@ struct rows {
     store_read_fn read;
 };
 
+/* The store is closing: it no longer listens (events.c). */
+void store_events_closing(const struct store *s);
+
 /* ---- the runner, store.c ---- */
 
 /* Runs query q, timing it; fn gets each row. */

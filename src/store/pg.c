@@ -21,6 +21,8 @@
 
 /* The advisory lock every transaction holds: one number for confide's writers ("cnfd"). */
 #define PG_WRITER_LOCK "1668179556"
+/* The channel of events between nodes (store/events.c). */
+#define PG_EVENTS_CHANNEL "confide_events"
 /* The default bound on one statement; database_url's `options` replaces it. */
 #define PG_STATEMENT_TIMEOUT "-c statement_timeout=10s"
 /* Seconds a connection may take to be made. */
@@ -56,6 +58,7 @@ struct pg_db {
     int lost_rc;
     int64_t retry_at_ms; /* while the connection is down: no try before this */
     int backoff_ms;
+    int listening; /* LISTEN again on each new connection */
 };
 
 static int64_t now_ms(void)
@@ -86,6 +89,8 @@ static int line_length(const char *msg)
     return n > 500 ? 500 : (int)n;
 }
 
+static int exec_sql(struct pg_db *d, const char *sql, const char *what);
+
 static void forget_prepared(struct pg_db *d)
 {
     memset(d->prepared, 0, sizeof d->prepared);
@@ -106,6 +111,8 @@ static int connection_ready(struct pg_db *d)
     if (PQstatus(d->conn) == CONNECTION_OK) {
         log_info("store", "postgresql: connected again");
         d->backoff_ms = 0;
+        if (d->listening && exec_sql(d, "LISTEN " PG_EVENTS_CHANNEL, "listen") < 0)
+            return -EIO;
         return 0;
     }
     d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : PG_BACKOFF_FIRST_MS;
@@ -483,6 +490,53 @@ static int pg_query(void *db, int id, const char *sql, const struct store_value 
     return rc;
 }
 
+/* ---- events between nodes ---- */
+
+static int pg_listen(void *db)
+{
+    struct pg_db *d = db;
+    assert(!d->in_txn);
+    d->listening = 1; /* from now on, and on every connection made again */
+    if (connection_ready(d) < 0)
+        return -EIO;
+    return exec_sql(d, "LISTEN " PG_EVENTS_CHANNEL, "listen");
+}
+
+static int pg_notify(void *db, const char *payload)
+{
+    struct pg_db *d = db;
+    if (!d->in_txn && connection_ready(d) < 0)
+        return -EIO;
+    const char *values[] = {payload};
+    PGresult *res = PQexecParams(d->conn, "SELECT pg_notify('" PG_EVENTS_CHANNEL "', $1)", 1,
+                                 NULL, values, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : result_error(d, res, "notify");
+    PQclear(res);
+    return rc;
+}
+
+/* What arrived on the connection so far, read without waiting for more. A connection
+ * found lost is made again (after its pause): events sent meanwhile are missed. */
+static int pg_poll_events(void *db, void (*fn)(void *ctx, const char *payload), void *ctx)
+{
+    struct pg_db *d = db;
+    if (d->in_txn)
+        return 0;
+    if (connection_ready(d) < 0)
+        return -EIO;
+    if (!PQconsumeInput(d->conn)) {
+        const char *msg = PQerrorMessage(d->conn);
+        log_warn("store", "postgresql: events could not be read (%.*s)", line_length(msg), msg);
+        return -EIO;
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(d->conn)) != NULL) {
+        fn(ctx, n->extra);
+        PQfreemem(n);
+    }
+    return 0;
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -493,4 +547,7 @@ const struct store_backend store_pg_backend = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .query = pg_query,
+    .listen = pg_listen,
+    .notify = pg_notify,
+    .poll_events = pg_poll_events,
 };

@@ -199,6 +199,7 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    store_events_closing(s);
     s->be->close(s->db);
     free(s);
 }

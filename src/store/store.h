@@ -504,6 +504,41 @@ int store_meeting_locked(struct store *s, int64_t occurrence_id, int *locked);
 int store_meeting_state_sweep(struct store *s, int64_t ended_before);
 int store_meeting_state_delete(struct store *s, int64_t occurrence_id);
 
+/* ---- events between nodes (store/events.c) ----
+ * A short line of text that every node sharing the database hears: PostgreSQL's
+ * LISTEN/NOTIFY; on SQLite (one process) a queue within the process. Events carry ids and
+ * counts, never a name, an email or a token. Delivery is at most once: a node that was
+ * disconnected from the database meanwhile misses what was sent then. */
+#define STORE_EVENT_MAX 200 /* bytes of one event's text, its NUL excluded */
+/* One event heard; payload is valid only during the call. */
+typedef void (*store_event_fn)(void *ctx, const char *payload);
+/* This store hears events from now on (one per process on SQLite: the service's). */
+int store_events_listen(struct store *s);
+/* Sends an event now: after the commit of what it tells, never inside a transaction (a
+ * node must not act on what was then rolled back). */
+int store_event_publish(struct store *s, const char *payload);
+/* Calls fn for each event heard since the last call; never waits. */
+int store_events_poll(struct store *s, store_event_fn fn, void *ctx);
+
+/* What the events say, encoded and read in one place (events.c). */
+enum store_event_kind {
+    STORE_EVENT_REVOKED,        /* a client's (client_id) or an account's (user_id) access ended */
+    STORE_EVENT_WAITING,        /* how many wait for an occurrence's meeting, for its staff */
+    STORE_EVENT_WAITING_ASKED,  /* a dashboard opened: nodes tell their meetings' waiting anew */
+};
+#define STORE_EVENT_STAFF_MAX 8 /* the therapist and the co-facilitators (sfu/limits.h: 4) */
+struct store_event {
+    enum store_event_kind kind;
+    int64_t client_id, user_id;          /* REVOKED: one is non-zero */
+    int64_t occurrence_id, series_id;    /* WAITING */
+    int count;                           /* WAITING: people in the waiting room now */
+    int64_t staff[STORE_EVENT_STAFF_MAX]; /* WAITING: who may hear of it */
+    int staff_count;
+};
+int store_event_send(struct store *s, const struct store_event *e);
+/* Reads an event's text: 0, or -EINVAL for text that is not one (logged by the caller). */
+int store_event_parse(const char *payload, struct store_event *out);
+
 /* ---- meeting leases (store/leases.c) ----
  * With several nodes on one database, each live meeting is carried by one node at a time:
  * the node that opens it claims a lease row and renews it; a lease not renewed by its

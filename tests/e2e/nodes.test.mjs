@@ -131,11 +131,62 @@ after(async () => {
 });
 
 const viaProxy = (url) => ctx.publicUrl + new URL(url).pathname;
+// the practice's first account, made once on node a
+async function therapist() {
+  ctx.call ??= await api(ctx.nodes[0].server);
+  return ctx.call;
+}
 
 describe('several nodes', () => {
+  test('what one node does, the others hear: who waits, and whose access ended', async () => {
+    const [a, b] = ctx.nodes;
+    const call = await therapist();
+    const clients = [await addClient(call, 'Kim Lee', 11), await addClient(call, 'Ray Diaz', 12)];
+    const session = await makeSession(call, clients, 'Monday group');
+    const password = session.occurrences[0].password;
+    const token = (c) => new URL(session.invites.find((v) => v.client_id === c.id).url).pathname.split('/')[2];
+    const opts = { origin: ctx.publicUrl };
+    // the therapist's dashboard is served by node b; she hosts on node a
+    const dashboard = await connect(b.server, { ...opts, cookie: call.cookie });
+    dashboard.json({ type: 'watch' });
+    await dashboard.next('watching');
+    const stranger = await connect(b.server, opts);
+    stranger.json({ type: 'watch' });
+    assert.equal((await stranger.next('error')).code, 'sign_in_required');
+    const host = await connect(a.server, { ...opts, cookie: call.cookie });
+    host.json({ type: 'join', session_id: session.id });
+    await host.next('admitted');
+    const kim = await connect(a.server, opts);
+    kim.json({ type: 'join', token: token(clients[0]), password, agree: true });
+    await kim.next('waiting');
+    const told = await dashboard.until('waiting', (m) => m.count === 1);
+    assert.equal(told.session_id, session.id);
+    assert.equal(told.occurrence_id, session.occurrences[0].id);
+    // a dashboard opened later is told too
+    const later = await connect(a.server, { ...opts, cookie: call.cookie });
+    later.json({ type: 'watch' });
+    assert.equal((await later.until('waiting', (m) => m.session_id === session.id)).count, 1);
+    host.json({ type: 'admit_all' });
+    await kim.next('admitted');
+    await dashboard.until('waiting', (m) => m.count === 0);
+
+    // removed from the group through node b's API: node a's meeting lets her go at once
+    const callB = (method, p2, body) => fetch(`http://127.0.0.1:${b.port}${p2}`, {
+      method, headers: { cookie: call.cookie, 'content-type': 'application/json', origin: ctx.publicUrl },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const removed = await callB('DELETE', `/api/v1/groups/${session.group_id}/members/${clients[0].id}`);
+    assert.equal(removed.status, 204, await removed.text());
+    assert.match((await kim.next('removed')).message, /no longer open to you/);
+    await kim.closed;
+    host.json({ type: 'end' });
+    for (const ws of [dashboard, stranger, host, later]) ws.close();
+    // out of the way of the next test's session at the same hour
+    assert.equal((await call('POST', `/api/v1/sessions/${session.id}/cancel`)).status, 200);
+  });
+
   test('one node carries a meeting; when it dies the other takes it over, nobody waits again', async () => {
-    const [a] = ctx.nodes;
-    const call = await api(a.server);
+    const call = await therapist();
     const clients = [];
     for (const [i, n] of NAMES.entries()) clients.push(await addClient(call, n, i + 1));
     const session = await makeSession(call, clients, 'Thursday group');
@@ -146,7 +197,8 @@ describe('several nodes', () => {
     const ada = await person(ctx.browser, THERAPIST);
     people.push(ada);
     await joinAsHost(ada, viaProxy(session.host_url), call.cookie);
-    const holder = psql(ctx.db, 'SELECT node_id FROM meeting_leases');
+    const lease = `SELECT node_id FROM meeting_leases WHERE occurrence_id = ${session.occurrences[0].id}`;
+    const holder = psql(ctx.db, lease);
     const owner = ctx.nodes.find((n) => n.id === holder);
     const other = ctx.nodes.find((n) => n.id !== holder);
     assert.ok(owner && other, `one lease, held by a node: ${holder}`);
@@ -193,7 +245,7 @@ describe('several nodes', () => {
     console.log(`# failover: every page back with video ${took} ms after the kill`);
     assert.ok(took <= FAILOVER_MS, `back after ${took} ms`);
 
-    assert.equal(psql(ctx.db, 'SELECT node_id FROM meeting_leases'), other.id);
+    assert.equal(psql(ctx.db, lease), other.id);
     for (const p of everyone) {
       assert.equal(await p.page.evaluate(() => window.testWaited), false, `${p.name} was in the waiting room again`);
       assert.equal(await p.page.getByRole('button', { name: 'Join session' }).isVisible(), false);

@@ -1785,6 +1785,71 @@ static void turned_away_is_set_replaced_and_cleared(void **state)
 /* Who was admitted and the lock, kept per occurrence: one row per person (the latest),
  * the name sealed for its row, the key as its hash; found again by the hash; gone when
  * cleared or when the meeting is over. */
+struct heard_events {
+    struct store_event e[8];
+    int n;
+};
+
+static void hear(void *ctx, const char *payload)
+{
+    struct heard_events *h = ctx;
+    assert_true(h->n < 8);
+    assert_int_equal(store_event_parse(payload, &h->e[h->n++]), 0);
+}
+
+/* What one node tells the others comes out as it went in, to a second connection (on
+ * PostgreSQL another session of the same database; on SQLite the queue in the process). */
+static void events_reach_the_store_that_listens(void **state)
+{
+    struct fixture *f = *state;
+    struct store *listener;
+    assert_int_equal(store_open(f->db.url, f->seal, &listener), 0);
+    assert_int_equal(store_events_listen(listener), 0);
+    struct store_event revoked = {.kind = STORE_EVENT_REVOKED, .client_id = 42};
+    struct store_event waiting = {.kind = STORE_EVENT_WAITING, .occurrence_id = 7, .series_id = 3,
+                                  .count = 2, .staff = {11, 12, 9223372036854775807LL},
+                                  .staff_count = 3};
+    struct store_event asked = {.kind = STORE_EVENT_WAITING_ASKED};
+    assert_int_equal(store_event_send(f->store, &revoked), 0);
+    assert_int_equal(store_event_send(f->store, &waiting), 0);
+    assert_int_equal(store_event_send(f->store, &asked), 0);
+    struct heard_events h = {0};
+    for (int tries = 0; h.n < 3 && tries < 200; tries++) { /* NOTIFY is not instant */
+        assert_int_equal(store_events_poll(listener, hear, &h), 0);
+        if (h.n < 3)
+            usleep(10000);
+    }
+    assert_int_equal(h.n, 3);
+    assert_int_equal(h.e[0].kind, STORE_EVENT_REVOKED);
+    assert_int_equal(h.e[0].client_id, 42);
+    assert_int_equal(h.e[0].user_id, 0);
+    assert_int_equal(h.e[1].kind, STORE_EVENT_WAITING);
+    assert_int_equal(h.e[1].occurrence_id, 7);
+    assert_int_equal(h.e[1].series_id, 3);
+    assert_int_equal(h.e[1].count, 2);
+    assert_int_equal(h.e[1].staff_count, 3);
+    assert_int_equal(h.e[1].staff[2], 9223372036854775807LL);
+    assert_int_equal(h.e[2].kind, STORE_EVENT_WAITING_ASKED);
+    /* heard once */
+    h.n = 0;
+    assert_int_equal(store_events_poll(listener, hear, &h), 0);
+    assert_int_equal(h.n, 0);
+    store_close(listener);
+
+    /* text that is not an event is refused, whatever its shape */
+    static const char *const bad[] = {
+        "", "revoked", "revoked 1", "revoked 1 1", "revoked 0 0", "revoked -1 0", "revoked 1 0 ",
+        "revoked 99999999999999999999 0", "waiting 1 2 3", "waiting 1 2 3 ", "waiting 0 2 3 4",
+        "waiting 1 2 3 4,", "waiting 1 2 3 1,2,3,4,5,6,7,8,9", "waiting 1 2 1001 4",
+        "waiting? ", "Waiting?", "revoked 1 0\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct store_event e;
+        if (store_event_parse(bad[i], &e) != -EINVAL)
+            fail_msg("\"%s\" was read as an event", bad[i]);
+    }
+}
+
 /* Two nodes and one meeting: the first to claim carries it until its lease runs out
  * unrenewed; the other is told where it is meanwhile. */
 static void a_meeting_lease_is_held_by_one_node_at_a_time(void **state)
@@ -2536,6 +2601,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(meeting_state_is_kept_found_and_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(a_meeting_lease_is_held_by_one_node_at_a_time, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(events_reach_the_store_that_listens, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),
