@@ -1,12 +1,15 @@
 /* `confide serve`: builds the server's parts, hands each what it uses, runs until a
  * signal, and takes them down in the reverse order. */
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/offload.h"
+#include "auth/throttle.h"
 #include "cli/cli.h"
+#include "core/seal.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -144,6 +147,15 @@ int cli_serve(struct cli *cli)
     log_audit_head(clock_wall_ms());
     struct live_service *live = live_service_new(
         &cli->cfg, store, api.https, (struct live_io){net_ws_send, net_ws_close, server}, media);
+    /* the throttles count the failures of every node (the secret, from the key file, is
+     * the same on all; it keys the hash that stands for an address or an account) */
+    uint8_t throttle_secret[SEAL_INDEX_BYTES];
+    seal_index(seal, "throttle.secret", "confide", 7, throttle_secret);
+    throttle_share(api.account_throttle, "sign-in-account", throttle_secret);
+    throttle_share(api.address_throttle, "sign-in-address", throttle_secret);
+    struct throttle *const shared[] = {api.account_throttle, api.address_throttle};
+    live_service_share_throttles(live, throttle_secret, shared, 2);
+    sodium_memzero(throttle_secret, sizeof throttle_secret);
     net_server_set_ws(server,
                       &(struct net_ws_handler){.open = ws_open,
                                                .message = ws_message,

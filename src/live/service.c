@@ -64,6 +64,8 @@ struct live_service {
     size_t room_count, room_cap;
     int64_t state_swept_at; /* the last sweep of state kept for meetings now over */
     int64_t leases_renewed_at;
+    struct throttle *shared[LIVE_SHARED_THROTTLES]; /* told to and by the other nodes */
+    size_t shared_count;
 };
 
 /* ---- plumbing ---- */
@@ -956,6 +958,59 @@ struct heard {
     int64_t now;
 };
 
+_Static_assert(sizeof((struct store_event *)0)->digest == THROTTLE_DIGEST_BYTES,
+               "a throttle's change fits an event");
+_Static_assert(sizeof((struct store_event *)0)->throttle == THROTTLE_NAME_MAX,
+               "a throttle's name fits an event");
+
+void live_service_share_throttles(struct live_service *svc, const uint8_t secret[32],
+                                  struct throttle *const *others, size_t count)
+{
+    assert(count + 1 <= LIVE_SHARED_THROTTLES);
+    throttle_share(svc->guesses, "join", secret);
+    svc->shared[0] = svc->guesses;
+    for (size_t i = 0; i < count; i++) {
+        assert(throttle_name(others[i])[0]);
+        svc->shared[1 + i] = others[i];
+    }
+    svc->shared_count = 1 + count;
+}
+
+/* What this node's throttles counted since the last tick goes to the other nodes. */
+static void send_throttle_changes(struct live_service *svc)
+{
+    for (size_t i = 0; i < svc->shared_count; i++) {
+        struct throttle_change changes[64];
+        size_t n = throttle_take_changes(svc->shared[i], changes, 64);
+        for (size_t k = 0; k < n; k++) {
+            struct store_event e = {.kind = STORE_EVENT_THROTTLE, .failed = changes[k].failed};
+            snprintf(e.node, sizeof e.node, "%s", svc->cfg->node_id);
+            snprintf(e.throttle, sizeof e.throttle, "%s", throttle_name(svc->shared[i]));
+            memcpy(e.digest, changes[k].digest, sizeof e.digest);
+            if (store_event_send(svc->store, &e) < 0) {
+                log_warn("live", "throttle changes could not be sent to the other nodes");
+                return; /* the rest count here only: the database is not answering */
+            }
+        }
+    }
+}
+
+/* Another node's failure or success counts here as well (this node's own come back from
+ * the database too: counted once, when made). */
+static void apply_throttle_change(struct live_service *svc, const struct store_event *e,
+                                  int64_t now)
+{
+    if (strcmp(e->node, svc->cfg->node_id) == 0)
+        return;
+    for (size_t i = 0; i < svc->shared_count; i++)
+        if (strcmp(throttle_name(svc->shared[i]), e->throttle) == 0) {
+            struct throttle_change c = {.failed = e->failed};
+            memcpy(c.digest, e->digest, sizeof c.digest);
+            throttle_apply(svc->shared[i], &c, now);
+            return;
+        }
+}
+
 /* An event from a node (this one included): access ended, people waiting, or a dashboard
  * that wants the counts again. */
 static void on_event(void *ctx, const char *payload)
@@ -966,7 +1021,9 @@ static void on_event(void *ctx, const char *payload)
         log_warn("live", "an event that is not one was ignored");
         return;
     }
-    if (e.kind == STORE_EVENT_REVOKED)
+    if (e.kind == STORE_EVENT_THROTTLE)
+        apply_throttle_change(h->svc, &e, h->now);
+    else if (e.kind == STORE_EVENT_REVOKED)
         live_service_revoke(h->svc, e.client_id, e.user_id, h->now);
     else if (e.kind == STORE_EVENT_WAITING)
         tell_watchers(h->svc, &e);
@@ -1229,6 +1286,7 @@ void live_service_tick(struct live_service *svc, int64_t now)
 {
     sweep_meeting_state(svc, now);
     renew_leases(svc, now);
+    send_throttle_changes(svc);
     struct heard heard = {svc, now};
     store_events_poll(svc->store, on_event, &heard);
     if (svc->media) {

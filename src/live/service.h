@@ -44,5 +44,11 @@ void live_service_tick(struct live_service *svc, int64_t now);
  * archiving of their record: client_id; a practitioner's account disabled: user_id): they
  * leave every meeting they are in. */
 void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now);
+/* The node's throttles are shared with the other nodes from now on: the service's own
+ * (wrong join links and passwords, "join") and `others`, each shared already
+ * (throttle_share) under a name of its own. secret is the same on every node. */
+#define LIVE_SHARED_THROTTLES 4
+void live_service_share_throttles(struct live_service *svc, const uint8_t secret[32],
+                                  struct throttle *const *others, size_t count);
 
 #endif

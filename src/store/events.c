@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +103,33 @@ void store_events_closing(const struct store *s)
 /* ---- the events' text: "revoked <client> <user>", "waiting <occurrence> <series> <count>
  * <staff,...>", "waiting?" ---- */
 
+/* A node's or a throttle's name: what config allows for node_id, and it fits. */
+static int name_ok(const char *name, size_t size)
+{
+    size_t n = strnlen(name, size);
+    if (n == 0 || n == size)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The next word (up to a space or the end) into out, a name by name_ok. */
+static int read_name(const char **p, char *out, size_t size)
+{
+    size_t n = strcspn(*p, " ");
+    if (n >= size)
+        return -EINVAL;
+    memcpy(out, *p, n);
+    out[n] = '\0';
+    *p += n;
+    return name_ok(out, size) ? 0 : -EINVAL;
+}
+
 int store_event_send(struct store *s, const struct store_event *e)
 {
     char text[STORE_EVENT_MAX + 1];
@@ -123,6 +151,14 @@ int store_event_send(struct store *s, const struct store_event *e)
     case STORE_EVENT_WAITING_ASKED:
         n = snprintf(text, sizeof text, "waiting?");
         break;
+    case STORE_EVENT_THROTTLE: {
+        assert(name_ok(e->node, sizeof e->node) && name_ok(e->throttle, sizeof e->throttle));
+        char hex[2 * sizeof e->digest + 1];
+        sodium_bin2hex(hex, sizeof hex, e->digest, sizeof e->digest);
+        n = snprintf(text, sizeof text, "throttle %s %s %c %s", e->node, e->throttle,
+                     e->failed ? 'f' : 's', hex);
+        break;
+    }
     }
     assert(n > 0 && (size_t)n < sizeof text); /* 8 ids of 19 digits fit */
     return store_event_publish(s, text);
@@ -167,6 +203,22 @@ int store_event_parse(const char *payload, struct store_event *out)
         if (read_number(&p, &out->client_id) < 0 || expect(&p, ' ') < 0 ||
             read_number(&p, &out->user_id) < 0 || *p ||
             (out->client_id > 0) == (out->user_id > 0))
+            return -EINVAL;
+        return 0;
+    }
+    if (strncmp(p, "throttle ", 9) == 0) {
+        p += 9;
+        out->kind = STORE_EVENT_THROTTLE;
+        if (read_name(&p, out->node, sizeof out->node) < 0 || expect(&p, ' ') < 0 ||
+            read_name(&p, out->throttle, sizeof out->throttle) < 0 || expect(&p, ' ') < 0 ||
+            (*p != 'f' && *p != 's'))
+            return -EINVAL;
+        out->failed = *p++ == 'f';
+        size_t hex_len = 0;
+        if (expect(&p, ' ') < 0 || strlen(p) != 2 * sizeof out->digest ||
+            sodium_hex2bin(out->digest, sizeof out->digest, p, strlen(p), NULL, &hex_len, NULL) !=
+                0 ||
+            hex_len != sizeof out->digest)
             return -EINVAL;
         return 0;
     }

@@ -525,6 +525,7 @@ enum store_event_kind {
     STORE_EVENT_REVOKED,        /* a client's (client_id) or an account's (user_id) access ended */
     STORE_EVENT_WAITING,        /* how many wait for an occurrence's meeting, for its staff */
     STORE_EVENT_WAITING_ASKED,  /* a dashboard opened: nodes tell their meetings' waiting anew */
+    STORE_EVENT_THROTTLE,       /* a node's throttle counted a failure or forgot a key */
 };
 #define STORE_EVENT_STAFF_MAX 8 /* the therapist and the co-facilitators (sfu/limits.h: 4) */
 struct store_event {
@@ -534,6 +535,12 @@ struct store_event {
     int count;                           /* WAITING: people in the waiting room now */
     int64_t staff[STORE_EVENT_STAFF_MAX]; /* WAITING: who may hear of it */
     int staff_count;
+    /* THROTTLE: from which node, which of its throttles, and the key's keyed hash (names:
+     * letters, digits, '.', '-', '_') */
+    char node[64];
+    char throttle[24];
+    int failed;
+    uint8_t digest[16];
 };
 int store_event_send(struct store *s, const struct store_event *e);
 /* Reads an event's text: 0, or -EINVAL for text that is not one (logged by the caller). */

@@ -170,6 +170,17 @@ describe('several nodes', () => {
     await kim.next('admitted');
     await dashboard.until('waiting', (m) => m.count === 0);
 
+    // wrong passwords on node a count on node b: the sixth makes both wait
+    const login = (node, password) => fetch(`http://127.0.0.1:${node.port}/api/v1/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json', origin: ctx.publicUrl },
+      body: JSON.stringify({ email: 'nobody@practice.example', password }),
+    });
+    for (let i = 0; i < 6; i++) assert.equal((await login(a, `wrong ${i}`)).status, 401);
+    // b heard of them within a few ticks (250 ms each); its first answer is already "wait"
+    // (the block is a second from the sixth failure, as b counts it)
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await login(b, 'wrong on b')).status, 429, "node b counts node a's failures");
+
     // removed from the group through node b's API: node a's meeting lets her go at once
     const callB = (method, p2, body) => fetch(`http://127.0.0.1:${b.port}${p2}`, {
       method, headers: { cookie: call.cookie, 'content-type': 'application/json', origin: ctx.publicUrl },

@@ -105,6 +105,48 @@ static void throttle_forgets_and_evicts(void **state)
     throttle_free(t);
 }
 
+/* Two nodes' throttles under one secret: what one counts, the other counts when told;
+ * its own changes are kept for telling, another's are not. */
+static void throttle_shared_between_nodes(void **state)
+{
+    (void)state;
+    uint8_t secret[32] = {7};
+    struct throttle *a = throttle_new(8, 1, 1000, 8000), *b = throttle_new(8, 1, 1000, 8000);
+    throttle_share(a, "sign-in-account", secret);
+    throttle_share(b, "sign-in-account", secret);
+    assert_string_equal(throttle_name(a), "sign-in-account");
+    throttle_failure(a, "acct:ada@example.org", 100);
+    throttle_failure(a, "acct:ada@example.org", 100);
+    assert_int_equal(throttle_wait_ms(a, "acct:ada@example.org", 100), 1000);
+    assert_int_equal(throttle_wait_ms(b, "acct:ada@example.org", 100), 0);
+    struct throttle_change c[4];
+    assert_int_equal(throttle_take_changes(a, c, 4), 2);
+    assert_int_equal(throttle_take_changes(a, c + 2, 2), 0); /* taken once */
+    for (int i = 0; i < 2; i++) {
+        assert_true(c[i].failed);
+        throttle_apply(b, &c[i], 100);
+    }
+    assert_int_equal(throttle_wait_ms(b, "acct:ada@example.org", 100), 1000);
+    assert_int_equal(throttle_take_changes(b, c, 4), 0); /* not b's to tell again */
+    /* a success on b forgets the key on a too */
+    throttle_success(b, "acct:ada@example.org");
+    assert_int_equal(throttle_take_changes(b, c, 4), 1);
+    assert_false(c[0].failed);
+    throttle_apply(a, &c[0], 200);
+    assert_int_equal(throttle_wait_ms(a, "acct:ada@example.org", 200), 0);
+    /* another secret: another hash, so nothing crosses */
+    uint8_t other[32] = {8};
+    struct throttle *x = throttle_new(8, 0, 1000, 8000);
+    throttle_share(x, "sign-in-account", other);
+    throttle_failure(a, "acct:bo@example.org", 300);
+    assert_int_equal(throttle_take_changes(a, c, 4), 1);
+    throttle_apply(x, &c[0], 300);
+    assert_int_equal(throttle_wait_ms(x, "acct:bo@example.org", 300), 0);
+    throttle_free(a);
+    throttle_free(b);
+    throttle_free(x);
+}
+
 static void login_states(void **state)
 {
     struct store_login l = {.created_at = 0, .last_seen_at = 1000, .expires_at = 100000};
@@ -360,6 +402,7 @@ int main(void)
         cmocka_unit_test(password_hash_verifies),
         cmocka_unit_test(throttle_backs_off_exponentially),
         cmocka_unit_test(throttle_forgets_and_evicts),
+        cmocka_unit_test(throttle_shared_between_nodes),
         cmocka_unit_test(login_states),
         cmocka_unit_test(login_tokens_and_hashes),
         cmocka_unit_test(cookies),

@@ -1810,16 +1810,25 @@ static void events_reach_the_store_that_listens(void **state)
                                   .count = 2, .staff = {11, 12, 9223372036854775807LL},
                                   .staff_count = 3};
     struct store_event asked = {.kind = STORE_EVENT_WAITING_ASKED};
+    struct store_event throttled = {.kind = STORE_EVENT_THROTTLE, .node = "node-2.east",
+                                    .throttle = "sign-in-address", .failed = 1,
+                                    .digest = {0xde, 0xad, 0, 0xff}};
     assert_int_equal(store_event_send(f->store, &revoked), 0);
     assert_int_equal(store_event_send(f->store, &waiting), 0);
     assert_int_equal(store_event_send(f->store, &asked), 0);
+    assert_int_equal(store_event_send(f->store, &throttled), 0);
     struct heard_events h = {0};
-    for (int tries = 0; h.n < 3 && tries < 200; tries++) { /* NOTIFY is not instant */
+    for (int tries = 0; h.n < 4 && tries < 200; tries++) { /* NOTIFY is not instant */
         assert_int_equal(store_events_poll(listener, hear, &h), 0);
-        if (h.n < 3)
+        if (h.n < 4)
             usleep(10000);
     }
-    assert_int_equal(h.n, 3);
+    assert_int_equal(h.n, 4);
+    assert_int_equal(h.e[3].kind, STORE_EVENT_THROTTLE);
+    assert_string_equal(h.e[3].node, "node-2.east");
+    assert_string_equal(h.e[3].throttle, "sign-in-address");
+    assert_true(h.e[3].failed);
+    assert_memory_equal(h.e[3].digest, throttled.digest, sizeof throttled.digest);
     assert_int_equal(h.e[0].kind, STORE_EVENT_REVOKED);
     assert_int_equal(h.e[0].client_id, 42);
     assert_int_equal(h.e[0].user_id, 0);
@@ -1841,7 +1850,10 @@ static void events_reach_the_store_that_listens(void **state)
         "", "revoked", "revoked 1", "revoked 1 1", "revoked 0 0", "revoked -1 0", "revoked 1 0 ",
         "revoked 99999999999999999999 0", "waiting 1 2 3", "waiting 1 2 3 ", "waiting 0 2 3 4",
         "waiting 1 2 3 4,", "waiting 1 2 3 1,2,3,4,5,6,7,8,9", "waiting 1 2 1001 4",
-        "waiting? ", "Waiting?", "revoked 1 0\n",
+        "waiting? ", "Waiting?", "revoked 1 0\n", "throttle a join f", "throttle a join x 00",
+        "throttle a join f 0011223344556677889900aabbccddeeff",
+        "throttle a join f 00112233445566778899aabbccddeeZZ", "throttle a/b join f 00",
+        "throttle  join f 00112233445566778899aabbccddeeff",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct store_event e;
