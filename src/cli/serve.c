@@ -85,9 +85,17 @@ static void ws_tick(void *arg, int64_t now)
         log_audit_head(now);
 }
 
-static void render_media_metrics(void *arg, struct buf *out)
+struct node_parts {
+    struct live_media *media;
+    struct live_service *live;
+};
+
+static void render_node_metrics(void *arg, struct buf *out)
 {
-    live_media_metrics(arg, out);
+    const struct node_parts *parts = arg;
+    live_media_metrics(parts->media, out);
+    if (parts->live)
+        live_service_metrics(parts->live, out);
 }
 
 static void on_signal(int sig)
@@ -142,11 +150,13 @@ int cli_serve(struct cli *cli)
         cli_close_data(seal, store);
         return 1;
     }
-    metrics_set_extra(render_media_metrics, media);
+    struct node_parts parts = {.media = media};
+    metrics_set_extra(render_node_metrics, &parts);
     audit_store = store;
     log_audit_head(clock_wall_ms());
     struct live_service *live = live_service_new(
         &cli->cfg, store, api.https, (struct live_io){net_ws_send, net_ws_close, server}, media);
+    parts.live = live;
     /* the throttles count the failures of every node (the secret, from the key file, is
      * the same on all; it keys the hash that stands for an address or an account) */
     uint8_t throttle_secret[SEAL_INDEX_BYTES];
@@ -193,8 +203,8 @@ int cli_serve(struct cli *cli)
     net_server_set_offload(server, NULL);
     api_offload_stop(offload);
     net_server_free(server); /* closes the WebSockets: the service hears of each */
-    live_service_free(live);
     metrics_set_extra(NULL, NULL);
+    live_service_free(live);
     live_media_stop(media);
     mail_worker_stop(mail); /* finishes the mail it is sending */
     api_ctx_free(&api);

@@ -1032,6 +1032,21 @@ static void on_event(void *ctx, const char *payload)
             tell_waiting(h->svc, h->svc->rooms[i], 1);
 }
 
+void live_service_metrics(const struct live_service *svc, struct buf *out)
+{
+    size_t waiting = 0, watching = 0;
+    for (size_t i = 0; i < svc->room_count; i++)
+        waiting += live_room_waiting(meeting_room(svc->rooms[i]->meeting));
+    for (size_t i = 0; i < svc->conn_count; i++)
+        watching += svc->conns[i].watching_user != 0;
+    /* node_id is letters, digits, '.', '-', '_' (config.c): safe in a label */
+    buf_printf(out, "confide_node_info{node=\"%s\"} 1\n", svc->cfg->node_id);
+    buf_printf(out, "confide_meetings_carried %zu\n", svc->room_count);
+    buf_printf(out, "confide_meeting_connections %zu\n", svc->conn_count);
+    buf_printf(out, "confide_waiting_room_people %zu\n", waiting);
+    buf_printf(out, "confide_dashboards_watching %zu\n", watching);
+}
+
 void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now)
 {
     /* a disabled account's dashboards hear no more */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/config.h"
 #include "store/store.h"
 
@@ -44,6 +45,9 @@ void live_service_tick(struct live_service *svc, int64_t now);
  * archiving of their record: client_id; a practitioner's account disabled: user_id): they
  * leave every meeting they are in. */
 void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now);
+/* This node's gauges for /metrics (Prometheus text): its name, the meetings it carries
+ * (the leases it holds), who is connected and who waits. On the service thread. */
+void live_service_metrics(const struct live_service *svc, struct buf *out);
 /* The node's throttles are shared with the other nodes from now on: the service's own
  * (wrong join links and passwords, "join") and `others`, each shared already
  * (throttle_share) under a name of its own. secret is the same on every node. */

@@ -130,6 +130,17 @@ after(async () => {
   if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
 });
 
+// a node's own gauges (GET /metrics from loopback)
+async function gauges(node) {
+  const text = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+  const out = {};
+  for (const m of text.matchAll(/^(confide_(?:node_info\{node="([^"]+)"\}|meetings_carried|waiting_room_people) )(\d+)$/gm)) {
+    if (m[2]) out.node = m[2];
+    else out[m[1].trim()] = Number(m[3]);
+  }
+  return out;
+}
+
 const viaProxy = (url) => ctx.publicUrl + new URL(url).pathname;
 // the practice's first account, made once on node a
 async function therapist() {
@@ -243,6 +254,10 @@ describe('several nodes', () => {
       });
     }
 
+    // the gauges say which node carries it
+    assert.deepEqual(await gauges(owner), { node: owner.id, confide_meetings_carried: 1, confide_waiting_room_people: 0 });
+    assert.equal((await gauges(other)).confide_meetings_carried, 0);
+
     const killedAt = Date.now();
     const { signal } = await owner.server.kill9();
     assert.equal(signal, 'SIGKILL');
@@ -257,6 +272,7 @@ describe('several nodes', () => {
     assert.ok(took <= FAILOVER_MS, `back after ${took} ms`);
 
     assert.equal(psql(ctx.db, lease), other.id);
+    assert.equal((await gauges(other)).confide_meetings_carried, 1);
     for (const p of everyone) {
       assert.equal(await p.page.evaluate(() => window.testWaited), false, `${p.name} was in the waiting room again`);
       assert.equal(await p.page.getByRole('button', { name: 'Join session' }).isVisible(), false);
