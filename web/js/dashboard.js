@@ -1,7 +1,7 @@
-// The dashboard: upcoming sessions, scheduling, finding a time with a group, groups and
-// clients, the practitioner's own account and, for administrators, the team. Signs the
-// person out automatically once the server's idle timeout has passed since the last
-// request that counted as activity.
+// The dashboard: who is waiting, upcoming sessions, scheduling, finding a time with a group,
+// groups and clients, the practitioner's own account and, for administrators, the team.
+// Signs the person out automatically once the server's idle timeout has passed since the
+// last request that counted as activity.
 import { api, errorMessage } from './api.js';
 import { ready, say } from './ui.js';
 import { createAccount } from './dashboard-account.js';
@@ -13,6 +13,7 @@ import { createPolls } from './dashboard-polls.js';
 import { createSchedule } from './dashboard-schedule.js';
 import { createSessions } from './dashboard-sessions.js';
 import { createTeam } from './dashboard-team.js';
+import { watchWaiting } from './dashboard-waiting.js';
 import { guardSignIn } from './signed-in.js';
 
 const signedInAs = document.getElementById('signed-in-as');
@@ -106,6 +107,8 @@ async function start() {
   document.getElementById('admin-link').hidden = data.user?.role !== 'admin';
   showEmergencyAccess({ call });
   team.start();
+  // who is waiting for the practitioner's meetings, live; without it the page works as before
+  watchWaiting({ data, refreshSessions: () => sessions.load() });
 }
 
 const mfaStatus = document.getElementById('mfa-status');
