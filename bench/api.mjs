@@ -252,19 +252,28 @@ async function run([url, setupToken, label, out, pidArg, postmasterArg]) {
     return sum;
   };
 
+  // the whole machine (/proc/stat, in 1/100 s): the others working on it show up here
+  const machineCpu = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+    return { busy: user + nice + system + irq + softirq, iowait, steal: steal ?? 0, idle };
+  };
+
   const loopStart = performance.now();
   const endAt = loopStart + (WARMUP + SECONDS) * 1000;
   const warm = setTimeout(() => {
     measuring = true;
     windowStart = performance.now();
-    cpu0 = { confide: cpuOf(pidArg), postgres: pgCpu(postmasterArg), gen: process.cpuUsage() };
+    cpu0 = { confide: cpuOf(pidArg), postgres: pgCpu(postmasterArg), gen: process.cpuUsage(),
+      machine: machineCpu() };
   }, WARMUP * 1000);
   let cpu0 = null;
   let cpu1 = null;
   const stop = setTimeout(() => {
     measuring = false;
     windowEnd = performance.now();
-    cpu1 = { confide: cpuOf(pidArg), postgres: pgCpu(postmasterArg), gen: process.cpuUsage(cpu0.gen) };
+    cpu1 = { confide: cpuOf(pidArg), postgres: pgCpu(postmasterArg), gen: process.cpuUsage(cpu0.gen),
+      machine: machineCpu() };
   }, (WARMUP + SECONDS) * 1000);
   await Promise.all(Array.from({ length: VUS }, (_, v) => virtualUser(v, endAt)));
   clearTimeout(warm);
@@ -297,6 +306,10 @@ async function run([url, setupToken, label, out, pidArg, postmasterArg]) {
       confide: pidArg ? cpu1.confide - cpu0.confide : null,
       postgres: postmasterArg ? cpu1.postgres - cpu0.postgres : null,
       loadgen: (cpu1.gen.user + cpu1.gen.system) / 1e6,
+      // every CPU of the machine, busy, waiting on the disk and taken by the hypervisor
+      machine_busy: (cpu1.machine.busy - cpu0.machine.busy) / 100,
+      machine_iowait: (cpu1.machine.iowait - cpu0.machine.iowait) / 100,
+      machine_steal: (cpu1.machine.steal - cpu0.machine.steal) / 100,
     },
     errors: Object.fromEntries(why),
   };
@@ -331,9 +344,21 @@ function report([out, sqlitePath, pgPath]) {
     const c = r.cpu_seconds;
     const w = r.window_seconds;
     const pc = (s) => (s === null ? '-' : `${((s / w) * 100).toFixed(0)} %`);
-    return `confide ${pc(c.confide)}, postgres ${pc(c.postgres)}, load generator ${pc(c.loadgen)}`;
+    const others = c.machine_busy - c.confide - (c.postgres ?? 0) - c.loadgen;
+    return `confide ${pc(c.confide)}, postgres ${pc(c.postgres)}, load generator ${pc(c.loadgen)}, ` +
+      `other processes ${pc(Math.max(0, others))}, iowait ${pc(c.machine_iowait)}, steal ${pc(c.machine_steal)}`;
   };
-  console.log(`# CPU over the window (100 % = one core): SQLite run: ${cpu(a)}; PG run: ${cpu(b)}`);
+  console.log(`# CPU over the window (100 % = one core, ${os.cpus().length} cores):`);
+  console.log(`#   SQLite run: ${cpu(a)}`);
+  console.log(`#   PG run:     ${cpu(b)}`);
+  for (const [r, name] of [[a, 'SQLite'], [b, 'PG']]) {
+    const c = r.cpu_seconds;
+    const others = (c.machine_busy - c.confide - (c.postgres ?? 0) - c.loadgen) / r.window_seconds;
+    if (others > 0.2) {
+      console.log(`# warning: other processes took ${(others * 100).toFixed(0)} % of a core during the ${name} run: ` +
+        'its numbers are those of a shared machine');
+    }
+  }
   console.log('# per GET, p50/p99 ms (SQLite | PG):');
   for (const p of Object.keys(a.paths)) {
     const x = a.paths[p];
