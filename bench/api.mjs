@@ -360,7 +360,8 @@ function report([out, sqlitePath, pgPath]) {
     }
   }
   console.log('# per GET, p50/p99 ms (SQLite | PG):');
-  for (const p of Object.keys(a.paths)) {
+  for (const p of DASHBOARD.flat()) {
+    if (!a.paths[p]) continue;
     const x = a.paths[p];
     const y = b.paths[p] ?? {};
     console.log(`#   ${p.padEnd(28)} ${f1(x.p50_ms)}/${f1(x.p99_ms)} | ${f1(y.p50_ms)}/${f1(y.p99_ms)}`);
