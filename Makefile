@@ -5,8 +5,9 @@ RELEASE := build/release
 DEBUG := build/debug
 FUZZ_SECONDS ?= 300
 SOAK_SECONDS ?= 60
+BENCH_API_SECONDS ?= 20
 
-.PHONY: run test build debug fuzz clean format bench soak
+.PHONY: run test build debug fuzz clean format bench bench-api soak
 
 run: build
 	@mkdir -p var
@@ -37,9 +38,20 @@ fuzz: debug
 
 # Side-by-side media benchmark against Janus (issue 6): root, two cores; scripts/bench --help.
 # BENCH_ARGS=--quick finishes in under 3 minutes. Results go to build/bench/.
+# Then the API benchmark (bench-api), 10 s a backend with --quick.
 bench: build
 	@scripts/bootstrap --bench
 	@scripts/bench $(BENCH_ARGS)
+	@scripts/bootstrap --test
+	@BENCH_API_SECONDS=$(if $(findstring --quick,$(BENCH_ARGS)),10,$(BENCH_API_SECONDS)) scripts/bench-api
+
+# The API on SQLite and on PostgreSQL side by side (docs/PERFORMANCE.md): a release confide
+# on loopback, once on each, BENCH_API_SECONDS of signed-in dashboard loads and clients
+# joining with their links; ops/s, p50/p99 and the ratio PG/SQLite. No root; results go to
+# build/bench/api*.json.
+bench-api: build
+	@scripts/bootstrap --test
+	@BENCH_API_SECONDS=$(BENCH_API_SECONDS) scripts/bench-api
 
 # Load and connection faults (docs/RELIABILITY.md): a release confide on loopback with 1,000
 # idle WebSockets, 50 joins/leaves a second, sign-ins and dashboards for SOAK_SECONDS;
