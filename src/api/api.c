@@ -391,7 +391,10 @@ static int resolve_login(struct api_call *call, int activity, int writes, const 
         *why = "stale";
         return 0;
     }
-    if (rc < 0 || (activity && writes && store_login_touch(call->ctx->store, hash, req->now) < 0))
+    if (rc < 0 ||
+        (activity && writes &&
+         login_touch_due(&login, req->now, call->ctx->cfg->idle_timeout * 1000) &&
+         store_login_touch(call->ctx->store, hash, req->now) < 0))
         return -EIO;
     call->login = login;
     call->signed_in = 1;

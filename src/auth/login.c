@@ -24,6 +24,16 @@ enum login_state login_check(const struct store_login *l, int64_t now, int64_t i
     return LOGIN_VALID;
 }
 
+#define LOGIN_TOUCH_EVERY_MAX_MS 30000
+
+int login_touch_due(const struct store_login *l, int64_t now, int64_t idle_ms)
+{
+    int64_t every = idle_ms / 8;
+    if (every > LOGIN_TOUCH_EVERY_MAX_MS)
+        every = LOGIN_TOUCH_EVERY_MAX_MS;
+    return now - l->last_seen_at >= every;
+}
+
 const char *login_cookie_name(int https)
 {
     return https ? "__Host-confide_session" : "confide_session";

@@ -16,6 +16,11 @@ enum login_state { LOGIN_VALID, LOGIN_IDLE, LOGIN_EXPIRED };
 void login_token_new(char out[LOGIN_TOKEN_CHARS + 1]);
 void login_token_hash(const char *token, size_t len, uint8_t out[32]);
 enum login_state login_check(const struct store_login *l, int64_t now, int64_t idle_ms);
+/* Whether a request now should record the sign-in's activity (a write): not on every
+ * request, only once last_seen_at is older than an eighth of the idle timeout (at most
+ * 30 s), so a busy dashboard costs reads. A sign-in may thus end up to that much before
+ * idle_ms of true idleness, never after. */
+int login_touch_due(const struct store_login *l, int64_t now, int64_t idle_ms);
 
 /* The cookie's name: "__Host-confide_session" when browsers reach confide over https
  * (config.https: its own TLS, or an https public_url behind a proxy; the browser then

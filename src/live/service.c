@@ -64,6 +64,7 @@ struct live_service {
     size_t room_count, room_cap;
     int64_t state_swept_at; /* the last sweep of state kept for meetings now over */
     int64_t leases_renewed_at;
+    int64_t watchers_checked_at;
     struct throttle *shared[LIVE_SHARED_THROTTLES]; /* told to and by the other nodes */
     size_t shared_count;
 };
@@ -1032,6 +1033,28 @@ static void on_event(void *ctx, const char *payload)
             tell_waiting(h->svc, h->svc->rooms[i], 1);
 }
 
+/* A dashboard hears only while its sign-in lasts: signed out, idle too long or expired,
+ * its socket is closed (the page then goes to the sign-in, as it does by itself). */
+#define WATCHERS_CHECK_MS 60000
+static void check_watchers(struct live_service *svc, int64_t now)
+{
+    if (now - svc->watchers_checked_at < WATCHERS_CHECK_MS)
+        return;
+    svc->watchers_checked_at = now;
+    for (size_t i = 0; i < svc->conn_count; i++) {
+        struct live_conn *c = &svc->conns[i];
+        if (!c->watching_user)
+            continue;
+        struct arena a = {0};
+        struct store_user user;
+        if (signed_in_user(svc, &a, c, now, &user) < 0 || user.id != c->watching_user) {
+            c->watching_user = 0;
+            svc->io.close(svc->io.arg, c->id);
+        }
+        arena_free(&a);
+    }
+}
+
 void live_service_metrics(const struct live_service *svc, struct buf *out)
 {
     size_t waiting = 0, watching = 0;
@@ -1302,6 +1325,7 @@ void live_service_tick(struct live_service *svc, int64_t now)
     sweep_meeting_state(svc, now);
     renew_leases(svc, now);
     send_throttle_changes(svc);
+    check_watchers(svc, now);
     struct heard heard = {svc, now};
     store_events_poll(svc->store, on_event, &heard);
     if (svc->media) {

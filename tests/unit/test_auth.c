@@ -154,6 +154,12 @@ static void login_states(void **state)
     assert_int_equal(login_check(&l, 1900, 900), LOGIN_IDLE);
     l.last_seen_at = 99999;
     assert_int_equal(login_check(&l, 100000, 900), LOGIN_EXPIRED);
+    /* activity is written an eighth of the idle time after the last, at most 30 s after */
+    struct store_login t = {.last_seen_at = 10000, .expires_at = 10000000};
+    assert_false(login_touch_due(&t, 10000 + 111, 900));
+    assert_true(login_touch_due(&t, 10000 + 112, 900));
+    assert_false(login_touch_due(&t, 10000 + 29999, 900000));
+    assert_true(login_touch_due(&t, 10000 + 30000, 900000));
 }
 
 static void login_tokens_and_hashes(void **state)
