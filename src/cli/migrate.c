@@ -157,7 +157,8 @@ static int read_schema(void *src, struct schema *sc)
                        NULL, names, MAX_TABLES, &count);
     for (int i = 0; rc == 0 && i < count; i++)
         if (!is_bookkeeping(names[i]))
-            snprintf(sc->tables[sc->count++].name, NAME_MAX_LEN, "%s", names[i]);
+            snprintf(sc->tables[sc->count++].name, NAME_MAX_LEN, "%.*s", NAME_MAX_LEN - 1,
+                     names[i]);
     for (int i = 0; rc == 0 && i < sc->count; i++) {
         struct table *t = &sc->tables[i];
         rc = run_names(be, src, "SELECT name FROM pragma_table_info($1) ORDER BY cid", t->name,

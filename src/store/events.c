@@ -49,8 +49,11 @@ static int payload_ok(const char *payload)
 
 int store_event_publish(struct store *s, const char *payload)
 {
-    assert(payload_ok(payload));
     assert(!s->in_txn);
+    if (!payload_ok(payload)) {
+        assert(!"events are one short printable line");
+        return -EINVAL;
+    }
     if (s->be->notify)
         return s->be->notify(s->db, payload);
     pthread_mutex_lock(&local.lock);
