@@ -1,5 +1,6 @@
 /* `confide serve`: builds the server's parts, hands each what it uses, runs until a
  * signal, and takes them down in the reverse order. */
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -114,6 +115,20 @@ int cli_serve(struct cli *cli)
     struct store *store;
     if (cli_open_data(&cli->cfg, &seal, &store) < 0)
         return 1;
+    /* the service thread's connection stands for this node: two nodes under one name
+     * would take each other's meetings and mail */
+    int held = store_node_hold(store, cli->cfg.node_id);
+    if (held < 0) {
+        if (held == -EBUSY)
+            fprintf(stderr,
+                    "confide: node_id \"%s\" is in use by another running confide on this "
+                    "database; give each node its own node_id\n",
+                    cli->cfg.node_id);
+        else
+            fprintf(stderr, "confide: the database did not answer; try again\n");
+        cli_close_data(seal, store);
+        return 1;
+    }
     char url[1200];
     cli_store_url(&cli->cfg, url);
     struct mail_worker *mail = NULL;

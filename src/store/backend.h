@@ -48,6 +48,13 @@ struct store_backend {
      * its events over within the process. listen makes this connection hear them (again
      * after each reconnection); notify sends one, at the commit of the open transaction or
      * at once outside one; poll_events calls fn for each one heard, without waiting. */
+    /* Which nodes are alive (PostgreSQL: a session advisory lock per node, which the
+     * server drops with the connection of a node that died). NULL on SQLite, whose one
+     * process is the one node. hold_node takes the node's lock on this connection (again
+     * after each reconnection): 0, -EBUSY when another connection holds it. node_alive
+     * answers 1 when some connection holds the node's lock, 0 when none does. */
+    int (*hold_node)(void *db, int64_t key);
+    int (*node_alive)(void *db, int64_t key);
     int (*listen)(void *db);
     int (*notify)(void *db, const char *payload);
     int (*poll_events)(void *db, void (*fn)(void *ctx, const char *payload), void *ctx);

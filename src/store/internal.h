@@ -181,6 +181,7 @@ enum query {
     /* which node carries a live meeting (leases.c) */
     Q_LEASE_CLAIM,
     Q_LEASE_HOLDER,
+    Q_LEASE_TAKE_OVER,
     Q_LEASE_RENEW,
     Q_LEASE_RELEASE,
     Q_LEASE_RELEASE_NODE,

@@ -2,8 +2,10 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sodium.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "store/internal.h"
 
 static int read_holder(void *ctx, const struct store_value *c, int n)
@@ -15,6 +17,31 @@ static int read_holder(void *ctx, const struct store_value *c, int n)
              c[1].p ? (const char *)c[1].p : "");
     h->expires_at = c[2].i;
     return 1;
+}
+
+/* The number a node's lock is known by: 64 bits of a hash of its id. */
+static int64_t node_key(const char *node_id)
+{
+    uint8_t h[8];
+    crypto_generichash(h, sizeof h, (const uint8_t *)node_id, strlen(node_id),
+                       (const uint8_t *)"confide node lock", 17);
+    int64_t key;
+    memcpy(&key, h, sizeof key);
+    return key;
+}
+
+int store_node_hold(struct store *s, const char *node_id)
+{
+    return s->be->hold_node ? s->be->hold_node(s->db, node_key(node_id)) : 0;
+}
+
+/* 1 when the holder's node is gone (its lock free), 0 when alive or unknown (SQLite). */
+static int holder_dead(struct store *s, const struct store_lease_holder *h)
+{
+    if (!s->be->node_alive)
+        return 0;
+    int alive = s->be->node_alive(s->db, node_key(h->node_id));
+    return alive == 0;
 }
 
 int store_lease_claim(struct store *s, int64_t occurrence_id, const char *node_id,
@@ -36,7 +63,23 @@ int store_lease_claim(struct store *s, int64_t occurrence_id, const char *node_i
     if (rc < 0)
         return rc;
     /* released between the two statements: free again, but let the caller try anew */
-    return holder->node_id[0] ? -EBUSY : -EAGAIN;
+    if (!holder->node_id[0])
+        return -EAGAIN;
+    if (holder_dead(s, holder)) {
+        struct store_value q[] = {P_INT(occurrence_id), P_TEXT(node_id), P_TEXT(node_url),
+                                  P_INT(expires_at), P_TEXT(holder->node_id)};
+        claimed = 0;
+        rc = store_run(s, Q_LEASE_TAKE_OVER, q, NPARAMS(q), store_first_int, &claimed, NULL);
+        if (rc < 0)
+            return rc;
+        if (claimed == occurrence_id) {
+            log_info("store", "occurrence=%lld: taken over from node %s, which is gone",
+                     (long long)occurrence_id, holder->node_id);
+            return 0;
+        }
+        return -EAGAIN; /* another node took it over first */
+    }
+    return -EBUSY;
 }
 
 static int read_held(struct rows *r, void *item, const struct store_value *c, int n)

@@ -59,6 +59,8 @@ struct pg_db {
     int64_t retry_at_ms; /* while the connection is down: no try before this */
     int backoff_ms;
     int listening; /* LISTEN again on each new connection */
+    int holding_node; /* take node_key's lock again on each new connection */
+    int64_t node_key;
 };
 
 static int64_t now_ms(void)
@@ -90,6 +92,7 @@ static int line_length(const char *msg)
 }
 
 static int exec_sql(struct pg_db *d, const char *sql, const char *what);
+static int try_node_lock(struct pg_db *d, int64_t key);
 
 static void forget_prepared(struct pg_db *d)
 {
@@ -113,6 +116,9 @@ static int connection_ready(struct pg_db *d)
         d->backoff_ms = 0;
         if (d->listening && exec_sql(d, "LISTEN " PG_EVENTS_CHANNEL, "listen") < 0)
             return -EIO;
+        if (d->holding_node && try_node_lock(d, d->node_key) == 0)
+            log_error("store", "another process took this node's lock while the database "
+                               "was away: two nodes share a node_id");
         return 0;
     }
     d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : PG_BACKOFF_FIRST_MS;
@@ -490,6 +496,59 @@ static int pg_query(void *db, int id, const char *sql, const struct store_value 
     return rc;
 }
 
+/* ---- which nodes are alive ---- */
+
+/* One boolean-returning statement on a node's lock: 1 true, 0 false, -EIO. */
+static int lock_query(struct pg_db *d, const char *sql, int64_t key)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%" PRId64, key);
+    const char *values[] = {text};
+    PGresult *res = PQexecParams(d->conn, sql, 1, NULL, values, NULL, NULL, 0);
+    int rc;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    else
+        rc = result_error(d, res, "node lock");
+    PQclear(res);
+    return rc;
+}
+
+static int try_node_lock(struct pg_db *d, int64_t key)
+{
+    return lock_query(d, "SELECT pg_try_advisory_lock($1::bigint)", key);
+}
+
+static int pg_hold_node(void *db, int64_t key)
+{
+    struct pg_db *d = db;
+    assert(!d->in_txn);
+    if (connection_ready(d) < 0)
+        return -EIO;
+    int rc = try_node_lock(d, key);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return -EBUSY;
+    d->holding_node = 1;
+    d->node_key = key;
+    return 0;
+}
+
+/* Another node's lock: free means no connection holds it, so that node is gone. Taken for
+ * the instant of the question and given back. */
+static int pg_node_alive(void *db, int64_t key)
+{
+    struct pg_db *d = db;
+    if (!d->in_txn && connection_ready(d) < 0)
+        return -EIO;
+    assert(!(d->holding_node && key == d->node_key)); /* a node asks about others */
+    int got = try_node_lock(d, key);
+    if (got == 1 && lock_query(d, "SELECT pg_advisory_unlock($1::bigint)", key) < 0)
+        return -EIO;
+    return got < 0 ? got : !got;
+}
+
 /* ---- events between nodes ---- */
 
 static int pg_listen(void *db)
@@ -547,6 +606,8 @@ const struct store_backend store_pg_backend = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .query = pg_query,
+    .hold_node = pg_hold_node,
+    .node_alive = pg_node_alive,
     .listen = pg_listen,
     .notify = pg_notify,
     .poll_events = pg_poll_events,

@@ -309,6 +309,9 @@ const char *const store_query_sql[Q_COUNT] = {
                       " OR meeting_leases.expires_at <= $5 RETURNING occurrence_id",
     [Q_LEASE_HOLDER] = "SELECT node_id, node_url, expires_at FROM meeting_leases"
                        " WHERE occurrence_id = $1",
+    /* from a node found dead, only if it still holds it ($5) */
+    [Q_LEASE_TAKE_OVER] = "UPDATE meeting_leases SET node_id = $2, node_url = $3, expires_at = $4"
+                          " WHERE occurrence_id = $1 AND node_id = $5 RETURNING occurrence_id",
     [Q_LEASE_RENEW] = "UPDATE meeting_leases SET expires_at = $2 WHERE node_id = $1"
                       " RETURNING occurrence_id",
     [Q_LEASE_RELEASE] = "DELETE FROM meeting_leases WHERE occurrence_id = $1 AND node_id = $2",

@@ -557,9 +557,14 @@ struct store_lease_holder {
     int64_t expires_at;
 };
 
+/* This connection stands for node_id while it lives (PostgreSQL: a session advisory lock
+ * the server drops with the connection, so a node that dies is known dead at once). 0, or
+ * -EBUSY when another running process holds node_id already. Nothing to do on SQLite. */
+int store_node_hold(struct store *s, const char *node_id);
 /* Claims the occurrence's meeting for node_id until expires_at: 0 when it is this node's
  * now, -EBUSY when another node holds a lease still running at `now` (*holder says which
- * and where), or a store error. */
+ * and where), or a store error. A lease still running whose node is dead (its lock is
+ * free) is taken over at once. */
 int store_lease_claim(struct store *s, int64_t occurrence_id, const char *node_id,
                       const char *node_url, int64_t now, int64_t expires_at,
                       struct store_lease_holder *holder);

@@ -112,6 +112,12 @@ before(async () => {
     });
     ctx.nodes.push({ id, port: server.port, server });
   }
+  // a second process under a running node's id is refused: it would take that node's
+  // meetings and mail
+  await assert.rejects(startServer({
+    databaseUrl: `postgresql:///${ctx.db}?host=${PG_DIR}&user=postgres`,
+    args: ['--node-id', 'a', '--public-url', publicUrl, '--key-file', path.join(ctx.dir, 'secret.key')],
+  }), /node_id "a" is in use by another running confide/);
   writeFileSync(path.join(ctx.dir, 'nginx.conf'), nginxConf(ctx.dir, ctx.proxyPort, ctx.nodes));
   ctx.nginx = spawn(NGINX, ['-p', ctx.dir, '-c', path.join(ctx.dir, 'nginx.conf')],
     { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1874,6 +1874,11 @@ static void a_meeting_lease_is_held_by_one_node_at_a_time(void **state)
     int64_t o2 = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
     const char *url_a = "https://v.example.org/node/a", *url_b = "https://v.example.org/node/b";
     struct store_lease_holder h;
+    /* both nodes alive all along (on PostgreSQL a node is alive while its lock is held) */
+    struct store *nodes;
+    assert_int_equal(store_open(f->db.url, f->seal, &nodes), 0);
+    assert_int_equal(store_node_hold(nodes, "a"), 0);
+    assert_int_equal(store_node_hold(nodes, "b"), 0);
 
     assert_int_equal(store_lease_claim(f->store, o1, "a", url_a, 1000, 11000, &h), 0);
     /* b, while a's lease runs: refused, and told where the meeting is */
@@ -1911,6 +1916,45 @@ static void a_meeting_lease_is_held_by_one_node_at_a_time(void **state)
     assert_int_equal(raw_count(f, "SELECT count(*) FROM meeting_leases"), 1);
     assert_int_equal(store_lease_sweep(f->store, 41000), 0);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM meeting_leases"), 0);
+    store_close(nodes);
+}
+
+/* A node that dies lets go of its meetings at once on PostgreSQL (its connection's lock
+ * goes with it); on SQLite, one process, only the lease's time decides. Two processes
+ * under one node_id are refused. */
+static void a_dead_nodes_meetings_are_taken_over(void **state)
+{
+    struct fixture *f = *state;
+    int pg = strncmp(f->db.url, "postgres", 8) == 0;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t o1 = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    struct store *node_a;
+    assert_int_equal(store_open(f->db.url, f->seal, &node_a), 0);
+    assert_int_equal(store_node_hold(node_a, "a"), 0);
+    assert_int_equal(store_node_hold(f->store, "b"), 0);
+    struct store *again;
+    assert_int_equal(store_open(f->db.url, f->seal, &again), 0);
+    assert_int_equal(store_node_hold(again, "a"), pg ? -EBUSY : 0);
+    store_close(again);
+
+    struct store_lease_holder h;
+    assert_int_equal(store_lease_claim(node_a, o1, "a", "https://v.example.org/node/a", 1000,
+                                       11000, &h), 0);
+    assert_int_equal(store_lease_claim(f->store, o1, "b", "https://v.example.org/node/b", 2000,
+                                       12000, &h), -EBUSY);
+    store_close(node_a); /* a dies: its connection closes */
+    int rc = -EBUSY;
+    for (int tries = 0; rc == -EBUSY && tries < 100; tries++) {
+        rc = store_lease_claim(f->store, o1, "b", "https://v.example.org/node/b", 2000, 12000, &h);
+        if (rc == -EBUSY && pg)
+            usleep(10000); /* the server notices the closed connection */
+        else if (rc == -EBUSY)
+            break;
+    }
+    assert_int_equal(rc, pg ? 0 : -EBUSY);
+    assert_string_equal(h.node_id, "a"); /* who held it (before the take-over) */
 }
 
 static void meeting_state_is_kept_found_and_deleted(void **state)
@@ -2614,6 +2658,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_meeting_lease_is_held_by_one_node_at_a_time, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(events_reach_the_store_that_listens, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_dead_nodes_meetings_are_taken_over, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),
