@@ -407,7 +407,9 @@ static int prepare(struct pg_db *d, int id, const char *sql, const struct params
         if (d->prepared[id])
             return 0;
     }
-    PGresult *res = PQprepare(d->conn, name, sql, n, p->types);
+    struct buf text = {0};
+    PGresult *res = PQprepare(d->conn, name, store_query_for_postgresql(sql, &text), n, p->types);
+    buf_free(&text);
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : result_error(d, res, "prepare");
     PQclear(res);
     if (rc == 0 && name[0])
