@@ -43,6 +43,13 @@ struct store_backend {
      * *changes (may be NULL) gets the number of rows a write changed; 0 for a read. */
     int (*query)(void *db, int id, const char *sql, const struct store_value *params, int nparams,
                  store_row_fn on_row, void *ctx, int64_t *changes);
+    /* For work one node at a time does when several share a database (the reminder pass):
+     * takes the lock named `key` for this connection when no other connection holds it.
+     * Returns 1 taken, 0 held elsewhere (skip the work this round), -EIO. Outside a
+     * transaction; held until unlock, or until the connection is lost. SQLite answers 1:
+     * its writer lock serializes the work's transaction already. */
+    int (*try_lock)(void *db, int64_t key);
+    void (*unlock)(void *db, int64_t key);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -146,3 +146,17 @@ int store_reminder_mark(struct store *s, int64_t occurrence_id, int minutes_befo
     struct store_value p[] = {P_INT(occurrence_id), P_INT(minutes_before), P_INT(now)};
     return store_run(s, Q_REMINDER_MARK, p, NPARAMS(p), NULL, NULL, NULL);
 }
+
+/* The reminder pass's lock among nodes ("cnfr"; the writer lock is "cnfd", store/pg.c). */
+#define REMINDERS_LOCK 1668179570
+
+int store_reminders_try_lock(struct store *s)
+{
+    assert(!s->in_txn);
+    return s->be->try_lock(s->db, REMINDERS_LOCK);
+}
+
+void store_reminders_unlock(struct store *s)
+{
+    s->be->unlock(s->db, REMINDERS_LOCK);
+}

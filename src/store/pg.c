@@ -485,6 +485,40 @@ static int pg_query(void *db, int id, const char *sql, const struct store_value 
     return rc;
 }
 
+/* ---- locks one node at a time holds: session-level advisory locks ---- */
+
+/* Session-level, not transaction-level: every transaction already holds the writer lock
+ * (PG_WRITER_LOCK), so a lock taken inside one would serialize nothing more. Taken before
+ * the work's transaction, it lets a node see that another is at the work and skip it. */
+static int pg_try_lock(void *db, int64_t key)
+{
+    struct pg_db *d = db;
+    assert(!d->in_txn);
+    if (connection_ready(d) < 0)
+        return -EIO;
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%" PRId64 ")", key);
+    PGresult *res = PQexec(d->conn, sql);
+    int rc;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        rc = result_error(d, res, "try lock");
+    else
+        rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 1 : 0;
+    PQclear(res);
+    return rc;
+}
+
+/* A connection lost meanwhile lost its lock with it: nothing to undo then. */
+static void pg_unlock(void *db, int64_t key)
+{
+    struct pg_db *d = db;
+    if (PQstatus(d->conn) != CONNECTION_OK)
+        return;
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%" PRId64 ")", key);
+    exec_sql(d, sql, "unlock");
+}
+
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
     .open = pg_open,
@@ -495,4 +529,6 @@ const struct store_backend store_pg_backend = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .query = pg_query,
+    .try_lock = pg_try_lock,
+    .unlock = pg_unlock,
 };

@@ -380,6 +380,11 @@ int store_mail_count(struct store *s, enum store_mail_state state, int64_t *coun
 int store_reminders_due(struct store *s, struct arena *a, int64_t now, int minutes_before,
                         struct store_occurrence **out, size_t *count);
 int store_reminder_mark(struct store *s, int64_t occurrence_id, int minutes_before, int64_t now);
+/* The reminder pass runs on one node at a time: 1 when this connection may run it now
+ * (then store_reminders_unlock after its transaction), 0 when another node is at it
+ * (skip this round), -EIO. Outside a transaction. */
+int store_reminders_try_lock(struct store *s);
+void store_reminders_unlock(struct store *s);
 
 /* ---- polls: "find a time" for a group session ---- */
 

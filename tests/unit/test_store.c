@@ -2060,6 +2060,28 @@ static void mail_claims_belong_to_their_node(void **state)
     assert_int_equal(changed, 0); /* n3 starting again finds nothing of its own */
 }
 
+/* The reminder pass's lock: one connection at a time on PostgreSQL; always on SQLite. */
+static void reminders_lock_is_taken_by_one_node(void **state)
+{
+    struct fixture *f = *state;
+    struct store *other;
+    assert_int_equal(store_open(f->db.url, f->seal, &other), 0);
+    assert_int_equal(store_reminders_try_lock(f->store), 1);
+    assert_int_equal(store_reminders_try_lock(other), test_db_is_pg() ? 0 : 1);
+    if (!test_db_is_pg())
+        store_reminders_unlock(other);
+    store_reminders_unlock(f->store);
+    assert_int_equal(store_reminders_try_lock(other), 1);
+    assert_int_equal(store_reminders_try_lock(f->store), test_db_is_pg() ? 0 : 1);
+    store_reminders_unlock(other);
+    store_close(other);
+    /* a node that dies holding it (its connection goes) leaves it to the others */
+    assert_int_equal(store_reminders_try_lock(f->store), 1);
+    store_reminders_unlock(f->store);
+    if (!test_db_is_pg())
+        store_reminders_unlock(f->store);
+}
+
 /* ---- reminders ---- */
 
 static void reminders_are_due_once_per_offset(void **state)
@@ -2569,6 +2591,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_claims_belong_to_their_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(reminders_lock_is_taken_by_one_node, setup, teardown),
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(polls_round_trip_list_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(poll_slots_invites_and_answers, setup, teardown),
