@@ -207,8 +207,8 @@ static bool work_once(struct mail_worker *w)
     struct arena a = {0};
     struct store_mail *mails = NULL;
     size_t count = 0;
-    int rc = store_mail_claim(w->store, &a, now, MAIL_CLAIM_BATCH, w->cfg.node_id,
-                              now + lease_ms(), &mails, &count);
+    int rc = store_mail_claim(w->store, &a, now, MAIL_CLAIM_BATCH, w->cfg.node_id, now + lease_ms(),
+                              &mails, &count);
     if (rc < 0) {
         /* Busy, or a row whose sealed columns do not open (the wrong secret.key). Rows that
          * came back unopened can never be sent: fail them, so they cannot block the queue.

@@ -29,6 +29,9 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
 #define INVITE_COLS "id, series_id, client_id, token_hash, token_sealed, created_at, revoked_at"
 #define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
 
+/* PostgreSQL only (store/dialect.h): rows another connection's claim holds are passed over */
+#define SKIP_LOCKED PG_ONLY("FOR UPDATE SKIP LOCKED")
+
 #define AUDIT_COLS "id, at, actor_user_id, action, subject_id, source, outcome, record_hash"
 
 /* occurrences whose meeting is over: ended, cancelled (or their series), or ending at $1 or
@@ -128,9 +131,8 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_MAIL_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
                      " claimed_by = $3, claim_expires_at = $4"
                      " WHERE id IN (SELECT id FROM outbox WHERE state = 'pending'"
-                     " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
-                     " " PG_ONLY("FOR UPDATE SKIP LOCKED") ")"
-                     " RETURNING " MAIL_COLS,
+                     " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2 " SKIP_LOCKED
+                     ") RETURNING " MAIL_COLS,
     /* before a claim: what is pending past its moment fails unsent */
     [Q_MAIL_EXPIRE] = "UPDATE outbox SET state = 'failed',"
                       " last_error = 'expired: the moment it was for has passed'"

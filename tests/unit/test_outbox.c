@@ -608,9 +608,8 @@ static void mail_left_sending_by_a_crash_is_recovered(void **state)
     struct store_mail *claimed;
     size_t n;
     int64_t now = clock_wall_ms();
-    assert_int_equal(store_mail_claim(f->store, &a, now, 16, f->cfg.node_id, now + 3600000,
-                                      &claimed, &n),
-                     0);
+    assert_int_equal(
+        store_mail_claim(f->store, &a, now, 16, f->cfg.node_id, now + 3600000, &claimed, &n), 0);
     assert_int_equal(n, 1);
     arena_free(&a);
     struct row r;
@@ -637,8 +636,7 @@ static int64_t claim_one_as(struct fixture *f, const char *node, int64_t lease_m
     struct store_mail *claimed;
     size_t n;
     int64_t now = clock_wall_ms();
-    assert_int_equal(
-        store_mail_claim(f->store, &a, now, 1, node, now + lease_ms, &claimed, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &a, now, 1, node, now + lease_ms, &claimed, &n), 0);
     assert_int_equal(n, 1);
     int64_t id = claimed[0].id;
     arena_free(&a);

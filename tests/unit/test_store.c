@@ -1919,7 +1919,8 @@ static void mail_is_claimed_oldest_first_and_sealed(void **state)
     assert_int_equal(store_mail_claim(f->store, &f->arena, 99, 10, "n1", 99 + LEASE, &list, &n), 0);
     assert_int_equal(n, 0);
     /* at 250 two are due; at most one is taken, the oldest */
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 1, "n1", 250 + LEASE, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 1, "n1", 250 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, m1);
     assert_string_equal(list[0].message_id, "m1@confide");
@@ -1933,11 +1934,13 @@ static void mail_is_claimed_oldest_first_and_sealed(void **state)
     assert_int_equal(list[0].sent_at, 0);
     assert_int_equal(mail_count(f->store, MAIL_PENDING), 2);
     assert_int_equal(mail_count(f->store, MAIL_SENDING), 1);
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 10, "n1", 250 + LEASE, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 10, "n1", 250 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, m2);
     /* claimed ones are not claimed again */
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 10, "n1", 1000 + LEASE, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 10, "n1", 1000 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, m3);
     assert_int_equal(mail_count(f->store, MAIL_SENDING), 3);
@@ -1952,7 +1955,8 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
     int64_t d = add_mail(f->store, "d@confide", 100);
     struct store_mail *list;
     size_t n;
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 100, 10, "n1", 100 + LEASE, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 100, 10, "n1", 100 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 4);
 
     assert_int_equal(store_mail_sent(f->store, a, 150), 0);
@@ -1971,9 +1975,11 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
     assert_int_equal(store_mail_fail(f->store, d + 1, "x"), -ENOENT);
 
     /* the retried mail waits for its next attempt, then counts a second one */
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 499, 10, "n1", 499 + LEASE, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 499, 10, "n1", 499 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 0);
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 500, 10, "n1", 500 + LEASE, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 500, 10, "n1", 500 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, b);
     assert_int_equal(list[0].attempts, 2);
