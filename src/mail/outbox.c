@@ -104,15 +104,15 @@ static void flush_unwritten(struct mail_worker *w)
     w->n_unwritten = kept;
 }
 
-/* Mails a crash (or an interrupted claim) left 'sending' go back to pending. Only safe while
- * this thread has nothing in flight and every outcome is written, as then no row is
- * 'sending' for a good reason. */
+/* Mails this node's crash (or an interrupted claim) left 'sending' go back to pending.
+ * Only safe while this thread has nothing in flight and every outcome is written, as then
+ * none of its rows is 'sending' for a good reason. Other nodes' claims are theirs. */
 static void recover(struct mail_worker *w)
 {
     if (w->n_unwritten > 0)
         return;
     int64_t n = 0;
-    if (store_mail_recover(w->store, &n) < 0) {
+    if (store_mail_recover(w->store, w->cfg.node_id, &n) < 0) {
         log_warn("mail", "could not recover interrupted mail; trying again at the next wake-up");
         return;
     }
@@ -156,6 +156,33 @@ static void send_one(struct mail_worker *w, struct smtp_session *smtp, const str
     record(w, &o);
 }
 
+static int64_t lease_ms(void)
+{
+    return (int64_t)MAIL_CLAIM_LEASE_SECONDS * 1000;
+}
+
+/* Whether this node may send mail m now: its claim, extended for one more exchange, is
+ * still its own. Returns 0 or the store's error (then the batch stops). */
+static int hold_claim(struct mail_worker *w, const struct store_mail *m, int *held)
+{
+    int64_t now = clock_wall_ms();
+    int rc = store_mail_hold(w->store, w->cfg.node_id, m->id, now, now + lease_ms(), held);
+    if (rc < 0)
+        log_warn("mail", "could not extend the claims; the batch waits for the next wake-up");
+    else if (!*held)
+        log_warn("mail", "id=%lld: its claim lapsed before it was sent; another node may have it",
+                 (long long)m->id);
+    return rc;
+}
+
+/* Claims a dead node left lapse: any node puts them back to pending before it claims. */
+static void release_lapsed(struct mail_worker *w, int64_t now)
+{
+    int64_t released = 0;
+    if (store_mail_release(w->store, now, &released) == 0 && released > 0)
+        log_info("mail", "%lld mail(s) whose claim lapsed back to pending", (long long)released);
+}
+
 /* One wake-up: write delayed outcomes, recover, tick, then claim and send one batch.
  * Returns true when the batch was full, so more mail may be due right away. */
 static bool work_once(struct mail_worker *w)
@@ -176,10 +203,12 @@ static bool work_once(struct mail_worker *w)
     if (store_mail_expire(w->store, now, &expired) == 0 && expired > 0)
         log_info("mail", "%lld mail(s) expired unsent: the moment they were for has passed",
                  (long long)expired);
+    release_lapsed(w, now);
     struct arena a = {0};
     struct store_mail *mails = NULL;
     size_t count = 0;
-    int rc = store_mail_claim(w->store, &a, now, MAIL_CLAIM_BATCH, &mails, &count);
+    int rc = store_mail_claim(w->store, &a, now, MAIL_CLAIM_BATCH, w->cfg.node_id, now + lease_ms(),
+                              &mails, &count);
     if (rc < 0) {
         /* Busy, or a row whose sealed columns do not open (the wrong secret.key). Rows that
          * came back unopened can never be sent: fail them, so they cannot block the queue.
@@ -218,8 +247,13 @@ static bool work_once(struct mail_worker *w)
         /* none attempted (done stays 0): all go back to pending below */
         log_error("mail", "libcurl could not be set up; %zu mail(s) wait", count);
     } else {
-        for (; done < count && !stopping(w); done++)
-            send_one(w, smtp, &mails[done]);
+        for (; done < count && !stopping(w); done++) {
+            int held = 0;
+            if (hold_claim(w, &mails[done], &held) < 0)
+                break;
+            if (held)
+                send_one(w, smtp, &mails[done]);
+        }
         smtp_session_close(smtp);
     }
     if (done < count) {
@@ -286,6 +320,8 @@ int mail_worker_start(const struct mail_worker_options *o, struct mail_worker **
     }
     struct mail_worker *w = xcalloc(1, sizeof *w);
     w->cfg = *o->cfg;
+    if (w->cfg.node_id[0] == '\0') /* config_finish names every served node; not tests */
+        snprintf(w->cfg.node_id, sizeof w->cfg.node_id, "local");
     w->tick = o->tick;
     w->tick_ctx = o->tick_ctx;
     int rc = store_open(o->store_url, o->seal, &w->store);

@@ -10,11 +10,23 @@
  *   - each due batch goes over one SMTP connection, and a mail is marked sent right after
  *     the server's 250, before QUIT or the next mail: a crash repeats a mail only if it
  *     lands between that 250 and the commit;
- *   - at start the worker puts rows a crash left 'sending' back to pending
- *     (store_mail_recover). They are sent again with the same Message-ID, so a copy the
- *     SMTP server had already accepted in the crash window is delivered twice; mail clients
- *     treat two messages with one Message-ID as one.
- * Only one worker may run against a database at a time (recovery assumes no other sender).
+ *   - rows a crash left 'sending' go back to pending and are sent again with the same
+ *     Message-ID, so a copy the SMTP server had already accepted in the crash window is
+ *     delivered twice; mail clients treat two messages with one Message-ID as one.
+ *
+ * Several nodes (confide serve processes, each its own node_id) may share one database;
+ * each runs this thread, and each mail is still sent once but for that window:
+ *   - a claim names its node and lapses MAIL_CLAIM_LEASE_SECONDS later; on PostgreSQL two
+ *     nodes never claim one row (store: FOR UPDATE SKIP LOCKED);
+ *   - before each mail the node extends the claims it still holds, and sends the mail only
+ *     when its claim was still its own: no SMTP exchange begins on a claim that could
+ *     lapse before the exchange is over;
+ *   - before each claim, any node puts claims that have lapsed (their node died) back to
+ *     pending; at start a node puts back only its own (store_mail_recover), never another
+ *     live node's.
+ * A node that stalls (stopped, or its database writes failing) longer than the lease while
+ * holding a mail the server accepted may see another node send it again: the same window,
+ * the same Message-ID.
  *
  * A failed send is retried after mail_retry_seconds x 2^(attempts-1), at most an hour apart,
  * until the mail is MAIL_GIVE_UP_HOURS old (a weekend's outage of the practice's mail server
@@ -43,6 +55,13 @@
 #define MAIL_MAX_BACKOFF_SECONDS 3600
 #define MAIL_CLAIM_BATCH 16
 #define MAIL_SMTP_TIMEOUT_SECONDS 60
+/* How long a claim holds, extended before each mail: one whole SMTP exchange (curl's
+ * CURLOPT_TIMEOUT, connecting included, is MAIL_SMTP_TIMEOUT_SECONDS) and the write of its
+ * outcome (PostgreSQL's statement_timeout is 10 s), with room to spare. It is also how
+ * long a dead node's mail waits before another node sends it. */
+#define MAIL_CLAIM_LEASE_SECONDS (MAIL_SMTP_TIMEOUT_SECONDS + 30)
+_Static_assert(MAIL_CLAIM_LEASE_SECONDS > MAIL_SMTP_TIMEOUT_SECONDS + 10,
+               "a claim outlives one SMTP exchange and the write of its outcome");
 
 struct mail_worker;
 
@@ -53,7 +72,8 @@ typedef void (*mail_tick_fn)(void *ctx, struct store *store, struct arena *a, in
 
 struct mail_worker_options {
     /* smtp_url (empty: send nothing, mail waits), smtp_from, smtp_user, smtp_password,
-     * smtp_starttls, mail_retry_seconds, mail_poll_seconds. Copied at start. */
+     * smtp_starttls, mail_retry_seconds, mail_poll_seconds, node_id (the claims' owner;
+     * empty: "local"). Copied at start. */
     const struct config *cfg;
     /* "sqlite:/path/confide.db": the worker opens its own connection and does not migrate
      * (the service thread has migrated already). Only read by mail_worker_start. */
@@ -64,7 +84,7 @@ struct mail_worker_options {
 };
 
 /* Opens the worker's store connection and starts the thread (which first recovers rows a
- * crash left 'sending', then sends what is due at once). Also calls smtp_global_init.
+ * crash of this node left 'sending', then sends what is due at once). Also calls smtp_global_init.
  * Returns 0, or a negative errno-style code (the store's, or -EAGAIN/-ENOMEM from pthread). */
 int mail_worker_start(const struct mail_worker_options *o, struct mail_worker **out);
 /* After a commit that queued mail: send now, don't wait for the poll. Any thread; cheap. */

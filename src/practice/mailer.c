@@ -335,9 +335,8 @@ int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enu
     return queued;
 }
 
-void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t now)
+static void reminder_pass(const struct config *cfg, struct store *s, struct arena *a, int64_t now)
 {
-    const struct config *cfg = ctx;
     int offsets[8];
     int n = config_reminder_minutes(cfg, offsets);
     /* nearest first: when several come due at once (the server was down), one mail */
@@ -388,6 +387,16 @@ void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t 
     }
     if (queued)
         log_info("mail", "queued %d reminder(s)", queued);
+}
+
+/* With several nodes on one database, one runs the pass while the others skip the round:
+ * each would wait for the writer lock only to find the reminders marked already. */
+void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t now)
+{
+    if (store_reminders_try_lock(s) <= 0)
+        return; /* another node is at it, or the database is away: the next tick */
+    reminder_pass(ctx, s, a, now);
+    store_reminders_unlock(s);
 }
 
 /* ---- "find a time" polls ---- */

@@ -24,7 +24,8 @@ int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enu
                  int64_t series_id, int64_t focus_occurrence_id, int64_t now);
 
 /* The reminder pass, for the mail thread's tick: for every reminder offset, queues the
- * reminders that came due, each once, in one transaction. ctx is the config. */
+ * reminders that came due, each once, in one transaction. ctx is the config. Several
+ * nodes on one database run it one at a time; a node finding another at it skips. */
 void mailer_reminders_tick(void *ctx, struct store *s, struct arena *a, int64_t now);
 
 /* Queues a "find a time" mail to every member a poll asks: the candidate times in the

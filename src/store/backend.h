@@ -43,18 +43,24 @@ struct store_backend {
      * *changes (may be NULL) gets the number of rows a write changed; 0 for a read. */
     int (*query)(void *db, int id, const char *sql, const struct store_value *params, int nparams,
                  store_row_fn on_row, void *ctx, int64_t *changes);
+    /* Session-level locks (PostgreSQL: advisory locks the server drops with the connection).
+     * try_lock takes the lock named `key` for this connection when no other connection
+     * holds it: 1 taken, 0 held elsewhere, -EIO; held until unlock or until the connection
+     * is lost. Used for work one node at a time does (the reminder pass: skip it this
+     * round on 0) and to ask whether a node is alive (its lock held elsewhere; given back at
+     * once). SQLite answers 1: its writer lock serializes such work already, and its one
+     * process is the one node. */
+    int (*try_lock)(void *db, int64_t key);
+    void (*unlock)(void *db, int64_t key);
+    /* Which node this connection stands for while it lives: takes the node's lock (again
+     * after each reconnection): 0, -EBUSY when another connection holds it. NULL on SQLite,
+     * whose one process is the one node (and whose try_lock cannot tell a node dead). */
+    int (*hold_node)(void *db, int64_t key);
     /* Events every node sharing the database hears (PostgreSQL's LISTEN/NOTIFY). NULL on
      * a backend whose database one process has to itself (SQLite): store/events.c hands
      * its events over within the process. listen makes this connection hear them (again
      * after each reconnection); notify sends one, at the commit of the open transaction or
      * at once outside one; poll_events calls fn for each one heard, without waiting. */
-    /* Which nodes are alive (PostgreSQL: a session advisory lock per node, which the
-     * server drops with the connection of a node that died). NULL on SQLite, whose one
-     * process is the one node. hold_node takes the node's lock on this connection (again
-     * after each reconnection): 0, -EBUSY when another connection holds it. node_alive
-     * answers 1 when some connection holds the node's lock, 0 when none does. */
-    int (*hold_node)(void *db, int64_t key);
-    int (*node_alive)(void *db, int64_t key);
     int (*listen)(void *db);
     int (*notify)(void *db, const char *payload);
     int (*poll_events)(void *db, void (*fn)(void *ctx, const char *payload), void *ctx);

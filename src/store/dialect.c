@@ -1,5 +1,6 @@
 #include "store/dialect.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -55,4 +56,25 @@ void store_sql_for_postgresql(const char *sql, struct buf *out)
             p++;
         }
     }
+}
+
+const char *store_query_for_postgresql(const char *sql, struct buf *scratch)
+{
+    static const char open[] = "/*pg: ", close[] = " */";
+    if (!strstr(sql, open))
+        return sql;
+    const char *p = sql;
+    const char *start;
+    while ((start = strstr(p, open)) != NULL) {
+        const char *clause = start + sizeof open - 1;
+        const char *end = strstr(clause, close);
+        assert(end); /* PG_ONLY always closes what it opens */
+        if (!end)
+            break;
+        buf_append(scratch, p, (size_t)(start - p));
+        buf_append(scratch, clause, (size_t)(end - clause));
+        p = end + sizeof close - 1;
+    }
+    buf_append(scratch, p, strlen(p));
+    return scratch->data;
 }

@@ -16,4 +16,17 @@
 /* Appends sql, rewritten for PostgreSQL, to out. */
 void store_sql_for_postgresql(const char *sql, struct buf *out);
 
+/* A clause of the query table (queries.c) only PostgreSQL runs, e.g. FOR UPDATE SKIP
+ * LOCKED: SQLite has no such clause, nor needs it (its writer lock serializes every
+ * write). The query is still written once, in one table: the clause sits in a comment
+ * SQLite skips, and the PostgreSQL backend uncomments it before it prepares the query.
+ * Kept to this one marker, not a rewriting of queries: a second text per query id would
+ * drift from the first. */
+#define PG_ONLY(clause) "/*pg: " clause " */"
+
+/* The query as PostgreSQL runs it: sql itself when it holds no PG_ONLY clause, else the
+ * text with every PG_ONLY comment turned into its clause, in *scratch (which the caller
+ * frees). */
+const char *store_query_for_postgresql(const char *sql, struct buf *scratch);
+
 #endif

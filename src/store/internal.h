@@ -94,6 +94,8 @@ enum query {
     Q_MAIL_RETRY,
     Q_MAIL_FAIL,
     Q_MAIL_RECOVER,
+    Q_MAIL_HOLD,
+    Q_MAIL_RELEASE,
     Q_MAIL_COUNT,
     Q_REMINDERS_DUE,
     Q_REMINDER_MARK,

@@ -38,10 +38,13 @@ int store_node_hold(struct store *s, const char *node_id)
 /* 1 when the holder's node is gone (its lock free), 0 when alive or unknown (SQLite). */
 static int holder_dead(struct store *s, const struct store_lease_holder *h)
 {
-    if (!s->be->node_alive)
+    if (!s->be->hold_node)
         return 0;
-    int alive = s->be->node_alive(s->db, node_key(h->node_id));
-    return alive == 0;
+    int64_t key = node_key(h->node_id);
+    int got = s->be->try_lock(s->db, key);
+    if (got == 1)
+        s->be->unlock(s->db, key);
+    return got == 1;
 }
 
 int store_lease_claim(struct store *s, int64_t occurrence_id, const char *node_id,

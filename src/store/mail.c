@@ -55,15 +55,47 @@ static int read_mail(struct rows *r, void *item, const struct store_value *c, in
     return 0;
 }
 
-int store_mail_claim(struct store *s, struct arena *a, int64_t now, int max,
-                     struct store_mail **out, size_t *count)
+int store_mail_claim(struct store *s, struct arena *a, int64_t now, int max, const char *node,
+                     int64_t until, struct store_mail **out, size_t *count)
 {
+    assert(node && node[0] && until > now);
     struct rows r = {.a = a, .size = sizeof **out, .read = read_mail};
-    struct store_value p[] = {P_INT(now), P_INT(max)};
+    struct store_value p[] = {P_INT(now), P_INT(max), P_TEXT(node), P_INT(until)};
     int rc = store_run_rows(s, Q_MAIL_CLAIM, p, NPARAMS(p), &r);
     *out = r.items;
     *count = r.count;
     return rc;
+}
+
+struct held {
+    int64_t id;
+    int found;
+};
+
+static int note_held(void *ctx, const struct store_value *cols, int n)
+{
+    struct held *h = ctx;
+    if (n >= 1 && col_int(&cols[0]) == h->id)
+        h->found = 1;
+    return 0; /* read on: RETURNING runs to its end either way */
+}
+
+int store_mail_hold(struct store *s, const char *node, int64_t id, int64_t now, int64_t until,
+                    int *held)
+{
+    assert(node && node[0] && until > now);
+    struct held h = {.id = id};
+    struct store_value p[] = {P_TEXT(node), P_INT(now), P_INT(until)};
+    int rc = store_run(s, Q_MAIL_HOLD, p, NPARAMS(p), note_held, &h, NULL);
+    *held = rc == 0 && h.found;
+    return rc;
+}
+
+int store_mail_release(struct store *s, int64_t now, int64_t *released)
+{
+    struct store_value p[] = {P_INT(now)};
+    *released = 0;
+    return store_run(s, Q_MAIL_RELEASE, p, 1, NULL, NULL, released);
 }
 
 int store_mail_sent(struct store *s, int64_t id, int64_t now)
@@ -84,9 +116,12 @@ int store_mail_fail(struct store *s, int64_t id, const char *error)
     return store_run_change(s, Q_MAIL_FAIL, p, NPARAMS(p));
 }
 
-int store_mail_recover(struct store *s, int64_t *recovered)
+int store_mail_recover(struct store *s, const char *node, int64_t *recovered)
 {
-    return store_run(s, Q_MAIL_RECOVER, NULL, 0, NULL, NULL, recovered);
+    assert(node && node[0]);
+    struct store_value p[] = {P_TEXT(node)};
+    *recovered = 0;
+    return store_run(s, Q_MAIL_RECOVER, p, 1, NULL, NULL, recovered);
 }
 
 int store_mail_count(struct store *s, enum store_mail_state state, int64_t *count)
@@ -110,4 +145,18 @@ int store_reminder_mark(struct store *s, int64_t occurrence_id, int minutes_befo
 {
     struct store_value p[] = {P_INT(occurrence_id), P_INT(minutes_before), P_INT(now)};
     return store_run(s, Q_REMINDER_MARK, p, NPARAMS(p), NULL, NULL, NULL);
+}
+
+/* The reminder pass's lock among nodes ("cnfr"; the writer lock is "cnfd", store/pg.c). */
+#define REMINDERS_LOCK 1668179570
+
+int store_reminders_try_lock(struct store *s)
+{
+    assert(!s->in_txn);
+    return s->be->try_lock(s->db, REMINDERS_LOCK);
+}
+
+void store_reminders_unlock(struct store *s)
+{
+    s->be->unlock(s->db, REMINDERS_LOCK);
 }

@@ -420,7 +420,9 @@ static int prepare(struct pg_db *d, int id, const char *sql, const struct params
         if (d->prepared[id])
             return 0;
     }
-    PGresult *res = PQprepare(d->conn, name, sql, n, p->types);
+    struct buf text = {0};
+    PGresult *res = PQprepare(d->conn, name, store_query_for_postgresql(sql, &text), n, p->types);
+    buf_free(&text);
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : result_error(d, res, "prepare");
     PQclear(res);
     if (rc == 0 && name[0])
@@ -496,9 +498,9 @@ static int pg_query(void *db, int id, const char *sql, const struct store_value 
     return rc;
 }
 
-/* ---- which nodes are alive ---- */
+/* ---- session-level advisory locks: which nodes are alive, work one node at a time ---- */
 
-/* One boolean-returning statement on a node's lock: 1 true, 0 false, -EIO. */
+/* One boolean-returning statement on a lock: 1 true, 0 false, -EIO. */
 static int lock_query(struct pg_db *d, const char *sql, int64_t key)
 {
     char text[24];
@@ -509,7 +511,7 @@ static int lock_query(struct pg_db *d, const char *sql, int64_t key)
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     else
-        rc = result_error(d, res, "node lock");
+        rc = result_error(d, res, "advisory lock");
     PQclear(res);
     return rc;
 }
@@ -535,18 +537,27 @@ static int pg_hold_node(void *db, int64_t key)
     return 0;
 }
 
-/* Another node's lock: free means no connection holds it, so that node is gone. Taken for
- * the instant of the question and given back. */
-static int pg_node_alive(void *db, int64_t key)
+/* Session-level, not transaction-level: every transaction already holds the writer lock
+ * (PG_WRITER_LOCK), so a lock taken inside one would serialize nothing more. Taken before
+ * the work's transaction, it lets a node see that another is at the work and skip it; and
+ * asked of another node's lock (and given back at once), it tells whether that node is
+ * alive. */
+static int pg_try_lock(void *db, int64_t key)
 {
     struct pg_db *d = db;
     if (!d->in_txn && connection_ready(d) < 0)
         return -EIO;
-    assert(!(d->holding_node && key == d->node_key)); /* a node asks about others */
-    int got = try_node_lock(d, key);
-    if (got == 1 && lock_query(d, "SELECT pg_advisory_unlock($1::bigint)", key) < 0)
-        return -EIO;
-    return got < 0 ? got : !got;
+    assert(!(d->holding_node && key == d->node_key)); /* this session holds it already */
+    return try_node_lock(d, key);
+}
+
+/* A connection lost meanwhile lost its lock with it: nothing to undo then. */
+static void pg_unlock(void *db, int64_t key)
+{
+    struct pg_db *d = db;
+    if (PQstatus(d->conn) != CONNECTION_OK)
+        return;
+    lock_query(d, "SELECT pg_advisory_unlock($1::bigint)", key);
 }
 
 /* ---- events between nodes ---- */
@@ -607,7 +618,8 @@ const struct store_backend store_pg_backend = {
     .rollback = pg_rollback,
     .query = pg_query,
     .hold_node = pg_hold_node,
-    .node_alive = pg_node_alive,
+    .try_lock = pg_try_lock,
+    .unlock = pg_unlock,
     .listen = pg_listen,
     .notify = pg_notify,
     .poll_events = pg_poll_events,

@@ -2,6 +2,8 @@
  * accept ($N parameters, RETURNING). Indexed by enum query (store/internal.h). */
 #include "store/internal.h"
 
+#include "store/dialect.h"
+
 /* The SQLite backend caches prepared statements by query id. */
 _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every query");
 
@@ -26,6 +28,9 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
     " closed_at, session_id"
 #define INVITE_COLS "id, series_id, client_id, token_hash, token_sealed, created_at, revoked_at"
 #define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
+
+/* PostgreSQL only (store/dialect.h): rows another connection's claim holds are passed over */
+#define SKIP_LOCKED PG_ONLY("FOR UPDATE SKIP LOCKED")
 
 #define AUDIT_COLS "id, at, actor_user_id, action, subject_id, source, outcome, record_hash"
 
@@ -120,10 +125,14 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_MAIL_INSERT] = "INSERT INTO outbox (id, message_id, kind, recipient_sealed, message_sealed,"
                       " state, attempts, next_attempt_at, created_at, expires_at)"
                       " VALUES ($6, $1, $2, $3, $4, 'pending', 0, $5, $5, $7) RETURNING id",
-    [Q_MAIL_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
+    /* $3 the node claiming, $4 until when. On PostgreSQL nodes claim at once (it is an
+     * autocommit statement, outside the writer lock): SKIP LOCKED passes over the rows
+     * another node's claim has locked, so no row is taken twice and no node waits. */
+    [Q_MAIL_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
+                     " claimed_by = $3, claim_expires_at = $4"
                      " WHERE id IN (SELECT id FROM outbox WHERE state = 'pending'"
-                     " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2)"
-                     " RETURNING " MAIL_COLS,
+                     " AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2 " SKIP_LOCKED
+                     ") RETURNING " MAIL_COLS,
     /* before a claim: what is pending past its moment fails unsent */
     [Q_MAIL_EXPIRE] = "UPDATE outbox SET state = 'failed',"
                       " last_error = 'expired: the moment it was for has passed'"
@@ -133,7 +142,18 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_MAIL_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt_at = $2,"
                      " last_error = $3 WHERE id = $1",
     [Q_MAIL_FAIL] = "UPDATE outbox SET state = 'failed', last_error = $2 WHERE id = $1",
-    [Q_MAIL_RECOVER] = "UPDATE outbox SET state = 'pending' WHERE state = 'sending'",
+    /* the node's own claims, at its start: it restarted, so it is sending none of them */
+    [Q_MAIL_RECOVER] = "UPDATE outbox SET state = 'pending', claimed_by = NULL,"
+                       " claim_expires_at = NULL WHERE state = 'sending' AND claimed_by = $1",
+    /* before each mail: the node ($1) extends the claims it still holds at $2 to $3; one
+     * that has lapsed is no longer its own (another node may take it at any moment) */
+    [Q_MAIL_HOLD] = "UPDATE outbox SET claim_expires_at = $3 WHERE state = 'sending'"
+                    " AND claimed_by = $1 AND claim_expires_at > $2 RETURNING id",
+    /* claims lapsed by $1 (their node died): back to pending for any node. A row left
+     * 'sending' before claims had an expiry (migration 016) counts as lapsed. */
+    [Q_MAIL_RELEASE] = "UPDATE outbox SET state = 'pending', claimed_by = NULL,"
+                       " claim_expires_at = NULL WHERE state = 'sending'"
+                       " AND COALESCE(claim_expires_at, 0) <= $1",
     [Q_MAIL_COUNT] = "SELECT count(*) FROM outbox WHERE state = $1",
     [Q_REMINDERS_DUE] = "SELECT " OCC_COLS " FROM occurrences o JOIN series s"
                         " ON s.id = o.series_id WHERE o.cancelled_at IS NULL"

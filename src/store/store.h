@@ -348,9 +348,18 @@ struct store_mail {
 
 /* Written in the same transaction as the change that causes the mail. */
 int store_mail_insert(struct store *s, const struct store_mail *m, int64_t *id);
-/* Marks up to `max` pending mails due by `now` as sending and returns them, oldest first. */
-int store_mail_claim(struct store *s, struct arena *a, int64_t now, int max,
-                     struct store_mail **out, size_t *count);
+/* Marks up to `max` pending mails due by `now` as sending, claimed by `node` until
+ * `until` (ms), and returns them, oldest first. Nodes sharing a database never claim one
+ * row twice. */
+int store_mail_claim(struct store *s, struct arena *a, int64_t now, int max, const char *node,
+                     int64_t until, struct store_mail **out, size_t *count);
+/* Extends to `until` the claims `node` still holds at `now` (a claim past its expiry is
+ * no longer the node's); *held says whether mail `id` is among them. */
+int store_mail_hold(struct store *s, const char *node, int64_t id, int64_t now, int64_t until,
+                    int *held);
+/* Claims lapsed by `now` (their node died mid-send) go back to pending, for any node;
+ * *released says how many. */
+int store_mail_release(struct store *s, int64_t now, int64_t *released);
 /* Fails, unsent, every pending mail whose expires_at has come (a reminder whose session
  * has begun); *expired says how many. */
 int store_mail_expire(struct store *s, int64_t now, int64_t *expired);
@@ -358,9 +367,10 @@ int store_mail_sent(struct store *s, int64_t id, int64_t now);
 /* Back to pending for another attempt at next_attempt_at, or failed for good. */
 int store_mail_retry(struct store *s, int64_t id, int64_t next_attempt_at, const char *error);
 int store_mail_fail(struct store *s, int64_t id, const char *error);
-/* After a crash: mails left "sending" go back to pending (sent again with the same
- * Message-ID, so a copy the server had accepted is recognisably the same mail). */
-int store_mail_recover(struct store *s, int64_t *recovered);
+/* After a crash, at the node's start: the mails `node` left "sending" go back to pending
+ * (sent again with the same Message-ID, so a copy the server had accepted is recognisably
+ * the same mail). Other nodes' claims are left alone: they may be sending them now. */
+int store_mail_recover(struct store *s, const char *node, int64_t *recovered);
 int store_mail_count(struct store *s, enum store_mail_state state, int64_t *count);
 
 /* ---- reminders ---- */
@@ -370,6 +380,11 @@ int store_mail_count(struct store *s, enum store_mail_state state, int64_t *coun
 int store_reminders_due(struct store *s, struct arena *a, int64_t now, int minutes_before,
                         struct store_occurrence **out, size_t *count);
 int store_reminder_mark(struct store *s, int64_t occurrence_id, int minutes_before, int64_t now);
+/* The reminder pass runs on one node at a time: 1 when this connection may run it now
+ * (then store_reminders_unlock after its transaction), 0 when another node is at it
+ * (skip this round), -EIO. Outside a transaction. */
+int store_reminders_try_lock(struct store *s);
+void store_reminders_unlock(struct store *s);
 
 /* ---- polls: "find a time" for a group session ---- */
 

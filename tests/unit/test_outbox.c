@@ -312,6 +312,7 @@ static int setup(void **state)
     snprintf(f->cfg.smtp_starttls, sizeof f->cfg.smtp_starttls, "auto");
     f->cfg.mail_retry_seconds = 1;
     f->cfg.mail_poll_seconds = 1;
+    snprintf(f->cfg.node_id, sizeof f->cfg.node_id, "node-a");
     *state = f;
     return 0;
 }
@@ -606,7 +607,9 @@ static void mail_left_sending_by_a_crash_is_recovered(void **state)
     struct arena a = {0};
     struct store_mail *claimed;
     size_t n;
-    assert_int_equal(store_mail_claim(f->store, &a, clock_wall_ms(), 16, &claimed, &n), 0);
+    int64_t now = clock_wall_ms();
+    assert_int_equal(
+        store_mail_claim(f->store, &a, now, 16, f->cfg.node_id, now + 3600000, &claimed, &n), 0);
     assert_int_equal(n, 1);
     arena_free(&a);
     struct row r;
@@ -624,6 +627,52 @@ static void mail_left_sending_by_a_crash_is_recovered(void **state)
     assert_string_equal(r.state, "sent");
     assert_int_equal(r.attempts, 2);
     free(text);
+}
+
+/* Claims the oldest due mail for `node` for lease_ms; returns its id. */
+static int64_t claim_one_as(struct fixture *f, const char *node, int64_t lease_ms)
+{
+    struct arena a = {0};
+    struct store_mail *claimed;
+    size_t n;
+    int64_t now = clock_wall_ms();
+    assert_int_equal(store_mail_claim(f->store, &a, now, 1, node, now + lease_ms, &claimed, &n), 0);
+    assert_int_equal(n, 1);
+    int64_t id = claimed[0].id;
+    arena_free(&a);
+    return id;
+}
+
+/* Several nodes on one database. This worker's node (node-a) crashed with a claim: at
+ * its start it takes back that one only. node-b is alive and sending: its claim is left
+ * alone. node-c died: once its claim lapses, this node sends its mail. */
+static void a_node_takes_back_its_own_and_lapsed_claims_only(void **state)
+{
+    struct fixture *f = *state;
+    queue(f, "ann@client.test", "Mine.\r\n", NULL);
+    queue(f, "bob@client.test", "Being sent elsewhere.\r\n", NULL);
+    queue(f, "cy@client.test", "Orphaned.\r\n", NULL);
+    int64_t mine = claim_one_as(f, "node-a", 3600000);
+    int64_t live = claim_one_as(f, "node-b", 3600000);
+    int64_t dead = claim_one_as(f, "node-c", 1);
+    sleep_ms(5);
+
+    start_worker(f, NULL, NULL);
+    assert_true(WAIT_UNTIL(count_state(f, MAIL_SENT) == 2, 5000));
+    sleep_ms(1500); /* a wake-up later node-b's mail is still its own */
+    stop_worker(f);
+    struct row r;
+    get_row(f, mine, &r);
+    assert_string_equal(r.state, "sent");
+    get_row(f, dead, &r);
+    assert_string_equal(r.state, "sent");
+    get_row(f, live, &r);
+    assert_string_equal(r.state, "sending");
+    assert_int_equal(sink_find(&f->sink, "ann@client.test", NULL), 1);
+    assert_int_equal(sink_find(&f->sink, "cy@client.test", NULL), 1);
+    assert_int_equal(sink_find(&f->sink, "bob@client.test", NULL), 0);
+    /* stopping put back nothing of node-b's either */
+    assert_int_equal(count_state(f, MAIL_SENDING), 1);
 }
 
 /* ---- (d) ---- */
@@ -810,6 +859,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_mail_past_its_moment_is_not_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_left_sending_by_a_crash_is_recovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_node_takes_back_its_own_and_lapsed_claims_only, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(rejected_recipient_fails_others_are_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_smtp_url_claims_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(wake_sends_without_waiting_for_the_poll, setup, teardown),

@@ -2042,6 +2042,8 @@ static void meeting_state_is_kept_found_and_deleted(void **state)
 
 /* ---- the outbox ---- */
 
+#define LEASE 90000 /* how long a claim holds in these tests */
+
 static int64_t add_mail(struct store *s, const char *message_id, int64_t created_at)
 {
     const char *message = "Subject: Your session\r\n\r\nSee you on Tuesday.\r\n";
@@ -2086,10 +2088,11 @@ static void mail_is_claimed_oldest_first_and_sealed(void **state)
     /* nothing is due before it was written */
     struct store_mail *list;
     size_t n;
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 99, 10, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 99, 10, "n1", 99 + LEASE, &list, &n), 0);
     assert_int_equal(n, 0);
     /* at 250 two are due; at most one is taken, the oldest */
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 1, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 1, "n1", 250 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, m1);
     assert_string_equal(list[0].message_id, "m1@confide");
@@ -2103,11 +2106,13 @@ static void mail_is_claimed_oldest_first_and_sealed(void **state)
     assert_int_equal(list[0].sent_at, 0);
     assert_int_equal(mail_count(f->store, MAIL_PENDING), 2);
     assert_int_equal(mail_count(f->store, MAIL_SENDING), 1);
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 10, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 250, 10, "n1", 250 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, m2);
     /* claimed ones are not claimed again */
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 10, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 10, "n1", 1000 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, m3);
     assert_int_equal(mail_count(f->store, MAIL_SENDING), 3);
@@ -2122,7 +2127,8 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
     int64_t d = add_mail(f->store, "d@confide", 100);
     struct store_mail *list;
     size_t n;
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 100, 10, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 100, 10, "n1", 100 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 4);
 
     assert_int_equal(store_mail_sent(f->store, a, 150), 0);
@@ -2141,9 +2147,11 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
     assert_int_equal(store_mail_fail(f->store, d + 1, "x"), -ENOENT);
 
     /* the retried mail waits for its next attempt, then counts a second one */
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 499, 10, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 499, 10, "n1", 499 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 0);
-    assert_int_equal(store_mail_claim(f->store, &f->arena, 500, 10, &list, &n), 0);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 500, 10, "n1", 500 + LEASE, &list, &n),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(list[0].id, b);
     assert_int_equal(list[0].attempts, 2);
@@ -2151,12 +2159,105 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
 
     /* after a crash, the two left sending (b and d) go back to pending */
     int64_t recovered = -1;
-    assert_int_equal(store_mail_recover(f->store, &recovered), 0);
+    assert_int_equal(store_mail_recover(f->store, "n1", &recovered), 0);
     assert_int_equal(recovered, 2);
     assert_int_equal(mail_count(f->store, MAIL_SENDING), 0);
     assert_int_equal(mail_count(f->store, MAIL_PENDING), 2);
-    assert_int_equal(store_mail_recover(f->store, &recovered), 0);
+    assert_int_equal(store_mail_recover(f->store, "n1", &recovered), 0);
     assert_int_equal(recovered, 0);
+}
+
+static int64_t mail_state_is(struct fixture *f, int64_t id, const char *state)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox WHERE id = %lld AND state = '%s'",
+             (long long)id, state);
+    return raw_int(f, sql);
+}
+
+/* Three nodes on one database: n1 restarts, n2 is sending, n3 died mid-send. */
+static void mail_claims_belong_to_their_node(void **state)
+{
+    struct fixture *f = *state;
+    int64_t m1 = add_mail(f->store, "n1@confide", 100);
+    int64_t m2 = add_mail(f->store, "n2@confide", 110);
+    int64_t m3 = add_mail(f->store, "n3@confide", 120);
+    int64_t old = add_mail(f->store, "old@confide", 130);
+    struct store_mail *list;
+    size_t n;
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 1, "n1", 1000 + LEASE, &list, &n),
+                     0);
+    assert_true(n == 1 && list[0].id == m1);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 1, "n2", 5000 + LEASE, &list, &n),
+                     0);
+    assert_true(n == 1 && list[0].id == m2);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 1000, 1, "n3", 2000, &list, &n), 0);
+    assert_true(n == 1 && list[0].id == m3);
+    /* a row left sending before claims had owners (migration 016) */
+    raw_exec(f, "UPDATE outbox SET state = 'sending' WHERE message_id = 'old@confide'");
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM outbox WHERE claimed_by = 'n2'"
+                                " AND claim_expires_at = 95000"),
+                     1);
+
+    /* n1 starts again: only its own claim goes back to pending */
+    int64_t changed = -1;
+    assert_int_equal(store_mail_recover(f->store, "n1", &changed), 0);
+    assert_int_equal(changed, 1);
+    assert_int_equal(mail_state_is(f, m1, "pending"), 1);
+    assert_int_equal(mail_state_is(f, m2, "sending"), 1);
+    assert_int_equal(mail_state_is(f, m3, "sending"), 1);
+
+    /* n3's claim has lapsed at 2000; the node holds no more than what is still its own */
+    int held = -1;
+    assert_int_equal(store_mail_hold(f->store, "n3", m3, 2000, 2000 + LEASE, &held), 0);
+    assert_int_equal(held, 0);
+    assert_int_equal(store_mail_hold(f->store, "n1", m2, 2000, 2000 + LEASE, &held), 0);
+    assert_int_equal(held, 0); /* another node's */
+    assert_int_equal(store_mail_hold(f->store, "n2", m2, 2000, 2000 + LEASE, &held), 0);
+    assert_int_equal(held, 1);
+    assert_int_equal(raw_int(f, "SELECT claim_expires_at FROM outbox WHERE message_id ="
+                                " 'n2@confide'"),
+                     2000 + LEASE);
+
+    /* any node's next claim: the lapsed claim and the ownerless one go back, the live
+     * one stays n2's */
+    assert_int_equal(store_mail_release(f->store, 2000, &changed), 0);
+    assert_int_equal(changed, 2);
+    assert_int_equal(mail_state_is(f, m3, "pending"), 1);
+    assert_int_equal(mail_state_is(f, old, "pending"), 1);
+    assert_int_equal(mail_state_is(f, m2, "sending"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM outbox WHERE claimed_by IS NOT NULL"), 1);
+    assert_int_equal(store_mail_claim(f->store, &f->arena, 2000, 10, "n1", 2000 + LEASE, &list, &n),
+                     0);
+    assert_int_equal(n, 3); /* m1, m3, old; never m2 */
+    for (size_t i = 0; i < n; i++)
+        assert_true(list[i].id != m2);
+    assert_int_equal(store_mail_release(f->store, 2000 + LEASE - 1, &changed), 0);
+    assert_int_equal(changed, 0);
+    assert_int_equal(store_mail_recover(f->store, "n3", &changed), 0);
+    assert_int_equal(changed, 0); /* n3 starting again finds nothing of its own */
+}
+
+/* The reminder pass's lock: one connection at a time on PostgreSQL; always on SQLite. */
+static void reminders_lock_is_taken_by_one_node(void **state)
+{
+    struct fixture *f = *state;
+    struct store *other;
+    assert_int_equal(store_open(f->db.url, f->seal, &other), 0);
+    assert_int_equal(store_reminders_try_lock(f->store), 1);
+    assert_int_equal(store_reminders_try_lock(other), test_db_is_pg() ? 0 : 1);
+    if (!test_db_is_pg())
+        store_reminders_unlock(other);
+    store_reminders_unlock(f->store);
+    assert_int_equal(store_reminders_try_lock(other), 1);
+    assert_int_equal(store_reminders_try_lock(f->store), test_db_is_pg() ? 0 : 1);
+    store_reminders_unlock(other);
+    store_close(other);
+    /* a node that dies holding it (its connection goes) leaves it to the others */
+    assert_int_equal(store_reminders_try_lock(f->store), 1);
+    store_reminders_unlock(f->store);
+    if (!test_db_is_pg())
+        store_reminders_unlock(f->store);
 }
 
 /* ---- reminders ---- */
@@ -2573,6 +2674,16 @@ static void migrations_read_as_postgresql(void **state)
             fail_msg("%s\n gave %s\n want %s", cases[i].in, out.data ? out.data : "", cases[i].out);
         buf_free(&out);
     }
+    /* a PG_ONLY clause: a comment to SQLite, the clause to PostgreSQL */
+    {
+        const char *plain = "SELECT 1 FROM t";
+        struct buf scratch = {0};
+        assert_ptr_equal(store_query_for_postgresql(plain, &scratch), plain);
+        const char *q = "SELECT id FROM t LIMIT 1 " PG_ONLY("FOR UPDATE SKIP LOCKED") ") x";
+        assert_string_equal(store_query_for_postgresql(q, &scratch),
+                            "SELECT id FROM t LIMIT 1 FOR UPDATE SKIP LOCKED) x");
+        buf_free(&scratch);
+    }
     /* every shipped migration reads without a leftover SQLite type name */
     for (int m = 0; m < store_migration_count; m++) {
         if (store_migrations[m].pg_sql)
@@ -2661,6 +2772,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_dead_nodes_meetings_are_taken_over, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_claimed_oldest_first_and_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(mail_is_sent_retried_failed_and_recovered, setup, teardown),
+        cmocka_unit_test_setup_teardown(mail_claims_belong_to_their_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(reminders_lock_is_taken_by_one_node, setup, teardown),
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(polls_round_trip_list_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(poll_slots_invites_and_answers, setup, teardown),
