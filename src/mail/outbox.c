@@ -68,9 +68,9 @@ static int write_outcome(struct mail_worker *w, const struct outcome *o)
     case OUT_SENT:
         return store_mail_sent(w->store, o->id, o->at);
     case OUT_RETRY:
-        return store_mail_retry(w->store, o->id, o->at, o->err);
+        return store_mail_retry(w->store, o->id, w->cfg.node_id, o->at, o->err);
     case OUT_FAIL:
-        return store_mail_fail(w->store, o->id, o->err);
+        return store_mail_fail(w->store, o->id, w->cfg.node_id, o->err);
     }
     return -EINVAL;
 }
@@ -78,8 +78,15 @@ static int write_outcome(struct mail_worker *w, const struct outcome *o)
 /* Writes the outcome, or keeps it for the next wake-up when the database is busy. */
 static void record(struct mail_worker *w, const struct outcome *o)
 {
-    if (write_outcome(w, o) == 0)
+    int rc = write_outcome(w, o);
+    if (rc == 0)
         return;
+    if (rc == -ENOENT) { /* the claim lapsed (this node stalled): the mail is another's now */
+        log_warn("mail", "id=%lld: the claim lapsed before its outcome was written; left to "
+                         "the node that has it now",
+                 (long long)o->id);
+        return;
+    }
     log_warn("mail", "id=%lld: could not record the outcome; trying again at the next wake-up",
              (long long)o->id);
     if (w->n_unwritten == w->cap_unwritten) {
@@ -94,7 +101,8 @@ static void flush_unwritten(struct mail_worker *w)
 {
     size_t kept = 0;
     for (size_t i = 0; i < w->n_unwritten; i++) {
-        if (write_outcome(w, &w->unwritten[i]) == 0)
+        int rc = write_outcome(w, &w->unwritten[i]);
+        if (rc == 0 || rc == -ENOENT) /* written, or the mail is another node's now */
             continue;
         w->unwritten[kept++] = w->unwritten[i];
     }
@@ -220,7 +228,8 @@ static bool work_once(struct mail_worker *w)
                 continue;
             log_error("mail", "id=%lld: sealed columns do not open; failing it",
                       (long long)mails[i].id);
-            if (store_mail_fail(w->store, mails[i].id, "sealed columns do not open") == 0)
+            if (store_mail_fail(w->store, mails[i].id, w->cfg.node_id,
+                                "sealed columns do not open") == 0)
                 atomic_fetch_add(&w->failed, 1);
         }
         w->recovered = false;

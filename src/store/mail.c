@@ -104,15 +104,18 @@ int store_mail_sent(struct store *s, int64_t id, int64_t now)
     return store_run_change(s, Q_MAIL_SENT, p, NPARAMS(p));
 }
 
-int store_mail_retry(struct store *s, int64_t id, int64_t next_attempt_at, const char *error)
+int store_mail_retry(struct store *s, int64_t id, const char *node, int64_t next_attempt_at,
+                     const char *error)
 {
-    struct store_value p[] = {P_INT(id), P_INT(next_attempt_at), P_TEXT(error)};
+    assert(node && node[0]);
+    struct store_value p[] = {P_INT(id), P_INT(next_attempt_at), P_TEXT(error), P_TEXT(node)};
     return store_run_change(s, Q_MAIL_RETRY, p, NPARAMS(p));
 }
 
-int store_mail_fail(struct store *s, int64_t id, const char *error)
+int store_mail_fail(struct store *s, int64_t id, const char *node, const char *error)
 {
-    struct store_value p[] = {P_INT(id), P_TEXT(error)};
+    assert(node && node[0]);
+    struct store_value p[] = {P_INT(id), P_TEXT(error), P_TEXT(node)};
     return store_run_change(s, Q_MAIL_FAIL, p, NPARAMS(p));
 }
 

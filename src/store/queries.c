@@ -139,9 +139,13 @@ const char *const store_query_sql[Q_COUNT] = {
                       " WHERE state = 'pending' AND expires_at <= $1",
     [Q_MAIL_SENT] = "UPDATE outbox SET state = 'sent', sent_at = $2, last_error = NULL"
                     " WHERE id = $1",
+    /* only the claim's holder ($4, $3) turns a mail back or fails it */
     [Q_MAIL_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt_at = $2,"
-                     " last_error = $3 WHERE id = $1",
-    [Q_MAIL_FAIL] = "UPDATE outbox SET state = 'failed', last_error = $2 WHERE id = $1",
+                     " last_error = $3, claimed_by = NULL, claim_expires_at = NULL"
+                     " WHERE id = $1 AND state = 'sending' AND claimed_by = $4",
+    [Q_MAIL_FAIL] = "UPDATE outbox SET state = 'failed', last_error = $2, claimed_by = NULL,"
+                    " claim_expires_at = NULL WHERE id = $1 AND state = 'sending'"
+                    " AND claimed_by = $3",
     /* the node's own claims, at its start: it restarted, so it is sending none of them */
     [Q_MAIL_RECOVER] = "UPDATE outbox SET state = 'pending', claimed_by = NULL,"
                        " claim_expires_at = NULL WHERE state = 'sending' AND claimed_by = $1",

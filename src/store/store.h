@@ -364,9 +364,12 @@ int store_mail_release(struct store *s, int64_t now, int64_t *released);
  * has begun); *expired says how many. */
 int store_mail_expire(struct store *s, int64_t now, int64_t *expired);
 int store_mail_sent(struct store *s, int64_t id, int64_t now);
-/* Back to pending for another attempt at next_attempt_at, or failed for good. */
-int store_mail_retry(struct store *s, int64_t id, int64_t next_attempt_at, const char *error);
-int store_mail_fail(struct store *s, int64_t id, const char *error);
+/* Back to pending for another attempt at next_attempt_at, or failed for good: only while
+ * `node` still holds the claim, -ENOENT otherwise (it lapsed and another node may be
+ * sending it now: that node's outcome stands). Sent, above, is written whoever holds it. */
+int store_mail_retry(struct store *s, int64_t id, const char *node, int64_t next_attempt_at,
+                     const char *error);
+int store_mail_fail(struct store *s, int64_t id, const char *node, const char *error);
 /* After a crash, at the node's start: the mails `node` left "sending" go back to pending
  * (sent again with the same Message-ID, so a copy the server had accepted is recognisably
  * the same mail). Other nodes' claims are left alone: they may be sending them now. */

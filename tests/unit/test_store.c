@@ -2133,8 +2133,12 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
 
     assert_int_equal(store_mail_sent(f->store, a, 150), 0);
     assert_int_equal(raw_int(f, "SELECT sent_at FROM outbox WHERE message_id = 'a@confide'"), 150);
-    assert_int_equal(store_mail_retry(f->store, b, 500, "421 try later"), 0);
-    assert_int_equal(store_mail_fail(f->store, c, "550 no such user"), 0);
+    /* only the claim's holder turns it back or fails it */
+    assert_int_equal(store_mail_retry(f->store, b, "n2", 500, "421 try later"), -ENOENT);
+    assert_int_equal(store_mail_fail(f->store, c, "n2", "550 no such user"), -ENOENT);
+    assert_int_equal(store_mail_retry(f->store, b, "n1", 500, "421 try later"), 0);
+    assert_int_equal(store_mail_fail(f->store, c, "n1", "550 no such user"), 0);
+    assert_int_equal(store_mail_fail(f->store, c, "n1", "again"), -ENOENT); /* not sending */
     assert_int_equal(raw_int(f, "SELECT count(*) FROM outbox WHERE last_error ="
                                 " '550 no such user' AND message_id = 'c@confide'"),
                      1);
@@ -2143,8 +2147,8 @@ static void mail_is_sent_retried_failed_and_recovered(void **state)
     assert_int_equal(mail_count(f->store, MAIL_FAILED), 1);
     assert_int_equal(mail_count(f->store, MAIL_SENDING), 1);
     assert_int_equal(store_mail_sent(f->store, d + 1, 150), -ENOENT);
-    assert_int_equal(store_mail_retry(f->store, d + 1, 150, "x"), -ENOENT);
-    assert_int_equal(store_mail_fail(f->store, d + 1, "x"), -ENOENT);
+    assert_int_equal(store_mail_retry(f->store, d + 1, "n1", 150, "x"), -ENOENT);
+    assert_int_equal(store_mail_fail(f->store, d + 1, "n1", "x"), -ENOENT);
 
     /* the retried mail waits for its next attempt, then counts a second one */
     assert_int_equal(store_mail_claim(f->store, &f->arena, 499, 10, "n1", 499 + LEASE, &list, &n),
