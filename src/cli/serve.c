@@ -89,7 +89,23 @@ static void ws_tick(void *arg, int64_t now)
 struct node_parts {
     struct live_media *media;
     struct live_service *live;
+    struct store *store;
 };
+
+/* The practice's outbox, the same from every node: what waits, what is being sent, what
+ * failed for good. A count that cannot be read is left out rather than shown as 0. */
+static void render_outbox_metrics(struct store *store, struct buf *out)
+{
+    static const struct {
+        enum store_mail_state state;
+        const char *name;
+    } gauges[] = {{MAIL_PENDING, "pending"}, {MAIL_SENDING, "sending"}, {MAIL_FAILED, "failed"}};
+    for (size_t i = 0; i < sizeof gauges / sizeof gauges[0]; i++) {
+        int64_t n;
+        if (store_mail_count(store, gauges[i].state, &n) == 0)
+            buf_printf(out, "confide_outbox_%s %lld\n", gauges[i].name, (long long)n);
+    }
+}
 
 static void render_node_metrics(void *arg, struct buf *out)
 {
@@ -97,6 +113,7 @@ static void render_node_metrics(void *arg, struct buf *out)
     live_media_metrics(parts->media, out);
     if (parts->live)
         live_service_metrics(parts->live, out);
+    render_outbox_metrics(parts->store, out);
 }
 
 static void on_signal(int sig)
@@ -165,7 +182,7 @@ int cli_serve(struct cli *cli)
         cli_close_data(seal, store);
         return 1;
     }
-    struct node_parts parts = {.media = media};
+    struct node_parts parts = {.media = media, .store = store};
     metrics_set_extra(render_node_metrics, &parts);
     audit_store = store;
     log_audit_head(clock_wall_ms());

@@ -140,7 +140,7 @@ after(async () => {
 async function gauges(node) {
   const text = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
   const out = {};
-  for (const m of text.matchAll(/^(confide_(?:node_info\{node="([^"]+)"\}|meetings_carried|waiting_room_people) )(\d+)$/gm)) {
+  for (const m of text.matchAll(/^(confide_(?:node_info\{node="([^"]+)"\}|meetings_carried|waiting_room_people|outbox_sending) )(\d+)$/gm)) {
     if (m[2]) out.node = m[2];
     else out[m[1].trim()] = Number(m[3]);
   }
@@ -261,7 +261,8 @@ describe('several nodes', () => {
     }
 
     // the gauges say which node carries it
-    assert.deepEqual(await gauges(owner), { node: owner.id, confide_meetings_carried: 1, confide_waiting_room_people: 0 });
+    assert.deepEqual(await gauges(owner), { node: owner.id, confide_meetings_carried: 1,
+      confide_waiting_room_people: 0, confide_outbox_sending: 0 });
     assert.equal((await gauges(other)).confide_meetings_carried, 0);
 
     const killedAt = Date.now();
