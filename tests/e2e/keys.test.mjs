@@ -9,19 +9,21 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
+import { BIN, cookieOf, dbQuery, request, setupAdmin, startServer } from './lib/server.mjs';
 import { connect } from './lib/ws.mjs';
 
 const ADMIN = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
-const ENV = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' };
-const run = (args) => spawnSync(BIN, args, { encoding: 'utf8', env: ENV, timeout: 120000 });
+// read at each call: on PostgreSQL the newest server's database is in process.env
+// (lib/server.mjs), and the commands must reach it
+const env = () => ({ ...process.env, ASAN_OPTIONS: 'detect_leaks=1' });
+const run = (args) => spawnSync(BIN, args, { encoding: 'utf8', env: env(), timeout: 120000 });
 const mode = (f) => statSync(f).mode & 0o777;
 const token = (url) => url.split('/j/')[1];
 
 // `confide admin rotate-key` as a second process, resolving when it exits
 function rotate(args) {
   return new Promise((resolve) => {
-    const proc = spawn(BIN, ['admin', 'rotate-key', ...args], { env: ENV });
+    const proc = spawn(BIN, ['admin', 'rotate-key', ...args], { env: env() });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => { stdout += d; });
@@ -31,9 +33,11 @@ function rotate(args) {
 }
 
 // the first bytes of a sealed column: the format version and key id, as hex
-function sealHead(dataDir, table, column, id) {
-  return execFileSync('sqlite3', [path.join(dataDir, 'confide.db'),
-    `SELECT hex(substr(${column}, 1, 5)) FROM ${table} WHERE id = ${id}`], { encoding: 'utf8' }).trim();
+function sealHead(server, table, column, id) {
+  return dbQuery(server, {
+    sqlite: `SELECT hex(substr(${column}, 1, 5)) FROM ${table} WHERE id = ${id}`,
+    postgresql: `SELECT upper(encode(substring(${column} from 1 for 5), 'hex')) FROM ${table} WHERE id = ${id}`,
+  });
 }
 
 async function groupSession(call, clients) {
@@ -78,7 +82,7 @@ describe('keys', () => {
         clients.push(res.json.client);
       }
       const session = await groupSession(call, clients.slice(0, 3));
-      assert.equal(sealHead(server.dataDir, 'clients', 'name_sealed', clients[0].id), '0200000001');
+      assert.equal(sealHead(server, 'clients', 'name_sealed', clients[0].id), '0200000001');
 
       // the server keeps answering while the rotation runs beside it
       const rotation = rotate(['--data-dir', server.dataDir, '--key-file', keyFile]);
@@ -109,9 +113,9 @@ describe('keys', () => {
       assert.equal(first.json.client.name, 'Client 0');
       assert.equal(first.json.client.phone, '555-010');
       for (const c of [clients[0], clients[229], clients.at(-1)])
-        assert.equal(sealHead(server.dataDir, 'clients', 'name_sealed', c.id), '0200000002');
+        assert.equal(sealHead(server, 'clients', 'name_sealed', c.id), '0200000002');
       const after = await call('POST', '/api/v1/clients', { name: 'After', email: 'after@mail.example', time_zone: 'UTC' });
-      assert.equal(sealHead(server.dataDir, 'clients', 'name_sealed', after.json.client.id), '0200000002');
+      assert.equal(sealHead(server, 'clients', 'name_sealed', after.json.client.id), '0200000002');
       // sign-in finds the account by its email's keyed hash; the sign-in before still holds
       const login = await request(server, 'POST', '/api/v1/login', { body: { email: ADMIN.email, password: ADMIN.password } });
       assert.equal(login.status, 200, login.text);
@@ -209,7 +213,7 @@ describe('keys', () => {
       assert.equal(server.setupLink, null);
       const resealed = await rotate(['--reseal', '--data-dir', dataDir, '--key-file', source]);
       assert.equal(resealed.status, 0, resealed.stderr);
-      assert.equal(sealHead(dataDir, 'clients', 'name_sealed', grace.id), '0200000002');
+      assert.equal(sealHead(server, 'clients', 'name_sealed', grace.id), '0200000002');
       const login = await request(server, 'POST', '/api/v1/login', { body: { email: ADMIN.email, password: ADMIN.password } });
       assert.equal(login.status, 200, login.text);
       const got = await request(server, 'GET', `/api/v1/clients/${grace.id}`, { headers: { cookie: cookieOf(login) } });

@@ -49,11 +49,12 @@ export async function startServer(options = {}) {
   const scheme = options.tls ? 'https' : 'http';
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir,
                 '--web-dir', WEB_DIR, ...(options.args ?? [])];
+  const databaseUrl = options.databaseUrl ?? postgresqlFor(dataDir).CONFIDE_DATABASE_URL ?? null;
   const proc = spawn(BIN, args, {
     // two-step sign-in is off unless a test turns it on (CONFIDE_REQUIRE_MFA: 'admins'), so
     // the tests that sign the administrator in with a password go on doing so
     env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', CONFIDE_REQUIRE_MFA: 'off',
-           ...(options.databaseUrl ? { CONFIDE_DATABASE_URL: options.databaseUrl } : postgresqlFor(dataDir)),
+           ...(databaseUrl ? { CONFIDE_DATABASE_URL: databaseUrl } : {}),
            ...(options.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -76,6 +77,7 @@ export async function startServer(options = {}) {
     port,
     dataDir,
     url: `${scheme}://127.0.0.1:${port}`,
+    databaseUrl, // null: SQLite in dataDir
     setupLink: m ? m[1] : null,
     setupToken: m ? m[1].split('#')[1] : null,
     proc,
@@ -131,4 +133,17 @@ export async function setupAdmin(server, account = {}) {
 export function cookieOf(res) {
   const set = res.headers.get('set-cookie');
   return set ? set.split(';')[0] : null;
+}
+
+// One statement on a server's database, as its administrator would run it: Debian's sqlite3
+// on dataDir/confide.db, or psql on its PostgreSQL database. Rows come back one per line,
+// columns joined by '|' (both tools' plain output). Give `sql` as { sqlite, postgresql }
+// where the two dialects differ.
+export function dbQuery(server, sql) {
+  const text = typeof sql === 'string' ? sql : (server.databaseUrl ? sql.postgresql : sql.sqlite);
+  const out = server.databaseUrl
+    ? spawnSync('/usr/lib/postgresql/15/bin/psql', ['-At', '-v', 'ON_ERROR_STOP=1', '-d', server.databaseUrl, '-c', text], { encoding: 'utf8' })
+    : spawnSync('sqlite3', [path.join(server.dataDir, 'confide.db'), text], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`${text}: ${out.stderr}`);
+  return out.stdout.trim();
 }
