@@ -133,37 +133,43 @@ static int read_name(const char **p, char *out, size_t size)
     return name_ok(out, size) ? 0 : -EINVAL;
 }
 
-int store_event_send(struct store *s, const struct store_event *e)
+int store_event_format(const struct store_event *e, char text[STORE_EVENT_MAX + 1])
 {
-    char text[STORE_EVENT_MAX + 1];
+    const size_t size = STORE_EVENT_MAX + 1;
     int n = 0;
     switch (e->kind) {
     case STORE_EVENT_REVOKED:
         assert((e->client_id > 0) != (e->user_id > 0));
-        n = snprintf(text, sizeof text, "revoked %" PRId64 " %" PRId64, e->client_id, e->user_id);
+        n = snprintf(text, size, "revoked %" PRId64 " %" PRId64, e->client_id, e->user_id);
         break;
     case STORE_EVENT_WAITING:
         assert(e->occurrence_id > 0 && e->count >= 0);
         assert(e->staff_count > 0 && e->staff_count <= STORE_EVENT_STAFF_MAX);
-        n = snprintf(text, sizeof text, "waiting %" PRId64 " %" PRId64 " %d ", e->occurrence_id,
+        n = snprintf(text, size, "waiting %" PRId64 " %" PRId64 " %d ", e->occurrence_id,
                      e->series_id, e->count);
-        for (int i = 0; i < e->staff_count && n > 0 && (size_t)n < sizeof text; i++)
-            n += snprintf(text + n, sizeof text - (size_t)n, "%s%" PRId64, i ? "," : "",
-                          e->staff[i]);
+        for (int i = 0; i < e->staff_count && n > 0 && (size_t)n < size; i++)
+            n += snprintf(text + n, size - (size_t)n, "%s%" PRId64, i ? "," : "", e->staff[i]);
         break;
     case STORE_EVENT_WAITING_ASKED:
-        n = snprintf(text, sizeof text, "waiting?");
+        n = snprintf(text, size, "waiting?");
         break;
     case STORE_EVENT_THROTTLE: {
         assert(name_ok(e->node, sizeof e->node) && name_ok(e->throttle, sizeof e->throttle));
         char hex[2 * sizeof e->digest + 1];
         sodium_bin2hex(hex, sizeof hex, e->digest, sizeof e->digest);
-        n = snprintf(text, sizeof text, "throttle %s %s %c %s", e->node, e->throttle,
+        n = snprintf(text, size, "throttle %s %s %c %s", e->node, e->throttle,
                      e->failed ? 'f' : 's', hex);
         break;
     }
     }
-    assert(n > 0 && (size_t)n < sizeof text); /* 8 ids of 19 digits fit */
+    assert(n > 0 && (size_t)n < size); /* 8 ids of 19 digits fit */
+    return n;
+}
+
+int store_event_send(struct store *s, const struct store_event *e)
+{
+    char text[STORE_EVENT_MAX + 1];
+    store_event_format(e, text);
     return store_event_publish(s, text);
 }
 

@@ -561,6 +561,8 @@ struct store_event {
     uint8_t digest[16];
 };
 int store_event_send(struct store *s, const struct store_event *e);
+/* The event's text (what store_event_send sends); returns its length. */
+int store_event_format(const struct store_event *e, char text[STORE_EVENT_MAX + 1]);
 /* Reads an event's text: 0, or -EINVAL for text that is not one (logged by the caller). */
 int store_event_parse(const char *payload, struct store_event *out);
 
