@@ -21,6 +21,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 
+import { jsonRequest } from '../tests/e2e/lib/load.mjs';
+
 // the `ws` package the end-to-end tests install (scripts/bootstrap --test)
 const WebSocket = createRequire(new URL('../tests/e2e/package.json', import.meta.url))('ws');
 
@@ -61,28 +63,9 @@ async function run([url, setupToken, label, out, pidArg, postmasterArg]) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: VUS * 5, timeout: 10000,
     scheduling: 'lifo', localAddress: '127.0.0.1' });
 
-  function request(method, path, { body, cookie } = {}) {
-    return new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const headers = {};
-      if (cookie) headers.cookie = cookie;
-      if (data) Object.assign(headers, { 'content-type': 'application/json',
-        'content-length': Buffer.byteLength(data) });
-      const req = http.request({ host, port, path, method, agent, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { text += d; });
-        res.on('end', () => {
-          let json = null;
-          try { json = JSON.parse(text); } catch { /* not JSON */ }
-          resolve({ status: res.statusCode, headers: res.headers, json, text });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(data);
-    });
-  }
+  const request = (method, path, { body, cookie } = {}) =>
+    jsonRequest({ host, port, agent, method, path, body, headers: cookie ? { cookie } : {} });
+
   const call = async (method, path, body, cookie) => {
     const res = await request(method, path, { body, cookie });
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);

@@ -8,9 +8,8 @@
 //
 // Needs the throw-away cluster (CONFIDE_TEST_PG_DIR, tests/CMakeLists.txt: e2e_nodes_pg).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,38 +18,19 @@ import { launchChromium } from './lib/browser.mjs';
 import {
   MEDIA_ARGS, addClient, api, joinAsHost, knock, makeSession, person, waitForMedia,
 } from './lib/meeting.mjs';
+import { PROXIED, UPGRADE_MAP, startNginx } from './lib/nginx.mjs';
 import { freePort, startServer } from './lib/server.mjs';
 import { connect } from './lib/ws.mjs';
 
-const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG_DIR = process.env.CONFIDE_TEST_PG_DIR;
 const THERAPIST = 'Dr Ada Byron';
 const NAMES = ['Sam Rivera', 'Alex Moreno', 'Jo Okafor'];
 const FAILOVER_MS = 15000;
 
-function nginxConf(dir, port, nodes) {
-  const user = process.getuid?.() === 0 ? 'user root;' : '';
-  const proxied = `proxy_http_version 1.1;
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_read_timeout 1h;`;
-  return `${user}
-daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+// docs/DEPLOY.md's several-nodes configuration, on loopback without TLS
+function httpBlock(port, nodes) {
+  return `  ${UPGRADE_MAP}
   upstream confide {
 ${nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=5s;`).join('\n')}
   }
@@ -58,29 +38,14 @@ ${nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=5s;`
     listen 127.0.0.1:${port};
 ${nodes.map((n) => `    location /node/${n.id}/ {
       proxy_pass http://127.0.0.1:${n.port}/;
-      ${proxied}
+      ${PROXIED}
     }`).join('\n')}
     location / {
       proxy_pass http://confide;
       proxy_next_upstream error timeout;
-      ${proxied}
+      ${PROXIED}
     }
-  }
-}
-`;
-}
-
-async function waitForPort(port, proc, what) {
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not start`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  }`;
 }
 
 function psql(db, sql) {
@@ -118,16 +83,13 @@ before(async () => {
     databaseUrl: `postgresql:///${ctx.db}?host=${PG_DIR}&user=postgres`,
     args: ['--node-id', 'a', '--public-url', publicUrl, '--key-file', path.join(ctx.dir, 'secret.key')],
   }), /node_id "a" is in use by another running confide/);
-  writeFileSync(path.join(ctx.dir, 'nginx.conf'), nginxConf(ctx.dir, ctx.proxyPort, ctx.nodes));
-  ctx.nginx = spawn(NGINX, ['-p', ctx.dir, '-c', path.join(ctx.dir, 'nginx.conf')],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  await waitForPort(ctx.proxyPort, ctx.nginx, 'nginx');
+  ctx.nginx = await startNginx(ctx.dir, ctx.proxyPort, httpBlock(ctx.proxyPort, ctx.nodes));
   ctx.browser = await launchChromium(MEDIA_ARGS);
 });
 
 after(async () => {
   await ctx.browser?.close();
-  ctx.nginx?.kill('SIGTERM');
+  await ctx.nginx?.stop();
   for (const n of ctx.nodes ?? []) {
     await n.server.stop();
     n.server.cleanup();

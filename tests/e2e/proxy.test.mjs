@@ -3,39 +3,24 @@
 // and is reached at an https public_url. Two clients are told apart by their loopback
 // source addresses (Linux routes all of 127.0.0.0/8 to lo, so a socket can bind 127.0.0.2).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 
+import { startNginx } from './lib/nginx.mjs';
 import { freePort, startServer } from './lib/server.mjs';
 
-const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 const CLIENT_A = '127.0.0.2';
 const CLIENT_B = '127.0.0.3';
 
-function nginxConf(dir, port, upstream) {
-  // as root, nginx's workers would become nobody, who cannot use the private temp dir
-  const user = process.getuid?.() === 0 ? 'user root;' : '';
-  return `${user}
-daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
+// the configuration docs/DEPLOY.md shows, on loopback with a throwaway certificate
+function httpBlock(dir, port, upstream) {
+  return `  server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${dir}/cert.pem;
     ssl_certificate_key ${dir}/key.pem;
@@ -55,22 +40,7 @@ http {
       proxy_set_header Connection "upgrade";
       proxy_read_timeout 1h;
     }
-  }
-}
-`;
-}
-
-async function waitForPort(port, proc, what) {
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`${what} did not start`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  }`;
 }
 
 // one request; { status, headers, text }. via: 'nginx' (https) or 'direct' (confide's http)
@@ -124,27 +94,12 @@ describe('behind nginx with TLS and trusted_proxies', () => {
     ctx.server = await startServer({
       args: ['--trusted-proxies', '127.0.0.1/32', '--public-url', ctx.publicUrl, '--smtp-from', 'no-reply@practice.example'],
     });
-    writeFileSync(path.join(ctx.dir, 'nginx.conf'), nginxConf(ctx.dir, ctx.nginxPort, ctx.server.port));
-    ctx.nginx = spawn(NGINX, ['-p', ctx.dir, '-e', path.join(ctx.dir, 'error.log'), '-c', path.join(ctx.dir, 'nginx.conf')],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    ctx.nginxErr = '';
-    ctx.nginx.stderr.on('data', (d) => { ctx.nginxErr += d; });
-    ctx.nginxExit = new Promise((resolve) => ctx.nginx.on('exit', (code, signal) => resolve({ code, signal })));
-    try {
-      await waitForPort(ctx.nginxPort, ctx.nginx, 'nginx');
-    } catch (err) {
-      let log = '';
-      try { log = readFileSync(path.join(ctx.dir, 'error.log'), 'utf8'); } catch { /* none */ }
-      throw new Error(`${err.message}:\n${ctx.nginxErr}\n${log}`);
-    }
+    ctx.nginx = await startNginx(ctx.dir, ctx.nginxPort, httpBlock(ctx.dir, ctx.nginxPort, ctx.server.port));
   });
   after(async () => {
     let exit = null;
     try {
-      if (ctx.nginx && ctx.nginx.exitCode === null) {
-        ctx.nginx.kill('SIGQUIT'); // a graceful stop
-        await ctx.nginxExit;
-      }
+      await ctx.nginx?.stop();
       if (ctx.server) {
         exit = await ctx.server.stop();
         ctx.server.cleanup();

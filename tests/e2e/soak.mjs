@@ -14,6 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import WebSocket from 'ws';
 
+import { jsonRequest } from './lib/load.mjs';
 import { setupAdmin, startServer } from './lib/server.mjs';
 
 const env = (name, def) => Number(process.env[name] ?? def);
@@ -43,25 +44,7 @@ let nextAgent = 0;
 
 // One API call; resolves to { status, headers, json }.
 function request(server, method, path, { body, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port: server.port, path, method,
-      agent: agents[nextAgent++ % agents.length],
-      headers: { ...headers, ...(data ? { 'content-type': 'application/json',
-        'content-length': Buffer.byteLength(data) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, json, text });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+  return jsonRequest({ port: server.port, agent: agents[nextAgent++ % agents.length], method, path, body, headers });
 }
 
 // latencies and errors per kind
