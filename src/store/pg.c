@@ -84,11 +84,22 @@ static int result_error(struct pg_db *d, const PGresult *res, const char *what)
     return -EIO;
 }
 
-/* libpq's messages end with a newline; a log line is one line. */
-static int line_length(const char *msg)
+/* libpq's message made one log line: its lines (one per address tried, when a host name
+ * has several) joined by "; ", the final newline dropped, at most 500 bytes. */
+#define ONE_LINE_MAX 512
+static const char *one_line(const char *msg, char out[ONE_LINE_MAX])
 {
-    size_t n = strcspn(msg, "\n");
-    return n > 500 ? 500 : (int)n;
+    size_t n = 0;
+    for (const char *p = msg; *p && n < ONE_LINE_MAX - 3; p++) {
+        if (*p != '\n') {
+            out[n++] = *p;
+        } else if (p[1] != '\0') {
+            out[n++] = ';';
+            out[n++] = ' ';
+        }
+    }
+    out[n] = '\0';
+    return out;
 }
 
 static int exec_sql(struct pg_db *d, const char *sql, const char *what);
@@ -126,8 +137,9 @@ static int connection_ready(struct pg_db *d)
         d->backoff_ms = PG_BACKOFF_MAX_MS;
     d->retry_at_ms = now + d->backoff_ms;
     const char *msg = PQerrorMessage(d->conn);
-    log_warn("store", "postgresql: cannot connect again (%.*s); next try in %d ms",
-             line_length(msg), msg, d->backoff_ms);
+    char line[ONE_LINE_MAX];
+    log_warn("store", "postgresql: cannot connect again (%s); next try in %d ms",
+             one_line(msg, line), d->backoff_ms);
     return -EIO;
 }
 
@@ -146,7 +158,8 @@ static int exec_sql(struct pg_db *d, const char *sql, const char *what)
 static void log_notice(void *arg, const char *msg)
 {
     (void)arg;
-    log_debug("store", "postgresql: %.*s", line_length(msg), msg);
+    char line[ONE_LINE_MAX];
+    log_debug("store", "postgresql: %s", one_line(msg, line));
 }
 
 static int pg_open(const char *location, void **out)
@@ -159,7 +172,8 @@ static int pg_open(const char *location, void **out)
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         /* libpq's message names the host and the reason, never the password */
         const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
-        log_error("store", "cannot connect to postgresql: %.*s", line_length(msg), msg);
+        char line[ONE_LINE_MAX];
+        log_error("store", "cannot connect to postgresql: %s", one_line(msg, line));
         PQfinish(conn);
         return -EIO;
     }
@@ -596,7 +610,8 @@ static int pg_poll_events(void *db, void (*fn)(void *ctx, const char *payload), 
         return -EIO;
     if (!PQconsumeInput(d->conn)) {
         const char *msg = PQerrorMessage(d->conn);
-        log_warn("store", "postgresql: events could not be read (%.*s)", line_length(msg), msg);
+        char line[ONE_LINE_MAX];
+        log_warn("store", "postgresql: events could not be read (%s)", one_line(msg, line));
         return -EIO;
     }
     PGnotify *n;
