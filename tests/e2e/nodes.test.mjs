@@ -1,8 +1,8 @@
 // Two confide nodes on one PostgreSQL database behind Debian's nginx, the way
 // docs/DEPLOY.md sets them up: nginx sends /node/a/ and /node/b/ to one node each and
 // everything else to whichever is up. A group meeting (a therapist and three clients in
-// Chromium, fake camera and microphone) is carried by one node; a page that reached the
-// other is sent there (`moved`). Then the node carrying it is killed with SIGKILL: within
+// Chromium, fake camera and microphone) is carried by node b; every page reaches node a
+// first and is sent there (`moved`). Then the node carrying it is killed with SIGKILL: within
 // 15 s every page is back in the meeting on the other node, video decoding, and nobody
 // went through the waiting room again.
 //
@@ -28,11 +28,13 @@ const THERAPIST = 'Dr Ada Byron';
 const NAMES = ['Sam Rivera', 'Alex Moreno', 'Jo Okafor'];
 const FAILOVER_MS = 15000;
 
-// docs/DEPLOY.md's several-nodes configuration, on loopback without TLS
+// docs/DEPLOY.md's several-nodes configuration, on loopback without TLS, with node b as the
+// upstream's backup: the practice's address then always reaches node a while it is up, so
+// which pages are sent where is known
 function httpBlock(port, nodes) {
   return `  ${UPGRADE_MAP}
   upstream confide {
-${nodes.map((n) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=5s;`).join('\n')}
+${nodes.map((n, i) => `    server 127.0.0.1:${n.port} max_fails=1 fail_timeout=5s${i ? ' backup' : ''};`).join('\n')}
   }
   server {
     listen 127.0.0.1:${port};
@@ -183,15 +185,16 @@ describe('several nodes', () => {
     const password = session.occurrences[0].password;
     const token = (c) => new URL(session.invites.find((v) => v.client_id === c.id).url).pathname.split('/')[2];
 
-    const people = [];
-    const ada = await person(ctx.browser, THERAPIST);
-    people.push(ada);
-    await joinAsHost(ada, viaProxy(session.host_url), call.cookie);
+    // node b opens the meeting: a client reaches it directly and knocks, then goes
+    const [a, b] = ctx.nodes;
+    const opener = await connect(b.server, { origin: ctx.publicUrl });
+    opener.json({ type: 'join', token: token(clients[0]), password, agree: true });
+    await opener.next('waiting');
+    opener.close();
     const lease = `SELECT node_id FROM meeting_leases WHERE occurrence_id = ${session.occurrences[0].id}`;
-    const holder = psql(ctx.db, lease);
-    const owner = ctx.nodes.find((n) => n.id === holder);
-    const other = ctx.nodes.find((n) => n.id !== holder);
-    assert.ok(owner && other, `one lease, held by a node: ${holder}`);
+    assert.equal(psql(ctx.db, lease), 'b');
+    const owner = b;
+    const other = a;
 
     // a page that reaches the other node is sent to the one carrying the meeting
     const probe = await connect(other.server, { origin: ctx.publicUrl });
@@ -200,6 +203,12 @@ describe('several nodes', () => {
     assert.equal(moved.url, `${ctx.publicUrl}/node/${owner.id}`);
     probe.close();
 
+    // every page comes in through the practice's address, which nginx gives to node a
+    // (node b is its backup): each is sent on to node b
+    const people = [];
+    const ada = await person(ctx.browser, THERAPIST);
+    people.push(ada);
+    await joinAsHost(ada, viaProxy(session.host_url), call.cookie);
     const members = [];
     for (const [i, c] of clients.entries()) {
       const p = await person(ctx.browser, NAMES[i]);
@@ -209,6 +218,10 @@ describe('several nodes', () => {
     }
     await ada.page.getByRole('button', { name: 'Admit all' }).click();
     const everyone = [ada, ...members];
+    for (const p of everyone) {
+      const urls = await p.page.evaluate(() => window.testSockets.map((ws) => ws.url));
+      assert.ok(urls.some((u) => u.endsWith('/node/b/ws')), `${p.name} was sent to node b: ${urls}`);
+    }
     const all = [THERAPIST, ...NAMES];
     for (const p of everyone) await waitForMedia(p, all.filter((n) => n !== p.name));
     for (const p of everyone) {
