@@ -85,6 +85,16 @@ static const struct option_def options[] = {
     NUM(keepalive_timeout, "20", 1, 3600, "seconds an idle HTTP connection is kept between requests"),
     NUM(ws_send_queue_bytes, "1048576", 16384, 67108864,
         "bytes of replies a WebSocket may leave unread before it is closed"),
+    STR(turn_uris, "",
+        "the practice's TURN server, comma-separated, e.g. "
+        "turn:turn.example.org:3478?transport=udp, turns:turn.example.org:443?transport=tcp "
+        "(empty: pages get no TURN server)"),
+    STR(turn_secret, "",
+        "the TURN server's shared secret (coturn's static-auth-secret), at least 16 characters; "
+        "needed with turn_uris"),
+    NUM(turn_ttl, "14400", 600, 86400,
+        "seconds the TURN credentials given to a page at admission last; longer than the longest "
+        "session, because the TURN server ends a relay when they expire"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -294,6 +304,107 @@ static int media_addresses(struct config *c, struct buf *err)
     return 0;
 }
 
+/* The host of a TURN URI: a name (letters, digits, '-', '.'), an IPv4 address, or an
+ * IPv6 address in brackets. Returns its length, 0 when there is none. */
+static size_t turn_host_length(const char *host)
+{
+    if (host[0] == '[') {
+        size_t n = strcspn(host, "]");
+        char v6[64];
+        if (host[n] != ']' || n - 1 >= sizeof v6)
+            return 0;
+        memcpy(v6, host + 1, n - 1);
+        v6[n - 1] = '\0';
+        uint8_t addr[16];
+        return inet_pton(AF_INET6, v6, addr) == 1 ? n + 1 : 0;
+    }
+    size_t n = 0;
+    while (isalnum((unsigned char)host[n]) || host[n] == '-' || host[n] == '.')
+        n++;
+    return n;
+}
+
+/* One URI as RFC 7065 has it and browsers take it: turn:HOST[:PORT][?transport=udp|tcp],
+ * turns:HOST[:PORT][?transport=tcp] (TLS; no browser speaks TURN over DTLS). */
+static int turn_uri_check(const char *uri, struct buf *err)
+{
+    const char *p;
+    int tls = 0;
+    if (strncmp(uri, "turn:", 5) == 0) {
+        p = uri + 5;
+    } else if (strncmp(uri, "turns:", 6) == 0) {
+        p = uri + 6;
+        tls = 1;
+    } else {
+        buf_printf(err, "turn_uris: \"%s\" must begin with turn: or turns:", uri);
+        return -1;
+    }
+    size_t host = turn_host_length(p);
+    if (host == 0) {
+        buf_printf(err, "turn_uris: \"%s\" names no host (turn:HOST[:PORT][?transport=udp|tcp])",
+                   uri);
+        return -1;
+    }
+    p += host;
+    if (*p == ':') {
+        char *end = NULL;
+        errno = 0;
+        long port = strtol(p + 1, &end, 10);
+        if (errno || end == p + 1 || !isdigit((unsigned char)p[1]) || port < 1 || port > 65535) {
+            buf_printf(err, "turn_uris: \"%s\": the port must be 1 to 65535", uri);
+            return -1;
+        }
+        p = end;
+    }
+    if (*p == '\0')
+        return 0;
+    if (strcmp(p, "?transport=tcp") == 0 || (!tls && strcmp(p, "?transport=udp") == 0))
+        return 0;
+    buf_printf(err,
+               "turn_uris: \"%s\": after the host and port only ?transport=udp or ?transport=tcp "
+               "may follow (turns: is TLS, over TCP only)",
+               uri);
+    return -1;
+}
+
+/* turn_uris is "a, b": up to CONFIG_TURN_URIS URIs, each checked; turn_secret goes with it. */
+static int turn_settings(struct config *c, struct buf *err)
+{
+    c->turn_uri_count = 0;
+    for (const char *p = c->turn_uris;;) {
+        p += strspn(p, ", ");
+        size_t len = strcspn(p, ", ");
+        if (len == 0)
+            break;
+        if (c->turn_uri_count == CONFIG_TURN_URIS || len >= sizeof c->turn_uri_list[0]) {
+            buf_printf(err, "turn_uris takes up to %d URIs of up to %zu characters",
+                       CONFIG_TURN_URIS, sizeof c->turn_uri_list[0] - 1);
+            return -1;
+        }
+        char *dst = c->turn_uri_list[c->turn_uri_count];
+        memcpy(dst, p, len);
+        dst[len] = '\0';
+        if (turn_uri_check(dst, err) < 0)
+            return -1;
+        c->turn_uri_count++;
+        p += len;
+    }
+    if (c->turn_uri_count > 0 && c->turn_secret[0] == '\0') {
+        buf_printf(err, "turn_uris needs turn_secret: the TURN server's static-auth-secret");
+        return -1;
+    }
+    if (c->turn_uri_count == 0 && c->turn_secret[0] != '\0') {
+        buf_printf(err, "turn_secret is set but turn_uris names no TURN server");
+        return -1;
+    }
+    /* the credentials are HMACs of a known user name: a short secret falls to guessing */
+    if (c->turn_secret[0] != '\0' && strlen(c->turn_secret) < 16) {
+        buf_printf(err, "turn_secret must be at least 16 characters (e.g. openssl rand -hex 32)");
+        return -1;
+    }
+    return 0;
+}
+
 int config_finish(struct config *c, struct buf *err)
 {
     const char *colon = strrchr(c->listen, ':');
@@ -326,6 +437,8 @@ int config_finish(struct config *c, struct buf *err)
         snprintf(c->media_public_ip, sizeof c->media_public_ip, "%s", c->media_bind);
     }
     if (media_addresses(c, err) < 0)
+        return -1;
+    if (turn_settings(c, err) < 0)
         return -1;
     struct buf problem = {0};
     if (cidr_list_parse(c->metrics_allow, &c->metrics_allow_list, &problem) < 0) {

@@ -48,6 +48,9 @@ struct config {
     long body_timeout;         /* seconds for a request's declared body to arrive in full */
     long keepalive_timeout;    /* seconds an idle HTTP connection is kept between requests */
     long ws_send_queue_bytes;  /* a WebSocket whose unsent replies pass this is closed */
+    char turn_uris[1024];      /* turn:/turns: URIs of the practice's TURN server, comma-separated */
+    char turn_secret[256];     /* coturn's static-auth-secret: signs the credentials; never logged */
+    long turn_ttl;             /* seconds the TURN credentials handed to a page last */
 
     /* derived by config_finish */
     char listen_host[64];
@@ -57,6 +60,9 @@ struct config {
     int media_address_count;                          /* at least 1 */
     struct cidr_list metrics_allow_list;              /* metrics_allow, parsed */
     struct cidr_list trusted_proxies_list;            /* trusted_proxies, parsed */
+#define CONFIG_TURN_URIS 4
+    char turn_uri_list[CONFIG_TURN_URIS][256]; /* turn_uris, checked, in order */
+    int turn_uri_count;                        /* 0: no TURN server, nothing handed out */
     /* Browsers reach confide over https: its own TLS, or public_url is https (a proxy
      * ends TLS). The one place that decides the cookie's Secure and __Host- and HSTS. */
     int https;

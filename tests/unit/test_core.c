@@ -24,6 +24,7 @@
 #include "core/metrics.h"
 #include "core/rand.h"
 #include "core/seal.h"
+#include "core/turn_cred.h"
 
 static void buf_grows_and_formats(void **state)
 {
@@ -915,6 +916,91 @@ static void client_address_through_trusted_proxies(void **state)
     buf_free(&err);
 }
 
+static void config_turn_uris_are_checked(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *uris, *secret;
+        int ok;
+        const char *says; /* in the error */
+    } cases[] = {
+        {"", "", 1, NULL},
+        {"turn:turn.example.org:3478?transport=udp, turns:turn.example.org:443?transport=tcp",
+         "0123456789abcdef0123", 1, NULL},
+        {"turn:203.0.113.9", "0123456789abcdef", 1, NULL},
+        {"turn:[2001:db8::9]:3478?transport=tcp", "0123456789abcdef", 1, NULL},
+        {"turn:turn.example.org", "", 0, "turn_secret"},
+        {"", "0123456789abcdef", 0, "turn_uris names no"},
+        {"turn:turn.example.org", "short", 0, "at least 16"},
+        {"stun:turn.example.org:3478", "0123456789abcdef", 0, "turn: or turns:"},
+        {"https://turn.example.org", "0123456789abcdef", 0, "turn: or turns:"},
+        {"turn:", "0123456789abcdef", 0, "no host"},
+        {"turn::3478", "0123456789abcdef", 0, "no host"},
+        {"turn:[2001:db8::9:3478", "0123456789abcdef", 0, "no host"},
+        {"turn:turn.example.org:0", "0123456789abcdef", 0, "port"},
+        {"turn:turn.example.org:65536", "0123456789abcdef", 0, "port"},
+        {"turn:turn.example.org:34x8", "0123456789abcdef", 0, "transport"},
+        {"turn:turn.example.org:-1", "0123456789abcdef", 0, "port"},
+        {"turn:turn.example.org?transport=sctp", "0123456789abcdef", 0, "transport"},
+        {"turns:turn.example.org:443?transport=udp", "0123456789abcdef", 0, "TCP only"},
+        {"turn:a.example, turn:b.example, turn:c.example, turn:d.example, turn:e.example",
+         "0123456789abcdef", 0, "up to 4"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config c;
+        struct buf err = {0};
+        config_defaults(&c);
+        config_set_flag(&c, "turn-uris", cases[i].uris, &err);
+        config_set_flag(&c, "turn-secret", cases[i].secret, &err);
+        int rc = config_finish(&c, &err);
+        if (rc != (cases[i].ok ? 0 : -1) || (cases[i].says && !strstr(err.data, cases[i].says)))
+            fail_msg("turn_uris \"%s\": rc %d, %s", cases[i].uris, rc, err.data ? err.data : "");
+        buf_free(&err);
+    }
+    struct config c;
+    struct buf err = {0};
+    config_defaults(&c);
+    assert_int_equal(c.turn_ttl, 14400);
+    assert_int_equal(config_set_flag(&c, "turn-ttl", "60", &err), -1);
+    buf_reset(&err);
+    config_set_flag(&c, "turn-uris", " turn:turn.example.org:3478 ,turns:turn.example.org:443 ",
+                    &err);
+    config_set_flag(&c, "turn-secret", "0123456789abcdef", &err);
+    assert_int_equal(config_finish(&c, &err), 0);
+    assert_int_equal(c.turn_uri_count, 2);
+    assert_string_equal(c.turn_uri_list[0], "turn:turn.example.org:3478");
+    assert_string_equal(c.turn_uri_list[1], "turns:turn.example.org:443");
+    /* a refusal names the setting, never the secret */
+    config_defaults(&c);
+    config_set_flag(&c, "turn-secret", "a secret nobody may read", &err);
+    assert_int_equal(config_finish(&c, &err), -1);
+    assert_null(strstr(err.data, "nobody may read"));
+    buf_free(&err);
+}
+
+static void turn_credentials_follow_the_rest_scheme(void **state)
+{
+    (void)state;
+    struct turn_cred cred;
+    assert_int_equal(
+        turn_cred_make("north-shore-practice-turn-secret", 1806000000, 3600, "3f2a9c8e", &cred), 0);
+    assert_string_equal(cred.username, "1806003600:3f2a9c8e");
+    /* made once, apart from confide, by
+     *   printf '%s' '1806003600:3f2a9c8e' |
+     *     openssl dgst -sha1 -hmac 'north-shore-practice-turn-secret' -binary | base64 */
+    assert_string_equal(cred.password, "dURBinSTl9Kj6VP2l8KkPPH9aV4=");
+    assert_int_equal(turn_cred_make("secret", 0, 3600, "a:b", &cred), -1);
+    assert_int_equal(turn_cred_make("secret", 0, 3600, "", &cred), -1);
+    assert_int_equal(turn_cred_make("", 0, 3600, "abc", &cred), -1);
+    char long_id[TURN_CRED_ID_MAX + 2];
+    memset(long_id, 'a', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    assert_int_equal(turn_cred_make("secret", 0, 3600, long_id, &cred), -1);
+    long_id[TURN_CRED_ID_MAX] = '\0';
+    assert_int_equal(turn_cred_make("secret", 1806000000, 86400, long_id, &cred), 0);
+    assert_int_equal(strlen(cred.password), 28);
+}
+
 int main(void)
 {
     rand_init();
@@ -936,6 +1022,8 @@ int main(void)
         cmocka_unit_test(clock_formats_rfc3339),
         cmocka_unit_test(metrics_render_prometheus_text),
         cmocka_unit_test(tokens_are_random_base64url),
+        cmocka_unit_test(config_turn_uris_are_checked),
+        cmocka_unit_test(turn_credentials_follow_the_rest_scheme),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
