@@ -12,9 +12,11 @@
 #include "auth/login.h"
 #include "auth/throttle.h"
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/turn_cred.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "live/handlers.h"
@@ -178,12 +180,48 @@ static void tell_waiting(struct live_service *svc, struct room_entry *re, int fo
         re->waiting_told = n;
 }
 
+/* Someone about to be told `admitted` gets audio and video: first, fresh credentials for
+ * the practice's TURN server (when turn_uris names one), so the page's RTCPeerConnections
+ * can relay through it where UDP to the media port does not get through. Fresh on every
+ * admission, a return after a dropped connection included. The user name's id is random,
+ * never who the person is (the TURN server logs it); nothing here is logged. The expiry is
+ * read from the wall clock, not the meeting's `now`: the TURN server compares it with its
+ * own. */
+static void send_ice_servers(struct live_service *svc, uint64_t conn)
+{
+    const struct config *cfg = svc->cfg;
+    if (cfg->turn_uri_count == 0)
+        return;
+    char id[24];
+    rand_token(id, sizeof id, 12); /* base64url: no ':' */
+    struct turn_cred cred;
+    if (turn_cred_make(cfg->turn_secret, clock_wall_ms() / 1000, cfg->turn_ttl, id, &cred) < 0)
+        return; /* config_finish checked the secret: not reached */
+    json_t *urls = json_array();
+    for (int i = 0; i < cfg->turn_uri_count; i++)
+        json_array_append_new(urls, json_string(cfg->turn_uri_list[i]));
+    send_json(svc, conn,
+              json_pack("{s:s,s:[{s:o,s:s,s:s}]}", "type", "ice_servers", "ice_servers", "urls",
+                        urls, "username", cred.username, "credential", cred.password));
+    sodium_memzero(&cred, sizeof cred);
+}
+
+/* live/room.c's `admitted` (json_pack keeps the order of the keys: "type" comes first) */
+static bool is_admitted(const char *text)
+{
+    static const char prefix[] = "{\"type\":\"admitted\"";
+    return strncmp(text, prefix, sizeof prefix - 1) == 0;
+}
+
 /* Carries out what a meeting decided, in order: messages, the attendance records and the
  * meeting's end (one transaction), the media commands, then the connections to close. */
 static void carry_out(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
-    for (size_t i = 0; i < fx->send_count; i++)
+    for (size_t i = 0; i < fx->send_count; i++) {
+        if (is_admitted(fx->sends[i].text))
+            send_ice_servers(svc, fx->sends[i].conn);
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
+    }
     store_records(svc, re, fx);
     if (fx->ended_at && store_occurrence_end(svc->store, re->occurrence_id, fx->ended_at) < 0)
         /* the links still open until its end time: a loss of comfort, not of data */

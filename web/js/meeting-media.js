@@ -9,6 +9,13 @@ import { el } from './meeting-dom.js';
 const $ = (id) => document.getElementById(id);
 
 const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+
+// The practice's TURN server with short-lived credentials, when the server sends them (just
+// before `admitted`): the browser then also gathers relay candidates, so audio and video get
+// through networks that block UDP to the media server. Without them, no ICE servers at all.
+function pcConfig(iceServers) {
+  return iceServers.length ? { ...PC_CONFIG, iceServers } : PC_CONFIG;
+}
 const REPUBLISH_MS = 2000;
 
 export function createMedia({ send, session, nameOf }) {
@@ -32,6 +39,7 @@ export function createMedia({ send, session, nameOf }) {
   let people = new Map(); // participant → { audio, video } from the last room message
   let wantAudio = true;
   let wantVideo = true;
+  let iceServers = []; // from the last `ice_servers` message
 
   function tell(text) {
     say(problem, text);
@@ -74,7 +82,7 @@ export function createMedia({ send, session, nameOf }) {
     if (!running || !local) return;
     clearTimeout(republishTimer);
     pub?.close();
-    const pc = new RTCPeerConnection(PC_CONFIG);
+    const pc = new RTCPeerConnection(pcConfig(iceServers));
     pub = pc;
     for (const track of local.getTracks()) {
       pc.addTransceiver(track, { direction: 'sendonly', streams: [local] });
@@ -143,7 +151,7 @@ export function createMedia({ send, session, nameOf }) {
 
   function newSubscriber() {
     sub?.close();
-    const pc = new RTCPeerConnection(PC_CONFIG);
+    const pc = new RTCPeerConnection(pcConfig(iceServers));
     sub = pc;
     // the network changed under it: ask for a fresh receiving transport rather than wait
     // for the server to notice
@@ -256,6 +264,10 @@ export function createMedia({ send, session, nameOf }) {
       schedulePublish();
     },
     subscribeOffer,
+    /** Fresh TURN credentials; the next RTCPeerConnections use them. */
+    iceServers(msg) {
+      if (Array.isArray(msg.ice_servers)) iceServers = msg.ice_servers;
+    },
     /** The room changed: names on the tiles, and one's own microphone and camera. */
     room(msg) {
       const me = msg.participants.find((p) => p.id === session.me?.id);

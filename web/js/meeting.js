@@ -480,6 +480,9 @@ function received(msg) {
     case 'waiting_message':
       say(waitingNote, msg.text ? `Message from your therapist: ${msg.text}` : '');
       break;
+    case 'ice_servers':
+      media.iceServers(msg);
+      break;
     case 'admitted':
       admitted(msg);
       break;
