@@ -232,3 +232,19 @@ export function processUids(pattern = 'chromium') {
   return out.split('\n').filter((l) => l.includes(pattern)).map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
+
+// No UDP at all for `uid` (a network that lets only TCP out): its packets are dropped on
+// OUTPUT, where the sender's sendto() fails, so nothing of them reaches anyone. Returns a
+// reader of how many were dropped.
+export function blockUdp({ uid = IMPAIRED_UID } = {}) {
+  assertInside();
+  run('iptables', ['-w', '-N', 'UDP_BLOCKED']);
+  run('iptables', ['-w', '-A', 'OUTPUT', '-p', 'udp', '-m', 'owner', '--uid-owner', String(uid),
+    '-j', 'UDP_BLOCKED']);
+  run('iptables', ['-w', '-A', 'UDP_BLOCKED', '-j', 'DROP']);
+  return () => {
+    const save = run('iptables-save', ['-c', '-t', 'filter']);
+    const line = save.split('\n').find((l) => /-A UDP_BLOCKED -j DROP$/.test(l));
+    return Number(/^\[(\d+):/.exec(line)[1]);
+  };
+}
