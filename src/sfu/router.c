@@ -760,13 +760,15 @@ static void note_report(struct router_port *sub, struct track *t, const struct r
     t->rr_lost = b->cumulative_lost;
     t->rr_packets = t->packets;
 
-    uint32_t jitter = (uint32_t)((uint64_t)b->jitter * 1000 / clock_rate(t->t.kind));
-    struct router_port *pub = publisher_of(sub->room, t->t.publisher);
-    uint32_t inherited = pub ? jitter_ms(&pub->src[t->t.kind], t->t.kind) : 0;
-    jitter = jitter > inherited ? jitter - inherited : 0;
-    if (jitter > sub->q_jitter_ms)
-        sub->q_jitter_ms = jitter;
     sub->q_reported = true;
+    if (t->t.kind == ROUTER_AUDIO) { /* as on the way in: video's bursts are no jitter */
+        uint32_t jitter = (uint32_t)((uint64_t)b->jitter * 1000 / clock_rate(ROUTER_AUDIO));
+        struct router_port *pub = publisher_of(sub->room, t->t.publisher);
+        uint32_t inherited = pub ? jitter_ms(&pub->src[ROUTER_AUDIO], ROUTER_AUDIO) : 0;
+        jitter = jitter > inherited ? jitter - inherited : 0;
+        if (jitter > sub->q_jitter_ms)
+            sub->q_jitter_ms = jitter;
+    }
 
     if (b->lsr) {
         /* RFC 3550 §6.4.1: now - LSR - DLSR, in 1/65536 s, on our own clock */
@@ -988,9 +990,10 @@ static void quality_up(struct router_port *pub, struct router_quality *q)
             continue; /* stopped: its jitter is old news */
         expected_sum += exp_int;
         lost_sum += (int64_t)exp_int - (int64_t)rec_int;
-        uint32_t j = jitter_ms(s, (enum router_kind)k);
-        if (j > q->jitter_up_ms)
-            q->jitter_up_ms = j;
+        /* audio's only: a video frame goes out as a burst of packets with one timestamp,
+         * paced over tens of ms, which the RFC 3550 formula takes for jitter */
+        if (k == ROUTER_AUDIO)
+            q->jitter_up_ms = jitter_ms(s, ROUTER_AUDIO);
     }
     if (expected_sum == 0)
         return;

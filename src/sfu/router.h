@@ -34,10 +34,12 @@
  * Connection quality: every ROUTER_QUALITY_INTERVAL_MS the router sums up, per participant
  * of a room, what it saw of their link over that window (sink->quality): on the way in, the
  * share of their RTP that never came (before any repair) and the RFC 3550 interarrival
- * jitter; on the way out, from their receiver reports about what the router sent them, the
- * share of the packets it sent that did not arrive (losses the publisher's own link caused
- * are not theirs, so they are not counted), the jitter beyond the publisher's, and the round
- * trip from the LSR/DLSR of those reports. */
+ * jitter of their audio; on the way out, from their receiver reports about what the router
+ * sent them, the share of the packets it sent that did not arrive (losses the publisher's
+ * own link caused are not theirs, so they are not counted), their audio jitter beyond the
+ * publisher's, and the round trip from the LSR/DLSR of those reports. Video's jitter is left
+ * out both ways: a frame leaves as a paced burst of packets with one timestamp, which the
+ * RFC 3550 formula takes for jitter. */
 #ifndef CONFIDE_SFU_ROUTER_H
 #define CONFIDE_SFU_ROUTER_H
 #include <stdbool.h>
