@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { launchChromium, withServer } from './lib/browser.mjs';
 import { inNetns, installLossRules, launchImpairedChromium, lossCounters } from './lib/impair.mjs';
 import {
-  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, waitForMedia,
+  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, metrics, person,
+  waitForMedia,
 } from './lib/meeting.mjs';
 
 await inNetns(import.meta.url, { timeoutMs: 4 * 60 * 1000 });
@@ -99,6 +100,8 @@ test('12 % loss on one client: the therapist reads "fair" or "poor" on that clie
       const loss = lossCounters();
       // the levels came within seconds, so only a few dozen packets were dropped by then
       assert.ok(loss.droppedIn > 0 && loss.droppedOut > 0, `drops both ways: ${JSON.stringify(loss)}`);
+      const m = await metrics(server);
+      assert.ok(m.confide_media_quality_reports_total >= 4, JSON.stringify(m));
       console.log(`quality: ${JSON.stringify({ therapistSees: adaSees, clientSees, drops: loss })}`);
       assert.deepEqual(ada.errors, []);
       assert.deepEqual(client.errors, []);
