@@ -174,6 +174,7 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(rr_sent);
     STAT(twcc_sent);
     STAT(speaker_changes);
+    STAT(quality_reports);
 #undef STAT
 #define COUNT(name) buf_printf(out, "confide_media_" #name "_total %" PRIu64 "\n", m->n.name)
     COUNT(publish_answered);

@@ -2,14 +2,24 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 #include "sfu/limits.h"
+
+/* One person's connection quality, and whom it was last told to. */
+struct quality_entry {
+    int participant;
+    struct quality_state state;
+    uint64_t told; /* audience_mark() when last sent; 0: never */
+};
 
 struct meeting {
     int64_t occurrence_id;
     struct live_room *room;
     struct media_plan *media; /* NULL: no audio or video */
+    struct quality_entry *quality;
+    size_t quality_count, quality_cap;
 };
 
 struct meeting *meeting_new(const struct live_room_settings *settings,
@@ -31,6 +41,7 @@ void meeting_free(struct meeting *m, struct live_effects *fx)
         return;
     media_plan_free(m->media, fx);
     live_room_free(m->room);
+    free(m->quality);
     free(m);
 }
 
@@ -149,6 +160,93 @@ void meeting_speaker(struct meeting *m, int participant, struct live_effects *fx
 {
     if (m->media)
         media_plan_speaker(m->media, participant, fx);
+}
+
+/* ---- connection quality ---- */
+
+static bool sees_everyones_quality(const struct meeting *m, int participant)
+{
+    const char *role = live_room_role(m->room, participant);
+    return strcmp(role, "host") == 0 || strcmp(role, "cohost") == 0;
+}
+
+/* Who is told `participant`'s level: they themselves, and the therapist and co-facilitators.
+ * Clients are not told each other's. */
+static bool in_audience(const struct meeting *m, int participant, int member)
+{
+    return member == participant || sees_everyones_quality(m, member);
+}
+
+/* A mark of the audience's connections: when someone in it reconnects or a host arrives,
+ * it changes, and the level is told again to everyone in it (telling twice is harmless). */
+static uint64_t audience_mark(const struct meeting *m, int participant,
+                              const struct live_room_member *members, size_t n)
+{
+    uint64_t mark = 1469598103934665603ULL; /* FNV-1a over the connection ids */
+    for (size_t i = 0; i < n; i++) {
+        if (!in_audience(m, participant, members[i].id))
+            continue;
+        mark ^= members[i].conn;
+        mark *= 1099511628211ULL;
+    }
+    return mark ? mark : 1;
+}
+
+/* The entry for participant, made if need be; those who left are dropped first. */
+static struct quality_entry *quality_entry(struct meeting *m, int participant)
+{
+    struct live_room_member member;
+    size_t kept = 0;
+    struct quality_entry *found = NULL;
+    for (size_t i = 0; i < m->quality_count; i++) {
+        if (live_room_member_get(m->room, m->quality[i].participant, &member) < 0)
+            continue;
+        m->quality[kept] = m->quality[i];
+        if (m->quality[kept].participant == participant)
+            found = &m->quality[kept];
+        kept++;
+    }
+    m->quality_count = kept;
+    if (found)
+        return found;
+    if (m->quality_count == m->quality_cap) {
+        m->quality_cap = m->quality_cap ? 2 * m->quality_cap : 8;
+        m->quality = xrealloc(m->quality, m->quality_cap * sizeof *m->quality);
+    }
+    found = &m->quality[m->quality_count++];
+    *found = (struct quality_entry){.participant = participant};
+    return found;
+}
+
+void meeting_quality(struct meeting *m, int64_t now, int participant,
+                     const struct quality_reading *reading, struct live_effects *fx)
+{
+    struct live_room_member member;
+    if (live_room_member_get(m->room, participant, &member) < 0)
+        return; /* gone, or not admitted: nobody to tell */
+    struct quality_entry *e = quality_entry(m, participant);
+    bool changed = quality_update(&e->state, reading, now);
+    size_t n = live_room_members(m->room, NULL, 0);
+    struct live_room_member *members = xcalloc(n ? n : 1, sizeof *members);
+    n = live_room_members(m->room, members, n);
+    uint64_t mark = audience_mark(m, participant, members, n);
+    if (changed || mark != e->told) {
+        e->told = mark;
+        for (size_t i = 0; i < n; i++)
+            if (in_audience(m, participant, members[i].id))
+                live_fx_send(fx, members[i].conn,
+                             json_pack("{s:s,s:i,s:s}", "type", "quality", "participant",
+                                       participant, "level", quality_name(e->state.level)));
+    }
+    free(members);
+}
+
+const char *meeting_quality_level(const struct meeting *m, int participant)
+{
+    for (size_t i = 0; i < m->quality_count; i++)
+        if (m->quality[i].participant == participant)
+            return quality_name(m->quality[i].state.level);
+    return quality_name(QUALITY_UNKNOWN);
 }
 
 /* ---- audio and video ---- */

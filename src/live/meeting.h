@@ -14,6 +14,7 @@
 #include "live/effects.h"
 #include "live/media_plan.h"
 #include "live/messages.h"
+#include "live/quality.h"
 #include "live/room.h"
 
 struct meeting;
@@ -59,6 +60,14 @@ void meeting_message(struct meeting *m, int64_t now, uint64_t conn, const json_t
 /* What the meeting's media worker reported. False when the peer is not this meeting's. */
 bool meeting_peer_closed(struct meeting *m, uint64_t peer_id, struct live_effects *fx);
 void meeting_speaker(struct meeting *m, int participant, struct live_effects *fx);
+/* The worker's reading of participant's connection (live/quality.h). When their level
+ * changes, {"type":"quality","participant":N,"level":"good|fair|poor"} goes to them and to
+ * the therapist and co-facilitators; to those who were not there when it was last told
+ * (a host arriving, anyone reconnecting), it goes at the next reading. */
+void meeting_quality(struct meeting *m, int64_t now, int participant,
+                     const struct quality_reading *reading, struct live_effects *fx);
+/* The level last worked out for participant ("unknown": none), for tests. */
+const char *meeting_quality_level(const struct meeting *m, int participant);
 
 /* The media handlers in the message table. */
 live_meeting_handler meeting_on_publish, meeting_on_subscribe_answer, meeting_on_subscribe_restart;

@@ -1266,7 +1266,7 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
 }
 
 /* A worker's report goes to the meeting whose room it names or whose transport it was. */
-static void on_worker_event(struct live_service *svc, const struct worker_event *ev)
+static void on_worker_event(struct live_service *svc, const struct worker_event *ev, int64_t now)
 {
     for (size_t i = 0; i < svc->room_count; i++) {
         struct room_entry *re = svc->rooms[i];
@@ -1278,6 +1278,13 @@ static void on_worker_event(struct live_service *svc, const struct worker_event 
                 meeting_speaker(re->meeting, (int)ev->participant, &fx);
         } else if (ev->type == WORKER_EV_CLOSED) {
             mine = meeting_peer_closed(re->meeting, ev->peer_id, &fx);
+        } else if (ev->type == WORKER_EV_QUALITY) {
+            mine = (uint64_t)re->occurrence_id == ev->room_id;
+            struct quality_reading reading = {.loss_permille = ev->quality.loss_permille,
+                                              .jitter_ms = ev->quality.jitter_ms,
+                                              .rtt_ms = ev->quality.rtt_ms};
+            if (mine)
+                meeting_quality(re->meeting, now, (int)ev->participant, &reading, &fx);
         } else {
             return; /* a transport up: nothing to do */
         }
@@ -1371,7 +1378,7 @@ void live_service_tick(struct live_service *svc, int64_t now)
         size_t n;
         while ((n = live_media_poll(svc->media, evs, 256)) > 0)
             for (size_t i = 0; i < n; i++)
-                on_worker_event(svc, &evs[i]);
+                on_worker_event(svc, &evs[i], now);
     }
     for (size_t i = 0; i < svc->room_count;) {
         struct room_entry *re = svc->rooms[i];

@@ -37,6 +37,11 @@ struct source {
     bool pli_pending;
     struct nackgen nack;       /* video: what was lost on the way in */
     struct cache_entry *cache; /* video only */
+    /* RFC 3550 §6.4.1 interarrival jitter, in 1/16 units of the media clock */
+    uint32_t jitter_q4;
+    int32_t transit; /* of the last packet: arrival minus RTP timestamp, media clock */
+    bool have_transit;
+    uint64_t q_expected_prior, q_received_prior; /* at the last quality window */
 };
 
 struct track {
@@ -49,6 +54,11 @@ struct track {
     uint64_t packets, octets;
     uint32_t last_ts;
     int64_t last_at_ms;
+    /* the subscriber's last receiver report about this track, and our count then */
+    bool rr_seen;
+    uint32_t rr_highest;
+    int32_t rr_lost;
+    uint64_t rr_packets;
 };
 
 struct room;
@@ -73,6 +83,13 @@ struct router_port {
     /* subscriber */
     struct track tracks[ROUTER_MAX_TRACKS];
     size_t track_count;
+    /* this quality window, from their receiver reports: packets we sent them, packets
+     * they got (either may run a few ahead of the other across windows), the worst
+     * jitter of ours they reported */
+    bool q_reported;
+    int64_t q_sent, q_got;
+    uint32_t q_jitter_ms;
+    int32_t rtt_ms; /* the last round trip measured, -1: none */
     struct router_port *prev, *next;
 };
 
@@ -89,6 +106,7 @@ struct room {
     uint32_t speaker, candidate;
     int streak;
     int64_t speaker_at_ms;
+    int64_t quality_at_ms;
     struct room *next;
 };
 
@@ -234,6 +252,7 @@ struct router_port *router_add_subscriber(struct router *r, uint64_t room, uint3
     p->participant = participant;
     p->user = user;
     p->rtcp_ssrc = next_ssrc(r);
+    p->rtt_ms = -1;
     port_link(room_get(r, room), p);
     return p;
 }
@@ -532,6 +551,29 @@ static void new_source(struct source *s, uint32_t ssrc)
             cache[i].used = false;
 }
 
+/* RFC 3550 §6.4.1 and A.8: the jitter estimate moves by 1/16 of each new transit difference.
+ * A jump of more than a second (a paused encoder, a clock reset) is no jitter: it is capped. */
+static void note_transit(struct source *s, enum router_kind kind, uint32_t rtp_ts, int64_t now)
+{
+    uint32_t rate = clock_rate(kind);
+    uint32_t arrival = (uint32_t)((uint64_t)now * rate / 1000);
+    int32_t transit = (int32_t)(arrival - rtp_ts);
+    if (s->have_transit) {
+        int64_t d = (int64_t)transit - s->transit;
+        uint32_t ad = (uint32_t)(d < 0 ? -d : d);
+        if (ad > rate)
+            ad = rate;
+        s->jitter_q4 += ad - ((s->jitter_q4 + 8) >> 4);
+    }
+    s->transit = transit;
+    s->have_transit = true;
+}
+
+static uint32_t jitter_ms(const struct source *s, enum router_kind kind)
+{
+    return (uint32_t)((uint64_t)(s->jitter_q4 >> 4) * 1000 / clock_rate(kind));
+}
+
 static void note_audio_level(struct router_port *pub, const struct rtp_packet *pk)
 {
     bool voice;
@@ -607,8 +649,10 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     int64_t ext = rtp_seq_unwrap(&s->seq, pk.seq);
     if (s->received == 0)
         s->first_ext = ext;
-    if (!repaired)
+    if (!repaired) {
         s->received++; /* RFC 3550 counts what came on the media SSRC itself */
+        note_transit(s, pt->kind, pk.timestamp, now);
+    }
     if (pt->kind == ROUTER_AUDIO)
         note_audio_level(from, &pk);
     if (!from->allowed[pt->kind]) {
@@ -695,6 +739,56 @@ static void answer_nack(struct router *r, struct router_port *sub, const struct 
     }
 }
 
+/* A subscriber's receiver report about one of our tracks, for the quality window: how many
+ * of the packets we sent since their last report they got (a gap the publisher's own link
+ * left is in neither count), their jitter beyond what came in, and the round trip. */
+static void note_report(struct router_port *sub, struct track *t, const struct rtcp_report_block *b,
+                        int64_t now)
+{
+    if (t->rr_seen) {
+        uint32_t expected = b->highest_seq - t->rr_highest;
+        int64_t got = (int64_t)expected - ((int64_t)b->cumulative_lost - t->rr_lost);
+        int64_t sent = (int64_t)(t->packets - t->rr_packets);
+        /* a report from before the last (reordered), or a restarted receiver: skip it */
+        if (expected < 0x8000u && got >= 0) {
+            sub->q_sent += sent;
+            sub->q_got += got;
+        }
+    }
+    t->rr_seen = true;
+    t->rr_highest = b->highest_seq;
+    t->rr_lost = b->cumulative_lost;
+    t->rr_packets = t->packets;
+
+    sub->q_reported = true;
+    if (t->t.kind == ROUTER_AUDIO) { /* as on the way in: video's bursts are no jitter */
+        uint32_t jitter = (uint32_t)((uint64_t)b->jitter * 1000 / clock_rate(ROUTER_AUDIO));
+        struct router_port *pub = publisher_of(sub->room, t->t.publisher);
+        uint32_t inherited = pub ? jitter_ms(&pub->src[ROUTER_AUDIO], ROUTER_AUDIO) : 0;
+        jitter = jitter > inherited ? jitter - inherited : 0;
+        if (jitter > sub->q_jitter_ms)
+            sub->q_jitter_ms = jitter;
+    }
+
+    if (b->lsr) {
+        /* RFC 3550 §6.4.1: now - LSR - DLSR, in 1/65536 s, on our own clock */
+        uint32_t mid = (uint32_t)(ntp_of(now) >> 16);
+        uint32_t rtt = mid - b->lsr - b->dlsr;
+        if (rtt < 0x80000000u)
+            sub->rtt_ms = (int32_t)(((uint64_t)rtt * 1000) >> 16);
+    }
+}
+
+static void note_reports(struct router_port *sub, const struct rtcp_report_block *blocks,
+                         size_t count, int64_t now)
+{
+    for (size_t i = 0; i < count; i++) {
+        struct track *t = track_by_ssrc(sub, blocks[i].ssrc);
+        if (t)
+            note_report(sub, t, &blocks[i], now);
+    }
+}
+
 void router_on_rtcp(struct router *r, struct router_port *from, const uint8_t *data, size_t len,
                     int64_t now, const struct router_sink *sink)
 {
@@ -718,8 +812,14 @@ void router_on_rtcp(struct router *r, struct router_port *from, const uint8_t *d
             }
             continue;
         }
-        if ((kind == RTCP_KIND_PLI && rtcp_parse_pli(&p, &fb) == 0) ||
-            (kind == RTCP_KIND_FIR && rtcp_parse_fir(&p, &fb) == 0)) {
+        struct rtcp_rr rr;
+        struct rtcp_sr sr;
+        if (kind == RTCP_KIND_RR && rtcp_parse_rr(&p, &rr) == 0) {
+            note_reports(from, rr.reports, rr.report_count, now);
+        } else if (kind == RTCP_KIND_SR && rtcp_parse_sr(&p, &sr) == 0) {
+            note_reports(from, sr.reports, sr.report_count, now);
+        } else if ((kind == RTCP_KIND_PLI && rtcp_parse_pli(&p, &fb) == 0) ||
+                   (kind == RTCP_KIND_FIR && rtcp_parse_fir(&p, &fb) == 0)) {
             uint32_t ssrc = fb.media_ssrc;
             if (kind == RTCP_KIND_FIR && rtcp_fir_count(&fb) > 0) {
                 uint8_t seq_nr;
@@ -767,6 +867,7 @@ static void send_reports(struct router *r, struct router_port *p, int64_t now,
                                  : cumulative < -0x800000 ? -0x800000
                                                           : (int32_t)cumulative;
             b->highest_seq = (uint32_t)s->seq.max;
+            b->jitter = s->jitter_q4 >> 4;
             b->lsr = s->sr_mid;
             b->dlsr = s->sr_at_ms ? (uint32_t)(((now - s->sr_at_ms) * 65536) / 1000) : 0;
         }
@@ -871,6 +972,78 @@ static void speaker_window(struct router *r, struct room *rm, const struct route
     }
 }
 
+/* What a publish port saw come in since the last window. */
+static void quality_up(struct router_port *pub, struct router_quality *q)
+{
+    uint64_t expected_sum = 0;
+    int64_t lost_sum = 0;
+    for (int k = 0; k < 2; k++) {
+        struct source *s = &pub->src[k];
+        if (!s->ssrc || !s->received)
+            continue;
+        uint64_t expected = (uint64_t)(s->seq.max - s->first_ext + 1);
+        uint64_t exp_int = expected - s->q_expected_prior;
+        uint64_t rec_int = s->received - s->q_received_prior;
+        s->q_expected_prior = expected;
+        s->q_received_prior = s->received;
+        if (exp_int == 0)
+            continue; /* stopped: its jitter is old news */
+        expected_sum += exp_int;
+        lost_sum += (int64_t)exp_int - (int64_t)rec_int;
+        /* audio's only: a video frame goes out as a burst of packets with one timestamp,
+         * paced over tens of ms, which the RFC 3550 formula takes for jitter */
+        if (k == ROUTER_AUDIO)
+            q->jitter_up_ms = jitter_ms(s, ROUTER_AUDIO);
+    }
+    if (expected_sum == 0)
+        return;
+    q->up = true;
+    q->loss_up_permille = lost_sum > 0 ? (uint16_t)((uint64_t)lost_sum * 1000 / expected_sum) : 0;
+}
+
+/* What a subscribe port's receiver reports said since the last window. */
+static void quality_down(struct router_port *sub, struct router_quality *q)
+{
+    if (sub->rtt_ms >= 0)
+        q->rtt_ms = sub->rtt_ms;
+    if (!sub->q_reported)
+        return;
+    q->down = true;
+    int64_t lost = sub->q_sent - sub->q_got;
+    q->loss_down_permille = sub->q_sent > 0 && lost > 0 ? (uint16_t)(lost * 1000 / sub->q_sent) : 0;
+    q->jitter_down_ms = sub->q_jitter_ms;
+    sub->q_reported = false;
+    sub->q_sent = sub->q_got = 0;
+    sub->q_jitter_ms = 0;
+}
+
+/* One summary per participant (their publish and subscribe ports together). */
+static void quality_window(struct router *r, struct room *rm, const struct router_sink *sink)
+{
+    for (struct router_port *p = rm->ports; p; p = p->next) {
+        bool seen = false;
+        for (struct router_port *o = rm->ports; o != p && !seen; o = o->next)
+            seen = o->participant == p->participant;
+        if (seen)
+            continue;
+        struct router_quality q = {.rtt_ms = -1};
+        for (struct router_port *o = p; o; o = o->next) {
+            if (o->participant != p->participant)
+                continue;
+            if (o->publisher)
+                quality_up(o, &q);
+            else
+                quality_down(o, &q);
+        }
+        assert(q.loss_up_permille <= 1000 && q.loss_down_permille <= 1000);
+        if (!q.up && !q.down)
+            continue;
+        r->stats.quality_reports++;
+        if (sink->quality)
+            sink->quality(sink->arg, rm->id, p->participant, &q);
+    }
+}
+
 int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sink)
 {
     int64_t next = now + ROUTER_SPEAKER_WINDOW_MS;
@@ -878,6 +1051,10 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
         if (now - rm->speaker_at_ms >= ROUTER_SPEAKER_WINDOW_MS) {
             rm->speaker_at_ms = now;
             speaker_window(r, rm, sink);
+        }
+        if (now - rm->quality_at_ms >= ROUTER_QUALITY_INTERVAL_MS) {
+            rm->quality_at_ms = now;
+            quality_window(r, rm, sink);
         }
         for (struct router_port *p = rm->ports; p; p = p->next) {
             if (!p->ready)

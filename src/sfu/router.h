@@ -29,7 +29,17 @@
  *
  * Active speaker: the RFC 6464 audio level of each publisher's packets, averaged over
  * ROUTER_SPEAKER_WINDOW_MS; the loudest voice above a floor for two windows running becomes
- * the room's speaker, told through sink->speaker (participant 0: the speaker left). */
+ * the room's speaker, told through sink->speaker (participant 0: the speaker left).
+ *
+ * Connection quality: every ROUTER_QUALITY_INTERVAL_MS the router sums up, per participant
+ * of a room, what it saw of their link over that window (sink->quality): on the way in, the
+ * share of their RTP that never came (before any repair) and the RFC 3550 interarrival
+ * jitter of their audio; on the way out, from their receiver reports about what the router
+ * sent them, the share of the packets it sent that did not arrive (losses the publisher's
+ * own link caused are not theirs, so they are not counted), their audio jitter beyond the
+ * publisher's, and the round trip from the LSR/DLSR of those reports. Video's jitter is left
+ * out both ways: a frame leaves as a paced burst of packets with one timestamp, which the
+ * RFC 3550 formula takes for jitter. */
 #ifndef CONFIDE_SFU_ROUTER_H
 #define CONFIDE_SFU_ROUTER_H
 #include <stdbool.h>
@@ -41,6 +51,7 @@
 #define ROUTER_PLI_INTERVAL_MS 500
 #define ROUTER_REPORT_INTERVAL_MS 1000
 #define ROUTER_SPEAKER_WINDOW_MS 500
+#define ROUTER_QUALITY_INTERVAL_MS 2000
 #define ROUTER_MAX_PTS 8
 #define ROUTER_MAX_TRACKS 64
 
@@ -80,6 +91,17 @@ struct router_track {
 
 struct router_port; /* a transport as the router files it */
 
+/* One participant's link over the last quality window. Either direction may be missing:
+ * up (nothing published), down (no receiver report yet); a window with neither is not
+ * reported. */
+struct router_quality {
+    bool up, down;               /* which half was measured */
+    uint16_t loss_up_permille;   /* of the packets they sent, lost on the way in */
+    uint16_t loss_down_permille; /* of the packets sent to them, lost on the way out */
+    uint32_t jitter_up_ms, jitter_down_ms;
+    int32_t rtt_ms; /* the last round trip measured, -1: none yet */
+};
+
 /* Where the router's output goes. */
 struct router_sink {
     /* A buffer of *cap bytes to build one packet in, or NULL (the send queue is full). */
@@ -88,6 +110,8 @@ struct router_sink {
     void (*send)(void *arg, void *port_user, uint8_t *buf, size_t len, bool rtcp);
     /* The room's active speaker changed (participant 0: nobody). */
     void (*speaker)(void *arg, uint64_t room, uint32_t participant);
+    /* A participant's link over the last ROUTER_QUALITY_INTERVAL_MS; may be NULL. */
+    void (*quality)(void *arg, uint64_t room, uint32_t participant, const struct router_quality *q);
     void *arg;
 };
 
@@ -103,6 +127,7 @@ struct router_stats {
     uint64_t rtx_in, rtx_duplicate; /* RTX from publishers; of those, repeats (probes) */
     uint64_t sr_sent, rr_sent, twcc_sent;
     uint64_t speaker_changes;
+    uint64_t quality_reports;
 };
 
 struct router;

@@ -403,6 +403,30 @@ static void sink_speaker(void *arg, uint64_t room, uint32_t participant)
     event_push(arg, WORKER_EV_SPEAKER, 0, room, participant);
 }
 
+struct worker_quality worker_quality_of(const struct router_quality *q)
+{
+    uint16_t up = q->up ? q->loss_up_permille : 0, down = q->down ? q->loss_down_permille : 0;
+    uint32_t jup = q->up ? q->jitter_up_ms : 0, jdown = q->down ? q->jitter_down_ms : 0;
+    return (struct worker_quality){
+        .loss_permille = up > down ? up : down,
+        .jitter_ms = jup > jdown ? jup : jdown,
+        .rtt_ms = q->rtt_ms,
+    };
+}
+
+static void sink_quality(void *arg, uint64_t room, uint32_t participant,
+                         const struct router_quality *q)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    if (w->event_count < EVENTS_MAX)
+        w->events[w->event_count++] = (struct worker_event){.type = WORKER_EV_QUALITY,
+                                                            .room_id = room,
+                                                            .participant = participant,
+                                                            .quality = worker_quality_of(q)};
+    pthread_mutex_unlock(&w->lock);
+}
+
 /* Sends what a peer call produced and acts on its events. Returns false when the peer was
  * closed and freed. */
 static bool take_output(struct worker *w, struct wpeer *wp, const struct sockaddr_storage *from,
@@ -772,8 +796,11 @@ int worker_start(const struct worker_config *cfg, struct worker **out)
     uint32_t seed;
     rand_bytes(&seed, sizeof seed);
     w->router = router_new(seed);
-    w->sink = (struct router_sink){
-        .buffer = sink_buffer, .send = sink_send, .speaker = sink_speaker, .arg = w};
+    w->sink = (struct router_sink){.buffer = sink_buffer,
+                                   .send = sink_send,
+                                   .speaker = sink_speaker,
+                                   .quality = sink_quality,
+                                   .arg = w};
     w->events = xcalloc(EVENTS_MAX, sizeof *w->events);
     for (size_t i = 0; i < WORKER_COUNTER_COUNT; i++)
         atomic_init(&w->counters[i], 0);

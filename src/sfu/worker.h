@@ -15,11 +15,12 @@
  *
  * Commands. Other threads talk to the worker only through worker_add_peer /
  * worker_remove_peer / worker_set_tracks / worker_set_media / worker_stop, which queue a
- * command (a mutex-guarded list touched once per wake-up, never per packet) and wake the loop through an eventfd. The peer is
- * built on the caller's thread, so bad credentials are reported at once, and handed over
- * whole; after that only the worker touches it.
+ * command (a mutex-guarded list touched once per wake-up, never per packet) and wake the loop
+ * through an eventfd. The peer is built on the caller's thread, so bad credentials are reported at
+ * once, and handed over whole; after that only the worker touches it.
  *
- * Events (the active speaker, a transport up or gone) go the other way through a second
+ * Events (the active speaker, a transport up or gone, a participant's connection quality
+ * every ROUTER_QUALITY_INTERVAL_MS) go the other way through a second
  * queue that the service thread drains (worker_poll_events) on its own tick.
  *
  * Counters are atomics, readable from any thread (worker_counter), for /metrics. */
@@ -101,13 +102,26 @@ enum worker_event_type {
     WORKER_EV_SPEAKER,   /* room, participant (0: nobody) */
     WORKER_EV_CONNECTED, /* peer_id: DTLS done, media flows */
     WORKER_EV_CLOSED,    /* peer_id: gone (ICE consent lost, DTLS failed or closed) */
+    WORKER_EV_QUALITY,   /* room, participant: their link over the last window (quality) */
+};
+
+/* The worse of up and down for loss and jitter (router_quality): what the person lives
+ * with, whichever way it goes wrong. */
+struct worker_quality {
+    uint16_t loss_permille;
+    uint32_t jitter_ms;
+    int32_t rtt_ms; /* -1: not measured yet */
 };
 
 struct worker_event {
     enum worker_event_type type;
     uint64_t peer_id, room_id;
     uint32_t participant;
+    struct worker_quality quality; /* WORKER_EV_QUALITY */
 };
+
+/* router_quality folded into one reading. */
+struct worker_quality worker_quality_of(const struct router_quality *q);
 
 /* Takes up to cap queued events; returns how many. Any thread. */
 size_t worker_poll_events(struct worker *w, struct worker_event *out, size_t cap);

@@ -536,6 +536,158 @@ static void a_restored_meeting_lets_kept_keys_straight_in(void **state)
     assert_int_equal(member.conn, ANA);
 }
 
+/* ---- connection quality ---- */
+
+static struct quality_reading reading(uint32_t loss_permille, uint32_t jitter_ms, int32_t rtt_ms)
+{
+    return (struct quality_reading){loss_permille, jitter_ms, rtt_ms};
+}
+
+static enum quality_level level_of(uint32_t loss_permille, uint32_t jitter_ms, int32_t rtt_ms)
+{
+    struct quality_reading r = reading(loss_permille, jitter_ms, rtt_ms);
+    return quality_classify(&r);
+}
+
+static void quality_thresholds(void **state)
+{
+    (void)state;
+    assert_int_equal(level_of(0, 0, -1), QUALITY_GOOD); /* no round trip yet: good */
+    assert_int_equal(level_of(19, 29, 199), QUALITY_GOOD);
+    /* good needs all three below; one at the line is fair */
+    assert_int_equal(level_of(20, 0, 0), QUALITY_FAIR);
+    assert_int_equal(level_of(0, 30, 0), QUALITY_FAIR);
+    assert_int_equal(level_of(0, 0, 200), QUALITY_FAIR);
+    assert_int_equal(level_of(80, 80, 500), QUALITY_FAIR);
+    /* poor needs one above */
+    assert_int_equal(level_of(81, 0, 0), QUALITY_POOR);
+    assert_int_equal(level_of(0, 81, 0), QUALITY_POOR);
+    assert_int_equal(level_of(0, 0, 501), QUALITY_POOR);
+    assert_int_equal(level_of(1000, 1000, 5000), QUALITY_POOR);
+    assert_string_equal(quality_name(QUALITY_GOOD), "good");
+    assert_string_equal(quality_name(QUALITY_FAIR), "fair");
+    assert_string_equal(quality_name(QUALITY_POOR), "poor");
+    assert_string_equal(quality_name(QUALITY_UNKNOWN), "unknown");
+}
+
+static bool update(struct quality_state *s, uint32_t loss_permille, int64_t now)
+{
+    struct quality_reading r = reading(loss_permille, 0, 50);
+    return quality_update(s, &r, now);
+}
+
+static void quality_hysteresis(void **state)
+{
+    (void)state;
+    struct quality_state s = {0};
+    assert_int_equal(s.level, QUALITY_UNKNOWN);
+    /* the first reading is taken as it is */
+    assert_true(update(&s, 0, 0));
+    assert_int_equal(s.level, QUALITY_GOOD);
+    assert_false(update(&s, 0, 2000));
+    /* worse: at once, straight to poor */
+    assert_true(update(&s, 120, 4000));
+    assert_int_equal(s.level, QUALITY_POOR);
+    /* better: only after 6 s of better readings, and only as far as the worst of them */
+    assert_false(update(&s, 0, 6000));
+    assert_false(update(&s, 50, 8000)); /* fair */
+    assert_false(update(&s, 0, 10000));
+    assert_true(update(&s, 0, 12000));
+    assert_int_equal(s.level, QUALITY_FAIR);
+    /* a reading as bad as the level breaks the better spell: the 6 s start again */
+    assert_false(update(&s, 0, 14000));
+    assert_false(update(&s, 50, 16000));
+    assert_false(update(&s, 0, 18000));
+    assert_false(update(&s, 0, 20000));
+    assert_false(update(&s, 0, 22000));
+    assert_true(update(&s, 0, 24000));
+    assert_int_equal(s.level, QUALITY_GOOD);
+    /* a link that flickers between good and fair shows fair, steadily */
+    assert_true(update(&s, 50, 26000));
+    for (int64_t t = 28000; t < 60000; t += 4000) {
+        assert_false(update(&s, 0, t));
+        assert_false(update(&s, 50, t + 2000));
+        assert_int_equal(s.level, QUALITY_FAIR);
+    }
+}
+
+static void tell_quality(struct fixture *f, int participant, uint32_t loss_permille)
+{
+    live_effects_clear(&f->fx);
+    struct quality_reading r = reading(loss_permille, 5, 40);
+    meeting_quality(f->m, f->now, participant, &r, &f->fx);
+}
+
+static const char *level_sent(struct fixture *f, uint64_t conn, int *participant)
+{
+    static char level[16];
+    json_t *q = sent(f, conn, "quality");
+    assert_non_null(q);
+    *participant = (int)json_integer_value(json_object_get(q, "participant"));
+    snprintf(level, sizeof level, "%s", json_string_value(json_object_get(q, "level")));
+    json_decref(q);
+    return level;
+}
+
+static void quality_goes_to_the_person_and_the_hosts(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(join(f, HOST, &therapist), 1);
+    assert_int_equal(join(f, ANA, &ana), 2);
+    assert_int_equal(join(f, BO, &bo), 3);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":3}");
+
+    /* Ana's link is poor: she and the therapist are told, Bo is not */
+    tell_quality(f, 2, 120);
+    assert_string_equal(sends(f), "1:quality 2:quality");
+    int who;
+    assert_string_equal(level_sent(f, HOST, &who), "poor");
+    assert_int_equal(who, 2);
+    assert_string_equal(level_sent(f, ANA, &who), "poor");
+    assert_string_equal(meeting_quality_level(f->m, 2), "poor");
+    /* the same again: nothing new to say */
+    tell_quality(f, 2, 120);
+    assert_string_equal(sends(f), "");
+    /* Bo's is good: he and the therapist */
+    tell_quality(f, 3, 0);
+    assert_string_equal(sends(f), "1:quality 3:quality");
+    /* the therapist's own: only the therapist */
+    tell_quality(f, 1, 0);
+    assert_string_equal(sends(f), "1:quality");
+
+    /* Ana comes back on another connection: at the next reading she is told again, though
+     * her level did not change */
+    live_effects_clear(&f->fx);
+    meeting_disconnect(f->m, f->now, ANA, &f->fx);
+    tell_quality(f, 2, 120); /* not connected: nobody to tell */
+    assert_string_equal(sends(f), "");
+    live_effects_clear(&f->fx);
+    assert_int_equal(meeting_rejoin(f->m, f->now, 9, "key-2-abcdefghijkl", &f->fx), 2);
+    tell_quality(f, 2, 120);
+    assert_string_equal(sends(f), "1:quality 9:quality");
+    assert_string_equal(level_sent(f, 9, &who), "poor");
+
+    /* better for 6 s: good, told once */
+    tell_quality(f, 2, 0);
+    f->now += 2000;
+    tell_quality(f, 2, 0);
+    f->now += 2000;
+    tell_quality(f, 2, 0);
+    assert_string_equal(sends(f), "");
+    f->now += 2000;
+    tell_quality(f, 2, 0);
+    assert_string_equal(sends(f), "1:quality 9:quality");
+    assert_string_equal(level_sent(f, 9, &who), "good");
+
+    /* someone in the waiting room has no level to tell */
+    static const struct live_identity cy = {LIVE_CLIENT, 0, 12, "Cy"};
+    assert_int_equal(join(f, 4, &cy), 4);
+    tell_quality(f, 4, 120);
+    assert_string_equal(sends(f), "");
+    assert_string_equal(meeting_quality_level(f->m, 4), "unknown");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -551,6 +703,9 @@ int main(void)
         T(cameras_start_off_when_the_session_says_so),
         T(a_restored_meeting_lets_kept_keys_straight_in),
         cmocka_unit_test(a_meeting_without_media_says_so),
+        cmocka_unit_test(quality_thresholds),
+        cmocka_unit_test(quality_hysteresis),
+        T(quality_goes_to_the_person_and_the_hosts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

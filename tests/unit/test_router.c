@@ -81,6 +81,38 @@ static void sink_speaker(void *arg, uint64_t room, uint32_t participant)
 static const struct router_sink sink = {
     .buffer = sink_buffer, .send = sink_send, .speaker = sink_speaker, .arg = NULL};
 
+/* the quality windows, for the tests that look at them */
+static struct {
+    uint32_t participant;
+    struct router_quality q;
+} quality_seen[16];
+static size_t quality_count;
+
+static void sink_quality(void *arg, uint64_t room, uint32_t participant,
+                         const struct router_quality *q)
+{
+    (void)arg;
+    (void)room;
+    assert_true(quality_count < 16);
+    quality_seen[quality_count].participant = participant;
+    quality_seen[quality_count].q = *q;
+    quality_count++;
+}
+
+static const struct router_sink qsink = {.buffer = sink_buffer,
+                                         .send = sink_send,
+                                         .speaker = sink_speaker,
+                                         .quality = sink_quality,
+                                         .arg = NULL};
+
+static const struct router_quality *quality_of(uint32_t participant)
+{
+    for (size_t i = 0; i < quality_count; i++)
+        if (quality_seen[i].participant == participant)
+            return &quality_seen[i].q;
+    return NULL;
+}
+
 static void rec_clear(void)
 {
     rec.count = rec.overflow = rec.speakers = 0;
@@ -1073,6 +1105,148 @@ static void reports_once_a_second(void **state)
     assert_int_equal(sr.packet_count, sr.ssrc == 0xA1 ? 11 : 3);
 }
 
+/* ---- connection quality ---- */
+
+/* audio from the fixture's publisher, 20 ms apart on time, skipping every tenth from the
+ * fourth (lost on the way in) */
+static void send_audio_losing(struct fx *f, uint16_t first, uint16_t count, int64_t at)
+{
+    for (uint16_t i = 0; i < count; i++) {
+        uint16_t seq = (uint16_t)(first + i);
+        if (seq % 10 == 3)
+            continue;
+        uint8_t buf[256];
+        router_on_rtp(f->r, f->pub, buf, audio_pkt(buf, seq, 960u * seq, AUDIO_SSRC, 30),
+                      at + 20 * i, &qsink);
+    }
+}
+
+static void sub_rr(struct fx *f, struct router_port *from, const struct rtcp_report_block *b,
+                   int64_t now)
+{
+    uint8_t buf[128];
+    struct rtcp_writer w;
+    rtcp_writer_init(&w, buf, sizeof buf);
+    struct rtcp_rr rr = {.ssrc = 0x5EED, .report_count = 1, .reports = {*b}};
+    assert_int_equal(rtcp_write_rr(&w, &rr), 0);
+    router_on_rtcp(f->r, from, buf, w.len, now, &qsink);
+}
+
+/* The middle of the NTP time in the SR the router sent this port for this track. */
+static uint32_t sr_mid_to(void *user, uint32_t ssrc)
+{
+    for (size_t i = 0; i < rec.count; i++) {
+        if (rec.sent[i].user != user || !rec.sent[i].rtcp)
+            continue;
+        struct rtcp_iter it;
+        struct rtcp_packet p;
+        rtcp_iter_init(&it, rec.sent[i].data, rec.sent[i].len);
+        struct rtcp_sr sr;
+        while (rtcp_iter_next(&it, &p) == 1)
+            if (rtcp_kind(&p) == RTCP_KIND_SR && rtcp_parse_sr(&p, &sr) == 0 && sr.ssrc == ssrc)
+                return (uint32_t)(sr.ntp >> 16);
+    }
+    fail_msg("no SR for %x", ssrc);
+    return 0;
+}
+
+static void quality_per_participant(void **state)
+{
+    struct fx *f = *state;
+    quality_count = 0;
+    send_audio_losing(f, 0, 100, T0);
+    int64_t t1 = T0 + 2000;
+    rec_clear();
+    router_tick(f->r, t1, &qsink);
+    /* the publisher lost 10 of 100 on the way in, evenly timed: no jitter; the subscribers
+     * have not reported yet, so they are not summed up */
+    const struct router_quality *q = quality_of(PUB);
+    assert_non_null(q);
+    assert_true(q->up);
+    assert_false(q->down);
+    assert_int_equal(q->loss_up_permille, 100);
+    assert_int_equal(q->jitter_up_ms, 0);
+    assert_int_equal(q->rtt_ms, -1);
+    assert_null(quality_of(S1));
+    assert_null(quality_of(S2));
+    assert_null(quality_of(S3)); /* another room's, and with nothing measured */
+    uint32_t lsr = sr_mid_to(&U_S1, 0xA1);
+
+    /* first reports: where the subscribers stand; s1's names our SR, 50 ms held */
+    struct rtcp_report_block b1 = {.ssrc = 0xA1,
+                                   .highest_seq = 1000,
+                                   .cumulative_lost = 10,
+                                   .lsr = lsr,
+                                   .dlsr = 65536 * 50 / 1000};
+    sub_rr(f, f->s1, &b1, t1 + 100);
+    struct rtcp_report_block b2 = {.ssrc = 0xA2, .highest_seq = 5000, .cumulative_lost = 10};
+    sub_rr(f, f->s2, &b2, t1 + 150);
+
+    /* 50 more, 5 lost on the way in: s1 gets all 45 sent, s2 misses 9 of them */
+    send_audio_losing(f, 100, 50, t1 + 200);
+    b1.highest_seq += 50;
+    b1.cumulative_lost += 5;
+    b1.jitter = 48 * 40; /* 40 ms at 48 kHz */
+    b1.lsr = 0;
+    sub_rr(f, f->s1, &b1, t1 + 1300);
+    b2.highest_seq += 50;
+    b2.cumulative_lost += 5 + 9;
+    sub_rr(f, f->s2, &b2, t1 + 1300);
+
+    quality_count = 0;
+    router_tick(f->r, t1 + 2000, &qsink);
+    q = quality_of(PUB);
+    assert_non_null(q);
+    assert_int_equal(q->loss_up_permille, 100);
+    /* s1: the publisher's losses are not its own */
+    q = quality_of(S1);
+    assert_non_null(q);
+    assert_false(q->up);
+    assert_true(q->down);
+    assert_int_equal(q->loss_down_permille, 0);
+    assert_int_equal(q->jitter_down_ms, 40);
+    assert_true(q->rtt_ms >= 49 && q->rtt_ms <= 50);
+    q = quality_of(S2);
+    assert_non_null(q);
+    assert_int_equal(q->loss_down_permille, 9 * 1000 / 45);
+    assert_int_equal(q->rtt_ms, -1);
+    assert_int_equal(router_stats(f->r)->quality_reports, 4);
+
+    /* a quiet window: nothing sent, nothing reported, nothing summed up; the round trip
+     * stays known for when there is */
+    quality_count = 0;
+    router_tick(f->r, t1 + 4000, &qsink);
+    assert_int_equal(quality_count, 0);
+}
+
+/* A publisher whose packets come unevenly: RFC 3550 jitter, in its RRs and its window. */
+static void quality_jitter_in(void **state)
+{
+    struct fx *f = *state;
+    quality_count = 0;
+    /* every other packet 60 ms late: transit differences of 60 ms (2880 at 48 kHz) */
+    for (uint16_t i = 0; i < 200; i++) {
+        uint8_t buf[256];
+        int64_t at = T0 + 20 * i + (i % 2 ? 60 : 0);
+        router_on_rtp(f->r, f->pub, buf, audio_pkt(buf, i, 960u * i, AUDIO_SSRC, 30), at, &qsink);
+    }
+    rec_clear();
+    router_tick(f->r, T0 + 4100, &qsink);
+    const struct router_quality *q = quality_of(PUB);
+    assert_non_null(q);
+    assert_int_equal(q->loss_up_permille, 0);
+    /* the estimate converges on the mean difference, 60 ms */
+    assert_true(q->jitter_up_ms >= 55 && q->jitter_up_ms <= 60);
+    struct sent *c = nth_to(&U_PUB, true, 0);
+    struct rtcp_iter it;
+    struct rtcp_packet p;
+    rtcp_iter_init(&it, c->data, c->len);
+    assert_int_equal(rtcp_iter_next(&it, &p), 1);
+    struct rtcp_rr rr;
+    assert_int_equal(rtcp_parse_rr(&p, &rr), 0);
+    assert_true(rr.reports[0].jitter >= 48 * 55 && rr.reports[0].jitter <= 48 * 60);
+}
+
 /* ---- active speaker ---- */
 
 static void speak(struct fx *f, struct router_port *pub, uint32_t ssrc, uint16_t *seq,
@@ -1403,6 +1577,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(reports_once_a_second, setup, teardown),
         cmocka_unit_test_setup_teardown(active_speaker, setup, teardown),
+        cmocka_unit_test_setup_teardown(quality_per_participant, setup, teardown),
+        cmocka_unit_test_setup_teardown(quality_jitter_in, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_input_is_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(fuzz_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(set_tracks_limits, setup, teardown),

@@ -535,6 +535,31 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A quality window folds into one reading: the worse direction, a missing one ignored. */
+static void quality_folds_the_worse_direction(void **state)
+{
+    (void)state;
+    struct router_quality q = {.up = true,
+                               .down = true,
+                               .loss_up_permille = 30,
+                               .loss_down_permille = 120,
+                               .jitter_up_ms = 45,
+                               .jitter_down_ms = 10,
+                               .rtt_ms = 80};
+    struct worker_quality w = worker_quality_of(&q);
+    assert_int_equal(w.loss_permille, 120);
+    assert_int_equal(w.jitter_ms, 45);
+    assert_int_equal(w.rtt_ms, 80);
+    q.down = false; /* no receiver report this window: its stale numbers do not count */
+    w = worker_quality_of(&q);
+    assert_int_equal(w.loss_permille, 30);
+    q = (struct router_quality){.down = true, .loss_down_permille = 5, .rtt_ms = -1};
+    w = worker_quality_of(&q);
+    assert_int_equal(w.loss_permille, 5);
+    assert_int_equal(w.jitter_ms, 0);
+    assert_int_equal(w.rtt_ms, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +567,7 @@ int main(void)
         cmocka_unit_test(strangers_and_garbage_are_counted),
         cmocka_unit_test(timers_retransmit_and_expire),
         cmocka_unit_test(bad_params_and_duplicates),
+        cmocka_unit_test(quality_folds_the_worse_direction),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,8 @@
 // In the meeting, for everyone: the people, the check-in round and spotlight, the chat, and
 // one's own controls (microphone, camera, hand, "I need support"). Hosts also get per-person
-// buttons (Mute, Stop video, Spotlight, Remove) in the list of people.
+// buttons (Mute, Stop video, Spotlight, Remove) in the list of people. Each person's row says
+// how their connection is ("Connection: good / fair / poor", from the server's `quality`
+// messages): one's own for everyone, everyone's for the hosts.
 import { say } from './ui.js';
 import { arrange, button, el, label, setInactive } from './meeting-dom.js';
 import { clockText, timeLeftText } from './meeting-format.js';
@@ -9,6 +11,8 @@ const $ = (id) => document.getElementById(id);
 
 const ROLE_NAMES = { host: 'Therapist', cohost: 'Co-facilitator' };
 const CONFIRM_MS = 5000;
+const LEVELS = new Set(['good', 'fair', 'poor']);
+const WEAK_HINT = 'Your connection is weak; video may pause to keep audio clear.';
 
 export function createRoom({ send, session }) {
   const peopleList = $('people-list');
@@ -32,6 +36,7 @@ export function createRoom({ send, session }) {
   const supportButton = $('support-button');
 
   const rows = new Map(); // participant id → { li, ... }
+  const levels = new Map(); // participant id → 'good' | 'fair' | 'poor'
   let room = null;
   let timer = 0;
   let noticeTimer = 0;
@@ -76,8 +81,13 @@ export function createRoom({ send, session }) {
     const name = el('span', 'person-name');
     const badges = el('span', 'badges');
     line.append(name, badges);
+    // words first; the colour (meeting.css) only repeats them
+    const connection = el('p', 'connection');
+    connection.hidden = true;
+    const hint = el('p', 'connection-hint', WEAK_HINT);
+    hint.hidden = true;
     const actions = el('div', 'person-actions');
-    const row = { li, name, badges, actions, confirmRemove: 0 };
+    const row = { li, name, badges, connection, hint, actions, confirmRemove: 0 };
     row.mute = button('small quiet', () => sendOrComplain({ type: 'mute', participant: id }));
     row.video = button('small quiet', () => sendOrComplain({ type: 'stop_video', participant: id }));
     row.spot = button('small quiet', () => {
@@ -98,7 +108,7 @@ export function createRoom({ send, session }) {
       sendOrComplain({ type: 'remove', participant: id });
     });
     actions.append(row.mute, row.video, row.spot, row.remove);
-    li.append(line, actions);
+    li.append(line, connection, hint, actions);
     return row;
   }
 
@@ -117,6 +127,11 @@ export function createRoom({ send, session }) {
     if (!p.audio) badges.push(badge('Muted', 'muted'));
     if (!p.video) badges.push(badge('Video off', 'muted'));
     row.badges.replaceChildren(...badges);
+    const level = levels.get(p.id);
+    row.connection.hidden = !level;
+    row.connection.className = level ? `connection ${level}` : 'connection';
+    row.connection.textContent = level ? `Connection: ${level}` : '';
+    row.hint.hidden = !(me && level === 'poor');
 
     row.actions.hidden = !isHost();
     if (!isHost()) return;
@@ -292,6 +307,19 @@ export function createRoom({ send, session }) {
 
     get current() {
       return room;
+    },
+
+    /** quality: someone's connection (one's own, or anyone's for a host) is good, fair or poor. */
+    quality(msg) {
+      if (!LEVELS.has(msg.level) || !Number.isInteger(msg.participant)) return;
+      const before = levels.get(msg.participant);
+      levels.set(msg.participant, msg.level);
+      const mine = msg.participant === session.me?.id;
+      // the hint is also said once in the status line, for screen readers
+      if (mine && msg.level === 'poor' && before !== 'poor') tell(WEAK_HINT);
+      const row = rows.get(msg.participant);
+      const person = room?.participants.find((p) => p.id === msg.participant);
+      if (row && person) update(row, person);
     },
 
     chat: addChat,

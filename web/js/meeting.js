@@ -504,6 +504,9 @@ function received(msg) {
     case 'active_speaker':
       media.activeSpeaker(msg);
       break;
+    case 'quality':
+      room.quality(msg);
+      break;
     case 'chat':
       room.chat(msg);
       break;
