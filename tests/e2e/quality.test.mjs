@@ -80,6 +80,9 @@ test('12 % loss on one client: the therapist reads "fair" or "poor" on that clie
       // the same words reach assistive technology: they are the row's text, not a colour
       const row = ada.page.locator('#people-list li.person', { hasText: CLIENT });
       assert.match(await row.getByText(WEAK).textContent(), WEAK);
+      // and the client's video tile says it too
+      const tile = ada.page.locator('#video-tiles li', { hasText: CLIENT });
+      assert.match(await tile.locator('.video-quality').textContent(), WEAK);
 
       // the client: their own level, nobody else's
       const clientSees = await until('the client sees their own weak connection',
@@ -87,6 +90,8 @@ test('12 % loss on one client: the therapist reads "fair" or "poor" on that clie
         (c) => WEAK.test(c[CLIENT]?.text ?? ''),
         WITHIN_MS);
       assert.equal(clientSees[THERAPIST].text, '', 'a client is not told the therapist\'s level');
+      const theirTile = client.page.locator('#video-tiles li', { hasText: THERAPIST });
+      assert.equal(await theirTile.locator('.video-quality').textContent(), '');
       if (clientSees[CLIENT].text === 'Connection: poor') {
         assert.equal(clientSees[CLIENT].hint,
           'Your connection is weak; video may pause to keep audio clear.');

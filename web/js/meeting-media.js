@@ -37,6 +37,7 @@ export function createMedia({ send, session, nameOf }) {
   let speaker = 0;
   const tiles = new Map(); // participant → { li, video, stream, caption }
   let people = new Map(); // participant → { audio, video } from the last room message
+  const levels = new Map(); // participant → 'good' | 'fair' | 'poor' (the server's `quality`)
   let wantAudio = true;
   let wantVideo = true;
   let iceServers = []; // from the last `ice_servers` message
@@ -117,10 +118,11 @@ export function createMedia({ send, session, nameOf }) {
     video.playsInline = true;
     const caption = el('p', 'video-name');
     const off = el('p', 'video-off', 'Camera off');
-    li.append(video, off, caption);
+    const quality = el('p', 'video-quality');
+    li.append(video, off, caption, quality);
     const stream = new MediaStream();
     video.srcObject = stream;
-    tile = { li, video, stream, caption };
+    tile = { li, video, stream, caption, quality };
     tiles.set(participant, tile);
     tilesList.append(li);
     nameTile(participant, tile);
@@ -134,6 +136,10 @@ export function createMedia({ send, session, nameOf }) {
     tile.caption.textContent = person?.audio === false ? `${name} (muted)` : name;
     tile.li.classList.toggle('camera-off', person?.video === false);
     tile.li.classList.toggle('speaking', participant === speaker);
+    // in words (colour only repeats it); known only to hosts for others' tiles
+    const level = levels.get(participant);
+    tile.quality.textContent = level ? `Connection: ${level}` : '';
+    tile.quality.dataset.level = level ?? '';
   }
 
   function removeTile(participant) {
@@ -264,6 +270,13 @@ export function createMedia({ send, session, nameOf }) {
       schedulePublish();
     },
     subscribeOffer,
+    /** Someone's connection is good, fair or poor: their tile says so. */
+    quality(msg) {
+      if (!['good', 'fair', 'poor'].includes(msg.level) || !Number.isInteger(msg.participant)) return;
+      levels.set(msg.participant, msg.level);
+      const tile = tiles.get(msg.participant);
+      if (tile) nameTile(msg.participant, tile);
+    },
     /** Fresh TURN credentials; the next RTCPeerConnections use them. */
     iceServers(msg) {
       if (Array.isArray(msg.ice_servers)) iceServers = msg.ice_servers;

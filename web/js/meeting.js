@@ -506,6 +506,7 @@ function received(msg) {
       break;
     case 'quality':
       room.quality(msg);
+      media.quality(msg);
       break;
     case 'chat':
       room.chat(msg);
