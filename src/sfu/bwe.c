@@ -451,8 +451,8 @@ static void rate_update(struct bwe *b, int64_t now_us)
             link_update(b, acked);
         b->last_decrease_us = now_us;
     } else if (b->state == BWE_INCREASE && queue_us <= QUEUE_HOLD_US) {
-        increase(b, acked, b->sent_rate.bps,
-                 dt_s); /* not while a standing queue is still draining */
+        /* (not while a standing queue is still draining) */
+        increase(b, acked, b->sent_rate.bps, dt_s);
     }
     b->delay_bps = clamp(b->delay_bps, b->cfg.min_bps, b->cfg.max_bps);
 }
@@ -593,7 +593,8 @@ bool bwe_probe_wanted(struct bwe *b, int64_t now_us, struct bwe_probe *out)
     uint32_t bytes = (uint32_t)(rate * PROBE_DURATION_US / 8e6);
     if (bytes < PROBE_MIN_BYTES)
         bytes = PROBE_MIN_BYTES;
-    p->id = (uint16_t)(p->id + 1 ? p->id + 1 : 1);
+    if (++p->id == 0)
+        p->id = 1; /* 0 marks packets of no probe */
     p->active = true;
     p->again = false;
     p->bitrate = (uint32_t)rate;

@@ -600,6 +600,12 @@ static void probe_api(void **state)
     assert_false(b.probe.active);
     assert_true(bwe_probe_wanted(&b, 5 * S, &pr));
     assert_int_equal(pr.bitrate_bps, 2 * BWE_DEFAULT_START_BPS);
+    /* cluster ids go round without ever being 0 (0 marks packets of no probe) */
+    b.probe.id = UINT16_MAX;
+    b.probe.active = false;
+    b.probe.again = true;
+    assert_true(bwe_probe_wanted(&b, 10 * S, &pr));
+    assert_int_equal(b.probe.id, 1);
     /* no headroom: no probe */
     struct bwe_config cfg = {.max_bps = 1000000};
     bwe_init(&b, &cfg);
