@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "sfu/rtcp.h"
+#include "sfu/twcc_parse.h"
+#include "sfu/twccfb.h"
 
 /* SR from 0x11223344 with one report block about 0xAABBCCDD (cumulative lost -2) */
 static const uint8_t sr_packet[] = {
@@ -538,6 +540,105 @@ static void test_twcc_round_trip(void **state)
     assert_int_equal(w.len, 0);
 }
 
+/* twcc_parse lays the draft's example out as (seq, received, arrival) */
+static void test_twcc_parse_known_example(void **state)
+{
+    static struct twcc_report r;
+    struct rtcp_packet p = one(twcc_packet, sizeof twcc_packet);
+    assert_int_equal(twcc_parse(&p, &r), 0);
+    assert_int_equal(r.sender_ssrc, 1);
+    assert_int_equal(r.media_ssrc, 2);
+    assert_int_equal(r.base_seq, 100);
+    assert_int_equal(r.fb_count, 7);
+    assert_false(r.truncated);
+    assert_int_equal(r.count, 22);
+    static const int64_t want[22] = {1025000, 1026000, 1027000, 1028000, 1029000, -1,
+                                     1031000, 1031000, 1031250, 1031750, 1032500, -1,
+                                     -1,      -1,      1033500, 1034750, 1098500, -1,
+                                     -1,      1097500, -1,      1101500};
+    for (size_t i = 0; i < 22; i++) {
+        assert_int_equal(r.packets[i].seq, 100 + i);
+        assert_int_equal(r.packets[i].received, want[i] >= 0);
+        if (want[i] >= 0)
+            assert_int_equal(r.packets[i].arrival_us, want[i]);
+    }
+    /* not TWCC, or not well-formed: refused whole */
+    p = one(pli_packet, sizeof pli_packet);
+    assert_int_equal(twcc_parse(&p, &r), -EPROTO);
+    uint8_t buf[sizeof twcc_packet];
+    memcpy(buf, twcc_packet, sizeof buf);
+    buf[14] = buf[15] = 0xFF;
+    p = one(buf, sizeof buf);
+    assert_int_equal(twcc_parse(&p, &r), -EBADMSG);
+}
+
+/* What confide's own feedback writer (twccfb) records comes back exactly through
+ * twcc_parse: every number, lost or received, and every arrival on a 250 µs grid, across
+ * the sequence wrap, with a reordered arrival and a loss burst. */
+static void test_twcc_parse_twccfb_round_trip(void **state)
+{
+    static struct twccfb t;
+    static struct twcc_report r;
+    memset(&t, 0, sizeof t);
+    int64_t arrival[200];
+    int64_t at = 7000000 + 250 * 3;
+    for (size_t i = 0; i < 200; i++) {
+        at += 250 * (int64_t)(1 + i % 9);
+        arrival[i] = (i >= 30 && i < 45) || i == 77 ? -1 : at;
+    }
+    arrival[120] = arrival[119] - 2000; /* overtook the one before it */
+    arrival[150] += 70000;              /* a large delta */
+    uint16_t base = 65450;
+    for (size_t i = 0; i < 200; i++)
+        if (arrival[i] >= 0)
+            twccfb_record(&t, (uint16_t)(base + i), arrival[i]);
+    uint8_t buf[2048];
+    struct rtcp_writer w;
+    rtcp_writer_init(&w, buf, sizeof buf);
+    assert_int_equal(twccfb_write(&t, 1000, &w, 5, 6), 1);
+    struct rtcp_packet p = one(buf, w.len);
+    assert_int_equal(twcc_parse(&p, &r), 0);
+    assert_int_equal(r.base_seq, base);
+    assert_int_equal(r.count, 200);
+    assert_int_equal(r.fb_count, 0);
+    for (size_t i = 0; i < 200; i++) {
+        assert_int_equal(r.packets[i].seq, (uint16_t)(base + i));
+        assert_int_equal(r.packets[i].received, arrival[i] >= 0);
+        if (arrival[i] >= 0)
+            assert_int_equal(r.packets[i].arrival_us, arrival[i]);
+    }
+    /* the next report goes on from there, counted */
+    twccfb_record(&t, (uint16_t)(base + 200), at + 1000);
+    rtcp_writer_init(&w, buf, sizeof buf);
+    assert_int_equal(twccfb_write(&t, 1100, &w, 5, 6), 1);
+    p = one(buf, w.len);
+    assert_int_equal(twcc_parse(&p, &r), 0);
+    assert_int_equal(r.base_seq, (uint16_t)(base + 200));
+    assert_int_equal(r.fb_count, 1);
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.packets[0].arrival_us, at + 1000);
+}
+
+/* A report naming more packets than TWCC_REPORT_MAX keeps the first ones and says so. */
+static void test_twcc_parse_truncates(void **state)
+{
+    static struct twcc_report r;
+    size_t n = TWCC_REPORT_MAX + 500;
+    static int64_t arrival[TWCC_REPORT_MAX + 500];
+    for (size_t i = 0; i < n; i++)
+        arrival[i] = 1000000 + (int64_t)i * 500;
+    static uint8_t buf[8192];
+    struct rtcp_writer w;
+    rtcp_writer_init(&w, buf, sizeof buf);
+    assert_int_equal(rtcp_write_twcc(&w, 1, 2, 9, 0, arrival, n), 0);
+    struct rtcp_packet p = one(buf, w.len);
+    assert_int_equal(twcc_parse(&p, &r), 0);
+    assert_true(r.truncated);
+    assert_int_equal(r.count, TWCC_REPORT_MAX);
+    assert_int_equal(r.packets[TWCC_REPORT_MAX - 1].seq, (uint16_t)(9 + TWCC_REPORT_MAX - 1));
+    assert_int_equal(r.packets[TWCC_REPORT_MAX - 1].arrival_us, arrival[TWCC_REPORT_MAX - 1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +653,9 @@ int main(void)
         cmocka_unit_test(test_sr_rr_sdes_writers),
         cmocka_unit_test(test_twcc_known_example),
         cmocka_unit_test(test_twcc_round_trip),
+        cmocka_unit_test(test_twcc_parse_known_example),
+        cmocka_unit_test(test_twcc_parse_twccfb_round_trip),
+        cmocka_unit_test(test_twcc_parse_truncates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
