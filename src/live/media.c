@@ -173,6 +173,7 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(sr_sent);
     STAT(rr_sent);
     STAT(twcc_sent);
+    STAT(twcc_received);
     STAT(speaker_changes);
     STAT(quality_reports);
 #undef STAT

@@ -12,6 +12,7 @@ struct quality_entry {
     int participant;
     struct quality_state state;
     uint64_t told; /* audience_mark() when last sent; 0: never */
+    uint32_t told_estimate_kbps; /* the estimate last sent; 0: none */
 };
 
 struct meeting {
@@ -230,13 +231,22 @@ void meeting_quality(struct meeting *m, int64_t now, int participant,
     struct live_room_member *members = xcalloc(n ? n : 1, sizeof *members);
     n = live_room_members(m->room, members, n);
     uint64_t mark = audience_mark(m, participant, members, n);
-    if (changed || mark != e->told) {
+    /* the estimate is told again when it moved by a quarter or more */
+    uint32_t est = reading->estimate_kbps, told = e->told_estimate_kbps;
+    bool moved = est && (!told || (est > told ? est - told : told - est) * 4 >= told);
+    if (changed || mark != e->told || moved) {
         e->told = mark;
-        for (size_t i = 0; i < n; i++)
-            if (in_audience(m, participant, members[i].id))
-                live_fx_send(fx, members[i].conn,
-                             json_pack("{s:s,s:i,s:s}", "type", "quality", "participant",
-                                       participant, "level", quality_name(e->state.level)));
+        if (est)
+            e->told_estimate_kbps = est;
+        for (size_t i = 0; i < n; i++) {
+            if (!in_audience(m, participant, members[i].id))
+                continue;
+            json_t *msg = json_pack("{s:s,s:i,s:s}", "type", "quality", "participant",
+                                    participant, "level", quality_name(e->state.level));
+            if (e->told_estimate_kbps)
+                json_object_set_new(msg, "estimate_kbps", json_integer(e->told_estimate_kbps));
+            live_fx_send(fx, members[i].conn, msg);
+        }
     }
     free(members);
 }

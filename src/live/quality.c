@@ -2,6 +2,9 @@
 
 #include <assert.h>
 
+/* The bandwidth estimate is not weighed here yet: it is told beside the level
+ * (meeting_quality) until it has been checked against real browsers' feedback on weak
+ * links, where it still falls for a clean subscriber watching a lossy one. */
 enum quality_level quality_classify(const struct quality_reading *r)
 {
     if (r->loss_permille > QUALITY_POOR_LOSS_PERMILLE || r->jitter_ms > QUALITY_POOR_JITTER_MS ||

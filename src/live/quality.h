@@ -26,6 +26,8 @@ struct quality_reading {
     uint32_t loss_permille; /* the worse of up and down */
     uint32_t jitter_ms;     /* the worse of up and down */
     int32_t rtt_ms;         /* < 0: not measured (counts as good) */
+    uint32_t estimate_kbps; /* what the SFU may send them; 0: not estimated yet. Told
+                             * beside the level, not weighed in it (quality.c) */
 };
 
 /* The level of one reading, without history. */

@@ -1282,7 +1282,8 @@ static void on_worker_event(struct live_service *svc, const struct worker_event 
             mine = (uint64_t)re->occurrence_id == ev->room_id;
             struct quality_reading reading = {.loss_permille = ev->quality.loss_permille,
                                               .jitter_ms = ev->quality.jitter_ms,
-                                              .rtt_ms = ev->quality.rtt_ms};
+                                              .rtt_ms = ev->quality.rtt_ms,
+                                              .estimate_kbps = ev->quality.estimate_kbps};
             if (mine)
                 meeting_quality(re->meeting, now, (int)ev->participant, &reading, &fx);
         } else {

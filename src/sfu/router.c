@@ -10,6 +10,9 @@
 #include "sfu/rtcp.h"
 #include "sfu/rtp.h"
 #include "sfu/sdp.h"
+#include "sfu/bwe.h"
+#include "sfu/rtpsec.h"
+#include "sfu/twcc_parse.h"
 #include "sfu/twccfb.h"
 
 #define NACK_ANSWER_MAX 64        /* lost packets answered from one NACK */
@@ -90,6 +93,10 @@ struct router_port {
     int64_t q_sent, q_got;
     uint32_t q_jitter_ms;
     int32_t rtt_ms; /* the last round trip measured, -1: none */
+    /* what we send them carries transport-wide numbers (the publisher's transport-cc
+     * element, renumbered); their feedback on those drives this estimate */
+    struct bwe *bwe;
+    uint16_t twcc_next;
     struct router_port *prev, *next;
 };
 
@@ -114,6 +121,7 @@ struct router {
     struct room *rooms;
     uint32_t ssrc_state;
     struct router_stats stats;
+    struct twcc_report twcc_scratch; /* one subscriber's feedback, read in place */
 };
 
 /* ---- small things ---- */
@@ -206,6 +214,7 @@ void router_free(struct router *r)
         for (struct router_port *p = rm->ports, *next; p; p = next) {
             next = p->next;
             free(p->src[ROUTER_VIDEO].cache);
+            free(p->bwe);
             free(p);
         }
         free(rm->media);
@@ -230,6 +239,9 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     p->twcc_id = pp->twcc_id;
     if (pp->audio_level_id)
         p->map_level[pp->audio_level_id] = SDP_ID_AUDIO_LEVEL;
+    /* kept, under the id every subscribe offer gives it, and renumbered per subscriber */
+    if (pp->twcc_id)
+        p->map_level[pp->twcc_id] = p->map_none[pp->twcc_id] = SDP_ID_TWCC;
     p->src[ROUTER_VIDEO].cache = xcalloc(ROUTER_CACHE, sizeof(struct cache_entry));
     struct room *rm = room_get(r, pp->room);
     struct media_state *ms = media_find(rm, pp->participant);
@@ -253,6 +265,8 @@ struct router_port *router_add_subscriber(struct router *r, uint64_t room, uint3
     p->user = user;
     p->rtcp_ssrc = next_ssrc(r);
     p->rtt_ms = -1;
+    p->bwe = xmalloc(sizeof *p->bwe);
+    bwe_init(p->bwe, NULL);
     port_link(room_get(r, room), p);
     return p;
 }
@@ -269,6 +283,7 @@ void router_remove(struct router *r, struct router_port *p)
     if (p->next)
         p->next->prev = p->prev;
     free(p->src[ROUTER_VIDEO].cache);
+    free(p->bwe);
     free(p);
     room_drop_if_empty(r, rm);
 }
@@ -454,9 +469,9 @@ static bool is_keyframe_start(enum router_codec codec, const struct rtp_packet *
 
 /* Copies a publisher's packet into a buffer for one track and rewrites it for that
  * subscriber. Returns the length, or 0 when it is not to be sent. */
-static size_t build_for(struct router *r, const struct router_port *pub, struct track *t,
-                        const struct rtp_packet *pk, uint8_t *buf, size_t cap, int64_t now,
-                        uint32_t *out_ts)
+static size_t build_for(struct router *r, const struct router_port *pub,
+                        struct router_port *sub, struct track *t, const struct rtp_packet *pk,
+                        uint8_t *buf, size_t cap, int64_t now, uint32_t *out_ts)
 {
     if (pk->len > cap) {
         r->stats.drop_no_buffer++;
@@ -476,6 +491,10 @@ static size_t build_for(struct router *r, const struct router_port *pub, struct 
         return 0;
     }
     assert(out.len <= cap && out.data == buf); /* rewritten in place, never grown */
+    /* the subscriber's own transport-wide number, and the estimator told it left (the
+     * size with what SRTP adds at most, about as it goes on the wire) */
+    if (sub->bwe && rtp_ext_set_twcc_seq(&out, SDP_ID_TWCC, sub->twcc_next) == 0)
+        bwe_on_sent(sub->bwe, sub->twcc_next++, out.len + RTPSEC_RTP_OVERHEAD_MAX, now * 1000);
     *out_ts = out.timestamp;
     return out.len;
 }
@@ -516,7 +535,7 @@ static void forward(struct router *r, struct router_port *pub, enum router_kind 
                 continue;
             }
             uint32_t ts;
-            size_t len = build_for(r, pub, t, pk, buf, cap, now, &ts);
+            size_t len = build_for(r, pub, sub, t, pk, buf, cap, now, &ts);
             if (!len)
                 continue;
             t->packets++;
@@ -720,7 +739,7 @@ static void answer_nack(struct router *r, struct router_port *sub, const struct 
             return;
         }
         uint32_t ts;
-        size_t len = build_for(r, pub, t, &pk, buf, cap, now, &ts);
+        size_t len = build_for(r, pub, sub, t, &pk, buf, cap, now, &ts);
         if (len && t->t.rtx_ssrc) {
             /* its own SSRC and numbering, so the SRTP index is never used twice */
             struct rtp_packet out;
@@ -774,8 +793,11 @@ static void note_report(struct router_port *sub, struct track *t, const struct r
         /* RFC 3550 §6.4.1: now - LSR - DLSR, in 1/65536 s, on our own clock */
         uint32_t mid = (uint32_t)(ntp_of(now) >> 16);
         uint32_t rtt = mid - b->lsr - b->dlsr;
-        if (rtt < 0x80000000u)
+        if (rtt < 0x80000000u) {
             sub->rtt_ms = (int32_t)(((uint64_t)rtt * 1000) >> 16);
+            if (sub->bwe)
+                bwe_on_rtt(sub->bwe, (int64_t)sub->rtt_ms * 1000);
+        }
     }
 }
 
@@ -831,6 +853,10 @@ void router_on_rtcp(struct router *r, struct router_port *from, const uint8_t *d
                 request_keyframe(r, from->room, t->t.publisher, now, sink);
         } else if (kind == RTCP_KIND_NACK && rtcp_parse_nack(&p, &fb) == 0) {
             answer_nack(r, from, &fb, now, sink);
+        } else if (kind == RTCP_KIND_TWCC && from->bwe &&
+                   twcc_parse(&p, &r->twcc_scratch) == 0) {
+            r->stats.twcc_received++;
+            bwe_on_feedback(from->bwe, &r->twcc_scratch, now * 1000);
         }
     }
     if (rc < 0)
@@ -1006,6 +1032,9 @@ static void quality_down(struct router_port *sub, struct router_quality *q)
 {
     if (sub->rtt_ms >= 0)
         q->rtt_ms = sub->rtt_ms;
+    /* only once their feedback has acknowledged something: before, it is our guess */
+    if (sub->bwe && bwe_acked_bps(sub->bwe) > 0)
+        q->estimate_kbps = bwe_estimate_bps(sub->bwe) / 1000;
     if (!sub->q_reported)
         return;
     q->down = true;
@@ -1036,7 +1065,7 @@ static void quality_window(struct router *r, struct room *rm, const struct route
                 quality_down(o, &q);
         }
         assert(q.loss_up_permille <= 1000 && q.loss_down_permille <= 1000);
-        if (!q.up && !q.down)
+        if (!q.up && !q.down && !q.estimate_kbps)
             continue;
         r->stats.quality_reports++;
         if (sink->quality)

@@ -100,6 +100,7 @@ struct router_quality {
     uint16_t loss_down_permille; /* of the packets sent to them, lost on the way out */
     uint32_t jitter_up_ms, jitter_down_ms;
     int32_t rtt_ms; /* the last round trip measured, -1: none yet */
+    uint32_t estimate_kbps; /* what the SFU may send them (their feedback); 0: none yet */
 };
 
 /* Where the router's output goes. */
@@ -126,6 +127,7 @@ struct router_stats {
     uint64_t nack_repaired; /* of those, the ones that came */
     uint64_t rtx_in, rtx_duplicate; /* RTX from publishers; of those, repeats (probes) */
     uint64_t sr_sent, rr_sent, twcc_sent;
+    uint64_t twcc_received; /* subscribers' transport-cc reports read into their estimates */
     uint64_t speaker_changes;
     uint64_t quality_reports;
 };

@@ -411,6 +411,7 @@ struct worker_quality worker_quality_of(const struct router_quality *q)
         .loss_permille = up > down ? up : down,
         .jitter_ms = jup > jdown ? jup : jdown,
         .rtt_ms = q->rtt_ms,
+        .estimate_kbps = q->estimate_kbps,
     };
 }
 

@@ -111,6 +111,7 @@ struct worker_quality {
     uint16_t loss_permille;
     uint32_t jitter_ms;
     int32_t rtt_ms; /* -1: not measured yet */
+    uint32_t estimate_kbps; /* what may be sent to them (router_quality); 0: none yet */
 };
 
 struct worker_event {

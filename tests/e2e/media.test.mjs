@@ -131,6 +131,9 @@ describe('media through the SFU', () => {
         assert.ok(m.confide_media_pli_sent_total >= 1, 'keyframes were asked for');
         assert.ok(m.confide_media_sr_sent_total >= 1, 'sender reports went out');
         assert.ok(m.confide_media_twcc_sent_total >= 10, 'publishers got congestion feedback');
+        // and the other way: the browsers' feedback on what the SFU sends them (numbered per
+        // subscriber) feeds each one's bandwidth estimate
+        assert.ok(m.confide_media_twcc_received_total >= 10, 'subscribers sent congestion feedback');
         for (const p of people) assert.deepEqual(p.errors, []);
       } finally {
         await closeAll(people);

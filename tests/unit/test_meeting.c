@@ -540,7 +540,7 @@ static void a_restored_meeting_lets_kept_keys_straight_in(void **state)
 
 static struct quality_reading reading(uint32_t loss_permille, uint32_t jitter_ms, int32_t rtt_ms)
 {
-    return (struct quality_reading){loss_permille, jitter_ms, rtt_ms};
+    return (struct quality_reading){loss_permille, jitter_ms, rtt_ms, 0};
 }
 
 static enum quality_level level_of(uint32_t loss_permille, uint32_t jitter_ms, int32_t rtt_ms)
@@ -564,6 +564,10 @@ static void quality_thresholds(void **state)
     assert_int_equal(level_of(0, 81, 0), QUALITY_POOR);
     assert_int_equal(level_of(0, 0, 501), QUALITY_POOR);
     assert_int_equal(level_of(1000, 1000, 5000), QUALITY_POOR);
+    /* the bandwidth estimate is told, not weighed (yet) */
+    struct quality_reading r = reading(0, 0, 50);
+    r.estimate_kbps = 60;
+    assert_int_equal(quality_classify(&r), QUALITY_GOOD);
     assert_string_equal(quality_name(QUALITY_GOOD), "good");
     assert_string_equal(quality_name(QUALITY_FAIR), "fair");
     assert_string_equal(quality_name(QUALITY_POOR), "poor");
@@ -686,6 +690,29 @@ static void quality_goes_to_the_person_and_the_hosts(void **state)
     tell_quality(f, 4, 120);
     assert_string_equal(sends(f), "");
     assert_string_equal(meeting_quality_level(f->m, 4), "unknown");
+
+    /* the SFU's bandwidth estimate for Bo goes beside his level, and again when it moved by
+     * a quarter or more */
+    struct quality_reading r = reading(0, 5, 40);
+    r.estimate_kbps = 1000;
+    live_effects_clear(&f->fx);
+    meeting_quality(f->m, f->now, 3, &r, &f->fx);
+    assert_string_equal(sends(f), "1:quality 3:quality");
+    json_t *q = sent(f, BO, "quality");
+    assert_int_equal(json_integer_value(json_object_get(q, "estimate_kbps")), 1000);
+    json_decref(q);
+    r.estimate_kbps = 800; /* a fifth less: not worth a message */
+    live_effects_clear(&f->fx);
+    meeting_quality(f->m, f->now, 3, &r, &f->fx);
+    assert_string_equal(sends(f), "");
+    r.estimate_kbps = 700; /* 30 % less than what was told */
+    live_effects_clear(&f->fx);
+    meeting_quality(f->m, f->now, 3, &r, &f->fx);
+    assert_string_equal(sends(f), "1:quality 3:quality");
+    q = sent(f, HOST, "quality");
+    assert_int_equal(json_integer_value(json_object_get(q, "estimate_kbps")), 700);
+    assert_string_equal(json_string_value(json_object_get(q, "level")), "good");
+    json_decref(q);
 }
 
 int main(void)

@@ -563,6 +563,55 @@ static void audio_level_renumbered_others_erased(void **state)
     router_free(r);
 }
 
+/* A publisher's transport-cc element goes on to each subscriber renumbered in its own
+ * sequence, and the subscriber's feedback on those numbers gives the SFU an estimate of
+ * what it may send them. */
+static void subscribers_get_transport_numbers_and_an_estimate(void **state)
+{
+    (void)state;
+    rec_clear();
+    quality_count = 0;
+    struct router *r = router_new(1);
+    struct router_publish_params pp = pub_params(ROOM, PUB, 1);
+    pp.twcc_id = 3;
+    struct router_port *pub = router_add_publisher(r, &pp, &U_PUB);
+    struct router_port *a = subscriber(r, ROOM, S1, &U_S1, PUB, 0xA1, 0xB1, 96, true);
+    struct router_port *b = subscriber(r, ROOM, S2, &U_S2, PUB, 0xA2, 0xB2, 96, false);
+    router_port_ready(r, pub, T0, &qsink);
+    router_port_ready(r, a, T0, &qsink);
+    router_port_ready(r, b, T0, &qsink);
+    enum { N = 20 };
+    for (uint16_t i = 0; i < N; i++) {
+        uint8_t buf[256];
+        /* the publisher's own numbers start elsewhere: 500 + i */
+        router_on_rtp(r, pub, buf, audio_pkt(buf, (uint16_t)(500 + i), 960u * i, AUDIO_SSRC, 30),
+                      T0 + 20 * i, &qsink);
+    }
+    int64_t arrival_us[N];
+    for (int k = 0; k < 2; k++) {
+        for (uint16_t i = 0; i < N; i++) {
+            struct rtp_packet p = rtp_of(nth_to(k ? &U_S2 : &U_S1, false, i));
+            uint16_t seq;
+            assert_int_equal(rtp_ext_twcc_seq(&p, SDP_ID_TWCC, &seq), 0);
+            assert_int_equal(seq, i); /* each subscriber's own numbering, from 0 */
+            arrival_us[i] = (T0 + 20 * i + 15) * 1000LL;
+        }
+    }
+    /* s1 acknowledges them all; s2 says nothing */
+    uint8_t fb[256];
+    struct rtcp_writer w;
+    rtcp_writer_init(&w, fb, sizeof fb);
+    assert_int_equal(rtcp_write_twcc(&w, 0x5EED, 0xA1, 0, 0, arrival_us, N), 0);
+    router_on_rtcp(r, a, fb, w.len, T0 + 20 * N + 30, &qsink);
+    assert_int_equal(router_stats(r)->twcc_received, 1);
+    router_tick(r, T0 + ROUTER_QUALITY_INTERVAL_MS + 1000, &qsink);
+    const struct router_quality *q1 = quality_of(S1), *q2 = quality_of(S2);
+    assert_non_null(q1);
+    assert_true(q1->estimate_kbps >= 50 && q1->estimate_kbps <= 2500);
+    assert_true(q2 == NULL || q2->estimate_kbps == 0); /* no feedback: no estimate */
+    router_free(r);
+}
+
 static void extensions_of_the_fixture(void **state)
 {
     struct fx *f = *state;
@@ -1563,6 +1612,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(forwards_to_the_right_tracks, setup, teardown),
         cmocka_unit_test_setup_teardown(not_ready_and_other_codecs_get_nothing, setup, teardown),
         cmocka_unit_test(audio_level_renumbered_others_erased),
+        cmocka_unit_test(subscribers_get_transport_numbers_and_an_estimate),
         cmocka_unit_test_setup_teardown(extensions_of_the_fixture, setup, teardown),
         cmocka_unit_test_setup_teardown(video_waits_for_a_keyframe, setup, teardown),
         cmocka_unit_test_setup_teardown(keyframe_answers_a_pending_request, setup, teardown),
