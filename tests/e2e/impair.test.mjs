@@ -11,8 +11,7 @@ import { test } from 'node:test';
 import { launchChromium, withServer } from './lib/browser.mjs';
 import { inNetns, installLossRules, launchImpairedChromium, lossCounters } from './lib/impair.mjs';
 import {
-  MEDIA_ARGS, addClient, api, assertRising, joinAsHost, knock, localUrl, makeSession, metrics,
-  person, received, waitForMedia,
+  MEDIA_ARGS, admittedOneToOne, assertRising, metrics, received,
 } from './lib/meeting.mjs';
 
 await inNetns(import.meta.url, { timeoutMs: 4 * 60 * 1000 });
@@ -27,16 +26,7 @@ test('5 % loss on one client: video keeps decoding both ways, with NACK recoveri
   const impaired = await launchImpairedChromium(MEDIA_ARGS);
   try {
     await withServer({ args: ['--media-workers', '1'] }, async (server) => {
-      const call = await api(server);
-      const sam = await addClient(call, CLIENT, 1);
-      const session = await makeSession(call, [sam], 'Weekly session');
-      const ada = await person(browser, THERAPIST);
-      const client = await person(impaired, CLIENT);
-      await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
-      await knock(client, localUrl(server, session.invites[0].url), session.occurrences[0].password);
-      await ada.page.getByRole('button', { name: `Admit ${CLIENT}` }).click();
-      await waitForMedia(client, [THERAPIST], { timeoutMs: 45000 });
-      await waitForMedia(ada, [CLIENT], { timeoutMs: 45000 });
+      const { ada, client } = await admittedOneToOne(server, browser, impaired, THERAPIST, CLIENT);
 
       await new Promise((r) => setTimeout(r, RUN_MS));
       const clientSees = await assertRising(client, [THERAPIST], 3000);

@@ -10,10 +10,7 @@ import { test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
 import { inNetns, installLossRules, launchImpairedChromium, lossCounters } from './lib/impair.mjs';
-import {
-  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, metrics, person,
-  waitForMedia,
-} from './lib/meeting.mjs';
+import { MEDIA_ARGS, admittedOneToOne, metrics } from './lib/meeting.mjs';
 
 await inNetns(import.meta.url, { timeoutMs: 4 * 60 * 1000 });
 
@@ -59,16 +56,7 @@ test('12 % loss on one client: the therapist reads "fair" or "poor" on that clie
   const impaired = await launchImpairedChromium(MEDIA_ARGS);
   try {
     await withServer({ args: ['--media-workers', '1'] }, async (server) => {
-      const call = await api(server);
-      const sam = await addClient(call, CLIENT, 1);
-      const session = await makeSession(call, [sam], 'Weekly session');
-      const ada = await person(browser, THERAPIST);
-      const client = await person(impaired, CLIENT);
-      await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
-      await knock(client, localUrl(server, session.invites[0].url), session.occurrences[0].password);
-      await ada.page.getByRole('button', { name: `Admit ${CLIENT}` }).click();
-      await waitForMedia(client, [THERAPIST], { timeoutMs: 45000 });
-      await waitForMedia(ada, [CLIENT], { timeoutMs: 45000 });
+      const { ada, client } = await admittedOneToOne(server, browser, impaired, THERAPIST, CLIENT);
 
       // the therapist: the client's link in words, and their own clean one
       const adaSees = await until('the therapist sees the client\'s weak connection and their own good one',

@@ -185,3 +185,20 @@ export async function metrics(server) {
   }
   return out;
 }
+
+// A one-to-one session whose therapist (a page in `browser`) has admitted the client (a page
+// in `clientBrowser`, e.g. one whose link is impaired), both decoding the other: where the
+// tests of weak links start. Returns the two people.
+export async function admittedOneToOne(server, browser, clientBrowser, therapistName, clientName) {
+  const call = await api(server);
+  const client = await addClient(call, clientName, 1);
+  const session = await makeSession(call, [client], 'Weekly session');
+  const ada = await person(browser, therapistName);
+  const other = await person(clientBrowser, clientName);
+  await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
+  await knock(other, localUrl(server, session.invites[0].url), session.occurrences[0].password);
+  await ada.page.getByRole('button', { name: `Admit ${clientName}` }).click();
+  await waitForMedia(other, [therapistName], { timeoutMs: 45000 });
+  await waitForMedia(ada, [clientName], { timeoutMs: 45000 });
+  return { ada, client: other };
+}
