@@ -1339,8 +1339,9 @@ struct live_service *live_service_new(const struct config *cfg, struct store *st
     svc->io = io;
     /* 5 free wrong guesses per link, 20 per address, then doubling waits */
     svc->guesses = throttle_new(4096, 5, 1000, 15 * 60 * 1000);
-    /* connection tests: CHECK_FREE_PER_ADDRESS in 10 minutes, then waits from 30 s */
-    svc->check_rate = throttle_new(1024, CHECK_FREE_PER_ADDRESS, 30 * 1000, 10 * 60 * 1000);
+    /* connection tests: CHECK_FREE_PER_ADDRESS in 10 minutes, then waits from 30 s (the
+     * throttle blocks after the failure past its free ones: that is the last test let in) */
+    svc->check_rate = throttle_new(1024, CHECK_FREE_PER_ADDRESS - 1, 30 * 1000, 10 * 60 * 1000);
     if (store_events_listen(store) < 0)
         log_warn("live", "events from other nodes cannot be heard (the database is not "
                          "answering); tried again when it does");
