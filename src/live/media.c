@@ -71,6 +71,18 @@ void live_media_unpin(struct live_media *m, uint64_t room)
     *p = m->pins[--m->pin_count];
 }
 
+void live_media_ports(const struct live_media *m, uint16_t *first, uint16_t *last)
+{
+    assert(m->worker_count > 0);
+    *first = *last = m->locals[0].port;
+    for (size_t i = 1; i < m->worker_count; i++) {
+        if (m->locals[i].port < *first)
+            *first = m->locals[i].port;
+        if (m->locals[i].port > *last)
+            *last = m->locals[i].port;
+    }
+}
+
 struct media_counters *live_media_counters(struct live_media *m)
 {
     return &m->n;

@@ -25,6 +25,8 @@ void live_media_stop(struct live_media *m);
 const struct media_local *live_media_pin(struct live_media *m, uint64_t room);
 /* The room is gone: its worker counts one room fewer. */
 void live_media_unpin(struct live_media *m, uint64_t room);
+/* The UDP ports the workers listen on, lowest and highest (worker i has the i-th). */
+void live_media_ports(const struct live_media *m, uint16_t *first, uint16_t *last);
 /* The signalling counters the plans add to. */
 struct media_counters *live_media_counters(struct live_media *m);
 

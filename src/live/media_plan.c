@@ -55,6 +55,7 @@ struct media_plan {
     uint64_t peer_seq;
     struct member members[MEETING_MAX_PEOPLE];
     size_t count;
+    bool loopback; /* a check room: its one person receives their own media back */
 };
 
 /* ---- plumbing ---- */
@@ -184,8 +185,8 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
     }
     for (size_t k = 0; k < p->count; k++) {
         struct member *pub = &p->members[k];
-        if (pub == mb)
-            continue;
+        if (pub == mb && !p->loopback)
+            continue; /* nobody receives their own media, but in a check room */
         for (int kind = ROUTER_AUDIO; kind <= ROUTER_VIDEO; kind++) {
             if (!wants(pub, (enum router_kind)kind))
                 continue;
@@ -314,6 +315,17 @@ struct media_plan *media_plan_new(uint64_t room_id, const struct media_local *lo
     return p;
 }
 
+void media_plan_loopback(struct media_plan *p)
+{
+    assert(p->count == 0); /* decided before anyone arrives */
+    p->loopback = true;
+}
+
+bool media_plan_is_loopback(const struct media_plan *p)
+{
+    return p->loopback;
+}
+
 void media_plan_free(struct media_plan *p, struct live_effects *fx)
 {
     if (!p)
@@ -327,6 +339,7 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
                      struct live_effects *fx)
 {
     assert(count <= MEETING_MAX_PEOPLE);
+    assert(!p->loopback || count <= 1); /* a check room is one person's */
     for (size_t i = 0; i < p->count; i++)
         p->members[i].present = false;
     for (size_t k = 0; k < count; k++) {
@@ -376,7 +389,9 @@ static uint64_t add_peer(struct media_plan *p, int participant, bool publish,
     uint64_t id = p->room_id << PEER_SEQ_BITS | ++p->peer_seq;
     struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_ADD_PEER);
     c->peer_id = id;
-    c->participant = participant;
+    /* the router forwards nobody's media to their own ports: in a check room the
+     * receiving port stands for a viewer of one's own, so it gets it like anyone else's */
+    c->participant = publish || !p->loopback ? participant : MEDIA_LOOPBACK_VIEWER(participant);
     c->publish = publish;
     if (pp)
         c->publish_params = *pp;

@@ -51,6 +51,13 @@ struct media_plan;
  * counters must outlive the plan. */
 struct media_plan *media_plan_new(uint64_t room_id, const struct media_local *local,
                                   struct media_counters *counters, media_rand_fn *rand);
+/* Makes p a check room's (before anyone is in it): its one person receives their own audio
+ * and video back through the router, the one exception to "nobody receives their own".
+ * Their subscribe transport is known to the router as MEDIA_LOOPBACK_VIEWER(id), since the
+ * router never forwards a participant's packets to that participant's own ports. */
+void media_plan_loopback(struct media_plan *p);
+bool media_plan_is_loopback(const struct media_plan *p);
+#define MEDIA_LOOPBACK_VIEWER(id) ((id) + 1000)
 /* Frees the plan; the transports it had go (REMOVE_PEER effects). */
 void media_plan_free(struct media_plan *p, struct live_effects *fx);
 

@@ -19,6 +19,8 @@ static const struct live_message table[] = {
     {"rejoin", LIVE_SENDER_OUTSIDE, .service = live_service_on_rejoin},
     /* a signed-in practitioner's dashboard, told who waits for their meetings */
     {"watch", LIVE_SENDER_OUTSIDE, .service = live_service_on_watch},
+    /* a connection test through the media server (a second one is refused by the service) */
+    {"check", LIVE_SENDER_OUTSIDE | LIVE_SENDER_CHECKING, .service = live_service_on_check},
     /* everyone in the meeting */
     {"leave", LIVE_MAY_JOINED, .room = live_room_on_leave},
     {"media", LIVE_MAY_ADMITTED, .room = live_room_on_media},
@@ -26,9 +28,9 @@ static const struct live_message table[] = {
     {"chat", LIVE_MAY_ADMITTED, .room = live_room_on_chat},
     {"support", LIVE_MAY_ADMITTED, .room = live_room_on_support},
     /* audio and video */
-    {"publish", LIVE_MAY_ADMITTED, .meeting = meeting_on_publish},
-    {"subscribe_answer", LIVE_MAY_ADMITTED, .meeting = meeting_on_subscribe_answer},
-    {"subscribe_restart", LIVE_MAY_ADMITTED, .meeting = meeting_on_subscribe_restart},
+    {"publish", LIVE_MAY_MEDIA, .meeting = meeting_on_publish},
+    {"subscribe_answer", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_answer},
+    {"subscribe_restart", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_restart},
     /* the therapist and co-facilitators */
     {"admit", LIVE_MAY_HOSTS, .room = live_room_on_admit},
     {"admit_all", LIVE_MAY_HOSTS, .room = live_room_on_admit_all},
@@ -72,10 +74,13 @@ void live_message_refusal(const struct live_message *m, enum live_sender sender,
                           const char **message)
 {
     assert(!live_message_allowed(m, sender));
-    if (sender == LIVE_SENDER_OUTSIDE) {
+    if (sender == LIVE_SENDER_CHECKING) {
+        *code = "checking";
+        *message = "This connection is testing your connection; it cannot join a session.";
+    } else if (sender == LIVE_SENDER_OUTSIDE) {
         *code = "not_joined";
         *message = "Join the session first.";
-    } else if (m->may == LIVE_SENDER_OUTSIDE) {
+    } else if ((m->may & LIVE_MAY_JOINED) == 0) { /* for before joining */
         *code = "already_joined";
         *message = "This connection has joined already.";
     } else if (sender == LIVE_SENDER_WAITING) {

@@ -1,7 +1,9 @@
 /* messages: the one table of /ws messages. Each type names who may send it and the one
- * handler that takes it: the service (before joining: hello, ping, preview, join, rejoin),
+ * handler that takes it: the service (before joining: hello, ping, preview, join, rejoin,
+ * check),
  * the room (live/room.c: the waiting room, host controls, chat, hands…) or the meeting
- * (live/meeting.c: audio and video). live/service.c looks a message up here and checks the
+ * (live/meeting.c: audio and video; in a check room the service's check room takes the same
+ * media messages, live/service.c). live/service.c looks a message up here and checks the
  * sender before any handler runs, so a message someone may not send gets the same error
  * wherever it would have gone (live_message_refusal). */
 #ifndef CONFIDE_LIVE_MESSAGES_H
@@ -22,12 +24,17 @@ enum live_sender {
     LIVE_SENDER_CLIENT = 1 << 2,  /* admitted, a client */
     LIVE_SENDER_COHOST = 1 << 3,  /* admitted, a co-facilitator */
     LIVE_SENDER_HOST = 1 << 4,    /* admitted, the therapist */
+    /* in a check room (a connection test): publishes and receives itself, nothing more */
+    LIVE_SENDER_CHECKING = 1 << 5,
 };
+#define LIVE_SENDER_LAST LIVE_SENDER_CHECKING
 
 #define LIVE_MAY_HOSTS (LIVE_SENDER_HOST | LIVE_SENDER_COHOST)
 #define LIVE_MAY_ADMITTED (LIVE_MAY_HOSTS | LIVE_SENDER_CLIENT)
 #define LIVE_MAY_JOINED (LIVE_MAY_ADMITTED | LIVE_SENDER_WAITING)
-#define LIVE_MAY_ANYONE (LIVE_MAY_JOINED | LIVE_SENDER_OUTSIDE)
+#define LIVE_MAY_ANYONE (LIVE_MAY_JOINED | LIVE_SENDER_OUTSIDE | LIVE_SENDER_CHECKING)
+/* audio and video: those admitted, and a connection testing itself in a check room */
+#define LIVE_MAY_MEDIA (LIVE_MAY_ADMITTED | LIVE_SENDER_CHECKING)
 
 typedef void live_service_handler(struct live_service *svc, struct live_conn *c, const json_t *msg,
                                   int64_t now);

@@ -50,7 +50,30 @@ struct live_conn {
     struct room_entry *room; /* the meeting this connection joined */
     double tokens;           /* the rate limit's bucket */
     int64_t refilled_at;
-    int64_t watching_user;   /* a dashboard: told who waits for this practitioner */
+    int64_t watching_user; /* a dashboard: told who waits for this practitioner */
+    bool checked;          /* has had its one connection test (check room) */
+};
+
+/* ---- check rooms: a connection test through the media server ----
+ *
+ * `check` opens a check room for the connection: one person, no meeting around it (no
+ * waiting room, no attendance, nothing in the store, no session or link), whose media plan
+ * loops their own audio and video back through the router (media_plan_loopback), so the
+ * page measures the real path: ICE, DTLS, SRTP, the worker, and back. Anyone may ask
+ * (clients have no account), so it is bounded: one per connection, CHECK_ROOMS_MAX at once
+ * on this node, CHECK_FREE_PER_ADDRESS per address before waits, and CHECK_SECONDS long. */
+#define CHECK_ROOMS_MAX 8
+#define CHECK_SECONDS 60
+#define CHECK_FREE_PER_ADDRESS 10 /* tests an address may start freely (10 min window) */
+#define CHECK_PARTICIPANT 1
+/* Media room ids of check rooms: above any occurrence id (a database row id will not reach
+ * 2^39), and below the 2^40 a media plan's peer ids leave for rooms. */
+#define CHECK_ROOM_ID_BASE (UINT64_C(1) << 39)
+
+struct check_room {
+    uint64_t conn, room_id;
+    struct media_plan *plan;
+    int64_t ends_at;
 };
 
 struct live_service {
@@ -69,6 +92,10 @@ struct live_service {
     int64_t watchers_checked_at;
     struct throttle *shared[LIVE_SHARED_THROTTLES]; /* told to and by the other nodes */
     size_t shared_count;
+    struct check_room checks[CHECK_ROOMS_MAX];
+    size_t check_count;
+    uint64_t check_seq;
+    struct throttle *check_rate; /* check rooms opened, per address */
 };
 
 /* ---- plumbing ---- */
@@ -187,7 +214,7 @@ static void tell_waiting(struct live_service *svc, struct room_entry *re, int fo
  * never who the person is (the TURN server logs it); nothing here is logged. The expiry is
  * read from the wall clock, not the meeting's `now`: the TURN server compares it with its
  * own. */
-static void send_ice_servers(struct live_service *svc, uint64_t conn)
+static void send_ice_servers(struct live_service *svc, uint64_t conn, long ttl)
 {
     const struct config *cfg = svc->cfg;
     if (cfg->turn_uri_count == 0)
@@ -195,7 +222,7 @@ static void send_ice_servers(struct live_service *svc, uint64_t conn)
     char id[24];
     rand_token(id, sizeof id, 12); /* base64url: no ':' */
     struct turn_cred cred;
-    if (turn_cred_make(cfg->turn_secret, clock_wall_ms() / 1000, cfg->turn_ttl, id, &cred) < 0)
+    if (turn_cred_make(cfg->turn_secret, clock_wall_ms() / 1000, ttl, id, &cred) < 0)
         return; /* config_finish checked the secret: not reached */
     json_t *urls = json_array();
     for (int i = 0; i < cfg->turn_uri_count; i++)
@@ -219,7 +246,7 @@ static void carry_out(struct live_service *svc, struct room_entry *re, struct li
 {
     for (size_t i = 0; i < fx->send_count; i++) {
         if (is_admitted(fx->sends[i].text))
-            send_ice_servers(svc, fx->sends[i].conn);
+            send_ice_servers(svc, fx->sends[i].conn, svc->cfg->turn_ttl);
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
     }
     store_records(svc, re, fx);
@@ -1123,6 +1150,182 @@ void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t us
     }
 }
 
+/* ---- check rooms ---- */
+
+static struct check_room *find_check(struct live_service *svc, uint64_t conn)
+{
+    for (size_t i = 0; i < svc->check_count; i++)
+        if (svc->checks[i].conn == conn)
+            return &svc->checks[i];
+    return NULL;
+}
+
+/* What a check room's plan decided: its messages to the one connection and its media
+ * commands. A check room has no room, so nothing else can be in fx: nothing is stored. */
+static void check_carry_out(struct live_service *svc, const struct check_room *cr,
+                            struct live_effects *fx)
+{
+    assert(fx->record_count == 0 && fx->turned_away_count == 0 && fx->admission_count == 0 &&
+           fx->close_count == 0 && !fx->lock_changed && !fx->ended_at);
+    for (size_t i = 0; i < fx->send_count; i++) {
+        assert(fx->sends[i].conn == cr->conn);
+        svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
+    }
+    live_media_apply(svc->media, cr->room_id, fx->media, fx->media_count);
+    live_effects_clear(fx);
+}
+
+/* Ends check room i: its transports go, its worker counts one room fewer. tell: the
+ * connection stays and hears that the test is over (its time ran out). */
+static void check_end(struct live_service *svc, size_t i, bool tell)
+{
+    struct check_room *cr = &svc->checks[i];
+    struct live_effects fx = {0};
+    media_plan_free(cr->plan, &fx);
+    check_carry_out(svc, cr, &fx);
+    live_media_unpin(svc->media, cr->room_id);
+    if (tell)
+        send_json(svc, cr->conn,
+                  json_pack("{s:s,s:s}", "type", "check_over", "message",
+                            "The connection test has ended."));
+    log_debug("live", "check room closed (%zu left)", svc->check_count - 1);
+    svc->checks[i] = svc->checks[--svc->check_count];
+}
+
+static void refuse_check(struct live_service *svc, uint64_t conn, const char *reason,
+                         const char *message, int retry_after)
+{
+    json_t *msg =
+        json_pack("{s:s,s:s,s:s}", "type", "check_refused", "reason", reason, "message", message);
+    if (retry_after > 0)
+        json_object_set_new(msg, "retry_after", json_integer(retry_after));
+    send_json(svc, conn, msg);
+}
+
+/* Why this connection may not open a check room now (a reason for check_refused), or NULL. */
+static const char *check_refusal(struct live_service *svc, const struct live_conn *c,
+                                 const char *addr_key, int64_t now, const char **message,
+                                 int *retry_after)
+{
+    *retry_after = 0;
+    if (!svc->media) {
+        *message = "This server carries no audio or video.";
+        return "no_media";
+    }
+    if (c->checked) {
+        *message = "One connection test per connection: reload the page to test again.";
+        return "once";
+    }
+    int64_t wait = throttle_wait_ms(svc->check_rate, addr_key, now);
+    if (wait > 0) {
+        *message = "You have tested many times in a short while. Please wait and try again.";
+        *retry_after = (int)((wait + 999) / 1000);
+        return "throttled";
+    }
+    if (svc->check_count == CHECK_ROOMS_MAX) {
+        *message = "Too many connection tests are running. Please try again in a minute.";
+        *retry_after = CHECK_SECONDS;
+        return "busy";
+    }
+    return NULL;
+}
+
+/* {"type":"check"}: a check room for this connection, or check_refused. The answer says
+ * where the media goes (the address and ports the SDP names anyway), so the page can tell
+ * someone what their IT team would have to allow; TURN credentials come first when the
+ * practice has a TURN server, lasting the test only. */
+void live_service_on_check(struct live_service *svc, struct live_conn *c, const json_t *msg,
+                           int64_t now)
+{
+    (void)msg;
+    char addr_key[THROTTLE_KEY_MAX];
+    throttle_address_key("check-addr", c->peer, addr_key);
+    const char *message;
+    int retry_after;
+    const char *reason = check_refusal(svc, c, addr_key, now, &message, &retry_after);
+    if (reason) {
+        refuse_check(svc, c->id, reason, message, retry_after);
+        return;
+    }
+    throttle_failure(svc->check_rate, addr_key, now); /* every test counts against the address */
+    c->checked = true;
+    struct check_room *cr = &svc->checks[svc->check_count++];
+    cr->conn = c->id;
+    cr->room_id = CHECK_ROOM_ID_BASE + ++svc->check_seq;
+    cr->ends_at = now + CHECK_SECONDS * 1000;
+    const struct media_local *local = live_media_pin(svc->media, cr->room_id);
+    cr->plan = media_plan_new(cr->room_id, local, live_media_counters(svc->media), rand_bytes);
+    media_plan_loopback(cr->plan);
+    send_ice_servers(svc, c->id, CHECK_SECONDS + 60);
+    uint16_t first, last;
+    live_media_ports(svc->media, &first, &last);
+    send_json(svc, c->id,
+              json_pack("{s:s,s:i,s:{s:s,s:[i,i],s:s},s:b}", "type", "check_started", "seconds",
+                        CHECK_SECONDS, "media", "host", local->public_ip, "ports", first, last,
+                        "protocol", "udp", "turn", svc->cfg->turn_uri_count > 0));
+    struct media_person me = {CHECK_PARTICIPANT, c->id};
+    struct live_effects fx = {0};
+    media_plan_sync(cr->plan, &me, 1, &fx);
+    check_carry_out(svc, cr, &fx);
+    log_debug("live", "check room opened (%zu running)", svc->check_count);
+}
+
+/* A media message from a connection in its check room (the table lets only these through:
+ * LIVE_MAY_MEDIA): the same handling as in a meeting, by the check room's plan. */
+static void check_message(struct live_service *svc, struct check_room *cr, const char *type,
+                          const json_t *msg, struct live_effects *fx)
+{
+    if (strcmp(type, "publish") == 0) {
+        media_plan_publish(cr->plan, CHECK_PARTICIPANT, true, true, msg, fx);
+    } else if (strcmp(type, "subscribe_answer") == 0) {
+        media_plan_subscribe_answer(cr->plan, CHECK_PARTICIPANT, msg, fx);
+    } else {
+        assert(strcmp(type, "subscribe_restart") == 0);
+        media_plan_subscribe_restart(cr->plan, CHECK_PARTICIPANT, fx);
+    }
+    check_carry_out(svc, cr, fx);
+}
+
+/* A worker's report about a check room: transports lost go to its plan; what the router
+ * measured of the connection goes to the page as check_stats. False: not a check room's. */
+static bool check_worker_event(struct live_service *svc, const struct worker_event *ev)
+{
+    for (size_t i = 0; i < svc->check_count; i++) {
+        struct check_room *cr = &svc->checks[i];
+        struct live_effects fx = {0};
+        if (ev->type == WORKER_EV_CLOSED && media_plan_peer_closed(cr->plan, ev->peer_id, &fx)) {
+            check_carry_out(svc, cr, &fx);
+            return true;
+        }
+        if (ev->room_id != cr->room_id || ev->type == WORKER_EV_CLOSED)
+            continue;
+        if (ev->type == WORKER_EV_QUALITY) {
+            /* the publish port's reading is what arrived from the page; the viewer's, what
+             * the page got of what was sent to it, and the round trip */
+            bool in = ev->participant == CHECK_PARTICIPANT;
+            json_t *stats = json_pack("{s:s,s:s,s:f,s:i}", "type", "check_stats", "direction",
+                                      in ? "to_server" : "from_server", "loss_percent",
+                                      ev->quality.loss_permille / 10.0, "jitter_ms",
+                                      (int)ev->quality.jitter_ms);
+            if (ev->quality.rtt_ms >= 0)
+                json_object_set_new(stats, "rtt_ms", json_integer(ev->quality.rtt_ms));
+            send_json(svc, cr->conn, stats);
+        }
+        return true; /* the active speaker of a room of one: nothing to say */
+    }
+    return false;
+}
+
+static void check_tick(struct live_service *svc, int64_t now)
+{
+    for (size_t i = 0; i < svc->check_count;) {
+        if (now >= svc->checks[i].ends_at)
+            check_end(svc, i, true);
+        else
+            i++;
+    }
+}
+
 /* ---- the connection's life ---- */
 
 struct live_service *live_service_new(const struct config *cfg, struct store *store, int https,
@@ -1136,6 +1339,9 @@ struct live_service *live_service_new(const struct config *cfg, struct store *st
     svc->io = io;
     /* 5 free wrong guesses per link, 20 per address, then doubling waits */
     svc->guesses = throttle_new(4096, 5, 1000, 15 * 60 * 1000);
+    /* connection tests: CHECK_FREE_PER_ADDRESS in 10 minutes, then waits from 30 s (the
+     * throttle blocks after the failure past its free ones: that is the last test let in) */
+    svc->check_rate = throttle_new(1024, CHECK_FREE_PER_ADDRESS - 1, 30 * 1000, 10 * 60 * 1000);
     if (store_events_listen(store) < 0)
         log_warn("live", "events from other nodes cannot be heard (the database is not "
                          "answering); tried again when it does");
@@ -1159,6 +1365,12 @@ void live_service_free(struct live_service *svc)
         free(svc->rooms[i]);
     }
     free(svc->rooms);
+    for (size_t i = 0; i < svc->check_count; i++) {
+        struct live_effects fx = {0};
+        media_plan_free(svc->checks[i].plan, &fx);
+        live_effects_clear(&fx); /* the workers stop with the server */
+    }
+    throttle_free(svc->check_rate);
     throttle_free(svc->guesses);
     free(svc);
 }
@@ -1189,6 +1401,9 @@ void live_service_close(struct live_service *svc, uint64_t conn, int64_t now)
         meeting_disconnect(c->room->meeting, now, conn, &fx);
         apply(svc, c->room, &fx);
     }
+    struct check_room *cr = find_check(svc, conn);
+    if (cr)
+        check_end(svc, (size_t)(cr - svc->checks), false);
     free(c->cookie);
     *c = svc->conns[--svc->conn_count];
 }
@@ -1245,12 +1460,17 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
     }
     struct room_entry *re = c->room;
     int from = 0;
-    enum live_sender who = re ? meeting_sender(re->meeting, conn, &from) : LIVE_SENDER_OUTSIDE;
+    struct check_room *cr = find_check(svc, conn);
+    enum live_sender who = re   ? meeting_sender(re->meeting, conn, &from)
+                           : cr ? LIVE_SENDER_CHECKING
+                                : LIVE_SENDER_OUTSIDE;
     struct live_effects fx = {0};
     const struct live_message *def =
         live_message_check(json_string_value(json_object_get(msg, "type")), who, conn, &fx);
     if (def && def->service) {
         def->service(svc, c, msg, now);
+    } else if (def && cr) {
+        check_message(svc, cr, def->type, msg, &fx);
     } else if (def) {
         assert(re); /* only the outside's messages are the service's */
         meeting_handle(re->meeting, now, from, def, msg, &fx);
@@ -1268,6 +1488,8 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
 /* A worker's report goes to the meeting whose room it names or whose transport it was. */
 static void on_worker_event(struct live_service *svc, const struct worker_event *ev, int64_t now)
 {
+    if (check_worker_event(svc, ev))
+        return;
     for (size_t i = 0; i < svc->room_count; i++) {
         struct room_entry *re = svc->rooms[i];
         struct live_effects fx = {0};
@@ -1381,6 +1603,7 @@ void live_service_tick(struct live_service *svc, int64_t now)
             for (size_t i = 0; i < n; i++)
                 on_worker_event(svc, &evs[i], now);
     }
+    check_tick(svc, now);
     for (size_t i = 0; i < svc->room_count;) {
         struct room_entry *re = svc->rooms[i];
         struct live_room *room = meeting_room(re->meeting);

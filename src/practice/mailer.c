@@ -153,7 +153,7 @@ static void write_body(const struct series_view *v, const struct config *cfg, en
                    "\nBefore you join:\n"
                    "  - Find a quiet, private place where nobody can overhear you.\n"
                    "  - Use headphones if other people are nearby.\n"
-                   "  - Test your camera and microphone beforehand: %s/check\n",
+                   "  - Test your camera, microphone and connection beforehand: %s/check\n",
                    cfg->public_url);
     if (kind == MAILER_INVITE && v->group.agreement)
         buf_printf(text,

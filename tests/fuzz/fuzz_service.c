@@ -185,7 +185,7 @@ static void say(struct live_service *svc, uint64_t conn, uint8_t op, uint8_t arg
 {
     char text[512];
     int target = 1 + arg % 5;
-    switch (op % 12) {
+    switch (op % 13) {
     case 0:
         snprintf(text, sizeof text,
                  "{\"type\":\"join\",\"token\":\"%s\",\"password\":\"%s\",\"agree\":true,"
@@ -222,6 +222,9 @@ static void say(struct live_service *svc, uint64_t conn, uint8_t op, uint8_t arg
         break;
     case 10:
         snprintf(text, sizeof text, "{\"type\":\"let_knock\",\"participant\":%d}", target);
+        break;
+    case 11: /* a connection test: without media workers, check_refused */
+        snprintf(text, sizeof text, "{\"type\":\"check\"}");
         break;
     default:
         snprintf(text, sizeof text, "{\"type\":\"join\",\"session_id\":%d}", arg % 3);

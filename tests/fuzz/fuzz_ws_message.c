@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *type = json_string_value(json_object_get(msg, "type"));
     if (!type)
         abort();
-    for (unsigned who = LIVE_SENDER_OUTSIDE; who <= LIVE_SENDER_HOST; who <<= 1) {
+    for (unsigned who = LIVE_SENDER_OUTSIDE; who <= LIVE_SENDER_LAST; who <<= 1) {
         struct live_effects fx = {0};
         const struct live_message *m = live_message_check(type, (enum live_sender)who, 1, &fx);
         if (m ? fx.send_count != 0 : fx.send_count != 1)

@@ -37,9 +37,12 @@ static void every_entry_has_one_handler(void **state)
         assert_int_equal(!!t[i].service + !!t[i].room + !!t[i].meeting, 1);
         assert_true(t[i].may != 0);
         assert_ptr_equal(live_message_find(t[i].type), &t[i]); /* no type twice */
-        /* the service's handlers run outside a meeting; the others only inside one */
+        /* the service's handlers run outside a meeting; the others only inside one, or
+         * (the media messages only) in a check room */
         if (!t[i].service)
             assert_false(t[i].may & LIVE_SENDER_OUTSIDE);
+        if (!t[i].service && (t[i].may & LIVE_SENDER_CHECKING))
+            assert_non_null(t[i].meeting);
     }
     assert_null(live_message_find("teleport"));
     assert_null(live_message_find(NULL));
@@ -70,22 +73,31 @@ static void who_may_send_what(void **state)
 {
     static const struct {
         const char *type;
-        const char *outside, *waiting, *client, *cohost, *host;
+        const char *outside, *waiting, *client, *cohost, *host, *checking;
     } cases[] = {
-        {"ping", "ok", "ok", "ok", "ok", "ok"},
-        {"hello", "ok", "ok", "ok", "ok", "ok"},
-        {"join", "ok", "already_joined", "already_joined", "already_joined", "already_joined"},
-        {"rejoin", "ok", "already_joined", "already_joined", "already_joined", "already_joined"},
-        {"preview", "ok", "already_joined", "already_joined", "already_joined", "already_joined"},
-        {"leave", "not_joined", "ok", "ok", "ok", "ok"},
-        {"chat", "not_joined", "waiting", "ok", "ok", "ok"},
-        {"publish", "not_joined", "waiting", "ok", "ok", "ok"},
-        {"subscribe_answer", "not_joined", "waiting", "ok", "ok", "ok"},
-        {"admit", "not_joined", "waiting", "not_allowed", "ok", "ok"},
-        {"mute", "not_joined", "waiting", "not_allowed", "ok", "ok"},
-        {"end", "not_joined", "waiting", "not_allowed", "ok", "ok"},
+        {"ping", "ok", "ok", "ok", "ok", "ok", "ok"},
+        {"hello", "ok", "ok", "ok", "ok", "ok", "ok"},
+        {"join", "ok", "already_joined", "already_joined", "already_joined", "already_joined",
+         "checking"},
+        {"rejoin", "ok", "already_joined", "already_joined", "already_joined", "already_joined",
+         "checking"},
+        {"preview", "ok", "already_joined", "already_joined", "already_joined", "already_joined",
+         "checking"},
+        {"watch", "ok", "already_joined", "already_joined", "already_joined", "already_joined",
+         "checking"},
+        /* a second check on a connection testing already: the service refuses it in words */
+        {"check", "ok", "already_joined", "already_joined", "already_joined", "already_joined",
+         "ok"},
+        {"leave", "not_joined", "ok", "ok", "ok", "ok", "checking"},
+        {"chat", "not_joined", "waiting", "ok", "ok", "ok", "checking"},
+        {"publish", "not_joined", "waiting", "ok", "ok", "ok", "ok"},
+        {"subscribe_answer", "not_joined", "waiting", "ok", "ok", "ok", "ok"},
+        {"subscribe_restart", "not_joined", "waiting", "ok", "ok", "ok", "ok"},
+        {"admit", "not_joined", "waiting", "not_allowed", "ok", "ok", "checking"},
+        {"mute", "not_joined", "waiting", "not_allowed", "ok", "ok", "checking"},
+        {"end", "not_joined", "waiting", "not_allowed", "ok", "ok", "checking"},
         {"teleport", "unknown_type", "unknown_type", "unknown_type", "unknown_type",
-         "unknown_type"},
+         "unknown_type", "unknown_type"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_string_equal(verdict(cases[i].type, LIVE_SENDER_OUTSIDE), cases[i].outside);
@@ -93,6 +105,7 @@ static void who_may_send_what(void **state)
         assert_string_equal(verdict(cases[i].type, LIVE_SENDER_CLIENT), cases[i].client);
         assert_string_equal(verdict(cases[i].type, LIVE_SENDER_COHOST), cases[i].cohost);
         assert_string_equal(verdict(cases[i].type, LIVE_SENDER_HOST), cases[i].host);
+        assert_string_equal(verdict(cases[i].type, LIVE_SENDER_CHECKING), cases[i].checking);
     }
 }
 

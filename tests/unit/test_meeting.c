@@ -715,6 +715,94 @@ static void quality_goes_to_the_person_and_the_hosts(void **state)
     json_decref(q);
 }
 
+/* ---- check rooms: one's own media looped back, and only there ---- */
+
+/* One person publishes in a plan of their own; the subscribe offer they get, if any, and
+ * the media commands that follow its answer, with fx left holding the answer's effects. */
+static json_t *alone_in_a_plan(struct media_plan *p, struct live_effects *fx)
+{
+    struct media_person me = {1, 9};
+    media_plan_sync(p, &me, 1, fx);
+    live_effects_clear(fx);
+    json_t *msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer);
+    media_plan_publish(p, 1, true, true, msg, fx);
+    json_decref(msg);
+    json_t *offer = NULL;
+    for (size_t i = 0; i < fx->send_count; i++) {
+        json_t *m = json_loads(fx->sends[i].text, 0, NULL);
+        if (strcmp(json_string_value(json_object_get(m, "type")), "subscribe_offer") == 0) {
+            json_decref(offer);
+            offer = m;
+        } else {
+            json_decref(m);
+        }
+    }
+    if (!offer)
+        return NULL;
+    char *sdp = fixture_subscribe_answer(json_string_value(json_object_get(offer, "sdp")));
+    assert_non_null(sdp);
+    msg = json_pack("{s:s,s:s,s:O}", "type", "subscribe_answer", "sdp", sdp, "version",
+                    json_object_get(offer, "version"));
+    live_effects_clear(fx);
+    media_plan_subscribe_answer(p, 1, msg, fx);
+    json_decref(msg);
+    free(sdp);
+    return offer;
+}
+
+static void own_media_comes_back_only_in_a_check_room(void **state)
+{
+    struct media_counters n = {0};
+    struct live_effects fx = {0};
+    /* a meeting's plan: someone alone publishes and is offered nothing of their own */
+    struct media_plan *meeting = media_plan_new(7, &fixture_local, &n, fixture_rand);
+    assert_false(media_plan_is_loopback(meeting));
+    assert_null(alone_in_a_plan(meeting, &fx));
+    assert_int_equal(media_plan_subscribe_peer(meeting, 1), 0);
+    live_effects_clear(&fx);
+    media_plan_free(meeting, &fx);
+    live_effects_clear(&fx);
+
+    /* a check room's: their own audio and video are offered back */
+    struct media_plan *check = media_plan_new(8, &fixture_local, &n, fixture_rand);
+    media_plan_loopback(check);
+    assert_true(media_plan_is_loopback(check));
+    json_t *offer = alone_in_a_plan(check, &fx);
+    assert_non_null(offer);
+    json_t *tracks = json_object_get(offer, "tracks");
+    assert_int_equal(json_array_size(tracks), 2);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(
+            json_integer_value(json_object_get(json_array_get(tracks, i), "participant")), 1);
+    json_decref(offer);
+    /* the receiving port is the router's viewer of one's own, the publishing port oneself:
+     * the router's rule (nothing of yours to your own ports) stays as it is */
+    const struct live_media_cmd *add = NULL, *set = NULL;
+    for (size_t i = 0; i < fx.media_count; i++) {
+        if (fx.media[i].op == LIVE_MEDIA_ADD_PEER)
+            add = &fx.media[i];
+        if (fx.media[i].op == LIVE_MEDIA_SET_TRACKS)
+            set = &fx.media[i];
+    }
+    assert_non_null(add);
+    assert_false(add->publish);
+    assert_int_equal(add->participant, MEDIA_LOOPBACK_VIEWER(1));
+    assert_non_null(set);
+    assert_int_equal(set->track_count, 2);
+    for (size_t i = 0; i < set->track_count; i++)
+        assert_int_equal(set->tracks[i].publisher, 1);
+    assert_int_not_equal(media_plan_subscribe_peer(check, 1), 0);
+    assert_int_not_equal(media_plan_publish_peer(check, 1), 0);
+    /* it ends: both transports go */
+    live_effects_clear(&fx);
+    media_plan_free(check, &fx);
+    size_t removed = 0;
+    for (size_t i = 0; i < fx.media_count; i++)
+        removed += fx.media[i].op == LIVE_MEDIA_REMOVE_PEER;
+    assert_int_equal(removed, 2);
+    live_effects_clear(&fx);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -733,6 +821,7 @@ int main(void)
         cmocka_unit_test(quality_thresholds),
         cmocka_unit_test(quality_hysteresis),
         T(quality_goes_to_the_person_and_the_hosts),
+        cmocka_unit_test(own_media_comes_back_only_in_a_check_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

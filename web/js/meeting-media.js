@@ -5,17 +5,10 @@
 // that also plays their voice. The self-view is muted and can be hidden.
 import { say } from './ui.js';
 import { el } from './meeting-dom.js';
+import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
 
 const $ = (id) => document.getElementById(id);
 
-const PC_CONFIG = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
-
-// The practice's TURN server with short-lived credentials, when the server sends them (just
-// before `admitted`): the browser then also gathers relay candidates, so audio and video get
-// through networks that block UDP to the media server. Without them, no ICE servers at all.
-function pcConfig(iceServers) {
-  return iceServers.length ? { ...PC_CONFIG, iceServers } : PC_CONFIG;
-}
 const REPUBLISH_MS = 2000;
 
 export function createMedia({ send, session, nameOf }) {
@@ -85,16 +78,12 @@ export function createMedia({ send, session, nameOf }) {
     pub?.close();
     const pc = new RTCPeerConnection(pcConfig(iceServers));
     pub = pc;
-    for (const track of local.getTracks()) {
-      pc.addTransceiver(track, { direction: 'sendonly', streams: [local] });
-    }
     pc.addEventListener('connectionstatechange', () => {
       if (pc === pub && pc.connectionState === 'failed') schedulePublish();
     });
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
+    const sdp = await publishOffer(pc, local);
     if (pc !== pub) return;
-    send({ type: 'publish', sdp: pc.localDescription.sdp });
+    send({ type: 'publish', sdp });
   }
 
   function schedulePublish() {
@@ -197,9 +186,7 @@ export function createMedia({ send, session, nameOf }) {
         tile.stream.addTrack(tr.receiver.track);
       }
     }
-    const answer = await sub.createAnswer();
-    await sub.setLocalDescription(answer);
-    send({ type: 'subscribe_answer', sdp: sub.localDescription.sdp, version: msg.version });
+    send({ type: 'subscribe_answer', sdp: await subscribeAnswer(sub), version: msg.version });
     showStage();
   }
 
