@@ -193,9 +193,16 @@ int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_s
     return -EPROTO;
 }
 
+/* Before a nomination, media goes where DTLS came from: that address passed a check and
+ * carried the handshake, the browser takes media on any pair of the transport, and the
+ * first keyframe (asked for when the transport connects) is not thrown away waiting for
+ * the nomination. Consent still counts there (ICE_WAITING expires like ICE_CONNECTED). */
 bool peer_can_send(const struct peer *p)
 {
-    return !p->closed && p->srtp_out && ice_state(p->ice) == ICE_CONNECTED;
+    if (p->closed || !p->srtp_out)
+        return false;
+    enum ice_state s = ice_state(p->ice);
+    return s == ICE_CONNECTED || (s == ICE_WAITING && p->has_dtls_from);
 }
 
 int peer_protect_rtp(struct peer *p, uint8_t *buf, size_t len, size_t cap, size_t *out_len)
@@ -244,7 +251,7 @@ const struct sockaddr_storage *peer_remote(const struct peer *p)
     return ice_selected(p->ice);
 }
 
-const struct sockaddr_storage *peer_dtls_remote(const struct peer *p)
+const struct sockaddr_storage *peer_destination(const struct peer *p)
 {
     const struct sockaddr_storage *sel = ice_selected(p->ice);
     if (sel)

@@ -10,8 +10,8 @@
  * authenticated ICE check (ice_verified), not only the nominated one: the browser sends its
  * ClientHello as soon as a check succeeds, before it nominates. Anything from an address
  * that passed no check is dropped (the worker routes by 5-tuple anyway; this is the second
- * lock on the door). DTLS goes out to the nominated address, or before any nomination to
- * the verified address the last DTLS datagram came from (peer_dtls_remote).
+ * lock on the door). DTLS and media go out to the nominated address, or before any
+ * nomination to the verified address the last DTLS datagram came from (peer_destination).
  *
  * ICE restart (peer_ice_restart): new ICE credentials on the same transport; the DTLS
  * session, the SRTP contexts and everything above stay as they are.
@@ -107,14 +107,15 @@ int64_t peer_next_deadline(const struct peer *p);
 /* Runs due timers: DTLS retransmissions come out in out->dtls, events in out->events. */
 void peer_tick(struct peer *p, int64_t now_ms, struct peer_out *out);
 
-/* Keyed, nominated and with fresh consent: media may be sent to peer_remote(). */
+/* Keyed, with fresh consent, and nominated or (before that) reached by DTLS: media may be
+ * sent to peer_destination(). */
 bool peer_can_send(const struct peer *p);
 bool peer_is_closed(const struct peer *p);
 /* The nominated address, or NULL. */
 const struct sockaddr_storage *peer_remote(const struct peer *p);
-/* Where DTLS goes: the nominated address, else the verified one DTLS last came from; NULL
- * before either. */
-const struct sockaddr_storage *peer_dtls_remote(const struct peer *p);
+/* Where DTLS and media go: the nominated address, else the verified one DTLS last came
+ * from; NULL before either. */
+const struct sockaddr_storage *peer_destination(const struct peer *p);
 /* ICE restart in place (ice_restart): new local credentials and, when known, the remote
  * ufrag; remote_ufrag NULL when the restart is our offer (set it with peer_set_remote_ufrag
  * once the answer comes). 0, -EINVAL, -ENOTCONN (closed). */

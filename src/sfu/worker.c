@@ -427,7 +427,7 @@ static void sink_send(void *arg, void *port_user, uint8_t *buf, size_t len, bool
         count(w, WORKER_DROP_PROTECT, 1);
         return;
     }
-    tx_push(w, out_len, peer_remote(to->peer));
+    tx_push(w, out_len, peer_destination(to->peer));
     if (!rtcp)
         count(w, WORKER_RTP_FORWARDED, 1);
 }
@@ -478,7 +478,7 @@ static bool take_output(struct worker *w, struct wpeer *wp, const struct sockadd
         router_port_ready(w->router, wp->port, clock_mono_ms(), &w->sink);
         event_push(w, WORKER_EV_CONNECTED, wp->id, wp->room, wp->participant);
     }
-    const struct sockaddr_storage *remote = peer_dtls_remote(wp->peer);
+    const struct sockaddr_storage *remote = peer_destination(wp->peer);
     for (size_t i = 0; i < o->dtls->count && remote; i++)
         tx_copy(w, o->dtls->datagrams[i].data, o->dtls->datagrams[i].len, remote);
     dtls_out_wipe(o->dtls);

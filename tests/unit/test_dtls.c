@@ -671,7 +671,7 @@ static void client_hello_from_a_checked_address(void **state)
     memcpy(buf, hello, hello_len);
     assert_int_equal(peer_handle_datagram(p, 1001, &checked, buf, hello_len, &out), -EPERM);
     assert_int_equal(out.dtls->count, 0);
-    assert_null(peer_dtls_remote(p));
+    assert_null(peer_destination(p));
 
     uint8_t req[256];
     size_t n = first_check(req, sizeof req);
@@ -690,8 +690,8 @@ static void client_hello_from_a_checked_address(void **state)
     assert_int_equal(peer_handle_datagram(p, 1004, &checked, buf, hello_len, &out), 0);
     assert_true(out.dtls->count >= 1);
     assert_int_equal(peer_dtls_stats(p)->retransmits, 0);
-    assert_non_null(peer_dtls_remote(p));
-    assert_true(peer_addr_equal(peer_dtls_remote(p), &checked));
+    assert_non_null(peer_destination(p));
+    assert_true(peer_addr_equal(peer_destination(p), &checked));
     /* SRTP from the stranger is refused before any key is looked at */
     memset(buf, 0x80, 64);
     assert_int_equal(peer_handle_datagram(p, 1005, &stranger, buf, 64, &out), -EPERM);
