@@ -52,6 +52,7 @@ enum live_media_op {
     LIVE_MEDIA_REMOVE_PEER, /* peer_id */
     LIVE_MEDIA_SET_TRACKS,  /* peer_id: a subscribe transport's tracks */
     LIVE_MEDIA_ALLOW,       /* participant: what the router lets them send (the host's mute) */
+    LIVE_MEDIA_RESTART_ICE, /* peer_id: new credentials in place (local NULL: remote only) */
 };
 
 struct live_media_cmd {

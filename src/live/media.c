@@ -126,6 +126,14 @@ void live_media_apply(struct live_media *m, uint64_t room, const struct live_med
         case LIVE_MEDIA_ALLOW:
             worker_set_media(w, room, (uint32_t)c->participant, c->audio, c->video);
             break;
+        case LIVE_MEDIA_RESTART_ICE: {
+            /* checked by the plan (peer_params_check) */
+            int rc =
+                worker_restart_ice(w, c->peer_id, c->local_ufrag, c->local_pwd, c->remote_ufrag);
+            if (rc < 0)
+                log_error("media", "room=%" PRIu64 ": an ICE restart could not be made", room);
+            break;
+        }
         }
     }
 }

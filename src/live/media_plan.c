@@ -35,6 +35,9 @@ struct member {
     int pub_gen;
     bool pub_audio, pub_video;
     enum router_codec pub_video_codec;
+    char pub_fingerprint[256]; /* "<alg> <value>" of the offer, for ICE restarts */
+    uint64_t pub_session;
+    int pub_version;
     /* subscribe transport */
     uint64_t sub_peer;
     char sub_ufrag[16], sub_pwd[40];
@@ -45,6 +48,8 @@ struct member {
     bool offered_active[MEDIA_SUB_MAX_TRACKS];
     int version;
     bool pending, dirty, reset;
+    bool ice_restart;    /* the next offer renews the ICE credentials on the same transport */
+    bool awaiting_ufrag; /* the answer to that offer brings the browser's new ufrag */
 };
 
 struct media_plan {
@@ -144,6 +149,7 @@ static void subscription_new(struct media_plan *p, struct member *mb)
     mb->pending = false;
     mb->reset = true;
     mb->dirty = true;
+    mb->ice_restart = mb->awaiting_ufrag = false;
 }
 
 /* The old transport goes (lost, refused, or out of SSRCs) and a fresh one replaces it. */
@@ -251,6 +257,20 @@ static void sdp_tracks_of(const struct member *mb, size_t count, const bool *act
     }
 }
 
+/* ICE restart in place (RFC 8445 §9): our credentials are renewed with the offer that
+ * carries them, and the worker takes them at once (the browser checks with them only once
+ * it has the offer); the browser's new ufrag follows with its answer. */
+static void subscription_renew_ice(struct media_plan *p, struct member *mb, struct live_effects *fx)
+{
+    ice_credential(p, mb->sub_ufrag, 8);
+    ice_credential(p, mb->sub_pwd, 24);
+    struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_RESTART_ICE);
+    c->peer_id = mb->sub_peer;
+    c->local_ufrag = xstrdup(mb->sub_ufrag);
+    c->local_pwd = xstrdup(mb->sub_pwd);
+    mb->awaiting_ufrag = true;
+}
+
 static void send_offer(struct media_plan *p, struct member *mb, struct live_effects *fx)
 {
     if (mb->pending || !mb->dirty || !mb->conn)
@@ -259,6 +279,9 @@ static void send_offer(struct media_plan *p, struct member *mb, struct live_effe
         mb->dirty = false; /* nobody publishes yet: nothing to offer */
         return;
     }
+    if (mb->ice_restart && mb->sub_peer)
+        subscription_renew_ice(p, mb, fx);
+    mb->ice_restart = false;
     struct sdp_track tracks[MEDIA_SUB_MAX_TRACKS];
     sdp_tracks_of(mb, mb->track_count, NULL, tracks);
     struct sdp_local local;
@@ -369,6 +392,11 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
     plan_update(p, fx);
 }
 
+static void fingerprint_of(const struct sdp_negotiated *neg, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s %s", neg->remote_fingerprint_alg, neg->remote_fingerprint);
+}
+
 /* A new transport for what the remote SDP said, as an ADD_PEER effect; its id, or 0 with err
  * set (`what`: "offer" or "answer", for the sentence). */
 static uint64_t add_peer(struct media_plan *p, int participant, bool publish,
@@ -377,8 +405,7 @@ static uint64_t add_peer(struct media_plan *p, int participant, bool publish,
                          struct live_effects *fx)
 {
     char fingerprint[256];
-    snprintf(fingerprint, sizeof fingerprint, "%s %s", neg->remote_fingerprint_alg,
-             neg->remote_fingerprint);
+    fingerprint_of(neg, fingerprint, sizeof fingerprint);
     if (peer_params_check(ufrag, pwd, neg->remote_ufrag, fingerprint) < 0) {
         err->code = "sdp_no_ice_credentials";
         snprintf(err->message, sizeof err->message,
@@ -449,6 +476,52 @@ static bool publish_params(const struct sdp_negotiated *neg, struct router_publi
     return *audio || *video;
 }
 
+/* An offer with new ICE credentials on the publish transport (the page's network changed,
+ * pc.restartIce()): the same peer, DTLS session, SRTP keys and router state; only the ICE
+ * credentials change, ours too (RFC 8445 §9). An offer from another connection (another
+ * fingerprint), or with no transport left, gets publish_lost: the page publishes afresh. */
+static void publish_ice_restart(struct media_plan *p, struct member *mb, const char *text,
+                                struct live_effects *fx)
+{
+    struct arena a = {0};
+    struct sdp_session *offer;
+    struct sdp_negotiated *neg = NULL;
+    struct sdp_error err = {0};
+    struct buf answer = {0};
+    char ufrag[16], pwd[40], fingerprint[256];
+    ice_credential(p, ufrag, 8);
+    ice_credential(p, pwd, 24);
+    struct sdp_local local;
+    local_of(p, ufrag, pwd, mb->pub_session, mb->pub_version + 1, &local);
+    int rc = sdp_parse(&a, text, strlen(text), &offer, &err);
+    if (rc == 0)
+        rc = sdp_answer(&a, offer, &local, 0, &answer, &neg, &err);
+    if (rc == 0)
+        fingerprint_of(neg, fingerprint, sizeof fingerprint);
+    if (rc < 0) {
+        p->n->publish_refused++;
+        send_error(fx, mb->conn, err.code ? err.code : "sdp_malformed",
+                   err.message[0] ? err.message : "The offer could not be used.");
+    } else if (!mb->pub_peer || strcmp(fingerprint, mb->pub_fingerprint) != 0 ||
+               peer_params_check(ufrag, pwd, neg->remote_ufrag, fingerprint) < 0) {
+        live_fx_send(fx, mb->conn, json_pack("{s:s}", "type", "publish_lost"));
+    } else {
+        struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_RESTART_ICE);
+        c->peer_id = mb->pub_peer;
+        c->participant = mb->id;
+        c->local_ufrag = xstrdup(ufrag);
+        c->local_pwd = xstrdup(pwd);
+        c->remote_ufrag = xstrdup(neg->remote_ufrag);
+        mb->pub_version++;
+        p->n->publish_answered++;
+        live_fx_send(
+            fx, mb->conn,
+            json_pack("{s:s,s:s%}", "type", "publish_answer", "sdp", answer.data, answer.len));
+    }
+    buf_free(&answer);
+    arena_free(&a);
+}
+
 void media_plan_publish(struct media_plan *p, int participant, bool audio_allowed,
                         bool video_allowed, const json_t *msg, struct live_effects *fx)
 {
@@ -458,6 +531,10 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
     const char *text = json_string_value(json_object_get(msg, "sdp"));
     if (!text) {
         send_error(fx, mb->conn, "invalid_field", "publish needs the offer in \"sdp\".");
+        return;
+    }
+    if (json_is_true(json_object_get(msg, "ice_restart"))) {
+        publish_ice_restart(p, mb, text, fx);
         return;
     }
     struct arena a = {0};
@@ -489,6 +566,9 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
         } else {
             remove_peer(fx, &mb->pub_peer);
             mb->pub_peer = id;
+            fingerprint_of(neg, mb->pub_fingerprint, sizeof mb->pub_fingerprint);
+            mb->pub_session = local.session_id;
+            mb->pub_version = 1;
             mb->pub_gen++;
             /* the router forgets what a participant may send while they have no port, and
              * commands run in order: the host's mute holds from the first packet */
@@ -564,6 +644,12 @@ void media_plan_subscribe_answer(struct media_plan *p, int participant, const js
         return;
     }
     p->n->subscribe_answers++;
+    if (mb->awaiting_ufrag && neg->remote_ufrag) {
+        struct live_media_cmd *r = live_fx_media(fx, LIVE_MEDIA_RESTART_ICE);
+        r->peer_id = mb->sub_peer;
+        r->remote_ufrag = xstrdup(neg->remote_ufrag);
+    }
+    mb->awaiting_ufrag = false;
     struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_SET_TRACKS);
     c->peer_id = mb->sub_peer;
     c->participant = participant;
@@ -597,6 +683,17 @@ void media_plan_subscribe_restart(struct media_plan *p, int participant, struct 
     subscription_reset(p, mb, fx);
     subscription_update(p, mb, fx);
     send_offer(p, mb, fx);
+}
+
+void media_plan_subscribe_ice_restart(struct media_plan *p, int participant,
+                                      struct live_effects *fx)
+{
+    struct member *mb = member_find(p, participant);
+    if (!mb || !mb->sub_peer)
+        return; /* nothing to restart: the first offer is still on its way */
+    mb->ice_restart = true;
+    mb->dirty = true;
+    send_offer(p, mb, fx); /* or, with an offer out, right after its answer */
 }
 
 /* ---- worker events ---- */

@@ -64,7 +64,9 @@ void media_plan_free(struct media_plan *p, struct live_effects *fx);
 /* Who is admitted and connected now. */
 void media_plan_sync(struct media_plan *p, const struct media_person *people, size_t count,
                      struct live_effects *fx);
-/* {"type":"publish","sdp":…} from participant, who may send what audio/video say. */
+/* {"type":"publish","sdp":…} from participant, who may send what audio/video say. With
+ * "ice_restart":true the offer restarts ICE on the publish transport in place (publish_lost
+ * when there is none, or the offer is another connection's). */
 void media_plan_publish(struct media_plan *p, int participant, bool audio, bool video,
                         const json_t *msg, struct live_effects *fx);
 /* {"type":"subscribe_answer","sdp":…,"version":n} */
@@ -72,6 +74,10 @@ void media_plan_subscribe_answer(struct media_plan *p, int participant, const js
                                  struct live_effects *fx);
 /* {"type":"subscribe_restart"}: a fresh subscribe transport at once. */
 void media_plan_subscribe_restart(struct media_plan *p, int participant, struct live_effects *fx);
+/* {"type":"subscribe_restart","ice_restart":true}: an offer on the same transport with new
+ * ICE credentials (a fresh transport when there is none yet). */
+void media_plan_subscribe_ice_restart(struct media_plan *p, int participant,
+                                      struct live_effects *fx);
 /* The worker lost this transport (ICE consent, DTLS). False when it is not this plan's. */
 bool media_plan_peer_closed(struct media_plan *p, uint64_t peer_id, struct live_effects *fx);
 /* The worker named the active speaker: everyone in the meeting is told. */

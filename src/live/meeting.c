@@ -295,6 +295,10 @@ void meeting_on_subscribe_restart(struct meeting *m, int64_t now, int from, cons
                                   struct live_effects *fx)
 {
     struct live_room_member self;
-    if (has_media(m, from, &self, fx))
+    if (!has_media(m, from, &self, fx))
+        return;
+    if (json_is_true(json_object_get(msg, "ice_restart")))
+        media_plan_subscribe_ice_restart(m->media, from, fx);
+    else
         media_plan_subscribe_restart(m->media, from, fx);
 }

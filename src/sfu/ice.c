@@ -1,5 +1,6 @@
 #include "sfu/ice.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -29,6 +30,12 @@ struct recent_tid {
     bool used;
 };
 
+struct verified {
+    struct endpoint ep;
+    int64_t at; /* the last check that passed from it */
+    bool used;
+};
+
 struct ice_agent {
     int64_t consent_ms, gone_ms;
     char local_ufrag[ICE_UFRAG_MAX + 1];
@@ -40,6 +47,7 @@ struct ice_agent {
     struct sockaddr_storage selected;
     struct endpoint selected_ep;
     int64_t consent_at; /* when consent was last refreshed (or the clock restarted) */
+    struct verified verified[ICE_VERIFIED_MAX];
     struct recent_tid recent[RECENT];
     size_t recent_next;
     struct ice_stats stats;
@@ -235,6 +243,48 @@ static void remember(struct ice_agent *a, const struct stun_msg *m, const struct
     a->recent_next = (a->recent_next + 1) % RECENT;
 }
 
+static int verified_find(const struct ice_agent *a, const struct endpoint *ep)
+{
+    for (int i = 0; i < ICE_VERIFIED_MAX; i++)
+        if (a->verified[i].used && endpoint_equal(&a->verified[i].ep, ep))
+            return i;
+    return -1;
+}
+
+/* A free slot, else the least recently checked one that is not the nominated address. */
+static int verified_victim(const struct ice_agent *a)
+{
+    int victim = -1;
+    for (int i = 0; i < ICE_VERIFIED_MAX; i++) {
+        const struct verified *v = &a->verified[i];
+        if (!v->used)
+            return i;
+        if (a->nominated && endpoint_equal(&v->ep, &a->selected_ep))
+            continue;
+        if (victim < 0 || v->at < a->verified[victim].at)
+            victim = i;
+    }
+    assert(victim >= 0); /* ICE_VERIFIED_MAX > 1, and only one address is nominated */
+    return victim;
+}
+
+/* `from` passed a check: remember it (ICE_EV_VERIFIED when it is new). */
+static void verify(struct ice_agent *a, int64_t now_ms, const struct sockaddr_storage *from,
+                   const struct endpoint *ep, struct ice_events *ev)
+{
+    int i = verified_find(a, ep);
+    if (i < 0) {
+        i = verified_victim(a);
+        a->verified[i].ep = *ep;
+        a->verified[i].used = true;
+        a->stats.verified++;
+        ev->flags |= ICE_EV_VERIFIED;
+        ev->verified_slot = (unsigned)i;
+        ev->verified_addr = *from;
+    }
+    a->verified[i].at = now_ms;
+}
+
 /* An authenticated error response: integrity with our password, so the browser can trust
  * it and act on it. */
 static int answer_error(struct ice_agent *a, const struct stun_msg *m, int code, const char *reason,
@@ -354,6 +404,7 @@ int ice_handle_packet(struct ice_agent *a, int64_t now_ms, const struct sockaddr
     }
     a->stats.answered++;
     remember(a, &m, &ep);
+    verify(a, now_ms, from, &ep, ev);
 
     if (controlling && (m.present & STUN_HAS_USE_CANDIDATE)) {
         bool is_new =
@@ -389,6 +440,7 @@ int ice_restart(struct ice_agent *a, int64_t now_ms, const char *local_ufrag, co
         return -EINVAL;
     /* a restart usually follows trouble: give the new checks a whole window */
     a->consent_at = now_ms;
+    a->stats.restarts++;
     return 0;
 }
 
@@ -407,6 +459,14 @@ enum ice_state ice_state(const struct ice_agent *a)
 const struct sockaddr_storage *ice_selected(const struct ice_agent *a)
 {
     return a->nominated ? &a->selected : NULL;
+}
+
+bool ice_verified(const struct ice_agent *a, const struct sockaddr_storage *from)
+{
+    struct endpoint ep;
+    if (a->state == ICE_GONE || endpoint_of(from, &ep) < 0)
+        return false;
+    return verified_find(a, &ep) >= 0;
 }
 
 const struct ice_stats *ice_stats(const struct ice_agent *a)

@@ -30,6 +30,13 @@
  * the original did) and is dropped, so an eavesdropper cannot move the path with a
  * captured check while that check is in the window of recent transactions.
  *
+ * Verified addresses. Every address that got a success response to an authenticated check
+ * is remembered (up to ICE_VERIFIED_MAX, the least recently checked one giving way, never
+ * the nominated one): ICE_EV_VERIFIED the first time, with the slot it took. The browser
+ * starts DTLS as soon as one of its checks succeeds, which is before it nominates (and
+ * maybe on another pair than the one it will nominate), so DTLS and SRTP are taken from
+ * any verified address (ice_verified), never from one that has not passed a check.
+ *
  * Consent (RFC 7675). A lite agent sends no checks, so the browser's checks, which it
  * sends every few seconds while it wants our packets, are the consent. Every accepted
  * request from the nominated address refreshes it (before a nomination, any accepted
@@ -40,11 +47,14 @@
  *
  * ICE restart (§9): new local credentials (both must change) and the new remote ufrag.
  * The old credentials stop working at once; the nominated address stays in use until a
- * nomination under the new ones, and the consent clock starts over.
+ * nomination under the new ones, and the consent clock starts over. The addresses verified
+ * so far stay verified: they passed a check of this same browser, and the DTLS session
+ * (hence SRTP) goes on across the restart.
  *
  * Every dropped packet is counted in struct ice_stats, by reason. */
 #ifndef CONFIDE_SFU_ICE_H
 #define CONFIDE_SFU_ICE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -56,6 +66,9 @@
 #define ICE_PWD_MAX 256
 /* Always enough for anything ice_handle_packet writes (the 420 is the largest). */
 #define ICE_RESPONSE_MAX 128
+/* Remote addresses remembered as having passed a check: a browser has a few candidates
+ * per transport (host, srflx, relay; IPv4 and IPv6), and checks them all. */
+#define ICE_VERIFIED_MAX 4
 
 struct ice_config {
     int64_t consent_timeout_ms; /* 0: 30000, RFC 7675's consent expiry */
@@ -73,11 +86,16 @@ enum {
     ICE_EV_NOMINATED = 1u << 0,    /* a (new) address was nominated: events.addr */
     ICE_EV_DISCONNECTED = 1u << 1, /* consent expired */
     ICE_EV_GONE = 1u << 2,         /* the grace passed too: free the agent */
+    ICE_EV_VERIFIED = 1u << 3,     /* an address passed its first check: verified_addr */
 };
 
 struct ice_events {
     unsigned flags; /* ICE_EV_*; each call sets it afresh */
     struct sockaddr_storage addr;
+    /* ICE_EV_VERIFIED: the address now in slot verified_slot (< ICE_VERIFIED_MAX), in
+     * place of whatever that slot held before */
+    unsigned verified_slot;
+    struct sockaddr_storage verified_addr;
 };
 
 /* Why packets were dropped, and what was done with the rest; for /metrics. */
@@ -97,6 +115,8 @@ struct ice_stats {
     uint64_t role_conflicts;     /* answered 487 */
     uint64_t answered;           /* success responses */
     uint64_t nominations;        /* ICE_EV_NOMINATED */
+    uint64_t verified;           /* ICE_EV_VERIFIED */
+    uint64_t restarts;           /* ice_restart */
 };
 
 struct ice_agent;
@@ -136,6 +156,9 @@ int ice_set_remote_ufrag(struct ice_agent *a, const char *remote_ufrag);
 enum ice_state ice_state(const struct ice_agent *a);
 /* The nominated address, or NULL before any nomination. */
 const struct sockaddr_storage *ice_selected(const struct ice_agent *a);
+/* Whether `from` passed an authenticated check (and is still remembered). The nominated
+ * address always has. */
+bool ice_verified(const struct ice_agent *a, const struct sockaddr_storage *from);
 const struct ice_stats *ice_stats(const struct ice_agent *a);
 const char *ice_local_ufrag(const struct ice_agent *a);
 

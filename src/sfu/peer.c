@@ -15,6 +15,8 @@ struct peer {
     struct dtls_peer *dtls;
     struct rtpsec_context *srtp_out, *srtp_in;
     bool closed;
+    bool has_dtls_from;
+    struct sockaddr_storage dtls_from; /* verified; where DTLS last came from */
     struct peer_stats stats;
 };
 
@@ -90,6 +92,11 @@ static void take_ice_events(struct peer *p, const struct ice_events *ev, struct 
         out->events |= PEER_EV_NOMINATED;
         out->addr = ev->addr;
     }
+    if (ev->flags & ICE_EV_VERIFIED) {
+        out->events |= PEER_EV_VERIFIED;
+        out->verified_slot = ev->verified_slot;
+        out->verified_addr = ev->verified_addr;
+    }
     if (ev->flags & ICE_EV_DISCONNECTED)
         out->events |= PEER_EV_DISCONNECTED;
     if (ev->flags & ICE_EV_GONE) {
@@ -122,12 +129,14 @@ static void take_dtls_events(struct peer *p, struct peer_out *out)
     }
 }
 
-static bool from_nominated(struct peer *p, const struct sockaddr_storage *from)
+/* Whether `from` passed an authenticated check: the browser starts DTLS on the first pair
+ * whose check succeeded, before it nominates one, so nominated-only would drop its first
+ * ClientHello and cost a retransmission. */
+static bool from_verified(struct peer *p, const struct sockaddr_storage *from)
 {
-    const struct sockaddr_storage *sel = ice_selected(p->ice);
-    if (sel && peer_addr_equal(sel, from))
+    if (ice_verified(p->ice, from))
         return true;
-    p->stats.not_nominated++;
+    p->stats.unverified++;
     return false;
 }
 
@@ -149,14 +158,16 @@ int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_s
         return -EPROTO;
     }
     if (data[0] >= 20 && data[0] <= 63) {
-        if (!from_nominated(p, from))
+        if (!from_verified(p, from))
             return -EPERM;
+        p->dtls_from = *from;
+        p->has_dtls_from = true;
         int rc = dtls_peer_handle(p->dtls, now_ms, data, len, out->dtls);
         take_dtls_events(p, out);
         return rc;
     }
     if (data[0] >= 128 && data[0] <= 191) {
-        if (!from_nominated(p, from))
+        if (!from_verified(p, from))
             return -EPERM;
         if (!p->srtp_in) {
             p->stats.before_keys++;
@@ -182,9 +193,16 @@ int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_s
     return -EPROTO;
 }
 
+/* Before a nomination, media goes where DTLS came from: that address passed a check and
+ * carried the handshake, the browser takes media on any pair of the transport, and the
+ * first keyframe (asked for when the transport connects) is not thrown away waiting for
+ * the nomination. Consent still counts there (ICE_WAITING expires like ICE_CONNECTED). */
 bool peer_can_send(const struct peer *p)
 {
-    return !p->closed && p->srtp_out && ice_state(p->ice) == ICE_CONNECTED;
+    if (p->closed || !p->srtp_out)
+        return false;
+    enum ice_state s = ice_state(p->ice);
+    return s == ICE_CONNECTED || (s == ICE_WAITING && p->has_dtls_from);
 }
 
 int peer_protect_rtp(struct peer *p, uint8_t *buf, size_t len, size_t cap, size_t *out_len)
@@ -231,6 +249,29 @@ bool peer_is_closed(const struct peer *p)
 const struct sockaddr_storage *peer_remote(const struct peer *p)
 {
     return ice_selected(p->ice);
+}
+
+const struct sockaddr_storage *peer_destination(const struct peer *p)
+{
+    const struct sockaddr_storage *sel = ice_selected(p->ice);
+    if (sel)
+        return sel;
+    return p->has_dtls_from ? &p->dtls_from : NULL;
+}
+
+int peer_ice_restart(struct peer *p, int64_t now_ms, const char *local_ufrag,
+                     const char *local_pwd, const char *remote_ufrag)
+{
+    if (p->closed)
+        return -ENOTCONN;
+    return ice_restart(p->ice, now_ms, local_ufrag, local_pwd, remote_ufrag);
+}
+
+int peer_set_remote_ufrag(struct peer *p, const char *remote_ufrag)
+{
+    if (p->closed)
+        return -ENOTCONN;
+    return ice_set_remote_ufrag(p->ice, remote_ufrag);
 }
 
 const char *peer_local_ufrag(const struct peer *p)

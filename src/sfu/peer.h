@@ -6,9 +6,15 @@
  * to the agent, 20..63 DTLS, 128..191 SRTP or SRTCP (rtcp_is_rtcp). What to send back comes
  * out in struct peer_out: a STUN response for the sender, DTLS datagrams for the nominated
  * address, and for SRTP the plain RTP or RTCP packet, decrypted in place in the caller's
- * buffer, for the forwarding layer. DTLS and SRTP are taken only from the nominated address:
- * anything else is dropped (the worker routes them by 5-tuple anyway; this is the second
- * lock on the door).
+ * buffer, for the forwarding layer. DTLS and SRTP are taken from any address that passed an
+ * authenticated ICE check (ice_verified), not only the nominated one: the browser sends its
+ * ClientHello as soon as a check succeeds, before it nominates. Anything from an address
+ * that passed no check is dropped (the worker routes by 5-tuple anyway; this is the second
+ * lock on the door). DTLS and media go out to the nominated address, or before any
+ * nomination to the verified address the last DTLS datagram came from (peer_destination).
+ *
+ * ICE restart (peer_ice_restart): new ICE credentials on the same transport; the DTLS
+ * session, the SRTP contexts and everything above stay as they are.
  *
  * Timers: peer_next_deadline is the earlier of ICE consent and DTLS retransmission;
  * peer_tick runs both. The clock is the monotonic one in ms (DTLS needs the real clock, see
@@ -41,6 +47,7 @@ enum {
     PEER_EV_CONNECTED = 1u << 1,    /* DTLS done, SRTP keyed: media may flow */
     PEER_EV_DISCONNECTED = 1u << 2, /* ICE consent expired: send nothing */
     PEER_EV_CLOSED = 1u << 3,       /* final (ICE gone, DTLS failed or closed): free it */
+    PEER_EV_VERIFIED = 1u << 4,     /* an address passed its first check: verified_* */
 };
 
 enum peer_media {
@@ -58,6 +65,8 @@ struct peer_out {
     struct dtls_out *dtls; /* dtls->count datagrams for peer_remote(); the keys are wiped */
     unsigned events;       /* PEER_EV_* */
     struct sockaddr_storage addr;
+    unsigned verified_slot; /* PEER_EV_VERIFIED: < ICE_VERIFIED_MAX, see ice.h */
+    struct sockaddr_storage verified_addr;
     enum peer_media media;
     size_t media_len;
 };
@@ -65,7 +74,7 @@ struct peer_out {
 /* Why datagrams were dropped at this layer; ICE's and DTLS's own reasons are in theirs. */
 struct peer_stats {
     uint64_t unknown_first_byte; /* none of RFC 7983's ranges */
-    uint64_t not_nominated;      /* DTLS or SRTP from an address that was not nominated */
+    uint64_t unverified;         /* DTLS or SRTP from an address that passed no ICE check */
     uint64_t before_keys;        /* SRTP before DTLS connected */
     uint64_t srtp_failed;        /* unprotect failed: tag, replay, malformed */
     uint64_t rtp_in, rtcp_in;    /* unprotected and handed out */
@@ -83,7 +92,7 @@ int peer_new(const struct peer_params *params, int64_t now_ms, struct peer **out
 void peer_free(struct peer *p);
 
 /* One datagram from `from`, decrypted in place when it is SRTP. 0 when it was taken, or
- * why it was dropped (counted): -EPROTO (first byte), -EPERM (not the nominated address),
+ * why it was dropped (counted): -EPROTO (first byte), -EPERM (an address with no check),
  * -ENOTCONN (no keys yet, or closed), or what ice_handle_packet, dtls_peer_handle or the
  * SRTP unprotect said. */
 int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_storage *from,
@@ -98,11 +107,21 @@ int64_t peer_next_deadline(const struct peer *p);
 /* Runs due timers: DTLS retransmissions come out in out->dtls, events in out->events. */
 void peer_tick(struct peer *p, int64_t now_ms, struct peer_out *out);
 
-/* Keyed, nominated and with fresh consent: media may be sent to peer_remote(). */
+/* Keyed, with fresh consent, and nominated or (before that) reached by DTLS: media may be
+ * sent to peer_destination(). */
 bool peer_can_send(const struct peer *p);
 bool peer_is_closed(const struct peer *p);
 /* The nominated address, or NULL. */
 const struct sockaddr_storage *peer_remote(const struct peer *p);
+/* Where DTLS and media go: the nominated address, else the verified one DTLS last came
+ * from; NULL before either. */
+const struct sockaddr_storage *peer_destination(const struct peer *p);
+/* ICE restart in place (ice_restart): new local credentials and, when known, the remote
+ * ufrag; remote_ufrag NULL when the restart is our offer (set it with peer_set_remote_ufrag
+ * once the answer comes). 0, -EINVAL, -ENOTCONN (closed). */
+int peer_ice_restart(struct peer *p, int64_t now_ms, const char *local_ufrag,
+                     const char *local_pwd, const char *remote_ufrag);
+int peer_set_remote_ufrag(struct peer *p, const char *remote_ufrag);
 const char *peer_local_ufrag(const struct peer *p);
 const struct peer_stats *peer_stats(const struct peer *p);
 const struct ice_stats *peer_ice_stats(const struct peer *p);

@@ -1,6 +1,7 @@
 #include "sfu/worker.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -30,6 +31,15 @@
 #define RX_ROUNDS 16 /* recvmmsg batches per wake-up before timers get a turn */
 #define EVENTS_MAX 4096 /* queued for the service thread; beyond that the oldest win */
 
+/* One remote address a peer takes datagrams from: one that passed its ICE check, in the
+ * slot the agent gave it (ICE_EV_VERIFIED), so the table mirrors the agent's. */
+struct waddr {
+    struct wpeer *owner;
+    bool used;
+    struct sockaddr_storage addr;
+    struct waddr *next; /* in the bucket */
+};
+
 /* A peer as the worker files it. */
 struct wpeer {
     uint64_t id, room;
@@ -39,13 +49,11 @@ struct wpeer {
     const char *ufrag; /* the peer's own copy */
     size_t ufrag_len;
     struct wpeer *ufrag_next;
-    bool has_addr;
-    struct sockaddr_storage addr;
-    struct wpeer *addr_next;
+    struct waddr addrs[ICE_VERIFIED_MAX];
     struct wpeer *prev, *next;
 };
 
-enum cmd_type { CMD_ADD, CMD_REMOVE, CMD_TRACKS, CMD_MEDIA, CMD_STOP };
+enum cmd_type { CMD_ADD, CMD_REMOVE, CMD_TRACKS, CMD_MEDIA, CMD_RESTART, CMD_STOP };
 
 struct cmd {
     enum cmd_type type;
@@ -59,6 +67,7 @@ struct cmd {
     char (*cnames)[64];
     size_t track_count;
     bool audio, video;
+    char *local_ufrag, *local_pwd, *remote_ufrag; /* CMD_RESTART; local_ufrag NULL: remote only */
 };
 
 struct worker {
@@ -83,7 +92,8 @@ struct worker {
     int64_t router_deadline;
     int64_t peers_deadline; /* no peer's timer is due before this: no need to look */
     struct wpeer *peers;
-    struct wpeer *by_ufrag[BUCKETS], *by_addr[BUCKETS];
+    struct wpeer *by_ufrag[BUCKETS];
+    struct waddr *by_addr[BUCKETS];
 
     uint8_t *pool; /* all packet buffers, allocated once */
     struct mmsghdr rx_msgs[WORKER_BATCH];
@@ -115,6 +125,8 @@ static const char *const counter_names[WORKER_COUNTER_COUNT] = {
     [WORKER_PEERS_ADDED] = "peers_added",
     [WORKER_PEERS_REJECTED] = "peers_rejected",
     [WORKER_PEERS_CLOSED] = "peers_closed",
+    [WORKER_DTLS_HANDSHAKES] = "dtls_handshakes",
+    [WORKER_ICE_RESTARTS] = "ice_restarts",
 };
 
 const char *worker_counter_name(enum worker_counter c)
@@ -208,12 +220,18 @@ static struct wpeer *find_ufrag(struct worker *w, const char *ufrag, size_t len)
     return NULL;
 }
 
+static struct waddr *find_waddr(struct worker *w, const struct sockaddr_storage *a)
+{
+    for (struct waddr *x = w->by_addr[hash_addr(a)]; x; x = x->next)
+        if (peer_addr_equal(&x->addr, a))
+            return x;
+    return NULL;
+}
+
 static struct wpeer *find_addr(struct worker *w, const struct sockaddr_storage *a)
 {
-    for (struct wpeer *p = w->by_addr[hash_addr(a)]; p; p = p->addr_next)
-        if (peer_addr_equal(&p->addr, a))
-            return p;
-    return NULL;
+    struct waddr *x = find_waddr(w, a);
+    return x ? x->owner : NULL;
 }
 
 static struct wpeer *find_id(struct worker *w, uint64_t id)
@@ -224,38 +242,50 @@ static struct wpeer *find_id(struct worker *w, uint64_t id)
     return NULL;
 }
 
-static void addr_unlink(struct worker *w, struct wpeer *wp)
+static void addr_unlink(struct worker *w, struct waddr *x)
 {
-    if (!wp->has_addr)
+    if (!x->used)
         return;
-    for (struct wpeer **pp = &w->by_addr[hash_addr(&wp->addr)]; *pp; pp = &(*pp)->addr_next) {
-        if (*pp == wp) {
-            *pp = wp->addr_next;
+    for (struct waddr **pp = &w->by_addr[hash_addr(&x->addr)]; *pp; pp = &(*pp)->next) {
+        if (*pp == x) {
+            *pp = x->next;
             break;
         }
     }
-    wp->has_addr = false;
-    wp->addr_next = NULL;
+    x->used = false;
+    x->next = NULL;
 }
 
-/* The peer's nominated address moved (or was first chosen). An address belongs to one peer:
- * whoever held it before loses it. */
-static void addr_set(struct worker *w, struct wpeer *wp, const struct sockaddr_storage *a)
+/* The peer's agent verified an address into `slot` (in place of what it held). An address
+ * belongs to one peer: whoever held it before loses it. */
+static void addr_set(struct worker *w, struct wpeer *wp, unsigned slot,
+                     const struct sockaddr_storage *a)
 {
-    addr_unlink(w, wp);
-    struct wpeer *other = find_addr(w, a);
+    assert(slot < ICE_VERIFIED_MAX);
+    struct waddr *x = &wp->addrs[slot];
+    addr_unlink(w, x);
+    struct waddr *other = find_waddr(w, a);
     if (other)
         addr_unlink(w, other);
-    wp->addr = *a;
-    wp->has_addr = true;
+    x->owner = wp;
+    x->addr = *a;
+    x->used = true;
     size_t h = hash_addr(a);
-    wp->addr_next = w->by_addr[h];
-    w->by_addr[h] = wp;
+    x->next = w->by_addr[h];
+    w->by_addr[h] = x;
 }
 
-static void wpeer_remove(struct worker *w, struct wpeer *wp)
+static void ufrag_link(struct worker *w, struct wpeer *wp)
 {
-    addr_unlink(w, wp);
+    wp->ufrag = peer_local_ufrag(wp->peer);
+    wp->ufrag_len = strlen(wp->ufrag);
+    size_t h = hash_bytes(wp->ufrag, wp->ufrag_len);
+    wp->ufrag_next = w->by_ufrag[h];
+    w->by_ufrag[h] = wp;
+}
+
+static void ufrag_unlink(struct worker *w, struct wpeer *wp)
+{
     for (struct wpeer **pp = &w->by_ufrag[hash_bytes(wp->ufrag, wp->ufrag_len)]; *pp;
          pp = &(*pp)->ufrag_next) {
         if (*pp == wp) {
@@ -263,6 +293,14 @@ static void wpeer_remove(struct worker *w, struct wpeer *wp)
             break;
         }
     }
+    wp->ufrag_next = NULL;
+}
+
+static void wpeer_remove(struct worker *w, struct wpeer *wp)
+{
+    for (size_t i = 0; i < ICE_VERIFIED_MAX; i++)
+        addr_unlink(w, &wp->addrs[i]);
+    ufrag_unlink(w, wp);
     if (wp->prev)
         wp->prev->next = wp->next;
     else
@@ -295,11 +333,7 @@ static void wpeer_add(struct worker *w, struct cmd *c)
     } else {
         wp->port = router_add_subscriber(w->router, c->room_id, c->participant, wp);
     }
-    wp->ufrag = ufrag;
-    wp->ufrag_len = len;
-    size_t h = hash_bytes(ufrag, len);
-    wp->ufrag_next = w->by_ufrag[h];
-    w->by_ufrag[h] = wp;
+    ufrag_link(w, wp);
     wp->next = w->peers;
     if (w->peers)
         w->peers->prev = wp;
@@ -393,7 +427,7 @@ static void sink_send(void *arg, void *port_user, uint8_t *buf, size_t len, bool
         count(w, WORKER_DROP_PROTECT, 1);
         return;
     }
-    tx_push(w, out_len, peer_remote(to->peer));
+    tx_push(w, out_len, peer_destination(to->peer));
     if (!rtcp)
         count(w, WORKER_RTP_FORWARDED, 1);
 }
@@ -436,13 +470,16 @@ static bool take_output(struct worker *w, struct wpeer *wp, const struct sockadd
     struct peer_out *o = &w->pout;
     if (o->reply_len > 0 && from)
         tx_copy(w, o->reply, o->reply_len, from);
-    if (o->events & PEER_EV_NOMINATED)
-        addr_set(w, wp, &o->addr);
+    /* the nominated address was verified by the same check, so routing follows the
+     * verified addresses alone */
+    if (o->events & PEER_EV_VERIFIED)
+        addr_set(w, wp, o->verified_slot, &o->verified_addr);
     if (o->events & PEER_EV_CONNECTED) {
+        count(w, WORKER_DTLS_HANDSHAKES, 1);
         router_port_ready(w->router, wp->port, clock_mono_ms(), &w->sink);
         event_push(w, WORKER_EV_CONNECTED, wp->id, wp->room, wp->participant);
     }
-    const struct sockaddr_storage *remote = peer_remote(wp->peer);
+    const struct sockaddr_storage *remote = peer_destination(wp->peer);
     for (size_t i = 0; i < o->dtls->count && remote; i++)
         tx_copy(w, o->dtls->datagrams[i].data, o->dtls->datagrams[i].len, remote);
     dtls_out_wipe(o->dtls);
@@ -565,6 +602,11 @@ static int64_t run_timers(struct worker *w, int64_t now)
 
 static void cmd_free(struct cmd *c)
 {
+    free(c->local_ufrag);
+    if (c->local_pwd)
+        explicit_bzero(c->local_pwd, strlen(c->local_pwd));
+    free(c->local_pwd);
+    free(c->remote_ufrag);
     free(c->tracks);
     free(c->cnames);
     free(c);
@@ -593,6 +635,38 @@ static struct cmd *cmd_take_all(struct worker *w)
     return c;
 }
 
+/* ICE restart in place: the peer keeps its DTLS session, SRTP contexts, router port and
+ * verified addresses; only its credentials change, so it is filed under its new ufrag. A
+ * ufrag another peer has is refused, as for a new peer. */
+static void restart_ice(struct worker *w, const struct cmd *c)
+{
+    struct wpeer *wp = find_id(w, c->peer_id);
+    if (!wp)
+        return;
+    if (!c->local_ufrag) {
+        if (peer_set_remote_ufrag(wp->peer, c->remote_ufrag) < 0)
+            count(w, WORKER_PEERS_REJECTED, 1);
+        return;
+    }
+    struct wpeer *other = find_ufrag(w, c->local_ufrag, strlen(c->local_ufrag));
+    if (other && other != wp) {
+        count(w, WORKER_PEERS_REJECTED, 1);
+        return;
+    }
+    ufrag_unlink(w, wp); /* hashed under the old ufrag, which the restart overwrites */
+    int rc = peer_ice_restart(wp->peer, clock_mono_ms(), c->local_ufrag, c->local_pwd,
+                              c->remote_ufrag);
+    ufrag_link(w, wp);
+    if (rc < 0) {
+        count(w, WORKER_PEERS_REJECTED, 1);
+        return;
+    }
+    count(w, WORKER_ICE_RESTARTS, 1);
+    int64_t d = peer_next_deadline(wp->peer);
+    if (d < w->peers_deadline)
+        w->peers_deadline = d;
+}
+
 static void run_commands(struct worker *w)
 {
     uint64_t v;
@@ -618,6 +692,9 @@ static void run_commands(struct worker *w)
                 router_port_ready(w->router, wp->port, clock_mono_ms(), &w->sink);
             break;
         }
+        case CMD_RESTART:
+            restart_ice(w, c);
+            break;
         case CMD_MEDIA:
             router_set_media(w->router, c->room_id, c->participant, c->audio, c->video);
             break;
@@ -716,6 +793,23 @@ void worker_set_media(struct worker *w, uint64_t room_id, uint32_t participant, 
     c->audio = audio;
     c->video = video;
     cmd_push(w, c);
+}
+
+int worker_restart_ice(struct worker *w, uint64_t peer_id, const char *local_ufrag,
+                       const char *local_pwd, const char *remote_ufrag)
+{
+    if (!local_ufrag && !remote_ufrag)
+        return -EINVAL;
+    if (local_ufrag && ice_credentials_check(local_ufrag, local_pwd, remote_ufrag) < 0)
+        return -EINVAL;
+    struct cmd *c = xcalloc(1, sizeof *c);
+    c->type = CMD_RESTART;
+    c->peer_id = peer_id;
+    c->local_ufrag = local_ufrag ? xstrdup(local_ufrag) : NULL;
+    c->local_pwd = local_pwd && local_ufrag ? xstrdup(local_pwd) : NULL;
+    c->remote_ufrag = remote_ufrag ? xstrdup(remote_ufrag) : NULL;
+    cmd_push(w, c);
+    return 0;
 }
 
 void worker_remove_peer(struct worker *w, uint64_t peer_id)

@@ -4,9 +4,14 @@
  * takes a lock or allocates.
  *
  * Routing. A STUN datagram goes to the peer whose local ufrag its USERNAME names
- * (ice_ufrag_of); everything else to the peer whose nominated address sent it, a table
- * updated on every PEER_EV_NOMINATED. Datagrams from an address nobody nominated are
- * dropped and counted.
+ * (ice_ufrag_of); everything else to the peer that sent it from an address that passed one
+ * of its ICE checks, a table updated on every PEER_EV_VERIFIED (a few addresses per peer,
+ * in fixed slots, so nothing is allocated). Datagrams from any other address are dropped
+ * and counted.
+ *
+ * ICE restart (worker_restart_ice): new credentials for a peer in place. Its DTLS session,
+ * SRTP keys and router state stay; checks under the new ufrag reach it, and a nomination
+ * from a new address makes that the destination.
  *
  * Forwarding is the router's (router.h): a peer is a publish or a subscribe transport of
  * one participant of one room, and the worker hands the router every RTP and RTCP packet
@@ -60,6 +65,8 @@ enum worker_counter {
     WORKER_PEERS_ADDED,
     WORKER_PEERS_REJECTED, /* duplicate id or ufrag */
     WORKER_PEERS_CLOSED,   /* freed because ICE went away or DTLS failed or closed */
+    WORKER_DTLS_HANDSHAKES, /* DTLS handshakes completed (one per transport) */
+    WORKER_ICE_RESTARTS,    /* ICE restarts in place (worker_restart_ice) */
     WORKER_COUNTER_COUNT
 };
 
@@ -88,6 +95,12 @@ struct worker_peer_params {
 /* Builds the peer here and queues it for the worker. 0, or what peer_new says. A
  * duplicate id or ufrag is refused later by the worker (WORKER_PEERS_REJECTED). */
 int worker_add_peer(struct worker *w, const struct worker_peer_params *params);
+/* Queues an ICE restart of a peer in place: its new local ufrag and pwd, and the remote
+ * ufrag when known (NULL when the restart is our offer). local_ufrag NULL sets only the
+ * remote ufrag (the answer to that offer came). 0, or -EINVAL (credentials); an unknown id
+ * is ignored, and a local ufrag another peer has is refused (WORKER_PEERS_REJECTED). */
+int worker_restart_ice(struct worker *w, uint64_t peer_id, const char *local_ufrag,
+                       const char *local_pwd, const char *remote_ufrag);
 /* Queues the removal; an unknown id is ignored. */
 void worker_remove_peer(struct worker *w, uint64_t peer_id);
 /* Queues a subscribe transport's new track list (router_set_tracks); copied. */

@@ -141,6 +141,78 @@ describe('media through the SFU', () => {
     });
   });
 
+  test('ICE restart in place: the network changes, the same transports go on', async () => {
+    await withServer({ args: ['--media-workers', '1'] }, async (server) => {
+      const call = await api(server);
+      const sam = await addClient(call, 'Sam Rivera', 1);
+      const session = await makeSession(call, [sam], 'Weekly session');
+      const people = [];
+      try {
+        const ada = await person(browser, THERAPIST);
+        const client = await person(browser, 'Sam Rivera');
+        people.push(ada, client);
+        await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
+        await knock(client, localUrl(server, session.invites[0].url), session.occurrences[0].password);
+        await ada.page.getByRole('button', { name: 'Admit Sam Rivera' }).click();
+        await waitForMedia(ada, ['Sam Rivera']);
+        await waitForMedia(client, [THERAPIST]);
+
+        // count what the client's page sends from here on
+        await client.page.evaluate(() => {
+          const ws = window.testSockets.at(-1);
+          const send = ws.send.bind(ws);
+          window.testSent = [];
+          ws.send = (text) => {
+            window.testSent.push(JSON.parse(text));
+            send(text);
+          };
+        });
+        const ufrags = () => client.page.evaluate(() => window.testPcs
+          .filter((pc) => pc.connectionState !== 'closed')
+          .map((pc) => pc.localDescription.sdp.match(/a=ice-ufrag:(\S+)/)[1]));
+        const pcsBefore = await client.page.evaluate(() => window.testPcs.length);
+        const ufragsBefore = await ufrags();
+        const before = await metrics(server);
+        assert.equal(before.confide_media_dtls_handshakes_total, 4, 'two transports each');
+
+        // the network changed (the page hears `online`): both connections restart ICE
+        await client.page.evaluate(() => window.dispatchEvent(new Event('online')));
+        const deadline = Date.now() + 15000;
+        let m = before;
+        while ((m.confide_media_ice_restarts_total ?? 0) < 2 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          m = await metrics(server);
+        }
+        assert.equal(m.confide_media_ice_restarts_total, 2, JSON.stringify(m));
+        // both connections renegotiated with new credentials, on the same RTCPeerConnections
+        await client.page.waitForFunction(() => window.testPcs
+          .filter((pc) => pc.connectionState !== 'closed')
+          .every((pc) => pc.signalingState === 'stable' && pc.iceConnectionState === 'connected'));
+        const ufragsAfter = await ufrags();
+        assert.equal(ufragsAfter.length, 2);
+        ufragsAfter.forEach((u, i) => assert.notEqual(u, ufragsBefore[i], 'new ICE credentials'));
+        assert.equal(await client.page.evaluate(() => window.testPcs.length), pcsBefore);
+
+        // video goes on both ways
+        await assertRising(client, [THERAPIST]);
+        await assertRising(ada, ['Sam Rivera']);
+        const sent = await client.page.evaluate(() => window.testSent);
+        assert.deepEqual(sent.filter((x) => x.type === 'publish').map((x) => x.ice_restart), [true],
+          'one publish, a restart; no new publish transport');
+        assert.deepEqual(sent.filter((x) => x.type === 'subscribe_restart').map((x) => x.ice_restart),
+          [true]);
+        m = await metrics(server);
+        assert.equal(m.confide_media_dtls_handshakes_total, 4, 'no new DTLS handshake');
+        assert.equal(m.confide_media_peers_added_total, before.confide_media_peers_added_total);
+        assert.equal(m.confide_media_subscribe_resets_total ?? 0, before.confide_media_subscribe_resets_total ?? 0);
+        assert.equal(m.confide_media_transports_lost_total ?? 0, 0);
+        for (const p of people) assert.deepEqual(p.errors, []);
+      } finally {
+        await closeAll(people);
+      }
+    });
+  });
+
   test('a group of four: everyone sees everyone; leave and rejoin; the host mutes someone', async () => {
     await withServer({ args: ['--media-workers', '2'] }, async (server) => {
       const call = await api(server);

@@ -15,8 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+
 #include "sfu/dtls.h"
+#include "sfu/peer.h"
 #include "sfu/rtpsec.h"
+#include "sfu/stun.h"
 
 #define T0 1760000000000LL /* wall clock for certificates; the peers' clock starts at 1000 */
 #define QUEUE_MAX 64
@@ -606,6 +610,98 @@ static void fingerprints(void **state)
     assert_int_equal(dtls_peer_new(server_id, 3, mine, &p), -EINVAL);
 }
 
+static struct sockaddr_storage loopback(uint16_t port)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return ss;
+}
+
+/* A browser's first check: authenticated, controlling, not yet nominating. */
+static size_t first_check(uint8_t *out, size_t cap)
+{
+    uint8_t tid[STUN_TID_SIZE] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+    struct stun_builder b;
+    stun_build_init(&b, out, cap, STUN_BINDING, STUN_REQUEST, tid);
+    stun_add(&b, STUN_ATTR_USERNAME, "srvU:cliU", 9);
+    stun_add_u64(&b, STUN_ATTR_ICE_CONTROLLING, 42);
+    stun_add_integrity(&b, "serverpasswordserverpw", 22);
+    stun_add_fingerprint(&b);
+    size_t len;
+    assert_int_equal(stun_build_finish(&b, &len), 0);
+    return len;
+}
+
+/* The peer (ICE + DTLS) takes the browser's ClientHello from an address whose check passed
+ * at once, before any nomination, and answers there; the same bytes from an address that
+ * passed no check are dropped. */
+static void client_hello_from_a_checked_address(void **state)
+{
+    (void)state;
+    struct peer_params pp = {.identity = server_id,
+                             .local_ufrag = "srvU",
+                             .local_pwd = "serverpasswordserverpw",
+                             .remote_ufrag = "cliU",
+                             .remote_fingerprint = dtls_identity_fingerprint(client_id)};
+    struct peer *p;
+    assert_int_equal(peer_new(&pp, 1000, &p), 0);
+    struct side srv, cli;
+    memset(&srv, 0, sizeof srv);
+    memset(&cli, 0, sizeof cli);
+    side_init(&srv);
+    side_init(&cli);
+    uint8_t reply[ICE_RESPONSE_MAX];
+    struct peer_out out = {.reply = reply, .reply_cap = sizeof reply, .dtls = &srv.out};
+    assert_int_equal(dtls_peer_new(client_id, DTLS_ROLE_CLIENT,
+                                   dtls_identity_fingerprint(server_id), &cli.peer),
+                     0);
+    assert_int_equal(dtls_peer_start(cli.peer, 1000, &cli.out), 0);
+    assert_true(cli.out.count >= 1);
+    uint8_t hello[DTLS_MTU];
+    size_t hello_len = cli.out.datagrams[0].len;
+    memcpy(hello, cli.out.datagrams[0].data, hello_len);
+    struct sockaddr_storage checked = loopback(50000), stranger = loopback(50001);
+
+    /* before any check: dropped, nothing sent */
+    uint8_t buf[DTLS_MTU];
+    memcpy(buf, hello, hello_len);
+    assert_int_equal(peer_handle_datagram(p, 1001, &checked, buf, hello_len, &out), -EPERM);
+    assert_int_equal(out.dtls->count, 0);
+    assert_null(peer_destination(p));
+
+    uint8_t req[256];
+    size_t n = first_check(req, sizeof req);
+    assert_int_equal(peer_handle_datagram(p, 1002, &checked, req, n, &out), 0);
+    assert_true(out.reply_len > 0);
+    assert_int_equal(out.events, PEER_EV_VERIFIED);
+    assert_null(peer_remote(p)); /* not nominated yet */
+
+    /* from an address with no check: still dropped, and counted */
+    memcpy(buf, hello, hello_len);
+    assert_int_equal(peer_handle_datagram(p, 1003, &stranger, buf, hello_len, &out), -EPERM);
+    assert_int_equal(out.dtls->count, 0);
+    assert_int_equal(peer_stats(p)->unverified, 2);
+    /* from the checked one: processed at once, the server's flight goes back there */
+    memcpy(buf, hello, hello_len);
+    assert_int_equal(peer_handle_datagram(p, 1004, &checked, buf, hello_len, &out), 0);
+    assert_true(out.dtls->count >= 1);
+    assert_int_equal(peer_dtls_stats(p)->retransmits, 0);
+    assert_non_null(peer_destination(p));
+    assert_true(peer_addr_equal(peer_destination(p), &checked));
+    /* SRTP from the stranger is refused before any key is looked at */
+    memset(buf, 0x80, 64);
+    assert_int_equal(peer_handle_datagram(p, 1005, &stranger, buf, 64, &out), -EPERM);
+    assert_int_equal(peer_stats(p)->unverified, 3);
+    dtls_out_wipe(&srv.out);
+    dtls_out_wipe(&cli.out);
+    dtls_peer_free(cli.peer);
+    peer_free(p);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -637,6 +733,7 @@ int main(void)
         cmocka_unit_test(handshake_times_out),
         cmocka_unit_test(close_notify),
         cmocka_unit_test(output_overflow),
+        cmocka_unit_test(client_hello_from_a_checked_address),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

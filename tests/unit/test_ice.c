@@ -148,7 +148,7 @@ static void check_answered(void **state)
     assert_true(m.present & STUN_HAS_XOR_MAPPED_ADDRESS);
     assert_true(same_addr(&m.xor_mapped, &from));
     assert_int_equal(stun_check_integrity(&m, RPWD, strlen(RPWD)), -EACCES);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_int_equal(ice_state(f.a), ICE_WAITING);
     assert_null(ice_selected(f.a));
     assert_int_equal(ice_stats(f.a)->answered, 1);
@@ -254,12 +254,12 @@ static void use_candidate_nominates(void **state)
     /* a check first, then the nomination, as regular nomination goes */
     size_t n = check(pkt, 0);
     assert_int_equal(feed(&f, 100, &from, pkt, n), 0);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 200, &from, pkt, n), 0);
     struct stun_msg m;
     verify_answer(&f, pkt, STUN_SUCCESS, &m);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     assert_true(same_addr(&f.ev.addr, &from));
     assert_int_equal(ice_state(f.a), ICE_CONNECTED);
     assert_non_null(ice_selected(f.a));
@@ -267,7 +267,7 @@ static void use_candidate_nominates(void **state)
     /* the same nomination again (browsers repeat it on consent checks): no new event */
     n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 300, &from, pkt, n), 0);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_int_equal(ice_stats(f.a)->nominations, 1);
     ice_agent_free(f.a);
 }
@@ -282,13 +282,13 @@ static void nomination_needs_the_controlling_role(void **state)
     assert_int_equal(feed(&f, 100, &from, pkt, n), 0);
     struct stun_msg m;
     verify_answer(&f, pkt, STUN_SUCCESS, &m);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     /* claiming the controlled role: 487, authenticated, so the browser switches */
     n = check(pkt, CONTROLLED | USE_CANDIDATE);
     assert_int_equal(feed(&f, 100, &from, pkt, n), 0);
     verify_answer(&f, pkt, STUN_ERROR, &m);
     assert_int_equal(m.error_code, 487);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_int_equal(ice_stats(f.a)->role_conflicts, 1);
     assert_null(ice_selected(f.a));
     ice_agent_free(f.a);
@@ -316,7 +316,7 @@ static void unknown_attribute_gets_420(void **state)
         p += 4 + ((len + 3u) & ~3u);
     }
     assert_true(listed);
-    assert_int_equal(f.ev.flags, 0); /* refused: no nomination */
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0); /* refused: no nomination */
     assert_null(ice_selected(f.a));
     /* a 420 with the largest unknown list fits ICE_RESPONSE_MAX */
     uint8_t tid[STUN_TID_SIZE] = {9};
@@ -343,26 +343,26 @@ static void new_address_renominates(void **state)
     struct sockaddr_storage lte = v6("2001:db8:77::5", 52000);
     size_t n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 100, &wifi, pkt, n), 0);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     /* the new network's checks are answered but move nothing */
     n = check(pkt, 0);
     assert_int_equal(feed(&f, 5000, &lte, pkt, n), 0);
     struct stun_msg m;
     verify_answer(&f, pkt, STUN_SUCCESS, &m);
     assert_true(same_addr(&m.xor_mapped, &lte));
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_true(same_addr(ice_selected(f.a), &wifi));
     /* until the browser nominates the new pair */
     n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 5100, &lte, pkt, n), 0);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     assert_true(same_addr(&f.ev.addr, &lte));
     assert_true(same_addr(ice_selected(f.a), &lte));
     /* a port change alone is a new 5-tuple too (NAT rebinding) */
     struct sockaddr_storage rebound = v6("2001:db8:77::5", 52001);
     n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 5200, &rebound, pkt, n), 0);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     assert_true(same_addr(ice_selected(f.a), &rebound));
     assert_int_equal(ice_stats(f.a)->nominations, 3);
     ice_agent_free(f.a);
@@ -376,15 +376,15 @@ static void replayed_nomination_is_dropped(void **state)
     struct sockaddr_storage attacker = v4("198.51.100.66", 4444);
     size_t n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 100, &client, pkt, n), 0);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     /* a retransmission from the same place is answered again */
     assert_int_equal(feed(&f, 150, &client, pkt, n), 0);
     assert_true(f.out_len > 0);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     /* the same bytes from elsewhere do not move the path */
     assert_int_equal(feed(&f, 200, &attacker, pkt, n), -EALREADY);
     assert_int_equal(f.out_len, 0);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_true(same_addr(ice_selected(f.a), &client));
     assert_int_equal(ice_stats(f.a)->replayed, 1);
     ice_agent_free(f.a);
@@ -419,14 +419,14 @@ static void consent_expires_then_gone(void **state)
     assert_int_equal(ice_next_deadline(f.a), 16000);
 
     ice_tick(f.a, 15999, &f.ev);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_int_equal(ice_state(f.a), ICE_CONNECTED);
     ice_tick(f.a, 16000, &f.ev);
-    assert_int_equal(f.ev.flags, ICE_EV_DISCONNECTED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_DISCONNECTED);
     assert_int_equal(ice_state(f.a), ICE_DISCONNECTED);
     assert_int_equal(ice_next_deadline(f.a), 21000);
     ice_tick(f.a, 18000, &f.ev);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     /* a plain check from the old address is answered but consent stays lost */
     n = check(pkt, 0);
     assert_int_equal(feed(&f, 19000, &from, pkt, n), 0);
@@ -434,18 +434,18 @@ static void consent_expires_then_gone(void **state)
     assert_int_equal(ice_state(f.a), ICE_DISCONNECTED);
     assert_int_equal(ice_next_deadline(f.a), 21000);
     ice_tick(f.a, 21000, &f.ev);
-    assert_int_equal(f.ev.flags, ICE_EV_GONE);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_GONE);
     assert_int_equal(ice_state(f.a), ICE_GONE);
     assert_true(ice_next_deadline(f.a) == INT64_MAX);
     /* final: nothing is answered, nothing revives it */
     n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 22000, &from, pkt, n), -ENOTCONN);
     assert_int_equal(f.out_len, 0);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_int_equal(ice_stats(f.a)->after_gone, 1);
     assert_int_equal(ice_restart(f.a, 22000, "newU", "newpasswordnewpassword", NULL), -ENOTCONN);
     ice_tick(f.a, 99000, &f.ev);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     ice_agent_free(f.a);
 }
 
@@ -457,7 +457,7 @@ static void default_timeouts_and_late_tick(void **state)
     /* never connected: the same clock runs from creation */
     assert_int_equal(ice_next_deadline(f.a), 30000);
     ice_tick(f.a, 30000, &f.ev);
-    assert_int_equal(f.ev.flags, ICE_EV_DISCONNECTED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_DISCONNECTED);
     assert_int_equal(ice_next_deadline(f.a), 60000);
     ice_agent_free(f.a);
 
@@ -467,13 +467,13 @@ static void default_timeouts_and_late_tick(void **state)
     assert_int_equal(feed(&f, 1000, &from, pkt, n), 0);
     n = check(pkt, 0);
     assert_int_equal(feed(&f, 31000, &from, pkt, n), 0);
-    assert_int_equal(f.ev.flags, ICE_EV_DISCONNECTED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_DISCONNECTED);
     assert_int_equal(ice_state(f.a), ICE_DISCONNECTED);
     /* both at once when the caller slept through both */
     ice_agent_free(f.a);
     f.a = agent(0);
     ice_tick(f.a, 100000, &f.ev);
-    assert_int_equal(f.ev.flags, ICE_EV_DISCONNECTED | ICE_EV_GONE);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_DISCONNECTED | ICE_EV_GONE);
     ice_agent_free(f.a);
 }
 
@@ -485,11 +485,11 @@ static void nomination_revives_after_disconnect(void **state)
     size_t n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 0, &from, pkt, n), 0);
     ice_tick(f.a, 30000, &f.ev);
-    assert_int_equal(f.ev.flags, ICE_EV_DISCONNECTED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_DISCONNECTED);
     /* the browser nominates again (same address): the caller may send again */
     n = check(pkt, USE_CANDIDATE);
     assert_int_equal(feed(&f, 40000, &from, pkt, n), 0);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     assert_true(same_addr(&f.ev.addr, &from));
     assert_int_equal(ice_state(f.a), ICE_CONNECTED);
     assert_int_equal(ice_next_deadline(f.a), 70000);
@@ -535,7 +535,7 @@ static void restart_changes_credentials(void **state)
     assert_int_equal(stun_parse(f.out, f.out_len, &m), 0);
     assert_int_equal(stun_check_integrity(&m, "anotherpasswordanother", 22), 0);
     assert_int_equal(stun_check_integrity(&m, LPWD, strlen(LPWD)), -EACCES);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     assert_true(same_addr(ice_selected(f.a), &moved));
     ice_agent_free(f.a);
 }
@@ -574,12 +574,12 @@ static void output_too_small(void **state)
         ice_handle_packet(f.a, 10, &from, pkt, n, small, sizeof small, &f.out_len, &f.ev),
         -ENOBUFS);
     assert_int_equal(f.out_len, 0);
-    assert_int_equal(f.ev.flags, 0);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, 0);
     assert_null(ice_selected(f.a));
     assert_int_equal(ice_stats(f.a)->no_room, 1);
     /* the retransmission with room goes through (not mistaken for a replay) */
     assert_int_equal(feed(&f, 20, &from, pkt, n), 0);
-    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(f.ev.flags & ~ICE_EV_VERIFIED, ICE_EV_NOMINATED);
     ice_agent_free(f.a);
 }
 
@@ -603,6 +603,67 @@ static void credentials_validated(void **state)
     assert_int_equal(ice_agent_new(NULL, "a+/9", "abcdefghijklmnopqrstu+/", NULL, 0, &a), 0);
     ice_agent_free(a);
     ice_agent_free(NULL);
+}
+
+/* DTLS is taken from any address that passed a check, so the agent remembers them: an
+ * answered check verifies its sender (ICE_EV_VERIFIED once), a refused one does not, and
+ * the nominated address is never the one that gives way when the slots are full. */
+static void checked_addresses_are_verified(void **state)
+{
+    (void)state;
+    struct fixture f = {.a = agent(0)};
+    uint8_t pkt[256];
+    struct sockaddr_storage first = v4("192.0.2.10", 61000), stranger = v4("192.0.2.66", 61000);
+    assert_false(ice_verified(f.a, &first));
+
+    /* a plain check (no nomination yet, as a browser's first one) verifies its sender */
+    size_t n = check(pkt, 0);
+    assert_int_equal(feed(&f, 100, &first, pkt, n), 0);
+    assert_int_equal(f.ev.flags, ICE_EV_VERIFIED);
+    assert_int_equal(f.ev.verified_slot, 0);
+    assert_true(same_addr(&f.ev.verified_addr, &first));
+    assert_null(ice_selected(f.a));
+    assert_true(ice_verified(f.a, &first));
+    assert_false(ice_verified(f.a, &stranger));
+    /* once: a second check from there says nothing new */
+    n = check(pkt, 0);
+    assert_int_equal(feed(&f, 150, &first, pkt, n), 0);
+    assert_int_equal(f.ev.flags, 0);
+
+    /* refusals verify nothing: wrong password, no integrity, a role conflict */
+    n = request(pkt, LUFRAG ":" RUFRAG, "wrongpasswordwrongpass", 0, 0);
+    assert_int_equal(feed(&f, 200, &stranger, pkt, n), -EACCES);
+    n = check(pkt, NO_INTEGRITY);
+    assert_int_equal(feed(&f, 200, &stranger, pkt, n), -EACCES);
+    n = check(pkt, CONTROLLED);
+    assert_int_equal(feed(&f, 200, &stranger, pkt, n), 0); /* answered 487 */
+    assert_int_equal(f.ev.flags, 0);
+    assert_false(ice_verified(f.a, &stranger));
+
+    /* the first one is nominated; more candidates fill the slots, then the least recently
+     * checked that is not nominated gives way */
+    n = check(pkt, USE_CANDIDATE);
+    assert_int_equal(feed(&f, 300, &first, pkt, n), 0);
+    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    struct sockaddr_storage more[ICE_VERIFIED_MAX];
+    for (int i = 0; i < ICE_VERIFIED_MAX; i++) {
+        more[i] = v4("198.51.100.1", (uint16_t)(5000 + i));
+        n = check(pkt, 0);
+        assert_int_equal(feed(&f, 400 + i, &more[i], pkt, n), 0);
+        assert_int_equal(f.ev.flags, ICE_EV_VERIFIED);
+        assert_true(f.ev.verified_slot < ICE_VERIFIED_MAX);
+    }
+    assert_true(ice_verified(f.a, &first)); /* nominated: kept */
+    assert_false(ice_verified(f.a, &more[0])); /* the oldest other one went */
+    for (int i = 1; i < ICE_VERIFIED_MAX; i++)
+        assert_true(ice_verified(f.a, &more[i]));
+    assert_int_equal(ice_stats(f.a)->verified, 1 + ICE_VERIFIED_MAX);
+
+    /* verified addresses outlive a restart (same browser, same DTLS session) */
+    assert_int_equal(ice_restart(f.a, 1000, "newU", "anotherpasswordanother", NULL), 0);
+    assert_true(ice_verified(f.a, &first));
+    assert_int_equal(ice_stats(f.a)->restarts, 1);
+    ice_agent_free(f.a);
 }
 
 static void ufrag_for_routing(void **state)
@@ -643,6 +704,7 @@ int main(void)
         cmocka_unit_test(output_too_small),
         cmocka_unit_test(credentials_validated),
         cmocka_unit_test(ufrag_for_routing),
+        cmocka_unit_test(checked_addresses_are_verified),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

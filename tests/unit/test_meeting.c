@@ -188,7 +188,7 @@ static const char *sends(struct fixture *f)
 /* Every media command of the last step, in order: "op:participant" joined by spaces. */
 static const char *commands(struct fixture *f)
 {
-    static const char *const ops[] = {"add", "remove", "tracks", "allow"};
+    static const char *const ops[] = {"add", "remove", "tracks", "allow", "restart"};
     static char out[512];
     out[0] = 0;
     for (size_t i = 0; i < f->fx.media_count; i++) {
@@ -426,6 +426,101 @@ static void transports_lost_and_restarted(void **state)
     assert_int_equal(cmd(f, LIVE_MEDIA_REMOVE_PEER)->peer_id, sub);
     assert_int_equal(f->n.transports_lost, 1);
     assert_int_equal(f->n.subscribe_resets, 1);
+}
+
+/* The first ice-ufrag in an SDP. */
+static const char *ufrag_in(const char *sdp)
+{
+    static char out[64];
+    const char *u = strstr(sdp, "a=ice-ufrag:");
+    assert_non_null(u);
+    u += strlen("a=ice-ufrag:");
+    size_t n = strcspn(u, "\r\n");
+    assert_true(n < sizeof out);
+    memcpy(out, u, n);
+    out[n] = 0;
+    return out;
+}
+
+static char *replaced(const char *text, const char *from, const char *to)
+{
+    assert_int_equal(strlen(from), strlen(to));
+    char *s = strdup(text);
+    for (char *p = strstr(s, from); p; p = strstr(p, from))
+        memcpy(p, to, strlen(to));
+    return s;
+}
+
+/* A network change: both transports restart ICE in place. The publish offer with
+ * "ice_restart" gets an answer with new credentials of ours and the worker a restart of the
+ * same peer; subscribe_restart with "ice_restart" gets an offer on the same transport with
+ * new credentials, and its answer the browser's new ufrag. No transport comes or goes. */
+static void ice_restarts_keep_the_transports(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    publish(f, HOST);
+    uint64_t pub = cmd(f, LIVE_MEDIA_ADD_PEER)->peer_id;
+    json_t *first = sent(f, HOST, "publish_answer");
+    char first_ufrag[64];
+    snprintf(first_ufrag, sizeof first_ufrag, "%s",
+             ufrag_in(json_string_value(json_object_get(first, "sdp"))));
+    json_decref(first);
+    json_t *offer = sent(f, ANA, "subscribe_offer");
+    char sub_ufrag[64];
+    snprintf(sub_ufrag, sizeof sub_ufrag, "%s",
+             ufrag_in(json_string_value(json_object_get(offer, "sdp"))));
+    json_decref(offer);
+    answer(f, ANA);
+    uint64_t sub = cmd(f, LIVE_MEDIA_ADD_PEER)->peer_id;
+
+    char *text = replaced(fixture_publish_offer, "Xq3h", "Rn7w");
+    json_t *msg = json_pack("{s:s,s:s,s:b}", "type", "publish", "sdp", text, "ice_restart", 1);
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, HOST, msg, &f->fx);
+    json_decref(msg);
+    assert_string_equal(sends(f), "1:publish_answer");
+    assert_string_equal(commands(f), "restart:1");
+    const struct live_media_cmd *r = cmd(f, LIVE_MEDIA_RESTART_ICE);
+    assert_int_equal(r->peer_id, pub);
+    assert_string_equal(r->remote_ufrag, "Rn7w");
+    json_t *again = sent(f, HOST, "publish_answer");
+    const char *sdp = json_string_value(json_object_get(again, "sdp"));
+    assert_string_equal(ufrag_in(sdp), r->local_ufrag);
+    assert_string_not_equal(r->local_ufrag, first_ufrag);
+    json_decref(again);
+
+    /* a restart offer from another connection (another fingerprint): publish afresh */
+    char *other = replaced(text, "8F:14:2C", "FE:DC:BA");
+    msg = json_pack("{s:s,s:s,s:b}", "type", "publish", "sdp", other, "ice_restart", 1);
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, HOST, msg, &f->fx);
+    json_decref(msg);
+    assert_string_equal(sends(f), "1:publish_lost");
+    assert_string_equal(commands(f), "");
+    free(other);
+    free(text);
+
+    say(f, ANA, "{\"type\":\"subscribe_restart\",\"ice_restart\":true}");
+    assert_string_equal(commands(f), "restart:0");
+    r = cmd(f, LIVE_MEDIA_RESTART_ICE);
+    assert_int_equal(r->peer_id, sub);
+    assert_null(r->remote_ufrag);
+    offer = sent(f, ANA, "subscribe_offer");
+    assert_false(json_is_true(json_object_get(offer, "reset")));
+    assert_string_equal(ufrag_in(json_string_value(json_object_get(offer, "sdp"))), r->local_ufrag);
+    assert_string_not_equal(r->local_ufrag, sub_ufrag);
+    json_decref(offer);
+    answer(f, ANA);
+    assert_int_equal(cmds(f, LIVE_MEDIA_ADD_PEER), 0);
+    r = cmd(f, LIVE_MEDIA_RESTART_ICE);
+    assert_non_null(r);
+    assert_null(r->local_ufrag);
+    assert_string_equal(r->remote_ufrag, "Zk9a");
+    assert_int_equal(f->n.subscribe_resets, 0);
+    assert_int_equal(f->n.transports_lost, 0);
 }
 
 static void bad_offers_get_words_not_transports(void **state)
@@ -814,6 +909,7 @@ int main(void)
         T(a_dropped_person_returns_with_a_fresh_transport),
         T(transports_lost_and_restarted),
         T(bad_offers_get_words_not_transports),
+        T(ice_restarts_keep_the_transports),
         T(ending_removes_every_transport),
         T(cameras_start_off_when_the_session_says_so),
         T(a_restored_meeting_lets_kept_keys_straight_in),

@@ -138,9 +138,10 @@ static void client_free(struct client *c)
     rtpsec_context_free(c->rx);
 }
 
-/* A nominating check as a controlling browser sends it; the worker picks the peer up
- * asynchronously, so the check is repeated until answered, as a browser would. */
-static void client_check(struct client *c)
+/* A check as a controlling browser sends it, nominating or not (its first one does not);
+ * the worker picks the peer up asynchronously, so the check is repeated until answered, as
+ * a browser would. */
+static void client_check_as(struct client *c, bool nominate)
 {
     char user[128];
     snprintf(user, sizeof user, "%s:%s", c->srv_ufrag, c->cli_ufrag);
@@ -151,7 +152,8 @@ static void client_check(struct client *c)
     stun_build_init(&b, req, sizeof req, STUN_BINDING, STUN_REQUEST, tid);
     stun_add(&b, STUN_ATTR_USERNAME, user, strlen(user));
     stun_add_u32(&b, STUN_ATTR_PRIORITY, 0x6e7f1eff);
-    stun_add(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
+    if (nominate)
+        stun_add(&b, STUN_ATTR_USE_CANDIDATE, NULL, 0);
     stun_add_u64(&b, STUN_ATTR_ICE_CONTROLLING, 0x0123456789abcdefULL);
     stun_add_integrity(&b, c->srv_pwd, strlen(c->srv_pwd));
     stun_add_fingerprint(&b);
@@ -178,6 +180,11 @@ static void client_check(struct client *c)
         return;
     }
     fail_msg("no STUN response");
+}
+
+static void client_check(struct client *c)
+{
+    client_check_as(c, true);
 }
 
 static void client_send_out(struct client *c)
@@ -382,6 +389,106 @@ static void media_flows_between_two_clients(void **state)
     worker_stop(w);
 }
 
+/* The browser starts DTLS as soon as a check succeeds, before it nominates: the worker
+ * takes that ClientHello at once and answers it there; the same ClientHello from an
+ * address that passed no check is dropped. */
+static void dtls_from_a_checked_address_before_nomination(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker();
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    struct client a, stranger;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    client_init(&stranger, "srvA", PWD_A, "cliA");
+
+    /* no check yet from the stranger: its ClientHello is dropped unanswered */
+    assert_int_equal(dtls_peer_new(id_a, DTLS_ROLE_CLIENT, dtls_identity_fingerprint(server_id),
+                                   &stranger.dtls),
+                     0);
+    assert_int_equal(dtls_peer_start(stranger.dtls, clock_mono_ms(), &stranger.out), 0);
+    client_check_as(&a, false); /* the peer is in place once this is answered */
+    uint64_t unknown = worker_counter(w, WORKER_DROP_UNKNOWN_SOURCE);
+    client_send_out(&stranger);
+    dtls_out_wipe(&stranger.out);
+    wait_counter(w, WORKER_DROP_UNKNOWN_SOURCE, unknown + 1);
+    datagrams_settled(w);
+    uint8_t buf[2048];
+    assert_true(recv_within(stranger.fd, buf, sizeof buf, 0) < 0);
+
+    /* A checked without nominating: its handshake completes without a retransmission */
+    client_handshake(&a, id_a);
+    wait_counter(w, WORKER_DTLS_HANDSHAKES, 1);
+    assert_int_equal(dtls_peer_stats(a.dtls)->retransmits, 0);
+
+    client_free(&a);
+    client_free(&stranger);
+    worker_stop(w);
+}
+
+/* ICE restart in place: A's network changes, the peer gets new credentials, checks under
+ * them from A's new address nominate it, and media continues with the same SRTP keys: no
+ * new handshake, the same router port. */
+static void ice_restart_keeps_the_transport(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker();
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+    struct client a, b;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    client_init(&b, "srvB", PWD_B, "cliB");
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+    send_rtp(&a, 100, 0x11223344, "before");
+    expect_rtp(&b, 100, "before");
+    wait_counter(w, WORKER_DTLS_HANDSHAKES, 2);
+
+    /* bad credentials are refused at once */
+    assert_int_equal(worker_restart_ice(w, 1, "srvA2", "short", "cliA2"), -EINVAL);
+    assert_int_equal(worker_restart_ice(w, 1, NULL, NULL, NULL), -EINVAL);
+    /* A moves: a new socket, new credentials on both sides */
+    assert_int_equal(worker_restart_ice(w, 1, "srvA2", "serverpasswordforA2nd0123", "cliA2"), 0);
+    commands_taken(w, 1, id_a);
+    assert_int_equal(worker_counter(w, WORKER_ICE_RESTARTS), 1);
+    int old_fd = a.fd;
+    a.fd = udp_socket(&a.self);
+    /* the old credentials no longer get an answer */
+    uint64_t peer_drops = worker_counter(w, WORKER_DROP_PEER);
+    struct client stale;
+    client_init(&stale, "srvA2", PWD_A, "cliA2"); /* the new ufrag, the old password */
+    uint8_t req[256];
+    struct stun_builder sb;
+    uint8_t tid[STUN_TID_SIZE] = {7, 7, 7};
+    stun_build_init(&sb, req, sizeof req, STUN_BINDING, STUN_REQUEST, tid);
+    stun_add(&sb, STUN_ATTR_USERNAME, "srvA2:cliA2", 11);
+    stun_add_u64(&sb, STUN_ATTR_ICE_CONTROLLING, 1);
+    stun_add_integrity(&sb, PWD_A, strlen(PWD_A));
+    stun_add_fingerprint(&sb);
+    size_t slen;
+    assert_int_equal(stun_build_finish(&sb, &slen), 0);
+    send_raw(stale.fd, req, slen);
+    wait_counter(w, WORKER_DROP_PEER, peer_drops + 1);
+
+    a.srv_ufrag = "srvA2";
+    a.srv_pwd = "serverpasswordforA2nd0123";
+    a.cli_ufrag = "cliA2";
+    client_check(&a);
+    /* the same SRTP keys, from the new address; the forwarded packet continues */
+    send_rtp(&a, 101, 0x11223344, "after the move");
+    expect_rtp(&b, 101, "after the move");
+    assert_int_equal(worker_counter(w, WORKER_DTLS_HANDSHAKES), 2);
+    assert_int_equal(worker_counter(w, WORKER_PEERS_ADDED), 2);
+
+    close(old_fd);
+    client_free(&stale);
+    client_free(&a);
+    client_free(&b);
+    worker_stop(w);
+}
+
 static void strangers_and_garbage_are_counted(void **state)
 {
     (void)state;
@@ -568,6 +675,8 @@ int main(void)
         cmocka_unit_test(timers_retransmit_and_expire),
         cmocka_unit_test(bad_params_and_duplicates),
         cmocka_unit_test(quality_folds_the_worse_direction),
+        cmocka_unit_test(dtls_from_a_checked_address_before_nomination),
+        cmocka_unit_test(ice_restart_keeps_the_transport),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,11 @@ import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
 const $ = (id) => document.getElementById(id);
 
 const REPUBLISH_MS = 2000;
+// ICE restart in place (new credentials, same DTLS session, same SSRCs, no new transport)
+// when a connection stays `disconnected` this long, or at once when the network changes;
+// not more often than every RESTART_GAP_MS per connection.
+const DISCONNECTED_MS = 2000;
+const RESTART_GAP_MS = 5000;
 
 export function createMedia({ send, session, nameOf }) {
   const stage = $('video-stage');
@@ -27,6 +32,7 @@ export function createMedia({ send, session, nameOf }) {
   let running = false;
   let starting = null;
   let republishTimer = 0;
+  const lastRestart = { pub: -Infinity, sub: -Infinity };
   let speaker = 0;
   const tiles = new Map(); // participant → { li, video, stream, caption }
   let people = new Map(); // participant → { audio, video } from the last room message
@@ -81,10 +87,56 @@ export function createMedia({ send, session, nameOf }) {
     pc.addEventListener('connectionstatechange', () => {
       if (pc === pub && pc.connectionState === 'failed') schedulePublish();
     });
+    watchIce(pc, () => pc === pub, () => restartPublish());
     const sdp = await publishOffer(pc, local);
     if (pc !== pub) return;
     send({ type: 'publish', sdp });
   }
+
+  // `disconnected` for DISCONNECTED_MS (the path stopped answering; ICE may still find it
+  // again by itself, hence the wait): restart ICE on this connection.
+  function watchIce(pc, current, restart) {
+    let timer = 0;
+    pc.addEventListener('iceconnectionstatechange', () => {
+      clearTimeout(timer);
+      if (current() && pc.iceConnectionState === 'disconnected') {
+        timer = setTimeout(() => { if (current() && pc.iceConnectionState === 'disconnected') restart(); },
+          DISCONNECTED_MS);
+      }
+    });
+  }
+
+  function mayRestart(which) {
+    const now = performance.now();
+    if (now - lastRestart[which] < RESTART_GAP_MS) return false;
+    lastRestart[which] = now;
+    return true;
+  }
+
+  // The same publish transport with new ICE credentials: the server answers as for a
+  // publish, or says publish_lost when the transport is gone (then a new one is made).
+  async function restartPublish() {
+    const pc = pub;
+    if (!running || !pc || pc.signalingState !== 'stable' || !mayRestart('pub')) return;
+    pc.restartIce();
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    if (pc !== pub) return;
+    send({ type: 'publish', ice_restart: true, sdp: pc.localDescription.sdp });
+  }
+
+  // The server renews its credentials on the receiving transport and offers them.
+  function restartSubscribe() {
+    if (!running || !sub || !mayRestart('sub')) return;
+    send({ type: 'subscribe_restart', ice_restart: true });
+  }
+
+  function networkChanged() {
+    restartPublish().catch(() => schedulePublish());
+    restartSubscribe();
+  }
+  navigator.connection?.addEventListener?.('change', networkChanged);
+  window.addEventListener('online', networkChanged);
 
   function schedulePublish() {
     clearTimeout(republishTimer);
@@ -153,6 +205,7 @@ export function createMedia({ send, session, nameOf }) {
     pc.addEventListener('connectionstatechange', () => {
       if (pc === sub && pc.connectionState === 'failed') send({ type: 'subscribe_restart' });
     });
+    watchIce(pc, () => pc === sub, restartSubscribe);
     pc.addEventListener('track', (event) => {
       const info = subTracks.get(event.transceiver.mid);
       if (!info || pc !== sub) return;
