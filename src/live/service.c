@@ -1,4 +1,4 @@
-#include "live/service.h"
+#include "live/service_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -25,82 +25,9 @@
 #include "live/protocol.h"
 #include "sfu/limits.h"
 
-#define RATE_PER_SECOND 10
-#define RATE_BURST 30
-#define ROOM_KEEP_AFTER_END_MS (60 * 60 * 1000)
-/* A meeting's lease (store_lease_claim): renewed this often, and free for another node
- * this long after its holder stopped renewing. Several renewals fit in one lease, so a
- * slow statement or a busy tick does not lose a meeting that is alive. */
-#define LEASE_TTL_MS 10000
-#define LEASE_RENEW_MS 2000
-
-struct room_entry {
-    int64_t occurrence_id, series_id, ends_at;
-    struct meeting *meeting;
-    /* who hears on their dashboards how many wait: the therapist and co-facilitators */
-    int64_t staff[STORE_EVENT_STAFF_MAX];
-    int staff_count;
-    int waiting_told; /* the count last sent; -1 before the first */
-};
-
-struct live_conn {
-    uint64_t id;
-    char peer[64];
-    char *cookie;
-    struct room_entry *room; /* the meeting this connection joined */
-    double tokens;           /* the rate limit's bucket */
-    int64_t refilled_at;
-    int64_t watching_user; /* a dashboard: told who waits for this practitioner */
-    bool checked;          /* has had its one connection test (check room) */
-};
-
-/* ---- check rooms: a connection test through the media server ----
- *
- * `check` opens a check room for the connection: one person, no meeting around it (no
- * waiting room, no attendance, nothing in the store, no session or link), whose media plan
- * loops their own audio and video back through the router (media_plan_loopback), so the
- * page measures the real path: ICE, DTLS, SRTP, the worker, and back. Anyone may ask
- * (clients have no account), so it is bounded: one per connection, CHECK_ROOMS_MAX at once
- * on this node, CHECK_FREE_PER_ADDRESS per address before waits, and CHECK_SECONDS long. */
-#define CHECK_ROOMS_MAX 8
-#define CHECK_SECONDS 60
-#define CHECK_FREE_PER_ADDRESS 10 /* tests an address may start freely (10 min window) */
-#define CHECK_PARTICIPANT 1
-/* Media room ids of check rooms: above any occurrence id (a database row id will not reach
- * 2^39), and below the 2^40 a media plan's peer ids leave for rooms. */
-#define CHECK_ROOM_ID_BASE (UINT64_C(1) << 39)
-
-struct check_room {
-    uint64_t conn, room_id;
-    struct media_plan *plan;
-    int64_t ends_at;
-};
-
-struct live_service {
-    const struct config *cfg;
-    struct store *store;
-    int https;
-    struct live_io io;
-    struct live_media *media;
-    struct throttle *guesses;
-    struct live_conn *conns;
-    size_t conn_count, conn_cap;
-    struct room_entry **rooms;
-    size_t room_count, room_cap;
-    int64_t state_swept_at; /* the last sweep of state kept for meetings now over */
-    int64_t leases_renewed_at;
-    int64_t watchers_checked_at;
-    struct throttle *shared[LIVE_SHARED_THROTTLES]; /* told to and by the other nodes */
-    size_t shared_count;
-    struct check_room checks[CHECK_ROOMS_MAX];
-    size_t check_count;
-    uint64_t check_seq;
-    struct throttle *check_rate; /* check rooms opened, per address */
-};
-
 /* ---- plumbing ---- */
 
-static void send_json(struct live_service *svc, uint64_t conn, json_t *msg)
+void svc_send_json(struct live_service *svc, uint64_t conn, json_t *msg)
 {
     char *text = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
@@ -109,15 +36,14 @@ static void send_json(struct live_service *svc, uint64_t conn, json_t *msg)
     free(text);
 }
 
-static void send_error(struct live_service *svc, uint64_t conn, const char *code,
-                       const char *message)
+void svc_send_error(struct live_service *svc, uint64_t conn, const char *code, const char *message)
 {
-    send_json(svc, conn,
-              json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
+    svc_send_json(svc, conn,
+                  json_pack("{s:s,s:s,s:s}", "type", "error", "code", code, "message", message));
 }
 
-static void refuse(struct live_service *svc, uint64_t conn, const char *code, const char *message,
-                   json_t *extra)
+void svc_refuse(struct live_service *svc, uint64_t conn, const char *code, const char *message,
+                json_t *extra)
 {
     json_t *msg =
         json_pack("{s:s,s:s,s:s}", "type", "join_refused", "code", code, "message", message);
@@ -125,10 +51,10 @@ static void refuse(struct live_service *svc, uint64_t conn, const char *code, co
         json_object_update(msg, extra);
         json_decref(extra);
     }
-    send_json(svc, conn, msg);
+    svc_send_json(svc, conn, msg);
 }
 
-static struct live_conn *find_conn(struct live_service *svc, uint64_t id)
+struct live_conn *svc_find_conn(struct live_service *svc, uint64_t id)
 {
     for (size_t i = 0; i < svc->conn_count; i++)
         if (svc->conns[i].id == id)
@@ -194,13 +120,15 @@ static void store_records(struct live_service *svc, const struct room_entry *re,
 }
 
 /* Tells every node's dashboards how many wait for the meeting, when that changed. */
-static void tell_waiting(struct live_service *svc, struct room_entry *re, int force)
+void svc_tell_waiting(struct live_service *svc, struct room_entry *re, int force)
 {
     int n = (int)live_room_waiting(meeting_room(re->meeting));
     if ((n == re->waiting_told && !force) || re->staff_count == 0)
         return;
-    struct store_event e = {.kind = STORE_EVENT_WAITING, .occurrence_id = re->occurrence_id,
-                            .series_id = re->series_id, .count = n,
+    struct store_event e = {.kind = STORE_EVENT_WAITING,
+                            .occurrence_id = re->occurrence_id,
+                            .series_id = re->series_id,
+                            .count = n,
                             .staff_count = re->staff_count};
     memcpy(e.staff, re->staff, sizeof e.staff);
     if (store_event_send(svc->store, &e) == 0)
@@ -214,7 +142,7 @@ static void tell_waiting(struct live_service *svc, struct room_entry *re, int fo
  * never who the person is (the TURN server logs it); nothing here is logged. The expiry is
  * read from the wall clock, not the meeting's `now`: the TURN server compares it with its
  * own. */
-static void send_ice_servers(struct live_service *svc, uint64_t conn, long ttl)
+void svc_send_ice_servers(struct live_service *svc, uint64_t conn, long ttl)
 {
     const struct config *cfg = svc->cfg;
     if (cfg->turn_uri_count == 0)
@@ -227,9 +155,9 @@ static void send_ice_servers(struct live_service *svc, uint64_t conn, long ttl)
     json_t *urls = json_array();
     for (int i = 0; i < cfg->turn_uri_count; i++)
         json_array_append_new(urls, json_string(cfg->turn_uri_list[i]));
-    send_json(svc, conn,
-              json_pack("{s:s,s:[{s:o,s:s,s:s}]}", "type", "ice_servers", "ice_servers", "urls",
-                        urls, "username", cred.username, "credential", cred.password));
+    svc_send_json(svc, conn,
+                  json_pack("{s:s,s:[{s:o,s:s,s:s}]}", "type", "ice_servers", "ice_servers", "urls",
+                            urls, "username", cred.username, "credential", cred.password));
     sodium_memzero(&cred, sizeof cred);
 }
 
@@ -242,11 +170,11 @@ static bool is_admitted(const char *text)
 
 /* Carries out what a meeting decided, in order: messages, the attendance records and the
  * meeting's end (one transaction), the media commands, then the connections to close. */
-static void carry_out(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
+void svc_carry_out(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
     for (size_t i = 0; i < fx->send_count; i++) {
         if (is_admitted(fx->sends[i].text))
-            send_ice_servers(svc, fx->sends[i].conn, svc->cfg->turn_ttl);
+            svc_send_ice_servers(svc, fx->sends[i].conn, svc->cfg->turn_ttl);
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
     }
     store_records(svc, re, fx);
@@ -257,7 +185,7 @@ static void carry_out(struct live_service *svc, struct room_entry *re, struct li
     if (svc->media) /* without media the room's ALLOW commands have nobody to reach */
         live_media_apply(svc->media, (uint64_t)re->occurrence_id, fx->media, fx->media_count);
     for (size_t i = 0; i < fx->close_count; i++) {
-        struct live_conn *c = find_conn(svc, fx->closes[i]);
+        struct live_conn *c = svc_find_conn(svc, fx->closes[i]);
         if (c)
             c->room = NULL;
         svc->io.close(svc->io.arg, fx->closes[i]);
@@ -266,10 +194,10 @@ static void carry_out(struct live_service *svc, struct room_entry *re, struct li
 }
 
 /* carry_out, and the dashboards hear of a change in who waits */
-static void apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
+void svc_apply(struct live_service *svc, struct room_entry *re, struct live_effects *fx)
 {
-    carry_out(svc, re, fx);
-    tell_waiting(svc, re, 0);
+    svc_carry_out(svc, re, fx);
+    svc_tell_waiting(svc, re, 0);
 }
 
 /* ---- rooms ---- */
@@ -433,9 +361,10 @@ static void refuse_elsewhere(struct live_service *svc, uint64_t conn, int rc,
                              const struct store_lease_holder *elsewhere)
 {
     if (rc == -EBUSY)
-        send_json(svc, conn, json_pack("{s:s,s:s}", "type", "moved", "url", elsewhere->node_url));
+        svc_send_json(svc, conn,
+                      json_pack("{s:s,s:s}", "type", "moved", "url", elsewhere->node_url));
     else
-        send_error(svc, conn, "unavailable", "The server cannot open this meeting right now.");
+        svc_send_error(svc, conn, "unavailable", "The server cannot open this meeting right now.");
 }
 
 /* ---- links ---- */
@@ -535,17 +464,17 @@ static void guessed_wrong(struct live_service *svc, const struct live_conn *c, i
 
 static void refuse_not_right(struct live_service *svc, uint64_t conn)
 {
-    refuse(svc, conn, "invalid",
-           "This link or meeting password is not right. Please check the email with your "
-           "invitation.",
-           NULL);
+    svc_refuse(svc, conn, "invalid",
+               "This link or meeting password is not right. Please check the email with your "
+               "invitation.",
+               NULL);
 }
 
 static int refuse_unjoinable(struct live_service *svc, uint64_t conn, const struct link *l,
                              const char *status, int64_t opens_at)
 {
     if (l->series.cancelled_at) {
-        refuse(svc, conn, "cancelled", "This session has been cancelled.", NULL);
+        svc_refuse(svc, conn, "cancelled", "This session has been cancelled.", NULL);
         return -1;
     }
     if (strcmp(status, "too_early") == 0) {
@@ -554,16 +483,16 @@ static int refuse_unjoinable(struct live_service *svc, uint64_t conn, const stru
         snprintf(message, sizeof message,
                  "It is too early to join. The session opens %ld minutes before it starts.",
                  minutes);
-        refuse(svc, conn, "too_early", message,
-               json_pack("{s:I}", "opens_at", (json_int_t)opens_at));
+        svc_refuse(svc, conn, "too_early", message,
+                   json_pack("{s:I}", "opens_at", (json_int_t)opens_at));
         return -1;
     }
     if (strcmp(status, "over") == 0) {
-        refuse(svc, conn, "over", "This session is over.", NULL);
+        svc_refuse(svc, conn, "over", "This session is over.", NULL);
         return -1;
     }
     if (strcmp(status, "open") != 0) {
-        send_error(svc, conn, "unavailable", "The server cannot look this up right now.");
+        svc_send_error(svc, conn, "unavailable", "The server cannot look this up right now.");
         return -1;
     }
     return 0;
@@ -608,12 +537,12 @@ static int staff_session(struct live_service *svc, struct arena *a, const struct
     if (json_is_integer(sid) && store_series_get(svc->store, a, json_integer_value(sid), se) == 0)
         role = staff_role(svc, a, c, se, now, user);
     if (role == STAFF_NOT_SIGNED_IN) /* the page sends them to sign in, and back */
-        refuse(svc, c->id, "sign_in_required",
-               "Sign in first, as this session's therapist or a co-facilitator.",
-               json_pack("{s:I}", "session_id", (json_int_t)se->id));
+        svc_refuse(svc, c->id, "sign_in_required",
+                   "Sign in first, as this session's therapist or a co-facilitator.",
+                   json_pack("{s:I}", "session_id", (json_int_t)se->id));
     else if (role < 0)
-        refuse(svc, c->id, "invalid",
-               "Sign in first, as this session's therapist or a co-facilitator.", NULL);
+        svc_refuse(svc, c->id, "invalid",
+                   "Sign in first, as this session's therapist or a co-facilitator.", NULL);
     return role;
 }
 
@@ -627,15 +556,15 @@ static void preview_staff(struct live_service *svc, struct live_conn *c, const j
     if (role < 0)
         return;
     if (se.cancelled_at) {
-        refuse(svc, c->id, "cancelled", "This session has been cancelled.", NULL);
+        svc_refuse(svc, c->id, "cancelled", "This session has been cancelled.", NULL);
         return;
     }
     struct store_occurrence o = {0};
     int64_t opens_at;
     const char *status = pick_occurrence(svc, a, se.id, now, &o, &opens_at);
-    send_json(svc, c->id,
-              preview_json(svc, role == LIVE_HOST ? "host" : "cohost", user.name, se.title, &o,
-                           status, opens_at, 0));
+    svc_send_json(svc, c->id,
+                  preview_json(svc, role == LIVE_HOST ? "host" : "cohost", user.name, se.title, &o,
+                               status, opens_at, 0));
 }
 
 /* A host link does not make its holder the host: the signed-in therapist of the session (or
@@ -648,8 +577,8 @@ static void host_by_link(struct live_service *svc, struct arena *a, struct live_
 {
     struct store_user user;
     if (staff_role(svc, a, c, &l->series, now, &user) < 0) {
-        refuse(svc, c->id, "sign_in_required", "Please sign in to host this session.",
-               json_pack("{s:I}", "session_id", (json_int_t)l->series.id));
+        svc_refuse(svc, c->id, "sign_in_required", "Please sign in to host this session.",
+                   json_pack("{s:I}", "session_id", (json_int_t)l->series.id));
         return;
     }
     json_t *by_id = json_pack("{s:I}", "session_id", (json_int_t)l->series.id);
@@ -670,8 +599,8 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
     char link_key[80];
     int wait = guess_wait(svc, c, now, token ? token : "", link_key);
     if (wait > 0) {
-        refuse(svc, c->id, "throttled", "Too many attempts. Please wait and try again.",
-               json_pack("{s:i}", "retry_after", wait));
+        svc_refuse(svc, c->id, "throttled", "Too many attempts. Please wait and try again.",
+                   json_pack("{s:i}", "retry_after", wait));
         return;
     }
     struct arena a = {0};
@@ -691,7 +620,7 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
     int64_t opens_at;
     const char *status = pick_occurrence(svc, &a, l.series.id, now, &o, &opens_at);
     if (l.series.cancelled_at) {
-        refuse(svc, c->id, "cancelled", "This session has been cancelled.", NULL);
+        svc_refuse(svc, c->id, "cancelled", "This session has been cancelled.", NULL);
         arena_free(&a);
         return;
     }
@@ -705,46 +634,46 @@ void live_service_on_preview(struct live_service *svc, struct live_conn *c, cons
         json_object_set_new(out, "agreement", json_string(l.group.agreement));
         json_object_set_new(out, "agreement_version", json_integer(l.group.agreement_version));
     }
-    send_json(svc, c->id, out);
+    svc_send_json(svc, c->id, out);
     arena_free(&a);
 }
 
 static void joined(struct live_service *svc, struct live_conn *c, struct room_entry *re, int id,
                    enum live_role role, const char *key, struct live_effects *fx)
 {
-    send_json(svc, c->id,
-              json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
-                        role == LIVE_HOST     ? "host"
-                        : role == LIVE_COHOST ? "cohost"
-                                              : "client",
-                        "rejoin_key", key));
+    svc_send_json(svc, c->id,
+                  json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
+                            role == LIVE_HOST     ? "host"
+                            : role == LIVE_COHOST ? "cohost"
+                                                  : "client",
+                            "rejoin_key", key));
     c->room = re;
-    apply(svc, re, fx);
+    svc_apply(svc, re, fx);
 }
 
 static void refuse_room(struct live_service *svc, uint64_t conn, int rc)
 {
     if (rc == LIVE_LOCKED)
-        refuse(svc, conn, "locked", "The therapist has locked this session; nobody new can join.",
-               NULL);
+        svc_refuse(svc, conn, "locked",
+                   "The therapist has locked this session; nobody new can join.", NULL);
     else if (rc == LIVE_REMOVED)
-        refuse(svc, conn, "removed", "You cannot rejoin this session.", NULL);
+        svc_refuse(svc, conn, "removed", "You cannot rejoin this session.", NULL);
     else if (rc == LIVE_DENIED)
-        refuse(svc, conn, "denied", "Your therapist has not let you in to this session.", NULL);
+        svc_refuse(svc, conn, "denied", "Your therapist has not let you in to this session.", NULL);
     else if (rc == LIVE_ENDED)
-        refuse(svc, conn, "ended", "This session has ended.", NULL);
+        svc_refuse(svc, conn, "ended", "This session has ended.", NULL);
     else if (rc == LIVE_FULL)
-        refuse(svc, conn, "full", "This session is full.", NULL);
+        svc_refuse(svc, conn, "full", "This session is full.", NULL);
     else
-        refuse(svc, conn, "unknown_key", "Please join again with your link.", NULL);
+        svc_refuse(svc, conn, "unknown_key", "Please join again with your link.", NULL);
 }
 
 /* A signed-in therapist joining by session id: its therapist, a co-facilitator, or an
  * admin. Returns the role, or -1 (refused). */
 /* The practitioner signed in on this connection (its upgrade request's cookie): 0, or -1
  * when nobody is, or their sign-in has ended. */
-static int signed_in_user(struct live_service *svc, struct arena *a, const struct live_conn *c,
-                          int64_t now, struct store_user *user)
+int svc_signed_in_user(struct live_service *svc, struct arena *a, const struct live_conn *c,
+                       int64_t now, struct store_user *user)
 {
     const char *value;
     int len = c->cookie ? cookie_find(c->cookie, login_cookie_name(svc->https), &value) : -1;
@@ -763,7 +692,7 @@ static int signed_in_user(struct live_service *svc, struct arena *a, const struc
 static int staff_role(struct live_service *svc, struct arena *a, const struct live_conn *c,
                       const struct store_series *se, int64_t now, struct store_user *user)
 {
-    if (signed_in_user(svc, a, c, now, user) < 0)
+    if (svc_signed_in_user(svc, a, c, now, user) < 0)
         return STAFF_NOT_SIGNED_IN;
     if (user->id == se->therapist_id)
         return LIVE_HOST;
@@ -824,16 +753,16 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
     const char *password = json_string_value(json_object_get(msg, "password"));
     const char *name = json_string_value(json_object_get(msg, "name"));
     if (name && *name && !text_length_ok(name, 1, LIMIT_DISPLAY_NAME)) {
-        refuse(svc, c->id, "invalid_name",
-               "Please give a name of at most " LIMIT_TEXT(LIMIT_DISPLAY_NAME) " characters.",
-               NULL);
+        svc_refuse(svc, c->id, "invalid_name",
+                   "Please give a name of at most " LIMIT_TEXT(LIMIT_DISPLAY_NAME) " characters.",
+                   NULL);
         goto out;
     }
     char link_key[80];
     int wait = guess_wait(svc, c, now, token ? token : "", link_key);
     if (wait > 0) {
-        refuse(svc, c->id, "throttled", "Too many attempts. Please wait and try again.",
-               json_pack("{s:i}", "retry_after", wait));
+        svc_refuse(svc, c->id, "throttled", "Too many attempts. Please wait and try again.",
+                   json_pack("{s:i}", "retry_after", wait));
         goto out;
     }
     struct link l;
@@ -865,22 +794,22 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         if (n != strlen(o.password) || sodium_memcmp(password, o.password, n) != 0) {
             guessed_wrong(svc, c, now, link_key);
             meeting_password_failure(re->meeting, now, &fx);
-            apply(svc, re, &fx);
+            svc_apply(svc, re, &fx);
             refuse_not_right(svc, c->id);
             goto out;
         }
     }
     if (l.has_group) {
         if (!json_is_true(json_object_get(msg, "agree"))) {
-            refuse(svc, c->id, "agreement_required",
-                   "Please read and accept the group agreement first.",
-                   json_pack("{s:s,s:i}", "agreement", l.group.agreement, "agreement_version",
-                             l.group.agreement_version));
+            svc_refuse(svc, c->id, "agreement_required",
+                       "Please read and accept the group agreement first.",
+                       json_pack("{s:s,s:i}", "agreement", l.group.agreement, "agreement_version",
+                                 l.group.agreement_version));
             goto out;
         }
         if (store_agreement_accept(svc->store, l.client.id, l.group.id, l.group.agreement_version,
                                    now) < 0) {
-            send_error(svc, c->id, "unavailable", "The server cannot record that right now.");
+            svc_send_error(svc, c->id, "unavailable", "The server cannot record that right now.");
             goto out;
         }
     }
@@ -890,7 +819,7 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
      * it tells nobody the therapist's name) */
     if (name && (utf8_same_name(name, l.therapist.name) || utf8_same_name(name, "therapist") ||
                  utf8_same_name(name, "co-facilitator") || utf8_same_name(name, "host"))) {
-        refuse(svc, c->id, "invalid_name", "Please join with your own name.", NULL);
+        svc_refuse(svc, c->id, "invalid_name", "Please join with your own name.", NULL);
         goto out;
     }
     struct live_identity who = {LIVE_CLIENT, 0, l.client.id, name ? name : l.client.name};
@@ -951,11 +880,11 @@ static int rejoin_room(struct live_service *svc, struct live_conn *c, struct roo
         refuse_room(svc, c->id, id);
         return id;
     }
-    send_json(svc, c->id,
-              json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
-                        live_room_role(meeting_room(re->meeting), id), "rejoin_key", key));
+    svc_send_json(svc, c->id,
+                  json_pack("{s:s,s:i,s:s,s:s}", "type", "joined", "participant", id, "role",
+                            live_room_role(meeting_room(re->meeting), id), "rejoin_key", key));
     c->room = re;
-    apply(svc, re, &fx);
+    svc_apply(svc, re, &fx);
     return id;
 }
 
@@ -964,7 +893,7 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
 {
     const char *key = json_string_value(json_object_get(msg, "key"));
     if (!key) {
-        send_error(svc, c->id, "invalid_field", "rejoin needs the key from the first join.");
+        svc_send_error(svc, c->id, "invalid_field", "rejoin needs the key from the first join.");
         return;
     }
     for (size_t i = 0; i < svc->room_count; i++)
@@ -981,160 +910,6 @@ void live_service_on_rejoin(struct live_service *svc, struct live_conn *c, const
         refuse_room(svc, c->id, LIVE_UNKNOWN_KEY);
 }
 
-/* A dashboard asks to hear how many wait for its practitioner's meetings, on any node. */
-void live_service_on_watch(struct live_service *svc, struct live_conn *c, const json_t *msg,
-                           int64_t now)
-{
-    (void)msg;
-    struct arena a = {0};
-    struct store_user user;
-    if (signed_in_user(svc, &a, c, now, &user) < 0) {
-        send_error(svc, c->id, "sign_in_required", "Sign in to see who is waiting.");
-    } else {
-        c->watching_user = user.id;
-        send_json(svc, c->id, json_pack("{s:s}", "type", "watching"));
-        /* every node, this one included, tells its meetings' counts anew */
-        struct store_event ask = {.kind = STORE_EVENT_WAITING_ASKED};
-        if (store_event_send(svc->store, &ask) < 0)
-            log_warn("live", "the other nodes could not be asked who is waiting");
-    }
-    arena_free(&a);
-}
-
-static void tell_watchers(struct live_service *svc, const struct store_event *e)
-{
-    json_t *msg = json_pack("{s:s,s:I,s:I,s:i}", "type", "waiting", "session_id",
-                            (json_int_t)e->series_id, "occurrence_id",
-                            (json_int_t)e->occurrence_id, "count", e->count);
-    char *text = json_dumps(msg, JSON_COMPACT);
-    json_decref(msg);
-    for (size_t i = 0; text && i < svc->conn_count; i++) {
-        const struct live_conn *c = &svc->conns[i];
-        for (int k = 0; c->watching_user && k < e->staff_count; k++)
-            if (e->staff[k] == c->watching_user) {
-                svc->io.send(svc->io.arg, c->id, text, strlen(text));
-                break;
-            }
-    }
-    free(text);
-}
-
-struct heard {
-    struct live_service *svc;
-    int64_t now;
-};
-
-_Static_assert(sizeof((struct store_event *)0)->digest == THROTTLE_DIGEST_BYTES,
-               "a throttle's change fits an event");
-_Static_assert(sizeof((struct store_event *)0)->throttle == THROTTLE_NAME_MAX,
-               "a throttle's name fits an event");
-
-void live_service_share_throttles(struct live_service *svc, const uint8_t secret[32],
-                                  struct throttle *const *others, size_t count)
-{
-    assert(count + 1 <= LIVE_SHARED_THROTTLES);
-    throttle_share(svc->guesses, "join", secret);
-    svc->shared[0] = svc->guesses;
-    for (size_t i = 0; i < count; i++) {
-        assert(throttle_name(others[i])[0]);
-        svc->shared[1 + i] = others[i];
-    }
-    svc->shared_count = 1 + count;
-}
-
-/* What this node's throttles counted since the last tick goes to the other nodes. */
-static void send_throttle_changes(struct live_service *svc)
-{
-    for (size_t i = 0; i < svc->shared_count; i++) {
-        struct throttle_change changes[64];
-        size_t n = throttle_take_changes(svc->shared[i], changes, 64);
-        for (size_t k = 0; k < n; k++) {
-            struct store_event e = {.kind = STORE_EVENT_THROTTLE, .failed = changes[k].failed};
-            snprintf(e.node, sizeof e.node, "%s", svc->cfg->node_id);
-            snprintf(e.throttle, sizeof e.throttle, "%s", throttle_name(svc->shared[i]));
-            memcpy(e.digest, changes[k].digest, sizeof e.digest);
-            if (store_event_send(svc->store, &e) < 0) {
-                log_warn("live", "throttle changes could not be sent to the other nodes");
-                return; /* the rest count here only: the database is not answering */
-            }
-        }
-    }
-}
-
-/* Another node's failure or success counts here as well (this node's own come back from
- * the database too: counted once, when made). */
-static void apply_throttle_change(struct live_service *svc, const struct store_event *e,
-                                  int64_t now)
-{
-    if (strcmp(e->node, svc->cfg->node_id) == 0)
-        return;
-    for (size_t i = 0; i < svc->shared_count; i++)
-        if (strcmp(throttle_name(svc->shared[i]), e->throttle) == 0) {
-            struct throttle_change c = {.failed = e->failed};
-            memcpy(c.digest, e->digest, sizeof c.digest);
-            throttle_apply(svc->shared[i], &c, now);
-            return;
-        }
-}
-
-/* An event from a node (this one included): access ended, people waiting, or a dashboard
- * that wants the counts again. */
-static void on_event(void *ctx, const char *payload)
-{
-    struct heard *h = ctx;
-    struct store_event e;
-    if (store_event_parse(payload, &e) < 0) {
-        log_warn("live", "an event that is not one was ignored");
-        return;
-    }
-    if (e.kind == STORE_EVENT_THROTTLE)
-        apply_throttle_change(h->svc, &e, h->now);
-    else if (e.kind == STORE_EVENT_REVOKED)
-        live_service_revoke(h->svc, e.client_id, e.user_id, h->now);
-    else if (e.kind == STORE_EVENT_WAITING)
-        tell_watchers(h->svc, &e);
-    else
-        for (size_t i = 0; i < h->svc->room_count; i++)
-            tell_waiting(h->svc, h->svc->rooms[i], 1);
-}
-
-/* A dashboard hears only while its sign-in lasts: signed out, idle too long or expired,
- * its socket is closed (the page then goes to the sign-in, as it does by itself). */
-#define WATCHERS_CHECK_MS 60000
-static void check_watchers(struct live_service *svc, int64_t now)
-{
-    if (now - svc->watchers_checked_at < WATCHERS_CHECK_MS)
-        return;
-    svc->watchers_checked_at = now;
-    for (size_t i = 0; i < svc->conn_count; i++) {
-        struct live_conn *c = &svc->conns[i];
-        if (!c->watching_user)
-            continue;
-        struct arena a = {0};
-        struct store_user user;
-        if (signed_in_user(svc, &a, c, now, &user) < 0 || user.id != c->watching_user) {
-            c->watching_user = 0;
-            svc->io.close(svc->io.arg, c->id);
-        }
-        arena_free(&a);
-    }
-}
-
-void live_service_metrics(const struct live_service *svc, struct buf *out)
-{
-    size_t waiting = 0, watching = 0;
-    for (size_t i = 0; i < svc->room_count; i++)
-        waiting += live_room_waiting(meeting_room(svc->rooms[i]->meeting));
-    for (size_t i = 0; i < svc->conn_count; i++)
-        watching += svc->conns[i].watching_user != 0;
-    /* node_id is letters, digits, '.', '-', '_' (config.c): safe in a label */
-    buf_printf(out, "confide_node_info{node=\"%s\"} 1\n", svc->cfg->node_id);
-    buf_printf(out, "confide_meetings_carried %zu\n", svc->room_count);
-    buf_printf(out, "confide_meeting_connections %zu\n", svc->conn_count);
-    buf_printf(out, "confide_waiting_room_people %zu\n", waiting);
-    buf_printf(out, "confide_dashboards_watching %zu\n", watching);
-}
-
 void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t user_id, int64_t now)
 {
     /* a disabled account's dashboards hear no more */
@@ -1146,183 +921,7 @@ void live_service_revoke(struct live_service *svc, int64_t client_id, int64_t us
     for (size_t i = 0; i < svc->room_count; i++) {
         struct live_effects fx = {0};
         meeting_revoke(svc->rooms[i]->meeting, now, client_id, user_id, &fx);
-        apply(svc, svc->rooms[i], &fx);
-    }
-}
-
-/* ---- check rooms ---- */
-
-static struct check_room *find_check(struct live_service *svc, uint64_t conn)
-{
-    for (size_t i = 0; i < svc->check_count; i++)
-        if (svc->checks[i].conn == conn)
-            return &svc->checks[i];
-    return NULL;
-}
-
-/* What a check room's plan decided: its messages to the one connection and its media
- * commands. A check room has no room, so nothing else can be in fx: nothing is stored. */
-static void check_carry_out(struct live_service *svc, const struct check_room *cr,
-                            struct live_effects *fx)
-{
-    assert(fx->record_count == 0 && fx->turned_away_count == 0 && fx->admission_count == 0 &&
-           fx->close_count == 0 && !fx->lock_changed && !fx->ended_at);
-    for (size_t i = 0; i < fx->send_count; i++) {
-        assert(fx->sends[i].conn == cr->conn);
-        svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
-    }
-    live_media_apply(svc->media, cr->room_id, fx->media, fx->media_count);
-    live_effects_clear(fx);
-}
-
-/* Ends check room i: its transports go, its worker counts one room fewer. tell: the
- * connection stays and hears that the test is over (its time ran out). */
-static void check_end(struct live_service *svc, size_t i, bool tell)
-{
-    struct check_room *cr = &svc->checks[i];
-    struct live_effects fx = {0};
-    media_plan_free(cr->plan, &fx);
-    check_carry_out(svc, cr, &fx);
-    live_media_unpin(svc->media, cr->room_id);
-    if (tell)
-        send_json(svc, cr->conn,
-                  json_pack("{s:s,s:s}", "type", "check_over", "message",
-                            "The connection test has ended."));
-    log_debug("live", "check room closed (%zu left)", svc->check_count - 1);
-    svc->checks[i] = svc->checks[--svc->check_count];
-}
-
-static void refuse_check(struct live_service *svc, uint64_t conn, const char *reason,
-                         const char *message, int retry_after)
-{
-    json_t *msg =
-        json_pack("{s:s,s:s,s:s}", "type", "check_refused", "reason", reason, "message", message);
-    if (retry_after > 0)
-        json_object_set_new(msg, "retry_after", json_integer(retry_after));
-    send_json(svc, conn, msg);
-}
-
-/* Why this connection may not open a check room now (a reason for check_refused), or NULL. */
-static const char *check_refusal(struct live_service *svc, const struct live_conn *c,
-                                 const char *addr_key, int64_t now, const char **message,
-                                 int *retry_after)
-{
-    *retry_after = 0;
-    if (!svc->media) {
-        *message = "This server carries no audio or video.";
-        return "no_media";
-    }
-    if (c->checked) {
-        *message = "One connection test per connection: reload the page to test again.";
-        return "once";
-    }
-    int64_t wait = throttle_wait_ms(svc->check_rate, addr_key, now);
-    if (wait > 0) {
-        *message = "You have tested many times in a short while. Please wait and try again.";
-        *retry_after = (int)((wait + 999) / 1000);
-        return "throttled";
-    }
-    if (svc->check_count == CHECK_ROOMS_MAX) {
-        *message = "Too many connection tests are running. Please try again in a minute.";
-        *retry_after = CHECK_SECONDS;
-        return "busy";
-    }
-    return NULL;
-}
-
-/* {"type":"check"}: a check room for this connection, or check_refused. The answer says
- * where the media goes (the address and ports the SDP names anyway), so the page can tell
- * someone what their IT team would have to allow; TURN credentials come first when the
- * practice has a TURN server, lasting the test only. */
-void live_service_on_check(struct live_service *svc, struct live_conn *c, const json_t *msg,
-                           int64_t now)
-{
-    (void)msg;
-    char addr_key[THROTTLE_KEY_MAX];
-    throttle_address_key("check-addr", c->peer, addr_key);
-    const char *message;
-    int retry_after;
-    const char *reason = check_refusal(svc, c, addr_key, now, &message, &retry_after);
-    if (reason) {
-        refuse_check(svc, c->id, reason, message, retry_after);
-        return;
-    }
-    throttle_failure(svc->check_rate, addr_key, now); /* every test counts against the address */
-    c->checked = true;
-    struct check_room *cr = &svc->checks[svc->check_count++];
-    cr->conn = c->id;
-    cr->room_id = CHECK_ROOM_ID_BASE + ++svc->check_seq;
-    cr->ends_at = now + CHECK_SECONDS * 1000;
-    const struct media_local *local = live_media_pin(svc->media, cr->room_id);
-    cr->plan = media_plan_new(cr->room_id, local, live_media_counters(svc->media), rand_bytes);
-    media_plan_loopback(cr->plan);
-    send_ice_servers(svc, c->id, CHECK_SECONDS + 60);
-    uint16_t first, last;
-    live_media_ports(svc->media, &first, &last);
-    send_json(svc, c->id,
-              json_pack("{s:s,s:i,s:{s:s,s:[i,i],s:s},s:b}", "type", "check_started", "seconds",
-                        CHECK_SECONDS, "media", "host", local->public_ip, "ports", first, last,
-                        "protocol", "udp", "turn", svc->cfg->turn_uri_count > 0));
-    struct media_person me = {CHECK_PARTICIPANT, c->id};
-    struct live_effects fx = {0};
-    media_plan_sync(cr->plan, &me, 1, &fx);
-    check_carry_out(svc, cr, &fx);
-    log_debug("live", "check room opened (%zu running)", svc->check_count);
-}
-
-/* A media message from a connection in its check room (the table lets only these through:
- * LIVE_MAY_MEDIA): the same handling as in a meeting, by the check room's plan. */
-static void check_message(struct live_service *svc, struct check_room *cr, const char *type,
-                          const json_t *msg, struct live_effects *fx)
-{
-    if (strcmp(type, "publish") == 0) {
-        media_plan_publish(cr->plan, CHECK_PARTICIPANT, true, true, msg, fx);
-    } else if (strcmp(type, "subscribe_answer") == 0) {
-        media_plan_subscribe_answer(cr->plan, CHECK_PARTICIPANT, msg, fx);
-    } else {
-        assert(strcmp(type, "subscribe_restart") == 0);
-        media_plan_subscribe_restart(cr->plan, CHECK_PARTICIPANT, fx);
-    }
-    check_carry_out(svc, cr, fx);
-}
-
-/* A worker's report about a check room: transports lost go to its plan; what the router
- * measured of the connection goes to the page as check_stats. False: not a check room's. */
-static bool check_worker_event(struct live_service *svc, const struct worker_event *ev)
-{
-    for (size_t i = 0; i < svc->check_count; i++) {
-        struct check_room *cr = &svc->checks[i];
-        struct live_effects fx = {0};
-        if (ev->type == WORKER_EV_CLOSED && media_plan_peer_closed(cr->plan, ev->peer_id, &fx)) {
-            check_carry_out(svc, cr, &fx);
-            return true;
-        }
-        if (ev->room_id != cr->room_id || ev->type == WORKER_EV_CLOSED)
-            continue;
-        if (ev->type == WORKER_EV_QUALITY) {
-            /* the publish port's reading is what arrived from the page; the viewer's, what
-             * the page got of what was sent to it, and the round trip */
-            bool in = ev->participant == CHECK_PARTICIPANT;
-            json_t *stats = json_pack("{s:s,s:s,s:f,s:i}", "type", "check_stats", "direction",
-                                      in ? "to_server" : "from_server", "loss_percent",
-                                      ev->quality.loss_permille / 10.0, "jitter_ms",
-                                      (int)ev->quality.jitter_ms);
-            if (ev->quality.rtt_ms >= 0)
-                json_object_set_new(stats, "rtt_ms", json_integer(ev->quality.rtt_ms));
-            send_json(svc, cr->conn, stats);
-        }
-        return true; /* the active speaker of a room of one: nothing to say */
-    }
-    return false;
-}
-
-static void check_tick(struct live_service *svc, int64_t now)
-{
-    for (size_t i = 0; i < svc->check_count;) {
-        if (now >= svc->checks[i].ends_at)
-            check_end(svc, i, true);
-        else
-            i++;
+        svc_apply(svc, svc->rooms[i], &fx);
     }
 }
 
@@ -1393,17 +992,17 @@ void live_service_open(struct live_service *svc, uint64_t conn, const char *cook
 
 void live_service_close(struct live_service *svc, uint64_t conn, int64_t now)
 {
-    struct live_conn *c = find_conn(svc, conn);
+    struct live_conn *c = svc_find_conn(svc, conn);
     if (!c)
         return;
     if (c->room) {
         struct live_effects fx = {0};
         meeting_disconnect(c->room->meeting, now, conn, &fx);
-        apply(svc, c->room, &fx);
+        svc_apply(svc, c->room, &fx);
     }
-    struct check_room *cr = find_check(svc, conn);
+    struct check_room *cr = svc_find_check(svc, conn);
     if (cr)
-        check_end(svc, (size_t)(cr - svc->checks), false);
+        svc_check_end(svc, (size_t)(cr - svc->checks), false);
     free(c->cookie);
     *c = svc->conns[--svc->conn_count];
 }
@@ -1431,7 +1030,7 @@ void live_service_too_large(struct live_service *svc, uint64_t conn)
 void live_service_on_hello(struct live_service *svc, struct live_conn *c, const json_t *msg,
                            int64_t now)
 {
-    send_json(
+    svc_send_json(
         svc, c->id,
         json_pack("{s:s,s:s,s:i}", "type", "welcome", "protocol", "confide.v1", "version", 1));
 }
@@ -1439,28 +1038,28 @@ void live_service_on_hello(struct live_service *svc, struct live_conn *c, const 
 void live_service_on_ping(struct live_service *svc, struct live_conn *c, const json_t *msg,
                           int64_t now)
 {
-    send_json(svc, c->id, json_pack("{s:s}", "type", "pong"));
+    svc_send_json(svc, c->id, json_pack("{s:s}", "type", "pong"));
 }
 
 void live_service_message(struct live_service *svc, uint64_t conn, const char *data, size_t len,
                           int64_t now)
 {
-    struct live_conn *c = find_conn(svc, conn);
+    struct live_conn *c = svc_find_conn(svc, conn);
     if (!c)
         return;
     if (!within_rate(c, now)) {
-        send_error(svc, conn, "slow_down", "Too many messages; some were dropped.");
+        svc_send_error(svc, conn, "slow_down", "Too many messages; some were dropped.");
         return;
     }
     json_t *msg = live_protocol_parse(data, len);
     if (!msg) {
-        send_error(svc, conn, "malformed_message",
-                   "Messages must be JSON objects with a string field \"type\".");
+        svc_send_error(svc, conn, "malformed_message",
+                       "Messages must be JSON objects with a string field \"type\".");
         return;
     }
     struct room_entry *re = c->room;
     int from = 0;
-    struct check_room *cr = find_check(svc, conn);
+    struct check_room *cr = svc_find_check(svc, conn);
     enum live_sender who = re   ? meeting_sender(re->meeting, conn, &from)
                            : cr ? LIVE_SENDER_CHECKING
                                 : LIVE_SENDER_OUTSIDE;
@@ -1470,13 +1069,13 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
     if (def && def->service) {
         def->service(svc, c, msg, now);
     } else if (def && cr) {
-        check_message(svc, cr, def->type, msg, &fx);
+        svc_check_message(svc, cr, def->type, msg, &fx);
     } else if (def) {
         assert(re); /* only the outside's messages are the service's */
         meeting_handle(re->meeting, now, from, def, msg, &fx);
     }
     if (re)
-        apply(svc, re, &fx);
+        svc_apply(svc, re, &fx);
     else {
         for (size_t i = 0; i < fx.send_count; i++)
             svc->io.send(svc->io.arg, conn, fx.sends[i].text, strlen(fx.sends[i].text));
@@ -1488,7 +1087,7 @@ void live_service_message(struct live_service *svc, uint64_t conn, const char *d
 /* A worker's report goes to the meeting whose room it names or whose transport it was. */
 static void on_worker_event(struct live_service *svc, const struct worker_event *ev, int64_t now)
 {
-    if (check_worker_event(svc, ev))
+    if (svc_check_worker_event(svc, ev))
         return;
     for (size_t i = 0; i < svc->room_count; i++) {
         struct room_entry *re = svc->rooms[i];
@@ -1511,7 +1110,7 @@ static void on_worker_event(struct live_service *svc, const struct worker_event 
         } else {
             return; /* a transport up: nothing to do */
         }
-        apply(svc, re, &fx);
+        svc_apply(svc, re, &fx);
         if (mine)
             return;
     }
@@ -1533,7 +1132,7 @@ static void sweep_meeting_state(struct live_service *svc, int64_t now)
 /* Takes room i out of this node: its connections let go of it, its media and memory go.
  * What the meeting keeps in the store stays unless it is over (the node that carries it
  * next brings it back from there). */
-static void drop_room(struct live_service *svc, size_t i)
+void svc_drop_room(struct live_service *svc, size_t i)
 {
     struct room_entry *re = svc->rooms[i];
     struct live_effects fx = {0};
@@ -1541,61 +1140,20 @@ static void drop_room(struct live_service *svc, size_t i)
         if (svc->conns[k].room == re)
             svc->conns[k].room = NULL;
     meeting_free(re->meeting, &fx);
-    carry_out(svc, re, &fx); /* the meeting is gone: nothing to tell of it */
+    svc_carry_out(svc, re, &fx); /* the meeting is gone: nothing to tell of it */
     if (svc->media)
         live_media_unpin(svc->media, (uint64_t)re->occurrence_id);
     free(re);
     svc->rooms[i] = svc->rooms[--svc->room_count];
 }
 
-static int holds(const int64_t *held, size_t n, int64_t occurrence_id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (held[i] == occurrence_id)
-            return 1;
-    return 0;
-}
-
-/* Renews this node's leases. A meeting whose lease another node took (this one stalled
- * past its expiry, or lost the database for that long) is let go: its people are
- * disconnected, and their pages, reconnecting, are sent to the node that has it now. */
-static void renew_leases(struct live_service *svc, int64_t now)
-{
-    if (now - svc->leases_renewed_at < LEASE_RENEW_MS)
-        return;
-    svc->leases_renewed_at = now;
-    struct arena a = {0};
-    int64_t *held;
-    size_t n;
-    if (store_lease_renew(svc->store, &a, svc->cfg->node_id, now + LEASE_TTL_MS, &held, &n) < 0) {
-        log_warn("live", "the meetings' leases could not be renewed");
-        arena_free(&a);
-        return; /* keep the meetings: the next renewal may still be in time */
-    }
-    for (size_t i = 0; i < svc->room_count;) {
-        struct room_entry *re = svc->rooms[i];
-        if (holds(held, n, re->occurrence_id)) {
-            i++;
-            continue;
-        }
-        log_warn("live", "occurrence=%lld: another node carries the meeting now; let go",
-                 (long long)re->occurrence_id);
-        for (size_t k = 0; k < svc->conn_count; k++)
-            if (svc->conns[k].room == re)
-                svc->io.close(svc->io.arg, svc->conns[k].id);
-        drop_room(svc, i);
-    }
-    arena_free(&a);
-}
-
 void live_service_tick(struct live_service *svc, int64_t now)
 {
     sweep_meeting_state(svc, now);
-    renew_leases(svc, now);
-    send_throttle_changes(svc);
-    check_watchers(svc, now);
-    struct heard heard = {svc, now};
-    store_events_poll(svc->store, on_event, &heard);
+    svc_renew_leases(svc, now);
+    svc_send_throttle_changes(svc);
+    svc_check_watchers(svc, now);
+    svc_poll_events(svc, now);
     if (svc->media) {
         struct worker_event evs[256];
         size_t n;
@@ -1603,13 +1161,13 @@ void live_service_tick(struct live_service *svc, int64_t now)
             for (size_t i = 0; i < n; i++)
                 on_worker_event(svc, &evs[i], now);
     }
-    check_tick(svc, now);
+    svc_check_tick(svc, now);
     for (size_t i = 0; i < svc->room_count;) {
         struct room_entry *re = svc->rooms[i];
         struct live_room *room = meeting_room(re->meeting);
         struct live_effects fx = {0};
         meeting_tick(re->meeting, now, &fx);
-        apply(svc, re, &fx);
+        svc_apply(svc, re, &fx);
         int finished = live_room_ended(room) || now > re->ends_at + ROOM_KEEP_AFTER_END_MS;
         if (finished && live_room_connected(room) == 0) {
             log_info("live", "occurrence=%lld: meeting closed", (long long)re->occurrence_id);
@@ -1619,7 +1177,7 @@ void live_service_tick(struct live_service *svc, int64_t now)
                 store_lease_release(svc->store, re->occurrence_id, svc->cfg->node_id) < 0)
                 log_warn("live", "occurrence=%lld: the meeting's state could not be deleted",
                          (long long)re->occurrence_id);
-            drop_room(svc, i);
+            svc_drop_room(svc, i);
             continue;
         }
         i++;
