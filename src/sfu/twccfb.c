@@ -34,6 +34,14 @@ int twccfb_write(struct twccfb *t, int64_t now_ms, struct rtcp_writer *w, uint32
     }
     int rc = rtcp_write_twcc(w, sender_ssrc, media_ssrc, (uint16_t)t->next, t->fb_count,
                              arrivals, count);
+    if (rc == -EINVAL) {
+        /* what is pending cannot be said in one report (two arrivals more than 8 s apart: a
+         * stall, a clock jump): it is dropped, or no report would ever go out again */
+        t->next = t->seq.max + 1;
+        t->pending = false;
+        t->sent_ms = now_ms;
+        return rc;
+    }
     if (rc < 0)
         return rc;
     t->fb_count++;

@@ -28,7 +28,8 @@ struct twccfb {
 
 void twccfb_record(struct twccfb *t, uint16_t seq, int64_t arrival_us);
 /* Appends a feedback packet to w when one is due at now_ms. 1 written, 0 nothing due,
- * -ENOSPC no room (nothing consumed). */
+ * -ENOSPC no room (nothing consumed), -EINVAL what was pending cannot be one report (two
+ * arrivals over 8 s apart): dropped, and the next packets are reported afresh. */
 int twccfb_write(struct twccfb *t, int64_t now_ms, struct rtcp_writer *w, uint32_t sender_ssrc,
                  uint32_t media_ssrc);
 /* When twccfb_write will next have something (INT64_MAX: nothing pending). */

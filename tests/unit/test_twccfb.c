@@ -1,5 +1,6 @@
 /* twccfb: feedback reports every packet since the last report, lost ones as not received,
  * with arrival times the parser reads back; it is paced, and survives wraps and jumps. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,9 +105,33 @@ static void wraps_and_jumps(void **state)
     assert_int_not_equal(st[n - 1], RTCP_TWCC_NOT_RECEIVED);
 }
 
+/* Two arrivals in one window more than 8 s apart (a stall, a clock jump) do not fit one
+ * report's deltas: that report is dropped, and feedback goes on with the next packets
+ * instead of stopping for good. */
+static void a_report_that_cannot_be_written_is_dropped(void **state)
+{
+    (void)state;
+    struct twccfb t = {0};
+    struct rtcp_writer w;
+    twccfb_record(&t, 1, 1000000);
+    twccfb_record(&t, 2, 1000000 + 9 * 1000000); /* 9 s later, same window */
+    rtcp_writer_init(&w, buf, sizeof buf);
+    assert_int_equal(twccfb_write(&t, 10000, &w, 1, 2), -EINVAL);
+    assert_int_equal(twccfb_deadline(&t), INT64_MAX); /* nothing pending any more */
+    twccfb_record(&t, 3, 10100000);
+    twccfb_record(&t, 4, 10110000);
+    uint16_t base;
+    int64_t arrivals[8];
+    enum rtcp_twcc_status status[8];
+    assert_int_equal(write_and_read(&t, 10200, &base, arrivals, status), 2);
+    assert_int_equal(base, 3); /* afresh from the next packet */
+    assert_int_equal(arrivals[1] - arrivals[0], 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_report_that_cannot_be_written_is_dropped),
         cmocka_unit_test(reports_arrivals_and_losses),
         cmocka_unit_test(wraps_and_jumps),
     };
