@@ -248,3 +248,65 @@ export function blockUdp({ uid = IMPAIRED_UID } = {}) {
     return Number(/^\[(\d+):/.exec(line)[1]);
   };
 }
+
+// A rate cap on `uid`'s UDP, both ways (what a weak uplink and downlink do). lo's egress queue
+// (every packet in the namespace leaves through lo) gets an HTB root; iptables (mangle OUTPUT)
+// files that uid's packets under class 1:1 and those sent to its flows (the flow's conntrack
+// mark) under 1:2 (CLASSIFY: HTB takes a packet's priority as its class), each `kbit` with a
+// tbf under it holding at most `queueMs` of data, so what exceeds the rate waits, then drops,
+// as on a real bottleneck. This kernel has no netem, prio or fw classifier, and u32's mark
+// match takes every packet; HTB, tbf and CLASSIFY work. Returns { cap(kbit), lift(),
+// counters() }: lift() takes the CLASSIFY rules out, so every packet goes to the unlimited
+// default class; cap() puts them back at a new rate.
+export function installRateCap({ uid = IMPAIRED_UID, kbit = 300, queueMs = 150 } = {}) {
+  assertInside();
+  const FLOW = '0x9';
+  run('iptables', ['-w', '-t', 'mangle', '-A', 'OUTPUT', '-p', 'udp', '-m', 'owner',
+    '--uid-owner', String(uid), '-j', 'CONNMARK', '--set-mark', FLOW]);
+  const classify = [
+    ['OUTPUT', '-p', 'udp', '-m', 'owner', '--uid-owner', String(uid), '-j', 'CLASSIFY', '--set-class', '1:1'],
+    ['OUTPUT', '-p', 'udp', '-m', 'connmark', '--mark', FLOW, '-m', 'owner', '!', '--uid-owner', String(uid),
+      '-j', 'CLASSIFY', '--set-class', '1:2'],
+  ];
+  const rules = (verb) => {
+    for (const r of classify) run('iptables', ['-w', '-t', 'mangle', verb, ...r]);
+  };
+  run('tc', ['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '1000']);
+  run('tc', ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit']);
+  const leaves = [['1:1', '11:'], ['1:2', '12:']];
+  const shape = (verb, kb) => {
+    // tbf's queue in bytes: queueMs of the rate, at least two full packets
+    const limit = Math.max(3000, Math.round((kb * 1000 / 8) * (queueMs / 1000)));
+    for (const [cls, leaf] of leaves) {
+      run('tc', ['class', verb, 'dev', 'lo', 'parent', '1:', 'classid', cls, 'htb',
+        'rate', `${kb}kbit`, 'ceil', `${kb}kbit`]);
+      run('tc', ['qdisc', verb === 'add' ? 'add' : 'replace', 'dev', 'lo', 'parent', cls,
+        'handle', leaf, 'tbf', 'rate', `${kb}kbit`, 'burst', '3000', 'limit', String(limit)]);
+    }
+  };
+  shape('add', kbit);
+  rules('-A');
+  let capped = true;
+  return {
+    cap(kb) {
+      shape('change', kb);
+      if (!capped) rules('-A');
+      capped = true;
+    },
+    lift() {
+      if (capped) rules('-D');
+      capped = false;
+    },
+    // packets through each capped class so far, and those its queue dropped
+    counters() {
+      const classes = run('tc', ['-s', 'class', 'show', 'dev', 'lo']);
+      const qdiscs = run('tc', ['-s', 'qdisc', 'show', 'dev', 'lo']);
+      const read = (cls, leaf) => {
+        const c = new RegExp(`class htb ${cls} [^]*?Sent (\\d+) bytes (\\d+) pkt`).exec(classes);
+        const q = new RegExp(`qdisc tbf ${leaf} [^]*?dropped (\\d+)`).exec(qdiscs);
+        return { bytes: Number(c?.[1] ?? 0), packets: Number(c?.[2] ?? 0), dropped: Number(q?.[1] ?? 0) };
+      };
+      return { up: read('1:1', '11:'), down: read('1:2', '12:') };
+    },
+  };
+}

@@ -133,8 +133,12 @@ export async function received(page) {
         framesDecoded: vs?.framesDecoded ?? 0,
         videoPackets: vs?.packetsReceived ?? 0,
         nackCount: vs?.nackCount ?? 0,
+        frameWidth: vs?.frameWidth ?? 0,
         audioPackets: as?.packetsReceived ?? 0,
         audioEnergy: as?.totalAudioEnergy ?? 0,
+        // samples played out, and of those the ones the jitter buffer had to make up
+        audioSamples: as?.totalSamplesReceived ?? 0,
+        concealedSamples: as?.concealedSamples ?? 0,
       };
     }
     return out;
