@@ -186,6 +186,7 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(nack_received);
     STAT(nack_recovered);
     STAT(nack_missed);
+    STAT(nack_over_budget);
     STAT(nack_sent);
     STAT(nack_repaired);
     STAT(rtx_in);

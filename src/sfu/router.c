@@ -12,6 +12,7 @@
 #include "sfu/sdp.h"
 #include "sfu/bwe.h"
 #include "sfu/rtpsec.h"
+#include "sfu/rtx_budget.h"
 #include "sfu/twcc_parse.h"
 #include "sfu/twccfb.h"
 
@@ -97,6 +98,7 @@ struct router_port {
      * element, renumbered); their feedback on those drives this estimate */
     struct bwe *bwe;
     uint16_t twcc_next;
+    struct rtx_budget rtx_budget; /* what their retransmissions may take of the estimate */
     struct router_port *prev, *next;
 };
 
@@ -730,6 +732,14 @@ static void answer_nack(struct router *r, struct router_port *sub, const struct 
         struct rtp_packet pk;
         if (!e || rtp_parse(&pk, e->data, e->len) < 0 || pk.ssrc != t->rw.in_ssrc) {
             r->stats.nack_missed++;
+            continue;
+        }
+        /* a link too full to carry the media drops what it is resent too: within budget only
+         * (the estimate counts once their feedback has acknowledged something) */
+        uint32_t estimate = sub->bwe && bwe_acked_bps(sub->bwe) ? bwe_estimate_bps(sub->bwe) : 0;
+        if (!rtx_budget_take(&sub->rtx_budget, estimate, e->len + RTPSEC_RTP_OVERHEAD_MAX,
+                             now * 1000)) {
+            r->stats.nack_over_budget++;
             continue;
         }
         size_t cap;

@@ -123,6 +123,7 @@ struct router_stats {
     uint64_t keyframes;
     uint64_t pli_sent, pli_received;
     uint64_t nack_received, nack_recovered, nack_missed; /* per lost packet named */
+    uint64_t nack_over_budget; /* not answered: the subscriber's link is full (rtx_budget.h) */
     uint64_t nack_sent;     /* packets asked of publishers again */
     uint64_t nack_repaired; /* of those, the ones that came */
     uint64_t rtx_in, rtx_duplicate; /* RTX from publishers; of those, repeats (probes) */

@@ -16,6 +16,7 @@
 
 #include "sfu/bwe.h"
 #include "sfu/layer_pick.h"
+#include "sfu/rtx_budget.h"
 #include "sfu/rtcp.h"
 #include "sfu/twcc_parse.h"
 #include "sfu/twccfb.h"
@@ -612,6 +613,40 @@ static void probe_api(void **state)
     assert_false(bwe_probe_wanted(&b, 0, &pr));
 }
 
+/* Retransmissions within a quarter of the estimate: a congested link gets a trickle, a lone
+ * loss is always repaired, and an unknown link is not limited. */
+static void rtx_within_budget(void **state)
+{
+    (void)state;
+    struct rtx_budget b = {0};
+    /* 300 kbit/s: 9.4 KB/s of repairs, 2,600 bytes deep (the minimum: 250 ms is only 2,344) */
+    assert_true(rtx_budget_take(&b, 300000, 1300, 0));
+    assert_true(rtx_budget_take(&b, 300000, 1300, 0));
+    assert_false(rtx_budget_take(&b, 300000, 1300, 0)); /* a storm of NACKs: refused */
+    assert_false(rtx_budget_take(&b, 300000, 1300, 100 * MS)); /* 937 bytes back */
+    assert_true(rtx_budget_take(&b, 300000, 1300, 150 * MS));  /* 1,406 */
+    /* one second of NACKs for 100 packets a second: about 7 answered, not 100 */
+    int answered = 0;
+    for (int i = 0; i < 100; i++)
+        answered += rtx_budget_take(&b, 300000, 1300, 150 * MS + i * 10 * MS);
+    assert_true(answered >= 6 && answered <= 8);
+    /* 2 Mbit/s: 62.5 KB/s, 15.6 KB deep */
+    struct rtx_budget wide = {0};
+    answered = 0;
+    for (int i = 0; i < 20; i++)
+        answered += rtx_budget_take(&wide, 2000000, 1300, 0);
+    assert_int_equal(answered, 12);
+    /* the estimate falls: the bucket holds no more than the new depth */
+    assert_true(rtx_budget_take(&wide, 2000000, 1300, 1 * S));
+    assert_true(rtx_budget_take(&wide, 50000, 1300, 1 * S)); /* 2,600 deep: two packets */
+    assert_true(rtx_budget_take(&wide, 50000, 1300, 1 * S));
+    assert_false(rtx_budget_take(&wide, 50000, 1300, 1 * S));
+    /* no estimate yet: no limit */
+    struct rtx_budget unknown = {0};
+    for (int i = 0; i < 100; i++)
+        assert_true(rtx_budget_take(&unknown, 0, 1300, 0));
+}
+
 /* The history holds BWE_HISTORY packets: a report about one older than that, or about a
  * number never sent, is ignored, not mistaken for the packet now in its slot. */
 static void history_bounds(void **state)
@@ -649,6 +684,7 @@ int main(void)
         cmocka_unit_test(garbage_feedback),
         cmocka_unit_test(limits),
         cmocka_unit_test(probe_api),
+        cmocka_unit_test(rtx_within_budget),
         cmocka_unit_test(history_bounds),
         cmocka_unit_test(layers_hysteresis),
         cmocka_unit_test(layers_follow_estimate),
