@@ -416,6 +416,7 @@ static void increase(struct bwe *b, double acked, double sent, double dt_s)
 {
     if (b->link_avg_kbps >= 0 && acked / 1000.0 > b->link_avg_kbps + 3 * link_std_kbps(b))
         b->link_avg_kbps = -1; /* past where it went wrong before: the link grew */
+    double before = b->delay_bps;
     if (b->link_avg_kbps >= 0) {
         double response_s = (b->rtt_us + 100000.0) / 1e6;
         b->delay_bps += PACKET_BITS * dt_s / response_s;
@@ -424,11 +425,14 @@ static void increase(struct bwe *b, double acked, double sent, double dt_s)
          * 1.08^dt for the 100 ms steps feedback comes in */
         b->delay_bps *= 1 + (INCREASE_PER_SECOND - 1) * dt_s;
     }
-    /* §5.5: never far above what we actually send (the draft says receive; with loss
+    /* §5.5: no increase far above what we actually send (the draft says receive; with loss
      * that would drag the estimate down with it, which is the loss-based side's job), or
-     * an estimate that nothing tests would grow without bound while media sends less */
-    if (sent > 0 && b->delay_bps > SENT_HEADROOM * sent + 10000)
-        b->delay_bps = SENT_HEADROOM * sent + 10000;
+     * an estimate that nothing tests would grow without bound while media sends less. It
+     * only stops increases: a rate a probe proved stays, so that a subscriber sent a low
+     * layer can be moved up to the layer the probe found room for. */
+    double limit = SENT_HEADROOM * sent + 10000;
+    if (sent > 0 && b->delay_bps > limit)
+        b->delay_bps = before > limit ? before : limit;
 }
 
 static void rate_update(struct bwe *b, int64_t now_us)
@@ -550,11 +554,11 @@ static void probe_judge(struct bwe *b, int64_t now_us)
     /* a probe that came through at nearly its rate and found clearly more room than we
      * had may find more still: probe again at once; otherwise wait for the next period */
     p->again = through >= PROBE_CONTINUE * p->bitrate && result >= PROBE_FOUND * b->delay_bps;
+    /* probes go only on a path without loss: the loss bound must not hold this back */
+    if (b->loss_bps < result)
+        b->loss_bps = result;
     if (result > b->delay_bps) {
         b->delay_bps = result;
-        /* probes go only on a path without loss: the loss bound must not hold this back */
-        if (b->loss_bps < result)
-            b->loss_bps = result;
         if (b->link_avg_kbps >= 0 && result / 1000 > b->link_avg_kbps + 3 * link_std_kbps(b))
             b->link_avg_kbps = -1; /* the link is not where we thought: it grew */
     }

@@ -64,6 +64,7 @@ struct sim {
     bool probing;
     struct bwe_probe probe;
     int64_t probe_left;
+    double media_bps; /* what there is to send outside probes (0: as much as estimated) */
     /* what happened */
     uint64_t sent, lost, dropped, probes;
     int64_t queue_delay_us; /* at the last send */
@@ -148,6 +149,8 @@ static void sender_tick(struct sim *s)
         s->probes++;
     }
     double rate = s->probing ? s->probe.bitrate_bps : bwe_estimate_bps(&s->bwe);
+    if (!s->probing && s->media_bps > 0 && rate > s->media_bps)
+        rate = s->media_bps;
     s->budget_bits += rate * MS / 1e6;
     if (s->budget_bits > 2 * PACKET * 8)
         s->budget_bits = 2 * PACKET * 8; /* paced: no bursts after an idle spell */
@@ -613,6 +616,27 @@ static void probe_api(void **state)
     assert_false(bwe_probe_wanted(&b, 0, &pr));
 }
 
+/* A subscriber sent a low layer (300 kbit/s) over a 3 Mbit/s path: the estimate may not grow
+ * by itself past 1.5 × what is sent, but the probes find the room, and what they found
+ * stays, so the layer above can be chosen. */
+static void probes_find_room_above_what_is_sent(void **state)
+{
+    (void)state;
+    struct sim *s = &sim;
+    sim_start(s, 3e6, NULL);
+    s->media_bps = 300e3;
+    double low = 1e12;
+    while (s->now < 20 * S) {
+        run_until(s, s->now + 100 * MS);
+        if (s->now >= 8 * S && estimate(s) < low)
+            low = estimate(s);
+    }
+    printf("sending 300 kbit/s over 3 Mbit/s: estimate %u, lowest after 8 s %.0f, probes %llu\n",
+           bwe_estimate_bps(&s->bwe), low, (unsigned long long)s->probes);
+    assert_true(low >= 1.5e6); /* far above 1.5 × 300 kbit/s + 10 kbit/s */
+    assert_true(bwe_estimate_bps(&s->bwe) <= 3e6);
+}
+
 /* Retransmissions within a quarter of the estimate: a congested link gets a trickle, a lone
  * loss is always repaired, and an unknown link is not limited. */
 static void rtx_within_budget(void **state)
@@ -685,6 +709,7 @@ int main(void)
         cmocka_unit_test(limits),
         cmocka_unit_test(probe_api),
         cmocka_unit_test(rtx_within_budget),
+        cmocka_unit_test(probes_find_room_above_what_is_sent),
         cmocka_unit_test(history_bounds),
         cmocka_unit_test(layers_hysteresis),
         cmocka_unit_test(layers_follow_estimate),
