@@ -11,8 +11,8 @@
  * - rate control (§5.5): AIMD on that signal. Overuse: 0.85 × the rate the subscriber
  *   acknowledged receiving; normal: up by 8 %/s while the link's capacity is unknown,
  *   additively (about a packet per round trip) near the rate where it last went wrong,
- *   no increase past 1.5 × what we send (a probe's finding stays); underuse: hold, while the queue drains. Beyond the
- *   draft: the queue standing above the least one-way delay of the last 30 s holds
+ *   no increase past 1.5 × what we send (a probe's finding stays); underuse: hold, while
+ *   the queue drains. Beyond the draft: the queue standing above the least one-way delay of the last 30 s holds
  *   increases (over 100 ms) and deepens decreases to 0.7 (over 250 ms), because the trend
  *   sees a queue grow, not one that is already there after the capacity fell.
  * - loss-based (§6): over windows of at least BWE_LOSS_WINDOW_US, more than 10 % lost cuts
