@@ -12,9 +12,10 @@
  *   acknowledged receiving; normal: up by 8 %/s while the link's capacity is unknown,
  *   additively (about a packet per round trip) near the rate where it last went wrong,
  *   no increase past 1.5 × what we send (a probe's finding stays); underuse: hold, while
- *   the queue drains. Beyond the draft: the queue standing above the least one-way delay of the last 30 s holds
- *   increases (over 100 ms) and deepens decreases to 0.7 (over 250 ms), because the trend
- *   sees a queue grow, not one that is already there after the capacity fell.
+ *   the queue drains. Beyond the draft: the queue standing above the least one-way delay
+ *   of the last 30 s holds increases (over 100 ms) and deepens decreases to 0.7 (over
+ *   250 ms), because the trend sees a queue grow, not one already there after the
+ *   capacity fell.
  * - loss-based (§6): over windows of at least BWE_LOSS_WINDOW_US, more than 10 % lost cuts
  *   the estimate by half the loss fraction; under 2 % lets it grow 5 % a window. Beyond
  *   the draft: a cut goes no lower than half the best rate a loss-free window delivered in
