@@ -195,6 +195,8 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(rr_sent);
     STAT(twcc_sent);
     STAT(twcc_received);
+    STAT(probes);
+    STAT(padding_sent);
     STAT(speaker_changes);
     STAT(quality_reports);
 #undef STAT

@@ -12,6 +12,7 @@
 #include "sfu/sdp.h"
 #include "sfu/bwe.h"
 #include "sfu/rtpsec.h"
+#include "sfu/probe.h"
 #include "sfu/rtx_budget.h"
 #include "sfu/twcc_parse.h"
 #include "sfu/twccfb.h"
@@ -99,6 +100,7 @@ struct router_port {
     struct bwe *bwe;
     uint16_t twcc_next;
     struct rtx_budget rtx_budget; /* what their retransmissions may take of the estimate */
+    struct probe_pacer prober;    /* the probe cluster under way, if any (probe.h) */
     struct router_port *prev, *next;
 };
 
@@ -495,8 +497,10 @@ static size_t build_for(struct router *r, const struct router_port *pub,
     assert(out.len <= cap && out.data == buf); /* rewritten in place, never grown */
     /* the subscriber's own transport-wide number, and the estimator told it left (the
      * size with what SRTP adds at most, about as it goes on the wire) */
-    if (sub->bwe && rtp_ext_set_twcc_seq(&out, SDP_ID_TWCC, sub->twcc_next) == 0)
+    if (sub->bwe && rtp_ext_set_twcc_seq(&out, SDP_ID_TWCC, sub->twcc_next) == 0) {
         bwe_on_sent(sub->bwe, sub->twcc_next++, out.len + RTPSEC_RTP_OVERHEAD_MAX, now * 1000);
+        probe_pacer_sent(&sub->prober, out.len + RTPSEC_RTP_OVERHEAD_MAX);
+    }
     *out_ts = out.timestamp;
     return out.len;
 }
@@ -1083,6 +1087,60 @@ static void quality_window(struct router *r, struct room *rm, const struct route
     }
 }
 
+/* Padding goes on the RTX stream of a video track that is under way (the browser knows
+ * that SSRC from the offer and has seen its media). */
+static struct track *padding_track(struct router_port *sub)
+{
+    for (size_t i = 0; i < sub->track_count; i++) {
+        struct track *t = &sub->tracks[i];
+        if (t->t.kind == ROUTER_VIDEO && t->t.rtx_ssrc && t->started && t->packets)
+            return t;
+    }
+    return NULL;
+}
+
+/* A probe cluster the estimator asks for, topped up with padding at its pace. Returns when
+ * to come back, in ms (INT64_MAX: nothing under way). */
+static int64_t send_probe(struct router *r, struct router_port *sub, int64_t now,
+                          const struct router_sink *sink)
+{
+    int64_t now_us = now * 1000;
+    struct track *t = padding_track(sub);
+    if (!t || !sub->bwe)
+        return INT64_MAX;
+    if (!sub->prober.active) {
+        struct bwe_probe want;
+        if (!bwe_probe_wanted(sub->bwe, now_us, &want))
+            return INT64_MAX;
+        probe_pacer_start(&sub->prober, want.bitrate_bps, want.bytes, now_us);
+        r->stats.probes++;
+    }
+    size_t due = probe_pacer_due(&sub->prober, now_us);
+    const size_t overhead = 20 + RTPSEC_RTP_OVERHEAD_MAX; /* header, extension, SRTP */
+    while (due > overhead) {
+        size_t padding = due - overhead > PROBE_PADDING_MAX ? PROBE_PADDING_MAX : due - overhead;
+        size_t cap;
+        uint8_t *buf = sink->buffer(sink->arg, &cap);
+        if (!buf) {
+            r->stats.drop_no_buffer++;
+            break;
+        }
+        uint16_t twcc = sub->twcc_next++;
+        size_t len = probe_padding_write(buf, cap, t->t.rtx_pt, t->t.rtx_ssrc, t->rtx_seq++,
+                                         t->last_ts, SDP_ID_TWCC, twcc, padding);
+        if (!len)
+            break;
+        size_t wire = len + RTPSEC_RTP_OVERHEAD_MAX;
+        bwe_on_sent(sub->bwe, twcc, wire, now_us);
+        probe_pacer_sent(&sub->prober, wire);
+        r->stats.padding_sent++;
+        sink->send(sink->arg, sub->user, buf, len, false);
+        due = due > wire ? due - wire : 0;
+    }
+    int64_t at = probe_pacer_deadline(&sub->prober);
+    return at == INT64_MAX ? at : (at + 999) / 1000;
+}
+
 int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sink)
 {
     int64_t next = now + ROUTER_SPEAKER_WINDOW_MS;
@@ -1112,6 +1170,9 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
                     next = due > now ? due : now + 1;
             }
             if (!p->publisher) {
+                int64_t probe_at = send_probe(r, p, now, sink);
+                if (probe_at < next)
+                    next = probe_at > now ? probe_at : now + 1;
                 /* a keyframe that never came (lost, or asked for too early): ask again */
                 for (size_t i = 0; i < p->track_count; i++)
                     if (track_waits(p, &p->tracks[i]))

@@ -129,6 +129,7 @@ struct router_stats {
     uint64_t rtx_in, rtx_duplicate; /* RTX from publishers; of those, repeats (probes) */
     uint64_t sr_sent, rr_sent, twcc_sent;
     uint64_t twcc_received; /* subscribers' transport-cc reports read into their estimates */
+    uint64_t probes, padding_sent; /* probe clusters sent subscribers, padding packets in them */
     uint64_t speaker_changes;
     uint64_t quality_reports;
 };

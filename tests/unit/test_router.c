@@ -890,6 +890,56 @@ static void nack_answered_as_rtx(void **state)
     }
 }
 
+/* Probing: once a subscriber's video is under way, the estimator's first probe cluster goes
+ * out as padding-only packets on the track's RTX SSRC (its own numbering, the track's last
+ * timestamp), each with the subscriber's next transport-wide number, paced over ticks rather
+ * than in one burst, and counted; a subscriber with no video under way gets none. */
+static void probes_go_as_padding_on_rtx(void **state)
+{
+    struct fx *f = *state;
+    struct router_track t = {.publisher = PUB, .kind = ROUTER_VIDEO, .codec = ROUTER_VP8,
+                             .ssrc = 0xB1, .pt = SDP_PT_VP8, .cname = "c", .rtx_ssrc = 0xC1,
+                             .rtx_pt = SDP_PT_VP8_RTX};
+    assert_int_equal(router_set_tracks(f->r, f->s1, &t, 1), 0);
+    rec_clear();
+    router_tick(f->r, T0, &sink);
+    for (size_t i = 0; i < rec.count; i++) /* nothing under way yet: no padding */
+        assert_true(rec.sent[i].rtcp || rtp_of(&rec.sent[i]).ssrc != 0xC1);
+    send_video(f, 100, 0, VIDEO_SSRC, KEY, T0);
+    struct rtp_packet media = rtp_of(nth_to(&U_S1, false, 0));
+    rec_clear();
+    size_t padding = 0, ticks_with_padding = 0;
+    uint16_t expect_twcc = 0; /* the fixture's media carries none: padding's are the first */
+    for (int64_t now = T0 + 1; now < T0 + 200; now++) {
+        size_t before = rec.count;
+        router_tick(f->r, now, &sink);
+        size_t here = 0;
+        for (size_t i = before; i < rec.count; i++) {
+            if (rec.sent[i].rtcp)
+                continue;
+            struct rtp_packet p = rtp_of(&rec.sent[i]);
+            assert_int_equal(p.ssrc, 0xC1);
+            assert_int_equal(p.payload_type, SDP_PT_VP8_RTX);
+            assert_int_equal(p.seq, padding); /* the RTX stream's own numbers, from 0 */
+            assert_int_equal(p.timestamp, media.timestamp);
+            assert_true(p.padding && p.payload_len == 0 && p.padding_len > 0);
+            uint16_t twcc;
+            assert_int_equal(rtp_ext_twcc_seq(&p, SDP_ID_TWCC, &twcc), 0);
+            assert_int_equal(twcc, expect_twcc++);
+            padding++;
+            here++;
+        }
+        ticks_with_padding += here > 0;
+    }
+    const struct router_stats *st = router_stats(f->r);
+    assert_int_equal(st->probes, 1);
+    assert_int_equal(st->padding_sent, padding);
+    assert_true(padding >= 10); /* a first cluster at 3 × 1 Mbit/s for 40 ms: ~15 KB */
+    assert_true(ticks_with_padding >= 4); /* paced, not one burst */
+    /* s2 has no video under way: it got nothing */
+    assert_int_equal(sent_to(&U_S2, false), 0);
+}
+
 static void nack_answered_from_the_cache(void **state)
 {
     struct fx *f = *state;
@@ -1622,6 +1672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rtx_is_unwrapped, setup, teardown),
         cmocka_unit_test_setup_teardown(nack_answered_from_the_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(nack_answered_as_rtx, setup, teardown),
+        cmocka_unit_test_setup_teardown(probes_go_as_padding_on_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(many_sender_reports_split, setup, teardown),
         cmocka_unit_test_setup_teardown(mute_holds_audio_and_resumes_without_a_gap, setup,
                                         teardown),
