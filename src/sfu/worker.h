@@ -47,6 +47,7 @@ struct worker_config {
     uint16_t port;                        /* 0: any, see worker_port */
     const struct dtls_identity *identity; /* must outlive the worker */
     struct ice_config ice;
+    uint32_t tcp_conns; /* ICE-TCP (worker_tcp.h) on the same port: connections at once; 0: off */
 };
 
 enum worker_counter {
@@ -67,12 +68,18 @@ enum worker_counter {
     WORKER_PEERS_CLOSED,   /* freed because ICE went away or DTLS failed or closed */
     WORKER_DTLS_HANDSHAKES, /* DTLS handshakes completed (one per transport) */
     WORKER_ICE_RESTARTS,    /* ICE restarts in place (worker_restart_ice) */
+    WORKER_ICE_TCP_ACCEPTED,  /* ICE-TCP connections taken (worker_tcp.h) */
+    WORKER_ICE_TCP_REFUSED,   /* closed at accept: tcp_conns reached */
+    WORKER_ICE_TCP_CLOSED,    /* closed, for whatever reason; open = accepted - closed */
+    WORKER_ICE_TCP_UNCHECKED, /* closed: no ICE check passed on it in time */
+    WORKER_ICE_TCP_DROP_FULL, /* packets dropped: the connection's write queue was full */
     WORKER_COUNTER_COUNT
 };
 
 struct worker;
 
-/* Binds the socket and starts the thread. 0, -EINVAL (bind_ip, identity), or -errno from
+/* Binds the socket (and with tcp_conns the TCP listener on the same address and port;
+ * with port 0 both get the same number) and starts the thread. 0, -EINVAL (bind_ip, identity), or -errno from
  * socket/bind/epoll/eventfd/pthread_create. */
 int worker_start(const struct worker_config *cfg, struct worker **out);
 /* Asks the thread to stop, joins it, frees every peer and the worker. NULL is fine. */
