@@ -273,6 +273,7 @@ struct live_media *live_media_start(const struct config *cfg, struct buf *err)
             .fingerprint_alg = m->fingerprint_alg,
             .fingerprint = fp + alg_len + 1,
             .port = worker_port(m->workers[i]),
+            .tcp = cfg->media_tcp_connections > 0,
         };
     }
     if (cfg->media_address_count > 1)
