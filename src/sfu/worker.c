@@ -133,6 +133,8 @@ static const char *const counter_names[WORKER_COUNTER_COUNT] = {
     [WORKER_ICE_TCP_REFUSED] = "ice_tcp_refused",
     [WORKER_ICE_TCP_CLOSED] = "ice_tcp_closed",
     [WORKER_ICE_TCP_UNCHECKED] = "ice_tcp_unchecked",
+    [WORKER_ICE_TCP_RX_PACKETS] = "ice_tcp_rx_packets",
+    [WORKER_ICE_TCP_TX_PACKETS] = "ice_tcp_tx_packets",
     [WORKER_ICE_TCP_DROP_FULL] = "ice_tcp_drop_full",
 };
 

@@ -69,9 +69,11 @@ enum worker_counter {
     WORKER_DTLS_HANDSHAKES, /* DTLS handshakes completed (one per transport) */
     WORKER_ICE_RESTARTS,    /* ICE restarts in place (worker_restart_ice) */
     WORKER_ICE_TCP_ACCEPTED,  /* ICE-TCP connections taken (worker_tcp.h) */
-    WORKER_ICE_TCP_REFUSED,   /* closed at accept: tcp_conns reached */
+    WORKER_ICE_TCP_REFUSED,   /* closed at accept: tcp_conns checked connections open */
     WORKER_ICE_TCP_CLOSED,    /* closed, for whatever reason; open = accepted - closed */
-    WORKER_ICE_TCP_UNCHECKED, /* closed: no ICE check passed on it in time */
+    WORKER_ICE_TCP_UNCHECKED, /* closed: no ICE check passed on it in time, or made room */
+    WORKER_ICE_TCP_RX_PACKETS, /* packets (frames) taken from connections */
+    WORKER_ICE_TCP_TX_PACKETS, /* packets queued onto connections */
     WORKER_ICE_TCP_DROP_FULL, /* packets dropped: the connection's write queue was full */
     WORKER_COUNTER_COUNT
 };

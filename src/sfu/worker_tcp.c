@@ -80,6 +80,27 @@ static void conn_epoll(struct worker_tcp *t, uint32_t slot, bool out)
         c->want_out = out;
 }
 
+/* A free slot, else the one of the oldest connection that has passed no check yet (closed
+ * for it: otherwise anyone could fill every slot with silent connections for first_check_ms
+ * at a time, and a browser that checks within milliseconds of connecting would be refused);
+ * max_conns when every connection is checked. */
+static uint32_t free_slot(struct worker_tcp *t)
+{
+    uint32_t oldest = t->cfg.max_conns;
+    for (uint32_t slot = 0; slot < t->cfg.max_conns; slot++) {
+        const struct tconn *c = &t->conns[slot];
+        if (c->fd < 0)
+            return slot;
+        if (!c->checked && (oldest == t->cfg.max_conns || c->opened_ms < t->conns[oldest].opened_ms))
+            oldest = slot;
+    }
+    if (oldest < t->cfg.max_conns) {
+        count(t, WORKER_ICE_TCP_UNCHECKED);
+        conn_close(t, oldest);
+    }
+    return oldest;
+}
+
 static void accept_all(struct worker_tcp *t, int64_t now)
 {
     for (;;) {
@@ -88,9 +109,7 @@ static void accept_all(struct worker_tcp *t, int64_t now)
         int fd = accept4(t->lfd, (struct sockaddr *)&from, &fl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return; /* EAGAIN; or EMFILE and the like: the connection waits in the backlog */
-        uint32_t slot = 0;
-        while (slot < t->cfg.max_conns && t->conns[slot].fd >= 0)
-            slot++;
+        uint32_t slot = free_slot(t);
         if (slot == t->cfg.max_conns || (from.ss_family != AF_INET && from.ss_family != AF_INET6)) {
             close(fd);
             count(t, WORKER_ICE_TCP_REFUSED);
@@ -146,6 +165,7 @@ static bool conn_read(struct worker_tcp *t, uint32_t slot, int64_t now)
                 conn_close(t, slot);
                 return false;
             }
+            count(t, WORKER_ICE_TCP_RX_PACKETS);
             bool verified = t->cfg.on_packet(t->cfg.arg, now, &c->addr, pkt, len);
             c->checked |= verified;
         }
@@ -219,6 +239,7 @@ int worker_tcp_send(struct worker_tcp *t, const struct sockaddr_storage *to, con
         count(t, WORKER_ICE_TCP_DROP_FULL);
         return -ENOBUFS;
     }
+    count(t, WORKER_ICE_TCP_TX_PACKETS);
     if (!c->dirty) {
         c->dirty = true;
         t->dirty[t->dirty_count++] = slot;

@@ -10,10 +10,12 @@
  * own, and a packet for a closed connection never reaches a newer one in the same slot.
  * What the worker sends to such an address comes to worker_tcp_send.
  *
- * Limits. At most max_conns connections at once (more are closed at accept and counted). A
- * connection must carry, within first_check_ms, a STUN message that passes some peer's ICE
- * check (the packet callback says whether its source is now a verified address); before
- * that, anything that is not STUN closes it. A checked connection that receives nothing for
+ * Limits. At most max_conns connections at once. A connection must carry, within
+ * first_check_ms, a STUN message that passes some peer's ICE check (the packet callback says
+ * whether its source is now a verified address); before that, anything that is not STUN
+ * closes it. When every slot is taken, a new connection takes the place of the oldest one
+ * that has passed no check yet, so silent connections cannot lock browsers out; only when
+ * all are checked is it closed at accept (counted). A checked connection that receives nothing for
  * idle_ms is closed (the browser's consent checks come every few seconds on a pair in use).
  * A frame longer than a datagram may be, end of stream, or a read or write error closes it.
  * Each connection has a bounded write queue: a packet that does not fit is dropped whole

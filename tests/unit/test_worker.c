@@ -821,6 +821,22 @@ static void media_flows_over_ice_tcp(void **state)
     wait_counter(w, WORKER_ICE_TCP_CLOSED, 2);
     tcp_close(junk);
 
+    /* with every slot taken, a newcomer takes the place of a silent connection, not of A;
+     * and a connection that stays silent is closed after 5 s */
+    int silent = tcp_socket(NULL);
+    wait_counter(w, WORKER_ICE_TCP_ACCEPTED, 4);
+    int newer = tcp_socket(NULL);
+    assert_int_equal(recv_within(silent, buf, sizeof buf, 2000), -2);
+    wait_counter(w, WORKER_ICE_TCP_UNCHECKED, 1);
+    int64_t opened = clock_mono_ms();
+    assert_int_equal(recv_within(newer, buf, sizeof buf, 8000), -2);
+    assert_true(clock_mono_ms() - opened >= 4500);
+    wait_counter(w, WORKER_ICE_TCP_UNCHECKED, 2);
+    tcp_close(silent);
+    tcp_close(newer);
+    /* B, the junk, the silent one and the newer one; A's is still open */
+    wait_counter(w, WORKER_ICE_TCP_CLOSED, 4);
+
     client_free(&a);
     worker_stop(w);
 }
