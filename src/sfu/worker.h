@@ -1,7 +1,10 @@
 /* worker: one media worker thread. It owns one UDP socket, an epoll loop that reads and
  * writes in batches (recvmmsg/sendmmsg, WORKER_BATCH datagrams, buffers from a pool
  * allocated once at start), its peers (peer.h) and its rooms. Nothing on the packet path
- * takes a lock or allocates.
+ * takes a lock or allocates. With tcp_conns it also serves ICE-TCP on the same port
+ * (worker_tcp.h): each connection's packets take the datagram path under an address
+ * tagged with the connection (ice_addr_conn), and what is sent to such an address is
+ * framed onto that connection instead of sendmmsg.
  *
  * Routing. A STUN datagram goes to the peer whose local ufrag its USERNAME names
  * (ice_ufrag_of); everything else to the peer that sent it from an address that passed one
