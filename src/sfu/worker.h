@@ -65,7 +65,7 @@ enum worker_counter {
     WORKER_DROP_SUBSCRIBER_RTP, /* media sent on a subscribe transport */
     WORKER_DROP_PROTECT,        /* protecting for a subscriber failed */
     WORKER_DROP_TX_FULL,        /* no send buffer was free */
-    WORKER_DROP_TX_ERROR,       /* sendmmsg refused it */
+    WORKER_DROP_TX_ERROR,       /* sendmmsg refused it, or its ICE-TCP connection had closed */
     WORKER_PEERS_ADDED,
     WORKER_PEERS_REJECTED, /* duplicate id or ufrag */
     WORKER_PEERS_CLOSED,   /* freed because ICE went away or DTLS failed or closed */

@@ -17,6 +17,7 @@
 #define READS_PER_EVENT 16 /* then the other sockets get a turn; epoll says again */
 #define LISTENER_SLOT 0xffffffffu
 #define SLOT_MAX 65534u /* the id keeps the slot + 1 in 16 bits */
+#define LISTEN_PAUSE_MS 100 /* after accept failed for want of descriptors */
 
 struct tconn {
     int fd; /* -1: free */
@@ -38,6 +39,7 @@ struct worker_tcp {
     uint32_t *dirty; /* slots with bytes queued since the last flush */
     uint32_t dirty_count;
     int64_t next_deadline;
+    int64_t listen_again_ms; /* 0, or when to listen again after accept failed */
 };
 
 static void count(struct worker_tcp *t, enum worker_counter c)
@@ -80,6 +82,20 @@ static void conn_epoll(struct worker_tcp *t, uint32_t slot, bool out)
         c->want_out = out;
 }
 
+static void listener_epoll(struct worker_tcp *t, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = WORKER_TCP_EPOLL_TAG | LISTENER_SLOT};
+    (void)epoll_ctl(t->epfd, EPOLL_CTL_MOD, t->lfd, &ev);
+}
+
+static void listener_pause(struct worker_tcp *t, int64_t now)
+{
+    listener_epoll(t, 0);
+    t->listen_again_ms = now + LISTEN_PAUSE_MS;
+    if (t->listen_again_ms < t->next_deadline)
+        t->next_deadline = t->listen_again_ms;
+}
+
 /* A free slot, else the one of the oldest connection that has passed no check yet (closed
  * for it: otherwise anyone could fill every slot with silent connections for first_check_ms
  * at a time, and a browser that checks within milliseconds of connecting would be refused);
@@ -107,8 +123,16 @@ static void accept_all(struct worker_tcp *t, int64_t now)
         struct sockaddr_storage from = {0};
         socklen_t fl = sizeof from;
         int fd = accept4(t->lfd, (struct sockaddr *)&from, &fl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return; /* EAGAIN; or EMFILE and the like: the connection waits in the backlog */
+        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+            continue;
+        if (fd < 0) {
+            /* EMFILE and the like leave the connection in the backlog and the listener
+             * readable: epoll would wake us at once, again and again. Listen again in a
+             * while (worker_tcp_tick). */
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                listener_pause(t, now);
+            return;
+        }
         uint32_t slot = free_slot(t);
         if (slot == t->cfg.max_conns || (from.ss_family != AF_INET && from.ss_family != AF_INET6)) {
             close(fd);
@@ -264,6 +288,14 @@ int64_t worker_tcp_tick(struct worker_tcp *t, int64_t now_ms)
     if (now_ms < t->next_deadline)
         return t->next_deadline;
     int64_t next = INT64_MAX;
+    if (t->listen_again_ms) {
+        if (now_ms >= t->listen_again_ms) {
+            t->listen_again_ms = 0;
+            listener_epoll(t, EPOLLIN);
+        } else {
+            next = t->listen_again_ms;
+        }
+    }
     for (uint32_t slot = 0; slot < t->cfg.max_conns; slot++) {
         struct tconn *c = &t->conns[slot];
         if (c->fd < 0)
