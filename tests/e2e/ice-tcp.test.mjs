@@ -8,8 +8,9 @@
 // blocked. Both must decode the other's video and receive their audio, the client's selected
 // candidate pairs (publish and subscribe) must be TCP at both ends, confide's /metrics must
 // count the connections, and the time from admission to the client's first decoded frames
-// is printed. Then the same with ICE-TCP turned off (--media-tcp-connections 0): the client
-// gets no media at all, which is what the TCP candidates are for.
+// is printed. The same when a TURN server is configured but down. Then with ICE-TCP turned
+// off (--media-tcp-connections 0): the client gets no media at all, which is what the TCP
+// candidates are for.
 //
 // What Chromium needs. Nothing beyond the usual flags: it gathers TCP host candidates by
 // default and acts as the active side towards a passive remote candidate. Its host
@@ -118,6 +119,25 @@ test('no UDP and no TURN server: the client reaches the SFU over ICE-TCP, both s
     console.log(`ice-tcp: ${JSON.stringify({ firstFrameMs, pairs, udpDropped: udpDropped(),
       accepted: m.confide_media_ice_tcp_accepted_total, open: m.confide_media_ice_tcp_open,
       unchecked: m.confide_media_ice_tcp_unchecked_total, dropFull: m.confide_media_ice_tcp_drop_full_total })}`);
+    await ada.context.close();
+    await client.context.close();
+  });
+});
+
+test('a TURN server configured but down: the client still gets through over ICE-TCP', async () => {
+  // nothing listens on this port in the namespace: the relay candidates never come
+  const env = { CONFIDE_TURN_URIS: 'turn:127.0.0.1:3999?transport=udp, turn:127.0.0.1:3999?transport=tcp',
+    CONFIDE_TURN_SECRET: 'a-secret-for-a-turn-server-that-is-down' };
+  await withServer({ args: ['--media-workers', '1'], env }, async (server) => {
+    const { ada, client } = await meet(server);
+    await waitForMedia(client, [THERAPIST], { timeoutMs: 45000 });
+    await waitForMedia(ada, [CLIENT], { timeoutMs: 45000 });
+    const pairs = await selectedPairs(client.page);
+    assert.equal(pairs.length, 2, JSON.stringify(pairs));
+    for (const pair of pairs) {
+      assert.match(pair.local, /^tcp (host|prflx)/, JSON.stringify(pairs));
+      assert.match(pair.remote, /^tcp host /, JSON.stringify(pairs));
+    }
     await ada.context.close();
     await client.context.close();
   });
