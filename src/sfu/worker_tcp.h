@@ -19,7 +19,9 @@
  * idle_ms is closed (the browser's consent checks come every few seconds on a pair in use).
  * A frame longer than a datagram may be, end of stream, or a read or write error closes it.
  * Each connection has a bounded write queue: a packet that does not fit is dropped whole
- * and counted (real-time media would rather lose a packet than queue behind a stall).
+ * and counted (real-time media would rather lose a packet than queue behind a stall). The
+ * socket's kernel send buffer is bounded too (SO_SNDBUF 128 KiB), or it would hold seconds
+ * of media before the queue ever filled.
  *
  * Everything here runs on the worker's thread; buffers are allocated at accept, never per
  * packet. */

@@ -78,10 +78,14 @@ static struct tcp_frame_reader *tcp_reader(int fd)
     return NULL;
 }
 
+static int tcp_rcvbuf; /* when set, the next TCP client's receive buffer: a slow reader */
+
 static int tcp_socket(struct sockaddr_in *self)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true(fd >= 0);
+    if (tcp_rcvbuf) /* before connect, so the window is small from the start */
+        assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tcp_rcvbuf, sizeof tcp_rcvbuf), 0);
     assert_int_equal(connect(fd, (const struct sockaddr *)&worker_addr, sizeof worker_addr), 0);
     if (self) {
         socklen_t sl = sizeof *self;
@@ -841,11 +845,72 @@ static void media_flows_over_ice_tcp(void **state)
     worker_stop(w);
 }
 
+/* A subscriber over TCP that stops reading: its queue fills and packets are dropped whole
+ * and counted, the worker goes on; what did get queued reads back as whole SRTP packets in
+ * order once it reads again. */
+static void a_slow_tcp_reader_loses_packets_whole(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker_tcp(2);
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+    struct client a, b;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    tcp_rcvbuf = 4096;
+    client_init_tcp(&b, "srvB", PWD_B, "cliB");
+    tcp_rcvbuf = 0;
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+
+    /* 1,000 packets of 1,000 bytes while B reads nothing: far more than its queue (64 KiB)
+     * and the sockets' buffers hold */
+    enum { SENT = 1000 };
+    char payload[1001];
+    memset(payload, 'p', 1000);
+    payload[1000] = '\0';
+    for (uint16_t i = 0; i < SENT; i++) {
+        uint8_t buf[1100];
+        size_t len = make_rtp(buf, (uint16_t)(3000 + i), 0x11223344, payload), out_len;
+        assert_int_equal(rtpsec_rtp_protect(a.tx, buf, len, sizeof buf, &out_len), 0);
+        send_raw(a.fd, buf, out_len);
+        if (i % 50 == 49) /* the worker's UDP receive buffer is not what is measured */
+            wait_counter(w, WORKER_RTP_FORWARDED, (uint64_t)i + 1 - 40);
+    }
+    wait_counter(w, WORKER_ICE_TCP_DROP_FULL, 1);
+    /* B reads again: every packet whole, in order, some missing */
+    uint8_t buf[2048];
+    ssize_t n;
+    int got = 0, last = -1;
+    while ((n = recv_within(b.fd, buf, sizeof buf, 500)) > 0) {
+        if (n > 1 && buf[1] >= 200 && buf[1] <= 206)
+            continue; /* sender reports */
+        size_t plain;
+        assert_int_equal(rtpsec_rtp_unprotect(b.rx, buf, (size_t)n, &plain), 0);
+        struct rtp_packet p;
+        assert_int_equal(rtp_parse(&p, buf, plain), 0);
+        assert_int_equal(p.payload_len, 1000);
+        assert_true((int)p.seq > last);
+        last = p.seq;
+        got++;
+    }
+    assert_true(got > 0);
+    assert_true(got < SENT);
+    printf("# slow reader: %d of %d packets arrived, %llu dropped for a full queue\n", got, SENT,
+           (unsigned long long)worker_counter(w, WORKER_ICE_TCP_DROP_FULL));
+    client_free(&a);
+    client_free(&b);
+    worker_stop(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(media_flows_between_two_clients),
         cmocka_unit_test(media_flows_over_ice_tcp),
+        cmocka_unit_test(a_slow_tcp_reader_loses_packets_whole),
         cmocka_unit_test(strangers_and_garbage_are_counted),
         cmocka_unit_test(timers_retransmit_and_expire),
         cmocka_unit_test(bad_params_and_duplicates),
