@@ -397,7 +397,8 @@ static uint8_t *tx_take(struct worker *w)
 static void tx_push(struct worker *w, size_t len, const struct sockaddr_storage *to)
 {
     if (ice_addr_conn(to)) { /* ICE-TCP: framed onto its connection; the slot stays free */
-        if (!w->tcp || worker_tcp_send(w->tcp, to, w->tx_iov[w->tx_count].iov_base, len) == -ENOTCONN)
+        if (!w->tcp ||
+            worker_tcp_send(w->tcp, to, w->tx_iov[w->tx_count].iov_base, len) == -ENOTCONN)
             count(w, WORKER_DROP_TX_ERROR, 1); /* the connection has closed since */
         return;
     }

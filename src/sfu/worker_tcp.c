@@ -16,9 +16,9 @@
 
 #define READS_PER_EVENT 16 /* then the other sockets get a turn; epoll says again */
 #define LISTENER_SLOT 0xffffffffu
-#define SLOT_MAX 65534u /* the id keeps the slot + 1 in 16 bits */
+#define SLOT_MAX 65534u           /* the id keeps the slot + 1 in 16 bits */
 #define SNDBUF_BYTES (128 * 1024) /* the kernel doubles it: 10 Mbit/s at a 200 ms round trip */
-#define LISTEN_PAUSE_MS 100 /* after accept failed for want of descriptors */
+#define LISTEN_PAUSE_MS 100       /* after accept failed for want of descriptors */
 
 struct tconn {
     int fd; /* -1: free */
@@ -108,7 +108,8 @@ static uint32_t free_slot(struct worker_tcp *t)
         const struct tconn *c = &t->conns[slot];
         if (c->fd < 0)
             return slot;
-        if (!c->checked && (oldest == t->cfg.max_conns || c->opened_ms < t->conns[oldest].opened_ms))
+        if (!c->checked &&
+            (oldest == t->cfg.max_conns || c->opened_ms < t->conns[oldest].opened_ms))
             oldest = slot;
     }
     if (oldest < t->cfg.max_conns) {
@@ -134,8 +135,9 @@ static void accept_all(struct worker_tcp *t, int64_t now)
                 listener_pause(t, now);
             return;
         }
-        uint32_t slot = free_slot(t);
-        if (slot == t->cfg.max_conns || (from.ss_family != AF_INET && from.ss_family != AF_INET6)) {
+        uint32_t slot = from.ss_family == AF_INET || from.ss_family == AF_INET6 ? free_slot(t)
+                                                                                : t->cfg.max_conns;
+        if (slot == t->cfg.max_conns) {
             close(fd);
             count(t, WORKER_ICE_TCP_REFUSED);
             continue;
@@ -189,7 +191,7 @@ static bool conn_read(struct worker_tcp *t, uint32_t slot, int64_t now)
         size_t len;
         int rc;
         while ((rc = tcp_frame_next(c->rd, &pkt, &len)) == 1) {
-            /* RFC 6544 §7.2: the first thing on a connection is the browser's check */
+            /* ICE-TCP: the first thing on a connection is the browser's check */
             if (!c->checked && !stun_is_stun(pkt, len)) {
                 conn_close(t, slot);
                 return false;

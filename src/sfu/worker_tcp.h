@@ -38,9 +38,8 @@
 #define WORKER_TCP_EPOLL_TAG (1ull << 63)
 
 /* Hands a packet to the worker; returns whether `from` is now a verified address. */
-typedef bool (*worker_tcp_packet_fn)(void *arg, int64_t now_ms,
-                                     const struct sockaddr_storage *from, uint8_t *data,
-                                     size_t len);
+typedef bool (*worker_tcp_packet_fn)(void *arg, int64_t now_ms, const struct sockaddr_storage *from,
+                                     uint8_t *data, size_t len);
 
 struct worker_tcp_config {
     const struct sockaddr_in *bind; /* the worker's UDP address and port */

@@ -103,7 +103,7 @@ test('no UDP and no TURN server: the client reaches the SFU over ICE-TCP, both s
       assert.equal(pair.state, 'succeeded', JSON.stringify(pairs));
       assert.equal(pair.nominated, true, JSON.stringify(pairs));
       // its own TCP address: "host", or "prflx" as our check response maps it (its TCP host
-      // candidate names port 9, RFC 6544 §4.5; the connection's port is another)
+      // candidate names port 9, as RFC 6544 has active ones do; the connection's port is another)
       assert.match(pair.local, /^tcp (host|prflx)/, JSON.stringify(pairs));
       assert.match(pair.remote, /^tcp host 127\.0\.0\.1:\d+$/, JSON.stringify(pairs));
     }

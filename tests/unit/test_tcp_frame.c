@@ -78,7 +78,8 @@ static void an_oversize_frame_ends_the_stream(void **state)
 {
     (void)state;
     tcp_frame_reader_init(&reader);
-    const uint8_t s[] = {0, 1, 9, (TCP_FRAME_PACKET_MAX + 1) >> 8, (TCP_FRAME_PACKET_MAX + 1) & 0xff};
+    const uint8_t s[] = {0, 1, 9, (TCP_FRAME_PACKET_MAX + 1) >> 8,
+                         (TCP_FRAME_PACKET_MAX + 1) & 0xff};
     tcp_frame_feed(&reader, s, sizeof s);
     uint8_t *pkt;
     size_t len;
@@ -134,7 +135,7 @@ static void the_queue_frames_whole_or_refuses_whole(void **state)
     assert_int_equal(p[0], 0);
     assert_int_equal(p[1], 40);
     assert_int_equal(p[2], 0x11);
-    tcp_frame_consumed(&q, 30); /* a partial write */
+    tcp_frame_consumed(&q, 30);                       /* a partial write */
     assert_int_equal(tcp_frame_push(&q, pkt, 60), 0); /* 12 + 62 fit, moved to the front */
     p = tcp_frame_pending(&q, &len);
     assert_int_equal(len, 74);

@@ -803,8 +803,9 @@ static void media_flows_over_ice_tcp(void **state)
         uint8_t rtp[64];
         size_t len = make_rtp(rtp, 1, 0x11223344, "udp");
         uint64_t unknown = worker_counter(w, WORKER_DROP_UNKNOWN_SOURCE);
-        assert_int_equal(sendto(udp, rtp, len, 0, (struct sockaddr *)&worker_addr, sizeof worker_addr),
-                         (ssize_t)len);
+        assert_int_equal(
+            sendto(udp, rtp, len, 0, (struct sockaddr *)&worker_addr, sizeof worker_addr),
+            (ssize_t)len);
         wait_counter(w, WORKER_DROP_UNKNOWN_SOURCE, unknown + 1);
     }
     close(udp);
