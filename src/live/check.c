@@ -96,9 +96,8 @@ static const char *check_refusal(struct live_service *svc, const struct live_con
 
 /* {"type":"check"}: a check room for this connection, or check_refused. The answer says
  * where the media goes (the address, the ports the SDP names anyway, and UDP, with TCP too
- * when ICE-TCP is on), so the page can tell
- * someone what their IT team would have to allow; TURN credentials come first when the
- * practice has a TURN server, lasting the test only. */
+ * when ICE-TCP is on), so the page can tell someone what their IT team would have to allow;
+ * TURN credentials come first when the practice has a TURN server, lasting the test only. */
 void live_service_on_check(struct live_service *svc, struct live_conn *c, const json_t *msg,
                            int64_t now)
 {

@@ -761,9 +761,9 @@ static void *worker_main(void *arg)
             if ((evs[i].data.u64 & WORKER_TCP_EPOLL_TAG) && w->tcp) {
                 worker_tcp_event(w->tcp, evs[i].data.u64, evs[i].events, clock_mono_ms());
                 tx_flush(w);
-            } else if (evs[i].data.fd == w->evfd)
+            } else if (evs[i].data.u64 == (uint64_t)w->evfd)
                 run_commands(w);
-            else if (evs[i].data.fd == w->sock)
+            else if (evs[i].data.u64 == (uint64_t)w->sock)
                 receive(w);
         }
     }
