@@ -70,6 +70,8 @@ static const struct option_def options[] = {
     NUM(join_early_minutes, "15", 0, 120, "how early before the start a link lets people in"),
     NUM(media_workers, "0", 0, 64, "media threads, each with its own UDP socket (0: one per core)"),
     NUM(media_port, "0", 0, 65535, "first UDP port for media; worker i uses media_port + i (0: any)"),
+    NUM(media_tcp_connections, "64", 0, 65534,
+        "ICE-TCP connections each media worker holds, on TCP at the media port (0: UDP only)"),
     STR(media_bind, "", "IPv4 address the media sockets bind (default: listen's address)"),
     STR(media_public_ip, "", "address(es) browsers reach media on, comma-separated (default: media_bind)"),
     STR(metrics_allow, "",

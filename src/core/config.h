@@ -37,6 +37,7 @@ struct config {
     long join_early_minutes; /* how long before the start a link lets people in */
     long media_workers;      /* 0: one per core */
     long media_port;         /* first UDP port; 0: any */
+    long media_tcp_connections; /* ICE-TCP on the same port numbers, per worker; 0: off */
     char media_bind[64];     /* IPv4 the media sockets bind; default: listen's host */
     char media_public_ip[256]; /* what the SDP announces, comma-separated: each address a
                                 * host candidate, the first also the c= line */

@@ -95,9 +95,9 @@ static const char *check_refusal(struct live_service *svc, const struct live_con
 }
 
 /* {"type":"check"}: a check room for this connection, or check_refused. The answer says
- * where the media goes (the address and ports the SDP names anyway), so the page can tell
- * someone what their IT team would have to allow; TURN credentials come first when the
- * practice has a TURN server, lasting the test only. */
+ * where the media goes (the address, the ports the SDP names anyway, and UDP, with TCP too
+ * when ICE-TCP is on), so the page can tell someone what their IT team would have to allow;
+ * TURN credentials come first when the practice has a TURN server, lasting the test only. */
 void live_service_on_check(struct live_service *svc, struct live_conn *c, const json_t *msg,
                            int64_t now)
 {
@@ -123,10 +123,11 @@ void live_service_on_check(struct live_service *svc, struct live_conn *c, const 
     svc_send_ice_servers(svc, c->id, CHECK_SECONDS + 60);
     uint16_t first, last;
     live_media_ports(svc->media, &first, &last);
+    json_t *protocols = local->tcp ? json_pack("[s,s]", "udp", "tcp") : json_pack("[s]", "udp");
     svc_send_json(svc, c->id,
-                  json_pack("{s:s,s:i,s:{s:s,s:[i,i],s:s},s:b}", "type", "check_started", "seconds",
+                  json_pack("{s:s,s:i,s:{s:s,s:[i,i],s:o},s:b}", "type", "check_started", "seconds",
                             CHECK_SECONDS, "media", "host", local->public_ip, "ports", first, last,
-                            "protocol", "udp", "turn", svc->cfg->turn_uri_count > 0));
+                            "protocols", protocols, "turn", svc->cfg->turn_uri_count > 0));
     struct media_person me = {CHECK_PARTICIPANT, c->id};
     struct live_effects fx = {0};
     media_plan_sync(cr->plan, &me, 1, &fx);

@@ -209,6 +209,11 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     COUNT(subscribe_resets);
     COUNT(transports_lost);
 #undef COUNT
+    uint64_t tcp_open = 0;
+    for (size_t w = 0; w < m->worker_count; w++)
+        tcp_open += worker_counter(m->workers[w], WORKER_ICE_TCP_ACCEPTED) -
+                    worker_counter(m->workers[w], WORKER_ICE_TCP_CLOSED);
+    buf_printf(out, "confide_media_ice_tcp_open %" PRIu64 "\n", tcp_open);
     size_t rooms = m->pin_count;
     buf_printf(out, "confide_media_rooms %zu\nconfide_media_workers %zu\n", rooms, m->worker_count);
 }
@@ -243,12 +248,13 @@ struct live_media *live_media_start(const struct config *cfg, struct buf *err)
             .bind_ip = cfg->media_bind,
             .port = cfg->media_port ? (uint16_t)(cfg->media_port + i) : 0,
             .identity = m->identity,
+            .tcp_conns = (uint32_t)cfg->media_tcp_connections,
         };
         int rc = worker_start(&wc, &m->workers[i]);
         if (rc < 0) {
             long port = cfg->media_port ? cfg->media_port + i : 0;
             if (rc == -EADDRINUSE)
-                buf_printf(err, "media: UDP port %ld on %s is in use (media_port)", port,
+                buf_printf(err, "media: UDP or TCP port %ld on %s is in use (media_port)", port,
                            cfg->media_bind);
             else if (rc == -EADDRNOTAVAIL)
                 buf_printf(err, "media: %s is not an address of this machine (media_bind)",
@@ -270,6 +276,7 @@ struct live_media *live_media_start(const struct config *cfg, struct buf *err)
             .fingerprint_alg = m->fingerprint_alg,
             .fingerprint = fp + alg_len + 1,
             .port = worker_port(m->workers[i]),
+            .tcp = cfg->media_tcp_connections > 0,
         };
     }
     if (cfg->media_address_count > 1)

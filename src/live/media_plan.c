@@ -118,6 +118,7 @@ static void local_of(const struct media_plan *p, const char *ufrag, const char *
         .more_hosts = p->local->more_ips,
         .more_host_count = p->local->more_ip_count,
         .port = p->local->port,
+        .tcp = p->local->tcp,
         .session_id = session,
         .session_version = (uint64_t)version,
     };

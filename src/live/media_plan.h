@@ -28,6 +28,7 @@ struct media_local {
     const char *fingerprint_alg; /* "sha-256" */
     const char *fingerprint;     /* "AB:CD:…" */
     uint16_t port;               /* the meeting's worker's UDP port */
+    bool tcp;                    /* and its ICE-TCP listener on the same number */
 };
 
 /* Signalling counters, summed over meetings for /metrics. */

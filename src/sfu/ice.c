@@ -21,6 +21,7 @@ struct endpoint {
     sa_family_t family;
     uint16_t port; /* network order, as in the sockaddr */
     uint32_t scope_id;
+    uint32_t conn; /* ice_addr_conn: 0 for UDP */
     uint8_t ip[16];
 };
 
@@ -143,6 +144,7 @@ static int endpoint_of(const struct sockaddr_storage *ss, struct endpoint *ep)
     memset(ep, 0, sizeof *ep);
     if (!ss)
         return -EINVAL;
+    ep->conn = ice_addr_conn(ss);
     if (ss->ss_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
         ep->family = AF_INET;
@@ -164,7 +166,7 @@ static int endpoint_of(const struct sockaddr_storage *ss, struct endpoint *ep)
 static bool endpoint_equal(const struct endpoint *x, const struct endpoint *y)
 {
     return x->family == y->family && x->port == y->port && x->scope_id == y->scope_id &&
-           memcmp(x->ip, y->ip, sizeof x->ip) == 0;
+           x->conn == y->conn && memcmp(x->ip, y->ip, sizeof x->ip) == 0;
 }
 
 int64_t ice_next_deadline(const struct ice_agent *a)

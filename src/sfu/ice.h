@@ -57,6 +57,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 /* RFC 8839 §5.4: ice-ufrag is 4..256 ice-chars, ice-pwd 22..256. */
@@ -161,6 +163,25 @@ const struct sockaddr_storage *ice_selected(const struct ice_agent *a);
 bool ice_verified(const struct ice_agent *a, const struct sockaddr_storage *from);
 const struct ice_stats *ice_stats(const struct ice_agent *a);
 const char *ice_local_ufrag(const struct ice_agent *a);
+
+/* ICE-TCP (RFC 6544). A candidate pair over a TCP connection is told apart from a UDP
+ * one from the same IP and port by a connection id that the worker writes into the
+ * sockaddr_storage, past the largest address it holds (so sendmsg and the XOR-MAPPED-ADDRESS
+ * never see it); 0 for UDP, and the storage is zeroed wherever a UDP address is made. Every
+ * comparison of addresses (the agent's, peer_addr_equal, the worker's table) includes it. */
+#define ICE_ADDR_CONN_OFFSET sizeof(struct sockaddr_in6)
+_Static_assert(ICE_ADDR_CONN_OFFSET + sizeof(uint32_t) <= sizeof(struct sockaddr_storage),
+               "the connection id fits in the storage");
+static inline uint32_t ice_addr_conn(const struct sockaddr_storage *a)
+{
+    uint32_t conn;
+    memcpy(&conn, (const uint8_t *)a + ICE_ADDR_CONN_OFFSET, sizeof conn);
+    return conn;
+}
+static inline void ice_addr_set_conn(struct sockaddr_storage *a, uint32_t conn)
+{
+    memcpy((uint8_t *)a + ICE_ADDR_CONN_OFFSET, &conn, sizeof conn);
+}
 
 /* For the worker's routing: the local ufrag a STUN request is addressed to (the part of
  * USERNAME before the colon), pointing into data. 0, or -EBADMSG / -ENOENT when the

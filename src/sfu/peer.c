@@ -60,7 +60,7 @@ void peer_free(struct peer *p)
 
 bool peer_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-    if (a->ss_family != b->ss_family)
+    if (a->ss_family != b->ss_family || ice_addr_conn(a) != ice_addr_conn(b))
         return false;
     if (a->ss_family == AF_INET) {
         const struct sockaddr_in *x = (const struct sockaddr_in *)a;

@@ -127,7 +127,8 @@ const struct peer_stats *peer_stats(const struct peer *p);
 const struct ice_stats *peer_ice_stats(const struct peer *p);
 const struct dtls_stats *peer_dtls_stats(const struct peer *p);
 
-/* Same family, address and port (AF_INET or AF_INET6). */
+/* Same family, address and port (AF_INET or AF_INET6), and the same TCP connection or none
+ * (ice_addr_conn). */
 bool peer_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 
 #endif

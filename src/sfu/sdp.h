@@ -209,6 +209,7 @@ struct sdp_local {
     const char *const *more_hosts; /* further addresses (a LAN and a public one), each its */
     size_t more_host_count;        /* own host candidate of lower priority; at most 8 */
     uint16_t port;
+    bool tcp; /* each address also as a passive ICE-TCP candidate on port (RFC 6544), lower */
     uint64_t session_id, session_version;
 };
 

@@ -168,6 +168,13 @@ static void write_candidate(struct buf *out, const struct sdp_local *l)
         buf_printf(out, "a=candidate:%zu 1 udp %lu %s %u typ host\r\n", i + 1,
                    2130706431ul - ((unsigned long)i << 8), i ? l->more_hosts[i - 1] : l->host,
                    l->port);
+    /* ICE-TCP (RFC 6544's prioritisation): the browser connects, so ours are passive
+     * (direction preference 4 of a host's 6/4/2), below every UDP candidate: TCP is the way
+     * out when UDP does not get through, never the first choice */
+    for (size_t i = 0; l->tcp && i <= l->more_host_count; i++)
+        buf_printf(out, "a=candidate:%zu 1 tcp %lu %s %u typ host tcptype passive\r\n",
+                   l->more_host_count + i + 2, (126ul << 24) + ((4ul << 13) + 8191 - i) * 256 + 255,
+                   i ? l->more_hosts[i - 1] : l->host, l->port);
     buf_puts(out, "a=end-of-candidates\r\n");
 }
 

@@ -24,6 +24,7 @@
 #include "sfu/rtp.h"
 #include "sfu/rtpsec.h"
 #include "sfu/stun.h"
+#include "sfu/worker_tcp.h"
 
 #define BUCKETS 256 /* power of two */
 #define TX_SLOTS (4 * WORKER_BATCH)
@@ -76,6 +77,7 @@ struct worker {
     pthread_t thread;
     const struct dtls_identity *identity;
     struct ice_config ice;
+    struct worker_tcp *tcp; /* NULL: no ICE-TCP */
 
     pthread_mutex_t lock; /* guards head/tail, the events and the stats snapshot */
     struct cmd *head, *tail;
@@ -127,6 +129,13 @@ static const char *const counter_names[WORKER_COUNTER_COUNT] = {
     [WORKER_PEERS_CLOSED] = "peers_closed",
     [WORKER_DTLS_HANDSHAKES] = "dtls_handshakes",
     [WORKER_ICE_RESTARTS] = "ice_restarts",
+    [WORKER_ICE_TCP_ACCEPTED] = "ice_tcp_accepted",
+    [WORKER_ICE_TCP_REFUSED] = "ice_tcp_refused",
+    [WORKER_ICE_TCP_CLOSED] = "ice_tcp_closed",
+    [WORKER_ICE_TCP_UNCHECKED] = "ice_tcp_unchecked",
+    [WORKER_ICE_TCP_RX_PACKETS] = "ice_tcp_rx_packets",
+    [WORKER_ICE_TCP_TX_PACKETS] = "ice_tcp_tx_packets",
+    [WORKER_ICE_TCP_DROP_FULL] = "ice_tcp_drop_full",
 };
 
 const char *worker_counter_name(enum worker_counter c)
@@ -371,6 +380,8 @@ static void tx_flush(struct worker *w)
         i += (size_t)n;
     }
     w->tx_count = 0;
+    if (w->tcp)
+        worker_tcp_flush(w->tcp);
 }
 
 /* A free send buffer of TX_SIZE bytes, flushing the queue when it is full. */
@@ -385,6 +396,12 @@ static uint8_t *tx_take(struct worker *w)
 
 static void tx_push(struct worker *w, size_t len, const struct sockaddr_storage *to)
 {
+    if (ice_addr_conn(to)) { /* ICE-TCP: framed onto its connection; the slot stays free */
+        if (!w->tcp ||
+            worker_tcp_send(w->tcp, to, w->tx_iov[w->tx_count].iov_base, len) == -ENOTCONN)
+            count(w, WORKER_DROP_TX_ERROR, 1); /* the connection has closed since */
+        return;
+    }
     size_t i = w->tx_count++;
     w->tx_iov[i].iov_len = len;
     socklen_t n = addr_len(to);
@@ -532,6 +549,15 @@ static void handle_datagram(struct worker *w, int64_t now, const struct sockaddr
         if (d < w->peers_deadline)
             w->peers_deadline = d;
     }
+}
+
+/* An ICE-TCP connection's packet, on the datagram path (worker_tcp.h). */
+static bool tcp_packet(void *arg, int64_t now, const struct sockaddr_storage *from, uint8_t *data,
+                       size_t len)
+{
+    struct worker *w = arg;
+    handle_datagram(w, now, from, data, len);
+    return find_addr(w, from) != NULL;
 }
 
 static void receive(struct worker *w)
@@ -713,6 +739,10 @@ static void *worker_main(void *arg)
     while (!w->stopping) {
         int64_t now = clock_mono_ms();
         int64_t next = run_timers(w, now);
+        if (w->tcp) {
+            int64_t t = worker_tcp_tick(w->tcp, now);
+            next = t < next ? t : next;
+        }
         int timeout = -1;
         if (next != INT64_MAX) {
             int64_t wait = next - now;
@@ -721,16 +751,19 @@ static void *worker_main(void *arg)
                 wait = 5;
             timeout = wait > 60000 ? 60000 : (int)wait;
         }
-        struct epoll_event evs[2];
-        int n = epoll_wait(w->epfd, evs, 2, timeout);
+        struct epoll_event evs[16];
+        int n = epoll_wait(w->epfd, evs, 16, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("sfu", "epoll_wait: %s", strerror(errno));
             break;
         }
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.fd == w->evfd)
+            if ((evs[i].data.u64 & WORKER_TCP_EPOLL_TAG) && w->tcp) {
+                worker_tcp_event(w->tcp, evs[i].data.u64, evs[i].events, clock_mono_ms());
+                tx_flush(w);
+            } else if (evs[i].data.u64 == (uint64_t)w->evfd)
                 run_commands(w);
-            else if (evs[i].data.fd == w->sock)
+            else if (evs[i].data.u64 == (uint64_t)w->sock)
                 receive(w);
         }
     }
@@ -832,6 +865,7 @@ static void worker_free(struct worker *w)
         c = next;
     }
     router_free(w->router);
+    worker_tcp_free(w->tcp);
     free(w->events);
     if (w->sock >= 0)
         close(w->sock);
@@ -874,6 +908,21 @@ static void setup_buffers(struct worker *w)
         (struct peer_out){.reply = w->reply, .reply_cap = sizeof w->reply, .dtls = &w->dtls_out};
 }
 
+/* The UDP socket, bound; sin gets the port it has. 0 or -errno. */
+static int bind_udp(struct worker *w, struct sockaddr_in *sin)
+{
+    w->sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (w->sock < 0)
+        return -errno;
+    int rcvbuf = 4 << 20; /* bursts of video; the kernel caps it at net.core.rmem_max */
+    (void)setsockopt(w->sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    socklen_t sl = sizeof *sin;
+    if (bind(w->sock, (struct sockaddr *)sin, sizeof *sin) < 0 ||
+        getsockname(w->sock, (struct sockaddr *)sin, &sl) < 0)
+        return -errno;
+    return 0;
+}
+
 int worker_start(const struct worker_config *cfg, struct worker **out)
 {
     *out = NULL;
@@ -902,27 +951,39 @@ int worker_start(const struct worker_config *cfg, struct worker **out)
     setup_buffers(w);
 
     int rc;
-    w->sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (w->sock < 0)
-        goto fail_errno;
-    int rcvbuf = 4 << 20; /* bursts of video; the kernel caps it at net.core.rmem_max */
-    (void)setsockopt(w->sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    if (bind(w->sock, (struct sockaddr *)&sin, sizeof sin) < 0)
-        goto fail_errno;
-    socklen_t sl = sizeof sin;
-    if (getsockname(w->sock, (struct sockaddr *)&sin, &sl) < 0)
-        goto fail_errno;
-    w->port = ntohs(sin.sin_port);
     w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->evfd < 0)
         goto fail_errno;
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd < 0)
         goto fail_errno;
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = w->sock};
+    /* ICE-TCP listens on the same number as UDP; with port 0 the one the kernel picked for
+     * UDP may be taken for TCP, and UDP then tries another */
+    for (int tries = 0;; tries++) {
+        rc = bind_udp(w, &sin);
+        if (rc == 0 && cfg->tcp_conns) {
+            struct worker_tcp_config tc = {.bind = &sin,
+                                           .epfd = w->epfd,
+                                           .max_conns = cfg->tcp_conns,
+                                           .on_packet = tcp_packet,
+                                           .arg = w,
+                                           .counters = w->counters};
+            rc = worker_tcp_start(&tc, &w->tcp);
+        }
+        if (rc != -EADDRINUSE || cfg->port != 0 || tries == 8)
+            break;
+        close(w->sock);
+        w->sock = -1;
+        sin.sin_port = 0;
+    }
+    if (rc < 0)
+        goto fail;
+    w->port = ntohs(sin.sin_port);
+    /* u64, not fd: the upper half must be zero, it tells ICE-TCP's events apart */
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)w->sock};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->sock, &ev) < 0)
         goto fail_errno;
-    ev = (struct epoll_event){.events = EPOLLIN, .data.fd = w->evfd};
+    ev = (struct epoll_event){.events = EPOLLIN, .data.u64 = (uint64_t)w->evfd};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0)
         goto fail_errno;
     rc = pthread_create(&w->thread, NULL, worker_main, w);

@@ -1,7 +1,10 @@
 /* worker: one media worker thread. It owns one UDP socket, an epoll loop that reads and
  * writes in batches (recvmmsg/sendmmsg, WORKER_BATCH datagrams, buffers from a pool
  * allocated once at start), its peers (peer.h) and its rooms. Nothing on the packet path
- * takes a lock or allocates.
+ * takes a lock or allocates. With tcp_conns it also serves ICE-TCP on the same port
+ * (worker_tcp.h): each connection's packets take the datagram path under an address
+ * tagged with the connection (ice_addr_conn), and what is sent to such an address is
+ * framed onto that connection instead of sendmmsg.
  *
  * Routing. A STUN datagram goes to the peer whose local ufrag its USERNAME names
  * (ice_ufrag_of); everything else to the peer that sent it from an address that passed one
@@ -47,6 +50,7 @@ struct worker_config {
     uint16_t port;                        /* 0: any, see worker_port */
     const struct dtls_identity *identity; /* must outlive the worker */
     struct ice_config ice;
+    uint32_t tcp_conns; /* ICE-TCP (worker_tcp.h) on the same port: connections at once; 0: off */
 };
 
 enum worker_counter {
@@ -61,18 +65,26 @@ enum worker_counter {
     WORKER_DROP_SUBSCRIBER_RTP, /* media sent on a subscribe transport */
     WORKER_DROP_PROTECT,        /* protecting for a subscriber failed */
     WORKER_DROP_TX_FULL,        /* no send buffer was free */
-    WORKER_DROP_TX_ERROR,       /* sendmmsg refused it */
+    WORKER_DROP_TX_ERROR,       /* sendmmsg refused it, or its ICE-TCP connection had closed */
     WORKER_PEERS_ADDED,
     WORKER_PEERS_REJECTED, /* duplicate id or ufrag */
     WORKER_PEERS_CLOSED,   /* freed because ICE went away or DTLS failed or closed */
     WORKER_DTLS_HANDSHAKES, /* DTLS handshakes completed (one per transport) */
     WORKER_ICE_RESTARTS,    /* ICE restarts in place (worker_restart_ice) */
+    WORKER_ICE_TCP_ACCEPTED,  /* ICE-TCP connections taken (worker_tcp.h) */
+    WORKER_ICE_TCP_REFUSED,   /* closed at accept: tcp_conns checked connections open */
+    WORKER_ICE_TCP_CLOSED,    /* closed, for whatever reason; open = accepted - closed */
+    WORKER_ICE_TCP_UNCHECKED, /* closed: no ICE check passed on it in time, or made room */
+    WORKER_ICE_TCP_RX_PACKETS, /* packets (frames) taken from connections */
+    WORKER_ICE_TCP_TX_PACKETS, /* packets queued onto connections */
+    WORKER_ICE_TCP_DROP_FULL, /* packets dropped: the connection's write queue was full */
     WORKER_COUNTER_COUNT
 };
 
 struct worker;
 
-/* Binds the socket and starts the thread. 0, -EINVAL (bind_ip, identity), or -errno from
+/* Binds the socket (and with tcp_conns the TCP listener on the same address and port;
+ * with port 0 both get the same number) and starts the thread. 0, -EINVAL (bind_ip, identity), or -errno from
  * socket/bind/epoll/eventfd/pthread_create. */
 int worker_start(const struct worker_config *cfg, struct worker **out);
 /* Asks the thread to stop, joins it, frees every peer and the worker. NULL is fine. */

@@ -512,7 +512,7 @@ describe('command line', () => {
       const port = String(udp.address().port);
       const busy = serve('--media-port', port, '--media-workers', '1');
       assert.equal(busy.status, 1);
-      assert.match(busy.stderr, new RegExp(`UDP port ${port} on 127\\.0\\.0\\.1 is in use \\(media_port\\)`));
+      assert.match(busy.stderr, new RegExp(`UDP or TCP port ${port} on 127\\.0\\.0\\.1 is in use \\(media_port\\)`));
       const elsewhere = serve('--media-bind', '192.0.2.55', '--media-public-ip', '192.0.2.55');
       assert.equal(elsewhere.status, 1);
       assert.match(elsewhere.stderr, /192\.0\.2\.55 is not an address of this machine \(media_bind\)/);

@@ -5,7 +5,8 @@
 // Inside a network namespace this test makes itself (lib/impair.mjs): one Chromium as root
 // whose media reaches confide over UDP ("You're ready for your session.", with the round
 // trip, loss and speed it measured), and one as another uid whose UDP iptables drops, with
-// no TURN server configured ("Your network blocks video calls", naming the media port). Over
+// no TURN server configured: it passes over the SFU's ICE-TCP ("direct (TCP)"), and with
+// ICE-TCP turned off it is told "Your network blocks video calls", naming the media port. Over
 // a plain WebSocket: a second check on one connection, too many at once, and too many from
 // one address are refused with check_refused; and a check writes nothing to the database.
 //
@@ -115,12 +116,31 @@ test('the device check: preview, level, test sound, and a connection test throug
   });
 });
 
-test('a network without UDP and no TURN server: "Your network blocks video calls"', async () => {
+test('a network without UDP and no TURN server: the test goes over the SFU\'s ICE-TCP, "direct (TCP)"', async () => {
   await withServer({ args: ['--media-workers', '1'] }, async (server) => {
+    const context = await blocked.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    await page.goto(`${server.url}/check`);
+    await page.getByRole('button', { name: 'Test the connection' }).click();
+    await page.waitForFunction(() => document.getElementById('loopback').videoWidth > 0, null, { timeout: 20000 });
+    const verdict = page.locator('#verdict');
+    await verdict.waitFor({ timeout: 40000 });
+    const numbers = await measured(page);
+    console.log(`check, UDP blocked, ICE-TCP: ${JSON.stringify(numbers)}; ${await verdict.textContent()}`);
+    assert.equal(numbers.route, 'direct (TCP)');
+    assert.equal(await verdict.textContent(), 'You\u2019re ready for your session.', JSON.stringify(numbers));
+    await context.close();
+  });
+});
+
+test('a network without UDP, no TURN server and ICE-TCP off: "Your network blocks video calls"', async () => {
+  await withServer({ args: ['--media-workers', '1', '--media-tcp-connections', '0'] }, async (server) => {
     const droppedBefore = udpDropped();
     const ws = await connect(server);
     ws.json({ type: 'check' });
     const { media } = await ws.next('check_started');
+    assert.deepEqual(media.protocols, ['udp']);
     ws.close();
     const context = await blocked.newContext();
     const page = await context.newPage();
@@ -144,7 +164,7 @@ test('check rooms are bounded: once per connection, 8 at once, 10 per address', 
     first.json({ type: 'check' });
     const started = await first.next('check_started');
     assert.equal(started.seconds, 60);
-    assert.equal(started.media.protocol, 'udp');
+    assert.deepEqual(started.media.protocols, ['udp', 'tcp']); // ICE-TCP is on by default
     assert.equal(started.media.host, '127.0.0.1');
     assert.equal(started.media.ports.length, 2);
     assert.equal(started.turn, false);

@@ -108,8 +108,10 @@ async function meet(server) {
   return { ada, client };
 }
 
+// ICE-TCP off: with it, the client would reach the SFU's own TCP candidate rather than the
+// relay (ice-tcp.test.mjs is that case)
 function confideWith(secret) {
-  return { args: ['--media-workers', '1'],
+  return { args: ['--media-workers', '1', '--media-tcp-connections', '0'],
     env: { CONFIDE_TURN_URIS: turn.uris.join(', '), CONFIDE_TURN_SECRET: secret } };
 }
 

@@ -368,6 +368,39 @@ static void new_address_renominates(void **state)
     ice_agent_free(f.a);
 }
 
+/* ICE-TCP: the same IP and port over a TCP connection is another pair; a check on it
+ * verifies only it, and its nomination moves the path to it; the mapped address is the
+ * plain IP and port, without the connection id. */
+static void a_tcp_connection_is_a_pair_of_its_own(void **state)
+{
+    (void)state;
+    struct fixture f = {.a = agent(0)};
+    uint8_t pkt[256];
+    struct sockaddr_storage udp = v4("192.0.2.10", 61000);
+    struct sockaddr_storage tcp = udp, other_tcp = udp;
+    ice_addr_set_conn(&tcp, 0x00010001);
+    ice_addr_set_conn(&other_tcp, 0x00020001); /* the same slot, a later connection */
+    assert_int_equal(ice_addr_conn(&udp), 0);
+    assert_int_equal(ice_addr_conn(&tcp), 0x00010001);
+    size_t n = check(pkt, USE_CANDIDATE);
+    assert_int_equal(feed(&f, 100, &udp, pkt, n), 0);
+    assert_true(ice_verified(f.a, &udp));
+    assert_false(ice_verified(f.a, &tcp));
+    n = check(pkt, 0);
+    assert_int_equal(feed(&f, 200, &tcp, pkt, n), 0);
+    assert_int_equal(f.ev.flags, ICE_EV_VERIFIED);
+    struct stun_msg m;
+    verify_answer(&f, pkt, STUN_SUCCESS, &m);
+    assert_true(same_addr(&m.xor_mapped, &udp));
+    assert_true(ice_verified(f.a, &tcp));
+    assert_false(ice_verified(f.a, &other_tcp));
+    n = check(pkt, USE_CANDIDATE);
+    assert_int_equal(feed(&f, 300, &tcp, pkt, n), 0);
+    assert_int_equal(f.ev.flags, ICE_EV_NOMINATED);
+    assert_int_equal(ice_addr_conn(ice_selected(f.a)), 0x00010001);
+    ice_agent_free(f.a);
+}
+
 static void replayed_nomination_is_dropped(void **state)
 {
     struct fixture f = {.a = agent(0)};
@@ -695,6 +728,7 @@ int main(void)
         cmocka_unit_test(nomination_needs_the_controlling_role),
         cmocka_unit_test(unknown_attribute_gets_420),
         cmocka_unit_test(new_address_renominates),
+        cmocka_unit_test(a_tcp_connection_is_a_pair_of_its_own),
         cmocka_unit_test(replayed_nomination_is_dropped),
         cmocka_unit_test(consent_expires_then_gone),
         cmocka_unit_test(default_timeouts_and_late_tick),

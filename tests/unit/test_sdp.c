@@ -954,6 +954,32 @@ static void test_ipv6_candidate(void **state)
     assert_true(has_line(f->out.data, "a=candidate:1 1 udp 2130706431 2001:db8::7 40000 typ host"));
 }
 
+/* ICE-TCP: each address once more as a passive TCP candidate, below every UDP one. */
+static void test_tcp_candidates(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const more[] = {"192.0.2.10"};
+    struct sdp_local two = ours;
+    two.more_hosts = more;
+    two.more_host_count = 1;
+    two.tcp = true;
+    struct sdp_error err;
+    assert_int_equal(sdp_offer(&two, tracks, 1, &f->out, &err), 0);
+    assert_true(has_line(f->out.data, "a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host"));
+    assert_true(has_line(f->out.data, "a=candidate:2 1 udp 2130706175 192.0.2.10 40000 typ host"));
+    assert_true(has_line(f->out.data,
+                         "a=candidate:3 1 tcp 2124414975 127.0.0.1 40000 typ host tcptype passive"));
+    assert_true(has_line(f->out.data,
+                         "a=candidate:4 1 tcp 2124414719 192.0.2.10 40000 typ host tcptype passive"));
+    struct sdp_session *back = parse_ok(f, f->out.data);
+    assert_int_equal(back->media[0].candidate_count, 4);
+    /* and off, none */
+    two.tcp = false;
+    buf_reset(&f->out);
+    assert_int_equal(sdp_offer(&two, tracks, 1, &f->out, &err), 0);
+    assert_null(strstr(f->out.data, " tcp "));
+}
+
 /* A server on a clinic's network and the internet announces both; the first is preferred. */
 static void test_more_hosts(void **state)
 {
@@ -1023,6 +1049,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subscribe_offer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_more_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_candidate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_candidates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

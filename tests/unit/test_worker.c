@@ -28,6 +28,7 @@
 #include "sfu/rtp.h"
 #include "sfu/rtpsec.h"
 #include "sfu/stun.h"
+#include "sfu/tcp_frame.h"
 #include "sfu/worker.h"
 
 #define PWD_A "serverpasswordforA0123456"
@@ -61,15 +62,97 @@ static int udp_socket(struct sockaddr_in *self)
     return fd;
 }
 
+/* ICE-TCP clients: their sockets, each with its RFC 4571 reader; send_raw and recv_within
+ * frame and unframe for them. */
+static struct {
+    bool used;
+    int fd;
+    struct tcp_frame_reader rd;
+} tcp_clients[3];
+
+static struct tcp_frame_reader *tcp_reader(int fd)
+{
+    for (size_t i = 0; i < 3; i++)
+        if (tcp_clients[i].used && tcp_clients[i].fd == fd)
+            return &tcp_clients[i].rd;
+    return NULL;
+}
+
+static int tcp_rcvbuf; /* when set, the next TCP client's receive buffer: a slow reader */
+
+static int tcp_socket(struct sockaddr_in *self)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    if (tcp_rcvbuf) /* before connect, so the window is small from the start */
+        assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &tcp_rcvbuf, sizeof tcp_rcvbuf), 0);
+    assert_int_equal(connect(fd, (const struct sockaddr *)&worker_addr, sizeof worker_addr), 0);
+    if (self) {
+        socklen_t sl = sizeof *self;
+        assert_int_equal(getsockname(fd, (struct sockaddr *)self, &sl), 0);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        if (!tcp_clients[i].used) {
+            tcp_clients[i].used = true;
+            tcp_clients[i].fd = fd;
+            tcp_frame_reader_init(&tcp_clients[i].rd);
+            return fd;
+        }
+    }
+    fail_msg("too many TCP clients");
+    return -1;
+}
+
+static void tcp_close(int fd)
+{
+    for (size_t i = 0; i < 3; i++)
+        if (tcp_clients[i].used && tcp_clients[i].fd == fd)
+            tcp_clients[i].used = false;
+    close(fd);
+}
+
 static void send_raw(int fd, const void *data, size_t len)
 {
+    if (tcp_reader(fd)) {
+        uint8_t frame[TCP_FRAME_HEADER + 2048];
+        assert_true(len <= 2048);
+        frame[0] = (uint8_t)(len >> 8);
+        frame[1] = (uint8_t)len;
+        memcpy(frame + 2, data, len);
+        assert_int_equal(send(fd, frame, len + 2, MSG_NOSIGNAL), (ssize_t)(len + 2));
+        return;
+    }
     ssize_t n = sendto(fd, data, len, 0, (const struct sockaddr *)&worker_addr, sizeof worker_addr);
     assert_int_equal(n, (ssize_t)len);
 }
 
-/* One datagram within ms, or -1. */
+/* One datagram (or, over TCP, one packet) within ms, or -1; -2 when a TCP connection was
+ * closed by the worker. */
 static ssize_t recv_within(int fd, uint8_t *buf, size_t cap, int ms)
 {
+    struct tcp_frame_reader *rd = tcp_reader(fd);
+    if (rd) {
+        int64_t end = clock_mono_ms() + ms;
+        for (;;) {
+            uint8_t *pkt;
+            size_t len;
+            if (tcp_frame_next(rd, &pkt, &len) == 1) {
+                assert_true(len <= cap);
+                memcpy(buf, pkt, len);
+                return (ssize_t)len;
+            }
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            int left = (int)(end - clock_mono_ms());
+            if (poll(&p, 1, left > 0 ? left : 0) <= 0)
+                return -1;
+            size_t room;
+            uint8_t *space = tcp_frame_space(rd, &room);
+            ssize_t n = recv(fd, space, room, 0);
+            if (n <= 0)
+                return -2;
+            tcp_frame_wrote(rd, (size_t)n);
+        }
+    }
     struct pollfd p = {.fd = fd, .events = POLLIN};
     if (poll(&p, 1, ms) <= 0)
         return -1;
@@ -130,9 +213,21 @@ static void client_init(struct client *c, const char *srv_ufrag, const char *srv
     c->out = (struct dtls_out){.datagrams = c->dg, .datagrams_max = DTLS_OUT_DATAGRAMS};
 }
 
+/* A client that connects over TCP to the worker's passive candidate. */
+static void client_init_tcp(struct client *c, const char *srv_ufrag, const char *srv_pwd,
+                            const char *cli_ufrag)
+{
+    client_init(c, srv_ufrag, srv_pwd, cli_ufrag);
+    close(c->fd);
+    c->fd = tcp_socket(&c->self);
+}
+
 static void client_free(struct client *c)
 {
-    close(c->fd);
+    if (tcp_reader(c->fd))
+        tcp_close(c->fd);
+    else
+        close(c->fd);
     dtls_peer_free(c->dtls);
     rtpsec_context_free(c->tx);
     rtpsec_context_free(c->rx);
@@ -291,9 +386,9 @@ static uint32_t expect_rtp(struct client *c, uint16_t seq, const char *payload)
     return p.ssrc;
 }
 
-static struct worker *start_worker(void)
+static struct worker *start_worker_tcp(uint32_t tcp_conns)
 {
-    struct worker_config cfg = {.identity = server_id};
+    struct worker_config cfg = {.identity = server_id, .tcp_conns = tcp_conns};
     struct worker *w;
     assert_int_equal(worker_start(&cfg, &w), 0);
     assert_true(worker_port(w) != 0);
@@ -301,6 +396,11 @@ static struct worker *start_worker(void)
                                        .sin_port = htons(worker_port(w)),
                                        .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     return w;
+}
+
+static struct worker *start_worker(void)
+{
+    return start_worker_tcp(0);
 }
 
 /* Peers with an odd id publish Opus at pt 111 as participant `id`; even ids subscribe as
@@ -667,10 +767,151 @@ static void quality_folds_the_worse_direction(void **state)
     assert_int_equal(w.rtt_ms, -1);
 }
 
+/* ICE-TCP: both clients reach the worker over TCP on its UDP port number; the checks are
+ * answered on the connection (the mapped address is the connection's), DTLS and SRTP flow
+ * framed both ways, and the TCP pair is not the UDP one. A connection whose first packet is
+ * not STUN is closed, and one past the limit is refused at accept. */
+static void media_flows_over_ice_tcp(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker_tcp(2);
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+
+    struct client a, b;
+    client_init_tcp(&a, "srvA", PWD_A, "cliA");
+    client_init_tcp(&b, "srvB", PWD_B, "cliB");
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+    for (uint16_t i = 0; i < 5; i++) {
+        char payload[32];
+        snprintf(payload, sizeof payload, "opus over tcp %u", i);
+        send_rtp(&a, (uint16_t)(2000 + i), 0x11223344, payload);
+        assert_int_equal(expect_rtp(&b, (uint16_t)(2000 + i), payload), 0xB0B0B0B0);
+    }
+    assert_int_equal(worker_counter(w, WORKER_RTP_FORWARDED), 5);
+    assert_int_equal(worker_counter(w, WORKER_ICE_TCP_ACCEPTED), 2);
+    assert_int_equal(worker_counter(w, WORKER_TX_DATAGRAMS), 0); /* nothing went by UDP */
+
+    /* the same source address and port over UDP is another pair: not verified */
+    int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in same = a.self;
+    if (bind(udp, (struct sockaddr *)&same, sizeof same) == 0) {
+        uint8_t rtp[64];
+        size_t len = make_rtp(rtp, 1, 0x11223344, "udp");
+        uint64_t unknown = worker_counter(w, WORKER_DROP_UNKNOWN_SOURCE);
+        assert_int_equal(
+            sendto(udp, rtp, len, 0, (struct sockaddr *)&worker_addr, sizeof worker_addr),
+            (ssize_t)len);
+        wait_counter(w, WORKER_DROP_UNKNOWN_SOURCE, unknown + 1);
+    }
+    close(udp);
+
+    /* a third connection is one too many */
+    int extra = tcp_socket(NULL);
+    uint8_t buf[64];
+    assert_int_equal(recv_within(extra, buf, sizeof buf, 2000), -2);
+    wait_counter(w, WORKER_ICE_TCP_REFUSED, 1);
+    tcp_close(extra);
+
+    /* B goes; a connection that starts with anything but STUN is closed */
+    client_free(&b);
+    wait_counter(w, WORKER_ICE_TCP_CLOSED, 1); /* B's; the refused one was never open */
+    int junk = tcp_socket(NULL);
+    send_raw(junk, "\x80\x60junk", 6);
+    assert_int_equal(recv_within(junk, buf, sizeof buf, 2000), -2);
+    wait_counter(w, WORKER_ICE_TCP_CLOSED, 2);
+    tcp_close(junk);
+
+    /* with every slot taken, a newcomer takes the place of a silent connection, not of A;
+     * and a connection that stays silent is closed after 5 s */
+    int silent = tcp_socket(NULL);
+    wait_counter(w, WORKER_ICE_TCP_ACCEPTED, 4);
+    int newer = tcp_socket(NULL);
+    assert_int_equal(recv_within(silent, buf, sizeof buf, 2000), -2);
+    wait_counter(w, WORKER_ICE_TCP_UNCHECKED, 1);
+    int64_t opened = clock_mono_ms();
+    assert_int_equal(recv_within(newer, buf, sizeof buf, 8000), -2);
+    assert_true(clock_mono_ms() - opened >= 4500);
+    wait_counter(w, WORKER_ICE_TCP_UNCHECKED, 2);
+    tcp_close(silent);
+    tcp_close(newer);
+    /* B, the junk, the silent one and the newer one; A's is still open */
+    wait_counter(w, WORKER_ICE_TCP_CLOSED, 4);
+
+    client_free(&a);
+    worker_stop(w);
+}
+
+/* A subscriber over TCP that stops reading: its queue fills and packets are dropped whole
+ * and counted, the worker goes on; what did get queued reads back as whole SRTP packets in
+ * order once it reads again. */
+static void a_slow_tcp_reader_loses_packets_whole(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker_tcp(2);
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+    struct client a, b;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    tcp_rcvbuf = 4096;
+    client_init_tcp(&b, "srvB", PWD_B, "cliB");
+    tcp_rcvbuf = 0;
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+
+    /* 1,000 packets of 1,000 bytes while B reads nothing: far more than its queue (64 KiB)
+     * and the sockets' buffers hold */
+    enum { SENT = 1000 };
+    char payload[1001];
+    memset(payload, 'p', 1000);
+    payload[1000] = '\0';
+    for (uint16_t i = 0; i < SENT; i++) {
+        uint8_t buf[1100];
+        size_t len = make_rtp(buf, (uint16_t)(3000 + i), 0x11223344, payload), out_len;
+        assert_int_equal(rtpsec_rtp_protect(a.tx, buf, len, sizeof buf, &out_len), 0);
+        send_raw(a.fd, buf, out_len);
+        if (i % 50 == 49) /* the worker's UDP receive buffer is not what is measured */
+            wait_counter(w, WORKER_RTP_FORWARDED, (uint64_t)i + 1 - 40);
+    }
+    wait_counter(w, WORKER_ICE_TCP_DROP_FULL, 1);
+    /* B reads again: every packet whole, in order, some missing */
+    uint8_t buf[2048];
+    ssize_t n;
+    int got = 0, last = -1;
+    while ((n = recv_within(b.fd, buf, sizeof buf, 500)) > 0) {
+        if (n > 1 && buf[1] >= 200 && buf[1] <= 206)
+            continue; /* sender reports */
+        size_t plain;
+        assert_int_equal(rtpsec_rtp_unprotect(b.rx, buf, (size_t)n, &plain), 0);
+        struct rtp_packet p;
+        assert_int_equal(rtp_parse(&p, buf, plain), 0);
+        assert_int_equal(p.payload_len, 1000);
+        assert_true((int)p.seq > last);
+        last = p.seq;
+        got++;
+    }
+    assert_true(got > 0);
+    assert_true(got < SENT);
+    printf("# slow reader: %d of %d packets arrived, %llu dropped for a full queue\n", got, SENT,
+           (unsigned long long)worker_counter(w, WORKER_ICE_TCP_DROP_FULL));
+    client_free(&a);
+    client_free(&b);
+    worker_stop(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(media_flows_between_two_clients),
+        cmocka_unit_test(media_flows_over_ice_tcp),
+        cmocka_unit_test(a_slow_tcp_reader_loses_packets_whole),
         cmocka_unit_test(strangers_and_garbage_are_counted),
         cmocka_unit_test(timers_retransmit_and_expire),
         cmocka_unit_test(bad_params_and_duplicates),

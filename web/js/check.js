@@ -380,9 +380,11 @@ function portsText(ports) {
 // The verdict in words: what the person should do, or that they are ready.
 function verdictOf(outcome) {
   if (outcome.status === 'blocked') {
+    const protocols = Array.isArray(outcome.media?.protocols) && outcome.media.protocols.length
+      ? outcome.media.protocols.map((p) => String(p).toUpperCase()).join(' or ') : 'UDP';
     const where = outcome.media?.host
-      ? `UDP to ${outcome.media.host} ${portsText(outcome.media.ports)}`.trim()
-      : 'UDP to this practice\u2019s media server';
+      ? `${protocols} to ${outcome.media.host} ${portsText(outcome.media.ports)}`.trim()
+      : `${protocols} to this practice\u2019s media server`;
     return { kind: 'blocked', text: `Your network blocks video calls. Try another network (for example your phone\u2019s data), or ask your IT team to allow ${where}.` };
   }
   if (outcome.status !== 'ok') return { kind: 'error', text: outcome.message ?? 'The connection test could not run. Please try again.' };
