@@ -465,6 +465,9 @@ static bool publish_params(const struct sdp_negotiated *neg, struct router_publi
             const struct sdp_choice *ch = &nm->codecs[c];
             pp->pts[pp->pt_count++] =
                 (struct router_pt){.pt = ch->pt, .kind = kind, .codec = router_codec_of(ch->codec)};
+            if (ch->red_pt >= 0) /* audio has no rtx: the two fit */
+                pp->pts[pp->pt_count++] = (struct router_pt){
+                    .pt = (uint8_t)ch->red_pt, .kind = kind, .codec = ROUTER_OPUS, .red = true};
             if (ch->rtx_pt >= 0)
                 pp->pts[pp->pt_count++] = (struct router_pt){.pt = (uint8_t)ch->rtx_pt,
                                                              .kind = kind,
@@ -668,6 +671,7 @@ void media_plan_subscribe_answer(struct media_plan *p, int participant, const js
             .audio_level = nm->ext_id[SDP_EXT_AUDIO_LEVEL] != 0,
             .rtx_ssrc = nm->codecs[0].rtx_pt >= 0 ? t->rtx_ssrc : 0,
             .rtx_pt = nm->codecs[0].rtx_pt >= 0 ? (uint8_t)nm->codecs[0].rtx_pt : 0,
+            .red_pt = nm->codecs[0].red_pt >= 0 ? (uint8_t)nm->codecs[0].red_pt : 0,
             .cname = "confide",
         };
     }

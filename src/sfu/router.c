@@ -480,7 +480,13 @@ static size_t build_for(struct router *r, const struct router_port *pub,
     memcpy(buf, pk->data, pk->len);
     struct rtp_packet out = *pk;
     rtp_rebase(&out, buf);
-    rtp_set_payload_type(&out, t->t.pt);
+    const struct router_pt *in = pt_find(pub, pk->payload_type);
+    if (!in || !in->red) {
+        rtp_set_payload_type(&out, t->t.pt);
+    } else if (rtp_red_forward(&out, t->t.red_pt, t->t.pt) < 0) {
+        r->stats.drop_malformed++; /* or an empty primary: nothing to play */
+        return 0;
+    }
     if (out.extension &&
         rtp_ext_remap(&out, t->t.audio_level ? pub->map_level : pub->map_none) < 0) {
         r->stats.drop_malformed++;
