@@ -29,7 +29,8 @@ struct sub_track {
 struct member {
     int id;
     uint64_t conn;
-    bool present; /* seen in this sync */
+    bool present;    /* seen in this sync */
+    bool audio_only; /* receives audio alone (the room's word) */
     /* publish transport */
     uint64_t pub_peer;
     int pub_gen;
@@ -166,6 +167,12 @@ static bool wants(const struct member *pub, enum router_kind kind)
            (kind == ROUTER_AUDIO ? pub->pub_audio : pub->pub_video);
 }
 
+/* What sub receives of pub: what pub sends, and no video for someone on audio only. */
+static bool receives(const struct member *sub, const struct member *pub, enum router_kind kind)
+{
+    return wants(pub, kind) && !(kind == ROUTER_VIDEO && sub->audio_only);
+}
+
 static size_t ssrcs_of(const struct member *mb)
 {
     size_t ssrcs = 0;
@@ -184,7 +191,7 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
         if (!t->active)
             continue;
         struct member *pub = member_find(p, t->publisher);
-        if (!pub || !wants(pub, t->kind) || pub->pub_gen != t->gen) {
+        if (!pub || !receives(mb, pub, t->kind) || pub->pub_gen != t->gen) {
             t->active = false;
             mb->dirty = true;
         }
@@ -194,7 +201,7 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
         if (pub == mb && !p->loopback)
             continue; /* nobody receives their own media, but in a check room */
         for (int kind = ROUTER_AUDIO; kind <= ROUTER_VIDEO; kind++) {
-            if (!wants(pub, (enum router_kind)kind))
+            if (!receives(mb, pub, (enum router_kind)kind))
                 continue;
             bool have = false;
             for (size_t i = 0; i < mb->track_count && !have; i++) {
@@ -380,6 +387,7 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
         mb->id = people[k].id;
         mb->conn = people[k].conn;
         mb->present = true;
+        mb->audio_only = people[k].audio_only;
     }
     for (size_t i = 0; i < p->count;) {
         if (p->members[i].present) {
