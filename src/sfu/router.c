@@ -486,6 +486,10 @@ static size_t build_for(struct router *r, const struct router_port *pub,
     } else if (rtp_red_forward(&out, t->t.red_pt, t->t.pt) < 0) {
         r->stats.drop_malformed++; /* or an empty primary: nothing to play */
         return 0;
+    } else if (t->t.red_pt) {
+        r->stats.red_forwarded++;
+    } else {
+        r->stats.red_unwrapped++;
     }
     if (out.extension &&
         rtp_ext_remap(&out, t->t.audio_level ? pub->map_level : pub->map_none) < 0) {

@@ -134,6 +134,7 @@ struct router_stats {
     uint64_t twcc_received; /* subscribers' transport-cc reports read into their estimates */
     uint64_t speaker_changes;
     uint64_t quality_reports;
+    uint64_t red_forwarded, red_unwrapped; /* RED sent as RED / as its primary Opus alone */
 };
 
 struct router;

@@ -1684,6 +1684,9 @@ static void red_kept_or_unwrapped(void **state)
     assert_int_equal((uint16_t)(prev.seq + 1), p.seq);
     assert_int_equal(prev.timestamp + 960, p.timestamp);
 
+    assert_int_equal(router_stats(r)->red_forwarded, sent);
+    assert_int_equal(router_stats(r)->red_unwrapped, sent);
+
     /* plain Opus from the same publisher goes as Opus to both */
     rec_clear();
     uint8_t buf[128];

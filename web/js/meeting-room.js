@@ -32,6 +32,8 @@ export function createRoom({ send, session }) {
   const problem = $('meeting-problem');
   const muteButton = $('mute-button');
   const videoButton = $('video-button');
+  const audioOnlyButton = $('audio-only-button');
+  const audioOnlyState = $('audio-only-state');
   const handButton = $('hand-button');
   const supportButton = $('support-button');
 
@@ -208,6 +210,13 @@ export function createRoom({ send, session }) {
     const hand = me ? me.hand : false;
     muteButton.textContent = audio ? 'Mute' : 'Unmute';
     videoButton.textContent = video ? 'Stop video' : 'Start video';
+    // audio only: the state in words, the camera button out of the way while it holds
+    const audioOnly = me?.audio_only === true;
+    audioOnlyButton.setAttribute('aria-pressed', String(audioOnly));
+    videoButton.hidden = audioOnly;
+    audioOnlyState.textContent = audioOnly
+      ? 'Audio only: on \u2014 you don\u2019t send or receive video.' : '';
+    audioOnlyState.hidden = !audioOnly;
     handButton.textContent = hand ? 'Lower hand' : 'Raise hand';
     handButton.hidden = session.role === 'host' || session.role === 'cohost';
     supportButton.hidden = session.role !== 'client';
@@ -220,6 +229,9 @@ export function createRoom({ send, session }) {
   videoButton.addEventListener('click', () => {
     const me = self();
     sendOrComplain({ type: 'media', video: !(me ? me.video : true) });
+  });
+  audioOnlyButton.addEventListener('click', () => {
+    sendOrComplain({ type: 'audio_only', on: self()?.audio_only !== true });
   });
   handButton.addEventListener('click', () => {
     const me = self();
