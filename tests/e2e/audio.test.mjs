@@ -1,9 +1,10 @@
 // Audio for weak links, in Debian's Chromium with a fake camera and microphone: the publisher
 // sends redundant Opus (RED, RFC 2198) because the server's answer asks for it; a receiver
 // that took RED gets it as RED, one that refused it gets the primary Opus frames, and both
-// play it with next to no concealment; "Audio only" stops one's camera and
-// everyone's video to oneself, says so in words on both sides, keeps the voices going, holds
-// across a dropped connection, and turned off brings the video back both ways.
+// play it with next to no concealment; "Audio only" (in the meeting, or ticked on the join
+// form) stops one's camera and everyone's video to oneself, says so in words on both sides,
+// keeps the voices going, holds across a dropped connection, and turned off brings the video
+// back both ways.
 //
 //   cd tests/e2e && node --test audio.test.mjs
 import assert from 'node:assert/strict';
@@ -11,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
 import {
-  MEDIA_ARGS, admittedOneToOne, assertRising, metrics, received, waitForMedia,
+  MEDIA_ARGS, addClient, admittedOneToOne, api, assertRising, joinAsHost, localUrl, makeSession,
+  metrics, person, received, waitForMedia,
 } from './lib/meeting.mjs';
 
 const THERAPIST = 'Dr Ada Byron';
@@ -210,6 +212,54 @@ describe('audio on weak links', () => {
         await assertRising(ada, [CLIENT]);
         assert.equal(await ada.page.locator('#video-tiles li.camera-off').count(), 0);
         assert.equal(await client.page.locator('#video-tiles li.camera-off').count(), 0);
+        assert.deepEqual(ada.errors, []);
+        assert.deepEqual(client.errors, []);
+      } finally {
+        await ada.context.close();
+        await client.context.close();
+      }
+    });
+  });
+
+  test('Audio only chosen on the join form: the camera never opens, no video either way, and it can be turned off', async () => {
+    await withServer({ args: ['--media-workers', '1'] }, async (server) => {
+      const call = await api(server);
+      const sam = await addClient(call, CLIENT, 1);
+      const session = await makeSession(call, [sam], 'Weekly session');
+      const ada = await person(browser, THERAPIST);
+      const client = await person(browser, CLIENT);
+      try {
+        await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
+        await client.page.goto(localUrl(server, session.invites[0].url));
+        await client.page.getByLabel('Meeting password').fill(session.occurrences[0].password);
+        await client.page.getByLabel('Audio only').check();
+        await client.page.getByRole('button', { name: 'Join session' }).click();
+        await client.page.getByText('Your therapist will let you in shortly.').waitFor();
+        await ada.page.getByRole('button', { name: `Admit ${CLIENT}` }).click();
+
+        await client.page.getByText(AUDIO_ONLY_ON).waitFor();
+        const key = `Video of ${THERAPIST}`;
+        await until('the client hears the therapist', () => received(client.page),
+          (r) => r[key]?.audioPackets > 20);
+        const ckey = `Video of ${CLIENT}`;
+        await until('the therapist hears the client', () => received(ada.page),
+          (r) => r[ckey]?.audioPackets > 20);
+        const [c, a, sent] = [await received(client.page), await received(ada.page),
+          await videoSent(client.page)];
+        assert.equal(c[key].framesDecoded, 0, 'no video reaches the client');
+        assert.equal(a[ckey].framesDecoded, 0, 'no video comes from the client');
+        assert.deepEqual(sent, { frames: 0, camera: 0 }, 'the client\'s camera is off and has encoded nothing');
+        assert.equal(await tileWords(client.page, THERAPIST).textContent(), 'Audio only');
+        assert.equal(await tileWords(ada.page, CLIENT).textContent(), 'Audio only');
+
+        // off: the camera opens and is published afresh (the first had no video), and the
+        // therapist's video comes
+        await client.page.getByRole('button', { name: 'Audio only' }).click();
+        await client.page.getByText(AUDIO_ONLY_ON).waitFor({ state: 'hidden' });
+        await waitForMedia(client, [THERAPIST], { timeoutMs: 30000 });
+        await waitForMedia(ada, [CLIENT], { timeoutMs: 30000 });
+        await assertRising(client, [THERAPIST]);
+        await assertRising(ada, [CLIENT]);
         assert.deepEqual(ada.errors, []);
         assert.deepEqual(client.errors, []);
       } finally {
