@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { refusingRed } from './lib/audio.mjs';
 import { launchChromium, withServer } from './lib/browser.mjs';
 import {
   MEDIA_ARGS, addClient, admittedOneToOne, api, assertRising, joinAsHost, localUrl, makeSession,
@@ -30,28 +31,6 @@ after(async () => {
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// The browser, for a person whose page answers subscribe offers without RED (as a receiver
-// that cannot take it would): its audio transceivers prefer every codec but RED.
-function refusingRed(b) {
-  return {
-    async newContext(options) {
-      const context = await b.newContext(options);
-      await context.addInitScript(() => {
-        const createAnswer = RTCPeerConnection.prototype.createAnswer;
-        RTCPeerConnection.prototype.createAnswer = function (...args) {
-          const codecs = RTCRtpReceiver.getCapabilities('audio').codecs
-            .filter((c) => c.mimeType !== 'audio/red');
-          for (const t of this.getTransceivers()) {
-            if (t.receiver.track.kind === 'audio' && !t.stopped) t.setCodecPreferences(codecs);
-          }
-          return createAnswer.apply(this, args);
-        };
-      });
-      return context;
-    },
-  };
-}
 
 // What a page's live connections send and receive of audio, from getStats(): the codec of
 // each outbound and inbound audio stream, and the inbound sample counts.
