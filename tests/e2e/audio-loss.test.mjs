@@ -66,9 +66,12 @@ test('12 % loss on one client: the page that takes RED conceals far less of that
       assert.ok(loss.droppedOut > 50, `the client's packets were dropped: ${seen}`);
       assert.ok(m.confide_media_red_forwarded_total > 0 && m.confide_media_red_unwrapped_total > 0, seen);
       assert.ok(red.samples > 48000 * 10 && plain.samples > 48000 * 10, `both played: ${seen}`);
-      // the loss shows where there is no redundancy, and RED covers most of it
-      assert.ok(ratio(plain) > 0.01, `the page without RED conceals what was lost: ${seen}`);
-      assert.ok(ratio(red) < ratio(plain) / 2, `RED conceals less than half as much: ${seen}`);
+      // the loss shows where there is no redundancy, and RED covers most of it: a frame is
+      // gone only when two packets in a row are (about 1.4 % at 12 %). A busy machine adds
+      // concealment to both pages alike, so the difference is what is compared: RED saves at
+      // least a quarter of the 12 % (runs showed 6.5 to 9 points)
+      assert.ok(ratio(plain) > 0.03, `the page without RED conceals what was lost: ${seen}`);
+      assert.ok(ratio(plain) - ratio(red) > 0.03, `RED conceals at least 3 points less: ${seen}`);
     });
   } finally {
     for (const p of people) await p.context.close().catch(() => {});
