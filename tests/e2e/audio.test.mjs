@@ -1,5 +1,6 @@
 // Audio for weak links, in Debian's Chromium with a fake camera and microphone: the publisher
-// sends redundant Opus (RED, RFC 2198) because the server's answer asks for it; a receiver
+// sends redundant Opus (RED, RFC 2198) because the server's answer asks for it, and next to
+// nothing in silence (DTX); a receiver
 // that took RED gets it as RED, one that refused it gets the primary Opus frames, and both
 // play it with next to no concealment; "Audio only" (in the meeting, or ticked on the join
 // form) stops one's camera and everyone's video to oneself, says so in words on both sides,
@@ -56,6 +57,14 @@ async function audioStats(page) {
   });
 }
 
+// The audio packets a page sends per second, over 4 s.
+async function packetsPerSecond(page) {
+  const read = async () => (await audioStats(page)).sent.reduce((n, o) => n + o.packets, 0);
+  const before = await read();
+  await sleep(4000);
+  return (await read() - before) / 4;
+}
+
 // What a page sends of video: frames its camera's encoder put out, and its camera's state.
 async function videoSent(page) {
   return page.evaluate(async () => {
@@ -89,7 +98,7 @@ async function until(what, read, ok, timeoutMs = 20000) {
 }
 
 describe('audio on weak links', () => {
-  test('Chromium sends RED; a receiver that takes it gets RED, one that refuses it the primary Opus; both conceal next to nothing', async () => {
+  test('Chromium sends RED (and DTX in silence); a receiver that takes it gets RED, one that refuses it the primary Opus; both conceal next to nothing', async () => {
     await withServer({ args: ['--media-workers', '1'] }, async (server) => {
       const { ada, client } = await admittedOneToOne(server, browser, refusingRed(browser), THERAPIST, CLIENT);
       try {
@@ -121,6 +130,17 @@ describe('audio on weak links', () => {
         const end = await metrics(server);
         assert.ok(end.confide_media_red_forwarded_total > m.confide_media_red_forwarded_total);
         assert.ok(end.confide_media_red_unwrapped_total > m.confide_media_red_unwrapped_total);
+
+        // DTX (the answer's usedtx=1): a muted microphone gives silence, and the client
+        // sends a few packets a second instead of 50
+        const talking = await packetsPerSecond(client.page);
+        await client.page.getByRole('button', { name: 'Mute' }).click();
+        await client.page.getByRole('button', { name: 'Unmute' }).waitFor();
+        await sleep(1500);
+        const silent = await packetsPerSecond(client.page);
+        console.log(`DTX: ${talking} audio packets/s with the fake tone, ${silent} muted`);
+        assert.ok(talking >= 40, `${talking} packets/s while the tone plays`);
+        assert.ok(silent <= 10, `${silent} packets/s in silence`);
         assert.deepEqual(ada.errors, []);
         assert.deepEqual(client.errors, []);
       } finally {
