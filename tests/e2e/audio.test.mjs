@@ -176,9 +176,12 @@ describe('audio on weak links', () => {
         assert.ok(c2[key].audioPackets > c1[key].audioPackets, 'the therapist\'s voice still does');
         assert.equal(sent2.frames, sent1.frames, 'the client encodes no video');
 
-        // the therapist: "Audio only" on the client's tile, no frames, the voice still there
+        // the therapist: "Audio only" on the client's tile and in the list of people, no
+        // frames, the voice still there
         await tileWords(ada.page, CLIENT).waitFor();
         assert.equal(await tileWords(ada.page, CLIENT).textContent(), 'Audio only');
+        await ada.page.locator('#people-list li.person', { hasText: CLIENT })
+          .locator('.badge', { hasText: 'Audio only' }).waitFor();
         const a1 = await received(ada.page);
         await sleep(3000);
         const a2 = await received(ada.page);

@@ -1,5 +1,5 @@
 // In the meeting, for everyone: the people, the check-in round and spotlight, the chat, and
-// one's own controls (microphone, camera, hand, "I need support"). Hosts also get per-person
+// one's own controls (microphone, camera, "Audio only", hand, "I need support"). Hosts also get per-person
 // buttons (Mute, Stop video, Spotlight, Remove) in the list of people. Each person's row says
 // how their connection is ("Connection: good / fair / poor", from the server's `quality`
 // messages): one's own for everyone, everyone's for the hosts.
@@ -127,7 +127,8 @@ export function createRoom({ send, session }) {
     if (room.spotlight === p.id) badges.push(badge('Spotlight', 'spotlight'));
     if (p.hand) badges.push(badge('Hand raised', 'hand'));
     if (!p.audio) badges.push(badge('Muted', 'muted'));
-    if (!p.video) badges.push(badge('Video off', 'muted'));
+    if (p.audio_only) badges.push(badge('Audio only', 'muted'));
+    else if (!p.video) badges.push(badge('Video off', 'muted'));
     row.badges.replaceChildren(...badges);
     const level = levels.get(p.id);
     row.connection.hidden = !level;
