@@ -225,7 +225,7 @@ describe('audio on weak links', () => {
     });
   });
 
-  test('Audio only chosen on the join form: the camera never opens, no video either way, and it can be turned off', async () => {
+  test('Audio only chosen on the join form: no camera, no video either way, and it can be turned off', async () => {
     await withServer({ args: ['--media-workers', '1'] }, async (server) => {
       const call = await api(server);
       const sam = await addClient(call, CLIENT, 1);
