@@ -128,7 +128,7 @@ void live_service_on_check(struct live_service *svc, struct live_conn *c, const 
                   json_pack("{s:s,s:i,s:{s:s,s:[i,i],s:o},s:b}", "type", "check_started", "seconds",
                             CHECK_SECONDS, "media", "host", local->public_ip, "ports", first, last,
                             "protocols", protocols, "turn", svc->cfg->turn_uri_count > 0));
-    struct media_person me = {CHECK_PARTICIPANT, c->id};
+    struct media_person me = {.id = CHECK_PARTICIPANT, .conn = c->id};
     struct live_effects fx = {0};
     media_plan_sync(cr->plan, &me, 1, &fx);
     check_carry_out(svc, cr, &fx);

@@ -199,6 +199,8 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(padding_sent);
     STAT(speaker_changes);
     STAT(quality_reports);
+    STAT(red_forwarded);
+    STAT(red_unwrapped);
 #undef STAT
 #define COUNT(name) buf_printf(out, "confide_media_" #name "_total %" PRIu64 "\n", m->n.name)
     COUNT(publish_answered);

@@ -29,7 +29,8 @@ struct sub_track {
 struct member {
     int id;
     uint64_t conn;
-    bool present; /* seen in this sync */
+    bool present;    /* seen in this sync */
+    bool audio_only; /* receives audio alone (the room's word) */
     /* publish transport */
     uint64_t pub_peer;
     int pub_gen;
@@ -167,6 +168,12 @@ static bool wants(const struct member *pub, enum router_kind kind)
            (kind == ROUTER_AUDIO ? pub->pub_audio : pub->pub_video);
 }
 
+/* What sub receives of pub: what pub sends, and no video for someone on audio only. */
+static bool receives(const struct member *sub, const struct member *pub, enum router_kind kind)
+{
+    return wants(pub, kind) && !(kind == ROUTER_VIDEO && sub->audio_only);
+}
+
 static size_t ssrcs_of(const struct member *mb)
 {
     size_t ssrcs = 0;
@@ -185,7 +192,7 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
         if (!t->active)
             continue;
         struct member *pub = member_find(p, t->publisher);
-        if (!pub || !wants(pub, t->kind) || pub->pub_gen != t->gen) {
+        if (!pub || !receives(mb, pub, t->kind) || pub->pub_gen != t->gen) {
             t->active = false;
             mb->dirty = true;
         }
@@ -195,7 +202,7 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
         if (pub == mb && !p->loopback)
             continue; /* nobody receives their own media, but in a check room */
         for (int kind = ROUTER_AUDIO; kind <= ROUTER_VIDEO; kind++) {
-            if (!wants(pub, (enum router_kind)kind))
+            if (!receives(mb, pub, (enum router_kind)kind))
                 continue;
             bool have = false;
             for (size_t i = 0; i < mb->track_count && !have; i++) {
@@ -381,6 +388,7 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
         mb->id = people[k].id;
         mb->conn = people[k].conn;
         mb->present = true;
+        mb->audio_only = people[k].audio_only;
     }
     for (size_t i = 0; i < p->count;) {
         if (p->members[i].present) {
@@ -466,6 +474,9 @@ static bool publish_params(const struct sdp_negotiated *neg, struct router_publi
             const struct sdp_choice *ch = &nm->codecs[c];
             pp->pts[pp->pt_count++] =
                 (struct router_pt){.pt = ch->pt, .kind = kind, .codec = router_codec_of(ch->codec)};
+            if (ch->red_pt >= 0) /* audio has no rtx: the two fit */
+                pp->pts[pp->pt_count++] = (struct router_pt){
+                    .pt = (uint8_t)ch->red_pt, .kind = kind, .codec = ROUTER_OPUS, .red = true};
             if (ch->rtx_pt >= 0)
                 pp->pts[pp->pt_count++] = (struct router_pt){.pt = (uint8_t)ch->rtx_pt,
                                                              .kind = kind,
@@ -669,6 +680,7 @@ void media_plan_subscribe_answer(struct media_plan *p, int participant, const js
             .audio_level = nm->ext_id[SDP_EXT_AUDIO_LEVEL] != 0,
             .rtx_ssrc = nm->codecs[0].rtx_pt >= 0 ? t->rtx_ssrc : 0,
             .rtx_pt = nm->codecs[0].rtx_pt >= 0 ? (uint8_t)nm->codecs[0].rtx_pt : 0,
+            .red_pt = nm->codecs[0].red_pt >= 0 ? (uint8_t)nm->codecs[0].red_pt : 0,
             .cname = "confide",
         };
     }

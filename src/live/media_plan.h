@@ -44,6 +44,7 @@ typedef void media_rand_fn(void *out, size_t len);
 struct media_person {
     int id;
     uint64_t conn;
+    bool audio_only; /* they receive nobody's video */
 };
 
 struct media_plan;

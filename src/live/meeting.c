@@ -76,7 +76,7 @@ static void sync(struct meeting *m, struct live_effects *fx)
     assert(n <= MEETING_MAX_PEOPLE);
     struct media_person people[MEETING_MAX_PEOPLE];
     for (size_t i = 0; i < n; i++)
-        people[i] = (struct media_person){members[i].id, members[i].conn};
+        people[i] = (struct media_person){members[i].id, members[i].conn, members[i].audio_only};
     media_plan_sync(m->media, people, n, fx);
 }
 

@@ -24,6 +24,7 @@ static const struct live_message table[] = {
     /* everyone in the meeting */
     {"leave", LIVE_MAY_JOINED, .room = live_room_on_leave},
     {"media", LIVE_MAY_ADMITTED, .room = live_room_on_media},
+    {"audio_only", LIVE_MAY_JOINED, .room = live_room_on_audio_only},
     {"hand", LIVE_MAY_ADMITTED, .room = live_room_on_hand},
     {"chat", LIVE_MAY_ADMITTED, .room = live_room_on_chat},
     {"support", LIVE_MAY_ADMITTED, .room = live_room_on_support},

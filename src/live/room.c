@@ -30,6 +30,7 @@ struct participant {
     uint64_t conn; /* 0: not connected */
     int64_t waiting_since, admitted_at;
     int audio, video;
+    int audio_only; /* their own choice for a weak link: no video either way, kept on rejoin */
     int hand;
     int64_t hand_at;
     int removed, denied;
@@ -88,13 +89,19 @@ static void error_to(struct live_effects *fx, uint64_t conn, const char *code, c
     live_fx_error(fx, conn, code, message);
 }
 
+/* Their camera may reach others: on, and not audio only. */
+static int sends_video(const struct participant *p)
+{
+    return p->video && !p->audio_only;
+}
+
 /* What the router lets this person send changed: the room is the one owner of that. */
 static void allow(struct live_effects *fx, const struct participant *p)
 {
     struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_ALLOW);
     c->participant = p->id;
     c->audio = p->audio != 0;
-    c->video = p->video != 0;
+    c->video = sends_video(p) != 0;
 }
 
 /* ---- lookups ---- */
@@ -140,9 +147,9 @@ static const char *role_name(enum live_role role)
 
 static json_t *person_json(const struct participant *p)
 {
-    return json_pack("{s:i,s:s,s:s,s:b,s:b,s:b,s:b}", "id", p->id, "name", p->name, "role",
+    return json_pack("{s:i,s:s,s:s,s:b,s:b,s:b,s:b,s:b}", "id", p->id, "name", p->name, "role",
                      role_name(p->role), "connected", p->conn != 0, "audio", p->audio, "video",
-                     p->video, "hand", p->hand);
+                     p->video, "audio_only", p->audio_only, "hand", p->hand);
 }
 
 static json_t *round_json(const struct live_room *r)
@@ -322,7 +329,12 @@ size_t live_room_members(const struct live_room *r, struct live_room_member *out
         if (p->state != ADMITTED || !p->conn || r->ended)
             continue;
         if (n < cap)
-            out[n] = (struct live_room_member){p->id, p->conn, p->name, p->audio, p->video};
+            out[n] = (struct live_room_member){.id = p->id,
+                                               .conn = p->conn,
+                                               .name = p->name,
+                                               .audio = p->audio,
+                                               .video = sends_video(p),
+                                               .audio_only = p->audio_only};
         n++;
     }
     return n;
@@ -336,7 +348,12 @@ int live_room_member_get(const struct live_room *r, int participant, struct live
             continue;
         if (p->state != ADMITTED || !p->conn || r->ended)
             return -1;
-        *out = (struct live_room_member){p->id, p->conn, p->name, p->audio, p->video};
+        *out = (struct live_room_member){.id = p->id,
+                                         .conn = p->conn,
+                                         .name = p->name,
+                                         .audio = p->audio,
+                                         .video = sends_video(p),
+                                         .audio_only = p->audio_only};
         return 0;
     }
     return -1;
@@ -983,6 +1000,25 @@ void live_room_on_media(struct live_room *r, int64_t now, int from, const json_t
         self->audio = json_is_true(audio);
     if (video)
         self->video = json_is_true(video);
+    allow(fx, self);
+    broadcast_room(r, fx);
+}
+
+/* Audio only: the person's own choice for a weak connection. The router stops their video
+ * and the media plan leaves everyone's video out of what they receive; it lasts until they
+ * turn it off, across a dropped connection. Someone waiting may choose it before coming in. */
+void live_room_on_audio_only(struct live_room *r, int64_t now, int from, const json_t *msg,
+                             struct live_effects *fx)
+{
+    struct participant *self = sender(r, from);
+    json_t *on = json_object_get(msg, "on");
+    if (!json_is_boolean(on)) {
+        error_to(fx, self->conn, "invalid_field", "on must be true or false.");
+        return;
+    }
+    self->audio_only = json_is_true(on);
+    if (self->state != ADMITTED)
+        return; /* the room learns it with them when they are let in */
     allow(fx, self);
     broadcast_room(r, fx);
 }

@@ -108,7 +108,8 @@ void live_room_message(struct live_room *r, int64_t now, uint64_t conn, const js
                        struct live_effects *fx);
 
 /* The room's handlers in the message table (live/messages.c); the sender is checked. */
-live_room_handler live_room_on_leave, live_room_on_media, live_room_on_hand, live_room_on_chat,
+live_room_handler live_room_on_leave, live_room_on_media, live_room_on_audio_only,
+    live_room_on_hand, live_room_on_chat,
     live_room_on_support, live_room_on_admit, live_room_on_admit_all, live_room_on_deny,
     live_room_on_waiting_message, live_room_on_mute, live_room_on_stop_video, live_room_on_remove,
     live_room_on_lock, live_room_on_unlock, live_room_on_end, live_room_on_spotlight,
@@ -133,6 +134,7 @@ struct live_room_member {
     uint64_t conn;
     const char *name;
     int audio, video; /* what the room lets them send */
+    int audio_only;   /* they receive no video either */
 };
 /* Fills up to cap; returns how many there are. */
 size_t live_room_members(const struct live_room *r, struct live_room_member *out, size_t cap);

@@ -484,7 +484,17 @@ static size_t build_for(struct router *r, const struct router_port *pub,
     memcpy(buf, pk->data, pk->len);
     struct rtp_packet out = *pk;
     rtp_rebase(&out, buf);
-    rtp_set_payload_type(&out, t->t.pt);
+    const struct router_pt *in = pt_find(pub, pk->payload_type);
+    if (!in || !in->red) {
+        rtp_set_payload_type(&out, t->t.pt);
+    } else if (rtp_red_forward(&out, t->t.red_pt, t->t.pt) < 0) {
+        r->stats.drop_malformed++; /* or an empty primary: nothing to play */
+        return 0;
+    } else if (t->t.red_pt) {
+        r->stats.red_forwarded++;
+    } else {
+        r->stats.red_unwrapped++;
+    }
     if (out.extension &&
         rtp_ext_remap(&out, t->t.audio_level ? pub->map_level : pub->map_none) < 0) {
         r->stats.drop_malformed++;

@@ -11,7 +11,9 @@
  * (rtp_rewriter, rtp.h), so a publisher who rejoins or restarts its encoder reaches every
  * subscriber as one continuous stream. Payload types and header extension ids are mapped
  * from what the publisher negotiated to the fixed numbers of the subscribe offers
- * (sdp.h SDP_PT_* / SDP_ID_*); extensions subscribers did not get are erased.
+ * (sdp.h SDP_PT_* / SDP_ID_*); extensions subscribers did not get are erased. Audio a
+ * publisher sends as RED (RFC 2198, redundant Opus) goes on as RED to subscribers who took
+ * it and as its primary Opus frame alone to those who did not (rtp.h rtp_red_forward).
  *
  * Video: a subscriber starts a track at a keyframe; until then the router asks the
  * publisher for one (PLI, at most every ROUTER_PLI_INTERVAL_MS per source), and a
@@ -65,6 +67,7 @@ struct router_pt {
     enum router_codec codec;
     bool rtx;          /* an RTX payload type: it repairs apt */
     uint8_t apt;       /* for rtx: the payload type it repairs */
+    bool red;          /* audio: RED (RFC 2198) around the codec's frames */
 };
 
 struct router_publish_params {
@@ -86,6 +89,7 @@ struct router_track {
     bool audio_level;        /* the subscriber takes ssrc-audio-level at SDP_ID_AUDIO_LEVEL */
     uint32_t rtx_ssrc;       /* video: retransmissions go as RTX (RFC 4588) on this SSRC … */
     uint8_t rtx_pt;          /* … with this payload type; rtx_ssrc 0: on the track's own SSRC */
+    uint8_t red_pt;          /* audio: RED goes out as RED at this type; 0: its primary only */
     const char *cname;       /* for SDES; copied */
 };
 
@@ -132,6 +136,7 @@ struct router_stats {
     uint64_t probes, padding_sent; /* probe clusters sent subscribers, padding packets in them */
     uint64_t speaker_changes;
     uint64_t quality_reports;
+    uint64_t red_forwarded, red_unwrapped; /* RED sent as RED / as its primary Opus alone */
 };
 
 struct router;

@@ -334,6 +334,78 @@ int rtp_rtx_wrap(struct rtp_packet *p, size_t cap, uint8_t rtx_pt, uint32_t rtx_
     return 0;
 }
 
+/* ---- redundant audio (RFC 2198) ---- */
+
+int rtp_red_primary(const uint8_t *payload, size_t len, struct rtp_red_block *primary,
+                    size_t *redundant)
+{
+    size_t pos = 0, blocks_len = 0, n = 0;
+    /* the headers: 4 bytes while F is set, then the primary's one byte */
+    for (;;) {
+        if (pos >= len)
+            return -EBADMSG;
+        if (!(payload[pos] & 0x80))
+            break;
+        if (len - pos < 4)
+            return -EBADMSG;
+        blocks_len += (size_t)(payload[pos + 2] & 0x03) << 8 | payload[pos + 3];
+        pos += 4;
+        n++;
+    }
+    uint8_t pt = payload[pos] & 0x7f;
+    pos++;
+    if (len - pos < blocks_len)
+        return -EBADMSG; /* the redundant blocks run past the payload */
+    primary->pt = pt;
+    primary->offset = pos + blocks_len;
+    primary->len = len - primary->offset;
+    if (redundant)
+        *redundant = n;
+    return 0;
+}
+
+int rtp_red_unwrap(struct rtp_packet *p)
+{
+    struct rtp_red_block b;
+    int rc = rtp_red_primary(p->payload, p->payload_len, &b, NULL);
+    if (rc < 0)
+        return rc;
+    if (b.len == 0)
+        return -ENODATA;
+    memmove(p->payload, p->payload + b.offset, b.len);
+    /* the padding is left behind: the packet ends with the primary block */
+    p->data[0] &= (uint8_t)~0x20;
+    p->padding = false;
+    p->padding_len = 0;
+    p->payload_len = b.len;
+    p->len = p->header_len + b.len;
+    rtp_set_payload_type(p, b.pt);
+    return 0;
+}
+
+int rtp_red_set_block_pt(struct rtp_packet *p, uint8_t pt)
+{
+    struct rtp_red_block b;
+    int rc = rtp_red_primary(p->payload, p->payload_len, &b, NULL);
+    if (rc < 0)
+        return rc;
+    /* checked above: every header lies before the primary's one byte */
+    for (size_t pos = 0;; pos += 4) {
+        p->payload[pos] = (uint8_t)((p->payload[pos] & 0x80) | (pt & 0x7f));
+        if (!(p->payload[pos] & 0x80))
+            break;
+    }
+    return 0;
+}
+
+int rtp_red_forward(struct rtp_packet *p, uint8_t red_pt, uint8_t inner_pt)
+{
+    int rc = red_pt ? rtp_red_set_block_pt(p, inner_pt) : rtp_red_unwrap(p);
+    if (rc == 0)
+        rtp_set_payload_type(p, red_pt ? red_pt : inner_pt);
+    return rc;
+}
+
 int64_t rtp_seq_peek(const struct rtp_seq *s, uint16_t seq)
 {
     if (!s->started)

@@ -2,7 +2,8 @@
  * over the caller's buffer, the in-place rewrites forwarding needs, a 16 → 64-bit sequence
  * unwrapper, the per-subscriber rewriter that keeps an outgoing stream continuous when its
  * source changes, and the VP8 (RFC 7741) and H.264 (RFC 6184) payload facts the SFU acts
- * on. Opus payloads are opaque.
+ * on. Opus payloads are opaque; the RED (RFC 2198) wrapping around them is read and
+ * rewritten.
  *
  * This is the packet path: nothing here allocates, reads a clock or logs. Every length is
  * checked before a byte is read; a view never points outside [data, data + len). Returns
@@ -100,6 +101,30 @@ int rtp_ext_erase(struct rtp_packet *p, uint8_t id);
 int rtp_rtx_unwrap(struct rtp_packet *p, uint8_t pt, uint32_t ssrc);
 int rtp_rtx_wrap(struct rtp_packet *p, size_t cap, uint8_t rtx_pt, uint32_t rtx_ssrc,
                  uint16_t rtx_seq);
+
+/* Redundant audio (RFC 2198): the payload is a list of block headers, then the blocks in
+ * that order, the newest (the primary) last. A redundant block's header is 4 bytes (F set,
+ * its payload type, a 14-bit timestamp offset back from the packet's, a 10-bit length);
+ * the primary's is one byte (F clear, its payload type), its length the rest. Opus senders
+ * repeat the last frame or two this way, so one lost packet costs no audio. */
+struct rtp_red_block {
+    uint8_t pt;
+    size_t offset, len; /* within the payload */
+};
+/* Checks the whole payload (every header and block inside it) and says where the primary
+ * block is, and how many redundant ones come before it (redundant may be NULL). */
+int rtp_red_primary(const uint8_t *payload, size_t len, struct rtp_red_block *primary,
+                    size_t *redundant);
+/* Turns the packet into its primary block alone, in place (the block moves down to the
+ * payload's start, the padding goes), with the primary's payload type: for a receiver that
+ * did not take RED. -ENODATA for an empty primary. */
+int rtp_red_unwrap(struct rtp_packet *p);
+/* Sets every block's payload type (the publisher's Opus number → the subscriber's). */
+int rtp_red_set_block_pt(struct rtp_packet *p, uint8_t pt);
+/* A RED packet for one subscriber: red_pt != 0, it stays RED at red_pt with its blocks at
+ * inner_pt; red_pt 0 (the subscriber did not take RED), it becomes its primary at
+ * inner_pt. Nothing changes on an error. */
+int rtp_red_forward(struct rtp_packet *p, uint8_t red_pt, uint8_t inner_pt);
 
 /* Extends 16-bit sequence numbers to 64 bits, taking each as the value nearest the highest
  * seen so far, so reordering and loss of up to 32767 packets either way come out right.

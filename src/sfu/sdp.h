@@ -4,8 +4,9 @@
  * Three jobs. sdp_parse turns any offer or answer into a struct, every string and array
  * in the caller's arena. sdp_answer answers a client's offer on its publish transport:
  * ICE-lite, a host candidate per address (sdp_local: host, then more_hosts), DTLS passive,
- * rtcp-mux, BUNDLE, receiving Opus, VP8 and H.264 constrained baseline with the payload
- * types and extension ids the offer chose.
+ * rtcp-mux, BUNDLE, receiving Opus (asking for DTX and in-band FEC, and RED around it when
+ * offered), VP8 and H.264 constrained baseline with the payload types and extension ids the
+ * offer chose.
  * sdp_offer writes the server's offer on a client's subscribe transport (one sendonly
  * section per forwarded track, our SSRCs and msid) and sdp_accept_answer checks the
  * client's answer to it. Both negotiations say what was agreed in a struct sdp_negotiated,
@@ -178,6 +179,7 @@ struct sdp_choice {
     enum sdp_codec_id codec;
     uint8_t pt;
     int rtx_pt;        /* -1 without retransmission */
+    int red_pt;        /* audio: RED (RFC 2198) around it, sent in its place; -1 without */
     unsigned feedback; /* SDP_FB_* both sides have */
 };
 
@@ -228,6 +230,7 @@ int sdp_answer(struct arena *a, const struct sdp_session *offer, const struct sd
  * every publisher onto the same numbers. */
 enum {
     SDP_PT_OPUS = 111,
+    SDP_PT_RED = 63, /* redundant Opus: the number Chromium gives it */
     SDP_PT_VP8 = 96,
     SDP_PT_VP8_RTX = 97,
     SDP_PT_H264 = 102,

@@ -70,6 +70,35 @@ static int rtx_for(const struct sdp_media *m, uint8_t pt)
     return -1;
 }
 
+/* An RED fmtp ("111/111": the payload type of each block, '/' between) naming pt alone. */
+static bool red_blocks_are(const char *fmtp, uint8_t pt)
+{
+    for (const char *f = fmtp;; f++) {
+        unsigned v = 0, digits = 0;
+        for (; *f >= '0' && *f <= '9' && digits < 4; f++, digits++)
+            v = v * 10 + (unsigned)(*f - '0');
+        if (digits == 0 || v != pt)
+            return false;
+        if (*f == '\0')
+            return true;
+        if (*f != '/')
+            return false;
+    }
+}
+
+/* The RED (RFC 2198) payload type around opus_pt, or -1. Every block must be that Opus, or
+ * a receiver could not decode what it carries. */
+static int red_for(const struct sdp_media *m, uint8_t opus_pt)
+{
+    for (size_t i = 0; i < m->codec_count; i++) {
+        const struct sdp_codec *c = &m->codecs[i];
+        if (codec_named(c, "red", 48000) && c->channels == 2 && c->fmtp &&
+            red_blocks_are(c->fmtp, opus_pt))
+            return c->pt;
+    }
+    return -1;
+}
+
 static const char *kind_word(enum sdp_kind k)
 {
     return k == SDP_AUDIO ? "audio" : "video";
@@ -119,6 +148,7 @@ static void choose_codecs(const struct sdp_media *m, unsigned flags,
             ch->codec = order[k];
             ch->pt = c->pt;
             ch->rtx_pt = m->kind == SDP_VIDEO ? rtx_for(m, c->pt) : -1;
+            ch->red_pt = m->kind == SDP_AUDIO ? red_for(m, c->pt) : -1;
             ch->feedback = c->feedback & wanted;
             break;
         }
@@ -198,7 +228,11 @@ static void write_codec(struct buf *out, const struct sdp_choice *c, const char 
     case SDP_CODEC_OPUS:
         buf_printf(out, "a=rtpmap:%u opus/48000/2\r\n", c->pt);
         write_feedback(out, c->pt, c->feedback);
-        buf_printf(out, "a=fmtp:%u minptime=10;useinbandfec=1\r\n", c->pt);
+        /* in-band FEC and DTX (nearly nothing sent in silence) ask the sender for both */
+        buf_printf(out, "a=fmtp:%u minptime=10;useinbandfec=1;usedtx=1\r\n", c->pt);
+        if (c->red_pt >= 0)
+            buf_printf(out, "a=rtpmap:%d red/48000/2\r\na=fmtp:%d %u/%u\r\n", c->red_pt, c->red_pt,
+                       c->pt, c->pt);
         break;
     case SDP_CODEC_VP8:
         buf_printf(out, "a=rtpmap:%u VP8/90000\r\n", c->pt);
@@ -376,6 +410,8 @@ int sdp_answer(struct arena *a, const struct sdp_session *offer, const struct sd
         }
         buf_printf(out, "m=%s %u %s", m->kind_name, local->port, m->proto);
         for (size_t k = 0; k < nm->codec_count; k++) {
+            if (nm->codecs[k].red_pt >= 0) /* first: the browser sends the first it can */
+                buf_printf(out, " %d", nm->codecs[k].red_pt);
             buf_printf(out, " %u", nm->codecs[k].pt);
             if (nm->codecs[k].rtx_pt >= 0)
                 buf_printf(out, " %d", nm->codecs[k].rtx_pt);
@@ -423,10 +459,11 @@ static bool track_ok(const struct sdp_track *t)
 /* The codec we send a track with, at our fixed numbers. */
 static struct sdp_choice our_choice(const struct sdp_track *t)
 {
-    struct sdp_choice c = {.codec = t->codec, .rtx_pt = -1};
+    struct sdp_choice c = {.codec = t->codec, .rtx_pt = -1, .red_pt = -1};
     switch (t->codec) {
     case SDP_CODEC_OPUS:
         c.pt = SDP_PT_OPUS;
+        c.red_pt = SDP_PT_RED;
         c.feedback = SDP_FB_TWCC;
         break;
     case SDP_CODEC_VP8:
@@ -478,6 +515,8 @@ int sdp_offer(const struct sdp_local *local, const struct sdp_track *tracks, siz
         buf_printf(out, "m=%s %u UDP/TLS/RTP/SAVPF %u", kind_word(t->kind), local->port, c.pt);
         if (rtx)
             buf_printf(out, " %d", c.rtx_pt);
+        if (c.red_pt >= 0)
+            buf_printf(out, " %d", c.red_pt);
         buf_puts(out, "\r\n");
         write_transport(out, local, "actpass");
         buf_printf(out, "a=mid:%s\r\n", t->mid);
@@ -552,6 +591,10 @@ int sdp_accept_answer(struct arena *a, const struct sdp_session *answer,
         ch->feedback &= c->feedback;
         if (ours.rtx_pt >= 0 && rtx_for(m, ours.pt) != ours.rtx_pt)
             ch->rtx_pt = -1;
+        const struct sdp_codec *red =
+            ours.red_pt >= 0 ? sdp_media_codec(m, (uint8_t)ours.red_pt) : NULL;
+        if (!red || !codec_named(red, "red", 48000))
+            ch->red_pt = -1; /* not taken: the router sends the primary Opus alone */
         nm->codec_count = 1;
         nm->accepted = true;
         bool receives = m->direction == SDP_RECVONLY || m->direction == SDP_SENDRECV;

@@ -1,7 +1,7 @@
 /* Fuzzes one whole meeting (room and media plan) with scripts of joins, rejoins, drops,
- * /ws messages (host controls, chat, publish offers, subscribe answers to the offers it
- * sent) and worker reports, from five people, and checks after every step what must always
- * hold: nobody in the waiting room receives media, the room's state or another person's
+ * /ws messages (host controls, audio only, chat, publish offers, subscribe answers to the
+ * offers it sent) and worker reports, from five people, and checks after every step what must
+ * always hold: nobody in the waiting room receives media, the room's state or another person's
  * name; transports are made only for people admitted and connected; the plan follows the
  * room; and someone removed or denied never gets back into this meeting (in the session
  * or the waiting room) unless a host let them knock again (let_knock). */
@@ -151,7 +151,10 @@ static void message(struct state *s, int who, uint8_t op, uint8_t arg, int64_t n
         msg = json_pack("{s:s,s:i}", "type", "mute", "participant", target);
         break;
     case 5:
-        msg = json_pack("{s:s,s:b}", "type", "media", "audio", arg & 1);
+        if (arg & 2)
+            msg = json_pack("{s:s,s:b}", "type", "audio_only", "on", arg & 1);
+        else
+            msg = json_pack("{s:s,s:b}", "type", "media", "audio", arg & 1);
         break;
     case 6:
         msg = json_pack("{s:s,s:s,s:s}", "type", "chat", "to", arg & 1 ? "everyone" : "hosts",

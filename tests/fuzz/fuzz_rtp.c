@@ -3,7 +3,8 @@
  * copied to a buffer of exactly its size so any read past it is caught. A view must stay
  * inside the packet, and a rewrite must leave a packet that parses to the same layout. The
  * same bytes, read as (SSRC, sequence, timestamp) triples, drive a rewriter, whose output
- * must never step backwards or leave a gap at a switch. */
+ * must never step backwards or leave a gap at a switch. The payload is also read as RED
+ * (RFC 2198) and either kept with its blocks renumbered or unwrapped to its primary. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ static void same_layout(const struct rtp_packet *a, uint8_t *buf, size_t len)
     check(b.header_len == a->header_len && b.payload_len == a->payload_len &&
           b.padding_len == a->padding_len && b.ext_len == a->ext_len);
 }
+
+static void red(uint8_t sel, uint8_t *buf, size_t len);
 
 static void packet(uint8_t sel, uint8_t *buf, size_t len)
 {
@@ -111,6 +114,45 @@ static void packet(uint8_t sel, uint8_t *buf, size_t len)
     check(rtp_rtx_unwrap(&p, pt, ssrc) == 0 && p.seq == seq);
     check(memcmp(big, buf, len) == 0);
     free(big);
+    red(sel, buf, len);
+}
+
+/* The payload read as RED (RFC 2198): the primary lies inside it; keeping RED renumbers in
+ * place, unwrapping leaves a packet of the primary alone; a refusal changes nothing. */
+static void red(uint8_t sel, uint8_t *buf, size_t len)
+{
+    struct rtp_packet p;
+    if (rtp_parse(&p, buf, len) != 0)
+        return;
+    struct rtp_red_block b;
+    size_t n;
+    uint8_t *before = malloc(len);
+    memcpy(before, buf, len);
+    int rc = rtp_red_primary(p.payload, p.payload_len, &b, &n);
+    if (rc < 0) {
+        check(rtp_red_forward(&p, 0, 111) == rc && rtp_red_forward(&p, 63, 111) == rc);
+        check(memcmp(before, buf, len) == 0);
+        free(before);
+        return;
+    }
+    check(b.offset >= 1 + 4 * n && b.offset + b.len == p.payload_len);
+    if (sel & 1) {
+        check(rtp_red_forward(&p, 63, (uint8_t)(sel >> 1)) == 0);
+        same_layout(&p, buf, len);
+        struct rtp_red_block c;
+        check(rtp_red_primary(p.payload, p.payload_len, &c, NULL) == 0);
+        check(c.offset == b.offset && c.len == b.len && c.pt == (sel >> 1));
+    } else {
+        const uint8_t *primary = before + p.header_len + b.offset;
+        rc = rtp_red_forward(&p, 0, 111);
+        check(rc == (b.len ? 0 : -ENODATA));
+        if (rc == 0) {
+            struct rtp_packet q;
+            check(rtp_parse(&q, buf, p.len) == 0 && q.payload_len == b.len && !q.padding);
+            check(q.payload_type == 111 && memcmp(q.payload, primary, b.len) == 0);
+        }
+    }
+    free(before);
 }
 
 static void rewriter(const uint8_t *data, size_t size)

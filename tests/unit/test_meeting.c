@@ -371,6 +371,88 @@ static void the_host_mutes_and_the_room_owns_it(void **state)
     assert_int_equal(f->fx.media_count, 0);
 }
 
+/* Whether conn's last room message says participant is on audio only. */
+static int audio_only_in_room(struct fixture *f, uint64_t conn, int participant)
+{
+    json_t *room = sent(f, conn, "room");
+    assert_non_null(room);
+    int on = -1;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(room, "participants"), i, p)
+    {
+        if (json_integer_value(json_object_get(p, "id")) == participant)
+            on = json_is_true(json_object_get(p, "audio_only"));
+    }
+    json_decref(room);
+    assert_int_not_equal(on, -1);
+    return on;
+}
+
+/* Audio only is the person's own: the room keeps it next to them (across a dropped
+ * connection), the router stops their video, and what they receive leaves video out. */
+static void audio_only_sends_and_receives_no_video(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    publish(f, HOST);
+    answer(f, ANA);
+    publish(f, ANA);
+    answer(f, HOST);
+
+    say(f, ANA, "{\"type\":\"audio_only\",\"on\":true}");
+    assert_true(audio_only_in_room(f, HOST, 2));
+    assert_true(audio_only_in_room(f, ANA, 2));
+    const struct live_media_cmd *allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_non_null(allow);
+    assert_int_equal(allow->participant, 2);
+    assert_true(allow->audio);
+    assert_false(allow->video);
+    int reset;
+    assert_string_equal(offered(f, ANA, &reset), "1:audio"); /* the video section goes */
+    assert_false(reset);
+    assert_false(got(f, HOST, "subscribe_offer")); /* the router holds Ana's video */
+    answer(f, ANA);
+    assert_int_equal(cmd(f, LIVE_MEDIA_SET_TRACKS)->track_count, 1);
+
+    /* her camera being "on" does not let video through while she is on audio only */
+    say(f, ANA, "{\"type\":\"media\",\"video\":true}");
+    assert_false(cmd(f, LIVE_MEDIA_ALLOW)->video);
+
+    /* dropped and back: still audio only, and so is her new publish transport */
+    live_effects_clear(&f->fx);
+    meeting_disconnect(f->m, f->now, ANA, &f->fx);
+    live_effects_clear(&f->fx);
+    assert_int_equal(meeting_rejoin(f->m, f->now, 9, "key-2-abcdefghijkl", &f->fx), 2);
+    assert_string_equal(offered(f, 9, &reset), "1:audio");
+    assert_true(audio_only_in_room(f, 9, 2));
+    answer(f, 9);
+    publish(f, 9);
+    assert_false(cmd(f, LIVE_MEDIA_ALLOW)->video);
+
+    /* off: her video goes out again, and she is offered the therapist's */
+    say(f, 9, "{\"type\":\"audio_only\",\"on\":false}");
+    allow = cmd(f, LIVE_MEDIA_ALLOW);
+    assert_non_null(allow);
+    assert_true(allow->video);
+    assert_false(audio_only_in_room(f, HOST, 2));
+    assert_string_equal(offered(f, 9, &reset), "1:audio 1:video");
+
+    say(f, 9, "{\"type\":\"audio_only\",\"on\":\"yes\"}");
+    assert_string_equal(error_code(f, 9), "invalid_field");
+
+    /* chosen in the waiting room: the first offer after admission has no video */
+    join(f, BO, &bo);
+    say(f, BO, "{\"type\":\"audio_only\",\"on\":true}");
+    assert_int_equal(f->fx.send_count, 0);
+    assert_int_equal(f->fx.media_count, 0);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":3}");
+    assert_string_equal(offered(f, BO, &reset), "1:audio 2:audio");
+    assert_true(audio_only_in_room(f, HOST, 3));
+}
+
 static void a_dropped_person_returns_with_a_fresh_transport(void **state)
 {
     struct fixture *f = *state;
@@ -816,7 +898,7 @@ static void quality_goes_to_the_person_and_the_hosts(void **state)
  * the media commands that follow its answer, with fx left holding the answer's effects. */
 static json_t *alone_in_a_plan(struct media_plan *p, struct live_effects *fx)
 {
-    struct media_person me = {1, 9};
+    struct media_person me = {.id = 1, .conn = 9};
     media_plan_sync(p, &me, 1, fx);
     live_effects_clear(fx);
     json_t *msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer);
@@ -907,6 +989,7 @@ int main(void)
         T(publish_subscribe_and_renegotiate),
         T(the_host_mutes_and_the_room_owns_it),
         T(a_dropped_person_returns_with_a_fresh_transport),
+        T(audio_only_sends_and_receives_no_video),
         T(transports_lost_and_restarted),
         T(bad_offers_get_words_not_transports),
         T(ice_restarts_keep_the_transports),

@@ -1656,6 +1656,140 @@ static void remove_in_either_order(void **state)
     router_free(NULL);
 }
 
+/* ---- redundant audio and silence ---- */
+
+/* RED (RFC 2198) around Opus as Chromium sends it: one earlier frame, then this one */
+static size_t red_pkt(uint8_t *buf, uint8_t red_pt, uint8_t opus_pt, uint16_t seq, bool voice,
+                      uint8_t level)
+{
+    struct ext_el ext[1] = {{1, 1, {(uint8_t)((voice ? 0x80 : 0) | level)}}};
+    uint8_t payload[4 + 1 + 3 + 5] = {(uint8_t)(0x80 | opus_pt), 960 >> 6, (960 & 0x3f) << 2, 3,
+                                      opus_pt, 'o', 'l', 'd', 'n', 'e', 'w', '!', (uint8_t)seq};
+    return rtp_build(buf, red_pt, false, seq, 960u * seq, AUDIO_SSRC, ext, 1, payload,
+                     sizeof payload, 0);
+}
+
+static void red_kept_or_unwrapped(void **state)
+{
+    (void)state;
+    rec_clear();
+    struct router *r = router_new(1);
+    /* the publisher's numbers differ from the subscribe offers': Opus 109 in RED 100 */
+    struct router_publish_params pp = {.room = ROOM, .participant = PUB, .audio_level_id = 1,
+                                       .pt_count = 2};
+    pp.pts[0] = (struct router_pt){.pt = 109, .kind = ROUTER_AUDIO, .codec = ROUTER_OPUS};
+    pp.pts[1] =
+        (struct router_pt){.pt = 100, .kind = ROUTER_AUDIO, .codec = ROUTER_OPUS, .red = true};
+    struct router_port *pub = router_add_publisher(r, &pp, &U_PUB);
+    struct router_track ta = {.publisher = PUB, .kind = ROUTER_AUDIO, .codec = ROUTER_OPUS,
+                              .ssrc = 0xA1, .pt = SDP_PT_OPUS, .red_pt = SDP_PT_RED,
+                              .audio_level = true, .cname = "c"};
+    struct router_track tb = ta;
+    tb.ssrc = 0xA2;
+    tb.red_pt = 0; /* this one's answer left RED out */
+    struct router_port *a = router_add_subscriber(r, ROOM, S1, &U_S1);
+    struct router_port *b = router_add_subscriber(r, ROOM, S2, &U_S2);
+    assert_int_equal(router_set_tracks(r, a, &ta, 1), 0);
+    assert_int_equal(router_set_tracks(r, b, &tb, 1), 0);
+    router_port_ready(r, a, T0, &sink);
+    router_port_ready(r, b, T0, &sink);
+    router_tick(r, T0, &sink);
+
+    /* loud RED for two speaker windows: forwarded both ways, and its level still counts */
+    int64_t t = T0;
+    uint16_t seq = 1;
+    for (; t < T0 + 2 * ROUTER_SPEAKER_WINDOW_MS; t += 20, seq++) {
+        uint8_t buf[128];
+        router_on_rtp(r, pub, buf, red_pkt(buf, 100, 109, seq, true, 20), t, &sink);
+        router_tick(r, t, &sink);
+    }
+    router_tick(r, t, &sink);
+    assert_int_equal(rec.speakers, 1);
+    assert_int_equal(rec.speaker[0].participant, PUB);
+    size_t sent = (size_t)(seq - 1);
+    assert_int_equal(sent_to(&U_S1, false), sent);
+    assert_int_equal(sent_to(&U_S2, false), sent);
+
+    struct rtp_packet p = rtp_of(nth_to(&U_S1, false, 3));
+    assert_int_equal(p.payload_type, SDP_PT_RED);
+    assert_int_equal(p.payload_len, 13);
+    assert_int_equal(p.payload[0], 0x80 | SDP_PT_OPUS); /* the blocks renumbered too */
+    assert_int_equal(p.payload[4], SDP_PT_OPUS);
+    assert_memory_equal(p.payload + 5, "oldnew!", 7);
+    bool voice;
+    uint8_t level;
+    assert_int_equal(rtp_ext_audio_level(&p, SDP_ID_AUDIO_LEVEL, &voice, &level), 0);
+    assert_int_equal(level, 20);
+
+    p = rtp_of(nth_to(&U_S2, false, 3));
+    assert_int_equal(p.payload_type, SDP_PT_OPUS);
+    assert_int_equal(p.payload_len, 5); /* the primary alone */
+    assert_memory_equal(p.payload, "new!", 4);
+    assert_int_equal(p.payload[4], 4);
+    assert_int_equal(p.ssrc, 0xA2);
+    assert_int_equal(rtp_ext_audio_level(&p, SDP_ID_AUDIO_LEVEL, &voice, &level), 0);
+    assert_true(voice);
+    /* one continuous stream either way */
+    struct rtp_packet prev = rtp_of(nth_to(&U_S2, false, 2));
+    assert_int_equal((uint16_t)(prev.seq + 1), p.seq);
+    assert_int_equal(prev.timestamp + 960, p.timestamp);
+
+    assert_int_equal(router_stats(r)->red_forwarded, sent);
+    assert_int_equal(router_stats(r)->red_unwrapped, sent);
+
+    /* plain Opus from the same publisher goes as Opus to both */
+    rec_clear();
+    uint8_t buf[128];
+    uint8_t opus[6] = {1, 2, 3, 4, 5, 6};
+    size_t n = rtp_build(buf, 109, false, seq, 960u * seq, AUDIO_SSRC, NULL, 0, opus, 6, 0);
+    router_on_rtp(r, pub, buf, n, t, &sink);
+    assert_int_equal(rtp_of(nth_to(&U_S1, false, 0)).payload_type, SDP_PT_OPUS);
+    assert_int_equal(rtp_of(nth_to(&U_S2, false, 0)).payload_type, SDP_PT_OPUS);
+    assert_int_equal(rtp_of(nth_to(&U_S1, false, 0)).payload_len, 6);
+
+    /* a RED payload whose block runs past its end reaches nobody */
+    rec_clear();
+    uint64_t malformed = router_stats(r)->drop_malformed;
+    uint8_t bad[5] = {0x80 | 109, 0, 0, 200, 109};
+    n = rtp_build(buf, 100, false, (uint16_t)(seq + 1), 960u * (seq + 1), AUDIO_SSRC, NULL, 0,
+                  bad, sizeof bad, 0);
+    router_on_rtp(r, pub, buf, n, t + 20, &sink);
+    assert_int_equal(sent_to(&U_S1, false) + sent_to(&U_S2, false), 0);
+    assert_int_equal(router_stats(r)->drop_malformed, malformed + 2);
+    router_remove(r, a);
+    router_remove(r, b);
+    router_remove(r, pub);
+    router_free(r);
+}
+
+/* Opus DTX: in silence a packet every 400 ms instead of every 20, the sequence unbroken and
+ * the timestamps following the clock. Nothing of that is loss or jitter. */
+static void dtx_silence_is_no_loss_nor_jitter(void **state)
+{
+    struct fx *f = *state;
+    quality_count = 0;
+    uint16_t seq = 0;
+    int64_t ms = 0;
+    for (int phase = 0; phase < 4; phase++) {
+        bool silent = phase % 2;
+        int64_t step = silent ? 400 : 20, until = ms + (silent ? 1600 : 400);
+        for (; ms < until; ms += step, seq++) {
+            uint8_t buf[256];
+            router_on_rtp(f->r, f->pub, buf,
+                          audio_pkt_id(buf, 1, seq, (uint32_t)(ms * 48), AUDIO_SSRC, !silent,
+                                       silent ? 127 : 30),
+                          T0 + ms, &qsink);
+        }
+    }
+    rec_clear();
+    router_tick(f->r, T0 + ms + 100, &qsink);
+    const struct router_quality *q = quality_of(PUB);
+    assert_non_null(q);
+    assert_true(q->up);
+    assert_int_equal(q->loss_up_permille, 0);
+    assert_int_equal(q->jitter_up_ms, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1685,6 +1819,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(set_tracks_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(no_buffer_is_counted, setup, teardown),
         cmocka_unit_test(remove_in_either_order),
+        cmocka_unit_test(red_kept_or_unwrapped),
+        cmocka_unit_test_setup_teardown(dtx_silence_is_no_loss_nor_jitter, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -379,6 +379,151 @@ static void test_rtx(void **state)
     assert_int_equal(rtp_rtx_unwrap(&p, 96, 3), -EBADMSG);
 }
 
+/* RED (RFC 2198): PT 63, one-byte extension (audio level id 1), then two redundant blocks
+ * (PT 111, offsets 960 and 1920, 3 and 2 bytes), the primary (PT 111, 4 bytes) */
+static const uint8_t red[] = {0x90, 0x3F, 0x00, 0x10, 0x00, 0x00, 0x10, 0x00, 0x11,
+                              0x22, 0x33, 0x44,                               /* header */
+                              0xBE, 0xDE, 0x00, 0x01, 0x10, 0xD5, 0x00, 0x00, /* level */
+                              0xEF, 0x1E, 0x00, 0x03, /* F, 111, offset 1920, length 3 */
+                              0xEF, 0x0F, 0x00, 0x02, /* F, 111, offset 960, length 2 */
+                              0x6F,                   /* primary: 111 */
+                              'o',  'l',  'd',  'm',  'e',  'n',  'e',  'w',  '!'};
+
+static void test_red_primary(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct rtp_packet p;
+    assert_int_equal(parse_copy(&p, buf, red, sizeof red), 0);
+    struct rtp_red_block b;
+    size_t n = 9;
+    assert_int_equal(rtp_red_primary(p.payload, p.payload_len, &b, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(b.pt, 111);
+    assert_int_equal(b.len, 4);
+    assert_memory_equal(p.payload + b.offset, "new!", 4);
+
+    /* unwrapped: the primary alone at the payload's start, header and extension untouched */
+    assert_int_equal(rtp_red_unwrap(&p), 0);
+    assert_int_equal(p.payload_type, 111);
+    assert_int_equal(p.payload_len, 4);
+    assert_int_equal(p.len, p.header_len + 4);
+    assert_memory_equal(p.payload, "new!", 4);
+    struct rtp_packet again;
+    assert_int_equal(rtp_parse(&again, buf, p.len), 0);
+    assert_int_equal(again.payload_type, 111);
+    assert_int_equal(again.seq, 0x10);
+    assert_int_equal(again.payload_len, 4);
+    bool voice;
+    uint8_t level;
+    assert_int_equal(rtp_ext_audio_level(&again, 1, &voice, &level), 0);
+    assert_true(voice);
+    assert_int_equal(level, 0x55);
+}
+
+static void test_red_primary_only(void **state)
+{
+    (void)state;
+    /* a RED packet with no redundancy yet (the first of a stream): one header byte */
+    const uint8_t only[] = {0x80, 0x3F, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                            0x00, 0x00, 0x00, 0x01, 0x6F, 'a',  'b'};
+    uint8_t buf[32];
+    struct rtp_packet p;
+    assert_int_equal(parse_copy(&p, buf, only, sizeof only), 0);
+    struct rtp_red_block b;
+    size_t n = 9;
+    assert_int_equal(rtp_red_primary(p.payload, p.payload_len, &b, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(b.offset, 1);
+    assert_int_equal(b.len, 2);
+    assert_int_equal(rtp_red_forward(&p, 0, 109), 0);
+    assert_int_equal(p.payload_type, 109);
+    assert_int_equal(p.len, 14);
+    assert_memory_equal(p.payload, "ab", 2);
+
+    /* padding after a RED payload goes with the unwrapping */
+    const uint8_t padded_red[] = {0xA0, 0x3F, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                  0x00, 0x00, 0x01, 0x6F, 'a',  'b',  0x00, 0x00, 0x03};
+    assert_int_equal(parse_copy(&p, buf, padded_red, sizeof padded_red), 0);
+    assert_int_equal(p.payload_len, 3);
+    assert_int_equal(rtp_red_unwrap(&p), 0);
+    assert_false(p.padding);
+    assert_int_equal(p.len, 14);
+    assert_int_equal(buf[0] & 0x20, 0);
+    assert_int_equal(rtp_parse(&p, buf, 14), 0);
+    assert_int_equal(p.payload_len, 2);
+
+    /* an empty primary is well formed but has nothing to play */
+    const uint8_t empty[] = {0x80, 0x3F, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+                             0x00, 0x00, 0x01, 0xEF, 0x00, 0x00, 0x01, 0x6F, 'z'};
+    assert_int_equal(parse_copy(&p, buf, empty, sizeof empty), 0);
+    assert_int_equal(rtp_red_primary(p.payload, p.payload_len, &b, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(rtp_red_unwrap(&p), -ENODATA);
+    assert_memory_equal(buf, empty, sizeof empty); /* unchanged */
+}
+
+static void test_red_forward_keeps_red(void **state)
+{
+    (void)state;
+    /* a subscriber that took RED: the same blocks, the packet and block types renumbered */
+    uint8_t buf[64];
+    struct rtp_packet p;
+    assert_int_equal(parse_copy(&p, buf, red, sizeof red), 0);
+    assert_int_equal(rtp_red_forward(&p, 100, 109), 0);
+    assert_int_equal(p.len, sizeof red);
+    assert_int_equal(buf[1] & 0x7f, 100);
+    assert_int_equal(p.payload[0], 0x80 | 109);
+    assert_int_equal(p.payload[4], 0x80 | 109);
+    assert_int_equal(p.payload[8], 109);
+    /* offsets and lengths are untouched */
+    assert_memory_equal(p.payload + 1, red + 21, 3);
+    assert_memory_equal(p.payload + 5, red + 25, 3);
+    assert_memory_equal(p.payload + 9, "oldmenew!", 9);
+    struct rtp_red_block b;
+    assert_int_equal(rtp_red_primary(p.payload, p.payload_len, &b, NULL), 0);
+    assert_int_equal(b.pt, 109);
+    assert_memory_equal(p.payload + b.offset, "new!", 4);
+}
+
+static void test_red_malformed(void **state)
+{
+    (void)state;
+    struct rtp_red_block b;
+    /* nothing at all */
+    assert_int_equal(rtp_red_primary((const uint8_t *)"", 0, &b, NULL), -EBADMSG);
+    /* only redundant headers: the primary's byte never comes */
+    const uint8_t no_primary[] = {0xEF, 0x00, 0x00, 0x00};
+    assert_int_equal(rtp_red_primary(no_primary, sizeof no_primary, &b, NULL), -EBADMSG);
+    /* a redundant header cut short */
+    const uint8_t short_header[] = {0xEF, 0x00, 0x00};
+    assert_int_equal(rtp_red_primary(short_header, sizeof short_header, &b, NULL), -EBADMSG);
+    const uint8_t second_short[] = {0xEF, 0x00, 0x00, 0x00, 0xEF, 0x00};
+    assert_int_equal(rtp_red_primary(second_short, sizeof second_short, &b, NULL), -EBADMSG);
+    /* a block longer than what follows the headers (10-bit length 0x3FF) */
+    const uint8_t too_long[] = {0xEF, 0x00, 0x03, 0xFF, 0x6F, 'a', 'b'};
+    assert_int_equal(rtp_red_primary(too_long, sizeof too_long, &b, NULL), -EBADMSG);
+    /* two blocks, each fitting alone, together longer than the payload */
+    const uint8_t together[] = {0xEF, 0x00, 0x00, 0x02, 0xEF, 0x00,
+                                0x00, 0x02, 0x6F, 'a',  'b',  'c'};
+    assert_int_equal(rtp_red_primary(together, sizeof together, &b, NULL), -EBADMSG);
+    /* exactly fitting: an empty primary */
+    const uint8_t exact[] = {0xEF, 0x00, 0x00, 0x02, 0x6F, 'a', 'b'};
+    assert_int_equal(rtp_red_primary(exact, sizeof exact, &b, NULL), 0);
+    assert_int_equal(b.len, 0);
+
+    /* a malformed RED packet is left as it was by either rewrite */
+    const uint8_t bad[] = {0x80, 0x3F, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+                           0x00, 0x00, 0x01, 0xEF, 0x00, 0x00, 0x09, 0x6F, 'a'};
+    uint8_t buf[32];
+    struct rtp_packet p;
+    assert_int_equal(parse_copy(&p, buf, bad, sizeof bad), 0);
+    assert_int_equal(rtp_red_forward(&p, 0, 111), -EBADMSG);
+    assert_int_equal(rtp_red_forward(&p, 63, 111), -EBADMSG);
+    assert_memory_equal(buf, bad, sizeof bad);
+}
+
 static void test_seq_unwrap(void **state)
 {
     struct rtp_seq s = {0};
@@ -603,6 +748,10 @@ int main(void)
         cmocka_unit_test(test_rewrites),
         cmocka_unit_test(test_remap_and_erase),
         cmocka_unit_test(test_rtx),
+        cmocka_unit_test(test_red_primary),
+        cmocka_unit_test(test_red_primary_only),
+        cmocka_unit_test(test_red_forward_keeps_red),
+        cmocka_unit_test(test_red_malformed),
         cmocka_unit_test(test_seq_unwrap),
         cmocka_unit_test(test_rewriter_switch),
         cmocka_unit_test(test_rewriter_wraps_and_applies),

@@ -430,13 +430,17 @@ static void test_answer_chromium(void **state)
     assert_true(has_line(text, "a=ice-lite"));
     assert_true(has_line(text, "a=group:BUNDLE 0 1"));
     assert_null(strstr(text, "extmap-allow-mixed")); /* one-byte headers only, please */
-    assert_true(has_line(text, "m=audio 40000 UDP/TLS/RTP/SAVPF 111"));
+    /* RED first, so the browser sends redundant Opus (and its primary carries Opus) */
+    assert_true(has_line(text, "m=audio 40000 UDP/TLS/RTP/SAVPF 63 111"));
+    assert_true(has_line(text, "a=rtpmap:63 red/48000/2"));
+    assert_true(has_line(text, "a=fmtp:63 111/111"));
     assert_true(has_line(text, "m=video 40000 UDP/TLS/RTP/SAVPF 96 97 109 114"));
     assert_true(has_line(text, "a=setup:passive"));
     assert_true(has_line(text, "a=ice-ufrag:cfd1"));
     assert_true(has_line(text, "a=fingerprint:sha-256 " FP_OURS));
     assert_true(has_line(text, "a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host"));
-    assert_true(has_line(text, "a=fmtp:111 minptime=10;useinbandfec=1"));
+    /* in-band FEC, and DTX: next to nothing is sent while someone is silent */
+    assert_true(has_line(text, "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1"));
     assert_true(has_line(text, "a=fmtp:109 level-asymmetry-allowed=1;packetization-mode=1;"
                                "profile-level-id=42e01f"));
     assert_true(has_line(text, "a=fmtp:97 apt=96"));
@@ -459,6 +463,7 @@ static void test_answer_chromium(void **state)
     assert_int_equal(na->codecs[0].codec, SDP_CODEC_OPUS);
     assert_int_equal(na->codecs[0].pt, 111);
     assert_int_equal(na->codecs[0].rtx_pt, -1);
+    assert_int_equal(na->codecs[0].red_pt, 63);
     assert_int_equal(na->codecs[0].feedback, SDP_FB_TWCC);
     assert_int_equal(na->ext_id[SDP_EXT_AUDIO_LEVEL], 1);
     assert_int_equal(na->ext_id[SDP_EXT_ABS_SEND_TIME], 2);
@@ -469,6 +474,7 @@ static void test_answer_chromium(void **state)
     assert_int_equal(nv->codecs[0].codec, SDP_CODEC_VP8);
     assert_int_equal(nv->codecs[0].pt, 96);
     assert_int_equal(nv->codecs[0].rtx_pt, 97);
+    assert_int_equal(nv->codecs[0].red_pt, -1);
     assert_int_equal(nv->codecs[0].feedback, SDP_FB_NACK | SDP_FB_PLI | SDP_FB_FIR | SDP_FB_TWCC);
     assert_int_equal(nv->codecs[1].codec, SDP_CODEC_H264);
     assert_int_equal(nv->codecs[1].pt, 109);
@@ -507,12 +513,57 @@ static void test_answer_chromium(void **state)
     assert_int_equal(sdp_media_extmap_id(av, SDP_URI_MID), 4);
     assert_int_equal(sdp_media_extmap_id(av, SDP_URI_ABS_SEND_TIME), 2);
     assert_int_equal(ans->media[0].extmap_count, 4);
+    assert_int_equal(ans->media[0].codec_count, 2);
+    assert_string_equal(ans->media[0].codecs[0].name, "red");
+    assert_true(fmtp_is(sdp_media_codec(&ans->media[0], 111)->fmtp, "usedtx", "1"));
 
     /* a room that prefers H.264 puts it first */
     buf_reset(&f->out);
     assert_int_equal(sdp_answer(&f->arena, offer, &ours, SDP_PREFER_H264, &f->out, &neg, &err), 0);
     assert_true(has_line(f->out.data, "m=video 40000 UDP/TLS/RTP/SAVPF 109 114 96 97"));
     assert_int_equal(neg->media[1].codecs[0].codec, SDP_CODEC_H264);
+}
+
+/* RED is taken only around the Opus we take: without it, or around anything else, the
+ * answer is Opus alone. */
+static void test_answer_red(void **state)
+{
+    struct fixture *f = *state;
+    struct sdp_negotiated *neg;
+    struct sdp_error err = {0};
+    const char *no_red =
+        replace(f, chromium_offer, "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n", "");
+    assert_int_equal(sdp_answer(&f->arena, parse_ok(f, no_red), &ours, 0, &f->out, &neg, &err), 0);
+    assert_true(has_line(f->out.data, "m=audio 40000 UDP/TLS/RTP/SAVPF 111"));
+    assert_null(strstr(f->out.data, "red/48000"));
+    assert_true(has_line(f->out.data, "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1"));
+    assert_int_equal(neg->media[0].codecs[0].red_pt, -1);
+
+    static const char *const refused[] = {"a=fmtp:63 111/0", "a=fmtp:63 0/0", "a=fmtp:63 111/",
+                                          "a=fmtp:63 111//111", "a=fmtp:63 x"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        buf_reset(&f->out);
+        const char *text = replace(f, chromium_offer, "a=fmtp:63 111/111", refused[i]);
+        assert_int_equal(sdp_answer(&f->arena, parse_ok(f, text), &ours, 0, &f->out, &neg, &err),
+                         0);
+        assert_int_equal(neg->media[0].codecs[0].red_pt, -1);
+        assert_true(has_line(f->out.data, "m=audio 40000 UDP/TLS/RTP/SAVPF 111"));
+    }
+    /* three blocks of the same Opus are fine; so is RED under another number */
+    buf_reset(&f->out);
+    const char *three = replace(f, chromium_offer, "a=fmtp:63 111/111", "a=fmtp:63 111/111/111");
+    assert_int_equal(sdp_answer(&f->arena, parse_ok(f, three), &ours, 0, &f->out, &neg, &err), 0);
+    assert_int_equal(neg->media[0].codecs[0].red_pt, 63);
+    buf_reset(&f->out);
+    const char *other =
+        replace(f,
+                replace(f, replace(f, chromium_offer, "a=rtpmap:63 red", "a=rtpmap:121 red"),
+                        "a=fmtp:63 ", "a=fmtp:121 "),
+                "SAVPF 111 63 ", "SAVPF 111 121 ");
+    assert_int_equal(sdp_answer(&f->arena, parse_ok(f, other), &ours, 0, &f->out, &neg, &err), 0);
+    assert_int_equal(neg->media[0].codecs[0].red_pt, 121);
+    assert_true(has_line(f->out.data, "m=audio 40000 UDP/TLS/RTP/SAVPF 121 111"));
+    assert_true(has_line(f->out.data, "a=fmtp:121 111/111"));
 }
 
 static void test_answer_gstreamer(void **state)
@@ -849,6 +900,8 @@ static void test_subscribe_offer(void **state)
     assert_true(has_line(text, "a=ssrc-group:FID 8738 13107"));
     assert_true(has_line(text, "a=ssrc:8738 msid:ana ana-cam"));
     assert_true(has_line(text, "m=video 40000 UDP/TLS/RTP/SAVPF 102 103"));
+    assert_true(has_line(text, "m=audio 40000 UDP/TLS/RTP/SAVPF 111 63"));
+    assert_true(has_line(text, "a=fmtp:63 111/111"));
 
     struct sdp_session *s = parse_ok(f, text);
     assert_true(s->ice_lite);
@@ -859,9 +912,12 @@ static void test_subscribe_offer(void **state)
     assert_int_equal(a->setup, SDP_SETUP_ACTPASS);
     assert_string_equal(a->msid_stream, "ana");
     assert_string_equal(a->msid_track, "ana-mic");
-    assert_int_equal(a->codec_count, 1);
+    assert_int_equal(a->codec_count, 2);
     assert_int_equal(a->codecs[0].pt, SDP_PT_OPUS);
     assert_true(fmtp_is(a->codecs[0].fmtp, "useinbandfec", "1"));
+    assert_true(fmtp_is(a->codecs[0].fmtp, "usedtx", "1"));
+    assert_string_equal(sdp_media_codec(a, SDP_PT_RED)->name, "red");
+    assert_int_equal(sdp_media_codec(a, SDP_PT_RED)->clock_rate, 48000);
     assert_int_equal(sdp_media_extmap_id(a, SDP_URI_AUDIO_LEVEL), SDP_ID_AUDIO_LEVEL);
     assert_int_equal(sdp_media_extmap_id(a, SDP_URI_TWCC), SDP_ID_TWCC);
     assert_int_equal(a->ssrc_count, 1);
@@ -895,6 +951,7 @@ static void test_subscribe_offer(void **state)
     assert_int_equal(neg->media[0].direction, SDP_SENDONLY);
     assert_int_equal(neg->media[0].codecs[0].pt, SDP_PT_OPUS);
     assert_int_equal(neg->media[0].codecs[0].feedback, SDP_FB_TWCC);
+    assert_int_equal(neg->media[0].codecs[0].red_pt, -1); /* this answer left RED out */
     assert_int_equal(neg->media[0].ext_id[SDP_EXT_AUDIO_LEVEL], SDP_ID_AUDIO_LEVEL);
     assert_int_equal(neg->media[0].ext_id[SDP_EXT_TWCC], SDP_ID_TWCC);
     assert_int_equal(neg->media[1].codecs[0].rtx_pt, SDP_PT_VP8_RTX);
@@ -903,6 +960,19 @@ static void test_subscribe_offer(void **state)
     assert_int_equal(neg->media[1].ext_id[SDP_EXT_AUDIO_LEVEL], 0);
     assert_int_equal(neg->media[2].direction, SDP_INACTIVE);
     assert_int_equal(neg->media[2].codecs[0].codec, SDP_CODEC_H264);
+
+    /* an answer that takes RED too: the router then forwards RED as it comes */
+    struct sdp_session *red =
+        parse_ok(f, replace(f,
+                            replace(f, chromium_answer, "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+                                    "m=audio 9 UDP/TLS/RTP/SAVPF 111 63"),
+                            "a=fmtp:111 minptime=10;useinbandfec=1\r\n",
+                            "a=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:63 "
+                            "red/48000/2\r\na=fmtp:63 111/111\r\n"));
+    assert_int_equal(sdp_accept_answer(&f->arena, red, tracks, 3, &neg, &err), 0);
+    assert_int_equal(neg->media[0].codecs[0].pt, SDP_PT_OPUS);
+    assert_int_equal(neg->media[0].codecs[0].red_pt, SDP_PT_RED);
+    assert_int_equal(neg->media[1].codecs[0].red_pt, -1);
 
     /* answers that do not fit */
     struct sdp_session *bad =
@@ -1041,6 +1111,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_chromium, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_gstreamer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_chromium, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_red, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_gstreamer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_rejects_data_channel, setup, teardown),

@@ -6,6 +6,7 @@
 import { say } from './ui.js';
 import { el } from './meeting-dom.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
+import { startCamera, stopCamera } from './meeting-camera.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,6 +16,7 @@ const REPUBLISH_MS = 2000;
 // not more often than every RESTART_GAP_MS per connection.
 const DISCONNECTED_MS = 2000;
 const RESTART_GAP_MS = 5000;
+const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
 
 export function createMedia({ send, session, nameOf }) {
   const stage = $('video-stage');
@@ -39,6 +41,7 @@ export function createMedia({ send, session, nameOf }) {
   const levels = new Map(); // participant → 'good' | 'fair' | 'poor' (the server's `quality`)
   let wantAudio = true;
   let wantVideo = true;
+  let audioOnly = false; // the server's word for oneself (or the join form's, until then)
   let iceServers = []; // from the last `ice_servers` message
 
   function tell(text) {
@@ -55,7 +58,7 @@ export function createMedia({ send, session, nameOf }) {
     try {
       return await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true },
-        video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } },
+        video: audioOnly ? false : CAMERA,
       });
     } catch (err) {
       // the camera may be missing or refused while the microphone works: try audio alone
@@ -163,7 +166,7 @@ export function createMedia({ send, session, nameOf }) {
     li.append(video, off, caption, quality);
     const stream = new MediaStream();
     video.srcObject = stream;
-    tile = { li, video, stream, caption, quality };
+    tile = { li, video, stream, caption, quality, off };
     tiles.set(participant, tile);
     tilesList.append(li);
     nameTile(participant, tile);
@@ -175,7 +178,10 @@ export function createMedia({ send, session, nameOf }) {
     const person = people.get(participant);
     tile.video.setAttribute('aria-label', `Video of ${name}`);
     tile.caption.textContent = person?.audio === false ? `${name} (muted)` : name;
-    tile.li.classList.toggle('camera-off', person?.video === false);
+    // audio only, theirs or one's own: no video either way, and the tile says so
+    const noVideo = audioOnly || person?.audio_only === true;
+    tile.off.textContent = noVideo ? 'Audio only' : 'Camera off';
+    tile.li.classList.toggle('camera-off', person?.video === false || noVideo);
     tile.li.classList.toggle('speaking', participant === speaker);
     // in words (colour only repeats it); known only to hosts for others' tiles
     const level = levels.get(participant);
@@ -259,12 +265,34 @@ export function createMedia({ send, session, nameOf }) {
       return;
     }
     if (local) {
+      if (audioOnly) stopCamera(null, local); // chosen while the devices were opening
       selfVideo.srcObject = local;
       selfBox.hidden = !local.getVideoTracks().length;
       applyWanted();
       await publish();
     }
     showStage();
+  }
+
+  // Audio only on: the camera stops (the server has stopped forwarding it already); off: it
+  // opens again on the same connection, or on a new one when this one has no video.
+  function setAudioOnly(on) {
+    if (on === audioOnly) return;
+    audioOnly = on;
+    if (!local) return; // the devices are still opening: begin() looks again
+    if (on) {
+      stopCamera(pub, local);
+      selfBox.hidden = true;
+      return;
+    }
+    startCamera(pub, local, CAMERA).then((carried) => {
+      if (audioOnly) return stopCamera(pub, local); // on again meanwhile
+      selfVideo.srcObject = local;
+      selfBox.hidden = false;
+      applyWanted();
+      if (!carried) publish().catch(() => schedulePublish());
+      return undefined;
+    }).catch(() => tell('Your camera could not be started again. The others still hear you.'));
   }
 
   selfToggle.addEventListener('click', () => {
@@ -274,6 +302,10 @@ export function createMedia({ send, session, nameOf }) {
   });
 
   return {
+    /** The join form's choice, before `start`: no camera at all while audio only. */
+    preferAudioOnly(on) {
+      if (!running) audioOnly = on;
+    },
     /** Admitted: open the camera and microphone and publish them. */
     start() {
       if (running) return;
@@ -328,6 +360,7 @@ export function createMedia({ send, session, nameOf }) {
         wantAudio = me.audio !== false;
         wantVideo = me.video !== false;
         applyWanted();
+        setAudioOnly(me.audio_only === true);
       }
       people = new Map(msg.participants.map((p) => [p.id, p]));
       for (const [participant, tile] of tiles) nameTile(participant, tile);

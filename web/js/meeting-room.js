@@ -1,5 +1,5 @@
 // In the meeting, for everyone: the people, the check-in round and spotlight, the chat, and
-// one's own controls (microphone, camera, hand, "I need support"). Hosts also get per-person
+// one's own controls (microphone, camera, "Audio only", hand, "I need support"). Hosts also get per-person
 // buttons (Mute, Stop video, Spotlight, Remove) in the list of people. Each person's row says
 // how their connection is ("Connection: good / fair / poor", from the server's `quality`
 // messages): one's own for everyone, everyone's for the hosts.
@@ -32,6 +32,8 @@ export function createRoom({ send, session }) {
   const problem = $('meeting-problem');
   const muteButton = $('mute-button');
   const videoButton = $('video-button');
+  const audioOnlyButton = $('audio-only-button');
+  const audioOnlyState = $('audio-only-state');
   const handButton = $('hand-button');
   const supportButton = $('support-button');
 
@@ -125,7 +127,8 @@ export function createRoom({ send, session }) {
     if (room.spotlight === p.id) badges.push(badge('Spotlight', 'spotlight'));
     if (p.hand) badges.push(badge('Hand raised', 'hand'));
     if (!p.audio) badges.push(badge('Muted', 'muted'));
-    if (!p.video) badges.push(badge('Video off', 'muted'));
+    if (p.audio_only) badges.push(badge('Audio only', 'muted'));
+    else if (!p.video) badges.push(badge('Video off', 'muted'));
     row.badges.replaceChildren(...badges);
     const level = levels.get(p.id);
     row.connection.hidden = !level;
@@ -208,6 +211,13 @@ export function createRoom({ send, session }) {
     const hand = me ? me.hand : false;
     muteButton.textContent = audio ? 'Mute' : 'Unmute';
     videoButton.textContent = video ? 'Stop video' : 'Start video';
+    // audio only: the state in words, the camera button out of the way while it holds
+    const audioOnly = me?.audio_only === true;
+    audioOnlyButton.setAttribute('aria-pressed', String(audioOnly));
+    videoButton.hidden = audioOnly;
+    audioOnlyState.textContent = audioOnly
+      ? 'Audio only: on \u2014 you don\u2019t send or receive video.' : '';
+    audioOnlyState.hidden = !audioOnly;
     handButton.textContent = hand ? 'Lower hand' : 'Raise hand';
     handButton.hidden = session.role === 'host' || session.role === 'cohost';
     supportButton.hidden = session.role !== 'client';
@@ -220,6 +230,9 @@ export function createRoom({ send, session }) {
   videoButton.addEventListener('click', () => {
     const me = self();
     sendOrComplain({ type: 'media', video: !(me ? me.video : true) });
+  });
+  audioOnlyButton.addEventListener('click', () => {
+    sendOrComplain({ type: 'audio_only', on: self()?.audio_only !== true });
   });
   handButton.addEventListener('click', () => {
     const me = self();

@@ -30,6 +30,7 @@ const joinPassword = $('join-password');
 const joinAgree = $('join-agree');
 const joinButton = $('join-button');
 const joinCheck = $('join-check');
+const joinAudioOnly = $('join-audio-only');
 const waitingNote = $('waiting-note');
 const finalTitle = $('final-title');
 const finalText = $('final-text');
@@ -228,6 +229,7 @@ joinForm.addEventListener('submit', (event) => {
     return;
   }
   lastJoin = msg;
+  media.preferAudioOnly(joinAudioOnly.checked);
   state = 'joining';
   setBusy(joinForm, true);
 });
@@ -328,6 +330,8 @@ function hideLink() {
 }
 
 function joined(msg) {
+  // audio only chosen on the form: the server keeps it from here, across rejoins too
+  if (!rejoining && joinAudioOnly.checked) socket.send({ type: 'audio_only', on: true });
   rejoining = false;
   socket.settled();
   hideReconnecting();
