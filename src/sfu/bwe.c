@@ -678,6 +678,24 @@ uint32_t bwe_acked_bps(const struct bwe *b)
     return b->acked.bps;
 }
 
+bool bwe_app_limited(const struct bwe *b)
+{
+    double sent = b->sent_rate.bps;
+    return sent > 0 && b->estimate_bps >= 0.95 * (SENT_HEADROOM * sent + 10000);
+}
+
+bool bwe_loss_limited(const struct bwe *b)
+{
+    return b->loss_bps < b->delay_bps;
+}
+
+uint32_t bwe_congested_bps(const struct bwe *b, int64_t now_us, int64_t memory_us)
+{
+    if (b->link_avg_kbps < 0 || b->last_decrease_us <= 0 || now_us - b->last_decrease_us > memory_us)
+        return 0;
+    return (uint32_t)(b->link_avg_kbps * 1000);
+}
+
 int64_t bwe_queue_us(const struct bwe *b)
 {
     return base_queue_us(&b->base);

@@ -180,6 +180,14 @@ bool bwe_probe_wanted(struct bwe *b, int64_t now_us, struct bwe_probe *out);
 /* For tests and metrics. */
 enum bwe_signal bwe_signal(const struct bwe *b);
 uint32_t bwe_acked_bps(const struct bwe *b);
+/* The estimate sits at its cap over what is sent (§5.5, 1.5 × the sent rate): it says that
+ * what we send gets through, not how much more would. */
+bool bwe_app_limited(const struct bwe *b);
+/* The rate acknowledged when a queue last built (what the link carried at congestion), if
+ * that was within memory_us before now_us; else 0. */
+uint32_t bwe_congested_bps(const struct bwe *b, int64_t now_us, int64_t memory_us);
+/* The loss-based side (§6) is what holds the estimate down. */
+bool bwe_loss_limited(const struct bwe *b);
 /* The queue the path holds for us, as the one-way delay shows it. */
 int64_t bwe_queue_us(const struct bwe *b);
 

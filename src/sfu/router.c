@@ -610,6 +610,7 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     if (!repaired) {
         s->received++; /* RFC 3550 counts what came on the media SSRC itself */
         s->rate_bytes += pk.len;
+        s->last_at_ms = now;
         note_transit(s, pt->kind, pk.timestamp, now);
     }
     if (pt->kind == ROUTER_AUDIO)

@@ -52,6 +52,7 @@ struct source {
     /* video: the bitrate (smoothed over rate windows; 0: nothing came in the last) and
      * the size of the last keyframe, for the layer choice */
     uint64_t rate_bytes;
+    int64_t last_at_ms; /* the last media packet */
     uint32_t bitrate_bps;
     uint16_t width, height;
 };
@@ -98,7 +99,8 @@ struct router_port {
     size_t layer_count; /* video sources: the RIDs', or 1 */
     char rids[ROUTER_LAYERS][ROUTER_RID_MAX];
     uint8_t rid_id, repaired_rid_id;
-    unsigned layers_told; /* the active layers last told (sink->layers) */
+    unsigned layers_told; /* the active layers last told (sink->layers) … */
+    int64_t layer_on_at_ms[ROUTER_LAYERS]; /* … and when each was last told on */
     bool allowed[2];
     uint32_t loud_sum, loud_n;
     /* subscriber */

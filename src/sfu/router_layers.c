@@ -35,18 +35,50 @@ static size_t layers_seen(const struct router_port *pub)
 }
 
 static void fill_input(const struct room *rm, const struct router_port *sub,
-                       const struct router_port *pub, struct simulcast_track *sc)
+                       const struct router_port *pub, int64_t now, struct simulcast_track *sc)
 {
     sc->layer_count = layers_seen(pub);
     for (size_t l = 0; l < sc->layer_count; l++) {
         const struct source *s = &pub->src[SRC_VIDEO(l)];
+        /* asked for (on since a while) and nothing came: the publisher's browser dropped
+         * it (its own bandwidth or CPU), so waiting for it would hold the track back; one
+         * we switched off is not missing, it comes back when asked */
+        bool on = pub->layers_told >> l & 1;
+        int64_t since = s->last_at_ms > pub->layer_on_at_ms[l] ? s->last_at_ms : pub->layer_on_at_ms[l];
         sc->layers[l] = (struct simulcast_layer){
-            .bitrate_bps = s->bitrate_bps, .width = s->width, .height = s->height};
+            .bitrate_bps = s->bitrate_bps,
+            .width = s->width,
+            .height = s->height,
+            .missing = !s->ssrc || (on && now - since > ROUTER_LAYER_MISSING_MS),
+        };
     }
     const struct view *v = view_find(rm, sub->participant, pub->participant);
     sc->tile_width = v ? v->width : 0;
     sc->tile_height = v ? v->height : 0;
     sc->speaker = rm->speaker == pub->participant;
+}
+
+/* What the choice may spend on this subscriber. The router sends no probes, and bwe keeps
+ * its estimate near what is sent (1.5 × at most, growing 8 %/s from there): until the link
+ * has shown a limit, the estimate measures what we send, not the link (paused video or a
+ * low layer would keep it low for good). So it counts only once a limit was seen: a queue
+ * built (a delay-based decrease) within LINK_MEMORY_MS, or loss holds it down; and then,
+ * while it sits at its cap over what is sent, never below what the link carried at that
+ * congestion. With no limit seen, bwe's starting value stands in: a layer up is tried, and
+ * if the link cannot carry it the queue it builds brings the estimate, and the layer,
+ * down; LINK_MEMORY_MS after the last congestion, a layer up is tried again. */
+#define LINK_MEMORY_MS 30000
+static uint32_t usable_estimate(const struct bwe *b, int64_t now)
+{
+    if (!b)
+        return BWE_DEFAULT_START_BPS;
+    uint32_t e = bwe_estimate_bps(b);
+    uint32_t link = bwe_congested_bps(b, now * 1000, LINK_MEMORY_MS * 1000);
+    if (!link && !bwe_loss_limited(b))
+        return e > b->cfg.start_bps ? e : b->cfg.start_bps;
+    if (bwe_app_limited(b) && link > e)
+        return link;
+    return e;
 }
 
 void router_layers_decide(struct router *r, struct router_port *sub, int64_t now,
@@ -69,12 +101,12 @@ void router_layers_decide(struct router *r, struct router_port *sub, int64_t now
             continue;
         }
         sc[n] = t->sc;
-        fill_input(rm, sub, pub, &sc[n]);
+        fill_input(rm, sub, pub, now, &sc[n]);
         video[n++] = t;
     }
     if (n == 0)
         return;
-    uint32_t estimate = sub->bwe ? bwe_estimate_bps(sub->bwe) : BWE_DEFAULT_START_BPS;
+    uint32_t estimate = usable_estimate(sub->bwe, now);
     bool measured = sub->bwe && bwe_acked_bps(sub->bwe) > 0;
     simulcast_decide(sc, n, estimate, measured, audio, now * 1000);
     for (size_t i = 0; i < n; i++) {
@@ -103,7 +135,8 @@ void router_layers_decide(struct router *r, struct router_port *sub, int64_t now
     }
 }
 
-/* Each layer's bitrate over the last window, smoothed (a keyframe is a burst). */
+/* Each layer's bitrate over the last window, smoothed (a keyframe is a burst). A window
+ * with nothing keeps the last value: a layer switched off costs what it did when on. */
 static void measure(struct room *rm, int64_t now)
 {
     int64_t elapsed = now - rm->rate_at_ms;
@@ -117,19 +150,27 @@ static void measure(struct room *rm, int64_t now)
             s->rate_bytes = 0;
             if (bps > UINT32_MAX)
                 bps = UINT32_MAX;
-            s->bitrate_bps = !bps ? 0 : s->bitrate_bps ? (uint32_t)((3ull * s->bitrate_bps + bps) / 4)
-                                                      : (uint32_t)bps;
+            /* a layer that stopped (switched off) keeps what it cost while it came */
+            if (bps)
+                s->bitrate_bps = s->bitrate_bps ? (uint32_t)((3ull * s->bitrate_bps + bps) / 4)
+                                                : (uint32_t)bps;
         }
     }
 }
 
 /* The layers anyone receives or waits for, per simulcast publisher; told on a change. */
-static void activity(struct router *r, struct room *rm, const struct router_sink *sink)
+static void activity(struct router *r, struct room *rm, int64_t now,
+                     const struct router_sink *sink)
 {
     for (struct router_port *pub = rm->ports; pub; pub = pub->next) {
         if (!pub->publisher || pub->layer_count < 2)
             continue;
         unsigned active = 1; /* the lowest always: a new subscriber starts at once */
+        /* and every layer not seen yet: one switched off before it ever came would never
+         * be known to exist (a browser may send fewer layers than it offered) */
+        for (size_t l = 0; l < pub->layer_count; l++)
+            if (!pub->src[SRC_VIDEO(l)].ssrc)
+                active |= 1u << l;
         for (struct router_port *sub = rm->ports; sub; sub = sub->next) {
             for (size_t i = 0; !sub->publisher && i < sub->track_count; i++) {
                 const struct track *t = &sub->tracks[i];
@@ -144,6 +185,9 @@ static void activity(struct router *r, struct room *rm, const struct router_sink
         active &= (1u << pub->layer_count) - 1;
         if (active == pub->layers_told)
             continue;
+        for (size_t l = 0; l < pub->layer_count; l++)
+            if ((active & ~pub->layers_told) >> l & 1)
+                pub->layer_on_at_ms[l] = now;
         pub->layers_told = active;
         r->stats.layer_changes++;
         if (sink->layers)
@@ -162,5 +206,5 @@ void router_layers_tick(struct router *r, struct room *rm, int64_t now,
     for (struct router_port *p = rm->ports; p; p = p->next)
         if (!p->publisher)
             router_layers_decide(r, p, now, sink);
-    activity(r, rm, sink);
+    activity(r, rm, now, sink);
 }

@@ -70,15 +70,27 @@ size_t simulcast_decide(struct simulcast_track *tracks, size_t count, uint32_t e
         if (!tracks[i].paused)
             low_sum += layer_bps(&tracks[i], 0);
     if (estimate_measured) {
-        /* pause, lowest priority first, while even the lowest layers do not fit */
-        for (size_t k = count; k-- > 0 && budget < LAYER_PICK_DOWN * (double)low_sum;) {
-            struct simulcast_track *t = &tracks[order[k]];
-            if (t->paused)
-                continue;
-            t->paused = true;
-            t->decided = false;
-            t->resume_pending = false;
-            low_sum -= layer_bps(t, 0);
+        /* pause, lowest priority first, while even the lowest layers do not fit: one at
+         * a time, each once the shortage has held for a while */
+        bool short_of = budget < LAYER_PICK_DOWN * (double)low_sum;
+        struct simulcast_track *next = NULL;
+        for (size_t k = count; k-- > 0 && !next;)
+            if (!tracks[order[k]].paused)
+                next = &tracks[order[k]];
+        for (size_t i = 0; i < count; i++)
+            if (&tracks[i] != next)
+                tracks[i].pause_pending = false;
+        if (next && !short_of) {
+            next->pause_pending = false;
+        } else if (next && !next->pause_pending) {
+            next->pause_pending = true;
+            next->pause_since_us = now_us;
+        } else if (next && now_us - next->pause_since_us >= SIMULCAST_PAUSE_HOLD_US) {
+            next->paused = true;
+            next->pause_pending = false;
+            next->decided = false;
+            next->resume_pending = false;
+            low_sum -= layer_bps(next, 0);
             changed++;
         }
         /* resume the first paused one by priority once there is room for it, held */
@@ -121,20 +133,36 @@ size_t simulcast_decide(struct simulcast_track *tracks, size_t count, uint32_t e
         uint32_t bitrates[SIMULCAST_LAYERS];
         bitrates_of(t, bitrates);
         size_t cap = simulcast_tile_cap(t);
-        size_t layer;
+        /* the layers to pick from, up to the cap: those coming, and the lowest */
+        size_t idx[SIMULCAST_LAYERS], m = 0;
+        uint32_t rates[SIMULCAST_LAYERS];
+        for (size_t i = 0; i <= cap; i++) {
+            if (i == 0 || !t->layers[i].missing) {
+                idx[m] = i;
+                rates[m++] = bitrates[i];
+            }
+        }
+        size_t pos;
         if (!t->decided) {
             /* the first pick: as high as the share and the tile allow, no hold */
-            layer = 0;
-            while (layer < cap && bitrates[layer + 1] <= share)
-                layer++;
-            t->pick = (struct layer_pick){.current = layer};
+            pos = 0;
+            while (pos + 1 < m && rates[pos + 1] <= share)
+                pos++;
+            t->pick = (struct layer_pick){.current = pos};
             t->decided = true;
         } else {
-            layer = layer_pick(&t->pick, bitrates, cap + 1,
-                               share > UINT32_MAX ? UINT32_MAX : (uint32_t)share, now_us);
+            /* where the last pick stands among the layers to pick from now */
+            size_t at = 0;
+            for (size_t j = 0; j < m; j++)
+                if ((int)idx[j] <= t->layer)
+                    at = j;
+            if (at != t->pick.current)
+                t->pick = (struct layer_pick){.current = at};
+            pos = layer_pick(&t->pick, rates, m, share > UINT32_MAX ? UINT32_MAX : (uint32_t)share,
+                             now_us);
         }
-        t->layer = (int)layer;
-        left -= bitrates[layer];
+        t->layer = (int)idx[pos];
+        left -= rates[pos];
     }
     return changed;
 }

@@ -15,16 +15,19 @@
  *   track after it, and picks within that with layer_pick's hysteresis (down at once, up
  *   after a hold).
  * - Audio first: when the budget cannot carry even the lowest layer of every watched video
- *   (below LAYER_PICK_DOWN × their sum), videos are paused, lowest priority first, the
- *   active speaker's last. A paused video resumes, one at a time, once the budget has stayed
+ *   (below LAYER_PICK_DOWN × their sum) for SIMULCAST_PAUSE_HOLD_US running (a dip, such as
+ *   a keyframe's burst, is no reason), videos are paused one by one, each after its own
+ *   hold, lowest priority first, the active speaker's last. A paused video resumes, one at a time, once the budget has stayed
  *   above LAYER_PICK_UP × the lowest layers of the videos flowing plus its own for
  *   SIMULCAST_RESUME_HOLD_US.
  * - Before the subscriber's feedback has measured anything (estimate_measured false) the
  *   estimate is bwe's starting value, a guess: it caps the first layer but never pauses.
  *
- * A layer's bitrate is what the router measured of it; a layer not measured (not flowing:
- * the publisher was asked to stop it, or it has not started) counts at SIMULCAST_NOMINAL_BPS
- * for its place. No allocation. */
+ * Only layers that are not missing are picked (the lowest always may be).
+ *
+ * A layer's bitrate is what the router measured of it (the last measure, for one switched
+ * off); a layer never measured counts at SIMULCAST_NOMINAL_BPS for its place. No
+ * allocation. */
 #ifndef CONFIDE_SFU_SIMULCAST_H
 #define CONFIDE_SFU_SIMULCAST_H
 #include <stdbool.h>
@@ -37,6 +40,7 @@
 #define SIMULCAST_PAUSED (-1)
 #define SIMULCAST_INTERVAL_MS 250
 #define SIMULCAST_AUDIO_BPS 40000 /* Opus at speech rates, with RTP/SRTP/UDP overhead */
+#define SIMULCAST_PAUSE_HOLD_US 2000000
 #define SIMULCAST_RESUME_HOLD_US 3000000
 #define SIMULCAST_TILE_SLACK 0.85 /* a layer this close to the tile's size is big enough */
 
@@ -46,6 +50,8 @@
 struct simulcast_layer {
     uint32_t bitrate_bps; /* measured; 0: unknown */
     uint16_t width, height; /* of its last keyframe; 0: unknown */
+    bool missing; /* not coming though asked for (the publisher's browser dropped it, or
+                   * never sent it): not picked, except the lowest */
 };
 
 /* One video track of the subscriber. The caller fills the inputs before each decision
@@ -60,6 +66,8 @@ struct simulcast_track {
     bool decided;          /* a layer was picked before */
     struct layer_pick pick;
     bool paused;
+    bool pause_pending;
+    int64_t pause_since_us;
     bool resume_pending;
     int64_t resume_since_us;
     /* output */
