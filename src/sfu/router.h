@@ -70,7 +70,8 @@
 #define ROUTER_LAYERS 3   /* simulcast layers of one publisher's video */
 #define ROUTER_RID_MAX 16 /* bytes of a RID, with its NUL */
 #define ROUTER_RATE_WINDOW_MS 1000 /* layers' bitrates are measured over this */
-#define ROUTER_LAYER_MISSING_MS 2000 /* a layer asked for that sends nothing this long is missing */
+#define ROUTER_LAYER_MISSING_MS 2000 /* a layer switched on that sends nothing this long is missing */
+#define ROUTER_LAYER_STALL_MS 600    /* a layer that came and stopped this long is missing */
 
 enum router_kind { ROUTER_AUDIO = 0, ROUTER_VIDEO = 1 };
 enum router_codec { ROUTER_OPUS = 1, ROUTER_VP8, ROUTER_H264 };

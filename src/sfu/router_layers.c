@@ -40,16 +40,21 @@ static void fill_input(const struct room *rm, const struct router_port *sub,
     sc->layer_count = layers_seen(pub);
     for (size_t l = 0; l < sc->layer_count; l++) {
         const struct source *s = &pub->src[SRC_VIDEO(l)];
-        /* asked for (on since a while) and nothing came: the publisher's browser dropped
-         * it (its own bandwidth or CPU), so waiting for it would hold the track back; one
-         * we switched off is not missing, it comes back when asked */
+        /* switched on and nothing comes: the publisher's browser dropped it (its own
+         * bandwidth or CPU), so a track on it would freeze and one waiting for it would
+         * wait in vain. Soon once it came and stopped (frames come many times a second);
+         * after a while when it never came since switched on (the encoder starts). One we
+         * switched off is not missing: it comes back when asked. */
         bool on = pub->layers_told >> l & 1;
-        int64_t since = s->last_at_ms > pub->layer_on_at_ms[l] ? s->last_at_ms : pub->layer_on_at_ms[l];
+        bool came = s->last_at_ms > pub->layer_on_at_ms[l];
+        bool missing = !s->ssrc ||
+                       (on && (came ? now - s->last_at_ms > ROUTER_LAYER_STALL_MS
+                                    : now - pub->layer_on_at_ms[l] > ROUTER_LAYER_MISSING_MS));
         sc->layers[l] = (struct simulcast_layer){
             .bitrate_bps = s->bitrate_bps,
             .width = s->width,
             .height = s->height,
-            .missing = !s->ssrc || (on && now - since > ROUTER_LAYER_MISSING_MS),
+            .missing = missing,
         };
     }
     const struct view *v = view_find(rm, sub->participant, pub->participant);
