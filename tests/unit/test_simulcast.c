@@ -134,7 +134,8 @@ static void tile_caps_the_layer(void **state)
 static void the_speaker_is_paused_last_and_served_first(void **state)
 {
     (void)state;
-    struct simulcast_track t[2] = {{0}, {0}};
+    struct simulcast_track t[2];
+    memset(t, 0, sizeof t);
     three_layers(&t[0]);
     three_layers(&t[1]);
     t[1].speaker = true;
