@@ -117,6 +117,9 @@ struct router_port {
      * element, renumbered); their feedback on those drives this estimate */
     struct bwe *bwe;
     uint16_t twcc_next;
+    /* the estimate when loss last held it down, and when (router_layers.c) */
+    uint32_t loss_limit_bps;
+    int64_t loss_limit_at_ms;
     struct router_port *prev, *next;
 };
 

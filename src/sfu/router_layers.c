@@ -66,23 +66,32 @@ static void fill_input(const struct room *rm, const struct router_port *sub,
 /* What the choice may spend on this subscriber. The router sends no probes, and bwe keeps
  * its estimate near what is sent (1.5 × at most, growing 8 %/s from there): until the link
  * has shown a limit, the estimate measures what we send, not the link (paused video or a
- * low layer would keep it low for good). So it counts only once a limit was seen: a queue
- * built (a delay-based decrease) within LINK_MEMORY_MS, or loss holds it down; and then,
- * while it sits at its cap over what is sent, never below what the link carried at that
- * congestion. With no limit seen, bwe's starting value stands in: a layer up is tried, and
- * if the link cannot carry it the queue it builds brings the estimate, and the layer,
- * down; LINK_MEMORY_MS after the last congestion, a layer up is tried again. */
+ * low layer would keep it low for good). So it counts only once a limit was seen within
+ * LINK_MEMORY_MS: a queue built (a delay-based decrease; the limit is what the link carried
+ * then) or loss held the estimate down (the limit is the estimate then); and while it sits
+ * at its cap over what is sent, it counts as no lower than that limit. With no limit seen,
+ * bwe's starting value stands in: a layer up (or a paused video back) is tried, and if the
+ * link cannot carry it the queue or loss it causes brings the estimate, and the layer,
+ * down. LINK_MEMORY_MS after the last limit, the next try. */
 #define LINK_MEMORY_MS 30000
-static uint32_t usable_estimate(const struct bwe *b, int64_t now)
+static uint32_t usable_estimate(struct router_port *sub, int64_t now)
 {
+    const struct bwe *b = sub->bwe;
     if (!b)
         return BWE_DEFAULT_START_BPS;
     uint32_t e = bwe_estimate_bps(b);
-    uint32_t link = bwe_congested_bps(b, now * 1000, LINK_MEMORY_MS * 1000);
-    if (!link && !bwe_loss_limited(b))
+    if (bwe_loss_limited(b)) {
+        sub->loss_limit_bps = e;
+        sub->loss_limit_at_ms = now;
+    }
+    uint32_t limit = bwe_congested_bps(b, now * 1000, LINK_MEMORY_MS * 1000);
+    if (sub->loss_limit_bps && now - sub->loss_limit_at_ms <= LINK_MEMORY_MS &&
+        (!limit || sub->loss_limit_bps < limit))
+        limit = sub->loss_limit_bps;
+    if (!limit)
         return e > b->cfg.start_bps ? e : b->cfg.start_bps;
-    if (bwe_app_limited(b) && link > e)
-        return link;
+    if (bwe_app_limited(b) && limit > e)
+        return limit;
     return e;
 }
 
@@ -111,7 +120,7 @@ void router_layers_decide(struct router *r, struct router_port *sub, int64_t now
     }
     if (n == 0)
         return;
-    uint32_t estimate = usable_estimate(sub->bwe, now);
+    uint32_t estimate = usable_estimate(sub, now);
     bool measured = sub->bwe && bwe_acked_bps(sub->bwe) > 0;
     simulcast_decide(sc, n, estimate, measured, audio, now * 1000);
     for (size_t i = 0; i < n; i++) {
