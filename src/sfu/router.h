@@ -5,8 +5,9 @@
  * locks, no allocation on the packet path.
  *
  * A participant of a room has up to two transports here: a publish port (what they send:
- * one audio and one video source) and a subscribe port (what they receive: one track per
- * (publisher, kind) the signalling put in their subscribe offer). For every track the
+ * one audio source, and one video source or up to ROUTER_LAYERS simulcast layers) and a
+ * subscribe port (what they receive: one track per (publisher, kind) the signalling put in
+ * their subscribe offer). For every track the
  * router keeps an outgoing SSRC with its own sequence numbers and timestamps
  * (rtp_rewriter, rtp.h), so a publisher who rejoins or restarts its encoder reaches every
  * subscriber as one continuous stream. Payload types and header extension ids are mapped

@@ -108,7 +108,7 @@ describe('simulcast', () => {
 
       // a large tile: the top layer again (switched back on at the publisher), frames going on
       await sizeTile(client.page, THERAPIST, 1000);
-      const large = await watchUntil(client, THERAPIST, (r) => r.width >= 900, 20000, 'the top layer');
+      const large = await watchUntil(client, THERAPIST, (r) => r.width >= 900, 15000, 'the top layer');
       console.log(`large tile: ${large.reading.width} px wide after ${large.ms} ms`);
       const f = (await layersSent(ada.page)).f;
       assert.ok(f.active !== false, 'layer f is on again');
