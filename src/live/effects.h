@@ -53,6 +53,7 @@ enum live_media_op {
     LIVE_MEDIA_SET_TRACKS,  /* peer_id: a subscribe transport's tracks */
     LIVE_MEDIA_ALLOW,       /* participant: what the router lets them send (the host's mute) */
     LIVE_MEDIA_RESTART_ICE, /* peer_id: new credentials in place (local NULL: remote only) */
+    LIVE_MEDIA_VIEW,        /* participant sees publisher's tile at width × height */
 };
 
 struct live_media_cmd {
@@ -68,6 +69,9 @@ struct live_media_cmd {
     size_t track_count;
     /* ALLOW */
     bool audio, video;
+    /* VIEW */
+    int publisher;
+    uint16_t width, height;
 };
 
 struct live_effects {

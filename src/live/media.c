@@ -126,6 +126,10 @@ void live_media_apply(struct live_media *m, uint64_t room, const struct live_med
         case LIVE_MEDIA_ALLOW:
             worker_set_media(w, room, (uint32_t)c->participant, c->audio, c->video);
             break;
+        case LIVE_MEDIA_VIEW:
+            worker_set_view(w, room, (uint32_t)c->participant, (uint32_t)c->publisher, c->width,
+                            c->height);
+            break;
         case LIVE_MEDIA_RESTART_ICE: {
             /* checked by the plan (peer_params_check) */
             int rc =
@@ -201,6 +205,12 @@ void live_media_metrics(struct live_media *m, struct buf *out)
     STAT(quality_reports);
     STAT(red_forwarded);
     STAT(red_unwrapped);
+    STAT(drop_unknown_layer);
+    STAT(layer_switches);
+    STAT(layer_switch_waits);
+    STAT(video_pauses);
+    STAT(video_resumes);
+    STAT(layer_changes);
 #undef STAT
 #define COUNT(name) buf_printf(out, "confide_media_" #name "_total %" PRIu64 "\n", m->n.name)
     COUNT(publish_answered);

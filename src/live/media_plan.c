@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ struct member {
     int pub_gen;
     bool pub_audio, pub_video;
     enum router_codec pub_video_codec;
+    char pub_rids[ROUTER_LAYERS][ROUTER_RID_MAX]; /* simulcast layers, lowest first */
+    size_t pub_rid_count;
     char pub_fingerprint[256]; /* "<alg> <value>" of the offer, for ICE restarts */
     uint64_t pub_session;
     int pub_version;
@@ -445,6 +448,31 @@ static enum router_codec router_codec_of(enum sdp_codec_id c)
     return c == SDP_CODEC_OPUS ? ROUTER_OPUS : c == SDP_CODEC_H264 ? ROUTER_H264 : ROUTER_VP8;
 }
 
+/* The simulcast layers the answer receives (sdp_answer: the offer's a=simulcast send RIDs
+ * that it declared, when the rtp-stream-id extension was agreed), lowest first as the page
+ * lists them. */
+static void simulcast_params(const struct sdp_negotiated_media *nm, struct router_publish_params *pp)
+{
+    const struct sdp_media *m = nm->remote;
+    if (!nm->ext_id[SDP_EXT_RID])
+        return;
+    for (size_t i = 0; i < m->simulcast_send_count && pp->rid_count < ROUTER_LAYERS; i++) {
+        const char *rid = m->simulcast_send[i].rid;
+        bool declared = false;
+        for (size_t k = 0; k < m->rid_count; k++)
+            declared |= m->rids[k].send && strcmp(m->rids[k].id, rid) == 0;
+        if (!declared || strlen(rid) >= ROUTER_RID_MAX)
+            continue;
+        strcpy(pp->rids[pp->rid_count++], rid);
+    }
+    if (pp->rid_count < 2) {
+        pp->rid_count = 0; /* one layer is no simulcast */
+        return;
+    }
+    pp->rid_id = nm->ext_id[SDP_EXT_RID];
+    pp->repaired_rid_id = nm->ext_id[SDP_EXT_REPAIRED_RID];
+}
+
 /* What the publisher's answer agreed to, for the router. False when it sends nothing. */
 static bool publish_params(const struct sdp_negotiated *neg, struct router_publish_params *pp,
                            bool *audio, bool *video, enum router_codec *video_codec)
@@ -465,6 +493,7 @@ static bool publish_params(const struct sdp_negotiated *neg, struct router_publi
             kind = ROUTER_VIDEO;
             *video = true;
             *video_codec = router_codec_of(nm->codecs[0].codec);
+            simulcast_params(nm, pp);
         } else {
             continue; /* one camera and one microphone per person */
         }
@@ -591,6 +620,8 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
             mb->pub_audio = audio;
             mb->pub_video = video;
             mb->pub_video_codec = video_codec;
+            memcpy(mb->pub_rids, pp.rids, sizeof mb->pub_rids);
+            mb->pub_rid_count = pp.rid_count;
         }
     }
     if (rc < 0) {
@@ -738,6 +769,57 @@ void media_plan_speaker(struct media_plan *p, int participant, struct live_effec
     for (size_t i = 0; i < p->count; i++)
         live_fx_send(fx, p->members[i].conn,
                      json_pack("{s:s,s:i}", "type", "active_speaker", "participant", participant));
+}
+
+/* ---- simulcast ---- */
+
+#define VIEW_MAX_PIXELS 16384 /* a tile's side, in device pixels */
+
+void media_plan_view(struct media_plan *p, int participant, const json_t *msg,
+                     struct live_effects *fx)
+{
+    struct member *mb = member_find(p, participant);
+    if (!mb)
+        return;
+    json_t *who = json_object_get(msg, "participant"), *w = json_object_get(msg, "width"),
+           *h = json_object_get(msg, "height");
+    if (!json_is_integer(who) || !json_is_integer(w) || !json_is_integer(h) ||
+        json_integer_value(who) <= 0 || json_integer_value(who) > INT_MAX ||
+        json_integer_value(w) < 0 || json_integer_value(w) > VIEW_MAX_PIXELS ||
+        json_integer_value(h) < 0 || json_integer_value(h) > VIEW_MAX_PIXELS) {
+        send_error(fx, mb->conn, "invalid_field",
+                   "view needs \"participant\", and \"width\" and \"height\" in pixels "
+                   "(0 to 16384).");
+        return;
+    }
+    struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_VIEW);
+    c->participant = participant;
+    c->publisher = (int)json_integer_value(who);
+    c->width = (uint16_t)json_integer_value(w);
+    c->height = (uint16_t)json_integer_value(h);
+}
+
+void media_plan_video_paused(struct media_plan *p, int subscriber, int publisher, bool paused,
+                             struct live_effects *fx)
+{
+    struct member *mb = member_find(p, subscriber);
+    if (mb)
+        live_fx_send(fx, mb->conn,
+                     json_pack("{s:s,s:i,s:b,s:s}", "type", "video_paused", "participant",
+                               publisher, "paused", paused, "reason", "bandwidth"));
+}
+
+void media_plan_layers(struct media_plan *p, int publisher, unsigned active,
+                       struct live_effects *fx)
+{
+    struct member *mb = member_find(p, publisher);
+    if (!mb || mb->pub_rid_count < 2)
+        return;
+    json_t *list = json_array();
+    for (size_t i = 0; i < mb->pub_rid_count; i++)
+        if (active & (1u << i))
+            json_array_append_new(list, json_string(mb->pub_rids[i]));
+    live_fx_send(fx, mb->conn, json_pack("{s:s,s:o}", "type", "layers", "active", list));
 }
 
 uint64_t media_plan_publish_peer(const struct media_plan *p, int participant)

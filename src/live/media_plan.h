@@ -85,6 +85,19 @@ bool media_plan_peer_closed(struct media_plan *p, uint64_t peer_id, struct live_
 /* The worker named the active speaker: everyone in the meeting is told. */
 void media_plan_speaker(struct media_plan *p, int participant, struct live_effects *fx);
 
+/* {"type":"view","participant":N,"width":W,"height":H}: the page shows N's video at W × H
+ * device pixels; the router sends no larger a layer than that needs. */
+void media_plan_view(struct media_plan *p, int participant, const json_t *msg,
+                     struct live_effects *fx);
+/* The router paused (or resumed) publisher's video to subscriber, who is told
+ * {"type":"video_paused","participant":publisher,"paused":…,"reason":"bandwidth"}. */
+void media_plan_video_paused(struct media_plan *p, int subscriber, int publisher, bool paused,
+                             struct live_effects *fx);
+/* The publisher's simulcast layers anyone receives (bit i: the i-th RID of its offer),
+ * told as {"type":"layers","active":["q",…]}. */
+void media_plan_layers(struct media_plan *p, int publisher, unsigned active,
+                       struct live_effects *fx);
+
 /* For tests and invariants: the participant's transports (0: none). */
 uint64_t media_plan_publish_peer(const struct media_plan *p, int participant);
 uint64_t media_plan_subscribe_peer(const struct media_plan *p, int participant);

@@ -163,6 +163,19 @@ void meeting_speaker(struct meeting *m, int participant, struct live_effects *fx
         media_plan_speaker(m->media, participant, fx);
 }
 
+void meeting_video_paused(struct meeting *m, int subscriber, int publisher, bool paused,
+                          struct live_effects *fx)
+{
+    if (m->media)
+        media_plan_video_paused(m->media, subscriber, publisher, paused, fx);
+}
+
+void meeting_layers(struct meeting *m, int publisher, unsigned active, struct live_effects *fx)
+{
+    if (m->media)
+        media_plan_layers(m->media, publisher, active, fx);
+}
+
 /* ---- connection quality ---- */
 
 static bool sees_everyones_quality(const struct meeting *m, int participant)
@@ -289,6 +302,14 @@ void meeting_on_subscribe_answer(struct meeting *m, int64_t now, int from, const
     struct live_room_member self;
     if (has_media(m, from, &self, fx))
         media_plan_subscribe_answer(m->media, from, msg, fx);
+}
+
+void meeting_on_view(struct meeting *m, int64_t now, int from, const json_t *msg,
+                     struct live_effects *fx)
+{
+    struct live_room_member self;
+    if (has_media(m, from, &self, fx))
+        media_plan_view(m->media, from, msg, fx);
 }
 
 void meeting_on_subscribe_restart(struct meeting *m, int64_t now, int from, const json_t *msg,

@@ -66,10 +66,19 @@ void meeting_speaker(struct meeting *m, int participant, struct live_effects *fx
  * (a host arriving, anyone reconnecting), it goes at the next reading. */
 void meeting_quality(struct meeting *m, int64_t now, int participant,
                      const struct quality_reading *reading, struct live_effects *fx);
+/* The worker paused (or resumed) publisher's video to subscriber to keep their audio
+ * clear: {"type":"video_paused","participant":publisher,"paused":…,"reason":"bandwidth"} goes
+ * to the subscriber. */
+void meeting_video_paused(struct meeting *m, int subscriber, int publisher, bool paused,
+                          struct live_effects *fx);
+/* Which of publisher's simulcast layers anyone receives (bit i: layer i):
+ * {"type":"layers","active":[RIDs]} goes to the publisher. */
+void meeting_layers(struct meeting *m, int publisher, unsigned active, struct live_effects *fx);
 /* The level last worked out for participant ("unknown": none), for tests. */
 const char *meeting_quality_level(const struct meeting *m, int participant);
 
 /* The media handlers in the message table. */
-live_meeting_handler meeting_on_publish, meeting_on_subscribe_answer, meeting_on_subscribe_restart;
+live_meeting_handler meeting_on_publish, meeting_on_subscribe_answer, meeting_on_subscribe_restart,
+    meeting_on_view;
 
 #endif

@@ -32,6 +32,7 @@ static const struct live_message table[] = {
     {"publish", LIVE_MAY_MEDIA, .meeting = meeting_on_publish},
     {"subscribe_answer", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_answer},
     {"subscribe_restart", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_restart},
+    {"view", LIVE_MAY_MEDIA, .meeting = meeting_on_view},
     /* the therapist and co-facilitators */
     {"admit", LIVE_MAY_HOSTS, .room = live_room_on_admit},
     {"admit_all", LIVE_MAY_HOSTS, .room = live_room_on_admit_all},

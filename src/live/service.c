@@ -1107,6 +1107,15 @@ static void on_worker_event(struct live_service *svc, const struct worker_event 
                                               .estimate_kbps = ev->quality.estimate_kbps};
             if (mine)
                 meeting_quality(re->meeting, now, (int)ev->participant, &reading, &fx);
+        } else if (ev->type == WORKER_EV_VIDEO_PAUSED) {
+            mine = (uint64_t)re->occurrence_id == ev->room_id;
+            if (mine)
+                meeting_video_paused(re->meeting, (int)ev->participant, (int)ev->publisher,
+                                     ev->paused, &fx);
+        } else if (ev->type == WORKER_EV_LAYERS) {
+            mine = (uint64_t)re->occurrence_id == ev->room_id;
+            if (mine)
+                meeting_layers(re->meeting, (int)ev->participant, ev->layers, &fx);
         } else {
             return; /* a transport up: nothing to do */
         }

@@ -6,127 +6,13 @@
 #include <string.h>
 
 #include "core/xalloc.h"
-#include "sfu/nackgen.h"
-#include "sfu/rtcp.h"
-#include "sfu/rtp.h"
-#include "sfu/sdp.h"
-#include "sfu/bwe.h"
-#include "sfu/rtpsec.h"
+#include "sfu/router_internal.h"
 #include "sfu/probe.h"
-#include "sfu/rtx_budget.h"
-#include "sfu/twcc_parse.h"
-#include "sfu/twccfb.h"
+#include "sfu/rtpsec.h"
+#include "sfu/sdp.h"
 
-#define NACK_ANSWER_MAX 64        /* lost packets answered from one NACK */
 #define SPEAKER_FLOOR 40          /* mean loudness (127 - dBov, silence 0) to count as speech */
 #define SPEAKER_STREAK 2          /* windows a new speaker must lead */
-#define NTP_UNIX_OFFSET 2208988800ULL
-
-struct cache_entry {
-    bool used;
-    uint16_t seq;
-    uint16_t len;
-    uint8_t data[ROUTER_CACHE_BYTES];
-};
-
-/* One incoming stream of a publisher. */
-struct source {
-    uint32_t ssrc; /* 0: nothing received yet */
-    struct rtp_seq seq;
-    int64_t first_ext;
-    uint64_t received;
-    uint64_t expected_prior, received_prior; /* at the last receiver report */
-    uint32_t sr_mid;                         /* middle 32 bits of the last SR's NTP time */
-    int64_t sr_at_ms;
-    int64_t pli_at_ms;
-    bool pli_pending;
-    struct nackgen nack;       /* video: what was lost on the way in */
-    struct cache_entry *cache; /* video only */
-    /* RFC 3550 §6.4.1 interarrival jitter, in 1/16 units of the media clock */
-    uint32_t jitter_q4;
-    int32_t transit; /* of the last packet: arrival minus RTP timestamp, media clock */
-    bool have_transit;
-    uint64_t q_expected_prior, q_received_prior; /* at the last quality window */
-};
-
-struct track {
-    struct router_track t;
-    char cname[64];
-    struct rtp_rewriter rw;
-    bool started; /* video: a keyframe has gone out; audio: always */
-    bool resync;  /* the source paused (muted): continue without a gap */
-    uint16_t rtx_seq;
-    uint64_t packets, octets;
-    uint32_t last_ts;
-    int64_t last_at_ms;
-    /* the subscriber's last receiver report about this track, and our count then */
-    bool rr_seen;
-    uint32_t rr_highest;
-    int32_t rr_lost;
-    uint64_t rr_packets;
-};
-
-struct room;
-
-struct router_port {
-    struct room *room;
-    bool publisher;
-    uint32_t participant;
-    void *user;
-    uint32_t rtcp_ssrc; /* ours, for the RTCP we send on this transport */
-    int64_t report_at_ms;
-    bool ready;
-    /* publisher */
-    struct router_pt pts[ROUTER_MAX_PTS];
-    size_t pt_count;
-    uint8_t audio_level_id, twcc_id;
-    struct twccfb twcc;
-    uint8_t map_level[256], map_none[256]; /* extension ids: publisher's → subscriber's */
-    struct source src[2];
-    bool allowed[2];
-    uint32_t loud_sum, loud_n;
-    /* subscriber */
-    struct track tracks[ROUTER_MAX_TRACKS];
-    size_t track_count;
-    /* this quality window, from their receiver reports: packets we sent them, packets
-     * they got (either may run a few ahead of the other across windows), the worst
-     * jitter of ours they reported */
-    bool q_reported;
-    int64_t q_sent, q_got;
-    uint32_t q_jitter_ms;
-    int32_t rtt_ms; /* the last round trip measured, -1: none */
-    /* what we send them carries transport-wide numbers (the publisher's transport-cc
-     * element, renumbered); their feedback on those drives this estimate */
-    struct bwe *bwe;
-    uint16_t twcc_next;
-    struct rtx_budget rtx_budget; /* what their retransmissions may take of the estimate */
-    struct probe_pacer prober;    /* the probe cluster under way, if any (probe.h) */
-    struct router_port *prev, *next;
-};
-
-struct media_state {
-    uint32_t participant;
-    bool audio, video;
-};
-
-struct room {
-    uint64_t id;
-    struct router_port *ports;
-    struct media_state *media;
-    size_t media_count, media_cap;
-    uint32_t speaker, candidate;
-    int streak;
-    int64_t speaker_at_ms;
-    int64_t quality_at_ms;
-    struct room *next;
-};
-
-struct router {
-    struct room *rooms;
-    uint32_t ssrc_state;
-    struct router_stats stats;
-    struct twcc_report twcc_scratch; /* one subscriber's feedback, read in place */
-};
 
 /* ---- small things ---- */
 
@@ -139,18 +25,6 @@ static uint32_t next_ssrc(struct router *r)
     x ^= x << 5;
     r->ssrc_state = x;
     return x ? x : 1;
-}
-
-static uint64_t ntp_of(int64_t now_ms)
-{
-    uint64_t secs = (uint64_t)(now_ms / 1000) + NTP_UNIX_OFFSET;
-    uint64_t frac = ((uint64_t)(now_ms % 1000) << 32) / 1000;
-    return (secs << 32) | frac;
-}
-
-static uint32_t clock_rate(enum router_kind kind)
-{
-    return kind == ROUTER_AUDIO ? 48000 : 90000;
 }
 
 struct router *router_new(uint32_t seed)
@@ -187,6 +61,7 @@ static void room_drop_if_empty(struct router *r, struct room *rm)
             break;
         }
     }
+    router_views_free(rm);
     free(rm->media);
     free(rm);
 }
@@ -217,10 +92,12 @@ void router_free(struct router *r)
         r->rooms = rm->next;
         for (struct router_port *p = rm->ports, *next; p; p = next) {
             next = p->next;
-            free(p->src[ROUTER_VIDEO].cache);
+            for (int k = 0; k < SRC_COUNT; k++)
+                free(p->src[k].cache);
             free(p->bwe);
             free(p);
         }
+        router_views_free(rm);
         free(rm->media);
         free(rm);
     }
@@ -246,7 +123,17 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     /* kept, under the id every subscribe offer gives it, and renumbered per subscriber */
     if (pp->twcc_id)
         p->map_level[pp->twcc_id] = p->map_none[pp->twcc_id] = SDP_ID_TWCC;
-    p->src[ROUTER_VIDEO].cache = xcalloc(ROUTER_CACHE, sizeof(struct cache_entry));
+    size_t rids = pp->rid_count <= ROUTER_LAYERS ? pp->rid_count : ROUTER_LAYERS;
+    p->layer_count = rids > 1 ? rids : 1;
+    for (size_t l = 0; l < rids; l++) {
+        memcpy(p->rids[l], pp->rids[l], ROUTER_RID_MAX);
+        p->rids[l][ROUTER_RID_MAX - 1] = 0;
+    }
+    p->rid_id = rids > 1 ? pp->rid_id : 0;
+    p->repaired_rid_id = rids > 1 ? pp->repaired_rid_id : 0;
+    p->layers_told = (1u << p->layer_count) - 1; /* the page starts with every layer on */
+    for (size_t l = 0; l < p->layer_count; l++)
+        p->src[SRC_VIDEO(l)].cache = xcalloc(ROUTER_CACHE, sizeof(struct cache_entry));
     struct room *rm = room_get(r, pp->room);
     struct media_state *ms = media_find(rm, pp->participant);
     p->allowed[ROUTER_AUDIO] = ms ? ms->audio : true;
@@ -286,7 +173,8 @@ void router_remove(struct router *r, struct router_port *p)
         rm->ports = p->next;
     if (p->next)
         p->next->prev = p->prev;
-    free(p->src[ROUTER_VIDEO].cache);
+    for (int k = 0; k < SRC_COUNT; k++)
+        free(p->src[k].cache);
     free(p->bwe);
     free(p);
     room_drop_if_empty(r, rm);
@@ -328,6 +216,7 @@ int router_set_tracks(struct router *r, struct router_port *p, const struct rout
             n->rw.out_ssrc = t[i].ssrc;
             n->rw.clock_rate = clock_rate(t[i].kind);
             n->started = t[i].kind == ROUTER_AUDIO;
+            n->layer = n->target = 0;
         }
     }
     assert(count <= ROUTER_MAX_TRACKS);
@@ -336,7 +225,7 @@ int router_set_tracks(struct router *r, struct router_port *p, const struct rout
     return 0;
 }
 
-static struct router_port *publisher_of(struct room *rm, uint32_t participant)
+struct router_port *router_publisher_of(struct room *rm, uint32_t participant)
 {
     for (struct router_port *p = rm->ports; p; p = p->next)
         if (p->publisher && p->participant == participant)
@@ -344,61 +233,23 @@ static struct router_port *publisher_of(struct room *rm, uint32_t participant)
     return NULL;
 }
 
-/* ---- RTCP we send ---- */
+/* ---- keyframes ---- */
 
-/* A send buffer with a writer over it, or NULL when the send queue is full (counted). */
-static uint8_t *rtcp_begin(struct router *r, const struct router_sink *sink, struct rtcp_writer *w)
+void router_request_keyframe(struct router *r, struct room *rm, uint32_t publisher, int layer,
+                             int64_t now, const struct router_sink *sink)
 {
-    size_t cap;
-    uint8_t *buf = sink->buffer(sink->arg, &cap);
-    if (!buf) {
-        r->stats.drop_no_buffer++;
-        return NULL;
-    }
-    rtcp_writer_init(w, buf, cap);
-    return buf;
-}
-
-static void send_pli(struct router *r, struct router_port *pub, int64_t now,
-                     const struct router_sink *sink)
-{
-    struct source *s = &pub->src[ROUTER_VIDEO];
-    if (!s->ssrc || !pub->ready) {
-        s->pli_pending = true;
-        return;
-    }
-    if (now - s->pli_at_ms < ROUTER_PLI_INTERVAL_MS && s->pli_at_ms) {
-        s->pli_pending = true;
-        return;
-    }
-    struct rtcp_writer w;
-    uint8_t *buf = rtcp_begin(r, sink, &w);
-    if (!buf) {
-        s->pli_pending = true;
-        return;
-    }
-    if (rtcp_write_pli(&w, pub->rtcp_ssrc, s->ssrc) < 0)
-        return;
-    s->pli_at_ms = now;
-    s->pli_pending = false;
-    r->stats.pli_sent++;
-    sink->send(sink->arg, pub->user, buf, w.len, true);
-}
-
-static void request_keyframe(struct router *r, struct room *rm, uint32_t publisher, int64_t now,
-                             const struct router_sink *sink)
-{
-    struct router_port *pub = publisher_of(rm, publisher);
+    struct router_port *pub = router_publisher_of(rm, publisher);
     /* video the host stopped is not forwarded: a keyframe now would be thrown away */
-    if (pub && pub->allowed[ROUTER_VIDEO])
-        send_pli(r, pub, now, sink);
+    if (pub && pub->allowed[ROUTER_VIDEO] && layer >= 0 && (size_t)layer < pub->layer_count)
+        router_send_pli(r, pub, layer, now, sink);
 }
 
-/* A video track still to start. Never one of the subscriber's own: forward() sends a
- * participant nothing of theirs, so that track would ask for keyframes forever. */
-static bool track_waits(const struct router_port *sub, const struct track *t)
+/* Never one of the subscriber's own: forward() sends a participant nothing of theirs, so
+ * that track would ask for keyframes forever. A paused track waits for nothing. */
+bool router_track_waits(const struct router_port *sub, const struct track *t)
 {
-    return t->t.kind == ROUTER_VIDEO && !t->started && t->t.publisher != sub->participant;
+    return t->t.kind == ROUTER_VIDEO && t->t.publisher != sub->participant &&
+           t->target != SIMULCAST_PAUSED && (!t->started || t->layer != t->target);
 }
 
 void router_port_ready(struct router *r, struct router_port *p, int64_t now,
@@ -406,13 +257,17 @@ void router_port_ready(struct router *r, struct router_port *p, int64_t now,
 {
     p->ready = true;
     if (p->publisher) {
-        if (p->src[ROUTER_VIDEO].pli_pending)
-            send_pli(r, p, now, sink);
+        for (size_t l = 0; l < p->layer_count; l++)
+            if (p->src[SRC_VIDEO(l)].pli_pending)
+                router_send_pli(r, p, (int)l, now, sink);
         return;
     }
+    /* the first layers chosen before the first packet, so a track starts on the right one */
+    router_layers_decide(r, p, now, sink);
     for (size_t i = 0; i < p->track_count; i++)
-        if (track_waits(p, &p->tracks[i]))
-            request_keyframe(r, p->room, p->tracks[i].t.publisher, now, sink);
+        if (router_track_waits(p, &p->tracks[i]))
+            router_request_keyframe(r, p->room, p->tracks[i].t.publisher, p->tracks[i].target,
+                                    now, sink);
 }
 
 void router_set_media(struct router *r, uint64_t room, uint32_t participant, bool audio,
@@ -450,6 +305,29 @@ void router_set_media(struct router *r, uint64_t room, uint32_t participant, boo
         room_drop_if_empty(r, rm);
 }
 
+void router_set_view(struct router *r, uint64_t room, uint32_t subscriber, uint32_t publisher,
+                     uint16_t width, uint16_t height)
+{
+    struct room *rm = room_get(r, room);
+    struct view *v = NULL;
+    for (size_t i = 0; i < rm->view_count && !v; i++)
+        if (rm->views[i].subscriber == subscriber && rm->views[i].publisher == publisher)
+            v = &rm->views[i];
+    if (!v) {
+        if (rm->view_count == rm->view_cap) {
+            rm->view_cap = rm->view_cap ? 2 * rm->view_cap : 8;
+            rm->views = xrealloc(rm->views, rm->view_cap * sizeof *rm->views);
+        }
+        v = &rm->views[rm->view_count++];
+        v->subscriber = subscriber;
+        v->publisher = publisher;
+    }
+    v->width = width;
+    v->height = height;
+    if (!rm->ports)
+        room_drop_if_empty(r, rm);
+}
+
 /* ---- forwarding ---- */
 
 static const struct router_pt *pt_find(const struct router_port *p, uint8_t pt)
@@ -460,11 +338,19 @@ static const struct router_pt *pt_find(const struct router_port *p, uint8_t pt)
     return NULL;
 }
 
-static bool is_keyframe_start(enum router_codec codec, const struct rtp_packet *pk)
+/* A keyframe's first packet; a VP8 one also tells the layer's size. */
+static bool is_keyframe_start(enum router_codec codec, const struct rtp_packet *pk,
+                              struct source *s)
 {
     if (codec == ROUTER_VP8) {
         struct rtp_vp8 v;
-        return rtp_vp8_parse(pk->payload, pk->payload_len, &v) == 0 && v.keyframe;
+        if (rtp_vp8_parse(pk->payload, pk->payload_len, &v) < 0 || !v.keyframe)
+            return false;
+        if (v.width && v.height) {
+            s->width = v.width;
+            s->height = v.height;
+        }
+        return true;
     }
     if (codec == ROUTER_H264)
         return rtp_h264_is_keyframe(pk->payload, pk->payload_len);
@@ -473,9 +359,9 @@ static bool is_keyframe_start(enum router_codec codec, const struct rtp_packet *
 
 /* Copies a publisher's packet into a buffer for one track and rewrites it for that
  * subscriber. Returns the length, or 0 when it is not to be sent. */
-static size_t build_for(struct router *r, const struct router_port *pub,
-                        struct router_port *sub, struct track *t, const struct rtp_packet *pk,
-                        uint8_t *buf, size_t cap, int64_t now, uint32_t *out_ts)
+size_t router_build_for(struct router *r, const struct router_port *pub, struct router_port *sub,
+                        struct track *t, const struct rtp_packet *pk, uint8_t *buf, size_t cap,
+                        int64_t now, uint32_t *out_ts)
 {
     if (pk->len > cap) {
         r->stats.drop_no_buffer++;
@@ -504,6 +390,12 @@ static size_t build_for(struct router *r, const struct router_port *pub,
         r->stats.drop_stale++;
         return 0;
     }
+    /* picture ids continue across layer switches (a NACK's answer carries the same) */
+    if (t->t.codec == ROUTER_VP8 && t->t.kind == ROUTER_VIDEO &&
+        vp8_rewriter_apply(&t->vp8, out.payload, out.payload_len) < 0) {
+        r->stats.drop_malformed++;
+        return 0;
+    }
     assert(out.len <= cap && out.data == buf); /* rewritten in place, never grown */
     /* the subscriber's own transport-wide number, and the estimator told it left (the
      * size with what SRTP adds at most, about as it goes on the wire) */
@@ -515,9 +407,39 @@ static size_t build_for(struct router *r, const struct router_port *pub,
     return out.len;
 }
 
+/* Whether a video packet of this layer goes to the track now: its current layer, or the
+ * layer it waits for at a keyframe (then the track starts or switches to it). */
+static bool take_layer(struct router *r, struct router_port *pub, struct track *t, int layer,
+                       uint32_t ssrc, bool keyframe, int64_t now, const struct router_sink *sink)
+{
+    if (t->target == SIMULCAST_PAUSED)
+        return false; /* audio first: this subscriber's link cannot carry it */
+    /* a new source (encoder restart, another SSRC after a rejoin) can only be joined at a
+     * keyframe: its deltas refer to frames the subscriber never had */
+    if (t->started && layer == t->layer && t->rw.started && t->rw.in_ssrc != ssrc)
+        t->started = false;
+    if (t->started && layer == t->layer)
+        return true;
+    if (layer != t->target)
+        return false; /* another layer, or the old one while it still waits */
+    if (!keyframe) {
+        if (!t->started) {
+            r->stats.waiting_keyframe++;
+            router_send_pli(r, pub, layer, now, sink);
+        }
+        return false;
+    }
+    if (t->started)
+        r->stats.layer_switches++;
+    t->started = true;
+    t->layer = layer;
+    vp8_rewriter_switch(&t->vp8);
+    return true;
+}
+
 static void forward(struct router *r, struct router_port *pub, enum router_kind kind,
-                    enum router_codec codec, const struct rtp_packet *pk, bool keyframe,
-                    int64_t now, const struct router_sink *sink)
+                    enum router_codec codec, int layer, const struct rtp_packet *pk,
+                    bool keyframe, int64_t now, const struct router_sink *sink)
 {
     for (struct router_port *sub = pub->room->ports; sub; sub = sub->next) {
         if (sub->publisher || !sub->ready || sub->participant == pub->participant)
@@ -532,18 +454,9 @@ static void forward(struct router *r, struct router_port *pub, enum router_kind 
                 if (kind == ROUTER_VIDEO)
                     t->started = false;
             }
-            /* a new source (encoder restart, another SSRC after a rejoin) can only be
-             * joined at a keyframe: its deltas refer to frames the subscriber never had */
-            if (kind == ROUTER_VIDEO && t->started && t->rw.started && t->rw.in_ssrc != pk->ssrc)
-                t->started = false;
-            if (!t->started) {
-                if (!keyframe) {
-                    r->stats.waiting_keyframe++;
-                    send_pli(r, pub, now, sink);
-                    continue;
-                }
-                t->started = true;
-            }
+            if (kind == ROUTER_VIDEO &&
+                !take_layer(r, pub, t, layer, pk->ssrc, keyframe, now, sink))
+                continue;
             size_t cap;
             uint8_t *buf = sink->buffer(sink->arg, &cap);
             if (!buf) {
@@ -551,7 +464,7 @@ static void forward(struct router *r, struct router_port *pub, enum router_kind 
                 continue;
             }
             uint32_t ts;
-            size_t len = build_for(r, pub, sub, t, pk, buf, cap, now, &ts);
+            size_t len = router_build_for(r, pub, sub, t, pk, buf, cap, now, &ts);
             if (!len)
                 continue;
             t->packets++;
@@ -604,7 +517,7 @@ static void note_transit(struct source *s, enum router_kind kind, uint32_t rtp_t
     s->have_transit = true;
 }
 
-static uint32_t jitter_ms(const struct source *s, enum router_kind kind)
+uint32_t router_jitter_ms(const struct source *s, enum router_kind kind)
 {
     return (uint32_t)((uint64_t)(s->jitter_q4 >> 4) * 1000 / clock_rate(kind));
 }
@@ -619,25 +532,42 @@ static void note_audio_level(struct router_port *pub, const struct rtp_packet *p
     pub->loud_n++;
 }
 
-/* Asks the publisher again for the video packets that did not arrive (RFC 4585 NACK). */
-static void send_nacks(struct router *r, struct router_port *pub, int64_t now,
-                       const struct router_sink *sink)
+/* The layer a RID names, or -1. */
+static int layer_named(const struct router_port *pub, const char *rid, size_t len)
 {
-    struct source *s = &pub->src[ROUTER_VIDEO];
-    if (!s->ssrc || !pub->ready || s->nack.count == 0)
-        return;
-    uint16_t lost[64];
-    size_t n = nackgen_due(&s->nack, now, lost, 64);
-    if (n == 0)
-        return;
-    struct rtcp_writer w;
-    uint8_t *buf = rtcp_begin(r, sink, &w);
-    if (!buf)
-        return;
-    if (rtcp_write_nack(&w, pub->rtcp_ssrc, s->ssrc, lost, n) < 0)
-        return;
-    r->stats.nack_sent += n;
-    sink->send(sink->arg, pub->user, buf, w.len, true);
+    for (size_t l = 0; l < pub->layer_count; l++)
+        if (strlen(pub->rids[l]) == len && memcmp(pub->rids[l], rid, len) == 0)
+            return (int)l;
+    return -1;
+}
+
+/* Which source a packet (rtx: a retransmission, still wrapped) belongs to: audio's, or a
+ * video layer's by its SSRC, else by the RID the packet names (RFC 8852: the first packets
+ * of a stream carry it), which files the SSRC under that layer. -1: a simulcast packet of
+ * no known layer. Without simulcast, video has one source whatever its SSRC. */
+static int source_of(struct router_port *pub, enum router_kind kind, const struct rtp_packet *pk,
+                     bool rtx)
+{
+    if (kind == ROUTER_AUDIO)
+        return SRC_AUDIO;
+    if (pub->layer_count == 1 && !pub->rid_id)
+        return SRC_VIDEO(0);
+    for (size_t l = 0; l < pub->layer_count; l++) {
+        const struct source *s = &pub->src[SRC_VIDEO(l)];
+        if (rtx ? s->rtx_ssrc == pk->ssrc : s->ssrc == pk->ssrc && s->ssrc)
+            return SRC_VIDEO(l);
+    }
+    const char *rid;
+    size_t len;
+    uint8_t id = rtx ? pub->repaired_rid_id : pub->rid_id;
+    if (!id || rtp_ext_string(pk, id, &rid, &len) < 0)
+        return -1;
+    int l = layer_named(pub, rid, len);
+    if (l < 0)
+        return -1;
+    if (rtx)
+        pub->src[SRC_VIDEO(l)].rtx_ssrc = pk->ssrc;
+    return SRC_VIDEO(l); /* a new SSRC for a layer: the caller starts it afresh */
 }
 
 void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, size_t len,
@@ -662,8 +592,9 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     bool repaired = pt->rtx;
     if (pt->rtx) {
         const struct router_pt *orig = pt_find(from, pt->apt);
-        struct source *s = orig ? &from->src[orig->kind] : NULL;
-        if (!orig || !s->ssrc || pk.payload_len < 2)
+        int k = orig ? source_of(from, orig->kind, &pk, true) : -1;
+        struct source *s = k >= 0 ? &from->src[k] : NULL;
+        if (!s || !s->ssrc || pk.payload_len < 2)
             return; /* padding probes come on RTX: nothing to forward */
         if (rtp_rtx_unwrap(&pk, orig->pt, s->ssrc) < 0) {
             r->stats.drop_malformed++;
@@ -678,7 +609,12 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
         }
         pt = orig;
     }
-    struct source *s = &from->src[pt->kind];
+    int k = source_of(from, pt->kind, &pk, false);
+    if (k < 0) {
+        r->stats.drop_unknown_layer++;
+        return;
+    }
+    struct source *s = &from->src[k];
     if (pk.ssrc != s->ssrc)
         new_source(s, pk.ssrc);
     int64_t ext = rtp_seq_unwrap(&s->seq, pk.seq);
@@ -686,6 +622,8 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
         s->first_ext = ext;
     if (!repaired) {
         s->received++; /* RFC 3550 counts what came on the media SSRC itself */
+        s->rate_bytes += pk.len;
+        s->last_at_ms = now;
         note_transit(s, pt->kind, pk.timestamp, now);
     }
     if (pt->kind == ROUTER_AUDIO)
@@ -694,27 +632,28 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
         r->stats.drop_muted++;
         return;
     }
+    int layer = k - SRC_VIDEO(0);
     if (pt->kind == ROUTER_VIDEO) {
         if (nackgen_received(&s->nack, ext, now))
             r->stats.nack_repaired++;
-        send_nacks(r, from, now, sink);
+        router_send_nacks(r, from, layer, now, sink);
     }
     bool keyframe = false;
     if (pt->kind == ROUTER_VIDEO) {
         cache_put(s, &pk);
-        keyframe = is_keyframe_start(pt->codec, &pk);
+        keyframe = is_keyframe_start(pt->codec, &pk, s);
         if (keyframe) {
             r->stats.keyframes++;
             /* what a pending request asked for; a track still waiting asks again */
             s->pli_pending = false;
         }
     }
-    forward(r, from, pt->kind, pt->codec, &pk, keyframe, now, sink);
+    forward(r, from, pt->kind, pt->codec, layer, &pk, keyframe, now, sink);
 }
 
 /* ---- RTCP we receive ---- */
 
-static struct track *track_by_ssrc(struct router_port *sub, uint32_t ssrc)
+struct track *router_track_by_ssrc(struct router_port *sub, uint32_t ssrc)
 {
     for (size_t i = 0; i < sub->track_count; i++)
         if (sub->tracks[i].t.ssrc == ssrc)
@@ -722,266 +661,7 @@ static struct track *track_by_ssrc(struct router_port *sub, uint32_t ssrc)
     return NULL;
 }
 
-static void answer_nack(struct router *r, struct router_port *sub, const struct rtcp_fb *fb,
-                        int64_t now, const struct router_sink *sink)
-{
-    struct track *t = track_by_ssrc(sub, fb->media_ssrc);
-    uint16_t lost[NACK_ANSWER_MAX];
-    size_t n = rtcp_nack_lost(fb, lost, NACK_ANSWER_MAX);
-    r->stats.nack_received += n;
-    struct router_port *pub = t ? publisher_of(sub->room, t->t.publisher) : NULL;
-    struct source *s = pub ? &pub->src[t->t.kind] : NULL;
-    if (!s || !s->cache) {
-        r->stats.nack_missed += n;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint16_t in_seq;
-        struct cache_entry *e = NULL;
-        if (rtp_rewriter_unmap_seq(&t->rw, lost[i], &in_seq) == 0) {
-            e = &s->cache[in_seq & (ROUTER_CACHE - 1)];
-            if (!e->used || e->seq != in_seq)
-                e = NULL;
-        }
-        struct rtp_packet pk;
-        if (!e || rtp_parse(&pk, e->data, e->len) < 0 || pk.ssrc != t->rw.in_ssrc) {
-            r->stats.nack_missed++;
-            continue;
-        }
-        /* a link too full to carry the media drops what it is resent too: within budget only
-         * (the estimate counts once their feedback has acknowledged something) */
-        uint32_t estimate = sub->bwe && bwe_acked_bps(sub->bwe) ? bwe_estimate_bps(sub->bwe) : 0;
-        if (!rtx_budget_take(&sub->rtx_budget, estimate, e->len + RTPSEC_RTP_OVERHEAD_MAX,
-                             now * 1000)) {
-            r->stats.nack_over_budget++;
-            continue;
-        }
-        size_t cap;
-        uint8_t *buf = sink->buffer(sink->arg, &cap);
-        if (!buf) {
-            r->stats.drop_no_buffer++;
-            return;
-        }
-        uint32_t ts;
-        size_t len = build_for(r, pub, sub, t, &pk, buf, cap, now, &ts);
-        if (len && t->t.rtx_ssrc) {
-            /* its own SSRC and numbering, so the SRTP index is never used twice */
-            struct rtp_packet out;
-            if (rtp_parse(&out, buf, len) < 0 ||
-                rtp_rtx_wrap(&out, cap, t->t.rtx_pt, t->t.rtx_ssrc, t->rtx_seq++) < 0)
-                len = 0;
-            else
-                len = out.len;
-        }
-        if (!len) {
-            r->stats.nack_missed++;
-            continue;
-        }
-        r->stats.nack_recovered++;
-        sink->send(sink->arg, sub->user, buf, len, false);
-    }
-}
-
-/* A subscriber's receiver report about one of our tracks, for the quality window: how many
- * of the packets we sent since their last report they got (a gap the publisher's own link
- * left is in neither count), their jitter beyond what came in, and the round trip. */
-static void note_report(struct router_port *sub, struct track *t, const struct rtcp_report_block *b,
-                        int64_t now)
-{
-    if (t->rr_seen) {
-        uint32_t expected = b->highest_seq - t->rr_highest;
-        int64_t got = (int64_t)expected - ((int64_t)b->cumulative_lost - t->rr_lost);
-        int64_t sent = (int64_t)(t->packets - t->rr_packets);
-        /* a report from before the last (reordered), or a restarted receiver: skip it */
-        if (expected < 0x8000u && got >= 0) {
-            sub->q_sent += sent;
-            sub->q_got += got;
-        }
-    }
-    t->rr_seen = true;
-    t->rr_highest = b->highest_seq;
-    t->rr_lost = b->cumulative_lost;
-    t->rr_packets = t->packets;
-
-    sub->q_reported = true;
-    if (t->t.kind == ROUTER_AUDIO) { /* as on the way in: video's bursts are no jitter */
-        uint32_t jitter = (uint32_t)((uint64_t)b->jitter * 1000 / clock_rate(ROUTER_AUDIO));
-        struct router_port *pub = publisher_of(sub->room, t->t.publisher);
-        uint32_t inherited = pub ? jitter_ms(&pub->src[ROUTER_AUDIO], ROUTER_AUDIO) : 0;
-        jitter = jitter > inherited ? jitter - inherited : 0;
-        if (jitter > sub->q_jitter_ms)
-            sub->q_jitter_ms = jitter;
-    }
-
-    if (b->lsr) {
-        /* RFC 3550 §6.4.1: now - LSR - DLSR, in 1/65536 s, on our own clock */
-        uint32_t mid = (uint32_t)(ntp_of(now) >> 16);
-        uint32_t rtt = mid - b->lsr - b->dlsr;
-        if (rtt < 0x80000000u) {
-            sub->rtt_ms = (int32_t)(((uint64_t)rtt * 1000) >> 16);
-            if (sub->bwe)
-                bwe_on_rtt(sub->bwe, (int64_t)sub->rtt_ms * 1000);
-        }
-    }
-}
-
-static void note_reports(struct router_port *sub, const struct rtcp_report_block *blocks,
-                         size_t count, int64_t now)
-{
-    for (size_t i = 0; i < count; i++) {
-        struct track *t = track_by_ssrc(sub, blocks[i].ssrc);
-        if (t)
-            note_report(sub, t, &blocks[i], now);
-    }
-}
-
-void router_on_rtcp(struct router *r, struct router_port *from, const uint8_t *data, size_t len,
-                    int64_t now, const struct router_sink *sink)
-{
-    r->stats.rtcp_in++;
-    struct rtcp_iter it;
-    struct rtcp_packet p;
-    rtcp_iter_init(&it, data, len);
-    int rc;
-    while ((rc = rtcp_iter_next(&it, &p)) == 1) {
-        enum rtcp_kind kind = rtcp_kind(&p);
-        struct rtcp_fb fb;
-        if (from->publisher) {
-            struct rtcp_sr sr;
-            if (kind == RTCP_KIND_SR && rtcp_parse_sr(&p, &sr) == 0) {
-                for (int k = 0; k < 2; k++) {
-                    if (from->src[k].ssrc == sr.ssrc) {
-                        from->src[k].sr_mid = (uint32_t)(sr.ntp >> 16);
-                        from->src[k].sr_at_ms = now;
-                    }
-                }
-            }
-            continue;
-        }
-        struct rtcp_rr rr;
-        struct rtcp_sr sr;
-        if (kind == RTCP_KIND_RR && rtcp_parse_rr(&p, &rr) == 0) {
-            note_reports(from, rr.reports, rr.report_count, now);
-        } else if (kind == RTCP_KIND_SR && rtcp_parse_sr(&p, &sr) == 0) {
-            note_reports(from, sr.reports, sr.report_count, now);
-        } else if ((kind == RTCP_KIND_PLI && rtcp_parse_pli(&p, &fb) == 0) ||
-                   (kind == RTCP_KIND_FIR && rtcp_parse_fir(&p, &fb) == 0)) {
-            uint32_t ssrc = fb.media_ssrc;
-            if (kind == RTCP_KIND_FIR && rtcp_fir_count(&fb) > 0) {
-                uint8_t seq_nr;
-                rtcp_fir_entry(&fb, 0, &ssrc, &seq_nr);
-            }
-            struct track *t = track_by_ssrc(from, ssrc);
-            r->stats.pli_received++;
-            if (t && t->t.kind == ROUTER_VIDEO)
-                request_keyframe(r, from->room, t->t.publisher, now, sink);
-        } else if (kind == RTCP_KIND_NACK && rtcp_parse_nack(&p, &fb) == 0) {
-            answer_nack(r, from, &fb, now, sink);
-        } else if (kind == RTCP_KIND_TWCC && from->bwe &&
-                   twcc_parse(&p, &r->twcc_scratch) == 0) {
-            r->stats.twcc_received++;
-            bwe_on_feedback(from->bwe, &r->twcc_scratch, now * 1000);
-        }
-    }
-    if (rc < 0)
-        r->stats.drop_malformed++;
-}
-
 /* ---- timers ---- */
-
-static void send_reports(struct router *r, struct router_port *p, int64_t now,
-                         const struct router_sink *sink)
-{
-    struct rtcp_writer w;
-    uint8_t *buf = rtcp_begin(r, sink, &w);
-    if (!buf)
-        return;
-    if (p->publisher) {
-        struct rtcp_rr rr = {.ssrc = p->rtcp_ssrc};
-        for (int k = 0; k < 2; k++) {
-            struct source *s = &p->src[k];
-            if (!s->ssrc || !s->received)
-                continue;
-            uint64_t expected = (uint64_t)(s->seq.max - s->first_ext + 1);
-            uint64_t exp_int = expected - s->expected_prior;
-            uint64_t rec_int = s->received - s->received_prior;
-            s->expected_prior = expected;
-            s->received_prior = s->received;
-            int64_t lost_int = (int64_t)exp_int - (int64_t)rec_int;
-            int64_t cumulative = (int64_t)expected - (int64_t)s->received;
-            struct rtcp_report_block *b = &rr.reports[rr.report_count++];
-            b->ssrc = s->ssrc;
-            b->fraction_lost =
-                exp_int && lost_int > 0 ? (uint8_t)((lost_int << 8) / (int64_t)exp_int) : 0;
-            b->cumulative_lost = cumulative > 0x7fffff ? 0x7fffff
-                                 : cumulative < -0x800000 ? -0x800000
-                                                          : (int32_t)cumulative;
-            b->highest_seq = (uint32_t)s->seq.max;
-            b->jitter = s->jitter_q4 >> 4;
-            b->lsr = s->sr_mid;
-            b->dlsr = s->sr_at_ms ? (uint32_t)(((now - s->sr_at_ms) * 65536) / 1000) : 0;
-        }
-        if (rr.report_count == 0 || rtcp_write_rr(&w, &rr) < 0)
-            return;
-        r->stats.rr_sent++;
-    } else {
-        uint64_t ntp = ntp_of(now);
-        const char *cname = NULL;
-        uint32_t first = 0;
-        for (size_t i = 0; i < p->track_count; i++) {
-            struct track *t = &p->tracks[i];
-            if (!t->packets)
-                continue;
-            uint32_t rate = clock_rate(t->t.kind);
-            struct rtcp_sr sr = {
-                .ssrc = t->t.ssrc,
-                .ntp = ntp,
-                .rtp_timestamp = t->last_ts + (uint32_t)((now - t->last_at_ms) * rate / 1000),
-                .packet_count = (uint32_t)t->packets,
-                .octet_count = (uint32_t)t->octets,
-            };
-            if (rtcp_write_sr(&w, &sr) < 0) {
-                /* full (dozens of tracks): send this compound, go on in a new one */
-                if (w.len == 0)
-                    break;
-                if (cname)
-                    (void)rtcp_write_sdes_cname(&w, first, cname);
-                sink->send(sink->arg, p->user, buf, w.len, true);
-                cname = NULL;
-                if (!(buf = rtcp_begin(r, sink, &w)) || rtcp_write_sr(&w, &sr) < 0)
-                    return;
-            }
-            r->stats.sr_sent++;
-            if (!cname && t->cname[0]) {
-                cname = t->cname;
-                first = t->t.ssrc;
-            }
-        }
-        if (w.len == 0)
-            return;
-        if (cname)
-            (void)rtcp_write_sdes_cname(&w, first, cname);
-    }
-    sink->send(sink->arg, p->user, buf, w.len, true);
-}
-
-/* Transport-wide feedback: what arrived when, for the publisher's bandwidth estimate. */
-static void send_twcc(struct router *r, struct router_port *pub, int64_t now,
-                      const struct router_sink *sink)
-{
-    if (!pub->twcc_id || twccfb_deadline(&pub->twcc) > now)
-        return;
-    uint32_t media = pub->src[ROUTER_VIDEO].ssrc ? pub->src[ROUTER_VIDEO].ssrc
-                                                 : pub->src[ROUTER_AUDIO].ssrc;
-    struct rtcp_writer w;
-    uint8_t *buf = rtcp_begin(r, sink, &w);
-    if (!buf)
-        return;
-    if (twccfb_write(&pub->twcc, now, &w, pub->rtcp_ssrc, media) != 1)
-        return;
-    r->stats.twcc_sent++;
-    sink->send(sink->arg, pub->user, buf, w.len, true);
-}
 
 static void speaker_window(struct router *r, struct room *rm, const struct router_sink *sink)
 {
@@ -996,7 +676,7 @@ static void speaker_window(struct router *r, struct room *rm, const struct route
             best = p->participant;
         }
     }
-    if (rm->speaker && !publisher_of(rm, rm->speaker)) {
+    if (rm->speaker && !router_publisher_of(rm, rm->speaker)) {
         /* the speaker left: nobody, until someone else speaks */
         rm->speaker = 0;
         r->stats.speaker_changes++;
@@ -1022,83 +702,9 @@ static void speaker_window(struct router *r, struct room *rm, const struct route
     }
 }
 
-/* What a publish port saw come in since the last window. */
-static void quality_up(struct router_port *pub, struct router_quality *q)
-{
-    uint64_t expected_sum = 0;
-    int64_t lost_sum = 0;
-    for (int k = 0; k < 2; k++) {
-        struct source *s = &pub->src[k];
-        if (!s->ssrc || !s->received)
-            continue;
-        uint64_t expected = (uint64_t)(s->seq.max - s->first_ext + 1);
-        uint64_t exp_int = expected - s->q_expected_prior;
-        uint64_t rec_int = s->received - s->q_received_prior;
-        s->q_expected_prior = expected;
-        s->q_received_prior = s->received;
-        if (exp_int == 0)
-            continue; /* stopped: its jitter is old news */
-        expected_sum += exp_int;
-        lost_sum += (int64_t)exp_int - (int64_t)rec_int;
-        /* audio's only: a video frame goes out as a burst of packets with one timestamp,
-         * paced over tens of ms, which the RFC 3550 formula takes for jitter */
-        if (k == ROUTER_AUDIO)
-            q->jitter_up_ms = jitter_ms(s, ROUTER_AUDIO);
-    }
-    if (expected_sum == 0)
-        return;
-    q->up = true;
-    q->loss_up_permille = lost_sum > 0 ? (uint16_t)((uint64_t)lost_sum * 1000 / expected_sum) : 0;
-}
-
-/* What a subscribe port's receiver reports said since the last window. */
-static void quality_down(struct router_port *sub, struct router_quality *q)
-{
-    if (sub->rtt_ms >= 0)
-        q->rtt_ms = sub->rtt_ms;
-    /* only once their feedback has acknowledged something: before, it is our guess */
-    if (sub->bwe && bwe_acked_bps(sub->bwe) > 0)
-        q->estimate_kbps = bwe_estimate_bps(sub->bwe) / 1000;
-    if (!sub->q_reported)
-        return;
-    q->down = true;
-    int64_t lost = sub->q_sent - sub->q_got;
-    q->loss_down_permille = sub->q_sent > 0 && lost > 0 ? (uint16_t)(lost * 1000 / sub->q_sent) : 0;
-    q->jitter_down_ms = sub->q_jitter_ms;
-    sub->q_reported = false;
-    sub->q_sent = sub->q_got = 0;
-    sub->q_jitter_ms = 0;
-}
-
-/* One summary per participant (their publish and subscribe ports together). */
-static void quality_window(struct router *r, struct room *rm, const struct router_sink *sink)
-{
-    for (struct router_port *p = rm->ports; p; p = p->next) {
-        bool seen = false;
-        for (struct router_port *o = rm->ports; o != p && !seen; o = o->next)
-            seen = o->participant == p->participant;
-        if (seen)
-            continue;
-        struct router_quality q = {.rtt_ms = -1};
-        for (struct router_port *o = p; o; o = o->next) {
-            if (o->participant != p->participant)
-                continue;
-            if (o->publisher)
-                quality_up(o, &q);
-            else
-                quality_down(o, &q);
-        }
-        assert(q.loss_up_permille <= 1000 && q.loss_down_permille <= 1000);
-        if (!q.up && !q.down && !q.estimate_kbps)
-            continue;
-        r->stats.quality_reports++;
-        if (sink->quality)
-            sink->quality(sink->arg, rm->id, p->participant, &q);
-    }
-}
-
-/* Padding goes on the RTX stream of a video track that is under way (the browser knows
- * that SSRC from the offer and has seen its media). */
+/* Padding goes on the RTX stream of a video track that has been under way (the browser
+ * knows that SSRC from the offer and has seen its media); a paused one will do: probing is
+ * how the room to resume it is found. */
 static struct track *padding_track(struct router_port *sub)
 {
     for (size_t i = 0; i < sub->track_count; i++) {
@@ -1161,21 +767,24 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
         }
         if (now - rm->quality_at_ms >= ROUTER_QUALITY_INTERVAL_MS) {
             rm->quality_at_ms = now;
-            quality_window(r, rm, sink);
+            router_quality_window(r, rm, sink);
         }
+        router_layers_tick(r, rm, now, sink);
         for (struct router_port *p = rm->ports; p; p = p->next) {
             if (!p->ready)
                 continue;
-            if (p->publisher && p->src[ROUTER_VIDEO].pli_pending)
-                send_pli(r, p, now, sink);
             if (p->publisher) {
-                /* retries of what is still missing, paced by nackgen */
-                send_nacks(r, p, now, sink);
-                send_twcc(r, p, now, sink);
-                int64_t due = nackgen_deadline(&p->src[ROUTER_VIDEO].nack);
-                int64_t fb = twccfb_deadline(&p->twcc);
-                if (fb < due)
-                    due = fb;
+                int64_t due = twccfb_deadline(&p->twcc);
+                for (size_t l = 0; l < p->layer_count; l++) {
+                    if (p->src[SRC_VIDEO(l)].pli_pending)
+                        router_send_pli(r, p, (int)l, now, sink);
+                    /* retries of what is still missing, paced by nackgen */
+                    router_send_nacks(r, p, (int)l, now, sink);
+                    int64_t nack = nackgen_deadline(&p->src[SRC_VIDEO(l)].nack);
+                    if (nack < due)
+                        due = nack;
+                }
+                router_send_twcc(r, p, now, sink);
                 if (due < next)
                     next = due > now ? due : now + 1;
             }
@@ -1183,16 +792,20 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
                 int64_t probe_at = send_probe(r, p, now, sink);
                 if (probe_at < next)
                     next = probe_at > now ? probe_at : now + 1;
-                /* a keyframe that never came (lost, or asked for too early): ask again */
+                /* a keyframe that never came (lost, or asked for too early), or one a
+                 * switch waits for: ask again */
                 for (size_t i = 0; i < p->track_count; i++)
-                    if (track_waits(p, &p->tracks[i]))
-                        request_keyframe(r, rm, p->tracks[i].t.publisher, now, sink);
+                    if (router_track_waits(p, &p->tracks[i]))
+                        router_request_keyframe(r, rm, p->tracks[i].t.publisher,
+                                                p->tracks[i].target, now, sink);
             }
             if (now - p->report_at_ms >= ROUTER_REPORT_INTERVAL_MS) {
                 p->report_at_ms = now;
-                send_reports(r, p, now, sink);
+                router_send_reports(r, p, now, sink);
             }
         }
     }
+    if (next > now + SIMULCAST_INTERVAL_MS)
+        next = now + SIMULCAST_INTERVAL_MS;
     return next;
 }

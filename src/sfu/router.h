@@ -5,8 +5,9 @@
  * locks, no allocation on the packet path.
  *
  * A participant of a room has up to two transports here: a publish port (what they send:
- * one audio and one video source) and a subscribe port (what they receive: one track per
- * (publisher, kind) the signalling put in their subscribe offer). For every track the
+ * one audio source, and one video source or up to ROUTER_LAYERS simulcast layers) and a
+ * subscribe port (what they receive: one track per (publisher, kind) the signalling put in
+ * their subscribe offer). For every track the
  * router keeps an outgoing SSRC with its own sequence numbers and timestamps
  * (rtp_rewriter, rtp.h), so a publisher who rejoins or restarts its encoder reaches every
  * subscriber as one continuous stream. Payload types and header extension ids are mapped
@@ -25,6 +26,19 @@
  * every TWCCFB_INTERVAL_MS (100 ms) transport-wide congestion control feedback to
  * publishers that negotiated it (twccfb.h), from which their browsers estimate the
  * bandwidth they may use.
+ *
+ * Simulcast: a publisher may send its video as up to ROUTER_LAYERS layers (RFC 8853), told
+ * apart by their RID (RFC 8851: the rtp-stream-id element on the first packets, then their
+ * SSRC; RTX by repaired-rtp-stream-id, then its SSRC). Each layer is a source of its own
+ * (cache, NACKs, receiver reports, keyframe requests, measured bitrate). A subscriber still
+ * gets one track per publisher: every SIMULCAST_INTERVAL_MS the router decides, per
+ * subscriber, which layer each of their video tracks carries or whether it pauses
+ * (simulcast.h: their bandwidth estimate after audio, and the size at which their page
+ * shows the tile, router_set_view), asks the wanted layer for a keyframe and switches only
+ * at one, keeping sequence numbers, timestamps (rtp_rewriter) and VP8 picture ids
+ * (vp8_rewrite.h) continuous. A pause or resume is told through sink->video_paused. Per
+ * publisher, the layers nobody receives or waits for (the lowest is always kept) are told
+ * through sink->layers, so the publisher stops encoding them.
  *
  * The host's "mute" and "stop video" hold at the router: router_set_media stops forwarding
  * a participant's audio or video until they turn it back on.
@@ -56,6 +70,11 @@
 #define ROUTER_QUALITY_INTERVAL_MS 2000
 #define ROUTER_MAX_PTS 8
 #define ROUTER_MAX_TRACKS 64
+#define ROUTER_LAYERS 3   /* simulcast layers of one publisher's video */
+#define ROUTER_RID_MAX 16 /* bytes of a RID, with its NUL */
+#define ROUTER_RATE_WINDOW_MS 1000 /* layers' bitrates are measured over this */
+#define ROUTER_LAYER_MISSING_MS 2000 /* a layer switched on that sends nothing this long is missing */
+#define ROUTER_LAYER_STALL_MS 600    /* a layer that came and stopped this long is missing */
 
 enum router_kind { ROUTER_AUDIO = 0, ROUTER_VIDEO = 1 };
 enum router_codec { ROUTER_OPUS = 1, ROUTER_VP8, ROUTER_H264 };
@@ -77,6 +96,11 @@ struct router_publish_params {
     size_t pt_count;
     uint8_t audio_level_id; /* the publisher's extension id, 0: not negotiated */
     uint8_t twcc_id;        /* transport-wide-cc's id: the router then sends feedback */
+    /* simulcast: the layers' RIDs, lowest first (rid_count 0: one stream, no RIDs), and
+     * the ids of the rtp-stream-id and repaired-rtp-stream-id elements */
+    char rids[ROUTER_LAYERS][ROUTER_RID_MAX];
+    size_t rid_count;
+    uint8_t rid_id, repaired_rid_id;
 };
 
 /* One forwarded track on a subscribe port. */
@@ -117,6 +141,13 @@ struct router_sink {
     void (*speaker)(void *arg, uint64_t room, uint32_t participant);
     /* A participant's link over the last ROUTER_QUALITY_INTERVAL_MS; may be NULL. */
     void (*quality)(void *arg, uint64_t room, uint32_t participant, const struct router_quality *q);
+    /* Video from publisher to subscriber paused (their bandwidth cannot carry it) or
+     * resumed; may be NULL. */
+    void (*video_paused)(void *arg, uint64_t room, uint32_t subscriber, uint32_t publisher,
+                         bool paused);
+    /* Which of a simulcast publisher's layers anyone receives (bit i: layer i, lowest
+     * first; layer 0 always): the others may stop. Told on a change; may be NULL. */
+    void (*layers)(void *arg, uint64_t room, uint32_t publisher, unsigned active);
     void *arg;
 };
 
@@ -137,6 +168,11 @@ struct router_stats {
     uint64_t speaker_changes;
     uint64_t quality_reports;
     uint64_t red_forwarded, red_unwrapped; /* RED sent as RED / as its primary Opus alone */
+    uint64_t drop_unknown_layer; /* simulcast media whose RID was never seen */
+    uint64_t layer_switches;     /* a track moved to another layer, at its keyframe */
+    uint64_t layer_switch_waits; /* switches decided (each waits for a keyframe) */
+    uint64_t video_pauses, video_resumes; /* audio first: video stopped / back */
+    uint64_t layer_changes;      /* a publisher told another set of layers */
 };
 
 struct router;
@@ -159,6 +195,10 @@ int router_set_tracks(struct router *r, struct router_port *port, const struct r
 /* What a participant may send into the room: the host's mute / stop video. */
 void router_set_media(struct router *r, uint64_t room, uint32_t participant, bool audio,
                       bool video);
+/* The size (device pixels) at which subscriber's page shows publisher's video: the layer
+ * sent is never larger than needed (0 × 0: not known). */
+void router_set_view(struct router *r, uint64_t room, uint32_t subscriber, uint32_t publisher,
+                     uint16_t width, uint16_t height);
 /* The port's transport is up: media may be sent to it (a new subscriber asks for keyframes). */
 void router_port_ready(struct router *r, struct router_port *port, int64_t now_ms,
                        const struct router_sink *sink);

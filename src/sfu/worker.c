@@ -54,7 +54,7 @@ struct wpeer {
     struct wpeer *prev, *next;
 };
 
-enum cmd_type { CMD_ADD, CMD_REMOVE, CMD_TRACKS, CMD_MEDIA, CMD_RESTART, CMD_STOP };
+enum cmd_type { CMD_ADD, CMD_REMOVE, CMD_TRACKS, CMD_MEDIA, CMD_RESTART, CMD_VIEW, CMD_STOP };
 
 struct cmd {
     enum cmd_type type;
@@ -68,6 +68,8 @@ struct cmd {
     char (*cnames)[64];
     size_t track_count;
     bool audio, video;
+    uint32_t publisher; /* CMD_VIEW: whose tile, and its size */
+    uint16_t width, height;
     char *local_ufrag, *local_pwd, *remote_ufrag; /* CMD_RESTART; local_ufrag NULL: remote only */
 };
 
@@ -479,6 +481,30 @@ static void sink_quality(void *arg, uint64_t room, uint32_t participant,
     pthread_mutex_unlock(&w->lock);
 }
 
+static void sink_video_paused(void *arg, uint64_t room, uint32_t subscriber, uint32_t publisher,
+                              bool paused)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    if (w->event_count < EVENTS_MAX)
+        w->events[w->event_count++] = (struct worker_event){.type = WORKER_EV_VIDEO_PAUSED,
+                                                            .room_id = room,
+                                                            .participant = subscriber,
+                                                            .publisher = publisher,
+                                                            .paused = paused};
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void sink_layers(void *arg, uint64_t room, uint32_t publisher, unsigned active)
+{
+    struct worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    if (w->event_count < EVENTS_MAX)
+        w->events[w->event_count++] = (struct worker_event){
+            .type = WORKER_EV_LAYERS, .room_id = room, .participant = publisher, .layers = active};
+    pthread_mutex_unlock(&w->lock);
+}
+
 /* Sends what a peer call produced and acts on its events. Returns false when the peer was
  * closed and freed. */
 static bool take_output(struct worker *w, struct wpeer *wp, const struct sockaddr_storage *from,
@@ -724,6 +750,10 @@ static void run_commands(struct worker *w)
         case CMD_MEDIA:
             router_set_media(w->router, c->room_id, c->participant, c->audio, c->video);
             break;
+        case CMD_VIEW:
+            router_set_view(w->router, c->room_id, c->participant, c->publisher, c->width,
+                            c->height);
+            break;
         case CMD_STOP:
             w->stopping = true;
             break;
@@ -825,6 +855,19 @@ void worker_set_media(struct worker *w, uint64_t room_id, uint32_t participant, 
     c->participant = participant;
     c->audio = audio;
     c->video = video;
+    cmd_push(w, c);
+}
+
+void worker_set_view(struct worker *w, uint64_t room_id, uint32_t subscriber, uint32_t publisher,
+                     uint16_t width, uint16_t height)
+{
+    struct cmd *c = xcalloc(1, sizeof *c);
+    c->type = CMD_VIEW;
+    c->room_id = room_id;
+    c->participant = subscriber;
+    c->publisher = publisher;
+    c->width = width;
+    c->height = height;
     cmd_push(w, c);
 }
 
@@ -944,6 +987,8 @@ int worker_start(const struct worker_config *cfg, struct worker **out)
                                    .send = sink_send,
                                    .speaker = sink_speaker,
                                    .quality = sink_quality,
+                                   .video_paused = sink_video_paused,
+                                   .layers = sink_layers,
                                    .arg = w};
     w->events = xcalloc(EVENTS_MAX, sizeof *w->events);
     for (size_t i = 0; i < WORKER_COUNTER_COUNT; i++)

@@ -22,13 +22,14 @@
  * the receiving peer's SRTP context and queues it for sendmmsg, in place.
  *
  * Commands. Other threads talk to the worker only through worker_add_peer /
- * worker_remove_peer / worker_set_tracks / worker_set_media / worker_stop, which queue a
+ * worker_remove_peer / worker_set_tracks / worker_set_media / worker_set_view / worker_stop, which queue a
  * command (a mutex-guarded list touched once per wake-up, never per packet) and wake the loop
  * through an eventfd. The peer is built on the caller's thread, so bad credentials are reported at
  * once, and handed over whole; after that only the worker touches it.
  *
  * Events (the active speaker, a transport up or gone, a participant's connection quality
- * every ROUTER_QUALITY_INTERVAL_MS) go the other way through a second
+ * every ROUTER_QUALITY_INTERVAL_MS, video paused to a subscriber or back, the simulcast
+ * layers a publisher has to send) go the other way through a second
  * queue that the service thread drains (worker_poll_events) on its own tick.
  *
  * Counters are atomics, readable from any thread (worker_counter), for /metrics. */
@@ -122,12 +123,18 @@ void worker_set_tracks(struct worker *w, uint64_t peer_id, const struct router_t
 void worker_set_media(struct worker *w, uint64_t room_id, uint32_t participant, bool audio,
                       bool video);
 
+/* Queues the size at which subscriber's page shows publisher's video (router_set_view). */
+void worker_set_view(struct worker *w, uint64_t room_id, uint32_t subscriber, uint32_t publisher,
+                     uint16_t width, uint16_t height);
+
 /* What the worker tells the service thread, collected with worker_poll_events. */
 enum worker_event_type {
     WORKER_EV_SPEAKER,   /* room, participant (0: nobody) */
     WORKER_EV_CONNECTED, /* peer_id: DTLS done, media flows */
     WORKER_EV_CLOSED,    /* peer_id: gone (ICE consent lost, DTLS failed or closed) */
     WORKER_EV_QUALITY,   /* room, participant: their link over the last window (quality) */
+    WORKER_EV_VIDEO_PAUSED, /* room, participant (the subscriber), publisher, paused */
+    WORKER_EV_LAYERS,       /* room, participant (a publisher): layers, the ones to send */
 };
 
 /* The worse of up and down for loss and jitter (router_quality): what the person lives
@@ -144,6 +151,9 @@ struct worker_event {
     uint64_t peer_id, room_id;
     uint32_t participant;
     struct worker_quality quality; /* WORKER_EV_QUALITY */
+    uint32_t publisher;            /* WORKER_EV_VIDEO_PAUSED */
+    bool paused;                   /* WORKER_EV_VIDEO_PAUSED */
+    unsigned layers;               /* WORKER_EV_LAYERS: bit i, layer i (lowest first) */
 };
 
 /* router_quality folded into one reading. */

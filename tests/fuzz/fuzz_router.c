@@ -57,6 +57,19 @@ static void speaker(void *arg, uint64_t room, uint32_t participant)
     check(room == 9 && (participant == 1 || participant == 0));
 }
 
+static void layers(void *arg, uint64_t room, uint32_t publisher, unsigned active)
+{
+    (void)arg;
+    check(room == 9 && publisher == 1 && (active & 1) && active < 8);
+}
+
+static void paused(void *arg, uint64_t room, uint32_t subscriber, uint32_t publisher, bool p)
+{
+    (void)arg;
+    (void)p;
+    check(room == 9 && publisher == 1 && (subscriber == 2 || subscriber == 3));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct router *r = router_new(1);
@@ -69,6 +82,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .pt_count = 3,
         .audio_level_id = 1,
     };
+    /* the last byte's low bit: a simulcast publisher (RIDs q, h, f at extension 4, their
+     * repairs at 5) */
+    if (size && (data[size - 1] & 1)) {
+        pp.rid_count = 3;
+        pp.rid_id = 4;
+        pp.repaired_rid_id = 5;
+        strcpy(pp.rids[0], "q");
+        strcpy(pp.rids[1], "h");
+        strcpy(pp.rids[2], "f");
+    }
     struct router_port *ports[3];
     ports[0] = router_add_publisher(r, &pp, &users[0]);
     ports[1] = router_add_subscriber(r, 9, 2, &users[1]);
@@ -81,7 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     check(router_set_tracks(r, ports[1], tracks, 2) == 0);
     check(router_set_tracks(r, ports[2], tracks, 1) == 0);
-    struct router_sink sink = {.buffer = buffer, .send = sent, .speaker = speaker};
+    struct router_sink sink = {.buffer = buffer, .send = sent, .speaker = speaker,
+                               .layers = layers, .video_paused = paused};
     int64_t now = 1000;
     for (int i = 0; i < 3; i++)
         router_port_ready(r, ports[i], now, &sink);
@@ -104,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             router_tick(r, now, &sink);
         if (kind == 0xfe)
             router_set_media(r, 9, 1, dt & 1, dt & 2);
+        if (kind == 0xfc)
+            router_set_view(r, 9, 2 + (dt & 1), 1, (uint16_t)(dt * 8), (uint16_t)(dt * 4));
     }
     router_remove(r, ports[1]);
     router_tick(r, now + 2000, &sink);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sfu/rtp.h"
+#include "sfu/vp8_rewrite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -98,6 +99,20 @@ static void packet(uint8_t sel, uint8_t *buf, size_t len)
             check(w.descriptor_len == v.descriptor_len);
         }
         rtp_vp8_set_tl0picidx(p.payload, p.payload_len, sel);
+        /* the switch rewrite: in place, the same layout, twice across a switch */
+        struct vp8_rewriter vr = {.started = true, .have_pid = true, .have_tl0 = true,
+                                  .out_pid = (uint16_t)(sel * 131), .out_tl0 = sel};
+        for (int k = 0; k < 2; k++) {
+            if (k)
+                vp8_rewriter_switch(&vr);
+            check(vp8_rewriter_apply(&vr, p.payload, p.payload_len) == 0);
+            struct rtp_vp8 w;
+            check(rtp_vp8_parse(p.payload, p.payload_len, &w) == 0);
+            check(w.descriptor_len == v.descriptor_len && w.keyframe == v.keyframe);
+        }
+    } else {
+        struct vp8_rewriter vr = {0};
+        check(vp8_rewriter_apply(&vr, p.payload, p.payload_len) == -EBADMSG);
     }
     rtp_h264_is_keyframe(p.payload, p.payload_len);
 

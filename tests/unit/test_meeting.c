@@ -927,6 +927,91 @@ static json_t *alone_in_a_plan(struct media_plan *p, struct live_effects *fx)
     return offer;
 }
 
+/* Simulcast: the publish answer receives the offer's RIDs and the router is told them lowest
+ * first; the page's tile sizes reach the worker; the router's layer and pause reports reach
+ * the right person as messages. */
+static void simulcast_view_layers_and_pauses(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    say(f, HOST, "{\"type\":\"admit\",\"participant\":2}");
+    size_t len = strlen(fixture_publish_offer);
+    const char *layers = "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n"
+                         "a=extmap:5 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\n"
+                         "a=rid:q send\r\na=rid:h send\r\na=rid:f send\r\n"
+                         "a=simulcast:send q;h;f\r\n";
+    char *offer = malloc(len + strlen(layers) + 1);
+    memcpy(offer, fixture_publish_offer, len);
+    strcpy(offer + len, layers); /* the video section is the last */
+    json_t *msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", offer);
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, HOST, msg, &f->fx);
+    json_decref(msg);
+    free(offer);
+    const struct live_media_cmd *add = cmd(f, LIVE_MEDIA_ADD_PEER);
+    assert_non_null(add);
+    assert_int_equal(add->publish_params.rid_count, 3);
+    assert_string_equal(add->publish_params.rids[0], "q");
+    assert_string_equal(add->publish_params.rids[2], "f");
+    assert_int_equal(add->publish_params.rid_id, 4);
+    assert_int_equal(add->publish_params.repaired_rid_id, 5);
+    json_t *answer = sent(f, HOST, "publish_answer");
+    const char *sdp = json_string_value(json_object_get(answer, "sdp"));
+    assert_non_null(strstr(sdp, "a=rid:h recv\r\n"));
+    assert_non_null(strstr(sdp, "a=simulcast:recv q;h;f\r\n"));
+    json_decref(answer);
+
+    /* the client's page shows the therapist's tile at 320 × 180 */
+    say(f, ANA, "{\"type\":\"view\",\"participant\":1,\"width\":320,\"height\":180}");
+    const struct live_media_cmd *view = cmd(f, LIVE_MEDIA_VIEW);
+    assert_non_null(view);
+    assert_int_equal(view->participant, 2);
+    assert_int_equal(view->publisher, 1);
+    assert_int_equal(view->width, 320);
+    assert_int_equal(view->height, 180);
+    say(f, ANA, "{\"type\":\"view\",\"participant\":1,\"width\":-4,\"height\":180}");
+    assert_null(cmd(f, LIVE_MEDIA_VIEW));
+    json_t *err = sent(f, ANA, "error");
+    assert_string_equal(json_string_value(json_object_get(err, "code")), "invalid_field");
+    json_decref(err);
+
+    /* nobody receives the top layer: the therapist is told to send q and h */
+    live_effects_clear(&f->fx);
+    meeting_layers(f->m, 1, 0x3, &f->fx);
+    json_t *told = sent(f, HOST, "layers");
+    assert_non_null(told);
+    json_t *active = json_object_get(told, "active");
+    assert_int_equal(json_array_size(active), 2);
+    assert_string_equal(json_string_value(json_array_get(active, 0)), "q");
+    assert_string_equal(json_string_value(json_array_get(active, 1)), "h");
+    json_decref(told);
+    assert_false(got(f, ANA, "layers"));
+
+    /* the client's link cannot carry the therapist's video: paused to her, then back */
+    live_effects_clear(&f->fx);
+    meeting_video_paused(f->m, 2, 1, true, &f->fx);
+    json_t *p = sent(f, ANA, "video_paused");
+    assert_non_null(p);
+    assert_int_equal(json_integer_value(json_object_get(p, "participant")), 1);
+    assert_true(json_is_true(json_object_get(p, "paused")));
+    assert_string_equal(json_string_value(json_object_get(p, "reason")), "bandwidth");
+    json_decref(p);
+    assert_false(got(f, HOST, "video_paused"));
+    live_effects_clear(&f->fx);
+    meeting_video_paused(f->m, 2, 1, false, &f->fx);
+    p = sent(f, ANA, "video_paused");
+    assert_true(json_is_false(json_object_get(p, "paused")));
+    json_decref(p);
+
+    /* one stream, no layers to tell about */
+    publish(f, ANA);
+    assert_int_equal(cmd(f, LIVE_MEDIA_ADD_PEER)->publish_params.rid_count, 0);
+    live_effects_clear(&f->fx);
+    meeting_layers(f->m, 2, 0x1, &f->fx);
+    assert_false(got(f, ANA, "layers"));
+}
+
 static void own_media_comes_back_only_in_a_check_room(void **state)
 {
     struct media_counters n = {0};
@@ -1001,6 +1086,7 @@ int main(void)
         cmocka_unit_test(quality_hysteresis),
         T(quality_goes_to_the_person_and_the_hosts),
         cmocka_unit_test(own_media_comes_back_only_in_a_check_room),
+        T(simulcast_view_layers_and_pauses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,10 +12,30 @@ export function pcConfig(iceServers) {
   return iceServers.length ? { ...PC_CONFIG, iceServers } : PC_CONFIG;
 }
 
-/** Adds every track of `stream` to `pc` (sendonly) and returns the offer for `publish`. */
-export async function publishOffer(pc, stream) {
+// Simulcast (RFC 8853): the camera as three layers, lowest first, each named by its RID.
+// The server forwards to each viewer the one their connection and tile size call for, and
+// says (`layers`) which ones anyone receives. A server or browser without simulcast answers
+// or sends one stream, which works the same.
+export const SIMULCAST_LAYERS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+
+/** Adds every track of `stream` to `pc` (sendonly) and returns the offer for `publish`;
+ * with `simulcast`, video goes as SIMULCAST_LAYERS. */
+export async function publishOffer(pc, stream, { simulcast = false } = {}) {
   for (const track of stream.getTracks()) {
-    pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    const init = { direction: 'sendonly', streams: [stream] };
+    if (simulcast && track.kind === 'video') {
+      try {
+        pc.addTransceiver(track, { ...init, sendEncodings: SIMULCAST_LAYERS.map((l) => ({ ...l })) });
+        continue;
+      } catch {
+        // a browser that refuses the encodings sends one stream
+      }
+    }
+    pc.addTransceiver(track, init);
   }
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);

@@ -8,6 +8,10 @@ import { el } from './meeting-dom.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
 import { startCamera, stopCamera } from './meeting-camera.js';
 
+export const PAUSED_TEXT = 'Video paused to keep audio clear';
+// a tile's size goes to the server (`view`) at most this often, and only when it changed
+const VIEW_SETTLE_MS = 300;
+
 const $ = (id) => document.getElementById(id);
 
 const REPUBLISH_MS = 2000;
@@ -16,7 +20,8 @@ const REPUBLISH_MS = 2000;
 // not more often than every RESTART_GAP_MS per connection.
 const DISCONNECTED_MS = 2000;
 const RESTART_GAP_MS = 5000;
-const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
+// 960 × 540: browsers send three simulcast layers from this size up (240, 480, 960 wide)
+const CAMERA = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24 } };
 
 export function createMedia({ send, session, nameOf }) {
   const stage = $('video-stage');
@@ -36,7 +41,7 @@ export function createMedia({ send, session, nameOf }) {
   let republishTimer = 0;
   const lastRestart = { pub: -Infinity, sub: -Infinity };
   let speaker = 0;
-  const tiles = new Map(); // participant → { li, video, stream, caption }
+  const tiles = new Map(); // participant → { li, video, stream, caption, quality, paused, view }
   let people = new Map(); // participant → { audio, video } from the last room message
   const levels = new Map(); // participant → 'good' | 'fair' | 'poor' (the server's `quality`)
   let wantAudio = true;
@@ -91,7 +96,7 @@ export function createMedia({ send, session, nameOf }) {
       if (pc === pub && pc.connectionState === 'failed') schedulePublish();
     });
     watchIce(pc, () => pc === pub, () => restartPublish());
-    const sdp = await publishOffer(pc, local);
+    const sdp = await publishOffer(pc, local, { simulcast: true });
     if (pc !== pub) return;
     send({ type: 'publish', sdp });
   }
@@ -163,14 +168,46 @@ export function createMedia({ send, session, nameOf }) {
     const caption = el('p', 'video-name');
     const off = el('p', 'video-off', 'Camera off');
     const quality = el('p', 'video-quality');
-    li.append(video, off, caption, quality);
+    const paused = el('p', 'video-paused');
+    paused.hidden = true;
+    li.append(video, off, caption, quality, paused);
     const stream = new MediaStream();
     video.srcObject = stream;
-    tile = { li, video, stream, caption, quality, off };
+    tile = { li, video, stream, caption, quality, off, paused, view: null };
     tiles.set(participant, tile);
     tilesList.append(li);
     nameTile(participant, tile);
+    watchSize(participant, tile);
     return tile;
+  }
+
+  // The tile's size in device pixels goes to the server, which then sends no larger a
+  // layer of this person's video than the tile shows; on layout changes only, settled.
+  const resizes = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      for (const [participant, tile] of tiles) if (tile.video === entry.target) scheduleView(participant, tile);
+    }
+  }) : null;
+
+  function watchSize(participant, tile) {
+    resizes?.observe(tile.video);
+    scheduleView(participant, tile);
+  }
+
+  function scheduleView(participant, tile) {
+    clearTimeout(tile.viewTimer);
+    tile.viewTimer = setTimeout(() => sendView(participant, tile), VIEW_SETTLE_MS);
+  }
+
+  function sendView(participant, tile, force = false) {
+    if (tiles.get(participant) !== tile) return;
+    const ratio = window.devicePixelRatio || 1;
+    // a hidden tile counts as the smallest: it needs no more than the lowest layer
+    const width = Math.min(16384, Math.max(1, Math.round(tile.video.clientWidth * ratio)));
+    const height = Math.min(16384, Math.max(1, Math.round(tile.video.clientHeight * ratio)));
+    if (!force && tile.view?.width === width && tile.view?.height === height) return;
+    tile.view = { width, height };
+    send({ type: 'view', participant, width, height });
   }
 
   function nameTile(participant, tile) {
@@ -192,6 +229,8 @@ export function createMedia({ send, session, nameOf }) {
   function removeTile(participant) {
     const tile = tiles.get(participant);
     if (!tile) return;
+    clearTimeout(tile.viewTimer);
+    resizes?.unobserve(tile.video);
     tile.video.srcObject = null;
     tile.li.remove();
     tiles.delete(participant);
@@ -348,6 +387,33 @@ export function createMedia({ send, session, nameOf }) {
       levels.set(msg.participant, msg.level);
       const tile = tiles.get(msg.participant);
       if (tile) nameTile(msg.participant, tile);
+    },
+    /** The server paused someone's video to us (our connection cannot carry it), or resumed
+     * it: their tile says so in words. */
+    videoPaused(msg) {
+      if (!Number.isInteger(msg.participant)) return;
+      const tile = msg.paused ? tileFor(msg.participant) : tiles.get(msg.participant);
+      if (!tile) return;
+      tile.paused.textContent = msg.paused ? PAUSED_TEXT : '';
+      tile.paused.hidden = !msg.paused;
+      tile.li.classList.toggle('video-paused-tile', Boolean(msg.paused));
+    },
+    /** Which of our simulcast layers anyone receives: the others stop being encoded. */
+    layers(msg) {
+      if (!Array.isArray(msg.active)) return;
+      const sender = pub?.getSenders().find((s) => s.track?.kind === 'video');
+      if (!sender) return;
+      const params = sender.getParameters();
+      if (!params.encodings || params.encodings.length < 2) return;
+      let changed = false;
+      for (const enc of params.encodings) {
+        const active = !enc.rid || msg.active.includes(enc.rid);
+        if (enc.active !== active) {
+          enc.active = active;
+          changed = true;
+        }
+      }
+      if (changed) sender.setParameters(params).catch(() => {});
     },
     /** Fresh TURN credentials; the next RTCPeerConnections use them. */
     iceServers(msg) {

@@ -508,6 +508,12 @@ function received(msg) {
     case 'active_speaker':
       media.activeSpeaker(msg);
       break;
+    case 'video_paused':
+      media.videoPaused(msg);
+      break;
+    case 'layers':
+      media.layers(msg);
+      break;
     case 'quality':
       room.quality(msg);
       media.quality(msg);
