@@ -702,14 +702,14 @@ static void speaker_window(struct router *r, struct room *rm, const struct route
     }
 }
 
-/* Padding goes on the RTX stream of a video track that has been under way (the browser
- * knows that SSRC from the offer and has seen its media); a paused one will do: probing is
- * how the room to resume it is found. */
+/* Padding goes on the RTX stream of a video track that has carried media (the browser
+ * knows that SSRC from the offer and has seen the track's media); a paused one will do:
+ * probing is how the room to resume it is found. */
 static struct track *padding_track(struct router_port *sub)
 {
     for (size_t i = 0; i < sub->track_count; i++) {
         struct track *t = &sub->tracks[i];
-        if (t->t.kind == ROUTER_VIDEO && t->t.rtx_ssrc && t->started && t->packets)
+        if (t->t.kind == ROUTER_VIDEO && t->t.rtx_ssrc && t->packets)
             return t;
     }
     return NULL;
