@@ -79,6 +79,7 @@ static const uint16_t layer_width[LAYERS] = {320, 640, 1280}, layer_height[LAYER
 /* trailer's second word: kind << 31 | (layer + 1) << 16 for a RID layer | publisher */
 #define WHO_LAYER(w) ((int)(((w) >> 16) & 3) - 1)
 #define TAG_NUMBERED (1u << 30) /* a bottleneck tag: the packet has a transport-wide number */
+#define TAG_OTHER (1u << 29)    /* … it is no media of ours (a padding probe) */
 
 enum server_kind { SRV_CONFIDE, SRV_JANUS };
 
@@ -205,6 +206,7 @@ struct sub_stat {
     uint64_t wire_bytes;      /* media that reached its socket */
     uint64_t through_bytes;   /* … and came through the simulated downlink */
     uint64_t through_pkts, dropped_pkts;
+    uint64_t other_bytes; /* through, not media: the server's padding probes */
     uint64_t video_bytes[LAYERS + 1]; /* through, by layer; [LAYERS]: not a RID layer */
     uint64_t video_pkts[LAYERS + 1];
     uint32_t estimate_kbps; /* the server's last estimate for them, when it tells one */
@@ -479,38 +481,40 @@ static void on_media(struct transport *t, uint8_t *data, size_t len)
         return;
     }
     struct rtp_packet pk;
-    if (rtp_parse(&pk, data, plain) < 0 || pk.payload_len < TRAILER_BYTES)
+    if (rtp_parse(&pk, data, plain) < 0)
         return;
     const uint8_t *tr = pk.payload + pk.payload_len - TRAILER_BYTES;
-    if (get32(tr) != TRAILER_MAGIC) {
+    bool media = pk.payload_len >= TRAILER_BYTES && get32(tr) == TRAILER_MAGIC;
+    struct participant *sub = t->owner;
+    int64_t now = now_us_cached;
+    if (t->link) {
+        /* every packet takes its time on the simulated downlink, the server's bandwidth
+         * probes (padding, no trailer) too; what comes out is counted and fed back. The
+         * tag is the trailer's word, bit 30 (otherwise 0) saying "numbered", or TAG_OTHER. */
+        uint16_t tseq = 0;
+        bool numbered = t->twcc_id && rtp_ext_twcc_seq(&pk, t->twcc_id, &tseq) == 0;
+        if (numbered && media && !t->fb_media_ssrc)
+            t->fb_media_ssrc = pk.ssrc;
         if (win.active)
+            sub->st.wire_bytes += len;
+        uint32_t tag = (media ? get32(tr + 4) : TAG_OTHER) | (numbered ? TAG_NUMBERED : 0);
+        if (!bottleneck_push(t->link, now, (uint32_t)len, tseq, tag) && win.active)
+            sub->st.dropped_pkts++;
+    }
+    if (!media) {
+        if (win.active && pk.payload_len > 0)
             win.bad_trailer++;
         return;
     }
     uint32_t who = get32(tr + 4);
     int kind = (int)(who >> 31), pub_local = (int)(who & 0xffff);
     uint64_t sent_ns = (uint64_t)get32(tr + 12) << 32 | get32(tr + 16);
-    struct participant *sub = t->owner;
     if (pub_local >= MAX_P)
         return;
     total_rx++;
     struct pair_stat *ps = &sub->pairs[pub_local][kind];
-    int64_t now = now_us_cached;
     if (!ps->first_rx_us)
         ps->first_rx_us = now;
-    if (t->link) {
-        /* through the simulated downlink: what comes out is counted and fed back */
-        uint16_t tseq = 0;
-        bool numbered = t->twcc_id && rtp_ext_twcc_seq(&pk, t->twcc_id, &tseq) == 0;
-        if (numbered && !t->fb_media_ssrc)
-            t->fb_media_ssrc = pk.ssrc;
-        if (win.active)
-            sub->st.wire_bytes += len;
-        /* the tag is the trailer's word; its bit 30 (otherwise 0) says "numbered" */
-        if (!bottleneck_push(t->link, now, (uint32_t)len, tseq, who | (numbered ? TAG_NUMBERED : 0)) &&
-            win.active)
-            sub->st.dropped_pkts++;
-    }
     if (!win.active)
         return;
     int64_t sent_us = (int64_t)(sent_ns / 1000);
@@ -1166,7 +1170,9 @@ static void downlink_due(struct participant *p)
             continue;
         p->st.through_bytes += k.bytes;
         p->st.through_pkts++;
-        if (k.tag >> 31) {
+        if (k.tag & TAG_OTHER)
+            p->st.other_bytes += k.bytes;
+        else if (k.tag >> 31) {
             int l = WHO_LAYER(k.tag);
             int at = l >= 0 && l < LAYERS ? l : LAYERS;
             p->st.video_bytes[at] += k.bytes;
@@ -1816,10 +1822,12 @@ static void write_subscribers(const char *path, double secs)
         fprintf(f,
                 "{\"server\":\"%s\",\"participant\":%d,\"room\":%d,\"capacity_kbps\":%u,"
                 "\"estimate_kbps\":%u,\"wire_kbps\":%.1f,\"received_kbps\":%.1f,"
-                "\"downlink_drop_pct\":%.3f,\"feedback_reports\":%" PRIu64 ",\"video_kbps_by_layer\":{",
+                "\"downlink_drop_pct\":%.3f,\"feedback_reports\":%" PRIu64 ",\"probe_kbps\":%.1f,"
+                "\"video_kbps_by_layer\":{",
                 opt.label, p->gidx, p->room, p->capacity_kbps, st->estimate_kbps,
                 (double)st->wire_bytes * 8 / secs / 1000, (double)st->through_bytes * 8 / secs / 1000,
-                offered ? 100.0 * (double)st->dropped_pkts / (double)offered : 0, st->feedback_sent);
+                offered ? 100.0 * (double)st->dropped_pkts / (double)offered : 0, st->feedback_sent,
+                (double)st->other_bytes * 8 / secs / 1000);
         for (int l = 0; l <= LAYERS; l++)
             fprintf(f, "%s\"%s\":%.1f", l ? "," : "", l < LAYERS ? layer_rid[l] : "none",
                     (double)st->video_bytes[l] * 8 / secs / 1000);

@@ -59,12 +59,13 @@ function simulcastServer(name) {
     `p99 ${f(step.latency_p99_ms, 2)} ms; video streams a publisher sends: ${step.video_streams_per_publisher}`);
   if (step.video_streams_per_publisher < 2)
     console.log(`# ${name} did not take simulcast (no a=simulcast:recv in its answer): one stream each`);
-  console.log(['part', 'capacity', 'estimate', 'sent', 'received', 'sent/cap', 'drop%',
+  console.log(['part', 'capacity', 'estimate', 'sent', 'received', 'sent/cap', 'drop%', 'probes',
     ...layers.map((l) => `v_${l}`)].map((h) => pad(h, 10)).join(''));
   for (const s of subs) {
     console.log([pad(s.participant, 10), pad(s.capacity_kbps, 10), pad(s.estimate_kbps || '-', 10),
       pad(f(s.wire_kbps), 10), pad(f(s.received_kbps), 10), pad(f(s.wire_kbps / s.capacity_kbps, 2), 10),
-      pad(f(s.downlink_drop_pct, 1), 10), ...layers.map((l) => pad(f(s.video_kbps_by_layer[l]), 10))].join(''));
+      pad(f(s.downlink_drop_pct, 1), 10), pad(f(s.probe_kbps), 10),
+      ...layers.map((l) => pad(f(s.video_kbps_by_layer[l]), 10))].join(''));
   }
   const ratios = subs.map((s) => s.wire_kbps / s.capacity_kbps).sort((a, b) => a - b);
   const q = (p) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))];
@@ -98,8 +99,9 @@ function simulcastReport() {
     console.log('simulcast: no result (see the load generator\'s messages above)');
     return;
   }
-  console.log('(kbit/s over the window; sent: what reached the subscriber\'s socket, received: what came ' +
-    'through its simulated downlink; v_*: video received, by layer)');
+  console.log('(kbit/s over the window; estimate: the server\'s for that subscriber, when it tells one; sent: what ' +
+    'reached the subscriber\'s socket; received: what came through its simulated downlink; probes: padding ' +
+    'without media; v_*: video received, by layer)');
   let ratio = null;
   const c = res.confide?.step, j = res.janus?.step;
   if (c && j && c.loss_pct <= 1 && j.loss_pct <= 1 && c.fwd_pkts_per_cpu_s > 0 && j.fwd_pkts_per_cpu_s > 0)
