@@ -2,8 +2,9 @@
  * modules in client roles (stun, dtls as the client, srtp, rtp, sdp). R rooms of P
  * participants; each publishes synthetic Opus (50 pps) and VP8 (30 fps at --video-kbps, a
  * keyframe every --keyframe-ms and on PLI/FIR) and subscribes to everyone else. Every packet
- * ends with a trailer (magic, publisher, kind, sequence, send time on CLOCK_MONOTONIC), so
- * the subscriber side measures loss and one-way added latency on the same machine.
+ * ends with a trailer (magic, publisher, kind and layer, sequence, send time on
+ * CLOCK_MONOTONIC), so the subscriber side measures loss and one-way added latency on the
+ * same machine.
  *
  * Signalling: confide's /ws (a small blocking RFC 6455 client, text frames, client masking)
  * or Janus's VideoRoom over the HTTP transport (libcurl, long polls during setup only).
@@ -14,7 +15,14 @@
  * --window-ms (the server's CPU from /proc/PID/stat, its RSS and context switches from
  * /proc/PID/task/{...}/status, what the subscribers got), and stops at loss > --max-loss,
  * p99 > --max-p99-ms, the server's core saturated, the generator's own core saturated, or
- * --max-steps. One JSON line per step goes to --json. */
+ * --max-steps. One JSON line per step goes to --json.
+ *
+ * --simulcast: publishers offer three RID layers (q, h, f) and send those the answer takes,
+ * each on its own SSRC with MID, RID and a transport-wide number on every packet.
+ * --bottleneck-kbps MIN:MAX: each subscriber sits behind a simulated downlink of its own
+ * capacity (bottleneck.h) and sends transport-cc feedback (sfu/twccfb) on what comes
+ * through it; --subscribers-json writes, per subscriber, what it got against its capacity,
+ * by layer (the trailer names the layer a packet was sent on). */
 #include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
@@ -70,7 +78,8 @@
 #define LAYERS 3
 static const char *const layer_rid[LAYERS] = {"q", "h", "f"};
 static const int layer_div[LAYERS] = {4, 2, 1};
-static const uint16_t layer_width[LAYERS] = {320, 640, 1280}, layer_height[LAYERS] = {180, 360, 720};
+static const uint16_t layer_width[LAYERS] = {320, 640, 1280};
+static const uint16_t layer_height[LAYERS] = {180, 360, 720};
 /* the extension ids our publish offers use (the answer may keep them; we read it back) */
 #define EXT_TWCC 3
 #define EXT_MID 4
