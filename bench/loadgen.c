@@ -770,8 +770,8 @@ static void publish_offer(struct participant *p, struct buf *b)
 
 /* What the answer to our publish offer agreed to send: the extension ids it kept, and
  * with a=simulcast:recv the layers it takes (those it lists and does not pause, each with
- * its RID on every packet); without, one stream at --video-kbps and no RIDs (RFC 8853
- * §5.3: the answerer does not do simulcast). */
+ * its RID on every packet); without, one stream at --video-kbps and no RIDs (RFC 8853:
+ * an answer without a=simulcast means no simulcast). */
 static void publish_streams(struct participant *p, const char *answer)
 {
     struct arena a = {0};
