@@ -37,7 +37,8 @@ fuzz: debug
 	done
 
 # Side-by-side media benchmark against Janus (issue 6): root, two cores; scripts/bench --help.
-# BENCH_ARGS=--quick finishes in under 3 minutes. Results go to build/bench/.
+# Rooms of 4, rooms of 8, then simulcast, each with its ratio; BENCH_ARGS=--quick finishes
+# in about 6 minutes. Results go to build/bench/{p4,p8,simulcast}/.
 # Then the API benchmark (bench-api), 10 s a backend with --quick.
 bench: build
 	@scripts/bootstrap --bench

@@ -2,8 +2,9 @@
  * modules in client roles (stun, dtls as the client, srtp, rtp, sdp). R rooms of P
  * participants; each publishes synthetic Opus (50 pps) and VP8 (30 fps at --video-kbps, a
  * keyframe every --keyframe-ms and on PLI/FIR) and subscribes to everyone else. Every packet
- * ends with a trailer (magic, publisher, kind, sequence, send time on CLOCK_MONOTONIC), so
- * the subscriber side measures loss and one-way added latency on the same machine.
+ * ends with a trailer (magic, publisher, kind and layer, sequence, send time on
+ * CLOCK_MONOTONIC), so the subscriber side measures loss and one-way added latency on the
+ * same machine.
  *
  * Signalling: confide's /ws (a small blocking RFC 6455 client, text frames, client masking)
  * or Janus's VideoRoom over the HTTP transport (libcurl, long polls during setup only).
@@ -14,8 +15,16 @@
  * --window-ms (the server's CPU from /proc/PID/stat, its RSS and context switches from
  * /proc/PID/task/{...}/status, what the subscribers got), and stops at loss > --max-loss,
  * p99 > --max-p99-ms, the server's core saturated, the generator's own core saturated, or
- * --max-steps. One JSON line per step goes to --json. */
+ * --max-steps. One JSON line per step goes to --json.
+ *
+ * --simulcast: publishers offer three RID layers (q, h, f) and send those the answer takes,
+ * each on its own SSRC with MID, RID and a transport-wide number on every packet.
+ * --bottleneck-kbps MIN:MAX: each subscriber sits behind a simulated downlink of its own
+ * capacity (bottleneck.h) and sends transport-cc feedback (sfu/twccfb) on what comes
+ * through it; --subscribers-json writes, per subscriber, what it got against its capacity,
+ * by layer (the trailer names the layer a packet was sent on). */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -46,13 +55,16 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "bottleneck.h"
 #include "core/arena.h"
 #include "core/rand.h"
 #include "sfu/dtls.h"
+#include "sfu/rtcp.h"
 #include "sfu/rtp.h"
 #include "sfu/sdp.h"
 #include "sfu/rtpsec.h"
 #include "sfu/stun.h"
+#include "sfu/twccfb.h"
 
 #define TRAILER_MAGIC 0xBE7C4A11u
 #define TRAILER_BYTES 20
@@ -60,6 +72,23 @@
 #define BATCH 32
 #define PKT_CAP 1500
 #define HIST_BINS 200000 /* 10 µs bins up to 2 s */
+
+/* Simulcast (RFC 8853, RIDs RFC 8851): three video layers, lowest first, each its own SSRC,
+ * at a quarter, half and all of --video-kbps, as a browser sends them. */
+#define LAYERS 3
+static const char *const layer_rid[LAYERS] = {"q", "h", "f"};
+static const int layer_div[LAYERS] = {4, 2, 1};
+static const uint16_t layer_width[LAYERS] = {320, 640, 1280};
+static const uint16_t layer_height[LAYERS] = {180, 360, 720};
+/* the extension ids our publish offers use (the answer may keep them; we read it back) */
+#define EXT_TWCC 3
+#define EXT_MID 4
+#define EXT_RID 10
+#define EXT_REPAIRED_RID 11
+/* trailer's second word: kind << 31 | (layer + 1) << 16 for a RID layer | publisher */
+#define WHO_LAYER(w) ((int)(((w) >> 16) & 3) - 1)
+#define TAG_NUMBERED (1u << 30) /* a bottleneck tag: the packet has a transport-wide number */
+#define TAG_OTHER (1u << 29)    /* … it is no media of ours (a padding probe) */
 
 enum server_kind { SRV_CONFIDE, SRV_JANUS };
 
@@ -76,6 +105,12 @@ static struct {
     int server_pid;
     const char *json_path, *label;
     bool verbose;
+    bool simulcast; /* publishers offer LAYERS RID layers */
+    /* subscribers behind simulated downlinks (bottleneck.h) from cap_min to cap_max kbit/s,
+     * sending transport-cc feedback on what gets through; 0: no bottleneck, no feedback */
+    int cap_min_kbps, cap_max_kbps, queue_ms;
+    unsigned seed;
+    const char *subs_json_path; /* per subscriber, after the last step */
 } opt = {
     .server = SRV_CONFIDE,
     .host = "127.0.0.1",
@@ -93,6 +128,8 @@ static struct {
     .max_loss = 1.0,
     .max_p99_ms = 50,
     .label = "server",
+    .queue_ms = 200,
+    .seed = 1,
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -154,6 +191,35 @@ struct transport {
     int64_t next_dtls_tick_us;
     struct rtpsec_context *tx, *rx;
     struct participant *owner;
+    /* subscribe side with a bottleneck: the simulated downlink, and transport-cc feedback
+     * (twccfb.h) on the transport-wide numbers (twcc_id from the server's offer) of what
+     * came through it */
+    struct bottleneck *link;
+    struct twccfb fb;
+    uint8_t twcc_id;
+    uint32_t rtcp_ssrc, fb_media_ssrc;
+};
+
+/* One video stream a publisher sends: the only one, or one simulcast layer. */
+struct vstream {
+    int layer; /* its RID's index in layer_rid, or -1: sent without a RID */
+    uint32_t ssrc, cnt;
+    uint16_t seq, picid;
+    int kbps;
+    bool want_key;
+    int64_t last_key_us;
+};
+
+/* What one subscriber got in the measuring window (with a bottleneck). */
+struct sub_stat {
+    uint64_t wire_bytes;      /* media that reached its socket */
+    uint64_t through_bytes;   /* … and came through the simulated downlink */
+    uint64_t through_pkts, dropped_pkts;
+    uint64_t other_bytes; /* through, not media: the server's padding probes */
+    uint64_t video_bytes[LAYERS + 1]; /* through, by layer; [LAYERS]: not a RID layer */
+    uint64_t video_pkts[LAYERS + 1];
+    uint32_t estimate_kbps; /* the server's last estimate for them, when it tells one */
+    uint64_t feedback_sent;
 };
 
 struct pair_stat {
@@ -177,16 +243,22 @@ struct participant {
     uint64_t j_pub, j_sub, j_feed;
     /* media */
     bool sending;
-    uint32_t ssrc_a, ssrc_v;
-    uint16_t seq_a, seq_v;
-    uint32_t cnt_a, cnt_v;
+    uint32_t ssrc_a;
+    uint16_t seq_a;
+    uint32_t cnt_a;
     int64_t start_us, next_a_us, next_v_us;
     uint32_t frame;
-    uint16_t picid;
-    bool want_key;
-    int64_t last_key_us;
+    struct vstream vs[LAYERS];
+    size_t vcount;
+    /* header extensions on what we publish (0: not sent): the transport-wide number and
+     * the MID on every packet, the RID on every video packet of a layer (a browser stops
+     * sending MID and RID once the receiver has reported on the SSRC; we never stop) */
+    uint8_t twcc_id_a, twcc_id_v, mid_id_a, mid_id_v, rid_id;
+    uint16_t twcc_seq;
     uint64_t sent_win[2];
     struct pair_stat pairs[MAX_P][2];
+    uint32_t capacity_kbps; /* its simulated downlink; 0: none */
+    struct sub_stat st;
 };
 
 static struct participant **parts;
@@ -253,6 +325,9 @@ static void transport_reset(struct transport *t)
     t->dtls = NULL;
     t->tx = t->rx = NULL;
     t->dtls_up = t->ice_ok = t->have_remote = false;
+    /* the server numbers a new transport afresh */
+    memset(&t->fb, 0, sizeof t->fb);
+    t->fb_media_ssrc = 0;
 }
 
 static void udp_send(struct transport *t, const void *data, size_t len)
@@ -282,7 +357,8 @@ static void dtls_flush(struct transport *t)
             p->start_us = now_us();
             p->next_a_us = p->start_us + (int64_t)(rand() % 20000);
             p->next_v_us = p->start_us + (int64_t)(rand() % 33333);
-            p->want_key = true;
+            for (size_t i = 0; i < p->vcount; i++)
+                p->vs[i].want_key = true;
         }
     }
     if (dout.events & (DTLS_EV_FAILED | DTLS_EV_CLOSED)) {
@@ -385,12 +461,22 @@ static void on_media(struct transport *t, uint8_t *data, size_t len)
     if (rtcp) {
         if (t->is_sub || rtpsec_rtcp_unprotect(t->rx, data, len, &plain) < 0)
             return;
-        /* PLI (206/1) or FIR (206/4) for our video: a keyframe next */
+        /* PLI (206/1) or FIR (206/4) for our video: a keyframe next, on the stream whose
+         * SSRC it names (PLI: the media source; FIR: its first entry), else on all */
+        struct participant *p = t->owner;
         for (size_t off = 0; off + 4 <= plain;) {
             uint8_t fmt = data[off] & 31, pt = data[off + 1];
             size_t l = ((size_t)data[off + 2] << 8 | data[off + 3]) * 4 + 4;
-            if (pt == 206 && (fmt == 1 || fmt == 4))
-                t->owner->want_key = true;
+            if (pt == 206 && (fmt == 1 || fmt == 4)) {
+                size_t at = off + (fmt == 1 ? 8 : 12);
+                uint32_t ssrc = at + 4 <= plain && at + 4 <= off + l ? get32(data + at) : 0;
+                bool named = false;
+                for (size_t i = 0; i < p->vcount; i++)
+                    named |= p->vs[i].ssrc == ssrc;
+                for (size_t i = 0; i < p->vcount; i++)
+                    if (!named || p->vs[i].ssrc == ssrc)
+                        p->vs[i].want_key = true;
+            }
             off += l;
         }
         return;
@@ -404,23 +490,38 @@ static void on_media(struct transport *t, uint8_t *data, size_t len)
         return;
     }
     struct rtp_packet pk;
-    if (rtp_parse(&pk, data, plain) < 0 || pk.payload_len < TRAILER_BYTES)
+    if (rtp_parse(&pk, data, plain) < 0)
         return;
     const uint8_t *tr = pk.payload + pk.payload_len - TRAILER_BYTES;
-    if (get32(tr) != TRAILER_MAGIC) {
+    bool media = pk.payload_len >= TRAILER_BYTES && get32(tr) == TRAILER_MAGIC;
+    struct participant *sub = t->owner;
+    int64_t now = now_us_cached;
+    if (t->link) {
+        /* every packet takes its time on the simulated downlink, the server's bandwidth
+         * probes (padding, no trailer) too; what comes out is counted and fed back. The
+         * tag is the trailer's word, bit 30 (otherwise 0) saying "numbered", or TAG_OTHER. */
+        uint16_t tseq = 0;
+        bool numbered = t->twcc_id && rtp_ext_twcc_seq(&pk, t->twcc_id, &tseq) == 0;
+        if (numbered && media && !t->fb_media_ssrc)
+            t->fb_media_ssrc = pk.ssrc;
         if (win.active)
+            sub->st.wire_bytes += len;
+        uint32_t tag = (media ? get32(tr + 4) : TAG_OTHER) | (numbered ? TAG_NUMBERED : 0);
+        if (!bottleneck_push(t->link, now, (uint32_t)len, tseq, tag) && win.active)
+            sub->st.dropped_pkts++;
+    }
+    if (!media) {
+        if (win.active && pk.payload_len > 0)
             win.bad_trailer++;
         return;
     }
     uint32_t who = get32(tr + 4);
     int kind = (int)(who >> 31), pub_local = (int)(who & 0xffff);
     uint64_t sent_ns = (uint64_t)get32(tr + 12) << 32 | get32(tr + 16);
-    struct participant *sub = t->owner;
     if (pub_local >= MAX_P)
         return;
     total_rx++;
     struct pair_stat *ps = &sub->pairs[pub_local][kind];
-    int64_t now = now_us_cached;
     if (!ps->first_rx_us)
         ps->first_rx_us = now;
     if (!win.active)
@@ -429,7 +530,10 @@ static void on_media(struct transport *t, uint8_t *data, size_t len)
     win.rx_all++;
     if (sent_us < win.start_us || sent_us > win.end_us || ps->first_rx_us >= win.start_us)
         return;
-    win.rx++;
+    /* simulcast: a subscriber gets one layer of the several sent, so loss is counted on
+     * audio, which every subscriber gets all of */
+    if (!opt.simulcast || kind == 0)
+        win.rx++;
     int64_t lat = now_ns() - (int64_t)sent_ns;
     int64_t bin = lat / 10000;
     if (bin < 0)
@@ -478,24 +582,57 @@ static void on_readable(struct transport *t)
 
 /* ---- sending media ---- */
 
-static void send_rtp(struct participant *p, int kind, bool marker, uint32_t ts, const uint8_t *payload_head,
-                     size_t head_len, size_t payload_len)
+/* One RTP packet of `payload_len` bytes (the head, filler, the trailer), on the audio
+ * stream (vs NULL) or a video stream, with the header extensions the answer agreed to in
+ * the one-byte form (RFC 8285 §4.2): the transport-wide number, and a layer's RID. */
+static void send_rtp(struct participant *p, struct vstream *vs, bool marker, uint32_t ts,
+                     const uint8_t *payload_head, size_t head_len, size_t payload_len)
 {
     uint8_t buf[PKT_CAP];
-    uint16_t seq = kind ? p->seq_v++ : p->seq_a++;
-    uint32_t ssrc = kind ? p->ssrc_v : p->ssrc_a;
-    buf[0] = 0x80;
+    int kind = vs ? 1 : 0;
+    uint16_t seq = vs ? vs->seq++ : p->seq_a++;
+    uint32_t ssrc = vs ? vs->ssrc : p->ssrc_a;
+    uint8_t twcc_id = vs ? p->twcc_id_v : p->twcc_id_a;
+    uint8_t mid_id = vs ? p->mid_id_v : p->mid_id_a;
+    const char *rid = vs && vs->layer >= 0 && p->rid_id ? layer_rid[vs->layer] : NULL;
+    size_t h = 12;
+    if (twcc_id || mid_id || rid) {
+        size_t e = h + 4;
+        if (twcc_id) {
+            buf[e++] = (uint8_t)(twcc_id << 4 | 1);
+            buf[e++] = (uint8_t)(p->twcc_seq >> 8), buf[e++] = (uint8_t)p->twcc_seq;
+            p->twcc_seq++;
+        }
+        if (mid_id) { /* our mids are "0" (audio) and "1" (video) */
+            buf[e++] = (uint8_t)(mid_id << 4 | 0);
+            buf[e++] = vs ? '1' : '0';
+        }
+        if (rid) {
+            size_t n = strlen(rid);
+            buf[e++] = (uint8_t)(p->rid_id << 4 | (n - 1));
+            memcpy(buf + e, rid, n);
+            e += n;
+        }
+        while ((e - h) % 4)
+            buf[e++] = 0; /* padding */
+        buf[h] = 0xBE, buf[h + 1] = 0xDE;
+        buf[h + 2] = (uint8_t)((e - h - 4) / 4 >> 8), buf[h + 3] = (uint8_t)((e - h - 4) / 4);
+        h = e;
+    }
+    buf[0] = (uint8_t)(0x80 | (h > 12 ? 0x10 : 0));
     buf[1] = (uint8_t)((marker ? 0x80 : 0) | (kind ? 96 : 111));
     buf[2] = (uint8_t)(seq >> 8), buf[3] = (uint8_t)seq;
     put32(buf + 4, ts);
     put32(buf + 8, ssrc);
-    size_t len = 12 + payload_len;
-    memcpy(buf + 12, payload_head, head_len);
-    memset(buf + 12 + head_len, 0x5a, payload_len - head_len - TRAILER_BYTES);
+    size_t len = h + payload_len;
+    assert(len + RTPSEC_RTP_OVERHEAD_MAX <= sizeof buf);
+    memcpy(buf + h, payload_head, head_len);
+    memset(buf + h + head_len, 0x5a, payload_len - head_len - TRAILER_BYTES);
     uint8_t *tr = buf + len - TRAILER_BYTES;
     put32(tr, TRAILER_MAGIC);
-    put32(tr + 4, (uint32_t)kind << 31 | (uint32_t)p->local);
-    put32(tr + 8, kind ? p->cnt_v++ : p->cnt_a++);
+    uint32_t layer_bits = rid ? (uint32_t)(vs->layer + 1) << 16 : 0;
+    put32(tr + 4, (uint32_t)kind << 31 | layer_bits | (uint32_t)p->local);
+    put32(tr + 8, vs ? vs->cnt++ : p->cnt_a++);
     uint64_t t = (uint64_t)now_ns();
     put32(tr + 12, (uint32_t)(t >> 32));
     put32(tr + 16, (uint32_t)t);
@@ -508,52 +645,65 @@ static void send_rtp(struct participant *p, int kind, bool marker, uint32_t ts, 
         p->sent_win[kind]++;
 }
 
+/* One frame of one video stream: its packets (a keyframe four times a delta frame's size),
+ * each with an RFC 7741 descriptor and 15-bit picture id, the first with the VP8 payload
+ * header (RFC 6386 §9.1) and, on a keyframe, the start code and the stream's size. */
+static void send_frame(struct participant *p, struct vstream *vs, int64_t now, uint32_t ts)
+{
+    int64_t every = (int64_t)opt.keyframe_ms * 1000;
+    bool periodic = now - vs->last_key_us >= every;
+    /* at most a keyframe every 300 ms on PLIs */
+    bool key = periodic || (vs->want_key && now - vs->last_key_us >= 300000);
+    if (key) {
+        vs->want_key = false;
+        vs->last_key_us = now;
+    }
+    size_t frame_bytes = (size_t)vs->kbps * 1000 / 8 / 30;
+    if (key)
+        frame_bytes *= 4;
+    size_t npk = (frame_bytes + 1099) / 1100;
+    size_t per = frame_bytes / npk;
+    if (per < 60)
+        per = 60;
+    uint16_t w = vs->layer >= 0 ? layer_width[vs->layer] : 640;
+    uint16_t hgt = vs->layer >= 0 ? layer_height[vs->layer] : 480;
+    vs->picid = (uint16_t)((vs->picid + 1) & 0x7fff);
+    for (size_t i = 0; i < npk; i++) {
+        uint8_t head[16];
+        size_t h = 0;
+        /* RFC 7741 descriptor: X, S on the first packet, PID 0; I with a 15-bit picture id */
+        head[h++] = (uint8_t)(0x80 | (i == 0 ? 0x10 : 0));
+        head[h++] = 0x80;
+        head[h++] = (uint8_t)(0x80 | (vs->picid >> 8));
+        head[h++] = (uint8_t)vs->picid;
+        if (i == 0) { /* VP8 payload header (RFC 6386 §9.1) */
+            uint32_t first_part = 200;
+            uint32_t tag = (key ? 0 : 1) | (0 << 1) | (1 << 4) | (first_part << 5);
+            head[h++] = (uint8_t)tag, head[h++] = (uint8_t)(tag >> 8), head[h++] = (uint8_t)(tag >> 16);
+            if (key) {
+                head[h++] = 0x9d, head[h++] = 0x01, head[h++] = 0x2a;
+                head[h++] = (uint8_t)w, head[h++] = (uint8_t)(w >> 8);
+                head[h++] = (uint8_t)hgt, head[h++] = (uint8_t)(hgt >> 8);
+            }
+        }
+        send_rtp(p, vs, i + 1 == npk, ts, head, h, per);
+    }
+}
+
 static void send_due(struct participant *p)
 {
     int64_t now = now_us_cached;
     while (p->next_a_us <= now) {
         uint8_t toc = 0x78; /* Opus: SILK+CELT hybrid, 20 ms */
         uint32_t ts = (uint32_t)((p->next_a_us - p->start_us) * 48 / 1000);
-        send_rtp(p, 0, false, ts, &toc, 1, 80 + (size_t)(rand() % 40));
+        send_rtp(p, NULL, false, ts, &toc, 1, 80 + (size_t)(rand() % 40));
         p->next_a_us += 20000;
     }
     while (p->next_v_us <= now) {
-        bool key = p->want_key || now - p->last_key_us >= (int64_t)opt.keyframe_ms * 1000;
-        if (key && now - p->last_key_us < 300000 && !(now - p->last_key_us >= (int64_t)opt.keyframe_ms * 1000))
-            key = false; /* at most a keyframe every 300 ms on PLIs */
-        if (key) {
-            p->want_key = false;
-            p->last_key_us = now;
-        }
-        size_t frame_bytes = (size_t)opt.video_kbps * 1000 / 8 / 30;
-        if (key)
-            frame_bytes *= 4;
-        size_t npk = (frame_bytes + 1099) / 1100;
-        size_t per = frame_bytes / npk;
-        if (per < 60)
-            per = 60;
+        /* simulcast layers are one picture at several sizes: same capture time */
         uint32_t ts = (uint32_t)((p->next_v_us - p->start_us) * 90 / 1000);
-        p->picid = (uint16_t)((p->picid + 1) & 0x7fff);
-        for (size_t i = 0; i < npk; i++) {
-            uint8_t head[16];
-            size_t h = 0;
-            /* RFC 7741 descriptor: X, S on the first packet, PID 0; I with a 15-bit picture id */
-            head[h++] = (uint8_t)(0x80 | (i == 0 ? 0x10 : 0));
-            head[h++] = 0x80;
-            head[h++] = (uint8_t)(0x80 | (p->picid >> 8));
-            head[h++] = (uint8_t)p->picid;
-            if (i == 0) { /* VP8 payload header (RFC 6386 §9.1) */
-                uint32_t first_part = 200;
-                uint32_t tag = (key ? 0 : 1) | (0 << 1) | (1 << 4) | (first_part << 5);
-                head[h++] = (uint8_t)tag, head[h++] = (uint8_t)(tag >> 8), head[h++] = (uint8_t)(tag >> 16);
-                if (key) {
-                    head[h++] = 0x9d, head[h++] = 0x01, head[h++] = 0x2a;
-                    head[h++] = 0x80, head[h++] = 0x02; /* 640 */
-                    head[h++] = 0xe0, head[h++] = 0x01; /* 480 */
-                }
-            }
-            send_rtp(p, 1, i + 1 == npk, ts, head, h, per);
-        }
+        for (size_t i = 0; i < p->vcount; i++)
+            send_frame(p, &p->vs[i], now, ts);
         p->frame++;
         p->next_v_us += 33333;
     }
@@ -572,26 +722,109 @@ static void sdp_common(struct buf *b, struct transport *t, const char *mid)
                dtls_identity_fingerprint(identity), mid);
 }
 
+/* Audio and VP8 video. With --simulcast, as a browser offers simulcast (RFC 8853): the
+ * video section declares three RIDs to send (RFC 8851), lowest first, with the
+ * rtp-stream-id and repaired-rtp-stream-id extensions and no SSRCs (each layer's SSRC is
+ * learnt from its packets' MID and RID, RFC 8843 §9.2); both sections offer sdes:mid and
+ * transport-wide-cc. */
 static void publish_offer(struct participant *p, struct buf *b)
 {
+    bool sim = opt.simulcast;
     buf_printf(b,
                "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
                "a=msid-semantic: WMS bench%d\r\n",
                (unsigned)rand(), p->gidx);
     buf_printf(b, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n");
     sdp_common(b, &p->pub, "0");
+    if (sim)
+        buf_printf(b, "a=extmap:%d %s\r\na=extmap:%d %s\r\n", EXT_TWCC, SDP_URI_TWCC, EXT_MID,
+                   SDP_URI_MID);
     buf_printf(b,
                "a=sendonly\r\na=msid:bench%d a%d\r\na=rtpmap:111 opus/48000/2\r\n"
-               "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-               "a=ssrc:%u cname:bench%d\r\na=ssrc:%u msid:bench%d a%d\r\n",
-               p->gidx, p->gidx, p->ssrc_a, p->gidx, p->ssrc_a, p->gidx, p->gidx);
+               "a=fmtp:111 minptime=10;useinbandfec=1\r\n",
+               p->gidx, p->gidx);
+    if (sim)
+        buf_printf(b, "a=rtcp-fb:111 transport-cc\r\n");
+    buf_printf(b, "a=ssrc:%u cname:bench%d\r\na=ssrc:%u msid:bench%d a%d\r\n", p->ssrc_a,
+               p->gidx, p->ssrc_a, p->gidx, p->gidx);
     buf_printf(b, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n");
     sdp_common(b, &p->pub, "1");
+    if (sim)
+        buf_printf(b, "a=extmap:%d %s\r\na=extmap:%d %s\r\na=extmap:%d %s\r\na=extmap:%d %s\r\n",
+                   EXT_TWCC, SDP_URI_TWCC, EXT_MID, SDP_URI_MID, EXT_RID, SDP_URI_RID,
+                   EXT_REPAIRED_RID, SDP_URI_REPAIRED_RID);
     buf_printf(b,
                "a=sendonly\r\na=msid:bench%d v%d\r\na=rtpmap:96 VP8/90000\r\n"
-               "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n"
-               "a=ssrc:%u cname:bench%d\r\na=ssrc:%u msid:bench%d v%d\r\n",
-               p->gidx, p->gidx, p->ssrc_v, p->gidx, p->ssrc_v, p->gidx, p->gidx);
+               "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n",
+               p->gidx, p->gidx);
+    if (sim) {
+        buf_printf(b, "a=rtcp-fb:96 transport-cc\r\n");
+        for (int i = 0; i < LAYERS; i++)
+            buf_printf(b, "a=rid:%s send\r\n", layer_rid[i]);
+        buf_printf(b, "a=simulcast:send %s;%s;%s\r\n", layer_rid[0], layer_rid[1], layer_rid[2]);
+    } else {
+        buf_printf(b, "a=ssrc:%u cname:bench%d\r\na=ssrc:%u msid:bench%d v%d\r\n",
+                   p->vs[0].ssrc, p->gidx, p->vs[0].ssrc, p->gidx, p->gidx);
+    }
+}
+
+/* What the answer to our publish offer agreed to send: the extension ids it kept, and
+ * with a=simulcast:recv the layers it takes (those it lists and does not pause, each with
+ * its RID on every packet); without, one stream at --video-kbps and no RIDs (RFC 8853:
+ * an answer without a=simulcast means no simulcast). */
+static void publish_streams(struct participant *p, const char *answer)
+{
+    struct arena a = {0};
+    struct sdp_session *s;
+    struct sdp_error err = {0};
+    if (sdp_parse(&a, answer, strlen(answer), &s, &err) < 0) {
+        arena_free(&a);
+        return; /* remote_from_sdp says why */
+    }
+    struct vstream one = p->vs[0];
+    one.layer = -1;
+    one.kbps = opt.video_kbps;
+    p->vcount = 1;
+    p->vs[0] = one;
+    p->rid_id = 0;
+    for (size_t i = 0; opt.simulcast && i < s->media_count; i++) {
+        const struct sdp_media *m = &s->media[i];
+        if (m->port == 0)
+            continue;
+        uint8_t twcc = sdp_media_extmap_id(m, SDP_URI_TWCC);
+        uint8_t mid = sdp_media_extmap_id(m, SDP_URI_MID);
+        if (m->kind == SDP_AUDIO) {
+            p->twcc_id_a = twcc;
+            p->mid_id_a = mid;
+            continue;
+        }
+        if (m->kind != SDP_VIDEO)
+            continue;
+        p->twcc_id_v = twcc;
+        p->mid_id_v = mid;
+        uint8_t rid_id = sdp_media_extmap_id(m, SDP_URI_RID);
+        size_t n = 0;
+        for (int l = 0; l < LAYERS && rid_id; l++) {
+            for (size_t k = 0; k < m->simulcast_recv_count; k++) {
+                const struct sdp_simulcast_rid *r = &m->simulcast_recv[k];
+                if (strcmp(r->rid, layer_rid[l]) != 0 || r->paused)
+                    continue;
+                struct vstream *vs = &p->vs[n++];
+                *vs = (struct vstream){.layer = l, .kbps = opt.video_kbps / layer_div[l]};
+                rand_bytes(&vs->ssrc, sizeof vs->ssrc);
+                rand_bytes(&vs->seq, sizeof vs->seq);
+                rand_bytes(&vs->picid, sizeof vs->picid);
+                break;
+            }
+        }
+        if (n) {
+            p->vcount = n;
+            p->rid_id = rid_id;
+        }
+        logv("p%d: the answer takes %zu video layer(s)%s\n", p->gidx, n ? n : 1,
+             n ? "" : " (no a=simulcast:recv)");
+    }
+    arena_free(&a);
 }
 
 /* The first IPv4 UDP host candidate of component 1 in the SDP text. */
@@ -688,6 +921,14 @@ static int subscribe_answer(struct participant *p, const char *offer, struct buf
             c = &m->codecs[0];
         buf_printf(b, "m=%s 9 %s %u\r\n", m->kind_name, m->proto, c->pt);
         sdp_common(b, &p->sub, mid);
+        /* behind a simulated downlink: transport-wide numbers in, transport-cc feedback out */
+        uint8_t twcc = p->sub.link ? sdp_media_extmap_id(m, SDP_URI_TWCC) : 0;
+        if (twcc) {
+            p->sub.twcc_id = twcc;
+            buf_printf(b, "a=extmap:%u %s\r\n", twcc, SDP_URI_TWCC);
+            if (m->rtcp_rsize)
+                buf_printf(b, "a=rtcp-rsize\r\n");
+        }
         buf_printf(b, "a=%s\r\n", m->direction == SDP_SENDONLY || m->direction == SDP_SENDRECV
                                       ? "recvonly"
                                       : "inactive");
@@ -699,6 +940,8 @@ static int subscribe_answer(struct participant *p, const char *offer, struct buf
         }
         if (c->fmtp)
             buf_printf(b, "a=fmtp:%u %s\r\n", c->pt, c->fmtp);
+        if (twcc)
+            buf_printf(b, "a=rtcp-fb:%u transport-cc\r\n", c->pt);
     }
     arena_free(&a);
     return 0;
@@ -816,10 +1059,17 @@ static void on_ws_message(struct participant *p, const char *text, size_t len)
     logv("p%d <- %s\n", p->gidx, type);
     if (strcmp(type, "admitted") == 0) {
         p->admitted = true;
+    } else if (strcmp(type, "quality") == 0) {
+        /* a client is told only its own level, with the server's estimate once it has one */
+        json_t *est = json_object_get(j, "estimate_kbps");
+        if (json_is_integer(est))
+            p->st.estimate_kbps = (uint32_t)json_integer_value(est);
     } else if (strcmp(type, "publish_answer") == 0) {
         p->pub_answered = true;
-        if (remote_from_sdp(&p->pub, json_string_value(json_object_get(j, "sdp"))) < 0)
+        const char *sdp = json_string_value(json_object_get(j, "sdp"));
+        if (remote_from_sdp(&p->pub, sdp) < 0)
             die("p%d: unusable publish answer", p->gidx);
+        publish_streams(p, sdp);
     } else if (strcmp(type, "subscribe_offer") == 0) {
         const char *sdp = json_string_value(json_object_get(j, "sdp"));
         int version = (int)json_integer_value(json_object_get(j, "version"));
@@ -913,6 +1163,55 @@ static void on_ws_readable(struct participant *p)
     p->in_len -= off;
 }
 
+/* ---- the simulated downlink and transport-cc feedback ---- */
+
+/* What has come through the subscriber's downlink by now is recorded for feedback and
+ * counted; a report is sent when twccfb says one is due (every TWCCFB_INTERVAL_MS). */
+static void downlink_due(struct participant *p)
+{
+    struct transport *t = &p->sub;
+    int64_t now = now_us_cached;
+    struct bottleneck_pkt k;
+    while (bottleneck_pop(t->link, now, &k)) {
+        if (k.tag & TAG_NUMBERED)
+            twccfb_record(&t->fb, k.seq, k.arrival_us);
+        if (!win.active || k.arrival_us < win.start_us || k.arrival_us > win.end_us)
+            continue;
+        p->st.through_bytes += k.bytes;
+        p->st.through_pkts++;
+        if (k.tag & TAG_OTHER)
+            p->st.other_bytes += k.bytes;
+        else if (k.tag >> 31) {
+            int l = WHO_LAYER(k.tag);
+            int at = l >= 0 && l < LAYERS ? l : LAYERS;
+            p->st.video_bytes[at] += k.bytes;
+            p->st.video_pkts[at]++;
+        }
+    }
+    if (!t->dtls_up || !t->tx)
+        return;
+    uint8_t buf[PKT_CAP];
+    struct rtcp_writer w;
+    rtcp_writer_init(&w, buf, sizeof buf - RTPSEC_RTCP_OVERHEAD_MAX);
+    if (twccfb_write(&t->fb, now / 1000, &w, t->rtcp_ssrc, t->fb_media_ssrc) != 1)
+        return;
+    size_t out;
+    if (rtpsec_rtcp_protect(t->tx, buf, w.len, sizeof buf, &out) < 0)
+        return;
+    udp_send(t, buf, out);
+    if (win.active)
+        p->st.feedback_sent++;
+}
+
+/* Subscriber g's downlink: spread over [cap_min, cap_max] on a log scale by a
+ * low-discrepancy sequence from the seed, so any first n subscribers cover the range. */
+static uint32_t capacity_for(int g)
+{
+    double u = fmod(opt.seed * 0.7548776662466927 + g * 0.6180339887498949, 1.0);
+    double lo = opt.cap_min_kbps, hi = opt.cap_max_kbps > lo ? opt.cap_max_kbps : lo;
+    return (uint32_t)lround(lo * pow(hi / lo, u));
+}
+
 /* ---- the loop ---- */
 
 static void timers(void)
@@ -933,6 +1232,8 @@ static void timers(void)
         }
         if (p->sending)
             send_due(p);
+        if (p->sub.link)
+            downlink_due(p);
     }
 }
 
@@ -1000,11 +1301,20 @@ static struct participant *new_participant(int room, int local)
     p->local = local;
     p->ws_fd = -1;
     rand_bytes(&p->ssrc_a, 4);
-    rand_bytes(&p->ssrc_v, 4);
     rand_bytes(&p->seq_a, 2);
-    rand_bytes(&p->seq_v, 2);
+    p->vcount = 1;
+    p->vs[0] = (struct vstream){.layer = -1, .kbps = opt.video_kbps};
+    rand_bytes(&p->vs[0].ssrc, 4);
+    rand_bytes(&p->vs[0].seq, 2);
     transport_open(&p->pub, p, false);
     transport_open(&p->sub, p, true);
+    if (opt.cap_min_kbps > 0) {
+        p->capacity_kbps = capacity_for(p->gidx);
+        p->sub.link = calloc(1, sizeof *p->sub.link);
+        p->sub.link->capacity_bps = (uint64_t)p->capacity_kbps * 1000;
+        p->sub.link->max_queue_us = (int64_t)opt.queue_ms * 1000;
+        rand_bytes(&p->sub.rtcp_ssrc, sizeof p->sub.rtcp_ssrc);
+    }
     if (part_count == part_cap) {
         part_cap = part_cap ? part_cap * 2 : 64;
         parts = realloc(parts, part_cap * sizeof *parts);
@@ -1213,6 +1523,45 @@ static void janus_keepalive(void)
     json_decref(janus_post(path, json_pack("{s:s,s:s}", "janus", "keepalive", "transaction", tx_id(t))));
 }
 
+/* Janus's VideoRoom does not pick a subscriber's simulcast layer from a bandwidth estimate
+ * (it relays the highest unless told otherwise), so each subscriber tells it once the
+ * layer a correct estimate would settle on: the highest whose bitrate, with audio, for
+ * every publisher it watches fits its downlink with a tenth to spare. */
+static void janus_pick_layers(struct participant *p, const char *offer)
+{
+    int watched = opt.participants - 1, layer = 0;
+    for (int l = LAYERS - 1; l > 0; l--) {
+        if ((double)watched * (opt.video_kbps / layer_div[l] + 40) * 1.1 <= p->capacity_kbps) {
+            layer = l;
+            break;
+        }
+    }
+    struct arena a = {0};
+    struct sdp_session *s;
+    struct sdp_error err = {0};
+    if (sdp_parse(&a, offer, strlen(offer), &s, &err) < 0)
+        die("janus: subscribe offer: %s", err.message);
+    json_t *streams = json_array();
+    for (size_t i = 0; i < s->media_count; i++)
+        if (s->media[i].kind == SDP_VIDEO && s->media[i].mid && s->media[i].port)
+            json_array_append_new(streams, json_pack("{s:s,s:i}", "mid", s->media[i].mid,
+                                                     "substream", layer));
+    arena_free(&a);
+    json_decref(janus_msg(p->j_sub, json_pack("{s:s,s:o}", "request", "configure", "streams", streams),
+                          NULL));
+    logv("p%d: janus: substream %d for a %u kbit/s downlink\n", p->gidx, layer, p->capacity_kbps);
+}
+
+/* Janus takes the RIDs of a=simulcast as highest first unless told they are lowest
+ * first, as ours are */
+static json_t *janus_offer_jsep(const char *sdp)
+{
+    json_t *jsep = json_pack("{s:s,s:s,s:b}", "type", "offer", "sdp", sdp, "trickle", 0);
+    if (opt.simulcast)
+        json_object_set_new(jsep, "rid_order", json_string("lmh"));
+    return jsep;
+}
+
 static void janus_add_room(int room)
 {
     uint64_t room_id = 9000 + (uint64_t)room;
@@ -1234,13 +1583,14 @@ static void janus_add_room(int room)
                               json_pack("{s:s,s:s,s:I,s:I}", "request", "joinandconfigure", "ptype",
                                         "publisher", "room", (json_int_t)room_id, "id",
                                         (json_int_t)p->j_feed),
-                              json_pack("{s:s,s:s,s:b}", "type", "offer", "sdp", b.data, "trickle", 0));
+                              janus_offer_jsep(b.data));
         buf_free(&b);
         const char *sdp = json_string_value(json_object_get(json_object_get(r, "jsep"), "sdp"));
         if (!sdp)
             die("janus: no answer to p%d's offer", p->gidx);
         if (remote_from_sdp(&p->pub, sdp) < 0)
             die("janus: unusable answer");
+        publish_streams(p, sdp);
         json_decref(r);
         pump(5);
     }
@@ -1276,11 +1626,14 @@ static void janus_add_room(int room)
             die("janus: bad subscribe offer");
         if (remote_from_sdp(&p->sub, sdp) < 0)
             die("janus: unusable subscribe offer");
-        json_decref(r);
+        json_t *offer = r;
         r = janus_msg(p->j_sub, json_pack("{s:s}", "request", "start"),
                       json_pack("{s:s,s:s,s:b}", "type", "answer", "sdp", b.data, "trickle", 0));
         json_decref(r);
         buf_free(&b);
+        if (opt.simulcast && p->capacity_kbps)
+            janus_pick_layers(p, sdp);
+        json_decref(offer); /* sdp points into it */
         pump(5);
     }
     if (!pump_until(all_flowing, &first, 20000))
@@ -1464,6 +1817,38 @@ static int kernel_floor(int tx_cpu, int rx_cpu, int pps, int seconds)
     return 0;
 }
 
+/* One line per subscriber about the last window: its downlink, what reached it and came
+ * through, the server's estimate, and the video it got by simulcast layer. */
+static void write_subscribers(const char *path, double secs)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die("%s: %s", path, strerror(errno));
+    for (size_t i = 0; i < part_count; i++) {
+        const struct participant *p = parts[i];
+        const struct sub_stat *st = &p->st;
+        uint64_t offered = st->through_pkts + st->dropped_pkts;
+        fprintf(f,
+                "{\"server\":\"%s\",\"participant\":%d,\"room\":%d,\"capacity_kbps\":%u,"
+                "\"estimate_kbps\":%u,\"wire_kbps\":%.1f,\"received_kbps\":%.1f,"
+                "\"downlink_drop_pct\":%.3f,\"feedback_reports\":%" PRIu64 ",\"probe_kbps\":%.1f,"
+                "\"video_kbps_by_layer\":{",
+                opt.label, p->gidx, p->room, p->capacity_kbps, st->estimate_kbps,
+                (double)st->wire_bytes * 8 / secs / 1000, (double)st->through_bytes * 8 / secs / 1000,
+                offered ? 100.0 * (double)st->dropped_pkts / (double)offered : 0, st->feedback_sent,
+                (double)st->other_bytes * 8 / secs / 1000);
+        for (int l = 0; l <= LAYERS; l++)
+            fprintf(f, "%s\"%s\":%.1f", l ? "," : "", l < LAYERS ? layer_rid[l] : "none",
+                    (double)st->video_bytes[l] * 8 / secs / 1000);
+        fprintf(f, "},\"video_pkts_by_layer\":{");
+        for (int l = 0; l <= LAYERS; l++)
+            fprintf(f, "%s\"%s\":%" PRIu64, l ? "," : "", l < LAYERS ? layer_rid[l] : "none",
+                    st->video_pkts[l]);
+        fprintf(f, "}}\n");
+    }
+    fclose(f);
+}
+
 static void on_signal(int sig) { stop_flag = 1; }
 
 static void usage(void)
@@ -1472,7 +1857,9 @@ static void usage(void)
             "usage: loadgen --server confide|janus --host IP --port N --local-ip IP --pid PID\n"
             "  [--rooms-file F (confide)] [--participants P] [--rooms-step R] [--max-steps N]\n"
             "  [--warmup-ms MS] [--window-ms MS] [--video-kbps K] [--keyframe-ms MS]\n"
-            "  [--max-loss PCT] [--max-p99-ms MS] [--json FILE] [--label NAME] [-v]\n");
+            "  [--max-loss PCT] [--max-p99-ms MS] [--json FILE] [--label NAME] [-v]\n"
+            "  [--simulcast] [--bottleneck-kbps MIN:MAX] [--queue-ms MS] [--seed N]\n"
+            "  [--subscribers-json FILE]\n");
     exit(2);
 }
 
@@ -1485,7 +1872,9 @@ int main(int argc, char **argv)
         {"warmup-ms", 1, 0, 'w'},   {"window-ms", 1, 0, 'W'},   {"video-kbps", 1, 0, 'k'},
         {"keyframe-ms", 1, 0, 'K'}, {"max-loss", 1, 0, 'L'},    {"max-p99-ms", 1, 0, 'Q'},
         {"json", 1, 0, 'j'},        {"label", 1, 0, 'N'},       {"max-rooms", 1, 0, 'M'},
-        {"verbose", 0, 0, 'v'},     {"kernel-floor", 1, 0, 'F'}, {0, 0, 0, 0}};
+        {"verbose", 0, 0, 'v'},     {"kernel-floor", 1, 0, 'F'}, {"simulcast", 0, 0, 'S'},
+        {"bottleneck-kbps", 1, 0, 'B'}, {"queue-ms", 1, 0, 'q'}, {"seed", 1, 0, 'e'},
+        {"subscribers-json", 1, 0, 'J'}, {0, 0, 0, 0}};
     int floor_pps = 0;
     int c;
     while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
@@ -1510,6 +1899,15 @@ int main(int argc, char **argv)
         case 'N': opt.label = optarg; break;
         case 'v': opt.verbose = true; break;
         case 'F': floor_pps = atoi(optarg); break;
+        case 'S': opt.simulcast = true; break;
+        case 'B':
+            if (sscanf(optarg, "%d:%d", &opt.cap_min_kbps, &opt.cap_max_kbps) != 2 ||
+                opt.cap_min_kbps <= 0 || opt.cap_max_kbps < opt.cap_min_kbps)
+                usage();
+            break;
+        case 'q': opt.queue_ms = atoi(optarg); break;
+        case 'e': opt.seed = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'J': opt.subs_json_path = optarg; break;
         default: usage();
         }
     }
@@ -1557,8 +1955,12 @@ int main(int argc, char **argv)
         pump(opt.warmup_ms);
         janus_keepalive();
         /* the window */
-        for (size_t i = 0; i < part_count; i++)
-            parts[i]->sent_win[0] = parts[i]->sent_win[1] = 0;
+        for (size_t i = 0; i < part_count; i++) {
+            struct participant *p = parts[i];
+            p->sent_win[0] = p->sent_win[1] = 0;
+            uint32_t est = p->st.estimate_kbps; /* the last told, whenever */
+            p->st = (struct sub_stat){.estimate_kbps = est};
+        }
         memset(win.hist, 0, HIST_BINS * sizeof *win.hist);
         win.hist_n = win.rx = win.rx_all = win.bad_srtp = win.bad_trailer = 0;
         struct proc_sample a, b;
@@ -1585,7 +1987,7 @@ int main(int argc, char **argv)
                 struct participant *sub = parts[k];
                 if (sub->room != pub->room || sub == pub)
                     continue;
-                for (int kind = 0; kind < 2; kind++) {
+                for (int kind = 0; kind < (opt.simulcast ? 1 : 2); kind++) {
                     int64_t f = sub->pairs[pub->local][kind].first_rx_us;
                     if (f && f < win.start_us)
                         expected += pub->sent_win[kind];
@@ -1617,14 +2019,18 @@ int main(int argc, char **argv)
                     "\"latency_p50_ms\":%.3f,\"latency_p99_ms\":%.3f,\"rss_kb\":%ld,"
                     "\"rss_kb_per_participant\":%.1f,\"ctx_switches_per_s\":%.1f,"
                     "\"ctx_voluntary\":%ld,\"ctx_involuntary\":%ld,\"generator_cpu_fraction\":%.4f,"
-                    "\"srtp_errors\":%" PRIu64 ",\"video_kbps\":%d}\n",
+                    "\"srtp_errors\":%" PRIu64 ",\"video_kbps\":%d,\"simulcast\":%s,"
+                    "\"video_streams_per_publisher\":%zu}\n",
                     opt.label, step, room_count, opt.participants, part_count, secs, fwd_pps, us_per,
                     cpu_frac, cpu > 0 ? (double)rx_all / cpu : 0, loss, expected, win.rx, p50, p99,
                     b.rss_kb, part_count ? (double)b.rss_kb / (double)part_count : 0, ctx,
                     b.ctx_vol - a.ctx_vol, b.ctx_invol - a.ctx_invol, gen_frac, win.bad_srtp,
-                    opt.video_kbps);
+                    opt.video_kbps, opt.simulcast ? "true" : "false",
+                    part_count ? parts[0]->vcount : 0);
             fflush(js);
         }
+        if (opt.subs_json_path)
+            write_subscribers(opt.subs_json_path, secs);
         const char *why = NULL;
         if (loss > opt.max_loss)
             why = "loss";
