@@ -3,6 +3,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "sfu/rtp.h"
+
 #define HEADER 12
 #define EXTENSION 8 /* 0xBEDE, length 1, then id/len, two bytes of number, one of padding */
 
@@ -60,28 +62,23 @@ size_t probe_padding_write(uint8_t *buf, size_t cap, uint8_t pt, uint32_t ssrc, 
     size_t len = HEADER + EXTENSION + padding;
     if (cap < len)
         return 0;
+    memset(buf, 0, len);
     buf[0] = 0x80 | 0x20 | 0x10; /* version 2, padding, extension */
     buf[1] = pt & 0x7f;
-    buf[2] = (uint8_t)(seq >> 8);
-    buf[3] = (uint8_t)seq;
-    buf[4] = (uint8_t)(ts >> 24);
-    buf[5] = (uint8_t)(ts >> 16);
-    buf[6] = (uint8_t)(ts >> 8);
-    buf[7] = (uint8_t)ts;
-    buf[8] = (uint8_t)(ssrc >> 24);
-    buf[9] = (uint8_t)(ssrc >> 16);
-    buf[10] = (uint8_t)(ssrc >> 8);
-    buf[11] = (uint8_t)ssrc;
     uint8_t *x = buf + HEADER;
-    x[0] = 0xBE;
+    x[0] = 0xBE; /* one-byte elements (RFC 8285) … */
     x[1] = 0xDE;
-    x[2] = 0;
-    x[3] = 1; /* one 32-bit word of elements */
-    x[4] = (uint8_t)(twcc_id << 4 | 1); /* two bytes of value */
-    x[5] = (uint8_t)(twcc_seq >> 8);
-    x[6] = (uint8_t)twcc_seq;
-    x[7] = 0;
-    memset(buf + HEADER + EXTENSION, 0, padding - 1);
-    buf[len - 1] = (uint8_t)padding; /* RFC 3550: the last octet counts the padding */
+    x[3] = 1;                           /* … one 32-bit word of them: */
+    x[4] = (uint8_t)(twcc_id << 4 | 1); /* the transport-wide number, two bytes */
+    buf[len - 1] = (uint8_t)padding;    /* RFC 3550: the last octet counts the padding */
+    struct rtp_packet p;
+    int rc = rtp_parse(&p, buf, len);
+    assert(rc == 0 && p.payload_len == 0);
+    (void)rc;
+    rtp_set_seq(&p, seq);
+    rtp_set_timestamp(&p, ts);
+    rtp_set_ssrc(&p, ssrc);
+    rc = rtp_ext_set_twcc_seq(&p, twcc_id, twcc_seq);
+    assert(rc == 0);
     return len;
 }

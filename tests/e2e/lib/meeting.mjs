@@ -80,7 +80,11 @@ export async function person(browser, name, options = {}) {
   page.setDefaultTimeout(20000);
   const errors = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  return { name, context, page, errors };
+  // what the page said and what failed to load, for a failure's message
+  const notes = [];
+  page.on('console', (m) => { if (m.type() !== 'debug') notes.push(`${m.type()}: ${m.text()}`); });
+  page.on('requestfailed', (r) => notes.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+  return { name, context, page, errors, notes };
 }
 
 export function localUrl(server, url) {
@@ -92,7 +96,16 @@ export async function joinAsHost(p, url, cookie) {
   await signIn(p, url, cookie);
   await p.page.goto(url);
   // the first page of a test may wait for a cold browser and a sanitizer-built server
-  await p.page.getByRole('button', { name: 'Start session' }).click({ timeout: 45000 });
+  try {
+    await p.page.getByRole('button', { name: 'Start session' }).click({ timeout: 45000 });
+  } catch (err) {
+    const state = await p.page.evaluate(() => ({
+      text: document.body.innerText.slice(0, 600),
+      sockets: (window.testSockets ?? []).map((w) => w.readyState),
+    })).catch((e) => ({ unreadable: e.message }));
+    err.message += `\npage: ${JSON.stringify(state)}\nerrors: ${p.errors.join('; ')}\nnotes: ${p.notes.slice(-20).join('; ')}`;
+    throw err;
+  }
   await p.page.getByRole('heading', { name: /^People/ }).waitFor();
 }
 
