@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sfu/bwe.h"
@@ -637,6 +638,96 @@ static void probes_find_room_above_what_is_sent(void **state)
     assert_true(bwe_estimate_bps(&s->bwe) <= 3e6);
 }
 
+/* Real feedback: Chromium's transport-cc reports as the SFU got them in e2e_adapt
+ * (tests/unit/data/bwe_chromium_cap300.trace: what was sent, the reports, the round trips
+ * and the probes, in order), replayed into a fresh estimator. The link: clean, then capped
+ * at 300 kbit/s both ways from about 13 s to about 38 s, then clean. Asserted: clean, the
+ * probes lift the estimate above 1.5 Mbit/s; within 8 s of the cap it is under 400 kbit/s
+ * and stays between 100 and 400 kbit/s until the lift (the SFU then sent audio and probes
+ * only, so it is the link the estimate measures); within 7 s of the lift it is back above
+ * 1.5 Mbit/s. Probes are offered where the SFU started them (what went out then was the
+ * probe); an estimator tuned otherwise may decline some, which the counts show. */
+static void chromium_trace(void **state)
+{
+    (void)state;
+    const char *dir = getenv("CONFIDE_TEST_DATA");
+    char path[512];
+    snprintf(path, sizeof path, "%s/bwe_chromium_cap300.trace", dir ? dir : "tests/unit/data");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static struct bwe b;
+    bwe_init(&b, NULL);
+    static char line[65536];
+    const int64_t cap_from = 13 * S, cap_to = 38 * S;
+    int64_t t = 0, next_print = 0;
+    uint32_t clean_best = 0, capped_low = UINT32_MAX, capped_high = 0, lifted_best = 0;
+    int64_t under_at = -1;
+    size_t probes = 0, offered = 0, feedbacks = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *p = line, *end;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char kind = *p++;
+        if (kind == 'R') {
+            bwe_on_rtt(&b, strtoll(p, NULL, 10));
+            continue;
+        }
+        t = strtoll(p, &end, 10);
+        p = end;
+        if (kind == 'S') {
+            unsigned long seq = strtoul(p, &end, 10);
+            unsigned long size = strtoul(end, NULL, 10);
+            bwe_on_sent(&b, (uint16_t)seq, size, t);
+        } else if (kind == 'P') {
+            struct bwe_probe pr;
+            probes += bwe_probe_wanted(&b, t, &pr);
+            offered++;
+        } else if (kind == 'F') {
+            report.count = 0;
+            while (*p == ' ') {
+                assert_true(report.count < TWCC_REPORT_MAX);
+                struct twcc_arrival *a = &report.packets[report.count++];
+                a->seq = (uint16_t)strtoul(p + 1, &end, 10);
+                assert_int_equal(*end, ':');
+                a->received = end[1] != 'x';
+                a->arrival_us = a->received ? strtoll(end + 1, &end, 10) : 0;
+                if (!a->received)
+                    end += 2;
+                p = end;
+            }
+            bwe_on_feedback(&b, &report, t);
+            feedbacks++;
+        } else {
+            fail_msg("unknown line %s", line);
+        }
+        uint32_t e = bwe_estimate_bps(&b);
+        if (t >= next_print) {
+            printf("t=%5.1fs estimate %7u acked %7u\n", t / 1e6, e, bwe_acked_bps(&b));
+            next_print = t + 2 * S;
+        }
+        if (t > 5 * S && t < cap_from && e > clean_best)
+            clean_best = e;
+        if (t > cap_from && t < cap_from + 8 * S && e < 400000 && under_at < 0)
+            under_at = t;
+        if (t >= cap_from + 8 * S && t < cap_to) {
+            capped_low = e < capped_low ? e : capped_low;
+            capped_high = e > capped_high ? e : capped_high;
+        }
+        if (t >= cap_to && t < cap_to + 7 * S && e > lifted_best)
+            lifted_best = e;
+    }
+    fclose(f);
+    printf("%zu reports, %zu of %zu probes taken; clean best %u; under 400 kbit/s %.1f s into the cap; capped "
+           "%u–%u; lifted best %u\n",
+           feedbacks, probes, offered, clean_best, (under_at - cap_from) / 1e6, capped_low, capped_high,
+           lifted_best);
+    assert_true(feedbacks > 500 && offered >= 8);
+    assert_true(clean_best >= 1500000);
+    assert_true(under_at > 0);
+    assert_true(capped_low >= 100000 && capped_high <= 400000);
+    assert_true(lifted_best >= 1500000);
+}
+
 /* Retransmissions within a quarter of the estimate: a congested link gets a trickle, a lone
  * loss is always repaired, and an unknown link is not limited. */
 static void rtx_within_budget(void **state)
@@ -709,6 +800,7 @@ int main(void)
         cmocka_unit_test(limits),
         cmocka_unit_test(probe_api),
         cmocka_unit_test(rtx_within_budget),
+        cmocka_unit_test(chromium_trace),
         cmocka_unit_test(probes_find_room_above_what_is_sent),
         cmocka_unit_test(history_bounds),
         cmocka_unit_test(layers_hysteresis),
