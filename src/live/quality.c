@@ -2,13 +2,14 @@
 
 #include <assert.h>
 
-/* The bandwidth estimate is not weighed here yet: it is told beside the level
- * (meeting_quality) until it has been checked against real browsers' feedback on weak
- * links, where it still falls for a clean subscriber watching a lossy one. */
+/* The estimate itself is not weighed: with nobody's camera on there is nothing to probe
+ * with, and it stays near what audio takes however wide the link. What it leads to is: a
+ * link that cannot carry the video (audio first paused some) is poor, though the SFU's care
+ * keeps its loss and jitter low. */
 enum quality_level quality_classify(const struct quality_reading *r)
 {
-    if (r->loss_permille > QUALITY_POOR_LOSS_PERMILLE || r->jitter_ms > QUALITY_POOR_JITTER_MS ||
-        r->rtt_ms > QUALITY_POOR_RTT_MS)
+    if (r->video_paused || r->loss_permille > QUALITY_POOR_LOSS_PERMILLE ||
+        r->jitter_ms > QUALITY_POOR_JITTER_MS || r->rtt_ms > QUALITY_POOR_RTT_MS)
         return QUALITY_POOR;
     if (r->loss_permille < QUALITY_GOOD_LOSS_PERMILLE && r->jitter_ms < QUALITY_GOOD_JITTER_MS &&
         r->rtt_ms < QUALITY_GOOD_RTT_MS)

@@ -28,6 +28,7 @@ struct quality_reading {
     int32_t rtt_ms;         /* < 0: not measured (counts as good) */
     uint32_t estimate_kbps; /* what the SFU may send them; 0: not estimated yet. Told
                              * beside the level, not weighed in it (quality.c) */
+    bool video_paused;      /* their link cannot carry some video: poor, whatever else */
 };
 
 /* The level of one reading, without history. */

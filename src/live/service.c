@@ -1104,7 +1104,8 @@ static void on_worker_event(struct live_service *svc, const struct worker_event 
             struct quality_reading reading = {.loss_permille = ev->quality.loss_permille,
                                               .jitter_ms = ev->quality.jitter_ms,
                                               .rtt_ms = ev->quality.rtt_ms,
-                                              .estimate_kbps = ev->quality.estimate_kbps};
+                                              .estimate_kbps = ev->quality.estimate_kbps,
+                                              .video_paused = ev->quality.video_paused};
             if (mine)
                 meeting_quality(re->meeting, now, (int)ev->participant, &reading, &fx);
         } else if (ev->type == WORKER_EV_VIDEO_PAUSED) {

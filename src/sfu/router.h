@@ -129,6 +129,7 @@ struct router_quality {
     uint32_t jitter_up_ms, jitter_down_ms;
     int32_t rtt_ms; /* the last round trip measured, -1: none yet */
     uint32_t estimate_kbps; /* what the SFU may send them (their feedback); 0: none yet */
+    bool video_paused;      /* some video to them is paused: their link cannot carry it */
 };
 
 /* Where the router's output goes. */

@@ -374,6 +374,9 @@ static void quality_down(struct router_port *sub, struct router_quality *q)
     /* only once their feedback has acknowledged something: before, it is our guess */
     if (sub->bwe && bwe_acked_bps(sub->bwe) > 0)
         q->estimate_kbps = bwe_estimate_bps(sub->bwe) / 1000;
+    for (size_t i = 0; i < sub->track_count; i++)
+        if (sub->tracks[i].t.kind == ROUTER_VIDEO && sub->tracks[i].target == SIMULCAST_PAUSED)
+            q->video_paused = true;
     if (!sub->q_reported)
         return;
     q->down = true;

@@ -465,6 +465,7 @@ struct worker_quality worker_quality_of(const struct router_quality *q)
         .jitter_ms = jup > jdown ? jup : jdown,
         .rtt_ms = q->rtt_ms,
         .estimate_kbps = q->estimate_kbps,
+        .video_paused = q->video_paused,
     };
 }
 

@@ -144,6 +144,7 @@ struct worker_quality {
     uint32_t jitter_ms;
     int32_t rtt_ms; /* -1: not measured yet */
     uint32_t estimate_kbps; /* what may be sent to them (router_quality); 0: none yet */
+    bool video_paused;      /* audio first paused some video to them (router_quality) */
 };
 
 struct worker_event {

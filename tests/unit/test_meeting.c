@@ -717,7 +717,8 @@ static void a_restored_meeting_lets_kept_keys_straight_in(void **state)
 
 static struct quality_reading reading(uint32_t loss_permille, uint32_t jitter_ms, int32_t rtt_ms)
 {
-    return (struct quality_reading){loss_permille, jitter_ms, rtt_ms, 0};
+    return (struct quality_reading){.loss_permille = loss_permille, .jitter_ms = jitter_ms,
+                                    .rtt_ms = rtt_ms};
 }
 
 static enum quality_level level_of(uint32_t loss_permille, uint32_t jitter_ms, int32_t rtt_ms)
@@ -741,10 +742,13 @@ static void quality_thresholds(void **state)
     assert_int_equal(level_of(0, 81, 0), QUALITY_POOR);
     assert_int_equal(level_of(0, 0, 501), QUALITY_POOR);
     assert_int_equal(level_of(1000, 1000, 5000), QUALITY_POOR);
-    /* the bandwidth estimate is told, not weighed (yet) */
+    /* the bandwidth estimate is told, not weighed: with no camera on it stays near audio's */
     struct quality_reading r = reading(0, 0, 50);
     r.estimate_kbps = 60;
     assert_int_equal(quality_classify(&r), QUALITY_GOOD);
+    /* but a link that got some video paused is poor, clean as the SFU keeps it */
+    r.video_paused = true;
+    assert_int_equal(quality_classify(&r), QUALITY_POOR);
     assert_string_equal(quality_name(QUALITY_GOOD), "good");
     assert_string_equal(quality_name(QUALITY_FAIR), "fair");
     assert_string_equal(quality_name(QUALITY_POOR), "poor");
