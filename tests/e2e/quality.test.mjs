@@ -86,8 +86,18 @@ test('12 % loss on one client: the therapist reads "fair" or "poor" on that clie
       }
       // and it holds: no flicker back to "good" while the loss goes on, nor to "fair" for
       // the therapist, whose stream to the client is lost on the client's link, not theirs
+      await ada.page.evaluate(() => {
+        window.testQuality = [];
+        for (const ws of window.testSockets) {
+          ws.addEventListener('message', (e) => {
+            const m = JSON.parse(e.data);
+            if (m.type === 'quality') window.testQuality.push(m);
+          });
+        }
+      });
       await new Promise((r) => setTimeout(r, 6000));
       const later = await connections(ada.page);
+      later.messages = await ada.page.evaluate(() => window.testQuality);
       assert.match(later[CLIENT].text, WEAK, JSON.stringify(later));
       assert.equal(later[THERAPIST].text, 'Connection: good', JSON.stringify(later));
       const loss = lossCounters();
