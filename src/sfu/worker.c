@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xalloc.h"
+#include "sfu/gso_batch.h"
 #include "sfu/peer.h"
 #include "sfu/router.h"
 #include "sfu/rtp.h"
@@ -107,6 +109,8 @@ struct worker {
     struct iovec tx_iov[TX_SLOTS];
     struct sockaddr_storage tx_addr[TX_SLOTS];
     size_t tx_count;
+    struct gso_batch *gso; /* the queue planned into sendmmsg entries, GSO where it can */
+    bool gso_on;           /* false once the kernel refused it (WORKER_TX_GSO_FALLBACKS) */
     uint8_t reply[ICE_RESPONSE_MAX];
     struct dtls_datagram dtls_dg[DTLS_OUT_DATAGRAMS];
     struct dtls_out dtls_out;
@@ -138,6 +142,9 @@ static const char *const counter_names[WORKER_COUNTER_COUNT] = {
     [WORKER_ICE_TCP_RX_PACKETS] = "ice_tcp_rx_packets",
     [WORKER_ICE_TCP_TX_PACKETS] = "ice_tcp_tx_packets",
     [WORKER_ICE_TCP_DROP_FULL] = "ice_tcp_drop_full",
+    [WORKER_TX_GSO_DATAGRAMS] = "tx_gso_datagrams",
+    [WORKER_TX_GSO_SENDS] = "tx_gso_sends",
+    [WORKER_TX_GSO_FALLBACKS] = "tx_gso_fallbacks",
 };
 
 const char *worker_counter_name(enum worker_counter c)
@@ -362,24 +369,55 @@ static socklen_t addr_len(const struct sockaddr_storage *a)
     return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
+/* Counts what entries [from, to) carried once sendmmsg took them. */
+static void tx_sent(struct worker *w, size_t from, size_t to)
+{
+    uint64_t all = 0, gso = 0, sends = 0;
+    for (size_t i = from; i < to; i++) {
+        size_t d = gso_batch_datagrams(w->gso, i);
+        all += d;
+        if (d > 1) {
+            gso += d;
+            sends++;
+        }
+    }
+    count(w, WORKER_TX_DATAGRAMS, all);
+    if (sends) {
+        count(w, WORKER_TX_GSO_DATAGRAMS, gso);
+        count(w, WORKER_TX_GSO_SENDS, sends);
+    }
+}
+
 static void tx_flush(struct worker *w)
 {
+    size_t n = gso_batch_plan(w->gso, w->tx_msgs, w->tx_count, w->gso_on);
+    struct mmsghdr *entries = gso_batch_entries(w->gso);
     size_t i = 0;
-    while (i < w->tx_count) {
-        int n = sendmmsg(w->sock, w->tx_msgs + i, (unsigned)(w->tx_count - i), 0);
-        if (n < 0) {
+    while (i < n) {
+        int sent = sendmmsg(w->sock, entries + i, (unsigned)(n - i), 0);
+        if (sent < 0) {
             if (errno == EINTR)
                 continue;
+            if ((errno == EIO || errno == EINVAL) && gso_batch_is_gso(w->gso, i)) {
+                /* the device cannot segment (EIO) or the kernel refuses this segment size
+                 * (EINVAL): send plainly from now on, these datagrams too */
+                w->gso_on = false;
+                count(w, WORKER_TX_GSO_FALLBACKS, 1);
+                n = gso_batch_unroll(w->gso, i);
+                continue;
+            }
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                count(w, WORKER_DROP_TX_ERROR, w->tx_count - i);
+                for (; i < n; i++)
+                    count(w, WORKER_DROP_TX_ERROR, gso_batch_datagrams(w->gso, i));
                 break;
             }
-            count(w, WORKER_DROP_TX_ERROR, 1); /* this one was refused; try the rest */
+            /* this one was refused; try the rest */
+            count(w, WORKER_DROP_TX_ERROR, gso_batch_datagrams(w->gso, i));
             i++;
             continue;
         }
-        count(w, WORKER_TX_DATAGRAMS, (uint64_t)n);
-        i += (size_t)n;
+        tx_sent(w, i, i + (size_t)sent);
+        i += (size_t)sent;
     }
     w->tx_count = 0;
     if (w->tcp)
@@ -919,6 +957,7 @@ static void worker_free(struct worker *w)
         close(w->evfd);
     pthread_mutex_destroy(&w->lock);
     free(w->pool);
+    gso_batch_free(w->gso);
     free(w);
 }
 
@@ -947,6 +986,7 @@ static void setup_buffers(struct worker *w)
         w->dtls_dg[i] = (struct dtls_datagram){.data = p, .cap = DTLS_MTU};
         p += DTLS_MTU;
     }
+    w->gso = gso_batch_new(TX_SLOTS);
     w->dtls_out = (struct dtls_out){.datagrams = w->dtls_dg, .datagrams_max = DTLS_OUT_DATAGRAMS};
     w->pout =
         (struct peer_out){.reply = w->reply, .reply_cap = sizeof w->reply, .dtls = &w->dtls_out};
@@ -960,6 +1000,11 @@ static int bind_udp(struct worker *w, struct sockaddr_in *sin)
         return -errno;
     int rcvbuf = 4 << 20; /* bursts of video; the kernel caps it at net.core.rmem_max */
     (void)setsockopt(w->sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    /* UDP_SEGMENT known (Linux >= 4.18): 0 sets no default, sends ask for it one by one */
+    int no_default = 0;
+    w->gso_on = setsockopt(w->sock, SOL_UDP, UDP_SEGMENT, &no_default, sizeof no_default) == 0;
+    if (!w->gso_on)
+        count(w, WORKER_TX_GSO_FALLBACKS, 1);
     socklen_t sl = sizeof *sin;
     if (bind(w->sock, (struct sockaddr *)sin, sizeof *sin) < 0 ||
         getsockname(w->sock, (struct sockaddr *)sin, &sl) < 0)

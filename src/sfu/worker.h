@@ -79,6 +79,9 @@ enum worker_counter {
     WORKER_ICE_TCP_RX_PACKETS, /* packets (frames) taken from connections */
     WORKER_ICE_TCP_TX_PACKETS, /* packets queued onto connections */
     WORKER_ICE_TCP_DROP_FULL, /* packets dropped: the connection's write queue was full */
+    WORKER_TX_GSO_DATAGRAMS,  /* datagrams sent in GSO sends (several in one entry) */
+    WORKER_TX_GSO_SENDS,      /* sendmmsg entries that carried several datagrams (GSO) */
+    WORKER_TX_GSO_FALLBACKS,  /* sockets that went back to plain sends: GSO refused */
     WORKER_COUNTER_COUNT
 };
 

@@ -489,6 +489,61 @@ static void media_flows_between_two_clients(void **state)
     worker_stop(w);
 }
 
+/* A burst from the publisher goes to the subscriber in few GSO sends (equal sizes, one
+ * destination), and comes out at a plain UDP socket as the datagrams it was, in order. */
+static void a_burst_arrives_whole_and_in_order_through_gso(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker();
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+    struct client a, b;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    client_init(&b, "srvB", PWD_B, "cliB");
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+
+    enum { BURST = 32 };
+    uint16_t seq = 2000;
+    /* one sendmmsg: the worker mostly takes the burst in one batch, and forwards it in one
+     * flush; bursts until one went as GSO, every packet checked each time */
+    for (int tries = 0; tries < 20 && worker_counter(w, WORKER_TX_GSO_SENDS) == 0; tries++) {
+        uint8_t bufs[BURST][256];
+        struct iovec iov[BURST];
+        struct mmsghdr msgs[BURST];
+        for (int i = 0; i < BURST; i++) {
+            char payload[32];
+            snprintf(payload, sizeof payload, "burst frame %05u", (unsigned)(seq + i));
+            size_t len = make_rtp(bufs[i], (uint16_t)(seq + i), 0x11223344, payload), out_len;
+            assert_int_equal(rtpsec_rtp_protect(a.tx, bufs[i], len, sizeof bufs[i], &out_len), 0);
+            iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = out_len};
+            msgs[i].msg_hdr = (struct msghdr){.msg_name = &worker_addr,
+                                              .msg_namelen = sizeof worker_addr,
+                                              .msg_iov = &iov[i],
+                                              .msg_iovlen = 1};
+        }
+        assert_int_equal(sendmmsg(a.fd, msgs, BURST, 0), BURST);
+        for (int i = 0; i < BURST; i++) {
+            char payload[32];
+            snprintf(payload, sizeof payload, "burst frame %05u", (unsigned)(seq + i));
+            assert_int_equal(expect_rtp(&b, (uint16_t)(seq + i), payload), 0xB0B0B0B0);
+        }
+        seq += BURST;
+    }
+    if (worker_counter(w, WORKER_TX_GSO_FALLBACKS) == 0) { /* the kernel has UDP_SEGMENT */
+        assert_true(worker_counter(w, WORKER_TX_GSO_SENDS) > 0);
+        assert_true(worker_counter(w, WORKER_TX_GSO_DATAGRAMS) >=
+                    2 * worker_counter(w, WORKER_TX_GSO_SENDS));
+    }
+    assert_int_equal(worker_counter(w, WORKER_DROP_TX_ERROR), 0);
+    client_free(&a);
+    client_free(&b);
+    worker_stop(w);
+}
+
 /* The browser starts DTLS as soon as a check succeeds, before it nominates: the worker
  * takes that ClientHello at once and answers it there; the same ClientHello from an
  * address that passed no check is dropped. */
@@ -910,6 +965,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(media_flows_between_two_clients),
+        cmocka_unit_test(a_burst_arrives_whole_and_in_order_through_gso),
         cmocka_unit_test(media_flows_over_ice_tcp),
         cmocka_unit_test(a_slow_tcp_reader_loses_packets_whole),
         cmocka_unit_test(strangers_and_garbage_are_counted),
