@@ -101,7 +101,9 @@ static size_t slot_of(struct gso_batch *b, const struct mmsghdr *queue, const st
 
 static bool joins(const struct gso_group *g, size_t len)
 {
-    return g->open && len <= g->segment && g->count < GSO_SEGMENTS_MAX &&
+    /* never an empty one: with n - 1 full segments before it the kernel would see no
+     * n-th segment at all */
+    return g->open && len > 0 && len <= g->segment && g->count < GSO_SEGMENTS_MAX &&
            g->bytes + len <= GSO_BYTES_MAX;
 }
 

@@ -138,6 +138,13 @@ static void a_shorter_datagram_ends_a_group_a_longer_starts_one(void **state)
     assert_false(gso_batch_is_gso(b, 2));
     assert_int_equal(gso_batch_datagrams(b, 3), 2);
     assert_int_equal(gso_batch_segment(b, 3), 1300);
+
+    /* an empty datagram never joins: after one full segment the kernel would not see it */
+    qn = 0;
+    push(1, 1200);
+    push(1, 0);
+    assert_int_equal(gso_batch_plan(b, queue, qn, true), 2);
+    check_plan(b);
     gso_batch_free(b);
 }
 
