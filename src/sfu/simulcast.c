@@ -93,27 +93,29 @@ size_t simulcast_decide(struct simulcast_track *tracks, size_t count, uint32_t e
             low_sum -= layer_bps(next, 0);
             changed++;
         }
-        /* resume the first paused one by priority once there is room for it, held */
-        bool first = true;
+        /* resume the paused ones, by priority, as far as there is room for their lowest
+         * layers, each once that has held; their holds run side by side, so two videos
+         * that fit come back together, not one hold after the other */
+        int64_t planned = low_sum;
+        bool room = true;
         for (size_t k = 0; k < count; k++) {
             struct simulcast_track *t = &tracks[order[k]];
             if (!t->paused)
                 continue;
-            if (!first) {
+            int64_t need = planned + layer_bps(t, 0);
+            if (!room || budget <= LAYER_PICK_UP * (double)need) {
+                room = false; /* nor for any after it: priority order holds */
                 t->resume_pending = false;
                 continue;
             }
-            first = false;
-            int64_t need = low_sum + layer_bps(t, 0);
-            if (budget <= LAYER_PICK_UP * (double)need) {
-                t->resume_pending = false;
-            } else if (!t->resume_pending) {
+            planned = need;
+            if (!t->resume_pending) {
                 t->resume_pending = true;
                 t->resume_since_us = now_us;
             } else if (now_us - t->resume_since_us >= SIMULCAST_RESUME_HOLD_US) {
                 t->paused = false;
                 t->resume_pending = false;
-                low_sum = need;
+                low_sum += layer_bps(t, 0);
                 changed++;
             }
         }

@@ -17,9 +17,10 @@
  * - Audio first: when the budget cannot carry even the lowest layer of every watched video
  *   (below LAYER_PICK_DOWN × their sum) for SIMULCAST_PAUSE_HOLD_US running (a dip, such as
  *   a keyframe's burst, is no reason), videos are paused one by one, each after its own
- *   hold, lowest priority first, the active speaker's last. A paused video resumes, one at a time, once the budget has stayed
- *   above LAYER_PICK_UP × the lowest layers of the videos flowing plus its own for
- *   SIMULCAST_RESUME_HOLD_US.
+ *   hold, lowest priority first, the active speaker's last. Paused videos resume by
+ *   priority, as many as fit: each once the budget has stayed above LAYER_PICK_UP × the
+ *   lowest layers of the videos flowing, of those before it and its own, for
+ *   SIMULCAST_RESUME_HOLD_US (the holds run side by side), at the layer that fits.
  * - Before the subscriber's feedback has measured anything (estimate_measured false) the
  *   estimate is bwe's starting value, a guess: it caps the first layer but never pauses.
  *

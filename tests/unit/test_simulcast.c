@@ -162,6 +162,32 @@ static void the_speaker_is_paused_last_and_served_first(void **state)
     assert_int_equal(t[0].layer, SIMULCAST_PAUSED);
 }
 
+/* The link comes back wide: both paused videos return together, one hold after the estimate
+ * recovered (not one hold each), and each straight at the layer that fits. */
+static void paused_videos_come_back_together(void **state)
+{
+    (void)state;
+    struct simulcast_track t[2];
+    memset(t, 0, sizeof t);
+    three_layers(&t[0]);
+    three_layers(&t[1]);
+    t[1].speaker = true;
+    int64_t now = 0;
+    simulcast_decide(t, 2, 80000 + 300000, true, 2, now);
+    for (int i = 0; i < 20; i++)
+        simulcast_decide(t, 2, 80000, true, 2, now += S / 4);
+    assert_int_equal(t[0].layer, SIMULCAST_PAUSED);
+    assert_int_equal(t[1].layer, SIMULCAST_PAUSED);
+    size_t back = 0;
+    int64_t from = now;
+    while (!back && now - from < 10 * S)
+        back = simulcast_decide(t, 2, 3000000, true, 2, now += S / 4);
+    assert_int_equal(back, 2); /* in the same decision */
+    assert_true(now - from <= SIMULCAST_RESUME_HOLD_US + S / 4);
+    assert_int_equal(t[1].layer, 2); /* the speaker's at the top, the other where it fits */
+    assert_true(t[0].layer >= 1);
+}
+
 static void a_missing_layer_is_not_picked(void **state)
 {
     (void)state;
@@ -550,6 +576,7 @@ int main(void)
         cmocka_unit_test(without_feedback_nothing_pauses),
         cmocka_unit_test(tile_caps_the_layer),
         cmocka_unit_test(the_speaker_is_paused_last_and_served_first),
+        cmocka_unit_test(paused_videos_come_back_together),
         cmocka_unit_test(a_missing_layer_is_not_picked),
         cmocka_unit_test(vp8_ids_continue_across_a_switch),
         cmocka_unit_test(vp8_seven_bit_ids),
