@@ -787,9 +787,12 @@ void media_plan_view(struct media_plan *p, int participant, const json_t *msg,
         json_integer_value(who) <= 0 || json_integer_value(who) > INT_MAX ||
         json_integer_value(w) < 0 || json_integer_value(w) > VIEW_MAX_PIXELS ||
         json_integer_value(h) < 0 || json_integer_value(h) > VIEW_MAX_PIXELS) {
-        send_error(fx, mb->conn, "invalid_field",
-                   "view needs \"participant\", and \"width\" and \"height\" in pixels "
-                   "(0 to 16384).");
+        char message[128];
+        snprintf(message, sizeof message,
+                 "view needs \"participant\", and \"width\" and \"height\" in pixels "
+                 "(0 to %d).",
+                 VIEW_MAX_PIXELS);
+        send_error(fx, mb->conn, "invalid_field", message);
         return;
     }
     struct live_media_cmd *c = live_fx_media(fx, LIVE_MEDIA_VIEW);
