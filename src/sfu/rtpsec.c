@@ -7,6 +7,7 @@
 
 #include "sfu/rtpsec.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ struct rtpsec_stream {
 
 /* The session keys of RTP or of RTCP, turned into ready OpenSSL state. */
 struct rtpsec_keys {
-    EVP_CIPHER_CTX *cipher; /* AES-128-CTR or AES-128-GCM with the key schedule done */
+    EVP_CIPHER_CTX *cipher; /* AES-128-ECB (AES-CM's keystream) or AES-128-GCM, keyed */
     uint8_t salt[CM_SALT];  /* session salt; GCM uses the first 12 bytes */
     SHA_CTX inner, outer;   /* AES-CM only: SHA-1 after the key ⊕ ipad / opad block */
 };
@@ -133,14 +134,51 @@ static void gcm_iv(uint8_t iv[12], const uint8_t salt[GCM_SALT], uint32_t ssrc, 
         iv[6 + i] ^= (uint8_t)(index >> (40 - 8 * i));
 }
 
-/* AES-CM over p in place from the IV's counter block. */
-static int ctr_apply(EVP_CIPHER_CTX *c, const uint8_t iv[16], uint8_t *p, size_t n)
+/* AES-CM over p in place from the IV's counter block: the keystream is AES-ECB over the
+ * counter blocks IV, IV + 1, … built here, XORed in. With OpenSSL 3.0 a CTR context would
+ * need EVP_CipherInit_ex per packet to take the new IV, and that asks the provider for the
+ * IV length through a named-parameter lookup (eight OSSL_PARAM_locate string compares)
+ * every time; the ECB context keeps its key schedule and is never re-initialised. */
+#define KEYSTREAM_CHUNK 2048 /* bytes of keystream made at a time: a 1200-byte packet in one */
+static int ctr_apply(EVP_CIPHER_CTX *ecb, const uint8_t iv[16], uint8_t *p, size_t n, int wipe)
 {
-    int outl;
-    if (EVP_CipherInit_ex(c, NULL, NULL, NULL, iv, 1) != 1)
-        return -EIO;
-    if (n && EVP_CipherUpdate(c, p, &outl, p, (int)n) != 1)
-        return -EIO;
+    _Alignas(16) uint8_t ks[KEYSTREAM_CHUNK];
+    /* the counter block as two big-endian halves: IV + i mod 2^128 */
+    uint64_t hi, lo;
+    memcpy(&hi, iv, 8);
+    memcpy(&lo, iv + 8, 8);
+    hi = be64toh(hi);
+    lo = be64toh(lo);
+    while (n) {
+        size_t take = n < sizeof ks ? n : sizeof ks;
+        size_t blocks = (take + 15) / 16;
+        for (size_t b = 0; b < blocks; b++) {
+            uint64_t half[2] = {htobe64(hi), htobe64(lo)};
+            memcpy(ks + 16 * b, half, 16);
+            if (++lo == 0)
+                hi++;
+        }
+        if (EVP_Cipher(ecb, ks, ks, (unsigned)(blocks * 16)) <= 0) {
+            OPENSSL_cleanse(ks, sizeof ks);
+            return -EIO;
+        }
+        size_t i = 0;
+        for (; i + 8 <= take; i += 8) {
+            uint64_t a, k;
+            memcpy(&a, p + i, 8);
+            memcpy(&k, ks + i, 8);
+            a ^= k;
+            memcpy(p + i, &a, 8);
+        }
+        for (; i < take; i++)
+            p[i] ^= ks[i];
+        p += take;
+        n -= take;
+    }
+    /* A packet's keystream tells no more than its plaintext, which the caller holds anyway,
+     * so only the KDF's (session keys) is wiped: not a 2 KiB write on every packet. */
+    if (wipe)
+        OPENSSL_cleanse(ks, sizeof ks);
     return 0;
 }
 
@@ -211,9 +249,10 @@ int rtpsec_derive(const struct rtpsec_master *master, enum rtpsec_label label, u
     memset(out, 0, len);
     int rc = -EIO;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (!c || EVP_CipherInit_ex(c, EVP_aes_128_ctr(), NULL, master->key, NULL, 1) != 1)
+    if (!c || EVP_CipherInit_ex(c, EVP_aes_128_ecb(), NULL, master->key, NULL, 1) != 1 ||
+        EVP_CIPHER_CTX_set_padding(c, 0) != 1)
         goto out;
-    rc = ctr_apply(c, iv, out, len);
+    rc = ctr_apply(c, iv, out, len, 1);
 out:
     EVP_CIPHER_CTX_free(c);
     return rc;
@@ -226,8 +265,9 @@ static int keys_setup(struct rtpsec_keys *k, const struct rtpsec_session_keys *s
     if (!gcm)
         hmac_setup(k, sk->auth);
     k->cipher = EVP_CIPHER_CTX_new();
-    if (!k->cipher || EVP_CipherInit_ex(k->cipher, gcm ? EVP_aes_128_gcm() : EVP_aes_128_ctr(),
-                                        NULL, sk->cipher, NULL, 1) != 1)
+    if (!k->cipher || EVP_CipherInit_ex(k->cipher, gcm ? EVP_aes_128_gcm() : EVP_aes_128_ecb(),
+                                        NULL, sk->cipher, NULL, 1) != 1 ||
+        (!gcm && EVP_CIPHER_CTX_set_padding(k->cipher, 0) != 1))
         return -EIO;
     return 0;
 }
@@ -460,7 +500,7 @@ int rtpsec_rtp_protect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, siz
     } else {
         uint8_t iv[16], roc[4];
         cm_iv(iv, ctx->rtp.salt, ssrc, index);
-        rc = ctr_apply(ctx->rtp.cipher, iv, buf + hdr, len - (size_t)hdr);
+        rc = ctr_apply(ctx->rtp.cipher, iv, buf + hdr, len - (size_t)hdr, 0);
         store32(roc, (uint32_t)(index >> 16));
         hmac_tag(&ctx->rtp, buf, len, roc, sizeof roc, buf + len);
     }
@@ -498,7 +538,7 @@ int rtpsec_rtp_unprotect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, s
         if (CRYPTO_memcmp(tag, buf + body, CM_TAG) != 0)
             return -EBADMSG;
         cm_iv(iv, ctx->rtp.salt, ssrc, index);
-        rc = ctr_apply(ctx->rtp.cipher, iv, buf + hdr, body - (size_t)hdr);
+        rc = ctr_apply(ctx->rtp.cipher, iv, buf + hdr, body - (size_t)hdr, 0);
     }
     if (rc < 0)
         return rc;
@@ -537,7 +577,7 @@ int rtpsec_rtcp_protect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, si
         /* RFC 3711 §3.4: header || ciphertext || E-bit and index || tag */
         uint8_t iv[16];
         cm_iv(iv, ctx->rtcp.salt, ssrc, index);
-        rc = ctr_apply(ctx->rtcp.cipher, iv, buf + RTCP_HEADER, len - RTCP_HEADER);
+        rc = ctr_apply(ctx->rtcp.cipher, iv, buf + RTCP_HEADER, len - RTCP_HEADER, 0);
         memcpy(buf + len, trailer, sizeof trailer);
         hmac_tag(&ctx->rtcp, buf, len + SRTCP_TRAILER, NULL, 0, buf + len + SRTCP_TRAILER);
     }
@@ -585,7 +625,7 @@ int rtpsec_rtcp_unprotect(struct rtpsec_context *ctx, uint8_t *buf, size_t len, 
             return -EBADMSG;
         cm_iv(iv, ctx->rtcp.salt, ssrc, index);
         if (encrypted)
-            rc = ctr_apply(ctx->rtcp.cipher, iv, buf + RTCP_HEADER, body - RTCP_HEADER);
+            rc = ctr_apply(ctx->rtcp.cipher, iv, buf + RTCP_HEADER, body - RTCP_HEADER, 0);
     }
     if (rc < 0)
         return rc;
