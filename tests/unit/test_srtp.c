@@ -564,6 +564,55 @@ static void libsrtp2_rtcp(void **state)
         cross_rtcp(profiles[i]);
 }
 
+/* Packets longer than one keystream chunk (AES-CM makes its keystream 2 KiB at a time), up to
+ * the largest a datagram holds, both ways against libsrtp2, and a flipped last payload byte
+ * refused. The sizes sit on and around the chunk's edges. */
+static void long_packets(void **state)
+{
+    static const size_t payloads[] = {2047, 2048, 2049, 4096, 4097, 65535 - 12};
+    enum { BIG = 65536 + 64 };
+    uint8_t *plain = malloc(BIG), *wire = malloc(BIG), *tampered = malloc(BIG);
+    assert_non_null(plain);
+    assert_non_null(wire);
+    assert_non_null(tampered);
+    for (size_t k = 0; k < sizeof profiles / sizeof *profiles; k++) {
+        struct rtpsec_master m;
+        master_fill(&m, profiles[k], 61 + profiles[k]);
+        struct rtpsec_context *tx = ctx_new(&m, RTPSEC_OUTBOUND), *rx = ctx_new(&m, RTPSEC_INBOUND);
+        srtp_t lib_rx = lib_new(&m, 0), lib_tx = lib_new(&m, 1);
+        uint32_t rng = 5;
+        for (size_t i = 0; i < sizeof payloads / sizeof *payloads; i++) {
+            size_t n = make_rtp(plain, 0xabcd0000u, (uint16_t)(100 + i), 0, payloads[i], &rng);
+            size_t out;
+            int len;
+            memcpy(wire, plain, n);
+            assert_int_equal(rtpsec_rtp_protect(tx, wire, n, BIG, &out), 0);
+            assert_memory_not_equal(wire + 12, plain + 12, n - 12);
+            len = (int)out;
+            assert_int_equal(srtp_unprotect(lib_rx, wire, &len), srtp_err_status_ok);
+            assert_int_equal(len, n);
+            assert_memory_equal(wire, plain, n);
+
+            memcpy(wire, plain, n);
+            len = (int)n;
+            assert_int_equal(srtp_protect(lib_tx, wire, &len), srtp_err_status_ok);
+            memcpy(tampered, wire, (size_t)len); /* a failed unprotect may leave its buffer changed */
+            tampered[n - 1] ^= 0x04;
+            assert_int_equal(rtpsec_rtp_unprotect(rx, tampered, (size_t)len, &out), -EBADMSG);
+            assert_int_equal(rtpsec_rtp_unprotect(rx, wire, (size_t)len, &out), 0);
+            assert_int_equal(out, n);
+            assert_memory_equal(wire, plain, n);
+        }
+        srtp_dealloc(lib_rx);
+        srtp_dealloc(lib_tx);
+        rtpsec_context_free(tx);
+        rtpsec_context_free(rx);
+    }
+    free(plain);
+    free(wire);
+    free(tampered);
+}
+
 /* ---- windows, rollover, tampering ---- */
 
 struct pair {
@@ -821,6 +870,7 @@ int main(void)
         cmocka_unit_test(keys_from_dtls),
         cmocka_unit_test(libsrtp2_rtp),
         cmocka_unit_test(libsrtp2_rtcp),
+        cmocka_unit_test(long_packets),
         cmocka_unit_test(replay_tamper_window),
         cmocka_unit_test(rollover_with_reordering),
         cmocka_unit_test(rtcp_replay_and_window),
