@@ -12,6 +12,7 @@
 #include "sfu/router.h"
 #include "sfu/rtcp.h"
 #include "sfu/rtp.h"
+#include "sfu/rtp_cache.h"
 #include "sfu/rtx_budget.h"
 #include "sfu/simulcast.h"
 #include "sfu/twcc_parse.h"
@@ -24,13 +25,6 @@
 #define SRC_AUDIO 0
 #define SRC_VIDEO(layer) (1 + (layer))
 #define SRC_COUNT (1 + ROUTER_LAYERS)
-
-struct cache_entry {
-    bool used;
-    uint16_t seq;
-    uint16_t len;
-    uint8_t data[ROUTER_CACHE_BYTES];
-};
 
 /* One incoming stream of a publisher. */
 struct source {
@@ -45,7 +39,7 @@ struct source {
     int64_t pli_at_ms;
     bool pli_pending;
     struct nackgen nack;       /* video: what was lost on the way in */
-    struct cache_entry *cache; /* video only */
+    struct rtp_cache *cache; /* video only: for NACKs */
     /* RFC 3550 §6.4.1 interarrival jitter, in 1/16 units of the media clock */
     uint32_t jitter_q4;
     int32_t transit; /* of the last packet: arrival minus RTP timestamp, media clock */
@@ -147,6 +141,7 @@ struct room {
     int64_t speaker_at_ms;
     int64_t quality_at_ms;
     int64_t layers_at_ms, rate_at_ms;
+    int64_t cache_at_ms; /* the NACK caches last sized */
     struct room *next;
 };
 
