@@ -114,11 +114,11 @@ void rtp_cache_tune(struct rtp_cache *c, uint32_t bitrate_bps, uint32_t window_m
     c->window_ms = window_ms;
     if (!bitrate_bps)
         return;
-    uint64_t want = (uint64_t)bitrate_bps / 8 * window_ms / 1000 * 2;
+    uint64_t want = (uint64_t)bitrate_bps / 8 * window_ms / 1000 * 3 / 2;
     if (want < RTP_CACHE_MIN_BYTES)
         want = RTP_CACHE_MIN_BYTES;
     if (want > c->cap) {
-        want += want / 4; /* headroom: a bitrate rising by little steps regrows rarely */
+        want += want / 8; /* headroom: a bitrate rising by little steps regrows rarely */
     } else if (want >= c->cap / 2) {
         return;
     }

@@ -8,9 +8,12 @@
  *    still usefully ask for: RTP_CACHE_RTT_FACTOR round trips (the loss is noticed, asked
  *    for, answered, and asked for once more if the answer was lost), at least
  *    RTP_CACHE_FLOOR_MS, at most RTP_CACHE_CAP_MS (rtp_cache_window_ms);
- *  - by bytes: the ring holds the source's bitrate × the window, twice over (a keyframe is
- *    a burst well above the mean), clamped to [RTP_CACHE_MIN_BYTES, RTP_CACHE_MAX_BYTES].
- *    When a burst outgrows it, the oldest packets go first.
+ *  - by bytes: the ring holds the source's bitrate × the window and half as much again (a
+ *    keyframe is a burst above the mean), clamped to [RTP_CACHE_MIN_BYTES,
+ *    RTP_CACHE_MAX_BYTES]. When a burst outgrows it, the oldest packets go first: the
+ *    keyframe's own, the newest, stay;
+ *  - by count: RTP_CACHE_SLOTS packets; more in one window (small packets, or a high
+ *    bitrate) shortens it.
  *
  * The ring is allocated by rtp_cache_new and resized only by rtp_cache_tune, which the
  * caller runs from a timer, never per packet: put and get never allocate. A resize keeps
@@ -21,13 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTP_CACHE_SLOTS 1024 /* packets one window may hold (a power of two): 1 s at ~10 Mbit/s */
+#define RTP_CACHE_SLOTS 512 /* packets one window may hold (a power of two): 1 s of 5 Mbit/s */
 #define RTP_CACHE_PACKET_MAX 1500
 #define RTP_CACHE_RTT_FACTOR 3
 #define RTP_CACHE_FLOOR_MS 300
 #define RTP_CACHE_CAP_MS 1000
 #define RTP_CACHE_MIN_BYTES (48 * 1024)       /* also the size before any bitrate is known */
-#define RTP_CACHE_MAX_BYTES (4 * 1024 * 1024) /* 1 s of 16 Mbit/s, twice */
+#define RTP_CACHE_MAX_BYTES (4 * 1024 * 1024) /* 1 s of 20 Mbit/s, and half again */
 
 struct rtp_cache_slot {
     int64_t at_ms; /* when it was put */
