@@ -83,6 +83,17 @@ static void port_link(struct room *rm, struct router_port *p)
     rm->ports = p;
 }
 
+static void port_free(struct router_port *p)
+{
+    for (int k = 0; p->src && k < SRC_COUNT; k++)
+        rtp_cache_free(p->src[k].cache);
+    free(p->src);
+    free(p->twcc);
+    free(p->tracks);
+    free(p->bwe);
+    free(p);
+}
+
 void router_free(struct router *r)
 {
     if (!r)
@@ -92,10 +103,7 @@ void router_free(struct router *r)
         r->rooms = rm->next;
         for (struct router_port *p = rm->ports, *next; p; p = next) {
             next = p->next;
-            for (int k = 0; k < SRC_COUNT; k++)
-                rtp_cache_free(p->src[k].cache);
-            free(p->bwe);
-            free(p);
+            port_free(p);
         }
         router_views_free(rm);
         free(rm->media);
@@ -114,6 +122,8 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     p->participant = pp->participant;
     p->user = user;
     p->rtcp_ssrc = next_ssrc(r);
+    p->src = xcalloc(SRC_COUNT, sizeof *p->src);
+    p->twcc = xcalloc(1, sizeof *p->twcc);
     memcpy(p->pts, pp->pts, pp->pt_count * sizeof pp->pts[0]);
     p->pt_count = pp->pt_count;
     p->audio_level_id = pp->audio_level_id;
@@ -173,10 +183,7 @@ void router_remove(struct router *r, struct router_port *p)
         rm->ports = p->next;
     if (p->next)
         p->next->prev = p->prev;
-    for (int k = 0; k < SRC_COUNT; k++)
-        rtp_cache_free(p->src[k].cache);
-    free(p->bwe);
-    free(p);
+    port_free(p);
     room_drop_if_empty(r, rm);
 }
 
@@ -191,7 +198,7 @@ int router_set_tracks(struct router *r, struct router_port *p, const struct rout
     (void)r;
     if (p->publisher || count > ROUTER_MAX_TRACKS)
         return -EINVAL;
-    struct track next[ROUTER_MAX_TRACKS];
+    struct track *next = count ? xcalloc(count, sizeof *next) : NULL;
     for (size_t i = 0; i < count; i++) {
         struct track *n = &next[i];
         memset(n, 0, sizeof *n);
@@ -220,7 +227,8 @@ int router_set_tracks(struct router *r, struct router_port *p, const struct rout
         }
     }
     assert(count <= ROUTER_MAX_TRACKS);
-    memcpy(p->tracks, next, count * sizeof next[0]);
+    free(p->tracks);
+    p->tracks = next;
     p->track_count = count;
     return 0;
 }
@@ -571,7 +579,7 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     r->stats.rtp_in++;
     uint16_t twcc_seq;
     if (from->twcc_id && rtp_ext_twcc_seq(&pk, from->twcc_id, &twcc_seq) == 0)
-        twccfb_record(&from->twcc, twcc_seq, now * 1000);
+        twccfb_record(from->twcc, twcc_seq, now * 1000);
     const struct router_pt *pt = pt_find(from, pk.payload_type);
     if (!pt) {
         r->stats.drop_unknown_pt++;
@@ -782,7 +790,7 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
             if (!p->ready)
                 continue;
             if (p->publisher) {
-                int64_t due = twccfb_deadline(&p->twcc);
+                int64_t due = twccfb_deadline(p->twcc);
                 for (size_t l = 0; l < p->layer_count; l++) {
                     if (p->src[SRC_VIDEO(l)].pli_pending)
                         router_send_pli(r, p, (int)l, now, sink);

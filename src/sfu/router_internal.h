@@ -77,6 +77,9 @@ struct track {
 
 struct room;
 
+/* A publish port's parts (sources, feedback) and a subscribe port's (tracks) are allocated
+ * only for the kind of port that uses them: a port is kept per transport, and most of it
+ * would otherwise be arrays the other kind never touches. */
 struct router_port {
     struct room *room;
     bool publisher;
@@ -89,9 +92,9 @@ struct router_port {
     struct router_pt pts[ROUTER_MAX_PTS];
     size_t pt_count;
     uint8_t audio_level_id, twcc_id;
-    struct twccfb twcc;
+    struct twccfb *twcc;
     uint8_t map_level[256], map_none[256]; /* extension ids: publisher's → subscriber's */
-    struct source src[SRC_COUNT];
+    struct source *src; /* SRC_COUNT of them */
     size_t layer_count; /* video sources: the RIDs', or 1 */
     char rids[ROUTER_LAYERS][ROUTER_RID_MAX];
     uint8_t rid_id, repaired_rid_id;
@@ -100,7 +103,7 @@ struct router_port {
     bool allowed[2];
     uint32_t loud_sum, loud_n;
     /* subscriber */
-    struct track tracks[ROUTER_MAX_TRACKS];
+    struct track *tracks; /* track_count of them */
     size_t track_count;
     /* this quality window, from their receiver reports: packets we sent them, packets
      * they got (either may run a few ahead of the other across windows), the worst

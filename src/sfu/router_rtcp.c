@@ -321,7 +321,7 @@ void router_send_reports(struct router *r, struct router_port *p, int64_t now,
 void router_send_twcc(struct router *r, struct router_port *pub, int64_t now,
                       const struct router_sink *sink)
 {
-    if (!pub->twcc_id || twccfb_deadline(&pub->twcc) > now)
+    if (!pub->twcc_id || twccfb_deadline(pub->twcc) > now)
         return;
     uint32_t media = pub->src[SRC_VIDEO(0)].ssrc ? pub->src[SRC_VIDEO(0)].ssrc
                                                  : pub->src[SRC_AUDIO].ssrc;
@@ -329,7 +329,7 @@ void router_send_twcc(struct router *r, struct router_port *pub, int64_t now,
     uint8_t *buf = rtcp_begin(r, sink, &w);
     if (!buf)
         return;
-    if (twccfb_write(&pub->twcc, now, &w, pub->rtcp_ssrc, media) != 1)
+    if (twccfb_write(pub->twcc, now, &w, pub->rtcp_ssrc, media) != 1)
         return;
     r->stats.twcc_sent++;
     sink->send(sink->arg, pub->user, buf, w.len, true);
