@@ -8,7 +8,9 @@
 
 _Static_assert((RTP_CACHE_SLOTS & (RTP_CACHE_SLOTS - 1)) == 0, "slots: a power of two");
 _Static_assert(RTP_CACHE_SLOTS <= 32768, "a window of sequence numbers must stay unambiguous");
-_Static_assert(RTP_CACHE_MIN_BYTES >= 2 * RTP_CACHE_PACKET_MAX, "a ring holds several packets");
+_Static_assert(RTP_CACHE_MIN_BYTES >= 8 * RTP_CACHE_PACKET_MAX, "a ring holds several packets");
+_Static_assert(RTP_CACHE_START_BYTES >= RTP_CACHE_MIN_BYTES && RTP_CACHE_START_BYTES % 4096 == 0,
+               "a start within the bounds");
 
 static struct rtp_cache_slot *slot_of(struct rtp_cache *c, uint16_t seq)
 {
@@ -34,7 +36,7 @@ static uint32_t offset_of(const struct rtp_cache *c, const struct rtp_cache_slot
 struct rtp_cache *rtp_cache_new(void)
 {
     struct rtp_cache *c = xcalloc(1, sizeof *c);
-    c->cap = RTP_CACHE_MIN_BYTES;
+    c->cap = RTP_CACHE_START_BYTES;
     c->ring = xmalloc(c->cap);
     c->window_ms = RTP_CACHE_FLOOR_MS;
     return c;

@@ -29,7 +29,8 @@
 #define RTP_CACHE_RTT_FACTOR 3
 #define RTP_CACHE_FLOOR_MS 300
 #define RTP_CACHE_CAP_MS 1000
-#define RTP_CACHE_MIN_BYTES (48 * 1024)       /* also the size before any bitrate is known */
+#define RTP_CACHE_START_BYTES (64 * 1024) /* before the bitrate is known: a first keyframe */
+#define RTP_CACHE_MIN_BYTES (16 * 1024)   /* a simulcast layer of 100 kbit/s needs less */
 #define RTP_CACHE_MAX_BYTES (4 * 1024 * 1024) /* 1 s of 20 Mbit/s, and half again */
 
 struct rtp_cache_slot {
@@ -50,7 +51,7 @@ struct rtp_cache {
     struct rtp_cache_slot slot[RTP_CACHE_SLOTS];
 };
 
-/* An empty cache of RTP_CACHE_MIN_BYTES and a window of RTP_CACHE_FLOOR_MS. */
+/* An empty cache of RTP_CACHE_START_BYTES and a window of RTP_CACHE_FLOOR_MS. */
 struct rtp_cache *rtp_cache_new(void);
 void rtp_cache_free(struct rtp_cache *c);
 /* Forgets every packet (a new SSRC reuses the sequence numbers). */

@@ -19,10 +19,13 @@ static size_t fill(uint8_t *buf, uint16_t seq, size_t len)
     return len;
 }
 
-static bool is(const uint8_t *got, size_t got_len, uint16_t seq, size_t len)
+/* The cache gives back packet seq at now, and it is the one put with len bytes. */
+static bool gives(struct rtp_cache *c, uint16_t seq, int64_t now, size_t len)
 {
     uint8_t want[RTP_CACHE_PACKET_MAX];
     fill(want, seq, len);
+    size_t got_len = 0;
+    const uint8_t *got = rtp_cache_get(c, seq, now, &got_len);
     return got && got_len == len && memcmp(got, want, len) == 0;
 }
 
@@ -40,9 +43,9 @@ static void packets_come_back_by_their_length(void **state)
     put(c, 11, 90, 1);
     put(c, 12, 1500, 2);
     size_t len;
-    assert_true(is(rtp_cache_get(c, 11, 5, &len), len, 11, 90));
-    assert_true(is(rtp_cache_get(c, 10, 5, &len), len, 10, 1200));
-    assert_true(is(rtp_cache_get(c, 12, 5, &len), len, 12, 1500));
+    assert_true(gives(c, 11, 5, 90));
+    assert_true(gives(c, 10, 5, 1200));
+    assert_true(gives(c, 12, 5, 1500));
     assert_null(rtp_cache_get(c, 13, 5, &len)); /* never came */
     assert_null(rtp_cache_get(c, (uint16_t)(10 + RTP_CACHE_SLOTS), 5, &len)); /* same slot */
     assert_true(rtp_cache_holds(c, 10));
@@ -93,11 +96,10 @@ static void the_ring_keeps_the_newest_across_its_end_and_the_wrap(void **state)
     size_t lens[5] = {1200, 700, 1500, 33, 1100};
     for (int i = 0; i < 3000; i++, seq++) {
         put(c, seq, lens[i % 5], i);
-        size_t len;
         /* the last few always fit (their sizes sum below the ring's) */
         for (uint16_t back = 0; back < 30 && back <= i; back++) {
             uint16_t s = (uint16_t)(seq - back);
-            assert_true(is(rtp_cache_get(c, s, i, &len), len, s, lens[(i - back) % 5]));
+            assert_true(gives(c, s, i, lens[(i - back) % 5]));
         }
         /* more than a ring ago: written over (the slot may still name it) */
         if (i >= 100)
@@ -112,7 +114,7 @@ static void tuning_sizes_the_ring_and_keeps_the_newest(void **state)
 {
     (void)state;
     struct rtp_cache *c = rtp_cache_new();
-    assert_int_equal(c->cap, RTP_CACHE_MIN_BYTES);
+    assert_int_equal(c->cap, RTP_CACHE_START_BYTES);
     for (uint16_t s = 0; s < 30; s++)
         put(c, s, 1200, s);
     /* 4 Mbit/s over 300 ms, half again, and an eighth more */
@@ -121,32 +123,34 @@ static void tuning_sizes_the_ring_and_keeps_the_newest(void **state)
     uint32_t grown = c->cap;
     size_t len;
     for (uint16_t s = 0; s < 30; s++) /* all still there */
-        assert_true(is(rtp_cache_get(c, s, 40, &len), len, s, 1200));
+        assert_true(gives(c, s, 40, 1200));
     for (uint16_t s = 30; s < 200; s++)
         put(c, s, 1200, s);
     rtp_cache_tune(c, 2500000, 300); /* a little less: as it is */
     assert_int_equal(c->cap, grown);
-    /* far less: shrinks to what it needs, the newest kept, the rest gone */
+    /* far less: shrinks to what it needs (300 kbit/s × 300 ms × 1.5 = 16,875 bytes), the
+     * newest kept, the rest gone */
     rtp_cache_tune(c, 300000, 300);
-    assert_int_equal(c->cap, RTP_CACHE_MIN_BYTES);
-    size_t fit = RTP_CACHE_MIN_BYTES / 1200;
+    assert_int_equal(c->cap, 20480);
+    size_t fit = 20480 / 1200;
     for (uint16_t s = 0; s < 200; s++) {
-        bool kept = s >= 200 - fit;
-        const uint8_t *p = rtp_cache_get(c, s, 200, &len);
-        if (kept)
-            assert_true(is(p, len, s, 1200));
+        if (s >= 200 - fit)
+            assert_true(gives(c, s, 200, 1200));
         else
-            assert_null(p);
+            assert_null(rtp_cache_get(c, s, 200, &len));
     }
     /* and goes on as a ring of its new size */
     for (uint16_t s = 200; s < 300; s++) {
         put(c, s, 1200, s);
-        assert_true(is(rtp_cache_get(c, s, s, &len), len, s, 1200));
-        assert_true(is(rtp_cache_get(c, (uint16_t)(s - 20), s, &len), len, (uint16_t)(s - 20), 1200));
+        assert_true(gives(c, s, s, 1200));
+        assert_true(gives(c, (uint16_t)(s - 10), s, 1200));
     }
     /* never more than the bound */
     rtp_cache_tune(c, UINT32_MAX, RTP_CACHE_CAP_MS);
     assert_int_equal(c->cap, RTP_CACHE_MAX_BYTES);
+    /* nor less: a slow layer's ring still holds a few packets */
+    rtp_cache_tune(c, 1000, RTP_CACHE_FLOOR_MS);
+    assert_int_equal(c->cap, RTP_CACHE_MIN_BYTES);
     rtp_cache_free(c);
 }
 
@@ -160,7 +164,7 @@ static void clear_forgets_everything(void **state)
     assert_null(rtp_cache_get(c, 5, 0, &len));
     assert_false(rtp_cache_holds(c, 5));
     put(c, 5, 200, 1);
-    assert_true(is(rtp_cache_get(c, 5, 1, &len), len, 5, 200));
+    assert_true(gives(c, 5, 1, 200));
     rtp_cache_free(c);
 }
 
