@@ -22,6 +22,7 @@
 #define RECORD_BODY_MAX (16384 + 2048) /* RFC 6347 §4.1.1: 2^14 plus expansion */
 #define DATAGRAM_IN_MAX (RECORD_BODY_MAX + RECORD_HEADER)
 #define DAY_SECONDS 86400
+#define DTLS_MAX_SEND_FRAGMENT 1024 /* with a record's header and expansion, under DTLS_MTU */
 
 /* AEAD only: every browser and GStreamer's OpenSSL offer these, and CBC would bring back
  * MAC-then-encrypt for nobody's benefit. RSA suites stay for a client-role peer whose
@@ -302,6 +303,10 @@ int dtls_peer_new(const struct dtls_identity *id, enum dtls_role role,
     SSL_set_app_data(p->ssl, p);
     /* a memory BIO knows no path MTU: fragment handshake messages to our datagram size */
     SSL_set_mtu(p->ssl, DTLS_MTU);
+    /* records never carry more than a datagram holds (no application data goes over DTLS
+     * here): OpenSSL sizes the write buffer it keeps for the peer's life by this, 16 KB
+     * otherwise */
+    SSL_set_max_send_fragment(p->ssl, DTLS_MAX_SEND_FRAGMENT);
     DTLS_set_timer_cb(p->ssl, timer_cb);
     if (role == DTLS_ROLE_SERVER)
         SSL_set_accept_state(p->ssl);
@@ -387,6 +392,25 @@ static void update_deadline(struct dtls_peer *p, int64_t now_ms)
     if ((p->state == DTLS_STATE_HANDSHAKING || p->state == DTLS_STATE_CONNECTED) &&
         DTLSv1_get_timeout(p->ssl, &tv) == 1)
         p->rto_deadline = now_ms + (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+}
+
+/* Once connected, records are rare (a repeated last flight, an alert), and a peer lives
+ * as long as its call: OpenSSL's record buffers (~18 KB) are freed between them. Reading
+ * makes them again by itself; writing does not, so every call that may write (a timer's
+ * retransmission, close_notify) asks for them first. */
+static void idle_buffers(struct dtls_peer *p)
+{
+    if (p->state == DTLS_STATE_CONNECTED)
+        (void)SSL_free_buffers(p->ssl);
+}
+
+static bool writable(struct dtls_peer *p)
+{
+    ERR_clear_error();
+    if (SSL_alloc_buffers(p->ssl) == 1)
+        return true;
+    ERR_clear_error();
+    return false;
 }
 
 static void fail(struct dtls_peer *p, struct dtls_out *out, enum dtls_failure why)
@@ -595,6 +619,7 @@ int dtls_peer_handle(struct dtls_peer *p, int64_t now_ms, const uint8_t *data, s
     (void)BIO_reset(p->rbio);
     flush(p, out);
     update_deadline(p, now_ms);
+    idle_buffers(p);
     return 0;
 }
 
@@ -613,6 +638,10 @@ void dtls_peer_tick(struct dtls_peer *p, int64_t now_ms, struct dtls_out *out)
         return;
     }
     if (now_ms >= p->rto_deadline) {
+        if (!writable(p)) {
+            fail(p, out, DTLS_FAIL_INTERNAL);
+            return;
+        }
         ERR_clear_error();
         int r = DTLSv1_handle_timeout(p->ssl);
         if (r > 0)
@@ -621,6 +650,7 @@ void dtls_peer_tick(struct dtls_peer *p, int64_t now_ms, struct dtls_out *out)
             fail(p, out, DTLS_FAIL_TIMEOUT); /* OpenSSL's count of expiries ran out */
         ERR_clear_error();
         flush(p, out);
+        idle_buffers(p);
     }
     update_deadline(p, now_ms);
 }
@@ -630,7 +660,7 @@ void dtls_peer_close(struct dtls_peer *p, struct dtls_out *out)
     out_reset(out);
     if (p->state == DTLS_STATE_FAILED || p->state == DTLS_STATE_CLOSED)
         return;
-    if (p->state == DTLS_STATE_CONNECTED) {
+    if (p->state == DTLS_STATE_CONNECTED && writable(p)) {
         ERR_clear_error();
         (void)SSL_shutdown(p->ssl);
         ERR_clear_error();

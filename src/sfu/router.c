@@ -83,6 +83,17 @@ static void port_link(struct room *rm, struct router_port *p)
     rm->ports = p;
 }
 
+static void port_free(struct router_port *p)
+{
+    for (int k = 0; p->src && k < SRC_COUNT; k++)
+        rtp_cache_free(p->src[k].cache);
+    free(p->src);
+    free(p->twcc);
+    free(p->tracks);
+    free(p->bwe);
+    free(p);
+}
+
 void router_free(struct router *r)
 {
     if (!r)
@@ -92,10 +103,7 @@ void router_free(struct router *r)
         r->rooms = rm->next;
         for (struct router_port *p = rm->ports, *next; p; p = next) {
             next = p->next;
-            for (int k = 0; k < SRC_COUNT; k++)
-                free(p->src[k].cache);
-            free(p->bwe);
-            free(p);
+            port_free(p);
         }
         router_views_free(rm);
         free(rm->media);
@@ -114,6 +122,8 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     p->participant = pp->participant;
     p->user = user;
     p->rtcp_ssrc = next_ssrc(r);
+    p->src = xcalloc(SRC_COUNT, sizeof *p->src);
+    p->twcc = xcalloc(1, sizeof *p->twcc);
     memcpy(p->pts, pp->pts, pp->pt_count * sizeof pp->pts[0]);
     p->pt_count = pp->pt_count;
     p->audio_level_id = pp->audio_level_id;
@@ -133,7 +143,7 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     p->repaired_rid_id = rids > 1 ? pp->repaired_rid_id : 0;
     p->layers_told = (1u << p->layer_count) - 1; /* the page starts with every layer on */
     for (size_t l = 0; l < p->layer_count; l++)
-        p->src[SRC_VIDEO(l)].cache = xcalloc(ROUTER_CACHE, sizeof(struct cache_entry));
+        p->src[SRC_VIDEO(l)].cache = rtp_cache_new();
     struct room *rm = room_get(r, pp->room);
     struct media_state *ms = media_find(rm, pp->participant);
     p->allowed[ROUTER_AUDIO] = ms ? ms->audio : true;
@@ -173,10 +183,7 @@ void router_remove(struct router *r, struct router_port *p)
         rm->ports = p->next;
     if (p->next)
         p->next->prev = p->prev;
-    for (int k = 0; k < SRC_COUNT; k++)
-        free(p->src[k].cache);
-    free(p->bwe);
-    free(p);
+    port_free(p);
     room_drop_if_empty(r, rm);
 }
 
@@ -191,7 +198,7 @@ int router_set_tracks(struct router *r, struct router_port *p, const struct rout
     (void)r;
     if (p->publisher || count > ROUTER_MAX_TRACKS)
         return -EINVAL;
-    struct track next[ROUTER_MAX_TRACKS];
+    struct track *next = count ? xcalloc(count, sizeof *next) : NULL;
     for (size_t i = 0; i < count; i++) {
         struct track *n = &next[i];
         memset(n, 0, sizeof *n);
@@ -220,7 +227,8 @@ int router_set_tracks(struct router *r, struct router_port *p, const struct rout
         }
     }
     assert(count <= ROUTER_MAX_TRACKS);
-    memcpy(p->tracks, next, count * sizeof next[0]);
+    free(p->tracks);
+    p->tracks = next;
     p->track_count = count;
     return 0;
 }
@@ -477,26 +485,14 @@ static void forward(struct router *r, struct router_port *pub, enum router_kind 
     }
 }
 
-static void cache_put(struct source *s, const struct rtp_packet *pk)
-{
-    if (pk->len > ROUTER_CACHE_BYTES)
-        return;
-    struct cache_entry *e = &s->cache[pk->seq & (ROUTER_CACHE - 1)];
-    e->used = true;
-    e->seq = pk->seq;
-    e->len = (uint16_t)pk->len;
-    memcpy(e->data, pk->data, pk->len);
-}
-
 static void new_source(struct source *s, uint32_t ssrc)
 {
-    struct cache_entry *cache = s->cache;
+    struct rtp_cache *cache = s->cache;
     memset(s, 0, sizeof *s);
     s->cache = cache;
     s->ssrc = ssrc;
     if (cache)
-        for (size_t i = 0; i < ROUTER_CACHE; i++)
-            cache[i].used = false;
+        rtp_cache_clear(cache);
 }
 
 /* RFC 3550 §6.4.1 and A.8: the jitter estimate moves by 1/16 of each new transit difference.
@@ -583,7 +579,7 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     r->stats.rtp_in++;
     uint16_t twcc_seq;
     if (from->twcc_id && rtp_ext_twcc_seq(&pk, from->twcc_id, &twcc_seq) == 0)
-        twccfb_record(&from->twcc, twcc_seq, now * 1000);
+        twccfb_record(from->twcc, twcc_seq, now * 1000);
     const struct router_pt *pt = pt_find(from, pk.payload_type);
     if (!pt) {
         r->stats.drop_unknown_pt++;
@@ -601,8 +597,7 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
             return;
         }
         r->stats.rtx_in++;
-        const struct cache_entry *e = s->cache ? &s->cache[pk.seq & (ROUTER_CACHE - 1)] : NULL;
-        if (e && e->used && e->seq == pk.seq) {
+        if (s->cache && rtp_cache_holds(s->cache, pk.seq)) {
             /* a bandwidth probe repeating what already came: subscribers have it */
             r->stats.rtx_duplicate++;
             return;
@@ -640,7 +635,7 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     }
     bool keyframe = false;
     if (pt->kind == ROUTER_VIDEO) {
-        cache_put(s, &pk);
+        rtp_cache_put(s->cache, pk.seq, pk.data, pk.len, now);
         keyframe = is_keyframe_start(pt->codec, &pk, s);
         if (keyframe) {
             r->stats.keyframes++;
@@ -757,6 +752,23 @@ static int64_t send_probe(struct router *r, struct router_port *sub, int64_t now
     return at == INT64_MAX ? at : (at + 999) / 1000;
 }
 
+/* Sizes the room's NACK caches. Any subscriber of the room may ask for any publisher's
+ * packets again, so every cache keeps the window the slowest of them needs: one round trip
+ * each is measured (their receiver reports), not one per pair. */
+static void tune_caches(struct room *rm)
+{
+    int32_t rtt = -1;
+    for (const struct router_port *p = rm->ports; p; p = p->next)
+        if (!p->publisher && p->rtt_ms > rtt)
+            rtt = p->rtt_ms;
+    uint32_t window = rtp_cache_window_ms(rtt);
+    for (struct router_port *p = rm->ports; p; p = p->next)
+        for (size_t l = 0; p->publisher && l < p->layer_count; l++) {
+            struct source *s = &p->src[SRC_VIDEO(l)];
+            rtp_cache_tune(s->cache, s->bitrate_bps, window);
+        }
+}
+
 int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sink)
 {
     int64_t next = now + ROUTER_SPEAKER_WINDOW_MS;
@@ -770,11 +782,15 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
             router_quality_window(r, rm, sink);
         }
         router_layers_tick(r, rm, now, sink);
+        if (now - rm->cache_at_ms >= ROUTER_RATE_WINDOW_MS) {
+            rm->cache_at_ms = now; /* the bitrates are measured as often */
+            tune_caches(rm);
+        }
         for (struct router_port *p = rm->ports; p; p = p->next) {
             if (!p->ready)
                 continue;
             if (p->publisher) {
-                int64_t due = twccfb_deadline(&p->twcc);
+                int64_t due = twccfb_deadline(p->twcc);
                 for (size_t l = 0; l < p->layer_count; l++) {
                     if (p->src[SRC_VIDEO(l)].pli_pending)
                         router_send_pli(r, p, (int)l, now, sink);

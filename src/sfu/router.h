@@ -18,9 +18,10 @@
  *
  * Video: a subscriber starts a track at a keyframe; until then the router asks the
  * publisher for one (PLI, at most every ROUTER_PLI_INTERVAL_MS per source), and a
- * subscriber's own PLI or FIR is passed on the same way. The last ROUTER_CACHE packets of
- * every video source are kept, so a subscriber's NACK is answered from the cache, rewritten
- * the same way as the original; what a publisher's packets lose on the way in is asked for
+ * subscriber's own PLI or FIR is passed on the same way. The recent packets of every video
+ * source are kept (rtp_cache.h: for a window of a few round trips, the largest any of the
+ * room's subscribers has, in a ring sized by the source's bitrate), so a subscriber's NACK
+ * is answered from the cache, rewritten the same way as the original; what a publisher's packets lose on the way in is asked for
  * again (nackgen.h) and its RTX answers forwarded. Once a second the router sends a sender
  * report for every track it sends and a receiver report for every source it receives, and
  * every TWCCFB_INTERVAL_MS (100 ms) transport-wide congestion control feedback to
@@ -62,8 +63,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ROUTER_CACHE 512 /* video packets kept per source for NACKs (a power of two) */
-#define ROUTER_CACHE_BYTES 1300
 #define ROUTER_PLI_INTERVAL_MS 500
 #define ROUTER_REPORT_INTERVAL_MS 1000
 #define ROUTER_SPEAKER_WINDOW_MS 500

@@ -12,6 +12,7 @@
 #include "sfu/router.h"
 #include "sfu/rtcp.h"
 #include "sfu/rtp.h"
+#include "sfu/rtp_cache.h"
 #include "sfu/rtx_budget.h"
 #include "sfu/simulcast.h"
 #include "sfu/twcc_parse.h"
@@ -24,13 +25,6 @@
 #define SRC_AUDIO 0
 #define SRC_VIDEO(layer) (1 + (layer))
 #define SRC_COUNT (1 + ROUTER_LAYERS)
-
-struct cache_entry {
-    bool used;
-    uint16_t seq;
-    uint16_t len;
-    uint8_t data[ROUTER_CACHE_BYTES];
-};
 
 /* One incoming stream of a publisher. */
 struct source {
@@ -45,7 +39,7 @@ struct source {
     int64_t pli_at_ms;
     bool pli_pending;
     struct nackgen nack;       /* video: what was lost on the way in */
-    struct cache_entry *cache; /* video only */
+    struct rtp_cache *cache; /* video only: for NACKs */
     /* RFC 3550 §6.4.1 interarrival jitter, in 1/16 units of the media clock */
     uint32_t jitter_q4;
     int32_t transit; /* of the last packet: arrival minus RTP timestamp, media clock */
@@ -83,6 +77,9 @@ struct track {
 
 struct room;
 
+/* A publish port's parts (sources, feedback) and a subscribe port's (tracks) are allocated
+ * only for the kind of port that uses them: a port is kept per transport, and most of it
+ * would otherwise be arrays the other kind never touches. */
 struct router_port {
     struct room *room;
     bool publisher;
@@ -95,9 +92,9 @@ struct router_port {
     struct router_pt pts[ROUTER_MAX_PTS];
     size_t pt_count;
     uint8_t audio_level_id, twcc_id;
-    struct twccfb twcc;
+    struct twccfb *twcc;
     uint8_t map_level[256], map_none[256]; /* extension ids: publisher's → subscriber's */
-    struct source src[SRC_COUNT];
+    struct source *src; /* SRC_COUNT of them */
     size_t layer_count; /* video sources: the RIDs', or 1 */
     char rids[ROUTER_LAYERS][ROUTER_RID_MAX];
     uint8_t rid_id, repaired_rid_id;
@@ -106,7 +103,7 @@ struct router_port {
     bool allowed[2];
     uint32_t loud_sum, loud_n;
     /* subscriber */
-    struct track tracks[ROUTER_MAX_TRACKS];
+    struct track *tracks; /* track_count of them */
     size_t track_count;
     /* this quality window, from their receiver reports: packets we sent them, packets
      * they got (either may run a few ahead of the other across windows), the worst
@@ -147,6 +144,7 @@ struct room {
     int64_t speaker_at_ms;
     int64_t quality_at_ms;
     int64_t layers_at_ms, rate_at_ms;
+    int64_t cache_at_ms; /* the NACK caches last sized */
     struct room *next;
 };
 

@@ -91,21 +91,19 @@ static void answer_nack(struct router *r, struct router_port *sub, const struct 
     }
     for (size_t i = 0; i < n; i++) {
         uint16_t in_seq;
-        struct cache_entry *e = NULL;
-        if (rtp_rewriter_unmap_seq(&t->rw, lost[i], &in_seq) == 0) {
-            e = &s->cache[in_seq & (ROUTER_CACHE - 1)];
-            if (!e->used || e->seq != in_seq)
-                e = NULL;
-        }
+        uint8_t *cached = NULL;
+        size_t cached_len = 0;
+        if (rtp_rewriter_unmap_seq(&t->rw, lost[i], &in_seq) == 0)
+            cached = rtp_cache_get(s->cache, in_seq, now, &cached_len);
         struct rtp_packet pk;
-        if (!e || rtp_parse(&pk, e->data, e->len) < 0 || pk.ssrc != t->rw.in_ssrc) {
+        if (!cached || rtp_parse(&pk, cached, cached_len) < 0 || pk.ssrc != t->rw.in_ssrc) {
             r->stats.nack_missed++;
             continue;
         }
         /* a link too full to carry the media drops what it is resent too: within budget only
          * (the estimate counts once their feedback has acknowledged something) */
         uint32_t estimate = sub->bwe && bwe_acked_bps(sub->bwe) ? bwe_estimate_bps(sub->bwe) : 0;
-        if (!rtx_budget_take(&sub->rtx_budget, estimate, e->len + RTPSEC_RTP_OVERHEAD_MAX,
+        if (!rtx_budget_take(&sub->rtx_budget, estimate, cached_len + RTPSEC_RTP_OVERHEAD_MAX,
                              now * 1000)) {
             r->stats.nack_over_budget++;
             continue;
@@ -323,7 +321,7 @@ void router_send_reports(struct router *r, struct router_port *p, int64_t now,
 void router_send_twcc(struct router *r, struct router_port *pub, int64_t now,
                       const struct router_sink *sink)
 {
-    if (!pub->twcc_id || twccfb_deadline(&pub->twcc) > now)
+    if (!pub->twcc_id || twccfb_deadline(pub->twcc) > now)
         return;
     uint32_t media = pub->src[SRC_VIDEO(0)].ssrc ? pub->src[SRC_VIDEO(0)].ssrc
                                                  : pub->src[SRC_AUDIO].ssrc;
@@ -331,7 +329,7 @@ void router_send_twcc(struct router *r, struct router_port *pub, int64_t now,
     uint8_t *buf = rtcp_begin(r, sink, &w);
     if (!buf)
         return;
-    if (twccfb_write(&pub->twcc, now, &w, pub->rtcp_ssrc, media) != 1)
+    if (twccfb_write(pub->twcc, now, &w, pub->rtcp_ssrc, media) != 1)
         return;
     r->stats.twcc_sent++;
     sink->send(sink->arg, pub->user, buf, w.len, true);

@@ -16,6 +16,7 @@
 #include "sfu/router.h"
 #include "sfu/rtcp.h"
 #include "sfu/rtp.h"
+#include "sfu/rtp_cache.h"
 #include "sfu/sdp.h"
 
 /* ---- the sink ---- */
@@ -876,7 +877,7 @@ static void nack_answered_as_rtx(void **state)
     for (int round = 0; round < 2; round++) {
         rec_clear();
         uint16_t lost = 103;
-        sub_nack(f, f->s1, 0xB1, &lost, 1, T0 + 400 + round);
+        sub_nack(f, f->s1, 0xB1, &lost, 1, T0 + 200 + round);
         assert_int_equal(rec.count, 1);
         struct sent *re = nth_to(&U_S1, false, 0);
         struct rtp_packet p = rtp_of(re);
@@ -986,26 +987,31 @@ static void nack_answered_from_the_cache(void **state)
     assert_int_equal(st->nack_missed, 5);
     assert_int_equal(sent_to(&U_S1, false), 1); /* the audio packet only */
 
-    /* too old: overwritten in the cache */
-    for (uint16_t i = 10; i < 10 + ROUTER_CACHE; i++)
+    /* too old: out of the cache (rtp_cache.h) */
+    for (uint16_t i = 10; i < 10 + RTP_CACHE_SLOTS; i++)
         send_video(f, (uint16_t)(100 + i), 3000u * i, VIDEO_SSRC, DELTA, T0 + 500 + i);
+    int64_t last_at = T0 + 500 + 9 + RTP_CACHE_SLOTS;
     rec_clear();
     lost = 105;
-    sub_nack(f, f->s1, 0xB1, &lost, 1, T0 + 2000);
+    sub_nack(f, f->s1, 0xB1, &lost, 1, last_at + 1);
     assert_int_equal(rec.count, 0);
     assert_int_equal(st->nack_missed, 6);
-    /* but a recent one is there */
-    lost = (uint16_t)(100 + 9 + ROUTER_CACHE);
-    sub_nack(f, f->s1, 0xB1, &lost, 1, T0 + 2000);
+    /* but a recent one is there, until it is older than the window */
+    lost = (uint16_t)(100 + 9 + RTP_CACHE_SLOTS);
+    sub_nack(f, f->s1, 0xB1, &lost, 1, last_at + 1);
     assert_int_equal(rec.count, 1);
     assert_int_equal(rtp_of(nth_to(&U_S1, false, 0)).seq, lost);
+    rec_clear();
+    sub_nack(f, f->s1, 0xB1, &lost, 1, last_at + RTP_CACHE_FLOOR_MS + 1);
+    assert_int_equal(rec.count, 0);
+    assert_int_equal(st->nack_missed, 7);
 
     /* after a source change the old numbers are gone */
     send_video(f, 7, 0, 0x9999, KEY, T0 + 3000);
     rec_clear();
     sub_nack(f, f->s1, 0xB1, &lost, 1, T0 + 3001);
     assert_int_equal(rec.count, 0);
-    assert_int_equal(st->nack_missed, 7);
+    assert_int_equal(st->nack_missed, 8);
 
     /* no buffer for the answer: counted */
     rec.full = true;
