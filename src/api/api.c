@@ -269,7 +269,9 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
         const char *verb, *noun;
         char message[200];
         field_words_of(key, &verb, &noun);
-        if (min == 0)
+        if (json_is_string(v) && json_string_length(v) == 0 && min > 0)
+            snprintf(message, sizeof message, "%s %s.", verb, noun); /* left empty */
+        else if (min == 0)
             snprintf(message, sizeof message, "Keep %s to %zu characters or fewer.", noun, max);
         else if (min == 1)
             snprintf(message, sizeof message, "%s %s (up to %zu characters).", verb, noun, max);

@@ -94,8 +94,8 @@ static int read_client_fields(struct api_call *call, struct store_client *c, int
     if (api_field_optional_string(call, "phone", 1, LIMIT_PHONE, &phone) == 0 && phone &&
         !phone_valid(phone))
         api_field_error(call, "invalid_field", "phone",
-                        "Enter a phone number of at least 3 digits; it may also hold spaces "
-                        "and + - ( ) . only.");
+                        "Enter a phone number of at least 3 digits, written with digits, "
+                        "spaces and + - ( ) . only.");
     read_emergency(call, &emergency);
     if (api_fields_failed(call))
         return -1;
