@@ -1,25 +1,6 @@
 // Form helpers the dashboard's forms (and the first-run page) share.
 import { say, setBusy } from './ui.js';
 
-/**
- * The control an API error is about, so it can be marked and focused: the error's
- * `field` when it names one, else a field named in its message; `fields` is a list of
- * [apiName, control, words…].
- */
-export function fieldOfError(error, fields) {
-  const named = fields.find(([name]) => name === error?.field);
-  if (named) return named[1];
-  const text = String(error?.message ?? '');
-  for (const [name, control] of fields) {
-    if (text.includes(`"${name}"`)) return control;
-  }
-  const lower = text.toLowerCase();
-  for (const [, control, ...words] of fields) {
-    if (words.some((w) => lower.includes(w))) return control;
-  }
-  return null;
-}
-
 /** Marks one control as the one with the problem, and moves focus there. */
 export function markInvalid(form, control) {
   clearFieldErrors(form);
