@@ -235,8 +235,8 @@ int api_fields_failed(struct api_call *call)
     json_t *errors = json_array();
     for (int i = 0; i < call->field_error_count; i++) {
         const struct api_field_problem *p = &call->field_errors[i];
-        json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "code", p->code, "field",
-                                                p->field, "message", p->message));
+        json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "code", p->code, "field", p->field,
+                                                "message", p->message));
     }
     const struct api_field_problem *first = &call->field_errors[0];
     api_json(call, 400,

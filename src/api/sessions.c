@@ -257,8 +257,7 @@ static int queue_mail(struct api_call *call, enum mailer_kind kind, int64_t seri
 
 /* The repetition, if any. starts_at is NULL when the start itself was wrong: then an end
  * date cannot be compared with it. Problems are recorded (api_field_error). */
-static int read_recurrence(struct api_call *call, const int64_t *starts_at,
-                           struct sched_rule *rule)
+static int read_recurrence(struct api_call *call, const int64_t *starts_at, struct sched_rule *rule)
 {
     json_t *r = json_object_get(call->body, "recurrence");
     rule->freq = SCHED_ONCE;
@@ -296,8 +295,7 @@ static int read_recurrence(struct api_call *call, const int64_t *starts_at,
     if (count) {
         if (!json_is_integer(count) || json_integer_value(count) < 1 ||
             json_integer_value(count) > SCHED_MAX_OCCURRENCES) {
-            api_field_error(call, "invalid_field", "recurrence",
-                            "Choose from 1 to 200 sessions.");
+            api_field_error(call, "invalid_field", "recurrence", "Choose from 1 to 200 sessions.");
             return -1;
         }
         rule->count = (int)json_integer_value(count);
@@ -401,14 +399,16 @@ static int read_times(struct api_call *call, int64_t *starts_at, int *duration, 
     } else {
         start_ok = 1;
     }
+    int64_t ends_at = 0;
     bad |= api_field_optional_string(call, "ends_at", 1, 64, &end_text) < 0;
+    if (end_text && sched_parse_rfc3339(end_text, &ends_at) < 0) {
+        api_field_error(call, "invalid_field", "ends_at", "Choose an end date and time.");
+        bad = 1;
+        end_text = NULL;
+    }
     bad |= api_field_int(call, "duration_minutes", 5, 480, def, &minutes) < 0;
-    if (end_text) {
-        int64_t ends_at;
-        if (sched_parse_rfc3339(end_text, &ends_at) < 0) {
-            api_field_error(call, "invalid_field", "ends_at", "Choose an end date and time.");
-            bad = 1;
-        } else if (start_ok && ends_at <= start) {
+    if (end_text) { /* given and a time: it sets the length */
+        if (start_ok && ends_at <= start) {
             api_field_error(call, "ends_before_start", "ends_at",
                             "The session ends before it starts.");
             bad = 1;
