@@ -1,8 +1,8 @@
 // "Clients": the therapist's clients, and a form to add one.
-import { errorCode, errorMessage } from './api.js';
+import { errorMessage } from './api.js';
 import { say } from './ui.js';
 import { browserZone, fillZoneSelect } from './dashboard-time.js';
-import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
+import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -54,7 +54,7 @@ export function createClients({ data, call, onAdded }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(formError, '');
+    clearFieldErrors(form, formError);
     status.textContent = '';
     const body = { name: name.value.trim(), email: email.value.trim(), time_zone: zone.value };
     if (phone.value.trim()) body.phone = phone.value.trim();
@@ -64,7 +64,6 @@ export function createClients({ data, call, onAdded }) {
       const client = result.data.client;
       data.clients.push(client);
       render();
-      markInvalid(form, null);
       name.value = '';
       email.value = '';
       phone.value = '';
@@ -73,12 +72,9 @@ export function createClients({ data, call, onAdded }) {
       onAdded?.(client);
       return;
     }
-    say(formError, errorMessage(result));
-    const field = errorCode(result) === 'unknown_time_zone' ? zone : fieldOfError(result.data?.error, [
-      ['name', name, 'name'], ['email', email, 'email'], ['time_zone', zone, 'time zone'],
-      ['phone', phone, 'phone'],
+    showFieldErrors(form, formError, result, [
+      ['name', name], ['email', email], ['time_zone', zone], ['phone', phone],
     ]);
-    markInvalid(form, field);
   });
 
   form.addEventListener('input', () => { status.textContent = ''; });

@@ -3,7 +3,9 @@
 // administrator stays); the page shows its refusals.
 import { errorMessage } from './api.js';
 import { say } from './ui.js';
-import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
+import {
+  clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy,
+} from './dashboard-forms.js';
 
 const STATUS = { active: 'active', invited: 'invited, no password yet', disabled: 'disabled' };
 const ROLE = { admin: 'Administrator', therapist: 'Therapist' };
@@ -106,12 +108,11 @@ export function createTeam({ data, call }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(formError, '');
+    clearFieldErrors(form, formError);
     linkBox.hidden = true;
     const body = { name: name.value.trim(), email: email.value.trim(), role: role.value };
     const result = await whileBusy(form, submit, () => call('POST', '/api/v1/users', body));
     if (result.status === 201 && result.data?.invitation) {
-      markInvalid(form, null);
       linkText.textContent = `The invitation was mailed to ${body.email}. You can also pass ` +
         'this link on yourself:';
       linkUrl.value = result.data.invitation.url;
@@ -122,10 +123,7 @@ export function createTeam({ data, call }) {
       await load();
       return;
     }
-    say(formError, errorMessage(result));
-    markInvalid(form, fieldOfError(result.data?.error, [
-      ['name', name, 'name'], ['email', email, 'email'], ['role', role, 'role'],
-    ]));
+    showFieldErrors(form, formError, result, [['name', name], ['email', email], ['role', role]]);
   });
 
   return { start };
