@@ -193,8 +193,16 @@ console.log(['server', 'step', 'parts', 'fwd_pps', 'us/pkt', 'fwd/cpu_s', 'cpu%'
   'p99_ms', 'rss_MB', 'rss/part_kB', 'ctxsw/s', 'core_busy%'].map((h, i) => pad(h, i === 0 ? 8 : 11)).join(''));
 // core_busy%: the server's whole core (it, other processes, the hypervisor's steal)
 const busy = (s) => (s.server_core_busy >= 0 ? f(100 * s.server_core_busy, 1) : '-');
+// what else ran on the server's core: everything busy but the server and steal
+const others = (s) => Math.max(0, s.server_core_busy - s.cpu_fraction - s.server_core_steal);
 const coreNote = (s) => (s.server_core_busy >= 0
-  ? `its core ${f(100 * s.server_core_busy, 1)} % busy in all, steal ${f(100 * s.server_core_steal, 1)} %` : '');
+  ? `its core ${f(100 * s.server_core_busy, 1)} % busy: other processes ${f(100 * others(s), 1)} %, ` +
+    `steal ${f(100 * s.server_core_steal, 1)} %` : '');
+// over a fifth of the core to others: the machine stopped it, not the server's own limit
+const busyWarning = (s) => (s.server_core_busy >= 0 && others(s) + s.server_core_steal > 0.2
+  ? '\n# (the machine was busy: other processes and steal took ' +
+    `${f(100 * (others(s) + s.server_core_steal), 0)} % of the server's core at the last step; ` +
+    'the limit may be theirs, not confide\'s)' : '');
 for (const [name, steps] of Object.entries(runs)) {
   for (const s of steps) {
     console.log([pad(name, 8), pad(s.step, 11), pad(s.participants, 11), pad(f(s.forwarded_pps, 0), 11),
@@ -312,6 +320,7 @@ function kneeOf() {
       (coreNote(last) && ` (${coreNote(last)})`) + ', ' +
       `loss ${f(last.loss_pct, 3)} %; generator ${f(100 * last.generator_cpu_fraction, 1)} %`;
   }
+  k.line += busyWarning(last);
   if (light) {
     const share = steps.filter((s) => s.light_receive).map((s) => s.light_receive_share).pop();
     k.line += `\n# (knee steps: the subscribers read only the trailer of ${f(100 * share, 0)} % of packets, ` +
