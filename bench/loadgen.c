@@ -15,7 +15,14 @@
  * --window-ms (the server's CPU from /proc/PID/stat, its RSS and context switches from
  * /proc/PID/task/{...}/status, what the subscribers got), and stops at loss > --max-loss,
  * p99 > --max-p99-ms, the server's core saturated, the generator's own core saturated, or
- * --max-steps. One JSON line per step goes to --json.
+ * --max-steps. One JSON line per step goes to --json. With --knee-max-rooms, the steps go on
+ * past that (the knee): a third more rooms a step until loss or the server's full core, p99
+ * not a stop, bounded by --knee-seconds; --knee-light: meanwhile the subscribers decrypt only
+ * the trailer, without checking the tag (light_rx.h), so the generator's core lasts longer.
+ * Every window also reads the whole use of the server's and the generator's cores
+ * (/proc/stat): on a shared machine, what else ran there.
+ *
+ * --kernel-floor PPS: no server; the kernel's own cost of the same datagrams (kernel_floor.h).
  *
  * --simulcast: publishers offer three RID layers (q, h, f) and send those the answer takes,
  * each on its own SSRC with MID, RID and a transport-wide number on every packet.

@@ -320,7 +320,10 @@ function kneeOf() {
       (coreNote(last) && ` (${coreNote(last)})`) + ', ' +
       `loss ${f(last.loss_pct, 3)} %; generator ${f(100 * last.generator_cpu_fraction, 1)} %`;
   }
-  k.line += busyWarning(last);
+  if (k.reached || stoppedBy === 'load generator core saturated') k.line += busyWarning(last);
+  else if (last.server_core_busy >= 0 && others(last) + last.server_core_steal > 0.2)
+    k.line += `\n# (other processes and steal took ${f(100 * (others(last) + last.server_core_steal), 0)} % ` +
+      'of the server\'s core at the last step)';
   if (light) {
     const share = steps.filter((s) => s.light_receive).map((s) => s.light_receive_share).pop();
     k.line += `\n# (knee steps: the subscribers read only the trailer of ${f(100 * share, 0)} % of packets, ` +
