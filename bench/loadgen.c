@@ -1804,6 +1804,63 @@ static int pinned_cpu(int pid)
     return -1;
 }
 
+/* The kernel thread that takes over softirq work on cpu when there is too much of it to do at
+ * the end of a system call (ksoftirqd/N): then a sender's deliveries are no longer charged
+ * to the sender. Its pid, or 0. */
+static int ksoftirqd_pid(int cpu)
+{
+    char want[32], path[300], comm[64];
+    snprintf(want, sizeof want, "ksoftirqd/%d\n", cpu);
+    DIR *d = opendir("/proc");
+    if (!d || cpu < 0) {
+        if (d)
+            closedir(d);
+        return 0;
+    }
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(comm, sizeof comm, f) && strcmp(comm, want) == 0)
+            found = atoi(e->d_name);
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+/* UDP datagrams this network namespace dropped because a socket's receive buffer was full
+ * (/proc/net/snmp RcvbufErrors): the server's or the subscribers'. */
+static long long udp_rcvbuf_errors(void)
+{
+    FILE *f = fopen("/proc/net/snmp", "r");
+    if (!f)
+        return -1;
+    char head[512], vals[512];
+    long long v = -1;
+    while (fgets(head, sizeof head, f)) {
+        if (strncmp(head, "Udp: ", 5) != 0 || !fgets(vals, sizeof vals, f))
+            continue;
+        /* the header names the columns: find RcvbufErrors's */
+        int col = 0, want = -1;
+        for (char *t = strtok(head + 5, " \n"); t; t = strtok(NULL, " \n"), col++)
+            if (strcmp(t, "RcvbufErrors") == 0)
+                want = col;
+        col = 0;
+        for (char *t = strtok(vals + 5, " \n"); t && want >= 0; t = strtok(NULL, " \n"), col++)
+            if (col == want)
+                v = atoll(t);
+        break;
+    }
+    fclose(f);
+    return v;
+}
+
 static double core_frac(unsigned long long part, const struct core_sample *a, const struct core_sample *b)
 {
     return b->total > a->total ? (double)part / (double)(b->total - a->total) : 0;
@@ -2042,6 +2099,12 @@ int main(int argc, char **argv)
         int srv_cpu = pinned_cpu(opt.server_pid), gen_cpu = pinned_cpu(0);
         struct core_sample sa, sb, ga, gb;
         bool cores = core_sample(srv_cpu, &sa) && core_sample(gen_cpu, &ga);
+        static int ksoft = -1; /* looked up once, before the first window */
+        if (ksoft < 0)
+            ksoft = ksoftirqd_pid(srv_cpu);
+        struct proc_sample ka, kb;
+        bool have_ksoft = ksoft && proc_sample(ksoft, &ka);
+        long long rcvbuf_a = udp_rcvbuf_errors();
         int64_t wall_a = now_us();
         win.start_us = wall_a;
         win.end_us = wall_a + (int64_t)opt.window_ms * 1000;
@@ -2050,6 +2113,8 @@ int main(int argc, char **argv)
         proc_sample(opt.server_pid, &b);
         double gen_b = cpu_s(RUSAGE_SELF);
         cores = cores && core_sample(srv_cpu, &sb) && core_sample(gen_cpu, &gb);
+        have_ksoft = have_ksoft && proc_sample(ksoft, &kb);
+        long long rcvbuf_b = udp_rcvbuf_errors();
         int64_t wall_b = now_us();
         uint64_t rx_all = win.rx_all; /* every subscriber packet during the window */
         pump(opt.drain_ms);
@@ -2117,7 +2182,8 @@ int main(int argc, char **argv)
                     "\"video_streams_per_publisher\":%zu,\"phase\":\"%s\",\"light_receive\":%s,"
                     "\"light_receive_share\":%.4f,\"stopped_by\":%s%s%s,\"server_cpu\":%d,"
                     "\"server_core_busy\":%.4f,\"server_core_steal\":%.4f,\"generator_cpu\":%d,"
-                    "\"generator_core_busy\":%.4f,\"generator_core_steal\":%.4f}\n",
+                    "\"generator_core_busy\":%.4f,\"generator_core_steal\":%.4f,"
+                    "\"server_core_ksoftirqd\":%.4f,\"udp_rcvbuf_errors\":%lld}\n",
                     opt.label, step, room_count, opt.participants, part_count, secs, fwd_pps, us_per,
                     cpu_frac, cpu > 0 ? (double)rx_all / cpu : 0, loss, expected, win.rx, p50, p99,
                     b.rss_kb, part_count ? (double)b.rss_kb / (double)part_count : 0, ctx,
@@ -2132,7 +2198,9 @@ int main(int argc, char **argv)
                     srv_cpu, cores ? core_frac(sb.total - sb.idle - (sa.total - sa.idle), &sa, &sb) : -1,
                     cores ? core_frac(sb.steal - sa.steal, &sa, &sb) : -1, gen_cpu,
                     cores ? core_frac(gb.total - gb.idle - (ga.total - ga.idle), &ga, &gb) : -1,
-                    cores ? core_frac(gb.steal - ga.steal, &ga, &gb) : -1);
+                    cores ? core_frac(gb.steal - ga.steal, &ga, &gb) : -1,
+                    have_ksoft ? (kb.cpu_s - ka.cpu_s) / secs : -1,
+                    rcvbuf_a >= 0 && rcvbuf_b >= 0 ? rcvbuf_b - rcvbuf_a : -1);
             fflush(js);
         }
         if (opt.subs_json_path)

@@ -193,11 +193,16 @@ console.log(['server', 'step', 'parts', 'fwd_pps', 'us/pkt', 'fwd/cpu_s', 'cpu%'
   'p99_ms', 'rss_MB', 'rss/part_kB', 'ctxsw/s', 'core_busy%'].map((h, i) => pad(h, i === 0 ? 8 : 11)).join(''));
 // core_busy%: the server's whole core (it, other processes, the hypervisor's steal)
 const busy = (s) => (s.server_core_busy >= 0 ? f(100 * s.server_core_busy, 1) : '-');
-// what else ran on the server's core: everything busy but the server and steal
-const others = (s) => Math.max(0, s.server_core_busy - s.cpu_fraction - s.server_core_steal);
+// what else ran on the server's core: everything busy but the server, steal and ksoftirqd
+// (which, when softirq work piles up, delivers packets the server sent: its work, not charged
+// to it)
+const ksoft = (s) => (s.server_core_ksoftirqd >= 0 ? s.server_core_ksoftirqd : 0);
+const others = (s) => Math.max(0, s.server_core_busy - s.cpu_fraction - s.server_core_steal - ksoft(s));
 const coreNote = (s) => (s.server_core_busy >= 0
-  ? `its core ${f(100 * s.server_core_busy, 1)} % busy: other processes ${f(100 * others(s), 1)} %, ` +
-    `steal ${f(100 * s.server_core_steal, 1)} %` : '');
+  ? `its core ${f(100 * s.server_core_busy, 1)} % busy: ` +
+    (s.server_core_ksoftirqd >= 0 ? `ksoftirqd ${f(100 * s.server_core_ksoftirqd, 1)} %, ` : '') +
+    `other processes ${f(100 * others(s), 1)} %, steal ${f(100 * s.server_core_steal, 1)} %` +
+    (s.udp_rcvbuf_errors >= 0 ? `; UDP receive-buffer drops ${s.udp_rcvbuf_errors}` : '') : '');
 // over a fifth of the core to others: the machine stopped it, not the server's own limit
 const busyWarning = (s) => (s.server_core_busy >= 0 && others(s) + s.server_core_steal > 0.2
   ? '\n# (the machine was busy: other processes and steal took ' +
