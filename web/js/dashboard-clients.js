@@ -1,15 +1,8 @@
 // "Clients": the therapist's clients, and a form to add one.
 import { errorMessage } from './api.js';
-import { say } from './ui.js';
-import { browserZone, fillZoneSelect } from './dashboard-time.js';
+import { browserZone, el, say, zoneName } from './ui.js';
+import { fillZoneSelect } from './dashboard-time.js';
 import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export const byName = (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
 
@@ -34,7 +27,7 @@ export function createClients({ data, call, onAdded }) {
     list.replaceChildren(...clients.map((c) => {
       const li = el('li');
       li.append(el('p', 'dash-client-name', c.name), el('p', 'dash-client-detail', c.email));
-      const more = [c.time_zone?.replaceAll('_', ' '), c.phone].filter(Boolean).join(' · ');
+      const more = [c.time_zone && zoneName(c.time_zone), c.phone].filter(Boolean).join(' · ');
       if (more) li.append(el('p', 'dash-client-detail', more));
       return li;
     }));

@@ -1,18 +1,11 @@
 // "Groups": the groups the therapist runs or co-facilitates, and a form to make one with
 // its agreement, its capacity and its first members.
 import { errorCode, errorMessage } from './api.js';
-import { say } from './ui.js';
+import { el, say } from './ui.js';
 import { byName } from './dashboard-clients.js';
 import {
   clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
 } from './dashboard-forms.js';
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export function createGroups({ data, call, onCreated }) {
   const error = document.getElementById('groups-error');

@@ -2,24 +2,17 @@
 // with that zone's offset for each), then see the open questions with their times best
 // first and make the session from one of them.
 import { errorCode, errorMessage } from './api.js';
-import { say } from './ui.js';
+import { browserZone, el, say } from './ui.js';
 import { byName } from './dashboard-clients.js';
 import {
   clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
 } from './dashboard-forms.js';
 import {
-  browserZone, fillZoneSelect, formatSpan, localDateText, rfc3339Local,
+  fillZoneSelect, formatSpan, localDateText, rfc3339Local,
 } from './dashboard-time.js';
 
 const MIN_SLOTS = 2;
 const MAX_SLOTS = 6;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 // "1 yes · 2 if need be · 0 no"
 function countsText(slot) {

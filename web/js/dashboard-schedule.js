@@ -2,13 +2,13 @@
 // optionally weekly or fortnightly. starts_at carries that zone's offset for that wall
 // time, so a series booked in winter for a date in summer still starts at the time given.
 import { errorCode, errorMessage } from './api.js';
-import { say } from './ui.js';
+import { browserZone, say, zoneName } from './ui.js';
 import { byName } from './dashboard-clients.js';
 import {
   clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
 } from './dashboard-forms.js';
 import {
-  browserZone, fillZoneSelect, formatSpan, localDateText, rfc3339Local, zonedInstant,
+  fillZoneSelect, formatSpan, localDateText, rfc3339Local, zonedInstant,
 } from './dashboard-time.js';
 
 const SCHEDULED = 'Scheduled. Invitations are on their way.';
@@ -86,7 +86,7 @@ export function createSchedule({ data, call, onScheduled }) {
     if (at.skipped) {
       const local = new Intl.DateTimeFormat(undefined, { timeZone: zone.value, hour: '2-digit',
         minute: '2-digit' }).format(at.instant);
-      parts.push(`The clocks skip ${time.value} that day in ${zone.value.replaceAll('_', ' ')}, so it starts at ${local}.`);
+      parts.push(`The clocks skip ${time.value} that day in ${zoneName(zone.value)}, so it starts at ${local}.`);
     }
     const here = zone.value === browserZone() ? '' : ' your time';
     parts.push(`First session: ${formatSpan(at.instant, at.instant + minutes * 60000)}${here}.`);
