@@ -377,7 +377,8 @@ describe('the meeting page', () => {
         // too early: when it opens, in this browser's time, and no form yet
         const early = await client.context.newPage();
         await early.goto(localUrl(server, soon.json.session.invites[0].url));
-        const opens = early.getByText(/^Your session opens (at|on) .+\. Please come back then\.$/);
+        const opens = early.getByText(
+          /^Your session has not started yet\. It opens (at|on) .+\. You can keep this page open: you can join from here then\.$/);
         await opens.waitFor();
         assert.equal(await early.getByRole('button', { name: 'Join session' }).isVisible(), false);
 
@@ -398,7 +399,8 @@ describe('the meeting page', () => {
         await page.getByLabel('Meeting password').fill('wrongpass');
         await page.getByRole('button', { name: 'Join session' }).click();
         const alert = page.getByRole('alert');
-        await alert.getByText(/not right/).waitFor();
+        await alert.getByText('That password is not right. Check the email with your invitation and try again.',
+          { exact: true }).waitFor();
         assert.equal(await page.getByText('Your therapist will let you in shortly.').isVisible(), false);
         assert.equal(await page.getByRole('heading', { name: /^People/ }).isVisible(), false);
         assert.equal(await page.getByRole('heading', { name: 'Chat' }).isVisible(), false);

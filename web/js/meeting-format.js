@@ -21,12 +21,14 @@ export function appointmentText(startsAt, endsAt) {
   return dayAndTime.format(start);
 }
 
-/** "Your session opens at 17:45. Please come back then." (with the day when not today) */
+/** "Your session has not started yet. It opens at 17:45. …" (with the day when not today) */
 export function opensAtText(opensAt, now = new Date()) {
   const opens = new Date(opensAt);
   const time = timeOnly.format(opens);
-  if (sameDay(opens, now)) return `Your session opens at ${time}. Please come back then.`;
-  return `Your session opens on ${dayOnly.format(opens)} at ${time}. Please come back then.`;
+  // the page looks again by itself when it opens (meeting.js recheckAt)
+  const then = 'You can keep this page open: you can join from here then.';
+  if (sameDay(opens, now)) return `Your session has not started yet. It opens at ${time}. ${then}`;
+  return `Your session has not started yet. It opens on ${dayOnly.format(opens)} at ${time}. ${then}`;
 }
 
 /** The time of a chat message: "17:04". */

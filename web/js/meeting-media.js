@@ -344,6 +344,13 @@ export function createMedia({ send, session, nameOf }) {
     preferAudioOnly(on) {
       if (!running) audioOnly = on;
     },
+    /** The camera and microphone chosen before coming in (sent as `media` too): they hold
+     * from the first frame, until the room says otherwise. */
+    preferDevices(want) {
+      if (running) return;
+      wantAudio = want.audio !== false;
+      wantVideo = want.video !== false;
+    },
     /** Admitted: open the camera and microphone and publish them. */
     start() {
       if (running) return;

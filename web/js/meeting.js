@@ -8,6 +8,7 @@ import { MeetingSocket } from './meeting-socket.js';
 import { createRoom } from './meeting-room.js';
 import { createHost } from './meeting-host.js';
 import { createMedia } from './meeting-media.js';
+import { createDevices } from './meeting-devices.js';
 import { askToNotify, prepareSound } from './meeting-alerts.js';
 import { appointmentText, opensAtText } from './meeting-format.js';
 
@@ -141,6 +142,9 @@ const media = createMedia({
   nameOf: (id) => names.get(id) || 'Guest',
 });
 let mediaStarted = false;
+// the camera and microphone before coming in; their toggles go to the room once, when let in
+const devices = createDevices();
+let devicesSent = false;
 
 // ---- before joining ----
 
@@ -162,13 +166,15 @@ function renderPreview() {
     joinForm.hidden = true;
     recheckAt(p.opens_at);
   } else if (p.status === 'over') {
-    say(joinStatus, 'This session is over.');
+    say(joinStatus, OVER_TEXT);
     joinForm.hidden = true;
   } else {
     say(joinStatus, '');
     joinForm.hidden = false;
   }
-  joinCheck.hidden = isHost || p.status === 'over';
+  joinCheck.hidden = isHost || p.status !== 'open';
+  if (p.status === 'open') devices.open(joinForm, joinCheck);
+  else devices.stop();
 
   $('name-field').hidden = isHost;
   if (!nameTouched && !joinName.value) joinName.value = p.name ?? '';
@@ -176,6 +182,8 @@ function renderPreview() {
   showAgreement(isHost ? '' : p.agreement);
   joinButton.textContent = isHost ? 'Start session' : 'Join session';
 }
+
+const OVER_TEXT = 'This session is over, so it cannot be joined any more. If you think this is a mistake, contact your therapist.';
 
 function showAgreement(text) {
   $('agreement-field').hidden = !text;
@@ -286,11 +294,17 @@ function refused(msg) {
   switch (msg.code) {
     case 'invalid':
       joinPassword.value = '';
-      joinProblemText(text, preview.requires_password && preview.role === 'client' ? joinPassword : null);
+      // the link itself was good (it gave the preview): what was not right is the password
+      if (preview.requires_password && preview.role === 'client') {
+        joinProblemText('That password is not right. Check the email with your invitation and try again.',
+          joinPassword);
+      } else {
+        joinProblemText(text);
+      }
       break;
     case 'throttled': {
       const seconds = Number(msg.retry_after) || 30;
-      joinProblemText(`Too many attempts. Please wait ${seconds} seconds and try again.`);
+      joinProblemText(`That was tried too many times. Please wait ${seconds} seconds, then try again.`);
       joinButton.disabled = true;
       clearTimeout(throttleTimer);
       throttleTimer = setTimeout(() => { joinButton.disabled = false; }, seconds * 1000);
@@ -304,7 +318,7 @@ function refused(msg) {
     case 'cancelled':
       preview = { ...preview, status: 'over' };
       renderPreview();
-      say(joinStatus, msg.code === 'cancelled' ? text : 'This session is over.');
+      say(joinStatus, msg.code === 'cancelled' ? text : OVER_TEXT);
       break;
     case 'agreement_required':
       if (msg.agreement) showAgreement(msg.agreement);
@@ -344,6 +358,8 @@ function waiting() {
   state = 'waiting';
   setBusy(joinForm, false);
   show('waiting');
+  // check one's camera and microphone while waiting; the choices carry into the meeting
+  devices.open(views.waiting, $('waiting-next'));
   setTitle('Waiting room');
 }
 
@@ -361,6 +377,15 @@ function admitted(msg) {
   setTitle(isHost ? session.title : 'Your session');
   show('meeting');
   room.admitted();
+  // the camera and microphone chosen before coming in: the room's state from here on (sent
+  // once; a rejoin keeps what the room has)
+  const want = devices.wanted();
+  devices.stop();
+  if (!devicesSent && (!want.audio || !want.video)) {
+    socket.send({ type: 'media', audio: want.audio, video: want.video });
+  }
+  devicesSent = true;
+  media.preferDevices(want);
   // admitted again after a dropped connection: the server has forgotten the old transports
   if (mediaStarted) media.restart();
   else media.start();
@@ -372,6 +397,7 @@ function admitted(msg) {
 }
 
 function stopMeeting() {
+  devices.stop();
   media.stop();
   mediaStarted = false;
   room.stop();
@@ -447,10 +473,10 @@ function lost(delay) {
   if (state === 'final') return;
   const seconds = Math.round(delay / 1000);
   if (!everOpen && state === 'connecting') {
-    say(joinStatus, `The server cannot be reached right now. Trying again in ${seconds} s…`);
+    say(joinStatus, `We cannot reach the server right now. Trying again in ${seconds} seconds — you do not need to do anything.`);
     return;
   }
-  say(reconnecting, 'Reconnecting…');
+  say(reconnecting, 'Reconnecting… You do not need to do anything.');
 }
 
 function received(msg) {
