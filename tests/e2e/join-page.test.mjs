@@ -5,7 +5,10 @@
 // by the therapist and not seen (her page says "Camera off"), until they start their video.
 //
 //   cd tests/e2e && node --test join-page.test.mjs
+//
+// JOIN_SCREENSHOTS=/tmp saves screenshots of the join page and the waiting room there.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
@@ -28,6 +31,11 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
+
+async function shot(page, name) {
+  const dir = process.env.JOIN_SCREENSHOTS;
+  if (dir) await page.screenshot({ path: path.join(dir, `join-${name}.png`), fullPage: true });
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -94,6 +102,7 @@ describe('the join page and the waiting room', () => {
         await page.getByRole('button', { name: 'Join session' }).click();
         await page.getByRole('alert').getByText(WRONG_PASSWORD, { exact: true }).waitFor();
         assert.equal(await page.getByLabel('Meeting password').inputValue(), '');
+        await shot(page, 'wrong-password-phone');
         w = await widths(page);
         assert.ok(w.scroll <= w.inner, `the join page scrolls sideways: ${JSON.stringify(w)}`);
 
@@ -105,6 +114,7 @@ describe('the join page and the waiting room', () => {
         assert.equal(await camera.getAttribute('aria-pressed'), 'false');
         await until('the meter moves in the waiting room', () => preview(page),
           (p) => p.level > 0 && p.live === 0);
+        await shot(page, 'waiting-phone');
         w = await widths(page);
         assert.ok(w.scroll <= w.inner, `the waiting room scrolls sideways: ${JSON.stringify(w)}`);
 
