@@ -5,6 +5,7 @@
 // about what works and what to do.
 import { $, say } from './ui.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
+import { meterValue, watchLevel } from './mic-level.js';
 
 // ---- the connection test's thresholds (listed in docs/DEPLOY.md, "The device check") ----
 // How long the test measures once media comes back: long enough for the browser's
@@ -83,35 +84,19 @@ function audioContext() {
 }
 
 function listenToMicrophone(track) {
-  const context = audioContext();
-  if (!context) return;
-  const analyser = context.createAnalyser();
-  analyser.fftSize = 512;
-  context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-  const samples = new Float32Array(analyser.fftSize);
-  const tick = () => {
-    if (!audio) return;
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const s of samples) sum += s * s;
-    const rms = Math.sqrt(sum / samples.length);
-    level.value = Math.min(1, rms * 4);
+  audio = watchLevel(track, (rms) => {
+    level.value = meterValue(rms);
     if (rms > 0.01 && !heardSomething) {
       heardSomething = true;
       result('microphone', 'Microphone: working, we can hear you.');
     }
-    audio.frame = requestAnimationFrame(tick);
-  };
-  audio = { context, frame: requestAnimationFrame(tick) };
+  });
 }
 
 function stopCheck() {
   test?.finish({ status: 'stopped' });
-  if (audio) {
-    cancelAnimationFrame(audio.frame);
-    audio.context.close();
-    audio = null;
-  }
+  audio?.stop();
+  audio = null;
   for (const track of stream?.getTracks() ?? []) track.stop();
   stream = null;
   video.srcObject = null;

@@ -4,6 +4,7 @@
 // `media` message and the room's state (the server's) owns mute and camera from there on.
 // The preview lets go of the devices before the meeting opens them itself.
 import { $, say } from './ui.js';
+import { meterValue, watchLevel } from './mic-level.js';
 
 const PREVIEW_VIDEO = { width: { ideal: 640 }, height: { ideal: 360 } };
 
@@ -21,9 +22,7 @@ export function createDevices() {
   let stream = null;
   let opening = null;
   let wanted = false; // open() was called and stop() not since
-  let audioCtx = null;
-  let analyser = null;
-  let frame = 0;
+  let level = null; // the microphone's level meter while open
 
   function render() {
     cameraToggle.setAttribute('aria-pressed', String(want.video));
@@ -42,30 +41,11 @@ export function createDevices() {
   }
 
   // the level of one's voice, so one can see the microphone hears
-  function watchLevel() {
-    cancelAnimationFrame(frame);
-    const track = stream?.getAudioTracks()[0];
-    if (!track || !window.AudioContext) return;
-    try {
-      audioCtx ??= new AudioContext();
-      const source = audioCtx.createMediaStreamSource(new MediaStream([track]));
-      analyser = audioCtx.createAnalyser();
-      analyser.fftSize = 512;
-      source.connect(analyser);
-    } catch {
-      return;
-    }
-    const samples = new Float32Array(analyser.fftSize);
-    const tick = () => {
-      if (!analyser) return;
-      analyser.getFloatTimeDomainData(samples);
-      let sum = 0;
-      for (const s of samples) sum += s * s;
-      // speech sits well under full scale: stretch it so a normal voice fills most of the bar
-      meter.value = want.audio ? Math.min(1, Math.sqrt(sum / samples.length) * 4) : 0;
-      frame = requestAnimationFrame(tick);
-    };
-    tick();
+  function listen() {
+    level?.stop();
+    level = watchLevel(stream?.getAudioTracks()[0], (rms) => {
+      meter.value = want.audio ? meterValue(rms) : 0;
+    });
   }
 
   async function openStream() {
@@ -96,7 +76,7 @@ export function createDevices() {
     stream = got;
     video.srcObject = stream;
     render();
-    watchLevel();
+    listen();
   }
 
   async function setCamera(on) {
@@ -124,11 +104,11 @@ export function createDevices() {
   }
 
   cameraToggle.addEventListener('click', () => {
-    audioCtx?.resume().catch(() => {});
+    level?.resume();
     setCamera(!want.video);
   });
   micToggle.addEventListener('click', () => {
-    audioCtx?.resume().catch(() => {});
+    level?.resume();
     want.audio = !want.audio;
     render();
   });
@@ -148,10 +128,8 @@ export function createDevices() {
     stop() {
       wanted = false;
       box.hidden = true;
-      cancelAnimationFrame(frame);
-      analyser = null;
-      audioCtx?.close().catch(() => {});
-      audioCtx = null;
+      level?.stop();
+      level = null;
       for (const t of stream?.getTracks() ?? []) t.stop();
       stream = null;
       video.srcObject = null;
