@@ -181,4 +181,35 @@ describe('the join page and the waiting room', () => {
       }
     });
   });
+  test('a session that is over, and a link that does not work: said plainly, no form, no camera', async () => {
+    await withServer({}, async (server) => {
+      const call = await api(server);
+      const sam = await addClient(call, CLIENT, 1);
+      const past = await call('POST', '/api/v1/sessions', { title: 'Weekly session', client_id: sam.id,
+        starts_at: new Date(Date.now() - 3 * 3600000).toISOString(), time_zone: 'UTC',
+        duration_minutes: 50, allow_overlap: true });
+      assert.equal(past.status, 201, past.text);
+      const client = await person(browser, CLIENT, SMALL_PHONE);
+      const { page } = client;
+      try {
+        await page.goto(localUrl(server, past.json.session.invites[0].url));
+        await page.getByText('This session is over, so it cannot be joined any more. If you think this is a mistake, contact your therapist.',
+          { exact: true }).waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Join session' }).isVisible(), false);
+        assert.equal(await page.getByRole('button', { name: 'Camera', exact: true }).isVisible(), false);
+        assert.equal(await page.evaluate(() => document.getElementById('devices-video').srcObject), null);
+        const w = await widths(page);
+        assert.ok(w.scroll <= w.inner, `the join page scrolls sideways: ${JSON.stringify(w)}`);
+
+        await page.goto(`${server.url}/j/${'x'.repeat(22)}`);
+        await page.getByRole('alert').getByText(
+          'This link is not right or no longer works. Please check the email with your invitation, or ask your therapist for a new link.',
+          { exact: true }).waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Camera', exact: true }).isVisible(), false);
+        assert.deepEqual(client.errors, []);
+      } finally {
+        await client.context.close();
+      }
+    });
+  });
 });

@@ -286,7 +286,7 @@ function refused(msg) {
     joinTitle.textContent = msg.code === 'cancelled' ? 'Session cancelled' : 'This link does not work';
     setTitle(joinTitle.textContent);
     say(joinProblem, msg.code === 'invalid'
-      ? 'This link is not right or no longer works. Please check the email with your invitation.'
+      ? 'This link is not right or no longer works. Please check the email with your invitation, or ask your therapist for a new link.'
       : text);
     return undefined;
   }
