@@ -1,6 +1,14 @@
 #include "sfu/twccfb.h"
 
+#include <assert.h>
 #include <errno.h>
+
+static uint16_t epoch_of(int64_t ext)
+{
+    _Static_assert((TWCCFB_WINDOW & (TWCCFB_WINDOW - 1)) == 0, "a power of two");
+    _Static_assert(sizeof(struct twccfb_slot) == 8, "the window stays packed");
+    return (uint16_t)((uint64_t)ext / TWCCFB_WINDOW);
+}
 
 void twccfb_record(struct twccfb *t, uint16_t seq, int64_t arrival_us)
 {
@@ -8,13 +16,19 @@ void twccfb_record(struct twccfb *t, uint16_t seq, int64_t arrival_us)
     int64_t ext = rtp_seq_unwrap(&t->seq, seq);
     if (first || ext >= t->next + TWCCFB_WINDOW || t->seq.max - t->next >= TWCCFB_WINDOW) {
         /* the first packet, or more than one feedback can say: report from here on */
+        int64_t from = t->next;
         t->next = ext < t->seq.max - (TWCCFB_WINDOW - 1) ? t->seq.max - (TWCCFB_WINDOW - 1) : ext;
+        /* what is skipped will not be reported: its slots are free */
+        for (int64_t k = from; !first && k < t->next && k < from + TWCCFB_WINDOW; k++)
+            t->slot[(size_t)k & (TWCCFB_WINDOW - 1)].used = false;
     }
     if (ext < t->next)
         return; /* already reported (as lost): too late to change that */
-    size_t slot = (size_t)ext & (TWCCFB_WINDOW - 1);
-    t->seq_of[slot] = ext;
-    t->arrival_us[slot] = arrival_us;
+    struct twccfb_slot *s = &t->slot[(size_t)ext & (TWCCFB_WINDOW - 1)];
+    s->epoch = epoch_of(ext);
+    s->arrival_us = (uint32_t)arrival_us;
+    s->used = true;
+    t->newest_arrival_us = arrival_us;
     t->pending = true;
 }
 
@@ -27,13 +41,20 @@ int twccfb_write(struct twccfb *t, int64_t now_ms, struct rtcp_writer *w, uint32
     size_t count = (size_t)(t->seq.max - t->next + 1);
     if (count > TWCCFB_WINDOW)
         count = TWCCFB_WINDOW;
+    uint32_t newest = (uint32_t)t->newest_arrival_us;
     for (size_t i = 0; i < count; i++) {
         int64_t ext = t->next + (int64_t)i;
-        size_t slot = (size_t)ext & (TWCCFB_WINDOW - 1);
-        arrivals[i] = t->seq_of[slot] == ext ? t->arrival_us[slot] : -1;
+        const struct twccfb_slot *s = &t->slot[(size_t)ext & (TWCCFB_WINDOW - 1)];
+        arrivals[i] = s->used && s->epoch == epoch_of(ext)
+                          ? t->newest_arrival_us - (int32_t)(newest - s->arrival_us)
+                          : -1;
     }
     int rc = rtcp_write_twcc(w, sender_ssrc, media_ssrc, (uint16_t)t->next, t->fb_count,
                              arrivals, count);
+    if (rc < 0 && rc != -EINVAL)
+        return rc; /* no room: nothing consumed, the same report next time */
+    for (size_t i = 0; i < count; i++) /* reported (or dropped): the slots are free */
+        t->slot[(size_t)(t->next + (int64_t)i) & (TWCCFB_WINDOW - 1)].used = false;
     if (rc == -EINVAL) {
         /* what is pending cannot be said in one report (two arrivals more than 8 s apart: a
          * stall, a clock jump): it is dropped, or no report would ever go out again */
@@ -42,8 +63,7 @@ int twccfb_write(struct twccfb *t, int64_t now_ms, struct rtcp_writer *w, uint32
         t->sent_ms = now_ms;
         return rc;
     }
-    if (rc < 0)
-        return rc;
+    assert(rc >= 0);
     t->fb_count++;
     t->next += (int64_t)count;
     t->pending = false;
