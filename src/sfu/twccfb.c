@@ -32,6 +32,15 @@ void twccfb_record(struct twccfb *t, uint16_t seq, int64_t arrival_us)
     t->pending = true;
 }
 
+/* When ext arrived, -1: not (yet). */
+static int64_t arrival_of(const struct twccfb *t, int64_t ext)
+{
+    const struct twccfb_slot *s = &t->slot[(size_t)ext & (TWCCFB_WINDOW - 1)];
+    if (!s->used || s->epoch != epoch_of(ext))
+        return -1;
+    return t->newest_arrival_us - (int32_t)((uint32_t)t->newest_arrival_us - s->arrival_us);
+}
+
 int twccfb_write(struct twccfb *t, int64_t now_ms, struct rtcp_writer *w, uint32_t sender_ssrc,
                  uint32_t media_ssrc)
 {
@@ -41,14 +50,11 @@ int twccfb_write(struct twccfb *t, int64_t now_ms, struct rtcp_writer *w, uint32
     size_t count = (size_t)(t->seq.max - t->next + 1);
     if (count > TWCCFB_WINDOW)
         count = TWCCFB_WINDOW;
-    uint32_t newest = (uint32_t)t->newest_arrival_us;
-    for (size_t i = 0; i < count; i++) {
-        int64_t ext = t->next + (int64_t)i;
-        const struct twccfb_slot *s = &t->slot[(size_t)ext & (TWCCFB_WINDOW - 1)];
-        arrivals[i] = s->used && s->epoch == epoch_of(ext)
-                          ? t->newest_arrival_us - (int32_t)(newest - s->arrival_us)
-                          : -1;
-    }
+    assert(count >= 1); /* pending: one arrival at least, at or after next */
+    if (count == 0)
+        return 0; /* (never; it tells gcc every arrival passed on below is written) */
+    for (size_t i = 0; i < count; i++)
+        arrivals[i] = arrival_of(t, t->next + (int64_t)i);
     int rc = rtcp_write_twcc(w, sender_ssrc, media_ssrc, (uint16_t)t->next, t->fb_count,
                              arrivals, count);
     if (rc < 0 && rc != -EINVAL)
