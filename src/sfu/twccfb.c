@@ -59,7 +59,8 @@ int twccfb_write(struct twccfb *t, int64_t now_ms, struct rtcp_writer *w, uint32
                              arrivals, count);
     if (rc < 0 && rc != -EINVAL)
         return rc; /* no room: nothing consumed, the same report next time */
-    for (size_t i = 0; i < count; i++) /* reported (or dropped): the slots are free */
+    /* reported (or dropped): the slots are free */
+    for (size_t i = 0; i < count; i++)
         t->slot[(size_t)(t->next + (int64_t)i) & (TWCCFB_WINDOW - 1)].used = false;
     if (rc == -EINVAL) {
         /* what is pending cannot be said in one report (two arrivals more than 8 s apart: a
