@@ -39,8 +39,9 @@ fuzz: debug
 	done
 
 # Side-by-side media benchmark against Janus (issue 6): root, two cores; scripts/bench --help.
-# Rooms of 4, rooms of 8, then simulcast, each with its ratio; BENCH_ARGS=--quick finishes
-# in about 6 minutes. Results go to build/bench/{p4,p8,simulcast}/.
+# Rooms of 4, rooms of 8 (each with confide's knee), then simulcast, each with its ratio;
+# BENCH_ARGS=--quick finishes in about 7 minutes; BENCH_RUNS=N repeats each comparison and
+# prints the median ratio. Results go to build/bench/{p4,p8,simulcast}/.
 # Then the API benchmark (bench-api), 10 s a backend with --quick.
 bench: build
 	@scripts/bootstrap --bench

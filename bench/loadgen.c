@@ -15,7 +15,14 @@
  * --window-ms (the server's CPU from /proc/PID/stat, its RSS and context switches from
  * /proc/PID/task/{...}/status, what the subscribers got), and stops at loss > --max-loss,
  * p99 > --max-p99-ms, the server's core saturated, the generator's own core saturated, or
- * --max-steps. One JSON line per step goes to --json.
+ * --max-steps. One JSON line per step goes to --json. With --knee-max-rooms, the steps go on
+ * past that (the knee): a third more rooms a step until loss or the server's full core, p99
+ * not a stop, bounded by --knee-seconds; --knee-light: meanwhile the subscribers decrypt only
+ * the trailer, without checking the tag (light_rx.h), so the generator's core lasts longer.
+ * Every window also reads the whole use of the server's and the generator's cores
+ * (/proc/stat): on a shared machine, what else ran there.
+ *
+ * --kernel-floor PPS: no server; the kernel's own cost of the same datagrams (kernel_floor.h).
  *
  * --simulcast: publishers offer three RID layers (q, h, f) and send those the answer takes,
  * each on its own SSRC with MID, RID and a transport-wide number on every packet.
@@ -36,7 +43,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -56,6 +62,8 @@
 #include <openssl/evp.h>
 
 #include "bottleneck.h"
+#include "kernel_floor.h"
+#include "light_rx.h"
 #include "core/arena.h"
 #include "core/rand.h"
 #include "sfu/dtls.h"
@@ -111,6 +119,11 @@ static struct {
     int cap_min_kbps, cap_max_kbps, queue_ms;
     unsigned seed;
     const char *subs_json_path; /* per subscriber, after the last step */
+    /* the knee: after the side-by-side steps, more rooms (a third more a step) until the
+     * server loses over max_loss or its core is over 95 %, up to knee_max_rooms rooms and
+     * knee_seconds; knee_light: the subscribers decrypt only the trailer meanwhile */
+    int knee_max_rooms, knee_seconds;
+    bool knee_light;
 } opt = {
     .server = SRV_CONFIDE,
     .host = "127.0.0.1",
@@ -133,6 +146,10 @@ static struct {
 };
 
 static volatile sig_atomic_t stop_flag;
+/* subscribers read the trailer with light_rx: without checking the tag (the knee's cheaper
+ * generator, --knee-light) */
+static bool light_active;
+static uint64_t light_rx_count, light_full_count;
 static int ep = -1;
 static struct dtls_identity *identity;
 static int64_t now_us_cached;
@@ -198,6 +215,8 @@ struct transport {
     struct twccfb fb;
     uint8_t twcc_id;
     uint32_t rtcp_ssrc, fb_media_ssrc;
+    struct light_rx light; /* subscribe side: the trailer alone (light_active) */
+    bool light_ok;
 };
 
 /* One video stream a publisher sends: the only one, or one simulcast layer. */
@@ -324,6 +343,8 @@ static void transport_reset(struct transport *t)
     rtpsec_context_free(t->rx);
     t->dtls = NULL;
     t->tx = t->rx = NULL;
+    light_rx_free(&t->light);
+    t->light_ok = false;
     t->dtls_up = t->ice_ok = t->have_remote = false;
     /* the server numbers a new transport afresh */
     memset(&t->fb, 0, sizeof t->fb);
@@ -349,6 +370,10 @@ static void dtls_flush(struct transport *t)
         if (rtpsec_context_new(&dout.local, RTPSEC_OUTBOUND, 64, &t->tx) < 0 ||
             rtpsec_context_new(&dout.remote, RTPSEC_INBOUND, 256, &t->rx) < 0)
             die("rtpsec_context_new");
+        if (t->is_sub) {
+            light_rx_free(&t->light);
+            t->light_ok = light_rx_init(&t->light, &dout.remote) == 0;
+        }
         t->dtls_up = true;
         logv("p%d %s: DTLS up\n", t->owner->gidx, t->is_sub ? "sub" : "pub");
         if (!t->is_sub) {
@@ -452,6 +477,28 @@ static uint32_t get32(const uint8_t *b)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* The trailer of an SRTP packet without decrypting the rest or checking its tag
+ * (light_rx.h). Near a sequence number wrap, for a stream rtpsec has not yet authenticated,
+ * and for anything that does not read as our trailer, false: the full path then keeps
+ * rtpsec's rollover counter right (the light path reads it, never moves it). */
+static bool light_trailer(struct transport *t, uint8_t *data, size_t len, struct rtp_packet *pk,
+                          uint8_t tr[TRAILER_BYTES])
+{
+    if (!t->light_ok)
+        return false;
+    size_t tag = light_rx_tag_len(t->light.profile);
+    if (len < tag || rtp_parse(pk, data, len - tag) < 0 || pk->padding)
+        return false;
+    uint32_t roc;
+    if (pk->seq < 1024 || pk->seq > 65535 - 1024 || rtpsec_context_roc(t->rx, pk->ssrc, &roc) < 0)
+        return false;
+    if (light_rx_tail(&t->light, data, len, pk->header_len, roc, tr, TRAILER_BYTES) < 0 ||
+        get32(tr) != TRAILER_MAGIC)
+        return false;
+    light_rx_count++;
+    return true;
+}
+
 static void on_media(struct transport *t, uint8_t *data, size_t len)
 {
     bool rtcp = len >= 2 && data[1] >= 192 && data[1] <= 223;
@@ -483,17 +530,27 @@ static void on_media(struct transport *t, uint8_t *data, size_t len)
     }
     if (!t->is_sub)
         return;
-    if (rtpsec_rtp_unprotect(t->rx, data, len, &plain) < 0) {
-        total_srtp_err++;
-        if (win.active)
-            win.bad_srtp++;
-        return;
-    }
     struct rtp_packet pk;
-    if (rtp_parse(&pk, data, plain) < 0)
-        return;
-    const uint8_t *tr = pk.payload + pk.payload_len - TRAILER_BYTES;
-    bool media = pk.payload_len >= TRAILER_BYTES && get32(tr) == TRAILER_MAGIC;
+    uint8_t light_tr[TRAILER_BYTES];
+    const uint8_t *tr;
+    bool media;
+    if (light_active && light_trailer(t, data, len, &pk, light_tr)) {
+        tr = light_tr;
+        media = true;
+    } else {
+        if (light_active)
+            light_full_count++;
+        if (rtpsec_rtp_unprotect(t->rx, data, len, &plain) < 0) {
+            total_srtp_err++;
+            if (win.active)
+                win.bad_srtp++;
+            return;
+        }
+        if (rtp_parse(&pk, data, plain) < 0)
+            return;
+        tr = pk.payload + pk.payload_len - TRAILER_BYTES;
+        media = pk.payload_len >= TRAILER_BYTES && get32(tr) == TRAILER_MAGIC;
+    }
     struct participant *sub = t->owner;
     int64_t now = now_us_cached;
     if (t->link) {
@@ -1700,6 +1757,115 @@ static bool proc_sample(int pid, struct proc_sample *s)
     return true;
 }
 
+/* One core's time from /proc/stat (clock ticks): everything, idle (with iowait), steal. On a
+ * shared machine a server can lose packets with its own CPU time well under a core: the
+ * rest of its core went to other processes, or to the hypervisor (steal). */
+struct core_sample {
+    unsigned long long total, idle, steal;
+};
+
+static bool core_sample(int cpu, struct core_sample *s)
+{
+    memset(s, 0, sizeof *s);
+    if (cpu < 0)
+        return false;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return false;
+    char line[512], want[16];
+    snprintf(want, sizeof want, "cpu%d ", cpu);
+    bool ok = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, want, strlen(want)) != 0)
+            continue;
+        unsigned long long v[8] = {0};
+        if (sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+            for (int i = 0; i < 8; i++)
+                s->total += v[i];
+            s->idle = v[3] + v[4], s->steal = v[7];
+            ok = true;
+        }
+        break;
+    }
+    fclose(f);
+    return ok;
+}
+
+/* The one CPU pid is pinned to, or -1. */
+static int pinned_cpu(int pid)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(pid, sizeof set, &set) < 0 || CPU_COUNT(&set) != 1)
+        return -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            return c;
+    return -1;
+}
+
+/* The kernel thread that takes over softirq work on cpu when there is too much of it to do at
+ * the end of a system call (ksoftirqd/N): then a sender's deliveries are no longer charged
+ * to the sender. Its pid, or 0. */
+static int ksoftirqd_pid(int cpu)
+{
+    char want[32], path[300], comm[64];
+    snprintf(want, sizeof want, "ksoftirqd/%d\n", cpu);
+    DIR *d = opendir("/proc");
+    if (!d || cpu < 0) {
+        if (d)
+            closedir(d);
+        return 0;
+    }
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(comm, sizeof comm, f) && strcmp(comm, want) == 0)
+            found = atoi(e->d_name);
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+/* UDP datagrams this network namespace dropped because a socket's receive buffer was full
+ * (/proc/net/snmp RcvbufErrors): the server's or the subscribers'. */
+static long long udp_rcvbuf_errors(void)
+{
+    FILE *f = fopen("/proc/net/snmp", "r");
+    if (!f)
+        return -1;
+    char head[512], vals[512];
+    long long v = -1;
+    while (fgets(head, sizeof head, f)) {
+        if (strncmp(head, "Udp: ", 5) != 0 || !fgets(vals, sizeof vals, f))
+            continue;
+        /* the header names the columns: find RcvbufErrors's */
+        int col = 0, want = -1;
+        for (char *t = strtok(head + 5, " \n"); t; t = strtok(NULL, " \n"), col++)
+            if (strcmp(t, "RcvbufErrors") == 0)
+                want = col;
+        col = 0;
+        for (char *t = strtok(vals + 5, " \n"); t && want >= 0; t = strtok(NULL, " \n"), col++)
+            if (col == want)
+                v = atoll(t);
+        break;
+    }
+    fclose(f);
+    return v;
+}
+
+static double core_frac(unsigned long long part, const struct core_sample *a, const struct core_sample *b)
+{
+    return b->total > a->total ? (double)part / (double)(b->total - a->total) : 0;
+}
+
 /* CPU seconds (user + system) of RUSAGE_SELF or RUSAGE_THREAD. */
 static double cpu_s(int who)
 {
@@ -1722,100 +1888,6 @@ static double hist_pct(double q)
     return HIST_BINS * 0.01;
 }
 
-
-/* ---- the kernel's own cost: UDP datagrams of a forwarded video packet's size, sent with
- * sendmmsg in batches as confide's worker does, and received with recvmmsg on the other
- * core. CPU per datagram on each side (RUSAGE_THREAD). ---- */
-
-static void pin(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
-struct floor_rx {
-    int fd, cpu;
-    volatile bool done;
-    uint64_t got;
-    double cpu_s;
-};
-
-static void *floor_receiver(void *arg)
-{
-    struct floor_rx *r = arg;
-    pin(r->cpu);
-    static struct mmsghdr msgs[BATCH];
-    static struct iovec iov[BATCH];
-    static uint8_t bufs[BATCH][PKT_CAP];
-    double c0 = cpu_s(RUSAGE_THREAD);
-    while (!r->done) {
-        for (int i = 0; i < BATCH; i++) {
-            iov[i] = (struct iovec){bufs[i], PKT_CAP};
-            msgs[i].msg_hdr = (struct msghdr){.msg_iov = &iov[i], .msg_iovlen = 1};
-        }
-        struct pollfd pf = {.fd = r->fd, .events = POLLIN};
-        if (poll(&pf, 1, 50) <= 0)
-            continue;
-        int n = recvmmsg(r->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-        if (n > 0)
-            r->got += (uint64_t)n;
-    }
-    r->cpu_s = cpu_s(RUSAGE_THREAD) - c0;
-    return NULL;
-}
-
-static int kernel_floor(int tx_cpu, int rx_cpu, int pps, int seconds)
-{
-    int rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int sz = 8 << 20;
-    setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    inet_pton(AF_INET, opt.local_ip, &sin.sin_addr);
-    if (bind(rx, (struct sockaddr *)&sin, sizeof sin) < 0 || bind(tx, (struct sockaddr *)&sin, sizeof sin) < 0)
-        die("bind: %s", strerror(errno));
-    socklen_t sl = sizeof sin;
-    getsockname(rx, (struct sockaddr *)&sin, &sl);
-    struct floor_rx r = {.fd = rx, .cpu = rx_cpu};
-    pthread_t th;
-    pthread_create(&th, NULL, floor_receiver, &r);
-    pin(tx_cpu);
-    static struct mmsghdr msgs[BATCH];
-    static struct iovec iov[BATCH];
-    static uint8_t buf[1150];
-    memset(buf, 0x5a, sizeof buf);
-    for (int i = 0; i < BATCH; i++) {
-        iov[i] = (struct iovec){buf, sizeof buf};
-        msgs[i].msg_hdr = (struct msghdr){.msg_name = &sin, .msg_namelen = sizeof sin, .msg_iov = &iov[i], .msg_iovlen = 1};
-    }
-    uint64_t sent = 0;
-    double c0 = cpu_s(RUSAGE_THREAD);
-    int64_t t0 = now_us(), end = t0 + (int64_t)seconds * 1000000;
-    /* paced: pps datagrams a second, in batches every millisecond */
-    while (now_us() < end) {
-        uint64_t due = (uint64_t)((double)(now_us_cached - t0) * pps / 1e6);
-        while (sent < due) {
-            unsigned n = (unsigned)(due - sent < BATCH ? due - sent : BATCH);
-            int k = sendmmsg(tx, msgs, n, 0);
-            if (k <= 0)
-                break;
-            sent += (uint64_t)k;
-        }
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-    }
-    double tx_cpu_s = cpu_s(RUSAGE_THREAD) - c0;
-    struct timespec ts = {0, 200000000};
-    nanosleep(&ts, NULL);
-    r.done = true;
-    pthread_join(th, NULL);
-    printf("{\"kernel_floor\":true,\"pps\":%d,\"sent\":%" PRIu64 ",\"received\":%" PRIu64
-           ",\"send_us_per_pkt\":%.3f,\"recv_us_per_pkt\":%.3f}\n",
-           pps, sent, r.got, sent ? tx_cpu_s * 1e6 / (double)sent : 0,
-           r.got ? r.cpu_s * 1e6 / (double)r.got : 0);
-    return 0;
-}
 
 /* One line per subscriber about the last window: its downlink, what reached it and came
  * through, the server's estimate, and the video it got by simulcast layer. */
@@ -1849,6 +1921,30 @@ static void write_subscribers(const char *path, double secs)
     fclose(f);
 }
 
+/* --kernel-floor: the kernel's cost of the same datagrams with no SFU (kernel_floor.h),
+ * sent from CPU 0 to a receiver on CPU 1, one JSON line per way of sending: sendmmsg, then
+ * GSO sends of `segments` to a receiver without UDP_GRO (as the subscribers are), and with
+ * --floor-gro the same GSO sends to a receiver with UDP_GRO. */
+static int run_kernel_floor(int pps, int segments, bool gro)
+{
+    int seconds = opt.window_ms / 1000 > 0 ? opt.window_ms / 1000 : 1;
+    struct kernel_floor_spec specs[3] = {
+        {.segments = 1},
+        {.segments = segments},
+        {.segments = segments, .rx_gro = true},
+    };
+    int n = gro ? 3 : segments > 1 ? 2 : 1;
+    for (int i = 0; i < n; i++) {
+        struct kernel_floor_spec *s = &specs[i];
+        s->ip = opt.local_ip, s->tx_cpu = 0, s->rx_cpu = 1, s->pps = pps, s->seconds = seconds;
+        struct kernel_floor_result r;
+        if (kernel_floor_measure(s, &r) < 0)
+            die("kernel floor: %s", strerror(errno));
+        kernel_floor_print_json(stdout, s, &r);
+    }
+    return 0;
+}
+
 static void on_signal(int sig) { stop_flag = 1; }
 
 static void usage(void)
@@ -1859,7 +1955,9 @@ static void usage(void)
             "  [--warmup-ms MS] [--window-ms MS] [--video-kbps K] [--keyframe-ms MS]\n"
             "  [--max-loss PCT] [--max-p99-ms MS] [--json FILE] [--label NAME] [-v]\n"
             "  [--simulcast] [--bottleneck-kbps MIN:MAX] [--queue-ms MS] [--seed N]\n"
-            "  [--subscribers-json FILE]\n");
+            "  [--subscribers-json FILE] [--knee-max-rooms N] [--knee-seconds S] [--knee-light]\n"
+            "   or: loadgen --kernel-floor PPS [--window-ms MS] [--local-ip IP]\n"
+            "  [--floor-segments K] [--floor-gro]\n");
     exit(2);
 }
 
@@ -1874,8 +1972,11 @@ int main(int argc, char **argv)
         {"json", 1, 0, 'j'},        {"label", 1, 0, 'N'},       {"max-rooms", 1, 0, 'M'},
         {"verbose", 0, 0, 'v'},     {"kernel-floor", 1, 0, 'F'}, {"simulcast", 0, 0, 'S'},
         {"bottleneck-kbps", 1, 0, 'B'}, {"queue-ms", 1, 0, 'q'}, {"seed", 1, 0, 'e'},
-        {"subscribers-json", 1, 0, 'J'}, {0, 0, 0, 0}};
-    int floor_pps = 0;
+        {"subscribers-json", 1, 0, 'J'}, {"floor-segments", 1, 0, 'g'},
+        {"floor-gro", 0, 0, 'G'},   {"knee-max-rooms", 1, 0, 'R'}, {"knee-seconds", 1, 0, 'T'},
+        {"knee-light", 0, 0, 'X'},  {0, 0, 0, 0}};
+    int floor_pps = 0, floor_segments = 4;
+    bool floor_gro = false;
     int c;
     while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
         switch (c) {
@@ -1899,6 +2000,11 @@ int main(int argc, char **argv)
         case 'N': opt.label = optarg; break;
         case 'v': opt.verbose = true; break;
         case 'F': floor_pps = atoi(optarg); break;
+        case 'g': floor_segments = atoi(optarg); break;
+        case 'G': floor_gro = true; break;
+        case 'R': opt.knee_max_rooms = atoi(optarg); break;
+        case 'T': opt.knee_seconds = atoi(optarg); break;
+        case 'X': opt.knee_light = true; break;
         case 'S': opt.simulcast = true; break;
         case 'B':
             if (sscanf(optarg, "%d:%d", &opt.cap_min_kbps, &opt.cap_max_kbps) != 2 ||
@@ -1912,7 +2018,7 @@ int main(int argc, char **argv)
         }
     }
     if (floor_pps)
-        return kernel_floor(0, 1, floor_pps, opt.window_ms / 1000 > 0 ? opt.window_ms / 1000 : 1);
+        return run_kernel_floor(floor_pps, floor_segments, floor_gro);
     if (opt.participants < 2 || opt.participants > MAX_P || !opt.server_pid)
         usage();
     signal(SIGINT, on_signal);
@@ -1942,9 +2048,32 @@ int main(int argc, char **argv)
     fflush(stdout);
     int step;
     bool retried = false;
-    for (step = 1; step <= opt.max_steps && !stop_flag; step++) {
+    /* the side-by-side steps, then (--knee-max-rooms) the knee: the server alone, a third
+     * more rooms a step, until it loses packets or its core is full */
+    bool knee = false;
+    int64_t knee_deadline = 0, last_step_us = 0;
+    for (step = 1; !stop_flag; step++) {
         int64_t t_setup = now_us();
-        for (int k = 0; k < opt.rooms_step && room_count < opt.max_rooms && !retried; k++) {
+        if (!knee && step > opt.max_steps)
+            break;
+        if (knee && !retried) {
+            /* bounded in rooms and in time: stop when the next step would not fit */
+            const char *bound = room_count >= opt.knee_max_rooms          ? "knee room limit"
+                                : t_setup + last_step_us > knee_deadline ? "knee time limit"
+                                                                          : NULL;
+            if (bound) {
+                printf("# %s: knee: stopped before step %d: %s (%d rooms)\n", opt.label, step, bound,
+                       room_count);
+                if (js)
+                    fprintf(js, "{\"server\":\"%s\",\"knee_end\":\"%s\",\"rooms\":%d}\n", opt.label,
+                            bound, room_count);
+                break;
+            }
+        }
+        int add = knee ? (room_count / 3 > opt.rooms_step ? room_count / 3 : opt.rooms_step)
+                       : opt.rooms_step;
+        int limit = knee ? opt.knee_max_rooms : opt.max_rooms;
+        for (int k = 0; k < add && room_count < limit && !retried; k++) {
             if (opt.server == SRV_CONFIDE)
                 confide_add_room(room_count);
             else
@@ -1967,6 +2096,15 @@ int main(int argc, char **argv)
         if (!proc_sample(opt.server_pid, &a))
             die("server pid %d is gone", opt.server_pid);
         double gen_a = cpu_s(RUSAGE_SELF);
+        int srv_cpu = pinned_cpu(opt.server_pid), gen_cpu = pinned_cpu(0);
+        struct core_sample sa, sb, ga, gb;
+        bool cores = core_sample(srv_cpu, &sa) && core_sample(gen_cpu, &ga);
+        static int ksoft = -1; /* looked up once, before the first window */
+        if (ksoft < 0)
+            ksoft = ksoftirqd_pid(srv_cpu);
+        struct proc_sample ka, kb;
+        bool have_ksoft = ksoft && proc_sample(ksoft, &ka);
+        long long rcvbuf_a = udp_rcvbuf_errors();
         int64_t wall_a = now_us();
         win.start_us = wall_a;
         win.end_us = wall_a + (int64_t)opt.window_ms * 1000;
@@ -1974,6 +2112,9 @@ int main(int argc, char **argv)
         pump(opt.window_ms);
         proc_sample(opt.server_pid, &b);
         double gen_b = cpu_s(RUSAGE_SELF);
+        cores = cores && core_sample(srv_cpu, &sb) && core_sample(gen_cpu, &gb);
+        have_ksoft = have_ksoft && proc_sample(ksoft, &kb);
+        long long rcvbuf_b = udp_rcvbuf_errors();
         int64_t wall_b = now_us();
         uint64_t rx_all = win.rx_all; /* every subscriber packet during the window */
         pump(opt.drain_ms);
@@ -2005,10 +2146,28 @@ int main(int argc, char **argv)
         double p50 = hist_pct(0.50), p99 = hist_pct(0.99);
         double gen_frac = (gen_b - gen_a) / secs;
         double ctx = (double)((b.ctx_vol + b.ctx_invol) - (a.ctx_vol + a.ctx_invol)) / secs;
-        printf("%-8s %4d %5zu %9.0f %9.2f %7.1f %8.3f %8.2f %8.2f %9.1f %8.0f %9.0f %7.1f\n",
+        const char *why = NULL;
+        if (loss > opt.max_loss)
+            why = "loss";
+        else if (!knee && p99 > opt.max_p99_ms)
+            why = "p99 latency";
+        else if (cpu_frac > 0.95)
+            why = "server core saturated";
+        else if (gen_frac > 0.95)
+            why = "load generator core saturated";
+        else if (!knee && room_count >= opt.max_rooms)
+            why = "max rooms";
+        /* the machine may be shared: a step over the loss or latency limit is measured once
+         * more at the same load before it counts */
+        bool retry = why && !retried && (strcmp(why, "loss") == 0 || strcmp(why, "p99 latency") == 0);
+        /* the side-by-side steps are over; the knee goes on unless this step is the knee */
+        bool to_knee = why && !retry && !knee && opt.knee_max_rooms > room_count &&
+                       strcmp(why, "loss") != 0 && strcmp(why, "server core saturated") != 0;
+        const char *stopped_by = why && !retry && !to_knee ? why : NULL;
+        printf("%-8s %4d %5zu %9.0f %9.2f %7.1f %8.3f %8.2f %8.2f %9.1f %8.0f %9.0f %7.1f%s\n",
                opt.label, step, part_count, fwd_pps, us_per, 100 * cpu_frac, loss, p50, p99,
                b.rss_kb / 1024.0, part_count ? (double)b.rss_kb / (double)part_count : 0, ctx,
-               100 * gen_frac);
+               100 * gen_frac, knee ? (light_active ? "  knee, light receive" : "  knee") : "");
         fflush(stdout);
         if (js) {
             fprintf(js,
@@ -2020,30 +2179,34 @@ int main(int argc, char **argv)
                     "\"rss_kb_per_participant\":%.1f,\"ctx_switches_per_s\":%.1f,"
                     "\"ctx_voluntary\":%ld,\"ctx_involuntary\":%ld,\"generator_cpu_fraction\":%.4f,"
                     "\"srtp_errors\":%" PRIu64 ",\"video_kbps\":%d,\"simulcast\":%s,"
-                    "\"video_streams_per_publisher\":%zu}\n",
+                    "\"video_streams_per_publisher\":%zu,\"phase\":\"%s\",\"light_receive\":%s,"
+                    "\"light_receive_share\":%.4f,\"stopped_by\":%s%s%s,\"server_cpu\":%d,"
+                    "\"server_core_busy\":%.4f,\"server_core_steal\":%.4f,\"generator_cpu\":%d,"
+                    "\"generator_core_busy\":%.4f,\"generator_core_steal\":%.4f,"
+                    "\"server_core_ksoftirqd\":%.4f,\"udp_rcvbuf_errors\":%lld}\n",
                     opt.label, step, room_count, opt.participants, part_count, secs, fwd_pps, us_per,
                     cpu_frac, cpu > 0 ? (double)rx_all / cpu : 0, loss, expected, win.rx, p50, p99,
                     b.rss_kb, part_count ? (double)b.rss_kb / (double)part_count : 0, ctx,
                     b.ctx_vol - a.ctx_vol, b.ctx_invol - a.ctx_invol, gen_frac, win.bad_srtp,
                     opt.video_kbps, opt.simulcast ? "true" : "false",
-                    part_count ? parts[0]->vcount : 0);
+                    part_count ? parts[0]->vcount : 0, knee ? "knee" : "side",
+                    light_active ? "true" : "false",
+                    light_rx_count + light_full_count
+                        ? (double)light_rx_count / (double)(light_rx_count + light_full_count)
+                        : 0,
+                    stopped_by ? "\"" : "", stopped_by ? stopped_by : "null", stopped_by ? "\"" : "",
+                    srv_cpu, cores ? core_frac(sb.total - sb.idle - (sa.total - sa.idle), &sa, &sb) : -1,
+                    cores ? core_frac(sb.steal - sa.steal, &sa, &sb) : -1, gen_cpu,
+                    cores ? core_frac(gb.total - gb.idle - (ga.total - ga.idle), &ga, &gb) : -1,
+                    cores ? core_frac(gb.steal - ga.steal, &ga, &gb) : -1,
+                    have_ksoft ? (kb.cpu_s - ka.cpu_s) / secs : -1,
+                    rcvbuf_a >= 0 && rcvbuf_b >= 0 ? rcvbuf_b - rcvbuf_a : -1);
             fflush(js);
         }
         if (opt.subs_json_path)
             write_subscribers(opt.subs_json_path, secs);
-        const char *why = NULL;
-        if (loss > opt.max_loss)
-            why = "loss";
-        else if (p99 > opt.max_p99_ms)
-            why = "p99 latency";
-        else if (cpu_frac > 0.95)
-            why = "server core saturated";
-        else if (gen_frac > 0.95)
-            why = "load generator core saturated";
-        else if (room_count >= opt.max_rooms)
-            why = "max rooms";
-        if (why && !retried && (strcmp(why, "loss") == 0 || strcmp(why, "p99 latency") == 0)) {
-            /* the machine may be shared: measure the same load once more before giving up */
+        last_step_us = now_us() - t_setup;
+        if (retry) {
             printf("# %s: step %d: %s over the limit, measuring the same load again\n", opt.label,
                    step, why);
             retried = true;
@@ -2051,8 +2214,20 @@ int main(int argc, char **argv)
             continue;
         }
         retried = false;
+        if (to_knee) {
+            printf("# %s: side-by-side steps end after step %d (%s); the knee: %s alone, a third more "
+                   "rooms a step, until loss over %.1f %% or its core over 95 %%%s\n",
+                   opt.label, step, why, opt.label, opt.max_loss,
+                   opt.knee_light ? "; subscribers now read the trailer alone (light receive: "
+                                    "SRTP tags not verified)"
+                                  : "");
+            knee = true;
+            knee_deadline = now_us() + (int64_t)opt.knee_seconds * 1000000;
+            light_active = opt.knee_light;
+            continue;
+        }
         if (why) {
-            printf("# %s: stopped after step %d: %s\n", opt.label, step, why);
+            printf("# %s: stopped after step %d: %s%s\n", opt.label, step, why, knee ? " (knee)" : "");
             break;
         }
     }

@@ -1,23 +1,65 @@
-// Reads OUT_DIR/{confide,janus}.jsonl and kernel.json (from bench/loadgen), prints the
-// side-by-side table, writes results.json and cpu_per_packet.svg, and the ratio line.
-// With --simulcast: OUT_DIR/confide.jsonl and subscribers.jsonl, what each subscriber got
-// against its simulated downlink, by layer; results.json.
-// usage: node bench/report.mjs OUT_DIR PARTICIPANTS_PER_ROOM [--simulcast]
+// Reads OUT_DIR/{confide,janus}.jsonl, kernel.json (from bench/loadgen) and
+// confide-metrics.txt (confide's /metrics after its run), prints the side-by-side table, the
+// kernel's floors, the ratio line and the knee line, writes results.json and
+// cpu_per_packet.svg. With --simulcast: OUT_DIR/confide.jsonl and subscribers.jsonl, what
+// each subscriber got against its simulated downlink, by layer; results.json.
+// With --summary N: OUT_DIR/results.json and OUT_DIR/run-2 … run-N/results.json (BENCH_RUNS),
+// every ratio and their median; OUT_DIR/results.json then holds every run.
+// The machine (CPU model, nproc, kernel) comes from $BENCH_MACHINE (scripts/bench writes it).
+// usage: node bench/report.mjs OUT_DIR PARTICIPANTS_PER_ROOM [--simulcast | --summary N]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const [out, partsArg, mode] = process.argv.slice(2);
+const [out, partsArg, mode, modeArg] = process.argv.slice(2);
 const P = Number(partsArg ?? 4);
-const read = (name) => {
-  const f = path.join(out, name);
+const read = (name, dir = out) => {
+  const f = path.join(dir, name);
   return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
 };
-const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release() };
+const machine = {
+  cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(),
+  ...(process.env.BENCH_MACHINE && existsSync(process.env.BENCH_MACHINE)
+    ? JSON.parse(readFileSync(process.env.BENCH_MACHINE, 'utf8')) : {}),
+};
 
 if (mode === '--simulcast') {
   simulcastReport();
   process.exit(0);
+}
+if (mode === '--summary') {
+  summaryReport(Number(modeArg));
+  process.exit(0);
+}
+
+// BENCH_RUNS=N: every run's ratio and their median; OUT_DIR/results.json keeps them all.
+function summaryReport(n) {
+  const dirs = Array.from({ length: n }, (_, i) => (i === 0 ? out : path.join(out, `run-${i + 1}`)));
+  const all = dirs.map((d) => {
+    const f = path.join(d, 'results.json');
+    if (!existsSync(f)) return null;
+    const r = JSON.parse(readFileSync(f, 'utf8'));
+    delete r.all_runs; // the summary written before, if any
+    return r;
+  });
+  const ratios = all.map((r) => r?.comparison?.ratio_fwd_pkts_per_cpu_s ?? null);
+  const got = ratios.filter((x) => x !== null).sort((a, b) => a - b);
+  const median = got.length ? (got.length % 2 ? got[(got.length - 1) / 2]
+    : (got[got.length / 2 - 1] + got[got.length / 2]) / 2) : null;
+  console.log('');
+  ratios.forEach((x, i) => console.log(`run ${i + 1}: ratio forwarded_pkts_per_cpu_s confide/janus = ` +
+    `${x === null ? 'n/a' : x.toFixed(2)} (rooms of ${P}` +
+    (all[i]?.comparison ? `, at step ${all[i].comparison.step}` : '') + ')'));
+  const skipped = n - got.length;
+  if (median !== null)
+    console.log(`median ratio forwarded_pkts_per_cpu_s confide/janus = ${median.toFixed(2)} (rooms of ${P}, ` +
+      `${got.length} runs${skipped ? `; ${skipped} without a ratio left out` : ''})`);
+  else
+    console.log(`median ratio forwarded_pkts_per_cpu_s confide/janus = n/a (rooms of ${P}, no run with a ratio)`);
+  const first = all[0] ?? { machine, participants_per_room: P };
+  writeFileSync(path.join(out, 'results.json'), JSON.stringify({
+    ...first, ratios, median_ratio: median, runs_count: n, all_runs: all,
+  }, null, 2) + '\n');
 }
 
 // Spearman's rank correlation of two equally long lists (ties get their mean rank).
@@ -115,34 +157,89 @@ function simulcastReport() {
     console.log(`ratio forwarded_pkts_per_cpu_s confide/janus = n/a (simulcast, rooms of ${P}: audio loss over 1 %)`);
 }
 
-const lastPerStep = (rows) => [...new Map(rows.map((r) => [r.step, r])).values()];
+// (a retried step: its last measurement; rows without a step are the loadgen's notes)
+const lastPerStep = (rows) => [...new Map(rows.filter((r) => r.step !== undefined).map((r) => [r.step, r])).values()];
 const runs = { confide: lastPerStep(read('confide.jsonl')), janus: lastPerStep(read('janus.jsonl')) };
-const kernel = read('kernel.json')[0] ?? null; // scripts/bench copies it into each run's directory
-const floorUs = kernel ? kernel.send_us_per_pkt + kernel.recv_us_per_pkt / (P - 1) : null;
+const kneeEnd = read('confide.jsonl').find((r) => r.knee_end) ?? null;
+// The kernel's floors (loadgen --kernel-floor, after confide's run): sendmmsg, and GSO sends
+// of k; for one forwarded packet, one send and 1/(P-1) of a receive.
+const floors = read('kernel.json');
+const kernel = floors.find((k) => !k.mode || k.mode === 'sendmmsg') ?? null;
+const kernelGso = floors.find((k) => k.mode === 'gso' && !k.receiver_gro && !k.gso_refused) ?? null;
+const perFwd = (k) => (k ? k.send_us_per_pkt + k.recv_us_per_pkt / (P - 1) : null);
+const floorUs = perFwd(kernel), floorGsoUs = perFwd(kernelGso);
+// confide's own GSO sends over its run, from /metrics
+function confideGso() {
+  const f = path.join(out, 'confide-metrics.txt');
+  if (!existsSync(f)) return null;
+  const m = {};
+  for (const line of readFileSync(f, 'utf8').split('\n')) {
+    const x = line.match(/^confide_media_(tx_datagrams|tx_gso_datagrams|tx_gso_sends|tx_gso_fallbacks)_total (\d+)/);
+    if (x) m[x[1]] = Number(x[2]);
+  }
+  if (m.tx_datagrams === undefined) return null;
+  return { ...m, mean_segments_per_gso_send: m.tx_gso_sends ? m.tx_gso_datagrams / m.tx_gso_sends : null,
+    gso_share_of_datagrams: m.tx_datagrams ? m.tx_gso_datagrams / m.tx_datagrams : null };
+}
+const gso = confideGso();
+// the floor for confide's mix: its GSO share at the GSO floor, the rest at sendmmsg's
+const floorMixUs = gso && floorUs !== null && floorGsoUs !== null && gso.gso_share_of_datagrams !== null
+  ? gso.gso_share_of_datagrams * floorGsoUs + (1 - gso.gso_share_of_datagrams) * floorUs : null;
 
 const f = (x, d = 2) => (x === undefined || x === null ? '-' : Number(x).toFixed(d));
 const pad = (s, n) => String(s).padStart(n);
 console.log('');
 console.log(['server', 'step', 'parts', 'fwd_pps', 'us/pkt', 'fwd/cpu_s', 'cpu%', 'loss%', 'p50_ms',
-  'p99_ms', 'rss_MB', 'rss/part_kB', 'ctxsw/s'].map((h, i) => pad(h, i === 0 ? 8 : 11)).join(''));
+  'p99_ms', 'rss_MB', 'rss/part_kB', 'ctxsw/s', 'core_busy%'].map((h, i) => pad(h, i === 0 ? 8 : 11)).join(''));
+// core_busy%: the server's whole core (it, other processes, the hypervisor's steal)
+const busy = (s) => (s.server_core_busy >= 0 ? f(100 * s.server_core_busy, 1) : '-');
+// what else ran on the server's core: everything busy but the server, steal and ksoftirqd
+// (which, when softirq work piles up, delivers packets the server sent: its work, not charged
+// to it)
+const ksoft = (s) => (s.server_core_ksoftirqd >= 0 ? s.server_core_ksoftirqd : 0);
+const others = (s) => Math.max(0, s.server_core_busy - s.cpu_fraction - s.server_core_steal - ksoft(s));
+const coreNote = (s) => (s.server_core_busy >= 0
+  ? `its core ${f(100 * s.server_core_busy, 1)} % busy: ` +
+    (s.server_core_ksoftirqd >= 0 ? `ksoftirqd ${f(100 * s.server_core_ksoftirqd, 1)} %, ` : '') +
+    `other processes ${f(100 * others(s), 1)} %, steal ${f(100 * s.server_core_steal, 1)} %` +
+    (s.udp_rcvbuf_errors >= 0 ? `; UDP receive-buffer drops ${s.udp_rcvbuf_errors}` : '') : '');
+// over a fifth of the core to others: the machine stopped it, not the server's own limit
+const busyWarning = (s) => (s.server_core_busy >= 0 && others(s) + s.server_core_steal > 0.2
+  ? '\n# (the machine was busy: other processes and steal took ' +
+    `${f(100 * (others(s) + s.server_core_steal), 0)} % of the server's core at the last step; ` +
+    'the limit may be theirs, not confide\'s)' : '');
 for (const [name, steps] of Object.entries(runs)) {
   for (const s of steps) {
     console.log([pad(name, 8), pad(s.step, 11), pad(s.participants, 11), pad(f(s.forwarded_pps, 0), 11),
       pad(f(s.cpu_us_per_pkt), 11), pad(f(s.fwd_pkts_per_cpu_s, 0), 11), pad(f(100 * s.cpu_fraction, 1), 11),
       pad(f(s.loss_pct, 3), 11), pad(f(s.latency_p50_ms), 11), pad(f(s.latency_p99_ms), 11),
       pad(f(s.rss_kb / 1024, 1), 11), pad(f(s.rss_kb_per_participant, 0), 11),
-      pad(f(s.ctx_switches_per_s, 0), 11)].join(''));
+      pad(f(s.ctx_switches_per_s, 0), 11), pad(busy(s), 11)].join('') +
+      (s.phase === 'knee' ? `  knee (generator ${f(100 * s.generator_cpu_fraction, 1)} %` +
+        (s.light_receive ? ', light receive' : '') + ')' : ''));
   }
 }
 if (kernel) {
   console.log(`kernel: sendmmsg ${f(kernel.send_us_per_pkt)} us + recvmmsg ${f(kernel.recv_us_per_pkt)} us ` +
     `a datagram; floor for one forwarded packet with ${P - 1} subscribers a publisher: ${f(floorUs)} us`);
 }
+if (kernelGso) {
+  const why = gso?.mean_segments_per_gso_send
+    ? `confide's GSO sends averaged ${f(gso.mean_segments_per_gso_send)} datagrams this run, ` +
+      `${f(100 * gso.gso_share_of_datagrams, 0)} % of its datagrams went in them: ${f(floorMixUs)} us for that mix`
+    : 'fixed: a video frame\'s packets; confide\'s GSO sends were not read this run';
+  console.log(`kernel: GSO sends of ${kernelGso.segments} ${f(kernelGso.send_us_per_pkt)} us + recvmmsg ` +
+    `${f(kernelGso.recv_us_per_pkt)} us a datagram; floor for one forwarded packet: ${f(floorGsoUs)} us ` +
+    `(k = ${kernelGso.segments}: ${why})`);
+} else if (floors.some((k) => k.gso_refused)) {
+  console.log('kernel: GSO sends refused by this kernel (UDP_SEGMENT): no GSO floor');
+}
 
 // Equal loss: the steps where both servers kept loss at or under 1 %; the comparison is at
-// the highest load both carried (the same step means the same offered load).
+// the highest load both carried (the same step means the same offered load). confide's knee
+// steps, which Janus never ran, are not compared.
 const ok = (s) => s.loss_pct <= 1.0 && s.forwarded_pps > 0;
-const good = { confide: runs.confide.filter(ok), janus: runs.janus.filter(ok) };
+const good = { confide: runs.confide.filter((s) => ok(s) && s.phase !== 'knee'), janus: runs.janus.filter(ok) };
 let ratio = null, at = null;
 const common = good.confide.filter((c) => good.janus.some((j) => j.step === c.step));
 if (common.length) {
@@ -189,24 +286,82 @@ function svg() {
   }
   if (floorUs) {
     parts.push(`<line x1="${L}" y1="${y(floorUs)}" x2="${W - R}" y2="${y(floorUs)}" stroke="#555" stroke-dasharray="6 4"/>`,
-      `<text x="${W - R - 4}" y="${y(floorUs) - 5}" text-anchor="end" fill="#555">kernel UDP floor ${floorUs.toFixed(2)} µs</text>`);
+      `<text x="${W - R - 4}" y="${y(floorUs) - 5}" text-anchor="end" fill="#555">kernel UDP floor, sendmmsg ${floorUs.toFixed(2)} µs</text>`);
+  }
+  if (floorGsoUs) {
+    parts.push(`<line x1="${L}" y1="${y(floorGsoUs)}" x2="${W - R}" y2="${y(floorGsoUs)}" stroke="#999" stroke-dasharray="2 4"/>`,
+      `<text x="${W - R - 4}" y="${y(floorGsoUs) + 14}" text-anchor="end" fill="#777">GSO sends of ${kernelGso.segments} ${floorGsoUs.toFixed(2)} µs</text>`);
   }
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
+
+// The knee: how far confide alone got on its one core. Its last step says why it stopped;
+// the knee is the highest step it carried at <= 1 % loss.
+function kneeOf() {
+  const steps = runs.confide;
+  const last = steps[steps.length - 1];
+  const within = last && (last.stopped_by === 'loss' || last.stopped_by === 'server core saturated');
+  if (!last || (!within && !steps.some((s) => s.phase === 'knee'))) return null;
+  const carried = steps.filter((s) => s.loss_pct <= 1.0 && s.forwarded_pps > 0);
+  const best = carried[carried.length - 1] ?? null;
+  const stoppedBy = last.stopped_by ?? kneeEnd?.knee_end ?? 'the load generator\'s time limit';
+  const light = steps.some((s) => s.phase === 'knee' && s.light_receive);
+  const k = { stopped_by: stoppedBy, at: best, last, light_receive: light, reached: false };
+  if (best && (stoppedBy === 'loss' || stoppedBy === 'server core saturated')) {
+    k.reached = true;
+    k.line = `knee: confide ${best.participants} participants, ${f(best.forwarded_pps, 0)} forwarded pkt/s ` +
+      `on one core (stopped by ${stoppedBy} at step ${last.step}: loss ${f(last.loss_pct, 3)} %, ` +
+      `core ${f(100 * last.cpu_fraction, 1)} %${coreNote(last) && ` (${coreNote(last)})`}; ` +
+      `generator ${f(100 * last.generator_cpu_fraction, 1)} %` +
+      (last.phase === 'knee' ? ')' : '; within the side-by-side steps)');
+  } else if (stoppedBy === 'load generator core saturated') {
+    k.line = `knee: not reached: the generator saturated at ${f(last.forwarded_pps, 0)} forwarded pkt/s ` +
+      `(its core ${f(100 * last.generator_cpu_fraction, 1)} %), confide at ${f(100 * last.cpu_fraction, 1)} % of its core` +
+      (coreNote(last) && ` (${coreNote(last)})`);
+  } else {
+    k.line = `knee: not reached within the bound (${stoppedBy}): confide carried ${f(last.forwarded_pps, 0)} ` +
+      `forwarded pkt/s (${last.participants} participants) at ${f(100 * last.cpu_fraction, 1)} % of its core` +
+      (coreNote(last) && ` (${coreNote(last)})`) + ', ' +
+      `loss ${f(last.loss_pct, 3)} %; generator ${f(100 * last.generator_cpu_fraction, 1)} %`;
+  }
+  if (k.reached || stoppedBy === 'load generator core saturated') k.line += busyWarning(last);
+  else if (last.server_core_busy >= 0 && others(last) + last.server_core_steal > 0.2)
+    k.line += `\n# (other processes and steal took ${f(100 * (others(last) + last.server_core_steal), 0)} % ` +
+      'of the server\'s core at the last step)';
+  if (light) {
+    const share = steps.filter((s) => s.light_receive).map((s) => s.light_receive_share).pop();
+    k.line += `\n# (knee steps: the subscribers read only the trailer of ${f(100 * share, 0)} % of packets, ` +
+      'SRTP tags not verified; confide\'s side is unchanged)';
+  }
+  return k;
+}
+const knee = kneeOf();
 
 const plot = svg();
 if (plot) writeFileSync(path.join(out, 'cpu_per_packet.svg'), plot);
 writeFileSync(path.join(out, 'results.json'), JSON.stringify({
   machine,
   participants_per_room: P, runs, kernel, kernel_floor_us_per_forwarded_pkt: floorUs,
+  kernel_gso: kernelGso, kernel_floor_gso_us_per_forwarded_pkt: floorGsoUs,
+  kernel_floor_confide_mix_us_per_forwarded_pkt: floorMixUs, confide_gso: gso,
+  knee: knee && { ...knee, line: undefined },
   comparison: at && { ...at, ratio_fwd_pkts_per_cpu_s: ratio },
 }, null, 2) + '\n');
 if (ratio !== null) {
   console.log(`compared at step ${at.step} (${at.participants} participants): confide ${f(at.confide.cpu_us_per_pkt)} us/pkt, ` +
     `janus ${f(at.janus.cpu_us_per_pkt)} us/pkt; loss ${f(at.confide.loss_pct, 3)} % / ${f(at.janus.loss_pct, 3)} %`);
-  if (floorUs) console.log(`confide is ${f(at.confide.cpu_us_per_pkt / floorUs)}x the kernel's floor, janus ${f(at.janus.cpu_us_per_pkt / floorUs)}x`);
+  if (floorUs) {
+    const x = (us, fl) => `${f(us / fl)}x`;
+    console.log(`confide is ${x(at.confide.cpu_us_per_pkt, floorUs)} the kernel's floor` +
+      (floorGsoUs ? ` (${x(at.confide.cpu_us_per_pkt, floorGsoUs)} the GSO floor` +
+        (floorMixUs ? `, ${x(at.confide.cpu_us_per_pkt, floorMixUs)} its mix's` : '') + ')' : '') +
+      `, janus ${x(at.janus.cpu_us_per_pkt, floorUs)}`);
+  }
   console.log(`ratio forwarded_pkts_per_cpu_s confide/janus = ${ratio.toFixed(2)} (rooms of ${P})`);
-} else {
+} else if (runs.janus.length || !runs.confide.length) {
   console.log(`ratio forwarded_pkts_per_cpu_s confide/janus = n/a (rooms of ${P}: no step both servers carried at <= 1 % loss)`);
+} else {
+  console.log(`ratio forwarded_pkts_per_cpu_s confide/janus = n/a (rooms of ${P}: janus did not run)`);
 }
+if (knee) console.log(knee.line);

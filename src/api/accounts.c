@@ -38,9 +38,11 @@ void me_password(struct api_call *call)
     struct api_ctx *ctx = call->ctx;
     const char *current, *fresh, *reason = NULL;
     size_t current_len, fresh_len;
-    if (api_field_string(call, "current_password", 1, PASSWORD_MAX_BYTES, &current, &current_len) <
-            0 ||
-        api_field_string(call, "new_password", 1, PASSWORD_MAX_BYTES, &fresh, &fresh_len) < 0)
+    api_field_string(call, "current_password", 1, PASSWORD_MAX_BYTES, &current, &current_len);
+    if (api_field_string(call, "new_password", 1, PASSWORD_MAX_BYTES, &fresh, &fresh_len) == 0 &&
+        password_check_policy(fresh, fresh_len, &reason) < 0)
+        api_field_error(call, "weak_password", "new_password", reason);
+    if (api_fields_failed(call))
         return;
     /* a cookie left on a shared computer must not become a way to guess the password */
     char acct[72], addr[THROTTLE_KEY_MAX];
@@ -51,10 +53,7 @@ void me_password(struct api_call *call)
         api_throttle_failure(call, acct, addr);
         api_field_error(call, "wrong_password", "current_password",
                         "Your current password is not right.");
-        return;
-    }
-    if (password_check_policy(fresh, fresh_len, &reason) < 0) {
-        api_field_error(call, "weak_password", "new_password", reason);
+        api_fields_failed(call);
         return;
     }
     char hash[PASSWORD_HASH_MAX];
@@ -147,7 +146,7 @@ static int field_role(struct api_call *call, enum store_role *role)
         return -1;
     if (store_role_parse(name, role) < 0) {
         api_field_error(call, "invalid_field", "role",
-                        "The field \"role\" must be \"admin\" or \"therapist\".");
+                        "Choose a role: administrator or therapist.");
         return -1;
     }
     return 0;
@@ -195,14 +194,12 @@ void users_invite(struct api_call *call)
     struct api_ctx *ctx = call->ctx;
     const char *name, *email;
     enum store_role role;
-    if (api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0 ||
-        api_field_email(call, "email", &email) < 0 || field_role(call, &role) < 0)
+    /* every field checked, every problem answered at once */
+    api_field_name(call, "name", &name);
+    api_field_email(call, "email", &email);
+    field_role(call, &role);
+    if (api_fields_failed(call))
         return;
-    if (!account_name_valid(name)) {
-        api_field_error(call, "invalid_field", "name",
-                        "Please give a name of 1 to " LIMIT_TEXT(LIMIT_NAME) " characters.");
-        return;
-    }
     int64_t id = 0;
     if (invited_account(call, name, email, role, &id) < 0)
         return;
@@ -348,14 +345,12 @@ void invitation_accept(struct api_call *call)
     const char *token, *password, *reason = NULL;
     size_t password_len;
     struct store_user u;
-    if (api_field_string(call, "token", 1, INVITATION_TOKEN_MAX, &token, NULL) < 0 ||
-        api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0 ||
-        load_invitation(call, token, &u) < 0)
-        return;
-    if (password_check_policy(password, password_len, &reason) < 0) {
+    api_field_string(call, "token", 1, INVITATION_TOKEN_MAX, &token, NULL);
+    if (api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) == 0 &&
+        password_check_policy(password, password_len, &reason) < 0)
         api_field_error(call, "weak_password", "password", reason);
+    if (api_fields_failed(call) || load_invitation(call, token, &u) < 0)
         return;
-    }
     char hash[PASSWORD_HASH_MAX];
     if (password_hash(password, password_len, hash) < 0)
         return store_down(call);

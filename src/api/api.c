@@ -10,6 +10,7 @@
 
 #include "api/routes.h"
 #include "api/static_files.h"
+#include "auth/account.h"
 #include "auth/login.h"
 #include "auth/origin.h"
 #include "auth/throttle.h"
@@ -144,6 +145,7 @@ int api_query_param(struct api_call *call, const char *name, char *out, size_t s
                 char message[160];
                 snprintf(message, sizeof message, "The query parameter \"%s\" is too long.", name);
                 api_field_error(call, "invalid_field", name, message);
+                api_fields_failed(call);
                 return -1;
             }
             memcpy(out, p + len + 1, v);
@@ -161,10 +163,94 @@ void api_nothing_to_change(struct api_call *call)
     api_error(call, 400, "missing_field", "Nothing to change: give at least one field.");
 }
 
+/* What a field is, in the words of the form that asks for it: "Enter a name." The one
+ * place a body field's name becomes words; a field not listed is "a value". */
+static const struct {
+    const char *key, *verb, *noun;
+} field_words[] = {
+    {"name", "Enter", "a name"},
+    {"email", "Enter", "an email address"},
+    {"phone", "Enter", "a phone number"},
+    {"time_zone", "Choose", "a time zone"},
+    {"title", "Enter", "a title"},
+    {"description", "Enter", "a description"},
+    {"agreement", "Enter", "the group agreement"},
+    {"capacity", "Enter", "how many people may join"},
+    {"password", "Enter", "a password"},
+    {"current_password", "Enter", "your current password"},
+    {"new_password", "Enter", "a new password"},
+    {"code", "Enter", "the code"},
+    {"reason", "Enter", "a reason"},
+    {"role", "Choose", "a role"},
+    {"starts_at", "Choose", "a start time"},
+    {"ends_at", "Choose", "an end time"},
+    {"duration_minutes", "Choose", "a length in minutes"},
+    {"client_id", "Choose", "a client"},
+    {"group_id", "Choose", "a group"},
+    {"user_id", "Choose", "a person"},
+    {"slot_id", "Choose", "a time"},
+    {"setup_token", "Open", "the setup link confide printed"},
+    {"token", "Open", "the link from your email"},
+};
+
+static void field_words_of(const char *key, const char **verb, const char **noun)
+{
+    *verb = "Enter";
+    *noun = "a value";
+    for (size_t i = 0; i < sizeof field_words / sizeof field_words[0]; i++)
+        if (strcmp(field_words[i].key, key) == 0) {
+            *verb = field_words[i].verb;
+            *noun = field_words[i].noun;
+            return;
+        }
+}
+
+void api_field_error(struct api_call *call, const char *code, const char *field,
+                     const char *message)
+{
+    assert(code && field && message);
+    for (int i = 0; i < call->field_error_count; i++)
+        if (strcmp(call->field_errors[i].field, field) == 0)
+            return; /* the first problem of a field is the one to fix first */
+    /* a handler checks a fixed list of fields: more than the bound is a bug in one */
+    assert(call->field_error_count < API_MAX_FIELD_ERRORS);
+    if (call->field_error_count >= API_MAX_FIELD_ERRORS)
+        return;
+    struct api_field_problem *p = &call->field_errors[call->field_error_count];
+    p->code = arena_strdup(&call->arena, code);
+    p->field = arena_strdup(&call->arena, field);
+    p->message = arena_strdup(&call->arena, message);
+    if (!p->code || !p->field || !p->message) { /* out of memory: say something still */
+        p->code = "invalid_field";
+        p->field = "";
+        p->message = "Please check what you entered.";
+    }
+    call->field_error_count++;
+}
+
+int api_fields_failed(struct api_call *call)
+{
+    if (call->field_error_count == 0)
+        return 0;
+    json_t *errors = json_array();
+    for (int i = 0; i < call->field_error_count; i++) {
+        const struct api_field_problem *p = &call->field_errors[i];
+        json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "code", p->code, "field", p->field,
+                                                "message", p->message));
+    }
+    const struct api_field_problem *first = &call->field_errors[0];
+    api_json(call, 400,
+             json_pack("{s:{s:s,s:s,s:s},s:o}", "error", "code", first->code, "message",
+                       first->message, "field", first->field, "errors", errors));
+    return 1;
+}
+
 void api_field_missing(struct api_call *call, const char *field)
 {
+    const char *verb, *noun;
     char message[160];
-    snprintf(message, sizeof message, "The field \"%s\" is required.", field);
+    field_words_of(field, &verb, &noun);
+    snprintf(message, sizeof message, "%s %s.", verb, noun);
     api_field_error(call, "missing_field", field, message);
 }
 
@@ -172,14 +258,26 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
                      const char **out, size_t *len)
 {
     json_t *v = json_object_get(call->body, key);
-    char message[160];
+    *out = NULL;
+    if (len)
+        *len = 0;
     if (!v) {
         api_field_missing(call, key);
         return -1;
     }
     if (!json_is_string(v) || !text_length_ok(json_string_value(v), min, max)) {
-        snprintf(message, sizeof message,
-                 "The field \"%s\" must be a string of %zu to %zu characters.", key, min, max);
+        const char *verb, *noun;
+        char message[200];
+        field_words_of(key, &verb, &noun);
+        if (json_is_string(v) && json_string_length(v) == 0 && min > 0)
+            snprintf(message, sizeof message, "%s %s.", verb, noun); /* left empty */
+        else if (min == 0)
+            snprintf(message, sizeof message, "Keep %s to %zu characters or fewer.", noun, max);
+        else if (min == 1)
+            snprintf(message, sizeof message, "%s %s (up to %zu characters).", verb, noun, max);
+        else
+            snprintf(message, sizeof message, "%s %s of %zu to %zu characters.", verb, noun, min,
+                     max);
         api_field_error(call, "invalid_field", key, message);
         return -1;
     }
@@ -189,10 +287,18 @@ int api_field_string(struct api_call *call, const char *key, size_t min, size_t 
     return 0;
 }
 
-void api_field_error(struct api_call *call, const char *code, const char *field,
-                     const char *message)
+int api_field_name(struct api_call *call, const char *key, const char **out)
 {
-    api_error_with(call, 400, code, message, json_pack("{s:s}", "field", field));
+    if (api_field_string(call, key, 1, LIMIT_NAME, out, NULL) < 0)
+        return -1;
+    if (!account_name_valid(*out)) {
+        *out = NULL;
+        api_field_error(call, "invalid_field", key,
+                        "Enter a name of up to " LIMIT_TEXT(LIMIT_NAME)
+                        " letters, without line breaks or control characters.");
+        return -1;
+    }
+    return 0;
 }
 
 int api_field_optional_string(struct api_call *call, const char *key, size_t min, size_t max,
@@ -209,15 +315,18 @@ int api_field_int(struct api_call *call, const char *key, int64_t min, int64_t m
                   int64_t *out)
 {
     json_t *v = json_object_get(call->body, key);
-    if (!v || json_is_null(v)) {
-        *out = def;
+    *out = def;
+    if (!v || json_is_null(v))
         return 0;
-    }
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        const char *verb, *noun;
         char message[160];
-        snprintf(message, sizeof message,
-                 "The field \"%s\" must be a whole number from %lld to %lld.", key, (long long)min,
-                 (long long)max);
+        field_words_of(key, &verb, &noun);
+        if (max == INT64_MAX) /* a record's id: the person picked it from a list */
+            snprintf(message, sizeof message, "%s %s from the list.", verb, noun);
+        else
+            snprintf(message, sizeof message, "%s %s: a whole number from %lld to %lld.", verb,
+                     noun, (long long)min, (long long)max);
         api_field_error(call, "invalid_field", key, message);
         return -1;
     }
@@ -228,14 +337,11 @@ int api_field_int(struct api_call *call, const char *key, int64_t min, int64_t m
 int api_field_bool(struct api_call *call, const char *key, int def, int *out)
 {
     json_t *v = json_object_get(call->body, key);
-    if (!v || json_is_null(v)) {
-        *out = def;
+    *out = def;
+    if (!v || json_is_null(v))
         return 0;
-    }
     if (!json_is_boolean(v)) {
-        char message[160];
-        snprintf(message, sizeof message, "The field \"%s\" must be true or false.", key);
-        api_field_error(call, "invalid_field", key, message);
+        api_field_error(call, "invalid_field", key, "Choose yes or no.");
         return -1;
     }
     *out = json_is_true(v);
@@ -247,12 +353,10 @@ int api_field_time_zone(struct api_call *call, const char *key, const char **out
     if (api_field_string(call, key, 1, 64, out, NULL) < 0)
         return -1;
     if (!tz_valid(*out)) {
-        char message[200];
-        snprintf(message, sizeof message,
-                 "\"%s\" is not a time zone this server knows; use a name such as "
-                 "\"Europe/Berlin\" or \"America/New_York\".",
-                 *out);
-        api_field_error(call, "unknown_time_zone", key, message);
+        *out = NULL;
+        api_field_error(call, "unknown_time_zone", key,
+                        "This server does not know that time zone. Choose one from the list, "
+                        "such as Europe/Berlin or America/New_York.");
         return -1;
     }
     return 0;
@@ -261,11 +365,12 @@ int api_field_time_zone(struct api_call *call, const char *key, const char **out
 int api_field_email(struct api_call *call, const char *key, const char **out)
 {
     json_t *v = json_object_get(call->body, key);
-    if (!json_is_string(v)) /* answers missing_field or invalid_field */
+    if (!json_is_string(v)) /* records missing_field or invalid_field */
         return api_field_string(call, key, 1, LIMIT_EMAIL, out, NULL);
     *out = json_string_value(v);
     enum email_problem problem = email_check(*out);
     if (problem != EMAIL_OK) {
+        *out = NULL;
         api_field_error(call, "invalid_email", key, email_problem_message(problem));
         return -1;
     }
@@ -624,6 +729,14 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
         int64_t written_before = store_rows_written(ctx->store);
         route->handler(&call);
         handler_wrote = store_rows_written(ctx->store) != written_before;
+        /* A field error stops the request: a handler that found one answers it (or returns
+         * and it is answered here); one that went on to answer success would keep half a
+         * form, so it is a bug, and in a build without asserts the answer is still the 400,
+         * whose transaction is rolled back below. */
+        if (call.field_error_count > 0 && resp->status < 400) {
+            assert(resp->status == 0);
+            api_fields_failed(&call);
+        }
     }
     if (resp->status == 0)
         api_error(&call, 500, "internal_error", "Something went wrong on the server.");

@@ -9,6 +9,14 @@
 #include "store/store.h"
 
 #define API_MAX_PARAMS 4
+/* The most field errors one answer holds. A handler checks a fixed list of fields, so the
+ * count is bounded by the code, not by the request; the bound is asserted. */
+#define API_MAX_FIELD_ERRORS 16
+
+/* One problem with one body field, recorded by the api_field_* helpers (in the arena). */
+struct api_field_problem {
+    const char *code, *field, *message;
+};
 
 struct api_call {
     struct api_ctx *ctx;
@@ -20,6 +28,10 @@ struct api_call {
     struct store_user user;          /* when signed_in */
     struct store_login login;        /* when signed_in: as it was before this request */
     int64_t params[API_MAX_PARAMS];  /* the {id} segments of the path, in order */
+    /* The field errors found so far, in the order the fields were checked; at most one a
+     * field. api_fields_failed answers them all as one 400. */
+    struct api_field_problem field_errors[API_MAX_FIELD_ERRORS];
+    int field_error_count;
 };
 
 typedef void (*api_handler)(struct api_call *call);
@@ -31,16 +43,30 @@ void api_no_content(struct api_call *call);
 void api_add_header(struct api_response *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Reads a string field of the body. On a missing or wrong field it answers 400 naming
- * the field and returns -1. min and max count characters (text_length_ok), not bytes; for
- * text people type, pass the limit core/limits.h names for it. */
+/* The api_field_* helpers read one body field each. A missing or wrong field is recorded
+ * (api_field_error), not answered, and the helper returns -1 with *out cleared (NULL, or
+ * the default), so a handler checks every field and then asks api_fields_failed once:
+ * the person sees every problem of the form at once. A value whose helper failed is not
+ * to be used. The sentences, written for the person filling the form, are all in api.c.
+ *
+ * Reads a string field of the body. min and max count characters (text_length_ok), not
+ * bytes; for text people type, pass the limit core/limits.h names for it. */
 int api_field_string(struct api_call *call, const char *key, size_t min, size_t max,
                      const char **out, size_t *len);
 
-/* 400 with code and message, and "field": the body field it is about, so a page can
- * mark that field. */
+/* Records a problem with one body field (code, the field, a sentence for a person; all
+ * copied). A field keeps its first problem only. Nothing is answered yet: see
+ * api_fields_failed. */
 void api_field_error(struct api_call *call, const char *code, const char *field,
                      const char *message);
+/* When a field error was recorded: answers them all as one 400 and returns 1; the handler
+ * then returns without writing anything. 0 when every field checked so far was right.
+ * The body: {"error": the first {code, message, field}, "errors": [each {code, field,
+ * message}, in the order checked]}. A handler that returns without answering after a
+ * field error gets this answer too (api_handle); one that answers success is a bug. */
+int api_fields_failed(struct api_call *call);
+/* A person's name (a practitioner's or a client's): 1 to LIMIT_NAME printable characters. */
+int api_field_name(struct api_call *call, const char *key, const char **out);
 /* Appends to the audit log for this request: the signed-in practitioner (or nobody), the
  * action, the record it concerns (0: none) and the address the request came from. */
 int api_audit(struct api_call *call, const char *action, int64_t subject_id);
@@ -61,7 +87,7 @@ void api_access_revoked(struct api_call *call, int64_t client_id, int64_t user_i
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size);
 /* 400 missing_field for a change (PATCH) that names none of the fields it could change. */
 void api_nothing_to_change(struct api_call *call);
-/* 400 missing_field for this body field, with the one sentence every route uses. */
+/* Records missing_field for this body field, with the one sentence every route uses. */
 void api_field_missing(struct api_call *call, const char *field);
 /* Like api_field_string, but absent or null gives *out = NULL and 0. */
 int api_field_optional_string(struct api_call *call, const char *key, size_t min, size_t max,

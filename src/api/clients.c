@@ -44,14 +44,14 @@ static int read_emergency(struct api_call *call, const char **out)
     if (!v || json_is_null(v))
         return 0;
     static const struct {
-        const char *key;
+        const char *key, *words;
         size_t max;
-    } fields[] = {
-        {"name", LIMIT_NAME}, {"phone", LIMIT_PHONE}, {"relationship", LIMIT_RELATIONSHIP}};
+    } fields[] = {{"name", "name", LIMIT_NAME},
+                  {"phone", "phone number", LIMIT_PHONE},
+                  {"relationship", "relationship", LIMIT_RELATIONSHIP}};
     if (!json_is_object(v)) {
-        api_field_error(
-            call, "invalid_field", "emergency_contact",
-            "\"emergency_contact\" must be an object with name, phone and relationship.");
+        api_field_error(call, "invalid_field", "emergency_contact",
+                        "Enter the emergency contact's name, phone number and relationship.");
         return -1;
     }
     json_t *clean = json_object();
@@ -62,8 +62,9 @@ static int read_emergency(struct api_call *call, const char **out)
         if (!json_is_string(f) || !text_length_ok(json_string_value(f), 1, fields[i].max) ||
             (strcmp(fields[i].key, "phone") == 0 && !phone_valid(json_string_value(f)))) {
             char message[160];
-            snprintf(message, sizeof message, "\"emergency_contact.%s\" is not valid.",
-                     fields[i].key);
+            snprintf(message, sizeof message,
+                     "Check the emergency contact's %s (up to %zu characters).", fields[i].words,
+                     fields[i].max);
             json_decref(clean);
             api_field_error(call, "invalid_field", "emergency_contact", message);
             return -1;
@@ -77,32 +78,27 @@ static int read_emergency(struct api_call *call, const char **out)
     return 0;
 }
 
-/* Reads and checks the client fields of the body into c; `partial` keeps what is absent. */
+/* Reads and checks the client fields of the body into c; `partial` keeps what is absent.
+ * Every field is checked before any is used, so the person sees all problems at once. */
 static int read_client_fields(struct api_call *call, struct store_client *c, int partial)
 {
     const char *name = NULL, *email = NULL, *phone = NULL, *tz = NULL, *emergency = NULL;
     int has = 0;
 #define PRESENT(key) (json_object_get(call->body, key) != NULL)
-    if ((!partial || PRESENT("name")) &&
-        api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0)
-        return -1;
-    if ((!partial || PRESENT("email")) && api_field_email(call, "email", &email) < 0)
-        return -1;
-    if ((!partial || PRESENT("time_zone")) && api_field_time_zone(call, "time_zone", &tz) < 0)
-        return -1;
-    if (api_field_optional_string(call, "phone", 1, LIMIT_PHONE, &phone) < 0 ||
-        read_emergency(call, &emergency) < 0)
-        return -1;
-    if (name && !account_name_valid(name)) {
-        api_field_error(call, "invalid_field", "name",
-                        "The name must be 1 to " LIMIT_TEXT(LIMIT_NAME) " printable characters.");
-        return -1;
-    }
-    if (phone && !phone_valid(phone)) {
+    if (!partial || PRESENT("name"))
+        api_field_name(call, "name", &name);
+    if (!partial || PRESENT("email"))
+        api_field_email(call, "email", &email);
+    if (!partial || PRESENT("time_zone"))
+        api_field_time_zone(call, "time_zone", &tz);
+    if (api_field_optional_string(call, "phone", 1, LIMIT_PHONE, &phone) == 0 && phone &&
+        !phone_valid(phone))
         api_field_error(call, "invalid_field", "phone",
-                        "The phone number may hold digits, spaces and + - ( ) only.");
+                        "Enter a phone number of at least 3 digits, written with digits, "
+                        "spaces and + - ( ) . only.");
+    read_emergency(call, &emergency);
+    if (api_fields_failed(call))
         return -1;
-    }
     if (name)
         c->name = (char *)name, has = 1;
     if (email)

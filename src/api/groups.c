@@ -68,22 +68,27 @@ static void answer_group(struct api_call *call, int status, const struct store_g
         api_json(call, status, json_pack("{s:o}", "group", j));
 }
 
+/* Reads and checks the group fields of the body into g; `partial` keeps what is absent.
+ * Problems are recorded, not answered: the caller asks api_fields_failed. */
 static int read_group_fields(struct api_call *call, struct store_group *g, int partial)
 {
     const char *name = NULL, *description = NULL, *agreement = NULL;
     int64_t capacity;
 #define WANT(key) (!partial || json_object_get(call->body, key))
-    if (WANT("name") && api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0)
-        return -1;
-    if (api_field_optional_string(call, "description", 0, LIMIT_DESCRIPTION, &description) < 0)
-        return -1;
-    if (WANT("agreement") &&
-        api_field_string(call, "agreement", 1, LIMIT_AGREEMENT, &agreement, NULL) < 0)
-        return -1;
-    if (api_field_int(call, "capacity", 2, GROUP_MAX_CAPACITY, partial ? g->capacity : 10,
-                      &capacity) < 0)
-        return -1;
+    /* every field is checked before any is used: the person sees all problems at once
+     * (recorded, answered by the caller's api_fields_failed); g changes only when all
+     * are right */
+    int bad = 0;
+    if (WANT("name"))
+        bad |= api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0;
+    bad |= api_field_optional_string(call, "description", 0, LIMIT_DESCRIPTION, &description) < 0;
+    if (WANT("agreement"))
+        bad |= api_field_string(call, "agreement", 1, LIMIT_AGREEMENT, &agreement, NULL) < 0;
+    bad |= api_field_int(call, "capacity", 2, GROUP_MAX_CAPACITY, partial ? g->capacity : 10,
+                         &capacity) < 0;
 #undef WANT
+    if (bad)
+        return -1;
     if (name)
         g->name = (char *)name;
     if (json_object_get(call->body, "description"))
@@ -199,9 +204,7 @@ static int read_ids(struct api_call *call, const char *key, json_t **out)
     int ok = json_is_array(v) && json_array_size(v) <= 64;
     json_array_foreach(v, i, item) ok = ok && json_is_integer(item) && json_integer_value(item) > 0;
     if (!ok) {
-        char message[120];
-        snprintf(message, sizeof message, "\"%s\" must be a list of ids.", key);
-        api_field_error(call, "invalid_field", key, message);
+        api_field_error(call, "invalid_field", key, "Choose up to 64 people from the list.");
         return -1;
     }
     *out = v;
@@ -212,8 +215,10 @@ void groups_create(struct api_call *call)
 {
     struct store_group g = {.therapist_id = call->user.id, .created_at = call->req->now};
     json_t *members, *facilitators;
-    if (read_group_fields(call, &g, 0) < 0 || read_ids(call, "members", &members) < 0 ||
-        read_ids(call, "facilitators", &facilitators) < 0)
+    read_group_fields(call, &g, 0);
+    read_ids(call, "members", &members);
+    read_ids(call, "facilitators", &facilitators);
+    if (api_fields_failed(call))
         return;
     int rc = store_group_insert(call->ctx->store, &g, &g.id);
     if (rc == 0)
@@ -255,7 +260,8 @@ void groups_update(struct api_call *call)
         api_nothing_to_change(call);
         return;
     }
-    if (read_group_fields(call, &g, 1) < 0)
+    read_group_fields(call, &g, 1);
+    if (api_fields_failed(call))
         return;
     int64_t *members;
     size_t n;

@@ -187,9 +187,7 @@ static int read_slots(struct api_call *call, const char *tz, int64_t **out, size
         return -1;
     }
     if (!json_is_array(list)) {
-        api_field_error(call, "invalid_field", "slots",
-                        "\"slots\" must be a list of dates and times such as "
-                        "\"2026-03-20T18:00:00+01:00\".");
+        api_field_error(call, "invalid_field", "slots", "Propose a few dates and times.");
         return -1;
     }
     size_t n = json_array_size(list);
@@ -237,16 +235,13 @@ void polls_create(struct api_call *call)
     const char *title, *tz;
     int64_t minutes, group_id, *starts, *members;
     size_t nstarts, nmembers;
-    if (api_field_string(call, "title", 1, LIMIT_TITLE, &title, NULL) < 0 ||
-        api_field_time_zone(call, "time_zone", &tz) < 0 ||
-        api_field_int(call, "duration_minutes", 5, 480, 50, &minutes) < 0 ||
-        api_field_int(call, "group_id", 1, INT64_MAX, 0, &group_id) < 0)
-        return;
-    if (!group_id) {
+    /* the fields of the form together; the times, which need the zone, after them */
+    api_field_string(call, "title", 1, LIMIT_TITLE, &title, NULL);
+    api_field_time_zone(call, "time_zone", &tz);
+    api_field_int(call, "duration_minutes", 5, 480, 50, &minutes);
+    if (api_field_int(call, "group_id", 1, INT64_MAX, 0, &group_id) == 0 && !group_id)
         api_field_missing(call, "group_id");
-        return;
-    }
-    if (read_slots(call, tz, &starts, &nstarts) < 0)
+    if (api_fields_failed(call) || read_slots(call, tz, &starts, &nstarts) < 0)
         return;
     struct store_group g;
     if (api_load_group(call, group_id, 1, &g) < 0)

@@ -255,7 +255,9 @@ static int queue_mail(struct api_call *call, enum mailer_kind kind, int64_t seri
     return 0;
 }
 
-static int read_recurrence(struct api_call *call, int64_t starts_at, struct sched_rule *rule)
+/* The repetition, if any. starts_at is NULL when the start itself was wrong: then an end
+ * date cannot be compared with it. Problems are recorded (api_field_error). */
+static int read_recurrence(struct api_call *call, const int64_t *starts_at, struct sched_rule *rule)
 {
     json_t *r = json_object_get(call->body, "recurrence");
     rule->freq = SCHED_ONCE;
@@ -264,15 +266,12 @@ static int read_recurrence(struct api_call *call, int64_t starts_at, struct sche
     if (!r || json_is_null(r))
         return 0;
     if (!json_is_object(r)) {
-        api_field_error(call, "invalid_field", "recurrence",
-                        "\"recurrence\" must be an object such as "
-                        "{\"freq\":\"weekly\",\"interval\":1,\"count\":10}.");
+        api_field_error(call, "invalid_field", "recurrence", "Choose how the session repeats.");
         return -1;
     }
     const char *freq = json_string_value(json_object_get(r, "freq"));
     if (!freq || strcmp(freq, "weekly") != 0) {
-        api_field_error(call, "invalid_field", "recurrence",
-                        "\"recurrence.freq\" must be \"weekly\".");
+        api_field_error(call, "invalid_field", "recurrence", "Sessions can repeat weekly only.");
         return -1;
     }
     json_t *interval = json_object_get(r, "interval");
@@ -281,13 +280,13 @@ static int read_recurrence(struct api_call *call, int64_t starts_at, struct sche
     if (interval && (!json_is_integer(interval) || json_integer_value(interval) < 1 ||
                      json_integer_value(interval) > 2)) {
         api_field_error(call, "invalid_field", "recurrence",
-                        "\"recurrence.interval\" must be 1 (every week) or 2 (every other week).");
+                        "Choose every week or every other week.");
         return -1;
     }
     if (!count == !until) {
         api_field_error(call, "recurrence_without_end", "recurrence",
-                        "A recurring session needs an end: give \"count\" (how many times) or "
-                        "\"until\" (a date), not both.");
+                        "Choose when the repeating sessions end: after a number of sessions, "
+                        "or on a date.");
         return -1;
     }
     rule->freq = SCHED_WEEKLY;
@@ -296,20 +295,18 @@ static int read_recurrence(struct api_call *call, int64_t starts_at, struct sche
     if (count) {
         if (!json_is_integer(count) || json_integer_value(count) < 1 ||
             json_integer_value(count) > SCHED_MAX_OCCURRENCES) {
-            api_field_error(call, "invalid_field", "recurrence",
-                            "\"recurrence.count\" must be a whole number from 1 to 200.");
+            api_field_error(call, "invalid_field", "recurrence", "Choose from 1 to 200 sessions.");
             return -1;
         }
         rule->count = (int)json_integer_value(count);
     } else if (!json_is_string(until) ||
                sched_parse_rfc3339(json_string_value(until), &rule->until_utc) < 0) {
         api_field_error(call, "invalid_field", "recurrence",
-                        "\"recurrence.until\" must be a date and time such as "
-                        "\"2026-06-30T23:59:59+02:00\".");
+                        "Choose the date the repeating sessions end.");
         return -1;
-    } else if (rule->until_utc < starts_at) {
+    } else if (starts_at && rule->until_utc < *starts_at) {
         api_field_error(call, "ends_before_start", "recurrence",
-                        "\"recurrence.until\" is before the first session.");
+                        "The repeating sessions end before the first one.");
         return -1;
     }
     return 0;
@@ -320,32 +317,36 @@ int sessions_read_settings(struct api_call *call, const char **out)
     static const char *const keys[] = {"waiting_room", "require_password", "host_video",
                                        "participant_video", "chat"};
     json_t *settings = json_object();
+    int bad = 0;
+    *out = NULL;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         int v;
-        if (api_field_bool(call, keys[i], 1, &v) < 0) {
-            json_decref(settings);
-            return -1;
-        }
-        json_object_set_new(settings, keys[i], json_boolean(v));
+        if (api_field_bool(call, keys[i], 1, &v) < 0)
+            bad = 1; /* and the others are checked too */
+        else
+            json_object_set_new(settings, keys[i], json_boolean(v));
     }
-    char *text = json_dumps(settings, JSON_COMPACT);
-    *out = arena_strdup(&call->arena, text);
-    free(text);
+    if (!bad) {
+        char *text = json_dumps(settings, JSON_COMPACT);
+        *out = arena_strdup(&call->arena, text);
+        free(text);
+    }
     json_decref(settings);
-    return 0;
+    return bad ? -1 : 0;
 }
 
 /* Exactly one of client_id and group_id. */
 static int read_client_or_group(struct api_call *call, struct series_spec *spec)
 {
     int64_t client_id, group_id;
-    if (api_field_int(call, "client_id", 1, INT64_MAX, 0, &client_id) < 0 ||
-        api_field_int(call, "group_id", 1, INT64_MAX, 0, &group_id) < 0)
+    int bad = api_field_int(call, "client_id", 1, INT64_MAX, 0, &client_id) < 0;
+    bad |= api_field_int(call, "group_id", 1, INT64_MAX, 0, &group_id) < 0;
+    if (bad)
         return -1;
     if (!client_id == !group_id) {
         api_field_error(call, "client_or_group", "client_id",
-                        "Give exactly one of \"client_id\" (a one-to-one session) and \"group_id\" "
-                        "(a group session).");
+                        "Choose a client for a one-to-one session, or a group for a group "
+                        "session.");
         return -1;
     }
     spec->client_id = client_id;
@@ -383,42 +384,46 @@ static int load_invitees(struct api_call *call, const struct series_spec *spec, 
     return 0;
 }
 
-/* starts_at plus either duration_minutes or ends_at. */
+/* starts_at plus either duration_minutes or ends_at. Problems are recorded
+ * (api_field_error); *starts_at is set only when it returns 0. */
 static int read_times(struct api_call *call, int64_t *starts_at, int *duration, int def)
 {
     const char *start_text, *end_text;
-    if (api_field_string(call, "starts_at", 1, 64, &start_text, NULL) < 0 ||
-        api_field_optional_string(call, "ends_at", 1, 64, &end_text) < 0)
-        return -1;
-    if (sched_parse_rfc3339(start_text, starts_at) < 0) {
-        api_field_error(call, "invalid_field", "starts_at",
-                        "\"starts_at\" must be a date and time with its offset, such as "
-                        "\"2026-03-20T18:00:00+01:00\".");
-        return -1;
+    int64_t start = 0, minutes;
+    int bad = 0, start_ok = 0;
+    if (api_field_string(call, "starts_at", 1, 64, &start_text, NULL) < 0) {
+        bad = 1;
+    } else if (sched_parse_rfc3339(start_text, &start) < 0) {
+        api_field_error(call, "invalid_field", "starts_at", "Choose a start date and time.");
+        bad = 1;
+    } else {
+        start_ok = 1;
     }
-    int64_t minutes;
-    if (api_field_int(call, "duration_minutes", 5, 480, def, &minutes) < 0)
-        return -1;
-    if (end_text) {
-        int64_t ends_at;
-        if (sched_parse_rfc3339(end_text, &ends_at) < 0) {
-            api_field_error(call, "invalid_field", "ends_at",
-                            "\"ends_at\" must be a date and time with its "
-                            "offset.");
-            return -1;
-        }
-        if (ends_at <= *starts_at) {
+    int64_t ends_at = 0;
+    bad |= api_field_optional_string(call, "ends_at", 1, 64, &end_text) < 0;
+    if (end_text && sched_parse_rfc3339(end_text, &ends_at) < 0) {
+        api_field_error(call, "invalid_field", "ends_at", "Choose an end date and time.");
+        bad = 1;
+        end_text = NULL;
+    }
+    bad |= api_field_int(call, "duration_minutes", 5, 480, def, &minutes) < 0;
+    if (end_text) { /* given and a time: it sets the length */
+        if (start_ok && ends_at <= start) {
             api_field_error(call, "ends_before_start", "ends_at",
                             "The session ends before it starts.");
-            return -1;
-        }
-        minutes = (ends_at - *starts_at) / 60000;
-        if (minutes < 5 || minutes > 480) {
-            api_field_error(call, "invalid_field", "ends_at",
-                            "A session lasts 5 minutes to 8 hours.");
-            return -1;
+            bad = 1;
+        } else if (start_ok) {
+            minutes = (ends_at - start) / 60000;
+            if (minutes < 5 || minutes > 480) {
+                api_field_error(call, "invalid_field", "ends_at",
+                                "A session lasts 5 minutes to 8 hours.");
+                bad = 1;
+            }
         }
     }
+    if (bad)
+        return -1;
+    *starts_at = start;
     *duration = (int)minutes;
     return 0;
 }
@@ -432,7 +437,7 @@ int sessions_create_for(struct api_call *call, struct series_spec *spec, int64_t
         return -1;
     spec->rule.tz = spec->time_zone;
     if (sched_local_from_utc(spec->time_zone, starts_at, &spec->rule.first) < 0) {
-        api_field_error(call, "invalid_field", "starts_at", "\"starts_at\" is out of range.");
+        api_field_error(call, "invalid_field", "starts_at", "Choose a start date and time.");
         return -1;
     }
     spec->starts = arena_alloc(&call->arena, SCHED_MAX_OCCURRENCES * sizeof *spec->starts);
@@ -458,15 +463,18 @@ int sessions_create_for(struct api_call *call, struct series_spec *spec, int64_t
 void sessions_create(struct api_call *call)
 {
     struct series_spec spec = {.therapist_id = call->user.id};
-    int64_t starts_at;
+    int64_t starts_at = 0;
     int allow_overlap;
-    if (api_field_string(call, "title", 1, LIMIT_TITLE, &spec.title, NULL) < 0 ||
-        api_field_time_zone(call, "time_zone", &spec.time_zone) < 0 ||
-        read_times(call, &starts_at, &spec.duration_minutes, 50) < 0 ||
-        read_recurrence(call, starts_at, &spec.rule) < 0 ||
-        sessions_read_settings(call, &spec.settings) < 0 ||
-        api_field_bool(call, "allow_overlap", 0, &allow_overlap) < 0 ||
-        read_client_or_group(call, &spec) < 0)
+    /* every field is checked, then the problems answered together; nothing is used
+     * before (a failed field's value is not set) */
+    api_field_string(call, "title", 1, LIMIT_TITLE, &spec.title, NULL);
+    api_field_time_zone(call, "time_zone", &spec.time_zone);
+    int times_ok = read_times(call, &starts_at, &spec.duration_minutes, 50) == 0;
+    read_recurrence(call, times_ok ? &starts_at : NULL, &spec.rule);
+    sessions_read_settings(call, &spec.settings);
+    api_field_bool(call, "allow_overlap", 0, &allow_overlap);
+    read_client_or_group(call, &spec);
+    if (api_fields_failed(call))
         return;
     int64_t series_id;
     if (sessions_create_for(call, &spec, starts_at, allow_overlap, &series_id) < 0)
@@ -554,12 +562,12 @@ static int load_occurrence(struct api_call *call, struct store_series *se,
 static int read_scope(struct api_call *call, int *following)
 {
     const char *scope;
+    *following = 0;
     if (api_field_optional_string(call, "scope", 1, 16, &scope) < 0)
         return -1;
     if (scope && strcmp(scope, "this") != 0 && strcmp(scope, "following") != 0) {
         api_field_error(call, "invalid_field", "scope",
-                        "\"scope\" must be \"this\" (one session) or \"following\" (this and all "
-                        "later ones).");
+                        "Choose this session only, or this and all later ones.");
         return -1;
     }
     *following = scope && strcmp(scope, "following") == 0;
@@ -615,9 +623,12 @@ void occurrence_reschedule(struct api_call *call)
     int following, allow_overlap;
     int64_t starts_at;
     int duration;
-    if (load_occurrence(call, &se, &o) < 0 || read_scope(call, &following) < 0 ||
-        read_times(call, &starts_at, &duration, se.duration_minutes) < 0 ||
-        api_field_bool(call, "allow_overlap", 0, &allow_overlap) < 0)
+    if (load_occurrence(call, &se, &o) < 0)
+        return;
+    read_scope(call, &following);
+    read_times(call, &starts_at, &duration, se.duration_minutes);
+    api_field_bool(call, "allow_overlap", 0, &allow_overlap);
+    if (api_fields_failed(call))
         return;
     struct store *st = call->ctx->store;
     if (!following || !se.rrule[0]) {

@@ -86,10 +86,16 @@ void setup_create(struct api_call *call)
     struct api_ctx *ctx = call->ctx;
     const char *token, *name, *email, *password;
     size_t password_len;
-    if (api_field_string(call, "setup_token", 1, 128, &token, NULL) < 0 ||
-        api_field_string(call, "name", 1, LIMIT_NAME, &name, NULL) < 0 ||
-        api_field_email(call, "email", &email) < 0 ||
-        api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) < 0)
+    const char *weak = NULL;
+    /* every field checked, every problem answered at once (the password's policy too: it
+     * tells nothing about the setup token) */
+    api_field_string(call, "setup_token", 1, 128, &token, NULL);
+    api_field_name(call, "name", &name);
+    api_field_email(call, "email", &email);
+    if (api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) == 0 &&
+        password_check_policy(password, password_len, &weak) < 0)
+        api_field_error(call, "weak_password", "password", weak);
+    if (api_fields_failed(call))
         return;
     char addr[THROTTLE_KEY_MAX];
     throttle_address_key("setup", call->req->peer, addr);

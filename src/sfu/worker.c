@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -20,17 +21,23 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xalloc.h"
+#include "sfu/gro_split.h"
 #include "sfu/gso_batch.h"
 #include "sfu/peer.h"
 #include "sfu/router.h"
 #include "sfu/rtp.h"
 #include "sfu/rtpsec.h"
 #include "sfu/stun.h"
+#include "sfu/timer_heap.h"
 #include "sfu/worker_tcp.h"
 
 #define BUCKETS 256 /* power of two */
 #define TX_SLOTS (4 * WORKER_BATCH)
 #define TX_SIZE (WORKER_DATAGRAM_MAX + RTPSEC_RTCP_OVERHEAD_MAX + 44)
+/* A receive buffer takes what UDP GRO may coalesce: up to 64 KiB of one sender's datagrams.
+ * WORKER_BATCH of them is 2 MiB of address space, but only the bytes the kernel has
+ * written are resident: a buffer grows into its pages as bursts need them. */
+#define RX_SIZE 65536
 #define RX_ROUNDS 16 /* recvmmsg batches per wake-up before timers get a turn */
 #define EVENTS_MAX 4096 /* queued for the service thread; beyond that the oldest win */
 
@@ -53,6 +60,7 @@ struct wpeer {
     size_t ufrag_len;
     struct wpeer *ufrag_next;
     struct waddr addrs[ICE_VERIFIED_MAX];
+    struct timer_node timer; /* at the peer's next deadline (or earlier), in the worker's heap */
     struct wpeer *prev, *next;
 };
 
@@ -96,7 +104,7 @@ struct worker {
     struct router *router;
     struct router_sink sink;
     int64_t router_deadline;
-    int64_t peers_deadline; /* no peer's timer is due before this: no need to look */
+    struct timer_heap timers; /* every peer; no peer's timer is due before its node's */
     struct wpeer *peers;
     struct wpeer *by_ufrag[BUCKETS];
     struct waddr *by_addr[BUCKETS];
@@ -105,6 +113,10 @@ struct worker {
     struct mmsghdr rx_msgs[WORKER_BATCH];
     struct iovec rx_iov[WORKER_BATCH];
     struct sockaddr_storage rx_addr[WORKER_BATCH];
+    union { /* aligned for the cmsghdr */
+        struct cmsghdr align;
+        uint8_t bytes[GRO_CONTROL_SPACE];
+    } rx_control[WORKER_BATCH];
     struct mmsghdr tx_msgs[TX_SLOTS];
     struct iovec tx_iov[TX_SLOTS];
     struct sockaddr_storage tx_addr[TX_SLOTS];
@@ -145,6 +157,8 @@ static const char *const counter_names[WORKER_COUNTER_COUNT] = {
     [WORKER_TX_GSO_DATAGRAMS] = "tx_gso_datagrams",
     [WORKER_TX_GSO_SENDS] = "tx_gso_sends",
     [WORKER_TX_GSO_FALLBACKS] = "tx_gso_fallbacks",
+    [WORKER_RX_GRO_DATAGRAMS] = "rx_gro_datagrams",
+    [WORKER_RX_GRO_RECEIVES] = "rx_gro_receives",
 };
 
 const char *worker_counter_name(enum worker_counter c)
@@ -319,6 +333,7 @@ static void wpeer_remove(struct worker *w, struct wpeer *wp)
     for (size_t i = 0; i < ICE_VERIFIED_MAX; i++)
         addr_unlink(w, &wp->addrs[i]);
     ufrag_unlink(w, wp);
+    timer_heap_remove(&w->timers, &wp->timer);
     if (wp->prev)
         wp->prev->next = wp->next;
     else
@@ -357,9 +372,8 @@ static void wpeer_add(struct worker *w, struct cmd *c)
         w->peers->prev = wp;
     w->peers = wp;
     count(w, WORKER_PEERS_ADDED, 1);
-    int64_t d = peer_next_deadline(wp->peer);
-    if (d < w->peers_deadline)
-        w->peers_deadline = d;
+    timer_node_init(&wp->timer);
+    timer_heap_set(&w->timers, &wp->timer, peer_next_deadline(wp->peer));
 }
 
 /* ---- sending ---- */
@@ -609,11 +623,8 @@ static void handle_datagram(struct worker *w, int64_t now, const struct sockaddr
     /* STUN and DTLS may set a peer's timers earlier; SRTP never does, so the media path
      * skips the look */
     bool timers = len == 0 || data[0] < 128 || data[0] > 191;
-    if (take_output(w, wp, from, data) && timers) {
-        int64_t d = peer_next_deadline(wp->peer);
-        if (d < w->peers_deadline)
-            w->peers_deadline = d;
-    }
+    if (take_output(w, wp, from, data) && timers)
+        timer_heap_set(&w->timers, &wp->timer, peer_next_deadline(wp->peer));
 }
 
 /* An ICE-TCP connection's packet, on the datagram path (worker_tcp.h). */
@@ -625,30 +636,52 @@ static bool tcp_packet(void *arg, int64_t now, const struct sockaddr_storage *fr
     return find_addr(w, from) != NULL;
 }
 
+/* One received buffer: a datagram, or with UDP GRO several of one sender's, which go
+ * to the datagram path one by one in the order they were sent. */
+static void receive_buffer(struct worker *w, int64_t now, size_t i)
+{
+    struct msghdr *h = &w->rx_msgs[i].msg_hdr;
+    size_t len = w->rx_msgs[i].msg_len, segment = gro_segment_of(h);
+    size_t datagrams = gro_split_count(len, segment);
+    count(w, WORKER_RX_DATAGRAMS, datagrams);
+    if (datagrams > 1) {
+        count(w, WORKER_RX_GRO_DATAGRAMS, datagrams);
+        count(w, WORKER_RX_GRO_RECEIVES, 1);
+    }
+    if (h->msg_flags & MSG_TRUNC) { /* longer than RX_SIZE: the rest is lost, drop it all */
+        count(w, WORKER_DROP_TRUNCATED, datagrams);
+        return;
+    }
+    const struct sockaddr_storage *from = &w->rx_addr[i];
+    if (from->ss_family != AF_INET && from->ss_family != AF_INET6)
+        return;
+    struct gro_split split;
+    gro_split_init(&split, w->rx_iov[i].iov_base, len, segment);
+    uint8_t *data;
+    size_t dlen;
+    while (gro_split_next(&split, &data, &dlen)) {
+        if (dlen > WORKER_DATAGRAM_MAX)
+            count(w, WORKER_DROP_TRUNCATED, 1);
+        else
+            handle_datagram(w, now, from, data, dlen);
+    }
+}
+
 static void receive(struct worker *w)
 {
     for (int round = 0; round < RX_ROUNDS; round++) {
         for (size_t i = 0; i < WORKER_BATCH; i++) {
             w->rx_msgs[i].msg_hdr.msg_namelen = sizeof w->rx_addr[i];
+            w->rx_msgs[i].msg_hdr.msg_controllen = sizeof w->rx_control[i];
             w->rx_msgs[i].msg_hdr.msg_flags = 0;
-            w->rx_iov[i].iov_len = WORKER_DATAGRAM_MAX;
+            w->rx_iov[i].iov_len = RX_SIZE;
         }
         int n = recvmmsg(w->sock, w->rx_msgs, WORKER_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
-        count(w, WORKER_RX_DATAGRAMS, (uint64_t)n);
         int64_t now = clock_mono_ms();
-        for (int i = 0; i < n; i++) {
-            struct msghdr *h = &w->rx_msgs[i].msg_hdr;
-            if (h->msg_flags & MSG_TRUNC) {
-                count(w, WORKER_DROP_TRUNCATED, 1);
-                continue;
-            }
-            const struct sockaddr_storage *from = &w->rx_addr[i];
-            if (from->ss_family != AF_INET && from->ss_family != AF_INET6)
-                continue;
-            handle_datagram(w, now, from, w->rx_iov[i].iov_base, w->rx_msgs[i].msg_len);
-        }
+        for (int i = 0; i < n; i++)
+            receive_buffer(w, now, (size_t)i);
         tx_flush(w);
         if (n < WORKER_BATCH)
             break;
@@ -658,25 +691,20 @@ static void receive(struct worker *w)
 /* Runs due timers; returns the next deadline. */
 static int64_t run_timers(struct worker *w, int64_t now)
 {
-    int64_t next = w->peers_deadline;
-    struct wpeer *wp = now >= w->peers_deadline ? w->peers : NULL;
-    if (wp)
-        next = INT64_MAX;
-    while (wp) {
-        struct wpeer *after = wp->next;
+    struct timer_node *n;
+    while ((n = timer_heap_peek(&w->timers)) && n->deadline <= now) {
+        struct wpeer *wp = (struct wpeer *)((char *)n - offsetof(struct wpeer, timer));
         if (peer_next_deadline(wp->peer) <= now) {
             peer_tick(wp->peer, now, &w->pout);
-            if (!take_output(w, wp, NULL, NULL)) {
-                wp = after;
-                continue;
-            }
+            if (!take_output(w, wp, NULL, NULL))
+                continue; /* closed: out of the heap */
         }
+        /* OpenSSL's timer may lag ours by its rounding and leave the deadline due: at
+         * most one tick a peer per call, the next on a later millisecond */
         int64_t d = peer_next_deadline(wp->peer);
-        if (d < next)
-            next = d;
-        wp = after;
+        timer_heap_set(&w->timers, &wp->timer, d > now ? d : now + 1);
     }
-    w->peers_deadline = next;
+    int64_t next = timer_heap_next(&w->timers);
     if (now >= w->router_deadline) {
         w->router_deadline = router_tick(w->router, now, &w->sink);
         pthread_mutex_lock(&w->lock);
@@ -753,9 +781,7 @@ static void restart_ice(struct worker *w, const struct cmd *c)
         return;
     }
     count(w, WORKER_ICE_RESTARTS, 1);
-    int64_t d = peer_next_deadline(wp->peer);
-    if (d < w->peers_deadline)
-        w->peers_deadline = d;
+    timer_heap_set(&w->timers, &wp->timer, peer_next_deadline(wp->peer));
 }
 
 static void run_commands(struct worker *w)
@@ -958,23 +984,26 @@ static void worker_free(struct worker *w)
     pthread_mutex_destroy(&w->lock);
     free(w->pool);
     gso_batch_free(w->gso);
+    timer_heap_free(&w->timers);
     free(w);
 }
 
 static void setup_buffers(struct worker *w)
 {
-    size_t rx_bytes = (size_t)WORKER_BATCH * WORKER_DATAGRAM_MAX;
+    size_t rx_bytes = (size_t)WORKER_BATCH * RX_SIZE;
     size_t tx_bytes = (size_t)TX_SLOTS * TX_SIZE;
     size_t dtls_bytes = (size_t)DTLS_OUT_DATAGRAMS * DTLS_MTU;
     w->pool = xmalloc(rx_bytes + tx_bytes + dtls_bytes);
     uint8_t *p = w->pool;
     for (size_t i = 0; i < WORKER_BATCH; i++) {
-        w->rx_iov[i] = (struct iovec){.iov_base = p, .iov_len = WORKER_DATAGRAM_MAX};
+        w->rx_iov[i] = (struct iovec){.iov_base = p, .iov_len = RX_SIZE};
         w->rx_msgs[i].msg_hdr = (struct msghdr){.msg_name = &w->rx_addr[i],
                                                 .msg_namelen = sizeof w->rx_addr[i],
                                                 .msg_iov = &w->rx_iov[i],
-                                                .msg_iovlen = 1};
-        p += WORKER_DATAGRAM_MAX;
+                                                .msg_iovlen = 1,
+                                                .msg_control = w->rx_control[i].bytes,
+                                                .msg_controllen = sizeof w->rx_control[i]};
+        p += RX_SIZE;
     }
     for (size_t i = 0; i < TX_SLOTS; i++) {
         w->tx_iov[i] = (struct iovec){.iov_base = p, .iov_len = 0};
@@ -1005,6 +1034,10 @@ static int bind_udp(struct worker *w, struct sockaddr_in *sin)
     w->gso_on = setsockopt(w->sock, SOL_UDP, UDP_SEGMENT, &no_default, sizeof no_default) == 0;
     if (!w->gso_on)
         count(w, WORKER_TX_GSO_FALLBACKS, 1);
+    /* GRO: a publisher's back-to-back packets (a video frame's) may come in one receive.
+     * Refused (Linux < 5.0): one datagram a receive, as before */
+    int gro = 1;
+    (void)setsockopt(w->sock, SOL_UDP, UDP_GRO, &gro, sizeof gro);
     socklen_t sl = sizeof *sin;
     if (bind(w->sock, (struct sockaddr *)sin, sizeof *sin) < 0 ||
         getsockname(w->sock, (struct sockaddr *)sin, &sl) < 0)

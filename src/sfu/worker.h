@@ -60,7 +60,7 @@ enum worker_counter {
     WORKER_RTP_FORWARDED,       /* copies sent to subscribers */
     WORKER_DROP_UNKNOWN_SOURCE, /* not STUN and from no nominated address */
     WORKER_DROP_UNKNOWN_UFRAG,  /* STUN for a ufrag no peer has, or no USERNAME */
-    WORKER_DROP_TRUNCATED,      /* longer than WORKER_DATAGRAM_MAX */
+    WORKER_DROP_TRUNCATED,      /* longer than WORKER_DATAGRAM_MAX (or than a GRO buffer) */
     WORKER_DROP_PEER,           /* a peer refused it (its own stats say why) */
     WORKER_DROP_RTP_MALFORMED,  /* decrypted, but not RTP */
     WORKER_DROP_SUBSCRIBER_RTP, /* media sent on a subscribe transport */
@@ -82,6 +82,8 @@ enum worker_counter {
     WORKER_TX_GSO_DATAGRAMS,  /* datagrams sent in GSO sends (several in one entry) */
     WORKER_TX_GSO_SENDS,      /* sendmmsg entries that carried several datagrams (GSO) */
     WORKER_TX_GSO_FALLBACKS,  /* sockets that went back to plain sends: GSO refused */
+    WORKER_RX_GRO_DATAGRAMS,  /* datagrams that came coalesced, several in one receive (GRO) */
+    WORKER_RX_GRO_RECEIVES,   /* receives that held several datagrams (GRO) */
     WORKER_COUNTER_COUNT
 };
 

@@ -63,7 +63,12 @@ test('an administrator reads the audit log and opens another practitioner\'s cli
       await page.getByRole('button', { name: 'Open Lee Park\'s record with a reason' }).click();
       await page.getByLabel('Why you need to open this record').fill('urgent');
       await page.getByRole('button', { name: 'Open the record for one hour' }).click();
-      await page.getByRole('alert').getByText('Please say why, in at least 10 characters', { exact: false }).waitFor();
+      // said under the field, which is marked and described by it
+      const reason = page.getByLabel('Why you need to open this record');
+      await page.getByText('Please say why, in at least 10 characters', { exact: false }).waitFor();
+      assert.equal(await reason.getAttribute('aria-invalid'), 'true');
+      assert.match(await reason.evaluate((e) => e.getAttribute('aria-describedby').split(' ')
+        .map((id) => document.getElementById(id)?.textContent).join(' ')), /at least 10 characters/);
       await page.getByLabel('Why you need to open this record').fill('Lee wrote that they are in danger; Dr Lind is away.');
       await page.getByRole('button', { name: 'Open the record for one hour' }).click();
       await page.getByText('Jo Park (sister) · +1 555 0100').waitFor();

@@ -82,6 +82,69 @@ describe('endpoints refuse bad input with a clear JSON error', () => {
     }
   });
 
+  test('every bad field of a form is answered at once, in words for a person, and nothing is written', async () => {
+    const call = (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+    // code and field of every error, in the order the fields are checked; the first is "error"
+    const refusedWith = (res, expected) => {
+      assert.equal(res.status, 400, res.text);
+      assert.deepEqual(res.json.errors.map((e) => [e.field, e.code]), expected, res.text);
+      assert.deepEqual(res.json.error, { code: res.json.errors[0].code, field: res.json.errors[0].field,
+        message: res.json.errors[0].message });
+      for (const e of res.json.errors) {
+        assert.ok(e.message.length > 5, e.field);
+        assert.doesNotMatch(e.message, /\bfield\b|\bstring\b|integer|boolean|"/, `${e.field}: ${e.message}`);
+      }
+      return res.json.errors;
+    };
+    const count = async (p, key) => (await call('GET', p)).json[key].length;
+
+    refusedWith(await call('POST', '/api/v1/clients', {}), [
+      ['name', 'missing_field'], ['email', 'missing_field'], ['time_zone', 'missing_field']]);
+    const clientErrors = refusedWith(await call('POST', '/api/v1/clients', {
+      name: '', email: 'nobody at home', time_zone: 'Mars/Olympus_Mons', phone: 'call me',
+      emergency_contact: 5 }), [
+      ['name', 'invalid_field'], ['email', 'invalid_email'], ['time_zone', 'unknown_time_zone'],
+      ['phone', 'invalid_field'], ['emergency_contact', 'invalid_field']]);
+    assert.equal(clientErrors[0].message, 'Enter a name.');
+    assert.equal(await count('/api/v1/clients', 'clients'), 0);
+
+    refusedWith(await call('POST', '/api/v1/groups', {
+      name: 5, agreement: '', capacity: 1, members: 'everyone' }), [
+      ['name', 'invalid_field'], ['agreement', 'invalid_field'], ['capacity', 'invalid_field'],
+      ['members', 'invalid_field']]);
+    assert.equal(await count('/api/v1/groups', 'groups'), 0);
+
+    refusedWith(await call('POST', '/api/v1/sessions', {
+      title: 'x'.repeat(500), time_zone: 'Nowhere/Else', starts_at: 'tomorrow at six',
+      duration_minutes: 2, recurrence: { freq: 'daily' }, chat: 'yes', client_id: 'Sam' }), [
+      ['title', 'invalid_field'], ['time_zone', 'unknown_time_zone'], ['starts_at', 'invalid_field'],
+      ['duration_minutes', 'invalid_field'], ['recurrence', 'invalid_field'], ['chat', 'invalid_field'],
+      ['client_id', 'invalid_field']]);
+    assert.equal(await count('/api/v1/sessions', 'sessions'), 0);
+
+    refusedWith(await call('POST', '/api/v1/users', { name: '', email: 'x', role: 'boss' }), [
+      ['name', 'invalid_field'], ['email', 'invalid_email'], ['role', 'invalid_field']]);
+    assert.equal(await count('/api/v1/users', 'users'), 1);
+
+    // the same forms filled in right are saved
+    const made = await call('POST', '/api/v1/clients', { name: 'Sam Rivera', email: 'sam@mail.example',
+      time_zone: 'Europe/Berlin', phone: '+49 30 1234567' });
+    assert.equal(made.status, 201, made.text);
+    const sam = made.json.client;
+    // a change with bad fields changes nothing, not even its good ones
+    refusedWith(await call('PATCH', `/api/v1/clients/${sam.id}`, { name: 'Samuel Rivera', email: '@',
+      phone: 'no' }), [['email', 'invalid_email'], ['phone', 'invalid_field']]);
+    assert.equal((await call('GET', `/api/v1/clients/${sam.id}`)).json.client.name, 'Sam Rivera');
+    const group = await call('POST', '/api/v1/groups', { name: 'Wednesday group',
+      agreement: 'What is said here stays here.', capacity: 8, members: [sam.id] });
+    assert.equal(group.status, 201, group.text);
+    const session = await call('POST', '/api/v1/sessions', { title: 'Weekly session',
+      time_zone: 'Europe/Berlin', starts_at: '2030-03-20T18:00:00+01:00', duration_minutes: 50,
+      recurrence: { freq: 'weekly', count: 3 }, client_id: sam.id });
+    assert.equal(session.status, 201, session.text);
+    assert.equal(await count('/api/v1/sessions', 'sessions'), 1);
+  });
+
   test('wrong content type is 415', async () => {
     for (const p of jsonEndpoints) {
       assertJsonError(await request(server, 'POST', p, { raw: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported_media_type');

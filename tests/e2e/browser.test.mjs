@@ -81,14 +81,29 @@ describe('browser', () => {
         await page.goto(server.setupLink);
         await page.getByRole('heading', { name: 'Set up confide' }).waitFor();
         await page.getByText('At least 12 characters').waitFor();
-        await page.getByLabel('Name', { exact: true }).fill(ADA.name);
-        await page.getByLabel('Email', { exact: true }).fill(ADA.email);
-        // the server's password rules are shown as they are
+        // every problem at once, each under its field; the server's password rules as they are
+        const problemOf = (label) => page.getByLabel(label, { exact: true }).evaluate((e) => {
+          const ids = (e.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
+          const last = ids.length ? document.getElementById(ids[ids.length - 1]) : null;
+          return e.getAttribute('aria-invalid') === 'true' && last === e.nextElementSibling
+            ? last.textContent : null;
+        });
+        await page.getByLabel('Email', { exact: true }).fill('ada at home');
         await page.getByLabel('Password', { exact: true }).fill('short');
         await page.getByRole('button', { name: 'Create account' }).click();
-        const alert = page.getByRole('alert');
-        await alert.waitFor();
-        assert.match(await alert.textContent(), /at least 12 characters/);
+        await page.getByRole('alert').filter({ hasText: 'Please check the 3 marked entries.' }).waitFor();
+        assert.equal(await problemOf('Name'), 'Enter a name.');
+        assert.match(await problemOf('Email') ?? '', /valid email address/);
+        assert.match(await problemOf('Password') ?? '', /at least 12 characters/);
+        assert.equal(await page.evaluate(() => document.activeElement?.id), 'name');
+
+        await page.getByLabel('Name', { exact: true }).fill(ADA.name);
+        await page.getByLabel('Email', { exact: true }).fill(ADA.email);
+        await page.getByRole('button', { name: 'Create account' }).click();
+        await page.waitForFunction(() => document.activeElement?.id === 'password');
+        assert.equal(await problemOf('Name'), null);
+        assert.equal(await problemOf('Email'), null);
+        assert.match(await problemOf('Password') ?? '', /at least 12 characters/);
 
         await page.getByLabel('Password', { exact: true }).fill(ADA.password);
         await page.getByRole('button', { name: 'Create account' }).click();

@@ -104,20 +104,25 @@ test('a group through the form, a poll through the form, answers, the best time 
       assert.equal(await memberSet.getByRole('checkbox').count(), 4);
       assert.equal(await form.getByLabel('Capacity').inputValue(), '10');
 
-      // no name: the API's message, the field marked and focused
+      // no name: the API's message next to the field, which is marked and focused
       await form.getByLabel('Group agreement').fill('What is said here stays here. Cameras on.');
       for (const m of MEMBERS) await memberSet.getByLabel(m.name).check();
       await form.getByRole('button', { name: 'Create group' }).click();
-      const alert = form.getByRole('alert');
-      await alert.waitFor();
-      assert.equal(await alert.textContent(), refused.json.error.message);
+      const problem = form.getByText(refused.json.error.message, { exact: true });
+      await problem.waitFor();
       await page.waitForFunction(() => document.activeElement?.id === 'group-name');
-      assert.equal(await form.getByLabel('Group name').getAttribute('aria-invalid'), 'true');
+      const nameInput = form.getByLabel('Group name');
+      assert.equal(await nameInput.getAttribute('aria-invalid'), 'true');
+      assert.equal(await nameInput.evaluate((e) =>
+        document.getElementById(e.getAttribute('aria-describedby'))?.textContent),
+      refused.json.error.message);
+      const alert = form.getByRole('alert');
 
       await form.getByLabel('Group name').fill('Wednesday group');
       await form.getByRole('button', { name: 'Create group' }).click();
       await form.getByRole('status').filter({ hasText: 'Made Wednesday group.' }).waitFor();
       assert.equal(await alert.isVisible(), false);
+      assert.equal(await problem.count(), 0, 'the sentence goes with the next try');
       const listed = groups.getByRole('listitem').filter({ hasText: 'Wednesday group' });
       await listed.getByText('Members: Lena Fischer, Noor Haddad, Tom Okafor').waitFor();
       await listed.getByText('3 of 10 places taken').waitFor();

@@ -96,6 +96,17 @@ function fetchFromPage(page, p) {
   }, p);
 }
 
+// What the page says next to a control about its problem: the text of the last element
+// its aria-describedby names (after a hint, when it has one; '' when it names none), and
+// whether that sits right after the control.
+function describedBy(control) {
+  return control.evaluate((e) => {
+    const ids = (e.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
+    const last = ids.length ? document.getElementById(ids[ids.length - 1]) : null;
+    return { text: last?.textContent ?? '', next: !!last && last === e.nextElementSibling };
+  });
+}
+
 const meetingId = (id) => `${id.slice(0, 3)} ${id.slice(3, 6)} ${id.slice(6)}`;
 const pageWidth = (page) => page.evaluate(() => document.documentElement.scrollWidth);
 
@@ -256,7 +267,7 @@ describe('dashboard', () => {
     });
   });
 
-  test('bad input: the API\'s message in an alert, and nothing is scheduled', async () => {
+  test('bad input: the API\'s message next to its field, and nothing is scheduled', async () => {
     await withServer(async (server, cookie) => {
       const call = apiAs(server, cookie);
       const sam = (await call('POST', '/api/v1/clients', SAM)).json.client;
@@ -269,11 +280,10 @@ describe('dashboard', () => {
         const form = await fillSchedule(page, { client: SAM.name, title: '', date: '2027-03-19',
           time: '18:00' });
         await form.getByRole('button', { name: 'Schedule session', exact: true }).click();
-        const alert = form.getByRole('alert').filter({ hasText: direct.json.error.message });
-        await alert.waitFor();
-        assert.equal(await alert.textContent(), direct.json.error.message);
-        // the field it is about is marked and has the focus
+        // the field it is about is marked, says why, and has the focus
         const title = form.getByLabel('Title');
+        await form.getByText(direct.json.error.message, { exact: true }).waitFor();
+        assert.deepEqual(await describedBy(title), { text: direct.json.error.message, next: true });
         assert.equal(await title.getAttribute('aria-invalid'), 'true');
         assert.equal(await title.evaluate((e) => e === document.activeElement), true);
         assert.equal((await fetchFromPage(page, '/api/v1/sessions')).json.sessions.length, 0);
@@ -290,9 +300,59 @@ describe('dashboard', () => {
         await add.getByLabel('Name', { exact: true }).fill('Robin Lee');
         await add.getByLabel('Email', { exact: true }).fill('not an address');
         await add.getByRole('button', { name: 'Add client' }).click();
-        await add.getByRole('alert').filter({ hasText: 'Please give a valid email address.' }).waitFor();
-        assert.equal(await add.getByLabel('Email', { exact: true }).getAttribute('aria-invalid'), 'true');
+        await add.getByText('Please give a valid email address.').waitFor();
+        const email = add.getByLabel('Email', { exact: true });
+        assert.equal(await email.getAttribute('aria-invalid'), 'true');
+        assert.match((await describedBy(email)).text, /^Please give a valid email address\./);
         assert.equal((await fetchFromPage(page, '/api/v1/clients')).json.clients.length, 1);
+      });
+    });
+  });
+
+  test('several bad fields: each sentence next to its field at once, then fixed and saved', async () => {
+    await withServer(async (server, cookie) => {
+      const call = apiAs(server, cookie);
+      // what the API says about the same form
+      const bad = { name: '', email: 'robin at home', time_zone: 'Europe/Berlin', phone: 'call me' };
+      const direct = await call('POST', '/api/v1/clients', bad);
+      assert.equal(direct.status, 400, direct.text);
+      assert.deepEqual(direct.json.errors.map((e) => e.field), ['name', 'email', 'phone']);
+
+      await withDashboard(server, cookie, BERLIN, async (page) => {
+        const add = page.getByRole('form', { name: 'Add a client' });
+        const name = add.getByLabel('Name', { exact: true });
+        const email = add.getByLabel('Email', { exact: true });
+        const phone = add.getByLabel(/^Phone/);
+        const zone = add.getByLabel('Time zone', { exact: true });
+        await email.fill(bad.email);
+        await phone.fill(bad.phone);
+        await add.getByRole('button', { name: 'Add client' }).click();
+        await add.getByText(direct.json.errors[2].message, { exact: true }).waitFor();
+        for (const [control, error] of [[name, direct.json.errors[0]], [email, direct.json.errors[1]],
+          [phone, direct.json.errors[2]]]) {
+          assert.equal(await control.getAttribute('aria-invalid'), 'true', error.field);
+          assert.deepEqual(await describedBy(control), { text: error.message, next: true }, error.field);
+        }
+        assert.equal(await zone.getAttribute('aria-invalid'), null);
+        // the first of them has the focus; the form says how many there are
+        assert.equal(await name.evaluate((e) => e === document.activeElement), true);
+        assert.equal(await add.getByRole('alert').textContent(), 'Please check the 3 marked entries.');
+        assert.equal((await fetchFromPage(page, '/api/v1/clients')).json.clients.length, 0);
+
+        // fixed: the marks and sentences go, and the client is added
+        await name.fill('Robin Lee');
+        await email.fill('robin@mail.example');
+        await phone.fill('+49 30 1234567');
+        await add.getByRole('button', { name: 'Add client' }).click();
+        await add.getByRole('status').filter({ hasText: 'Added Robin Lee.' }).waitFor();
+        for (const control of [name, email, phone]) {
+          assert.equal(await control.getAttribute('aria-invalid'), null);
+          assert.equal((await describedBy(control)).text, '');
+        }
+        assert.equal(await add.getByText(direct.json.errors[1].message).count(), 0);
+        assert.equal(await add.getByRole('alert').isVisible(), false);
+        const clients = (await fetchFromPage(page, '/api/v1/clients')).json.clients;
+        assert.deepEqual(clients.map((c) => c.name), ['Robin Lee']);
       });
     });
   });
@@ -373,11 +433,12 @@ describe('dashboard', () => {
         await group.getByRole('button', { name: `Copy client link for ${SAM.name}` }).waitFor();
         assert.ok(await pageWidth(page) <= 390, `with the links open: ${await pageWidth(page)} px`);
 
-        // the schedule form with every part showing, and an alert
+        // the schedule form with every part showing, and a field's problem under it
         const form = await fillSchedule(page, { group: 'Thursday evening group', title: '',
           date: '2027-03-19', time: '18:00', repeats: 'Every 2 weeks', count: 4 });
         await form.getByRole('button', { name: 'Schedule session', exact: true }).click();
-        await form.getByRole('alert').first().waitFor();
+        await form.locator('[aria-invalid="true"]').first().waitFor();
+        assert.notEqual((await describedBy(form.getByLabel('Title'))).text, '');
         assert.ok(await pageWidth(page) <= 390, `with the form filled: ${await pageWidth(page)} px`);
         for (const name of ['Schedule session', 'Add client', 'Sign out']) {
           const box = await page.getByRole('button', { name, exact: true }).boundingBox();

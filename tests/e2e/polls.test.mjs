@@ -320,7 +320,9 @@ describe('find a time', () => {
     const missing = await request(server, 'POST', '/api/v1/poll-links/lookup', { body: {} });
     assert.equal(missing.status, 400);
     assert.equal(missing.json.error.code, 'missing_field');
-    assert.equal(missing.json.error.message, 'The field "token" is required.');
+    assert.equal(missing.json.error.field, 'token');
+    assert.equal(missing.json.error.message, 'Open the link from your email.');
+    assert.deepEqual(missing.json.errors, [missing.json.error]);
 
     // nothing of all that was written or mailed
     assert.deepEqual((await lookup(server, token)).json.answers, []);

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -544,6 +545,80 @@ static void a_burst_arrives_whole_and_in_order_through_gso(void **state)
     worker_stop(w);
 }
 
+/* A publisher's burst sent as one UDP GSO send reaches the worker's UDP_GRO socket as one
+ * receive (on loopback the kernel keeps it whole); the worker cuts it into its datagrams
+ * and forwards each, in order, the shorter last one too. */
+static void a_gro_receive_is_forwarded_datagram_by_datagram(void **state)
+{
+    (void)state;
+    struct worker *w = start_worker();
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+    struct client a, b;
+    client_init(&a, "srvA", PWD_A, "cliA");
+    client_init(&b, "srvB", PWD_B, "cliB");
+    client_check(&a);
+    client_check(&b);
+    client_handshake(&a, id_a);
+    client_handshake(&b, id_b);
+    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+
+    enum { BURST = 8 };
+    static uint8_t burst[BURST * 256];
+    size_t used = 0, segment = 0;
+    for (int i = 0; i < BURST; i++) {
+        char payload[32];
+        if (i < BURST - 1)
+            snprintf(payload, sizeof payload, "gro frame %05u", (unsigned)(3000 + i));
+        else
+            snprintf(payload, sizeof payload, "gro end"); /* shorter: the last may be */
+        size_t len = make_rtp(burst + used, (uint16_t)(3000 + i), 0x11223344, payload), out;
+        assert_int_equal(rtpsec_rtp_protect(a.tx, burst + used, len, sizeof burst - used, &out), 0);
+        if (i == 0)
+            segment = out;
+        assert_true(i == BURST - 1 ? out < segment : out == segment);
+        used += out;
+    }
+    union {
+        struct cmsghdr align;
+        uint8_t bytes[CMSG_SPACE(sizeof(uint16_t))];
+    } control = {0};
+    struct iovec iov = {.iov_base = burst, .iov_len = used};
+    struct msghdr h = {.msg_name = &worker_addr,
+                       .msg_namelen = sizeof worker_addr,
+                       .msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = control.bytes,
+                       .msg_controllen = sizeof control.bytes};
+    struct cmsghdr *m = CMSG_FIRSTHDR(&h);
+    m->cmsg_level = SOL_UDP;
+    m->cmsg_type = UDP_SEGMENT;
+    m->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    uint16_t seg16 = (uint16_t)segment;
+    memcpy(CMSG_DATA(m), &seg16, sizeof seg16);
+    if (sendmsg(a.fd, &h, 0) < 0) { /* no UDP_SEGMENT here: nothing to coalesce */
+        client_free(&a);
+        client_free(&b);
+        worker_stop(w);
+        skip();
+    }
+    for (int i = 0; i < BURST; i++) {
+        char payload[32];
+        if (i < BURST - 1)
+            snprintf(payload, sizeof payload, "gro frame %05u", (unsigned)(3000 + i));
+        else
+            snprintf(payload, sizeof payload, "gro end");
+        assert_int_equal(expect_rtp(&b, (uint16_t)(3000 + i), payload), 0xB0B0B0B0);
+    }
+    assert_int_equal(worker_counter(w, WORKER_RX_GRO_RECEIVES), 1);
+    assert_int_equal(worker_counter(w, WORKER_RX_GRO_DATAGRAMS), BURST);
+    assert_int_equal(worker_counter(w, WORKER_RTP_FORWARDED), BURST);
+    assert_int_equal(worker_counter(w, WORKER_DROP_TRUNCATED), 0);
+    client_free(&a);
+    client_free(&b);
+    worker_stop(w);
+}
+
 /* The browser starts DTLS as soon as a check succeeds, before it nominates: the worker
  * takes that ClientHello at once and answers it there; the same ClientHello from an
  * address that passed no check is dropped. */
@@ -966,6 +1041,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(media_flows_between_two_clients),
         cmocka_unit_test(a_burst_arrives_whole_and_in_order_through_gso),
+        cmocka_unit_test(a_gro_receive_is_forwarded_datagram_by_datagram),
         cmocka_unit_test(media_flows_over_ice_tcp),
         cmocka_unit_test(a_slow_tcp_reader_loses_packets_whole),
         cmocka_unit_test(strangers_and_garbage_are_counted),

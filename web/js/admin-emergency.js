@@ -2,6 +2,7 @@
 // why, and see their record for the hour the server grants.
 import { errorMessage } from './api.js';
 import { say, setBusy } from './ui.js';
+import { clearFieldErrors, showFieldErrors } from './dashboard-forms.js';
 
 export function createEmergency({ call }) {
   const filter = document.getElementById('roster-filter');
@@ -44,7 +45,7 @@ export function createEmergency({ call }) {
     formTitle.textContent = `Open ${c.name}'s record`;
     form.hidden = false;
     record.hidden = true;
-    say(formError, '');
+    clearFieldErrors(form, formError);
     reason.value = '';
     reason.focus();
   }
@@ -79,12 +80,13 @@ export function createEmergency({ call }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!chosen) return;
+    clearFieldErrors(form, formError);
     setBusy(form, true);
     const result = await call('POST', `/api/v1/clients/${chosen.id}/emergency-access`,
       { reason: reason.value.trim() });
     setBusy(form, false);
     if (result.status !== 201) {
-      say(formError, errorMessage(result));
+      showFieldErrors(form, formError, result, [['reason', reason]]);
       return;
     }
     form.hidden = true;

@@ -2,7 +2,7 @@
 // client, and the audit log. The page leaves when the sign-in ends (the server's idle
 // timeout), like the dashboard.
 import { api, errorMessage } from './api.js';
-import { ready, say } from './ui.js';
+import { isAdmin, ready, say } from './ui.js';
 import { createAudit } from './admin-audit.js';
 import { createEmergency } from './admin-emergency.js';
 import { guardSignIn } from './signed-in.js';
@@ -21,7 +21,7 @@ async function start() {
   }
   document.getElementById('signed-in-as').textContent = `Signed in as ${me.data.user.name}`;
   guard.started(me.data);
-  if (me.data.user.role !== 'admin') {
+  if (!isAdmin(me.data.user)) {
     document.getElementById('not-admin').hidden = false;
     return;
   }

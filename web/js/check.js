@@ -3,7 +3,7 @@
 // page publishes its camera and microphone and receives them back through the server, in a
 // "check room" of its own, docs/PROTOCOL.md "Testing the connection"), with plain words
 // about what works and what to do.
-import { say } from './ui.js';
+import { $, say } from './ui.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
 
 // ---- the connection test's thresholds (listed in docs/DEPLOY.md, "The device check") ----
@@ -27,7 +27,6 @@ const SLOW_LOSS = 0.05;
 // low speed alone, with the encoder not held back, is not a slow network.
 const SLOW_KBPS = 250;
 
-const $ = (id) => document.getElementById(id);
 const start = $('start');
 const stop = $('stop');
 const preview = $('preview');

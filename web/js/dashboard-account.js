@@ -2,7 +2,7 @@
 // and, with two-step sign-in on, a fresh set of recovery codes or turning it off.
 import { errorMessage } from './api.js';
 import { say } from './ui.js';
-import { whileBusy } from './dashboard-forms.js';
+import { clearFieldErrors, showFieldErrors, whileBusy } from './dashboard-forms.js';
 
 function showCodes(list, codes) {
   list.replaceChildren(...codes.map((c) => {
@@ -27,7 +27,7 @@ export function createAccount({ call, leave, onMfaChanged }) {
 
   passwordForm.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(passwordError, '');
+    clearFieldErrors(passwordForm, passwordError);
     passwordStatus.textContent = '';
     if (!current.value || !fresh.value) {
       say(passwordError, 'Please enter your current password and a new one.');
@@ -44,8 +44,8 @@ export function createAccount({ call, leave, onMfaChanged }) {
       passwordStatus.textContent = 'Your password is changed. Your other sign-ins have ended.';
       return;
     }
-    say(passwordError, errorMessage(result));
-    (result.data?.error?.field === 'new_password' ? fresh : current).focus();
+    if (!showFieldErrors(passwordForm, passwordError, result,
+      [['current_password', current], ['new_password', fresh]]).length) current.focus();
   });
 
   everywhere.addEventListener('click', async () => {
@@ -106,7 +106,7 @@ export function createAccount({ call, leave, onMfaChanged }) {
 
   offForm.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(offError, '');
+    clearFieldErrors(offForm, offError);
     if (!offPassword.value || !offCode.value.trim()) {
       say(offError, 'Please enter your password and a code.');
       (offPassword.value ? offCode : offPassword).focus();
@@ -122,8 +122,8 @@ export function createAccount({ call, leave, onMfaChanged }) {
       onMfaChanged();
       return;
     }
-    say(offError, errorMessage(result));
-    (result.data?.error?.field === 'password' ? offPassword : offCode).focus();
+    if (!showFieldErrors(offForm, offError, result,
+      [['password', offPassword], ['code', offCode]]).length) offCode.focus();
   });
 
   // what GET /api/v1/me/mfa said: the two forms show while it is on, turning off only

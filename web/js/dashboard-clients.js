@@ -1,15 +1,8 @@
 // "Clients": the therapist's clients, and a form to add one.
-import { errorCode, errorMessage } from './api.js';
-import { say } from './ui.js';
-import { browserZone, fillZoneSelect } from './dashboard-time.js';
-import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import { errorMessage } from './api.js';
+import { browserZone, el, say, zoneName } from './ui.js';
+import { fillZoneSelect } from './dashboard-time.js';
+import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
 
 export const byName = (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
 
@@ -34,7 +27,7 @@ export function createClients({ data, call, onAdded }) {
     list.replaceChildren(...clients.map((c) => {
       const li = el('li');
       li.append(el('p', 'dash-client-name', c.name), el('p', 'dash-client-detail', c.email));
-      const more = [c.time_zone?.replaceAll('_', ' '), c.phone].filter(Boolean).join(' · ');
+      const more = [c.time_zone && zoneName(c.time_zone), c.phone].filter(Boolean).join(' · ');
       if (more) li.append(el('p', 'dash-client-detail', more));
       return li;
     }));
@@ -54,7 +47,7 @@ export function createClients({ data, call, onAdded }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(formError, '');
+    clearFieldErrors(form, formError);
     status.textContent = '';
     const body = { name: name.value.trim(), email: email.value.trim(), time_zone: zone.value };
     if (phone.value.trim()) body.phone = phone.value.trim();
@@ -64,7 +57,6 @@ export function createClients({ data, call, onAdded }) {
       const client = result.data.client;
       data.clients.push(client);
       render();
-      markInvalid(form, null);
       name.value = '';
       email.value = '';
       phone.value = '';
@@ -73,12 +65,9 @@ export function createClients({ data, call, onAdded }) {
       onAdded?.(client);
       return;
     }
-    say(formError, errorMessage(result));
-    const field = errorCode(result) === 'unknown_time_zone' ? zone : fieldOfError(result.data?.error, [
-      ['name', name, 'name'], ['email', email, 'email'], ['time_zone', zone, 'time zone'],
-      ['phone', phone, 'phone'],
+    showFieldErrors(form, formError, result, [
+      ['name', name], ['email', email], ['time_zone', zone], ['phone', phone],
     ]);
-    markInvalid(form, field);
   });
 
   form.addEventListener('input', () => { status.textContent = ''; });

@@ -1,16 +1,11 @@
 // "Groups": the groups the therapist runs or co-facilitates, and a form to make one with
 // its agreement, its capacity and its first members.
-import { errorMessage } from './api.js';
-import { say } from './ui.js';
+import { errorCode, errorMessage } from './api.js';
+import { el, say } from './ui.js';
 import { byName } from './dashboard-clients.js';
-import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+import {
+  clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
+} from './dashboard-forms.js';
 
 export function createGroups({ data, call, onCreated }) {
   const error = document.getElementById('groups-error');
@@ -79,7 +74,7 @@ export function createGroups({ data, call, onCreated }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(formError, '');
+    clearFieldErrors(form, formError);
     status.textContent = '';
     const body = {
       name: name.value.trim(),
@@ -98,19 +93,21 @@ export function createGroups({ data, call, onCreated }) {
       const group = result.data.group;
       data.groups.push(group);
       render();
-      markInvalid(form, null);
       form.reset();
       renderMembers();
       status.textContent = `Made ${group.name}. You can schedule its sessions or find a time now.`;
       onCreated?.(group);
       return;
     }
-    say(formError, errorMessage(result));
     const firstBox = options.querySelector('input') ?? members;
-    markInvalid(form, fieldOfError(result.data?.error, [
-      ['name', name, 'name'], ['agreement', agreement, 'agreement'],
-      ['capacity', capacity, 'capacity', 'full', 'places'], ['members', firstBox, 'member'],
-    ]));
+    showFieldErrors(form, formError, result, [
+      ['name', name], ['agreement', agreement], ['capacity', capacity], ['members', firstBox],
+    ]);
+    // more members ticked than places: the capacity is what to change (or the ticks)
+    if (errorCode(result) === 'group_full') {
+      capacity.setAttribute('aria-invalid', 'true');
+      capacity.focus();
+    }
   });
 
   form.addEventListener('input', () => { status.textContent = ''; });

@@ -2,22 +2,17 @@
 // with that zone's offset for each), then see the open questions with their times best
 // first and make the session from one of them.
 import { errorCode, errorMessage } from './api.js';
-import { say } from './ui.js';
+import { browserZone, el, say } from './ui.js';
 import { byName } from './dashboard-clients.js';
-import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
 import {
-  browserZone, fillZoneSelect, formatSpan, localDateText, rfc3339Local,
+  clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
+} from './dashboard-forms.js';
+import {
+  fillZoneSelect, formatSpan, localDateText, rfc3339Local,
 } from './dashboard-time.js';
 
 const MIN_SLOTS = 2;
 const MAX_SLOTS = 6;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 // "1 yes · 2 if need be · 0 no"
 function countsText(slot) {
@@ -166,7 +161,7 @@ export function createPolls({ data, call, onScheduled }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(formError, '');
+    clearFieldErrors(form, formError);
     formStatus.textContent = '';
     const b = body();
     if (!b) return;
@@ -175,24 +170,24 @@ export function createPolls({ data, call, onScheduled }) {
       const poll = result.data.poll;
       polls = [poll, ...polls.filter((p) => p.id !== poll.id)];
       render();
-      markInvalid(form, null);
       title.value = '';
       resetSlots();
       const asked = poll.responses?.length ?? poll.invites?.length ?? 0;
       formStatus.textContent = `Asked ${asked} ${asked === 1 ? 'member' : 'members'}. Each has their own link by mail.`;
       return;
     }
-    // the API names its field in its messages ('Time 2 of "slots" …'); people see the form
-    say(formError, errorMessage(result).replaceAll(' of "slots"', ''));
+    // a problem with one of the times names it in its message ('Time 2 of "slots" …')
     const code = errorCode(result);
-    const control = code === 'group_empty' ? group
-      : code === 'unknown_time_zone' ? zone
-        : slotOfError(result.data?.error) ?? fieldOfError(result.data?.error, [
-          ['group_id', group], ['title', title, 'title'], ['time_zone', zone, 'time zone'],
-          ['duration_minutes', duration, 'duration', 'minutes'],
-          ['slots', slotRows()[0]?.querySelector('input'), 'times'],
-        ]);
-    markInvalid(form, control);
+    const slot = slotOfError(result.data?.error);
+    if (code === 'group_empty' || slot) {
+      say(formError, errorMessage(result).replaceAll(' of "slots"', ''));
+      markInvalid(form, code === 'group_empty' ? group : slot);
+      return;
+    }
+    showFieldErrors(form, formError, result, [
+      ['group_id', group], ['title', title], ['time_zone', zone], ['duration_minutes', duration],
+      ['slots', slotRows()[0]?.querySelector('.dash-slot-date')],
+    ]);
   });
 
   form.addEventListener('input', () => { formStatus.textContent = ''; });

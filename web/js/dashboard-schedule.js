@@ -2,11 +2,13 @@
 // optionally weekly or fortnightly. starts_at carries that zone's offset for that wall
 // time, so a series booked in winter for a date in summer still starts at the time given.
 import { errorCode, errorMessage } from './api.js';
-import { say } from './ui.js';
+import { browserZone, say, zoneName } from './ui.js';
 import { byName } from './dashboard-clients.js';
-import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
 import {
-  browserZone, fillZoneSelect, formatSpan, localDateText, rfc3339Local, zonedInstant,
+  clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
+} from './dashboard-forms.js';
+import {
+  fillZoneSelect, formatSpan, localDateText, rfc3339Local, zonedInstant,
 } from './dashboard-time.js';
 
 const SCHEDULED = 'Scheduled. Invitations are on their way.';
@@ -84,7 +86,7 @@ export function createSchedule({ data, call, onScheduled }) {
     if (at.skipped) {
       const local = new Intl.DateTimeFormat(undefined, { timeZone: zone.value, hour: '2-digit',
         minute: '2-digit' }).format(at.instant);
-      parts.push(`The clocks skip ${time.value} that day in ${zone.value.replaceAll('_', ' ')}, so it starts at ${local}.`);
+      parts.push(`The clocks skip ${time.value} that day in ${zoneName(zone.value)}, so it starts at ${local}.`);
     }
     const here = zone.value === browserZone() ? '' : ' your time';
     parts.push(`First session: ${formatSpan(at.instant, at.instant + minutes * 60000)}${here}.`);
@@ -154,12 +156,11 @@ export function createSchedule({ data, call, onScheduled }) {
   }
 
   async function send(b, focusAfter) {
-    say(error, '');
+    clearFieldErrors(form, error);
     status.textContent = '';
     const result = await whileBusy(form, focusAfter, () => call('POST', '/api/v1/sessions', b));
     if (result.status === 201) {
       clearOffer();
-      markInvalid(form, null);
       title.value = '';
       date.value = '';
       time.value = '';
@@ -177,12 +178,12 @@ export function createSchedule({ data, call, onScheduled }) {
       return;
     }
     clearOffer();
-    say(error, errorMessage(result));
-    markInvalid(form, fieldOfError(result.data?.error, [
-      ['title', title, 'title'], ['client_id', client], ['group_id', group],
-      ['starts_at', date], ['duration_minutes', duration, 'lasts'], ['recurrence', count, 'recurrence'],
-      ['time_zone', zone, 'time zone'],
-    ]));
+    // "client_or_group" names client_id: the one the person chose between is shown
+    showFieldErrors(form, error, result, [
+      ['title', title], ['client_id', withGroup() ? group : client], ['group_id', group],
+      ['starts_at', date], ['ends_at', time], ['duration_minutes', duration],
+      ['recurrence', count], ['time_zone', zone],
+    ]);
   }
 
   form.addEventListener('submit', (event) => {

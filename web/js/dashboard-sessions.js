@@ -1,17 +1,10 @@
 // "Your sessions": every occurrence not cancelled and not yet over, soonest first, with
 // its meeting ID, password, the host link and each invitee's personal link to copy.
 import { errorMessage } from './api.js';
-import { say } from './ui.js';
-import { browserZone, dayWord, formatMeetingId, formatSpan } from './dashboard-time.js';
+import { browserZone, el, say, zoneName } from './ui.js';
+import { dayWord, formatMeetingId, formatSpan } from './dashboard-time.js';
 
 const PAGE = 20;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** Copies text; true when it worked. The clipboard API needs a secure context. */
 async function copyText(text) {
@@ -203,7 +196,7 @@ export function createSessions({ data, call }) {
     empty.hidden = shown.length !== 0;
     more.hidden = all.length <= limit;
     zoneNote.hidden = shown.length === 0;
-    zoneNote.textContent = `Times are in your time zone, ${browserZone().replaceAll('_', ' ')}.`;
+    zoneNote.textContent = `Times are in your time zone, ${zoneName(browserZone())}.`;
     shownKey = key(now);
 
     if (inList) {

@@ -2,18 +2,13 @@
 // their actions, and inviting a practitioner. The server keeps the rules (the last
 // administrator stays); the page shows its refusals.
 import { errorMessage } from './api.js';
-import { say } from './ui.js';
-import { clearMarkOnInput, fieldOfError, markInvalid, whileBusy } from './dashboard-forms.js';
+import { el, isAdmin, say } from './ui.js';
+import {
+  clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy,
+} from './dashboard-forms.js';
 
 const STATUS = { active: 'active', invited: 'invited, no password yet', disabled: 'disabled' };
 const ROLE = { admin: 'Administrator', therapist: 'Therapist' };
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export function createTeam({ data, call }) {
   const section = document.getElementById('team');
@@ -67,8 +62,8 @@ export function createTeam({ data, call }) {
           ` · two-step sign-in ${u.mfa ? 'on' : 'off'}`));
       const actions = el('div', 'dash-team-actions');
       const base = `/api/v1/users/${u.id}`;
-      const other = u.role === 'admin' ? 'therapist' : 'admin';
-      actions.append(button(u.role === 'admin' ? 'Make therapist' : 'Make administrator',
+      const other = isAdmin(u) ? 'therapist' : 'admin';
+      actions.append(button(isAdmin(u) ? 'Make therapist' : 'Make administrator',
         (b) => act(b, 'PATCH', base, { role: other }, `${u.name} is now ${ROLE[other].toLowerCase()}.`)));
       if (u.status === 'disabled') {
         actions.append(button('Enable', (b) => act(b, 'POST', `${base}/enable`, undefined,
@@ -98,7 +93,7 @@ export function createTeam({ data, call }) {
 
   // Only administrators see the section (the server refuses the others anyway).
   function start() {
-    const admin = data.user?.role === 'admin';
+    const admin = isAdmin(data.user);
     section.hidden = !admin;
     jump.hidden = !admin;
     if (admin) load();
@@ -106,12 +101,11 @@ export function createTeam({ data, call }) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    say(formError, '');
+    clearFieldErrors(form, formError);
     linkBox.hidden = true;
     const body = { name: name.value.trim(), email: email.value.trim(), role: role.value };
     const result = await whileBusy(form, submit, () => call('POST', '/api/v1/users', body));
     if (result.status === 201 && result.data?.invitation) {
-      markInvalid(form, null);
       linkText.textContent = `The invitation was mailed to ${body.email}. You can also pass ` +
         'this link on yourself:';
       linkUrl.value = result.data.invitation.url;
@@ -122,10 +116,7 @@ export function createTeam({ data, call }) {
       await load();
       return;
     }
-    say(formError, errorMessage(result));
-    markInvalid(form, fieldOfError(result.data?.error, [
-      ['name', name, 'name'], ['email', email, 'email'], ['role', role, 'role'],
-    ]));
+    showFieldErrors(form, formError, result, [['name', name], ['email', email], ['role', role]]);
   });
 
   return { start };

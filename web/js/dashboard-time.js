@@ -1,16 +1,8 @@
 // Dates, times and time zones for the dashboard, with the browser's Intl only.
+import { browserZone, zoneName } from './ui.js';
 
 const MINUTE = 60 * 1000;
 const DAY = 24 * 60 * MINUTE;
-
-/** The browser's own IANA time zone (e.g. "Europe/Berlin"); "UTC" when it cannot tell. */
-export function browserZone() {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
-}
 
 // Zones most practices need, offered first; the full list follows.
 const COMMON_ZONES = [
@@ -34,8 +26,6 @@ function allZones() {
   return [];
 }
 
-const zoneLabel = (zone) => zone.replaceAll('_', ' ');
-
 /**
  * Fills a <select> with time zones: the common ones (and the browser's own) first, then
  * all the others, and selects `selected` (adding it if the lists lack it).
@@ -49,7 +39,7 @@ export function fillZoneSelect(select, selected = browserZone()) {
   const group = (label, zones) => {
     const g = document.createElement('optgroup');
     g.label = label;
-    for (const zone of zones) g.append(new Option(zoneLabel(zone), zone));
+    for (const zone of zones) g.append(new Option(zoneName(zone), zone));
     return g;
   };
   select.replaceChildren(group('Common time zones', common));

@@ -5,17 +5,11 @@
 // docs/PROTOCOL.md) from whichever node carries the meeting; they hold ids and numbers,
 // never names: the session's title comes from the sessions the page loaded.
 import { MeetingSocket } from './meeting-socket.js';
+import { el } from './ui.js';
 
 // After `watching` every node tells its meetings' counts again; a meeting not heard of by
 // then has closed while the connection was down, and its line goes.
 const RECOUNT_MS = 5000;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const who = (n) => (n === 1 ? '1 person is' : `${n} people are`);
 

@@ -3,7 +3,7 @@
 // Signs the person out automatically once the server's idle timeout has passed since the
 // last request that counted as activity.
 import { api, errorMessage } from './api.js';
-import { ready, say } from './ui.js';
+import { isAdmin, ready, say } from './ui.js';
 import { createAccount } from './dashboard-account.js';
 import { createClients } from './dashboard-clients.js';
 import { showEmergencyAccess } from './dashboard-emergency.js';
@@ -104,7 +104,7 @@ async function start() {
   signedInAs.textContent = `Signed in as ${me.data.user.name}`;
   guard.started(me.data);
   showMfa();
-  document.getElementById('admin-link').hidden = data.user?.role !== 'admin';
+  document.getElementById('admin-link').hidden = !isAdmin(data.user);
   showEmergencyAccess({ call });
   team.start();
   // who is waiting for the practitioner's meetings, live; without it the page works as before

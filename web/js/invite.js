@@ -3,6 +3,7 @@
 // in the body instead.
 import { api, errorMessage } from './api.js';
 import { ready, say, sayWithLink, setBusy } from './ui.js';
+import { clearFieldErrors, showFieldErrors } from './dashboard-forms.js';
 
 const form = document.getElementById('invite-form');
 const intro = document.getElementById('invite-intro');
@@ -41,7 +42,7 @@ async function start() {
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  say(error, '');
+  clearFieldErrors(form, error);
   if (!password.value) {
     say(error, 'Please choose a password.');
     password.focus();
@@ -65,8 +66,7 @@ form.addEventListener('submit', async (event) => {
     done(errorMessage(result));
     return;
   }
-  say(error, errorMessage(result));
-  password.focus();
+  if (!showFieldErrors(form, error, result, [['password', password]]).length) password.focus();
 });
 
 start();

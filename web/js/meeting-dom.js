@@ -1,12 +1,8 @@
 // Tiny DOM helpers for the meeting page. Text always goes in through textContent.
 
-/** A new element with an optional class and text. */
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
+import { el } from './ui.js';
+
+export { el };
 
 /** Text only screen readers hear, e.g. the name after "Admit" on a per-person button. */
 export function hiddenText(text) {

@@ -50,12 +50,3 @@ export function timeLeftText(endsAt, now = Date.now()) {
   const s = String(seconds % 60).padStart(2, '0');
   return `${m}:${s} left`;
 }
-
-/** The browser's time zone, for the hint under the appointment time. */
-export function browserZone() {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || '';
-  } catch {
-    return '';
-  }
-}

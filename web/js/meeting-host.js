@@ -1,12 +1,11 @@
 // The therapist's side of the meeting: the waiting room (admit, deny, a message to everyone
 // waiting), raised hands, lock, the check-in round, ending the session, and the alerts for
 // arrivals, support requests and password guessing.
-import { say } from './ui.js';
+import { $, say } from './ui.js';
 import { arrange, button, el, label } from './meeting-dom.js';
 import { clockText, waitedText } from './meeting-format.js';
 import { arrivalAlert, askToNotify, prepareSound, supportAlert } from './meeting-alerts.js';
 
-const $ = (id) => document.getElementById(id);
 
 const ARRIVAL_WINDOW_MS = 10000;
 const END_CONFIRM_MS = 8000;

@@ -3,7 +3,7 @@
 // receives everyone else on a second one (the server offers whenever people come and go,
 // the page answers). Each other person gets a tile: a <video> labelled "Video of <name>"
 // that also plays their voice. The self-view is muted and can be hidden.
-import { say } from './ui.js';
+import { $, say } from './ui.js';
 import { el } from './meeting-dom.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
 import { startCamera, stopCamera } from './meeting-camera.js';
@@ -12,7 +12,6 @@ export const PAUSED_TEXT = 'Video paused to keep audio clear';
 // a tile's size goes to the server (`view`) at most this often, and only when it changed
 const VIEW_SETTLE_MS = 300;
 
-const $ = (id) => document.getElementById(id);
 
 const REPUBLISH_MS = 2000;
 // ICE restart in place (new credentials, same DTLS session, same SSRCs, no new transport)

@@ -3,11 +3,10 @@
 // buttons (Mute, Stop video, Spotlight, Remove) in the list of people. Each person's row says
 // how their connection is ("Connection: good / fair / poor", from the server's `quality`
 // messages): one's own for everyone, everyone's for the hosts.
-import { say } from './ui.js';
+import { $, isHostRole, say } from './ui.js';
 import { arrange, button, el, label, setInactive } from './meeting-dom.js';
 import { clockText, timeLeftText } from './meeting-format.js';
 
-const $ = (id) => document.getElementById(id);
 
 const ROLE_NAMES = { host: 'Therapist', cohost: 'Co-facilitator' };
 const CONFIRM_MS = 5000;
@@ -44,7 +43,7 @@ export function createRoom({ send, session }) {
   let noticeTimer = 0;
   let problemTimer = 0;
 
-  const isHost = () => session.role === 'host' || session.role === 'cohost';
+  const isHost = () => isHostRole(session.role);
   const self = () => room?.participants.find((p) => p.id === session.me?.id) ?? null;
   const nameOf = (id) => {
     const p = room?.participants.find((q) => q.id === id);
@@ -219,7 +218,7 @@ export function createRoom({ send, session }) {
       ? 'Audio only: on \u2014 you don\u2019t send or receive video.' : '';
     audioOnlyState.hidden = !audioOnly;
     handButton.textContent = hand ? 'Lower hand' : 'Raise hand';
-    handButton.hidden = session.role === 'host' || session.role === 'cohost';
+    handButton.hidden = isHostRole(session.role);
     supportButton.hidden = session.role !== 'client';
   }
 

@@ -3,15 +3,14 @@
 // the meeting itself, and what happened at the end. Everything goes over /ws (see
 // docs/PROTOCOL.md), except audio and video (meeting-media.js). Nothing here logs names or
 // chat to the console.
-import { say, setBusy } from './ui.js';
+import { $, browserZone, isHostRole, say, setBusy, zoneName } from './ui.js';
 import { MeetingSocket } from './meeting-socket.js';
 import { createRoom } from './meeting-room.js';
 import { createHost } from './meeting-host.js';
 import { createMedia } from './meeting-media.js';
 import { askToNotify, prepareSound } from './meeting-alerts.js';
-import { appointmentText, browserZone, opensAtText } from './meeting-format.js';
+import { appointmentText, opensAtText } from './meeting-format.js';
 
-const $ = (id) => document.getElementById(id);
 
 const views = {
   join: $('join-view'),
@@ -149,13 +148,13 @@ function renderPreview() {
   const p = preview;
   state = 'form';
   show('join');
-  const isHost = p.role === 'host' || p.role === 'cohost';
+  const isHost = isHostRole(p.role);
   const heading = isHost ? p.title || 'Your session' : 'Your appointment';
   joinTitle.textContent = heading;
   setTitle(heading);
   const when = p.status !== 'over' && p.starts_at ? appointmentText(p.starts_at, p.ends_at) : '';
-  const zone = browserZone();
-  say(joinWhen, when && zone ? `${when} (${zone.replaceAll('_', ' ')} time)` : when);
+  const zone = browserZone('');
+  say(joinWhen, when && zone ? `${when} (${zoneName(zone)} time)` : when);
 
   clearTimeout(recheckTimer);
   if (p.status === 'too_early') {
@@ -201,7 +200,7 @@ joinForm.addEventListener('submit', (event) => {
   if (!preview || state !== 'form') return;
   say(joinProblem, '');
   const msg = { type: 'join', ...ref };
-  if (preview.role === 'host' || preview.role === 'cohost') {
+  if (isHostRole(preview.role)) {
     // the therapist's click: ask now whether arrivals may notify, and ready the sound
     askToNotify();
     prepareSound();
@@ -357,7 +356,7 @@ function admitted(msg) {
   }
   session.title = msg.title || preview?.title || 'Session';
   session.chat = msg.chat !== false;
-  const isHost = session.role === 'host' || session.role === 'cohost';
+  const isHost = isHostRole(session.role);
   $('meeting-title').textContent = isHost ? session.title : 'Your session';
   setTitle(isHost ? session.title : 'Your session');
   show('meeting');

@@ -1,7 +1,7 @@
 // The "find a time" page a group member opens from their mail: /p/<token>. The token is
 // their credential; it goes to the server in the body of a POST, never in an API URL.
 import { api, errorCode, errorMessage } from './api.js';
-import { ready, say, setBusy } from './ui.js';
+import { ready, say, setBusy, zoneName } from './ui.js';
 
 const CHOICES = [
   ['yes', 'Available'],
@@ -70,7 +70,7 @@ function show(data) {
   if (poll.practice_name) practice.textContent = poll.practice_name;
   heading.textContent = poll.title;
   document.title = `${poll.title} · ${poll.practice_name || 'confide'}`;
-  intro.textContent = `Which of these times suit you? Times are in ${timeZone.replaceAll('_', ' ')} time.`;
+  intro.textContent = `Which of these times suit you? Times are in ${zoneName(timeZone)} time.`;
   const answers = new Map((data.answers ?? []).map((a) => [a.slot_id, a.answer]));
   const format = formatters(timeZone);
   slotList.replaceChildren(...poll.slots.map((s) => slotFieldset(format, s, answers.get(s.id))));

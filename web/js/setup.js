@@ -2,6 +2,7 @@
 // fragment (#...), which browsers never send to the server as part of the address.
 import { api, errorCode, errorMessage } from './api.js';
 import { ready, say, sayWithLink, setBusy } from './ui.js';
+import { clearFieldErrors, showFieldErrors } from './dashboard-forms.js';
 
 const form = document.getElementById('setup-form');
 const intro = document.getElementById('setup-intro');
@@ -44,21 +45,14 @@ async function start() {
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  say(error, '');
+  clearFieldErrors(form, error);
   const body = {
     setup_token: token,
     name: fields.name.value.trim(),
     email: fields.email.value.trim(),
     password: fields.password.value,
   };
-  for (const [key, label] of [['name', 'your name'], ['email', 'your email address'],
-                              ['password', 'a password']]) {
-    if (!body[key]) {
-      say(error, `Please enter ${label}.`);
-      fields[key].focus();
-      return;
-    }
-  }
+  // an empty field goes to the server too: it answers every problem at once
   setBusy(form, true);
   const result = await api('POST', '/api/v1/setup', body);
   if (result.status === 201) {
@@ -71,8 +65,8 @@ form.addEventListener('submit', async (event) => {
     showSetUp(errorMessage(result, 'This server is set up already.'));
     return;
   }
-  say(error, errorMessage(result));
-  if (code === 'weak_password') fields.password.focus();
+  showFieldErrors(form, error, result,
+    [['name', fields.name], ['email', fields.email], ['password', fields.password]]);
 });
 
 start();

@@ -1,4 +1,16 @@
-// Small helpers shared by the pages. Text always goes in through textContent.
+// What every page repeats, in one place: finding and making elements, messages, busy forms,
+// who may do what, time zones. Text always goes in through textContent.
+
+/** The element with this id. */
+export const $ = (id) => document.getElementById(id);
+
+/** A new element with an optional class and text. */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
 
 /** Shows text in a message element (role="alert" or "status"); empty text hides it. */
 export function say(el, text) {
@@ -24,4 +36,28 @@ export function setBusy(form, busy) {
 /** Removes the page's "loading" marker so the content shows. */
 export function ready() {
   document.body.classList.remove('loading');
+}
+
+/** Whether a signed-in account (the API's `user`) administers the practice. */
+export function isAdmin(user) {
+  return user?.role === 'admin';
+}
+
+/** Whether a meeting role runs the meeting: the host and co-hosts. */
+export function isHostRole(role) {
+  return role === 'host' || role === 'cohost';
+}
+
+/** The browser's own IANA time zone (e.g. "Europe/Berlin"); fallback when it cannot tell. */
+export function browserZone(fallback = 'UTC') {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** A time zone as people read it: "America/New York". */
+export function zoneName(zone) {
+  return zone.replaceAll('_', ' ');
 }
