@@ -46,8 +46,9 @@ struct member {
     uint64_t sub_peer;
     char sub_ufrag[16], sub_pwd[40];
     uint64_t sub_session;
-    struct sub_track tracks[MEDIA_SUB_MAX_TRACKS];
-    size_t track_count;
+    /* grown as others appear (a room of 4 has 6 of the 56 a transport may hold) */
+    struct sub_track *tracks;
+    size_t track_count, track_cap;
     size_t offered_count; /* the tracks the pending offer was written for */
     bool offered_active[MEDIA_SUB_MAX_TRACKS];
     int version;
@@ -142,6 +143,13 @@ static void drop_transports(struct member *mb, struct live_effects *fx)
     remove_peer(fx, &mb->sub_peer);
 }
 
+/* A member's state gone, as after memset, its tracks freed. */
+static void member_clear(struct member *mb)
+{
+    free(mb->tracks);
+    memset(mb, 0, sizeof *mb);
+}
+
 /* ---- subscriptions ---- */
 
 /* A fresh subscribe transport: new credentials, no tracks, the next offer says reset. */
@@ -224,6 +232,12 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
                 subscription_update(p, mb, fx);
                 return;
             }
+            if (mb->track_count == mb->track_cap) {
+                size_t cap = mb->track_cap ? 2 * mb->track_cap : 8;
+                mb->track_cap = cap < MEDIA_SUB_MAX_TRACKS ? cap : MEDIA_SUB_MAX_TRACKS;
+                mb->tracks = xrealloc(mb->tracks, mb->track_cap * sizeof *mb->tracks);
+            }
+            assert(mb->track_count < mb->track_cap);
             struct sub_track *t = &mb->tracks[mb->track_count];
             memset(t, 0, sizeof *t);
             t->publisher = pub->id;
@@ -364,8 +378,10 @@ void media_plan_free(struct media_plan *p, struct live_effects *fx)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->count; i++)
+    for (size_t i = 0; i < p->count; i++) {
         drop_transports(&p->members[i], fx);
+        member_clear(&p->members[i]);
+    }
     free(p);
 }
 
@@ -381,7 +397,7 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
         if (mb && mb->conn != people[k].conn) {
             /* the same person on a new connection: their page starts over */
             drop_transports(mb, fx);
-            memset(mb, 0, sizeof *mb);
+            member_clear(mb);
         }
         if (!mb) {
             assert(p->count < MEETING_MAX_PEOPLE);
@@ -399,6 +415,7 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
             continue;
         }
         drop_transports(&p->members[i], fx);
+        member_clear(&p->members[i]);
         p->members[i] = p->members[--p->count];
     }
     plan_update(p, fx);

@@ -89,7 +89,7 @@ void bwe_init(struct bwe *b, const struct bwe_config *cfg)
         b->cfg.max_bps = b->cfg.min_bps;
     b->cfg.start_bps = (uint32_t)clamp(b->cfg.start_bps, b->cfg.min_bps, b->cfg.max_bps);
     for (size_t i = 0; i < BWE_HISTORY; i++)
-        b->sent[i].seq = INT64_MIN; /* -1 is a number: one sent before 0, across a wrap */
+        b->sent[i].reported = BWE_SLOT_EMPTY; /* (number -1 is one sent before 0, across a wrap) */
     b->trend.threshold_ms = THRESHOLD_START_MS;
     b->trend.overuse_since_us = -1;
     b->trend.last_threshold_us = INT64_MIN;
@@ -109,13 +109,30 @@ void bwe_init(struct bwe *b, const struct bwe_config *cfg)
 
 /* ---- the send-side history ---- */
 
+/* The bits of an extended number above its slot index. Numbers within 32,768 of the newest
+ * (all rtp_seq_peek gives) that share a slot differ in these by at most 32: 16 bits tell
+ * them apart. */
+static uint16_t epoch_of(int64_t ext)
+{
+    _Static_assert((BWE_HISTORY & (BWE_HISTORY - 1)) == 0, "a power of two");
+    _Static_assert(sizeof(struct bwe_sent) == 12, "the history stays packed");
+    return (uint16_t)((uint64_t)ext / BWE_HISTORY);
+}
+
+/* The full send time of a slot: its low 32 bits against the newest send time. */
+static int64_t sent_at(const struct bwe *b, const struct bwe_sent *s)
+{
+    return b->newest_send_us - (int32_t)((uint32_t)b->newest_send_us - s->send_us);
+}
+
 void bwe_on_sent(struct bwe *b, uint16_t seq, size_t size, int64_t now_us)
 {
     int64_t ext = rtp_seq_unwrap(&b->seq, seq);
     struct bwe_sent *s = &b->sent[(size_t)ext & (BWE_HISTORY - 1)];
-    s->seq = ext;
-    s->send_us = now_us;
-    s->size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+    s->epoch = epoch_of(ext);
+    s->send_us = (uint32_t)now_us;
+    b->newest_send_us = now_us;
+    s->size = size > UINT16_MAX ? UINT16_MAX : (uint16_t)size;
     s->reported = 0;
     s->probe_id = 0;
     rate_add(&b->sent_rate, now_us, s->size);
@@ -135,7 +152,7 @@ static struct bwe_sent *sent_of(struct bwe *b, uint16_t seq)
         return NULL;
     int64_t ext = rtp_seq_peek(&b->seq, seq);
     struct bwe_sent *s = &b->sent[(size_t)ext & (BWE_HISTORY - 1)];
-    return s->seq == ext ? s : NULL;
+    return s->reported != BWE_SLOT_EMPTY && s->epoch == epoch_of(ext) ? s : NULL;
 }
 
 /* ---- rates: bytes over the last 500 ms, by arrival (acknowledged) or send time ---- */
@@ -510,15 +527,16 @@ static void loss_update(struct bwe *b, int64_t now_us)
 
 /* ---- probing ---- */
 
-static void probe_received(struct bwe_probe_state *p, const struct bwe_sent *s, int64_t arrival_us)
+static void probe_received(struct bwe_probe_state *p, const struct bwe_sent *s, int64_t send_us,
+                           int64_t arrival_us)
 {
     /* reports come in sequence order, which is send order */
     if (p->packets_received == 0) {
-        p->first_send_us = s->send_us;
+        p->first_send_us = send_us;
         p->first_arrival_us = p->last_arrival_us = arrival_us;
         p->first_arrival_size = s->size;
     }
-    p->last_send_us = s->send_us;
+    p->last_send_us = send_us;
     p->last_send_size = s->size;
     if (arrival_us < p->first_arrival_us) {
         p->first_arrival_us = arrival_us;
@@ -636,10 +654,11 @@ static bool on_report(struct bwe *b, const struct twcc_arrival *a)
     s->reported = 2;
     b->window_received++;
     rate_add(&b->acked, a->arrival_us, s->size);
+    int64_t send_us = sent_at(b, s);
     if (probe)
-        probe_received(&b->probe, s, a->arrival_us);
-    base_add(&b->base, a->arrival_us - s->send_us, b->feedback_now_us);
-    delay_add(b, s->send_us, a->arrival_us);
+        probe_received(&b->probe, s, send_us, a->arrival_us);
+    base_add(&b->base, a->arrival_us - send_us, b->feedback_now_us);
+    delay_add(b, send_us, a->arrival_us);
     return true;
 }
 

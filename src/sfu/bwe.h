@@ -58,14 +58,19 @@ struct bwe_config {
     uint32_t min_bps, max_bps, start_bps; /* 0: the defaults above */
 };
 
-/* One sent packet, by extended transport-wide sequence number. */
+/* One sent packet, by extended transport-wide sequence number, in 12 bytes: the history
+ * is most of the struct and there is one per subscriber. The slot index is the number's
+ * low bits, so the slot keeps only the bits above them (reports are about numbers within
+ * 32,768 of the newest, 16 histories at most). The send time keeps its low 32 bits, read
+ * back against the newest send time: exact for packets sent within the last 35 minutes. */
 struct bwe_sent {
-    int64_t seq; /* which extended number this slot holds (INT64_MIN: none) */
-    int64_t send_us;
-    uint32_t size;
-    uint8_t reported;  /* 0 not yet, 1 lost, 2 received */
+    uint32_t send_us;  /* low 32 bits */
+    uint16_t epoch;    /* the extended number's bits above the slot index */
+    uint16_t size;     /* the UDP payload, capped at 65,535 */
     uint16_t probe_id; /* the probe cluster it was part of (0: none) */
+    uint8_t reported;  /* BWE_SLOT_EMPTY, or 0 not yet, 1 lost, 2 received */
 };
+#define BWE_SLOT_EMPTY 3
 
 /* A group of packets sent in one burst (§5.2): its last send and last arrival. */
 struct bwe_group {
@@ -129,6 +134,7 @@ struct bwe_probe_state {
 struct bwe {
     struct bwe_config cfg;
     struct rtp_seq seq;
+    int64_t newest_send_us; /* of the last packet sent: the sent times' upper bits */
     struct bwe_sent sent[BWE_HISTORY];
 
     struct bwe_group group, previous_group;
@@ -165,7 +171,7 @@ struct bwe_probe {
     uint32_t bytes;
 };
 
-/* cfg may be NULL (defaults). The struct is about 50 KB (mostly the history): keep it with the
+/* cfg may be NULL (defaults). The struct is about 26 KB (mostly the history): keep it with the
  * transport, not on the stack. */
 void bwe_init(struct bwe *b, const struct bwe_config *cfg);
 /* A packet left with transport-wide sequence number seq: size is the whole UDP payload. */

@@ -85,8 +85,10 @@ static void port_link(struct room *rm, struct router_port *p)
 
 static void port_free(struct router_port *p)
 {
-    for (int k = 0; p->src && k < SRC_COUNT; k++)
+    for (int k = 0; p->src && k < SRC_COUNT; k++) {
         rtp_cache_free(p->src[k].cache);
+        free(p->src[k].nack);
+    }
     free(p->src);
     free(p->twcc);
     free(p->tracks);
@@ -142,8 +144,12 @@ struct router_port *router_add_publisher(struct router *r, const struct router_p
     p->rid_id = rids > 1 ? pp->rid_id : 0;
     p->repaired_rid_id = rids > 1 ? pp->repaired_rid_id : 0;
     p->layers_told = (1u << p->layer_count) - 1; /* the page starts with every layer on */
-    for (size_t l = 0; l < p->layer_count; l++)
+    /* audio is not repaired, and only the layers the publisher sends are: the others
+     * have neither a NACK generator nor a cache */
+    for (size_t l = 0; l < p->layer_count; l++) {
         p->src[SRC_VIDEO(l)].cache = rtp_cache_new();
+        p->src[SRC_VIDEO(l)].nack = xcalloc(1, sizeof *p->src[SRC_VIDEO(l)].nack);
+    }
     struct room *rm = room_get(r, pp->room);
     struct media_state *ms = media_find(rm, pp->participant);
     p->allowed[ROUTER_AUDIO] = ms ? ms->audio : true;
@@ -488,11 +494,15 @@ static void forward(struct router *r, struct router_port *pub, enum router_kind 
 static void new_source(struct source *s, uint32_t ssrc)
 {
     struct rtp_cache *cache = s->cache;
+    struct nackgen *nack = s->nack;
     memset(s, 0, sizeof *s);
     s->cache = cache;
+    s->nack = nack;
     s->ssrc = ssrc;
     if (cache)
         rtp_cache_clear(cache);
+    if (nack)
+        memset(nack, 0, sizeof *nack);
 }
 
 /* RFC 3550 §6.4.1 and A.8: the jitter estimate moves by 1/16 of each new transit difference.
@@ -629,7 +639,8 @@ void router_on_rtp(struct router *r, struct router_port *from, uint8_t *data, si
     }
     int layer = k - SRC_VIDEO(0);
     if (pt->kind == ROUTER_VIDEO) {
-        if (nackgen_received(&s->nack, ext, now))
+        assert(s->nack && s->cache); /* a video source is one of the layers set up */
+        if (nackgen_received(s->nack, ext, now))
             r->stats.nack_repaired++;
         router_send_nacks(r, from, layer, now, sink);
     }
@@ -796,7 +807,7 @@ int64_t router_tick(struct router *r, int64_t now, const struct router_sink *sin
                         router_send_pli(r, p, (int)l, now, sink);
                     /* retries of what is still missing, paced by nackgen */
                     router_send_nacks(r, p, (int)l, now, sink);
-                    int64_t nack = nackgen_deadline(&p->src[SRC_VIDEO(l)].nack);
+                    int64_t nack = nackgen_deadline(p->src[SRC_VIDEO(l)].nack);
                     if (nack < due)
                         due = nack;
                 }

@@ -38,7 +38,7 @@ struct source {
     int64_t sr_at_ms;
     int64_t pli_at_ms;
     bool pli_pending;
-    struct nackgen nack;       /* video: what was lost on the way in */
+    struct nackgen *nack;    /* video only: what was lost on the way in */
     struct rtp_cache *cache; /* video only: for NACKs */
     /* RFC 3550 §6.4.1 interarrival jitter, in 1/16 units of the media clock */
     uint32_t jitter_q4;

@@ -56,10 +56,10 @@ void router_send_nacks(struct router *r, struct router_port *pub, int layer, int
 {
     assert(layer >= 0 && layer < ROUTER_LAYERS);
     struct source *s = &pub->src[SRC_VIDEO(layer)];
-    if (!s->ssrc || !pub->ready || s->nack.count == 0)
+    if (!s->ssrc || !pub->ready || !s->nack || s->nack->count == 0)
         return;
     uint16_t lost[64];
-    size_t n = nackgen_due(&s->nack, now, lost, 64);
+    size_t n = nackgen_due(s->nack, now, lost, 64);
     if (n == 0)
         return;
     struct rtcp_writer w;

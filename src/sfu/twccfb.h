@@ -15,13 +15,24 @@
 #define TWCCFB_WINDOW 1024 /* packets one feedback may cover (a power of two) */
 #define TWCCFB_INTERVAL_MS 100
 
+/* An arrival not yet reported, in 8 bytes (the window is most of the struct, one per
+ * publisher). The slot index is the number's low bits; the slot keeps the bits above them
+ * (slots are emptied as they are reported, so what is left differs from the window by a
+ * jump of at most 32,768 numbers: 16 bits tell them apart). The arrival time keeps its low
+ * 32 bits, read back against the newest arrival: exact within 35 minutes of it. */
+struct twccfb_slot {
+    uint32_t arrival_us; /* low 32 bits */
+    uint16_t epoch;      /* the extended number's bits above the slot index */
+    bool used;
+};
+
 /* Zero-initialise. */
 struct twccfb {
     struct rtp_seq seq;
     bool pending;         /* packets arrived since the last feedback */
     int64_t next;         /* the first extended sequence number not yet reported */
-    int64_t arrival_us[TWCCFB_WINDOW];
-    int64_t seq_of[TWCCFB_WINDOW]; /* which extended number each slot holds */
+    int64_t newest_arrival_us; /* the arrival times' upper bits */
+    struct twccfb_slot slot[TWCCFB_WINDOW];
     uint8_t fb_count;
     int64_t sent_ms;
 };

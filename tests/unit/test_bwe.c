@@ -788,6 +788,32 @@ static void history_bounds(void **state)
     assert_int_equal(bwe_estimate_bps(&b), BWE_DEFAULT_START_BPS);
 }
 
+/* The history keeps the low 32 bits of each send time (71.6 minutes of µs) and reads them
+ * back against the newest: a call whose clock crosses 2^32 µs, with probes before and after
+ * the crossing, estimates exactly as the same call 3,294 s earlier, far from it. */
+static void send_clock_wraps(void **state)
+{
+    (void)state;
+    static uint32_t earlier[200];
+    struct sim *s = &sim;
+    const int64_t shift = 4294 * (int64_t)S; /* 2^32 µs is 0.967 s later */
+    assert_true(shift < (1ll << 32) && shift + 2 * S > (1ll << 32));
+    for (int run = 0; run < 2; run++) {
+        sim_start(s, 2e6, NULL);
+        s->now = run ? shift : 1000 * S;
+        for (int i = 0; i < 200; i++) {
+            run_until(s, s->now + 100 * MS);
+            if (run == 0)
+                earlier[i] = bwe_estimate_bps(&s->bwe);
+            else
+                assert_int_equal(bwe_estimate_bps(&s->bwe), earlier[i]);
+        }
+        assert_true(s->probes >= 2); /* the start's and later ones, across the crossing */
+        assert_int_equal(s->bwe.unknown_packets, 0);
+    }
+    assert_true(earlier[199] >= 1.4e6); /* and it found the link */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -801,6 +827,7 @@ int main(void)
         cmocka_unit_test(probe_api),
         cmocka_unit_test(rtx_within_budget),
         cmocka_unit_test(chromium_trace),
+        cmocka_unit_test(send_clock_wraps),
         cmocka_unit_test(probes_find_room_above_what_is_sent),
         cmocka_unit_test(history_bounds),
         cmocka_unit_test(layers_hysteresis),

@@ -453,6 +453,67 @@ static void audio_only_sends_and_receives_no_video(void **state)
     assert_true(audio_only_in_room(f, HOST, 3));
 }
 
+/* How many of conn's offered tracks are participant's audio and video. */
+static int offers_both(struct fixture *f, uint64_t conn, int participant, int *reset)
+{
+    char want[32];
+    snprintf(want, sizeof want, "%d:audio %d:video", participant, participant);
+    const char *got_tracks = offered(f, conn, reset);
+    return strstr(got_tracks, want) != NULL;
+}
+
+/* Seven clients publish, then come and go on new connections thirty times: the therapist's
+ * subscription grows with each (its tracks are kept as they are needed, up to the 56 one
+ * transport holds), and when one transport is used up a fresh one carries everyone then
+ * present. */
+static void many_people_come_and_go(void **state)
+{
+    struct fixture *f = *state;
+    enum { CLIENTS = 7, ROUNDS = 30 };
+    struct live_identity who[CLIENTS];
+    uint64_t conn[CLIENTS];
+    int id[CLIENTS];
+    char key[CLIENTS][32];
+    join(f, HOST, &therapist);
+    publish(f, HOST);
+    for (int k = 0; k < CLIENTS; k++) {
+        who[k] = (struct live_identity){LIVE_CLIENT, 0, 20 + k, "Client"};
+        conn[k] = 10 + (uint64_t)k;
+        snprintf(key[k], sizeof key[k], "key-%llu-abcdefghijkl", (unsigned long long)conn[k]);
+        id[k] = join(f, conn[k], &who[k]);
+        assert_true(id[k] > 1);
+        char admit[64];
+        snprintf(admit, sizeof admit, "{\"type\":\"admit\",\"participant\":%d}", id[k]);
+        say(f, HOST, admit);
+        publish(f, conn[k]);
+        int reset;
+        assert_true(offers_both(f, HOST, id[k], &reset));
+        answer(f, HOST);
+    }
+    int resets = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        int k = round % CLIENTS, reset;
+        live_effects_clear(&f->fx);
+        meeting_disconnect(f->m, f->now, conn[k], &f->fx);
+        if (got(f, HOST, "subscribe_offer"))
+            answer(f, HOST);
+        conn[k] = 100 + (uint64_t)round;
+        live_effects_clear(&f->fx);
+        assert_int_equal(meeting_rejoin(f->m, f->now, conn[k], key[k], &f->fx), id[k]);
+        publish(f, conn[k]);
+        assert_true(offers_both(f, HOST, id[k], &reset));
+        resets += reset;
+        answer(f, HOST);
+    }
+    /* 14 tracks, then 2 more each round: 74 would not fit one transport */
+    assert_true(resets >= 1);
+    live_effects_clear(&f->fx);
+    meeting_disconnect(f->m, f->now, conn[0], &f->fx);
+    int reset;
+    for (int k = 1; k < CLIENTS; k++)
+        assert_true(offers_both(f, HOST, id[k], &reset));
+}
+
 static void a_dropped_person_returns_with_a_fresh_transport(void **state)
 {
     struct fixture *f = *state;
@@ -1078,6 +1139,7 @@ int main(void)
         T(publish_subscribe_and_renegotiate),
         T(the_host_mutes_and_the_room_owns_it),
         T(a_dropped_person_returns_with_a_fresh_transport),
+        T(many_people_come_and_go),
         T(audio_only_sends_and_receives_no_video),
         T(transports_lost_and_restarted),
         T(bad_offers_get_words_not_transports),

@@ -941,6 +941,57 @@ static void probes_go_as_padding_on_rtx(void **state)
     assert_int_equal(sent_to(&U_S2, false), 0);
 }
 
+/* NACKs the router sends the publisher for the sequence numbers it did not get */
+static size_t nacked_to(void *user, uint32_t media_ssrc, uint16_t *first)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rec.count; i++) {
+        struct sent *s = &rec.sent[i];
+        if (s->user != user || !s->rtcp)
+            continue;
+        struct rtcp_iter it;
+        struct rtcp_packet p;
+        rtcp_iter_init(&it, s->data, s->len);
+        while (rtcp_iter_next(&it, &p) == 1) {
+            struct rtcp_fb fb;
+            uint16_t lost[16];
+            if (rtcp_kind(&p) != RTCP_KIND_NACK || rtcp_parse_nack(&p, &fb) != 0 ||
+                fb.media_ssrc != media_ssrc)
+                continue;
+            size_t k = rtcp_nack_lost(&fb, lost, 16);
+            if (k && n == 0 && first)
+                *first = lost[0];
+            n += k;
+        }
+    }
+    return n;
+}
+
+/* Video lost on the way in is asked for again, and what comes counts as repaired; audio is
+ * not (no NACK generator: Opus conceals, and the browser offers no RTX for it). */
+static void losses_on_the_way_in_are_asked_for(void **state)
+{
+    struct fx *f = *state;
+    const struct router_stats *st = router_stats(f->r);
+    send_video(f, 100, 0, VIDEO_SSRC, KEY, T0);
+    send_video(f, 101, 3000, VIDEO_SSRC, DELTA, T0 + 33);
+    send_video(f, 103, 9000, VIDEO_SSRC, DELTA, T0 + 99); /* 102 lost */
+    uint16_t first = 0;
+    assert_int_equal(nacked_to(&U_PUB, VIDEO_SSRC, &first), 1);
+    assert_int_equal(first, 102);
+    assert_int_equal(st->nack_sent, 1);
+    send_video(f, 102, 6000, VIDEO_SSRC, DELTA, T0 + 120); /* it came after all */
+    assert_int_equal(st->nack_repaired, 1);
+
+    rec_clear();
+    send_audio(f, 200, 0, T0 + 200);
+    send_audio(f, 201, 960, T0 + 220);
+    send_audio(f, 205, 4800, T0 + 300); /* 202–204 lost */
+    assert_int_equal(nacked_to(&U_PUB, AUDIO_SSRC, NULL), 0);
+    assert_int_equal(st->nack_sent, 1);
+    assert_int_equal(sent_to(&U_S1, false), 3); /* audio still forwarded */
+}
+
 static void nack_answered_from_the_cache(void **state)
 {
     struct fx *f = *state;
@@ -1811,6 +1862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rejoin_continues_the_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(rtx_is_unwrapped, setup, teardown),
         cmocka_unit_test_setup_teardown(nack_answered_from_the_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(losses_on_the_way_in_are_asked_for, setup, teardown),
         cmocka_unit_test_setup_teardown(nack_answered_as_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(probes_go_as_padding_on_rtx, setup, teardown),
         cmocka_unit_test_setup_teardown(many_sender_reports_split, setup, teardown),

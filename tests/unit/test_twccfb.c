@@ -128,12 +128,60 @@ static void a_report_that_cannot_be_written_is_dropped(void **state)
     assert_int_equal(arrivals[1] - arrivals[0], 10000);
 }
 
+/* The window keeps the low 32 bits of each arrival time (µs) and reads them back against
+ * the newest: a receiver clock crossing 2^32 µs (71.6 minutes) reports the same deltas. */
+static void arrivals_across_32_bits(void **state)
+{
+    (void)state;
+    struct twccfb t = {0};
+    const int64_t at = (1ll << 32) - 2500; /* the third packet crosses it */
+    for (uint16_t s = 10; s < 16; s++)
+        if (s != 12)
+            twccfb_record(&t, s, at + (s - 10) * 1000);
+    uint16_t base;
+    int64_t arr[16];
+    enum rtcp_twcc_status st[16];
+    size_t n = write_and_read(&t, 100, &base, arr, st);
+    assert_int_equal(base, 10);
+    assert_int_equal(n, 6);
+    assert_int_equal(st[2], RTCP_TWCC_NOT_RECEIVED);
+    for (size_t i = 0; i < n; i++)
+        if (i != 2)
+            assert_int_equal(arr[i] - arr[0], (int64_t)i * 1000);
+    /* the report's reference time is the first arrival's, not its low 32 bits */
+    assert_true(arr[0] > at - 64000 && arr[0] <= at);
+}
+
+/* Reported slots are free: a window later, a lost packet in the same slot as a reported one
+ * is reported lost, not as the old arrival; so are packets a jump skipped. */
+static void reported_slots_are_free(void **state)
+{
+    (void)state;
+    struct twccfb t = {0};
+    uint16_t base;
+    int64_t arr[TWCCFB_WINDOW];
+    enum rtcp_twcc_status st[TWCCFB_WINDOW];
+    twccfb_record(&t, 0, 1000);
+    twccfb_record(&t, 1, 2000);
+    assert_int_equal(write_and_read(&t, 100, &base, arr, st), 2);
+    for (uint16_t s = 2; s <= TWCCFB_WINDOW + 1; s++)
+        if (s != TWCCFB_WINDOW) /* lost: the slot packet 0 had */
+            twccfb_record(&t, s, 3000 + s);
+    size_t n = write_and_read(&t, 200, &base, arr, st);
+    assert_int_equal(base, 2);
+    assert_int_equal(n, TWCCFB_WINDOW);
+    assert_int_equal(st[TWCCFB_WINDOW - 2], RTCP_TWCC_NOT_RECEIVED);
+    assert_int_not_equal(st[TWCCFB_WINDOW - 1], RTCP_TWCC_NOT_RECEIVED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_report_that_cannot_be_written_is_dropped),
         cmocka_unit_test(reports_arrivals_and_losses),
         cmocka_unit_test(wraps_and_jumps),
+        cmocka_unit_test(arrivals_across_32_bits),
+        cmocka_unit_test(reported_slots_are_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
