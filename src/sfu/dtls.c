@@ -39,7 +39,7 @@ struct dtls_identity {
 };
 
 struct dtls_peer {
-    SSL *ssl;
+    SSL *ssl;         /* NULL once confirmed */
     BIO *rbio, *wbio; /* owned by ssl */
     enum dtls_role role;
     enum dtls_state state;
@@ -601,6 +601,10 @@ int dtls_peer_handle(struct dtls_peer *p, int64_t now_ms, const uint8_t *data, s
         return -EBADMSG;
     }
     p->stats.datagrams_in++;
+    if (!p->ssl) {
+        p->stats.after_confirm++;
+        return -ENOTCONN;
+    }
     if (p->state == DTLS_STATE_NEW)
         begin(p, now_ms);
 
@@ -631,7 +635,7 @@ int64_t dtls_peer_next_deadline(const struct dtls_peer *p)
 void dtls_peer_tick(struct dtls_peer *p, int64_t now_ms, struct dtls_out *out)
 {
     out_reset(out);
-    if (p->state != DTLS_STATE_HANDSHAKING && p->state != DTLS_STATE_CONNECTED)
+    if ((p->state != DTLS_STATE_HANDSHAKING && p->state != DTLS_STATE_CONNECTED) || !p->ssl)
         return;
     if (p->state == DTLS_STATE_HANDSHAKING && now_ms >= p->handshake_deadline) {
         fail(p, out, DTLS_FAIL_TIMEOUT);
@@ -660,7 +664,7 @@ void dtls_peer_close(struct dtls_peer *p, struct dtls_out *out)
     out_reset(out);
     if (p->state == DTLS_STATE_FAILED || p->state == DTLS_STATE_CLOSED)
         return;
-    if (p->state == DTLS_STATE_CONNECTED && writable(p)) {
+    if (p->state == DTLS_STATE_CONNECTED && p->ssl && writable(p)) {
         ERR_clear_error();
         (void)SSL_shutdown(p->ssl);
         ERR_clear_error();
@@ -669,6 +673,23 @@ void dtls_peer_close(struct dtls_peer *p, struct dtls_out *out)
     p->state = DTLS_STATE_CLOSED;
     p->rto_deadline = INT64_MAX;
     p->handshake_deadline = INT64_MAX;
+}
+
+void dtls_peer_confirm(struct dtls_peer *p)
+{
+    if (!p->ssl || p->state != DTLS_STATE_CONNECTED)
+        return;
+    /* OpenSSL keeps a DTLS connection's handshake buffer and last flight for its whole life
+     * (to answer retransmissions); the keys are already out, so none of it is needed now */
+    SSL_free(p->ssl);
+    p->ssl = NULL;
+    p->rbio = p->wbio = NULL;
+    p->rto_deadline = INT64_MAX;
+}
+
+bool dtls_peer_has_connection(const struct dtls_peer *p)
+{
+    return p->ssl != NULL;
 }
 
 enum dtls_state dtls_peer_state(const struct dtls_peer *p)

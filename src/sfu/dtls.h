@@ -45,6 +45,7 @@
  * worker that owns its transport; an identity may be shared by all workers once made. */
 #ifndef CONFIDE_SFU_DTLS_H
 #define CONFIDE_SFU_DTLS_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -143,6 +144,7 @@ struct dtls_stats {
     uint64_t malformed;     /* not a run of whole DTLS records */
     uint64_t early;         /* a server's first datagram that does not start a ClientHello */
     uint64_t after_end;     /* arrived after FAILED or CLOSED */
+    uint64_t after_confirm; /* arrived after dtls_peer_confirm: no DTLS is read any more */
     uint64_t app_data;      /* application data bytes, read and dropped */
     uint64_t retransmits;   /* timer expiries that resent a flight */
     uint64_t out_overflow;  /* datagrams that did not fit the caller's dtls_out */
@@ -173,6 +175,15 @@ int dtls_peer_handle(struct dtls_peer *p, int64_t now_ms, const uint8_t *data, s
 int64_t dtls_peer_next_deadline(const struct dtls_peer *p);
 /* Retransmits what is due (see Timers above) and fails a handshake that took too long. */
 void dtls_peer_tick(struct dtls_peer *p, int64_t now_ms, struct dtls_out *out);
+
+/* The peer's first SRTP or SRTCP packet that authenticated: it has the keys, so it got our
+ * last flight and will not ask for it again. The connection is dropped (tens of kB a
+ * transport); the peer stays CONNECTED, later DTLS datagrams are counted and dropped, and
+ * dtls_peer_close sends no close_notify (the signalling channel ends the call). Cheap to
+ * call for every packet; nothing before CONNECTED. */
+void dtls_peer_confirm(struct dtls_peer *p);
+/* Whether the peer still holds its connection (false once confirmed). */
+bool dtls_peer_has_connection(const struct dtls_peer *p);
 
 /* Sends close_notify (when connected) and moves to CLOSED. No event: the caller knows. */
 void dtls_peer_close(struct dtls_peer *p, struct dtls_out *out);

@@ -181,6 +181,7 @@ int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_s
             p->stats.srtp_failed++;
             return rc;
         }
+        dtls_peer_confirm(p->dtls);
         if (rtcp)
             p->stats.rtcp_in++;
         else

@@ -542,6 +542,42 @@ static void close_notify(void **state)
     wire_free(w);
 }
 
+/* Once SRTP from the peer proved it has the keys, the connection is dropped: later DTLS is
+ * counted and dropped, no timer runs, and closing sends nothing. */
+static void confirmed_peer_drops_its_connection(void **state)
+{
+    (void)state;
+    struct wire *w = wire_new(NULL, NULL);
+    dtls_peer_confirm(w->s.peer); /* before the handshake: nothing to confirm */
+    assert_true(dtls_peer_has_connection(w->s.peer));
+    start(w);
+    pump(w);
+    assert_int_equal(w->s.events, DTLS_EV_CONNECTED);
+    assert_true(dtls_peer_has_connection(w->s.peer));
+
+    dtls_peer_confirm(w->s.peer);
+    dtls_peer_confirm(w->s.peer); /* every packet confirms: harmless */
+    assert_false(dtls_peer_has_connection(w->s.peer));
+    assert_int_equal(dtls_peer_state(w->s.peer), DTLS_STATE_CONNECTED);
+    assert_int_equal(dtls_peer_next_deadline(w->s.peer), INT64_MAX);
+
+    dtls_peer_close(w->c.peer, &w->c.out);
+    assert_int_equal(w->c.out.count, 1); /* the client's close_notify */
+    collect(&w->c, &w->to_s);
+    pump(w);
+    assert_int_equal(w->s.events, DTLS_EV_CONNECTED);
+    assert_int_equal(dtls_peer_state(w->s.peer), DTLS_STATE_CONNECTED);
+    assert_int_equal(dtls_peer_stats(w->s.peer)->after_confirm, 1);
+
+    dtls_peer_tick(w->s.peer, w->now + 60000, &w->s.out);
+    assert_int_equal(w->s.out.count, 0);
+    assert_int_equal(w->s.out.events, 0);
+    dtls_peer_close(w->s.peer, &w->s.out);
+    assert_int_equal(w->s.out.count, 0);
+    assert_int_equal(dtls_peer_state(w->s.peer), DTLS_STATE_CLOSED);
+    wire_free(w);
+}
+
 /* A caller with too few buffers loses datagrams (counted), and the timer makes up for it. */
 static void output_overflow(void **state)
 {
@@ -732,6 +768,7 @@ int main(void)
         cmocka_unit_test(lost_last_flight),
         cmocka_unit_test(handshake_times_out),
         cmocka_unit_test(close_notify),
+        cmocka_unit_test(confirmed_peer_drops_its_connection),
         cmocka_unit_test(output_overflow),
         cmocka_unit_test(client_hello_from_a_checked_address),
     };
