@@ -89,7 +89,8 @@ enum dtls_role {
 enum dtls_state {
     DTLS_STATE_NEW, /* server: no ClientHello yet; client: not started */
     DTLS_STATE_HANDSHAKING,
-    DTLS_STATE_CONNECTED, /* keys handed out; only close_notify or alerts matter now */
+    DTLS_STATE_CONNECTED, /* keys handed out; only close_notify or alerts matter now (until
+                           * dtls_peer_confirm, when nothing does) */
     DTLS_STATE_FAILED,    /* final */
     DTLS_STATE_CLOSED,    /* final: close_notify sent or received */
 };
