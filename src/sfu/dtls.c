@@ -675,16 +675,17 @@ void dtls_peer_close(struct dtls_peer *p, struct dtls_out *out)
     p->handshake_deadline = INT64_MAX;
 }
 
-void dtls_peer_confirm(struct dtls_peer *p)
+bool dtls_peer_confirm(struct dtls_peer *p)
 {
     if (!p->ssl || p->state != DTLS_STATE_CONNECTED)
-        return;
+        return false;
     /* OpenSSL keeps a DTLS connection's handshake buffer and last flight for its whole life
      * (to answer retransmissions); the keys are already out, so none of it is needed now */
     SSL_free(p->ssl);
     p->ssl = NULL;
     p->rbio = p->wbio = NULL;
     p->rto_deadline = INT64_MAX;
+    return true;
 }
 
 bool dtls_peer_has_connection(const struct dtls_peer *p)

@@ -181,8 +181,8 @@ void dtls_peer_tick(struct dtls_peer *p, int64_t now_ms, struct dtls_out *out);
  * last flight and will not ask for it again. The connection is dropped (tens of kB a
  * transport); the peer stays CONNECTED, later DTLS datagrams are counted and dropped, and
  * dtls_peer_close sends no close_notify (the signalling channel ends the call). Cheap to
- * call for every packet; nothing before CONNECTED. */
-void dtls_peer_confirm(struct dtls_peer *p);
+ * call for every packet; nothing before CONNECTED. True when this call dropped it. */
+bool dtls_peer_confirm(struct dtls_peer *p);
 /* Whether the peer still holds its connection (false once confirmed). */
 bool dtls_peer_has_connection(const struct dtls_peer *p);
 

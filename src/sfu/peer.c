@@ -181,7 +181,8 @@ int peer_handle_datagram(struct peer *p, int64_t now_ms, const struct sockaddr_s
             p->stats.srtp_failed++;
             return rc;
         }
-        dtls_peer_confirm(p->dtls);
+        if (dtls_peer_confirm(p->dtls))
+            out->events |= PEER_EV_CONFIRMED;
         if (rtcp)
             p->stats.rtcp_in++;
         else

@@ -48,6 +48,7 @@ enum {
     PEER_EV_DISCONNECTED = 1u << 2, /* ICE consent expired: send nothing */
     PEER_EV_CLOSED = 1u << 3,       /* final (ICE gone, DTLS failed or closed): free it */
     PEER_EV_VERIFIED = 1u << 4,     /* an address passed its first check: verified_* */
+    PEER_EV_CONFIRMED = 1u << 5,    /* the remote's first SRTP: its DTLS connection freed */
 };
 
 enum peer_media {

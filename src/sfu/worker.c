@@ -146,6 +146,7 @@ static const char *const counter_names[WORKER_COUNTER_COUNT] = {
     [WORKER_PEERS_REJECTED] = "peers_rejected",
     [WORKER_PEERS_CLOSED] = "peers_closed",
     [WORKER_DTLS_HANDSHAKES] = "dtls_handshakes",
+    [WORKER_DTLS_CONFIRMED] = "dtls_confirmed",
     [WORKER_ICE_RESTARTS] = "ice_restarts",
     [WORKER_ICE_TCP_ACCEPTED] = "ice_tcp_accepted",
     [WORKER_ICE_TCP_REFUSED] = "ice_tcp_refused",
@@ -575,6 +576,8 @@ static bool take_output(struct worker *w, struct wpeer *wp, const struct sockadd
         router_port_ready(w->router, wp->port, clock_mono_ms(), &w->sink);
         event_push(w, WORKER_EV_CONNECTED, wp->id, wp->room, wp->participant);
     }
+    if (o->events & PEER_EV_CONFIRMED)
+        count(w, WORKER_DTLS_CONFIRMED, 1);
     const struct sockaddr_storage *remote = peer_destination(wp->peer);
     for (size_t i = 0; i < o->dtls->count && remote; i++)
         tx_copy(w, o->dtls->datagrams[i].data, o->dtls->datagrams[i].len, remote);

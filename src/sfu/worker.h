@@ -71,6 +71,7 @@ enum worker_counter {
     WORKER_PEERS_REJECTED, /* duplicate id or ufrag */
     WORKER_PEERS_CLOSED,   /* freed because ICE went away or DTLS failed or closed */
     WORKER_DTLS_HANDSHAKES, /* DTLS handshakes completed (one per transport) */
+    WORKER_DTLS_CONFIRMED,  /* DTLS connections freed on the remote's first SRTP */
     WORKER_ICE_RESTARTS,    /* ICE restarts in place (worker_restart_ice) */
     WORKER_ICE_TCP_ACCEPTED,  /* ICE-TCP connections taken (worker_tcp.h) */
     WORKER_ICE_TCP_REFUSED,   /* closed at accept: tcp_conns checked connections open */

@@ -203,6 +203,8 @@ describe('media through the SFU', () => {
           [true]);
         m = await metrics(server);
         assert.equal(m.confide_media_dtls_handshakes_total, 4, 'no new DTLS handshake');
+        // each transport's SRTP or SRTCP came, so none keeps its DTLS connection
+        assert.equal(m.confide_media_dtls_confirmed_total, 4, JSON.stringify(m));
         assert.equal(m.confide_media_peers_added_total, before.confide_media_peers_added_total);
         assert.equal(m.confide_media_subscribe_resets_total ?? 0, before.confide_media_subscribe_resets_total ?? 0);
         assert.equal(m.confide_media_transports_lost_total ?? 0, 0);

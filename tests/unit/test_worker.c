@@ -675,6 +675,8 @@ static void ice_restart_keeps_the_transport(void **state)
     send_rtp(&a, 100, 0x11223344, "before");
     expect_rtp(&b, 100, "before");
     wait_counter(w, WORKER_DTLS_HANDSHAKES, 2);
+    /* A's SRTP freed its transport's DTLS connection; B has sent none */
+    wait_counter(w, WORKER_DTLS_CONFIRMED, 1);
 
     /* bad credentials are refused at once */
     assert_int_equal(worker_restart_ice(w, 1, "srvA2", "short", "cliA2"), -EINVAL);
@@ -710,6 +712,7 @@ static void ice_restart_keeps_the_transport(void **state)
     send_rtp(&a, 101, 0x11223344, "after the move");
     expect_rtp(&b, 101, "after the move");
     assert_int_equal(worker_counter(w, WORKER_DTLS_HANDSHAKES), 2);
+    assert_int_equal(worker_counter(w, WORKER_DTLS_CONFIRMED), 1);
     assert_int_equal(worker_counter(w, WORKER_PEERS_ADDED), 2);
 
     close(old_fd);
