@@ -4,6 +4,12 @@
 // nothing; started, a new camera track takes the same sender, or, when the connection was
 // made without video, the caller publishes afresh.
 
+// 960 × 540: browsers send three simulcast layers from this size up (240, 480, 960 wide).
+// The preview before the meeting opens the camera at this size too: a browser that still
+// holds the preview's capture when the meeting asks again hands over that format, and a
+// smaller one would leave the top layer unsent.
+export const CAMERA = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24 } };
+
 // The video section's sender: its receiver's track says the kind even with no track sent.
 function videoSender(pc) {
   const transceiver = pc?.getTransceivers()

@@ -5,8 +5,7 @@
 // The preview lets go of the devices before the meeting opens them itself.
 import { $, say } from './ui.js';
 import { meterValue, watchLevel } from './mic-level.js';
-
-const PREVIEW_VIDEO = { width: { ideal: 640 }, height: { ideal: 360 } };
+import { CAMERA } from './meeting-camera.js';
 
 export function createDevices() {
   const box = $('devices');
@@ -57,7 +56,7 @@ export function createDevices() {
     try {
       got = await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true },
-        video: want.video ? PREVIEW_VIDEO : false,
+        video: want.video ? CAMERA : false,
       });
     } catch (err) {
       try {
@@ -90,7 +89,7 @@ export function createDevices() {
       }
     } else if (!stream.getVideoTracks().length) {
       try {
-        const camera = await navigator.mediaDevices.getUserMedia({ video: PREVIEW_VIDEO });
+        const camera = await navigator.mediaDevices.getUserMedia({ video: CAMERA });
         const track = camera.getVideoTracks()[0];
         if (!wanted || !want.video) track?.stop();
         else if (track) stream.addTrack(track);

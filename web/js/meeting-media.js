@@ -6,7 +6,7 @@
 import { $, say } from './ui.js';
 import { el } from './meeting-dom.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
-import { startCamera, stopCamera } from './meeting-camera.js';
+import { CAMERA, startCamera, stopCamera } from './meeting-camera.js';
 
 export const PAUSED_TEXT = 'Video paused to keep audio clear';
 // a tile's size goes to the server (`view`) at most this often, and only when it changed
@@ -19,8 +19,6 @@ const REPUBLISH_MS = 2000;
 // not more often than every RESTART_GAP_MS per connection.
 const DISCONNECTED_MS = 2000;
 const RESTART_GAP_MS = 5000;
-// 960 × 540: browsers send three simulcast layers from this size up (240, 480, 960 wide)
-const CAMERA = { width: { ideal: 960 }, height: { ideal: 540 }, frameRate: { ideal: 24 } };
 
 export function createMedia({ send, session, nameOf }) {
   const stage = $('video-stage');
