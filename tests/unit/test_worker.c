@@ -439,21 +439,27 @@ static void subscribe_audio(struct worker *w, uint64_t sub, uint32_t publisher, 
     commands_taken(w, sub, id_b); /* the tracks are in place before the media comes */
 }
 
+/* Two UDP clients through their checks and handshakes, b subscribed to a's audio
+ * (0xB0B0B0B0 on b's side): where most media tests start. */
+static void b_hears_a(struct worker *w, struct client *a, struct client *b)
+{
+    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
+    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
+    client_init(a, "srvA", PWD_A, "cliA");
+    client_init(b, "srvB", PWD_B, "cliB");
+    client_check(a);
+    client_check(b);
+    client_handshake(a, id_a);
+    client_handshake(b, id_b);
+    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+}
+
 static void media_flows_between_two_clients(void **state)
 {
     (void)state;
     struct worker *w = start_worker();
-    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
-    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
-
     struct client a, b;
-    client_init(&a, "srvA", PWD_A, "cliA");
-    client_init(&b, "srvB", PWD_B, "cliB");
-    client_check(&a);
-    client_check(&b);
-    client_handshake(&a, id_a);
-    client_handshake(&b, id_b);
-    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+    b_hears_a(w, &a, &b);
 
     const uint32_t ssrc = 0x11223344;
     for (uint16_t i = 0; i < 5; i++) {
@@ -496,16 +502,8 @@ static void a_burst_arrives_whole_and_in_order_through_gso(void **state)
 {
     (void)state;
     struct worker *w = start_worker();
-    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
-    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
     struct client a, b;
-    client_init(&a, "srvA", PWD_A, "cliA");
-    client_init(&b, "srvB", PWD_B, "cliB");
-    client_check(&a);
-    client_check(&b);
-    client_handshake(&a, id_a);
-    client_handshake(&b, id_b);
-    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+    b_hears_a(w, &a, &b);
 
     enum { BURST = 32 };
     uint16_t seq = 2000;
@@ -552,16 +550,8 @@ static void a_gro_receive_is_forwarded_datagram_by_datagram(void **state)
 {
     (void)state;
     struct worker *w = start_worker();
-    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
-    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
     struct client a, b;
-    client_init(&a, "srvA", PWD_A, "cliA");
-    client_init(&b, "srvB", PWD_B, "cliB");
-    client_check(&a);
-    client_check(&b);
-    client_handshake(&a, id_a);
-    client_handshake(&b, id_b);
-    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+    b_hears_a(w, &a, &b);
 
     enum { BURST = 8 };
     static uint8_t burst[BURST * 256];
@@ -662,16 +652,8 @@ static void ice_restart_keeps_the_transport(void **state)
 {
     (void)state;
     struct worker *w = start_worker();
-    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
-    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
     struct client a, b;
-    client_init(&a, "srvA", PWD_A, "cliA");
-    client_init(&b, "srvB", PWD_B, "cliB");
-    client_check(&a);
-    client_check(&b);
-    client_handshake(&a, id_a);
-    client_handshake(&b, id_b);
-    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+    b_hears_a(w, &a, &b);
     send_rtp(&a, 100, 0x11223344, "before");
     expect_rtp(&b, 100, "before");
     wait_counter(w, WORKER_DTLS_HANDSHAKES, 2);
@@ -726,16 +708,8 @@ static void strangers_and_garbage_are_counted(void **state)
 {
     (void)state;
     struct worker *w = start_worker();
-    add_peer(w, 1, 7, "srvA", PWD_A, "cliA", id_a);
-    add_peer(w, 2, 7, "srvB", PWD_B, "cliB", id_b);
     struct client a, b;
-    client_init(&a, "srvA", PWD_A, "cliA");
-    client_init(&b, "srvB", PWD_B, "cliB");
-    client_check(&a);
-    client_check(&b);
-    client_handshake(&a, id_a);
-    client_handshake(&b, id_b);
-    subscribe_audio(w, 2, 1, 0xB0B0B0B0);
+    b_hears_a(w, &a, &b);
 
     /* a stranger: media-looking, empty, STUN for nobody, and random bytes */
     int fd = udp_socket(NULL);
