@@ -1,8 +1,11 @@
 /* kernel_floor: see kernel_floor.h. */
 #include "kernel_floor.h"
 
+#include "core_time.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -97,16 +100,51 @@ static void *receive(void *arg)
     return NULL;
 }
 
+/* A UDP socket made in the network namespace at path (NULL: the thread's own); the thread
+ * comes back to its own namespace either way. */
+static int socket_in(const char *path)
+{
+    if (!path)
+        return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int there = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = -1;
+    if (home >= 0 && there >= 0 && setns(there, CLONE_NEWNET) == 0) {
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int e = errno;
+        if (setns(home, CLONE_NEWNET) < 0) { /* a thread left in the wrong namespace */
+            if (fd >= 0)
+                close(fd);
+            fd = -1;
+        }
+        errno = e;
+    }
+    int e = errno;
+    if (home >= 0)
+        close(home);
+    if (there >= 0)
+        close(there);
+    errno = e;
+    return fd;
+}
+
 int kernel_floor_measure(const struct kernel_floor_spec *spec, struct kernel_floor_result *out)
 {
     memset(out, 0, sizeof *out);
     int k = spec->segments < 1 ? 1 : spec->segments;
     if (k > KERNEL_FLOOR_SEGMENTS_MAX)
         k = KERNEL_FLOOR_SEGMENTS_MAX;
-    int rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int rx = socket_in(spec->rx_netns);
     int tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (rx < 0 || tx < 0)
+    if (rx < 0 || tx < 0) {
+        int e = errno;
+        if (rx >= 0)
+            close(rx);
+        if (tx >= 0)
+            close(tx);
+        errno = e;
         return -1;
+    }
     int sz = 8 << 20, on = 1;
     setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
     setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
@@ -114,9 +152,11 @@ int kernel_floor_measure(const struct kernel_floor_spec *spec, struct kernel_flo
         close(rx), close(tx);
         return -1;
     }
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    inet_pton(AF_INET, spec->ip, &sin.sin_addr);
-    if (bind(rx, (struct sockaddr *)&sin, sizeof sin) < 0 || bind(tx, (struct sockaddr *)&sin, sizeof sin) < 0) {
+    struct sockaddr_in sin = {.sin_family = AF_INET}, from = {.sin_family = AF_INET};
+    inet_pton(AF_INET, spec->rx_ip ? spec->rx_ip : spec->ip, &sin.sin_addr);
+    inet_pton(AF_INET, spec->ip, &from.sin_addr);
+    if (bind(rx, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+        bind(tx, (struct sockaddr *)&from, sizeof from) < 0) {
         int e = errno;
         close(rx), close(tx);
         errno = e;
@@ -138,8 +178,8 @@ int kernel_floor_measure(const struct kernel_floor_spec *spec, struct kernel_flo
     } ctl[KERNEL_FLOOR_BATCH];
     static struct mmsghdr msgs[KERNEL_FLOOR_BATCH];
     for (int i = 0; i < KERNEL_FLOOR_BATCH; i++) {
-        msgs[i].msg_hdr = (struct msghdr){.msg_name = &sin, .msg_namelen = sizeof sin,
-                                          .msg_iov = iov, .msg_iovlen = (size_t)k};
+        msgs[i].msg_hdr = (struct msghdr){
+            .msg_name = &sin, .msg_namelen = sizeof sin, .msg_iov = iov, .msg_iovlen = (size_t)k};
         if (k > 1) {
             msgs[i].msg_hdr.msg_control = ctl[i].buf;
             msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
@@ -162,6 +202,8 @@ int kernel_floor_measure(const struct kernel_floor_spec *spec, struct kernel_flo
     pthread_getaffinity_np(pthread_self(), sizeof before, &before);
     pin(spec->tx_cpu);
     double c0 = thread_cpu_s();
+    struct core_sample txa, txb, rxa, rxb;
+    bool cores = core_sample(spec->tx_cpu, &txa) && core_sample(spec->rx_cpu, &rxa);
     int64_t t0 = mono_us(), end = t0 + (int64_t)spec->seconds * 1000000;
     /* paced: pps datagrams a second, whole entries, every millisecond */
     for (int64_t now = t0; now < end; now = mono_us()) {
@@ -183,6 +225,8 @@ int kernel_floor_measure(const struct kernel_floor_spec *spec, struct kernel_flo
         nanosleep(&ts, NULL);
     }
     double tx_cpu_s = thread_cpu_s() - c0;
+    double wall_s = (double)(mono_us() - t0) / 1e6;
+    cores = cores && core_sample(spec->tx_cpu, &txb) && core_sample(spec->rx_cpu, &rxb);
     pthread_setaffinity_np(pthread_self(), sizeof before, &before);
     struct timespec ts = {0, 200000000}; /* what is still queued reaches the receiver */
     nanosleep(&ts, NULL);
@@ -193,6 +237,12 @@ int kernel_floor_measure(const struct kernel_floor_spec *spec, struct kernel_flo
     out->received = r.got;
     out->send_us_per_pkt = out->sent ? tx_cpu_s * 1e6 / (double)out->sent : 0;
     out->recv_us_per_pkt = r.got ? r.cpu_s * 1e6 / (double)r.got : 0;
+    if (cores) {
+        out->send_core_us_per_pkt =
+            out->sent ? core_worked(&txa, &txb) * wall_s * 1e6 / (double)out->sent : 0;
+        out->recv_core_us_per_pkt =
+            r.got ? core_worked(&rxa, &rxb) * wall_s * 1e6 / (double)r.got : 0;
+    }
     return 0;
 }
 
@@ -202,10 +252,15 @@ void kernel_floor_print_json(FILE *f, const struct kernel_floor_spec *spec,
     int k = spec->segments < 1 ? 1 : spec->segments;
     fprintf(f,
             "{\"kernel_floor\":true,\"mode\":\"%s\",\"segments\":%d,\"receiver_gro\":%s,"
-            "\"datagram_bytes\":%d,\"pps\":%d,\"seconds\":%d,\"sent\":%" PRIu64 ",\"sends\":%" PRIu64
-            ",\"received\":%" PRIu64 ",\"send_us_per_pkt\":%.3f,\"recv_us_per_pkt\":%.3f%s}\n",
+            "\"datagram_bytes\":%d,\"pps\":%d,\"seconds\":%d,\"sent\":%" PRIu64
+            ",\"sends\":%" PRIu64 ",\"received\":%" PRIu64
+            ",\"send_us_per_pkt\":%.3f,\"recv_us_per_pkt\":%.3f,"
+            "\"send_core_us_per_pkt\":%.3f,\"recv_core_us_per_pkt\":%.3f,\"receiver_netns\":%s,"
+            "\"path\":\"%s\"%s}\n",
             k > 1 ? "gso" : "sendmmsg", k, spec->rx_gro ? "true" : "false", KERNEL_FLOOR_DATAGRAM,
             spec->pps, spec->seconds, r->sent, r->sends, r->received, r->send_us_per_pkt,
-            r->recv_us_per_pkt, r->gso_refused ? ",\"gso_refused\":true" : "");
+            r->recv_us_per_pkt, r->send_core_us_per_pkt, r->recv_core_us_per_pkt,
+            spec->rx_netns ? "true" : "false", spec->path ? spec->path : "lo",
+            r->gso_refused ? ",\"gso_refused\":true" : "");
     fflush(f);
 }

@@ -12,7 +12,12 @@
  * browser's socket), or sets it, so the whole send is queued as one and recvmmsg hands it
  * over with its segment size (what a NIC with UDP segmentation offload would spare the
  * sender). Over lo and veth that cutting, and the receiving socket's queueing and wake-up,
- * run in the softirq the send raises, on the sender's core: they count as the sender's. */
+ * run in the softirq the send raises, on the sender's core: they count as the sender's —
+ * unless the receiving socket is in another network namespace across a veth pair whose
+ * receive side steers packets to the receiver's core (Receive Packet Steering), as a
+ * network card would take them off the sender's hands. Then the receive path runs in a
+ * softirq on the receiver's core, partly while no thread is running there: the core's own
+ * busy time (core_time.h) is measured beside each thread's. */
 #ifndef CONFIDE_BENCH_KERNEL_FLOOR_H
 #define CONFIDE_BENCH_KERNEL_FLOOR_H
 #include <stdbool.h>
@@ -24,18 +29,22 @@
 #define KERNEL_FLOOR_SEGMENTS_MAX 64
 
 struct kernel_floor_spec {
-    const char *ip; /* both sockets bind here (the sender to port 0) */
+    const char *ip;       /* the sender binds here (port 0), and the receiver unless rx_ip */
+    const char *rx_ip;    /* or NULL */
+    const char *rx_netns; /* the receiving socket's network namespace (/run/netns/NAME), or NULL */
+    const char *path;     /* what the datagrams go through, for the JSON line ("lo" if NULL) */
     int tx_cpu, rx_cpu;
-    int pps;        /* datagrams a second */
+    int pps; /* datagrams a second */
     int seconds;
-    int segments;   /* 1: plain sendmmsg; 2..KERNEL_FLOOR_SEGMENTS_MAX: GSO sends of that many */
-    bool rx_gro;    /* the receiving socket sets UDP_GRO */
+    int segments; /* 1: plain sendmmsg; 2..KERNEL_FLOOR_SEGMENTS_MAX: GSO sends of that many */
+    bool rx_gro;  /* the receiving socket sets UDP_GRO */
 };
 
 struct kernel_floor_result {
-    uint64_t sent, received; /* datagrams */
-    uint64_t sends;          /* sendmmsg entries: datagrams, or GSO sends */
-    double send_us_per_pkt, recv_us_per_pkt;
+    uint64_t sent, received;                 /* datagrams */
+    uint64_t sends;                          /* sendmmsg entries: datagrams, or GSO sends */
+    double send_us_per_pkt, recv_us_per_pkt; /* the threads' own time */
+    double send_core_us_per_pkt, recv_core_us_per_pkt; /* their cores' worked time */
     bool gso_refused; /* the kernel refused UDP_SEGMENT: nothing was measured */
 };
 

@@ -62,6 +62,7 @@
 #include <openssl/evp.h>
 
 #include "bottleneck.h"
+#include "core_time.h"
 #include "kernel_floor.h"
 #include "light_rx.h"
 #include "core/arena.h"
@@ -1757,53 +1758,6 @@ static bool proc_sample(int pid, struct proc_sample *s)
     return true;
 }
 
-/* One core's time from /proc/stat (clock ticks): everything, idle (with iowait), steal. On a
- * shared machine a server can lose packets with its own CPU time well under a core: the
- * rest of its core went to other processes, or to the hypervisor (steal). */
-struct core_sample {
-    unsigned long long total, idle, steal;
-};
-
-static bool core_sample(int cpu, struct core_sample *s)
-{
-    memset(s, 0, sizeof *s);
-    if (cpu < 0)
-        return false;
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return false;
-    char line[512], want[16];
-    snprintf(want, sizeof want, "cpu%d ", cpu);
-    bool ok = false;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, want, strlen(want)) != 0)
-            continue;
-        unsigned long long v[8] = {0};
-        if (sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-                   &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
-            for (int i = 0; i < 8; i++)
-                s->total += v[i];
-            s->idle = v[3] + v[4], s->steal = v[7];
-            ok = true;
-        }
-        break;
-    }
-    fclose(f);
-    return ok;
-}
-
-/* The one CPU pid is pinned to, or -1. */
-static int pinned_cpu(int pid)
-{
-    cpu_set_t set;
-    if (sched_getaffinity(pid, sizeof set, &set) < 0 || CPU_COUNT(&set) != 1)
-        return -1;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &set))
-            return c;
-    return -1;
-}
-
 /* The kernel thread that takes over softirq work on cpu when there is too much of it to do at
  * the end of a system call (ksoftirqd/N): then a sender's deliveries are no longer charged
  * to the sender. Its pid, or 0. */
@@ -1859,11 +1813,6 @@ static long long udp_rcvbuf_errors(void)
     }
     fclose(f);
     return v;
-}
-
-static double core_frac(unsigned long long part, const struct core_sample *a, const struct core_sample *b)
-{
-    return b->total > a->total ? (double)part / (double)(b->total - a->total) : 0;
 }
 
 /* CPU seconds (user + system) of RUSAGE_SELF or RUSAGE_THREAD. */
@@ -1925,7 +1874,8 @@ static void write_subscribers(const char *path, double secs)
  * sent from CPU 0 to a receiver on CPU 1, one JSON line per way of sending: sendmmsg, then
  * GSO sends of `segments` to a receiver without UDP_GRO (as the subscribers are), and with
  * --floor-gro the same GSO sends to a receiver with UDP_GRO. */
-static int run_kernel_floor(int pps, int segments, bool gro)
+static int run_kernel_floor(int pps, int segments, bool gro, const char *rx_ip, const char *rx_netns,
+                            const char *path)
 {
     int seconds = opt.window_ms / 1000 > 0 ? opt.window_ms / 1000 : 1;
     struct kernel_floor_spec specs[3] = {
@@ -1937,6 +1887,7 @@ static int run_kernel_floor(int pps, int segments, bool gro)
     for (int i = 0; i < n; i++) {
         struct kernel_floor_spec *s = &specs[i];
         s->ip = opt.local_ip, s->tx_cpu = 0, s->rx_cpu = 1, s->pps = pps, s->seconds = seconds;
+        s->rx_ip = rx_ip, s->rx_netns = rx_netns, s->path = path;
         struct kernel_floor_result r;
         if (kernel_floor_measure(s, &r) < 0)
             die("kernel floor: %s", strerror(errno));
@@ -1957,7 +1908,8 @@ static void usage(void)
             "  [--simulcast] [--bottleneck-kbps MIN:MAX] [--queue-ms MS] [--seed N]\n"
             "  [--subscribers-json FILE] [--knee-max-rooms N] [--knee-seconds S] [--knee-light]\n"
             "   or: loadgen --kernel-floor PPS [--window-ms MS] [--local-ip IP]\n"
-            "  [--floor-segments K] [--floor-gro]\n");
+            "  [--floor-segments K] [--floor-gro] [--floor-rx-ip IP --floor-rx-netns PATH]\n"
+            "  [--floor-path LABEL]\n");
     exit(2);
 }
 
@@ -1973,10 +1925,13 @@ int main(int argc, char **argv)
         {"verbose", 0, 0, 'v'},     {"kernel-floor", 1, 0, 'F'}, {"simulcast", 0, 0, 'S'},
         {"bottleneck-kbps", 1, 0, 'B'}, {"queue-ms", 1, 0, 'q'}, {"seed", 1, 0, 'e'},
         {"subscribers-json", 1, 0, 'J'}, {"floor-segments", 1, 0, 'g'},
-        {"floor-gro", 0, 0, 'G'},   {"knee-max-rooms", 1, 0, 'R'}, {"knee-seconds", 1, 0, 'T'},
+        {"floor-gro", 0, 0, 'G'},   {"floor-rx-ip", 1, 0, 'i'}, {"floor-rx-netns", 1, 0, 'Y'},
+        {"floor-path", 1, 0, 'Z'},
+        {"knee-max-rooms", 1, 0, 'R'}, {"knee-seconds", 1, 0, 'T'},
         {"knee-light", 0, 0, 'X'},  {0, 0, 0, 0}};
     int floor_pps = 0, floor_segments = 4;
     bool floor_gro = false;
+    const char *floor_rx_ip = NULL, *floor_rx_netns = NULL, *floor_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
         switch (c) {
@@ -2002,6 +1957,9 @@ int main(int argc, char **argv)
         case 'F': floor_pps = atoi(optarg); break;
         case 'g': floor_segments = atoi(optarg); break;
         case 'G': floor_gro = true; break;
+        case 'i': floor_rx_ip = optarg; break;
+        case 'Y': floor_rx_netns = optarg; break;
+        case 'Z': floor_path = optarg; break;
         case 'R': opt.knee_max_rooms = atoi(optarg); break;
         case 'T': opt.knee_seconds = atoi(optarg); break;
         case 'X': opt.knee_light = true; break;
@@ -2018,7 +1976,7 @@ int main(int argc, char **argv)
         }
     }
     if (floor_pps)
-        return run_kernel_floor(floor_pps, floor_segments, floor_gro);
+        return run_kernel_floor(floor_pps, floor_segments, floor_gro, floor_rx_ip, floor_rx_netns, floor_path);
     if (opt.participants < 2 || opt.participants > MAX_P || !opt.server_pid)
         usage();
     signal(SIGINT, on_signal);
@@ -2096,7 +2054,7 @@ int main(int argc, char **argv)
         if (!proc_sample(opt.server_pid, &a))
             die("server pid %d is gone", opt.server_pid);
         double gen_a = cpu_s(RUSAGE_SELF);
-        int srv_cpu = pinned_cpu(opt.server_pid), gen_cpu = pinned_cpu(0);
+        int srv_cpu = core_pinned(opt.server_pid), gen_cpu = core_pinned(0);
         struct core_sample sa, sb, ga, gb;
         bool cores = core_sample(srv_cpu, &sa) && core_sample(gen_cpu, &ga);
         static int ksoft = -1; /* looked up once, before the first window */

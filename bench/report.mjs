@@ -164,8 +164,11 @@ const kneeEnd = read('confide.jsonl').find((r) => r.knee_end) ?? null;
 // The kernel's floors (loadgen --kernel-floor, after confide's run): sendmmsg, and GSO sends
 // of k; for one forwarded packet, one send and 1/(P-1) of a receive.
 const floors = read('kernel.json');
-const kernel = floors.find((k) => !k.mode || k.mode === 'sendmmsg') ?? null;
-const kernelGso = floors.find((k) => k.mode === 'gso' && !k.receiver_gro && !k.gso_refused) ?? null;
+const onPath = (name) => floors.filter((k) => (k.path ?? 'lo') === name);
+const sendmmsgOf = (rows) => rows.find((k) => !k.mode || k.mode === 'sendmmsg') ?? null;
+const gsoOf = (rows) => rows.find((k) => k.mode === 'gso' && !k.receiver_gro && !k.gso_refused) ?? null;
+const kernel = sendmmsgOf(onPath('lo'));
+const kernelGso = gsoOf(onPath('lo'));
 const perFwd = (k) => (k ? k.send_us_per_pkt + k.recv_us_per_pkt / (P - 1) : null);
 const floorUs = perFwd(kernel), floorGsoUs = perFwd(kernelGso);
 // confide's own GSO sends over its run, from /metrics
@@ -183,8 +186,21 @@ function confideGso() {
 }
 const gso = confideGso();
 // the floor for confide's mix: its GSO share at the GSO floor, the rest at sendmmsg's
-const floorMixUs = gso && floorUs !== null && floorGsoUs !== null && gso.gso_share_of_datagrams !== null
-  ? gso.gso_share_of_datagrams * floorGsoUs + (1 - gso.gso_share_of_datagrams) * floorUs : null;
+const mixOf = (one, gsoUs) => (gso && one !== null && gsoUs !== null && gso.gso_share_of_datagrams !== null
+  ? gso.gso_share_of_datagrams * gsoUs + (1 - gso.gso_share_of_datagrams) * one : null);
+const floorMixUs = mixOf(floorUs, floorGsoUs);
+// The same floors across a link (scripts/bench: the receiver in a namespace of its own, its
+// receive work on its own core), for a card without UDP segmentation offload ('card': the
+// sender cuts GSO sends itself) and with it ('card_uso'). From the threads' time, as above;
+// the cores' worked time is printed beside it, since part of a receive can run while no
+// thread is on the core (it counts only on a quiet machine: other processes count there).
+const linkFloors = Object.fromEntries(['card', 'card_uso'].map((name) => {
+  const one = sendmmsgOf(onPath(name)), many = gsoOf(onPath(name));
+  if (!one) return [name, null];
+  const sendmmsgUs = perFwd(one), gsoUs = perFwd(many);
+  return [name, { sendmmsg: one, gso: many, floor_us_per_forwarded_pkt: sendmmsgUs,
+    floor_gso_us_per_forwarded_pkt: gsoUs, floor_confide_mix_us_per_forwarded_pkt: mixOf(sendmmsgUs, gsoUs) }];
+}));
 
 const f = (x, d = 2) => (x === undefined || x === null ? '-' : Number(x).toFixed(d));
 const pad = (s, n) => String(s).padStart(n);
@@ -233,6 +249,17 @@ if (kernelGso) {
     `(k = ${kernelGso.segments}: ${why})`);
 } else if (floors.some((k) => k.gso_refused)) {
   console.log('kernel: GSO sends refused by this kernel (UDP_SEGMENT): no GSO floor');
+}
+for (const [name, l] of Object.entries(linkFloors)) {
+  if (!l) continue;
+  const what = name === 'card' ? 'a card without UDP segmentation offload' : 'a card with it';
+  const two = (k, core) => (core ? `${f(k.send_core_us_per_pkt)} + ${f(k.recv_core_us_per_pkt)}`
+    : `${f(k.send_us_per_pkt)} + ${f(k.recv_us_per_pkt)}`);
+  console.log(`kernel across a link (${what}): sendmmsg ${two(l.sendmmsg)} us` +
+    (l.gso ? `, GSO of ${l.gso.segments} ${two(l.gso)} us` : '') + ' a datagram (cores\' worked time: ' +
+    two(l.sendmmsg, true) + (l.gso ? `, ${two(l.gso, true)}` : '') + `); floor for one forwarded packet: ` +
+    `${f(l.floor_us_per_forwarded_pkt)} us (sendmmsg), ${f(l.floor_gso_us_per_forwarded_pkt)} us (GSO), ` +
+    `${f(l.floor_confide_mix_us_per_forwarded_pkt)} us (confide's mix)`);
 }
 
 // Equal loss: the steps where both servers kept loss at or under 1 %; the comparison is at
@@ -344,7 +371,7 @@ writeFileSync(path.join(out, 'results.json'), JSON.stringify({
   machine,
   participants_per_room: P, runs, kernel, kernel_floor_us_per_forwarded_pkt: floorUs,
   kernel_gso: kernelGso, kernel_floor_gso_us_per_forwarded_pkt: floorGsoUs,
-  kernel_floor_confide_mix_us_per_forwarded_pkt: floorMixUs, confide_gso: gso,
+  kernel_floor_confide_mix_us_per_forwarded_pkt: floorMixUs, kernel_across_link: linkFloors, confide_gso: gso,
   knee: knee && { ...knee, line: undefined },
   comparison: at && { ...at, ratio_fwd_pkts_per_cpu_s: ratio },
 }, null, 2) + '\n');
