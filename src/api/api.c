@@ -136,9 +136,8 @@ void api_access_revoked(struct api_call *call, int64_t client_id, int64_t user_i
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size)
 {
     size_t len = strlen(name);
-    for (const char *p = call->req->query; p && *p;) {
-        const char *end = strchr(p, '&');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
+    for (const char *p = call->req->query; p && *p; p += strlen(p) + 1) {
+        size_t n = strlen(p);
         if (n > len && strncmp(p, name, len) == 0 && p[len] == '=') {
             size_t v = n - len - 1;
             if (v >= size) {
@@ -152,7 +151,6 @@ int api_query_param(struct api_call *call, const char *name, char *out, size_t s
             out[v] = 0;
             return 1;
         }
-        p = end ? end + 1 : p + n;
     }
     out[0] = 0;
     return 0;

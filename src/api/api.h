@@ -38,7 +38,8 @@ struct api_request {
     int64_t now;          /* wall clock, ms: the handlers never read the clock */
     const char *method;   /* "GET", "POST", ... */
     const char *path;     /* without the query string */
-    const char *query;    /* "a=1&b=2", already decoded; NULL when there is none */
+    const char *query;    /* "a=1\0b=2\0\0": each pair decoded and NUL-ended, the list ended
+                           * by an empty one; NULL when there is none */
     const char *content_type, *cookie, *origin, *sec_fetch_site; /* NULL when absent */
     const char *peer;     /* the client's address: the TCP peer, or behind trusted_proxies
                            * what they forwarded (core/client_addr.h) */

@@ -103,6 +103,30 @@ static char *copy_header(struct lws *wsi, enum lws_token_indexes h)
     return v;
 }
 
+/* The query's name=value pairs, each decoded by libwebsockets and ended by a NUL, the list
+ * ended by an empty one ("a=1\0b=2\0\0"), or NULL when there are none. Not joined into one
+ * string: libwebsockets joins them with ',', and a decoded value may hold ',' or '&'. */
+static char *copy_query(struct lws *wsi)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    if (total <= 0)
+        return NULL;
+    /* each pair's length plus its NUL is at most the total plus one a pair, and the end */
+    size_t cap = 2 * (size_t)total + 2, used = 0;
+    char *q = xmalloc(cap);
+    for (int i = 0;; i++) {
+        int n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n <= 0)
+            break;
+        assert(used + (size_t)n + 2 <= cap);
+        if (lws_hdr_copy_fragment(wsi, q + used, (int)(cap - used), WSI_TOKEN_HTTP_URI_ARGS, i) < 0)
+            break;
+        used += (size_t)n + 1;
+    }
+    q[used] = 0;
+    return q;
+}
+
 static char *copy_custom_header(struct lws *wsi, const char *name)
 {
     int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
@@ -301,7 +325,7 @@ static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
         strcpy(c->method, "GET");
     c->path = xstrdup(uri && *uri ? uri : "/");
     c->content_type = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
-    c->query = copy_header(wsi, WSI_TOKEN_HTTP_URI_ARGS); /* decoded, joined by '&' */
+    c->query = copy_query(wsi);
     c->cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
     c->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
     c->sec_fetch_site = copy_custom_header(wsi, "sec-fetch-site:");
