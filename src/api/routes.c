@@ -55,6 +55,8 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/sessions/{id}/invites", sessions_get, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/sessions/{id}/attendance", sessions_attendance, ACCESS_SIGNED_IN, BODY_NONE},
     {"POST", "/api/v1/sessions/{id}/cancel", sessions_cancel, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/sessions/{id}/invites/{id}/resend", invite_resend, ACCESS_SIGNED_IN,
+     BODY_NONE},
     {"PATCH", "/api/v1/sessions/{id}/occurrences/{id}", occurrence_reschedule, ACCESS_SIGNED_IN,
      BODY_JSON},
     {"POST", "/api/v1/sessions/{id}/occurrences/{id}/cancel", occurrence_cancel, ACCESS_SIGNED_IN,

@@ -69,6 +69,7 @@ void sessions_list(struct api_call *call); /* sessions.c */
 void sessions_create(struct api_call *call);
 void sessions_get(struct api_call *call);
 void sessions_cancel(struct api_call *call);
+void invite_resend(struct api_call *call);
 void occurrence_reschedule(struct api_call *call);
 void occurrence_cancel(struct api_call *call);
 void sessions_attendance(struct api_call *call); /* attendance.c */

@@ -757,6 +757,34 @@ void occurrence_cancel(struct api_call *call)
         answer_session(call, 200, se.id);
 }
 
+/* The invitation again, to one invitee: a client who lost or deleted the mail. Only the
+ * therapist (or whoever may act for them) sends it; the link and password are unchanged. */
+void invite_resend(struct api_call *call)
+{
+    struct store_series se;
+    if (load_series(call, call->params[0], 1, &se) < 0)
+        return;
+    if (se.cancelled_at) {
+        api_error(call, 409, "cancelled", "This session is cancelled.");
+        return;
+    }
+    int rc = mailer_queue_invite_to(call->ctx->store, &call->arena, call->ctx->cfg, se.id,
+                                    call->params[1], call->req->now);
+    if (rc == 0) {
+        api_error(call, 404, "not_found",
+                  "That client is not invited to this session, or it has no session left to come.");
+        return;
+    }
+    if (rc > 0)
+        rc = api_audit(call, "session.invite_resend", se.id);
+    if (rc < 0) {
+        api_store_error(call, rc, "session");
+        return;
+    }
+    call->ctx->mail_queued = 1;
+    api_json(call, 202, json_pack("{s:b}", "queued", 1));
+}
+
 void sessions_cancel(struct api_call *call)
 {
     struct store_series se;

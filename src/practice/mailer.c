@@ -1,5 +1,6 @@
 #include "practice/mailer.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,8 +308,10 @@ static int queue_one(struct store *s, struct arena *a, const struct config *cfg,
     return rc;
 }
 
-int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enum mailer_kind kind,
-                 int64_t series_id, int64_t focus_occurrence_id, int64_t now)
+/* Queues kind for the series' current invitees, or only for client_id when it is not 0. */
+static int queue_invitees(struct store *s, struct arena *a, const struct config *cfg,
+                          enum mailer_kind kind, int64_t series_id, int64_t focus_occurrence_id,
+                          int64_t client_id, int64_t now)
 {
     struct series_view v;
     int rc = load_view(s, a, series_id, &v);
@@ -319,6 +322,8 @@ int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enu
         return 0;
     int queued = 0;
     for (size_t i = 0; i < v.invite_count; i++) {
+        if (client_id && v.invites[i].client_id != client_id)
+            continue;
         /* only those the link is still for: not a member removed from the group since,
          * nor a client archived */
         int current;
@@ -333,6 +338,19 @@ int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enu
         queued += rc;
     }
     return queued;
+}
+
+int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enum mailer_kind kind,
+                 int64_t series_id, int64_t focus_occurrence_id, int64_t now)
+{
+    return queue_invitees(s, a, cfg, kind, series_id, focus_occurrence_id, 0, now);
+}
+
+int mailer_queue_invite_to(struct store *s, struct arena *a, const struct config *cfg,
+                           int64_t series_id, int64_t client_id, int64_t now)
+{
+    assert(client_id > 0);
+    return queue_invitees(s, a, cfg, MAILER_INVITE, series_id, 0, client_id, now);
 }
 
 static void reminder_pass(const struct config *cfg, struct store *s, struct arena *a, int64_t now)

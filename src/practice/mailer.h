@@ -23,6 +23,13 @@ enum mailer_kind {
 int mailer_queue(struct store *s, struct arena *a, const struct config *cfg, enum mailer_kind kind,
                  int64_t series_id, int64_t focus_occurrence_id, int64_t now);
 
+/* Queues the invitation again for one invitee of the series (the therapist resends it: the
+ * mail was lost or deleted): their link, the next meeting's password, the calendar.
+ * Returns 1 when queued, 0 when client_id is no current invitee or nothing is left to
+ * come, or -errno. */
+int mailer_queue_invite_to(struct store *s, struct arena *a, const struct config *cfg,
+                           int64_t series_id, int64_t client_id, int64_t now);
+
 /* The reminder pass, for the mail thread's tick: for every reminder offset, queues the
  * reminders that came due, each once, in one transaction. ctx is the config. Several
  * nodes on one database run it one at a time; a node finding another at it skips. */

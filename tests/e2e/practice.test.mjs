@@ -256,6 +256,41 @@ describe('clients, groups and sessions', () => {
     assert.equal(links.size, 3);
   });
 
+  test('the invitation again, to one member only: the same link and password; not to others, nor for a session that does not exist', async () => {
+    const members = [await addClient(api, 34), await addClient(api, 35)];
+    const outsider = await addClient(api, 36);
+    const made = await api.post('/api/v1/groups', { name: 'Monday group', agreement: 'We keep to time.', members: members.map((m) => m.id) });
+    assert.equal(made.status, 201, made.text);
+    const g = made.json.group;
+    const res = await api.post('/api/v1/sessions', { title: 'Monday', starts_at: '2027-06-07T19:00:00+02:00', time_zone: 'Europe/Berlin', group_id: g.id });
+    assert.equal(res.status, 201, res.text);
+    const s = res.json.session;
+    await sink.waitFor(() => members.every((m) => mailsTo(sink, m.email).length === 1), 10000);
+
+    const again = await api.post(`/api/v1/sessions/${s.id}/invites/${members[0].id}/resend`);
+    assert.equal(again.status, 202, again.text);
+    assert.deepEqual(again.json, { queued: true });
+    await sink.waitFor(() => mailsTo(sink, members[0].email).length === 2, 10000);
+    const [first, second] = mailsTo(sink, members[0].email);
+    assert.equal(second.subject, first.subject);
+    const mine = s.invites.find((i) => i.client_id === members[0].id).url;
+    assert.ok(second.text.includes(mine), 'the same link');
+    assert.ok(second.text.includes(s.occurrences[0].password), 'the password');
+    assert.equal(readCalendar(second.calendar).events[0].uid, readCalendar(first.calendar).events[0].uid);
+
+    // someone not invited, a session that does not exist: nothing sent
+    const notInvited = await api.post(`/api/v1/sessions/${s.id}/invites/${outsider.id}/resend`);
+    assert.equal(notInvited.status, 404, notInvited.text);
+    assert.equal(notInvited.json.error.code, 'not_found');
+    assert.equal((await api.post(`/api/v1/sessions/999999/invites/${members[0].id}/resend`)).status, 404);
+    const audit = await api.get(`/api/v1/audit?action=session.invite_resend&subject=${s.id}`);
+    assert.equal(audit.status, 200, audit.text);
+    assert.equal(audit.json.entries.length, 1, 'one resend written to the audit log');
+    await settle(sink);
+    assert.equal(mailsTo(sink, members[1].email).length, 1, 'the other member got nothing more');
+    assert.equal(mailsTo(sink, outsider.email).length, 0);
+  });
+
   test('reschedule one, cancel one, cancel all: updates with rising SEQUENCE, then METHOD:CANCEL', async () => {
     const c = await addClient(api, 40);
     const s = (await api.post('/api/v1/sessions', { title: 'Series', starts_at: '2027-09-06T09:00:00+02:00', time_zone: 'Europe/Berlin', client_id: c.id, recurrence: { freq: 'weekly', count: 4 } })).json.session;
