@@ -58,6 +58,15 @@ static int group_json(struct api_call *call, const struct store_group *g, json_t
                      "agreement_version", g->agreement_version, "capacity", g->capacity, "members",
                      ids_json(members, nm), "facilitators", ids_json(facilitators, nf),
                      "created_at", created);
+    /* the pages name co-facilitators; colleagues' names are no secret inside the practice */
+    json_t *named = json_array();
+    for (size_t i = 0; i < nf; i++) {
+        struct store_user u;
+        if (store_user_by_id(call->ctx->store, &call->arena, facilitators[i], &u) == 0)
+            json_array_append_new(named, json_pack("{s:I,s:s}", "id", (json_int_t)u.id, "name",
+                                                   u.name));
+    }
+    json_object_set_new(*out, "co_facilitators", named);
     return 0;
 }
 

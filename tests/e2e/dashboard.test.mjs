@@ -400,6 +400,70 @@ describe('dashboard', () => {
     });
   });
 
+  test('a client opens to their details: corrected in place, their link copied, the invitation sent again; a group to its agreement', async () => {
+    await withServer(async (server, cookie) => {
+      const call = apiAs(server, cookie);
+      const sam = (await call('POST', '/api/v1/clients', SAM)).json.client;
+      const group = await call('POST', '/api/v1/groups', { name: 'Thursday evening group',
+        agreement: 'What is said here stays here.\nWe listen without interrupting.', members: [sam.id] });
+      assert.equal(group.status, 201, group.text);
+      const made = await call('POST', '/api/v1/sessions', { title: 'Weekly with Sam', client_id: sam.id,
+        starts_at: '2027-03-19T18:00:00+01:00', time_zone: 'Europe/Berlin',
+        recurrence: { freq: 'weekly', interval: 1, count: 3 } });
+      assert.equal(made.status, 201, made.text);
+      const session = made.json.session;
+
+      await withDashboard(server, cookie, BERLIN, async (page, context) => {
+        await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+        const clients = page.getByRole('region', { name: 'Clients' });
+        const toggle = clients.getByRole('button', { name: SAM.name });
+        assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+        await toggle.click();
+        assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+        const detail = page.locator(`#client-detail-${sam.id}`);
+        await detail.getByText('Groups: Thursday evening group').waitFor();
+        await detail.getByRole('heading', { name: 'Sessions to come' }).waitFor();
+        assert.equal(await detail.getByText('Weekly with Sam').count(), 3);
+        await detail.getByText('Fri, 19 Mar 2027, 18:00–18:50').waitFor();
+
+        // their own link, to the clipboard
+        await detail.getByRole('button', { name: 'Copy their link' }).first().click();
+        await detail.getByText(`Copied ${SAM.name}'s link.`).waitFor();
+        assert.equal(await page.evaluate(() => navigator.clipboard.readText()), session.invites[0].url);
+
+        // the invitation again: queued, and in the audit log once
+        await detail.getByRole('button', { name: 'Email the invitation again' }).first().click();
+        await detail.getByText(`The invitation is on its way to ${SAM.email} again.`).waitFor();
+        const audit = await call('GET', `/api/v1/audit?action=session.invite_resend&subject=${session.id}`);
+        assert.equal(audit.status, 200, audit.text);
+        assert.equal(audit.json.entries.length, 1);
+
+        // corrected in place: a bad email is said next to the field, then a good one is saved
+        await detail.getByRole('button', { name: 'Edit details' }).click();
+        const email = detail.getByLabel('Email');
+        await email.fill('not an email');
+        await detail.getByRole('button', { name: 'Save' }).click();
+        await detail.locator('[aria-invalid="true"]').first().waitFor();
+        assert.equal(await email.getAttribute('aria-invalid'), 'true');
+        await email.fill('sam.rivera@mail.example');
+        await detail.getByLabel('Phone (optional)').fill('+49 30 1234567');
+        await detail.getByRole('button', { name: 'Save' }).click();
+        await page.getByText('Saved.').waitFor();
+        await clients.getByText('sam.rivera@mail.example').first().waitFor();
+        const stored = await call('GET', `/api/v1/clients/${sam.id}`);
+        assert.equal(stored.json.client.email, 'sam.rivera@mail.example');
+        assert.equal(stored.json.client.phone, '+49 30 1234567');
+
+        // a group opens to its agreement, as the members read it
+        const groups = page.getByRole('region', { name: 'Groups' });
+        await groups.getByRole('button', { name: 'Thursday evening group' }).click();
+        const g = page.locator(`#group-detail-${group.json.group.id}`);
+        await g.getByText('We listen without interrupting.').waitFor();
+        await g.getByText('No co-facilitators').waitFor();
+      });
+    });
+  });
+
   test('a phone-sized screen: nothing runs off the side', async () => {
     await withServer(async (server, cookie) => {
       const call = apiAs(server, cookie);

@@ -1,6 +1,8 @@
-// "Clients": the therapist's clients, and a form to add one.
+// "Clients": the therapist's clients, each opening to their details (dashboard-client-detail.js),
+// and a form to add one.
 import { errorMessage } from './api.js';
 import { browserZone, el, say, zoneName } from './ui.js';
+import { clientDetail } from './dashboard-client-detail.js';
 import { fillZoneSelect } from './dashboard-time.js';
 import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
 
@@ -22,13 +24,35 @@ export function createClients({ data, call, onAdded }) {
   fillZoneSelect(zone, browserZone());
   clearMarkOnInput(form);
 
+  let openId = 0; // the client whose details are open, across renders
+
   function render() {
     const clients = [...data.clients].sort(byName);
     list.replaceChildren(...clients.map((c) => {
       const li = el('li');
-      li.append(el('p', 'dash-client-name', c.name), el('p', 'dash-client-detail', c.email));
+      const toggle = el('button', 'dash-disclosure', c.name);
+      toggle.type = 'button';
+      toggle.setAttribute('aria-expanded', String(c.id === openId));
+      toggle.dataset.client = String(c.id);
+      li.append(toggle, el('p', 'dash-client-detail', c.email));
       const more = [c.time_zone && zoneName(c.time_zone), c.phone].filter(Boolean).join(' · ');
       if (more) li.append(el('p', 'dash-client-detail', more));
+      const open = () => {
+        const detail = clientDetail(c, { data, call, onChanged: (_, text) => {
+          render();
+          status.textContent = text;
+        } });
+        detail.id = `client-detail-${c.id}`;
+        toggle.setAttribute('aria-controls', detail.id);
+        li.append(detail);
+      };
+      if (c.id === openId) open();
+      toggle.addEventListener('click', () => {
+        const opening = openId !== c.id;
+        openId = opening ? c.id : 0;
+        render();
+        list.querySelector(`[data-client="${c.id}"]`)?.focus();
+      });
       return li;
     }));
     list.hidden = clients.length === 0;

@@ -3,6 +3,7 @@
 import { errorCode, errorMessage } from './api.js';
 import { el, say } from './ui.js';
 import { byName } from './dashboard-clients.js';
+import { formatSpan } from './dashboard-time.js';
 import {
   clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
 } from './dashboard-forms.js';
@@ -26,19 +27,59 @@ export function createGroups({ data, call, onCreated }) {
 
   const clientName = (id) => data.clients.find((c) => c.id === id)?.name ?? `Client ${id}`;
 
+  let openId = 0; // the group whose details are open, across renders
+
+  // Its agreement as members read it, who facilitates, and its sessions to come.
+  function groupDetail(g) {
+    const box = el('div', 'dash-detail');
+    box.id = `group-detail-${g.id}`;
+    box.append(el('h4', 'dash-detail-heading', 'Group agreement'),
+      el('p', 'dash-detail-text', g.agreement || 'No agreement written.'));
+    const names = (g.co_facilitators ?? []).filter((p) => p.id !== data.user?.id).map((p) => p.name);
+    box.append(el('p', 'dash-client-detail',
+      names.length ? `Co-facilitators: ${names.join(', ')}` : 'No co-facilitators'));
+    const now = Date.now();
+    const coming = data.sessions.filter((se) => se.group_id === g.id && se.status !== 'cancelled')
+      .flatMap((se) => (se.occurrences ?? []).filter((o) => !o.cancelled_at && Date.parse(o.ends_at) > now)
+        .map((o) => ({ title: se.title, starts: Date.parse(o.starts_at), ends: Date.parse(o.ends_at) })))
+      .sort((a, b) => a.starts - b.starts).slice(0, 3);
+    box.append(el('h4', 'dash-detail-heading', 'Sessions to come'));
+    if (coming.length) {
+      const ul = el('ul', 'dash-detail-list');
+      for (const o of coming) {
+        const li = el('li');
+        li.append(el('p', 'dash-client-name', formatSpan(o.starts, o.ends)), el('p', 'dash-client-detail', o.title));
+        ul.append(li);
+      }
+      box.append(ul);
+    } else {
+      box.append(el('p', 'hint', 'No sessions booked. Schedule one, or find a time with the members.'));
+    }
+    return box;
+  }
+
   function render() {
     const groups = [...data.groups].sort(byName);
     list.replaceChildren(...groups.map((g) => {
       const li = el('li');
-      li.append(el('p', 'dash-client-name', g.name));
+      const toggle = el('button', 'dash-disclosure', g.name);
+      toggle.type = 'button';
+      toggle.dataset.group = String(g.id);
+      toggle.setAttribute('aria-expanded', String(g.id === openId));
+      toggle.setAttribute('aria-controls', `group-detail-${g.id}`);
+      li.append(toggle);
       const names = (g.members ?? []).map(clientName).sort((a, b) => a.localeCompare(b));
       li.append(el('p', 'dash-client-detail',
         names.length ? `Members: ${names.join(', ')}` : 'No members yet'));
       const facts = [`${names.length} of ${g.capacity} places taken`];
       if (data.user && g.therapist_id !== data.user.id) facts.push('you co-facilitate');
-      const others = (g.facilitators ?? []).filter((id) => id !== data.user?.id);
-      if (others.length) facts.push(`co-facilitators: ${others.map((id) => `user ${id}`).join(', ')}`);
       li.append(el('p', 'dash-client-detail', facts.join(' · ')));
+      if (g.id === openId) li.append(groupDetail(g));
+      toggle.addEventListener('click', () => {
+        openId = openId === g.id ? 0 : g.id;
+        render();
+        list.querySelector(`[data-group="${g.id}"]`)?.focus();
+      });
       return li;
     }));
     list.hidden = groups.length === 0;

@@ -1,35 +1,10 @@
 // "Your sessions": every occurrence not cancelled and not yet over, soonest first, with
 // its meeting ID, password, the host link and each invitee's personal link to copy.
 import { errorMessage } from './api.js';
-import { browserZone, el, say, zoneName } from './ui.js';
+import { browserZone, copyText, el, say, zoneName } from './ui.js';
 import { dayWord, formatMeetingId, formatSpan } from './dashboard-time.js';
 
 const PAGE = 20;
-
-/** Copies text; true when it worked. The clipboard API needs a secure context. */
-async function copyText(text) {
-  try {
-    if (navigator.clipboard?.writeText) {
-      await navigator.clipboard.writeText(text);
-      return true;
-    }
-  } catch {
-    // fall through to the older way
-  }
-  const area = el('textarea', 'dash-sr-only');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  document.body.append(area);
-  area.select();
-  let ok = false;
-  try {
-    ok = document.execCommand('copy');
-  } catch {
-    ok = false;
-  }
-  area.remove();
-  return ok;
-}
 
 export function createSessions({ data, call }) {
   const heading = document.getElementById('page-title');
@@ -91,7 +66,7 @@ export function createSessions({ data, call }) {
     const button = el('button', 'button quiet', 'Copy client link');
     button.type = 'button';
     button.dataset.focus = `copy-${invite.client_id}`;
-    if (group) button.append(el('span', 'dash-sr-only', ` for ${who}`));
+    if (group) button.append(el('span', 'visually-hidden', ` for ${who}`));
     button.setAttribute('aria-describedby', whenId);
     button.addEventListener('click', async () => {
       const ok = await copyText(invite.url);

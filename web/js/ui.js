@@ -61,3 +61,29 @@ export function browserZone(fallback = 'UTC') {
 export function zoneName(zone) {
   return zone.replaceAll('_', ' ');
 }
+
+/** Copies text; true when it worked. The clipboard API needs a secure context; elsewhere the
+ * older way, through a hidden text area. */
+export async function copyText(text) {
+  try {
+    if (navigator.clipboard?.writeText) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to the older way
+  }
+  const area = el('textarea', 'visually-hidden');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand('copy');
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  return ok;
+}
