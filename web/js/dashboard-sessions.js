@@ -109,7 +109,9 @@ export function createSessions({ data, call }) {
 
     const actions = el('div', 'dash-session-actions');
     if (session.host_url) {
-      const host = el('a', 'button quiet', 'Open host link');
+      // today's is the one to start; later ones are links to keep
+      const today = dayWord(Date.parse(occ.starts_at)) === 'Today';
+      const host = el('a', today ? 'button primary' : 'button quiet', today ? 'Start session' : 'Open host link');
       host.href = session.host_url;
       host.dataset.focus = 'host';
       host.setAttribute('aria-describedby', whenId);
