@@ -125,6 +125,7 @@ static struct {
      * knee_seconds; knee_light: the subscribers decrypt only the trailer meanwhile */
     int knee_max_rooms, knee_seconds;
     bool knee_light;
+    bool core_stop; /* a server core busy (not idle, not stolen) over 95 % also stops */
 } opt = {
     .server = SRV_CONFIDE,
     .host = "127.0.0.1",
@@ -1907,6 +1908,7 @@ static void usage(void)
             "  [--max-loss PCT] [--max-p99-ms MS] [--json FILE] [--label NAME] [-v]\n"
             "  [--simulcast] [--bottleneck-kbps MIN:MAX] [--queue-ms MS] [--seed N]\n"
             "  [--subscribers-json FILE] [--knee-max-rooms N] [--knee-seconds S] [--knee-light]\n"
+            "  [--core-stop]\n"
             "   or: loadgen --kernel-floor PPS [--window-ms MS] [--local-ip IP]\n"
             "  [--floor-segments K] [--floor-gro] [--floor-rx-ip IP --floor-rx-netns PATH]\n"
             "  [--floor-path LABEL]\n");
@@ -1928,7 +1930,7 @@ int main(int argc, char **argv)
         {"floor-gro", 0, 0, 'G'},   {"floor-rx-ip", 1, 0, 'i'}, {"floor-rx-netns", 1, 0, 'Y'},
         {"floor-path", 1, 0, 'Z'},
         {"knee-max-rooms", 1, 0, 'R'}, {"knee-seconds", 1, 0, 'T'},
-        {"knee-light", 0, 0, 'X'},  {0, 0, 0, 0}};
+        {"knee-light", 0, 0, 'X'},  {"core-stop", 0, 0, 'C'},   {0, 0, 0, 0}};
     int floor_pps = 0, floor_segments = 4;
     bool floor_gro = false;
     const char *floor_rx_ip = NULL, *floor_rx_netns = NULL, *floor_path = NULL;
@@ -1963,6 +1965,7 @@ int main(int argc, char **argv)
         case 'R': opt.knee_max_rooms = atoi(optarg); break;
         case 'T': opt.knee_seconds = atoi(optarg); break;
         case 'X': opt.knee_light = true; break;
+        case 'C': opt.core_stop = true; break;
         case 'S': opt.simulcast = true; break;
         case 'B':
             if (sscanf(optarg, "%d:%d", &opt.cap_min_kbps, &opt.cap_max_kbps) != 2 ||
@@ -2109,7 +2112,7 @@ int main(int argc, char **argv)
             why = "loss";
         else if (!knee && p99 > opt.max_p99_ms)
             why = "p99 latency";
-        else if (cpu_frac > 0.95)
+        else if (cpu_frac > 0.95 || (opt.core_stop && cores && core_worked(&sa, &sb) > 0.95))
             why = "server core saturated";
         else if (gen_frac > 0.95)
             why = "load generator core saturated";
