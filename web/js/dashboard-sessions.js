@@ -31,7 +31,7 @@ async function copyText(text) {
   return ok;
 }
 
-export function createSessions({ data, call }) {
+export function createSessions({ data, call, onLoaded }) {
   const heading = document.getElementById('page-title');
   const zoneNote = document.getElementById('sessions-zone');
   const error = document.getElementById('sessions-error');
@@ -218,6 +218,7 @@ export function createSessions({ data, call }) {
       data.sessions = result.data.sessions;
       say(error, '');
       render();
+      onLoaded?.();
       return true;
     }
     say(error, errorMessage(result, 'Your sessions could not be loaded. Please reload the page.'));
