@@ -231,6 +231,20 @@ async function weekOfSessions(name, options) {
       read = await call('GET', `/api/v1/sessions/${session.id}`);
       assert.equal(Date.parse(read.json.session.occurrences[2].starts_at), instant(tue3, '11:00'));
 
+      // keyboard: one Tab stop among the empty half hours, arrow keys between them (to the
+      // next day too, which a phone then shows), Enter opens the form there
+      await slotOf(page, tue3, '14:30').focus();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('ArrowRight');
+      const wed3 = addDays(tue3, 1);
+      assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+        new RegExp(`^Schedule a session on ${dayName(wed3, 'long')} at 15:00$`));
+      assert.equal(await calendar.locator('.cal-slot[tabindex="0"]').count(), 1);
+      if (phone) assert.equal(await calendar.locator('#calendar-day').textContent(), dayName(wed3, 'short'));
+      await page.keyboard.press('Enter');
+      assert.equal(await form.getByLabel('Date').inputValue(), wed3);
+      assert.equal(await form.getByLabel('Start time').inputValue(), '15:00');
+
       await calendar.getByRole('button', { name: 'This week' }).click();
       await calendar.getByRole('heading', { name: `Today ${dayName(today, 'short')}` }).waitFor();
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= options.viewport.width);

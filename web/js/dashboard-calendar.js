@@ -193,6 +193,7 @@ export function createCalendar({ data, call, reload, schedule }) {
       renderWaiting = true; // not under a finger; once the drag ends
       return;
     }
+    renderWaiting = false;
     const focusOcc = grid.contains(document.activeElement) ? document.activeElement.dataset.occ : undefined;
     const focusSlot = document.activeElement?.classList?.contains('cal-slot');
 
@@ -382,7 +383,11 @@ export function createCalendar({ data, call, reload, schedule }) {
   });
 
   grid.addEventListener('pointermove', (event) => {
-    if (!drag || event.pointerId !== drag.pointer) return;
+    if (!drag || event.pointerId !== drag.pointer || drag.cancelled) return;
+    if (!drag.moving && event.buttons === 0) {
+      drag = null; // let go outside the page before it became a drag
+      return;
+    }
     if (!drag.moving) {
       if (Math.hypot(event.clientX - drag.x, event.clientY - drag.y) < DRAG_FROM) return;
       drag.moving = true;
@@ -393,6 +398,11 @@ export function createCalendar({ data, call, reload, schedule }) {
       drag.ghost.style.setProperty('--cal-len', drag.b.style.getPropertyValue('--cal-len'));
     }
     event.preventDefault();
+    // near the top or bottom edge the grid scrolls on, to reach the hours out of sight
+    const view = grid.getBoundingClientRect();
+    const edge = Math.min(40, view.height / 6);
+    if (event.clientY < view.top + edge) grid.scrollTop -= 12;
+    else if (event.clientY > view.bottom - edge) grid.scrollTop += 12;
     const to = slotAt(event.clientX, event.clientY - drag.grab, drag.e.length);
     if (!to) return;
     drag.to = to;
@@ -411,7 +421,7 @@ export function createCalendar({ data, call, reload, schedule }) {
     d.ghost.remove();
     d.b.classList.remove('is-dragged');
     const moved = d.to && (d.to.date !== d.e.date || d.to.minutes !== d.e.minutes);
-    if (drop && moved) {
+    if (drop && moved && !d.cancelled) {
       move(d.e, d.to.date, d.to.minutes, d.b);
     } else if (renderWaiting) {
       renderWaiting = false;
@@ -420,6 +430,13 @@ export function createCalendar({ data, call, reload, schedule }) {
   }
   grid.addEventListener('pointerup', (event) => endDrag(event, true));
   grid.addEventListener('pointercancel', (event) => endDrag(event, false));
+  // Escape puts a dragged block back; letting go then does nothing
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape' || !drag?.moving || drag.cancelled) return;
+    drag.cancelled = true;
+    drag.ghost.remove();
+    drag.b.classList.remove('is-dragged');
+  });
 
   // ---- changing an occurrence ----
 
@@ -435,7 +452,8 @@ export function createCalendar({ data, call, reload, schedule }) {
       if (inDialog) dialog.close();
       const keepFocus = focusBlock && (document.activeElement === focusBlock || inDialog);
       await reload();
-      tell(`Moved to ${dayText(date, 'weekday')} ${time}`);
+      const inWeek = dayIndex(date) >= 0 && dayIndex(date) <= 6;
+      tell(`Moved to ${dayText(date, inWeek ? 'weekday' : 'short')} ${time}`);
       if (keepFocus) grid.querySelector(`.cal-block[data-occ="${e.occ.id}"]`)?.focus();
       return;
     }
@@ -639,6 +657,7 @@ export function createCalendar({ data, call, reload, schedule }) {
   });
 
   section.tabIndex = -1;
+  render(); // an empty week until the sessions are in, to schedule from even if they fail
 
   // days change while the page stays open
   setInterval(() => {
