@@ -80,7 +80,11 @@ async function showDay(page, date, phone) {
 // Drags a block so that its top lands on a slot's: with the mouse, or with a finger through
 // the DevTools protocol's touch events (pointer events of type "touch" in the page).
 async function dragTo(page, context, block, slot, phone) {
-  await page.locator('#calendar-grid').evaluate((g) => g.scrollIntoView({ block: 'start' }));
+  // the grid in the window, scrolled so both ends of the drag are in it, well inside
+  const grid = page.locator('#calendar-grid');
+  await grid.evaluate((g) => g.scrollIntoView({ block: 'start' }));
+  const [g, b0, s0] = [await grid.boundingBox(), await block.boundingBox(), await slot.boundingBox()];
+  await grid.evaluate((node, by) => { node.scrollTop += by; }, (b0.y + s0.y) / 2 - (g.y + g.height / 2));
   const from = await block.boundingBox();
   const to = await slot.boundingBox();
   const x0 = from.x + from.width / 2;
@@ -125,6 +129,12 @@ async function weekOfSessions(name, options) {
     assert.equal(made.status, 201, made.text);
     const session = made.json.session;
     const [first, second, third] = session.occurrences;
+    // and a one-off on the day the first one is dragged to, at 16:00
+    const target = phone ? TUE : THU;
+    const intake = await call('POST', '/api/v1/sessions', { title: 'Intake',
+      client_id: client.json.client.id, starts_at: `${target}T16:00:00${offset(target)}`, time_zone: ZONE,
+      duration_minutes: 50 });
+    assert.equal(intake.status, 201, intake.text);
 
     const { page, context, problems } = await newWatchedPage(browser, server, cookie, options);
     try {
@@ -172,7 +182,6 @@ async function weekOfSessions(name, options) {
       assert.ok(await form.getByLabel('Title').isVisible());
 
       // drag the first session to Thursday 14:00 (on the phone, to 14:00 the same day)
-      const target = phone ? TUE : THU;
       await calendar.getByRole('button', { name: 'Next week' }).scrollIntoViewIfNeeded();
       await showDay(page, TUE, phone);
       await dragTo(page, context, block, slotOf(page, target, '14:00'), phone);
@@ -190,6 +199,19 @@ async function weekOfSessions(name, options) {
       await moved.waitFor();
       assert.ok(await tops(moved, slotOf(page, target, '14:00')) <= 2, 'the moved block is not at 14:00');
       if (!phone) assert.equal(await blocksOf(page, TUE).count(), 0);
+
+      // on to 16:00, where the one-off is: the page asks first, then the two sit side by side
+      await dragTo(page, context, moved, slotOf(page, target, '16:00'), phone);
+      await calendar.getByRole('alert').filter({ hasText: `${dayName(target, 'short').slice(0, 3)} 16:00 overlaps another of your sessions. Move it anyway?` }).waitFor();
+      assert.ok(await tops(moved, slotOf(page, target, '14:00')) <= 2, 'the block did not go back to 14:00');
+      await calendar.getByRole('button', { name: 'Move anyway' }).click();
+      await calendar.getByRole('status').filter({ hasText: `Moved to ${dayName(target, 'short').slice(0, 3)} 16:00` }).waitFor();
+      const other = dayOf(page, target).getByRole('button', { name: /Intake/ });
+      assert.ok(await tops(moved, other) <= 2, 'the two blocks are not both at 16:00');
+      const [a, b] = [await moved.boundingBox(), await other.boundingBox()];
+      assert.ok(a.x + a.width <= b.x || b.x + b.width <= a.x, 'the two blocks overlap on the page');
+      read = await call('GET', `/api/v1/sessions/${session.id}`);
+      assert.equal(Date.parse(read.json.session.occurrences[0].starts_at), instant(target, '16:00'));
 
       // the week after: open the second session, cancel this one only
       await calendar.getByRole('button', { name: 'Next week' }).click();
