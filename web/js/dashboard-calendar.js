@@ -89,6 +89,7 @@ export function createCalendar({ data, call, reload, schedule }) {
   let drag = null;
   let dropped = false; // a drag just ended: the click that follows is not a click
   let renderWaiting = false;
+  let scrolledWeek = ''; // the week last scrolled to its first session
   let overlapRetry = null;
 
   function dayIndex(date) {
@@ -263,7 +264,16 @@ export function createCalendar({ data, call, reload, schedule }) {
       column.append(head, body);
       week.append(column);
     }
+    const keep = grid.scrollTop; // where the person scrolled to, through a redraw
     grid.replaceChildren(week);
+    grid.scrollTop = keep;
+    // a week first shown starts at its first session, not at an empty morning
+    if (shown.length && scrolledWeek !== monday) {
+      scrolledWeek = monday;
+      const earliest = Math.min(...shown.map((e) => e.minutes));
+      const row = grid.querySelector('.cal-slot');
+      grid.scrollTop = Math.max(0, (earliest - first) / SLOT - 1) * (row?.offsetHeight ?? 0);
+    }
 
     if (focusOcc) (grid.querySelector(`.cal-block[data-occ="${CSS.escape(focusOcc)}"]`) ?? section).focus();
     else if (focusSlot) grid.querySelector('.cal-slot[tabindex="0"]')?.focus();
