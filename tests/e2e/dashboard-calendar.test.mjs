@@ -267,6 +267,25 @@ async function weekOfSessions(name, options) {
       assert.equal(await form.getByLabel('Date').inputValue(), wed3);
       assert.equal(await form.getByLabel('Start time').inputValue(), '15:00');
 
+      // back to the first one: cancel it and the ones after it, the whole series now
+      await calendar.getByRole('button', { name: 'Previous week' }).click();
+      await calendar.getByRole('button', { name: 'Previous week' }).click();
+      await showDay(page, target, phone);
+      await blocksOf(page, target).click();
+      await dialog.getByRole('button', { name: 'Cancel this and following' }).click();
+      await dialog.getByText(/^Cancel the session on .* at 16:00 and the one after it\? Those invited are sent an update\.$/).waitFor();
+      await dialog.getByRole('button', { name: 'Yes, cancel these sessions' }).click();
+      await calendar.getByRole('status').filter({ hasText: `Cancelled ${dayName(target, 'short').slice(0, 3)} 16:00 and the one after it` }).waitFor();
+      assert.equal(await blocksOf(page, target).count(), 0);
+      await dayOf(page, target).getByRole('button', { name: /Intake/ }).waitFor();
+      read = await call('GET', `/api/v1/sessions/${session.id}`);
+      assert.equal(read.json.session.status, 'cancelled');
+      assert.deepEqual(read.json.session.occurrences.map((o) => o.status), ['cancelled', 'cancelled', 'cancelled']);
+      await calendar.getByRole('button', { name: 'Next week' }).click();
+      await calendar.getByRole('button', { name: 'Next week' }).click();
+      await showDay(page, tue3, phone);
+      assert.equal(await blocksOf(page, tue3).count(), 0);
+
       await calendar.getByRole('button', { name: 'This week' }).click();
       await calendar.getByRole('heading', { name: `Today ${dayName(today, 'short')}` }).waitFor();
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= options.viewport.width);

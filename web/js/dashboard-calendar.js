@@ -71,6 +71,7 @@ function button(text, className = 'button quiet') {
 
 export function createCalendar({ data, call, reload, schedule }) {
   const section = $('calendar');
+  const heading = $('calendar-title');
   const range = $('calendar-range');
   const zoneNote = $('calendar-zone');
   const status = $('calendar-status');
@@ -94,6 +95,12 @@ export function createCalendar({ data, call, reload, schedule }) {
 
   function dayIndex(date) {
     return Math.round((dateMs(date) - dateMs(monday)) / DAY);
+  }
+
+  // "Tue 14:00" within the week shown, "Tue 22 Dec 14:00" outside it
+  function whenText(date, minutes) {
+    const inWeek = dayIndex(date) >= 0 && dayIndex(date) <= 6;
+    return `${dayText(date, inWeek ? 'weekday' : 'short')} ${hhmm(minutes)}`;
   }
 
   // the calendar's own messages: a short confirmation, or a problem
@@ -139,7 +146,7 @@ export function createCalendar({ data, call, reload, schedule }) {
     for (const session of data.sessions) {
       if (session.status === 'cancelled' || !mine(session)) continue;
       const live = (session.occurrences ?? []).filter((o) => o.status !== 'cancelled');
-      live.forEach((occ, i) => {
+      live.forEach((occ) => {
         const start = Date.parse(occ.starts_at);
         const end = Date.parse(occ.ends_at);
         const at = wallOf(start, zone);
@@ -148,7 +155,8 @@ export function createCalendar({ data, call, reload, schedule }) {
         out.push({
           session, occ, start, end, day, date: at.date, minutes: at.minutes,
           length: Math.round((end - start) / MINUTE),
-          later: live.length - i - 1,
+          // "this and following" goes by the times the series gave them, as the server does
+          later: live.filter((o) => Date.parse(o.original_start) > Date.parse(occ.original_start)).length,
           // only the session's own therapist changes it; a co-facilitator looks
           editable: !data.user || session.therapist_id === data.user.id,
         });
@@ -275,7 +283,7 @@ export function createCalendar({ data, call, reload, schedule }) {
       grid.scrollTop = Math.max(0, (earliest - first) / SLOT - 1) * (row?.offsetHeight ?? 0);
     }
 
-    if (focusOcc) (grid.querySelector(`.cal-block[data-occ="${CSS.escape(focusOcc)}"]`) ?? section).focus();
+    if (focusOcc) (grid.querySelector(`.cal-block[data-occ="${CSS.escape(focusOcc)}"]`) ?? heading).focus();
     else if (focusSlot) grid.querySelector('.cal-slot[tabindex="0"]')?.focus();
   }
 
@@ -460,16 +468,15 @@ export function createCalendar({ data, call, reload, schedule }) {
     const result = await call('PATCH', occurrencePath(e), body);
     if (result.status === 200) {
       if (inDialog) dialog.close();
-      const keepFocus = focusBlock && (document.activeElement === focusBlock || inDialog);
+      const keepFocus = focusBlock && (document.activeElement === focusBlock || inDialog || anyway);
       await reload();
-      const inWeek = dayIndex(date) >= 0 && dayIndex(date) <= 6;
-      tell(`Moved to ${dayText(date, inWeek ? 'weekday' : 'short')} ${time}`);
+      tell(`Moved to ${whenText(date, minutes)}`);
       if (keepFocus) grid.querySelector(`.cal-block[data-occ="${e.occ.id}"]`)?.focus();
       return;
     }
     const retry = () => move(e, date, minutes, focusBlock, { anyway: true, inDialog });
     const text = result.status === 409 && errorCode(result) === 'overlap'
-      ? `${dayText(date, 'weekday')} ${time} overlaps another of your sessions. Move it anyway?`
+      ? `${whenText(date, minutes)} overlaps another of your sessions. Move it anyway?`
       : null;
     if (inDialog) {
       showDetailProblem(text ?? errorMessage(result), text ? retry : null);
@@ -655,9 +662,10 @@ export function createCalendar({ data, call, reload, schedule }) {
     }
     dialog.close();
     await reload();
-    const when = `${dayText(e.date, 'weekday')} ${hhmm(e.minutes)}`;
-    tell(scope === 'this' || e.later === 0 ? `Cancelled ${when}` : `Cancelled ${when} and the ${e.later} after it`);
-    section.focus();
+    const when = whenText(e.date, e.minutes);
+    const after = e.later === 1 ? 'the one after it' : `the ${e.later} after it`;
+    tell(scope === 'this' || e.later === 0 ? `Cancelled ${when}` : `Cancelled ${when} and ${after}`);
+    heading.focus();
   });
 
   dClose.addEventListener('click', () => dialog.close());
@@ -666,7 +674,7 @@ export function createCalendar({ data, call, reload, schedule }) {
     if (b && !section.contains(document.activeElement)) b.focus();
   });
 
-  section.tabIndex = -1;
+  heading.tabIndex = -1;
   render(); // an empty week until the sessions are in, to schedule from even if they fail
 
   // days change while the page stays open
