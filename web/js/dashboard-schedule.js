@@ -210,6 +210,20 @@ export function createSchedule({ data, call, onScheduled }) {
   form.addEventListener('input', changed);
   form.addEventListener('change', changed);
 
+  /** Opens the form at a date and time in a zone (an empty slot of the calendar). */
+  function prefill({ date: d, time: t, zone: z }) {
+    clearOffer();
+    clearFieldErrors(form, error);
+    status.textContent = '';
+    date.value = d;
+    time.value = t;
+    if (z) zone.value = z;
+    showPreview();
+    document.getElementById('schedule-title').scrollIntoView({ block: 'start' });
+    const who = withGroup() ? group : client;
+    (who.value ? title : who).focus({ preventScroll: true });
+  }
+
   showChoice();
-  return { refreshChoices };
+  return { refreshChoices, prefill };
 }

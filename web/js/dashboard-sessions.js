@@ -6,7 +6,7 @@ import { dayWord, formatMeetingId, formatSpan } from './dashboard-time.js';
 
 const PAGE = 20;
 
-export function createSessions({ data, call }) {
+export function createSessions({ data, call, onLoaded }) {
   const heading = document.getElementById('page-title');
   const zoneNote = document.getElementById('sessions-zone');
   const error = document.getElementById('sessions-error');
@@ -195,6 +195,7 @@ export function createSessions({ data, call }) {
       data.sessions = result.data.sessions;
       say(error, '');
       render();
+      onLoaded?.();
       return true;
     }
     say(error, errorMessage(result, 'Your sessions could not be loaded. Please reload the page.'));

@@ -5,6 +5,7 @@
 import { api, errorMessage } from './api.js';
 import { isAdmin, ready, say } from './ui.js';
 import { createAccount } from './dashboard-account.js';
+import { createCalendar } from './dashboard-calendar.js';
 import { createClients } from './dashboard-clients.js';
 import { showEmergencyAccess } from './dashboard-emergency.js';
 import { enrol } from './mfa.js';
@@ -41,11 +42,17 @@ const data = { user: null, clients: [], groups: [], sessions: [] };
 // so the page leaves (signed-in.js).
 const { call } = guard;
 
-const sessions = createSessions({ data, call });
+const sessions = createSessions({ data, call, onLoaded: () => calendar.render() });
 const scheduleForm = createSchedule({
   data,
   call,
   onScheduled: () => sessions.load(),
+});
+const calendar = createCalendar({
+  data,
+  call,
+  reload: () => sessions.load(),
+  schedule: (at) => scheduleForm.prefill(at),
 });
 const polls = createPolls({
   data,
