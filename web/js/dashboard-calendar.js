@@ -302,7 +302,7 @@ export function createCalendar({ data, call, reload, schedule }) {
       el('span', 'cal-block-title', e.session.title),
       el('span', 'cal-block-time', `${hhmm(e.minutes)} · ${minutesText(e.length)}`),
       el('span', 'cal-block-with', withWhom(e.session)),
-      el('span', 'dash-sr-only', `, ${long}`),
+      el('span', 'visually-hidden', `, ${long}`),
     );
     return b;
   }
