@@ -11,7 +11,7 @@
 //
 // STORY_SCREENSHOTS=DIR puts the screenshots elsewhere.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -30,9 +30,9 @@ const CLIENTS = [
   { name: 'Jo Park', email: 'jo@mail.example' },
 ];
 const CAMERA_OFF = CLIENTS[2].name; // joins with the camera off
-const GROUP = 'Thursday group';
+const GROUP = 'Evening group';
 const AGREEMENT = 'What is said in the group stays in the group. We listen without interrupting.';
-const TITLE = 'Thursday evening group';
+const TITLE = 'Weekly evening group';
 const SHOTS = process.env.STORY_SCREENSHOTS ?? path.resolve('../../build/screenshots');
 
 const SIZES = [
@@ -56,13 +56,15 @@ function daytimeZone(now = new Date()) {
   throw new Error('no zone found in daytime'); // the list spans every 3 hours
 }
 
-// The date and the next quarter hour, in zone, as the schedule form takes them.
-function nextQuarter(zone, now = new Date()) {
-  const t = new Date(Math.ceil((now.getTime() + 60000) / 900000) * 900000);
+// The date and the next half hour in zone (a slot of the calendar): "YYYY-MM-DD", "HH:MM"
+// and minutes since midnight.
+function nextHalfHour(zone, now = new Date()) {
+  const t = new Date(Math.ceil((now.getTime() + 60000) / 1800000) * 1800000);
   const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: zone,
     year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
     hourCycle: 'h23' }).formatToParts(t).map((p) => [p.type, p.value]));
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}`,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 
 let browser;
@@ -80,6 +82,7 @@ for (const size of SIZES) {
     test('setup, clients, a group, a weekly session, the waiting room, admit all, chat, the end', async () => {
       const touch = Boolean(size.context.hasTouch);
       const dir = path.join(SHOTS, size.name);
+      rmSync(dir, { recursive: true, force: true }); // only this run's steps
       mkdirSync(dir, { recursive: true });
       let n = 0;
       // what the step is about in view, then the window as the person sees it
@@ -95,6 +98,7 @@ for (const size of SIZES) {
         CONFIDE_SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CONFIDE_SMTP_STARTTLS: 'off',
         CONFIDE_MAIL_RETRY_SECONDS: '1', CONFIDE_MAIL_POLL_SECONDS: '1',
         CONFIDE_PRACTICE_NAME: PRACTICE,
+        CONFIDE_JOIN_EARLY_MINUTES: '60', // the session is booked up to half an hour ahead
       } });
       const people = [];
       const open = async (name) => {
@@ -137,20 +141,26 @@ for (const size of SIZES) {
         await host.getByRole('region', { name: 'Groups' }).getByText(GROUP).first().waitFor();
         await shot(host, 'group');
 
-        // ---- a weekly session, starting at the next quarter hour ----
-        const when = nextQuarter(zone);
-        const schedule = host.locator('form', { has: host.getByRole('button', { name: 'Schedule session' }) });
+        // ---- a weekly session: the calendar's next free half hour today ----
+        const when = nextHalfHour(zone);
+        const calendar = host.getByRole('region', { name: 'Calendar' });
+        const slot = calendar.locator(`.cal-slot[data-date="${when.date}"][data-minutes="${when.minutes}"]`);
+        await slot.scrollIntoViewIfNeeded();
+        await shot(host, 'calendar-empty');
+        await press(slot);
+        const schedule = host.getByRole('form', { name: 'Schedule a session' });
+        assert.equal(await schedule.getByLabel('Date').inputValue(), when.date);
+        assert.equal(await schedule.getByLabel('Start time').inputValue(), when.time);
+        assert.equal(await schedule.getByLabel('Time zone').inputValue(), zone);
         await schedule.getByLabel('A group').check();
         await schedule.getByLabel('Group', { exact: true }).selectOption({ label: GROUP });
         await schedule.getByLabel('Title').fill(TITLE);
-        await schedule.getByLabel('Date').fill(when.date);
-        await schedule.getByLabel('Start time').fill(when.time);
         await schedule.getByLabel('Repeats').selectOption({ label: 'Every week' });
-        await schedule.getByLabel('Time zone').selectOption(zone);
         await press(schedule.getByRole('button', { name: 'Schedule session' }));
-        const sessions = host.getByRole('region', { name: 'Your sessions' });
-        await sessions.getByText(TITLE).first().waitFor();
-        await shot(host, 'scheduled', sessions.getByText(TITLE));
+        await schedule.getByText('Scheduled. Invitations are on their way.').waitFor();
+        const block = calendar.getByRole('button', { name: new RegExp(TITLE) }).first();
+        await block.waitFor();
+        await shot(host, 'calendar-scheduled', block);
 
         // ---- each client's invitation: their own link and the password ----
         await sink.waitFor((msgs) => CLIENTS.every((c) => msgs.some((m) => m.to.includes(c.email))), 20000);
@@ -163,8 +173,11 @@ for (const size of SIZES) {
           return { url: server.url + new URL(link).pathname, password };
         };
 
-        // ---- the therapist starts the session from the dashboard ----
-        await press(sessions.getByRole('link', { name: 'Start session' }));
+        // ---- the therapist starts the session from its block in the calendar ----
+        await press(block);
+        const details = host.getByRole('dialog', { name: TITLE });
+        await shot(host, 'calendar-session', details);
+        await press(details.getByRole('link', { name: 'Start session' }));
         await host.getByRole('heading', { name: TITLE }).waitFor();
         // the first media page may wait for a cold browser and a sanitizer-built server
         await host.getByRole('button', { name: 'Start session' }).waitFor({ timeout: 45000 });
