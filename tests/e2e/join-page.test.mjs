@@ -212,4 +212,38 @@ describe('the join page and the waiting room', () => {
       }
     });
   });
+  test('the server out of reach when the link is opened: said calmly, retried, then the form', async () => {
+    await withServer({}, async (server) => {
+      const call = await api(server);
+      const sam = await addClient(call, CLIENT, 1);
+      const session = await makeSession(call, [sam], 'Weekly session');
+      const client = await person(browser, CLIENT, SMALL_PHONE);
+      const { page, context } = client;
+      try {
+        // every WebSocket to the server fails until it is reachable again
+        let refused = 0;
+        let reachable = false;
+        await context.routeWebSocket(/\/ws/, (ws) => {
+          if (reachable) {
+            ws.connectToServer();
+            return;
+          }
+          refused++;
+          ws.close({ code: 1006, reason: '' });
+        });
+        await page.goto(localUrl(server, session.invites[0].url));
+        const status = page.getByText(/^We cannot reach the server right now\. Trying again in \d+ seconds — you do not need to do anything\.$/);
+        await status.waitFor();
+        assert.ok(refused >= 1);
+        assert.equal(await page.getByLabel('Meeting password').isVisible(), false);
+        reachable = true;
+        // the next try reaches it: the form, and the sentence gone
+        await page.getByLabel('Meeting password').waitFor({ timeout: 40000 });
+        assert.equal(await status.count(), 0);
+        assert.deepEqual(client.errors, []);
+      } finally {
+        await context.close();
+      }
+    });
+  });
 });
