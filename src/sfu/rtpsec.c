@@ -8,6 +8,7 @@
 #include "sfu/rtpsec.h"
 
 #include <endian.h>
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -54,8 +55,12 @@ struct rtpsec_context {
     size_t tag_len;
     struct rtpsec_keys rtp, rtcp;
     unsigned n_streams, max_streams;
-    uint32_t *ssrcs; /* scanned linearly: a transport carries a few dozen SSRCs at most */
+    uint32_t *ssrcs; /* slot -> SSRC */
     struct rtpsec_stream *streams;
+    /* SSRC -> slot + 1 (0: free), open addressing with linear probing; at least twice as
+     * many entries as slots, so a probe always ends at a free entry */
+    uint16_t *index;
+    unsigned index_bits;
 };
 
 static uint32_t load32(const uint8_t *p)
@@ -290,6 +295,10 @@ int rtpsec_context_new_session(enum rtpsec_profile profile, enum rtpsec_directio
     ctx->max_streams = max_streams;
     ctx->ssrcs = xcalloc(max_streams, sizeof *ctx->ssrcs);
     ctx->streams = xcalloc(max_streams, sizeof *ctx->streams);
+    ctx->index_bits = 1;
+    while ((1u << ctx->index_bits) < 2 * max_streams)
+        ctx->index_bits++;
+    ctx->index = xcalloc(1u << ctx->index_bits, sizeof *ctx->index);
     int rc = keys_setup(&ctx->rtp, rtp, gcm);
     if (rc == 0)
         rc = keys_setup(&ctx->rtcp, rtcp, gcm);
@@ -337,16 +346,37 @@ void rtpsec_context_free(struct rtpsec_context *ctx)
     EVP_CIPHER_CTX_free(ctx->rtcp.cipher);
     free(ctx->ssrcs);
     free(ctx->streams);
+    free(ctx->index);
     OPENSSL_cleanse(ctx, sizeof *ctx);
     free(ctx);
 }
 
+/* Where ssrc's probe starts: the top bits of a multiplicative hash (SSRCs are random, but
+ * a peer may choose them close together). */
+static unsigned index_home(const struct rtpsec_context *ctx, uint32_t ssrc)
+{
+    return (uint32_t)(ssrc * 2654435761u) >> (32 - ctx->index_bits);
+}
+
 static int stream_find(const struct rtpsec_context *ctx, uint32_t ssrc)
 {
-    for (unsigned i = 0; i < ctx->n_streams; i++)
-        if (ctx->ssrcs[i] == ssrc)
-            return (int)i;
-    return -1;
+    unsigned mask = (1u << ctx->index_bits) - 1;
+    for (unsigned h = index_home(ctx, ssrc);; h = (h + 1) & mask) {
+        unsigned v = ctx->index[h];
+        if (!v)
+            return -1;
+        if (ctx->ssrcs[v - 1] == ssrc)
+            return (int)(v - 1);
+    }
+}
+
+static void index_add(struct rtpsec_context *ctx, unsigned slot)
+{
+    unsigned mask = (1u << ctx->index_bits) - 1;
+    unsigned h = index_home(ctx, ctx->ssrcs[slot]);
+    while (ctx->index[h])
+        h = (h + 1) & mask;
+    ctx->index[h] = (uint16_t)(slot + 1);
 }
 
 /* The slot for ssrc, or -ENOSPC. Called before any work so that a full table fails early,
@@ -360,9 +390,11 @@ static int stream_slot(const struct rtpsec_context *ctx, uint32_t ssrc, int *slo
 static struct rtpsec_stream *stream_take(struct rtpsec_context *ctx, uint32_t ssrc, int slot)
 {
     if (slot < 0) {
+        assert(ctx->n_streams < ctx->max_streams);
         slot = (int)ctx->n_streams++;
         ctx->ssrcs[slot] = ssrc;
         memset(&ctx->streams[slot], 0, sizeof ctx->streams[slot]);
+        index_add(ctx, (unsigned)slot);
     }
     return &ctx->streams[slot];
 }
@@ -384,6 +416,11 @@ int rtpsec_context_forget(struct rtpsec_context *ctx, uint32_t ssrc)
     unsigned last = --ctx->n_streams;
     ctx->ssrcs[slot] = ctx->ssrcs[last];
     ctx->streams[slot] = ctx->streams[last];
+    /* rare (a stream ends): the index is built again rather than deleted from */
+    memset(ctx->index, 0, (sizeof *ctx->index) << ctx->index_bits);
+    for (unsigned i = 0; i < ctx->n_streams; i++)
+        index_add(ctx, i);
+    assert(stream_find(ctx, ssrc) < 0);
     return 0;
 }
 
