@@ -1132,17 +1132,6 @@ static void own_media_comes_back_only_in_a_check_room(void **state)
 
 /* ---- a shared screen ---- */
 
-/* A screen share: one video section on a transport of its own. */
-static const char screen_offer[] =
-    "v=0\r\no=- 3 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:Sc7r\r\na=ice-pwd:9tGa1o2s4nKy0cU6mMxRq3Ze\r\n"
-    "a=fingerprint:sha-256 " FIXTURE_FP "\r\na=setup:actpass\r\na=mid:0\r\n"
-    "a=sendonly\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n"
-    "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n"
-    "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
-    "a=ssrc-group:FID 31 32\r\na=ssrc:31 cname:y\r\na=ssrc:32 cname:y\r\n";
-
 /* Answers the subscribe offers a and b got in the last step (each answer clears the step's
  * effects, so both are read first). */
 static void answer_two(struct fixture *f, uint64_t a, uint64_t b)
@@ -1166,7 +1155,7 @@ static void answer_two(struct fixture *f, uint64_t a, uint64_t b)
 static void share_screen(struct fixture *f, uint64_t conn)
 {
     json_t *msg = json_pack("{s:s,s:s,s:s}", "type", "publish", "source", "screen", "sdp",
-                            screen_offer);
+                            fixture_screen_offer);
     live_effects_clear(&f->fx);
     meeting_message(f->m, f->now, conn, msg, &f->fx);
     json_decref(msg);
