@@ -43,7 +43,7 @@ struct member {
     char pub_fingerprint[256]; /* "<alg> <value>" of the offer, for ICE restarts */
     uint64_t pub_session;
     int pub_version;
-    /* a shared screen: a publish transport of its own (media_plan_screen.c) */
+    /* a shared screen: a publish transport of its own ("a shared screen" below) */
     bool may_share;
     uint64_t screen_peer;
     int screen_gen;

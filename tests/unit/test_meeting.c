@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../support/meeting_fixture.h"
+#include "sfu/limits.h"
 
 enum { HOST = 1, ANA = 2, BO = 3 }; /* connection numbers */
 
@@ -1310,6 +1311,41 @@ static void screens_are_shared_one_at_a_time_as_the_host_allows(void **state)
     assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 3);
 }
 
+/* A full meeting (MEETING_MAX_PEOPLE, everyone publishing) with a screen shared: each
+ * subscriber's fresh transport carries everyone's audio and video and the screen. */
+static void a_full_meeting_has_room_for_a_screen(void **state)
+{
+    struct fixture *f = *state;
+    enum { CLIENTS = MEETING_MAX_PEOPLE - 1 };
+    static struct live_identity who[CLIENTS];
+    join(f, HOST, &therapist);
+    publish(f, HOST);
+    for (int k = 0; k < CLIENTS; k++) {
+        who[k] = (struct live_identity){LIVE_CLIENT, 0, 40 + k, "Client"};
+        int id = join(f, 10 + (uint64_t)k, &who[k]);
+        assert_true(id > 1);
+        char admit[64];
+        snprintf(admit, sizeof admit, "{\"type\":\"admit\",\"participant\":%d}", id);
+        say(f, HOST, admit);
+        publish(f, 10 + (uint64_t)k);
+    }
+    share_screen(f, HOST);
+    assert_non_null(cmd(f, LIVE_MEDIA_ADD_PEER));
+    /* the last client comes back on a new connection: a fresh transport with all of it */
+    uint64_t last = 10 + CLIENTS - 1;
+    char key[32];
+    snprintf(key, sizeof key, "key-%llu-abcdefghijkl", (unsigned long long)last);
+    live_effects_clear(&f->fx);
+    meeting_disconnect(f->m, f->now, last, &f->fx);
+    live_effects_clear(&f->fx);
+    assert_true(meeting_rejoin(f->m, f->now, 99, key, &f->fx) > 1);
+    json_t *offer = sent(f, 99, "subscribe_offer");
+    assert_non_null(offer);
+    assert_int_equal(json_array_size(json_object_get(offer, "tracks")),
+                     2 * (MEETING_MAX_PEOPLE - 1) + 1);
+    json_decref(offer);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1334,6 +1370,7 @@ int main(void)
         cmocka_unit_test(own_media_comes_back_only_in_a_check_room),
         T(simulcast_view_layers_and_pauses),
         T(screens_are_shared_one_at_a_time_as_the_host_allows),
+        T(a_full_meeting_has_room_for_a_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
