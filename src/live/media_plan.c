@@ -273,7 +273,10 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
             snprintf(t->stream_id, sizeof t->stream_id, "%c%d-%d", screen ? 's' : 'p', pub->id,
                      gen);
             snprintf(t->track_id, sizeof t->track_id, "%s-%d-%d",
-                     screen ? "screen" : rk == ROUTER_AUDIO ? "audio" : "video", pub->id, gen);
+                     screen               ? "screen"
+                     : rk == ROUTER_AUDIO ? "audio"
+                                          : "video",
+                     pub->id, gen);
             t->active = true;
             mb->track_count++;
             mb->dirty = true;
@@ -977,8 +980,8 @@ void media_plan_video_paused(struct media_plan *p, int subscriber, int publisher
         return;
     bool screen = publisher >= (int)MEDIA_SCREEN_SOURCE(0);
     json_t *msg = json_pack("{s:s,s:i,s:b,s:s}", "type", "video_paused", "participant",
-                            screen ? publisher - (int)MEDIA_SCREEN_SOURCE(0) : publisher,
-                            "paused", paused, "reason", "bandwidth");
+                            screen ? publisher - (int)MEDIA_SCREEN_SOURCE(0) : publisher, "paused",
+                            paused, "reason", "bandwidth");
     if (screen)
         json_object_set_new(msg, "source", json_string("screen"));
     live_fx_send(fx, mb->conn, msg);

@@ -89,8 +89,7 @@ static void check(struct state *s)
         struct live_room_member member;
         if (c->op == LIVE_MEDIA_ADD_PEER && (uint32_t)c->participant >= MEDIA_SCREEN_SOURCE(0)) {
             int sharer = c->participant - (int)MEDIA_SCREEN_SOURCE(0);
-            if (!c->publish || live_room_member_get(room, sharer, &member) < 0 ||
-                !member.may_share)
+            if (!c->publish || live_room_member_get(room, sharer, &member) < 0 || !member.may_share)
                 abort(); /* a screen from someone who may not share it */
             if (s->screen_count < PEERS)
                 s->screens[s->screen_count++] = c->peer_id;

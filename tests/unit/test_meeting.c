@@ -1143,8 +1143,8 @@ static void answer_two(struct fixture *f, uint64_t a, uint64_t b)
         assert_non_null(offers[i]);
         char *sdp = fixture_subscribe_answer(json_string_value(json_object_get(offers[i], "sdp")));
         assert_non_null(sdp);
-        json_t *msg = json_pack("{s:s,s:s,s:O}", "type", "subscribe_answer", "sdp", sdp,
-                                "version", json_object_get(offers[i], "version"));
+        json_t *msg = json_pack("{s:s,s:s,s:O}", "type", "subscribe_answer", "sdp", sdp, "version",
+                                json_object_get(offers[i], "version"));
         live_effects_clear(&f->fx);
         meeting_message(f->m, f->now, conns[i], msg, &f->fx);
         json_decref(msg);
@@ -1204,7 +1204,7 @@ static void screens_are_shared_one_at_a_time_as_the_host_allows(void **state)
     assert_true(add->publish);
     assert_int_equal((uint32_t)add->participant, MEDIA_SCREEN_SOURCE(1));
     assert_int_equal(add->publish_params.rid_count, 0);
-    assert_int_equal(add->publish_params.pt_count, 2); /* VP8 and its RTX */
+    assert_int_equal(add->publish_params.pt_count, 2);    /* VP8 and its RTX */
     assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 0); /* the camera's transport stays */
     json_t *pa = sent(f, HOST, "publish_answer");
     assert_non_null(pa);
@@ -1296,8 +1296,8 @@ static void screens_are_shared_one_at_a_time_as_the_host_allows(void **state)
 
     /* an offer with audio is no screen share; a source of another name is refused */
     const char *audio_too = fixture_publish_offer;
-    json_t *msg = json_pack("{s:s,s:s,s:s}", "type", "publish", "source", "screen", "sdp",
-                            audio_too);
+    json_t *msg =
+        json_pack("{s:s,s:s,s:s}", "type", "publish", "source", "screen", "sdp", audio_too);
     live_effects_clear(&f->fx);
     meeting_message(f->m, f->now, HOST, msg, &f->fx);
     json_decref(msg);
