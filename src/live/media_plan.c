@@ -25,6 +25,7 @@ struct sub_track {
     char mid[8];
     char stream_id[40], track_id[48];
     bool active;
+    bool screen; /* the publisher's shared screen, not their camera */
 };
 
 struct member {
@@ -42,6 +43,11 @@ struct member {
     char pub_fingerprint[256]; /* "<alg> <value>" of the offer, for ICE restarts */
     uint64_t pub_session;
     int pub_version;
+    /* a shared screen: a publish transport of its own ("a shared screen" below) */
+    bool may_share;
+    uint64_t screen_peer;
+    int screen_gen;
+    enum router_codec screen_codec;
     /* subscribe transport */
     uint64_t sub_peer;
     char sub_ufrag[16], sub_pwd[40];
@@ -141,7 +147,12 @@ static void drop_transports(struct member *mb, struct live_effects *fx)
 {
     remove_peer(fx, &mb->pub_peer);
     remove_peer(fx, &mb->sub_peer);
+    remove_peer(fx, &mb->screen_peer);
 }
+
+static void screen_end(struct member *mb, const char *why, struct live_effects *fx);
+static void screen_publish(struct media_plan *p, struct member *mb, const char *text,
+                           struct live_effects *fx);
 
 /* A member's state gone, as after memset, its tracks freed. */
 static void member_clear(struct member *mb)
@@ -173,16 +184,20 @@ static void subscription_reset(struct media_plan *p, struct member *mb, struct l
     p->n->subscribe_resets++;
 }
 
-static bool wants(const struct member *pub, enum router_kind kind)
+static bool wants(const struct member *pub, enum router_kind kind, bool screen)
 {
+    if (screen)
+        return pub->present && pub->screen_peer;
     return pub->present && pub->pub_peer &&
            (kind == ROUTER_AUDIO ? pub->pub_audio : pub->pub_video);
 }
 
-/* What sub receives of pub: what pub sends, and no video for someone on audio only. */
-static bool receives(const struct member *sub, const struct member *pub, enum router_kind kind)
+/* What sub receives of pub: what pub sends, and no video (a screen is video) for someone
+ * on audio only. */
+static bool receives(const struct member *sub, const struct member *pub, enum router_kind kind,
+                     bool screen)
 {
-    return wants(pub, kind) && !(kind == ROUTER_VIDEO && sub->audio_only);
+    return wants(pub, kind, screen) && !(kind == ROUTER_VIDEO && sub->audio_only);
 }
 
 static size_t ssrcs_of(const struct member *mb)
@@ -203,7 +218,8 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
         if (!t->active)
             continue;
         struct member *pub = member_find(p, t->publisher);
-        if (!pub || !receives(mb, pub, t->kind) || pub->pub_gen != t->gen) {
+        if (!pub || !receives(mb, pub, t->kind, t->screen) ||
+            (t->screen ? pub->screen_gen : pub->pub_gen) != t->gen) {
             t->active = false;
             mb->dirty = true;
         }
@@ -212,14 +228,18 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
         struct member *pub = &p->members[k];
         if (pub == mb && !p->loopback)
             continue; /* nobody receives their own media, but in a check room */
-        for (int kind = ROUTER_AUDIO; kind <= ROUTER_VIDEO; kind++) {
-            if (!receives(mb, pub, (enum router_kind)kind))
+        /* audio, camera, then the screen: a video section of its own */
+        for (int kind = ROUTER_AUDIO; kind <= ROUTER_VIDEO + 1; kind++) {
+            bool screen = kind > ROUTER_VIDEO;
+            enum router_kind rk = screen ? ROUTER_VIDEO : (enum router_kind)kind;
+            int gen = screen ? pub->screen_gen : pub->pub_gen;
+            if (!receives(mb, pub, rk, screen))
                 continue;
             bool have = false;
             for (size_t i = 0; i < mb->track_count && !have; i++) {
                 const struct sub_track *t = &mb->tracks[i];
-                have = t->active && t->publisher == pub->id && t->gen == pub->pub_gen &&
-                       t->kind == (enum router_kind)kind;
+                have = t->active && t->publisher == pub->id && t->gen == gen && t->kind == rk &&
+                       t->screen == screen;
             }
             if (have)
                 continue;
@@ -241,15 +261,22 @@ static void subscription_update(struct media_plan *p, struct member *mb, struct 
             struct sub_track *t = &mb->tracks[mb->track_count];
             memset(t, 0, sizeof *t);
             t->publisher = pub->id;
-            t->gen = pub->pub_gen;
-            t->kind = (enum router_kind)kind;
-            t->codec = kind == ROUTER_AUDIO ? ROUTER_OPUS : pub->pub_video_codec;
+            t->gen = gen;
+            t->kind = rk;
+            t->screen = screen;
+            t->codec = rk == ROUTER_AUDIO ? ROUTER_OPUS
+                       : screen           ? pub->screen_codec
+                                          : pub->pub_video_codec;
             t->ssrc = random_ssrc(p);
-            t->rtx_ssrc = kind == ROUTER_VIDEO ? random_ssrc(p) : 0;
+            t->rtx_ssrc = rk == ROUTER_VIDEO ? random_ssrc(p) : 0;
             snprintf(t->mid, sizeof t->mid, "%zu", mb->track_count);
-            snprintf(t->stream_id, sizeof t->stream_id, "p%d-%d", pub->id, pub->pub_gen);
+            snprintf(t->stream_id, sizeof t->stream_id, "%c%d-%d", screen ? 's' : 'p', pub->id,
+                     gen);
             snprintf(t->track_id, sizeof t->track_id, "%s-%d-%d",
-                     kind == ROUTER_AUDIO ? "audio" : "video", pub->id, pub->pub_gen);
+                     screen               ? "screen"
+                     : rk == ROUTER_AUDIO ? "audio"
+                                          : "video",
+                     pub->id, gen);
             t->active = true;
             mb->track_count++;
             mb->dirty = true;
@@ -327,10 +354,13 @@ static void send_offer(struct media_plan *p, struct member *mb, struct live_effe
     json_t *list = json_array();
     for (size_t i = 0; i < mb->track_count; i++) {
         const struct sub_track *t = &mb->tracks[i];
-        if (t->active)
-            json_array_append_new(list, json_pack("{s:s,s:i,s:s}", "mid", t->mid, "participant",
-                                                  t->publisher, "kind",
-                                                  t->kind == ROUTER_AUDIO ? "audio" : "video"));
+        if (!t->active)
+            continue;
+        json_t *entry = json_pack("{s:s,s:i,s:s}", "mid", t->mid, "participant", t->publisher,
+                                  "kind", t->kind == ROUTER_AUDIO ? "audio" : "video");
+        if (t->screen)
+            json_object_set_new(entry, "source", json_string("screen"));
+        json_array_append_new(list, entry);
     }
     live_fx_send(fx, mb->conn,
                  json_pack("{s:s,s:s%,s:i,s:b,s:o}", "type", "subscribe_offer", "sdp", sdp.data,
@@ -408,6 +438,9 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
         mb->conn = people[k].conn;
         mb->present = true;
         mb->audio_only = people[k].audio_only;
+        mb->may_share = people[k].may_share;
+        if (mb->screen_peer && !mb->may_share)
+            screen_end(mb, "The host has stopped letting clients share their screen.", fx);
     }
     for (size_t i = 0; i < p->count;) {
         if (p->members[i].present) {
@@ -591,6 +624,16 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
         send_error(fx, mb->conn, "invalid_field", "publish needs the offer in \"sdp\".");
         return;
     }
+    const char *source = json_string_value(json_object_get(msg, "source"));
+    if (source && strcmp(source, "screen") == 0) {
+        screen_publish(p, mb, text, fx);
+        return;
+    }
+    if (source && strcmp(source, "camera") != 0) {
+        send_error(fx, mb->conn, "invalid_field",
+                   "publish's \"source\" is \"camera\" (the default) or \"screen\".");
+        return;
+    }
     if (json_is_true(json_object_get(msg, "ice_restart"))) {
         publish_ice_restart(p, mb, text, fx);
         return;
@@ -654,6 +697,110 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
     }
     buf_free(&answer);
     arena_free(&a);
+}
+
+/* ---- a shared screen ---- */
+
+/* Its own publish transport, known to the router as another participant
+ * (MEDIA_SCREEN_SOURCE): one video stream, no simulcast, reaching everyone else as a video
+ * section of its own. One at a time per meeting: a second sharer is refused (screen_busy)
+ * rather than cutting off the first mid-sentence. Who may share is the room's word
+ * (media_person.may_share), checked here at publish and at every sync. */
+static void screen_end(struct member *mb, const char *why, struct live_effects *fx)
+{
+    if (!mb->screen_peer)
+        return;
+    live_fx_media(fx, LIVE_MEDIA_REMOVE_PEER)->peer_id = mb->screen_peer;
+    mb->screen_peer = 0;
+    if (why)
+        live_fx_send(fx, mb->conn,
+                     json_pack("{s:s,s:s}", "type", "screen_stopped", "message", why));
+}
+
+static void screen_publish(struct media_plan *p, struct member *mb, const char *text,
+                           struct live_effects *fx)
+{
+    if (!mb->may_share) {
+        p->n->publish_refused++;
+        send_error(fx, mb->conn, "screen_not_allowed",
+                   "The host has not let clients share their screen in this session.");
+        return;
+    }
+    for (size_t i = 0; i < p->count; i++) {
+        if (&p->members[i] != mb && p->members[i].screen_peer) {
+            p->n->publish_refused++;
+            send_error(fx, mb->conn, "screen_busy",
+                       "Someone else is sharing their screen. Only one screen can be shared at "
+                       "a time; try again when they stop.");
+            return;
+        }
+    }
+    struct arena a = {0};
+    struct sdp_session *offer;
+    struct sdp_negotiated *neg = NULL;
+    struct sdp_error err = {0};
+    struct buf answer = {0};
+    char ufrag[16], pwd[40];
+    ice_credential(p, ufrag, 8);
+    ice_credential(p, pwd, 24);
+    struct sdp_local local;
+    local_of(p, ufrag, pwd, random_session(p), 1, &local);
+    int rc = sdp_parse(&a, text, strlen(text), &offer, &err);
+    if (rc == 0)
+        rc = sdp_answer(&a, offer, &local, 0, &answer, &neg, &err);
+    struct router_publish_params pp;
+    bool audio = false, video = false;
+    enum router_codec codec = ROUTER_VP8;
+    if (rc == 0 && (!publish_params(neg, &pp, &audio, &video, &codec) || audio || !video)) {
+        rc = -EINVAL;
+        err.code = "sdp_no_media";
+        snprintf(err.message, sizeof err.message,
+                 "A screen share sends one video section and nothing else.");
+    }
+    if (rc == 0) {
+        pp.rid_count = 0; /* one stream: a screen is not sent in layers */
+        pp.rid_id = pp.repaired_rid_id = 0;
+        uint64_t id = add_peer(p, (int)MEDIA_SCREEN_SOURCE(mb->id), true, &pp, ufrag, pwd, neg,
+                               "offer", &err, fx);
+        if (id == 0) {
+            rc = -EINVAL;
+        } else {
+            screen_end(mb, NULL, fx); /* their own earlier share, replaced */
+            mb->screen_peer = id;
+            mb->screen_gen++;
+            mb->screen_codec = codec;
+        }
+    }
+    if (rc < 0) {
+        p->n->publish_refused++;
+        send_error(fx, mb->conn, err.code ? err.code : "sdp_malformed",
+                   err.message[0] ? err.message : "The offer could not be used.");
+    } else {
+        p->n->publish_answered++;
+        live_fx_send(fx, mb->conn,
+                     json_pack("{s:s,s:s,s:s%}", "type", "publish_answer", "source", "screen",
+                               "sdp", answer.data, answer.len));
+        plan_update(p, fx);
+    }
+    buf_free(&answer);
+    arena_free(&a);
+}
+
+void media_plan_screen_stop(struct media_plan *p, int participant, struct live_effects *fx)
+{
+    struct member *mb = member_find(p, participant);
+    if (!mb || !mb->screen_peer)
+        return; /* stopped already: a stop crossing a revocation is no error */
+    screen_end(mb, NULL, fx);
+    plan_update(p, fx);
+}
+
+int media_plan_screen_sharer(const struct media_plan *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (p->members[i].screen_peer)
+            return p->members[i].id;
+    return 0;
 }
 
 /* ---- subscribe answers ---- */
@@ -720,7 +867,7 @@ void media_plan_subscribe_answer(struct media_plan *p, int participant, const js
             continue;
         const struct sub_track *t = &mb->tracks[i];
         c->tracks[c->track_count++] = (struct router_track){
-            .publisher = (uint32_t)t->publisher,
+            .publisher = t->screen ? MEDIA_SCREEN_SOURCE(t->publisher) : (uint32_t)t->publisher,
             .kind = t->kind,
             .codec = t->codec,
             .ssrc = t->ssrc,
@@ -763,12 +910,18 @@ bool media_plan_peer_closed(struct media_plan *p, uint64_t peer_id, struct live_
 {
     struct member *mb = NULL;
     for (size_t i = 0; i < p->count && !mb; i++)
-        if (peer_id && (p->members[i].pub_peer == peer_id || p->members[i].sub_peer == peer_id))
+        if (peer_id && (p->members[i].pub_peer == peer_id || p->members[i].sub_peer == peer_id ||
+                        p->members[i].screen_peer == peer_id))
             mb = &p->members[i];
     if (!mb)
         return false;
     p->n->transports_lost++;
-    if (mb->pub_peer == peer_id) {
+    if (mb->screen_peer == peer_id) {
+        mb->screen_peer = 0; /* the worker has freed it already */
+        live_fx_send(fx, mb->conn,
+                     json_pack("{s:s,s:s}", "type", "screen_stopped", "message",
+                               "Your screen share lost its connection and has stopped."));
+    } else if (mb->pub_peer == peer_id) {
         /* the page publishes again on a new transport when it sees this */
         mb->pub_peer = 0;
         mb->pub_audio = mb->pub_video = false;
@@ -823,10 +976,15 @@ void media_plan_video_paused(struct media_plan *p, int subscriber, int publisher
                              struct live_effects *fx)
 {
     struct member *mb = member_find(p, subscriber);
-    if (mb)
-        live_fx_send(fx, mb->conn,
-                     json_pack("{s:s,s:i,s:b,s:s}", "type", "video_paused", "participant",
-                               publisher, "paused", paused, "reason", "bandwidth"));
+    if (!mb)
+        return;
+    bool screen = publisher >= (int)MEDIA_SCREEN_SOURCE(0);
+    json_t *msg = json_pack("{s:s,s:i,s:b,s:s}", "type", "video_paused", "participant",
+                            screen ? publisher - (int)MEDIA_SCREEN_SOURCE(0) : publisher, "paused",
+                            paused, "reason", "bandwidth");
+    if (screen)
+        json_object_set_new(msg, "source", json_string("screen"));
+    live_fx_send(fx, mb->conn, msg);
 }
 
 void media_plan_layers(struct media_plan *p, int publisher, unsigned active,

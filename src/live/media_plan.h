@@ -45,6 +45,7 @@ struct media_person {
     int id;
     uint64_t conn;
     bool audio_only; /* they receive nobody's video */
+    bool may_share;  /* their screen: hosts always, clients when the host lets them */
 };
 
 struct media_plan;
@@ -60,6 +61,9 @@ struct media_plan *media_plan_new(uint64_t room_id, const struct media_local *lo
 void media_plan_loopback(struct media_plan *p);
 bool media_plan_is_loopback(const struct media_plan *p);
 #define MEDIA_LOOPBACK_VIEWER(id) ((id) + 1000)
+/* A shared screen has a publish transport of its own, known to the router as this
+ * participant: to the router it is one more publisher, of one video stream. */
+#define MEDIA_SCREEN_SOURCE(id) ((uint32_t)(id) + (UINT32_C(1) << 30))
 /* Frees the plan; the transports it had go (REMOVE_PEER effects). */
 void media_plan_free(struct media_plan *p, struct live_effects *fx);
 
@@ -69,8 +73,16 @@ void media_plan_sync(struct media_plan *p, const struct media_person *people, si
 /* {"type":"publish","sdp":…} from participant, who may send what audio/video say. With
  * "ice_restart":true the offer restarts ICE on the publish transport in place (publish_lost
  * when there is none, or the offer is another connection's). */
+/* With "source":"screen" the offer is a screen share on a transport of its own (one video
+ * section): refused with screen_not_allowed unless the person may share, and with
+ * screen_busy while someone else shares. Everyone else gets a video section for it, listed
+ * with "source":"screen" in their subscribe_offer. */
 void media_plan_publish(struct media_plan *p, int participant, bool audio, bool video,
                         const json_t *msg, struct live_effects *fx);
+/* {"type":"screen_stop"}: the person's screen share ends for everyone. */
+void media_plan_screen_stop(struct media_plan *p, int participant, struct live_effects *fx);
+/* Who shares their screen now (0: nobody). */
+int media_plan_screen_sharer(const struct media_plan *p);
 /* {"type":"subscribe_answer","sdp":…,"version":n} */
 void media_plan_subscribe_answer(struct media_plan *p, int participant, const json_t *msg,
                                  struct live_effects *fx);

@@ -76,7 +76,8 @@ static void sync(struct meeting *m, struct live_effects *fx)
     assert(n <= MEETING_MAX_PEOPLE);
     struct media_person people[MEETING_MAX_PEOPLE];
     for (size_t i = 0; i < n; i++)
-        people[i] = (struct media_person){members[i].id, members[i].conn, members[i].audio_only};
+        people[i] = (struct media_person){members[i].id, members[i].conn, members[i].audio_only,
+                                          members[i].may_share != 0};
     media_plan_sync(m->media, people, n, fx);
 }
 
@@ -294,6 +295,14 @@ void meeting_on_publish(struct meeting *m, int64_t now, int from, const json_t *
     /* what the room allows now goes with the new transport; the plan keeps no copy */
     if (has_media(m, from, &self, fx))
         media_plan_publish(m->media, from, self.audio != 0, self.video != 0, msg, fx);
+}
+
+void meeting_on_screen_stop(struct meeting *m, int64_t now, int from, const json_t *msg,
+                            struct live_effects *fx)
+{
+    struct live_room_member self;
+    if (has_media(m, from, &self, fx))
+        media_plan_screen_stop(m->media, from, fx);
 }
 
 void meeting_on_subscribe_answer(struct meeting *m, int64_t now, int from, const json_t *msg,

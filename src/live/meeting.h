@@ -79,6 +79,6 @@ const char *meeting_quality_level(const struct meeting *m, int participant);
 
 /* The media handlers in the message table. */
 live_meeting_handler meeting_on_publish, meeting_on_subscribe_answer, meeting_on_subscribe_restart,
-    meeting_on_view;
+    meeting_on_view, meeting_on_screen_stop;
 
 #endif

@@ -33,6 +33,7 @@ static const struct live_message table[] = {
     {"subscribe_answer", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_answer},
     {"subscribe_restart", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_restart},
     {"view", LIVE_MAY_MEDIA, .meeting = meeting_on_view},
+    {"screen_stop", LIVE_MAY_ADMITTED, .meeting = meeting_on_screen_stop},
     /* the therapist and co-facilitators */
     {"admit", LIVE_MAY_HOSTS, .room = live_room_on_admit},
     {"admit_all", LIVE_MAY_HOSTS, .room = live_room_on_admit_all},
@@ -50,6 +51,7 @@ static const struct live_message table[] = {
     {"round_stop", LIVE_MAY_HOSTS, .room = live_room_on_round_stop},
     {"lower_hand", LIVE_MAY_HOSTS, .room = live_room_on_lower_hand},
     {"let_knock", LIVE_MAY_HOSTS, .room = live_room_on_let_knock},
+    {"clients_share", LIVE_MAY_HOSTS, .room = live_room_on_clients_share},
 };
 
 const struct live_message *live_message_find(const char *type)

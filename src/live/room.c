@@ -45,6 +45,7 @@ struct live_room {
     size_t n;
     int next_id;
     int locked, ended, spotlight;
+    int clients_share; /* the host lets clients share their screen */
     int64_t ended_at;
     int password_failures, password_alerted;
     /* the check-in round */
@@ -181,10 +182,10 @@ static void broadcast_room(struct live_room *r, struct live_effects *fx)
         if (r->p[i].state == ADMITTED)
             json_array_append_new(people, person_json(&r->p[i]));
     to_admitted(r, fx,
-                json_pack("{s:s,s:o,s:b,s:o,s:o}", "type", "room", "participants", people, "locked",
-                          r->locked, "spotlight",
+                json_pack("{s:s,s:o,s:b,s:o,s:o,s:b}", "type", "room", "participants", people,
+                          "locked", r->locked, "spotlight",
                           r->spotlight ? json_integer(r->spotlight) : json_null(), "round",
-                          round_json(r)),
+                          round_json(r), "clients_share", r->clients_share),
                 0);
 }
 
@@ -334,7 +335,8 @@ size_t live_room_members(const struct live_room *r, struct live_room_member *out
                                                .name = p->name,
                                                .audio = p->audio,
                                                .video = sends_video(p),
-                                               .audio_only = p->audio_only};
+                                               .audio_only = p->audio_only,
+                                               .may_share = is_host(p) || r->clients_share};
         n++;
     }
     return n;
@@ -353,7 +355,8 @@ int live_room_member_get(const struct live_room *r, int participant, struct live
                                          .name = p->name,
                                          .audio = p->audio,
                                          .video = sends_video(p),
-                                         .audio_only = p->audio_only};
+                                         .audio_only = p->audio_only,
+                                         .may_share = is_host(p) || r->clients_share};
         return 0;
     }
     return -1;
@@ -1020,6 +1023,20 @@ void live_room_on_audio_only(struct live_room *r, int64_t now, int from, const j
     if (self->state != ADMITTED)
         return; /* the room learns it with them when they are let in */
     allow(fx, self);
+    broadcast_room(r, fx);
+}
+
+/* "Let clients share": the meeting's media plan reads it through live_room_members, and
+ * stops a client's share when it is turned off. */
+void live_room_on_clients_share(struct live_room *r, int64_t now, int from, const json_t *msg,
+                                struct live_effects *fx)
+{
+    json_t *on = json_object_get(msg, "on");
+    if (!json_is_boolean(on)) {
+        error_to(fx, sender(r, from)->conn, "invalid_field", "on must be true or false.");
+        return;
+    }
+    r->clients_share = json_is_true(on);
     broadcast_room(r, fx);
 }
 

@@ -114,7 +114,7 @@ live_room_handler live_room_on_leave, live_room_on_media, live_room_on_audio_onl
     live_room_on_waiting_message, live_room_on_mute, live_room_on_stop_video, live_room_on_remove,
     live_room_on_lock, live_room_on_unlock, live_room_on_end, live_room_on_spotlight,
     live_room_on_round_start, live_room_on_round_next, live_room_on_round_stop,
-    live_room_on_lower_hand, live_room_on_let_knock;
+    live_room_on_lower_hand, live_room_on_let_knock, live_room_on_clients_share;
 /* The connection is gone. */
 void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn, struct live_effects *fx);
 /* Runs what is due (a check-in turn ending); returns the next deadline or 0. */
@@ -135,6 +135,7 @@ struct live_room_member {
     const char *name;
     int audio, video; /* what the room lets them send */
     int audio_only;   /* they receive no video either */
+    int may_share;    /* their screen: hosts always, clients when the host lets them */
 };
 /* Fills up to cap; returns how many there are. */
 size_t live_room_members(const struct live_room *r, struct live_room_member *out, size_t cap);

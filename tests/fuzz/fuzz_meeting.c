@@ -4,7 +4,9 @@
  * always hold: nobody in the waiting room receives media, the room's state or another person's
  * name; transports are made only for people admitted and connected; the plan follows the
  * room; and someone removed or denied never gets back into this meeting (in the session
- * or the waiting room) unless a host let them knock again (let_knock). */
+ * or the waiting room) unless a host let them knock again (let_knock); a screen is shared
+ * only by someone who may (a host, or a client once a host lets clients share), and by one
+ * person at a time. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +35,16 @@ struct state {
     uint64_t peers[PEERS];
     size_t peer_count;
     char *last_offer[PEOPLE];
+    uint64_t screens[PEERS]; /* screen transports made and not removed or lost */
+    size_t screen_count;
 };
+
+static void screen_gone(struct state *s, uint64_t peer)
+{
+    for (size_t i = 0; i < s->screen_count; i++)
+        if (s->screens[i] == peer)
+            s->screens[i] = s->screens[--s->screen_count];
+}
 
 static int person_of(const struct state *s, uint64_t conn)
 {
@@ -76,13 +87,25 @@ static void check(struct state *s)
     for (size_t i = 0; i < s->fx.media_count; i++) {
         const struct live_media_cmd *c = &s->fx.media[i];
         struct live_room_member member;
-        if (c->op == LIVE_MEDIA_ADD_PEER) {
+        if (c->op == LIVE_MEDIA_ADD_PEER && (uint32_t)c->participant >= MEDIA_SCREEN_SOURCE(0)) {
+            int sharer = c->participant - (int)MEDIA_SCREEN_SOURCE(0);
+            if (!c->publish || live_room_member_get(room, sharer, &member) < 0 || !member.may_share)
+                abort(); /* a screen from someone who may not share it */
+            if (s->screen_count < PEERS)
+                s->screens[s->screen_count++] = c->peer_id;
+            if (s->peer_count < PEERS)
+                s->peers[s->peer_count++] = c->peer_id;
+        } else if (c->op == LIVE_MEDIA_REMOVE_PEER) {
+            screen_gone(s, c->peer_id);
+        } else if (c->op == LIVE_MEDIA_ADD_PEER) {
             if (live_room_member_get(room, c->participant, &member) < 0)
                 abort(); /* a transport for someone not admitted and connected */
             if (s->peer_count < PEERS)
                 s->peers[s->peer_count++] = c->peer_id;
         }
     }
+    if (s->screen_count > 1)
+        abort(); /* two screens at once */
     struct live_room_member members[32];
     if (media_plan_people(meeting_media(s->m)) != live_room_members(room, members, 32))
         abort(); /* the plan does not follow the room */
@@ -161,7 +184,11 @@ static void message(struct state *s, int who, uint8_t op, uint8_t arg, int64_t n
                         "text", "hi");
         break;
     case 7:
-        msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer);
+        if (arg & 4)
+            msg = json_pack("{s:s,s:s,s:s}", "type", "publish", "source", "screen", "sdp",
+                            arg & 8 ? fixture_publish_offer : fixture_screen_offer);
+        else
+            msg = json_pack("{s:s,s:s}", "type", "publish", "sdp", fixture_publish_offer);
         break;
     case 8: {
         const char *ans = s->last_offer[who];
@@ -179,7 +206,12 @@ static void message(struct state *s, int who, uint8_t op, uint8_t arg, int64_t n
         msg = json_pack("{s:s}", "type", "leave");
         break;
     case 11:
-        msg = json_pack("{s:s}", "type", arg & 1 ? "lock" : "unlock");
+        if (arg & 4)
+            msg = json_pack("{s:s,s:b}", "type", "clients_share", "on", arg & 1);
+        else if (arg & 2)
+            msg = json_pack("{s:s}", "type", "screen_stop");
+        else
+            msg = json_pack("{s:s}", "type", arg & 1 ? "lock" : "unlock");
         break;
     case 12:
         msg = json_pack("{s:s}", "type", arg % 16 == 0 ? "end" : "hand");
@@ -251,8 +283,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 3: /* a worker reports a transport gone */
-            if (s.peer_count)
-                meeting_peer_closed(s.m, s.peers[arg % s.peer_count], &s.fx);
+            if (s.peer_count) {
+                uint64_t peer = s.peers[arg % s.peer_count];
+                if (meeting_peer_closed(s.m, peer, &s.fx))
+                    screen_gone(&s, peer); /* the worker freed it: no REMOVE_PEER comes */
+            }
             break;
         case 4:
             meeting_tick(s.m, now, &s.fx);

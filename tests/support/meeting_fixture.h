@@ -50,6 +50,17 @@ static const char fixture_publish_offer[] =
     "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
     "a=ssrc-group:FID 21 22\r\na=ssrc:21 cname:x\r\na=ssrc:22 cname:x\r\n";
 
+/* A screen share: one video section on a transport of its own. */
+static const char fixture_screen_offer[] =
+    "v=0\r\no=- 3 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:Sc7r\r\na=ice-pwd:9tGa1o2s4nKy0cU6mMxRq3Ze\r\n"
+    "a=fingerprint:sha-256 " FIXTURE_FP "\r\na=setup:actpass\r\na=mid:0\r\n"
+    "a=sendonly\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n"
+    "a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n"
+    "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
+    "a=ssrc-group:FID 31 32\r\na=ssrc:31 cname:y\r\na=ssrc:32 cname:y\r\n";
+
 /* The answer a browser gives to a subscribe offer: every section received, on one bundle. */
 static char *fixture_subscribe_answer(const char *offer_text)
 {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../support/meeting_fixture.h"
+#include "sfu/limits.h"
 
 enum { HOST = 1, ANA = 2, BO = 3 }; /* connection numbers */
 
@@ -1130,6 +1131,221 @@ static void own_media_comes_back_only_in_a_check_room(void **state)
     live_effects_clear(&fx);
 }
 
+/* ---- a shared screen ---- */
+
+/* Answers the subscribe offers a and b got in the last step (each answer clears the step's
+ * effects, so both are read first). */
+static void answer_two(struct fixture *f, uint64_t a, uint64_t b)
+{
+    json_t *offers[2] = {sent(f, a, "subscribe_offer"), sent(f, b, "subscribe_offer")};
+    uint64_t conns[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(offers[i]);
+        char *sdp = fixture_subscribe_answer(json_string_value(json_object_get(offers[i], "sdp")));
+        assert_non_null(sdp);
+        json_t *msg = json_pack("{s:s,s:s,s:O}", "type", "subscribe_answer", "sdp", sdp, "version",
+                                json_object_get(offers[i], "version"));
+        live_effects_clear(&f->fx);
+        meeting_message(f->m, f->now, conns[i], msg, &f->fx);
+        json_decref(msg);
+        json_decref(offers[i]);
+        free(sdp);
+    }
+}
+
+static void share_screen(struct fixture *f, uint64_t conn)
+{
+    json_t *msg = json_pack("{s:s,s:s,s:s}", "type", "publish", "source", "screen", "sdp",
+                            fixture_screen_offer);
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, conn, msg, &f->fx);
+    json_decref(msg);
+}
+
+/* The sources in conn's last subscribe offer: "participant:kind[:screen]" by spaces. */
+static const char *sources_offered(struct fixture *f, uint64_t conn)
+{
+    static char out[256];
+    out[0] = 0;
+    json_t *offer = sent(f, conn, "subscribe_offer");
+    assert_non_null(offer);
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(offer, "tracks"), i, t)
+    {
+        const char *source = json_string_value(json_object_get(t, "source"));
+        char one[48];
+        snprintf(one, sizeof one, "%s%d:%s%s%s", i ? " " : "",
+                 (int)json_integer_value(json_object_get(t, "participant")),
+                 json_string_value(json_object_get(t, "kind")), source ? ":" : "",
+                 source ? source : "");
+        strcat(out, one);
+    }
+    json_decref(offer);
+    return out;
+}
+
+/* The host shares; clients may only when the host lets them; one screen at a time; a stop,
+ * a revocation or a lost transport takes the source away from everyone. */
+static void screens_are_shared_one_at_a_time_as_the_host_allows(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    join(f, BO, &bo);
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    publish(f, HOST);
+    answer_two(f, ANA, BO);
+
+    /* the therapist shares: a transport of its own, known to the router as another source */
+    share_screen(f, HOST);
+    const struct live_media_cmd *add = cmd(f, LIVE_MEDIA_ADD_PEER);
+    assert_non_null(add);
+    assert_true(add->publish);
+    assert_int_equal((uint32_t)add->participant, MEDIA_SCREEN_SOURCE(1));
+    assert_int_equal(add->publish_params.rid_count, 0);
+    assert_int_equal(add->publish_params.pt_count, 2);    /* VP8 and its RTX */
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 0); /* the camera's transport stays */
+    json_t *pa = sent(f, HOST, "publish_answer");
+    assert_non_null(pa);
+    assert_string_equal(json_string_value(json_object_get(pa, "source")), "screen");
+    json_decref(pa);
+    uint64_t screen_peer = add->peer_id;
+    assert_int_equal(media_plan_screen_sharer(meeting_media(f->m)), 1);
+    assert_string_equal(sources_offered(f, ANA), "1:audio 1:video 1:video:screen");
+    assert_string_equal(sources_offered(f, BO), "1:audio 1:video 1:video:screen");
+    assert_false(got(f, HOST, "subscribe_offer")); /* not their own */
+    json_t *bo_offer = sent(f, BO, "subscribe_offer");
+    answer(f, ANA);
+    const struct live_media_cmd *tracks = cmd(f, LIVE_MEDIA_SET_TRACKS);
+    assert_non_null(tracks);
+    assert_int_equal(tracks->track_count, 3);
+    assert_int_equal(tracks->tracks[1].publisher, 1);
+    assert_int_equal(tracks->tracks[2].publisher, MEDIA_SCREEN_SOURCE(1));
+    assert_int_equal(tracks->tracks[2].kind, ROUTER_VIDEO);
+    live_effects_clear(&f->fx);
+    live_fx_send(&f->fx, BO, bo_offer); /* Bo answers his offer of that step */
+    answer(f, BO);
+
+    /* a client may not share until the host lets them */
+    share_screen(f, ANA);
+    assert_string_equal(error_code(f, ANA), "screen_not_allowed");
+    assert_int_equal(cmds(f, LIVE_MEDIA_ADD_PEER), 0);
+    say(f, ANA, "{\"type\":\"clients_share\",\"on\":true}");
+    assert_string_equal(error_code(f, ANA), "not_allowed");
+    say(f, HOST, "{\"type\":\"clients_share\",\"on\":\"yes\"}");
+    assert_string_equal(error_code(f, HOST), "invalid_field");
+    say(f, HOST, "{\"type\":\"clients_share\",\"on\":true}");
+    json_t *room = sent(f, ANA, "room");
+    assert_non_null(room);
+    assert_true(json_is_true(json_object_get(room, "clients_share")));
+    json_decref(room);
+    /* allowed now, but the therapist's screen is still up: one at a time */
+    share_screen(f, ANA);
+    assert_string_equal(error_code(f, ANA), "screen_busy");
+    assert_int_equal(cmds(f, LIVE_MEDIA_ADD_PEER), 0);
+
+    /* the therapist stops: the source goes for everyone */
+    say(f, HOST, "{\"type\":\"screen_stop\"}");
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 1);
+    assert_int_equal(cmd(f, LIVE_MEDIA_REMOVE_PEER)->peer_id, screen_peer);
+    assert_string_equal(sources_offered(f, ANA), "1:audio 1:video");
+    assert_string_equal(sources_offered(f, BO), "1:audio 1:video");
+    assert_int_equal(media_plan_screen_sharer(meeting_media(f->m)), 0);
+    answer_two(f, ANA, BO);
+    say(f, HOST, "{\"type\":\"screen_stop\"}"); /* again: nothing, no error */
+    assert_string_equal(sends(f), "");
+
+    /* Ana shares: the therapist and Bo get it; Ana does not get her own */
+    share_screen(f, ANA);
+    add = cmd(f, LIVE_MEDIA_ADD_PEER);
+    assert_non_null(add);
+    assert_int_equal((uint32_t)add->participant, MEDIA_SCREEN_SOURCE(2));
+    assert_string_equal(sources_offered(f, HOST), "2:video:screen");
+    assert_string_equal(sources_offered(f, BO), "1:audio 1:video 2:video:screen");
+    assert_false(got(f, ANA, "subscribe_offer"));
+    answer_two(f, HOST, BO);
+    /* a video_paused about her screen names her, with the source */
+    live_effects_clear(&f->fx);
+    meeting_video_paused(f->m, 3, (int)MEDIA_SCREEN_SOURCE(2), true, &f->fx);
+    json_t *vp = sent(f, BO, "video_paused");
+    assert_non_null(vp);
+    assert_int_equal(json_integer_value(json_object_get(vp, "participant")), 2);
+    assert_string_equal(json_string_value(json_object_get(vp, "source")), "screen");
+    json_decref(vp);
+
+    /* the host takes the permission back: her share ends, and she is told why */
+    say(f, HOST, "{\"type\":\"clients_share\",\"on\":false}");
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 1);
+    json_t *stopped = sent(f, ANA, "screen_stopped");
+    assert_non_null(stopped);
+    assert_non_null(strstr(json_string_value(json_object_get(stopped, "message")), "stopped"));
+    json_decref(stopped);
+    assert_string_equal(sources_offered(f, BO), "1:audio 1:video");
+    answer_two(f, BO, HOST);
+
+    /* the worker loses the therapist's screen transport: gone for everyone, she is told */
+    share_screen(f, HOST);
+    screen_peer = cmd(f, LIVE_MEDIA_ADD_PEER)->peer_id;
+    answer_two(f, ANA, BO);
+    live_effects_clear(&f->fx);
+    assert_true(meeting_peer_closed(f->m, screen_peer, &f->fx));
+    assert_true(got(f, HOST, "screen_stopped"));
+    assert_string_equal(sources_offered(f, ANA), "1:audio 1:video");
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 0); /* the worker freed it already */
+
+    /* an offer with audio is no screen share; a source of another name is refused */
+    const char *audio_too = fixture_publish_offer;
+    json_t *msg =
+        json_pack("{s:s,s:s,s:s}", "type", "publish", "source", "screen", "sdp", audio_too);
+    live_effects_clear(&f->fx);
+    meeting_message(f->m, f->now, HOST, msg, &f->fx);
+    json_decref(msg);
+    assert_string_equal(error_code(f, HOST), "sdp_no_media");
+    say(f, HOST, "{\"type\":\"publish\",\"source\":\"window\",\"sdp\":\"v=0\"}");
+    assert_string_equal(error_code(f, HOST), "invalid_field");
+
+    /* sharing, then leaving: the screen's transport goes with the others */
+    share_screen(f, HOST);
+    say(f, HOST, "{\"type\":\"leave\"}");
+    assert_int_equal(cmds(f, LIVE_MEDIA_REMOVE_PEER), 3);
+}
+
+/* A full meeting (MEETING_MAX_PEOPLE, everyone publishing) with a screen shared: each
+ * subscriber's fresh transport carries everyone's audio and video and the screen. */
+static void a_full_meeting_has_room_for_a_screen(void **state)
+{
+    struct fixture *f = *state;
+    enum { CLIENTS = MEETING_MAX_PEOPLE - 1 };
+    static struct live_identity who[CLIENTS];
+    join(f, HOST, &therapist);
+    publish(f, HOST);
+    for (int k = 0; k < CLIENTS; k++) {
+        who[k] = (struct live_identity){LIVE_CLIENT, 0, 40 + k, "Client"};
+        int id = join(f, 10 + (uint64_t)k, &who[k]);
+        assert_true(id > 1);
+        char admit[64];
+        snprintf(admit, sizeof admit, "{\"type\":\"admit\",\"participant\":%d}", id);
+        say(f, HOST, admit);
+        publish(f, 10 + (uint64_t)k);
+    }
+    share_screen(f, HOST);
+    assert_non_null(cmd(f, LIVE_MEDIA_ADD_PEER));
+    /* the last client comes back on a new connection: a fresh transport with all of it */
+    uint64_t last = 10 + CLIENTS - 1;
+    char key[32];
+    snprintf(key, sizeof key, "key-%llu-abcdefghijkl", (unsigned long long)last);
+    live_effects_clear(&f->fx);
+    meeting_disconnect(f->m, f->now, last, &f->fx);
+    live_effects_clear(&f->fx);
+    assert_true(meeting_rejoin(f->m, f->now, 99, key, &f->fx) > 1);
+    json_t *offer = sent(f, 99, "subscribe_offer");
+    assert_non_null(offer);
+    assert_int_equal(json_array_size(json_object_get(offer, "tracks")),
+                     2 * (MEETING_MAX_PEOPLE - 1) + 1);
+    json_decref(offer);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1153,6 +1369,8 @@ int main(void)
         T(quality_goes_to_the_person_and_the_hosts),
         cmocka_unit_test(own_media_comes_back_only_in_a_check_room),
         T(simulcast_view_layers_and_pauses),
+        T(screens_are_shared_one_at_a_time_as_the_host_allows),
+        T(a_full_meeting_has_room_for_a_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

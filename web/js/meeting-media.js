@@ -20,7 +20,7 @@ const REPUBLISH_MS = 2000;
 const DISCONNECTED_MS = 2000;
 const RESTART_GAP_MS = 5000;
 
-export function createMedia({ send, session, nameOf }) {
+export function createMedia({ send, session, nameOf, screen }) {
   const stage = $('video-stage');
   const tilesList = $('video-tiles');
   const selfBox = $('self-view');
@@ -251,6 +251,7 @@ export function createMedia({ send, session, nameOf }) {
     pc.addEventListener('track', (event) => {
       const info = subTracks.get(event.transceiver.mid);
       if (!info || pc !== sub) return;
+      if (info.source === 'screen') return screen?.track(info.participant, event.track);
       const tile = tileFor(info.participant);
       for (const old of tile.stream.getTracks()) {
         if (old.kind === event.track.kind) tile.stream.removeTrack(old);
@@ -266,13 +267,18 @@ export function createMedia({ send, session, nameOf }) {
     if (!running) return;
     if (msg.reset || !sub) newSubscriber();
     subTracks = new Map((msg.tracks ?? []).map((t) => [t.mid, t]));
-    const live = new Set((msg.tracks ?? []).map((t) => t.participant));
+    screen?.offered(msg.tracks ?? []);
+    const live = new Set((msg.tracks ?? []).filter((t) => t.source !== 'screen').map((t) => t.participant));
     for (const participant of [...tiles.keys()]) if (!live.has(participant)) removeTile(participant);
     await sub.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
     // the tracks of a section that was offered before and is live again: rebind them
     for (const tr of sub.getTransceivers()) {
       const info = subTracks.get(tr.mid);
       if (!info || !tr.receiver.track) continue;
+      if (info.source === 'screen') {
+        screen?.track(info.participant, tr.receiver.track);
+        continue;
+      }
       const tile = tileFor(info.participant);
       if (!tile.stream.getTracks().includes(tr.receiver.track)) {
         for (const old of tile.stream.getTracks()) {

@@ -8,6 +8,7 @@ import { MeetingSocket } from './meeting-socket.js';
 import { createRoom } from './meeting-room.js';
 import { createHost } from './meeting-host.js';
 import { createMedia } from './meeting-media.js';
+import { createScreen } from './meeting-screen.js';
 import { createDevices } from './meeting-devices.js';
 import { askToNotify, prepareSound } from './meeting-alerts.js';
 import { appointmentText, opensAtText } from './meeting-format.js';
@@ -136,10 +137,16 @@ function setTitle(text) {
 const socket = new MeetingSocket({ open: opened, message: received, lost });
 const room = createRoom({ send: (msg) => socket.send(msg), session });
 const names = new Map(); // participant id → name, from the last room message
+const screen = createScreen({
+  send: (msg) => socket.send(msg),
+  nameOf: (id) => names.get(id) || 'Guest',
+  complain: (text) => room.complain(text),
+});
 const media = createMedia({
   send: (msg) => socket.send(msg),
   session,
   nameOf: (id) => names.get(id) || 'Guest',
+  screen,
 });
 let mediaStarted = false;
 // the camera and microphone before coming in; their toggles go to the room once, when let in
@@ -387,6 +394,7 @@ function admitted(msg) {
   devicesSent = true;
   media.preferDevices(want);
   // admitted again after a dropped connection: the server has forgotten the old transports
+  screen.reset(); // a new connection: the server has dropped any share of the old one
   if (mediaStarted) media.restart();
   else media.start();
   mediaStarted = true;
@@ -399,6 +407,7 @@ function admitted(msg) {
 function stopMeeting() {
   devices.stop();
   media.stop();
+  screen.reset();
   mediaStarted = false;
   room.stop();
   host?.stop();
@@ -511,6 +520,7 @@ function received(msg) {
       break;
     case 'ice_servers':
       media.iceServers(msg);
+      screen.iceServers(msg);
       break;
     case 'admitted':
       admitted(msg);
@@ -520,9 +530,14 @@ function received(msg) {
       room.room(msg);
       host?.room(msg);
       media.room(msg);
+      screen.room(msg);
       break;
     case 'publish_answer':
-      media.publishAnswer(msg);
+      if (msg.source === 'screen') screen.publishAnswer(msg);
+      else media.publishAnswer(msg);
+      break;
+    case 'screen_stopped':
+      screen.stopped(msg);
       break;
     case 'publish_lost':
       media.publishLost();
@@ -595,6 +610,7 @@ function received(msg) {
 
 function problemFromServer(msg) {
   if (msg.code === 'waiting' || msg.code === 'already_joined') return;
+  if (msg.code?.startsWith('screen_')) screen.refused();
   if (msg.code?.startsWith('sdp_') || msg.code === 'stale_answer') {
     media.problem('Audio or video could not be set up with this browser. Reloading the page may help.');
     return;
