@@ -60,6 +60,7 @@ export function createStage({ self }) {
     markSpeaker(); // new tiles too
     width = area.clientWidth;
     selfToggle.hidden = selfBox.hidden;
+    if (!width) return; // the stage is hidden: laid out when it shows (its width changes)
     const others = [...list.children].filter((li) => !li.hidden);
     const nodes = selfShown() ? [...others, selfBox] : others;
     const speaker = mode === 'speaker' && others.length > 0;
