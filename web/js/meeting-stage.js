@@ -80,7 +80,6 @@ export function createStage({ self }) {
       node.style.setProperty('--tile-x', `${t.x}px`);
       node.style.setProperty('--tile-y', `${t.y}px`);
       node.style.setProperty('--tile-w', `${t.width}px`);
-      node.style.setProperty('--tile-h', `${t.height}px`);
       node.classList.toggle('main-tile', node === main);
     });
     area.style.setProperty('--area-h', `${height}px`);
