@@ -7,6 +7,7 @@ import { $, say } from './ui.js';
 import { el } from './meeting-dom.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
 import { CAMERA, startCamera, stopCamera } from './meeting-camera.js';
+import { createStage } from './meeting-stage.js';
 
 export const PAUSED_TEXT = 'Video paused to keep audio clear';
 // a tile's size goes to the server (`view`) at most this often, and only when it changed
@@ -27,6 +28,7 @@ export function createMedia({ send, session, nameOf, screen }) {
   const selfVideo = $('self-video');
   const selfToggle = $('self-view-toggle');
   const problem = $('media-problem');
+  const arrangement = createStage({ self: () => session.me?.id });
 
   let local = null; // MediaStream from the camera and microphone
   let pub = null; // the publish RTCPeerConnection
@@ -37,7 +39,6 @@ export function createMedia({ send, session, nameOf, screen }) {
   let starting = null;
   let republishTimer = 0;
   const lastRestart = { pub: -Infinity, sub: -Infinity };
-  let speaker = 0;
   const tiles = new Map(); // participant → { li, video, stream, caption, quality, paused, view }
   let people = new Map(); // participant → { audio, video } from the last room message
   const levels = new Map(); // participant → 'good' | 'fair' | 'poor' (the server's `quality`)
@@ -159,6 +160,7 @@ export function createMedia({ send, session, nameOf, screen }) {
     let tile = tiles.get(participant);
     if (tile) return tile;
     const li = el('li', 'video-tile');
+    li.dataset.participant = String(participant);
     const video = el('video');
     video.autoplay = true;
     video.playsInline = true;
@@ -216,7 +218,6 @@ export function createMedia({ send, session, nameOf, screen }) {
     const noVideo = audioOnly || person?.audio_only === true;
     tile.off.textContent = noVideo ? 'Audio only' : 'Camera off';
     tile.li.classList.toggle('camera-off', person?.video === false || noVideo);
-    tile.li.classList.toggle('speaking', participant === speaker);
     // in words (colour only repeats it); known only to hosts for others' tiles
     const level = levels.get(participant);
     tile.quality.textContent = level ? `Connection: ${level}` : '';
@@ -439,11 +440,12 @@ export function createMedia({ send, session, nameOf, screen }) {
         setAudioOnly(me.audio_only === true);
       }
       people = new Map(msg.participants.map((p) => [p.id, p]));
+      arrangement.spotlight(msg.spotlight ?? null);
       for (const [participant, tile] of tiles) nameTile(participant, tile);
     },
+    /** The loudest voice changed: outlined and said on its tile, large in speaker view. */
     activeSpeaker(msg) {
-      speaker = msg.participant ?? 0;
-      for (const [participant, tile] of tiles) tile.li.classList.toggle('speaking', participant === speaker);
+      arrangement.heard(msg.participant ?? 0);
     },
     /** An SDP problem the server reported. */
     problem(text) {

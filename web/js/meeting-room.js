@@ -208,8 +208,11 @@ export function createRoom({ send, session }) {
     const audio = me ? me.audio : true;
     const video = me ? me.video : true;
     const hand = me ? me.hand : false;
+    // toggles: pressed while muted / stopped; the label says what a press does next
     muteButton.textContent = audio ? 'Mute' : 'Unmute';
+    muteButton.setAttribute('aria-pressed', String(!audio));
     videoButton.textContent = video ? 'Stop video' : 'Start video';
+    videoButton.setAttribute('aria-pressed', String(!video));
     // audio only: the state in words, the camera button out of the way while it holds
     const audioOnly = me?.audio_only === true;
     audioOnlyButton.setAttribute('aria-pressed', String(audioOnly));
