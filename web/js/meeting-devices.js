@@ -2,10 +2,11 @@
 // meter and the "Camera" / "Microphone" toggles, on the join page and in the waiting room.
 // The toggles are only a wish until one is let in: then meeting.js sends it once as the
 // `media` message and the room's state (the server's) owns mute and camera from there on.
-// The preview lets go of the devices before the meeting opens them itself.
+// The preview lets go of the devices before the meeting opens them itself. It opens the camera
+// and microphone last chosen in the meeting's settings (meeting-choice.js), if any.
 import { $, say } from './ui.js';
 import { meterValue, watchLevel } from './mic-level.js';
-import { CAMERA } from './meeting-camera.js';
+import { cameraConstraints, microphoneConstraints } from './meeting-choice.js';
 
 export function createDevices() {
   const box = $('devices');
@@ -55,8 +56,8 @@ export function createDevices() {
     let got = null;
     try {
       got = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true },
-        video: want.video ? CAMERA : false,
+        audio: microphoneConstraints(),
+        video: want.video ? cameraConstraints() : false,
       });
     } catch (err) {
       try {
@@ -89,7 +90,7 @@ export function createDevices() {
       }
     } else if (!stream.getVideoTracks().length) {
       try {
-        const camera = await navigator.mediaDevices.getUserMedia({ video: CAMERA });
+        const camera = await navigator.mediaDevices.getUserMedia({ video: cameraConstraints() });
         const track = camera.getVideoTracks()[0];
         if (!wanted || !want.video) track?.stop();
         else if (track) stream.addTrack(track);
