@@ -6,7 +6,10 @@
 // therapist dismisses it.
 //
 //   cd tests/e2e && node --test meeting-controls.test.mjs
+//
+// MEETING_SCREENSHOTS=/tmp saves screenshots of the two dialogs and the controls there.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
@@ -22,6 +25,7 @@ const SUPPORT_KEPT_MS = 15000;
 // three fake cameras: the second is a depth camera (16-bit grey) that WebRTC does not encode,
 // the third an ordinary one (MJPEG)
 const FAKE_DEVICES = '--use-fake-device-for-media-stream=device-count=3';
+const SHOTS = process.env.MEETING_SCREENSHOTS;
 
 let browser;
 
@@ -146,6 +150,7 @@ test('settings switch devices mid-session; clock, help, shortcuts, a support ale
       assert.equal(kept.camera, await camera.inputValue());
       assert.equal(kept.microphone, await settings.getByLabel('Microphone').inputValue());
       assert.equal(kept.speaker, speakerId);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'meeting-settings.png') });
       await settings.getByRole('button', { name: 'Done' }).click();
       await settings.waitFor({ state: 'hidden' });
 
@@ -154,6 +159,7 @@ test('settings switch devices mid-session; clock, help, shortcuts, a support ale
       const help = page.getByRole('dialog', { name: 'Help' });
       await help.waitFor();
       await help.getByText("Can't hear anyone?").waitFor();
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'meeting-help.png') });
       await page.keyboard.press('Escape');
       await help.waitFor({ state: 'hidden' });
       await page.getByRole('button', { name: 'Help' }).click();
@@ -193,6 +199,7 @@ test('settings switch devices mid-session; clock, help, shortcuts, a support ale
       await page.keyboard.press('h');
       await page.getByRole('button', { name: 'Lower hand' }).waitFor();
       await row.getByText('Hand raised').waitFor();
+      if (SHOTS) await ada.page.screenshot({ path: path.join(SHOTS, 'meeting-controls.png'), fullPage: true });
 
       // ---- the support alert: still there SUPPORT_KEPT_MS after it came ----
       const rest = supportAt + SUPPORT_KEPT_MS - Date.now();

@@ -21,8 +21,11 @@ export function createShortcuts() {
   for (const [key, id] of Object.entries(KEYS)) $(id)?.setAttribute('aria-keyshortcuts', key.toUpperCase());
   $('help-button').setAttribute('aria-keyshortcuts', '?');
 
+  // it opens at its top (its heading focused), not scrolled down to its Close button
   function openHelp() {
-    if (!help.open) help.showModal();
+    if (help.open) return;
+    help.showModal();
+    $('help-heading').focus();
   }
 
   $('help-button').addEventListener('click', openHelp);
