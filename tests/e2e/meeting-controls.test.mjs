@@ -1,7 +1,8 @@
 // The meeting's own controls in a real browser against the real binary, a therapist and a
 // client each with Chromium's fake devices (three cameras, three microphones, three speakers):
 // "Settings" lists the devices and switches camera, microphone and speaker while the other
-// keeps receiving; the session clock; the "Help" dialog and the keyboard shortcuts (which
+// keeps receiving; the session clock, and its one word to screen readers 5 minutes before
+// the end (in a second session, ending soon); the "Help" dialog and the keyboard shortcuts (which
 // stay quiet while one types in the chat); and a support alert that stays until the
 // therapist dismisses it.
 //
@@ -67,6 +68,7 @@ test('settings switch devices mid-session; clock, help, shortcuts, a support ale
     const session = created.json.session;
     const ada = await person(browser, THERAPIST);
     const client = await person(browser, CLIENT);
+    let ending = null;
     try {
       await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
       await knock(client, localUrl(server, session.invites[0].url), session.occurrences[0].password);
@@ -97,6 +99,21 @@ test('settings switch devices mid-session; clock, help, shortcuts, a support ale
           .map((now) => sessionTimeText(start, end, now));
       });
       assert.deepEqual(words, ['Starts in 5 min', 'Ends in 23 min', 'Ends in 1 min', 'Ends now', '5 min over']);
+
+      // ---- 5 minutes before the end, said once to screen readers: the therapist's other
+      // session, which ends 5 min 20 s from now (the rest of this test is the wait) ----
+      const soon = await call('POST', '/api/v1/sessions', { title: 'Ending soon', client_id: sam.id,
+        starts_at: new Date(Date.now() - 40000).toISOString(), time_zone: 'UTC', duration_minutes: 6,
+        allow_overlap: true, settings: { waiting_room: true } });
+      assert.equal(soon.status, 201, soon.text);
+      ending = await person(browser, THERAPIST);
+      await joinAsHost(ending, localUrl(server, soon.json.session.host_url), call.cookie);
+      const endingClock = ending.page.locator('#session-clock');
+      const endingSpoken = ending.page.locator('#session-clock-spoken');
+      assert.equal(await endingClock.textContent(), 'Ends in 6 min');
+      assert.equal(await endingSpoken.textContent(), '', 'said before 5 minutes were left');
+      assert.equal(await endingSpoken.getAttribute('aria-live'), 'polite');
+      assert.equal(await endingClock.getAttribute('aria-live'), null, 'the clock itself is read out on every change');
 
       // ---- Settings: the fake devices, listed ----
       await page.getByRole('button', { name: 'Settings' }).click();
@@ -209,9 +226,17 @@ test('settings switch devices mid-session; clock, help, shortcuts, a support ale
       await supportAlert.waitFor({ state: 'detached' });
       assert.equal(await ada.page.locator('#support-box').isVisible(), false);
 
+      // the other session's clock crossed 5 minutes left: said once, politely
+      await ending.page.waitForFunction(() =>
+        document.getElementById('session-clock-spoken').textContent !== '', null, { timeout: 60000 });
+      assert.equal(await endingSpoken.textContent(), '5 minutes left in this session.');
+      assert.equal(await endingClock.textContent(), 'Ends in 5 min');
+
       assert.deepEqual(client.errors, []);
       assert.deepEqual(ada.errors, []);
+      assert.deepEqual(ending.errors, []);
     } finally {
+      await ending?.context.close();
       await client.context.close();
       await ada.context.close();
     }
