@@ -1,10 +1,11 @@
 // The meeting's own controls in a real browser against the real binary, a therapist and a
-// client each with Chromium's fake devices (three cameras, three microphones, three speakers):
-// "Settings" lists the devices and switches camera, microphone and speaker while the other
-// keeps receiving; the session clock, and its one word to screen readers 5 minutes before
-// the end (in a second session, ending soon); the "Help" dialog and the keyboard shortcuts (which
-// stay quiet while one types in the chat); and a support alert that stays until the
-// therapist dismisses it.
+// client each with Chromium's fake devices (three cameras, three microphones, three
+// speakers): "Settings" lists the devices and switches camera, microphone and speaker while
+// the other keeps receiving, and the preview before joining opens them next time; the
+// session clock, and its one word to screen readers 5 minutes before the end (in a second
+// session, ending soon); the "Help" dialog and the keyboard shortcuts (which stay quiet
+// while one types in the chat); and a support alert that stays until the therapist
+// dismisses it.
 //
 //   cd tests/e2e && node --test meeting-controls.test.mjs
 //
@@ -170,6 +171,21 @@ test('settings switch devices mid-session; clock, help, shortcuts, a support ale
       if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'meeting-settings.png') });
       await settings.getByRole('button', { name: 'Done' }).click();
       await settings.waitFor({ state: 'hidden' });
+
+      // the preview before joining, in another tab of the same browser, opens the same ones
+      const again = await client.context.newPage();
+      await again.goto(localUrl(server, session.invites[0].url));
+      const previewed = () => again.waitForFunction(() => {
+        const tracks = document.getElementById('devices-video').srcObject?.getTracks() ?? [];
+        return tracks.length === 2 && tracks.map((t) => t.label).sort().join(', ');
+      }).then((h) => h.jsonValue());
+      assert.equal(await previewed(), 'Fake Audio Input 1, fake_device_2');
+      // devices remembered that are not there any more: the browser's own
+      await again.evaluate(() => localStorage.setItem('confide.devices',
+        JSON.stringify({ camera: 'unplugged', microphone: 'unplugged' })));
+      await again.reload();
+      assert.equal(await previewed(), 'Fake Default Audio Input, fake_device_0');
+      await again.close();
 
       // ---- Help: "?" opens it, Escape closes it ----
       await page.keyboard.press('?');

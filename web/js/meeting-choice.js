@@ -29,11 +29,23 @@ export function choose(kind, deviceId) {
   }
 }
 
-// `exact` when the person picks a device now (another one would be a surprise); `ideal`
-// for the remembered one, so a camera unplugged since falls back to whichever there is.
+// `exact` for a device picked or remembered (browsers may take another one for `ideal`);
+// withChoice falls back to `ideal` when the remembered one is gone.
 function withDevice(base, deviceId, exact) {
   if (typeof deviceId !== 'string' || !deviceId) return base;
   return { ...base, deviceId: exact ? { exact: deviceId } : { ideal: deviceId } };
+}
+
+/** Runs `open(exact)` (a getUserMedia on cameraConstraints / microphoneConstraints) with the
+ * remembered devices exactly; when one of them is not there any more (unplugged since), once
+ * more with them only preferred, so the browser takes another. */
+export async function withChoice(open) {
+  try {
+    return await open(true);
+  } catch (err) {
+    if (err?.name !== 'OverconstrainedError' && err?.name !== 'NotFoundError') throw err;
+    return open(false);
+  }
 }
 
 /** The camera at the meeting's size (CAMERA), on `deviceId` or the remembered camera. */

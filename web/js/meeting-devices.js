@@ -6,7 +6,7 @@
 // and microphone last chosen in the meeting's settings (meeting-choice.js), if any.
 import { $, say } from './ui.js';
 import { meterValue, watchLevel } from './mic-level.js';
-import { cameraConstraints, microphoneConstraints } from './meeting-choice.js';
+import { cameraConstraints, microphoneConstraints, withChoice } from './meeting-choice.js';
 
 export function createDevices() {
   const box = $('devices');
@@ -55,10 +55,10 @@ export function createDevices() {
     }
     let got = null;
     try {
-      got = await navigator.mediaDevices.getUserMedia({
-        audio: microphoneConstraints(),
-        video: want.video ? cameraConstraints() : false,
-      });
+      got = await withChoice((exact) => navigator.mediaDevices.getUserMedia({
+        audio: microphoneConstraints(undefined, exact),
+        video: want.video ? cameraConstraints(undefined, exact) : false,
+      }));
     } catch (err) {
       try {
         got = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -90,7 +90,9 @@ export function createDevices() {
       }
     } else if (!stream.getVideoTracks().length) {
       try {
-        const camera = await navigator.mediaDevices.getUserMedia({ video: cameraConstraints() });
+        const camera = await withChoice((exact) => navigator.mediaDevices.getUserMedia({
+          video: cameraConstraints(undefined, exact),
+        }));
         const track = camera.getVideoTracks()[0];
         if (!wanted || !want.video) track?.stop();
         else if (track) stream.addTrack(track);

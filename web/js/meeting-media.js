@@ -7,7 +7,7 @@ import { $, say } from './ui.js';
 import { el } from './meeting-dom.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
 import { startCamera, stopCamera } from './meeting-camera.js';
-import { cameraConstraints, microphoneConstraints } from './meeting-choice.js';
+import { cameraConstraints, microphoneConstraints, withChoice } from './meeting-choice.js';
 
 export const PAUSED_TEXT = 'Video paused to keep audio clear';
 // a tile's size goes to the server (`view`) at most this often, and only when it changed
@@ -59,10 +59,10 @@ export function createMedia({ send, session, nameOf }) {
       return null;
     }
     try {
-      return await navigator.mediaDevices.getUserMedia({
-        audio: microphoneConstraints(),
-        video: audioOnly ? false : cameraConstraints(),
-      });
+      return await withChoice((exact) => navigator.mediaDevices.getUserMedia({
+        audio: microphoneConstraints(undefined, exact),
+        video: audioOnly ? false : cameraConstraints(undefined, exact),
+      }));
     } catch (err) {
       // the camera may be missing or refused while the microphone works: try audio alone
       try {
@@ -322,7 +322,7 @@ export function createMedia({ send, session, nameOf }) {
       selfBox.hidden = true;
       return;
     }
-    startCamera(pub, local, cameraConstraints()).then((carried) => {
+    withChoice((exact) => startCamera(pub, local, cameraConstraints(undefined, exact))).then((carried) => {
       if (audioOnly) return stopCamera(pub, local); // on again meanwhile
       selfVideo.srcObject = local;
       selfBox.hidden = false;
