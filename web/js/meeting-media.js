@@ -459,7 +459,11 @@ export function createMedia({ send, session, nameOf }) {
       local.addTrack(track);
       // a publish under way took the tracks the stream had: look at the connection now
       const senders = pub?.getSenders().filter((s) => s.track === old) ?? [];
-      await Promise.all(senders.map((s) => s.replaceTrack(track)));
+      try {
+        await Promise.all(senders.map((s) => s.replaceTrack(track)));
+      } catch {
+        schedulePublish(); // the sender would not take it: publish the stream afresh
+      }
       old.stop();
       return true;
     },

@@ -69,15 +69,18 @@ export function createSettings({ media }) {
     const select = selects[name];
     const deviceId = select.value;
     const words = labelOf(select);
-    choose(name, deviceId);
     const kind = KINDS[name].track;
     if (!media.localTrack(kind)) {
+      choose(name, deviceId);
       say(status, name === 'camera'
         ? `${words} is used when your camera is on again.`
         : `${words} is used when your microphone starts.`);
       return;
     }
-    if (current(name) === deviceId) return;
+    if (current(name) === deviceId) {
+      choose(name, deviceId);
+      return;
+    }
     say(status, `Switching to ${words}…`);
     let track = null;
     try {
@@ -93,13 +96,10 @@ export function createSettings({ media }) {
       select.value = current(name);
       return;
     }
-    try {
-      const used = await media.replaceTrack(track);
-      say(status, used ? `Now using ${words}.` : `${words} is used when your ${name} is on again.`);
-    } catch {
-      track.stop();
-      say(status, `${words} could not be used. Reloading the page may help.`);
-    }
+    // remembered once it works (a camera another app holds is not kept for next time)
+    choose(name, deviceId);
+    const used = await media.replaceTrack(track);
+    say(status, used ? `Now using ${words}.` : `${words} is used when your ${name} is on again.`);
   }
 
   function applySpeaker(video, deviceId = chosen().speaker) {
@@ -130,15 +130,15 @@ export function createSettings({ media }) {
     }).observe(tiles, { childList: true, subtree: true });
   }
 
-  selects.camera.addEventListener('change', () => {
-    switching = switching.then(() => switchInput('camera'));
-  });
-  selects.microphone.addEventListener('change', () => {
-    switching = switching.then(() => switchInput('microphone'));
-  });
-  selects.speaker.addEventListener('change', () => {
-    switching = switching.then(switchSpeaker);
-  });
+  function queue(change) {
+    switching = switching.then(change).catch(() => {
+      say(status, 'That did not work. Reloading the page may help.');
+    });
+  }
+
+  selects.camera.addEventListener('change', () => queue(() => switchInput('camera')));
+  selects.microphone.addEventListener('change', () => queue(() => switchInput('microphone')));
+  selects.speaker.addEventListener('change', () => queue(switchSpeaker));
 
   // a device plugged in or out while the dialog is open
   navigator.mediaDevices?.addEventListener?.('devicechange', () => {
