@@ -2,10 +2,11 @@
 // meter and the "Camera" / "Microphone" toggles, on the join page and in the waiting room.
 // The toggles are only a wish until one is let in: then meeting.js sends it once as the
 // `media` message and the room's state (the server's) owns mute and camera from there on.
-// The preview lets go of the devices before the meeting opens them itself.
+// The preview lets go of the devices before the meeting opens them itself. It opens the camera
+// and microphone last chosen in the meeting's settings (meeting-choice.js), if any.
 import { $, say } from './ui.js';
 import { meterValue, watchLevel } from './mic-level.js';
-import { CAMERA } from './meeting-camera.js';
+import { cameraConstraints, microphoneConstraints, withChoice } from './meeting-choice.js';
 
 export function createDevices() {
   const box = $('devices');
@@ -54,10 +55,10 @@ export function createDevices() {
     }
     let got = null;
     try {
-      got = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true },
-        video: want.video ? CAMERA : false,
-      });
+      got = await withChoice((exact) => navigator.mediaDevices.getUserMedia({
+        audio: microphoneConstraints(undefined, exact),
+        video: want.video ? cameraConstraints(undefined, exact) : false,
+      }));
     } catch (err) {
       try {
         got = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -89,7 +90,9 @@ export function createDevices() {
       }
     } else if (!stream.getVideoTracks().length) {
       try {
-        const camera = await navigator.mediaDevices.getUserMedia({ video: CAMERA });
+        const camera = await withChoice((exact) => navigator.mediaDevices.getUserMedia({
+          video: cameraConstraints(undefined, exact),
+        }));
         const track = camera.getVideoTracks()[0];
         if (!wanted || !want.video) track?.stop();
         else if (track) stream.addTrack(track);

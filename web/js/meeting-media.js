@@ -6,8 +6,9 @@
 import { $, say } from './ui.js';
 import { el } from './meeting-dom.js';
 import { pcConfig, publishOffer, subscribeAnswer } from './media-transport.js';
-import { CAMERA, startCamera, stopCamera } from './meeting-camera.js';
+import { startCamera, stopCamera } from './meeting-camera.js';
 import { createStage } from './meeting-stage.js';
+import { cameraConstraints, microphoneConstraints, withChoice } from './meeting-choice.js';
 
 export const PAUSED_TEXT = 'Video paused to keep audio clear';
 // a tile's size goes to the server (`view`) at most this often, and only when it changed
@@ -59,10 +60,10 @@ export function createMedia({ send, session, nameOf, screen }) {
       return null;
     }
     try {
-      return await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true },
-        video: audioOnly ? false : CAMERA,
-      });
+      return await withChoice((exact) => navigator.mediaDevices.getUserMedia({
+        audio: microphoneConstraints(undefined, exact),
+        video: audioOnly ? false : cameraConstraints(undefined, exact),
+      }));
     } catch (err) {
       // the camera may be missing or refused while the microphone works: try audio alone
       try {
@@ -328,7 +329,7 @@ export function createMedia({ send, session, nameOf, screen }) {
       selfBox.hidden = true;
       return;
     }
-    startCamera(pub, local, CAMERA).then((carried) => {
+    withChoice((exact) => startCamera(pub, local, cameraConstraints(undefined, exact))).then((carried) => {
       if (audioOnly) return stopCamera(pub, local); // on again meanwhile
       selfVideo.srcObject = local;
       selfBox.hidden = false;
@@ -446,6 +447,33 @@ export function createMedia({ send, session, nameOf, screen }) {
     /** The loudest voice changed: outlined and said on its tile, large in speaker view. */
     activeSpeaker(msg) {
       arrangement.heard(msg.participant ?? 0);
+    },
+    /** The live camera ('video') or microphone ('audio') track being sent, or null. */
+    localTrack(kind) {
+      return local?.getTracks().find((t) => t.kind === kind && t.readyState === 'live') ?? null;
+    },
+    /** Another camera or microphone (the settings' choice): `track` takes the place of the
+     * one of its kind, in the stream and on the publishing connection's sender (no new
+     * negotiation), on or off as the room says; then the old one ends. False, with `track`
+     * stopped, when nothing of that kind is being sent (no camera while audio only). */
+    async replaceTrack(track) {
+      const old = running ? this.localTrack(track.kind) : null;
+      if (!old) {
+        track.stop();
+        return false;
+      }
+      track.enabled = track.kind === 'audio' ? wantAudio : wantVideo;
+      local.removeTrack(old);
+      local.addTrack(track);
+      // a publish under way took the tracks the stream had: look at the connection now
+      const senders = pub?.getSenders().filter((s) => s.track === old) ?? [];
+      try {
+        await Promise.all(senders.map((s) => s.replaceTrack(track)));
+      } catch {
+        schedulePublish(); // the sender would not take it: publish the stream afresh
+      }
+      old.stop();
+      return true;
     },
     /** An SDP problem the server reported. */
     problem(text) {

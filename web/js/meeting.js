@@ -12,6 +12,9 @@ import { createScreen } from './meeting-screen.js';
 import { createDevices } from './meeting-devices.js';
 import { askToNotify, prepareSound } from './meeting-alerts.js';
 import { appointmentText, opensAtText } from './meeting-format.js';
+import { createSettings } from './meeting-settings.js';
+import { createClock } from './meeting-clock.js';
+import { createShortcuts } from './meeting-shortcuts.js';
 
 
 const views = {
@@ -151,6 +154,9 @@ const media = createMedia({
 let mediaStarted = false;
 // the camera and microphone before coming in; their toggles go to the room once, when let in
 const devices = createDevices();
+const settings = createSettings({ media });
+const clock = createClock();
+createShortcuts();
 let devicesSent = false;
 
 // ---- before joining ----
@@ -384,6 +390,7 @@ function admitted(msg) {
   setTitle(isHost ? session.title : 'Your session');
   show('meeting');
   room.admitted();
+  clock.start(preview?.starts_at, preview?.ends_at);
   // the camera and microphone chosen before coming in: the room's state from here on (sent
   // once; a rejoin keeps what the room has)
   const want = devices.wanted();
@@ -411,6 +418,8 @@ function stopMeeting() {
   mediaStarted = false;
   room.stop();
   host?.stop();
+  settings.stop();
+  clock.stop();
 }
 
 const FINAL = {
