@@ -15,6 +15,7 @@ import { launchChromium, withServer } from './lib/browser.mjs';
 import { spawnSync } from 'node:child_process';
 
 import { BIN, cookieOf, request, setupAdmin, startServer } from './lib/server.mjs';
+import { control, controlSays } from './lib/meeting.mjs';
 
 const SHOTS = process.env.MEETING_SCREENSHOTS;
 
@@ -303,16 +304,16 @@ describe('the meeting page', () => {
         await waitingRoom.getByText('Nobody is waiting.').waitFor();
 
         // the phone in the meeting: nothing runs off the side
-        await phone.getByRole('button', { name: 'Raise hand' }).click();
+        await control(phone, 'Raise hand'); // behind "More" on the phone
         const hands = host.getByRole('region', { name: 'Raised hands' });
         await hands.getByRole('button', { name: `Lower hand of ${MEMBERS[0]}` }).waitFor();
-        await phone.getByRole('button', { name: 'Lower hand' }).waitFor();
+        await controlSays(phone, 'hand-button', 'Lower hand');
         await peopleList.getByRole('listitem').filter({ hasText: MEMBERS[0] }).getByText('Hand raised').waitFor();
         assert.ok(await overflow(phone) <= 390, `the meeting is ${await overflow(phone)} px wide`);
         await shot(phone, 'client-meeting-phone');
         await shot(host, 'host-meeting');
         await hands.getByRole('button', { name: `Lower hand of ${MEMBERS[0]}` }).click();
-        await phone.getByRole('button', { name: 'Raise hand' }).waitFor();
+        await controlSays(phone, 'hand-button', 'Raise hand');
         await hands.getByText('No hands are raised.').waitFor();
 
         // ---- removing someone takes a second click; they are told and stay out ----

@@ -17,12 +17,11 @@ import { after, before, describe, test } from 'node:test';
 import { launchChromium, withServer } from './lib/browser.mjs';
 import { MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person,
   received, waitForMedia } from './lib/meeting.mjs';
+import { SCREEN_H, SCREEN_W, fakeScreen, screenSeen, waitForNoScreen, waitForScreen } from './lib/screen.mjs';
 
 const THERAPIST = 'Dr Ada Byron';
 const SAM = 'Sam Rivera';
 const KIM = 'Kim Lowe';
-const SCREEN_W = 1280;
-const SCREEN_H = 720;
 
 let browser;
 
@@ -34,93 +33,10 @@ after(async () => {
   await browser?.close();
 });
 
-// In the page, before its scripts: getDisplayMedia gives a moving canvas; the tracks it gave
-// are kept (window.testScreens) so the test can end one as the browser's own "Stop sharing"
-// would.
-function fakeScreen([width, height]) {
-  window.testScreens = [];
-  navigator.mediaDevices.getDisplayMedia = async () => {
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    const g = canvas.getContext('2d');
-    let n = 0;
-    setInterval(() => {
-      n++;
-      g.fillStyle = '#f4f1ea';
-      g.fillRect(0, 0, width, height);
-      g.fillStyle = '#1d3557';
-      g.font = '48px sans-serif';
-      g.fillText(`Slide ${n}: what we noticed this week`, 60, 120 + (n % 20) * 20);
-      g.fillRect((n * 17) % width, height - 80, 120, 40);
-    }, 66);
-    const stream = canvas.captureStream(15);
-    window.testScreens.push(stream.getVideoTracks()[0]);
-    return stream;
-  };
-}
-
 async function sharer(browserToUse, name) {
   const p = await person(browserToUse, name);
   await p.context.addInitScript(fakeScreen, [SCREEN_W, SCREEN_H]);
   return p;
-}
-
-// What the page shows of a shared screen: whether the large view is up, its label, and the
-// receiving stats of its track (none for one's own screen, which is not received).
-async function screenSeen(page) {
-  return page.evaluate(async () => {
-    const stage = document.getElementById('screen-stage');
-    const video = document.getElementById('screen-video');
-    const track = video.srcObject?.getVideoTracks()[0];
-    let stats = null;
-    for (const pc of window.testPcs) {
-      if (!track || pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s) => {
-        if (s.type === 'inbound-rtp' && s.trackIdentifier === track.id) stats = s;
-      });
-    }
-    return {
-      visible: !stage.hidden,
-      label: document.getElementById('screen-caption').textContent,
-      aria: video.getAttribute('aria-label'),
-      framesDecoded: stats?.framesDecoded ?? 0,
-      width: stats?.frameWidth ?? 0,
-      height: stats?.frameHeight ?? 0,
-      mid: stats?.mid ?? null,
-    };
-  });
-}
-
-// Waits until p decodes `owner`'s screen at the shared size, frames rising; returns the reading.
-async function waitForScreen(p, owner, timeoutMs = 30000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = null;
-  for (;;) {
-    last = await screenSeen(p.page);
-    if (last.visible && last.label === `${owner}'s screen` && last.framesDecoded >= 10 &&
-        last.width === SCREEN_W && last.height === SCREEN_H) break;
-    if (Date.now() > deadline) {
-      assert.fail(`${p.name} does not decode ${owner}'s screen at ${SCREEN_W}×${SCREEN_H}: ` +
-        `${JSON.stringify(last)}\nerrors: ${p.errors.join('; ')}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  await new Promise((r) => setTimeout(r, 1500));
-  const later = await screenSeen(p.page);
-  assert.ok(later.framesDecoded > last.framesDecoded,
-    `${p.name}: frames of ${owner}'s screen stopped at ${later.framesDecoded}`);
-  return later;
-}
-
-async function waitForNoScreen(p, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await screenSeen(p.page);
-    if (!seen.visible) return;
-    if (Date.now() > deadline) assert.fail(`${p.name} still shows ${JSON.stringify(seen)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 async function assertButton(p, name, pressed) {
@@ -156,7 +72,12 @@ describe('screen sharing', () => {
         await assertButton(ada, 'Share screen', false);
         await ada.page.getByRole('button', { name: 'Share screen' }).click();
         await assertButton(ada, 'Stop sharing', true);
-        const own = await screenSeen(ada.page);
+        // once the server has taken it, the sharer sees it large too, as "Your screen"
+        let own = await screenSeen(ada.page);
+        for (const deadline = Date.now() + 15000; !own.visible && Date.now() < deadline;) {
+          await new Promise((r) => setTimeout(r, 200));
+          own = await screenSeen(ada.page);
+        }
         assert.equal(own.visible, true);
         assert.equal(own.label, 'Your screen');
         for (const p of [sam, kim]) {

@@ -3,7 +3,8 @@
 // confide up, adds three clients, makes a group with an agreement and schedules a weekly
 // session; each client opens the link from their email, reads and accepts the agreement,
 // types the password and waits (one with the camera off); the therapist admits everyone at
-// once, they see and hear each other, chat, and she ends it for all. The whole story runs
+// once, they see and hear each other in gallery and then speaker view, she shares her screen
+// and every client sees it, they chat, and she ends it for all. The whole story runs
 // twice: on a laptop (1280 × 800) and on phones (360 × 740, touch). A screenshot of every
 // step goes to build/screenshots/<laptop|phone>/.
 //
@@ -18,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { launchChromium } from './lib/browser.mjs';
 import { parseMail } from './lib/mail.mjs';
 import { MEDIA_ARGS, person, received, waitForMedia } from './lib/meeting.mjs';
+import { SCREEN_H, SCREEN_W, fakeScreen, waitForNoScreen, waitForScreen } from './lib/screen.mjs';
 import { startServer } from './lib/server.mjs';
 import { startSmtpSink } from './lib/smtp-sink.mjs';
 
@@ -67,6 +69,19 @@ function nextHalfHour(zone, now = new Date()) {
     minutes: Number(parts.hour) * 60 + Number(parts.minute) };
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// read() until ok(value), or fail with what was last read
+async function until(what, read, ok, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
+    await sleep(300);
+  }
+}
+
 let browser;
 
 before(async () => {
@@ -92,6 +107,12 @@ for (const size of SIZES) {
       };
       // a tap on a phone, a click on a laptop
       const press = (locator) => (touch ? locator.tap() : locator.click());
+      // a meeting control: on a phone the less used ones are behind "More"
+      const control = async (page, locator) => {
+        const more = page.locator('#more-button');
+        if (!(await locator.isVisible()) && await more.isVisible()) await press(more);
+        await press(locator);
+      };
       const zone = daytimeZone();
       const sink = await startSmtpSink();
       const server = await startServer({ env: {
@@ -110,6 +131,7 @@ for (const size of SIZES) {
       try {
         // ---- first run: the setup link the server printed ----
         const ada = await open(ADA.name);
+        await ada.context.addInitScript(fakeScreen, [SCREEN_W, SCREEN_H]); // lib/screen.mjs
         const host = ada.page;
         await host.goto(server.setupLink);
         await host.getByRole('heading', { name: 'Set up confide' }).waitFor();
@@ -228,6 +250,38 @@ for (const size of SIZES) {
         assert.ok(!(off.framesDecoded > 0), `${CAMERA_OFF} is not seen: ${JSON.stringify(off)}`);
         await shot(host, 'meeting-host', host.getByRole('region', { name: 'Video' }));
         await shot(clients[0].page, 'meeting-client', clients[0].page.getByRole('region', { name: 'Video' }));
+
+        // ---- gallery view, then speaker view, on the therapist's page ----
+        const stage = host.getByRole('region', { name: /^Video/ });
+        // (by id: on a phone they are behind "More", and hidden from getByRole)
+        const gallery = host.locator('#gallery-view-button');
+        const speaker = host.locator('#speaker-view-button');
+        assert.equal(await gallery.getAttribute('aria-pressed'), 'true');
+        const areas = () => host.evaluate(() => [...document.querySelectorAll('#video-tiles li')]
+          .map((li) => { const r = li.getBoundingClientRect(); return Math.round(r.width * r.height); }));
+        await until('three equal tiles in gallery view', areas,
+          (a) => a.length === 3 && Math.max(...a) <= 1.02 * Math.min(...a));
+        await shot(host, 'gallery-view', stage);
+        await control(host, speaker);
+        assert.equal(await speaker.getAttribute('aria-pressed'), 'true');
+        assert.equal(await gallery.getAttribute('aria-pressed'), 'false');
+        await until('one large tile over the others in speaker view', areas, (a) => {
+          const big = [...a].sort((x, y) => y - x);
+          return big.length === 3 && big[0] >= 2 * big[1];
+        });
+        await shot(host, 'speaker-view', stage);
+
+        // ---- the therapist shares her screen: every client sees it, then it is gone ----
+        const share = host.locator('#screen-button');
+        await share.getByText('Share screen', { exact: true }).waitFor({ state: 'attached' });
+        await control(host, share);
+        await Promise.all(clients.map((c) => waitForScreen(c, ADA.name, 45000)));
+        await share.getByText('Stop sharing', { exact: true }).waitFor({ state: 'attached' });
+        assert.equal(await share.getAttribute('aria-pressed'), 'true');
+        await shot(clients[0].page, 'screen-shared', clients[0].page.locator('#screen-stage'));
+        await shot(host, 'screen-sharing', host.locator('#screen-stage'));
+        await control(host, share);
+        await Promise.all(clients.map((c) => waitForNoScreen(c)));
 
         // ---- chat ----
         const hello = 'Welcome, everyone. Take a moment to settle in.';

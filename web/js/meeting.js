@@ -15,6 +15,7 @@ import { appointmentText, opensAtText } from './meeting-format.js';
 import { createSettings } from './meeting-settings.js';
 import { createClock } from './meeting-clock.js';
 import { createShortcuts } from './meeting-shortcuts.js';
+import { createMore } from './meeting-more.js';
 
 
 const views = {
@@ -157,6 +158,7 @@ const devices = createDevices();
 const settings = createSettings({ media });
 const clock = createClock();
 createShortcuts();
+createMore({ bar: document.querySelector('.controls'), button: $('more-button'), panel: $('more-controls') });
 let devicesSent = false;
 
 // ---- before joining ----

@@ -219,3 +219,17 @@ export async function admittedOneToOne(server, browser, clientBrowser, therapist
   await waitForMedia(ada, [clientName], { timeoutMs: 45000 });
   return { ada, client: other };
 }
+
+// Clicks one of the meeting's controls by its name; on a phone the less used ones are behind
+// "More", which this opens first. (The panel closes again once one is used.)
+export async function control(page, name, { tap = false } = {}) {
+  const button = page.getByRole('button', { name, exact: true });
+  const more = page.locator('#more-button');
+  if (!(await button.isVisible()) && await more.isVisible()) await (tap ? more.tap() : more.click());
+  await (tap ? button.tap() : button.click());
+}
+
+// Whether a control's words are `text`, shown or behind "More".
+export function controlSays(page, id, text) {
+  return page.locator(`#${id}`, { hasText: text }).waitFor({ state: 'attached' });
+}
