@@ -412,6 +412,15 @@ describe('dashboard', () => {
         recurrence: { freq: 'weekly', interval: 1, count: 3 } });
       assert.equal(made.status, 201, made.text);
       const session = made.json.session;
+      // a question to the group about times, answered by its one member
+      const asked = await call('POST', '/api/v1/polls', { group_id: group.json.group.id, title: 'Spring evenings',
+        time_zone: 'Europe/Berlin', slots: ['2027-04-06T18:00:00+02:00', '2027-04-07T18:00:00+02:00'] });
+      assert.equal(asked.status, 201, asked.text);
+      const poll = asked.json.poll;
+      const answered = await request(server, 'POST', '/api/v1/poll-links/answer', { body: {
+        token: poll.invites[0].url.split('/p/')[1],
+        answers: [{ slot_id: poll.slots[0].id, answer: 'no' }, { slot_id: poll.slots[1].id, answer: 'yes' }] } });
+      assert.equal(answered.status, 200, answered.text);
 
       await withDashboard(server, cookie, BERLIN, async (page, context) => {
         await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
@@ -460,6 +469,9 @@ describe('dashboard', () => {
         const g = page.locator(`#group-detail-${group.json.group.id}`);
         await g.getByText('We listen without interrupting.').waitFor();
         await g.getByText('No co-facilitators').waitFor();
+        await g.getByRole('heading', { name: 'Finding a time' }).waitFor();
+        await g.getByText('1 of 1 answered').waitFor();
+        await g.getByText('Best so far: Wed, 7 Apr 2027, 18:00–18:50 (1 can come, 0 if need be)').waitFor();
       });
     });
   });

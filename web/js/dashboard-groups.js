@@ -43,6 +43,25 @@ export function createGroups({ data, call, onCreated }) {
       .flatMap((se) => (se.occurrences ?? []).filter((o) => !o.cancelled_at && Date.parse(o.ends_at) > now)
         .map((o) => ({ title: se.title, starts: Date.parse(o.starts_at), ends: Date.parse(o.ends_at) })))
       .sort((a, b) => a.starts - b.starts).slice(0, 3);
+    // "find a time": what the members said, as the polls panel counts it (never who)
+    const asked = (data.polls ?? []).filter((p) => p.group_id === g.id && p.status === 'open');
+    if (asked.length) {
+      box.append(el('h4', 'dash-detail-heading', 'Finding a time'));
+      const ul = el('ul', 'dash-detail-list');
+      for (const p of asked) {
+        const li = el('li');
+        const answered = (p.responses ?? []).filter((r) => r.answered).length;
+        li.append(el('p', 'dash-client-name', p.title),
+          el('p', 'dash-client-detail', `${answered} of ${(p.responses ?? []).length} answered`));
+        const best = (p.slots ?? [])[0];
+        if (best && answered) {
+          li.append(el('p', 'dash-client-detail', `Best so far: ${formatSpan(Date.parse(best.starts_at),
+            Date.parse(best.ends_at))} (${best.yes} can come, ${best.maybe} if need be)`));
+        }
+        ul.append(li);
+      }
+      box.append(ul);
+    }
     box.append(el('h4', 'dash-detail-heading', 'Sessions to come'));
     if (coming.length) {
       const ul = el('ul', 'dash-detail-list');

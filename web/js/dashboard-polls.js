@@ -269,6 +269,7 @@ export function createPolls({ data, call, onScheduled }) {
   function loaded(result) {
     if (result.status === 200 && Array.isArray(result.data?.polls)) {
       polls = result.data.polls;
+      data.polls = polls; // a group's details show its own
       say(error, '');
     } else {
       say(error, errorMessage(result, 'Your questions to groups could not be loaded. Please reload the page.'));
