@@ -501,7 +501,8 @@ static enum router_codec router_codec_of(enum sdp_codec_id c)
 /* The simulcast layers the answer receives (sdp_answer: the offer's a=simulcast send RIDs
  * that it declared, when the rtp-stream-id extension was agreed), lowest first as the page
  * lists them. */
-static void simulcast_params(const struct sdp_negotiated_media *nm, struct router_publish_params *pp)
+static void simulcast_params(const struct sdp_negotiated_media *nm,
+                             struct router_publish_params *pp)
 {
     const struct sdp_media *m = nm->remote;
     if (!nm->ext_id[SDP_EXT_RID])
@@ -613,6 +614,59 @@ static void publish_ice_restart(struct media_plan *p, struct member *mb, const c
     arena_free(&a);
 }
 
+/* A publish offer and this node's answer to it (camera or screen): fresh ICE credentials,
+ * what was agreed, and what the publisher sends. */
+struct publish_offer {
+    struct arena a;
+    struct buf answer;
+    struct sdp_negotiated *neg;
+    struct sdp_error err;
+    char ufrag[16], pwd[40];
+    struct sdp_local local;
+    struct router_publish_params pp;
+    bool audio, video;
+    enum router_codec codec;
+};
+
+/* Parses and answers text. 0, or -errno with po->err set; -ENOMSG (err left for the caller's
+ * own words) when the answer agrees on nothing to receive. */
+static int publish_offer_answer(struct media_plan *p, const char *text, struct publish_offer *po)
+{
+    ice_credential(p, po->ufrag, 8);
+    ice_credential(p, po->pwd, 24);
+    local_of(p, po->ufrag, po->pwd, random_session(p), 1, &po->local);
+    struct sdp_session *offer;
+    int rc = sdp_parse(&po->a, text, strlen(text), &offer, &po->err);
+    if (rc == 0)
+        rc = sdp_answer(&po->a, offer, &po->local, 0, &po->answer, &po->neg, &po->err);
+    po->codec = ROUTER_VP8;
+    if (rc == 0 && !publish_params(po->neg, &po->pp, &po->audio, &po->video, &po->codec))
+        rc = -ENOMSG;
+    return rc;
+}
+
+/* Tells the publisher: the answer (with source, for a screen), or why not; frees po. */
+static void publish_offer_reply(struct media_plan *p, struct member *mb, int rc,
+                                struct publish_offer *po, const char *source,
+                                struct live_effects *fx)
+{
+    if (rc < 0) {
+        p->n->publish_refused++;
+        send_error(fx, mb->conn, po->err.code ? po->err.code : "sdp_malformed",
+                   po->err.message[0] ? po->err.message : "The offer could not be used.");
+    } else {
+        p->n->publish_answered++;
+        json_t *m = json_pack("{s:s,s:s%}", "type", "publish_answer", "sdp", po->answer.data,
+                              po->answer.len);
+        if (source)
+            json_object_set_new(m, "source", json_string(source));
+        live_fx_send(fx, mb->conn, m);
+        plan_update(p, fx);
+    }
+    buf_free(&po->answer);
+    arena_free(&po->a);
+}
+
 void media_plan_publish(struct media_plan *p, int participant, bool audio_allowed,
                         bool video_allowed, const json_t *msg, struct live_effects *fx)
 {
@@ -638,37 +692,23 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
         publish_ice_restart(p, mb, text, fx);
         return;
     }
-    struct arena a = {0};
-    struct sdp_session *offer;
-    struct sdp_negotiated *neg = NULL;
-    struct sdp_error err = {0};
-    struct buf answer = {0};
-    char ufrag[16], pwd[40];
-    ice_credential(p, ufrag, 8);
-    ice_credential(p, pwd, 24);
-    struct sdp_local local;
-    local_of(p, ufrag, pwd, random_session(p), 1, &local);
-    int rc = sdp_parse(&a, text, strlen(text), &offer, &err);
-    if (rc == 0)
-        rc = sdp_answer(&a, offer, &local, 0, &answer, &neg, &err);
-    struct router_publish_params pp;
-    bool audio = false, video = false;
-    enum router_codec video_codec = ROUTER_VP8;
-    if (rc == 0 && !publish_params(neg, &pp, &audio, &video, &video_codec)) {
-        rc = -EINVAL;
-        err.code = "sdp_no_media";
-        snprintf(err.message, sizeof err.message,
+    struct publish_offer po = {0};
+    int rc = publish_offer_answer(p, text, &po);
+    if (rc == -ENOMSG) {
+        po.err.code = "sdp_no_media";
+        snprintf(po.err.message, sizeof po.err.message,
                  "The offer sends neither audio nor video that can be received.");
     }
     if (rc == 0) {
-        uint64_t id = add_peer(p, participant, true, &pp, ufrag, pwd, neg, "offer", &err, fx);
+        uint64_t id =
+            add_peer(p, participant, true, &po.pp, po.ufrag, po.pwd, po.neg, "offer", &po.err, fx);
         if (id == 0) {
             rc = -EINVAL;
         } else {
             remove_peer(fx, &mb->pub_peer);
             mb->pub_peer = id;
-            fingerprint_of(neg, mb->pub_fingerprint, sizeof mb->pub_fingerprint);
-            mb->pub_session = local.session_id;
+            fingerprint_of(po.neg, mb->pub_fingerprint, sizeof mb->pub_fingerprint);
+            mb->pub_session = po.local.session_id;
             mb->pub_version = 1;
             mb->pub_gen++;
             /* the router forgets what a participant may send while they have no port, and
@@ -677,26 +717,14 @@ void media_plan_publish(struct media_plan *p, int participant, bool audio_allowe
             c->participant = participant;
             c->audio = audio_allowed;
             c->video = video_allowed;
-            mb->pub_audio = audio;
-            mb->pub_video = video;
-            mb->pub_video_codec = video_codec;
-            memcpy(mb->pub_rids, pp.rids, sizeof mb->pub_rids);
-            mb->pub_rid_count = pp.rid_count;
+            mb->pub_audio = po.audio;
+            mb->pub_video = po.video;
+            mb->pub_video_codec = po.codec;
+            memcpy(mb->pub_rids, po.pp.rids, sizeof mb->pub_rids);
+            mb->pub_rid_count = po.pp.rid_count;
         }
     }
-    if (rc < 0) {
-        p->n->publish_refused++;
-        send_error(fx, mb->conn, err.code ? err.code : "sdp_malformed",
-                   err.message[0] ? err.message : "The offer could not be used.");
-    } else {
-        p->n->publish_answered++;
-        live_fx_send(
-            fx, mb->conn,
-            json_pack("{s:s,s:s%}", "type", "publish_answer", "sdp", answer.data, answer.len));
-        plan_update(p, fx);
-    }
-    buf_free(&answer);
-    arena_free(&a);
+    publish_offer_reply(p, mb, rc, &po, NULL, fx);
 }
 
 /* ---- a shared screen ---- */
@@ -735,55 +763,29 @@ static void screen_publish(struct media_plan *p, struct member *mb, const char *
             return;
         }
     }
-    struct arena a = {0};
-    struct sdp_session *offer;
-    struct sdp_negotiated *neg = NULL;
-    struct sdp_error err = {0};
-    struct buf answer = {0};
-    char ufrag[16], pwd[40];
-    ice_credential(p, ufrag, 8);
-    ice_credential(p, pwd, 24);
-    struct sdp_local local;
-    local_of(p, ufrag, pwd, random_session(p), 1, &local);
-    int rc = sdp_parse(&a, text, strlen(text), &offer, &err);
-    if (rc == 0)
-        rc = sdp_answer(&a, offer, &local, 0, &answer, &neg, &err);
-    struct router_publish_params pp;
-    bool audio = false, video = false;
-    enum router_codec codec = ROUTER_VP8;
-    if (rc == 0 && (!publish_params(neg, &pp, &audio, &video, &codec) || audio || !video)) {
+    struct publish_offer po = {0};
+    int rc = publish_offer_answer(p, text, &po);
+    if (rc == -ENOMSG || (rc == 0 && (po.audio || !po.video))) {
         rc = -EINVAL;
-        err.code = "sdp_no_media";
-        snprintf(err.message, sizeof err.message,
+        po.err.code = "sdp_no_media";
+        snprintf(po.err.message, sizeof po.err.message,
                  "A screen share sends one video section and nothing else.");
     }
     if (rc == 0) {
-        pp.rid_count = 0; /* one stream: a screen is not sent in layers */
-        pp.rid_id = pp.repaired_rid_id = 0;
-        uint64_t id = add_peer(p, (int)MEDIA_SCREEN_SOURCE(mb->id), true, &pp, ufrag, pwd, neg,
-                               "offer", &err, fx);
+        po.pp.rid_count = 0; /* one stream: a screen is not sent in layers */
+        po.pp.rid_id = po.pp.repaired_rid_id = 0;
+        uint64_t id = add_peer(p, (int)MEDIA_SCREEN_SOURCE(mb->id), true, &po.pp, po.ufrag, po.pwd,
+                               po.neg, "offer", &po.err, fx);
         if (id == 0) {
             rc = -EINVAL;
         } else {
             screen_end(mb, NULL, fx); /* their own earlier share, replaced */
             mb->screen_peer = id;
             mb->screen_gen++;
-            mb->screen_codec = codec;
+            mb->screen_codec = po.codec;
         }
     }
-    if (rc < 0) {
-        p->n->publish_refused++;
-        send_error(fx, mb->conn, err.code ? err.code : "sdp_malformed",
-                   err.message[0] ? err.message : "The offer could not be used.");
-    } else {
-        p->n->publish_answered++;
-        live_fx_send(fx, mb->conn,
-                     json_pack("{s:s,s:s,s:s%}", "type", "publish_answer", "source", "screen",
-                               "sdp", answer.data, answer.len));
-        plan_update(p, fx);
-    }
-    buf_free(&answer);
-    arena_free(&a);
+    publish_offer_reply(p, mb, rc, &po, "screen", fx);
 }
 
 void media_plan_screen_stop(struct media_plan *p, int participant, struct live_effects *fx)
