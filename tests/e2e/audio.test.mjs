@@ -15,7 +15,7 @@ import { refusingRed } from './lib/audio.mjs';
 import { launchChromium, withServer } from './lib/browser.mjs';
 import {
   MEDIA_ARGS, addClient, admittedOneToOne, api, assertRising, joinAsHost, localUrl, makeSession,
-  metrics, person, received, waitForMedia,
+  metrics, person, received, sleep, until, waitForMedia,
 } from './lib/meeting.mjs';
 
 const THERAPIST = 'Dr Ada Byron';
@@ -31,7 +31,6 @@ after(async () => {
   await browser?.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // What a page's live connections send and receive of audio, from getStats(): the codec of
 // each outbound and inbound audio stream, and the inbound sample counts.
@@ -86,16 +85,6 @@ function tileWords(page, name) {
   return page.locator('#video-tiles li.video-tile.camera-off', { hasText: name }).locator('.video-off');
 }
 
-async function until(what, read, ok, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
-    await sleep(500);
-  }
-}
 
 describe('audio on weak links', () => {
   test('Chromium sends RED (and DTX in silence); a receiver that takes it gets RED, one that refuses it the primary Opus; both conceal next to nothing', async () => {

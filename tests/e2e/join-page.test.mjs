@@ -13,7 +13,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
 import {
-  MEDIA_ARGS, addClient, api, joinAsHost, localUrl, makeSession, person, received, waitForMedia,
+  MEDIA_ARGS, addClient, api, joinAsHost, localUrl, makeSession, person, received, sleep, until,
+  waitForMedia,
 } from './lib/meeting.mjs';
 
 const THERAPIST = 'Dr Ada Byron';
@@ -37,18 +38,7 @@ async function shot(page, name) {
   if (dir) await page.screenshot({ path: path.join(dir, `join-${name}.png`), fullPage: true });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, read, ok, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
-    await sleep(300);
-  }
-}
 
 // How wide the page is against its window: no sideways scrolling on a phone.
 function widths(page) {

@@ -15,7 +15,8 @@ import { after, before, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
 import {
-  MEDIA_ARGS, addClient, api, control, joinAsHost, knock, localUrl, makeSession, person, waitForMedia,
+  MEDIA_ARGS, addClient, api, control, joinAsHost, knock, localUrl, makeSession, person, until,
+  waitForMedia,
 } from './lib/meeting.mjs';
 
 const THERAPIST = 'Dr Ada Byron';
@@ -34,18 +35,7 @@ after(async () => {
   await browser?.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, read, ok, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
-    await sleep(250);
-  }
-}
 
 async function shot(p, name) {
   const dir = process.env.LAYOUT_SCREENSHOTS;

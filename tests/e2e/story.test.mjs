@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { launchChromium } from './lib/browser.mjs';
 import { parseMail } from './lib/mail.mjs';
-import { MEDIA_ARGS, person, received, waitForMedia } from './lib/meeting.mjs';
+import { MEDIA_ARGS, person, received, until, waitForMedia } from './lib/meeting.mjs';
 import { SCREEN_H, SCREEN_W, fakeScreen, waitForNoScreen, waitForScreen } from './lib/screen.mjs';
 import { startServer } from './lib/server.mjs';
 import { startSmtpSink } from './lib/smtp-sink.mjs';
@@ -67,19 +67,6 @@ function nextHalfHour(zone, now = new Date()) {
     hourCycle: 'h23' }).formatToParts(t).map((p) => [p.type, p.value]));
   return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}`,
     minutes: Number(parts.hour) * 60 + Number(parts.minute) };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// read() until ok(value), or fail with what was last read
-async function until(what, read, ok, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(value)}`);
-    await sleep(300);
-  }
 }
 
 let browser;

@@ -233,3 +233,17 @@ export async function control(page, name, { tap = false } = {}) {
 export function controlSays(page, id, text) {
   return page.locator(`#${id}`, { hasText: text }).waitFor({ state: 'attached' });
 }
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// read() until ok(value) holds, or fail with `what` and the last value read.
+export async function until(what, read, ok, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
+    await sleep(250);
+  }
+}
