@@ -116,12 +116,17 @@ static const char *header(struct env *e, const char *name)
 static int send_x(struct env *e, const char *method, const char *path, const char *body,
                   struct extra x)
 {
-    /* "/a?b=1": the path and the query string, as net/http.c hands them over */
-    char bare[512];
-    snprintf(bare, sizeof bare, "%s", path);
+    /* "/a?b=1&c=2": the path, and the query's pairs as net/http.c hands them over, each
+     * ended by a NUL and the list by an empty one ("b=1\0c=2\0\0") */
+    char bare[512] = {0};
+    snprintf(bare, sizeof bare - 1, "%s", path);
     char *query = strchr(bare, '?');
-    if (query)
+    if (query) {
         *query++ = 0;
+        for (char *c = query; *c; c++)
+            if (*c == '&')
+                *c = 0;
+    }
     struct api_request req = {
         .id = 1,
         .now = e->now,
@@ -1392,6 +1397,13 @@ static const struct route_cases route_cases[] = {
      {{BOB, NULL, 404, "not_found"},
       {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/cancel"},
       {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/cancel"}}},
+    {"POST",
+     "/api/v1/sessions/{id}/invites/{id}/resend",
+     "/api/v1/sessions/{s}/invites/{c}/resend",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/invites/{c2}/resend"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/invites/{c}/resend"}}},
     {"PATCH",
      "/api/v1/sessions/{id}/occurrences/{id}",
      "/api/v1/sessions/{s}/occurrences/{o}",
