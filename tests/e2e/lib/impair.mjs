@@ -105,8 +105,8 @@ function which(cmd) {
 function netnsProblem() {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid() !== 0) return 'not root (unshare --net and iptables need root)';
-  for (const cmd of ['unshare', 'setpriv', 'ip', 'iptables', 'iptables-save']) {
-    if (!which(cmd)) return `${cmd} is missing (apt-get install util-linux iproute2 iptables)`;
+  for (const cmd of ['unshare', 'setpriv', 'ip', 'iptables', 'iptables-save', 'sysctl']) {
+    if (!which(cmd)) return `${cmd} is missing (apt-get install util-linux iproute2 iptables procps)`;
   }
   return null;
 }
@@ -126,6 +126,10 @@ function setupNetns() {
     run('mount', ['-t', 'tmpfs', '-o', 'mode=1777,size=2g', 'confide-netns-tmp', process.env.TMPDIR]);
   }
   run('ip', ['link', 'set', 'lo', 'up']);
+  // No IPv6 on the veth pair (the tests use 127.0.0.x): its link-local addresses would finish
+  // duplicate-address detection a second or two later, and Chromium, seeing the network
+  // change, aborts the page loads under way (net::ERR_NETWORK_CHANGED).
+  run('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
   run('ip', ['link', 'add', 'ct0', 'type', 'veth', 'peer', 'name', 'ct1']);
   run('ip', ['addr', 'add', `${NETNS_ADDR}/32`, 'dev', 'ct0']);
   run('ip', ['link', 'set', 'ct0', 'up']);
