@@ -10,7 +10,7 @@ import { test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
 import { inNetns, installLossRules, launchImpairedChromium, lossCounters } from './lib/impair.mjs';
-import { MEDIA_ARGS, admittedOneToOne, metrics } from './lib/meeting.mjs';
+import { MEDIA_ARGS, admittedOneToOne, metrics, until } from './lib/meeting.mjs';
 
 await inNetns(import.meta.url, { timeoutMs: 4 * 60 * 1000 });
 
@@ -36,17 +36,6 @@ async function connections(page) {
   });
 }
 
-// Polls until ok(reading) holds; fails with the last reading after timeoutMs.
-async function until(what, read, ok, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 const WEAK = /^Connection: (fair|poor)$/;
 
