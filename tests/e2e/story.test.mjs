@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { launchChromium } from './lib/browser.mjs';
 import { parseMail } from './lib/mail.mjs';
-import { MEDIA_ARGS, person, received, until, waitForMedia } from './lib/meeting.mjs';
+import { MEDIA_ARGS, control, person, received, until, waitForMedia } from './lib/meeting.mjs';
 import { SCREEN_H, SCREEN_W, fakeScreen, waitForNoScreen, waitForScreen } from './lib/screen.mjs';
 import { startServer } from './lib/server.mjs';
 import { startSmtpSink } from './lib/smtp-sink.mjs';
@@ -94,12 +94,6 @@ for (const size of SIZES) {
       };
       // a tap on a phone, a click on a laptop
       const press = (locator) => (touch ? locator.tap() : locator.click());
-      // a meeting control: on a phone the less used ones are behind "More"
-      const control = async (page, locator) => {
-        const more = page.locator('#more-button');
-        if (!(await locator.isVisible()) && await more.isVisible()) await press(more);
-        await press(locator);
-      };
       const zone = daytimeZone();
       const sink = await startSmtpSink();
       const server = await startServer({ env: {
@@ -249,7 +243,7 @@ for (const size of SIZES) {
         await until('three equal tiles in gallery view', areas,
           (a) => a.length === 3 && Math.max(...a) <= 1.02 * Math.min(...a));
         await shot(host, 'gallery-view', stage);
-        await control(host, speaker);
+        await control(host, speaker, { tap: touch });
         assert.equal(await speaker.getAttribute('aria-pressed'), 'true');
         assert.equal(await gallery.getAttribute('aria-pressed'), 'false');
         await until('one large tile over the others in speaker view', areas, (a) => {
@@ -261,13 +255,13 @@ for (const size of SIZES) {
         // ---- the therapist shares her screen: every client sees it, then it is gone ----
         const share = host.locator('#screen-button');
         await share.getByText('Share screen', { exact: true }).waitFor({ state: 'attached' });
-        await control(host, share);
+        await control(host, share, { tap: touch });
         await Promise.all(clients.map((c) => waitForScreen(c, ADA.name, 45000)));
         await share.getByText('Stop sharing', { exact: true }).waitFor({ state: 'attached' });
         assert.equal(await share.getAttribute('aria-pressed'), 'true');
         await shot(clients[0].page, 'screen-shared', clients[0].page.locator('#screen-stage'));
         await shot(host, 'screen-sharing', host.locator('#screen-stage'));
-        await control(host, share);
+        await control(host, share, { tap: touch });
         await Promise.all(clients.map((c) => waitForNoScreen(c)));
 
         // ---- chat ----

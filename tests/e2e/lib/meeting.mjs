@@ -220,10 +220,12 @@ export async function admittedOneToOne(server, browser, clientBrowser, therapist
   return { ada, client: other };
 }
 
-// Clicks one of the meeting's controls by its name; on a phone the less used ones are behind
-// "More", which this opens first. (The panel closes again once one is used.)
-export async function control(page, name, { tap = false } = {}) {
-  const button = page.getByRole('button', { name, exact: true });
+// Clicks (or taps) one of the meeting's controls, by its name or a locator; on a phone the
+// less used ones are behind "More", which this opens first. (The panel closes again once one
+// is used.)
+export async function control(page, target, { tap = false } = {}) {
+  const button = typeof target === 'string'
+    ? page.getByRole('button', { name: target, exact: true }) : target;
   const more = page.locator('#more-button');
   if (!(await button.isVisible()) && await more.isVisible()) await (tap ? more.tap() : more.click());
   await (tap ? button.tap() : button.click());
