@@ -11,7 +11,7 @@
 
 /* A backend may keep a prepared statement per query id below this; queries.c asserts at
  * compile time that its query table fits. */
-#define STORE_STMT_CACHE 192
+#define STORE_STMT_CACHE 320
 
 enum store_type { SV_NULL, SV_INT, SV_TEXT, SV_BLOB };
 

@@ -5,6 +5,7 @@ import { errorMessage } from './api.js';
 import { copyText, el, say, zoneName } from './ui.js';
 import { fillZoneSelect, formatSpan } from './dashboard-time.js';
 import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
+import { clientCareParts } from './care-parts.js';
 
 const SHOWN = 5; // sessions to come, and past ones, listed at most
 
@@ -191,6 +192,7 @@ export function clientDetail(client, { data, call, onChanged }) {
     })();
   }
 
-  box.append(contact, edit, form, groupsLine, comingPart, pastPart, status);
+  box.append(contact, edit, form, groupsLine, comingPart, pastPart,
+    ...clientCareParts(client, { data, call, onChanged }), status);
   return box;
 }

@@ -4,6 +4,7 @@ import { errorCode, errorMessage } from './api.js';
 import { el, say } from './ui.js';
 import { byName } from './dashboard-clients.js';
 import { formatSpan } from './dashboard-time.js';
+import { groupCareParts } from './care-parts.js';
 import {
   clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
 } from './dashboard-forms.js';
@@ -74,6 +75,7 @@ export function createGroups({ data, call, onCreated }) {
     } else {
       box.append(el('p', 'hint', 'No sessions booked. Schedule one, or find a time with the members.'));
     }
+    box.append(...groupCareParts(g, { data, call, onChanged: render }));
     return box;
   }
 
