@@ -15,9 +15,10 @@
 #include <stdint.h>
 
 #define NOTE_MAX_SECTIONS 4
-/* characters (not bytes) in one section, and in one addendum */
-#define NOTE_SECTION_MAX 20000
-#define NOTE_ADDENDUM_MAX 10000
+/* characters (not bytes) in one section, and in one addendum: a page saves the sections
+ * it changed, so one request stays under the default body limit (max_body_bytes) */
+#define NOTE_SECTION_MAX 10000
+#define NOTE_ADDENDUM_MAX 5000
 
 enum note_template { NOTE_SOAP, NOTE_DAP, NOTE_FREE, NOTE_TEMPLATES };
 
