@@ -154,6 +154,10 @@ static int note_json(struct api_call *call, const struct store_note *n, json_t *
         "updated_at", time_json(n->updated_at), "signed", n->signed_at != 0, "signed_by",
         person_json(call, n->signed_by), "signed_at", time_json(n->signed_at), "addenda", addenda,
         "mine", n->author_id == call->user.id);
+    /* the session's title, for lists of a client's notes (sealed like the note) */
+    struct store_series se;
+    if (store_series_get(call->ctx->store, &call->arena, n->series_id, &se) == 0 && se.title)
+        json_object_set_new(*out, "session_title", json_string(se.title));
     return 0;
 }
 
