@@ -7,7 +7,8 @@
  * group, its co-facilitators. Nobody else — an administrator neither (emergency access is
  * about a client's contact details, not their notes). Only the author changes and signs a
  * draft; anyone who reads a signed note may add an addendum. Every read and change is
- * audited (note.read, note.write, note.sign, note.addendum); no word of a note is logged. */
+ * audited (note.list with the occurrence's or client's id, note.read, note.write,
+ * note.sign, note.addendum with the note's); no word of a note is logged. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -222,8 +223,9 @@ void occurrence_notes_list(struct api_call *call)
     size_t n, nids;
     int64_t *ids;
     json_t *list;
+    /* who was there is a read of its own, even with no note yet */
     if (store_note_list_occurrence(call->ctx->store, &call->arena, o.id, &notes, &n) < 0 ||
-        attended(call, &se, o.id, &ids, &nids) < 0) {
+        attended(call, &se, o.id, &ids, &nids) < 0 || api_audit(call, "note.list", o.id) < 0) {
         api_store_error(call, -EIO, "note");
         return;
     }
@@ -577,6 +579,10 @@ void client_notes_list(struct api_call *call)
         return;
     }
     json_t *list;
+    if (api_audit(call, "note.list", c.id) < 0) {
+        api_store_error(call, -EIO, "client");
+        return;
+    }
     if (notes_array(call, notes, kept, &list) < 0)
         return;
     api_json(call, 200, json_pack("{s:I,s:o}", "client_id", (json_int_t)c.id, "notes", list));

@@ -119,7 +119,7 @@ function noteView(initial, { call, heading, onChanged }) {
       if (code === 'version_conflict') {
         stopped = true;
         show('Not saved');
-        say(error, errorMessage(result));
+        say(error, `${errorMessage(result)} What you typed here since is not saved: copy it first if you need it.`);
         reload.hidden = false;
       } else if (code === 'note_signed') {
         stopped = true;
@@ -141,7 +141,7 @@ function noteView(initial, { call, heading, onChanged }) {
       refresh('');
     });
 
-    const parts = [state, form, error, reload];
+    const parts = [state, error, reload, form];
     if (!mine) {
       parts.push(el('p', 'hint', 'Only the person who wrote this draft changes or signs it.'));
       return parts;
