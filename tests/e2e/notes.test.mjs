@@ -168,6 +168,8 @@ describe('private notes', () => {
         await editor.getByText(/^Dr Bea Lind, /).waitFor();
         await shot(page, 'addendum');
         await editor.getByRole('button', { name: 'Close' }).click();
+        // the keyboard is back where the notes were opened from: the session in the calendar
+        assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Notes session/);
 
         // the client's details list the note, signed, and open it
         const clients = page.getByRole('region', { name: 'Clients' });

@@ -347,9 +347,14 @@ function editorDialog() {
   return editor;
 }
 
-/** Opens the notes of one occurrence of a session. */
-export async function openNotes({ call, sessionId, occurrenceId, title, onChanged }) {
+/** Opens the notes of one occurrence of a session; closing it puts the focus back on
+ * returnTo (by default, what had it). */
+export async function openNotes({ call, sessionId, occurrenceId, title, onChanged, returnTo }) {
   const ed = editorDialog();
+  const back = returnTo ?? document.activeElement;
+  ed.dialog.addEventListener('close', () => {
+    if (back?.isConnected) back.focus();
+  }, { once: true });
   ed.title.textContent = title ? `Notes: ${title}` : 'Session notes';
   ed.when.textContent = '';
   say(ed.status, '');

@@ -676,7 +676,7 @@ export function createCalendar({ data, call, reload, schedule }) {
   dNotes.addEventListener('click', () => {
     const { session, occ } = detail.e;
     dialog.close();
-    openNotes({ call, sessionId: session.id, occurrenceId: occ.id, title: session.title });
+    openNotes({ call, sessionId: session.id, occurrenceId: occ.id, title: session.title, returnTo: detail.b });
   });
   dialog.addEventListener('close', () => {
     const b = detail && grid.querySelector(`.cal-block[data-occ="${detail.e.occ.id}"]`);
