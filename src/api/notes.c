@@ -98,9 +98,9 @@ static json_t *templates_json(void)
             json_array_append_new(sections,
                                   json_pack("{s:s,s:s}", "key", s[i].key, "label", s[i].label));
         json_array_append_new(list, json_pack("{s:s,s:o,s:i,s:i}", "name",
-                                              note_template_name((enum note_template)t),
-                                              "sections", sections, "section_max",
-                                              NOTE_SECTION_MAX, "addendum_max", NOTE_ADDENDUM_MAX));
+                                              note_template_name((enum note_template)t), "sections",
+                                              sections, "section_max", NOTE_SECTION_MAX,
+                                              "addendum_max", NOTE_ADDENDUM_MAX));
     }
     return list;
 }
@@ -144,17 +144,17 @@ static int note_json(struct api_call *call, const struct store_note *n, json_t *
                                                  "author", person_json(call, adds[i].author_id),
                                                  "text", adds[i].body ? adds[i].body : "",
                                                  "created_at", time_json(adds[i].created_at)));
-    *out = json_pack(
-        "{s:I,s:I,s:I,s:o,s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:b}", "id",
-        (json_int_t)n->id, "session_id", (json_int_t)n->series_id, "occurrence_id",
-        (json_int_t)n->occurrence_id, "client_id",
-        n->client_id ? json_integer(n->client_id) : json_null(), "kind",
-        n->client_id ? "client" : "group", "template", n->template_name, "sections", sections,
-        "version", (json_int_t)n->version, "author", person_json(call, n->author_id),
-        "occurrence_starts_at", time_json(n->starts_at), "created_at", time_json(n->created_at),
-        "updated_at", time_json(n->updated_at), "signed", n->signed_at != 0, "signed_by",
-        person_json(call, n->signed_by), "signed_at", time_json(n->signed_at), "addenda", addenda,
-        "mine", n->author_id == call->user.id);
+    *out = json_pack("{s:I,s:I,s:I,s:o,s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:b}", "id",
+                     (json_int_t)n->id, "session_id", (json_int_t)n->series_id, "occurrence_id",
+                     (json_int_t)n->occurrence_id, "client_id",
+                     n->client_id ? json_integer(n->client_id) : json_null(), "kind",
+                     n->client_id ? "client" : "group", "template", n->template_name, "sections",
+                     sections, "version", (json_int_t)n->version, "author",
+                     person_json(call, n->author_id), "occurrence_starts_at",
+                     time_json(n->starts_at), "created_at", time_json(n->created_at), "updated_at",
+                     time_json(n->updated_at), "signed", n->signed_at != 0, "signed_by",
+                     person_json(call, n->signed_by), "signed_at", time_json(n->signed_at),
+                     "addenda", addenda, "mine", n->author_id == call->user.id);
     /* the session's title, for lists of a client's notes (sealed like the note) */
     struct store_series se;
     if (store_series_get(call->ctx->store, &call->arena, n->series_id, &se) == 0 && se.title)
@@ -209,8 +209,7 @@ static int attended(struct api_call *call, const struct store_series *se, int64_
         *n = 1;
         return 0;
     }
-    return store_occurrence_admitted_clients(call->ctx->store, &call->arena, occurrence_id, ids,
-                                             n);
+    return store_occurrence_admitted_clients(call->ctx->store, &call->arena, occurrence_id, ids, n);
 }
 
 void occurrence_notes_list(struct api_call *call)
@@ -236,8 +235,8 @@ void occurrence_notes_list(struct api_call *call)
         struct store_client c;
         /* an archived client's name is gone from the practice's lists; their note stays */
         if (store_client_get(call->ctx->store, &call->arena, ids[i], &c) == 0)
-            json_array_append_new(people, json_pack("{s:I,s:s}", "client_id", (json_int_t)c.id,
-                                                    "name", c.name));
+            json_array_append_new(
+                people, json_pack("{s:I,s:s}", "client_id", (json_int_t)c.id, "name", c.name));
         else
             json_array_append_new(people,
                                   json_pack("{s:I,s:n}", "client_id", (json_int_t)ids[i], "name"));
@@ -248,8 +247,8 @@ void occurrence_notes_list(struct api_call *call)
                        time_json(o.starts_at), "ends_at", time_json(o.ends_at), "group_id",
                        se.group_id ? json_integer(se.group_id) : json_null(), "client_id",
                        se.client_id ? json_integer(se.client_id) : json_null(), "cancelled",
-                       json_boolean(o.cancelled_at || se.cancelled_at),
-                       "attended", people, "notes", list, "templates", templates_json()));
+                       json_boolean(o.cancelled_at || se.cancelled_at), "attended", people, "notes",
+                       list, "templates", templates_json()));
 }
 
 void occurrence_notes_create(struct api_call *call)
@@ -260,8 +259,7 @@ void occurrence_notes_create(struct api_call *call)
     api_field_int(call, "client_id", 1, INT64_MAX, 0, &client_id);
     int t = template_name ? note_template_from_name(template_name) : 0;
     if (t < 0)
-        api_field_error(call, "invalid_field", "template",
-                        "Choose a template: soap, dap or free.");
+        api_field_error(call, "invalid_field", "template", "Choose a template: soap, dap or free.");
     if (api_fields_failed(call))
         return;
     struct store_series se;
@@ -438,9 +436,9 @@ void notes_update(struct api_call *call)
                                                      NOTE_SECTION_MAX)
                                    : -EINVAL;
         if (rc == -E2BIG) {
-            api_field_error(call, "too_long", "sections",
-                            "Keep each section to " LIMIT_TEXT(NOTE_SECTION_MAX)
-                            " characters or fewer.");
+            api_field_error(
+                call, "too_long", "sections",
+                "Keep each section to " LIMIT_TEXT(NOTE_SECTION_MAX) " characters or fewer.");
             break;
         }
         if (rc < 0) {
@@ -463,13 +461,14 @@ void notes_update(struct api_call *call)
         json_t *now = json_object_get(sections, s[i].key);
         if (!now)
             now = json_object_get(body, s[i].key);
-        json_object_set_new(next, s[i].key, json_string(json_string_value(now) ? json_string_value(now) : ""));
+        json_object_set_new(next, s[i].key,
+                            json_string(json_string_value(now) ? json_string_value(now) : ""));
     }
     json_decref(body);
     char *text = json_dumps(next, JSON_COMPACT);
     json_decref(next);
-    int rc = text ? store_note_update(call->ctx->store, n.id, version, text, call->req->now)
-                  : -ENOMEM;
+    int rc =
+        text ? store_note_update(call->ctx->store, n.id, version, text, call->req->now) : -ENOMEM;
     free(text);
     if (rc == -ENOENT) { /* changed between the read and the write */
         refused(call, NOTE_CONFLICT, &n);
@@ -521,8 +520,8 @@ void notes_addendum_add(struct api_call *call)
     if (api_field_string(call, "text", 1, NOTE_ADDENDUM_MAX, &text, &len) == 0 &&
         (note_text_check(text, len, NOTE_ADDENDUM_MAX) < 0 || !has_words(text)))
         api_field_error(call, "invalid_field", "text",
-                        "Write the addendum: text of up to " LIMIT_TEXT(NOTE_ADDENDUM_MAX)
-                        " characters, without control characters.");
+                        "Write the addendum: text of up to " LIMIT_TEXT(
+                            NOTE_ADDENDUM_MAX) " characters, without control characters.");
     if (api_fields_failed(call))
         return;
     struct store_note n;

@@ -13,9 +13,9 @@ int store_note_insert(struct store *s, const struct store_note *n, int64_t *id)
         return rc;
     struct buf body = {0};
     store_seal_text(s, "notes.body", row, n->body, &body);
-    struct store_value p[] = {P_INT(row),          P_INT(n->occurrence_id), P_INT(n->series_id),
-                              P_ID(n->client_id),  P_INT(n->author_id),     P_TEXT(n->template_name),
-                              P_BUF(body),         P_INT(n->created_at)};
+    struct store_value p[] = {P_INT(row),         P_INT(n->occurrence_id), P_INT(n->series_id),
+                              P_ID(n->client_id), P_INT(n->author_id),     P_TEXT(n->template_name),
+                              P_BUF(body),        P_INT(n->created_at)};
     rc = store_run(s, Q_NOTE_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
     assert(rc < 0 || *id == row);
     buf_free(&body);

@@ -1788,9 +1788,11 @@ static void notes_are_sealed_signed_once_and_take_addenda(void **state)
 
     /* a draft changes at its version only */
     assert_int_equal(store_note_update(f->store, id1, 1, "{\"plan\":\"walk\"}", 12000), 0);
-    assert_int_equal(store_note_update(f->store, id1, 1, "{\"plan\":\"run\"}", 12001), -ENOENT);
+    assert_int_equal(store_note_update(f->store, id1, 1, "{\"plan\":\"run\"}", 12001),
+                     -ENOENT);
     /* no addendum to a draft */
-    struct store_note_addendum ad = {.note_id = id1, .author_id = ada, .body = "later", .created_at = 1};
+    struct store_note_addendum ad = {
+        .note_id = id1, .author_id = ada, .body = "later", .created_at = 1};
     int64_t aid;
     assert_int_equal(store_note_addendum_insert(f->store, &ad, &aid), -ENOENT);
     assert_int_equal(store_note_sign(f->store, id1, 1, ada, 13000), -ENOENT);
