@@ -68,6 +68,16 @@ const struct route api_routes[] = {
     /* the member's poll page: the token is in the body, so these are POSTs */
     {"POST", "/api/v1/poll-links/lookup", poll_link_lookup, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/poll-links/answer", poll_link_answer, ACCESS_PUBLIC, BODY_JSON},
+    /* private notes (notes.c) */
+    {"GET", "/api/v1/sessions/{id}/occurrences/{id}/notes", occurrence_notes_list,
+     ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/sessions/{id}/occurrences/{id}/notes", occurrence_notes_create,
+     ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/notes/{id}", notes_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"PATCH", "/api/v1/notes/{id}", notes_update, ACCESS_SIGNED_IN, BODY_JSON},
+    {"POST", "/api/v1/notes/{id}/sign", notes_sign, ACCESS_SIGNED_IN, BODY_JSON},
+    {"POST", "/api/v1/notes/{id}/addenda", notes_addendum_add, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/clients/{id}/notes", client_notes_list, ACCESS_SIGNED_IN, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -81,6 +81,14 @@ void polls_session(struct api_call *call);
 void poll_link_lookup(struct api_call *call);
 void poll_link_answer(struct api_call *call);
 
+void occurrence_notes_list(struct api_call *call); /* notes.c */
+void occurrence_notes_create(struct api_call *call);
+void notes_get(struct api_call *call);
+void notes_update(struct api_call *call);
+void notes_sign(struct api_call *call);
+void notes_addendum_add(struct api_call *call);
+void client_notes_list(struct api_call *call);
+
 void emergency_roster(struct api_call *call); /* emergency.c */
 void emergency_open(struct api_call *call);
 void emergency_mine(struct api_call *call);

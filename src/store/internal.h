@@ -188,6 +188,19 @@ enum query {
     Q_LEASE_RELEASE,
     Q_LEASE_RELEASE_NODE,
     Q_LEASE_SWEEP,
+    /* private notes (notes.c) */
+    Q_NOTE_NEXT_ID,
+    Q_NOTE_INSERT,
+    Q_NOTE_GET,
+    Q_NOTE_FOR,
+    Q_NOTE_LIST_OCC,
+    Q_NOTE_LIST_CLIENT,
+    Q_NOTE_UPDATE,
+    Q_NOTE_SIGN,
+    Q_ADDENDUM_NEXT_ID,
+    Q_ADDENDUM_INSERT,
+    Q_ADDENDUM_LIST,
+    Q_OCC_ADMITTED_CLIENTS,
     Q_COUNT
 };
 

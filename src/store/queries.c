@@ -32,6 +32,10 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
 /* PostgreSQL only (store/dialect.h): rows another connection's claim holds are passed over */
 #define SKIP_LOCKED PG_ONLY("FOR UPDATE SKIP LOCKED")
 
+#define NOTE_COLS                                                                                  \
+    "n.id, n.occurrence_id, n.series_id, n.client_id, n.author_id, n.template, n.body_sealed,"     \
+    " n.version, n.created_at, n.updated_at, n.signed_by, n.signed_at, o.starts_at"
+
 #define AUDIT_COLS "id, at, actor_user_id, action, subject_id, source, outcome, record_hash"
 
 /* occurrences whose meeting is over: ended, cancelled (or their series), or ending at $1 or
@@ -341,6 +345,38 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_LEASE_RELEASE] = "DELETE FROM meeting_leases WHERE occurrence_id = $1 AND node_id = $2",
     [Q_LEASE_RELEASE_NODE] = "DELETE FROM meeting_leases WHERE node_id = $1",
     [Q_LEASE_SWEEP] = "DELETE FROM meeting_leases WHERE expires_at <= $1",
+    /* private notes: the occurrence's start comes with each (lists are shown by date) */
+    [Q_NOTE_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM notes",
+    [Q_NOTE_INSERT] = "INSERT INTO notes (id, occurrence_id, series_id, client_id, author_id,"
+                      " template, body_sealed, version, created_at, updated_at)"
+                      " VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
+    [Q_NOTE_GET] = "SELECT " NOTE_COLS " FROM notes n JOIN occurrences o"
+                   " ON o.id = n.occurrence_id WHERE n.id = $1",
+    /* the note of a client ($2; 0: the group note) at an occurrence */
+    [Q_NOTE_FOR] = "SELECT n.id FROM notes n WHERE n.occurrence_id = $1"
+                   " AND COALESCE(n.client_id, 0) = $2",
+    [Q_NOTE_LIST_OCC] = "SELECT " NOTE_COLS " FROM notes n JOIN occurrences o"
+                        " ON o.id = n.occurrence_id WHERE n.occurrence_id = $1"
+                        " ORDER BY COALESCE(n.client_id, 0), n.id",
+    [Q_NOTE_LIST_CLIENT] = "SELECT " NOTE_COLS " FROM notes n JOIN occurrences o"
+                           " ON o.id = n.occurrence_id WHERE n.client_id = $1"
+                           " ORDER BY o.starts_at DESC, n.id DESC",
+    /* a draft, at the version its writer saw; a signed note never changes */
+    [Q_NOTE_UPDATE] = "UPDATE notes SET body_sealed = $3, version = version + 1, updated_at = $4"
+                      " WHERE id = $1 AND version = $2 AND signed_at IS NULL",
+    [Q_NOTE_SIGN] = "UPDATE notes SET signed_by = $3, signed_at = $4, version = version + 1,"
+                    " updated_at = $4 WHERE id = $1 AND version = $2 AND signed_at IS NULL",
+    [Q_ADDENDUM_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM note_addenda",
+    /* only to a signed note */
+    [Q_ADDENDUM_INSERT] = "INSERT INTO note_addenda (id, note_id, author_id, body_sealed,"
+                          " created_at) SELECT $1, $2, $3, $4, $5 FROM notes"
+                          " WHERE id = $2 AND signed_at IS NOT NULL RETURNING id",
+    [Q_ADDENDUM_LIST] = "SELECT id, note_id, author_id, body_sealed, created_at"
+                        " FROM note_addenda WHERE note_id = $1 ORDER BY id",
+    /* the clients let into the occurrence's meeting */
+    [Q_OCC_ADMITTED_CLIENTS] = "SELECT DISTINCT client_id FROM attendance WHERE occurrence_id = $1"
+                               " AND client_id IS NOT NULL AND event = 'admitted'"
+                               " ORDER BY client_id",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {
@@ -364,6 +400,8 @@ const struct store_sealed_column store_sealed_columns[] = {
     {"mfa_totp.secret", "mfa_totp", "secret_sealed", "user_id"},
     {"emergency_access.reason", "emergency_access", "reason_sealed", "id"},
     {"meeting_admitted.name", "meeting_admitted", "name_sealed", "id"},
+    {"notes.body", "notes", "body_sealed", "id"},
+    {"note_addenda.body", "note_addenda", "body_sealed", "id"},
 };
 const int store_sealed_column_count =
     (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

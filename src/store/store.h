@@ -617,4 +617,49 @@ int store_emergency_for_therapist(struct store *s, struct arena *a, int64_t ther
 /* The practitioner has seen every grant so far. */
 int store_emergency_seen(struct store *s, int64_t therapist_id, int64_t now);
 
+/* ---- private notes ----
+ * A practitioner's notes about one occurrence of a session: a client's (client_id) or the
+ * group's (client_id 0). The body is the template's sections as a JSON object, sealed;
+ * its rules are practice/notes.h's. */
+
+struct store_note {
+    int64_t id, occurrence_id, series_id;
+    int64_t client_id; /* 0: the group note */
+    int64_t author_id;
+    char *template_name; /* "soap", "dap", "free" */
+    char *body;          /* {"section": "text", ...} */
+    int64_t version, created_at, updated_at;
+    int64_t signed_by, signed_at; /* 0: a draft */
+    int64_t starts_at;            /* the occurrence's (read only) */
+};
+
+struct store_note_addendum {
+    int64_t id, note_id, author_id;
+    char *body;
+    int64_t created_at;
+};
+
+/* -EEXIST when the occurrence has that client's (or the group's) note already. */
+int store_note_insert(struct store *s, const struct store_note *n, int64_t *id);
+int store_note_get(struct store *s, struct arena *a, int64_t id, struct store_note *out);
+/* The id of the client's note (client_id 0: the group's) at the occurrence; -ENOENT if none. */
+int store_note_for(struct store *s, int64_t occurrence_id, int64_t client_id, int64_t *id);
+/* The occurrence's notes, the group note first. */
+int store_note_list_occurrence(struct store *s, struct arena *a, int64_t occurrence_id,
+                               struct store_note **out, size_t *count);
+/* The client's notes, newest occurrence first. */
+int store_note_list_client(struct store *s, struct arena *a, int64_t client_id,
+                           struct store_note **out, size_t *count);
+/* A draft's new body, from `version`: -ENOENT when it is signed or at another version. */
+int store_note_update(struct store *s, int64_t id, int64_t version, const char *body, int64_t now);
+/* Signs the draft at `version` (-ENOENT when it is signed or at another version). */
+int store_note_sign(struct store *s, int64_t id, int64_t version, int64_t user_id, int64_t now);
+/* An addendum to a signed note (-ENOENT when it is not signed). */
+int store_note_addendum_insert(struct store *s, const struct store_note_addendum *ad, int64_t *id);
+int store_note_addenda(struct store *s, struct arena *a, int64_t note_id,
+                       struct store_note_addendum **out, size_t *count);
+/* The clients admitted to the occurrence's meeting (attendance), by id. */
+int store_occurrence_admitted_clients(struct store *s, struct arena *a, int64_t occurrence_id,
+                                      int64_t **client_ids, size_t *count);
+
 #endif

@@ -953,6 +953,7 @@ struct fixture {
     char ada_cookie[128], bob_cookie[128], cy_cookie[128];
     int64_t bob, cy, client, spare_client, group, session, occurrence, group_session,
         group_occurrence, poll, slot;
+    int64_t note, signed_note; /* Ada's draft note on {o}; her signed group note on {o2} */
     char token[96];
     char invitation[96]; /* the token of an invitation Ada sent */
 };
@@ -977,11 +978,13 @@ struct route_cases {
 
 /* {c} client, {c2} a client in no group, {g} group, {s} session (with {c}), {o} its first
  * occurrence, {s2} and {o2} the same of a session of {g}, {p} poll, {slot} a slot of it,
- * {bob} and {cy} user ids, {tok} a member's poll link token, {inv} an invitation's. */
+ * {bob} and {cy} user ids, {n} a draft note on {o}, {ns} a signed group note on {o2},
+ * {tok} a member's poll link token, {inv} an invitation's. */
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
     static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s2}", "{o2}",  "{s}",  "{o}",
-                                        "{p}",  "{slot}", "{bob}", "{cy}", "{tok}", "{inv}"};
+                                        "{p}",  "{slot}", "{bob}", "{cy}", "{n}",   "{ns}",
+                                        "{tok}", "{inv}"};
     struct {
         const char *name;
         char value[100];
@@ -996,7 +999,9 @@ static void expand(const struct fixture *f, const char *in, char *out, size_t si
                      f->poll,
                      f->slot,
                      f->bob,
-                     f->cy};
+                     f->cy,
+                     f->note,
+                     f->signed_note};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         vars[i].name = names[i];
         if (i < sizeof ids / sizeof ids[0])
@@ -1526,6 +1531,86 @@ static const struct route_cases route_cases[] = {
       {NOBODY, "{\"token\":\"{inv}\",\"password\":false}", 400, "invalid_field"},
       {NOBODY, "{\"token\":\"{inv}\",\"password\":\"short\"}", 400, "weak_password"},
       {NOBODY, "{\"token\":\"no-such-invitation\",\"password\":\"" PW "\"}", 404, "not_found"}}},
+    {"GET",
+     "/api/v1/sessions/{id}/occurrences/{id}/notes",
+     "/api/v1/sessions/{s}/occurrences/{o}/notes",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/occurrences/{o2}/notes"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/occurrences/{o}/notes"}}},
+    {"POST",
+     "/api/v1/sessions/{id}/occurrences/{id}/notes",
+     "/api/v1/sessions/{s}/occurrences/{o}/notes",
+     "{\"template\":\"soap\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"template\":7}", 400, "invalid_field"},
+      {ADA, "{\"template\":\"birp\"}", 400, "invalid_field"},
+      {ADA, "{\"template\":\"dap\",\"client_id\":\"{c}\"}", 400, "invalid_field"},
+      {ADA, NULL, 409, "note_exists"},
+      {ADA, "{\"template\":\"dap\",\"client_id\":{c2}}", 409, "not_attended"},
+      {ADA, "{\"template\":\"dap\",\"client_id\":{c}}", 409, "not_attended",
+       "/api/v1/sessions/{s2}/occurrences/{o2}/notes"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/{s}/occurrences/999999/notes"}}},
+    {"GET",
+     "/api/v1/notes/{id}",
+     "/api/v1/notes/{n}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {BOB, NULL, 404, "not_found", "/api/v1/notes/{ns}"},
+      {ADA, NULL, 404, "not_found", "/api/v1/notes/999999"}}},
+    {"PATCH",
+     "/api/v1/notes/{id}",
+     "/api/v1/notes/{n}",
+     "{\"version\":1,\"sections\":{\"plan\":\"Walk daily.\"}}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"version\":1}", 400, "missing_field"},
+      {ADA, "{\"version\":\"1\",\"sections\":{\"plan\":\"x\"}}", 400, "invalid_field"},
+      {ADA, "{\"version\":1,\"sections\":{}}", 400, "invalid_field"},
+      {ADA, "{\"version\":1,\"sections\":[\"x\"]}", 400, "invalid_field"},
+      {ADA, "{\"version\":1,\"sections\":{\"data\":\"x\"}}", 400, "unknown_section"},
+      {ADA, "{\"version\":1,\"sections\":{\"plan\":5}}", 400, "invalid_field"},
+      {ADA, "{\"version\":1,\"sections\":{\"plan\":\"a\\u0007b\"}}", 400, "invalid_field"},
+      {ADA, "{\"version\":9,\"sections\":{\"plan\":\"x\"}}", 409, "version_conflict"},
+      {ADA, "{\"version\":3,\"sections\":{\"plan\":\"x\"}}", 409, "note_signed",
+       "/api/v1/notes/{ns}"},
+      {CY, "{\"version\":3,\"sections\":{\"plan\":\"x\"}}", 403, "not_author",
+       "/api/v1/notes/{ns}"},
+      {BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/notes/999999"}}},
+    {"POST",
+     "/api/v1/notes/{id}/sign",
+     "/api/v1/notes/{n}/sign",
+     "{\"version\":1}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"version\":true}", 400, "invalid_field"},
+      {ADA, NULL, 409, "note_empty"},
+      {ADA, "{\"version\":2}", 409, "version_conflict"},
+      {ADA, "{\"version\":3}", 409, "note_signed", "/api/v1/notes/{ns}/sign"},
+      {CY, "{\"version\":3}", 403, "not_author", "/api/v1/notes/{ns}/sign"},
+      {BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/notes/999999/sign"}}},
+    {"POST",
+     "/api/v1/notes/{id}/addenda",
+     "/api/v1/notes/{n}/addenda",
+     "{\"text\":\"A later thought.\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"text\":3}", 400, "invalid_field"},
+      {ADA, "{\"text\":\"  \\n \"}", 400, "invalid_field"},
+      {ADA, NULL, 409, "note_not_signed"},
+      {BOB, NULL, 404, "not_found"},
+      {BOB, NULL, 404, "not_found", "/api/v1/notes/{ns}/addenda"},
+      {ADA, NULL, 404, "not_found", "/api/v1/notes/999999/addenda"}}},
+    {"GET",
+     "/api/v1/clients/{id}/notes",
+     "/api/v1/clients/{c}/notes",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/notes"}}},
 };
 #pragma GCC diagnostic pop
 
@@ -1615,6 +1700,21 @@ static void make_fixture(struct env *e, struct fixture *f)
     assert_non_null(url);
     assert_non_null(strstr(url, "/invite#"));
     snprintf(f->invitation, sizeof f->invitation, "%s", strstr(url, "/invite#") + 8);
+    /* notes: a draft on {o}; on {o2} the group's, written and signed */
+    snprintf(body, sizeof body, "/api/v1/sessions/%lld/occurrences/%lld/notes",
+             (long long)f->session, (long long)f->occurrence);
+    assert_int_equal(send(e, "POST", body, "{\"template\":\"soap\"}"), 201);
+    f->note = json_id(e->json, "note");
+    snprintf(body, sizeof body, "/api/v1/sessions/%lld/occurrences/%lld/notes",
+             (long long)f->group_session, (long long)f->group_occurrence);
+    assert_int_equal(send(e, "POST", body, "{\"template\":\"soap\"}"), 201);
+    f->signed_note = json_id(e->json, "note");
+    snprintf(body, sizeof body, "/api/v1/notes/%lld", (long long)f->signed_note);
+    assert_int_equal(send(e, "PATCH", body, "{\"version\":1,\"sections\":{\"plan\":\"Meet.\"}}"),
+                     200);
+    snprintf(body, sizeof body, "/api/v1/notes/%lld/sign", (long long)f->signed_note);
+    assert_int_equal(send(e, "POST", body, "{\"version\":2}"), 200);
+    assert_true(f->note > 0 && f->signed_note > 0);
     /* Cy reads what he co-facilitates: the refusals below are about changing it */
     snprintf(e->cookie, sizeof e->cookie, "%s", f->cy_cookie);
     snprintf(body, sizeof body, "/api/v1/groups/%lld", (long long)f->group);

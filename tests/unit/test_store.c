@@ -1736,6 +1736,105 @@ static void attendance_in_time_order_and_meeting_end(void **state)
     assert_int_equal(o.ended_at, 0);
 }
 
+static void notes_are_sealed_signed_once_and_take_addenda(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t other = add_client(f->store, ada, "Two");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t o1 = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    int64_t o2 = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
+
+    const char *body = "{\"subjective\":\"feels the lighthouse keeper is watching\"}";
+    struct store_note n = {.occurrence_id = o1, .series_id = sid, .client_id = cid,
+                           .author_id = ada, .template_name = "soap", .body = (char *)body,
+                           .created_at = 11000};
+    int64_t id1, id2, gid, found;
+    assert_int_equal(store_note_insert(f->store, &n, &id1), 0);
+    n.occurrence_id = o2;
+    n.created_at = 21000;
+    assert_int_equal(store_note_insert(f->store, &n, &id2), 0);
+    /* the group note of an occurrence: client 0 */
+    n.client_id = 0;
+    n.template_name = "free";
+    assert_int_equal(store_note_insert(f->store, &n, &gid), 0);
+    assert_int_equal(store_note_for(f->store, o1, cid, &found), 0);
+    assert_int_equal(found, id1);
+    assert_int_equal(store_note_for(f->store, o2, 0, &found), 0);
+    assert_int_equal(found, gid);
+    assert_int_equal(store_note_for(f->store, o1, 0, &found), -ENOENT);
+    assert_int_equal(store_note_for(f->store, o1, other, &found), -ENOENT);
+
+    struct store_note got;
+    assert_int_equal(store_note_get(f->store, &f->arena, id1, &got), 0);
+    assert_string_equal(got.body, body);
+    assert_string_equal(got.template_name, "soap");
+    assert_int_equal(got.client_id, cid);
+    assert_int_equal(got.version, 1);
+    assert_int_equal(got.signed_at, 0);
+    assert_int_equal(got.starts_at, 10000);
+
+    /* newest occurrence first */
+    struct store_note *list;
+    size_t count;
+    assert_int_equal(store_note_list_client(f->store, &f->arena, cid, &list, &count), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(list[0].id, id2);
+    assert_int_equal(list[1].id, id1);
+    assert_int_equal(store_note_list_occurrence(f->store, &f->arena, o2, &list, &count), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(list[0].id, gid); /* the group's first */
+
+    /* a draft changes at its version only */
+    assert_int_equal(store_note_update(f->store, id1, 1, "{\"plan\":\"walk\"}", 12000), 0);
+    assert_int_equal(store_note_update(f->store, id1, 1, "{\"plan\":\"run\"}", 12001),
+                     -ENOENT);
+    /* no addendum to a draft */
+    struct store_note_addendum ad = {
+        .note_id = id1, .author_id = ada, .body = "later", .created_at = 1};
+    int64_t aid;
+    assert_int_equal(store_note_addendum_insert(f->store, &ad, &aid), -ENOENT);
+    assert_int_equal(store_note_sign(f->store, id1, 1, ada, 13000), -ENOENT);
+    assert_int_equal(store_note_sign(f->store, id1, 2, ada, 13000), 0);
+    assert_int_equal(store_note_get(f->store, &f->arena, id1, &got), 0);
+    assert_string_equal(got.body, "{\"plan\":\"walk\"}");
+    assert_int_equal(got.version, 3);
+    assert_int_equal(got.signed_by, ada);
+    assert_int_equal(got.signed_at, 13000);
+    /* signed: no statement changes it, nor signs it again */
+    assert_int_equal(store_note_update(f->store, id1, 3, "{}", 14000), -ENOENT);
+    assert_int_equal(store_note_sign(f->store, id1, 3, ada, 14000), -ENOENT);
+    ad.created_at = 15000;
+    assert_int_equal(store_note_addendum_insert(f->store, &ad, &aid), 0);
+    ad.body = "and a second thought";
+    ad.created_at = 16000;
+    int64_t aid2;
+    assert_int_equal(store_note_addendum_insert(f->store, &ad, &aid2), 0);
+    struct store_note_addendum *adds;
+    assert_int_equal(store_note_addenda(f->store, &f->arena, id1, &adds, &count), 0);
+    assert_int_equal(count, 2);
+    assert_int_equal(adds[0].id, aid);
+    assert_string_equal(adds[0].body, "later");
+    assert_int_equal(adds[0].author_id, ada);
+    assert_string_equal(adds[1].body, "and a second thought");
+    assert_int_equal(adds[1].created_at, 16000);
+    assert_int_equal(store_note_addenda(f->store, &f->arena, id2, &adds, &count), 0);
+    assert_int_equal(count, 0);
+
+    /* who was let into a meeting */
+    assert_int_equal(store_attendance_add(f->store, o1, cid, 0, "joined", 10000), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, other, 0, "joined", 10000), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, cid, 0, "admitted", 10010), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, cid, 0, "left", 10020), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, cid, 0, "admitted", 10030), 0);
+    assert_int_equal(store_attendance_add(f->store, o1, 0, ada, "admitted", 10000), 0);
+    int64_t *ids;
+    assert_int_equal(store_occurrence_admitted_clients(f->store, &f->arena, o1, &ids, &count), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(ids[0], cid);
+}
+
 static void turned_away_is_set_replaced_and_cleared(void **state)
 {
     struct fixture *f = *state;
@@ -2781,6 +2880,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(reminders_are_due_once_per_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(polls_round_trip_list_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(poll_slots_invites_and_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(notes_are_sealed_signed_once_and_take_addenda, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 import { errorCode, errorMessage } from './api.js';
 import { $, browserZone, el, say, zoneName } from './ui.js';
 import { rfc3339Local, zoneOffset } from './dashboard-time.js';
+import { openNotes } from './care-notes.js';
 
 const MINUTE = 60 * 1000;
 const DAY = 24 * 60 * MINUTE;
@@ -514,7 +515,8 @@ export function createCalendar({ data, call, reload, schedule }) {
   const dReschedule = button('Reschedule');
   const dCancelThis = button('Cancel this');
   const dCancelFollowing = button('Cancel this and following');
-  dActions.append(dStart, dReschedule, dCancelThis, dCancelFollowing);
+  const dNotes = button('Notes'); // private notes of a session that has begun (care-notes.js)
+  dActions.append(dStart, dNotes, dReschedule, dCancelThis, dCancelFollowing);
 
   const dMove = el('form', 'form cal-detail-move');
   dMove.noValidate = true;
@@ -591,6 +593,8 @@ export function createCalendar({ data, call, reload, schedule }) {
       dStart.href = href;
       dStart.textContent = session.host_url ? 'Start session' : 'Join as co-facilitator';
     }
+    const endOfToday = new Date().setHours(24, 0, 0, 0);
+    dNotes.hidden = e.start >= endOfToday;
     const changeable = e.editable && e.end > Date.now();
     dReschedule.hidden = !changeable;
     dCancelThis.hidden = !changeable;
@@ -669,6 +673,11 @@ export function createCalendar({ data, call, reload, schedule }) {
   });
 
   dClose.addEventListener('click', () => dialog.close());
+  dNotes.addEventListener('click', () => {
+    const { session, occ } = detail.e;
+    dialog.close();
+    openNotes({ call, sessionId: session.id, occurrenceId: occ.id, title: session.title, returnTo: detail.b });
+  });
   dialog.addEventListener('close', () => {
     const b = detail && grid.querySelector(`.cal-block[data-occ="${detail.e.occ.id}"]`);
     if (b && !section.contains(document.activeElement)) b.focus();
