@@ -2,11 +2,14 @@
 // (check-ins, messages, notes, attendance, their records), each made by a module of its own.
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
+import { clientMessages, groupAnnouncements } from './care-messages.js';
 
 const clientParts = [
+  clientMessages,
 ];
 
 const groupParts = [
+  groupAnnouncements,
 ];
 
 function made(parts, subject, ctx) {
