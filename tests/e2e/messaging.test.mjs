@@ -32,20 +32,28 @@ const ANNOUNCEMENT = 'No group next Tuesday; we meet again the week after. Marig
 const AVAILABILITY = 'I reply within two working days.';
 const LEAKS = [SECRET, 'therapy', 'anxiety', 'Anxiety', 'Ada', 'Byron', GROUP, 'heron', 'Marigold'];
 
-// A stand-in for the practice's SMS provider: keeps every JSON body POSTed to it.
-function startSmsSink() {
+// A stand-in for the practice's SMS provider: keeps every JSON body POSTed to it. The
+// first `busy` requests are answered 503, as a provider having a bad moment would.
+function startSmsSink({ busy = 0 } = {}) {
   const bodies = [];
+  const refused = [];
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (d) => { data += d; });
     req.on('end', () => {
+      if (refused.length < busy) {
+        refused.push(JSON.parse(data));
+        res.writeHead(503);
+        res.end();
+        return;
+      }
       bodies.push({ contentType: req.headers['content-type'], json: JSON.parse(data) });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"queued":true}');
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    bodies, url: `http://127.0.0.1:${server.address().port}/sms`,
+    bodies, refused, url: `http://127.0.0.1:${server.address().port}/sms`,
     stop: () => new Promise((r) => server.close(r)),
   })));
 }
@@ -77,7 +85,7 @@ describe('secure messaging', () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     sink = await startSmtpSink();
-    sms = await startSmsSink();
+    sms = await startSmsSink({ busy: 1 });
     server = await startServer({ env: {
       CONFIDE_SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CONFIDE_SMTP_STARTTLS: 'off',
       CONFIDE_MAIL_RETRY_SECONDS: '1', CONFIDE_MAIL_POLL_SECONDS: '1',
@@ -136,8 +144,11 @@ describe('secure messaging', () => {
     assert.ok(link, mail.text);
     assertNoLeak('the mail', `${mail.subject}\n${mail.text}\n${JSON.stringify(mail.headers)}`);
 
-    // the text message: JSON {to, text} to the webhook, the same words
-    await until('the text message', () => sms.bodies.length, (n) => n === 1, 10000);
+    // the text message: JSON {to, text} to the webhook, the same words; the provider's
+    // first answer was 503, and the outbox tried again
+    await until('the text message', () => sms.bodies.length, (n) => n === 1, 15000);
+    assert.equal(sms.refused.length, 1);
+    assert.deepEqual(sms.refused[0], sms.bodies[0].json);
     const { contentType, json } = sms.bodies[0];
     assert.match(contentType, /^application\/json/);
     assert.deepEqual(Object.keys(json).sort(), ['text', 'to']);
