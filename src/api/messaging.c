@@ -78,10 +78,11 @@ void client_messages_list(struct api_call *call)
     struct store_message *msgs;
     size_t n;
     int64_t devices = 0;
-    /* the answer shows the client's messages as read: they are, from now */
-    int rc = store_message_mark_read(s, c.id, 0, call->req->now);
+    /* read before they are marked: the client's messages this answer is the first to show
+     * come with read_at null, so the page can say which are new */
+    int rc = store_message_thread(s, &call->arena, c.id, &msgs, &n);
     if (rc == 0)
-        rc = store_message_thread(s, &call->arena, c.id, &msgs, &n);
+        rc = store_message_mark_read(s, c.id, 0, call->req->now);
     if (rc == 0)
         rc = store_inbox_signin_count(s, c.id, call->req->now, &devices);
     if (rc == 0)

@@ -23,6 +23,7 @@ const PRACTICE = 'Harbour Counselling';
 const CRISIS = 'In the US call or text 988. In the UK call 116 123.';
 const ADA = { name: 'Dr Ada Byron', email: 'ada@practice.example', password: 'a long and quiet passphrase' };
 const SAM = { name: 'Sam Rivera', email: 'sam@mail.example', time_zone: 'Europe/Berlin', phone: '+49 30 1234567' };
+const KIM = { name: 'Kim Osei', email: 'kim@mail.example', time_zone: 'Europe/London' }; // no phone
 const GROUP = 'Anxiety support circle';
 // what a message says: a phrase to look for, and words no notification may carry
 const SECRET = 'the blue heron waits by the harbour wall';
@@ -66,7 +67,7 @@ function assertNoLeak(what, text) {
 }
 
 describe('secure messaging', () => {
-  let server, sink, sms, browser, cookie, api, sam, group;
+  let server, sink, sms, browser, cookie, api, sam, kim, group;
   const mailsTo = (email) => sink.messages.filter((m) => m.to.includes(email)).map((m) => parseMail(m.data));
   const inbox = (deviceCookie, method = 'GET', p = '/api/v1/inbox', body) =>
     request(server, method, p, { body, headers: deviceCookie ? { cookie: deviceCookie } : {} });
@@ -98,10 +99,14 @@ describe('secure messaging', () => {
     const made = await api('POST', '/api/v1/clients', SAM);
     assert.equal(made.status, 201, made.text);
     sam = made.json.client;
+    kim = (await api('POST', '/api/v1/clients', KIM)).json.client;
     const g = await api('POST', '/api/v1/groups', { name: GROUP, agreement: 'We keep what is said here.', capacity: 8 });
     assert.equal(g.status, 201, g.text);
     group = g.json.group;
-    assert.equal((await api('POST', `/api/v1/groups/${group.id}/members`, { client_id: sam.id })).status, 201);
+    for (const c of [sam, kim]) {
+      const added = await api('POST', `/api/v1/groups/${group.id}/members`, { client_id: c.id });
+      assert.ok(added.status < 300, added.text);
+    }
     assert.equal((await api('PUT', '/api/v1/me/availability', { note: AVAILABILITY })).status, 200);
   });
 
@@ -198,6 +203,7 @@ describe('secure messaging', () => {
     await dash.page.locator('#clients-list').getByRole('button', { name: SAM.name }).click();
     const part = dash.page.locator('[data-part="messages"]');
     await part.getByText(REPLY).waitFor();
+    await part.getByText(new RegExp(`^${SAM.name} · .* · New$`)).waitFor(); // not read before
     await part.locator('[data-read="yes"]').first().waitFor();
     assert.match(await part.locator('[data-read="yes"]').first().textContent(), /· Read /);
     await part.getByText('Signed in to their messages on 1 device.').waitFor();
@@ -270,21 +276,27 @@ describe('secure messaging', () => {
     const sentBefore = mailsTo(SAM.email).length;
     const made = await api('POST', `/api/v1/groups/${group.id}/announcements`, { body: ANNOUNCEMENT });
     assert.equal(made.status, 201, made.text);
-    await sink.waitFor(() => mailsTo(SAM.email).length > sentBefore, 10000);
+    // every member gets the mail; only a member with a phone number gets a text message
+    await sink.waitFor(() => mailsTo(SAM.email).length > sentBefore && mailsTo(KIM.email).length === 1, 10000);
+    for (const mail of [mailsTo(SAM.email).at(-1), mailsTo(KIM.email)[0]]) {
+      assert.equal(mail.subject, `You have a new secure message from ${PRACTICE}`);
+      assertNoLeak('the announcement\'s mail', mail.text);
+    }
     const mail = mailsTo(SAM.email).at(-1);
-    assert.equal(mail.subject, `You have a new secure message from ${PRACTICE}`);
-    assertNoLeak('the announcement\'s mail', mail.text);
     await until('its text message', () => sms.bodies.length, (n) => n === 2, 10000);
+    assert.equal(sms.bodies[1].json.to, SAM.phone);
     assertNoLeak('the announcement\'s text message', sms.bodies[1].json.text);
 
     let list = await api('GET', `/api/v1/groups/${group.id}/announcements`);
     assert.deepEqual(list.json.announcements.map((a) => [a.body, a.reads]), [[ANNOUNCEMENT, 0]]);
-    assert.equal(list.json.members, 1);
+    assert.equal(list.json.members, 2);
     const { device } = await redeem(linkIn(mail.text));
     const seen = await inbox(device);
     assert.deepEqual(seen.json.announcements.map((a) => [a.group, a.body]), [[GROUP, ANNOUNCEMENT]]);
     list = await api('GET', `/api/v1/groups/${group.id}/announcements`);
     assert.equal(list.json.announcements[0].reads, 1);
+    await new Promise((r) => setTimeout(r, 1500)); // and no text message to the member without a phone
+    assert.equal(sms.bodies.length, 2);
 
     // the practitioner's unread count saw the reply, and is empty now that it was read
     const unread = await api('GET', '/api/v1/messages/unread');

@@ -106,6 +106,7 @@ export function clientMessages(client, { call }) {
     const mine = m.from === 'practitioner';
     let meta = `${mine ? 'You' : client.name} · ${at(m.created_at)}`;
     if (mine) meta += m.read_at ? ` · Read ${at(m.read_at)}` : ' · Not read yet';
+    else if (!m.read_at) meta += ' · New';
     const metaLine = el('p', 'dash-client-detail', meta);
     metaLine.dataset.read = mine && m.read_at ? 'yes' : 'no';
     li.append(metaLine, messageBody(m.body));
