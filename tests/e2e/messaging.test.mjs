@@ -319,3 +319,30 @@ describe('secure messaging', () => {
     assert.equal((await api('GET', `/api/v1/clients/${sam.id}/messages`)).status, 404);
   });
 });
+
+test('over https the device cookie is __Host- and Secure', async () => {
+  const sink = await startSmtpSink();
+  // a proxy ends TLS: confide itself is reached over plain HTTP here
+  const server = await startServer({ env: {
+    CONFIDE_SMTP_URL: `smtp://127.0.0.1:${sink.port}`, CONFIDE_SMTP_STARTTLS: 'off',
+    CONFIDE_MAIL_POLL_SECONDS: '1', CONFIDE_PUBLIC_URL: 'https://care.example.org',
+  } });
+  try {
+    const cookie = await setupAdmin(server, ADA);
+    const api = (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+    const c = (await api('POST', '/api/v1/clients', KIM)).json.client;
+    assert.equal((await api('POST', `/api/v1/clients/${c.id}/messages`, { body: 'Hello.' })).status, 201);
+    await sink.waitFor((msgs) => msgs.length === 1, 10000);
+    const link = linkIn(parseMail(sink.messages[0].data).text);
+    assert.ok(link.startsWith('https://care.example.org/messages#'), link);
+    const res = await request(server, 'POST', '/api/v1/inbox/redeem', { body: { token: tokenOf(link) } });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.headers.get('set-cookie'),
+      /^__Host-confide_inbox=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=2592000; Secure$/);
+  } finally {
+    const { code } = await server.stop();
+    server.cleanup();
+    await sink.stop();
+    assert.equal(code, 0);
+  }
+});
