@@ -266,6 +266,13 @@ describe('secure messaging', () => {
     assert.equal(seen.json.signed_in, true);
     assert.equal(seen.json.crisis_resources, CRISIS);
     assert.equal(seen.json.availability, AVAILABILITY);
+    // one length limit, both ways: 4000 characters
+    const long = 'a'.repeat(4001);
+    const tooLong = await inbox(fresh.device, 'POST', '/api/v1/inbox/messages', { body: long });
+    assert.equal(tooLong.status, 400);
+    assert.equal(tooLong.json.error.field, 'body');
+    assert.equal((await api('POST', `/api/v1/clients/${sam.id}/messages`, { body: long })).status, 400);
+    assert.equal((await inbox(fresh.device, 'POST', '/api/v1/inbox/messages', { body: long.slice(1) })).status, 201);
     const out = await inbox(fresh.device, 'POST', '/api/v1/inbox/sign-out');
     assert.equal(out.status, 204);
     assert.match(out.headers.get('set-cookie'), /^confide_inbox=; .*Max-Age=0/);
@@ -298,9 +305,12 @@ describe('secure messaging', () => {
     await new Promise((r) => setTimeout(r, 1500)); // and no text message to the member without a phone
     assert.equal(sms.bodies.length, 2);
 
-    // the practitioner's unread count saw the reply, and is empty now that it was read
-    const unread = await api('GET', '/api/v1/messages/unread');
-    assert.deepEqual(unread.json, { clients: [], total: 0 });
+    // the practitioner's unread count: the long message the last test sent, until the
+    // practitioner opens the thread
+    assert.deepEqual((await api('GET', '/api/v1/messages/unread')).json,
+      { clients: [{ client_id: sam.id, count: 1 }], total: 1 });
+    assert.equal((await api('GET', `/api/v1/clients/${sam.id}/messages`)).status, 200);
+    assert.deepEqual((await api('GET', '/api/v1/messages/unread')).json, { clients: [], total: 0 });
     assert.equal((await inbox(device, 'POST', '/api/v1/inbox/messages', { body: 'One more thing.' })).status, 201);
     assert.deepEqual((await api('GET', '/api/v1/messages/unread')).json,
       { clients: [{ client_id: sam.id, count: 1 }], total: 1 });
