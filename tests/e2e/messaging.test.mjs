@@ -200,6 +200,7 @@ describe('secure messaging', () => {
     // the practitioner's dashboard: the reply, and when the client read the message
     const dash = await newWatchedPage(browser, server, cookie, { viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await dash.page.goto(`${server.url}/dashboard`);
+    await dash.page.locator('#clients-list [data-unread="1"]').filter({ hasText: '1 new message' }).waitFor();
     await dash.page.locator('#clients-list').getByRole('button', { name: SAM.name }).click();
     const part = dash.page.locator('[data-part="messages"]');
     await part.getByText(REPLY).waitFor();

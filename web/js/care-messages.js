@@ -70,7 +70,7 @@ function availabilityForm(call, status) {
   input.maxLength = LIMIT_AVAILABILITY;
   input.placeholder = 'I reply within two working days.';
   field.append(lab, input, el('p', 'hint', 'Clients see it wherever they write to you.'));
-  const save = el('button', 'button quiet', 'Save the note');
+  const save = el('button', 'button quiet', 'Update the note');
   save.type = 'submit';
   form.append(field, save);
   call('GET', '/api/v1/me/availability').then((r) => {
@@ -201,4 +201,20 @@ export function groupAnnouncements(group, { data, call }) {
   part.append(status);
   load();
   return part;
+}
+
+// The dashboard's list of clients: "2 new messages" under each client with messages the
+// practitioner has not read (not under one whose details are open: opening reads them).
+export async function showUnread(list, call) {
+  const r = await call('GET', '/api/v1/messages/unread');
+  if (r.status !== 200) return;
+  for (const old of list.querySelectorAll('[data-unread]')) old.remove();
+  for (const { client_id: id, count } of r.data.clients) {
+    const toggle = list.querySelector(`[data-client="${id}"]`);
+    if (!toggle || toggle.getAttribute('aria-expanded') === 'true') continue;
+    const badge = el('p', 'dash-client-detail', `${count} new message${count === 1 ? '' : 's'}`);
+    badge.dataset.unread = String(count);
+    badge.style.fontWeight = '600';
+    toggle.after(badge);
+  }
 }
