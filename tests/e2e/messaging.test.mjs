@@ -180,6 +180,8 @@ describe('secure messaging', () => {
     assert.equal(device.sameSite, 'Strict');
     assert.ok(device.expires * 1000 - Date.now() > 29 * 24 * 3600 * 1000, 'signed in for 30 days');
     assert.ok(!cookies.some((c) => c.name === 'confide_session'), 'not the practitioner\'s cookie');
+    assert.ok(await phone.page.evaluate(() => document.documentElement.scrollWidth <= 360),
+      'nothing runs off the side of a 360 px screen');
     await phone.page.screenshot({ path: path.join(SHOTS, 'messaging-client.png'), fullPage: true });
 
     // … and replies
