@@ -189,6 +189,8 @@ static const struct {
     {"slot_id", "Choose", "a time"},
     {"setup_token", "Open", "the setup link confide printed"},
     {"token", "Open", "the link from your email"},
+    {"body", "Write", "your message"},
+    {"note", "Write", "your availability note"},
 };
 
 static void field_words_of(const char *key, const char **verb, const char **noun)

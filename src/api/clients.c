@@ -209,6 +209,8 @@ void clients_delete(struct api_call *call)
     int rc = store_client_archive(call->ctx->store, c.id, call->req->now);
     if (rc == 0) /* and every link to a session to come stops working */
         rc = store_invites_revoke(call->ctx->store, c.id, 0, call->req->now, NULL);
+    if (rc == 0) /* and every device signed in to their messages is signed out */
+        rc = store_inbox_end(call->ctx->store, c.id, NULL);
     if (rc == 0)
         rc = api_audit(call, "client.archive", c.id);
     if (rc < 0) {

@@ -78,6 +78,23 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/notes/{id}/sign", notes_sign, ACCESS_SIGNED_IN, BODY_JSON},
     {"POST", "/api/v1/notes/{id}/addenda", notes_addendum_add, ACCESS_SIGNED_IN, BODY_JSON},
     {"GET", "/api/v1/clients/{id}/notes", client_notes_list, ACCESS_SIGNED_IN, BODY_NONE},
+    /* secure messaging (messaging.c); the client's side checks its own device cookie */
+    {"GET", "/api/v1/clients/{id}/messages", client_messages_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/clients/{id}/messages", client_messages_send, ACCESS_SIGNED_IN, BODY_JSON},
+    {"DELETE", "/api/v1/clients/{id}/inbox-sign-ins", client_inbox_end, ACCESS_SIGNED_IN,
+     BODY_NONE},
+    {"GET", "/api/v1/groups/{id}/announcements", group_announcements_list, ACCESS_SIGNED_IN,
+     BODY_NONE},
+    {"POST", "/api/v1/groups/{id}/announcements", group_announcements_send, ACCESS_SIGNED_IN,
+     BODY_JSON},
+    {"GET", "/api/v1/messages/unread", messages_unread, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/me/availability", availability_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"PUT", "/api/v1/me/availability", availability_set, ACCESS_SIGNED_IN, BODY_JSON},
+    {"POST", "/api/v1/inbox/redeem", inbox_redeem, ACCESS_PUBLIC, BODY_JSON},
+    {"GET", "/api/v1/inbox", inbox_get, ACCESS_PUBLIC, BODY_NONE},
+    {"POST", "/api/v1/inbox/messages", inbox_reply, ACCESS_PUBLIC, BODY_JSON},
+    {"POST", "/api/v1/inbox/sign-out", inbox_sign_out, ACCESS_PUBLIC, BODY_NONE},
+    {"POST", "/api/v1/inbox/new-link", inbox_new_link, ACCESS_PUBLIC, BODY_JSON},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -88,6 +88,19 @@ void notes_update(struct api_call *call);
 void notes_sign(struct api_call *call);
 void notes_addendum_add(struct api_call *call);
 void client_notes_list(struct api_call *call);
+void client_messages_list(struct api_call *call); /* messaging.c */
+void client_messages_send(struct api_call *call);
+void client_inbox_end(struct api_call *call);
+void group_announcements_list(struct api_call *call);
+void group_announcements_send(struct api_call *call);
+void messages_unread(struct api_call *call);
+void availability_get(struct api_call *call);
+void availability_set(struct api_call *call);
+void inbox_redeem(struct api_call *call);
+void inbox_get(struct api_call *call);
+void inbox_reply(struct api_call *call);
+void inbox_sign_out(struct api_call *call);
+void inbox_new_link(struct api_call *call);
 
 void emergency_roster(struct api_call *call); /* emergency.c */
 void emergency_open(struct api_call *call);

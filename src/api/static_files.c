@@ -20,6 +20,7 @@ static const struct {
     {"/check", "check.html"},
     {"/invite", "invite.html"}, /* the invitation's token is in the fragment, never sent */
     {"/j/", "join.html"}, /* a joined personal link: the tab keeps the token, not the address */
+    {"/messages", "messages.html"}, /* a client's secure messages; a link's token in the fragment */
 };
 
 /* Pages reached through a personal link: the token stays in the path for the page's

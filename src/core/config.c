@@ -97,6 +97,13 @@ static const struct option_def options[] = {
     NUM(turn_ttl, "14400", 600, 86400,
         "seconds the TURN credentials given to a page at admission last; longer than the longest "
         "session, because the TURN server ends a relay when they expire"),
+    STR(sms_webhook_url, "",
+        "http(s) URL of the practice's SMS provider: a new secure message is POSTed there as "
+        "JSON {\"to\",\"text\"} for clients with a phone number (empty: no SMS)"),
+    STR(crisis_resources,
+        "If you are in danger or might harm yourself, call your local emergency number now.",
+        "what to do in a crisis, shown to clients wherever they write a message, e.g. \"In the "
+        "US call or text 988. In the UK call 116 123.\""),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
@@ -425,6 +432,11 @@ int config_finish(struct config *c, struct buf *err)
     c->listen_port = (int)port;
     if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
         buf_printf(err, "tls_cert and tls_key must be set together");
+        return -1;
+    }
+    if (c->sms_webhook_url[0] != '\0' && strncmp(c->sms_webhook_url, "https://", 8) != 0 &&
+        strncmp(c->sms_webhook_url, "http://", 7) != 0) {
+        buf_printf(err, "sms_webhook_url must be an http:// or https:// URL");
         return -1;
     }
     if (c->media_bind[0] == '\0') {

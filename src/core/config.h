@@ -52,6 +52,8 @@ struct config {
     char turn_uris[1024];      /* turn:/turns: URIs of the practice's TURN server, comma-separated */
     char turn_secret[256];     /* coturn's static-auth-secret: signs the credentials; never logged */
     long turn_ttl;             /* seconds the TURN credentials handed to a page last */
+    char sms_webhook_url[512]; /* http(s) URL the SMS notifications are POSTed to; empty: none */
+    char crisis_resources[1024]; /* shown wherever a client writes a message */
 
     /* derived by config_finish */
     char listen_host[64];

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "mail/sms.h"
 #include "mail/smtp.h"
 
 /* An outcome that was decided (the SMTP exchange happened) but not yet written. */
@@ -129,13 +130,29 @@ static void recover(struct mail_worker *w)
         log_info("mail", "%lld interrupted mail(s) back to pending", (long long)n);
 }
 
-/* Sends one mail and records the outcome while the connection is still open: the server's
- * 250 is written to the store before QUIT or the next mail. */
+/* An outbox row of kind "sms": its message is the webhook's JSON body. With no
+ * sms_webhook_url (any more) it cannot go anywhere: it fails for good. */
+static enum smtp_result send_sms(struct mail_worker *w, const struct store_mail *m,
+                                 char err[SMTP_ERR_MAX])
+{
+    if (w->cfg.sms_webhook_url[0] == '\0') {
+        snprintf(err, SMTP_ERR_MAX, "no sms_webhook_url is set");
+        return SMTP_REJECTED;
+    }
+    return sms_post(w->cfg.sms_webhook_url, m->message, m->message_len, MAIL_SMTP_TIMEOUT_SECONDS,
+                    err);
+}
+
+/* Sends one mail (or text message) and records the outcome while the connection is still
+ * open: the server's 250 is written to the store before QUIT or the next mail. */
 static void send_one(struct mail_worker *w, struct smtp_session *smtp, const struct store_mail *m)
 {
     struct outcome o = {.id = m->id};
     const char *kind = m->kind ? m->kind : "?";
-    enum smtp_result r = smtp_session_send(smtp, m->recipient, m->message, m->message_len, o.err);
+    enum smtp_result r =
+        strcmp(kind, "sms") == 0
+            ? send_sms(w, m, o.err)
+            : smtp_session_send(smtp, m->recipient, m->message, m->message_len, o.err);
     o.at = clock_wall_ms();
     if (r == SMTP_SENT) {
         o.kind = OUT_SENT;

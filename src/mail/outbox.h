@@ -33,6 +33,9 @@
  * loses nothing, as with any MTA); it fails for good then, or at once when the server
  * refuses it (5xx, see smtp.h).
  * With an empty smtp_url nothing is claimed: mail waits in the outbox (tick still runs).
+ * Rows of kind "sms" (a secure message's notification by text, mail/sms.h) ride the same
+ * queue, claims and retries, and go to sms_webhook_url instead of the SMTP server; they
+ * too wait while smtp_url is empty.
  *
  * The database may be busy (the service thread writes through its own connection; SQLite
  * waits 5 s and then gives -EIO) or the disk full (-ENOSPC: no claim is written, so nothing

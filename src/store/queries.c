@@ -27,6 +27,8 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
     "id, therapist_id, group_id, title_sealed, time_zone, duration_minutes, created_at,"           \
     " closed_at, session_id"
 #define INVITE_COLS "id, series_id, client_id, token_hash, token_sealed, created_at, revoked_at"
+#define MSG_COLS                                                                                   \
+    "m.id, m.client_id, m.group_id, m.author_user_id, m.body_sealed, m.created_at, m.read_at"
 #define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
 
 /* PostgreSQL only (store/dialect.h): rows another connection's claim holds are passed over */
@@ -377,6 +379,64 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_OCC_ADMITTED_CLIENTS] = "SELECT DISTINCT client_id FROM attendance WHERE occurrence_id = $1"
                                " AND client_id IS NOT NULL AND event = 'admitted'"
                                " ORDER BY client_id",
+    /* secure messaging (messaging.c) */
+    [Q_MSG_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM messages",
+    [Q_MSG_INSERT] = "INSERT INTO messages (id, client_id, group_id, author_user_id, body_sealed,"
+                     " created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    [Q_MSG_THREAD] = "SELECT " MSG_COLS ", 0 FROM messages m WHERE m.client_id = $1"
+                     " ORDER BY m.id",
+    [Q_MSG_ANNOUNCEMENTS] = "SELECT " MSG_COLS ", (SELECT count(*) FROM announcement_reads r"
+                            " WHERE r.message_id = m.id) FROM messages m WHERE m.group_id = $1"
+                            " ORDER BY m.id",
+    /* the announcements of the groups a client is a member of now; read_at is theirs */
+    [Q_MSG_ANNOUNCEMENTS_FOR] = "SELECT m.id, m.client_id, m.group_id, m.author_user_id,"
+                                " m.body_sealed, m.created_at, r.read_at, 0 FROM messages m"
+                                " JOIN group_members gm ON gm.group_id = m.group_id"
+                                " JOIN therapy_groups g ON g.id = m.group_id"
+                                " LEFT JOIN announcement_reads r ON r.message_id = m.id"
+                                " AND r.client_id = gm.client_id"
+                                " WHERE gm.client_id = $1 AND g.archived_at IS NULL ORDER BY m.id",
+    [Q_MSG_READ_BY_PRACTITIONER] = "UPDATE messages SET read_at = $2 WHERE client_id = $1"
+                                   " AND author_user_id IS NULL AND read_at IS NULL",
+    [Q_MSG_READ_BY_CLIENT] = "UPDATE messages SET read_at = $2 WHERE client_id = $1"
+                             " AND author_user_id IS NOT NULL AND read_at IS NULL",
+    [Q_MSG_ANNOUNCEMENTS_READ] = "INSERT INTO announcement_reads (message_id, client_id, read_at)"
+                                 " SELECT m.id, gm.client_id, $2 FROM messages m"
+                                 " JOIN group_members gm ON gm.group_id = m.group_id"
+                                 " WHERE gm.client_id = $1 AND NOT EXISTS (SELECT 1"
+                                 " FROM announcement_reads r WHERE r.message_id = m.id"
+                                 " AND r.client_id = $1)",
+    [Q_MSG_UNREAD] = "SELECT m.client_id, count(*) FROM messages m JOIN clients c"
+                     " ON c.id = m.client_id WHERE c.therapist_id = $1 AND c.archived_at IS NULL"
+                     " AND m.author_user_id IS NULL AND m.read_at IS NULL GROUP BY m.client_id"
+                     " ORDER BY m.client_id",
+    [Q_INBOX_LINK_INSERT] = "INSERT INTO inbox_links (token_hash, client_id, created_at,"
+                            " expires_at) VALUES ($1, $2, $3, $4)",
+    /* a link of an archived client is not found */
+    [Q_INBOX_LINK_GET] = "SELECT l.client_id, l.expires_at, l.used_at FROM inbox_links l"
+                         " JOIN clients c ON c.id = l.client_id"
+                         " WHERE l.token_hash = $1 AND c.archived_at IS NULL",
+    [Q_INBOX_LINK_USE] = "UPDATE inbox_links SET used_at = $2 WHERE token_hash = $1"
+                         " AND used_at IS NULL",
+    [Q_INBOX_LINKS_SWEEP] = "DELETE FROM inbox_links WHERE expires_at <= $1",
+    [Q_INBOX_LINKS_END] = "DELETE FROM inbox_links WHERE client_id = $1",
+    [Q_INBOX_SIGNIN_INSERT] = "INSERT INTO inbox_signins (token_hash, client_id, created_at,"
+                              " expires_at) VALUES ($1, $2, $3, $4)",
+    /* an archived client's sign-ins end at once: they are not found */
+    [Q_INBOX_SIGNIN_GET] = "SELECT s.client_id FROM inbox_signins s JOIN clients c"
+                           " ON c.id = s.client_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+                           " AND c.archived_at IS NULL",
+    [Q_INBOX_SIGNIN_DELETE] = "DELETE FROM inbox_signins WHERE token_hash = $1",
+    [Q_INBOX_SIGNINS_END] = "DELETE FROM inbox_signins WHERE client_id = $1",
+    [Q_INBOX_SIGNIN_COUNT] = "SELECT count(*) FROM inbox_signins WHERE client_id = $1"
+                             " AND expires_at > $2",
+    [Q_AVAILABILITY_GET] = "SELECT user_id, note_sealed FROM availability_notes"
+                           " WHERE user_id = $1",
+    [Q_AVAILABILITY_SET] = "INSERT INTO availability_notes (user_id, note_sealed, updated_at)"
+                           " VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE"
+                           " SET note_sealed = excluded.note_sealed,"
+                           " updated_at = excluded.updated_at",
+    [Q_AVAILABILITY_DELETE] = "DELETE FROM availability_notes WHERE user_id = $1",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {
@@ -402,6 +462,9 @@ const struct store_sealed_column store_sealed_columns[] = {
     {"meeting_admitted.name", "meeting_admitted", "name_sealed", "id"},
     {"notes.body", "notes", "body_sealed", "id"},
     {"note_addenda.body", "note_addenda", "body_sealed", "id"},
+    /* secure messaging */
+    {"messages.body", "messages", "body_sealed", "id"},
+    {"availability_notes.note", "availability_notes", "note_sealed", "user_id"},
 };
 const int store_sealed_column_count =
     (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

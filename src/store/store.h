@@ -661,5 +661,71 @@ int store_note_addenda(struct store *s, struct arena *a, int64_t note_id,
 /* The clients admitted to the occurrence's meeting (attendance), by id. */
 int store_occurrence_admitted_clients(struct store *s, struct arena *a, int64_t occurrence_id,
                                       int64_t **client_ids, size_t *count);
+/* ---- secure messaging (messaging.c) ----
+ * A thread per client (practitioner and client write in it) and an announcement thread
+ * per group (the practitioner writes, members read). Message text is sealed for its row.
+ * The client reaches it through a one-time link that signs a device in; only the
+ * tokens' hashes are kept. */
+
+struct store_message {
+    int64_t id;
+    int64_t client_id, group_id; /* exactly one is non-zero */
+    int64_t author_user_id;      /* 0: the client wrote it */
+    char *body;
+    int64_t created_at;
+    int64_t read_at; /* when the other side first read it (for a client reading group
+                      * announcements: when they did); 0: not yet */
+    int64_t reads;   /* a group's announcement, as its practitioner sees it: members who
+                      * have read it */
+};
+
+struct store_unread {
+    int64_t client_id, count;
+};
+
+int store_message_insert(struct store *s, const struct store_message *m, int64_t *id);
+/* A client's thread, oldest first. */
+int store_message_thread(struct store *s, struct arena *a, int64_t client_id,
+                         struct store_message **out, size_t *count);
+/* A group's announcements, oldest first, with how many members read each. */
+int store_message_announcements(struct store *s, struct arena *a, int64_t group_id,
+                                struct store_message **out, size_t *count);
+/* The announcements of the groups client_id is a member of now (archived groups left
+ * out), oldest first; read_at is when this client read each. */
+int store_message_announcements_for(struct store *s, struct arena *a, int64_t client_id,
+                                    struct store_message **out, size_t *count);
+/* Marks the other side's messages of client_id's thread read at now (by_client: the
+ * practitioner's, read by the client; else the client's, read by the practitioner), and
+ * with by_client also the announcements of the client's groups. Only first reads count. */
+int store_message_mark_read(struct store *s, int64_t client_id, int by_client, int64_t now);
+/* How many of each client's messages the practitioner has not read yet (clients with
+ * none left out). */
+int store_message_unread(struct store *s, struct arena *a, int64_t therapist_id,
+                         struct store_unread **out, size_t *count);
+
+/* A one-time messaging link: its hash, whose it is, until when. Sweeps expired links. */
+int store_inbox_link_insert(struct store *s, const uint8_t hash[32], int64_t client_id,
+                            int64_t now, int64_t expires_at);
+/* The link with this hash (an archived client's is not found): -ENOENT. used_at 0: unused. */
+int store_inbox_link_get(struct store *s, const uint8_t hash[32], int64_t *client_id,
+                         int64_t *expires_at, int64_t *used_at);
+/* Marks it used: 0 once, -ENOENT when it was used already. */
+int store_inbox_link_use(struct store *s, const uint8_t hash[32], int64_t now);
+int store_inbox_signin_insert(struct store *s, const uint8_t hash[32], int64_t client_id,
+                              int64_t now, int64_t expires_at);
+/* The client a device sign-in belongs to; -ENOENT when unknown, expired or the client is
+ * archived. */
+int store_inbox_signin_get(struct store *s, const uint8_t hash[32], int64_t now,
+                           int64_t *client_id);
+int store_inbox_signin_delete(struct store *s, const uint8_t hash[32]);
+/* Ends every device sign-in of the client and every link not yet used; *ended (may be
+ * NULL) says how many sign-ins. */
+int store_inbox_end(struct store *s, int64_t client_id, int64_t *ended);
+int store_inbox_signin_count(struct store *s, int64_t client_id, int64_t now, int64_t *count);
+
+/* A practitioner's availability note; *note NULL when none. */
+int store_availability_get(struct store *s, struct arena *a, int64_t user_id, char **note);
+/* NULL or "" removes it. */
+int store_availability_set(struct store *s, int64_t user_id, const char *note, int64_t now);
 
 #endif

@@ -242,6 +242,8 @@ static const struct {
     {"setup.html", "email", LIMIT_EMAIL},
     {"admin.html", "roster-filter", LIMIT_NAME},
     {"admin.html", "emergency-reason", LIMIT_REASON},
+    {"messages.html", "reply-text", LIMIT_MESSAGE},
+    {"messages.html", "new-link-email", LIMIT_EMAIL},
 };
 #define NFIELDS (sizeof FIELDS / sizeof FIELDS[0])
 

@@ -1668,6 +1668,147 @@ static void invites_stop_when_a_member_leaves_or_a_client_is_archived(void **sta
     assert_int_equal(invite_current(f->store, i_two), 1);
 }
 
+/* ---- secure messaging ---- */
+
+static void messages_threads_announcements_and_first_reads(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t c1 = add_client(f->store, ada, "One");
+    int64_t c2 = add_client(f->store, ada, "Two");
+    int64_t gid = add_group(f->store, ada, "Circle");
+    assert_int_equal(store_group_member_add(f->store, gid, c1, 100), 0);
+    struct store_message m = {.client_id = c1, .author_user_id = ada, .body = "See you Tuesday.",
+                              .created_at = 1000};
+    int64_t first, reply, note;
+    assert_int_equal(store_message_insert(f->store, &m, &first), 0);
+    m = (struct store_message){.client_id = c1, .body = "Thank you.", .created_at = 2000};
+    assert_int_equal(store_message_insert(f->store, &m, &reply), 0);
+    m = (struct store_message){.group_id = gid, .author_user_id = ada, .body = "No group next week.",
+                               .created_at = 3000};
+    assert_int_equal(store_message_insert(f->store, &m, &note), 0);
+    /* sealed for its row: the words are not in the table */
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT body_sealed FROM messages WHERE id = %lld", (long long)first);
+    assert_false(raw_blob_holds(f, sql, "Tuesday"));
+
+    struct store_message *list;
+    size_t n;
+    assert_int_equal(store_message_thread(f->store, &f->arena, c1, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].body, "See you Tuesday.");
+    assert_int_equal(list[0].author_user_id, ada);
+    assert_int_equal(list[1].author_user_id, 0);
+    assert_int_equal(list[0].read_at + list[1].read_at, 0);
+    assert_int_equal(store_message_thread(f->store, &f->arena, c2, &list, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* the practitioner has one message to read */
+    struct store_unread *u;
+    assert_int_equal(store_message_unread(f->store, &f->arena, ada, &u, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(u[0].client_id, c1);
+    assert_int_equal(u[0].count, 1);
+
+    /* the client reads: the practitioner's message and the announcement, once */
+    assert_int_equal(store_message_mark_read(f->store, c1, 1, 5000), 0);
+    assert_int_equal(store_message_mark_read(f->store, c1, 1, 9000), 0);
+    assert_int_equal(store_message_thread(f->store, &f->arena, c1, &list, &n), 0);
+    assert_int_equal(list[0].read_at, 5000);
+    assert_int_equal(list[1].read_at, 0);
+    assert_int_equal(store_message_announcements(f->store, &f->arena, gid, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].body, "No group next week.");
+    assert_int_equal(list[0].reads, 1);
+    assert_int_equal(store_message_announcements_for(f->store, &f->arena, c1, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].read_at, 5000);
+    assert_int_equal(store_message_announcements_for(f->store, &f->arena, c2, &list, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* the practitioner reads */
+    assert_int_equal(store_message_mark_read(f->store, c1, 0, 6000), 0);
+    assert_int_equal(store_message_thread(f->store, &f->arena, c1, &list, &n), 0);
+    assert_int_equal(list[1].read_at, 6000);
+    assert_int_equal(store_message_unread(f->store, &f->arena, ada, &u, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* out of the group: its announcements are not theirs any more */
+    assert_int_equal(store_group_member_remove(f->store, gid, c1), 0);
+    assert_int_equal(store_message_announcements_for(f->store, &f->arena, c1, &list, &n), 0);
+    assert_int_equal(n, 0);
+}
+
+static void inbox_links_are_one_time_and_sign_ins_end(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t c1 = add_client(f->store, ada, "One");
+    uint8_t link[32], device[32], other[32];
+    memset(link, 0x41, sizeof link);
+    memset(device, 0x42, sizeof device);
+    memset(other, 0x43, sizeof other);
+    assert_int_equal(store_inbox_link_insert(f->store, link, c1, 1000, 1000 + 900000), 0);
+    int64_t client = 0, expires = 0, used = -1;
+    assert_int_equal(store_inbox_link_get(f->store, link, &client, &expires, &used), 0);
+    assert_int_equal(client, c1);
+    assert_int_equal(expires, 901000);
+    assert_int_equal(used, 0);
+    assert_int_equal(store_inbox_link_get(f->store, other, &client, &expires, &used), -ENOENT);
+    assert_int_equal(store_inbox_link_use(f->store, link, 2000), 0);
+    assert_int_equal(store_inbox_link_use(f->store, link, 3000), -ENOENT); /* once */
+    assert_int_equal(store_inbox_link_get(f->store, link, &client, &expires, &used), 0);
+    assert_int_equal(used, 2000);
+    /* only the hash is kept */
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM inbox_links"), 1);
+
+    assert_int_equal(store_inbox_signin_insert(f->store, device, c1, 2000, 100000), 0);
+    assert_int_equal(store_inbox_signin_insert(f->store, other, c1, 2000, 100000), 0);
+    assert_int_equal(store_inbox_signin_get(f->store, device, 50000, &client), 0);
+    assert_int_equal(client, c1);
+    assert_int_equal(store_inbox_signin_get(f->store, device, 100000, &client), -ENOENT);
+    int64_t count = 0;
+    assert_int_equal(store_inbox_signin_count(f->store, c1, 50000, &count), 0);
+    assert_int_equal(count, 2);
+    /* signing one device out leaves the other */
+    assert_int_equal(store_inbox_signin_delete(f->store, device), 0);
+    assert_int_equal(store_inbox_signin_get(f->store, device, 50000, &client), -ENOENT);
+    assert_int_equal(store_inbox_signin_get(f->store, other, 50000, &client), 0);
+    /* archived: no sign-in and no link of theirs is found any more */
+    uint8_t fresh[32];
+    memset(fresh, 0x44, sizeof fresh);
+    assert_int_equal(store_inbox_link_insert(f->store, fresh, c1, 4000, 4000 + 900000), 0);
+    assert_int_equal(store_client_archive(f->store, c1, 60000), 0);
+    assert_int_equal(store_inbox_signin_get(f->store, other, 60001, &client), -ENOENT);
+    assert_int_equal(store_inbox_link_get(f->store, fresh, &client, &expires, &used), -ENOENT);
+    /* the practitioner ends them all: the rows go */
+    int64_t ended = 0;
+    assert_int_equal(store_inbox_end(f->store, c1, &ended), 0);
+    assert_int_equal(ended, 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM inbox_signins"), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM inbox_links"), 0);
+}
+
+static void availability_notes_are_sealed_set_and_removed(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    char *note = (char *)"x";
+    assert_int_equal(store_availability_get(f->store, &f->arena, ada, &note), 0);
+    assert_null(note);
+    assert_int_equal(store_availability_set(f->store, ada, "I reply within two days.", 100), 0);
+    assert_int_equal(store_availability_set(f->store, ada, "I reply within a day.", 200), 0);
+    assert_int_equal(store_availability_get(f->store, &f->arena, ada, &note), 0);
+    assert_string_equal(note, "I reply within a day.");
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT note_sealed FROM availability_notes WHERE user_id = %lld",
+             (long long)ada);
+    assert_false(raw_blob_holds(f, sql, "within"));
+    assert_int_equal(store_availability_set(f->store, ada, "", 300), 0);
+    assert_int_equal(store_availability_get(f->store, &f->arena, ada, &note), 0);
+    assert_null(note);
+}
+
 /* ---- meetings ---- */
 
 static void agreements_are_accepted_per_version(void **state)
@@ -2826,6 +2967,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_checkpoint_on_a_full_disk_leaves_the_database_whole,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(users_are_sealed_and_found_by_email, setup, teardown),
+        cmocka_unit_test_setup_teardown(messages_threads_announcements_and_first_reads, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(inbox_links_are_one_time_and_sign_ins_end, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(availability_notes_are_sealed_set_and_removed, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(keys_rotate_in_batches_while_a_server_reads, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_different_key_cannot_read_users, setup, teardown),

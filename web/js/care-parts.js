@@ -6,9 +6,14 @@ import { clientNotes } from './care-notes.js';
 
 const clientParts = [
   clientNotes,
+import { clientMessages, groupAnnouncements } from './care-messages.js';
+
+const clientParts = [
+  clientMessages,
 ];
 
 const groupParts = [
+  groupAnnouncements,
 ];
 
 function made(parts, subject, ctx) {

@@ -5,6 +5,7 @@ import { browserZone, el, say, zoneName } from './ui.js';
 import { clientDetail } from './dashboard-client-detail.js';
 import { fillZoneSelect } from './dashboard-time.js';
 import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
+import { showUnread } from './care-messages.js';
 
 export const byName = (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
 
@@ -57,6 +58,7 @@ export function createClients({ data, call, onAdded }) {
     }));
     list.hidden = clients.length === 0;
     empty.hidden = clients.length !== 0;
+    showUnread(list, call);
   }
 
   function loaded(result) {
