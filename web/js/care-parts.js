@@ -2,14 +2,12 @@
 // (check-ins, messages, notes, attendance, their records), each made by a module of its own.
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
+import { clientMessages, groupAnnouncements } from './care-messages.js';
 import { clientNotes } from './care-notes.js';
 
 const clientParts = [
-  clientNotes,
-import { clientMessages, groupAnnouncements } from './care-messages.js';
-
-const clientParts = [
   clientMessages,
+  clientNotes,
 ];
 
 const groupParts = [
