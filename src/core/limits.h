@@ -20,6 +20,7 @@
 #define LIMIT_PHONE 40            /* a client's (or emergency contact's) phone number */
 #define LIMIT_RELATIONSHIP 100    /* how an emergency contact is related ("partner") */
 #define LIMIT_REASON 1000         /* why an administrator used emergency access */
+#define LIMIT_MOOD_WORD 40        /* the word for a feeling, in a mood check-in */
 #define LIMIT_MFA_CODE 20         /* a code typed at two-step sign-in (6 digits, or a recovery code) */
 
 /* A limit as a string literal, for messages: LIMIT_TEXT(LIMIT_NAME) is "200". */

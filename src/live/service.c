@@ -178,6 +178,7 @@ void svc_carry_out(struct live_service *svc, struct room_entry *re, struct live_
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
     }
     store_records(svc, re, fx);
+    svc_store_checkins(svc, re, fx);
     if (fx->ended_at && store_occurrence_end(svc->store, re->occurrence_id, fx->ended_at) < 0)
         /* the links still open until its end time: a loss of comfort, not of data */
         log_warn("live", "occurrence=%lld: its end could not be written",
@@ -832,6 +833,8 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         goto out;
     }
     joined(svc, c, re, id, who.role, key, &fx);
+    if (c->room == re) /* still here (not closed by what joining did) */
+        svc_ask_checkins(svc, re, c->id, l.client.id, l.has_group ? l.group.id : 0);
 out:
     arena_free(&a);
 }
