@@ -68,6 +68,14 @@ const struct route api_routes[] = {
     /* the member's poll page: the token is in the body, so these are POSTs */
     {"POST", "/api/v1/poll-links/lookup", poll_link_lookup, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/poll-links/answer", poll_link_answer, ACCESS_PUBLIC, BODY_JSON},
+    /* check-ins and risk alerts (checkins.c) */
+    {"GET", "/api/v1/clients/{id}/checkins", client_checkins_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"PUT", "/api/v1/clients/{id}/checkins", client_checkins_set, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/groups/{id}/checkins", group_checkins_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"PUT", "/api/v1/groups/{id}/checkins", group_checkins_set, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/clients/{id}/measures", client_measures_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/alerts", alerts_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/alerts/{id}/seen", alert_seen, ACCESS_SIGNED_IN, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 
