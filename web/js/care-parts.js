@@ -2,11 +2,14 @@
 // (check-ins, messages, notes, attendance, their records), each made by a module of its own.
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
+import { clientMeasures, groupMeasures } from './care-measures.js';
 
 const clientParts = [
+  clientMeasures,
 ];
 
 const groupParts = [
+  groupMeasures,
 ];
 
 function made(parts, subject, ctx) {
