@@ -1131,6 +1131,14 @@ void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned set)
         p->checkins_asked = set;
 }
 
+int64_t live_room_client_id(const struct live_room *r, int participant)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].id == participant)
+            return r->p[i].role == LIVE_CLIENT ? r->p[i].client_id : 0;
+    return 0;
+}
+
 /* {"type":"checkin_answer","measure":"phq9","answers":[0,1,...],"word":"calm"}: scored,
  * handed to the service to keep, and a PHQ-9 item 9 above 0 goes to the hosts at once. */
 void live_room_on_checkin_answer(struct live_room *r, int64_t now, int from, const json_t *msg,

@@ -27,6 +27,7 @@
 
 struct room_entry {
     int64_t occurrence_id, series_id, ends_at;
+    int64_t group_id; /* a group session's group (its check-ins apply), else 0 */
     struct meeting *meeting;
     /* who hears on their dashboards how many wait: the therapist and co-facilitators */
     int64_t staff[STORE_EVENT_STAFF_MAX];

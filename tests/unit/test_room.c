@@ -835,8 +835,10 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     join(f, COHOST, &cofacilitator);
     join(f, BO, &bo);
     say(f, COHOST, "{\"type\":\"admit_all\"}");
-    join(f, ANA, &ana); /* waits */
-    join(f, CY, &cy);   /* waits too */
+    int ana_id = join(f, ANA, &ana); /* waits */
+    join(f, CY, &cy);                /* waits too */
+    assert_int_equal(live_room_client_id(f->room, ana_id), 101);
+    assert_int_equal(live_room_client_id(f->room, 1), 0); /* the co-facilitator */
     live_room_checkins_asked(f->room, ANA, 1u << 0 | 1u << 2); /* phq9, mood */
     say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
                 "\"answers\":[1,1,2,0,1,0,1,0,2]}");
