@@ -16,8 +16,7 @@ static int body_measures(struct api_call *call, unsigned *set)
     const json_t *list = json_object_get(call->body, "measures");
     *set = 0;
     if (!list) {
-        api_field_error(call, "missing_field", "measures",
-                        "Choose the measures to ask (or none).");
+        api_field_error(call, "missing_field", "measures", "Choose the measures to ask (or none).");
         return -1;
     }
     size_t i;
@@ -171,13 +170,12 @@ void client_measures_list(struct api_call *call)
         char at[32];
         clock_format_rfc3339(rows[i].answered_at, at);
         json_array_append_new(
-            list, json_pack("{s:I,s:s,s:i,s:s?,s:b,s:o,s:s?,s:s,s:o}", "id", (json_int_t)rows[i].id,
-                            "measure", rows[i].measure, "total", rows[i].total, "band",
-                            rows[i].band, "risk", rows[i].risk, "answers",
-                            answers_json(rows[i].answers), "word", rows[i].word, "answered_at",
-                            at, "occurrence_id",
-                            rows[i].occurrence_id ? json_integer(rows[i].occurrence_id)
-                                                  : json_null()));
+            list,
+            json_pack("{s:I,s:s,s:i,s:s?,s:b,s:o,s:s?,s:s,s:o}", "id", (json_int_t)rows[i].id,
+                      "measure", rows[i].measure, "total", rows[i].total, "band", rows[i].band,
+                      "risk", rows[i].risk, "answers", answers_json(rows[i].answers), "word",
+                      rows[i].word, "answered_at", at, "occurrence_id",
+                      rows[i].occurrence_id ? json_integer(rows[i].occurrence_id) : json_null()));
     }
     api_json(call, 200,
              json_pack("{s:o,s:o,s:s}", "measures", list, "chosen", measures_json(set), "notice",
@@ -198,20 +196,19 @@ void alerts_list(struct api_call *call)
         char at[32];
         clock_format_rfc3339(rows[i].raised_at, at);
         json_array_append_new(
-            list, json_pack("{s:I,s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)rows[i].id,
-                            "client_id", (json_int_t)rows[i].client_id, "client_name",
-                            rows[i].client_name, "measure", rows[i].measure, "raised_at", at,
-                            "occurrence_id",
-                            rows[i].occurrence_id ? json_integer(rows[i].occurrence_id)
-                                                  : json_null()));
+            list,
+            json_pack("{s:I,s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)rows[i].id, "client_id",
+                      (json_int_t)rows[i].client_id, "client_name", rows[i].client_name, "measure",
+                      rows[i].measure, "raised_at", at, "occurrence_id",
+                      rows[i].occurrence_id ? json_integer(rows[i].occurrence_id) : json_null()));
     }
     api_json(call, 200, json_pack("{s:o}", "alerts", list));
 }
 
 void alert_seen(struct api_call *call)
 {
-    int rc = store_care_alert_seen(call->ctx->store, call->params[0], call->user.id,
-                                   call->user.id, call->req->now);
+    int rc = store_care_alert_seen(call->ctx->store, call->params[0], call->user.id, call->user.id,
+                                   call->req->now);
     if (rc == 0)
         rc = api_audit(call, "care_alert.seen", call->params[0]);
     if (rc < 0) {

@@ -36,7 +36,7 @@ struct participant {
     int64_t hand_at;
     int removed, denied;
     int64_t turned_away_at;
-    int revoked; /* their access ended (live_room_revoke): no rejoin by key */
+    int revoked;             /* their access ended (live_room_revoke): no rejoin by key */
     unsigned checkins_asked; /* measures asked and not yet answered (practice/checkins.h) */
     int risk_answer;         /* their PHQ-9 item 9 answer when above 0, for hosts who come */
     int64_t risk_at;         /* when they gave it (0: no risk alert) */
@@ -383,9 +383,9 @@ void live_key_hash(const char *key, uint8_t hash[LIVE_KEY_HASH_BYTES])
 static json_t *risk_alert_json(const struct participant *client)
 {
     assert(client->role == LIVE_CLIENT && client->risk_at);
-    return json_pack("{s:s,s:i,s:s,s:s,s:i,s:I}", "type", "risk_alert", "participant",
-                     client->id, "name", client->name, "measure", "phq9", "answer",
-                     client->risk_answer, "at", (json_int_t)client->risk_at);
+    return json_pack("{s:s,s:i,s:s,s:s,s:i,s:I}", "type", "risk_alert", "participant", client->id,
+                     "name", client->name, "measure", "phq9", "answer", client->risk_answer, "at",
+                     (json_int_t)client->risk_at);
 }
 
 static void send_admitted(struct live_room *r, struct participant *p, struct live_effects *fx)
@@ -1148,7 +1148,8 @@ void live_room_on_checkin_answer(struct live_room *r, int64_t now, int from, con
     const char *name = json_string_value(json_object_get(msg, "measure"));
     int kind = name ? measure_from_name(name) : -1;
     if (self->role != LIVE_CLIENT || kind < 0 || !(self->checkins_asked & (1u << kind))) {
-        error_to(fx, self->conn, "not_asked", "That check-in was not asked of you, or is answered.");
+        error_to(fx, self->conn, "not_asked",
+                 "That check-in was not asked of you, or is answered.");
         return;
     }
     const json_t *list = json_object_get(msg, "answers");

@@ -35,9 +35,9 @@ void svc_ask_checkins(struct live_service *svc, struct room_entry *re, uint64_t 
     for (int k = 0; k < MEASURE_KINDS; k++)
         if (due & (1u << k))
             json_array_append_new(list, json_string(measure_name((enum measure_kind)k)));
-    svc_send_json(svc, conn,
-                  json_pack("{s:s,s:o,s:s}", "type", "checkin", "measures", list, "notice",
-                            MEASURES_NOTICE));
+    svc_send_json(
+        svc, conn,
+        json_pack("{s:s,s:o,s:s}", "type", "checkin", "measures", list, "notice", MEASURES_NOTICE));
 out:
     arena_free(&a);
 }

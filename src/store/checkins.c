@@ -42,9 +42,9 @@ int store_checkin_add(struct store *s, const struct store_checkin *c, int64_t *i
     struct buf answers = {0}, word = {0};
     store_seal_text(s, "checkins.answers", row, c->answers, &answers);
     store_seal_text(s, "checkins.word", row, c->word, &word);
-    struct store_value p[] = {P_INT(row),          P_INT(c->client_id), P_ID(c->occurrence_id),
-                              P_TEXT(c->measure),  P_INT(c->total),     P_TEXT(c->band),
-                              P_INT(c->risk != 0), P_BUF(answers),      P_BUF(word),
+    struct store_value p[] = {P_INT(row),           P_INT(c->client_id), P_ID(c->occurrence_id),
+                              P_TEXT(c->measure),   P_INT(c->total),     P_TEXT(c->band),
+                              P_INT(c->risk != 0),  P_BUF(answers),      P_BUF(word),
                               P_INT(c->answered_at)};
     rc = store_run(s, Q_CHECKIN_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
     assert(rc < 0 || *id == row);

@@ -51,8 +51,8 @@ function recordSockets() {
   };
 }
 
-async function member(name) {
-  const p = await person(browser, name);
+async function member(name, options) {
+  const p = await person(browser, name, options);
   await p.context.addInitScript(recordSockets);
   return p;
 }
@@ -89,7 +89,7 @@ test('a risk answer in the waiting room reaches the therapist only, and is chart
     const password = session.occurrences[0].password;
     const ada = await person(browser, THERAPIST);
     const g = await member(GRACE);
-    const o = await member(OMAR);
+    const o = await member(OMAR, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     let again = null;
     try {
       await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
@@ -139,7 +139,9 @@ test('a risk answer in the waiting room reaches the therapist only, and is chart
       const omarRaw = await o.page.evaluate(() => window.testReceived.join('\n'));
       assert.ok(!omarRaw.includes(GRACE), 'Omar\'s socket got Grace\'s name');
       assert.ok(!(await receivedTypes(g.page)).includes('risk_alert'), 'Grace\'s socket got the alert');
-      await shot(o.page, '3-other-member');
+      // at 360 px: nothing wider than the screen
+      assert.ok(await o.page.evaluate(() => document.documentElement.scrollWidth <= 360), 'wider than a phone');
+      await shot(o.page, '3-other-member-phone');
 
       // a reload asks again what is still unanswered
       await o.page.reload();
@@ -186,6 +188,25 @@ test('a risk answer in the waiting room reaches the therapist only, and is chart
       assert.match(await moodTable.textContent(), new RegExp(MOOD_WORD)); // the practitioner reads it
       await shot(dash.page, '4-dashboard-alert-and-chart');
       await dash.page.locator('section.care-measures').first().screenshot({ path: path.join(SHOTS, 'checkins-5-client-chart.png') });
+
+      // over time: the line through three scores, each inside its band (the page's own module)
+      const drawn = await dash.page.evaluate(async () => {
+        const { chart } = await import('/js/care-measures.js');
+        const rows = [[16, 'severe', '2026-10-01'], [11, 'moderate', '2026-11-01'], [6, 'mild', '2026-12-01']]
+          .map(([total, band, day]) => ({ total, band, risk: false, answered_at: `${day}T10:00:00Z` }));
+        const svg = chart('gad7', rows);
+        document.body.append(svg);
+        const bands = [...svg.querySelectorAll('rect')].map((r) => r.dataset.band);
+        const inBand = [...svg.querySelectorAll('circle')].map((c, i) => {
+          const b = svg.querySelector(`rect[data-band="${rows[i].band}"]`).getBBox();
+          const cy = c.getBBox().y + c.getBBox().height / 2;
+          return cy > b.y && cy < b.y + b.height;
+        });
+        const points = svg.querySelector('polyline').getAttribute('points').split(' ').length;
+        svg.remove();
+        return { bands, inBand, points };
+      });
+      assert.deepEqual(drawn, { bands: ['minimal', 'mild', 'moderate', 'severe'], inBand: [true, true, true], points: 3 });
 
       // her own choice, from the page: saved
       await dash.page.locator('section.care-measures').first().getByLabel('GAD-7 (anxiety)').check();

@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (p[0] & 0x80)
                     live_room_rejoin(r, now, conn, keys[who], &fx);
                 else if (live_room_join(r, now, conn, &people[who], keys[who], &fx) > 0)
-                    live_room_checkins_asked(r, conn, p[0] & 0x60 ? 7 : 0); /* as the service asks */
+                    live_room_checkins_asked(r, conn,
+                                             p[0] & 0x60 ? 7 : 0); /* as the service asks */
                 break;
             case 1:
                 live_room_disconnect(r, now, conn, &fx);
@@ -73,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!out)
                 abort(); /* every message out is JSON */
             uint64_t to = fx.sends[i].conn % 10;
-            if (to >= 3 && strcmp(json_string_value(json_object_get(out, "type")), "risk_alert") == 0)
+            if (to >= 3 &&
+                strcmp(json_string_value(json_object_get(out, "type")), "risk_alert") == 0)
                 abort(); /* a risk alert reaches hosts only, never a client */
             json_decref(out);
         }

@@ -33,7 +33,7 @@ static void lists_parse_and_format_both_ways(void **state)
 static void lists_that_do_not_fit_are_refused(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"phq", "phq9,", ",phq9", "phq9,,gad7", "phq9,phq9",
+    static const char *const bad[] = {"phq",  "phq9,", ",phq9",     "phq9,,gad7",      "phq9,phq9",
                                       "PHQ9", "phq9 ", "moodiness", "gad7,mood,phq9,x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         unsigned set = 7;

@@ -838,10 +838,11 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     int ana_id = join(f, ANA, &ana); /* waits */
     join(f, CY, &cy);                /* waits too */
     assert_int_equal(live_room_client_id(f->room, ana_id), 101);
-    assert_int_equal(live_room_client_id(f->room, 1), 0); /* the co-facilitator */
+    assert_int_equal(live_room_client_id(f->room, 1), 0);      /* the co-facilitator */
     live_room_checkins_asked(f->room, ANA, 1u << 0 | 1u << 2); /* phq9, mood */
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
-                "\"answers\":[1,1,2,0,1,0,1,0,2]}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
+        "\"answers\":[1,1,2,0,1,0,1,0,2]}");
     assert_int_equal(f->fx.checkin_count, 1);
     assert_int_equal(f->fx.checkins[0].client_id, 101);
     assert_int_equal(f->fx.checkins[0].total, 8);
@@ -865,8 +866,9 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     join(f, BO, &bo);
     assert_int_equal(sent(f, BO, "risk_alert"), 0);
     /* a mood with its word, no alert */
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"mood\",\"answers\":[6],"
-                "\"word\":\"hopeful\"}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"mood\",\"answers\":[6],"
+        "\"word\":\"hopeful\"}");
     assert_int_equal(f->fx.checkin_count, 1);
     assert_string_equal(f->fx.checkins[0].word, "hopeful");
     assert_null(f->fx.checkins[0].band);
@@ -880,34 +882,41 @@ static void checkin_answers_are_asked_once_and_checked(void **state)
     join(f, HOST, &therapist);
     join(f, ANA, &ana);
     live_room_checkins_asked(f->room, ANA, 1u << 1); /* gad7 */
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
-                "\"answers\":[0,0,0,0,0,0,0,0,0]}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
+        "\"answers\":[0,0,0,0,0,0,0,0,0]}");
     assert_string_equal(error_code(f, ANA), "not_asked");
     say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"gad7\",\"answers\":[0,0,0]}");
     assert_string_equal(error_code(f, ANA), "invalid_field");
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
-                "\"answers\":[0,0,0,0,0,0,4]}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[0,0,0,0,0,0,4]}");
     assert_string_equal(error_code(f, ANA), "invalid_field");
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
-                "\"answers\":[0,0,0,0,0,0,\"3\"]}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[0,0,0,0,0,0,\"3\"]}");
     assert_string_equal(error_code(f, ANA), "invalid_field");
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
-                "\"answers\":[3,3,3,3,3,0,0],\"word\":\"x\"}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[3,3,3,3,3,0,0],\"word\":\"x\"}");
     assert_string_equal(error_code(f, ANA), "invalid_field"); /* a word is for mood only */
     assert_int_equal(f->fx.checkin_count, 0);
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
-                "\"answers\":[3,3,3,3,3,0,0]}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[3,3,3,3,3,0,0]}");
     assert_int_equal(f->fx.checkin_count, 1);
     assert_string_equal(f->fx.checkins[0].band, "severe");
     assert_false(f->fx.checkins[0].risk);
     assert_int_equal(sent(f, HOST, "risk_alert"), 0);
-    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
-                "\"answers\":[3,3,3,3,3,0,0]}");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[3,3,3,3,3,0,0]}");
     assert_string_equal(error_code(f, ANA), "not_asked");
     assert_int_equal(f->fx.checkin_count, 0);
     live_room_checkins_asked(f->room, HOST, 1u << 0); /* nothing for a host */
-    say(f, HOST, "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
-                 "\"answers\":[0,0,0,0,0,0,0,0,1]}");
+    say(f, HOST,
+        "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
+        "\"answers\":[0,0,0,0,0,0,0,0,1]}");
     assert_string_equal(error_code(f, HOST), "not_asked");
     assert_int_equal(f->fx.checkin_count, 0);
 }

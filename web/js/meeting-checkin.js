@@ -42,9 +42,9 @@ const MOOD_WORD_MAX = 40; // core/limits.h LIMIT_MOOD_WORD
 
 let formCount = 0;
 
-function radioItem(prefix, index, text, max, labels) {
+function radioItem(prefix, index, text, max, labels, numbered = true) {
   const set = el('fieldset', 'checkin-item');
-  set.append(el('legend', null, `${index + 1}. ${text}`));
+  set.append(el('legend', null, numbered ? `${index + 1}. ${text}` : text));
   const choices = el('div', 'checkin-choices');
   for (let v = 0; v <= max; v += 1) {
     const id = `${prefix}-${index}-${v}`;
@@ -103,7 +103,7 @@ export function createCheckin({ send, anchor, messages }) {
     if (measure === 'mood') {
       count = 1;
       form.append(el('h3', null, 'How are you feeling?'));
-      form.append(radioItem(prefix, 0, 'Right now, from 0 (very low) to 10 (very good)', 10, null));
+      form.append(radioItem(prefix, 0, 'Right now, from 0 (very low) to 10 (very good)', 10, null, false));
       const wordId = `${prefix}-word`;
       const label = el('label', null, 'A word for the feeling (optional)');
       label.htmlFor = wordId;
