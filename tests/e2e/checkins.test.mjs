@@ -214,6 +214,19 @@ test('a risk answer in the waiting room reaches the therapist only, and is chart
       res = await call('GET', `/api/v1/clients/${grace.id}/checkins`);
       assert.deepEqual(res.json.measures, ['gad7']);
 
+      // the group's details show its choice, and change it
+      await dash.page.locator(`button[data-group="${session.group_id}"]`).click();
+      const groupPart = dash.page.locator(`#group-detail-${session.group_id} section.care-measures`);
+      for (const [label, on] of [['PHQ-9 (depression)', true], ['GAD-7 (anxiety)', false], ['Mood (0–10)', true]]) {
+        const box = groupPart.getByLabel(label);
+        await until(`${label} loaded`, () => box.isEnabled(), (x) => x);
+        assert.equal(await box.isChecked(), on, label);
+      }
+      await groupPart.getByLabel('Mood (0–10)').uncheck();
+      await groupPart.getByText('Saved: asked before each session (PHQ-9 (depression)).').waitFor();
+      res = await call('GET', `/api/v1/groups/${session.group_id}/checkins`);
+      assert.deepEqual(res.json.measures, ['phq9']);
+
       // seen: gone from the dashboard and the API
       await banner.getByRole('button', { name: 'Seen' }).click();
       await banner.waitFor({ state: 'hidden' });
