@@ -4,6 +4,7 @@
 // (`risk_alert`) when a client answers PHQ-9 item 9 above 0; the server sends that to hosts
 // only, and this page shows it in the host's messages. Nothing here logs answers.
 import { el, say } from './ui.js';
+import { supportAlert } from './meeting-alerts.js';
 
 const FREQUENCY = ['Not at all', 'Several days', 'More than half the days', 'Nearly every day'];
 
@@ -202,6 +203,7 @@ export function createCheckin({ send, anchor, messages }) {
         `${when ? ` at ${when}` : ''}. It is on your dashboard too.`);
       list.append(item);
       riskBox.hidden = false;
+      supportAlert(); // the same sound and notification as a support request (no name in it)
     },
   };
 }
