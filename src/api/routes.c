@@ -95,6 +95,15 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/inbox/messages", inbox_reply, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/inbox/sign-out", inbox_sign_out, ACCESS_PUBLIC, BODY_NONE},
     {"POST", "/api/v1/inbox/new-link", inbox_new_link, ACCESS_PUBLIC, BODY_JSON},
+    /* check-ins and risk alerts (checkins.c) */
+    {"GET", "/api/v1/clients/{id}/checkins", client_checkins_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"PUT", "/api/v1/clients/{id}/checkins", client_checkins_set, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/groups/{id}/checkins", group_checkins_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"PUT", "/api/v1/groups/{id}/checkins", group_checkins_set, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/clients/{id}/measures", client_measures_list, ACCESS_SIGNED_IN, BODY_NONE},
+    /* quiet: the dashboard looks every few seconds, which is not activity */
+    {"GET", "/api/v1/alerts", alerts_list, ACCESS_SIGNED_IN_QUIET, BODY_NONE},
+    {"POST", "/api/v1/alerts/{id}/seen", alert_seen, ACCESS_SIGNED_IN, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

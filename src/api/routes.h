@@ -135,4 +135,13 @@ int mfa_required_for(const struct config *cfg, enum store_role role);
 /* {idle_timeout_seconds, idle_remaining_seconds, expires_in_seconds} of call->login. */
 json_t *signin_json(struct api_call *call, int64_t last_activity);
 
+/* checkins.c: check-ins and risk alerts */
+void client_checkins_get(struct api_call *call);
+void client_checkins_set(struct api_call *call);
+void group_checkins_get(struct api_call *call);
+void group_checkins_set(struct api_call *call);
+void client_measures_list(struct api_call *call);
+void alerts_list(struct api_call *call);
+void alert_seen(struct api_call *call);
+
 #endif

@@ -22,6 +22,7 @@
 #define LIMIT_REASON 1000         /* why an administrator used emergency access */
 #define LIMIT_MESSAGE 4000        /* one secure message between sessions, either way */
 #define LIMIT_AVAILABILITY 300    /* a practitioner's availability note ("I reply within…") */
+#define LIMIT_MOOD_WORD 40        /* the word for a feeling, in a mood check-in */
 #define LIMIT_MFA_CODE 20         /* a code typed at two-step sign-in (6 digits, or a recovery code) */
 
 /* A limit as a string literal, for messages: LIMIT_TEXT(LIMIT_NAME) is "200". */

@@ -28,6 +28,9 @@ void live_effects_clear(struct live_effects *fx)
     }
     for (size_t i = 0; i < fx->admission_count; i++)
         free(fx->admissions[i].name);
+    for (size_t i = 0; i < fx->checkin_count; i++)
+        free(fx->checkins[i].word);
+    free(fx->checkins);
     free(fx->sends);
     free(fx->records);
     free(fx->admissions);
@@ -105,5 +108,13 @@ struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op
     struct live_media_cmd *c = &fx->media[fx->media_count++];
     memset(c, 0, sizeof *c);
     c->op = op;
+    return c;
+}
+
+struct live_checkin *live_fx_checkin(struct live_effects *fx)
+{
+    GROW(fx->checkins, fx->checkin_count, fx->checkin_cap, 2);
+    struct live_checkin *c = &fx->checkins[fx->checkin_count++];
+    memset(c, 0, sizeof *c);
     return c;
 }

@@ -46,6 +46,20 @@ struct live_admission {
     bool gone;
 };
 
+/* A client's answers to a check-in measure (practice/measures.h), scored, to store sealed
+ * and, for a PHQ-9 item 9 above 0, to raise an alert for their practitioner. */
+struct live_checkin {
+    int64_t client_id;
+    int measure; /* enum measure_kind */
+    int answers[9];
+    size_t answer_count;
+    char *word; /* owned; the mood word, or NULL */
+    int total;
+    const char *band; /* static; NULL for mood */
+    bool risk;
+    int64_t at;
+};
+
 /* A command for the meeting's media worker (sfu/worker.h). */
 enum live_media_op {
     LIVE_MEDIA_ADD_PEER,    /* a new transport: peer_id, participant, role, credentials */
@@ -90,6 +104,8 @@ struct live_effects {
     uint64_t *closes;
     size_t close_count, close_cap;
     int64_t ended_at; /* the meeting ended at this time: store it (0: nothing to store) */
+    struct live_checkin *checkins;
+    size_t checkin_count, checkin_cap;
 };
 
 void live_effects_clear(struct live_effects *fx); /* frees and empties */
@@ -108,6 +124,8 @@ void live_fx_admission(struct live_effects *fx, int64_t client_id, int64_t user_
                        const char *role, const char *name, const uint8_t *key_hash,
                        int64_t admitted_at);
 void live_fx_admission_gone(struct live_effects *fx, int64_t client_id, int64_t user_id);
+/* A zeroed check-in, appended (its word set by the caller: owned). */
+struct live_checkin *live_fx_checkin(struct live_effects *fx);
 /* A zeroed command of this kind, appended. */
 struct live_media_cmd *live_fx_media(struct live_effects *fx, enum live_media_op op);
 

@@ -28,6 +28,8 @@ static const struct live_message table[] = {
     {"hand", LIVE_MAY_ADMITTED, .room = live_room_on_hand},
     {"chat", LIVE_MAY_ADMITTED, .room = live_room_on_chat},
     {"support", LIVE_MAY_ADMITTED, .room = live_room_on_support},
+    /* a client's check-in answers, while waiting or once in (hosts get "not_asked") */
+    {"checkin_answer", LIVE_MAY_JOINED, .room = live_room_on_checkin_answer},
     /* audio and video */
     {"publish", LIVE_MAY_MEDIA, .meeting = meeting_on_publish},
     {"subscribe_answer", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_answer},

@@ -10,6 +10,7 @@
 #include "core/utf8.h"
 #include "core/xalloc.h"
 #include "live/messages.h"
+#include "practice/checkins.h"
 #include "sfu/limits.h"
 
 #define MAX_PARTICIPANTS MEETING_MAX_PEOPLE
@@ -35,7 +36,10 @@ struct participant {
     int64_t hand_at;
     int removed, denied;
     int64_t turned_away_at;
-    int revoked; /* their access ended (live_room_revoke): no rejoin by key */
+    int revoked;             /* their access ended (live_room_revoke): no rejoin by key */
+    unsigned checkins_asked; /* measures asked and not yet answered (practice/checkins.h) */
+    int risk_answer;         /* their PHQ-9 item 9 answer when above 0, for hosts who come */
+    int64_t risk_at;         /* when they gave it (0: no risk alert) */
 };
 
 struct live_room {
@@ -375,11 +379,24 @@ void live_key_hash(const char *key, uint8_t hash[LIVE_KEY_HASH_BYTES])
     crypto_generichash(hash, LIVE_KEY_HASH_BYTES, (const uint8_t *)key, strlen(key), NULL, 0);
 }
 
+/* A client's PHQ-9 item 9 answer above 0: for the hosts only, never the other members. */
+static json_t *risk_alert_json(const struct participant *client)
+{
+    assert(client->role == LIVE_CLIENT && client->risk_at);
+    return json_pack("{s:s,s:i,s:s,s:s,s:i,s:I}", "type", "risk_alert", "participant", client->id,
+                     "name", client->name, "measure", "phq9", "answer", client->risk_answer, "at",
+                     (json_int_t)client->risk_at);
+}
+
 static void send_admitted(struct live_room *r, struct participant *p, struct live_effects *fx)
 {
     emit(fx, p->conn,
          json_pack("{s:s,s:{s:i,s:s,s:s},s:s,s:b}", "type", "admitted", "you", "id", p->id, "name",
                    p->name, "role", role_name(p->role), "title", r->title, "chat", r->s.chat));
+    /* a host arriving (or back) sees the risk alerts raised in this meeting so far */
+    for (size_t i = 0; is_host(p) && i < r->n; i++)
+        if (r->p[i].risk_at)
+            emit(fx, p->conn, risk_alert_json(&r->p[i]));
 }
 
 static void admit(struct live_room *r, struct participant *p, int64_t now, struct live_effects *fx)
@@ -1104,6 +1121,78 @@ void live_room_on_support(struct live_room *r, int64_t now, int from, const json
                    hosts ? "Your therapist has been told, privately. Nobody else sees this."
                          : "Your therapist is not connected right now. If you are in danger, "
                            "call your local emergency number."));
+}
+
+void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned set)
+{
+    assert((set & ~CHECKINS_ALL) == 0);
+    struct participant *p = by_conn(r, conn);
+    if (p && p->role == LIVE_CLIENT)
+        p->checkins_asked = set;
+}
+
+int64_t live_room_client_id(const struct live_room *r, int participant)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->p[i].id == participant)
+            return r->p[i].role == LIVE_CLIENT ? r->p[i].client_id : 0;
+    return 0;
+}
+
+/* {"type":"checkin_answer","measure":"phq9","answers":[0,1,...],"word":"calm"}: scored,
+ * handed to the service to keep, and a PHQ-9 item 9 above 0 goes to the hosts at once. */
+void live_room_on_checkin_answer(struct live_room *r, int64_t now, int from, const json_t *msg,
+                                 struct live_effects *fx)
+{
+    struct participant *self = sender(r, from);
+    const char *name = json_string_value(json_object_get(msg, "measure"));
+    int kind = name ? measure_from_name(name) : -1;
+    if (self->role != LIVE_CLIENT || kind < 0 || !(self->checkins_asked & (1u << kind))) {
+        error_to(fx, self->conn, "not_asked",
+                 "That check-in was not asked of you, or is answered.");
+        return;
+    }
+    const json_t *list = json_object_get(msg, "answers");
+    int answers[MEASURES_MAX_ITEMS];
+    size_t n = json_array_size(list);
+    struct measure_result result;
+    int fits = json_is_array(list) && n == measure_items((enum measure_kind)kind);
+    for (size_t i = 0; fits && i < n; i++) {
+        const json_t *v = json_array_get(list, i);
+        fits = json_is_integer(v) && json_integer_value(v) >= 0 &&
+               json_integer_value(v) <= measure_item_max((enum measure_kind)kind);
+        if (fits)
+            answers[i] = (int)json_integer_value(v);
+    }
+    if (!fits || measure_score((enum measure_kind)kind, answers, n, &result) < 0) {
+        error_to(fx, self->conn, "invalid_field", "Please answer every question.");
+        return;
+    }
+    const json_t *word = json_object_get(msg, "word");
+    const char *w = json_string_value(word);
+    if (word && !json_is_null(word) &&
+        (kind != MEASURE_MOOD || !w || !text_length_ok(w, 0, LIMIT_MOOD_WORD))) {
+        error_to(fx, self->conn, "invalid_field",
+                 "The word for a feeling is at most " LIMIT_TEXT(LIMIT_MOOD_WORD) " characters.");
+        return;
+    }
+    self->checkins_asked &= ~(1u << kind);
+    struct live_checkin *c = live_fx_checkin(fx);
+    c->client_id = self->client_id;
+    c->measure = kind;
+    memcpy(c->answers, answers, n * sizeof answers[0]);
+    c->answer_count = n;
+    c->word = w && *w ? xstrdup(w) : NULL;
+    c->total = result.total;
+    c->band = result.band;
+    c->risk = result.risk;
+    c->at = now;
+    emit(fx, self->conn, json_pack("{s:s,s:s}", "type", "checkin_saved", "measure", name));
+    if (result.risk) {
+        self->risk_answer = answers[8];
+        self->risk_at = now;
+        to_admitted(r, fx, risk_alert_json(self), 1);
+    }
 }
 
 void live_room_on_leave(struct live_room *r, int64_t now, int from, const json_t *msg,

@@ -114,7 +114,13 @@ live_room_handler live_room_on_leave, live_room_on_media, live_room_on_audio_onl
     live_room_on_waiting_message, live_room_on_mute, live_room_on_stop_video, live_room_on_remove,
     live_room_on_lock, live_room_on_unlock, live_room_on_end, live_room_on_spotlight,
     live_room_on_round_start, live_room_on_round_next, live_room_on_round_stop,
-    live_room_on_lower_hand, live_room_on_let_knock, live_room_on_clients_share;
+    live_room_on_lower_hand, live_room_on_let_knock, live_room_on_clients_share,
+    live_room_on_checkin_answer;
+/* The service asked the client on conn the check-in measures in set (a practice/checkins.h
+ * set): the room takes one answer to each of those, and no other. Nothing for a host. */
+void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned set);
+/* The client a participant is (0 for a host, or nobody by that id). */
+int64_t live_room_client_id(const struct live_room *r, int participant);
 /* The connection is gone. */
 void live_room_disconnect(struct live_room *r, int64_t now, uint64_t conn, struct live_effects *fx);
 /* Runs what is due (a check-in turn ending); returns the next deadline or 0. */

@@ -178,6 +178,7 @@ void svc_carry_out(struct live_service *svc, struct room_entry *re, struct live_
         svc->io.send(svc->io.arg, fx->sends[i].conn, fx->sends[i].text, strlen(fx->sends[i].text));
     }
     store_records(svc, re, fx);
+    svc_store_checkins(svc, re, fx);
     if (fx->ended_at && store_occurrence_end(svc->store, re->occurrence_id, fx->ended_at) < 0)
         /* the links still open until its end time: a loss of comfort, not of data */
         log_warn("live", "occurrence=%lld: its end could not be written",
@@ -336,6 +337,7 @@ static int open_room(struct live_service *svc, const struct store_series *se,
     re = xcalloc(1, sizeof *re);
     re->occurrence_id = o->id;
     re->series_id = se->id;
+    re->group_id = se->group_id;
     re->ends_at = o->ends_at;
     re->waiting_told = -1;
     room_staff(svc, se, re);
@@ -832,6 +834,8 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
         goto out;
     }
     joined(svc, c, re, id, who.role, key, &fx);
+    if (c->room == re) /* still here (not closed by what joining did) */
+        svc_ask_checkins(svc, re, c->id, l.client.id, re->group_id);
 out:
     arena_free(&a);
 }
@@ -885,6 +889,9 @@ static int rejoin_room(struct live_service *svc, struct live_conn *c, struct roo
                             live_room_role(meeting_room(re->meeting), id), "rejoin_key", key));
     c->room = re;
     svc_apply(svc, re, &fx);
+    int64_t client_id = live_room_client_id(meeting_room(re->meeting), id);
+    if (client_id && c->room == re) /* a reload: what is still unanswered is asked again */
+        svc_ask_checkins(svc, re, c->id, client_id, re->group_id);
     return id;
 }
 

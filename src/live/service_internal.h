@@ -27,6 +27,7 @@
 
 struct room_entry {
     int64_t occurrence_id, series_id, ends_at;
+    int64_t group_id; /* a group session's group (its check-ins apply), else 0 */
     struct meeting *meeting;
     /* who hears on their dashboards how many wait: the therapist and co-facilitators */
     int64_t staff[STORE_EVENT_STAFF_MAX];
@@ -111,6 +112,12 @@ void svc_check_message(struct live_service *svc, struct check_room *cr, const ch
                        const json_t *msg, struct live_effects *fx);
 bool svc_check_worker_event(struct live_service *svc, const struct worker_event *ev);
 void svc_check_tick(struct live_service *svc, int64_t now);
+/* service_checkins.c: a client who joined is asked the check-ins due; what the room scored
+ * is kept (after the messages went out) */
+void svc_ask_checkins(struct live_service *svc, struct room_entry *re, uint64_t conn,
+                      int64_t client_id, int64_t group_id);
+void svc_store_checkins(struct live_service *svc, const struct room_entry *re,
+                        const struct live_effects *fx);
 /* nodes.c: each called from live_service_tick */
 void svc_send_throttle_changes(struct live_service *svc);
 void svc_check_watchers(struct live_service *svc, int64_t now);

@@ -437,6 +437,37 @@ const char *const store_query_sql[Q_COUNT] = {
                            " SET note_sealed = excluded.note_sealed,"
                            " updated_at = excluded.updated_at",
     [Q_AVAILABILITY_DELETE] = "DELETE FROM availability_notes WHERE user_id = $1",
+    /* check-ins and risk alerts (checkins.c) */
+    [Q_CHECKIN_CHOICE_SET_CLIENT] =
+        "INSERT INTO checkin_choices (client_id, measures, updated_at) VALUES ($1, $2, $3)"
+        " ON CONFLICT (client_id) DO UPDATE SET measures = excluded.measures,"
+        " updated_at = excluded.updated_at",
+    [Q_CHECKIN_CHOICE_SET_GROUP] =
+        "INSERT INTO checkin_choices (group_id, measures, updated_at) VALUES ($1, $2, $3)"
+        " ON CONFLICT (group_id) DO UPDATE SET measures = excluded.measures,"
+        " updated_at = excluded.updated_at",
+    [Q_CHECKIN_CHOICE_CLIENT] = "SELECT measures FROM checkin_choices WHERE client_id = $1",
+    [Q_CHECKIN_CHOICE_GROUP] = "SELECT measures FROM checkin_choices WHERE group_id = $1",
+    [Q_CHECKIN_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM checkins",
+    [Q_CHECKIN_INSERT] = "INSERT INTO checkins (id, client_id, occurrence_id, measure, total, band,"
+                         " risk, answers_sealed, word_sealed, answered_at)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    [Q_CHECKIN_ANSWERED] = "SELECT measure FROM checkins WHERE occurrence_id = $1"
+                           " AND client_id = $2",
+    /* oldest first: the order of a chart */
+    [Q_CHECKIN_LIST] = "SELECT id, client_id, occurrence_id, measure, total, band, risk,"
+                       " answers_sealed, word_sealed, answered_at FROM checkins"
+                       " WHERE client_id = $1 ORDER BY answered_at, id LIMIT 1000",
+    [Q_CARE_ALERT_INSERT] = "INSERT INTO care_alerts (client_id, therapist_id, checkin_id,"
+                            " occurrence_id, raised_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    /* not yet seen, newest first, with the client's name (sealed) and the measure */
+    [Q_CARE_ALERT_OPEN] =
+        "SELECT a.id, a.client_id, a.checkin_id, a.occurrence_id, a.raised_at, c.name_sealed,"
+        " k.measure FROM care_alerts a JOIN clients c ON c.id = a.client_id"
+        " JOIN checkins k ON k.id = a.checkin_id WHERE a.therapist_id = $1"
+        " AND a.seen_at IS NULL ORDER BY a.id DESC LIMIT 100",
+    [Q_CARE_ALERT_SEEN] = "UPDATE care_alerts SET seen_at = $3, seen_by = $4 WHERE id = $1"
+                          " AND therapist_id = $2 AND seen_at IS NULL",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {
@@ -465,6 +496,8 @@ const struct store_sealed_column store_sealed_columns[] = {
     /* secure messaging */
     {"messages.body", "messages", "body_sealed", "id"},
     {"availability_notes.note", "availability_notes", "note_sealed", "user_id"},
+    {"checkins.answers", "checkins", "answers_sealed", "id"},
+    {"checkins.word", "checkins", "word_sealed", "id"},
 };
 const int store_sealed_column_count =
     (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

@@ -727,5 +727,51 @@ int store_inbox_signin_count(struct store *s, int64_t client_id, int64_t now, in
 int store_availability_get(struct store *s, struct arena *a, int64_t user_id, char **note);
 /* NULL or "" removes it. */
 int store_availability_set(struct store *s, int64_t user_id, const char *note, int64_t now);
+/* ---- check-ins and risk alerts (checkins.c) ----
+ * The measures a practitioner asks before sessions (for a client: their one-to-one
+ * sessions; for a group: its group sessions), as a comma list of measure names ("phq9,mood",
+ * "" for none); the answers (sealed, with the mood word) once per occurrence and measure;
+ * and the alerts a PHQ-9 item 9 answer above 0 raises for the client's practitioner. */
+
+/* One of client_id or group_id (the other 0). */
+int store_checkin_choice_set(struct store *s, int64_t client_id, int64_t group_id,
+                             const char *measures, int64_t now);
+/* *measures in the arena; -ENOENT when none was ever chosen. */
+int store_checkin_choice_get(struct store *s, struct arena *a, int64_t client_id, int64_t group_id,
+                             char **measures);
+
+struct store_checkin {
+    int64_t id, client_id, occurrence_id; /* occurrence_id 0: none */
+    const char *measure;                  /* "phq9", "gad7", "mood" */
+    int total;
+    const char *band; /* NULL for mood */
+    int risk;
+    const char *answers; /* "0,1,3,..." (sealed at rest) */
+    const char *word;    /* the mood word, or NULL (sealed at rest) */
+    int64_t answered_at;
+};
+/* -EEXIST when the client answered this measure for the occurrence already. */
+int store_checkin_add(struct store *s, const struct store_checkin *c, int64_t *id);
+/* The measures answered for the occurrence, as a comma list in the arena ("" for none). */
+int store_checkin_answered(struct store *s, struct arena *a, int64_t occurrence_id,
+                           int64_t client_id, char **measures);
+/* The client's answers, oldest first (at most 1000). */
+int store_checkin_list(struct store *s, struct arena *a, int64_t client_id,
+                       struct store_checkin **out, size_t *count);
+
+struct store_care_alert {
+    int64_t id, client_id, checkin_id, occurrence_id;
+    int64_t raised_at;
+    char *client_name;
+    char *measure;
+};
+int store_care_alert_add(struct store *s, int64_t client_id, int64_t therapist_id,
+                         int64_t checkin_id, int64_t occurrence_id, int64_t at, int64_t *id);
+/* The practitioner's alerts not yet seen, newest first (at most 100). */
+int store_care_alert_open(struct store *s, struct arena *a, int64_t therapist_id,
+                          struct store_care_alert **out, size_t *count);
+/* -ENOENT when the alert is not the practitioner's, or was seen already. */
+int store_care_alert_seen(struct store *s, int64_t id, int64_t therapist_id, int64_t seen_by,
+                          int64_t now);
 
 #endif

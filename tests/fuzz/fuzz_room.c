@@ -2,7 +2,8 @@
  * messages ('\n' between them), each from one of four connections (the first byte picks
  * it: the host, a co-host, two clients), with joins, rejoins by key, drops and ticks mixed
  * in; the first byte's top bit starts from a room restored after a restart (the host and
- * Ana admitted, locked or not). The room must answer everything without crashing and keep
+ * Ana admitted, locked or not). A client who joins is asked every check-in when the first
+ * byte's bits 5-6 are not both 0. The room must answer everything without crashing and keep
  * its invariants. */
 #include <jansson.h>
 #include <stdint.h>
@@ -49,8 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             case 0:
                 if (p[0] & 0x80)
                     live_room_rejoin(r, now, conn, keys[who], &fx);
-                else
-                    live_room_join(r, now, conn, &people[who], keys[who], &fx);
+                else if (live_room_join(r, now, conn, &people[who], keys[who], &fx) > 0)
+                    live_room_checkins_asked(r, conn,
+                                             p[0] & 0x60 ? 7 : 0); /* as the service asks */
                 break;
             case 1:
                 live_room_disconnect(r, now, conn, &fx);
@@ -71,6 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             json_t *out = json_loads(fx.sends[i].text, 0, NULL);
             if (!out)
                 abort(); /* every message out is JSON */
+            uint64_t to = fx.sends[i].conn % 10;
+            if (to >= 3 &&
+                strcmp(json_string_value(json_object_get(out, "type")), "risk_alert") == 0)
+                abort(); /* a risk alert reaches hosts only, never a client */
             json_decref(out);
         }
         for (size_t i = 0; i < fx.admission_count; i++) {

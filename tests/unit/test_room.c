@@ -817,6 +817,110 @@ static void a_restored_room_lets_kept_keys_straight_in(void **state)
     assert_int_equal(sent(f, BO, "waiting"), 1);
 }
 
+static const char *error_code(struct fixture *f, uint64_t conn)
+{
+    static char code[32];
+    json_t *e = last(f, conn, "error");
+    snprintf(code, sizeof code, "%s", e ? json_string_value(json_object_get(e, "code")) : "");
+    json_decref(e);
+    return code;
+}
+
+/* A waiting client's PHQ-9 with item 9 above 0: scored and handed on to keep, and the
+ * alert naming her reaches the therapist and the co-facilitator at once, never another
+ * client (waiting or admitted); a host who arrives later is told too. */
+static void a_risk_alert_reaches_hosts_only(void **state)
+{
+    struct fixture *f = *state;
+    join(f, COHOST, &cofacilitator);
+    join(f, BO, &bo);
+    say(f, COHOST, "{\"type\":\"admit_all\"}");
+    int ana_id = join(f, ANA, &ana); /* waits */
+    join(f, CY, &cy);                /* waits too */
+    assert_int_equal(live_room_client_id(f->room, ana_id), 101);
+    assert_int_equal(live_room_client_id(f->room, 1), 0);      /* the co-facilitator */
+    live_room_checkins_asked(f->room, ANA, 1u << 0 | 1u << 2); /* phq9, mood */
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
+        "\"answers\":[1,1,2,0,1,0,1,0,2]}");
+    assert_int_equal(f->fx.checkin_count, 1);
+    assert_int_equal(f->fx.checkins[0].client_id, 101);
+    assert_int_equal(f->fx.checkins[0].total, 8);
+    assert_string_equal(f->fx.checkins[0].band, "mild");
+    assert_true(f->fx.checkins[0].risk);
+    assert_int_equal(sent(f, ANA, "checkin_saved"), 1);
+    assert_int_equal(sent(f, COHOST, "risk_alert"), 1);
+    json_t *alert = last(f, COHOST, "risk_alert");
+    assert_string_equal(json_string_value(json_object_get(alert, "name")), "Ana");
+    assert_int_equal(json_integer_value(json_object_get(alert, "answer")), 2);
+    json_decref(alert);
+    for (size_t i = 0; i < f->fx.send_count; i++) {
+        assert_true(f->fx.sends[i].conn == COHOST || f->fx.sends[i].conn == ANA);
+        if (f->fx.sends[i].conn == ANA)
+            assert_null(strstr(f->fx.sends[i].text, "risk"));
+    }
+    /* the therapist arrives: told at once; Bo, coming back, is not */
+    join(f, HOST, &therapist);
+    assert_int_equal(sent(f, HOST, "risk_alert"), 1);
+    drop(f, BO);
+    join(f, BO, &bo);
+    assert_int_equal(sent(f, BO, "risk_alert"), 0);
+    /* a mood with its word, no alert */
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"mood\",\"answers\":[6],"
+        "\"word\":\"hopeful\"}");
+    assert_int_equal(f->fx.checkin_count, 1);
+    assert_string_equal(f->fx.checkins[0].word, "hopeful");
+    assert_null(f->fx.checkins[0].band);
+    assert_int_equal(sent(f, HOST, "risk_alert") + sent(f, COHOST, "risk_alert"), 0);
+}
+
+/* Answers only to what was asked, once each, whole and in range; hosts have none to give. */
+static void checkin_answers_are_asked_once_and_checked(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, ANA, &ana);
+    live_room_checkins_asked(f->room, ANA, 1u << 1); /* gad7 */
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
+        "\"answers\":[0,0,0,0,0,0,0,0,0]}");
+    assert_string_equal(error_code(f, ANA), "not_asked");
+    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"gad7\",\"answers\":[0,0,0]}");
+    assert_string_equal(error_code(f, ANA), "invalid_field");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[0,0,0,0,0,0,4]}");
+    assert_string_equal(error_code(f, ANA), "invalid_field");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[0,0,0,0,0,0,\"3\"]}");
+    assert_string_equal(error_code(f, ANA), "invalid_field");
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[3,3,3,3,3,0,0],\"word\":\"x\"}");
+    assert_string_equal(error_code(f, ANA), "invalid_field"); /* a word is for mood only */
+    assert_int_equal(f->fx.checkin_count, 0);
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[3,3,3,3,3,0,0]}");
+    assert_int_equal(f->fx.checkin_count, 1);
+    assert_string_equal(f->fx.checkins[0].band, "severe");
+    assert_false(f->fx.checkins[0].risk);
+    assert_int_equal(sent(f, HOST, "risk_alert"), 0);
+    say(f, ANA,
+        "{\"type\":\"checkin_answer\",\"measure\":\"gad7\","
+        "\"answers\":[3,3,3,3,3,0,0]}");
+    assert_string_equal(error_code(f, ANA), "not_asked");
+    assert_int_equal(f->fx.checkin_count, 0);
+    live_room_checkins_asked(f->room, HOST, 1u << 0); /* nothing for a host */
+    say(f, HOST,
+        "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
+        "\"answers\":[0,0,0,0,0,0,0,0,1]}");
+    assert_string_equal(error_code(f, HOST), "not_asked");
+    assert_int_equal(f->fx.checkin_count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -846,6 +950,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_restored_room_lets_kept_keys_straight_in, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_room_told_of_earlier_removals_refuses_them, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_risk_alert_reaches_hosts_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(checkin_answers_are_asked_once_and_checked, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

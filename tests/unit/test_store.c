@@ -2948,6 +2948,95 @@ static void migrations_read_as_postgresql(void **state)
     }
 }
 
+/* ---- check-ins and risk alerts ---- */
+
+static void checkins_choices_answers_and_alerts(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t grace = add_client(f->store, ada, "Grace Hopper");
+    int64_t group = add_group(f->store, ada, "Tuesday group");
+    int64_t se = add_series(f->store, ada, grace, 0, 1);
+    int64_t occ = add_occurrence(f->store, se, ada, 10000, 20000, "m-checkins");
+
+    char *measures = NULL;
+    assert_int_equal(store_checkin_choice_get(f->store, &f->arena, grace, 0, &measures), -ENOENT);
+    assert_int_equal(store_checkin_choice_set(f->store, grace, 0, "phq9", 100), 0);
+    assert_int_equal(store_checkin_choice_set(f->store, grace, 0, "phq9,mood", 200), 0);
+    assert_int_equal(store_checkin_choice_set(f->store, 0, group, "gad7", 200), 0);
+    assert_int_equal(store_checkin_choice_get(f->store, &f->arena, grace, 0, &measures), 0);
+    assert_string_equal(measures, "phq9,mood");
+    assert_int_equal(store_checkin_choice_get(f->store, &f->arena, 0, group, &measures), 0);
+    assert_string_equal(measures, "gad7");
+
+    struct store_checkin phq = {.client_id = grace,
+                                .occurrence_id = occ,
+                                .measure = "phq9",
+                                .total = 8,
+                                .band = "mild",
+                                .risk = 1,
+                                .answers = "1,1,2,0,1,0,1,0,2",
+                                .answered_at = 15000};
+    struct store_checkin mood = {.client_id = grace,
+                                 .occurrence_id = occ,
+                                 .measure = "mood",
+                                 .total = 6,
+                                 .answers = "6",
+                                 .word = "wistfulness",
+                                 .answered_at = 15001};
+    int64_t id1 = 0, id2 = 0, alert = 0;
+    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(store_checkin_add(f->store, &phq, &id1), 0);
+    assert_int_equal(store_checkin_add(f->store, &mood, &id2), 0);
+    assert_int_equal(store_care_alert_add(f->store, grace, ada, id1, occ, 15000, &alert), 0);
+    assert_int_equal(store_commit(f->store), 0);
+    /* once per occurrence and measure */
+    int64_t again = 0;
+    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(store_checkin_add(f->store, &phq, &again), -EEXIST);
+    store_rollback(f->store);
+
+    char *answered = NULL;
+    assert_int_equal(store_checkin_answered(f->store, &f->arena, occ, grace, &answered), 0);
+    assert_true(strcmp(answered, "phq9,mood") == 0 || strcmp(answered, "mood,phq9") == 0);
+    assert_int_equal(store_checkin_answered(f->store, &f->arena, occ + 1, grace, &answered), 0);
+    assert_string_equal(answered, "");
+
+    struct store_checkin *list;
+    size_t n;
+    assert_int_equal(store_checkin_list(f->store, &f->arena, grace, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].measure, "phq9");
+    assert_string_equal(list[0].answers, "1,1,2,0,1,0,1,0,2");
+    assert_string_equal(list[0].band, "mild");
+    assert_true(list[0].risk);
+    assert_null(list[0].word);
+    assert_string_equal(list[1].word, "wistfulness");
+    assert_null(list[1].band);
+    assert_int_equal(list[1].occurrence_id, occ);
+    assert_false(raw_blob_holds(f, "SELECT word_sealed FROM checkins WHERE measure = 'mood'",
+                                "wistful"));
+    assert_false(raw_blob_holds(f, "SELECT answers_sealed FROM checkins WHERE measure = 'phq9'",
+                                "1,1,2"));
+
+    struct store_care_alert *alerts;
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, bob, &alerts, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(alerts[0].id, alert);
+    assert_string_equal(alerts[0].client_name, "Grace Hopper");
+    assert_string_equal(alerts[0].measure, "phq9");
+    assert_int_equal(alerts[0].raised_at, 15000);
+    /* seen by its practitioner only, once */
+    assert_int_equal(store_care_alert_seen(f->store, alert, bob, bob, 16000), -ENOENT);
+    assert_int_equal(store_care_alert_seen(f->store, alert, ada, ada, 16000), 0);
+    assert_int_equal(store_care_alert_seen(f->store, alert, ada, ada, 16001), -ENOENT);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     rand_init();
@@ -3029,6 +3118,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(poll_slots_invites_and_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(notes_are_sealed_signed_once_and_take_addenda, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(checkins_choices_answers_and_alerts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

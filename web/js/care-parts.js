@@ -2,15 +2,18 @@
 // (check-ins, messages, notes, attendance, their records), each made by a module of its own.
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
+import { clientMeasures, groupMeasures } from './care-measures.js';
 import { clientMessages, groupAnnouncements } from './care-messages.js';
 import { clientNotes } from './care-notes.js';
 
 const clientParts = [
+  clientMeasures,
   clientMessages,
   clientNotes,
 ];
 
 const groupParts = [
+  groupMeasures,
   groupAnnouncements,
 ];
 

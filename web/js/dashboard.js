@@ -15,6 +15,7 @@ import { createSchedule } from './dashboard-schedule.js';
 import { createSessions } from './dashboard-sessions.js';
 import { createTeam } from './dashboard-team.js';
 import { watchWaiting } from './dashboard-waiting.js';
+import { watchRiskAlerts } from './care-measures.js';
 import { guardSignIn } from './signed-in.js';
 
 const signedInAs = document.getElementById('signed-in-as');
@@ -116,6 +117,8 @@ async function start() {
   team.start();
   // who is waiting for the practitioner's meetings, live; without it the page works as before
   watchWaiting({ data, refreshSessions: () => sessions.load() });
+  // check-in answers that need the practitioner at once (PHQ-9 question 9 above 0)
+  watchRiskAlerts({ call });
 }
 
 const mfaStatus = document.getElementById('mfa-status');

@@ -16,6 +16,7 @@ import { createSettings } from './meeting-settings.js';
 import { createClock } from './meeting-clock.js';
 import { createShortcuts } from './meeting-shortcuts.js';
 import { createMore } from './meeting-more.js';
+import { createCheckin } from './meeting-checkin.js';
 
 
 const views = {
@@ -499,8 +500,23 @@ function lost(delay) {
   say(reconnecting, 'Reconnecting… You do not need to do anything.');
 }
 
+const checkin = createCheckin({
+  send: (m) => socket.send(m),
+  anchor: document.querySelector('#waiting-view .waiting-message'),
+  messages: document.querySelector('.meeting-messages'),
+});
+
 function received(msg) {
   switch (msg.type) {
+    case 'checkin':
+      checkin.asked(msg);
+      break;
+    case 'checkin_saved':
+      checkin.saved(msg);
+      break;
+    case 'risk_alert':
+      checkin.riskAlert(msg);
+      break;
     case 'preview':
       preview = msg;
       socket.settled();
@@ -627,7 +643,9 @@ function problemFromServer(msg) {
     return;
   }
   const text = msg.message || 'That did not work. Please try again.';
-  if (state === 'meeting') {
+  if (state === 'waiting' && (msg.code === 'not_asked' || msg.code === 'invalid_field')) {
+    checkin.refused(msg);
+  } else if (state === 'meeting') {
     room.complain(text);
   } else if (state === 'joining' || state === 'form') {
     state = 'form';
