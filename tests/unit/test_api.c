@@ -954,6 +954,8 @@ struct fixture {
     int64_t bob, cy, client, spare_client, group, session, occurrence, group_session,
         group_occurrence, poll, slot;
     char token[96];
+    int64_t entry;        /* a request on the group's waitlist */
+    char interest[96];    /* the token of the group's interest link */
     char invitation[96]; /* the token of an invitation Ada sent */
 };
 
@@ -981,7 +983,8 @@ struct route_cases {
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
     static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s2}", "{o2}",  "{s}",  "{o}",
-                                        "{p}",  "{slot}", "{bob}", "{cy}", "{tok}", "{inv}"};
+                                        "{p}",  "{slot}", "{bob}", "{cy}", "{w}",   "{tok}",
+                                        "{inv}", "{itok}"};
     struct {
         const char *name;
         char value[100];
@@ -996,14 +999,17 @@ static void expand(const struct fixture *f, const char *in, char *out, size_t si
                      f->poll,
                      f->slot,
                      f->bob,
-                     f->cy};
+                     f->cy,
+                     f->entry};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         vars[i].name = names[i];
         if (i < sizeof ids / sizeof ids[0])
             snprintf(vars[i].value, sizeof vars[i].value, "%lld", (long long)ids[i]);
         else
             snprintf(vars[i].value, sizeof vars[i].value, "%s",
-                     strcmp(names[i], "{inv}") == 0 ? f->invitation : f->token);
+                     strcmp(names[i], "{inv}") == 0    ? f->invitation
+                     : strcmp(names[i], "{itok}") == 0 ? f->interest
+                                                       : f->token);
     }
     size_t o = 0;
     while (*in && o + 1 < size) {
@@ -1526,6 +1532,100 @@ static const struct route_cases route_cases[] = {
       {NOBODY, "{\"token\":\"{inv}\",\"password\":false}", 400, "invalid_field"},
       {NOBODY, "{\"token\":\"{inv}\",\"password\":\"short\"}", 400, "weak_password"},
       {NOBODY, "{\"token\":\"no-such-invitation\",\"password\":\"" PW "\"}", 404, "not_found"}}},
+    /* attendance over time, and group intake */
+    {"GET",
+     "/api/v1/clients/{id}/attendance",
+     "/api/v1/clients/{c}/attendance",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/attendance"}}},
+    {"GET",
+     "/api/v1/groups/{id}/roster",
+     "/api/v1/groups/{g}/roster",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/roster"}}},
+    {"GET", "/api/v1/attendance/nudges", "/api/v1/attendance/nudges", NULL, NO_ROUTE_CASES},
+    {"GET",
+     "/api/v1/groups/{id}/interest-link",
+     "/api/v1/groups/{g}/interest-link",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/interest-link"}}},
+    {"POST",
+     "/api/v1/groups/{id}/interest-link",
+     "/api/v1/groups/{g}/interest-link",
+     "{\"questions\":[\"What brings you here?\",\"What would you like from the group?\"]}",
+     {{ADA, "{\"questions\":\"Why?\"}", 400, "invalid_field"},
+      {ADA, "{\"questions\":[\"\"]}", 400, "invalid_field"},
+      {ADA, "{\"questions\":[1]}", 400, "invalid_field"},
+      {ADA, "{\"questions\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/interest-link"}}},
+    {"DELETE",
+     "/api/v1/groups/{id}/interest-link",
+     "/api/v1/groups/{g}/interest-link",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/interest-link"}}},
+    {"GET",
+     "/api/v1/groups/{id}/waitlist",
+     "/api/v1/groups/{g}/waitlist",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/waitlist"}}},
+    {"POST",
+     "/api/v1/groups/{id}/waitlist/{id}/accept",
+     "/api/v1/groups/{g}/waitlist/{w}/accept",
+     "{" TZ "}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"time_zone\":\"Mars/Base\"}", 400, "unknown_time_zone"},
+      {ADA, "{\"email\":\"no-at-sign\"," TZ "}", 400, "invalid_email"},
+      {ADA, "{\"name\":\"\"," TZ "}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/{g}/waitlist/999999/accept"}}},
+    {"DELETE",
+     "/api/v1/groups/{id}/waitlist/{id}",
+     "/api/v1/groups/{g}/waitlist/{w}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/{g}/waitlist/999999"}}},
+    {"POST",
+     "/api/v1/interest/lookup",
+     "/api/v1/interest/lookup",
+     "{\"token\":\"{itok}\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":5}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"no-such-link\"}", 404, "not_found"}}},
+    {"POST",
+     "/api/v1/interest/submit",
+     "/api/v1/interest/submit",
+     "{\"token\":\"{itok}\",\"name\":\"Sam Reed\",\"email\":\"sam@example.org\","
+     "\"phone\":\"+44 20 7946 0000\",\"times\":{\"parts\":[\"weekends\"],\"note\":\"not Fridays\"},"
+     "\"answers\":[\"Sleep\"]}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"email\":\"sam@example.org\",\"answers\":[\"x\"]}", 400,
+       "missing_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"answers\":[\"x\"]}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"nope\",\"answers\":[\"x\"]}",
+       400, "invalid_email"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"phone\":\"call me\",\"answers\":[\"x\"]}",
+       400, "invalid_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\"}", 400,
+       "invalid_field"},
+      {NOBODY,
+       "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\",\"answers\":[\"x\",\"y\"]}",
+       400, "invalid_field"},
+      {NOBODY,
+       "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\",\"answers\":[\"x\"],"
+       "\"times\":{\"parts\":[\"midnight\"]}}",
+       400, "invalid_field"},
+      {NOBODY, "{\"token\":\"no-such-link\",\"name\":\"Sam\",\"email\":\"sam@example.org\"}", 404,
+       "not_found"}}},
 };
 #pragma GCC diagnostic pop
 
@@ -1615,6 +1715,24 @@ static void make_fixture(struct env *e, struct fixture *f)
     assert_non_null(url);
     assert_non_null(strstr(url, "/invite#"));
     snprintf(f->invitation, sizeof f->invitation, "%s", strstr(url, "/invite#") + 8);
+    /* the group's interest link, and one request on its waitlist */
+    snprintf(body, sizeof body, "/api/v1/groups/%lld/interest-link", (long long)f->group);
+    assert_int_equal(send(e, "POST", body, "{\"questions\":[\"What brings you here?\"]}"), 201);
+    url = json_string_value(json_object_get(json_object_get(e->json, "link"), "url"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "/i/"));
+    snprintf(f->interest, sizeof f->interest, "%s", strstr(url, "/i/") + 3);
+    char form[256];
+    snprintf(form, sizeof form,
+             "{\"token\":\"%s\",\"name\":\"Robin Vale\",\"email\":\"robin@example.org\","
+             "\"answers\":[\"Sleep\"]}",
+             f->interest);
+    assert_int_equal(send(e, "POST", "/api/v1/interest/submit", form), 201);
+    snprintf(body, sizeof body, "/api/v1/groups/%lld/waitlist", (long long)f->group);
+    assert_int_equal(send(e, "GET", body, NULL), 200);
+    f->entry = json_integer_value(
+        json_object_get(json_array_get(json_object_get(e->json, "entries"), 0), "id"));
+    assert_true(f->entry > 0);
     /* Cy reads what he co-facilitates: the refusals below are about changing it */
     snprintf(e->cookie, sizeof e->cookie, "%s", f->cy_cookie);
     snprintf(body, sizeof body, "/api/v1/groups/%lld", (long long)f->group);
@@ -1850,7 +1968,8 @@ static void every_field_of_every_body_survives_every_type(void **state)
                 int public_route = strncmp(rc->path, "/api/v1/setup", 13) == 0 ||
                                    strncmp(rc->path, "/api/v1/login", 13) == 0 ||
                                    strncmp(rc->path, "/api/v1/invitations", 19) == 0 ||
-                                   strncmp(rc->path, "/api/v1/poll-links", 18) == 0;
+                                   strncmp(rc->path, "/api/v1/poll-links", 18) == 0 ||
+                                   strncmp(rc->path, "/api/v1/interest/", 17) == 0;
                 snprintf(e->cookie, sizeof e->cookie, "%s", public_route ? "" : f.ada_cookie);
                 uint8_t before[32], after[32];
                 char counts_before[1024], counts_after[1024];
