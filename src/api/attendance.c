@@ -142,8 +142,10 @@ static int collect(struct api_call *call, const struct store_series *series, siz
                 }
                 continue;
             }
+            /* members who were in the group when it began (or ended, held before its time) */
+            int64_t began = o->ended_at && o->ended_at < o->starts_at ? o->ended_at : o->starts_at;
             for (size_t m = 0; m < nmembers; m++) {
-                if (members[m].group_id != se->group_id || o->starts_at < members[m].added_at)
+                if (members[m].group_id != se->group_id || members[m].added_at > began)
                     continue;
                 x.client_id = members[m].client_id;
                 x.status = status_at(o, x.client_id, records, nrec, scratch);

@@ -381,22 +381,21 @@ void waitlist_accept(struct api_call *call)
         if (v)
             json_object_set(fields, correctable[i], v);
     }
-    struct store_client c;
+    struct store_client c; /* its strings live in fields */
     int rc = api_client_create_from(call, fields, &c);
-    json_decref(fields);
-    if (rc < 0 || api_group_add_member(call, &g, c.id) < 0)
-        return;
-    rc = store_waitlist_delete(call->ctx->store, w.id);
-    if (rc == 0)
-        rc = api_audit(call, "group.member_add", g.id);
-    if (rc == 0)
-        rc = api_audit(call, "waitlist.accept", w.id);
-    if (rc < 0) {
-        api_store_error(call, rc, "group");
-        return;
+    if (rc == 0 && api_group_add_member(call, &g, c.id) == 0) {
+        rc = store_waitlist_delete(call->ctx->store, w.id);
+        if (rc == 0)
+            rc = api_audit(call, "group.member_add", g.id);
+        if (rc == 0)
+            rc = api_audit(call, "waitlist.accept", w.id);
+        if (rc < 0)
+            api_store_error(call, rc, "group");
+        else
+            api_json(call, 201, json_pack("{s:o,s:I}", "client", api_client_json(&c), "group_id",
+                                          (json_int_t)g.id));
     }
-    api_json(call, 201, json_pack("{s:o,s:I}", "client", api_client_json(&c), "group_id",
-                                  (json_int_t)g.id));
+    json_decref(fields);
 }
 
 void waitlist_decline(struct api_call *call)

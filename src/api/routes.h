@@ -109,7 +109,8 @@ void waitlist_list(struct api_call *call);
 void waitlist_accept(struct api_call *call);
 void waitlist_decline(struct api_call *call);
 /* A client of the signed-in practitioner made from `fields` by the rules of POST
- * /api/v1/clients (name, email, phone, time_zone), audited: 0, or -1 when answered. */
+ * /api/v1/clients (name, email, phone, time_zone), audited: 0, or -1 when answered. Its
+ * strings point into fields, which must outlive it. */
 int api_client_create_from(struct api_call *call, json_t *fields, struct store_client *out);
 /* A phone number by the rule client records follow. */
 int api_phone_valid(const char *phone);

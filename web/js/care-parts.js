@@ -2,11 +2,16 @@
 // (check-ins, messages, notes, attendance, their records), each made by a module of its own.
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
+import { clientAttendance, groupRoster } from './care-attendance.js';
+import { groupIntake } from './care-intake.js';
 
 const clientParts = [
+  clientAttendance,
 ];
 
 const groupParts = [
+  groupRoster,
+  groupIntake,
 ];
 
 function made(parts, subject, ctx) {
