@@ -233,7 +233,7 @@ test('an interest link, a request on the waitlist taken in, attendance and its n
     assert.equal(fresh.attendance.held, 0);
     assert.equal(fresh.last_scores, null);
 
-    // a second request, declined through the API: gone, and audited
+    // a second request, with a phone number only, declined on the dashboard: gone, and audited
     const token = path_.split('/i/')[1];
     const sent = await request(server, 'POST', '/api/v1/interest/submit', { body: {
       token, name: 'Sam Reed', phone: '07700 900123', answers: ['x', ''] } });
@@ -241,7 +241,21 @@ test('an interest link, a request on the waitlist taken in, attendance and its n
     const entries = (await call('GET', `/api/v1/groups/${group.id}/waitlist`)).json.entries;
     assert.equal(entries.length, 1);
     assert.equal(entries[0].email, null);
-    assert.equal((await call('DELETE', `/api/v1/groups/${group.id}/waitlist/${entries[0].id}`)).status, 204);
+    const desk3 = await openDashboard(server, cookie, LAPTOP);
+    try {
+      const { page } = desk3;
+      await openGroup(page, 'Tuesday grief circle');
+      const box = page.locator(`#group-detail-${group.id}`);
+      await box.getByText('Sam Reed · asked').click();
+      await box.getByLabel('Their email address (needed to invite them to sessions)').waitFor();
+      await box.getByText('(no answer)').waitFor();
+      await box.getByRole('button', { name: 'Decline' }).click();
+      await box.getByText("Sam Reed's request is declined and gone from the waitlist.").waitFor();
+      await box.getByText('Nobody is waiting for a place.').waitFor();
+      assert.deepEqual(desk3.problems, []);
+    } finally {
+      await desk3.context.close();
+    }
     assert.equal((await call('GET', `/api/v1/groups/${group.id}/waitlist`)).json.entries.length, 0);
     const audit = (await call('GET', '/api/v1/audit?action=waitlist.decline')).json.entries;
     assert.equal(audit.length, 1);

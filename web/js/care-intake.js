@@ -99,12 +99,25 @@ function entryItem(group, entry, { data, call, onChanged }, status, reload) {
   fact('Times that suit', times || 'not said');
   for (const a of entry.answers ?? []) fact(a.question, a.answer || '(no answer)');
   details.append(facts);
+  // invitations go by email: a request with a phone number only needs one to be taken in
+  let email = null;
+  if (!entry.email) {
+    const field = el('div', 'field');
+    email = document.createElement('input');
+    email.type = 'email';
+    email.id = `waitlist-email-${entry.id}`;
+    email.maxLength = 254;
+    const label = el('label', '', 'Their email address (needed to invite them to sessions)');
+    label.htmlFor = email.id;
+    field.append(label, email);
+    details.append(field);
+  }
   const add = el('button', 'button primary', 'Add as client and to the group');
   add.type = 'button';
   add.addEventListener('click', async () => {
     add.disabled = true;
     const r = await call('POST', `/api/v1/groups/${group.id}/waitlist/${entry.id}/accept`,
-      { time_zone: browserZone() });
+      { time_zone: browserZone(), ...(email ? { email: email.value.trim() } : {}) });
     add.disabled = false;
     if (r.status !== 201) {
       say(status, errorMessage(r, 'This request could not be taken in. Please try again.'));
