@@ -20,9 +20,6 @@
 #include "core/limits.h"
 
 #define INTAKE_MAX_QUESTIONS 5
-#define INTAKE_QUESTION_MAX 300 /* characters of one question */
-#define INTAKE_ANSWER_MAX 2000  /* characters of one answer */
-#define INTAKE_NOTE_MAX 500     /* characters of the preferred times in their own words */
 #define INTAKE_TOKEN_MAX 64
 
 /* The day parts the form offers as boxes to tick. */
@@ -71,7 +68,7 @@ void interest_link_create(struct api_call *call)
     if (ok && json_is_array(questions))
         json_array_foreach(questions, i, q) ok = ok && json_is_string(q) &&
                                                   text_length_ok(json_string_value(q), 1,
-                                                                 INTAKE_QUESTION_MAX);
+                                                                 LIMIT_INTAKE_QUESTION);
     if (!ok) {
         api_field_error(call, "invalid_field", "questions",
                         "Write up to 5 questions, each of 1 to 300 characters.");
@@ -202,7 +199,7 @@ static char *read_times(struct api_call *call)
     }
     if (note && !json_is_null(note)) {
         ok = ok && json_is_string(note) &&
-             text_length_ok(json_string_value(note), 0, INTAKE_NOTE_MAX);
+             text_length_ok(json_string_value(note), 0, LIMIT_INTAKE_TIMES);
         if (ok)
             json_object_set(clean, "note", note);
     }
@@ -230,7 +227,7 @@ static char *read_answers(struct api_call *call, const char *questions_text)
     json_t *pairs = json_array();
     for (size_t i = 0; ok && i < nq; i++) {
         json_t *a = json_array_get(v, i);
-        ok = json_is_string(a) && text_length_ok(json_string_value(a), 0, INTAKE_ANSWER_MAX);
+        ok = json_is_string(a) && text_length_ok(json_string_value(a), 0, LIMIT_INTAKE_ANSWER);
         if (ok)
             json_array_append_new(pairs, json_pack("{s:O,s:O}", "question",
                                                    json_array_get(questions, i), "answer", a));

@@ -242,6 +242,10 @@ static const struct {
     {"setup.html", "email", LIMIT_EMAIL},
     {"admin.html", "roster-filter", LIMIT_NAME},
     {"admin.html", "emergency-reason", LIMIT_REASON},
+    {"interest.html", "name", LIMIT_NAME},
+    {"interest.html", "email", LIMIT_EMAIL},
+    {"interest.html", "phone", LIMIT_PHONE},
+    {"interest.html", "times-note", LIMIT_INTAKE_TIMES},
 };
 #define NFIELDS (sizeof FIELDS / sizeof FIELDS[0])
 
