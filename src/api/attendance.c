@@ -103,8 +103,8 @@ static enum attendance_status status_at(const struct store_occurrence *o, int64_
 /* Every counted (client, occurrence) of `series` for the clients of `members` (group
  * sessions) and `clients` (one-to-one sessions), appended to out. */
 static int collect(struct api_call *call, const struct store_series *series, size_t nseries,
-                   const struct store_membership *members, size_t nmembers,
-                   const int64_t *clients, size_t nclients, struct attended_list *out)
+                   const struct store_membership *members, size_t nmembers, const int64_t *clients,
+                   size_t nclients, struct attended_list *out)
 {
     struct store *st = call->ctx->store;
     int64_t now = call->req->now;
@@ -129,9 +129,12 @@ static int collect(struct api_call *call, const struct store_series *series, siz
             const struct store_occurrence *o = &occ[i];
             if (o->cancelled_at || (o->ends_at > now && !o->ended_at))
                 continue;
-            struct attended x = {.series_id = se->id, .group_id = se->group_id,
-                                 .occurrence_id = o->id, .starts_at = o->starts_at,
-                                 .ends_at = o->ends_at, .title = se->title};
+            struct attended x = {.series_id = se->id,
+                                 .group_id = se->group_id,
+                                 .occurrence_id = o->id,
+                                 .starts_at = o->starts_at,
+                                 .ends_at = o->ends_at,
+                                 .title = se->title};
             if (se->client_id) {
                 for (size_t c = 0; c < nclients; c++) {
                     if (clients[c] != se->client_id)
@@ -192,8 +195,8 @@ static json_t *tally_json(const struct tally *t)
                      t->counts[ATTENDANCE_ATTENDED], "late", t->counts[ATTENDANCE_LATE],
                      "left_early", t->counts[ATTENDANCE_LEFT_EARLY], "no_show",
                      t->counts[ATTENDANCE_NO_SHOW], "rate",
-                     t->held ? json_real((double)came / t->held) : json_null(),
-                     "missed_in_a_row", (int)t->missed_in_a_row);
+                     t->held ? json_real((double)came / t->held) : json_null(), "missed_in_a_row",
+                     (int)t->missed_in_a_row);
 }
 
 void client_attendance(struct api_call *call)
@@ -221,12 +224,11 @@ void client_attendance(struct api_call *call)
         char start[32], end[32];
         sched_format_rfc3339_utc(x->starts_at, start);
         sched_format_rfc3339_utc(x->ends_at, end);
-        json_t *j = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "session_id", (json_int_t)x->series_id,
-                              "occurrence_id", (json_int_t)x->occurrence_id, "title", x->title,
-                              "starts_at", start, "ends_at", end, "status",
-                              attendance_status_name(x->status));
-        json_object_set_new(j, "group_id",
-                            x->group_id ? json_integer(x->group_id) : json_null());
+        json_t *j =
+            json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "session_id", (json_int_t)x->series_id,
+                      "occurrence_id", (json_int_t)x->occurrence_id, "title", x->title, "starts_at",
+                      start, "ends_at", end, "status", attendance_status_name(x->status));
+        json_object_set_new(j, "group_id", x->group_id ? json_integer(x->group_id) : json_null());
         json_array_append_new(list, j);
     }
     struct tally t;

@@ -66,9 +66,9 @@ void interest_link_create(struct api_call *call)
     size_t i;
     json_t *q;
     if (ok && json_is_array(questions))
-        json_array_foreach(questions, i, q) ok = ok && json_is_string(q) &&
-                                                  text_length_ok(json_string_value(q), 1,
-                                                                 LIMIT_INTAKE_QUESTION);
+        json_array_foreach(questions, i, q) ok =
+            ok && json_is_string(q) &&
+            text_length_ok(json_string_value(q), 1, LIMIT_INTAKE_QUESTION);
     if (!ok) {
         api_field_error(call, "invalid_field", "questions",
                         "Write up to 5 questions, each of 1 to 300 characters.");
@@ -222,8 +222,7 @@ static char *read_answers(struct api_call *call, const char *questions_text)
     json_t *questions = json_loads(questions_text, 0, NULL);
     json_t *v = json_object_get(call->body, "answers");
     size_t nq = json_array_size(questions);
-    int ok = (nq == 0 && (!v || json_is_null(v))) ||
-             (json_is_array(v) && json_array_size(v) == nq);
+    int ok = (nq == 0 && (!v || json_is_null(v))) || (json_is_array(v) && json_array_size(v) == nq);
     json_t *pairs = json_array();
     for (size_t i = 0; ok && i < nq; i++) {
         json_t *a = json_array_get(v, i);
@@ -266,8 +265,8 @@ void interest_submit(struct api_call *call)
     json_t *e = json_object_get(call->body, "email");
     if (e && !json_is_null(e) && !(json_is_string(e) && json_string_length(e) == 0))
         api_field_email(call, "email", &email);
-    if (api_field_optional_string(call, "phone", 0, LIMIT_PHONE, &phone) == 0 && phone &&
-        *phone && !api_phone_valid(phone))
+    if (api_field_optional_string(call, "phone", 0, LIMIT_PHONE, &phone) == 0 && phone && *phone &&
+        !api_phone_valid(phone))
         api_field_error(call, "invalid_field", "phone",
                         "Enter a phone number of at least 3 digits, written with digits, "
                         "spaces and + - ( ) . only.");
@@ -341,8 +340,7 @@ void waitlist_list(struct api_call *call)
 }
 
 /* The group (the caller may change it) and one entry of its waitlist; -1 when answered. */
-static int load_entry(struct api_call *call, struct store_group *g,
-                      struct store_waitlist_entry *w)
+static int load_entry(struct api_call *call, struct store_group *g, struct store_waitlist_entry *w)
 {
     if (api_load_group(call, call->params[0], 1, g) < 0)
         return -1;
@@ -350,7 +348,8 @@ static int load_entry(struct api_call *call, struct store_group *g,
     if (rc == 0 && w->group_id != g->id)
         rc = -ENOENT;
     if (rc == -ENOENT) {
-        api_error(call, 404, "not_found", "This request is not on the group's waitlist (any more).");
+        api_error(call, 404, "not_found",
+                  "This request is not on the group's waitlist (any more).");
         return -1;
     }
     return rc < 0 ? api_store_error(call, rc, "group") : 0;
@@ -389,8 +388,9 @@ void waitlist_accept(struct api_call *call)
         if (rc < 0)
             api_store_error(call, rc, "group");
         else
-            api_json(call, 201, json_pack("{s:o,s:I}", "client", api_client_json(&c), "group_id",
-                                          (json_int_t)g.id));
+            api_json(call, 201,
+                     json_pack("{s:o,s:I}", "client", api_client_json(&c), "group_id",
+                               (json_int_t)g.id));
     }
     json_decref(fields);
 }

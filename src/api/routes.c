@@ -80,8 +80,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/groups/{id}/waitlist", waitlist_list, ACCESS_SIGNED_IN, BODY_NONE},
     {"POST", "/api/v1/groups/{id}/waitlist/{id}/accept", waitlist_accept, ACCESS_SIGNED_IN,
      BODY_JSON},
-    {"DELETE", "/api/v1/groups/{id}/waitlist/{id}", waitlist_decline, ACCESS_SIGNED_IN,
-     BODY_NONE},
+    {"DELETE", "/api/v1/groups/{id}/waitlist/{id}", waitlist_decline, ACCESS_SIGNED_IN, BODY_NONE},
     /* the interest page: the token is in the body, so these are POSTs */
     {"POST", "/api/v1/interest/lookup", interest_lookup, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/interest/submit", interest_submit, ACCESS_PUBLIC, BODY_JSON},

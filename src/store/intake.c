@@ -59,8 +59,8 @@ int store_interest_insert(struct store *s, const struct store_interest_link *l, 
     struct buf token = {0}, questions = {0};
     store_seal_text(s, "interest_links.token", row, l->token, &token);
     store_seal_text(s, "interest_links.questions", row, l->questions, &questions);
-    struct store_value p[] = {P_INT(row),       P_INT(l->group_id),   P_BLOB(l->token_hash, 32),
-                              P_BUF(token),     P_BUF(questions),     P_INT(l->created_by),
+    struct store_value p[] = {P_INT(row),          P_INT(l->group_id), P_BLOB(l->token_hash, 32),
+                              P_BUF(token),        P_BUF(questions),   P_INT(l->created_by),
                               P_INT(l->created_at)};
     rc = store_run(s, Q_INTEREST_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
     assert(rc < 0 || *id == row);
@@ -78,8 +78,7 @@ static int read_interest(struct rows *r, void *item, const struct store_value *c
     if (c[2].type == SV_BLOB && c[2].len == 32)
         memcpy(l->token_hash, c[2].p, 32);
     l->token = store_col_unseal(r->s, r->a, "interest_links.token", l->id, &c[3], &r->bad);
-    l->questions =
-        store_col_unseal(r->s, r->a, "interest_links.questions", l->id, &c[4], &r->bad);
+    l->questions = store_col_unseal(r->s, r->a, "interest_links.questions", l->id, &c[4], &r->bad);
     l->created_by = col_int(&c[5]);
     l->created_at = col_int(&c[6]);
     l->closed_at = col_int(&c[7]);
@@ -113,8 +112,8 @@ int store_waitlist_insert(struct store *s, const struct store_waitlist_entry *w,
     store_seal_text(s, "waitlist_entries.contact", row, w->contact, &contact);
     store_seal_text(s, "waitlist_entries.times", row, w->times, &times);
     store_seal_text(s, "waitlist_entries.answers", row, w->answers, &answers);
-    struct store_value p[] = {P_INT(row),   P_INT(w->group_id), P_INT(w->link_id),
-                              P_BUF(name),  P_BUF(contact),     P_BUF(times),
+    struct store_value p[] = {P_INT(row),     P_INT(w->group_id),  P_INT(w->link_id),
+                              P_BUF(name),    P_BUF(contact),      P_BUF(times),
                               P_BUF(answers), P_INT(w->created_at)};
     rc = store_run(s, Q_WAITLIST_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
     assert(rc < 0 || *id == row);

@@ -954,8 +954,8 @@ struct fixture {
     int64_t bob, cy, client, spare_client, group, session, occurrence, group_session,
         group_occurrence, poll, slot;
     char token[96];
-    int64_t entry;        /* a request on the group's waitlist */
-    char interest[96];    /* the token of the group's interest link */
+    int64_t entry;       /* a request on the group's waitlist */
+    char interest[96];   /* the token of the group's interest link */
     char invitation[96]; /* the token of an invitation Ada sent */
 };
 
@@ -983,8 +983,8 @@ struct route_cases {
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
     static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s2}", "{o2}",  "{s}",  "{o}",
-                                        "{p}",  "{slot}", "{bob}", "{cy}", "{w}",   "{tok}",
-                                        "{inv}", "{itok}"};
+                                        "{p}",  "{slot}", "{bob}", "{cy}", "{tok}", "{inv}",
+                                        "{w}",  "{itok}"};
     struct {
         const char *name;
         char value[100];
@@ -999,12 +999,13 @@ static void expand(const struct fixture *f, const char *in, char *out, size_t si
                      f->poll,
                      f->slot,
                      f->bob,
-                     f->cy,
-                     f->entry};
+                     f->cy};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         vars[i].name = names[i];
         if (i < sizeof ids / sizeof ids[0])
             snprintf(vars[i].value, sizeof vars[i].value, "%lld", (long long)ids[i]);
+        else if (strcmp(names[i], "{w}") == 0) /* a request on the group's waitlist */
+            snprintf(vars[i].value, sizeof vars[i].value, "%lld", (long long)f->entry);
         else
             snprintf(vars[i].value, sizeof vars[i].value, "%s",
                      strcmp(names[i], "{inv}") == 0    ? f->invitation
@@ -1618,7 +1619,8 @@ static const struct route_cases route_cases[] = {
       {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\"}", 400,
        "invalid_field"},
       {NOBODY,
-       "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\",\"answers\":[\"x\",\"y\"]}",
+       "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\",\"answers\":[\"x\","
+       "\"y\"]}",
        400, "invalid_field"},
       {NOBODY,
        "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\",\"answers\":[\"x\"],"

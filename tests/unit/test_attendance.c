@@ -14,8 +14,7 @@
 #define END (START + 50 * MIN)
 
 #define R(ev, ms) ((struct attendance_record){(ev), (ms)})
-#define CLASSIFY(recs) \
-    attendance_classify((recs), sizeof(recs) / sizeof((recs)[0]), START, END, 0)
+#define CLASSIFY(recs) attendance_classify((recs), sizeof(recs) / sizeof((recs)[0]), START, END, 0)
 
 static void names_and_events(void **state)
 {
@@ -36,8 +35,7 @@ static void on_time_and_late_at_the_edge(void **state)
     (void)state;
     /* early, stayed to the end */
     struct attendance_record early[] = {R(ATT_JOINED, START - 3 * MIN),
-                                        R(ATT_ADMITTED, START - 3 * MIN),
-                                        R(ATT_LEFT, END)};
+                                        R(ATT_ADMITTED, START - 3 * MIN), R(ATT_LEFT, END)};
     assert_int_equal(CLASSIFY(early), ATTENDANCE_ATTENDED);
     /* exactly 10 minutes after the start is still on time */
     struct attendance_record edge[] = {R(ATT_JOINED, START + 10 * MIN),
@@ -86,11 +84,9 @@ static void rejoin_is_not_leaving(void **state)
 {
     (void)state;
     /* dropped, came back, stayed */
-    struct attendance_record back[] = {R(ATT_JOINED, START),
-                                       R(ATT_ADMITTED, START),
+    struct attendance_record back[] = {R(ATT_JOINED, START), R(ATT_ADMITTED, START),
                                        R(ATT_DROPPED, START + 5 * MIN),
-                                       R(ATT_RETURNED, START + 7 * MIN),
-                                       R(ATT_LEFT, END)};
+                                       R(ATT_RETURNED, START + 7 * MIN), R(ATT_LEFT, END)};
     assert_int_equal(CLASSIFY(back), ATTENDANCE_ATTENDED);
     /* left, came back, left again near the end: only the last leaving counts */
     struct attendance_record twice[] = {R(ATT_JOINED, START),
@@ -101,12 +97,10 @@ static void rejoin_is_not_leaving(void **state)
                                         R(ATT_LEFT, END - 5 * MIN)};
     assert_int_equal(CLASSIFY(twice), ATTENDANCE_ATTENDED);
     /* a rejoin does not make them late: the first knock is their arrival */
-    struct attendance_record rejoin_late[] = {R(ATT_JOINED, START + MIN),
-                                              R(ATT_ADMITTED, START + MIN),
-                                              R(ATT_DROPPED, START + 2 * MIN),
-                                              R(ATT_JOINED, START + 30 * MIN),
-                                              R(ATT_RETURNED, START + 30 * MIN),
-                                              R(ATT_LEFT, END)};
+    struct attendance_record rejoin_late[] = {
+        R(ATT_JOINED, START + MIN),        R(ATT_ADMITTED, START + MIN),
+        R(ATT_DROPPED, START + 2 * MIN),   R(ATT_JOINED, START + 30 * MIN),
+        R(ATT_RETURNED, START + 30 * MIN), R(ATT_LEFT, END)};
     assert_int_equal(CLASSIFY(rejoin_late), ATTENDANCE_ATTENDED);
 }
 
