@@ -982,9 +982,9 @@ struct route_cases {
  * {bob} and {cy} user ids, {tok} a member's poll link token, {inv} an invitation's. */
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
-    static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s2}", "{o2}",  "{s}",  "{o}",
-                                        "{p}",  "{slot}", "{bob}", "{cy}", "{tok}", "{inv}",
-                                        "{w}",  "{itok}"};
+    static const char *const names[] = {"{c2}", "{c}",   "{g}",   "{s2}",   "{o2}",
+                                        "{s}",  "{o}",   "{p}",   "{slot}", "{bob}",
+                                        "{cy}", "{tok}", "{inv}", "{w}",    "{itok}"};
     struct {
         const char *name;
         char value[100];
@@ -2610,6 +2610,55 @@ static void a_full_disk_answers_storage_full_and_reads_go_on(void **state)
     assert_int_equal(json_array_size(json_object_get(e->json, "clients")), created + 1);
 }
 
+/* The interest page is public: each form sent counts against its address (20 cost nothing;
+ * the 21st goes through and starts the waiting, doubling with each one after), so one place
+ * cannot fill a waitlist; guessing links is throttled as poll links are. Another address is
+ * not held up. */
+static void interest_forms_are_throttled_per_address(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    e->cookie[0] = '\0';
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"token\":\"%s\",\"name\":\"Sam Reed\",\"phone\":\"07700 900123\","
+             "\"answers\":[\"\"]}",
+             f.interest);
+    int sent = 0;
+    for (int i = 0; i < 30; i++) {
+        int got =
+            send_x(e, "POST", "/api/v1/interest/submit", body, (struct extra){.peer = "10.9.9.1"});
+        if (got == 429)
+            break;
+        assert_int_equal(got, 201);
+        sent++;
+    }
+    assert_int_equal(sent, 21);
+    assert_string_equal(error_code(e), "too_many_attempts");
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/interest/submit", body, (struct extra){.peer = "10.9.9.2"}),
+        201);
+    snprintf(e->cookie, sizeof e->cookie, "%s", f.ada_cookie);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/groups/%lld/waitlist", (long long)f.group);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "entries")), 1 + 21 + 1);
+    /* guessing links: 21 unknown ones, then even a real one waits */
+    e->cookie[0] = '\0';
+    for (int i = 0; i < 21; i++)
+        assert_int_equal(send_x(e, "POST", "/api/v1/interest/lookup", "{\"token\":\"guess\"}",
+                                (struct extra){.peer = "10.9.9.3"}),
+                         404);
+    snprintf(body, sizeof body, "{\"token\":\"%s\"}", f.interest);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/interest/lookup", body, (struct extra){.peer = "10.9.9.3"}),
+        429);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/interest/lookup", body, (struct extra){.peer = "10.9.9.4"}),
+        200);
+}
+
 int main(void)
 {
     rand_init();
@@ -2650,6 +2699,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(disabled_accounts_and_the_last_admin, setup, teardown),
         cmocka_unit_test_setup_teardown(password_change_ends_the_other_sign_ins, setup, teardown),
         cmocka_unit_test_setup_teardown(mfa_self_service_and_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(interest_forms_are_throttled_per_address, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
