@@ -2659,6 +2659,73 @@ static void interest_forms_are_throttled_per_address(void **state)
         200);
 }
 
+/* A one-to-one client's attendance over time from the meetings' records: late at the first
+ * weekly occurrence, then two no-shows in a row, which is a nudge; occurrences to come do
+ * not count. */
+static void client_attendance_over_time_and_the_nudge(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    struct arena a = {0};
+    struct store_occurrence *occ;
+    size_t n;
+    assert_int_equal(store_occurrence_list(e->store, &a, f.session, &occ, &n), 0);
+    assert_int_equal(n, 3);
+    const int64_t min = 60 * 1000;
+    assert_int_equal(store_attendance_add(e->store, occ[0].id, f.client, 0, "joined",
+                                          occ[0].starts_at + 11 * min),
+                     0);
+    assert_int_equal(store_attendance_add(e->store, occ[0].id, f.client, 0, "admitted",
+                                          occ[0].starts_at + 11 * min),
+                     0);
+    assert_int_equal(store_attendance_add(e->store, occ[0].id, f.client, 0, "left", occ[0].ends_at),
+                     0);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/clients/%lld/attendance", (long long)f.client);
+
+    /* after the first: one occurrence held, late */
+    e->now = occ[0].ends_at + min;
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    json_t *list = json_object_get(e->json, "occurrences");
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "status")),
+                        "late");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "occurrence_id")),
+                     occ[0].id);
+    assert_true(json_is_null(json_object_get(json_array_get(list, 0), "group_id")));
+    json_t *summary = json_object_get(e->json, "summary");
+    assert_int_equal(json_integer_value(json_object_get(summary, "held")), 1);
+    assert_true(json_real_value(json_object_get(summary, "rate")) == 1.0);
+
+    /* after the third: late, no-show, no-show, and the nudge */
+    e->now = occ[2].ends_at + min;
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    list = json_object_get(e->json, "occurrences");
+    assert_int_equal(json_array_size(list), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "status")),
+                        "no_show");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 2), "status")),
+                        "no_show");
+    summary = json_object_get(e->json, "summary");
+    assert_int_equal(json_integer_value(json_object_get(summary, "missed_in_a_row")), 2);
+    assert_int_equal(json_integer_value(json_object_get(summary, "no_show")), 2);
+    assert_true(json_real_value(json_object_get(summary, "rate")) * 3 > 0.99 &&
+                json_real_value(json_object_get(summary, "rate")) * 3 < 1.01);
+    assert_int_equal(send(e, "GET", "/api/v1/attendance/nudges", NULL), 200);
+    json_t *nudges = json_object_get(e->json, "nudges");
+    assert_int_equal(json_array_size(nudges), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(nudges, 0), "client_id")),
+                     f.client);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(nudges, 0), "latest_occurrence_id")),
+        occ[2].id);
+    assert_int_equal(has_audit(e, "attendance.client_read"), 2);
+    arena_free(&a);
+}
+
 int main(void)
 {
     rand_init();
@@ -2700,6 +2767,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(password_change_ends_the_other_sign_ins, setup, teardown),
         cmocka_unit_test_setup_teardown(mfa_self_service_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(interest_forms_are_throttled_per_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(client_attendance_over_time_and_the_nudge, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
