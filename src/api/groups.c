@@ -165,6 +165,11 @@ static int add_member(struct api_call *call, const struct store_group *g, int64_
     return 0;
 }
 
+int api_group_add_member(struct api_call *call, const struct store_group *g, int64_t client_id)
+{
+    return add_member(call, g, client_id);
+}
+
 static int add_facilitator(struct api_call *call, const struct store_group *g, int64_t user_id)
 {
     struct store_user u;

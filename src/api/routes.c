@@ -104,6 +104,22 @@ const struct route api_routes[] = {
     /* quiet: the dashboard looks every few seconds, which is not activity */
     {"GET", "/api/v1/alerts", alerts_list, ACCESS_SIGNED_IN_QUIET, BODY_NONE},
     {"POST", "/api/v1/alerts/{id}/seen", alert_seen, ACCESS_SIGNED_IN, BODY_NONE},
+    /* attendance over time, and group intake */
+    {"GET", "/api/v1/clients/{id}/attendance", client_attendance, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/groups/{id}/roster", group_roster, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/attendance/nudges", attendance_nudges, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/groups/{id}/interest-link", interest_link_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/groups/{id}/interest-link", interest_link_create, ACCESS_SIGNED_IN,
+     BODY_JSON},
+    {"DELETE", "/api/v1/groups/{id}/interest-link", interest_link_close, ACCESS_SIGNED_IN,
+     BODY_NONE},
+    {"GET", "/api/v1/groups/{id}/waitlist", waitlist_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/groups/{id}/waitlist/{id}/accept", waitlist_accept, ACCESS_SIGNED_IN,
+     BODY_JSON},
+    {"DELETE", "/api/v1/groups/{id}/waitlist/{id}", waitlist_decline, ACCESS_SIGNED_IN, BODY_NONE},
+    /* the interest page: the token is in the body, so these are POSTs */
+    {"POST", "/api/v1/interest/lookup", interest_lookup, ACCESS_PUBLIC, BODY_JSON},
+    {"POST", "/api/v1/interest/submit", interest_submit, ACCESS_PUBLIC, BODY_JSON},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -117,6 +117,28 @@ int api_load_client(struct api_call *call, int64_t id, struct store_client *out)
 int api_load_group(struct api_call *call, int64_t id, int write, struct store_group *out);
 json_t *api_client_json(const struct store_client *c);
 
+/* attendance over time (attendance.c) and group intake (intake.c) */
+void client_attendance(struct api_call *call);
+void group_roster(struct api_call *call);
+void attendance_nudges(struct api_call *call);
+void interest_link_get(struct api_call *call);
+void interest_link_create(struct api_call *call);
+void interest_link_close(struct api_call *call);
+void interest_lookup(struct api_call *call);
+void interest_submit(struct api_call *call);
+void waitlist_list(struct api_call *call);
+void waitlist_accept(struct api_call *call);
+void waitlist_decline(struct api_call *call);
+/* A client of the signed-in practitioner made from `fields` by the rules of POST
+ * /api/v1/clients (name, email, phone, time_zone), audited: 0, or -1 when answered. Its
+ * strings point into fields, which must outlive it. */
+int api_client_create_from(struct api_call *call, json_t *fields, struct store_client *out);
+/* A phone number by the rule client records follow. */
+int api_phone_valid(const char *phone);
+/* Adds a client to a group the caller may change, by the rules of POST .../members
+ * (capacity, already a member): 0, or -1 when answered. */
+int api_group_add_member(struct api_call *call, const struct store_group *g, int64_t client_id);
+
 /* Starts a sign-in for user_id and sets its cookie on the response. */
 int login_start(struct api_call *call, int64_t user_id);
 /* After the right password: 0 when nothing more is needed; 1 when the answer (a second

@@ -31,6 +31,7 @@ static const struct {
     {"/j/", "join.html"},
     {"/m/", "join.html"}, /* a signed-in therapist joining by session id */
     {"/p/", "poll.html"},
+    {"/i/", "interest.html"}, /* a group's interest link: the form to ask for a place */
 };
 
 static const struct {

@@ -24,6 +24,10 @@
 #define LIMIT_AVAILABILITY 300    /* a practitioner's availability note ("I reply within…") */
 #define LIMIT_MOOD_WORD 40        /* the word for a feeling, in a mood check-in */
 #define LIMIT_MFA_CODE 20         /* a code typed at two-step sign-in (6 digits, or a recovery code) */
+/* group intake (api/intake.c): a screening question, an answer to one, preferred times */
+#define LIMIT_INTAKE_QUESTION 300
+#define LIMIT_INTAKE_ANSWER 2000
+#define LIMIT_INTAKE_TIMES 500
 
 /* A limit as a string literal, for messages: LIMIT_TEXT(LIMIT_NAME) is "200". */
 #define LIMIT_TEXT(n) LIMIT_TEXT_(n)

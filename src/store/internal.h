@@ -236,6 +236,19 @@ enum query {
     Q_CARE_ALERT_INSERT,
     Q_CARE_ALERT_OPEN,
     Q_CARE_ALERT_SEEN,
+    /* attendance over time, and group intake (intake.c) */
+    Q_MEMBERSHIPS_OF_CLIENT,
+    Q_MEMBERSHIPS_OF_GROUP,
+    Q_INTEREST_NEXT_ID,
+    Q_INTEREST_CLOSE,
+    Q_INTEREST_INSERT,
+    Q_INTEREST_OPEN,
+    Q_INTEREST_BY_HASH,
+    Q_WAITLIST_NEXT_ID,
+    Q_WAITLIST_INSERT,
+    Q_WAITLIST_LIST,
+    Q_WAITLIST_GET,
+    Q_WAITLIST_DELETE,
     Q_COUNT
 };
 

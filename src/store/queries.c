@@ -30,6 +30,11 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
 #define MSG_COLS                                                                                   \
     "m.id, m.client_id, m.group_id, m.author_user_id, m.body_sealed, m.created_at, m.read_at"
 #define POLL_INVITE_COLS "id, poll_id, client_id, token_hash, token_sealed, created_at"
+#define INTEREST_COLS                                                                              \
+    "id, group_id, token_hash, token_sealed, questions_sealed, created_by, created_at, closed_at"
+#define WAITLIST_COLS                                                                              \
+    "id, group_id, link_id, name_sealed, contact_sealed, times_sealed, answers_sealed,"            \
+    " created_at"
 
 /* PostgreSQL only (store/dialect.h): rows another connection's claim holds are passed over */
 #define SKIP_LOCKED PG_ONLY("FOR UPDATE SKIP LOCKED")
@@ -468,6 +473,32 @@ const char *const store_query_sql[Q_COUNT] = {
         " AND a.seen_at IS NULL ORDER BY a.id DESC LIMIT 100",
     [Q_CARE_ALERT_SEEN] = "UPDATE care_alerts SET seen_at = $3, seen_by = $4 WHERE id = $1"
                           " AND therapist_id = $2 AND seen_at IS NULL",
+    /* attendance over time: since when each client is in each group */
+    [Q_MEMBERSHIPS_OF_CLIENT] = "SELECT m.group_id, m.client_id, m.added_at FROM group_members m"
+                                " JOIN therapy_groups g ON g.id = m.group_id"
+                                " WHERE m.client_id = $1 AND g.archived_at IS NULL"
+                                " ORDER BY m.group_id",
+    [Q_MEMBERSHIPS_OF_GROUP] = "SELECT m.group_id, m.client_id, m.added_at FROM group_members m"
+                               " JOIN clients c ON c.id = m.client_id WHERE m.group_id = $1"
+                               " AND c.archived_at IS NULL ORDER BY m.client_id",
+    /* group intake: interest links and the waitlist */
+    [Q_INTEREST_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM interest_links",
+    [Q_INTEREST_CLOSE] = "UPDATE interest_links SET closed_at = $2 WHERE group_id = $1"
+                         " AND closed_at IS NULL",
+    [Q_INTEREST_INSERT] = "INSERT INTO interest_links (id, group_id, token_hash, token_sealed,"
+                          " questions_sealed, created_by, created_at)"
+                          " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    [Q_INTEREST_OPEN] = "SELECT " INTEREST_COLS " FROM interest_links WHERE group_id = $1"
+                        " AND closed_at IS NULL ORDER BY id DESC LIMIT 1",
+    [Q_INTEREST_BY_HASH] = "SELECT " INTEREST_COLS " FROM interest_links WHERE token_hash = $1",
+    [Q_WAITLIST_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM waitlist_entries",
+    [Q_WAITLIST_INSERT] = "INSERT INTO waitlist_entries (id, group_id, link_id, name_sealed,"
+                          " contact_sealed, times_sealed, answers_sealed, created_at)"
+                          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    [Q_WAITLIST_LIST] = "SELECT " WAITLIST_COLS " FROM waitlist_entries WHERE group_id = $1"
+                        " ORDER BY id",
+    [Q_WAITLIST_GET] = "SELECT " WAITLIST_COLS " FROM waitlist_entries WHERE id = $1",
+    [Q_WAITLIST_DELETE] = "DELETE FROM waitlist_entries WHERE id = $1",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {
@@ -498,6 +529,13 @@ const struct store_sealed_column store_sealed_columns[] = {
     {"availability_notes.note", "availability_notes", "note_sealed", "user_id"},
     {"checkins.answers", "checkins", "answers_sealed", "id"},
     {"checkins.word", "checkins", "word_sealed", "id"},
+    /* group intake */
+    {"interest_links.token", "interest_links", "token_sealed", "id"},
+    {"interest_links.questions", "interest_links", "questions_sealed", "id"},
+    {"waitlist_entries.name", "waitlist_entries", "name_sealed", "id"},
+    {"waitlist_entries.contact", "waitlist_entries", "contact_sealed", "id"},
+    {"waitlist_entries.times", "waitlist_entries", "times_sealed", "id"},
+    {"waitlist_entries.answers", "waitlist_entries", "answers_sealed", "id"},
 };
 const int store_sealed_column_count =
     (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

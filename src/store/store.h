@@ -773,5 +773,52 @@ int store_care_alert_open(struct store *s, struct arena *a, int64_t therapist_id
 /* -ENOENT when the alert is not the practitioner's, or was seen already. */
 int store_care_alert_seen(struct store *s, int64_t id, int64_t therapist_id, int64_t seen_by,
                           int64_t now);
+/* ---- attendance over time, and group intake (store/intake.c) ---- */
+
+struct store_membership {
+    int64_t group_id, client_id;
+    int64_t added_at; /* since when the client is in the group */
+};
+/* The client's groups (not archived), by group. */
+int store_memberships_of_client(struct store *s, struct arena *a, int64_t client_id,
+                                struct store_membership **out, size_t *count);
+/* The group's members (not archived), by client. */
+int store_memberships_of_group(struct store *s, struct arena *a, int64_t group_id,
+                               struct store_membership **out, size_t *count);
+
+/* A group's public interest link: the token is its credential; the screening questions
+ * are JSON text (an array of strings), sealed like the token. */
+struct store_interest_link {
+    int64_t id, group_id, created_by;
+    uint8_t token_hash[32];
+    char *token;
+    char *questions;
+    int64_t created_at, closed_at; /* closed_at 0 while open */
+};
+/* Closes the group's open link, if any; *closed (may be NULL) says how many. */
+int store_interest_close(struct store *s, int64_t group_id, int64_t now, int64_t *closed);
+int store_interest_insert(struct store *s, const struct store_interest_link *l, int64_t *id);
+/* The group's open link; -ENOENT when it has none. */
+int store_interest_open(struct store *s, struct arena *a, int64_t group_id,
+                        struct store_interest_link *out);
+/* The link whose token hashes to token_hash (closed ones too: the caller checks). */
+int store_interest_by_token_hash(struct store *s, struct arena *a, const uint8_t token_hash[32],
+                                 struct store_interest_link *out);
+
+/* Someone who asked to join a group through its interest link. Every text is sealed:
+ * contact is JSON text {"email","phone"}, times {"parts":[..],"note"}, answers
+ * [{"question","answer"}]. */
+struct store_waitlist_entry {
+    int64_t id, group_id, link_id;
+    char *name, *contact, *times, *answers;
+    int64_t created_at;
+};
+int store_waitlist_insert(struct store *s, const struct store_waitlist_entry *w, int64_t *id);
+/* Oldest first. */
+int store_waitlist_list(struct store *s, struct arena *a, int64_t group_id,
+                        struct store_waitlist_entry **out, size_t *count);
+int store_waitlist_get(struct store *s, struct arena *a, int64_t id,
+                       struct store_waitlist_entry *out);
+int store_waitlist_delete(struct store *s, int64_t id);
 
 #endif

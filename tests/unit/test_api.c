@@ -955,6 +955,8 @@ struct fixture {
         group_occurrence, poll, slot;
     int64_t note, signed_note; /* Ada's draft note on {o}; her signed group note on {o2} */
     char token[96];
+    int64_t entry;       /* a request on the group's waitlist */
+    char interest[96];   /* the token of the group's interest link */
     char invitation[96]; /* the token of an invitation Ada sent */
 };
 
@@ -979,12 +981,14 @@ struct route_cases {
 /* {c} client, {c2} a client in no group, {g} group, {s} session (with {c}), {o} its first
  * occurrence, {s2} and {o2} the same of a session of {g}, {p} poll, {slot} a slot of it,
  * {bob} and {cy} user ids, {n} a draft note on {o}, {ns} a signed group note on {o2},
- * {tok} a member's poll link token, {inv} an invitation's. */
+ * {w} a waitlist entry of {g}, {tok} a member's poll link token, {inv} an invitation's, {itok}
+ * {g}'s interest link token. */
 static void expand(const struct fixture *f, const char *in, char *out, size_t size)
 {
-    static const char *const names[] = {"{c2}", "{c}",    "{g}",   "{s2}", "{o2}",  "{s}",  "{o}",
-                                        "{p}",  "{slot}", "{bob}", "{cy}", "{n}",   "{ns}",
-                                        "{tok}", "{inv}"};
+    /* the ids first, in the order of ids[] below; then the tokens */
+    static const char *const names[] = {"{c2}", "{c}",  "{g}",   "{s2}",  "{o2}", "{s}",
+                                        "{o}",  "{p}",  "{slot}", "{bob}", "{cy}", "{n}",
+                                        "{ns}", "{w}",  "{tok}", "{inv}", "{itok}"};
     struct {
         const char *name;
         char value[100];
@@ -1001,14 +1005,17 @@ static void expand(const struct fixture *f, const char *in, char *out, size_t si
                      f->bob,
                      f->cy,
                      f->note,
-                     f->signed_note};
+                     f->signed_note,
+                     f->entry};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         vars[i].name = names[i];
         if (i < sizeof ids / sizeof ids[0])
             snprintf(vars[i].value, sizeof vars[i].value, "%lld", (long long)ids[i]);
         else
             snprintf(vars[i].value, sizeof vars[i].value, "%s",
-                     strcmp(names[i], "{inv}") == 0 ? f->invitation : f->token);
+                     strcmp(names[i], "{inv}") == 0    ? f->invitation
+                     : strcmp(names[i], "{itok}") == 0 ? f->interest
+                                                       : f->token);
     }
     size_t o = 0;
     while (*in && o + 1 < size) {
@@ -1724,6 +1731,101 @@ static const struct route_cases route_cases[] = {
      "/api/v1/alerts/999999/seen",
      NULL,
      {{ADA, NULL, 404, "not_found"}, {BOB, NULL, 404, "not_found"}}},
+    /* attendance over time, and group intake */
+    {"GET",
+     "/api/v1/clients/{id}/attendance",
+     "/api/v1/clients/{c}/attendance",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/attendance"}}},
+    {"GET",
+     "/api/v1/groups/{id}/roster",
+     "/api/v1/groups/{g}/roster",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/roster"}}},
+    {"GET", "/api/v1/attendance/nudges", "/api/v1/attendance/nudges", NULL, NO_ROUTE_CASES},
+    {"GET",
+     "/api/v1/groups/{id}/interest-link",
+     "/api/v1/groups/{g}/interest-link",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/interest-link"}}},
+    {"POST",
+     "/api/v1/groups/{id}/interest-link",
+     "/api/v1/groups/{g}/interest-link",
+     "{\"questions\":[\"What brings you here?\",\"What would you like from the group?\"]}",
+     {{ADA, "{\"questions\":\"Why?\"}", 400, "invalid_field"},
+      {ADA, "{\"questions\":[\"\"]}", 400, "invalid_field"},
+      {ADA, "{\"questions\":[1]}", 400, "invalid_field"},
+      {ADA, "{\"questions\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/interest-link"}}},
+    {"DELETE",
+     "/api/v1/groups/{id}/interest-link",
+     "/api/v1/groups/{g}/interest-link",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/interest-link"}}},
+    {"GET",
+     "/api/v1/groups/{id}/waitlist",
+     "/api/v1/groups/{g}/waitlist",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/999999/waitlist"}}},
+    {"POST",
+     "/api/v1/groups/{id}/waitlist/{id}/accept",
+     "/api/v1/groups/{g}/waitlist/{w}/accept",
+     "{" TZ "}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"time_zone\":\"Mars/Base\"}", 400, "unknown_time_zone"},
+      {ADA, "{\"email\":\"no-at-sign\"," TZ "}", 400, "invalid_email"},
+      {ADA, "{\"name\":\"\"," TZ "}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/{g}/waitlist/999999/accept"}}},
+    {"DELETE",
+     "/api/v1/groups/{id}/waitlist/{id}",
+     "/api/v1/groups/{g}/waitlist/{w}",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/groups/{g}/waitlist/999999"}}},
+    {"POST",
+     "/api/v1/interest/lookup",
+     "/api/v1/interest/lookup",
+     "{\"token\":\"{itok}\"}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":5}", 400, "invalid_field"},
+      {NOBODY, "{\"token\":\"no-such-link\"}", 404, "not_found"}}},
+    {"POST",
+     "/api/v1/interest/submit",
+     "/api/v1/interest/submit",
+     "{\"token\":\"{itok}\",\"name\":\"Sam Reed\",\"email\":\"sam@example.org\","
+     "\"phone\":\"+44 20 7946 0000\",\"times\":{\"parts\":[\"weekends\"],\"note\":\"not Fridays\"},"
+     "\"answers\":[\"Sleep\"]}",
+     {{NOBODY, "{}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"email\":\"sam@example.org\",\"answers\":[\"x\"]}", 400,
+       "missing_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"answers\":[\"x\"]}", 400, "missing_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"nope\",\"answers\":[\"x\"]}",
+       400, "invalid_email"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"phone\":\"call me\",\"answers\":[\"x\"]}",
+       400, "invalid_field"},
+      {NOBODY, "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\"}", 400,
+       "invalid_field"},
+      {NOBODY,
+       "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\",\"answers\":[\"x\","
+       "\"y\"]}",
+       400, "invalid_field"},
+      {NOBODY,
+       "{\"token\":\"{itok}\",\"name\":\"Sam\",\"email\":\"sam@example.org\",\"answers\":[\"x\"],"
+       "\"times\":{\"parts\":[\"midnight\"]}}",
+       400, "invalid_field"},
+      {NOBODY, "{\"token\":\"no-such-link\",\"name\":\"Sam\",\"email\":\"sam@example.org\"}", 404,
+       "not_found"}}},
 };
 #pragma GCC diagnostic pop
 
@@ -1828,6 +1930,24 @@ static void make_fixture(struct env *e, struct fixture *f)
     snprintf(body, sizeof body, "/api/v1/notes/%lld/sign", (long long)f->signed_note);
     assert_int_equal(send(e, "POST", body, "{\"version\":2}"), 200);
     assert_true(f->note > 0 && f->signed_note > 0);
+    /* the group's interest link, and one request on its waitlist */
+    snprintf(body, sizeof body, "/api/v1/groups/%lld/interest-link", (long long)f->group);
+    assert_int_equal(send(e, "POST", body, "{\"questions\":[\"What brings you here?\"]}"), 201);
+    url = json_string_value(json_object_get(json_object_get(e->json, "link"), "url"));
+    assert_non_null(url);
+    assert_non_null(strstr(url, "/i/"));
+    snprintf(f->interest, sizeof f->interest, "%s", strstr(url, "/i/") + 3);
+    char form[256];
+    snprintf(form, sizeof form,
+             "{\"token\":\"%s\",\"name\":\"Robin Vale\",\"email\":\"robin@example.org\","
+             "\"answers\":[\"Sleep\"]}",
+             f->interest);
+    assert_int_equal(send(e, "POST", "/api/v1/interest/submit", form), 201);
+    snprintf(body, sizeof body, "/api/v1/groups/%lld/waitlist", (long long)f->group);
+    assert_int_equal(send(e, "GET", body, NULL), 200);
+    f->entry = json_integer_value(
+        json_object_get(json_array_get(json_object_get(e->json, "entries"), 0), "id"));
+    assert_true(f->entry > 0);
     /* Cy reads what he co-facilitates: the refusals below are about changing it */
     snprintf(e->cookie, sizeof e->cookie, "%s", f->cy_cookie);
     snprintf(body, sizeof body, "/api/v1/groups/%lld", (long long)f->group);
@@ -2065,6 +2185,7 @@ static void every_field_of_every_body_survives_every_type(void **state)
                                    strncmp(rc->path, "/api/v1/invitations", 19) == 0 ||
                                    strncmp(rc->path, "/api/v1/poll-links", 18) == 0 ||
                                    strncmp(rc->path, "/api/v1/inbox", 13) == 0;
+                                   strncmp(rc->path, "/api/v1/interest/", 17) == 0;
                 snprintf(e->cookie, sizeof e->cookie, "%s", public_route ? "" : f.ada_cookie);
                 uint8_t before[32], after[32];
                 char counts_before[1024], counts_after[1024];
@@ -2703,6 +2824,122 @@ static void a_full_disk_answers_storage_full_and_reads_go_on(void **state)
     assert_int_equal(json_array_size(json_object_get(e->json, "clients")), created + 1);
 }
 
+/* The interest page is public: each form sent counts against its address (20 cost nothing;
+ * the 21st goes through and starts the waiting, doubling with each one after), so one place
+ * cannot fill a waitlist; guessing links is throttled as poll links are. Another address is
+ * not held up. */
+static void interest_forms_are_throttled_per_address(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    e->cookie[0] = '\0';
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"token\":\"%s\",\"name\":\"Sam Reed\",\"phone\":\"07700 900123\","
+             "\"answers\":[\"\"]}",
+             f.interest);
+    int sent = 0;
+    for (int i = 0; i < 30; i++) {
+        int got =
+            send_x(e, "POST", "/api/v1/interest/submit", body, (struct extra){.peer = "10.9.9.1"});
+        if (got == 429)
+            break;
+        assert_int_equal(got, 201);
+        sent++;
+    }
+    assert_int_equal(sent, 21);
+    assert_string_equal(error_code(e), "too_many_attempts");
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/interest/submit", body, (struct extra){.peer = "10.9.9.2"}),
+        201);
+    snprintf(e->cookie, sizeof e->cookie, "%s", f.ada_cookie);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/groups/%lld/waitlist", (long long)f.group);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "entries")), 1 + 21 + 1);
+    /* guessing links: 21 unknown ones, then even a real one waits */
+    e->cookie[0] = '\0';
+    for (int i = 0; i < 21; i++)
+        assert_int_equal(send_x(e, "POST", "/api/v1/interest/lookup", "{\"token\":\"guess\"}",
+                                (struct extra){.peer = "10.9.9.3"}),
+                         404);
+    snprintf(body, sizeof body, "{\"token\":\"%s\"}", f.interest);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/interest/lookup", body, (struct extra){.peer = "10.9.9.3"}),
+        429);
+    assert_int_equal(
+        send_x(e, "POST", "/api/v1/interest/lookup", body, (struct extra){.peer = "10.9.9.4"}),
+        200);
+}
+
+/* A one-to-one client's attendance over time from the meetings' records: late at the first
+ * weekly occurrence, then two no-shows in a row, which is a nudge; occurrences to come do
+ * not count. */
+static void client_attendance_over_time_and_the_nudge(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    struct arena a = {0};
+    struct store_occurrence *occ;
+    size_t n;
+    assert_int_equal(store_occurrence_list(e->store, &a, f.session, &occ, &n), 0);
+    assert_int_equal(n, 3);
+    const int64_t min = 60 * 1000;
+    assert_int_equal(store_attendance_add(e->store, occ[0].id, f.client, 0, "joined",
+                                          occ[0].starts_at + 11 * min),
+                     0);
+    assert_int_equal(store_attendance_add(e->store, occ[0].id, f.client, 0, "admitted",
+                                          occ[0].starts_at + 11 * min),
+                     0);
+    assert_int_equal(store_attendance_add(e->store, occ[0].id, f.client, 0, "left", occ[0].ends_at),
+                     0);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/clients/%lld/attendance", (long long)f.client);
+
+    /* after the first: one occurrence held, late */
+    e->now = occ[0].ends_at + min;
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    json_t *list = json_object_get(e->json, "occurrences");
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "status")),
+                        "late");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "occurrence_id")),
+                     occ[0].id);
+    assert_true(json_is_null(json_object_get(json_array_get(list, 0), "group_id")));
+    json_t *summary = json_object_get(e->json, "summary");
+    assert_int_equal(json_integer_value(json_object_get(summary, "held")), 1);
+    assert_true(json_real_value(json_object_get(summary, "rate")) == 1.0);
+
+    /* after the third: late, no-show, no-show, and the nudge */
+    e->now = occ[2].ends_at + min;
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    list = json_object_get(e->json, "occurrences");
+    assert_int_equal(json_array_size(list), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "status")),
+                        "no_show");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 2), "status")),
+                        "no_show");
+    summary = json_object_get(e->json, "summary");
+    assert_int_equal(json_integer_value(json_object_get(summary, "missed_in_a_row")), 2);
+    assert_int_equal(json_integer_value(json_object_get(summary, "no_show")), 2);
+    assert_true(json_real_value(json_object_get(summary, "rate")) * 3 > 0.99 &&
+                json_real_value(json_object_get(summary, "rate")) * 3 < 1.01);
+    assert_int_equal(send(e, "GET", "/api/v1/attendance/nudges", NULL), 200);
+    json_t *nudges = json_object_get(e->json, "nudges");
+    assert_int_equal(json_array_size(nudges), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(nudges, 0), "client_id")),
+                     f.client);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(nudges, 0), "latest_occurrence_id")),
+        occ[2].id);
+    assert_int_equal(has_audit(e, "attendance.client_read"), 2);
+    arena_free(&a);
+}
+
 int main(void)
 {
     rand_init();
@@ -2743,6 +2980,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(disabled_accounts_and_the_last_admin, setup, teardown),
         cmocka_unit_test_setup_teardown(password_change_ends_the_other_sign_ins, setup, teardown),
         cmocka_unit_test_setup_teardown(mfa_self_service_and_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(interest_forms_are_throttled_per_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(client_attendance_over_time_and_the_nudge, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -244,6 +244,10 @@ static const struct {
     {"admin.html", "emergency-reason", LIMIT_REASON},
     {"messages.html", "reply-text", LIMIT_MESSAGE},
     {"messages.html", "new-link-email", LIMIT_EMAIL},
+    {"interest.html", "name", LIMIT_NAME},
+    {"interest.html", "email", LIMIT_EMAIL},
+    {"interest.html", "phone", LIMIT_PHONE},
+    {"interest.html", "times-note", LIMIT_INTAKE_TIMES},
 };
 #define NFIELDS (sizeof FIELDS / sizeof FIELDS[0])
 

@@ -3034,6 +3034,99 @@ static void checkins_choices_answers_and_alerts(void **state)
     assert_int_equal(store_care_alert_seen(f->store, alert, ada, ada, 16000), 0);
     assert_int_equal(store_care_alert_seen(f->store, alert, ada, ada, 16001), -ENOENT);
     assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
+/* A group's interest link (one open at a time, found by its token's hash, sealed) and its
+ * waitlist (every word sealed, oldest first, deleted one by one); members since when. */
+static void interest_links_and_the_waitlist(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t gid = add_group(f->store, ada, "Circle");
+    int64_t other = add_group(f->store, ada, "Other");
+    int64_t c1 = add_client(f->store, ada, "One");
+    assert_int_equal(store_group_member_add(f->store, gid, c1, 4000), 0);
+    struct store_membership *ms;
+    size_t n;
+    assert_int_equal(store_memberships_of_client(f->store, &f->arena, c1, &ms, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ms[0].group_id, gid);
+    assert_int_equal(ms[0].added_at, 4000);
+    assert_int_equal(store_memberships_of_group(f->store, &f->arena, gid, &ms, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ms[0].client_id, c1);
+    assert_int_equal(store_memberships_of_group(f->store, &f->arena, other, &ms, &n), 0);
+    assert_int_equal(n, 0);
+
+    struct store_interest_link got;
+    assert_int_equal(store_interest_open(f->store, &f->arena, gid, &got), -ENOENT);
+    struct store_interest_link l = {.group_id = gid,
+                                    .created_by = ada,
+                                    .token = "tok-first",
+                                    .questions = "[\"What brings you here?\"]",
+                                    .created_at = 5000};
+    memset(l.token_hash, 1, sizeof l.token_hash);
+    int64_t first = 0, second = 0;
+    assert_int_equal(store_interest_insert(f->store, &l, &first), 0);
+    assert_int_equal(store_interest_open(f->store, &f->arena, gid, &got), 0);
+    assert_int_equal(got.id, first);
+    assert_string_equal(got.token, "tok-first");
+    assert_string_equal(got.questions, "[\"What brings you here?\"]");
+    assert_int_equal(got.closed_at, 0);
+    assert_false(raw_blob_holds(f, "SELECT questions_sealed FROM interest_links", "brings"));
+    assert_false(raw_blob_holds(f, "SELECT token_sealed FROM interest_links", "tok-first"));
+    /* a second link: the first closes */
+    int64_t closed = 0;
+    assert_int_equal(store_interest_close(f->store, gid, 6000, &closed), 0);
+    assert_int_equal(closed, 1);
+    l.token = "tok-second";
+    memset(l.token_hash, 2, sizeof l.token_hash);
+    assert_int_equal(store_interest_insert(f->store, &l, &second), 0);
+    assert_int_equal(store_interest_open(f->store, &f->arena, gid, &got), 0);
+    assert_int_equal(got.id, second);
+    uint8_t hash[32];
+    memset(hash, 1, sizeof hash);
+    assert_int_equal(store_interest_by_token_hash(f->store, &f->arena, hash, &got), 0);
+    assert_int_equal(got.id, first);
+    assert_int_equal(got.closed_at, 6000);
+    memset(hash, 3, sizeof hash);
+    assert_int_equal(store_interest_by_token_hash(f->store, &f->arena, hash, &got), -ENOENT);
+    assert_int_equal(store_interest_close(f->store, other, 6000, &closed), 0);
+    assert_int_equal(closed, 0);
+
+    struct store_waitlist_entry w = {.group_id = gid,
+                                     .link_id = second,
+                                     .name = "Robin Vale",
+                                     .contact = "{\"email\":\"robin@example.org\"}",
+                                     .times = "{\"parts\":[\"weekends\"],\"note\":\"\"}",
+                                     .answers = "[{\"question\":\"Why?\",\"answer\":\"Lighthouse\"}]",
+                                     .created_at = 7000};
+    int64_t e1 = 0, e2 = 0;
+    assert_int_equal(store_waitlist_insert(f->store, &w, &e1), 0);
+    w.name = "Sam Reed";
+    w.created_at = 8000;
+    assert_int_equal(store_waitlist_insert(f->store, &w, &e2), 0);
+    struct store_waitlist_entry *list;
+    assert_int_equal(store_waitlist_list(f->store, &f->arena, gid, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[0].id, e1);
+    assert_string_equal(list[0].name, "Robin Vale");
+    assert_string_equal(list[0].answers, "[{\"question\":\"Why?\",\"answer\":\"Lighthouse\"}]");
+    assert_string_equal(list[1].name, "Sam Reed");
+    assert_false(raw_blob_holds(f, "SELECT name_sealed FROM waitlist_entries WHERE id = 1", "Robin"));
+    assert_false(raw_blob_holds(f, "SELECT contact_sealed FROM waitlist_entries WHERE id = 1",
+                                "robin@"));
+    assert_false(raw_blob_holds(f, "SELECT times_sealed FROM waitlist_entries WHERE id = 1",
+                                "weekends"));
+    assert_false(raw_blob_holds(f, "SELECT answers_sealed FROM waitlist_entries WHERE id = 1",
+                                "Lighthouse"));
+    struct store_waitlist_entry one;
+    assert_int_equal(store_waitlist_get(f->store, &f->arena, e2, &one), 0);
+    assert_string_equal(one.contact, "{\"email\":\"robin@example.org\"}");
+    assert_int_equal(store_waitlist_delete(f->store, e1), 0);
+    assert_int_equal(store_waitlist_delete(f->store, e1), -ENOENT);
+    assert_int_equal(store_waitlist_get(f->store, &f->arena, e1, &one), -ENOENT);
+    assert_int_equal(store_waitlist_list(f->store, &f->arena, gid, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_waitlist_list(f->store, &f->arena, other, &list, &n), 0);
     assert_int_equal(n, 0);
 }
 
@@ -3119,6 +3212,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(notes_are_sealed_signed_once_and_take_addenda, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(checkins_choices_answers_and_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(interest_links_and_the_waitlist, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,19 +2,24 @@
 // (check-ins, messages, notes, attendance, their records), each made by a module of its own.
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
+import { clientAttendance, groupRoster } from './care-attendance.js';
+import { groupIntake } from './care-intake.js';
 import { clientMeasures, groupMeasures } from './care-measures.js';
 import { clientMessages, groupAnnouncements } from './care-messages.js';
 import { clientNotes } from './care-notes.js';
 
 const clientParts = [
   clientMeasures,
+  clientAttendance,
   clientMessages,
   clientNotes,
 ];
 
 const groupParts = [
+  groupRoster,
   groupMeasures,
   groupAnnouncements,
+  groupIntake,
 ];
 
 function made(parts, subject, ctx) {

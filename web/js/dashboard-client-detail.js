@@ -6,6 +6,7 @@ import { copyText, el, say, zoneName } from './ui.js';
 import { fillZoneSelect, formatSpan } from './dashboard-time.js';
 import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
 import { clientCareParts } from './care-parts.js';
+import { statusWords } from './care-attendance.js';
 
 const SHOWN = 5; // sessions to come, and past ones, listed at most
 
@@ -24,18 +25,6 @@ function occurrencesOf(data, client) {
     }
   }
   return out.sort((a, b) => a.starts - b.starts);
-}
-
-// "Came, 18:02" / "Did not come", from the occurrence's attendance events.
-function attendanceText(events, clientId) {
-  const mine = (events ?? []).filter((e) => e.client_id === clientId);
-  const admitted = mine.find((e) => e.event === 'admitted' || e.event === 'returned');
-  if (admitted) {
-    const at = new Date(admitted.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    return `Came (let in at ${at})`;
-  }
-  if (mine.some((e) => e.event === 'joined')) return 'Waited, was not let in';
-  return 'Did not come';
 }
 
 export function clientDetail(client, { data, call, onChanged }) {
@@ -173,20 +162,15 @@ export function clientDetail(client, { data, call, onChanged }) {
     const pastList = el('ul', 'dash-detail-list');
     pastPart.append(pastList);
     (async () => {
-      const bySession = new Map();
+      // the server's status at each (attended, late, left early, no-show: care-attendance.js)
+      const result = await call('GET', `/api/v1/clients/${client.id}/attendance`);
       for (const o of past) {
-        if (!bySession.has(o.session.id)) {
-          bySession.set(o.session.id, call('GET', `/api/v1/sessions/${o.session.id}/attendance`));
-        }
-      }
-      for (const o of past) {
-        const result = await bySession.get(o.session.id);
         const occ = result.status === 200
           ? result.data?.occurrences?.find((x) => x.occurrence_id === o.occ.id) : null;
         const li = el('li');
         li.append(el('p', 'dash-client-name', formatSpan(o.starts, o.ends)),
           el('p', 'dash-client-detail', `${o.session.title} · ` +
-            (result.status === 200 ? attendanceText(occ?.events, client.id) : 'attendance not available')));
+            (occ ? statusWords(occ.status) : 'attendance not available')));
         pastList.append(li);
       }
     })();

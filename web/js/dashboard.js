@@ -8,6 +8,7 @@ import { createAccount } from './dashboard-account.js';
 import { createCalendar } from './dashboard-calendar.js';
 import { createClients } from './dashboard-clients.js';
 import { showEmergencyAccess } from './dashboard-emergency.js';
+import { showAttendanceNudges } from './care-attendance.js';
 import { enrol } from './mfa.js';
 import { createGroups } from './dashboard-groups.js';
 import { createPolls } from './dashboard-polls.js';
@@ -114,6 +115,7 @@ async function start() {
   showMfa();
   document.getElementById('admin-link').hidden = !isAdmin(data.user);
   showEmergencyAccess({ call });
+  showAttendanceNudges({ call });
   team.start();
   // who is waiting for the practitioner's meetings, live; without it the page works as before
   watchWaiting({ data, refreshSessions: () => sessions.load() });
