@@ -2184,7 +2184,7 @@ static void every_field_of_every_body_survives_every_type(void **state)
                                    strncmp(rc->path, "/api/v1/login", 13) == 0 ||
                                    strncmp(rc->path, "/api/v1/invitations", 19) == 0 ||
                                    strncmp(rc->path, "/api/v1/poll-links", 18) == 0 ||
-                                   strncmp(rc->path, "/api/v1/inbox", 13) == 0;
+                                   strncmp(rc->path, "/api/v1/inbox", 13) == 0 ||
                                    strncmp(rc->path, "/api/v1/interest/", 17) == 0;
                 snprintf(e->cookie, sizeof e->cookie, "%s", public_route ? "" : f.ada_cookie);
                 uint8_t before[32], after[32];

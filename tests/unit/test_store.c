@@ -3034,6 +3034,9 @@ static void checkins_choices_answers_and_alerts(void **state)
     assert_int_equal(store_care_alert_seen(f->store, alert, ada, ada, 16000), 0);
     assert_int_equal(store_care_alert_seen(f->store, alert, ada, ada, 16001), -ENOENT);
     assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
+    assert_int_equal(n, 0);
+}
+
 /* A group's interest link (one open at a time, found by its token's hash, sealed) and its
  * waitlist (every word sealed, oldest first, deleted one by one); members since when. */
 static void interest_links_and_the_waitlist(void **state)
