@@ -188,6 +188,14 @@ enum query {
     Q_LEASE_RELEASE,
     Q_LEASE_RELEASE_NODE,
     Q_LEASE_SWEEP,
+    /* client rights: erasure, holds, the purge (client_records.c) */
+    Q_RIGHTS_CLIENT,
+    Q_CLIENT_ERASE,
+    Q_CLIENT_PURGE,
+    Q_CLIENTS_ERASED,
+    Q_HOLD_SET,
+    Q_HOLD_CLEAR,
+    Q_HOLDS_OF,
     Q_COUNT
 };
 
