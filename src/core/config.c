@@ -97,6 +97,8 @@ static const struct option_def options[] = {
     NUM(turn_ttl, "14400", 600, 86400,
         "seconds the TURN credentials given to a page at admission last; longer than the longest "
         "session, because the TURN server ends a relay when they expire"),
+    NUM(retention_years, "7", 0, 100,
+        "years an erased client's clinical records are kept, from each record's date"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 

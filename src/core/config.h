@@ -52,6 +52,7 @@ struct config {
     char turn_uris[1024];      /* turn:/turns: URIs of the practice's TURN server, comma-separated */
     char turn_secret[256];     /* coturn's static-auth-secret: signs the credentials; never logged */
     long turn_ttl;             /* seconds the TURN credentials handed to a page last */
+    long retention_years;      /* an erased client's clinical records are kept this long */
 
     /* derived by config_finish */
     char listen_host[64];
