@@ -114,4 +114,8 @@ int mfa_required_for(const struct config *cfg, enum store_role role);
 /* {idle_timeout_seconds, idle_remaining_seconds, expires_in_seconds} of call->login. */
 json_t *signin_json(struct api_call *call, int64_t last_activity);
 
+/* client rights (rights.c) */
+void rights_export(struct api_call *call);
+void rights_erase(struct api_call *call);
+
 #endif

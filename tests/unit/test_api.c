@@ -1526,6 +1526,24 @@ static const struct route_cases route_cases[] = {
       {NOBODY, "{\"token\":\"{inv}\",\"password\":false}", 400, "invalid_field"},
       {NOBODY, "{\"token\":\"{inv}\",\"password\":\"short\"}", 400, "weak_password"},
       {NOBODY, "{\"token\":\"no-such-invitation\",\"password\":\"" PW "\"}", 404, "not_found"}}},
+    /* client rights: another practitioner's client is not there (an administrator is told
+     * of emergency access: here Ada owns {c}) */
+    {"GET",
+     "/api/v1/clients/{id}/export",
+     "/api/v1/clients/{c}/export",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/export"},
+      {ADA, NULL, 400, "invalid_field", "/api/v1/clients/{c}/export?format=pdf"}}},
+    {"POST",
+     "/api/v1/clients/{id}/erase",
+     "/api/v1/clients/{c}/erase",
+     "{\"confirm\":true}",
+     {{ADA, "{}", 400, "confirmation_required"},
+      {ADA, "{\"confirm\":false}", 400, "confirmation_required"},
+      {ADA, "{\"confirm\":\"yes\"}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/erase"}}},
 };
 #pragma GCC diagnostic pop
 
