@@ -272,6 +272,41 @@ void rights_export(struct api_call *call)
     records_html(call, &c, sets, n, &resp->body);
 }
 
+/* What erasing would do, for the page to say before anyone types the name. */
+void rights_erase_preview(struct api_call *call)
+{
+    struct store_rights_client c;
+    int emergency;
+    if (load(call, 0, &c, &emergency) < 0)
+        return;
+    struct store_retention r =
+        purge_retention((int)call->ctx->cfg->retention_years, call->req->now);
+    struct store_erase_preview *p;
+    size_t n;
+    int rc = store_client_erase_preview(call->ctx->store, &call->arena, c.id, &r, &p, &n);
+    if (rc == 0)
+        rc = api_audit(call, "client.erase_preview", c.id);
+    if (rc < 0) {
+        api_store_error(call, rc, "client");
+        return;
+    }
+    json_t *kinds = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *k = json_pack("{s:s,s:s,s:s,s:I}", "kind", p[i].kind, "title", p[i].title, "kept",
+                              held_name(p[i].held), "rows", (json_int_t)p[i].rows);
+        if (p[i].held == STORE_RECORD_KEEP_UNTIL_RETENTION) {
+            char until[32];
+            clock_format_rfc3339(p[i].held_until, until);
+            json_object_set_new(k, "rows_held", json_integer((json_int_t)p[i].kept));
+            json_object_set_new(k, "held_until", p[i].kept ? json_string(until) : json_null());
+        }
+        json_array_append_new(kinds, k);
+    }
+    api_json(call, 200,
+             json_pack("{s:I,s:I,s:o}", "client_id", (json_int_t)c.id, "retention_years",
+                       (json_int_t)call->ctx->cfg->retention_years, "records", kinds));
+}
+
 void rights_erase(struct api_call *call)
 {
     int confirm = 0;

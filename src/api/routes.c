@@ -70,6 +70,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/poll-links/answer", poll_link_answer, ACCESS_PUBLIC, BODY_JSON},
     /* client rights: a copy of every record, erasure with the retention hold (rights.c) */
     {"GET", "/api/v1/clients/{id}/export", rights_export, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/clients/{id}/erase", rights_erase_preview, ACCESS_SIGNED_IN, BODY_NONE},
     {"POST", "/api/v1/clients/{id}/erase", rights_erase, ACCESS_SIGNED_IN, BODY_JSON},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];

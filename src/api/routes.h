@@ -116,6 +116,7 @@ json_t *signin_json(struct api_call *call, int64_t last_activity);
 
 /* client rights (rights.c) */
 void rights_export(struct api_call *call);
+void rights_erase_preview(struct api_call *call);
 void rights_erase(struct api_call *call);
 
 #endif

@@ -412,18 +412,21 @@ static int read_remaining(void *ctx, const struct store_value *c, int n)
     return 1;
 }
 
-/* The client's rows of kind k still there, and the newest date among them. */
+/* The client's rows of kind k still there (with `from`, only those dated from it on), and
+ * the newest date among them. */
 static int count_remaining(struct store *s, const struct client_record_kind *k,
-                           int64_t client_id, struct remaining *out)
+                           int64_t client_id, const int64_t *from, struct remaining *out)
 {
     char sql[1024];
-    int len = snprintf(sql, sizeof sql, "SELECT count(*), max(COALESCE(%s, 0)) FROM %s t WHERE %s", k->time,
-                       k->table, k->rows);
+    const char *time = k->time ? k->time : "0";
+    int len = snprintf(sql, sizeof sql, "SELECT count(*), max(COALESCE(%s, 0)) FROM %s t WHERE (%s)",
+                       time, k->table, k->rows);
+    if (from)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, " AND COALESCE(%s, 0) >= $2", time);
     assert(len < (int)sizeof sql);
-    (void)len;
     *out = (struct remaining){0};
-    struct store_value p[] = {P_INT(client_id)};
-    return run_sql(s, sql, p, 1, read_remaining, out, NULL);
+    struct store_value p[] = {P_INT(client_id), P_INT(from ? *from : 0)};
+    return run_sql(s, sql, p, from ? 2 : 1, read_remaining, out, NULL);
 }
 
 /* Trims kind k to the rows still within retention and sets the client's hold on it (none
@@ -435,7 +438,7 @@ static int hold_kind(struct store *s, const struct client_record_kind *k, int64_
     int rc = delete_rows(s, NULL, k, client_id, NULL, &r->cutoff, deleted);
     struct remaining left;
     if (rc == 0)
-        rc = count_remaining(s, k, client_id, &left);
+        rc = count_remaining(s, k, client_id, NULL, &left);
     if (rc < 0)
         return rc;
     *hold = (struct store_record_hold){.kind = k->kind, .rows = left.rows};
@@ -482,6 +485,38 @@ int store_client_erase(struct store *s, struct arena *a, int64_t client_id,
     if (rc == 0 && *hold_count == 0) {
         rc = store_run_change(s, Q_CLIENT_PURGE, p, 1);
         (*erased)++;
+    }
+    return rc;
+}
+
+int store_client_erase_preview(struct store *s, struct arena *a, int64_t client_id,
+                               const struct store_retention *r, struct store_erase_preview **out,
+                               size_t *count)
+{
+    struct store_rights_client c;
+    int rc = store_rights_client_get(s, a, client_id, &c);
+    *out = arena_alloc(a, sizeof **out * (size_t)client_record_count);
+    *count = 0;
+    for (int i = 0; rc == 0 && i < client_record_count; i++) {
+        const struct client_record_kind *k = &client_records[i];
+        if (!k->title || k->held == STORE_RECORD_CONTACT || k->held == STORE_RECORD_APPEND_ONLY)
+            continue;
+        struct store_erase_preview *p = &(*out)[(*count)++];
+        *p = (struct store_erase_preview){.kind = k->kind, .title = k->title, .held = k->held};
+        struct remaining all, kept;
+        if (k->match_column) {
+            struct reading found;
+            rc = read_kind(s, a, k, client_id, c.email, &found);
+            p->rows = (int64_t)found.count;
+            continue;
+        }
+        rc = count_remaining(s, k, client_id, NULL, &all);
+        p->rows = all.rows;
+        if (rc == 0 && k->held == STORE_RECORD_KEEP_UNTIL_RETENTION) {
+            rc = count_remaining(s, k, client_id, &r->cutoff, &kept);
+            p->kept = kept.rows;
+            p->held_until = kept.rows ? r->held_until(kept.newest, r->years) : 0;
+        }
     }
     return rc;
 }

@@ -679,6 +679,17 @@ struct store_record_hold {
 int store_client_erase(struct store *s, struct arena *a, int64_t client_id,
                        const struct store_retention *r, int64_t now, int64_t *erased,
                        struct store_record_hold **holds, size_t *hold_count);
+/* What erasing the client now would do, kind by kind (those a copy shows, but the contact
+ * and the audit log): the rows there are, and for the kinds held how many would be kept and
+ * until when. Nothing is written. */
+struct store_erase_preview {
+    const char *kind, *title;
+    enum store_record_class held;
+    int64_t rows, kept, held_until; /* kept and held_until: KEEP_UNTIL_RETENTION only */
+};
+int store_client_erase_preview(struct store *s, struct arena *a, int64_t client_id,
+                               const struct store_retention *r, struct store_erase_preview **out,
+                               size_t *count);
 /* The holds on an erased client's records. */
 int store_record_holds(struct store *s, struct arena *a, int64_t client_id,
                        struct store_record_hold **out, size_t *count);

@@ -2611,6 +2611,23 @@ static void clients_are_exported_erased_with_a_hold_and_purged(void **state)
     struct store_retention r = {.years = 1,
                                 .cutoff = retention_cutoff(500 * DAY, 1),
                                 .held_until = retention_held_until};
+    struct store_erase_preview *preview;
+    size_t np;
+    assert_int_equal(store_client_erase_preview(s, &f->arena, one, &r, &preview, &np), 0);
+    int previewed = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (strcmp(preview[i].kind, "attendance") == 0) {
+            assert_int_equal(preview[i].rows, 3);
+            assert_int_equal(preview[i].kept, 2);
+            assert_int_equal(preview[i].held_until, retention_held_until(401 * DAY, 1));
+            previewed++;
+        }
+        if (strcmp(preview[i].kind, "mail") == 0) {
+            assert_int_equal(preview[i].rows, 1);
+            previewed++;
+        }
+    }
+    assert_int_equal(previewed, 2);
     int64_t erased;
     struct store_record_hold *holds;
     size_t nh;
