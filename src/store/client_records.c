@@ -300,12 +300,13 @@ static int read_kind(struct store *s, struct arena *a, const struct client_recor
         len += (size_t)snprintf(sql + len, sizeof sql - len, "1");
     char from[200];
     snprintf(from, sizeof from, "%s t", k->table);
-    const char *order = "1"; /* oldest first, by the first date shown */
-    for (int i = r->ncols - 1; i >= 0; i--)
+    len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM %s WHERE %s ORDER BY ",
+                            k->from ? k->from : from, k->rows ? k->rows : "$1 = $1");
+    /* oldest first: by each date shown, in the order shown */
+    for (int i = 0; i < r->ncols; i++)
         if (k->columns[i].value == CR_TIME)
-            order = k->columns[i].sql;
-    len += (size_t)snprintf(sql + len, sizeof sql - len, " FROM %s WHERE %s ORDER BY %s",
-                            k->from ? k->from : from, k->rows ? k->rows : "$1 = $1", order);
+            len += (size_t)snprintf(sql + len, sizeof sql - len, "%s, ", k->columns[i].sql);
+    len += (size_t)snprintf(sql + len, sizeof sql - len, "1");
     assert(len < sizeof sql);
     struct store_value p[] = {P_INT(client_id)};
     int rc = run_sql(s, sql, p, 1, read_row, r, NULL);
