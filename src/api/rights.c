@@ -173,7 +173,8 @@ static void records_html(const struct api_call *call, const struct store_rights_
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 "<title>Records held about ");
     html_text(b, c->name ? c->name : "");
-    buf_puts(b, "</title><link rel=\"stylesheet\" href=\"/css/records.css\"></head>\n<body><main>"
+    buf_puts(b, "</title><link rel=\"stylesheet\" href=\"/css/tokens.css\">"
+                "<link rel=\"stylesheet\" href=\"/css/records.css\"></head>\n<body><main>"
                 "<h1>Records held about ");
     html_text(b, c->name ? c->name : "");
     buf_puts(b, "</h1>\n<p class=\"about\">Everything ");
