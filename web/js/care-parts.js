@@ -2,8 +2,10 @@
 // (check-ins, messages, notes, attendance, their records), each made by a module of its own.
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
+import { rightsPart } from './care-rights.js';
 
 const clientParts = [
+  rightsPart,
 ];
 
 const groupParts = [
