@@ -240,9 +240,8 @@ static int read_row(void *ctx, const struct store_value *c, int n)
 {
     struct reading *r = ctx;
     const struct client_record_kind *k = r->k;
-    int extra = n - r->ncols;
     if (k->match_column) {
-        assert(extra >= 2 && c[n - 2].type == SV_INT);
+        assert(n - r->ncols >= 2 && c[n - 2].type == SV_INT);
         int bad = 0;
         char *to = store_col_unseal(r->s, r->a, k->match_label, c[n - 2].i, &c[n - 1], &bad);
         if (bad) {
@@ -475,7 +474,7 @@ int store_client_erase(struct store *s, struct arena *a, int64_t client_id,
         if (k->held == STORE_RECORD_ERASE_AT_ONCE) {
             rc = delete_rows(s, a, k, client_id, c.email, NULL, erased);
         } else if (k->held == STORE_RECORD_KEEP_UNTIL_RETENTION) {
-            struct store_record_hold h;
+            struct store_record_hold h = {0};
             rc = hold_kind(s, k, client_id, r, erased, &h);
             if (rc == 0 && h.rows > 0)
                 (*holds)[(*hold_count)++] = h;
@@ -571,7 +570,7 @@ int store_records_purge(struct store *s, const struct store_retention *r, int64_
             const struct client_record_kind *k = &client_records[i];
             if (k->held != STORE_RECORD_KEEP_UNTIL_RETENTION)
                 continue;
-            struct store_record_hold h;
+            struct store_record_hold h = {0};
             rc = hold_kind(s, k, erased.items[c], r, rows, &h);
             held += h.rows > 0;
         }
