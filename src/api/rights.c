@@ -217,6 +217,14 @@ static void records_html(const struct api_call *call, const struct store_rights_
 
 /* ---- the routes ---- */
 
+/* An Accept that asks for HTML before JSON (a browser opening the address). */
+static int accepts_html_first(const char *accept)
+{
+    const char *html = accept ? strstr(accept, "text/html") : NULL;
+    const char *json = accept ? strstr(accept, "application/json") : NULL;
+    return html && (!json || html < json);
+}
+
 /* The client, when the signed-in person may see them (the practitioner; for a copy also an
  * administrator holding emergency access, *emergency then 1). Answers otherwise. */
 static int load(struct api_call *call, int copy, struct store_rights_client *c, int *emergency)
@@ -244,7 +252,7 @@ void rights_export(struct api_call *call)
     char format[8] = "";
     if (api_query_param(call, "format", format, sizeof format) < 0)
         return;
-    int html = strcmp(format, "html") == 0;
+    int html = strcmp(format, "html") == 0 || (!format[0] && accepts_html_first(call->req->accept));
     if (format[0] && !html && strcmp(format, "json") != 0) {
         api_error(call, 400, "invalid_field", "format is json or html.");
         return;

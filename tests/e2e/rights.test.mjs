@@ -153,6 +153,13 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
       assert.ok(readable.text.includes(words), `the readable copy says "${words}"`);
     }
     for (const word of ['Sasha', SASHA.email]) assert.equal(readable.text.includes(word), false);
+    // a browser's Accept gets the page too; a program's gets JSON
+    const asked = await request(server, 'GET', `/api/v1/clients/${robin.id}/export`,
+      { headers: { cookie, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    assert.match(asked.headers.get('content-type'), /^text\/html/);
+    assert.ok(asked.text.includes('<h2>Attendance</h2>'));
+    assert.equal((await request(server, 'GET', `/api/v1/clients/${robin.id}/export`,
+      { headers: { cookie, accept: 'application/json, text/html' } })).json.client_id, robin.id);
     // another practitioner's client is not there for anyone else; an unknown format is refused
     assert.equal((await request(server, 'GET', `/api/v1/clients/${robin.id}/export`)).status, 401);
     assert.equal((await call('GET', `/api/v1/clients/${robin.id}/export?format=pdf`)).status, 400);
@@ -171,7 +178,7 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     await clients.locator('button.dash-disclosure', { hasText: ROBIN.name }).click();
     const part = clients.locator('.rights');
     const download = part.getByRole('link', { name: 'Download their records (JSON)' });
-    assert.equal(await download.getAttribute('href'), `/api/v1/clients/${robin.id}/export`);
+    assert.equal(await download.getAttribute('href'), `/api/v1/clients/${robin.id}/export?format=json`);
     await part.getByRole('link', { name: 'Open a readable copy' }).waitFor();
     await part.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'rights-2-client-details.png') });

@@ -50,7 +50,7 @@ export function rightsPart(client, { data, call, onChanged }) {
   part.append(el('h4', 'dash-detail-heading', 'Their records'));
   const links = el('div', 'button-row');
   const download = el('a', 'button quiet', 'Download their records (JSON)');
-  download.href = `/api/v1/clients/${client.id}/export`;
+  download.href = `/api/v1/clients/${client.id}/export?format=json`; // a browser asks for HTML
   download.download = `records-${client.id}.json`;
   const readable = el('a', 'button quiet', 'Open a readable copy');
   readable.href = `/api/v1/clients/${client.id}/export?format=html`;
