@@ -67,9 +67,9 @@ static json_t *records_json(const struct api_call *call, const struct store_righ
                 json_object_set_new(row, f[k].name, field_json(&f[k]));
             json_array_append_new(rows, row);
         }
-        json_array_append_new(records, json_pack("{s:s,s:s,s:s,s:o}", "kind", set->kind, "title",
-                                                 set->title, "kept", held_name(set->held),
-                                                 "rows", rows));
+        json_array_append_new(records,
+                              json_pack("{s:s,s:s,s:s,s:o}", "kind", set->kind, "title", set->title,
+                                        "kept", held_name(set->held), "rows", rows));
     }
     char now[32];
     clock_format_rfc3339(call->req->now, now);
@@ -355,6 +355,6 @@ void rights_erase(struct api_call *call)
                                               (json_int_t)holds[i].rows, "held_until", until));
     }
     api_json(call, 200,
-             json_pack("{s:{s:I,s:I,s:o}}", "erased", "client_id", (json_int_t)c.id,
-                       "rows_deleted", (json_int_t)erased, "held", held));
+             json_pack("{s:{s:I,s:I,s:o}}", "erased", "client_id", (json_int_t)c.id, "rows_deleted",
+                       (json_int_t)erased, "held", held));
 }

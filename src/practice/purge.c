@@ -11,9 +11,8 @@
 
 struct store_retention purge_retention(int years, int64_t now)
 {
-    return (struct store_retention){.years = years,
-                                    .cutoff = retention_cutoff(now, years),
-                                    .held_until = retention_held_until};
+    return (struct store_retention){
+        .years = years, .cutoff = retention_cutoff(now, years), .held_until = retention_held_until};
 }
 
 int purge_run(struct store *s, int years, int64_t now, int64_t *rows, int64_t *clients)

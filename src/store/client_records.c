@@ -15,9 +15,18 @@
 
 /* ---- the registry ---- */
 
-#define SEALED(n, expr, label, row) {n, expr, CR_SEALED, label, row}
-#define PLAIN(n, expr) {n, expr, CR_PLAIN, NULL, NULL}
-#define TIME(n, expr) {n, expr, CR_TIME, NULL, NULL}
+#define SEALED(n, expr, label, row)                                                                \
+    {                                                                                              \
+        n, expr, CR_SEALED, label, row                                                             \
+    }
+#define PLAIN(n, expr)                                                                             \
+    {                                                                                              \
+        n, expr, CR_PLAIN, NULL, NULL                                                              \
+    }
+#define TIME(n, expr)                                                                              \
+    {                                                                                              \
+        n, expr, CR_TIME, NULL, NULL                                                               \
+    }
 
 /* the meetings of the client's one-to-one sessions, and a meeting's start (retention of
  * what happened in a meeting counts from the meeting) */
@@ -180,8 +189,7 @@ const struct client_record_kind client_records[] = {
      .at_erasure = "UPDATE series SET cancelled_at = $2 WHERE client_id = $1"
                    " AND cancelled_at IS NULL",
      .columns = {SEALED("title", "t.title_sealed", "series.title", "t.id"),
-                 PLAIN("time_zone", "t.time_zone"),
-                 PLAIN("duration_minutes", "t.duration_minutes"),
+                 PLAIN("time_zone", "t.time_zone"), PLAIN("duration_minutes", "t.duration_minutes"),
                  TIME("created_at", "t.created_at"), TIME("cancelled_at", "t.cancelled_at")}},
     /* who read or changed their record, and when: the log is append-only, never erased */
     {.kind = "audit",
@@ -190,9 +198,8 @@ const struct client_record_kind client_records[] = {
      .from = "audit_log t LEFT JOIN users u ON u.id = t.actor_user_id",
      .rows = "t.subject_id = $1 AND t.action LIKE 'client.%'",
      .held = STORE_RECORD_APPEND_ONLY,
-     .columns = {PLAIN("action", "t.action"),
-                 SEALED("by", "u.name_sealed", "users.name", "u.id"), TIME("at", "t.at"),
-                 PLAIN("outcome", "t.outcome")}},
+     .columns = {PLAIN("action", "t.action"), SEALED("by", "u.name_sealed", "users.name", "u.id"),
+                 TIME("at", "t.at"), PLAIN("outcome", "t.outcome")}},
 };
 const int client_record_count = (int)(sizeof client_records / sizeof client_records[0]);
 
@@ -293,8 +300,8 @@ static int read_kind(struct store *s, struct arena *a, const struct client_recor
             len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s", comma,
                                     k->columns[i].sealed_for);
     if (k->match_column)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%st.id, t.%s", comma,
-                                k->match_column);
+        len +=
+            (size_t)snprintf(sql + len, sizeof sql - len, "%st.id, t.%s", comma, k->match_column);
     if (len == 7) /* no columns: what is counted is the rows */
         len += (size_t)snprintf(sql + len, sizeof sql - len, "1");
     char from[200];
@@ -414,13 +421,14 @@ static int read_remaining(void *ctx, const struct store_value *c, int n)
 
 /* The client's rows of kind k still there (with `from`, only those dated from it on), and
  * the newest date among them. */
-static int count_remaining(struct store *s, const struct client_record_kind *k,
-                           int64_t client_id, const int64_t *from, struct remaining *out)
+static int count_remaining(struct store *s, const struct client_record_kind *k, int64_t client_id,
+                           const int64_t *from, struct remaining *out)
 {
     char sql[1024];
     const char *time = k->time ? k->time : "0";
-    int len = snprintf(sql, sizeof sql, "SELECT count(*), max(COALESCE(%s, 0)) FROM %s t WHERE (%s)",
-                       time, k->table, k->rows);
+    int len =
+        snprintf(sql, sizeof sql, "SELECT count(*), max(COALESCE(%s, 0)) FROM %s t WHERE (%s)",
+                 time, k->table, k->rows);
     if (from)
         len += snprintf(sql + len, sizeof sql - (size_t)len, " AND COALESCE(%s, 0) >= $2", time);
     assert(len < (int)sizeof sql);
@@ -463,8 +471,7 @@ int store_client_erase(struct store *s, struct arena *a, int64_t client_id,
     struct buf empty_name = {0}, empty_email = {0};
     store_seal_text(s, "clients.name", client_id, "", &empty_name);
     store_seal_text(s, "clients.email", client_id, "", &empty_email);
-    struct store_value p[] = {P_INT(client_id), P_INT(now), P_BUF(empty_name),
-                              P_BUF(empty_email)};
+    struct store_value p[] = {P_INT(client_id), P_INT(now), P_BUF(empty_name), P_BUF(empty_email)};
     if (rc == 0)
         rc = store_run_change(s, Q_CLIENT_ERASE, p, NPARAMS(p));
     buf_free(&empty_name);

@@ -18,8 +18,8 @@ enum client_record_value {
 };
 
 struct client_record_column {
-    const char *name;       /* its key in the export */
-    const char *sql;        /* an expression over the entry's FROM (the table is "t") */
+    const char *name; /* its key in the export */
+    const char *sql;  /* an expression over the entry's FROM (the table is "t") */
     enum client_record_value value;
     const char *sealed;     /* CR_SEALED: the label its values are sealed under */
     const char *sealed_for; /* CR_SEALED: an expression giving the row id they are sealed for */
@@ -39,7 +39,7 @@ struct client_record_kind {
     /* Rows found by a sealed column equal to the client's email instead (mail waiting for
      * them: the outbox keeps no client id): that column of t, its label, and t's id. */
     const char *match_column, *match_label;
-    const char *time;  /* KEEP_UNTIL_RETENTION: the date retention counts from, over t */
+    const char *time; /* KEEP_UNTIL_RETENTION: the date retention counts from, over t */
     enum store_record_class held;
     /* KEEP_UNTIL_RETENTION: what else erasure does to the kept rows ($1 the client, $2 now),
      * e.g. cancelling the meetings to come; NULL: nothing */

@@ -642,8 +642,8 @@ struct store_record_field {
 struct store_record_set {
     const char *kind, *title; /* as the registry names them */
     enum store_record_class held;
-    int field_count;                           /* each row's */
-    struct store_record_field *fields;         /* count rows of field_count fields */
+    int field_count;                   /* each row's */
+    struct store_record_field *fields; /* count rows of field_count fields */
     size_t count;
 };
 
