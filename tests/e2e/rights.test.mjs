@@ -174,7 +174,7 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     await page.getByRole('heading', { name: 'Records held about Robin Quill' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'rights-1-readable-copy.png'), fullPage: true });
     await page.goto(`${server.url}/dashboard`);
-    const clients = page.getByRole('region', { name: 'Clients' });
+    const clients = page.getByRole('region', { name: 'Clients', exact: true });
     await clients.locator('button.dash-disclosure', { hasText: ROBIN.name }).click();
     const part = clients.locator('.rights');
     const download = part.getByRole('link', { name: 'Download their records (JSON)' });
@@ -199,7 +199,7 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     await page.getByText(`${ROBIN.name} was erased. Clinical records are kept, sealed, until`).waitFor();
     await clients.locator('button.dash-disclosure', { hasText: SASHA.name }).waitFor();
     assert.equal(await clients.locator('button.dash-disclosure', { hasText: ROBIN.name }).count(), 0);
-    await page.screenshot({ path: path.join(SHOTS, 'rights-4-erased.png') });
+    await clients.screenshot({ path: path.join(SHOTS, 'rights-4-erased.png') });
     // at 360 px wide too
     await page.setViewportSize({ width: 360, height: 740 });
     await clients.locator('button.dash-disclosure', { hasText: SASHA.name }).click();
