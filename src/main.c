@@ -54,6 +54,10 @@ static const struct command {
     {"admin verify-audit", "[SETTINGS]",
      "check the audit log's hash chain; exits 0 when intact, 1 naming the first bad entry",
      cli_admin_verify_audit, 0},
+    {"admin purge", "[--as-of 2033-01-01T00:00:00Z] [SETTINGS]",
+     "let go of erased clients' records whose retention has ended now (the server does it "
+     "daily); --as-of runs it as at another time, for tests: a later one lets records go early",
+     cli_admin_purge, 0},
 };
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
 
@@ -165,6 +169,8 @@ static int parse_cli(int argc, char **argv, int first, struct cli *cli)
             cli->role = value;
         else if (strcmp(flag, "to") == 0)
             cli->to = value;
+        else if (strcmp(flag, "as-of") == 0)
+            cli->as_of = value;
         else if (config_set_flag(&cli->cfg, flag, value, &err) < 0)
             goto fail;
     }

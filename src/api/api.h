@@ -41,6 +41,7 @@ struct api_request {
     const char *query;    /* "a=1\0b=2\0\0": each pair decoded and NUL-ended, the list ended
                            * by an empty one; NULL when there is none */
     const char *content_type, *cookie, *origin, *sec_fetch_site; /* NULL when absent */
+    const char *accept;   /* NULL when absent; read by routes that answer HTML too */
     const char *peer;     /* the client's address: the TCP peer, or behind trusted_proxies
                            * what they forwarded (core/client_addr.h) */
     const char *body;

@@ -166,6 +166,7 @@ int api_offload_submit(struct api_offload *o, uint64_t id, const struct api_requ
         keep(j, 5, req->sec_fetch_site, req->sec_fetch_site ? strlen(req->sec_fetch_site) : 0);
     j->req.peer = keep(j, 6, req->peer, req->peer ? strlen(req->peer) : 0);
     j->req.body = keep(j, 7, req->body, req->body ? req->body_len : 0);
+    j->req.accept = NULL; /* not kept: no slow route reads it */
     pthread_mutex_lock(&o->lock);
     push(&o->todo, &o->todo_tail, j);
     pthread_cond_signal(&o->more);

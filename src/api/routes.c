@@ -120,6 +120,10 @@ const struct route api_routes[] = {
     /* the interest page: the token is in the body, so these are POSTs */
     {"POST", "/api/v1/interest/lookup", interest_lookup, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/interest/submit", interest_submit, ACCESS_PUBLIC, BODY_JSON},
+    /* client rights: a copy of every record, erasure with the retention hold (rights.c) */
+    {"GET", "/api/v1/clients/{id}/export", rights_export, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/clients/{id}/erase", rights_erase_preview, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/clients/{id}/erase", rights_erase, ACCESS_SIGNED_IN, BODY_JSON},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -165,5 +165,9 @@ void group_checkins_set(struct api_call *call);
 void client_measures_list(struct api_call *call);
 void alerts_list(struct api_call *call);
 void alert_seen(struct api_call *call);
+/* client rights (rights.c) */
+void rights_export(struct api_call *call);
+void rights_erase_preview(struct api_call *call);
+void rights_erase(struct api_call *call);
 
 #endif

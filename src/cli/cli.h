@@ -17,6 +17,7 @@ struct cli {
     const char *name, *email, *role;
     int add_only, reseal, retire; /* admin rotate-key's switches */
     const char *to;               /* migrate-data's target: a PostgreSQL URL */
+    const char *as_of;            /* admin purge: the time it runs as (RFC 3339) */
 };
 
 /* The data directory made private, its key loaded and its database open and migrated.
@@ -36,6 +37,7 @@ int cli_admin_disable(struct cli *cli);
 int cli_admin_enable(struct cli *cli);
 int cli_admin_verify_audit(struct cli *cli);
 int cli_admin_rotate_key(struct cli *cli);
+int cli_admin_purge(struct cli *cli);
 int cli_migrate_data(struct cli *cli);
 
 #endif

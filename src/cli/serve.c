@@ -21,6 +21,7 @@
 #include "mail/smtp.h"
 #include "net/server.h"
 #include "practice/mailer.h"
+#include "practice/purge.h"
 
 static void wake_mail(void *worker)
 {
@@ -153,7 +154,7 @@ int cli_serve(struct cli *cli)
         .cfg = &cli->cfg,
         .store_url = url,
         .seal = seal,
-        .tick = mailer_reminders_tick,
+        .tick = purge_and_reminders_tick,
         .tick_ctx = &cli->cfg,
     };
     if (smtp_global_init() < 0 || mail_worker_start(&mail_options, &mail) < 0) {

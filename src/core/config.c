@@ -104,6 +104,8 @@ static const struct option_def options[] = {
         "If you are in danger or might harm yourself, call your local emergency number now.",
         "what to do in a crisis, shown to clients wherever they write a message, e.g. \"In the "
         "US call or text 988. In the UK call 116 123.\""),
+    NUM(retention_years, "7", 0, 100,
+        "years an erased client's clinical records are kept, from each record's date"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 

@@ -54,6 +54,7 @@ struct config {
     long turn_ttl;             /* seconds the TURN credentials handed to a page last */
     char sms_webhook_url[512]; /* http(s) URL the SMS notifications are POSTed to; empty: none */
     char crisis_resources[1024]; /* shown wherever a client writes a message */
+    long retention_years;      /* an erased client's clinical records are kept this long */
 
     /* derived by config_finish */
     char listen_host[64];

@@ -19,6 +19,7 @@ struct http_conn {
     unsigned long long id;
     char method[8];
     char *path, *query, *content_type, *cookie, *origin, *sec_fetch_site;
+    char *accept;
     char peer[CLIENT_ADDR_MAX]; /* the client: through trusted proxies, core/client_addr.h */
     struct buf body;
     int body_too_large;
@@ -85,6 +86,7 @@ static void conn_reset(struct net_server *srv, struct http_conn *c)
     free(c->cookie);
     free(c->origin);
     free(c->sec_fetch_site);
+    free(c->accept);
     buf_free(&c->body);
     api_response_free(&c->resp);
     memset(c, 0, sizeof *c);
@@ -225,6 +227,7 @@ static int dispatch(struct lws *wsi, struct http_conn *c)
         .cookie = c->cookie,
         .origin = c->origin,
         .sec_fetch_site = c->sec_fetch_site,
+        .accept = c->accept,
         .peer = c->peer,
         .body = c->body.data,
         .body_len = c->body.len,
@@ -329,6 +332,7 @@ static int begin_request(struct lws *wsi, struct http_conn *c, const char *uri)
     c->cookie = copy_header(wsi, WSI_TOKEN_HTTP_COOKIE);
     c->origin = copy_header(wsi, WSI_TOKEN_ORIGIN);
     c->sec_fetch_site = copy_custom_header(wsi, "sec-fetch-site:");
+    c->accept = copy_header(wsi, WSI_TOKEN_HTTP_ACCEPT);
     net_client_address(wsi, srv->cfg, c->peer, sizeof c->peer);
 
     char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);

@@ -249,6 +249,14 @@ enum query {
     Q_WAITLIST_LIST,
     Q_WAITLIST_GET,
     Q_WAITLIST_DELETE,
+    /* client rights: erasure, holds, the purge (client_records.c) */
+    Q_RIGHTS_CLIENT,
+    Q_CLIENT_ERASE,
+    Q_CLIENT_PURGE,
+    Q_CLIENTS_ERASED,
+    Q_HOLD_SET,
+    Q_HOLD_CLEAR,
+    Q_HOLDS_OF,
     Q_COUNT
 };
 

@@ -499,6 +499,23 @@ const char *const store_query_sql[Q_COUNT] = {
                         " ORDER BY id",
     [Q_WAITLIST_GET] = "SELECT " WAITLIST_COLS " FROM waitlist_entries WHERE id = $1",
     [Q_WAITLIST_DELETE] = "DELETE FROM waitlist_entries WHERE id = $1",
+    /* client rights (client_records.c): archived clients too, erased ones not */
+    [Q_RIGHTS_CLIENT] = "SELECT id, therapist_id, name_sealed, email_sealed, time_zone,"
+                        " archived_at FROM clients WHERE id = $1 AND erased_at IS NULL",
+    /* the contact gone (name and email sealed empty: the columns are NOT NULL), out of
+     * every list as an archived client is */
+    [Q_CLIENT_ERASE] = "UPDATE clients SET name_sealed = $3, email_sealed = $4,"
+                       " phone_sealed = NULL, emergency_sealed = NULL,"
+                       " archived_at = COALESCE(archived_at, $2), erased_at = $2"
+                       " WHERE id = $1 AND erased_at IS NULL",
+    [Q_CLIENT_PURGE] = "DELETE FROM clients WHERE id = $1 AND erased_at IS NOT NULL",
+    [Q_CLIENTS_ERASED] = "SELECT id FROM clients WHERE erased_at IS NOT NULL ORDER BY id",
+    [Q_HOLD_SET] = "INSERT INTO record_holds (client_id, record_kind, held_until)"
+                   " VALUES ($1, $2, $3) ON CONFLICT (client_id, record_kind)"
+                   " DO UPDATE SET held_until = excluded.held_until",
+    [Q_HOLD_CLEAR] = "DELETE FROM record_holds WHERE client_id = $1 AND record_kind = $2",
+    [Q_HOLDS_OF] = "SELECT record_kind, held_until FROM record_holds WHERE client_id = $1"
+                   " ORDER BY held_until, record_kind",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {

@@ -820,5 +820,88 @@ int store_waitlist_list(struct store *s, struct arena *a, int64_t group_id,
 int store_waitlist_get(struct store *s, struct arena *a, int64_t id,
                        struct store_waitlist_entry *out);
 int store_waitlist_delete(struct store *s, int64_t id);
+/* ---- client rights: export, erasure, the retention purge (client_records.c) ----
+ * Everything held about a client is named in one registry (store/client_records.h);
+ * these walk it. */
+
+enum store_record_class {
+    STORE_RECORD_CONTACT,              /* the client row: contact gone at erasure, the row
+                                        * itself once nothing is held */
+    STORE_RECORD_KEEP_UNTIL_RETENTION, /* clinical records: kept, sealed, for the retention
+                                        * period from their date, then purged */
+    STORE_RECORD_ERASE_AT_ONCE,        /* contact, sign-ins, links and tokens, pending mail */
+    STORE_RECORD_APPEND_ONLY,          /* the audit log: exported, never changed */
+};
+
+enum store_record_type { STORE_FIELD_NULL, STORE_FIELD_INT, STORE_FIELD_TEXT, STORE_FIELD_TIME };
+
+struct store_record_field {
+    const char *name;
+    enum store_record_type type;
+    int64_t i;        /* INT, TIME (ms) */
+    const char *text; /* TEXT (sealed values opened) */
+};
+
+struct store_record_set {
+    const char *kind, *title; /* as the registry names them */
+    enum store_record_class held;
+    int field_count;                   /* each row's */
+    struct store_record_field *fields; /* count rows of field_count fields */
+    size_t count;
+};
+
+/* The rule of practice/retention.h, handed down: the first record date still held at
+ * `now`, and the end of the hold of a record of a given date. */
+struct store_retention {
+    int years;
+    int64_t cutoff;
+    int64_t (*held_until)(int64_t record_ms, int years);
+};
+
+/* A client as the rights see them: archived ones too; -ENOENT once erased. */
+struct store_rights_client {
+    int64_t id, therapist_id, archived_at;
+    char *name, *email, *time_zone;
+};
+int store_rights_client_get(struct store *s, struct arena *a, int64_t id,
+                            struct store_rights_client *out);
+/* Every record about the client, kind by kind in the registry's order (kinds with no rows
+ * too; the rows that say nothing about the client left out). */
+int store_client_records(struct store *s, struct arena *a, int64_t client_id,
+                         struct store_record_set **out, size_t *count);
+
+struct store_record_hold {
+    const char *kind;
+    int64_t rows, held_until;
+};
+/* Erases the client (run inside the caller's transaction): what is erased at once goes,
+ * clinical records older than the retention period go, the younger ones are held (one
+ * record_holds row a kind, *holds in the arena); the contact is gone and the client out of
+ * every list; with nothing held the client row goes too. *erased counts the rows deleted.
+ * -ENOENT when there is no such client or it was erased already. */
+int store_client_erase(struct store *s, struct arena *a, int64_t client_id,
+                       const struct store_retention *r, int64_t now, int64_t *erased,
+                       struct store_record_hold **holds, size_t *hold_count);
+/* What erasing the client now would do, kind by kind (those a copy shows, but the contact
+ * and the audit log): the rows there are, and for the kinds held how many would be kept and
+ * until when. Nothing is written. */
+struct store_erase_preview {
+    const char *kind, *title;
+    enum store_record_class held;
+    int64_t rows, kept, held_until; /* kept and held_until: KEEP_UNTIL_RETENTION only */
+};
+int store_client_erase_preview(struct store *s, struct arena *a, int64_t client_id,
+                               const struct store_retention *r, struct store_erase_preview **out,
+                               size_t *count);
+/* The holds on an erased client's records. */
+int store_record_holds(struct store *s, struct arena *a, int64_t client_id,
+                       struct store_record_hold **out, size_t *count);
+/* The daily purge (inside the caller's transaction): every held record whose hold has
+ * ended goes, and an erased client with nothing left held goes. */
+int store_records_purge(struct store *s, const struct store_retention *r, int64_t *rows,
+                        int64_t *clients);
+/* The purge's lock among nodes, like store_reminders_try_lock. */
+int store_purge_try_lock(struct store *s);
+void store_purge_unlock(struct store *s);
 
 #endif

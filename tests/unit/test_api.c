@@ -1826,6 +1826,30 @@ static const struct route_cases route_cases[] = {
        400, "invalid_field"},
       {NOBODY, "{\"token\":\"no-such-link\",\"name\":\"Sam\",\"email\":\"sam@example.org\"}", 404,
        "not_found"}}},
+    /* client rights: another practitioner's client is not there (an administrator is told
+     * of emergency access: here Ada owns {c}) */
+    {"GET",
+     "/api/v1/clients/{id}/export",
+     "/api/v1/clients/{c}/export",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/export"},
+      {ADA, NULL, 400, "invalid_field", "/api/v1/clients/{c}/export?format=pdf"}}},
+    {"GET",
+     "/api/v1/clients/{id}/erase",
+     "/api/v1/clients/{c}/erase",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/erase"}}},
+    {"POST",
+     "/api/v1/clients/{id}/erase",
+     "/api/v1/clients/{c}/erase",
+     "{\"confirm\":true}",
+     {{ADA, "{}", 400, "confirmation_required"},
+      {ADA, "{\"confirm\":false}", 400, "confirmation_required"},
+      {ADA, "{\"confirm\":\"yes\"}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/erase"}}},
 };
 #pragma GCC diagnostic pop
 
@@ -2242,6 +2266,48 @@ static int outbox_count(struct env *e, const char *kind)
     struct test_db_value v;
     assert_int_equal(test_db_raw(&e->db, sql, NULL, 0, &v), 0);
     return (int)v.i;
+}
+
+/* A client's copy: their words escaped in the readable page; erasure takes them out of
+ * every list and lookup, once, audited. */
+static void a_clients_copy_is_escaped_and_erasure_is_once(void **state)
+{
+    struct env *e = *state;
+    do_setup(e);
+    const char *body = "{\"name\":\"Sam <img src=x onerror=alert(1)> & \\\"Co\\\"\","
+                       "\"email\":\"sam@mail.example\",\"time_zone\":\"Europe/Berlin\"}";
+    assert_int_equal(send(e, "POST", "/api/v1/clients", body), 201);
+    int64_t id = json_integer_value(json_object_get(json_object_get(e->json, "client"), "id"));
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/clients/%lld/export?format=html", (long long)id);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    assert_string_equal(e->resp.content_type, "text/html; charset=utf-8");
+    const char *html = e->resp.body.data;
+    assert_non_null(strstr(html, "Sam &lt;img src=x onerror=alert(1)&gt; &amp; &quot;Co&quot;"));
+    assert_null(strstr(html, "<img"));
+    assert_non_null(strstr(html, "<h2>Contact details</h2>"));
+    snprintf(path, sizeof path, "/api/v1/clients/%lld/export", (long long)id);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    json_t *records = json_object_get(e->json, "records");
+    assert_true(json_array_size(records) > 5);
+    json_t *contact = json_array_get(json_object_get(json_array_get(records, 0), "rows"), 0);
+    assert_string_equal(json_string_value(json_object_get(contact, "email")), "sam@mail.example");
+    assert_int_equal(has_audit(e, "client.export"), 2);
+
+    snprintf(path, sizeof path, "/api/v1/clients/%lld/erase", (long long)id);
+    assert_int_equal(send(e, "GET", path, NULL), 200);
+    assert_int_equal(json_integer_value(json_object_get(e->json, "retention_years")), 7);
+    assert_int_equal(send(e, "POST", path, "{\"confirm\":true}"), 200);
+    /* nothing clinical was held: the client row went at once */
+    json_t *held = json_object_get(json_object_get(e->json, "erased"), "held");
+    assert_int_equal(json_array_size(held), 0);
+    assert_int_equal(has_audit(e, "client.erase"), 1);
+    assert_int_equal(send(e, "POST", path, "{\"confirm\":true}"), 404);
+    assert_int_equal(send(e, "GET", "/api/v1/clients", NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "clients")), 0);
+    snprintf(path, sizeof path, "/api/v1/clients/%lld/export", (long long)id);
+    assert_int_equal(send(e, "GET", path, NULL), 404);
+    assert_int_equal(has_audit(e, "client.erase"), 1);
 }
 
 /* An administrator sees another practitioner's client only by giving a reason: for an
@@ -2967,6 +3033,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(cross_origin_writes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(ops_endpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(the_audit_log_shows_who_did_what, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_clients_copy_is_escaped_and_erasure_is_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(emergency_access_needs_a_reason_and_tells_the_practitioner,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(metrics_only_for_loopback_and_metrics_allow, setup,

@@ -23,6 +23,8 @@
 
 #include "core/rand.h"
 #include "core/seal.h"
+#include "practice/retention.h"
+#include "store/client_records.h"
 #include "store/dialect.h"
 #include "store/migrations.h"
 #include "store/internal.h"
@@ -2716,6 +2718,226 @@ static void poll_slots_invites_and_answers(void **state)
 
 /* ---- a full disk ---- */
 
+/* ---- client rights: the registry, export, erasure, the purge ---- */
+
+#define DAY INT64_C(86400000)
+
+static int64_t add_client_at(struct store *s, int64_t therapist_id, const char *name,
+                             const char *email)
+{
+    struct store_client c = {.therapist_id = therapist_id,
+                             .name = (char *)name,
+                             .email = (char *)email,
+                             .phone = "+49 30 1234567",
+                             .time_zone = "Europe/Berlin",
+                             .created_at = 2000};
+    int64_t id = 0;
+    assert_int_equal(store_client_insert(s, &c, &id), 0);
+    return id;
+}
+
+static void add_mail_to(struct store *s, const char *message_id, const char *to)
+{
+    struct store_mail m = {.message_id = (char *)message_id,
+                           .kind = "invite",
+                           .recipient = (char *)to,
+                           .message = "Subject: hello\r\n\r\nhi\r\n",
+                           .message_len = 21,
+                           .created_at = 3000};
+    int64_t id;
+    assert_int_equal(store_mail_insert(s, &m, &id), 0);
+}
+
+static const struct store_record_set *set_of(const struct store_record_set *sets, size_t n,
+                                             const char *kind)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(sets[i].kind, kind) == 0)
+            return &sets[i];
+    fail_msg("no %s in the export", kind);
+    return NULL;
+}
+
+static const char *field_text(const struct store_record_set *set, size_t row, const char *name)
+{
+    const struct store_record_field *f = &set->fields[row * (size_t)set->field_count];
+    for (int i = 0; i < set->field_count; i++)
+        if (strcmp(f[i].name, name) == 0)
+            return f[i].type == STORE_FIELD_TEXT ? f[i].text : NULL;
+    fail_msg("no field %s in %s", name, set->kind);
+    return NULL;
+}
+
+static void registry_names_sealed_columns_key_rotation_knows(void **state)
+{
+    (void)state;
+    for (int k = 0; k < client_record_count; k++) {
+        const struct client_record_kind *kind = &client_records[k];
+        assert_non_null(kind->table);
+        assert_true(kind->rows || kind->match_column);
+        if (kind->held == STORE_RECORD_KEEP_UNTIL_RETENTION)
+            assert_non_null(kind->time);
+        for (int c = 0; c < CLIENT_RECORD_COLUMNS && kind->columns[c].name; c++) {
+            const char *label = kind->columns[c].sealed;
+            if (kind->columns[c].value != CR_SEALED)
+                continue;
+            int known = 0;
+            for (int i = 0; i < store_sealed_column_count; i++)
+                known |= strcmp(store_sealed_columns[i].label, label) == 0;
+            assert_true(known);
+            assert_non_null(kind->columns[c].sealed_for);
+        }
+    }
+}
+
+static void clients_are_exported_erased_with_a_hold_and_purged(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    int64_t ada = add_user(s, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t one = add_client_at(s, ada, "Robin One", "robin@example.org");
+    int64_t two = add_client_at(s, ada, "Sasha Two", "sasha@example.org");
+    int64_t gid = add_group(s, ada, "Thursday circle");
+    assert_int_equal(store_group_member_add(s, gid, one, 100), 0);
+    assert_int_equal(store_group_member_add(s, gid, two, 100), 0);
+    assert_int_equal(store_agreement_accept(s, one, gid, 1, 6000), 0);
+    /* a meeting of the group long ago, one 400 days in, and a one-to-one then too */
+    int64_t gs = add_series(s, ada, 0, gid, 1);
+    int64_t old = add_occurrence(s, gs, ada, 10 * DAY, 10 * DAY + 3600000, "0000000001");
+    int64_t recent = add_occurrence(s, gs, ada, 400 * DAY, 400 * DAY + 3600000, "0000000002");
+    int64_t own = add_series(s, ada, one, 0, 2);
+    int64_t own_meeting = add_occurrence(s, own, ada, 401 * DAY, 401 * DAY + 3600000, "0000000003");
+    assert_int_equal(store_attendance_add(s, old, one, 0, "joined", 10 * DAY + 5), 0);
+    assert_int_equal(store_attendance_add(s, recent, one, 0, "joined", 400 * DAY + 5), 0);
+    assert_int_equal(store_attendance_add(s, recent, two, 0, "joined", 400 * DAY + 6), 0);
+    assert_int_equal(store_attendance_add(s, own_meeting, one, 0, "joined", 401 * DAY + 5), 0);
+    assert_int_equal(store_attendance_add(s, own_meeting, 0, ada, "joined", 401 * DAY + 4), 0);
+    add_invite(s, gs, one, 0x41);
+    add_invite(s, gs, two, 0x42);
+    add_invite(s, own, one, 0x43);
+    add_mail_to(s, "m1@confide", "robin@example.org");
+    add_mail_to(s, "m2@confide", "sasha@example.org");
+    assert_int_equal(store_audit(s, ada, "client.read", one, 7000), 0);
+    assert_int_equal(store_audit(s, ada, "client.read", two, 7001), 0);
+
+    /* the copy: every kind of record about Robin, and nothing of Sasha */
+    struct store_record_set *sets;
+    size_t n;
+    assert_int_equal(store_client_records(s, &f->arena, one, &sets, &n), 0);
+    const struct store_record_set *contact = set_of(sets, n, "contact");
+    assert_int_equal(contact->count, 1);
+    assert_string_equal(field_text(contact, 0, "name"), "Robin One");
+    assert_string_equal(field_text(contact, 0, "email"), "robin@example.org");
+    const struct store_record_set *groups = set_of(sets, n, "group_memberships");
+    assert_int_equal(groups->count, 1);
+    assert_string_equal(field_text(groups, 0, "group"), "Thursday circle");
+    assert_int_equal(set_of(sets, n, "agreements")->count, 1);
+    assert_int_equal(set_of(sets, n, "attendance")->count, 3);
+    assert_int_equal(set_of(sets, n, "session_links")->count, 2);
+    assert_int_equal(set_of(sets, n, "mail")->count, 1);
+    assert_int_equal(set_of(sets, n, "meetings")->count, 1);
+    assert_int_equal(set_of(sets, n, "sessions")->count, 1);
+    assert_int_equal(set_of(sets, n, "audit")->count, 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(sets[i].title); /* the bookkeeping rows are not in it */
+        for (size_t k = 0; k < sets[i].count * (size_t)sets[i].field_count; k++) {
+            const char *text = sets[i].fields[k].text;
+            assert_true(!text || (!strstr(text, "Sasha") && !strstr(text, "sasha@")));
+        }
+    }
+
+    /* erased on day 500 with one year's retention: the old meeting's records go, the
+     * recent ones are held; contact, links and mail go at once */
+    struct store_retention r = {.years = 1,
+                                .cutoff = retention_cutoff(500 * DAY, 1),
+                                .held_until = retention_held_until};
+    struct store_erase_preview *preview;
+    size_t np;
+    assert_int_equal(store_client_erase_preview(s, &f->arena, one, &r, &preview, &np), 0);
+    int previewed = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (strcmp(preview[i].kind, "attendance") == 0) {
+            assert_int_equal(preview[i].rows, 3);
+            assert_int_equal(preview[i].kept, 2);
+            assert_int_equal(preview[i].held_until, retention_held_until(401 * DAY, 1));
+            previewed++;
+        }
+        if (strcmp(preview[i].kind, "mail") == 0) {
+            assert_int_equal(preview[i].rows, 1);
+            previewed++;
+        }
+    }
+    assert_int_equal(previewed, 2);
+    int64_t erased;
+    struct store_record_hold *holds;
+    size_t nh;
+    assert_int_equal(store_client_erase(s, &f->arena, one, &r, 500 * DAY, &erased, &holds, &nh),
+                     0);
+    assert_true(erased >= 6); /* membership, 2 links, mail, old attendance, agreement */
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM group_members"), 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM invites"), 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM outbox"), 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM agreement_acceptances"), 0);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM clients WHERE id = %lld AND phone_sealed IS NULL"
+             " AND erased_at = %lld AND archived_at IS NOT NULL",
+             (long long)one, (long long)(500 * DAY));
+    assert_int_equal(raw_count(f, sql), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM attendance WHERE client_id = %lld",
+             (long long)one);
+    assert_int_equal(raw_count(f, sql), 2);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM series WHERE id = %lld AND cancelled_at = %lld",
+             (long long)own, (long long)(500 * DAY));
+    assert_int_equal(raw_count(f, sql), 1);
+    /* the holds, each from its newest record */
+    struct store_record_hold *listed;
+    size_t nl;
+    assert_int_equal(store_record_holds(s, &f->arena, one, &listed, &nl), 0);
+    assert_int_equal(nl, nh);
+    int found = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (strcmp(listed[i].kind, "attendance") == 0) {
+            assert_int_equal(listed[i].held_until, retention_held_until(401 * DAY, 1));
+            found = 1;
+        }
+    assert_true(found);
+    struct store_client gone;
+    assert_int_equal(store_client_get(s, &f->arena, one, &gone), -ENOENT);
+    struct store_rights_client rc;
+    assert_int_equal(store_rights_client_get(s, &f->arena, one, &rc), -ENOENT);
+    assert_int_equal(store_client_erase(s, &f->arena, one, &r, 500 * DAY, &erased, &holds, &nh),
+                     -ENOENT);
+    struct store_client *left;
+    assert_int_equal(store_client_list(s, &f->arena, ada, &left, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(left[0].id, two);
+
+    /* the purge: nothing before the hold ends, everything of Robin after it */
+    int64_t rows, clients;
+    r = (struct store_retention){.years = 1,
+                                 .cutoff = retention_cutoff(700 * DAY, 1),
+                                 .held_until = retention_held_until};
+    assert_int_equal(store_records_purge(s, &r, &rows, &clients), 0);
+    assert_int_equal(rows, 0);
+    assert_int_equal(clients, 0);
+    r.cutoff = retention_cutoff(800 * DAY, 1);
+    assert_int_equal(store_records_purge(s, &r, &rows, &clients), 0);
+    assert_true(rows >= 5); /* attendance x3, the meeting, the session */
+    assert_int_equal(clients, 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM clients WHERE id = %lld", (long long)one);
+    assert_int_equal(raw_count(f, sql), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM record_holds"), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM series"), 1);
+    /* Sasha's records are all there; the audit log is as it was */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM attendance WHERE client_id = %lld",
+             (long long)two);
+    assert_int_equal(raw_count(f, sql), 1);
+    assert_int_equal(store_client_records(s, &f->arena, two, &sets, &n), 0);
+    assert_int_equal(set_of(sets, n, "mail")->count, 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM audit_log"), 2);
+}
+
 static void assert_integrity_ok(struct fixture *f)
 {
     sqlite3 *raw;
@@ -3216,6 +3438,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(checkins_choices_answers_and_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(interest_links_and_the_waitlist, setup, teardown),
+        cmocka_unit_test(registry_names_sealed_columns_key_rotation_knows),
+        cmocka_unit_test_setup_teardown(clients_are_exported_erased_with_a_hold_and_purged, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

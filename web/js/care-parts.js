@@ -7,12 +7,14 @@ import { groupIntake } from './care-intake.js';
 import { clientMeasures, groupMeasures } from './care-measures.js';
 import { clientMessages, groupAnnouncements } from './care-messages.js';
 import { clientNotes } from './care-notes.js';
+import { rightsPart } from './care-rights.js';
 
 const clientParts = [
   clientMeasures,
   clientAttendance,
   clientMessages,
   clientNotes,
+  rightsPart,
 ];
 
 const groupParts = [
