@@ -263,7 +263,7 @@ void rights_export(struct api_call *call)
         return;
     struct store_record_set *sets;
     size_t n;
-    int rc = store_client_records(call->ctx->store, &call->arena, c.id, &sets, &n);
+    int rc = store_client_records(call->ctx->store, &call->arena, c.id, !emergency, &sets, &n);
     if (rc == 0)
         rc = api_audit(call, emergency ? "client.emergency_export" : "client.export", c.id);
     if (rc < 0) {

@@ -138,6 +138,88 @@ const struct client_record_kind client_records[] = {
      .columns = {SEALED("opened_by", "u.name_sealed", "users.name", "u.id"),
                  SEALED("reason", "t.reason_sealed", "emergency_access.reason", "t.id"),
                  TIME("opened_at", "t.opened_at"), TIME("until", "t.expires_at")}},
+    /* check-ins: a risk alert refers to its answers, the answers to their meeting */
+    {.kind = "risk_alerts",
+     .title = "Risk alerts raised by a check-in",
+     .table = "care_alerts",
+     .rows = "t.client_id = $1",
+     /* held as long as the answers it refers to, so it never outlives them */
+     .time = "(SELECT c.answered_at FROM checkins c WHERE c.id = t.checkin_id)",
+     .held = STORE_RECORD_KEEP_UNTIL_RETENTION,
+     .columns = {TIME("raised_at", "t.raised_at"), TIME("seen_at", "t.seen_at")}},
+    {.kind = "checkins",
+     .title = "Check-in answers",
+     .table = "checkins",
+     .from = "checkins t LEFT JOIN occurrences o ON o.id = t.occurrence_id",
+     .rows = "t.client_id = $1",
+     .time = "t.answered_at",
+     .held = STORE_RECORD_KEEP_UNTIL_RETENTION,
+     .columns = {PLAIN("measure", "t.measure"), PLAIN("total", "t.total"),
+                 PLAIN("band", "t.band"), PLAIN("risk", "t.risk"),
+                 SEALED("answers", "t.answers_sealed", "checkins.answers", "t.id"),
+                 SEALED("word", "t.word_sealed", "checkins.word", "t.id"),
+                 TIME("meeting", "o.starts_at"), TIME("answered_at", "t.answered_at")}},
+    {.kind = "checkins_chosen",
+     .title = "Check-ins chosen for them",
+     .table = "checkin_choices",
+     .rows = "t.client_id = $1",
+     .held = STORE_RECORD_ERASE_AT_ONCE,
+     .columns = {PLAIN("measures", "t.measures"), TIME("chosen_at", "t.updated_at")}},
+    /* private notes: an addendum refers to its note, a note to its meeting */
+    {.kind = "note_addenda",
+     .title = "Addenda to session notes",
+     .table = "note_addenda",
+     .from = "note_addenda t LEFT JOIN users u ON u.id = t.author_id",
+     .rows = "t.note_id IN (SELECT id FROM notes WHERE client_id = $1)",
+     /* held as long as its note, however much later it was written */
+     .time = "(SELECT o.starts_at FROM notes n JOIN occurrences o ON o.id = n.occurrence_id"
+             " WHERE n.id = t.note_id)",
+     .held = STORE_RECORD_KEEP_UNTIL_RETENTION,
+     .practitioner_only = 1,
+     .columns = {PLAIN("note", "t.note_id"), SEALED("by", "u.name_sealed", "users.name", "u.id"),
+                 SEALED("text", "t.body_sealed", "note_addenda.body", "t.id"),
+                 TIME("at", "t.created_at")}},
+    {.kind = "notes",
+     .title = "Session notes",
+     .table = "notes",
+     .from = "notes t JOIN occurrences o ON o.id = t.occurrence_id"
+             " LEFT JOIN users u ON u.id = t.author_id",
+     .rows = "t.client_id = $1",
+     .time = MEETING_START,
+     .held = STORE_RECORD_KEEP_UNTIL_RETENTION,
+     .practitioner_only = 1,
+     .columns = {PLAIN("note", "t.id"), TIME("meeting", "o.starts_at"),
+                 PLAIN("template", "t.template"),
+                 SEALED("sections", "t.body_sealed", "notes.body", "t.id"),
+                 SEALED("by", "u.name_sealed", "users.name", "u.id"),
+                 TIME("updated_at", "t.updated_at"), TIME("signed_at", "t.signed_at")}},
+    /* secure messages: their thread (a group's announcements are the group's; what they
+     * read of them is theirs) and the ways into it */
+    {.kind = "messages",
+     .title = "Secure messages",
+     .table = "messages",
+     .from = "messages t LEFT JOIN users u ON u.id = t.author_user_id",
+     .rows = "t.client_id = $1",
+     .time = "t.created_at",
+     .held = STORE_RECORD_KEEP_UNTIL_RETENTION,
+     .columns = {SEALED("from_practitioner", "u.name_sealed", "users.name", "u.id"),
+                 SEALED("text", "t.body_sealed", "messages.body", "t.id"),
+                 TIME("sent_at", "t.created_at"), TIME("read_at", "t.read_at")}},
+    {.kind = "announcements_read",
+     .title = "Group announcements read",
+     .table = "announcement_reads",
+     .from = "announcement_reads t JOIN messages m ON m.id = t.message_id",
+     .rows = "t.client_id = $1",
+     .held = STORE_RECORD_ERASE_AT_ONCE,
+     .columns = {TIME("announced_at", "m.created_at"), TIME("read_at", "t.read_at")}},
+    {.kind = "message_links", .table = "inbox_links", .rows = "t.client_id = $1",
+     .held = STORE_RECORD_ERASE_AT_ONCE},
+    {.kind = "message_sign_ins",
+     .title = "Devices signed in to secure messages",
+     .table = "inbox_signins",
+     .rows = "t.client_id = $1",
+     .held = STORE_RECORD_ERASE_AT_ONCE,
+     .columns = {TIME("signed_in_at", "t.created_at"), TIME("until", "t.expires_at")}},
     /* the rest of the client's one-to-one meetings: the practitioner's side of them and
      * the meetings' bookkeeping, kept and let go with the meetings */
     {.kind = "own_meetings_attendance",
@@ -345,7 +427,7 @@ int store_rights_client_get(struct store *s, struct arena *a, int64_t id,
 
 /* ---- export ---- */
 
-int store_client_records(struct store *s, struct arena *a, int64_t client_id,
+int store_client_records(struct store *s, struct arena *a, int64_t client_id, int practitioner,
                          struct store_record_set **out, size_t *count)
 {
     struct store_rights_client c;
@@ -356,7 +438,7 @@ int store_client_records(struct store *s, struct arena *a, int64_t client_id,
     size_t n = 0;
     for (int i = 0; i < client_record_count; i++) {
         const struct client_record_kind *k = &client_records[i];
-        if (!k->title)
+        if (!k->title || (k->practitioner_only && !practitioner))
             continue;
         struct reading r;
         rc = read_kind(s, a, k, client_id, c.email, &r);

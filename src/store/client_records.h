@@ -41,6 +41,9 @@ struct client_record_kind {
     const char *match_column, *match_label;
     const char *time; /* KEEP_UNTIL_RETENTION: the date retention counts from, over t */
     enum store_record_class held;
+    /* read by the client's practitioner (and a group's co-facilitators) only: a copy an
+     * administrator makes under emergency access leaves them out (private notes) */
+    int practitioner_only;
     /* KEEP_UNTIL_RETENTION: what else erasure does to the kept rows ($1 the client, $2 now),
      * e.g. cancelling the meetings to come; NULL: nothing */
     const char *at_erasure;

@@ -866,8 +866,10 @@ struct store_rights_client {
 int store_rights_client_get(struct store *s, struct arena *a, int64_t id,
                             struct store_rights_client *out);
 /* Every record about the client, kind by kind in the registry's order (kinds with no rows
- * too; the rows that say nothing about the client left out). */
-int store_client_records(struct store *s, struct arena *a, int64_t client_id,
+ * too; the rows that say nothing about the client left out). practitioner: the copy is the
+ * client's practitioner's; else (an administrator's) the practitioner's own kinds (private
+ * notes) are left out. */
+int store_client_records(struct store *s, struct arena *a, int64_t client_id, int practitioner,
                          struct store_record_set **out, size_t *count);
 
 struct store_record_hold {

@@ -63,7 +63,12 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     const own = await made({ title: 'Robin one-to-one', starts_at: soon(3 * 24 * 60), client_id: robin.id });
     const linkOf = (s, c) => token(s.invites.find((i) => i.client_id === c.id).url);
 
-    // both come to tonight's meeting: joined, let in, left at its end
+    // the group is asked the mood check-in before each meeting
+    assert.equal((await call('PUT', `/api/v1/groups/${group.json.group.id}/checkins`,
+      { measures: ['mood'] })).status, 200);
+
+    // both come to tonight's meeting: joined, answer the check-in while waiting, let in, left
+    // at its end
     const host = await connect(server, { cookie });
     host.json({ type: 'join', token: token(tonight.host_url) });
     await host.next('joined');
@@ -73,6 +78,10 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
       const ws = await connect(server);
       ws.json({ type: 'join', token: linkOf(tonight, c), password: tonight.occurrences[0].password, name, agree: true });
       await ws.next('joined');
+      assert.deepEqual((await ws.next('checkin')).measures, ['mood']);
+      ws.json({ type: 'checkin_answer', measure: 'mood', answers: [c === robin ? 7 : 3],
+        word: c === robin ? 'hopeful' : 'weary' });
+      await ws.next('checkin_saved');
       members.push(ws);
     }
     host.json({ type: 'admit_all' });
@@ -80,6 +89,27 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     host.json({ type: 'end' });
     for (const ws of members) await ws.next('ended');
     for (const ws of [host, ...members]) ws.close();
+
+    // a note about each of them from tonight's meeting (Robin's signed, with an addendum), and
+    // a secure message to each
+    const occ = tonight.occurrences[0].id;
+    for (const [c, words] of [[robin, 'Robin spoke about the lighthouse'], [sasha, 'Sasha spoke about the orchard']]) {
+      const note = await call('POST', `/api/v1/sessions/${tonight.id}/occurrences/${occ}/notes`,
+        { template: 'free', client_id: c.id });
+      assert.equal(note.status, 201, note.text);
+      const written = await call('PATCH', `/api/v1/notes/${note.json.note.id}`,
+        { version: note.json.note.version, sections: { body: words } });
+      assert.equal(written.status, 200, written.text);
+      if (c === robin) {
+        const signed = await call('POST', `/api/v1/notes/${note.json.note.id}/sign`, { version: written.json.note.version });
+        assert.equal(signed.status, 200, signed.text);
+        assert.equal((await call('POST', `/api/v1/notes/${note.json.note.id}/addenda`,
+          { text: 'Robin called the next day: all well.' })).status, 201);
+      }
+      const sent = await call('POST', `/api/v1/clients/${c.id}/messages`,
+        { body: c === robin ? 'See you Thursday, Robin.' : 'See you Thursday, Sasha.' });
+      assert.equal(sent.status, 201, sent.text);
+    }
 
     // a "find a time" poll for the group: Robin says yes to the first time, Sasha no to both
     const poll = await call('POST', '/api/v1/polls', { group_id: group.json.group.id,
@@ -108,6 +138,9 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     const beaCopy = await asBea('GET', `/api/v1/clients/${robin.id}/export`);
     assert.equal(beaCopy.status, 200);
     assert.equal(beaCopy.json.records.find((r) => r.kind === 'contact').rows[0].name, ROBIN.name);
+    // private notes are the practitioner's: an administrator's copy has none of them
+    assert.equal(beaCopy.json.records.some((r) => r.kind === 'notes' || r.kind === 'note_addenda'), false);
+    assert.equal(beaCopy.text.includes('lighthouse'), false);
     // erasure stays the practitioner's own
     assert.equal((await asBea('POST', `/api/v1/clients/${robin.id}/erase`, { confirm: true })).status, 404);
 
@@ -139,9 +172,18 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
       [['Spring evenings', '2031-03-03T17:00:00Z', 'yes']]);
     assert.deepEqual(kind('emergency_access').rows.map((r) => [r.opened_by, r.reason]),
       [[BEA.name, 'Robin asked for a copy; Dr Byron is away.']]);
+    assert.deepEqual(kind('checkins').rows.map((r) => [r.measure, r.total, r.word]), [['mood', 7, 'hopeful']]);
+    assert.deepEqual(kind('checkins_chosen').rows, []); // chosen for the group, not for Robin
+    assert.equal(kind('notes').rows.length, 1);
+    assert.deepEqual(kind('notes').rows[0].sections, { body: 'Robin spoke about the lighthouse' });
+    assert.ok(kind('notes').rows[0].signed_at);
+    assert.deepEqual(kind('note_addenda').rows.map((r) => [r.by, r.text]),
+      [[ADA.name, 'Robin called the next day: all well.']]);
+    assert.deepEqual(kind('messages').rows.map((r) => [r.from_practitioner, r.text]),
+      [[ADA.name, 'See you Thursday, Robin.']]);
     assert.equal(exported.json.retention_years, 7);
     // nothing about Sasha, who shares the group and the meeting
-    for (const word of [SASHA.name, SASHA.email, 'Sasha', SASHA.phone]) {
+    for (const word of [SASHA.name, SASHA.email, 'Sasha', SASHA.phone, 'weary', 'orchard']) {
       assert.equal(exported.text.includes(word), false, `"${word}" is in Robin's copy`);
     }
     const readable = await call('GET', `/api/v1/clients/${robin.id}/export?format=html`);
@@ -149,10 +191,11 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     assert.match(readable.headers.get('content-type'), /^text\/html/);
     assert.match(readable.headers.get('content-security-policy'), /default-src 'self'/);
     for (const words of ['Records held about Robin Quill', 'Harbour Counselling', 'Attendance',
-      'Group memberships', 'Thursday circle', 'Kit Quill', 'Circle tonight']) {
+      'Group memberships', 'Thursday circle', 'Kit Quill', 'Circle tonight', 'Check-in answers',
+      'hopeful', 'Session notes', 'lighthouse', 'Secure messages', 'See you Thursday, Robin.']) {
       assert.ok(readable.text.includes(words), `the readable copy says "${words}"`);
     }
-    for (const word of ['Sasha', SASHA.email]) assert.equal(readable.text.includes(word), false);
+    for (const word of ['Sasha', SASHA.email, 'weary', 'orchard']) assert.equal(readable.text.includes(word), false);
     // a browser's Accept gets the page too; a program's gets JSON
     const asked = await request(server, 'GET', `/api/v1/clients/${robin.id}/export`,
       { headers: { cookie, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
@@ -230,12 +273,16 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     // the database: contact, memberships, links and mail gone; the held records marked
     assert.equal(one(`SELECT count(*) FROM clients WHERE id = ${robin.id} AND erased_at IS NOT NULL`
       + ' AND phone_sealed IS NULL AND emergency_sealed IS NULL'), '1');
-    for (const table of ['group_members', 'invites', 'poll_invites', 'meeting_admitted']) {
+    for (const table of ['group_members', 'invites', 'poll_invites', 'meeting_admitted', 'inbox_links', 'inbox_signins']) {
       assert.equal(one(`SELECT count(*) FROM ${table} WHERE client_id = ${robin.id}`), '0', table);
     }
     // kept (and what the meeting recorded as it let them go)
     assert.ok(Number(one(`SELECT count(*) FROM attendance WHERE client_id = ${robin.id}`)) >= Number(attended));
     assert.ok(Number(attended) >= 4);
+    for (const table of ['checkins', 'notes', 'messages']) {
+      assert.equal(one(`SELECT count(*) FROM ${table} WHERE client_id = ${robin.id}`), '1', table);
+    }
+    assert.equal(one(`SELECT count(*) FROM inbox_links WHERE client_id = ${sasha.id}`), '1');
     const holds = Object.fromEntries(one(`SELECT record_kind, held_until FROM record_holds WHERE client_id = ${robin.id}`)
       .split('\n').map((line) => line.split('|')));
     assert.equal(Number(holds.attendance), heldUntil(meeting, 7));
@@ -281,6 +328,11 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     assert.match(run.stdout, /and 1 erased client\(s\) let go/);
     assert.equal(one(`SELECT count(*) FROM clients WHERE id = ${robin.id}`), '0');
     assert.equal(one(`SELECT count(*) FROM attendance WHERE client_id = ${robin.id}`), '0');
+    for (const table of ['checkins', 'notes', 'messages']) {
+      assert.equal(one(`SELECT count(*) FROM ${table} WHERE client_id = ${robin.id}`), '0', table);
+      assert.equal(one(`SELECT count(*) FROM ${table} WHERE client_id = ${sasha.id}`), '1', table);
+    }
+    assert.equal(one(`SELECT count(*) FROM note_addenda`), '0');
     assert.equal(one(`SELECT count(*) FROM record_holds`), '0');
     assert.equal(one(`SELECT count(*) FROM series WHERE id = ${own.id}`), '0');
     // Sasha's records (the group's meeting, hers in it) are all there, and the audit chain holds

@@ -2823,7 +2823,7 @@ static void clients_are_exported_erased_with_a_hold_and_purged(void **state)
     /* the copy: every kind of record about Robin, and nothing of Sasha */
     struct store_record_set *sets;
     size_t n;
-    assert_int_equal(store_client_records(s, &f->arena, one, &sets, &n), 0);
+    assert_int_equal(store_client_records(s, &f->arena, one, 1, &sets, &n), 0);
     const struct store_record_set *contact = set_of(sets, n, "contact");
     assert_int_equal(contact->count, 1);
     assert_string_equal(field_text(contact, 0, "name"), "Robin One");
@@ -2933,7 +2933,7 @@ static void clients_are_exported_erased_with_a_hold_and_purged(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM attendance WHERE client_id = %lld",
              (long long)two);
     assert_int_equal(raw_count(f, sql), 1);
-    assert_int_equal(store_client_records(s, &f->arena, two, &sets, &n), 0);
+    assert_int_equal(store_client_records(s, &f->arena, two, 1, &sets, &n), 0);
     assert_int_equal(set_of(sets, n, "mail")->count, 1);
     assert_int_equal(raw_count(f, "SELECT count(*) FROM audit_log"), 2);
 }
