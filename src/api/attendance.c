@@ -238,6 +238,43 @@ void client_attendance(struct api_call *call)
                        "summary", tally_json(&t)));
 }
 
+/* A member's latest score on each measure they answered (PHQ-9, GAD-7, mood, in the order
+ * first answered); null when they never answered a check-in. */
+static int last_scores(struct api_call *call, int64_t client_id, json_t **out)
+{
+    struct store_checkin *answers;
+    size_t n;
+    int rc = store_checkin_list(call->ctx->store, &call->arena, client_id, &answers, &n);
+    if (rc < 0)
+        return rc;
+    *out = json_null();
+    if (!n)
+        return 0;
+    json_t *latest = json_array();
+    /* oldest first: a later answer to a measure replaces the one before */
+    for (size_t i = 0; i < n; i++) {
+        const struct store_checkin *a = &answers[i];
+        char at[32];
+        sched_format_rfc3339_utc(a->answered_at, at);
+        json_t *score = json_pack("{s:s,s:i,s:s?,s:s}", "measure", a->measure, "total", a->total,
+                                  "band", a->band, "answered_at", at);
+        size_t k;
+        json_t *had;
+        json_array_foreach(latest, k, had)
+        {
+            if (strcmp(json_string_value(json_object_get(had, "measure")), a->measure) == 0)
+                break;
+        }
+        if (k < json_array_size(latest))
+            json_array_set_new(latest, k, score);
+        else
+            json_array_append_new(latest, score);
+    }
+    json_decref(*out);
+    *out = latest;
+    return 0;
+}
+
 void group_roster(struct api_call *call)
 {
     struct store_group g;
@@ -271,9 +308,14 @@ void group_roster(struct api_call *call)
         sched_format_rfc3339_utc(members[m].added_at, since);
         json_t *j = json_pack("{s:I,s:s,s:s,s:o}", "client_id", (json_int_t)c.id, "name", c.name,
                               "member_since", since, "attendance", tally_json(&t));
-        /* Their latest check-in scores: filled once check-ins (the measures) are kept; null
-         * until then. */
-        json_object_set_new(j, "last_scores", json_null());
+        json_t *scores;
+        if (last_scores(call, c.id, &scores) < 0) {
+            json_decref(j);
+            json_decref(list);
+            api_store_error(call, -EIO, "group");
+            return;
+        }
+        json_object_set_new(j, "last_scores", scores);
         json_array_append_new(list, j);
     }
     api_json(call, 200, json_pack("{s:I,s:o}", "group_id", (json_int_t)g.id, "members", list));

@@ -90,6 +90,12 @@ test('a copy of a client\'s records, erasure with a retention hold, and the purg
     for (const ws of members) await ws.next('ended');
     for (const ws of [host, ...members]) ws.close();
 
+    // the group's roster shows each member's latest check-in score
+    const roster = await call('GET', `/api/v1/groups/${group.json.group.id}/roster`);
+    assert.equal(roster.status, 200, roster.text);
+    assert.deepEqual(roster.json.members.map((m) => [m.name, m.last_scores.map((x) => [x.measure, x.total, x.band])]),
+      [[ROBIN.name, [['mood', 7, null]]], [SASHA.name, [['mood', 3, null]]]]);
+
     // a note about each of them from tonight's meeting (Robin's signed, with an addendum), and
     // a secure message to each
     const occ = tonight.occurrences[0].id;
