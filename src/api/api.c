@@ -11,6 +11,7 @@
 #include "api/routes.h"
 #include "api/static_files.h"
 #include "auth/account.h"
+#include "auth/links.h"
 #include "auth/login.h"
 #include "auth/origin.h"
 #include "auth/throttle.h"
@@ -394,6 +395,28 @@ void api_too_many(struct api_call *call, int64_t wait_ms)
              seconds, seconds == 1 ? "" : "s");
     api_add_header(call->resp, "retry-after:", "%ld", seconds);
     api_error(call, 429, "too_many_attempts", message);
+}
+
+int api_address_may_try(struct api_call *call, const char *what, char *key)
+{
+    throttle_address_key(what, call->req->peer, key);
+    int64_t wait = throttle_wait_ms(call->ctx->address_throttle, key, call->req->now);
+    if (wait > 0) {
+        api_too_many(call, wait);
+        return -1;
+    }
+    return 0;
+}
+
+int api_link_token(struct api_call *call, const char *what, size_t max, uint8_t hash[32],
+                   char *key)
+{
+    const char *token;
+    if (api_field_string(call, "token", 1, max, &token, NULL) < 0 ||
+        api_address_may_try(call, what, key) < 0)
+        return -1;
+    link_token_hash(token, hash);
+    return 0;
 }
 
 int api_may_act_for(const struct api_call *call, int64_t therapist_id)

@@ -127,18 +127,10 @@ static int load_by_token(struct api_call *call, struct store_interest_link *l,
                          struct store_group *g)
 {
     struct api_ctx *ctx = call->ctx;
-    const char *token;
-    if (api_field_string(call, "token", 1, INTAKE_TOKEN_MAX, &token, NULL) < 0)
-        return -1;
     char key[THROTTLE_KEY_MAX];
-    throttle_address_key("interest", call->req->peer, key);
-    int64_t wait = throttle_wait_ms(ctx->address_throttle, key, call->req->now);
-    if (wait > 0) {
-        api_too_many(call, wait);
-        return -1;
-    }
     uint8_t hash[32];
-    link_token_hash(token, hash);
+    if (api_link_token(call, "interest", INTAKE_TOKEN_MAX, hash, key) < 0)
+        return -1;
     int rc = store_interest_by_token_hash(ctx->store, &call->arena, hash, l);
     if (rc == -ENOENT) {
         throttle_failure(ctx->address_throttle, key, call->req->now);
@@ -254,12 +246,8 @@ void interest_submit(struct api_call *call)
     /* every form sent counts against the address, so one place cannot fill the waitlist */
     struct api_ctx *ctx = call->ctx;
     char key[THROTTLE_KEY_MAX];
-    throttle_address_key("interest-form", call->req->peer, key);
-    int64_t wait = throttle_wait_ms(ctx->address_throttle, key, call->req->now);
-    if (wait > 0) {
-        api_too_many(call, wait);
+    if (api_address_may_try(call, "interest-form", key) < 0)
         return;
-    }
     const char *name = NULL, *email = NULL, *phone = NULL;
     api_field_name(call, "name", &name);
     json_t *e = json_object_get(call->body, "email");

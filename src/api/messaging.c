@@ -284,12 +284,12 @@ static int inbox_client(struct api_call *call, struct store_client *c, uint8_t h
 
 void inbox_redeem(struct api_call *call)
 {
-    const char *token;
-    if (api_field_string(call, "token", 1, 64, &token, NULL) < 0 || api_fields_failed(call))
+    /* a wrong link counts as a guess against the address, as for every public link */
+    char key[THROTTLE_KEY_MAX];
+    uint8_t hash[32];
+    if (api_link_token(call, "inbox-link", 64, hash, key) < 0)
         return;
     struct store *s = call->ctx->store;
-    uint8_t hash[32];
-    link_token_hash(token, hash);
     int64_t client_id = 0, expires_at = 0, used_at = 0;
     int rc = store_inbox_link_get(s, hash, &client_id, &expires_at, &used_at);
     if (rc < 0 && rc != -ENOENT) {
@@ -298,6 +298,7 @@ void inbox_redeem(struct api_call *call)
     }
     /* unknown, used and expired read the same: the link says nothing about anyone */
     if (rc == -ENOENT || notify_link_state(expires_at, used_at, call->req->now) != NOTIFY_LINK_OK) {
+        throttle_failure(call->ctx->address_throttle, key, call->req->now);
         api_error(call, 410, "link_not_valid",
                   "This link has been used already or has run out. Ask for a new one below.");
         return;
@@ -432,12 +433,8 @@ void inbox_new_link(struct api_call *call)
     if (api_field_email(call, "email", &email) < 0 || api_fields_failed(call))
         return;
     char addr[THROTTLE_KEY_MAX];
-    throttle_address_key("inbox", call->req->peer, addr);
-    int64_t wait = throttle_wait_ms(call->ctx->address_throttle, addr, call->req->now);
-    if (wait > 0) {
-        api_too_many(call, wait);
+    if (api_address_may_try(call, "inbox", addr) < 0)
         return;
-    }
     /* every request counts: a page asking again and again is slowed like wrong passwords */
     throttle_failure(call->ctx->address_throttle, addr, call->req->now);
     struct store *s = call->ctx->store;

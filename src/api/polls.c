@@ -403,19 +403,10 @@ static int load_by_token(struct api_call *call, struct poll_view *v,
                          const struct store_poll_invite **invite)
 {
     struct api_ctx *ctx = call->ctx;
-    const char *token;
-    size_t len;
-    if (api_field_string(call, "token", 1, POLL_TOKEN_MAX, &token, &len) < 0)
-        return -1;
     char key[THROTTLE_KEY_MAX];
-    throttle_address_key("poll", call->req->peer, key);
-    int64_t wait = throttle_wait_ms(ctx->address_throttle, key, call->req->now);
-    if (wait > 0) {
-        api_too_many(call, wait);
-        return -1;
-    }
     uint8_t hash[32];
-    link_token_hash(token, hash);
+    if (api_link_token(call, "poll", POLL_TOKEN_MAX, hash, key) < 0)
+        return -1;
     struct store_poll_invite found = {0};
     int rc = store_poll_invite_by_token_hash(ctx->store, &call->arena, hash, &found);
     if (rc == 0)

@@ -98,12 +98,8 @@ void setup_create(struct api_call *call)
     if (api_fields_failed(call))
         return;
     char addr[THROTTLE_KEY_MAX];
-    throttle_address_key("setup", call->req->peer, addr);
-    int64_t wait = throttle_wait_ms(ctx->address_throttle, addr, call->req->now);
-    if (wait > 0) {
-        api_too_many(call, wait);
+    if (api_address_may_try(call, "setup", addr) < 0)
         return;
-    }
     /* the quick checks, then the slow part, holding no database lock (this route runs off
      * the service thread and outside the per-request transaction: see api_slow_handlers) */
     const char *reason = NULL;
