@@ -214,6 +214,8 @@ test('an interest link, a request on the waitlist taken in, attendance and its n
       await page.getByText('Nobody is waiting for a place.').waitFor();
       const groups = page.getByRole('region', { name: 'Groups' });
       await groups.getByText(`Members: Jonas Field, Mara Quinn, ${PERSON.name}`).waitFor();
+      // the Clients list has them too, without a reload
+      await page.locator('#clients-list').getByText(PERSON.name).first().waitFor();
       await shoot(page.locator(`#group-detail-${group.id}`), 'intake-added.png');
       assert.deepEqual(desk2.problems, []);
     } finally {

@@ -9,7 +9,9 @@ import {
   clearFieldErrors, clearMarkOnInput, markInvalid, showFieldErrors, whileBusy,
 } from './dashboard-forms.js';
 
-export function createGroups({ data, call, onCreated }) {
+// onChanged: something in a group's details changed what other parts show (a client taken
+// in from the waitlist).
+export function createGroups({ data, call, onCreated, onChanged }) {
   const error = document.getElementById('groups-error');
   const empty = document.getElementById('groups-empty');
   const list = document.getElementById('groups-list');
@@ -75,7 +77,7 @@ export function createGroups({ data, call, onCreated }) {
     } else {
       box.append(el('p', 'hint', 'No sessions booked. Schedule one, or find a time with the members.'));
     }
-    box.append(...groupCareParts(g, { data, call, onChanged: render }));
+    box.append(...groupCareParts(g, { data, call, onChanged: () => { render(); onChanged?.(); } }));
     return box;
   }
 

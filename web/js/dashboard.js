@@ -70,6 +70,10 @@ const groups = createGroups({
     polls.render();
     sessions.render();
   },
+  onChanged: () => {
+    clients.render();
+    scheduleForm.refreshChoices();
+  },
 });
 const clients = createClients({
   data,
