@@ -450,8 +450,8 @@ static int read_checkin(struct api_call *call, enum measure_kind *kind, int *ans
         else
             *n = count;
     }
-    if (api_field_optional_string(call, "word", 0, LIMIT_MOOD_WORD, word) == 0 && *word &&
-        k >= 0 && k != MEASURE_MOOD)
+    if (api_field_optional_string(call, "word", 0, LIMIT_MOOD_WORD, word) == 0 && *word && k >= 0 &&
+        k != MEASURE_MOOD)
         api_field_error(call, "invalid_field", "word", "Only the mood check-in takes a word.");
     if (api_fields_failed(call))
         return -1;
@@ -493,8 +493,8 @@ void inbox_checkin(struct api_call *call)
                                  .word = word,
                                  .result = result,
                                  .at = call->req->now,
-                                 .source = call->req->peer && *call->req->peer ? call->req->peer
-                                                                                : NULL};
+                                 .source =
+                                     call->req->peer && *call->req->peer ? call->req->peer : NULL};
     int64_t id = 0, alert = 0;
     if (rc == 0)
         rc = checkin_record(s, &row, &id, &alert);
@@ -506,8 +506,9 @@ void inbox_checkin(struct api_call *call)
         api_store_error(call, rc, "check-in");
         return;
     }
-    api_json(call, 201, json_pack("{s:s,s:o}", "measure", measure_name(kind), "remaining",
-                                  measure_list(due & ~(1u << kind))));
+    api_json(call, 201,
+             json_pack("{s:s,s:o}", "measure", measure_name(kind), "remaining",
+                       measure_list(due & ~(1u << kind))));
 }
 
 void inbox_reply(struct api_call *call)

@@ -69,8 +69,8 @@ int checkin_record(struct store *s, const struct checkin_record *k, int64_t *che
     if (rc == 0)
         rc = audit(s, k, "checkin.answer", *checkin_id);
     if (rc == 0 && k->result.risk)
-        rc = store_care_alert_add(s, k->client_id, k->therapist_id, *checkin_id,
-                                  k->occurrence_id, k->at, alert_id);
+        rc = store_care_alert_add(s, k->client_id, k->therapist_id, *checkin_id, k->occurrence_id,
+                                  k->at, alert_id);
     if (rc == 0 && k->result.risk)
         rc = audit(s, k, "care_alert.raise", *alert_id);
     return rc;

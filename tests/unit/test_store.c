@@ -3284,8 +3284,8 @@ static void checkins_are_for_the_next_occurrence_and_asked_once(void **state)
     int64_t ended = add_occurrence(f->store, own, ada, now - H / 2, now + H / 2, "0000000102");
     int64_t cancelled = add_occurrence(f->store, own, ada, now + H, now + 2 * H, "0000000103");
     int64_t tomorrow = add_occurrence(f->store, own, ada, now + 24 * H, now + 25 * H, "0000000104");
-    int64_t group_day = add_occurrence(f->store, circle, bob, now + 30 * H, now + 31 * H,
-                                       "0000000105");
+    int64_t group_day =
+        add_occurrence(f->store, circle, bob, now + 30 * H, now + 31 * H, "0000000105");
     add_occurrence(f->store, own, ada, now + 80 * H, now + 81 * H, "0000000106"); /* too far */
     add_occurrence(f->store, alans, ada, now + 2 * H, now + 3 * H, "0000000107"); /* not hers */
     struct store_occurrence o;
@@ -3295,14 +3295,12 @@ static void checkins_are_for_the_next_occurrence_and_asked_once(void **state)
 
     /* in progress counts: the one that started half an hour ago, until it is ended */
     struct store_next_occurrence next;
-    assert_int_equal(store_client_next_occurrence(f->store, grace, now, now + CHECKINS_AHEAD_MS,
-                                                  &next),
-                     0);
+    assert_int_equal(
+        store_client_next_occurrence(f->store, grace, now, now + CHECKINS_AHEAD_MS, &next), 0);
     assert_int_equal(next.occurrence_id, ended);
     assert_int_equal(store_occurrence_end(f->store, ended, now), 0);
-    assert_int_equal(store_client_next_occurrence(f->store, grace, now, now + CHECKINS_AHEAD_MS,
-                                                  &next),
-                     0);
+    assert_int_equal(
+        store_client_next_occurrence(f->store, grace, now, now + CHECKINS_AHEAD_MS, &next), 0);
     assert_int_equal(next.occurrence_id, tomorrow);
     assert_int_equal(next.group_id, 0);
     assert_int_equal(next.therapist_id, ada);
@@ -3371,9 +3369,8 @@ static void checkins_are_for_the_next_occurrence_and_asked_once(void **state)
     assert_int_equal(store_client_next_occurrence(f->store, grace, now, now + 72 * H, &next),
                      -ENOENT);
     /* the one 80 hours ahead comes within reach later */
-    assert_int_equal(store_client_next_occurrence(f->store, grace, now + 10 * H, now + 82 * H,
-                                                  &next),
-                     0);
+    assert_int_equal(
+        store_client_next_occurrence(f->store, grace, now + 10 * H, now + 82 * H, &next), 0);
     assert_int_equal(next.starts_at, now + 80 * H);
     assert_int_equal(store_client_next_occurrence(f->store, alan, now, now + 72 * H, &next), 0);
     assert_int_equal(next.starts_at, now + 2 * H);
