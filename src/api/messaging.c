@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/email.h"
 #include "core/limits.h"
+#include "practice/checkin_record.h"
 #include "practice/notify.h"
 
 /* The client's device sign-in: its own cookie, never the practitioner's. */
@@ -323,6 +324,35 @@ void inbox_redeem(struct api_call *call)
     api_json(call, 200, json_pack("{s:b}", "signed_in", 1));
 }
 
+/* ---- the client's check-ins from here (practice/checkin_record.h) ---- */
+
+static json_t *measure_list(unsigned set)
+{
+    json_t *list = json_array();
+    for (int k = 0; k < MEASURE_KINDS; k++)
+        if (set & (1u << k))
+            json_array_append_new(list, json_string(measure_name((enum measure_kind)k)));
+    return list;
+}
+
+/* What is due for the client's next session: null when nothing (or no session close). */
+static int checkins_json(struct api_call *call, int64_t client_id, json_t **out)
+{
+    struct store_next_occurrence occ;
+    unsigned due = 0;
+    *out = json_null();
+    int rc = checkins_next(call->ctx->store, &call->arena, client_id, call->req->now, &occ, &due);
+    if (rc == -ENOENT || (rc == 0 && !due))
+        return 0;
+    if (rc < 0)
+        return rc;
+    json_decref(*out);
+    *out = json_pack("{s:o,s:s,s:b}", "measures", measure_list(due), "notice", MEASURES_NOTICE,
+                     "group", occ.group_id != 0);
+    time_json(*out, "starts_at", occ.starts_at);
+    return 0;
+}
+
 /* Signed in: the thread, the group announcements, the availability note and the crisis
  * resources. Signed in as nobody: only what the page shows to ask for a new link. */
 void inbox_get(struct api_call *call)
@@ -353,9 +383,13 @@ void inbox_get(struct api_call *call)
         rc = store_user_by_id(s, &call->arena, c.therapist_id, &therapist);
     if (rc == 0) /* what this answer shows is read now; first reads only */
         rc = store_message_mark_read(s, c.id, 1, call->req->now);
+    json_t *checkins = NULL;
+    if (rc == 0)
+        rc = checkins_json(call, c.id, &checkins);
     if (rc == 0)
         rc = api_audit_as(call, 0, "inbox.read", c.id, NULL);
     if (rc < 0) {
+        json_decref(checkins);
         api_store_error(call, rc, "client");
         return;
     }
@@ -379,11 +413,103 @@ void inbox_get(struct api_call *call)
         json_array_append_new(announcements, o);
     }
     api_json(call, 200,
-             json_pack("{s:b,s:s,s:{s:s},s:s,s:s?,s:s,s:o,s:o}", "signed_in", 1, "practice_name",
-                       call->ctx->cfg->practice_name, "client", "name", c.name, "practitioner",
-                       therapist.name, "availability", note, "crisis_resources",
+             json_pack("{s:b,s:s,s:{s:s},s:s,s:s?,s:s,s:o,s:o,s:o}", "signed_in", 1,
+                       "practice_name", call->ctx->cfg->practice_name, "client", "name", c.name,
+                       "practitioner", therapist.name, "availability", note, "crisis_resources",
                        call->ctx->cfg->crisis_resources, "messages", list, "announcements",
-                       announcements));
+                       announcements, "checkins", checkins));
+}
+
+/* {"measure":"phq9","answers":[0,1,...],"word":"calm"}: the answers to one measure, checked
+ * and scored; -1 when a field was wrong (recorded, not yet answered). */
+static int read_checkin(struct api_call *call, enum measure_kind *kind, int *answers, size_t *n,
+                        struct measure_result *result, const char **word)
+{
+    const char *name = NULL;
+    *n = 0;
+    *word = NULL;
+    int k = -1;
+    if (api_field_string(call, "measure", 1, 8, &name, NULL) == 0 &&
+        (k = measure_from_name(name)) < 0)
+        api_field_error(call, "invalid_field", "measure",
+                        "The measure is one of \"phq9\", \"gad7\" and \"mood\".");
+    const json_t *list = json_object_get(call->body, "answers");
+    if (!list) {
+        api_field_missing(call, "answers");
+    } else if (k >= 0) {
+        size_t count = json_array_size(list);
+        int fits = json_is_array(list) && count == measure_items((enum measure_kind)k);
+        for (size_t i = 0; fits && i < count; i++) {
+            const json_t *v = json_array_get(list, i);
+            fits = json_is_integer(v) && json_integer_value(v) >= 0 &&
+                   json_integer_value(v) <= measure_item_max((enum measure_kind)k);
+            if (fits)
+                answers[i] = (int)json_integer_value(v);
+        }
+        if (!fits || measure_score((enum measure_kind)k, answers, count, result) < 0)
+            api_field_error(call, "invalid_field", "answers", "Please answer every question.");
+        else
+            *n = count;
+    }
+    if (api_field_optional_string(call, "word", 0, LIMIT_MOOD_WORD, word) == 0 && *word && k >= 0 &&
+        k != MEASURE_MOOD)
+        api_field_error(call, "invalid_field", "word", "Only the mood check-in takes a word.");
+    if (api_fields_failed(call))
+        return -1;
+    *kind = (enum measure_kind)k;
+    if (*word && !**word)
+        *word = NULL;
+    return 0;
+}
+
+/* The client answers one measure due for their next session (checkins_next): kept as the
+ * waiting room keeps it, so the meeting does not ask it again. */
+void inbox_checkin(struct api_call *call)
+{
+    struct store_client c;
+    uint8_t hash[32];
+    enum measure_kind kind;
+    int answers[MEASURES_MAX_ITEMS];
+    size_t n;
+    struct measure_result result;
+    const char *word;
+    if (read_checkin(call, &kind, answers, &n, &result, &word) < 0 ||
+        inbox_client(call, &c, hash) < 0)
+        return;
+    struct store *s = call->ctx->store;
+    struct store_next_occurrence occ;
+    unsigned due = 0;
+    int rc = checkins_next(s, &call->arena, c.id, call->req->now, &occ, &due);
+    if (rc == -ENOENT || (rc == 0 && !(due & (1u << kind)))) {
+        api_error(call, 409, "not_asked",
+                  "That check-in is not asked of you now, or you have answered it already.");
+        return;
+    }
+    struct checkin_record row = {.client_id = c.id,
+                                 .occurrence_id = occ.occurrence_id,
+                                 .therapist_id = occ.therapist_id,
+                                 .measure = kind,
+                                 .answers = answers,
+                                 .answer_count = n,
+                                 .word = word,
+                                 .result = result,
+                                 .at = call->req->now,
+                                 .source =
+                                     call->req->peer && *call->req->peer ? call->req->peer : NULL};
+    int64_t id = 0, alert = 0;
+    if (rc == 0)
+        rc = checkin_record(s, &row, &id, &alert);
+    if (rc == -EEXIST) { /* answered in the waiting room a moment ago */
+        api_error(call, 409, "not_asked", "You have answered that check-in already.");
+        return;
+    }
+    if (rc < 0) {
+        api_store_error(call, rc, "check-in");
+        return;
+    }
+    api_json(call, 201,
+             json_pack("{s:s,s:o}", "measure", measure_name(kind), "remaining",
+                       measure_list(due & ~(1u << kind))));
 }
 
 void inbox_reply(struct api_call *call)

@@ -95,6 +95,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/inbox/messages", inbox_reply, ACCESS_PUBLIC, BODY_JSON},
     {"POST", "/api/v1/inbox/sign-out", inbox_sign_out, ACCESS_PUBLIC, BODY_NONE},
     {"POST", "/api/v1/inbox/new-link", inbox_new_link, ACCESS_PUBLIC, BODY_JSON},
+    {"POST", "/api/v1/inbox/checkins", inbox_checkin, ACCESS_PUBLIC, BODY_JSON},
     /* check-ins and risk alerts (checkins.c) */
     {"GET", "/api/v1/clients/{id}/checkins", client_checkins_get, ACCESS_SIGNED_IN, BODY_NONE},
     {"PUT", "/api/v1/clients/{id}/checkins", client_checkins_set, ACCESS_SIGNED_IN, BODY_JSON},

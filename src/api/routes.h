@@ -101,6 +101,7 @@ void inbox_get(struct api_call *call);
 void inbox_reply(struct api_call *call);
 void inbox_sign_out(struct api_call *call);
 void inbox_new_link(struct api_call *call);
+void inbox_checkin(struct api_call *call);
 
 void emergency_roster(struct api_call *call); /* emergency.c */
 void emergency_open(struct api_call *call);

@@ -1,33 +1,24 @@
 /* The service's side of check-ins: asking a client who joins the measures due for the
  * occurrence, and keeping what the room scored (live/room.c, live_room_on_checkin_answer):
  * the answers sealed, a risk alert for the practitioner, both audited. */
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "live/room.h"
 #include "live/service_internal.h"
-#include "practice/checkins.h"
+#include "practice/checkin_record.h"
 
 void svc_ask_checkins(struct live_service *svc, struct room_entry *re, uint64_t conn,
                       int64_t client_id, int64_t group_id)
 {
     struct arena a = {0};
-    char *chosen = NULL, *answered = NULL;
-    unsigned set = 0, done = 0;
-    int rc = store_checkin_choice_get(svc->store, &a, group_id ? 0 : client_id, group_id, &chosen);
-    if (rc == -ENOENT)
-        goto out; /* nothing chosen */
-    if (rc < 0 || checkins_parse(chosen, &set) < 0 ||
-        store_checkin_answered(svc->store, &a, re->occurrence_id, client_id, &answered) < 0 ||
-        checkins_parse(answered, &done) < 0) {
+    unsigned due = 0;
+    if (checkins_due_for(svc->store, &a, client_id, group_id, re->occurrence_id, &due) < 0) {
         /* the session matters more: asked nothing this time */
         log_warn("live", "occurrence=%lld: the check-ins due could not be read",
                  (long long)re->occurrence_id);
         goto out;
     }
-    unsigned due = checkins_due(group_id != 0, group_id ? 0 : set, group_id ? set : 0, done);
     if (!due)
         goto out;
     live_room_checkins_asked(meeting_room(re->meeting), conn, due);
@@ -45,31 +36,18 @@ out:
 static int store_one(struct live_service *svc, const struct room_entry *re,
                      const struct live_checkin *k)
 {
-    char answers[MEASURES_MAX_ITEMS * 4 + 1];
-    size_t used = 0;
-    for (size_t i = 0; i < k->answer_count; i++)
-        used += (size_t)snprintf(answers + used, sizeof answers - used, "%s%d", i ? "," : "",
-                                 k->answers[i]);
-    struct store_checkin row = {.client_id = k->client_id,
-                                .occurrence_id = re->occurrence_id,
-                                .measure = measure_name((enum measure_kind)k->measure),
-                                .total = k->total,
-                                .band = k->band,
-                                .risk = k->risk,
-                                .answers = answers,
-                                .word = k->word,
-                                .answered_at = k->at};
-    int64_t id = 0, alert = 0;
-    int rc = store_checkin_add(svc->store, &row, &id);
-    if (rc == 0)
-        rc = store_audit(svc->store, 0, "checkin.answer", id, k->at);
     /* the session's therapist: the client's practitioner */
-    if (rc == 0 && k->risk)
-        rc = store_care_alert_add(svc->store, k->client_id, re->staff[0], id, re->occurrence_id,
-                                  k->at, &alert);
-    if (rc == 0 && k->risk)
-        rc = store_audit(svc->store, 0, "care_alert.raise", alert, k->at);
-    return rc;
+    struct checkin_record row = {.client_id = k->client_id,
+                                 .occurrence_id = re->occurrence_id,
+                                 .therapist_id = re->staff[0],
+                                 .measure = (enum measure_kind)k->measure,
+                                 .answers = k->answers,
+                                 .answer_count = k->answer_count,
+                                 .word = k->word,
+                                 .result = {.total = k->total, .band = k->band, .risk = k->risk},
+                                 .at = k->at};
+    int64_t id = 0, alert = 0;
+    return checkin_record(svc->store, &row, &id, &alert);
 }
 
 void svc_store_checkins(struct live_service *svc, const struct room_entry *re,

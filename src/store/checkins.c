@@ -142,3 +142,28 @@ int store_care_alert_seen(struct store *s, int64_t id, int64_t therapist_id, int
     struct store_value p[] = {P_INT(id), P_INT(therapist_id), P_INT(now), P_INT(seen_by)};
     return store_run_change(s, Q_CARE_ALERT_SEEN, p, NPARAMS(p));
 }
+
+static int read_next(void *ctx, const struct store_value *c, int n)
+{
+    assert(n == 6);
+    struct store_next_occurrence *o = ctx;
+    o->occurrence_id = col_int(&c[0]);
+    o->series_id = col_int(&c[1]);
+    o->therapist_id = col_int(&c[2]);
+    o->group_id = col_int(&c[3]);
+    o->starts_at = col_int(&c[4]);
+    o->ends_at = col_int(&c[5]);
+    return 1; /* the first is the one */
+}
+
+int store_client_next_occurrence(struct store *s, int64_t client_id, int64_t from, int64_t until,
+                                 struct store_next_occurrence *out)
+{
+    assert(client_id > 0 && from <= until);
+    memset(out, 0, sizeof *out);
+    struct store_value p[] = {P_INT(client_id), P_INT(from), P_INT(until)};
+    int rc = store_run(s, Q_CLIENT_NEXT_OCCURRENCE, p, NPARAMS(p), read_next, out, NULL);
+    if (rc == 0 && out->occurrence_id == 0)
+        return -ENOENT;
+    return rc;
+}

@@ -257,6 +257,8 @@ enum query {
     Q_HOLD_SET,
     Q_HOLD_CLEAR,
     Q_HOLDS_OF,
+    /* check-ins away from the meeting (checkins.c) */
+    Q_CLIENT_NEXT_OCCURRENCE,
     Q_COUNT
 };
 

@@ -516,6 +516,19 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_HOLD_CLEAR] = "DELETE FROM record_holds WHERE client_id = $1 AND record_kind = $2",
     [Q_HOLDS_OF] = "SELECT record_kind, held_until FROM record_holds WHERE client_id = $1"
                    " ORDER BY held_until, record_kind",
+    /* the client's first meeting not cancelled, not ended for everyone and not over by $2
+     * that starts before $3: one-to-one or of a group they are still in, with their link
+     * to it not revoked (the rule of Q_INVITE_CURRENT) */
+    [Q_CLIENT_NEXT_OCCURRENCE] =
+        "SELECT o.id, o.series_id, o.therapist_id, COALESCE(s.group_id, 0), o.starts_at,"
+        " o.ends_at FROM invites i JOIN series s ON s.id = i.series_id"
+        " JOIN occurrences o ON o.series_id = s.id JOIN clients c ON c.id = i.client_id"
+        " WHERE i.client_id = $1 AND i.revoked_at IS NULL AND c.archived_at IS NULL"
+        " AND s.cancelled_at IS NULL AND o.cancelled_at IS NULL AND o.ended_at IS NULL"
+        " AND o.ends_at > $2 AND o.starts_at < $3"
+        " AND (s.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members m"
+        " WHERE m.group_id = s.group_id AND m.client_id = i.client_id))"
+        " ORDER BY o.starts_at, o.id LIMIT 1",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {

@@ -773,6 +773,19 @@ int store_care_alert_open(struct store *s, struct arena *a, int64_t therapist_id
 /* -ENOENT when the alert is not the practitioner's, or was seen already. */
 int store_care_alert_seen(struct store *s, int64_t id, int64_t therapist_id, int64_t seen_by,
                           int64_t now);
+/* ---- check-ins away from the meeting (checkins.c) ---- */
+
+struct store_next_occurrence {
+    int64_t occurrence_id, series_id, therapist_id;
+    int64_t group_id; /* 0: a one-to-one session */
+    int64_t starts_at, ends_at;
+};
+/* The client's first occurrence (by start) that is not cancelled, not ended for everyone,
+ * not over by `from` and starts before `until`: a meeting in progress counts. Their
+ * one-to-one sessions and those of groups they are still a member of, with their link to
+ * the session not revoked. -ENOENT when there is none. */
+int store_client_next_occurrence(struct store *s, int64_t client_id, int64_t from, int64_t until,
+                                 struct store_next_occurrence *out);
 /* ---- attendance over time, and group intake (store/intake.c) ---- */
 
 struct store_membership {

@@ -23,6 +23,7 @@
 
 #include "core/rand.h"
 #include "core/seal.h"
+#include "practice/checkin_record.h"
 #include "practice/retention.h"
 #include "store/client_records.h"
 #include "store/dialect.h"
@@ -3259,6 +3260,122 @@ static void checkins_choices_answers_and_alerts(void **state)
     assert_int_equal(n, 0);
 }
 
+/* A check-in from the messaging page is for the client's next occurrence within
+ * CHECKINS_AHEAD_MS (or in progress): one-to-one or of a group they are still in, not
+ * cancelled or ended, their link not revoked. What is due for it is what the waiting room
+ * would ask, and an answer kept from either way is not due again on the other. */
+static void checkins_are_for_the_next_occurrence_and_asked_once(void **state)
+{
+    struct fixture *f = *state;
+    const int64_t H = 3600 * 1000, now = 1000 * H;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t grace = add_client(f->store, ada, "Grace Hopper");
+    int64_t alan = add_client(f->store, ada, "Alan Turing");
+    int64_t group = add_group(f->store, bob, "Circle");
+    assert_int_equal(store_group_member_add(f->store, group, grace, 100), 0);
+    int64_t own = add_series(f->store, ada, grace, 0, 1);
+    int64_t circle = add_series(f->store, bob, 0, group, 2);
+    int64_t alans = add_series(f->store, ada, alan, 0, 3);
+    add_invite(f->store, own, grace, 0x41);
+    int64_t in_circle = add_invite(f->store, circle, grace, 0x42);
+    add_invite(f->store, alans, alan, 0x43);
+    add_occurrence(f->store, own, ada, now - 26 * H, now - 25 * H, "0000000101"); /* over */
+    int64_t ended = add_occurrence(f->store, own, ada, now - H / 2, now + H / 2, "0000000102");
+    int64_t cancelled = add_occurrence(f->store, own, ada, now + H, now + 2 * H, "0000000103");
+    int64_t tomorrow = add_occurrence(f->store, own, ada, now + 24 * H, now + 25 * H, "0000000104");
+    int64_t group_day =
+        add_occurrence(f->store, circle, bob, now + 30 * H, now + 31 * H, "0000000105");
+    add_occurrence(f->store, own, ada, now + 80 * H, now + 81 * H, "0000000106"); /* too far */
+    add_occurrence(f->store, alans, ada, now + 2 * H, now + 3 * H, "0000000107"); /* not hers */
+    struct store_occurrence o;
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, cancelled, &o), 0);
+    o.cancelled_at = now - H;
+    assert_int_equal(store_occurrence_update(f->store, &o), 0);
+
+    /* in progress counts: the one that started half an hour ago, until it is ended */
+    struct store_next_occurrence next;
+    assert_int_equal(
+        store_client_next_occurrence(f->store, grace, now, now + CHECKINS_AHEAD_MS, &next), 0);
+    assert_int_equal(next.occurrence_id, ended);
+    assert_int_equal(store_occurrence_end(f->store, ended, now), 0);
+    assert_int_equal(
+        store_client_next_occurrence(f->store, grace, now, now + CHECKINS_AHEAD_MS, &next), 0);
+    assert_int_equal(next.occurrence_id, tomorrow);
+    assert_int_equal(next.group_id, 0);
+    assert_int_equal(next.therapist_id, ada);
+    assert_int_equal(next.starts_at, now + 24 * H);
+
+    /* the choice that applies: hers for one-to-one, the group's for the group's */
+    unsigned due = 99;
+    assert_int_equal(checkins_next(f->store, &f->arena, grace, now, &next, &due), 0);
+    assert_int_equal(due, 0); /* nothing chosen yet */
+    assert_int_equal(store_checkin_choice_set(f->store, grace, 0, "phq9,mood", now), 0);
+    assert_int_equal(store_checkin_choice_set(f->store, 0, group, "gad7", now), 0);
+    assert_int_equal(checkins_next(f->store, &f->arena, grace, now, &next, &due), 0);
+    assert_int_equal(due, (1u << MEASURE_PHQ9) | (1u << MEASURE_MOOD));
+
+    /* answered from the messages page: kept, audited, a risk alert for the therapist */
+    const int phq[9] = {1, 1, 2, 0, 1, 0, 1, 0, 1};
+    struct checkin_record row = {.client_id = grace,
+                                 .occurrence_id = next.occurrence_id,
+                                 .therapist_id = next.therapist_id,
+                                 .measure = MEASURE_PHQ9,
+                                 .answers = phq,
+                                 .answer_count = 9,
+                                 .at = now + 5};
+    assert_int_equal(measure_score(MEASURE_PHQ9, phq, 9, &row.result), 0);
+    int64_t id = 0, alert = 0;
+    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(checkin_record(f->store, &row, &id, &alert), 0);
+    assert_int_equal(store_commit(f->store), 0);
+    assert_true(id > 0 && alert > 0);
+    struct store_care_alert *alerts;
+    size_t n;
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(alerts[0].checkin_id, id);
+    assert_int_equal(alerts[0].occurrence_id, tomorrow);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM audit_log WHERE action IN"
+                                  " ('checkin.answer', 'care_alert.raise')"),
+                     2);
+    /* not asked again, here or in the waiting room; a second answer is refused */
+    assert_int_equal(checkins_next(f->store, &f->arena, grace, now, &next, &due), 0);
+    assert_int_equal(due, 1u << MEASURE_MOOD);
+    assert_int_equal(checkins_due_for(f->store, &f->arena, grace, 0, tomorrow, &due), 0);
+    assert_int_equal(due, 1u << MEASURE_MOOD);
+    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(checkin_record(f->store, &row, &id, &alert), -EEXIST);
+    store_rollback(f->store);
+
+    /* tomorrow's cancelled: the group's session is next, with the group's choice */
+    assert_int_equal(store_occurrence_get(f->store, &f->arena, tomorrow, &o), 0);
+    o.cancelled_at = now;
+    assert_int_equal(store_occurrence_update(f->store, &o), 0);
+    assert_int_equal(checkins_next(f->store, &f->arena, grace, now, &next, &due), 0);
+    assert_int_equal(next.occurrence_id, group_day);
+    assert_int_equal(next.group_id, group);
+    assert_int_equal(next.therapist_id, bob);
+    assert_int_equal(due, 1u << MEASURE_GAD7);
+    /* out of the group (or her link revoked): nothing within 72 hours */
+    assert_int_equal(store_group_member_remove(f->store, group, grace), 0);
+    assert_int_equal(checkins_next(f->store, &f->arena, grace, now, &next, &due), -ENOENT);
+    assert_int_equal(store_group_member_add(f->store, group, grace, now), 0);
+    assert_int_equal(store_client_next_occurrence(f->store, grace, now, now + 72 * H, &next), 0);
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE invites SET revoked_at = 1 WHERE id = %lld",
+             (long long)in_circle);
+    raw_exec(f, sql);
+    assert_int_equal(store_client_next_occurrence(f->store, grace, now, now + 72 * H, &next),
+                     -ENOENT);
+    /* the one 80 hours ahead comes within reach later */
+    assert_int_equal(
+        store_client_next_occurrence(f->store, grace, now + 10 * H, now + 82 * H, &next), 0);
+    assert_int_equal(next.starts_at, now + 80 * H);
+    assert_int_equal(store_client_next_occurrence(f->store, alan, now, now + 72 * H, &next), 0);
+    assert_int_equal(next.starts_at, now + 2 * H);
+}
+
 /* A group's interest link (one open at a time, found by its token's hash, sealed) and its
  * waitlist (every word sealed, oldest first, deleted one by one); members since when. */
 static void interest_links_and_the_waitlist(void **state)
@@ -3437,6 +3554,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(notes_are_sealed_signed_once_and_take_addenda, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(checkins_choices_answers_and_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(checkins_are_for_the_next_occurrence_and_asked_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(interest_links_and_the_waitlist, setup, teardown),
         cmocka_unit_test(registry_names_sealed_columns_key_rotation_knows),
         cmocka_unit_test_setup_teardown(clients_are_exported_erased_with_a_hold_and_purged, setup,

@@ -3,6 +3,7 @@
 // device's sign-in (an HttpOnly cookie of its own) and takes it out of the address.
 import { api, errorMessage } from './api.js';
 import { $, el, ready, say, setBusy } from './ui.js';
+import { createInboxCheckins } from './inbox-checkins.js';
 
 const practice = $('practice');
 const status = $('inbox-status');
@@ -22,6 +23,12 @@ const signOut = $('sign-out');
 const linkForm = $('link-form');
 const linkEmail = $('new-link-email');
 const linkError = $('link-error');
+
+const checkins = createInboxCheckins({
+  part: $('checkins-part'),
+  crisisText: () => $('crisis-text-a').textContent,
+  onSignedOut: () => load(),
+});
 
 const when = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric',
   month: 'short', hour: '2-digit', minute: '2-digit' });
@@ -49,6 +56,7 @@ function showThread(data) {
   announcementsPart.hidden = data.announcements.length === 0;
   announcements.replaceChildren(...data.announcements.map((a) => messageItem(a, false, a.group)));
   say(availability, data.availability ? `${data.practitioner}: ${data.availability}` : '');
+  checkins.show(data.checkins ?? null);
   threadView.hidden = false;
   linkView.hidden = true;
 }
