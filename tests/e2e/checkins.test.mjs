@@ -2,7 +2,7 @@
 // chosen PHQ-9 and a mood check-in for a group; both members wait for its session. One
 // answers PHQ-9 with question 9 above 0 and a mood with a word: the therapist's meeting page
 // shows the alert naming her at once, the other member's page shows nothing of it and its
-// socket never gets it; the dashboard lists the alert until "Seen"; her details chart the
+// socket never gets it; the therapist's waiting list says her check-in is done; the dashboard lists the alert until "Seen"; her details chart the
 // score with its severity bands (and a table of it); the database file holds the scores but
 // not the mood word; and joining again does not ask again. Then a client let in before
 // answering finds the questions in the meeting, under Check-in, and answers there: the
@@ -133,6 +133,11 @@ test('a risk answer in the waiting room reaches the therapist only, and is chart
       await mood.getByRole('button', { name: 'Send answers' }).click();
       await until('the mood is saved', () => receivedTypes(g.page),
         (types) => types.filter((t) => t === 'checkin_saved').length === 2);
+      // the therapist's waiting list: her check-in is done (no scores there), Omar's is not
+      const graceRow = ada.page.locator('li.waiting-person', { hasText: GRACE });
+      await graceRow.getByText('Check-in done').waitFor();
+      assert.doesNotMatch(await graceRow.innerText(), /mild|PHQ|mood/i);
+      assert.equal(await ada.page.locator('li.waiting-person', { hasText: OMAR }).getByText('Check-in done').isVisible(), false);
 
       // nowhere else: Omar's page and socket, and Grace's own socket
       const omarText = await o.page.evaluate(() => document.body.innerText);
