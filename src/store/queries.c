@@ -483,6 +483,14 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_CARE_ALERT_SEEN] = "UPDATE care_alerts SET seen_at = $3, seen_by = $4 WHERE id = $1"
                           " AND seen_at IS NULL AND (therapist_id = $2 OR "
                           CARE_ALERT_COFACILITATED("care_alerts", "$2") ")",
+    /* seen since $2 by someone else who sees them, newest first, with who (name sealed) */
+    [Q_CARE_ALERT_SEEN_BY_OTHERS] =
+        "SELECT a.id, a.client_id, a.checkin_id, a.occurrence_id, a.raised_at, c.name_sealed,"
+        " k.measure, a.seen_at, a.seen_by, u.name_sealed FROM care_alerts a"
+        " JOIN clients c ON c.id = a.client_id JOIN checkins k ON k.id = a.checkin_id"
+        " JOIN users u ON u.id = a.seen_by WHERE a.seen_at >= $2 AND a.seen_by <> $1"
+        " AND (a.therapist_id = $1 OR " CARE_ALERT_COFACILITATED("a", "$1") ")"
+        " ORDER BY a.seen_at DESC, a.id DESC LIMIT 20",
     /* attendance over time: since when each client is in each group */
     [Q_MEMBERSHIPS_OF_CLIENT] = "SELECT m.group_id, m.client_id, m.added_at FROM group_members m"
                                 " JOIN therapy_groups g ON g.id = m.group_id"

@@ -764,6 +764,8 @@ struct store_care_alert {
     int64_t raised_at;
     char *client_name;
     char *measure;
+    int64_t seen_at, seen_by; /* store_care_alert_seen_by_others only */
+    char *seen_by_name;
 };
 int store_care_alert_add(struct store *s, int64_t client_id, int64_t therapist_id,
                          int64_t checkin_id, int64_t occurrence_id, int64_t at, int64_t *id);
@@ -775,6 +777,10 @@ int store_care_alert_open(struct store *s, struct arena *a, int64_t therapist_id
  * (as store_care_alert_open), or it was seen already. */
 int store_care_alert_seen(struct store *s, int64_t id, int64_t therapist_id, int64_t seen_by,
                           int64_t now);
+/* The alerts the practitioner may see that someone else marked seen at `since` or later,
+ * newest first (at most 20), with who saw them. */
+int store_care_alert_seen_by_others(struct store *s, struct arena *a, int64_t therapist_id,
+                                    int64_t since, struct store_care_alert **out, size_t *count);
 /* ---- attendance over time, and group intake (store/intake.c) ---- */
 
 struct store_membership {

@@ -7,7 +7,8 @@
 // not the mood word; and joining again does not ask again. Then a client let in before
 // answering finds the questions in the meeting, under Check-in, and answers there: the
 // therapist is told at once, and the group's co-facilitator's dashboard lists the alert
-// (another practitioner's does not); "Seen" there is seen for the therapist too.
+// (another practitioner's does not); "Seen" there is seen for the therapist too, whose
+// dashboard says who saw it.
 //
 //   cd tests/e2e && node --test checkins.test.mjs
 //
@@ -366,6 +367,17 @@ test('let in before answering: the check-in is in the meeting; a co-facilitator 
     await banner.waitFor({ state: 'hidden' });
     res = await call('GET', '/api/v1/alerts');
     assert.deepEqual(res.json.alerts, [], 'seen by the co-facilitator is seen for the therapist');
+    assert.deepEqual(res.json.seen.map((a) => [a.id, a.seen_by_name]), [[alertId, 'Dr Bea Lind']]);
+    assert.deepEqual((await bea('GET', '/api/v1/alerts')).json.seen, []); // she saw it herself
+    assert.deepEqual((await cy('GET', '/api/v1/alerts')).json.seen, []);
+    // the therapist's dashboard says who saw it
+    const own = await newWatchedPage(browser, server, call.cookie);
+    await own.page.goto(`${server.url}/dashboard`);
+    await own.page.locator('#risk-alerts').getByText(/^Seen by Dr Bea Lind at .+: Grace Lee's answer to PHQ-9 question 9/).waitFor();
+    assert.equal(await own.page.locator('#risk-alerts').getByRole('button', { name: 'Seen' }).count(), 0);
+    await shot(own.page, '9-therapist-seen-by');
+    assert.deepEqual(own.problems, []);
+    await own.context.close();
     assert.deepEqual(dash.problems, []);
     assert.deepEqual(other.problems, []);
     await dash.context.close();

@@ -3292,6 +3292,22 @@ static void checkins_choices_answers_and_alerts(void **state)
     assert_int_equal(alerts[0].id, own_alert);
     assert_int_equal(store_care_alert_open(f->store, &f->arena, bob, &alerts, &n), 0);
     assert_int_equal(n, 0);
+    /* who saw it, for the others who see it */
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, ada, 30000, &alerts, &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(alerts[0].id, group_alert);
+    assert_int_equal(alerts[0].seen_by, bob);
+    assert_int_equal(alerts[0].seen_at, 36000);
+    assert_string_equal(alerts[0].seen_by_name, "Dr Ada Byron"); /* add_user's name */
+    assert_string_equal(alerts[0].client_name, "Grace Hopper");
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, ada, 36001, &alerts, &n),
+                     0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, bob, 0, &alerts, &n), 0);
+    assert_int_equal(n, 0); /* his own */
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, cat, 0, &alerts, &n), 0);
+    assert_int_equal(n, 0);
     /* once no longer a co-facilitator, no longer shown */
     assert_int_equal(store_group_facilitator_remove(f->store, group, bob), 0);
     int64_t later = 0;
@@ -3299,6 +3315,9 @@ static void checkins_choices_answers_and_alerts(void **state)
     assert_int_equal(store_care_alert_open(f->store, &f->arena, bob, &alerts, &n), 0);
     assert_int_equal(n, 0);
     assert_int_equal(store_care_alert_seen(f->store, later, bob, bob, 37001), -ENOENT);
+    assert_int_equal(store_care_alert_seen(f->store, later, ada, ada, 37002), 0);
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, bob, 0, &alerts, &n), 0);
+    assert_int_equal(n, 0);
 }
 
 /* A group's interest link (one open at a time, found by its token's hash, sealed) and its
