@@ -2,8 +2,8 @@
 // therapist chose (`checkin`, docs/PROTOCOL.md): PHQ-9, GAD-7 and a mood check-in, each
 // answered once and sent as `checkin_answer`. What is still unanswered when the client is let
 // in moves into a dialog of the meeting, opened with "Check-in" in the controls (under More
-// on a phone), so that it can be answered during the session without covering it. A host or co-host is told at once
-// (`risk_alert`) when a client answers PHQ-9 item 9 above 0; the server sends that to hosts
+// on a phone), so that it can be answered during the session without covering it. A host or
+// co-host is told at once (`risk_alert`) when a client answers PHQ-9 item 9 above 0; the server sends that to hosts
 // only, and this page shows it in the host's messages. Nothing here logs answers.
 import { el, say } from './ui.js';
 import { supportAlert } from './meeting-alerts.js';
@@ -81,7 +81,8 @@ export function createCheckin({ send, anchor, messages, meeting }) {
   const forms = new Map(); // measure → its form, while unanswered
   let section = null;
   let riskBox = null;
-  let inside = false; // the questions are in the meeting's dialog (the client was let in)
+  let letIn = false; // the client is in the meeting (not waiting)
+  let inside = false; // the questions are in the meeting's dialog
 
   // the Check-in control shows what is left to answer; More on a phone carries a dot for it
   function showLeft() {
@@ -89,6 +90,21 @@ export function createCheckin({ send, anchor, messages, meeting }) {
     meeting.button.hidden = left === 0;
     meeting.button.textContent = `Check-in (${left} to answer)`;
     meeting.more.classList.toggle('has-checkin', left > 0);
+  }
+
+  // the questions where the client is: the waiting page, or the meeting's dialog
+  function place() {
+    if (!section) return;
+    if (letIn && !inside && forms.size > 0) {
+      inside = true;
+      meeting.body.append(section);
+      say(meeting.status, 'Your check-in is not answered yet. You can answer it during the session with the Check-in button in your controls.');
+    } else if (!letIn && inside) {
+      inside = false;
+      if (meeting.dialog.open) meeting.dialog.close();
+      anchor.after(section);
+    }
+    showLeft();
   }
 
   meeting.button.addEventListener('click', () => {
@@ -179,25 +195,20 @@ export function createCheckin({ send, anchor, messages, meeting }) {
         forms.set(measure, form);
         box.append(form);
       }
-      showLeft();
+      place();
     },
 
-    // let in: what is unanswered goes with the client into the meeting, quietly
+    // let in: what is unanswered goes with the client into the meeting, quietly (also when
+    // the questions come after the admission, as on a rejoin)
     admitted() {
-      if (!section || inside || forms.size === 0) return;
-      inside = true;
-      meeting.body.append(section);
-      showLeft();
-      say(meeting.status, 'Your check-in is not answered yet. You can answer it during the session with the Check-in button in your controls.');
+      letIn = true;
+      place();
     },
 
     // back in the waiting room (after a dropped connection): the questions are there again
     waiting() {
-      if (!section || !inside) return;
-      inside = false;
-      if (meeting.dialog.open) meeting.dialog.close();
-      anchor.after(section);
-      showLeft();
+      letIn = false;
+      place();
     },
 
     // an answer was sent and not yet saved or refused
