@@ -182,27 +182,45 @@ void client_measures_list(struct api_call *call)
                        MEASURES_NOTICE));
 }
 
+/* How long an alert someone else marked seen is still shown, with who saw it: the others
+ * who see it (the therapist, a group's co-facilitators) know it was taken care of. */
+#define ALERT_SEEN_SHOWN_MS (12 * 3600 * 1000LL)
+
+static json_t *alert_json(const struct store_care_alert *al)
+{
+    char at[32];
+    clock_format_rfc3339(al->raised_at, at);
+    json_t *out =
+        json_pack("{s:I,s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)al->id, "client_id",
+                  (json_int_t)al->client_id, "client_name", al->client_name, "measure",
+                  al->measure, "raised_at", at, "occurrence_id",
+                  al->occurrence_id ? json_integer(al->occurrence_id) : json_null());
+    if (al->seen_at) {
+        clock_format_rfc3339(al->seen_at, at);
+        json_object_set_new(out, "seen_at", json_string(at));
+        json_object_set_new(out, "seen_by_name", json_string(al->seen_by_name));
+    }
+    return out;
+}
+
 void alerts_list(struct api_call *call)
 {
-    struct store_care_alert *rows;
-    size_t n;
+    struct store_care_alert *rows, *seen;
+    size_t n, n_seen;
     if (store_care_alert_open(call->ctx->store, &call->arena, call->user.id, &rows, &n) < 0 ||
+        store_care_alert_seen_by_others(call->ctx->store, &call->arena, call->user.id,
+                                        call->req->now - ALERT_SEEN_SHOWN_MS, &seen,
+                                        &n_seen) < 0 ||
         api_audit(call, "care_alert.read", 0) < 0) {
         api_store_error(call, -EIO, "alert");
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++) {
-        char at[32];
-        clock_format_rfc3339(rows[i].raised_at, at);
-        json_array_append_new(
-            list,
-            json_pack("{s:I,s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)rows[i].id, "client_id",
-                      (json_int_t)rows[i].client_id, "client_name", rows[i].client_name, "measure",
-                      rows[i].measure, "raised_at", at, "occurrence_id",
-                      rows[i].occurrence_id ? json_integer(rows[i].occurrence_id) : json_null()));
-    }
-    api_json(call, 200, json_pack("{s:o}", "alerts", list));
+    json_t *list = json_array(), *seen_list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, alert_json(&rows[i]));
+    for (size_t i = 0; i < n_seen; i++)
+        json_array_append_new(seen_list, alert_json(&seen[i]));
+    api_json(call, 200, json_pack("{s:o,s:o}", "alerts", list, "seen", seen_list));
 }
 
 void alert_seen(struct api_call *call)

@@ -38,6 +38,7 @@ struct participant {
     int64_t turned_away_at;
     int revoked;             /* their access ended (live_room_revoke): no rejoin by key */
     unsigned checkins_asked; /* measures asked and not yet answered (practice/checkins.h) */
+    int checkins_done;       /* answered all they were asked here: the hosts' list says so */
     int risk_answer;         /* their PHQ-9 item 9 answer when above 0, for hosts who come */
     int64_t risk_at;         /* when they gave it (0: no risk alert) */
 };
@@ -200,8 +201,9 @@ static void send_waiting_list(struct live_room *r, struct live_effects *fx)
     for (size_t i = 0; i < r->n; i++) {
         const struct participant *p = &r->p[i];
         if (p->state == WAITING)
-            json_array_append_new(people, json_pack("{s:i,s:s,s:I}", "id", p->id, "name", p->name,
-                                                    "since", (json_int_t)p->waiting_since));
+            json_array_append_new(people, json_pack("{s:i,s:s,s:I,s:b}", "id", p->id, "name",
+                                                    p->name, "since", (json_int_t)p->waiting_since,
+                                                    "checkin_done", p->checkins_done));
     }
     to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "waiting_list", "people", people), 1);
 }
@@ -1127,8 +1129,10 @@ void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned set)
 {
     assert((set & ~CHECKINS_ALL) == 0);
     struct participant *p = by_conn(r, conn);
-    if (p && p->role == LIVE_CLIENT)
+    if (p && p->role == LIVE_CLIENT) {
         p->checkins_asked = set;
+        p->checkins_done = p->checkins_done && !set;
+    }
 }
 
 int64_t live_room_client_id(const struct live_room *r, int participant)
@@ -1188,6 +1192,12 @@ void live_room_on_checkin_answer(struct live_room *r, int64_t now, int from, con
     c->risk = result.risk;
     c->at = now;
     emit(fx, self->conn, json_pack("{s:s,s:s}", "type", "checkin_saved", "measure", name));
+    if (!self->checkins_asked) {
+        /* only that it is done, never scores: those are for the dashboard */
+        self->checkins_done = 1;
+        if (self->state == WAITING)
+            send_waiting_list(r, fx);
+    }
     if (result.risk) {
         self->risk_answer = answers[8];
         self->risk_at = now;

@@ -122,6 +122,8 @@ static int read_alert(struct rows *r, void *item, const struct store_value *c, i
     al->raised_at = col_int(&c[4]);
     al->client_name = store_col_unseal(r->s, r->a, "clients.name", al->client_id, &c[5], &r->bad);
     al->measure = col_text(r->a, &c[6]);
+    al->seen_at = al->seen_by = 0;
+    al->seen_by_name = NULL;
     return 0;
 }
 
@@ -165,5 +167,27 @@ int store_client_next_occurrence(struct store *s, int64_t client_id, int64_t fro
     int rc = store_run(s, Q_CLIENT_NEXT_OCCURRENCE, p, NPARAMS(p), read_next, out, NULL);
     if (rc == 0 && out->occurrence_id == 0)
         return -ENOENT;
+    return rc;
+}
+
+static int read_seen_alert(struct rows *r, void *item, const struct store_value *c, int n)
+{
+    assert(n == 10);
+    struct store_care_alert *al = item;
+    read_alert(r, item, c, 7);
+    al->seen_at = col_int(&c[7]);
+    al->seen_by = col_int(&c[8]);
+    al->seen_by_name = store_col_unseal(r->s, r->a, "users.name", al->seen_by, &c[9], &r->bad);
+    return 0;
+}
+
+int store_care_alert_seen_by_others(struct store *s, struct arena *a, int64_t therapist_id,
+                                    int64_t since, struct store_care_alert **out, size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_seen_alert};
+    struct store_value p[] = {P_INT(therapist_id), P_INT(since)};
+    int rc = store_run_rows(s, Q_CARE_ALERT_SEEN_BY_OTHERS, p, NPARAMS(p), &r);
+    *out = r.items;
+    *count = r.count;
     return rc;
 }

@@ -236,6 +236,7 @@ enum query {
     Q_CARE_ALERT_INSERT,
     Q_CARE_ALERT_OPEN,
     Q_CARE_ALERT_SEEN,
+    Q_CARE_ALERT_SEEN_BY_OTHERS,
     /* attendance over time, and group intake (intake.c) */
     Q_MEMBERSHIPS_OF_CLIENT,
     Q_MEMBERSHIPS_OF_GROUP,

@@ -52,6 +52,12 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
     " WHERE o.ended_at IS NOT NULL OR o.cancelled_at IS NOT NULL OR s.cancelled_at IS NOT NULL"    \
     " OR o.ends_at <= $1"
 
+/* A risk alert raised in a session of a group the user co-facilitates (checkins.c). */
+#define CARE_ALERT_COFACILITATED(alert, user)                                                      \
+    "EXISTS (SELECT 1 FROM occurrences o JOIN series s ON s.id = o.series_id"                     \
+    " JOIN group_facilitators f ON f.group_id = s.group_id WHERE o.id = " alert                    \
+    ".occurrence_id AND f.user_id = " user ")"
+
 const char *const store_query_sql[Q_COUNT] = {
     [Q_PING] = "SELECT count(*) FROM users",
     [Q_AUDIT] = "INSERT INTO audit_log (id, at, actor_user_id, action, subject_id, source,"
@@ -465,14 +471,26 @@ const char *const store_query_sql[Q_COUNT] = {
                        " WHERE client_id = $1 ORDER BY answered_at, id LIMIT 1000",
     [Q_CARE_ALERT_INSERT] = "INSERT INTO care_alerts (client_id, therapist_id, checkin_id,"
                             " occurrence_id, raised_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    /* not yet seen, newest first, with the client's name (sealed) and the measure */
+    /* not yet seen, newest first, with the client's name (sealed) and the measure: the
+     * practitioner's own, and those raised in a group session they co-facilitate */
     [Q_CARE_ALERT_OPEN] =
         "SELECT a.id, a.client_id, a.checkin_id, a.occurrence_id, a.raised_at, c.name_sealed,"
         " k.measure FROM care_alerts a JOIN clients c ON c.id = a.client_id"
-        " JOIN checkins k ON k.id = a.checkin_id WHERE a.therapist_id = $1"
-        " AND a.seen_at IS NULL ORDER BY a.id DESC LIMIT 100",
+        " JOIN checkins k ON k.id = a.checkin_id WHERE a.seen_at IS NULL"
+        " AND (a.therapist_id = $1 OR " CARE_ALERT_COFACILITATED("a", "$1") ")"
+        " ORDER BY a.id DESC LIMIT 100",
+    /* by the practitioner or a co-facilitator: seen once, for all of them */
     [Q_CARE_ALERT_SEEN] = "UPDATE care_alerts SET seen_at = $3, seen_by = $4 WHERE id = $1"
-                          " AND therapist_id = $2 AND seen_at IS NULL",
+                          " AND seen_at IS NULL AND (therapist_id = $2 OR "
+                          CARE_ALERT_COFACILITATED("care_alerts", "$2") ")",
+    /* seen since $2 by someone else who sees them, newest first, with who (name sealed) */
+    [Q_CARE_ALERT_SEEN_BY_OTHERS] =
+        "SELECT a.id, a.client_id, a.checkin_id, a.occurrence_id, a.raised_at, c.name_sealed,"
+        " k.measure, a.seen_at, a.seen_by, u.name_sealed FROM care_alerts a"
+        " JOIN clients c ON c.id = a.client_id JOIN checkins k ON k.id = a.checkin_id"
+        " JOIN users u ON u.id = a.seen_by WHERE a.seen_at >= $2 AND a.seen_by <> $1"
+        " AND (a.therapist_id = $1 OR " CARE_ALERT_COFACILITATED("a", "$1") ")"
+        " ORDER BY a.seen_at DESC, a.id DESC LIMIT 20",
     /* attendance over time: since when each client is in each group */
     [Q_MEMBERSHIPS_OF_CLIENT] = "SELECT m.group_id, m.client_id, m.added_at FROM group_members m"
                                 " JOIN therapy_groups g ON g.id = m.group_id"

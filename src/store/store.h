@@ -764,13 +764,17 @@ struct store_care_alert {
     int64_t raised_at;
     char *client_name;
     char *measure;
+    int64_t seen_at, seen_by; /* store_care_alert_seen_by_others only */
+    char *seen_by_name;
 };
 int store_care_alert_add(struct store *s, int64_t client_id, int64_t therapist_id,
                          int64_t checkin_id, int64_t occurrence_id, int64_t at, int64_t *id);
-/* The practitioner's alerts not yet seen, newest first (at most 100). */
+/* The alerts not yet seen that the practitioner may see, newest first (at most 100): their
+ * own, and those raised in a session of a group they co-facilitate. */
 int store_care_alert_open(struct store *s, struct arena *a, int64_t therapist_id,
                           struct store_care_alert **out, size_t *count);
-/* -ENOENT when the alert is not the practitioner's, or was seen already. */
+/* Seen for everyone who sees it, by seen_by; -ENOENT when therapist_id may not see the alert
+ * (as store_care_alert_open), or it was seen already. */
 int store_care_alert_seen(struct store *s, int64_t id, int64_t therapist_id, int64_t seen_by,
                           int64_t now);
 /* ---- check-ins away from the meeting (checkins.c) ---- */
@@ -786,6 +790,10 @@ struct store_next_occurrence {
  * the session not revoked. -ENOENT when there is none. */
 int store_client_next_occurrence(struct store *s, int64_t client_id, int64_t from, int64_t until,
                                  struct store_next_occurrence *out);
+/* The alerts the practitioner may see that someone else marked seen at `since` or later,
+ * newest first (at most 20), with who saw them. */
+int store_care_alert_seen_by_others(struct store *s, struct arena *a, int64_t therapist_id,
+                                    int64_t since, struct store_care_alert **out, size_t *count);
 /* ---- attendance over time, and group intake (store/intake.c) ---- */
 
 struct store_membership {

@@ -2,19 +2,25 @@
 // chosen PHQ-9 and a mood check-in for a group; both members wait for its session. One
 // answers PHQ-9 with question 9 above 0 and a mood with a word: the therapist's meeting page
 // shows the alert naming her at once, the other member's page shows nothing of it and its
-// socket never gets it; the dashboard lists the alert until "Seen"; her details chart the
+// socket never gets it; the therapist's waiting list says her check-in is done; the dashboard lists the alert until "Seen"; her details chart the
 // score with its severity bands (and a table of it); the database file holds the scores but
-// not the mood word; and joining again does not ask again.
+// not the mood word; and joining again does not ask again. Then a client let in before
+// answering finds the questions in the meeting, under Check-in, and answers there: the
+// therapist is told at once, and the group's co-facilitator's dashboard lists the alert
+// (another practitioner's does not); "Seen" there is seen for the therapist too, whose
+// dashboard says who saw it.
 //
 //   cd tests/e2e && node --test checkins.test.mjs
 //
 // Screenshots go to build/screenshots/care/checkins-*.png (CHECKINS_SCREENSHOTS=DIR elsewhere).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launchChromium, newWatchedPage, withServer } from './lib/browser.mjs';
+import { BIN, cookieOf, request } from './lib/server.mjs';
 import {
   MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, sleep, until,
 } from './lib/meeting.mjs';
@@ -128,6 +134,11 @@ test('a risk answer in the waiting room reaches the therapist only, and is chart
       await mood.getByRole('button', { name: 'Send answers' }).click();
       await until('the mood is saved', () => receivedTypes(g.page),
         (types) => types.filter((t) => t === 'checkin_saved').length === 2);
+      // the therapist's waiting list: her check-in is done (no scores there), Omar's is not
+      const graceRow = ada.page.locator('li.waiting-person', { hasText: GRACE });
+      await graceRow.getByText('Check-in done').waitFor();
+      assert.doesNotMatch(await graceRow.innerText(), /mild|PHQ|mood/i);
+      assert.equal(await ada.page.locator('li.waiting-person', { hasText: OMAR }).getByText('Check-in done').isVisible(), false);
 
       // nowhere else: Omar's page and socket, and Grace's own socket
       const omarText = await o.page.evaluate(() => document.body.innerText);
@@ -257,5 +268,119 @@ test('a risk answer in the waiting room reaches the therapist only, and is chart
       assert.ok(!bytes.includes(MOOD_WORD), 'the mood word is in the database file');
       assert.ok(!bytes.includes('1,1,2,0,1,0,1,0,2'), 'the answers are in the database file');
     }
+  });
+});
+
+// Another practitioner of the practice, signed in through the API.
+async function practitioner(server, name, email, password) {
+  const made = spawnSync(BIN, ['admin', 'create-user', '--name', name, '--email', email, '--role', 'therapist',
+    '--data-dir', server.dataDir], { input: `${password}\n`, encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const res = await request(server, 'POST', '/api/v1/login', { body: { email, password } });
+  assert.equal(res.status, 200, res.text);
+  const cookie = cookieOf(res);
+  const call = (method, p, body) => request(server, method, p, { body, headers: { cookie } });
+  call.cookie = cookie;
+  call.id = (await call('GET', '/api/v1/me')).json.user.id;
+  return call;
+}
+
+test('let in before answering: the check-in is in the meeting; a co-facilitator is told on the dashboard', async () => {
+  await withServer({ args: ['--media-workers', '1'] }, async (server) => {
+    const call = await api(server);
+    const bea = await practitioner(server, 'Dr Bea Lind', 'bea@practice.example', 'bea has a long password');
+    const cy = await practitioner(server, 'Dr Cy Okafor', 'cy@practice.example', 'cy has a long password');
+    const grace = await addClient(call, GRACE, 1);
+    const omar = await addClient(call, OMAR, 2);
+    const session = await makeSession(call, [grace, omar], 'Thursday circle');
+    let res = await call('PUT', `/api/v1/groups/${session.group_id}/checkins`, { measures: ['phq9', 'mood'] });
+    assert.equal(res.status, 200, res.text);
+    res = await call('POST', `/api/v1/groups/${session.group_id}/facilitators`, { user_id: bea.id });
+    assert.equal(res.status, 201, res.text);
+
+    const linkOf = (c) => localUrl(server, session.invites.find((i) => i.client_id === c.id).url);
+    const ada = await person(browser, THERAPIST);
+    const g = await member(GRACE, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    try {
+      await joinAsHost(ada, localUrl(server, session.host_url), call.cookie);
+      await knock(g, linkOf(grace), session.occurrences[0].password, { group: true });
+      await g.page.getByRole('heading', { name: 'PHQ-9' }).waitFor();
+      // let in before she answered anything
+      await ada.page.getByRole('button', { name: `Admit ${GRACE}` }).click();
+      await g.page.locator('#meeting-view').waitFor();
+      const more = g.page.getByRole('button', { name: 'More', exact: true });
+      await more.waitFor();
+      assert.equal(await g.page.getByRole('heading', { name: 'PHQ-9' }).isVisible(), false, 'the questions cover the meeting');
+      assert.match(await g.page.locator('#checkin-state').textContent(), /check-in is not answered yet/);
+      // the video keeps the screen: nothing of the check-in over it until she asks
+      assert.equal(await g.page.locator('#checkin-dialog').isVisible(), false);
+      assert.equal(await more.getAttribute('class'), 'button quiet more-button has-checkin');
+      await shot(g.page, '6-admitted-phone');
+
+      await more.click();
+      const open = g.page.getByRole('button', { name: 'Check-in (2 to answer)' });
+      await open.click();
+      const dialog = g.page.getByRole('dialog', { name: 'Your check-in' });
+      await dialog.waitFor();
+      assert.ok(await dialog.getByRole('heading', { name: 'Your check-in' }).evaluate((h) => h === document.activeElement));
+      await dialog.getByRole('heading', { name: 'PHQ-9' }).waitFor();
+      // item 9 "Several days": the therapist is told at once
+      await answer(g.page, 'phq9', [0, 1, 1, 1, 0, 0, 0, 0, 1]);
+      await dialog.locator('form.checkin-form[data-measure="phq9"]').getByRole('button', { name: 'Send answers' }).click();
+      await dialog.getByText(/Your answers were sent to your therapist\. If you are in danger now/).waitFor();
+      await until('the answer is saved', () => receivedTypes(g.page), (t) => t.includes('checkin_saved'));
+      assert.ok(await g.page.evaluate(() => document.documentElement.scrollWidth <= 360), 'wider than a phone');
+      await shot(g.page, '7-answered-in-meeting-phone');
+      await ada.page.locator('#risk-box').getByText(`Risk: ${GRACE}`).waitFor();
+
+      // closed by keyboard; one left to answer, and the control says so
+      await g.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      await more.click();
+      await g.page.getByRole('button', { name: 'Check-in (1 to answer)' }).waitFor();
+      assert.ok(!(await receivedTypes(g.page)).includes('risk_alert'), 'Grace\'s socket got the alert');
+      for (const p of [ada, g]) assert.deepEqual(p.errors, [], `${p.name}: ${p.errors.join('; ')}`);
+    } finally {
+      for (const p of [ada, g]) await p?.context.close();
+    }
+
+    // ---- dashboards: the co-facilitator's lists it, another practitioner's does not ----
+    res = await cy('GET', '/api/v1/alerts');
+    assert.deepEqual(res.json.alerts, []);
+    res = await call('GET', '/api/v1/alerts');
+    assert.equal(res.json.alerts.length, 1);
+    const alertId = res.json.alerts[0].id;
+    assert.equal((await cy('POST', `/api/v1/alerts/${alertId}/seen`)).status, 404);
+    const other = await newWatchedPage(browser, server, cy.cookie);
+    const looked = other.page.waitForResponse((r) => r.url().endsWith('/api/v1/alerts'));
+    await other.page.goto(`${server.url}/dashboard`);
+    await other.page.getByText('Signed in as Dr Cy Okafor').waitFor();
+    assert.equal((await looked).status(), 200);
+    const dash = await newWatchedPage(browser, server, bea.cookie);
+    await dash.page.goto(`${server.url}/dashboard`);
+    const banner = dash.page.locator('#risk-alerts');
+    await banner.getByText(`${GRACE} answered PHQ-9 question 9`).waitFor();
+    await shot(dash.page, '8-cofacilitator-dashboard');
+    assert.equal(await other.page.locator('#risk-alerts').isVisible(), false, 'another practitioner sees the alert');
+    assert.ok(!(await other.page.evaluate(() => document.body.innerText)).includes(GRACE));
+    await banner.getByRole('button', { name: 'Seen' }).click();
+    await banner.waitFor({ state: 'hidden' });
+    res = await call('GET', '/api/v1/alerts');
+    assert.deepEqual(res.json.alerts, [], 'seen by the co-facilitator is seen for the therapist');
+    assert.deepEqual(res.json.seen.map((a) => [a.id, a.seen_by_name]), [[alertId, 'Dr Bea Lind']]);
+    assert.deepEqual((await bea('GET', '/api/v1/alerts')).json.seen, []); // she saw it herself
+    assert.deepEqual((await cy('GET', '/api/v1/alerts')).json.seen, []);
+    // the therapist's dashboard says who saw it
+    const own = await newWatchedPage(browser, server, call.cookie);
+    await own.page.goto(`${server.url}/dashboard`);
+    await own.page.locator('#risk-alerts').getByText(/^Seen by Dr Bea Lind at .+: Grace Lee's answer to PHQ-9 question 9/).waitFor();
+    assert.equal(await own.page.locator('#risk-alerts').getByRole('button', { name: 'Seen' }).count(), 0);
+    await shot(own.page, '9-therapist-seen-by');
+    assert.deepEqual(own.problems, []);
+    await own.context.close();
+    assert.deepEqual(dash.problems, []);
+    assert.deepEqual(other.problems, []);
+    await dash.context.close();
+    await other.context.close();
   });
 });

@@ -865,7 +865,8 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     drop(f, BO);
     join(f, BO, &bo);
     assert_int_equal(sent(f, BO, "risk_alert"), 0);
-    /* a mood with its word, no alert */
+    /* a mood with its word, no alert; all she was asked is answered: the hosts' waiting
+     * list says so (and nothing of the scores), nobody else's */
     say(f, ANA,
         "{\"type\":\"checkin_answer\",\"measure\":\"mood\",\"answers\":[6],"
         "\"word\":\"hopeful\"}");
@@ -873,6 +874,17 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     assert_string_equal(f->fx.checkins[0].word, "hopeful");
     assert_null(f->fx.checkins[0].band);
     assert_int_equal(sent(f, HOST, "risk_alert") + sent(f, COHOST, "risk_alert"), 0);
+    assert_int_equal(sent(f, ANA, "waiting_list") + sent(f, CY, "waiting_list"), 0);
+    json_t *list = last(f, HOST, "waiting_list");
+    json_t *people = json_object_get(list, "people");
+    assert_int_equal(json_array_size(people), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *person = json_array_get(people, i);
+        int is_ana = strcmp(json_string_value(json_object_get(person, "name")), "Ana") == 0;
+        assert_int_equal(json_is_true(json_object_get(person, "checkin_done")), is_ana);
+        assert_null(json_object_get(person, "total"));
+    }
+    json_decref(list);
 }
 
 /* Answers only to what was asked, once each, whole and in range; hosts have none to give. */

@@ -3258,6 +3258,67 @@ static void checkins_choices_answers_and_alerts(void **state)
     assert_int_equal(store_care_alert_seen(f->store, alert, ada, ada, 16001), -ENOENT);
     assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
     assert_int_equal(n, 0);
+
+    /* in a group session: its co-facilitator sees it too, and "seen" by one is seen by all;
+     * a co-facilitator of another group sees neither it nor the one-to-one alerts */
+    int64_t cat = add_user(f->store, "cat@example.org", STORE_ROLE_THERAPIST);
+    int64_t other = add_group(f->store, ada, "Thursday group");
+    assert_int_equal(store_group_facilitator_add(f->store, group, bob), 0);
+    assert_int_equal(store_group_facilitator_add(f->store, other, cat), 0);
+    int64_t group_se = add_series(f->store, ada, 0, group, 2);
+    int64_t group_occ = add_occurrence(f->store, group_se, ada, 30000, 40000, "m-checkins-group");
+    struct store_checkin in_group = phq;
+    in_group.occurrence_id = group_occ;
+    in_group.answered_at = 35000;
+    int64_t id3 = 0, group_alert = 0, own_alert = 0;
+    assert_int_equal(store_checkin_add(f->store, &in_group, &id3), 0);
+    assert_int_equal(store_care_alert_add(f->store, grace, ada, id3, group_occ, 35000, &group_alert),
+                     0);
+    assert_int_equal(store_care_alert_add(f->store, grace, ada, id1, occ, 35001, &own_alert), 0);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, bob, &alerts, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(alerts[0].id, group_alert);
+    assert_string_equal(alerts[0].client_name, "Grace Hopper");
+    assert_int_equal(alerts[0].occurrence_id, group_occ);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, cat, &alerts, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_care_alert_seen(f->store, group_alert, cat, cat, 36000), -ENOENT);
+    assert_int_equal(store_care_alert_seen(f->store, own_alert, bob, bob, 36000), -ENOENT);
+    assert_int_equal(store_care_alert_seen(f->store, group_alert, bob, bob, 36000), 0);
+    assert_int_equal(store_care_alert_seen(f->store, group_alert, ada, ada, 36001), -ENOENT);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, ada, &alerts, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(alerts[0].id, own_alert);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, bob, &alerts, &n), 0);
+    assert_int_equal(n, 0);
+    /* who saw it, for the others who see it */
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, ada, 30000, &alerts, &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(alerts[0].id, group_alert);
+    assert_int_equal(alerts[0].seen_by, bob);
+    assert_int_equal(alerts[0].seen_at, 36000);
+    assert_string_equal(alerts[0].seen_by_name, "Dr Ada Byron"); /* add_user's name */
+    assert_string_equal(alerts[0].client_name, "Grace Hopper");
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, ada, 36001, &alerts, &n),
+                     0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, bob, 0, &alerts, &n), 0);
+    assert_int_equal(n, 0); /* his own */
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, cat, 0, &alerts, &n), 0);
+    assert_int_equal(n, 0);
+    /* once no longer a co-facilitator, no longer shown */
+    assert_int_equal(store_group_facilitator_remove(f->store, group, bob), 0);
+    int64_t later = 0;
+    assert_int_equal(store_care_alert_add(f->store, grace, ada, id3, group_occ, 37000, &later), 0);
+    assert_int_equal(store_care_alert_open(f->store, &f->arena, bob, &alerts, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_care_alert_seen(f->store, later, bob, bob, 37001), -ENOENT);
+    assert_int_equal(store_care_alert_seen(f->store, later, ada, ada, 37002), 0);
+    assert_int_equal(store_care_alert_seen_by_others(f->store, &f->arena, bob, 0, &alerts, &n), 0);
+    assert_int_equal(n, 0);
 }
 
 /* A check-in from the messaging page is for the client's next occurrence within

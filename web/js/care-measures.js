@@ -209,11 +209,19 @@ export function watchRiskAlerts({ call }) {
   if (!section || !list) return { stop() {} };
   let shownKey = '';
   let timer = 0;
+  // seen by someone else who sees them (the therapist, a group's co-facilitator): said quietly
+  const seenList = el('ul', 'dash-risk-seen');
+  seenList.setAttribute('role', 'status');
+  section.append(seenList);
 
-  function render(alerts) {
-    const key = alerts.map((a) => a.id).join(',');
+  const timeOf = (at) => new Date(at).toLocaleTimeString([], { timeStyle: 'short' });
+
+  function render(alerts, seen) {
+    const key = `${alerts.map((a) => a.id).join(',')}/${seen.map((a) => a.id).join(',')}`;
     if (key === shownKey) return; // a live region drawn again is announced again
     shownKey = key;
+    seenList.replaceChildren(...seen.map((a) => el('li', 'dash-risk-seen-item',
+      `Seen by ${a.seen_by_name} at ${timeOf(a.seen_at)}: ${a.client_name}'s answer to PHQ-9 question 9 at ${timeOf(a.raised_at)}.`)));
     list.replaceChildren(...alerts.map((a) => {
       const li = el('li', 'dash-risk-item');
       const when = new Date(a.raised_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
@@ -231,14 +239,14 @@ export function watchRiskAlerts({ call }) {
       li.append(text, seen);
       return li;
     }));
-    section.hidden = alerts.length === 0;
+    section.hidden = alerts.length === 0 && seen.length === 0;
   }
 
   async function load() {
     clearTimeout(timer);
     // looking is not activity: an open dashboard still signs out when nobody uses it
     const result = await api('GET', '/api/v1/alerts', undefined, { activity: false });
-    if (result.status === 200) render(result.data.alerts ?? []);
+    if (result.status === 200) render(result.data.alerts ?? [], result.data.seen ?? []);
     if (result.status !== 401) timer = setTimeout(load, ALERTS_EVERY_MS);
   }
   load();

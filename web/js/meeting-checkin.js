@@ -1,7 +1,9 @@
 // Check-ins on the meeting page. A client in the waiting room is asked the measures their
 // therapist chose (`checkin`, docs/PROTOCOL.md): PHQ-9, GAD-7 and a mood check-in, each
-// answered once and sent as `checkin_answer`. A host or co-host is told at once
-// (`risk_alert`) when a client answers PHQ-9 item 9 above 0; the server sends that to hosts
+// answered once and sent as `checkin_answer`. What is still unanswered when the client is let
+// in moves into a dialog of the meeting, opened with "Check-in" in the controls (under More
+// on a phone), so that it can be answered during the session without covering it. A host or
+// co-host is told at once (`risk_alert`) when a client answers PHQ-9 item 9 above 0; the server sends that to hosts
 // only, and this page shows it in the host's messages. Nothing here logs answers.
 import { el, say } from './ui.js';
 import { supportAlert } from './meeting-alerts.js';
@@ -74,10 +76,49 @@ function answersOf(form, prefix, count) {
   return out;
 }
 
-export function createCheckin({ send, anchor, messages }) {
+// meeting: {button, dialog, body, status, more} — the Check-in control and its dialog
+export function createCheckin({ send, anchor, messages, meeting }) {
   const forms = new Map(); // measure → its form, while unanswered
   let section = null;
   let riskBox = null;
+  let letIn = false; // the client is in the meeting (not waiting)
+  let inside = false; // the questions are in the meeting's dialog
+
+  // the Check-in control shows what is left to answer; More on a phone carries a dot for it
+  function showLeft() {
+    const left = inside ? forms.size : 0;
+    meeting.button.hidden = left === 0;
+    meeting.button.textContent = `Check-in (${left} to answer)`;
+    meeting.more.classList.toggle('has-checkin', left > 0);
+  }
+
+  // the questions where the client is: the waiting page, or the meeting's dialog
+  function place() {
+    if (!section) return;
+    if (letIn && !inside && forms.size > 0) {
+      inside = true;
+      meeting.body.append(section);
+      say(meeting.status, 'Your check-in is not answered yet. You can answer it during the session with the Check-in button in your controls.');
+    } else if (!letIn && inside) {
+      inside = false;
+      if (meeting.dialog.open) meeting.dialog.close();
+      anchor.after(section);
+    }
+    showLeft();
+  }
+
+  meeting.button.addEventListener('click', () => {
+    if (meeting.dialog.open) return;
+    meeting.dialog.showModal();
+    meeting.dialog.querySelector('h2').focus();
+  });
+  meeting.dialog.addEventListener('close', () => {
+    // back where the person was: the control, or More when it is folded away behind it (a
+    // phone) or nothing is left to answer
+    const shown = (b) => !b.hidden && b.offsetParent !== null;
+    if (shown(meeting.button)) meeting.button.focus();
+    else if (shown(meeting.more)) meeting.more.focus();
+  });
 
   function ensureSection() {
     if (section) return section;
@@ -154,6 +195,25 @@ export function createCheckin({ send, anchor, messages }) {
         forms.set(measure, form);
         box.append(form);
       }
+      place();
+    },
+
+    // let in: what is unanswered goes with the client into the meeting, quietly (also when
+    // the questions come after the admission, as on a rejoin)
+    admitted() {
+      letIn = true;
+      place();
+    },
+
+    // back in the waiting room (after a dropped connection): the questions are there again
+    waiting() {
+      letIn = false;
+      place();
+    },
+
+    // an answer was sent and not yet saved or refused
+    awaiting() {
+      return [...forms.values()].some((f) => f.querySelector('button[type="submit"]').disabled);
     },
 
     saved(msg) {
@@ -166,6 +226,7 @@ export function createCheckin({ send, anchor, messages }) {
         done.textContent += ' If you are in danger now, call your local emergency number.';
       }
       form.replaceWith(done);
+      showLeft();
     },
 
     // a refusal of an answer (the server says why): the form can be sent again

@@ -72,13 +72,16 @@ export function createHost({ send, room, session }) {
     const line = el('div', 'person-line');
     const name = el('span', 'person-name');
     const waited = el('span', 'waited');
-    line.append(name, waited);
+    // answered every check-in question asked (never the scores: those are on the dashboard)
+    const checkin = el('span', 'badge checkin-badge', 'Check-in done');
+    checkin.hidden = true;
+    line.append(name, waited, checkin);
     const actions = el('div', 'person-actions');
     const admit = button('small primary', () => act({ type: 'admit', participant: person.id }));
     const deny = button('small quiet', () => act({ type: 'deny', participant: person.id }));
     actions.append(admit, deny);
     li.append(line, actions);
-    return { li, name, waited, admit, deny, since: person.since, firstSeen: Date.now() };
+    return { li, name, waited, checkin, admit, deny, since: person.since, firstSeen: Date.now() };
   }
 
   // when someone started waiting; the time this page first saw them if the server's is missing
@@ -98,6 +101,7 @@ export function createHost({ send, room, session }) {
       row.since = sinceOf(row, person);
       const name = person.name || 'Guest';
       row.name.textContent = name;
+      row.checkin.hidden = person.checkin_done !== true;
       label(row.admit, 'Admit', name);
       label(row.deny, 'Deny', name);
       seen.add(person.id);

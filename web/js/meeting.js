@@ -374,6 +374,7 @@ function waiting() {
   state = 'waiting';
   setBusy(joinForm, false);
   show('waiting');
+  checkin.waiting();
   // check one's camera and microphone while waiting; the choices carry into the meeting
   devices.open(views.waiting, $('waiting-next'));
   setTitle('Waiting room');
@@ -393,6 +394,7 @@ function admitted(msg) {
   setTitle(isHost ? session.title : 'Your session');
   show('meeting');
   room.admitted();
+  checkin.admitted();
   clock.start(preview?.starts_at, preview?.ends_at);
   // the camera and microphone chosen before coming in: the room's state from here on (sent
   // once; a rejoin keeps what the room has)
@@ -504,6 +506,13 @@ const checkin = createCheckin({
   send: (m) => socket.send(m),
   anchor: document.querySelector('#waiting-view .waiting-message'),
   messages: document.querySelector('.meeting-messages'),
+  meeting: {
+    button: $('checkin-button'),
+    dialog: $('checkin-dialog'),
+    body: $('checkin-dialog-body'),
+    status: $('checkin-state'),
+    more: $('more-button'),
+  },
 });
 
 function received(msg) {
@@ -643,7 +652,7 @@ function problemFromServer(msg) {
     return;
   }
   const text = msg.message || 'That did not work. Please try again.';
-  if (state === 'waiting' && (msg.code === 'not_asked' || msg.code === 'invalid_field')) {
+  if ((state === 'waiting' || checkin.awaiting()) && (msg.code === 'not_asked' || msg.code === 'invalid_field')) {
     checkin.refused(msg);
   } else if (state === 'meeting') {
     room.complain(text);
