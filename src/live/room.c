@@ -1125,13 +1125,19 @@ void live_room_on_support(struct live_room *r, int64_t now, int from, const json
                            "call your local emergency number."));
 }
 
-void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned set)
+void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned due, unsigned answered,
+                              struct live_effects *fx)
 {
-    assert((set & ~CHECKINS_ALL) == 0);
+    assert((due & ~CHECKINS_ALL) == 0 && (answered & ~CHECKINS_ALL) == 0);
     struct participant *p = by_conn(r, conn);
-    if (p && p->role == LIVE_CLIENT) {
-        p->checkins_asked = set;
-        p->checkins_done = p->checkins_done && !set;
+    if (!p || p->role != LIVE_CLIENT)
+        return;
+    p->checkins_asked = due;
+    int done = !due && (answered || p->checkins_done);
+    if (done != p->checkins_done) {
+        p->checkins_done = done;
+        if (p->state == WAITING)
+            send_waiting_list(r, fx);
     }
 }
 

@@ -116,9 +116,13 @@ live_room_handler live_room_on_leave, live_room_on_media, live_room_on_audio_onl
     live_room_on_round_start, live_room_on_round_next, live_room_on_round_stop,
     live_room_on_lower_hand, live_room_on_let_knock, live_room_on_clients_share,
     live_room_on_checkin_answer;
-/* The service asked the client on conn the check-in measures in set (a practice/checkins.h
- * set): the room takes one answer to each of those, and no other. Nothing for a host. */
-void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned set);
+/* The service asked the client on conn the check-in measures in `due` (a
+ * practice/checkins.h set): the room takes one answer to each of those, and no other.
+ * `answered`: what they answered for this occurrence before (here, or on the messages
+ * page); with nothing due and something answered, the hosts' waiting list says their
+ * check-in is done. Nothing for a host. */
+void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned due, unsigned answered,
+                              struct live_effects *fx);
 /* The client a participant is (0 for a host, or nobody by that id). */
 int64_t live_room_client_id(const struct live_room *r, int participant);
 /* The connection is gone. */

@@ -12,16 +12,19 @@ void svc_ask_checkins(struct live_service *svc, struct room_entry *re, uint64_t 
                       int64_t client_id, int64_t group_id)
 {
     struct arena a = {0};
-    unsigned due = 0;
-    if (checkins_due_for(svc->store, &a, client_id, group_id, re->occurrence_id, &due) < 0) {
+    unsigned due = 0, answered = 0;
+    if (checkins_due_for(svc->store, &a, client_id, group_id, re->occurrence_id, &due,
+                         &answered) < 0) {
         /* the session matters more: asked nothing this time */
         log_warn("live", "occurrence=%lld: the check-ins due could not be read",
                  (long long)re->occurrence_id);
         goto out;
     }
+    struct live_effects fx = {0};
+    live_room_checkins_asked(meeting_room(re->meeting), conn, due, answered, &fx);
+    svc_apply(svc, re, &fx);
     if (!due)
         goto out;
-    live_room_checkins_asked(meeting_room(re->meeting), conn, due);
     json_t *list = json_array();
     for (int k = 0; k < MEASURE_KINDS; k++)
         if (due & (1u << k))

@@ -7,11 +7,13 @@
 #include "practice/checkins.h"
 
 int checkins_due_for(struct store *s, struct arena *a, int64_t client_id, int64_t group_id,
-                     int64_t occurrence_id, unsigned *due)
+                     int64_t occurrence_id, unsigned *due, unsigned *answered_out)
 {
     char *chosen = NULL, *answered = NULL;
     unsigned set = 0, done = 0;
     *due = 0;
+    if (answered_out)
+        *answered_out = 0;
     int rc = store_checkin_choice_get(s, a, group_id ? 0 : client_id, group_id, &chosen);
     if (rc == -ENOENT)
         return 0; /* nothing chosen */
@@ -22,6 +24,8 @@ int checkins_due_for(struct store *s, struct arena *a, int64_t client_id, int64_
     if (checkins_parse(chosen, &set) < 0 || checkins_parse(answered, &done) < 0)
         return -EIO;
     *due = checkins_due(group_id != 0, group_id ? 0 : set, group_id ? set : 0, done);
+    if (answered_out)
+        *answered_out = done;
     return 0;
 }
 
@@ -32,7 +36,7 @@ int checkins_next(struct store *s, struct arena *a, int64_t client_id, int64_t n
     int rc = store_client_next_occurrence(s, client_id, now, now + CHECKINS_AHEAD_MS, occ);
     if (rc < 0)
         return rc;
-    return checkins_due_for(s, a, client_id, occ->group_id, occ->occurrence_id, due);
+    return checkins_due_for(s, a, client_id, occ->group_id, occ->occurrence_id, due, NULL);
 }
 
 static int audit(struct store *s, const struct checkin_record *k, const char *action,

@@ -22,10 +22,10 @@
 
 /* The measures due from the client for the occurrence (group_id 0: a one-to-one session):
  * practice/checkins.h's checkins_due over the choice that applies and what the client
- * answered for it already. 0 with *due 0 when nothing was chosen; -EIO when a kept choice
- * or answer does not read. */
+ * answered for it already (into *answered, when not NULL). 0 with *due 0 when nothing was
+ * chosen; -EIO when a kept choice or answer does not read. */
 int checkins_due_for(struct store *s, struct arena *a, int64_t client_id, int64_t group_id,
-                     int64_t occurrence_id, unsigned *due);
+                     int64_t occurrence_id, unsigned *due, unsigned *answered);
 
 /* The occurrence a check-in answered away from the meeting is for, and what is due for it:
  * -ENOENT when the client has no occurrence within CHECKINS_AHEAD_MS of now. */

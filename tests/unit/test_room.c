@@ -839,7 +839,7 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     join(f, CY, &cy);                /* waits too */
     assert_int_equal(live_room_client_id(f->room, ana_id), 101);
     assert_int_equal(live_room_client_id(f->room, 1), 0);      /* the co-facilitator */
-    live_room_checkins_asked(f->room, ANA, 1u << 0 | 1u << 2); /* phq9, mood */
+    live_room_checkins_asked(f->room, ANA, 1u << 0 | 1u << 2, 0, &f->fx); /* phq9, mood */
     say(f, ANA,
         "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
         "\"answers\":[1,1,2,0,1,0,1,0,2]}");
@@ -887,13 +887,42 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     json_decref(list);
 }
 
+/* A client who answered everything before joining (on the messages page) is asked nothing,
+ * and the hosts' waiting list says so at once; one who answered nothing is not done. */
+static void a_check_in_answered_before_is_done_on_joining(void **state)
+{
+    struct fixture *f = *state;
+    join(f, HOST, &therapist);
+    join(f, CY, &cy); /* waits; nothing chosen, nothing answered */
+    live_effects_clear(&f->fx);
+    live_room_checkins_asked(f->room, CY, 0, 0, &f->fx);
+    assert_int_equal(sent(f, HOST, "waiting_list"), 0);
+    join(f, ANA, &ana); /* waits */
+    live_effects_clear(&f->fx);
+    live_room_checkins_asked(f->room, ANA, 0, 1u << 2, &f->fx); /* mood, answered before */
+    assert_int_equal(sent(f, ANA, "waiting_list") + sent(f, CY, "waiting_list"), 0);
+    json_t *list = last(f, HOST, "waiting_list");
+    assert_non_null(list);
+    json_t *people = json_object_get(list, "people");
+    assert_int_equal(json_array_size(people), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *person = json_array_get(people, i);
+        int is_ana = strcmp(json_string_value(json_object_get(person, "name")), "Ana") == 0;
+        assert_int_equal(json_is_true(json_object_get(person, "checkin_done")), is_ana);
+    }
+    json_decref(list);
+    /* and it is not asked: an answer now is refused */
+    say(f, ANA, "{\"type\":\"checkin_answer\",\"measure\":\"mood\",\"answers\":[5]}");
+    assert_string_equal(error_code(f, ANA), "not_asked");
+}
+
 /* Answers only to what was asked, once each, whole and in range; hosts have none to give. */
 static void checkin_answers_are_asked_once_and_checked(void **state)
 {
     struct fixture *f = *state;
     join(f, HOST, &therapist);
     join(f, ANA, &ana);
-    live_room_checkins_asked(f->room, ANA, 1u << 1); /* gad7 */
+    live_room_checkins_asked(f->room, ANA, 1u << 1, 0, &f->fx); /* gad7 */
     say(f, ANA,
         "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
         "\"answers\":[0,0,0,0,0,0,0,0,0]}");
@@ -925,7 +954,7 @@ static void checkin_answers_are_asked_once_and_checked(void **state)
         "\"answers\":[3,3,3,3,3,0,0]}");
     assert_string_equal(error_code(f, ANA), "not_asked");
     assert_int_equal(f->fx.checkin_count, 0);
-    live_room_checkins_asked(f->room, HOST, 1u << 0); /* nothing for a host */
+    live_room_checkins_asked(f->room, HOST, 1u << 0, 0, &f->fx); /* nothing for a host */
     say(f, HOST,
         "{\"type\":\"checkin_answer\",\"measure\":\"phq9\","
         "\"answers\":[0,0,0,0,0,0,0,0,1]}");
@@ -964,6 +993,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_room_told_of_earlier_removals_refuses_them, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_risk_alert_reaches_hosts_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_check_in_answered_before_is_done_on_joining, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(checkin_answers_are_asked_once_and_checked, setup,
                                         teardown),
     };

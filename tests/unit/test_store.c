@@ -3403,7 +3403,7 @@ static void checkins_are_for_the_next_occurrence_and_asked_once(void **state)
     /* not asked again, here or in the waiting room; a second answer is refused */
     assert_int_equal(checkins_next(f->store, &f->arena, grace, now, &next, &due), 0);
     assert_int_equal(due, 1u << MEASURE_MOOD);
-    assert_int_equal(checkins_due_for(f->store, &f->arena, grace, 0, tomorrow, &due), 0);
+    assert_int_equal(checkins_due_for(f->store, &f->arena, grace, 0, tomorrow, &due, NULL), 0);
     assert_int_equal(due, 1u << MEASURE_MOOD);
     assert_int_equal(store_begin(f->store), 0);
     assert_int_equal(checkin_record(f->store, &row, &id, &alert), -EEXIST);
