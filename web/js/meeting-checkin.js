@@ -7,74 +7,8 @@
 // only, and this page shows it in the host's messages. Nothing here logs answers.
 import { el, say } from './ui.js';
 import { supportAlert } from './meeting-alerts.js';
+import { checkinForm, MEASURES } from './checkin-questions.js';
 
-const FREQUENCY = ['Not at all', 'Several days', 'More than half the days', 'Nearly every day'];
-
-const MEASURES = {
-  phq9: {
-    title: 'PHQ-9',
-    intro: 'Over the last 2 weeks, how often have you been bothered by any of the following problems?',
-    items: [
-      'Little interest or pleasure in doing things',
-      'Feeling down, depressed, or hopeless',
-      'Trouble falling or staying asleep, or sleeping too much',
-      'Feeling tired or having little energy',
-      'Poor appetite or overeating',
-      'Feeling bad about yourself — or that you are a failure or have let yourself or your family down',
-      'Trouble concentrating on things, such as reading the newspaper or watching television',
-      'Moving or speaking so slowly that other people could have noticed; or the opposite — being so fidgety or restless that you have been moving around a lot more than usual',
-      'Thoughts that you would be better off dead, or of hurting yourself in some way',
-    ],
-  },
-  gad7: {
-    title: 'GAD-7',
-    intro: 'Over the last 2 weeks, how often have you been bothered by the following problems?',
-    items: [
-      'Feeling nervous, anxious, or on edge',
-      'Not being able to stop or control worrying',
-      'Worrying too much about different things',
-      'Trouble relaxing',
-      'Being so restless that it is hard to sit still',
-      'Becoming easily annoyed or irritable',
-      'Feeling afraid, as if something awful might happen',
-    ],
-  },
-};
-
-const MOOD_WORD_MAX = 40; // core/limits.h LIMIT_MOOD_WORD
-
-let formCount = 0;
-
-function radioItem(prefix, index, text, max, labels, numbered = true) {
-  const set = el('fieldset', 'checkin-item');
-  set.append(el('legend', null, numbered ? `${index + 1}. ${text}` : text));
-  const choices = el('div', 'checkin-choices');
-  for (let v = 0; v <= max; v += 1) {
-    const id = `${prefix}-${index}-${v}`;
-    const input = el('input');
-    input.type = 'radio';
-    input.name = `${prefix}-${index}`;
-    input.value = String(v);
-    input.id = id;
-    input.required = true;
-    const label = el('label', 'checkin-choice');
-    label.htmlFor = id;
-    label.append(input, ` ${labels ? labels[v] : v}`);
-    choices.append(label);
-  }
-  set.append(choices);
-  return set;
-}
-
-function answersOf(form, prefix, count) {
-  const out = [];
-  for (let i = 0; i < count; i += 1) {
-    const picked = form.querySelector(`input[name="${prefix}-${i}"]:checked`);
-    if (!picked) return null;
-    out.push(Number(picked.value));
-  }
-  return out;
-}
 
 // meeting: {button, dialog, body, status, more} — the Check-in control and its dialog
 export function createCheckin({ send, anchor, messages, meeting }) {
@@ -134,55 +68,10 @@ export function createCheckin({ send, anchor, messages, meeting }) {
   }
 
   function measureForm(measure, notice) {
-    const prefix = `checkin${formCount += 1}`;
-    const form = el('form', 'checkin-form');
-    form.noValidate = true;
-    form.dataset.measure = measure;
-    const problem = el('p', 'alert');
-    problem.setAttribute('role', 'alert');
-    problem.hidden = true;
-    let count;
-    if (measure === 'mood') {
-      count = 1;
-      form.append(el('h3', null, 'How are you feeling?'));
-      form.append(radioItem(prefix, 0, 'Right now, from 0 (very low) to 10 (very good)', 10, null, false));
-      const wordId = `${prefix}-word`;
-      const label = el('label', null, 'A word for the feeling (optional)');
-      label.htmlFor = wordId;
-      const word = el('input', 'input');
-      word.id = wordId;
-      word.name = 'word';
-      word.maxLength = MOOD_WORD_MAX;
-      word.autocomplete = 'off';
-      form.append(label, word);
-    } else {
-      const m = MEASURES[measure];
-      count = m.items.length;
-      form.append(el('h3', null, m.title), el('p', null, m.intro));
-      m.items.forEach((text, i) => form.append(radioItem(prefix, i, text, 3, FREQUENCY)));
-      form.append(el('p', 'hint checkin-notice', notice));
-    }
-    const button = el('button', 'button primary', 'Send answers');
-    button.type = 'submit';
-    form.append(problem, button);
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      const answers = answersOf(form, prefix, count);
-      if (!answers) {
-        say(problem, 'Please answer every question.');
-        return;
-      }
-      say(problem, '');
-      const msg = { type: 'checkin_answer', measure, answers };
-      if (measure === 'mood') {
-        const w = form.querySelector('input[name="word"]').value.trim();
-        if (w) msg.word = w;
-      }
-      button.disabled = true;
-      form.dataset.risk = measure === 'phq9' && answers[8] > 0 ? '1' : '';
-      send(msg);
+    return checkinForm(measure, notice, (answer, { form }) => {
+      form.dataset.risk = measure === 'phq9' && answer.answers[8] > 0 ? '1' : '';
+      send({ type: 'checkin_answer', ...answer });
     });
-    return form;
   }
 
   return {
