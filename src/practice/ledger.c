@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "practice/fees.h"
 
 static const char *const method_names[] = {
@@ -64,7 +65,7 @@ int ledger_payment_check(const struct ledger_payment *p)
         p->amount_cents > FEE_MAX_CENTS || p->allocated_cents < 0 ||
         p->allocated_cents > p->amount_cents)
         return -EINVAL;
-    if (p->reference && strlen(p->reference) > LEDGER_REFERENCE_MAX)
+    if (p->reference && p->reference[0] && !text_length_ok(p->reference, 1, LEDGER_REFERENCE_MAX))
         return -EINVAL;
     return 0;
 }
@@ -88,8 +89,8 @@ enum ledger_state ledger_state(const struct ledger_charge *c)
 
 int ledger_waive(struct ledger_charge *c, const char *reason)
 {
-    if (ledger_charge_check(c) < 0 || ledger_state(c) != LEDGER_OPEN || !reason || !reason[0] ||
-        strlen(reason) > LEDGER_REASON_MAX)
+    if (ledger_charge_check(c) < 0 || ledger_state(c) != LEDGER_OPEN ||
+        !text_length_ok(reason, 1, LEDGER_REASON_MAX))
         return -EINVAL;
     c->waived_cents = c->amount_cents;
     c->waive_reason = reason;

@@ -11,8 +11,8 @@
  *    anything paid on it, not one waived already. A waiver is never undone here.
  *
  * Payments (cash, cheque, card terminal, bank transfer, insurance payment; a reference
- * of at most LEDGER_REFERENCE_MAX bytes, optional; an amount > 0) pay the open charges
- * oldest first: by date of service, then by id; the oldest payment is spent first (by the
+ * of at most LEDGER_REFERENCE_MAX characters of UTF-8, optional; an amount > 0) pay the open
+ * charges oldest first: by date of service, then by id; the oldest payment is spent first (by the
  * date received, then id). A payment pays part of a charge when it runs out; what a payment
  * has left when no charge is open stays as the client's credit, and the next charge takes
  * it when allocation runs again. No allocation exceeds what its charge owes, and a
@@ -88,7 +88,8 @@ int ledger_payment_check(const struct ledger_payment *p);
 enum ledger_state ledger_state(const struct ledger_charge *c);
 const char *ledger_state_name(enum ledger_state s); /* "open", "part_paid", "paid", "waived" */
 int64_t ledger_owed(const struct ledger_charge *c);
-/* Waives an open charge, with a reason (1..LEDGER_REASON_MAX bytes, kept by pointer).
+/* Waives an open charge, with a reason (UTF-8, 1..LEDGER_REASON_MAX characters, kept by
+ * pointer).
  * 0, or -EINVAL (the charge untouched) when it is not open or the reason is empty/long. */
 int ledger_waive(struct ledger_charge *c, const char *reason);
 

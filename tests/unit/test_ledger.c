@@ -50,6 +50,15 @@ static void states_and_waiver(void **state)
     memset(long_reason, 'x', sizeof long_reason - 1);
     long_reason[sizeof long_reason - 1] = '\0';
     assert_int_equal(ledger_waive(&c, long_reason), -EINVAL);
+    /* the limit is in characters: 500 of "é" (1,000 bytes) is not too long; not UTF-8 is */
+    char accents[2 * LEDGER_REASON_MAX + 1];
+    for (size_t i = 0; i < LEDGER_REASON_MAX; i++)
+        memcpy(accents + 2 * i, "\xc3\xa9", 2);
+    accents[2 * LEDGER_REASON_MAX] = '\0';
+    struct ledger_charge c2 = CHARGE(9, 0, 100);
+    assert_int_equal(ledger_waive(&c2, "\xff"), -EINVAL);
+    assert_int_equal(ledger_waive(&c2, accents), 0);
+    assert_int_equal(ledger_state(&c2), LEDGER_WAIVED);
     assert_int_equal(c.waived_cents, 0);
     assert_int_equal(ledger_state(&c), LEDGER_OPEN);
     /* waived: keeps its amount, owes nothing, with its reason */
@@ -269,6 +278,10 @@ static void refused_ledger_inputs(void **state)
     assert_int_equal(ledger_payment_check(&pay[0]), 0);
     pay[0].reference = NULL;
     assert_int_equal(ledger_payment_check(&pay[0]), 0);
+    pay[0].reference = "";
+    assert_int_equal(ledger_payment_check(&pay[0]), 0);
+    pay[0].reference = "\xc3";
+    assert_int_equal(ledger_payment_check(&pay[0]), -EINVAL);
     pay[0].allocated_cents = 2;
     assert_int_equal(ledger_payment_check(&pay[0]), -EINVAL);
     pay[0].allocated_cents = 0;
