@@ -104,14 +104,13 @@ static bool member(const struct licence_compact *c, const char *jurisdiction)
     return false;
 }
 
-/* A licence valid on day in a member of the compact other than the client's jurisdiction:
- * the home licence the compact's privilege stands on. */
+/* A licence valid on day in a member of the compact: the home licence the compact's
+ * privilege stands on (one in the client's own jurisdiction was already direct). */
 static bool home_licence(const struct licence_compact *c, const struct licence *licences, size_t nl,
-                         const char *jurisdiction, int32_t day)
+                         int32_t day)
 {
     for (size_t i = 0; i < c->n_members; i++)
-        if (!same(c->members[i], jurisdiction) &&
-            valid_licence(licences, nl, c->members[i], day) >= 0)
+        if (valid_licence(licences, nl, c->members[i], day) >= 0)
             return true;
     return false;
 }
@@ -135,7 +134,7 @@ enum licence_cover licensed_in(const struct licence *licences, size_t nl,
         assert(c->valid_from <= c->valid_until);
         if (day < c->valid_from || day > c->valid_until || !member(c, jurisdiction))
             continue;
-        if (home_licence(c, licences, nl, jurisdiction, day)) {
+        if (home_licence(c, licences, nl, day)) {
             if (which)
                 *which = i;
             return LICENCE_THROUGH_COMPACT;

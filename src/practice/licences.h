@@ -12,7 +12,8 @@
  *    jurisdictions, and the dates the practice relies on it from and until, both included
  *    (until may be open). It covers a jurisdiction on a day when that day is in its dates,
  *    the jurisdiction is a member, and the practitioner holds a licence valid that day in
- *    another member (their home licence; a compact gives nothing without one).
+ *    another member (their home licence; a compact gives nothing without one — an
+ *    expired licence in the client's own jurisdiction does not stop it).
  *  - licensed_in: directly when a licence of the practitioner's for that jurisdiction is
  *    valid that day (this wins over a compact); else through a compact; else not.
  *    Jurisdictions are compared as stored keys (jurisdictions.h).

@@ -117,6 +117,14 @@ static void licensed_through_a_compact(void **state)
                      LICENCE_THROUGH_COMPACT);
     assert_int_equal(licensed_in(home_az, 1, compacts, 1, "US-NV", day("2027-07-01"), NULL),
                      LICENCE_NOT_COVERED);
+    /* a lapsed licence where the client is does not stand in the compact's way */
+    const struct licence lapsed_nv[] = {
+        {"US-NV", "Psychologist", "PSY-9", day("2025-12-31")},
+        {"US-AZ", "Psychologist", "PSY-1", day("2027-06-30")},
+    };
+    assert_int_equal(licensed_in(lapsed_nv, 2, compacts, 1, "US-NV", day("2026-03-01"), &which),
+                     LICENCE_THROUGH_COMPACT);
+    assert_int_equal(which, 0);
     /* a home licence outside the compact gives nothing */
     const struct licence home_ca[] = {{"US-CA", "Psychologist", "PSY-2", day("2030-01-01")}};
     assert_int_equal(licensed_in(home_ca, 1, compacts, 1, "US-NV", day("2026-03-01"), NULL),
