@@ -68,7 +68,7 @@ static void icd10_built_in_list(void **state)
     (void)state;
     size_t n;
     const struct icd10_entry *list = icd10_common(&n);
-    assert_true(n >= 30);
+    assert_int_equal(n, 42);
     for (size_t i = 0; i < n; i++) {
         char out[ICD10_CODE_MAX];
         /* each code is in its stored form, in code order, with a title */
