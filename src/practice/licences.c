@@ -49,15 +49,23 @@ static int digits(const char *s, int n)
     return v;
 }
 
+int civil_date_make(int year, int month, int day, int32_t *out)
+{
+    if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+        day > days_in_month(year, month))
+        return -EINVAL;
+    *out = (int32_t)days_from_civil(year, month, day);
+    return 0;
+}
+
 int civil_date_parse(const char *text, int32_t *out)
 {
     if (!text || strlen(text) != CIVIL_DATE_LEN - 1 || text[4] != '-' || text[7] != '-')
         return -EINVAL;
     int y = digits(text, 4), m = digits(text + 5, 2), d = digits(text + 8, 2);
-    if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    if (y < 0 || m < 0 || d < 0)
         return -EINVAL;
-    *out = (int32_t)days_from_civil(y, m, d);
-    return 0;
+    return civil_date_make(y, m, d, out);
 }
 
 /* v's last n decimal digits, zero-padded (v >= 0) */

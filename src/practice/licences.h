@@ -4,7 +4,8 @@
  *
  * Dates are civil dates in the practice's time zone ("YYYY-MM-DD"), held as a day number
  * (days since 1970-01-01, proleptic Gregorian). The caller turns an occurrence's start
- * (ms) into the date in the practice's zone; a licence is about days, not instants.
+ * (ms) into the date in the practice's zone (sched_local_from_utc, then civil_date_make);
+ * a licence is about days, not instants.
  *
  *  - A licence is valid up to and including its expiry date: a session on the expiry day
  *    is covered, a session the day after is not.
@@ -73,6 +74,10 @@ enum licence_reminder {
 /* "YYYY-MM-DD" (exactly that: four-digit year, a real month and day) to its day number:
  * 0, or -EINVAL (out left untouched). */
 int civil_date_parse(const char *text, int32_t *out);
+/* The day number of a date given by its parts (a session's start in the practice's zone,
+ * from sched_local_from_utc): 0, or -EINVAL (out left untouched) for no such date or a
+ * year outside 0-9999. */
+int civil_date_make(int year, int month, int day, int32_t *out);
 /* A day number as "YYYY-MM-DD" (years 0000-9999). */
 void civil_date_format(int32_t day, char out[CIVIL_DATE_LEN]);
 

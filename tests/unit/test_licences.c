@@ -49,6 +49,15 @@ static void civil_dates(void **state)
     }
     int32_t d = 77;
     assert_int_equal(civil_date_parse(NULL, &d), -EINVAL);
+    /* from its parts */
+    assert_int_equal(civil_date_make(2028, 2, 29, &d), 0);
+    assert_int_equal(d, day("2028-02-29"));
+    d = 77;
+    assert_int_equal(civil_date_make(2027, 2, 29, &d), -EINVAL);
+    assert_int_equal(civil_date_make(2027, 12, 32, &d), -EINVAL);
+    assert_int_equal(civil_date_make(10000, 1, 1, &d), -EINVAL);
+    assert_int_equal(civil_date_make(-1, 1, 1, &d), -EINVAL);
+    assert_int_equal(d, 77);
 }
 
 static void licensed_directly_through_the_expiry_day(void **state)
