@@ -1,0 +1,169 @@
+/* licences: where a practitioner is licensed on a day, and the expiry reminders
+ * (licences.h). */
+#include "practice/licences.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (400-year eras of 146097
+ * days, years counted from March so the leap day falls at a year's end). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = era * 400 + yoe + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days[m - 1] + (m == 2 && leap);
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int civil_date_make(int year, int month, int day, int32_t *out)
+{
+    if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+        day > days_in_month(year, month))
+        return -EINVAL;
+    *out = (int32_t)days_from_civil(year, month, day);
+    return 0;
+}
+
+int civil_date_parse(const char *text, int32_t *out)
+{
+    if (!text || strlen(text) != CIVIL_DATE_LEN - 1 || text[4] != '-' || text[7] != '-')
+        return -EINVAL;
+    int y = digits(text, 4), m = digits(text + 5, 2), d = digits(text + 8, 2);
+    if (y < 0 || m < 0 || d < 0)
+        return -EINVAL;
+    return civil_date_make(y, m, d, out);
+}
+
+/* v's last n decimal digits, zero-padded (v >= 0) */
+static void put_digits(char *out, int v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+}
+
+void civil_date_format(int32_t day, char out[CIVIL_DATE_LEN])
+{
+    int64_t y;
+    int m, d;
+    civil_from_days(day, &y, &m, &d);
+    assert(y >= 0 && y <= 9999);
+    put_digits(out, (int)y, 4);
+    out[4] = '-';
+    put_digits(out + 5, m, 2);
+    out[7] = '-';
+    put_digits(out + 8, d, 2);
+    out[10] = '\0';
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* The first licence valid on day in jurisdiction, or -1. */
+static ptrdiff_t valid_licence(const struct licence *licences, size_t nl, const char *jurisdiction,
+                               int32_t day)
+{
+    for (size_t i = 0; i < nl; i++)
+        if (day <= licences[i].expires && same(licences[i].jurisdiction, jurisdiction))
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+static bool member(const struct licence_compact *c, const char *jurisdiction)
+{
+    for (size_t i = 0; i < c->n_members; i++)
+        if (same(c->members[i], jurisdiction))
+            return true;
+    return false;
+}
+
+/* A licence valid on day in a member of the compact: the home licence the compact's
+ * privilege stands on (one in the client's own jurisdiction was already direct). */
+static bool home_licence(const struct licence_compact *c, const struct licence *licences, size_t nl,
+                         int32_t day)
+{
+    for (size_t i = 0; i < c->n_members; i++)
+        if (valid_licence(licences, nl, c->members[i], day) >= 0)
+            return true;
+    return false;
+}
+
+enum licence_cover licensed_in(const struct licence *licences, size_t nl,
+                               const struct licence_compact *compacts, size_t nc,
+                               const char *jurisdiction, int32_t day, size_t *which)
+{
+    assert(licences || nl == 0);
+    assert(compacts || nc == 0);
+    if (!jurisdiction || !*jurisdiction)
+        return LICENCE_NOT_COVERED;
+    ptrdiff_t direct = valid_licence(licences, nl, jurisdiction, day);
+    if (direct >= 0) {
+        if (which)
+            *which = (size_t)direct;
+        return LICENCE_DIRECT;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const struct licence_compact *c = &compacts[i];
+        assert(c->valid_from <= c->valid_until);
+        if (day < c->valid_from || day > c->valid_until || !member(c, jurisdiction))
+            continue;
+        if (home_licence(c, licences, nl, day)) {
+            if (which)
+                *which = i;
+            return LICENCE_THROUGH_COMPACT;
+        }
+    }
+    return LICENCE_NOT_COVERED;
+}
+
+bool licence_occurrence_flagged(const struct licence *licences, size_t nl,
+                                const struct licence_compact *compacts, size_t nc,
+                                const char *jurisdiction, int32_t day)
+{
+    return licensed_in(licences, nl, compacts, nc, jurisdiction, day, NULL) == LICENCE_NOT_COVERED;
+}
+
+enum licence_reminder licence_reminder_due(int32_t expires, int32_t today, unsigned sent)
+{
+    int64_t left = (int64_t)expires - today;
+    if (left < 0 || left > LICENCE_REMIND_FIRST_DAYS)
+        return LICENCE_REMIND_NONE;
+    if (left <= LICENCE_REMIND_LAST_DAYS)
+        return sent & LICENCE_SENT_14 ? LICENCE_REMIND_NONE : LICENCE_REMIND_14;
+    return sent & (LICENCE_SENT_60 | LICENCE_SENT_14) ? LICENCE_REMIND_NONE : LICENCE_REMIND_60;
+}
