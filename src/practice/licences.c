@@ -6,37 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back (400-year eras of 146097
- * days, years counted from March so the leap day falls at a year's end). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = era * 400 + yoe + (*m <= 2);
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return days[m - 1] + (m == 2 && leap);
-}
+#include "core/calendar.h"
 
 static int digits(const char *s, int n)
 {
@@ -52,9 +22,9 @@ static int digits(const char *s, int n)
 int civil_date_make(int year, int month, int day, int32_t *out)
 {
     if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 ||
-        day > days_in_month(year, month))
+        day > calendar_days_in_month(year, month))
         return -EINVAL;
-    *out = (int32_t)days_from_civil(year, month, day);
+    *out = (int32_t)calendar_days_from_civil(year, month, day);
     return 0;
 }
 
@@ -79,7 +49,7 @@ void civil_date_format(int32_t day, char out[CIVIL_DATE_LEN])
 {
     int64_t y;
     int m, d;
-    civil_from_days(day, &y, &m, &d);
+    calendar_civil_from_days(day, &y, &m, &d);
     assert(y >= 0 && y <= 9999);
     put_digits(out, (int)y, 4);
     out[4] = '-';

@@ -6,54 +6,30 @@
 
 #include <libical/ical.h>
 
+#include "core/calendar.h"
 #include "core/tz.h"
 
 #define DAY_S 86400
 
-/* Calendar arithmetic on the proleptic Gregorian calendar (H. Hinnant's days_from_civil and
- * civil_from_days): pure integer maths, so no struct tm, no TZ, no libc locale. */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* Fills the date part of *l from a day number (0 = 1970-01-01). */
 static void civil_from_days(int64_t z, struct sched_local *l)
 {
-    z += 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    l->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    l->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    l->year = (int)(yoe + era * 400 + (l->month <= 2));
+    int64_t year;
+    calendar_civil_from_days(z, &year, &l->month, &l->day);
+    l->year = (int)year;
 }
 
 /* Seconds since the epoch read as wall time "in UTC": a local time's position on a line
  * without zone, which minus the zone's offset is the instant. */
 static int64_t naive_from_local(const struct sched_local *l)
 {
-    return days_from_civil(l->year, l->month, l->day) * DAY_S + l->hour * 3600 + l->minute * 60 +
-           l->second;
+    return calendar_days_from_civil(l->year, l->month, l->day) * DAY_S + l->hour * 3600 +
+           l->minute * 60 + l->second;
 }
 
 static void local_from_naive(int64_t s, struct sched_local *l)
 {
-    int64_t days = floor_div(s, DAY_S);
+    int64_t days = calendar_floor_div(s, DAY_S);
     int64_t sod = s - days * DAY_S;
     civil_from_days(days, l);
     l->hour = (int)(sod / 3600);
@@ -61,21 +37,10 @@ static void local_from_naive(int64_t s, struct sched_local *l)
     l->second = (int)(sod % 60);
 }
 
-static int is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int64_t y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
 static int date_time_valid(int64_t y, int mo, int d, int h, int mi, int s)
 {
-    return mo >= 1 && mo <= 12 && d >= 1 && d <= days_in_month(y, mo) && h >= 0 && h <= 23 &&
-           mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= calendar_days_in_month(y, mo) && h >= 0 &&
+           h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
 }
 
 static int local_valid(const struct sched_local *l)
@@ -88,8 +53,8 @@ static int local_valid(const struct sched_local *l)
  * huge argument cannot overflow anything. */
 static int instant_valid(int64_t utc_ms)
 {
-    int64_t lo = days_from_civil(SCHED_YEAR_MIN, 1, 1) * DAY_S * 1000;
-    int64_t hi = days_from_civil(SCHED_YEAR_MAX + 1, 1, 1) * DAY_S * 1000;
+    int64_t lo = calendar_days_from_civil(SCHED_YEAR_MIN, 1, 1) * DAY_S * 1000;
+    int64_t hi = calendar_days_from_civil(SCHED_YEAR_MAX + 1, 1, 1) * DAY_S * 1000;
     return utc_ms >= lo && utc_ms < hi;
 }
 
@@ -142,7 +107,7 @@ int sched_local_from_utc(const char *tz, int64_t utc_ms, struct sched_local *out
     icaltimezone *z = tz_ical_zone(tz);
     if (!z || !out || !instant_valid(utc_ms))
         return -EINVAL;
-    int64_t s = floor_div(utc_ms, 1000);
+    int64_t s = calendar_floor_div(utc_ms, 1000);
     local_from_naive(s + offset_at(z, s), out);
     return 0;
 }
@@ -233,7 +198,7 @@ int sched_parse_rfc3339(const char *s, int64_t *utc_ms)
 void sched_format_rfc3339_utc(int64_t utc_ms, char out[32])
 {
     struct sched_local l;
-    local_from_naive(floor_div(utc_ms, 1000), &l);
+    local_from_naive(calendar_floor_div(utc_ms, 1000), &l);
     snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", l.year, l.month, l.day, l.hour, l.minute,
              l.second);
 }
@@ -243,7 +208,7 @@ int sched_format_rfc3339_local(const char *tz, int64_t utc_ms, char out[40])
     icaltimezone *z = tz_ical_zone(tz);
     if (!z || !out || !instant_valid(utc_ms))
         return -EINVAL;
-    int64_t s = floor_div(utc_ms, 1000);
+    int64_t s = calendar_floor_div(utc_ms, 1000);
     int off = offset_at(z, s);
     if (off % 60 != 0) {
         sched_format_rfc3339_utc(utc_ms, out);
@@ -280,7 +245,7 @@ int sched_expand(const struct sched_rule *rule, int64_t *starts_utc, int max)
         return -EINVAL;
 
     /* Step over local dates and convert each: the wall time is what stays fixed. */
-    int64_t day0 = days_from_civil(rule->first.year, rule->first.month, rule->first.day);
+    int64_t day0 = calendar_days_from_civil(rule->first.year, rule->first.month, rule->first.day);
     int n = 0;
     for (int k = 0; rule->count == 0 || k < rule->count; k++) {
         struct sched_local l = rule->first;
@@ -310,7 +275,7 @@ void sched_rrule_string(const struct sched_rule *rule, char out[128])
     /* Whole seconds rounding down keeps "at or before until" exact: occurrences start on
      * whole seconds. */
     struct sched_local u;
-    local_from_naive(floor_div(rule->until_utc, 1000), &u);
+    local_from_naive(calendar_floor_div(rule->until_utc, 1000), &u);
     snprintf(out, 128, "FREQ=WEEKLY;INTERVAL=%d;UNTIL=%04d%02d%02dT%02d%02d%02dZ", rule->interval,
              u.year, u.month, u.day, u.hour, u.minute, u.second);
 }
@@ -327,8 +292,8 @@ int sched_format_human(const char *tz, int64_t utc_ms, char out[64])
     struct sched_local l;
     if (!out || sched_local_from_utc(tz, utc_ms, &l) < 0)
         return -EINVAL;
-    int64_t days = days_from_civil(l.year, l.month, l.day);
-    int wd = (int)(days + 4 - floor_div(days + 4, 7) * 7); /* 1970-01-01 was a Thursday */
+    int64_t days = calendar_days_from_civil(l.year, l.month, l.day);
+    int wd = (int)(days + 4 - calendar_floor_div(days + 4, 7) * 7); /* 1970-01-01 was a Thursday */
     snprintf(out, 64, "%s %d %s %d, %02d:%02d", weekdays[wd], l.day, months[l.month - 1], l.year,
              l.hour, l.minute);
     return 0;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/calendar.h"
 #include "core/cidr.h"
 #include "core/client_addr.h"
 #include "core/clock.h"
@@ -1001,6 +1002,36 @@ static void turn_credentials_follow_the_rest_scheme(void **state)
     assert_int_equal(strlen(cred.password), 28);
 }
 
+/* Day numbers and dates agree both ways across leap years, century rules and before 1970,
+ * and known dates land where they must. */
+static void calendar_days_and_dates_agree(void **state)
+{
+    (void)state;
+    assert_int_equal(calendar_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(calendar_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(calendar_days_from_civil(1969, 12, 31), -1);
+    assert_int_equal(calendar_days_from_civil(0, 1, 1), -719528);
+    assert_int_equal(calendar_floor_div(-1, 7), -1);
+    assert_int_equal(calendar_floor_div(-7, 7), -1);
+    assert_int_equal(calendar_floor_div(6, 7), 0);
+    assert_true(calendar_is_leap(2000) && calendar_is_leap(2024));
+    assert_false(calendar_is_leap(1900) || calendar_is_leap(2023));
+    assert_int_equal(calendar_days_in_month(2024, 2), 29);
+    assert_int_equal(calendar_days_in_month(2100, 2), 28);
+    assert_int_equal(calendar_days_in_month(2023, 12), 31);
+    int64_t expect = calendar_days_from_civil(1899, 12, 31);
+    for (int64_t y = 1900; y <= 2400; y++)
+        for (int m = 1; m <= 12; m++)
+            for (int d = 1; d <= calendar_days_in_month(y, m); d++) {
+                int64_t z = calendar_days_from_civil(y, m, d);
+                assert_int_equal(z, ++expect); /* one day after the one before */
+                int64_t y2;
+                int m2, d2;
+                calendar_civil_from_days(z, &y2, &m2, &d2);
+                assert_true(y2 == y && m2 == m && d2 == d);
+            }
+}
+
 int main(void)
 {
     rand_init();
@@ -1024,6 +1055,7 @@ int main(void)
         cmocka_unit_test(tokens_are_random_base64url),
         cmocka_unit_test(config_turn_uris_are_checked),
         cmocka_unit_test(turn_credentials_follow_the_rest_scheme),
+        cmocka_unit_test(calendar_days_and_dates_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
