@@ -12,6 +12,7 @@
 
 #include "api/routes.h"
 #include "auth/account.h"
+#include "auth/links.h"
 #include "auth/login.h"
 #include "auth/password.h"
 #include "auth/throttle.h"
@@ -22,7 +23,6 @@
 
 #define INVITATION_DAYS 7
 #define INVITATION_TOKEN_BYTES 16 /* 128 bits, like personal links */
-#define INVITATION_TOKEN_MAX 64
 
 static void store_down(struct api_call *call)
 {
@@ -329,7 +329,7 @@ void invitation_lookup(struct api_call *call)
 {
     const char *token;
     struct store_user u;
-    if (api_field_string(call, "token", 1, INVITATION_TOKEN_MAX, &token, NULL) < 0 ||
+    if (api_field_string(call, "token", 1, LINK_TOKEN_FIELD_MAX, &token, NULL) < 0 ||
         load_invitation(call, token, &u) < 0)
         return;
     api_json(call, 200,
@@ -345,7 +345,7 @@ void invitation_accept(struct api_call *call)
     const char *token, *password, *reason = NULL;
     size_t password_len;
     struct store_user u;
-    api_field_string(call, "token", 1, INVITATION_TOKEN_MAX, &token, NULL);
+    api_field_string(call, "token", 1, LINK_TOKEN_FIELD_MAX, &token, NULL);
     if (api_field_string(call, "password", 1, PASSWORD_MAX_BYTES, &password, &password_len) == 0 &&
         password_check_policy(password, password_len, &reason) < 0)
         api_field_error(call, "weak_password", "password", reason);

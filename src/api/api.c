@@ -408,11 +408,10 @@ int api_address_may_try(struct api_call *call, const char *what, char *key)
     return 0;
 }
 
-int api_link_token(struct api_call *call, const char *what, size_t max, uint8_t hash[32],
-                   char *key)
+int api_link_token(struct api_call *call, const char *what, uint8_t hash[32], char *key)
 {
     const char *token;
-    if (api_field_string(call, "token", 1, max, &token, NULL) < 0 ||
+    if (api_field_string(call, "token", 1, LINK_TOKEN_FIELD_MAX, &token, NULL) < 0 ||
         api_address_may_try(call, what, key) < 0)
         return -1;
     link_token_hash(token, hash);

@@ -114,11 +114,11 @@ void api_too_many(struct api_call *call, int64_t wait_ms);
  * key into key (THROTTLE_KEY_MAX bytes, for throttle_failure), 0 when it may try now;
  * answers 429 and returns -1 while it must wait. */
 int api_address_may_try(struct api_call *call, const char *what, char *key);
-/* The body's "token" (a public link's, at most max characters) as its hash, once the
- * address may guess again (api_address_may_try). -1 when answered: the field's error, or
- * 429. A wrong token is the caller's to count (throttle_failure with key). */
-int api_link_token(struct api_call *call, const char *what, size_t max, uint8_t hash[32],
-                   char *key);
+/* The body's "token" (a public link's, at most LINK_TOKEN_FIELD_MAX characters) as its
+ * hash, once the address may guess again (api_address_may_try). -1 when answered: the
+ * field's error, or 429. A wrong token is the caller's to count (throttle_failure with
+ * key). */
+int api_link_token(struct api_call *call, const char *what, uint8_t hash[32], char *key);
 /* Answers 404 (with `what`) for -ENOENT, 503 storage_full (Retry-After) for -ENOSPC, 503
  * store_unavailable for any other store failure. Returns -1. */
 int api_store_error(struct api_call *call, int rc, const char *what);

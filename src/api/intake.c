@@ -20,7 +20,6 @@
 #include "core/limits.h"
 
 #define INTAKE_MAX_QUESTIONS 5
-#define INTAKE_TOKEN_MAX 64
 
 /* The day parts the form offers as boxes to tick. */
 static const char *const day_parts[] = {"weekday mornings", "weekday afternoons",
@@ -129,7 +128,7 @@ static int load_by_token(struct api_call *call, struct store_interest_link *l,
     struct api_ctx *ctx = call->ctx;
     char key[THROTTLE_KEY_MAX];
     uint8_t hash[32];
-    if (api_link_token(call, "interest", INTAKE_TOKEN_MAX, hash, key) < 0)
+    if (api_link_token(call, "interest", hash, key) < 0)
         return -1;
     int rc = store_interest_by_token_hash(ctx->store, &call->arena, hash, l);
     if (rc == -ENOENT) {

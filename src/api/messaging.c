@@ -288,7 +288,7 @@ void inbox_redeem(struct api_call *call)
     /* a wrong link counts as a guess against the address, as for every public link */
     char key[THROTTLE_KEY_MAX];
     uint8_t hash[32];
-    if (api_link_token(call, "inbox-link", 64, hash, key) < 0)
+    if (api_link_token(call, "inbox-link", hash, key) < 0)
         return;
     struct store *s = call->ctx->store;
     int64_t client_id = 0, expires_at = 0, used_at = 0;

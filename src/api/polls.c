@@ -21,7 +21,6 @@
 
 #define POLL_MIN_SLOTS 2
 #define POLL_MAX_SLOTS 20
-#define POLL_TOKEN_MAX 64
 
 /* Everything a poll is shown from. Only members still in the group (and not archived)
  * count: someone who left is no longer asked, their link stops working and their answers
@@ -405,7 +404,7 @@ static int load_by_token(struct api_call *call, struct poll_view *v,
     struct api_ctx *ctx = call->ctx;
     char key[THROTTLE_KEY_MAX];
     uint8_t hash[32];
-    if (api_link_token(call, "poll", POLL_TOKEN_MAX, hash, key) < 0)
+    if (api_link_token(call, "poll", hash, key) < 0)
         return -1;
     struct store_poll_invite found = {0};
     int rc = store_poll_invite_by_token_hash(ctx->store, &call->arena, hash, &found);

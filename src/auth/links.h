@@ -8,6 +8,8 @@
 #include "core/arena.h"
 
 #define LINK_TOKEN_CHARS 22 /* 16 bytes in unpadded base64url */
+/* the most a request may send as a link's token: longer is refused before any look-up */
+#define LINK_TOKEN_FIELD_MAX 64
 
 void link_token_new(char out[LINK_TOKEN_CHARS + 1], uint8_t hash[32]);
 void link_token_hash(const char *token, uint8_t hash[32]);
