@@ -584,6 +584,12 @@ const struct store_sealed_column store_sealed_columns[] = {
     {"waitlist_entries.contact", "waitlist_entries", "contact_sealed", "id"},
     {"waitlist_entries.times", "waitlist_entries", "times_sealed", "id"},
     {"waitlist_entries.answers", "waitlist_entries", "answers_sealed", "id"},
+    /* billing */
+    {"client_billing.insurance", "client_billing", "insurance_sealed", "client_id"},
+    {"client_billing.diagnoses", "client_billing", "diagnoses_sealed", "client_id"},
+    {"charges.waived_reason", "charges", "waived_reason_sealed", "id"},
+    {"payments.reference", "payments", "reference_sealed", "id"},
+    {"session_locations.emergency", "session_locations", "emergency_sealed", "id"},
 };
 const int store_sealed_column_count =
     (int)(sizeof store_sealed_columns / sizeof store_sealed_columns[0]);

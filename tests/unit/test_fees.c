@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "practice/fees.h"
+#include "practice/money.h"
 
 #define HOUR ((int64_t)60 * 60 * 1000)
 #define START ((int64_t)1800000000000)
@@ -295,6 +296,49 @@ static void refused_charge_inputs(void **state)
     assert_int_equal(d.charge, FEE_CHARGE_SESSION);
 }
 
+static void money_parsed_and_formatted(void **state)
+{
+    (void)state;
+    int64_t c = -1;
+    assert_int_equal(money_parse("75", &c), 0);
+    assert_int_equal(c, 7500);
+    assert_int_equal(money_parse(" 75.5 ", &c), 0);
+    assert_int_equal(c, 7550);
+    assert_int_equal(money_parse("0.05", &c), 0);
+    assert_int_equal(c, 5);
+    assert_int_equal(money_parse("10000000.00", &c), 0);
+    assert_int_equal(c, FEE_MAX_CENTS);
+    c = 42;
+    const char *refused[] = {"", " ", "1,000", "-5", "+5", "1.234", "1.", ".5", "5 0", "10000000.01",
+                             "99999999999999999999", "5$", NULL};
+    for (const char **r = refused; *r; r++)
+        assert_int_equal(money_parse(*r, &c), -EINVAL);
+    assert_int_equal(c, 42);
+    assert_int_equal(money_parse(NULL, &c), -EINVAL);
+
+    char out[MONEY_TEXT_MAX];
+    money_format(123450, "USD", out);
+    assert_string_equal(out, "$1,234.50");
+    money_format(-500, "USD", out);
+    assert_string_equal(out, "-$5.00");
+    money_format(0, "GBP", out);
+    assert_string_equal(out, "\u00a30.00");
+    money_format(100000000, "EUR", out);
+    assert_string_equal(out, "\u20ac1,000,000.00");
+    money_format(99999, "CHF", out);
+    assert_string_equal(out, "999.99 CHF");
+    money_format(INT64_MIN, "CHF", out);
+    assert_string_equal(out, "-92,233,720,368,547,758.08 CHF");
+    money_plain(-123456, out);
+    assert_string_equal(out, "-1234.56");
+    money_plain(7, out);
+    assert_string_equal(out, "0.07");
+    assert_true(money_currency_valid("USD"));
+    assert_false(money_currency_valid("usd"));
+    assert_false(money_currency_valid("US"));
+    assert_false(money_currency_valid(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +352,7 @@ int main(void)
         cmocka_unit_test(practice_cancelled_is_never_charged),
         cmocka_unit_test(never_charged_twice),
         cmocka_unit_test(refused_charge_inputs),
+        cmocka_unit_test(money_parsed_and_formatted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
