@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "practice/charging.h"
 
 static int cmd_migrate(struct cli *cli);
 static int cmd_backup(struct cli *cli);
@@ -174,7 +175,7 @@ static int parse_cli(int argc, char **argv, int first, struct cli *cli)
         else if (config_set_flag(&cli->cfg, flag, value, &err) < 0)
             goto fail;
     }
-    if (config_finish(&cli->cfg, &err) < 0)
+    if (config_finish(&cli->cfg, &err) < 0 || charging_config_finish(&cli->cfg, &err) < 0)
         goto fail;
     enum log_level level;
     if (log_level_parse(cli->cfg.log_level, &level) < 0) {

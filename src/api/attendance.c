@@ -7,6 +7,7 @@
 
 #include "api/routes.h"
 #include "practice/attendance.h"
+#include "practice/charging.h"
 #include "practice/schedule.h"
 
 void sessions_attendance(struct api_call *call)
@@ -84,22 +85,6 @@ static void attended_push(struct arena *a, struct attended_list *l, const struct
     l->items[l->n++] = *x;
 }
 
-/* The client's status at one occurrence from the series' records. */
-static enum attendance_status status_at(const struct store_occurrence *o, int64_t client_id,
-                                        const struct store_attendance *records, size_t nrec,
-                                        struct attendance_record *scratch)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < nrec; i++) {
-        if (records[i].occurrence_id != o->id || records[i].client_id != client_id)
-            continue;
-        int ev = attendance_event_parse(records[i].event);
-        if (ev >= 0)
-            scratch[k++] = (struct attendance_record){(enum attendance_event)ev, records[i].at};
-    }
-    return attendance_classify(scratch, k, o->starts_at, o->ends_at, o->ended_at);
-}
-
 /* Every counted (client, occurrence) of `series` for the clients of `members` (group
  * sessions) and `clients` (one-to-one sessions), appended to out. */
 static int collect(struct api_call *call, const struct store_series *series, size_t nseries,
@@ -127,7 +112,7 @@ static int collect(struct api_call *call, const struct store_series *series, siz
             arena_alloc(&call->arena, (nrec ? nrec : 1) * sizeof *scratch);
         for (size_t i = 0; i < nocc; i++) {
             const struct store_occurrence *o = &occ[i];
-            if (o->cancelled_at || (o->ends_at > now && !o->ended_at))
+            if (o->cancelled_at || !occurrence_over(o, now))
                 continue;
             struct attended x = {.series_id = se->id,
                                  .group_id = se->group_id,
@@ -140,18 +125,18 @@ static int collect(struct api_call *call, const struct store_series *series, siz
                     if (clients[c] != se->client_id)
                         continue;
                     x.client_id = se->client_id;
-                    x.status = status_at(o, x.client_id, records, nrec, scratch);
+                    x.status = occurrence_status_of(o, x.client_id, records, nrec, scratch);
                     attended_push(&call->arena, out, &x);
                 }
                 continue;
             }
             /* members who were in the group when it began (or ended, held before its time) */
-            int64_t began = o->ended_at && o->ended_at < o->starts_at ? o->ended_at : o->starts_at;
             for (size_t m = 0; m < nmembers; m++) {
-                if (members[m].group_id != se->group_id || members[m].added_at > began)
+                if (members[m].group_id != se->group_id ||
+                    !occurrence_expects_member(o, &members[m]))
                     continue;
                 x.client_id = members[m].client_id;
-                x.status = status_at(o, x.client_id, records, nrec, scratch);
+                x.status = occurrence_status_of(o, x.client_id, records, nrec, scratch);
                 attended_push(&call->arena, out, &x);
             }
         }

@@ -125,6 +125,17 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/clients/{id}/export", rights_export, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/clients/{id}/erase", rights_erase_preview, ACCESS_SIGNED_IN, BODY_NONE},
     {"POST", "/api/v1/clients/{id}/erase", rights_erase, ACCESS_SIGNED_IN, BODY_JSON},
+    /* billing: services, codes, fee terms, charges, payments, the CSV (billing.c) */
+    {"GET", "/api/v1/services", services_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/services", services_create, ACCESS_ADMIN, BODY_JSON},
+    {"PATCH", "/api/v1/services/{id}", services_update, ACCESS_ADMIN, BODY_JSON},
+    {"GET", "/api/v1/codes/icd10", icd10_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/clients/{id}/billing", client_billing_get, ACCESS_SIGNED_IN, BODY_NONE},
+    {"PUT", "/api/v1/clients/{id}/billing", client_billing_put, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/clients/{id}/charges", client_charges_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/charges/{id}/waive", charge_waive, ACCESS_SIGNED_IN, BODY_JSON},
+    {"POST", "/api/v1/clients/{id}/payments", client_payment_add, ACCESS_SIGNED_IN, BODY_JSON},
+    {"GET", "/api/v1/billing/export.csv", billing_export, ACCESS_SIGNED_IN, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

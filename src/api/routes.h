@@ -171,4 +171,17 @@ void rights_export(struct api_call *call);
 void rights_erase_preview(struct api_call *call);
 void rights_erase(struct api_call *call);
 
+/* billing (billing.c): services, diagnosis codes, a client's fee terms, insurance,
+ * charges and payments, the accountant's CSV */
+void services_list(struct api_call *call);
+void services_create(struct api_call *call);
+void services_update(struct api_call *call);
+void icd10_list(struct api_call *call);
+void client_billing_get(struct api_call *call);
+void client_billing_put(struct api_call *call);
+void client_charges_list(struct api_call *call);
+void charge_waive(struct api_call *call);
+void client_payment_add(struct api_call *call);
+void billing_export(struct api_call *call);
+
 #endif

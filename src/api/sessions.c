@@ -13,6 +13,7 @@
 #include "auth/links.h"
 #include "core/limits.h"
 #include "core/rand.h"
+#include "practice/charging.h"
 #include "practice/mailer.h"
 #include "practice/schedule.h"
 
@@ -726,6 +727,17 @@ void occurrence_cancel(struct api_call *call)
     int following;
     if (load_occurrence(call, &se, &o) < 0 || read_scope(call, &following) < 0)
         return;
+    /* who cancelled: a late cancellation by the client may bring a fee (practice/fees.h) */
+    const char *by;
+    if (api_field_optional_string(call, "by", 1, 16, &by) < 0)
+        return;
+    if (by && strcmp(by, "client") != 0 && strcmp(by, "practice") != 0) {
+        api_field_error(call, "invalid_field", "by",
+                        "Say who cancelled: the client or the practice.");
+        api_fields_failed(call);
+        return;
+    }
+    int by_client = by && strcmp(by, "client") == 0;
     struct store *st = call->ctx->store;
     int rc;
     if (following && se.rrule[0]) {
@@ -746,6 +758,11 @@ void occurrence_cancel(struct api_call *call)
             se.cancelled_at = call->req->now;
         if (rc == 0)
             rc = store_series_update(st, &se);
+        if (rc == 0)
+            rc = store_occurrence_cancelled_by_set(st, o.id, by_client ? "client" : "practice");
+        int made = 0;
+        if (rc == 0 && by_client)
+            rc = charging_occurrence(st, &call->arena, call->ctx->cfg, &o, call->req->now, &made);
     }
     if (rc == 0)
         rc = api_audit(call, "session.cancel_occurrence", o.id);

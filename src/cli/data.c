@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/keyfile.h"
 #include "core/log.h"
+#include "practice/charging.h"
 
 void cli_store_url(const struct config *cfg, char url[1200])
 {
@@ -169,6 +171,15 @@ int cli_open_data(const struct config *cfg, struct seal **seal, struct store **s
     }
     if (applied)
         log_info("store", "applied %d migration(s), schema version %d", applied, version);
+    /* a new practice's services, once (practice/charging.h) */
+    int seeded = 0;
+    if (charging_seed_services(*store, clock_wall_ms(), &seeded) < 0) {
+        fprintf(stderr, "confide: the practice's services could not be written\n");
+        cli_close_data(*seal, *store);
+        return -1;
+    }
+    if (seeded)
+        log_info("store", "the practice's services: %d added from the common codes", seeded);
     return 0;
 }
 

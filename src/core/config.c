@@ -106,6 +106,16 @@ static const struct option_def options[] = {
         "US call or text 988. In the UK call 116 123.\""),
     NUM(retention_years, "7", 0, 100,
         "years an erased client's clinical records are kept, from each record's date"),
+    STR(billing_currency, "USD", "the practice's currency, an ISO 4217 code such as USD, EUR, GBP"),
+    NUM(late_cancel_hours, "24", 0, 336,
+        "hours before a session within which a client's cancellation is late (0: never late)"),
+    STR(late_cancel_fee, "0.00", "fee for a late cancellation by the client, e.g. 50.00 (0: none)"),
+    STR(no_show_fee, "0.00", "fee when a client does not come to a session, e.g. 75.00 (0: none)"),
+    STR(practice_npi, "", "the practice's National Provider Identifier, 10 digits (superbills)"),
+    STR(practice_tax_id, "", "the practice's tax id (EIN), NN-NNNNNNN (superbills)"),
+    STR(practice_address, "", "the practice's postal address, as superbills and statements print it"),
+    STR(pay_online_url, "",
+        "https:// address of the practice's own payment page, shown on statements (empty: none)"),
 };
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 

@@ -55,6 +55,16 @@ struct config {
     char sms_webhook_url[512]; /* http(s) URL the SMS notifications are POSTed to; empty: none */
     char crisis_resources[1024]; /* shown wherever a client writes a message */
     long retention_years;      /* an erased client's clinical records are kept this long */
+    /* billing (docs/BILLING.md); checked, and the amounts parsed, by charging_config_finish
+     * (practice/charging.h) */
+    char billing_currency[8];  /* ISO 4217, e.g. "USD" */
+    long late_cancel_hours;    /* a client's cancellation less than this before the start is late */
+    char late_cancel_fee[32];  /* "0.00": none */
+    char no_show_fee[32];      /* "0.00": none */
+    char practice_npi[16];     /* "" or a 10-digit NPI */
+    char practice_tax_id[16];  /* "" or "NN-NNNNNNN" */
+    char practice_address[1204]; /* free text, at most 300 characters */
+    char pay_online_url[512];  /* "" or an https:// URL of the practice's own payment page */
 
     /* derived by config_finish */
     char listen_host[64];
@@ -70,6 +80,8 @@ struct config {
     /* Browsers reach confide over https: its own TLS, or public_url is https (a proxy
      * ends TLS). The one place that decides the cookie's Secure and __Host- and HSTS. */
     int https;
+    /* billing, derived by charging_config_finish */
+    long long late_cancel_cents, no_show_cents;
 };
 
 void config_defaults(struct config *c);

@@ -242,3 +242,40 @@ int client_location_parse(const char *name)
             return (int)i;
     return -1;
 }
+
+const char *cpt_by_rule(int group, int minutes)
+{
+    if (group)
+        return "90853";
+    if (minutes <= 37)
+        return "90832";
+    return minutes <= 52 ? "90834" : "90837";
+}
+
+int npi_valid(const char *text)
+{
+    if (!text)
+        return 0;
+    for (size_t i = 0; i < 10; i++)
+        if (!is_digit(text[i]))
+            return 0;
+    if (text[10] != '\0')
+        return 0;
+    /* Luhn over "80840" and the first nine digits, doubling every other digit from the
+     * right of that run (the check digit's place is the rightmost) */
+    char digits[15];
+    memcpy(digits, "80840", 5);
+    memcpy(digits + 5, text, 9);
+    int sum = 0;
+    for (int i = 13, k = 0; i >= 0; i--, k++) {
+        int d = digits[i] - '0';
+        if (k % 2 == 0) {
+            d *= 2;
+            if (d > 9)
+                d -= 9;
+        }
+        sum += d;
+    }
+    int check = (10 - sum % 10) % 10;
+    return text[9] - '0' == check;
+}

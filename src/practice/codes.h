@@ -80,4 +80,14 @@ struct telehealth_coding telehealth_coding(enum client_location where);
 const char *client_location_name(enum client_location where);
 int client_location_parse(const char *name);
 
+/* The CPT code a session is billed under when its series names no service: a group's
+ * sessions 90853 (group psychotherapy); a one-to-one session's by its length in minutes, as
+ * the psychotherapy codes' time rule has it: up to 37 minutes 90832, 38 to 52 90834, 53 and
+ * more 90837. */
+const char *cpt_by_rule(int group, int minutes);
+/* Whether text is a National Provider Identifier: exactly ten digits, the last the Luhn
+ * check digit of the first nine with the prefix 80840 before them (as the NPI standard
+ * computes it). */
+int npi_valid(const char *text);
+
 #endif

@@ -4,10 +4,12 @@
 #include <errno.h>
 
 #include "core/log.h"
+#include "practice/charging.h"
 #include "practice/mailer.h"
 #include "practice/retention.h"
 
 #define PURGE_EVERY_MS (24 * 60 * 60 * 1000)
+#define CHARGING_EVERY_MS (60 * 1000)
 
 struct store_retention purge_retention(int years, int64_t now)
 {
@@ -42,6 +44,12 @@ void purge_and_reminders_tick(void *ctx, struct store *s, struct arena *a, int64
     static int64_t last_purge = INT64_MIN;
     const struct config *cfg = ctx;
     mailer_reminders_tick(ctx, s, a, now);
+    static int64_t last_charging = INT64_MIN;
+    if (last_charging == INT64_MIN || now - last_charging >= CHARGING_EVERY_MS) {
+        last_charging = now;
+        if (charging_tick(cfg, s, a, now) < 0)
+            log_warn("billing", "working out charges failed; it runs again at the next tick");
+    }
     if (last_purge != INT64_MIN && now - last_purge < PURGE_EVERY_MS)
         return;
     int64_t rows, clients;

@@ -260,6 +260,32 @@ enum query {
     Q_HOLDS_OF,
     /* check-ins away from the meeting (checkins.c) */
     Q_CLIENT_NEXT_OCCURRENCE,
+    /* billing: services, fee terms, charges and payments (billing.c) */
+    Q_SERVICE_COUNT,
+    Q_SERVICE_INSERT,
+    Q_SERVICE_GET,
+    Q_SERVICE_LIST,
+    Q_SERVICE_UPDATE,
+    Q_SERIES_SERVICE_GET,
+    Q_SERIES_SERVICE_SET,
+    Q_CLIENT_FEE_SET,
+    Q_CLIENT_FEE_REMOVE,
+    Q_CLIENT_FEES,
+    Q_CLIENT_BILLING_GET,
+    Q_CLIENT_BILLING_PUT,
+    Q_CHARGE_INSERT,
+    Q_CHARGE_GET,
+    Q_CHARGE_EXISTS,
+    Q_CHARGES_OF_CLIENT,
+    Q_CHARGES_BETWEEN,
+    Q_CHARGE_WAIVE,
+    Q_PAYMENT_NEXT_ID,
+    Q_PAYMENT_INSERT,
+    Q_PAYMENTS_OF_CLIENT,
+    Q_PAYMENTS_BETWEEN,
+    Q_OCC_CANCELLED_BY_SET,
+    Q_OCC_CANCELLED_BY_GET,
+    Q_OCC_TO_CHARGE,
     Q_COUNT
 };
 

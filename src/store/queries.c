@@ -43,6 +43,15 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
     "n.id, n.occurrence_id, n.series_id, n.client_id, n.author_id, n.template, n.body_sealed,"     \
     " n.version, n.created_at, n.updated_at, n.signed_by, n.signed_at, o.starts_at"
 
+#define SERVICE_COLS "id, cpt, description, fee_cents, duration_minutes, created_at, archived_at"
+#define CHARGE_COLS                                                                                \
+    "t.id, t.client_id, t.occurrence_id, t.therapist_id, t.service_id, t.kind, t.service_at,"      \
+    " t.cpt, t.description, t.modifier, t.place_of_service, t.units, t.amount_cents,"              \
+    " t.created_at, t.waived_at, t.waived_by, t.waived_reason_sealed"
+#define PAYMENT_COLS                                                                               \
+    "t.id, t.client_id, t.method, t.reference_sealed, t.amount_cents, t.received_on,"             \
+    " t.recorded_by, t.created_at"
+
 #define AUDIT_COLS "id, at, actor_user_id, action, subject_id, source, outcome, record_hash"
 
 /* occurrences whose meeting is over: ended, cancelled (or their series), or ending at $1 or
@@ -547,6 +556,72 @@ const char *const store_query_sql[Q_COUNT] = {
         " AND (s.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members m"
         " WHERE m.group_id = s.group_id AND m.client_id = i.client_id))"
         " ORDER BY o.starts_at, o.id LIMIT 1",
+    /* billing (billing.c) */
+    [Q_SERVICE_COUNT] = "SELECT count(*) FROM services",
+    [Q_SERVICE_INSERT] = "INSERT INTO services (cpt, description, fee_cents, duration_minutes,"
+                         " created_at, archived_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    [Q_SERVICE_GET] = "SELECT " SERVICE_COLS " FROM services WHERE id = $1",
+    [Q_SERVICE_LIST] = "SELECT " SERVICE_COLS " FROM services ORDER BY cpt, id",
+    [Q_SERVICE_UPDATE] = "UPDATE services SET cpt = $2, description = $3, fee_cents = $4,"
+                         " duration_minutes = $5, archived_at = $6 WHERE id = $1",
+    [Q_SERIES_SERVICE_GET] = "SELECT coalesce(service_id, 0) FROM series WHERE id = $1",
+    [Q_SERIES_SERVICE_SET] = "UPDATE series SET service_id = $2 WHERE id = $1",
+    [Q_CLIENT_FEE_SET] = "INSERT INTO client_fees (client_id, service_id, fee_cents, updated_at)"
+                         " VALUES ($1, $2, $3, $4) ON CONFLICT (client_id, service_id) DO UPDATE"
+                         " SET fee_cents = excluded.fee_cents, updated_at = excluded.updated_at",
+    [Q_CLIENT_FEE_REMOVE] = "DELETE FROM client_fees WHERE client_id = $1 AND service_id = $2",
+    [Q_CLIENT_FEES] = "SELECT client_id, service_id, fee_cents, updated_at FROM client_fees"
+                      " WHERE client_id = $1 ORDER BY service_id",
+    [Q_CLIENT_BILLING_GET] = "SELECT client_id, scale_kind, scale_value, insurance_sealed,"
+                             " diagnoses_sealed, updated_at FROM client_billing"
+                             " WHERE client_id = $1",
+    [Q_CLIENT_BILLING_PUT] =
+        "INSERT INTO client_billing (client_id, scale_kind, scale_value, insurance_sealed,"
+        " diagnoses_sealed, updated_at) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (client_id) DO UPDATE SET scale_kind = excluded.scale_kind,"
+        " scale_value = excluded.scale_value, insurance_sealed = excluded.insurance_sealed,"
+        " diagnoses_sealed = excluded.diagnoses_sealed, updated_at = excluded.updated_at",
+    /* at most one charge per (occurrence, client): a second insert adds nothing */
+    [Q_CHARGE_INSERT] =
+        "INSERT INTO charges (client_id, occurrence_id, therapist_id, service_id, kind,"
+        " service_at, cpt, description, modifier, place_of_service, units, amount_cents,"
+        " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " ON CONFLICT (occurrence_id, client_id) DO NOTHING RETURNING id",
+    [Q_CHARGE_GET] = "SELECT " CHARGE_COLS " FROM charges t WHERE t.id = $1",
+    [Q_CHARGE_EXISTS] = "SELECT count(*) FROM charges WHERE occurrence_id = $1 AND client_id = $2",
+    [Q_CHARGES_OF_CLIENT] = "SELECT " CHARGE_COLS " FROM charges t WHERE t.client_id = $1"
+                            " ORDER BY t.service_at, t.id",
+    [Q_CHARGES_BETWEEN] = "SELECT " CHARGE_COLS " FROM charges t JOIN clients c"
+                          " ON c.id = t.client_id WHERE t.service_at >= $1 AND t.service_at < $2"
+                          " AND ($3 = 0 OR c.therapist_id = $3) ORDER BY t.service_at, t.id",
+    [Q_CHARGE_WAIVE] = "UPDATE charges SET waived_at = $2, waived_by = $3,"
+                       " waived_reason_sealed = $4 WHERE id = $1 AND waived_at IS NULL",
+    [Q_PAYMENT_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM payments",
+    [Q_PAYMENT_INSERT] = "INSERT INTO payments (id, client_id, method, reference_sealed,"
+                         " amount_cents, received_on, recorded_by, created_at)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    [Q_PAYMENTS_OF_CLIENT] = "SELECT " PAYMENT_COLS " FROM payments t WHERE t.client_id = $1"
+                             " ORDER BY t.received_on, t.id",
+    [Q_PAYMENTS_BETWEEN] = "SELECT " PAYMENT_COLS " FROM payments t JOIN clients c"
+                           " ON c.id = t.client_id WHERE t.received_on >= $1"
+                           " AND t.received_on <= $2 AND ($3 = 0 OR c.therapist_id = $3)"
+                           " ORDER BY t.received_on, t.id",
+    [Q_OCC_CANCELLED_BY_SET] = "UPDATE occurrences SET cancelled_by = $2 WHERE id = $1",
+    [Q_OCC_CANCELLED_BY_GET] = "SELECT coalesce(cancelled_by, 'practice') FROM occurrences"
+                               " WHERE id = $1",
+    /* occurrences since $2 whose charges may be due: over (ended, or cancelled by the
+     * client) and not every expected client charged yet; held before a cancelled series
+     * ended */
+    [Q_OCC_TO_CHARGE] =
+        "SELECT " OCC_COLS " FROM occurrences o JOIN series s ON s.id = o.series_id"
+        " WHERE o.starts_at >= $2 AND o.starts_at <= $1"
+        " AND (s.cancelled_at IS NULL OR o.starts_at < s.cancelled_at)"
+        " AND ((o.cancelled_at IS NULL AND (o.ended_at IS NOT NULL OR o.ends_at <= $1))"
+        " OR (o.cancelled_at IS NOT NULL AND o.cancelled_by = 'client'))"
+        " AND (SELECT count(*) FROM charges c WHERE c.occurrence_id = o.id) <"
+        " (CASE WHEN s.client_id IS NOT NULL THEN 1 ELSE (SELECT count(*) FROM group_members m"
+        " WHERE m.group_id = s.group_id AND m.added_at <= o.starts_at) END)"
+        " ORDER BY o.starts_at, o.id",
 };
 
 const struct store_sealed_column store_sealed_columns[] = {

@@ -927,4 +927,119 @@ int store_records_purge(struct store *s, const struct store_retention *r, int64_
 int store_purge_try_lock(struct store *s);
 void store_purge_unlock(struct store *s);
 
+/* ---- billing (billing.c; docs/BILLING.md): the practice's services, a client's fee terms
+ * and insurance details, the charges sessions bring and the payments recorded. Money is
+ * integer cents (practice/money.h); a payment's day is a civil day number. ---- */
+
+struct store_service {
+    int64_t id;
+    char *cpt;         /* five digits */
+    char *description;
+    int64_t fee_cents; /* the default fee */
+    int duration_minutes;
+    int64_t created_at, archived_at; /* archived_at 0: in use */
+};
+
+/* How many services there are, archived ones included. */
+int store_service_count(struct store *s, int64_t *count);
+int store_service_insert(struct store *s, const struct store_service *sv, int64_t *id);
+int store_service_get(struct store *s, struct arena *a, int64_t id, struct store_service *out);
+/* Every service, archived ones included, by code. */
+int store_service_list(struct store *s, struct arena *a, struct store_service **out,
+                       size_t *count);
+/* Writes cpt, description, fee_cents, duration_minutes and archived_at. */
+int store_service_update(struct store *s, const struct store_service *sv);
+/* The service a series bills: *service_id 0 when chosen by rule. */
+int store_series_service_get(struct store *s, int64_t series_id, int64_t *service_id);
+int store_series_service_set(struct store *s, int64_t series_id, int64_t service_id);
+
+struct store_client_fee {
+    int64_t client_id;
+    int64_t service_id; /* or 0 (FEE_ALL_SERVICES): every service */
+    int64_t fee_cents;
+    int64_t updated_at;
+};
+int store_client_fee_set(struct store *s, const struct store_client_fee *f);
+/* -ENOENT when the client had no such fee. */
+int store_client_fee_remove(struct store *s, int64_t client_id, int64_t service_id);
+int store_client_fees(struct store *s, struct arena *a, int64_t client_id,
+                      struct store_client_fee **out, size_t *count);
+
+/* A client's sliding scale and insurance details (JSON texts, sealed). */
+struct store_client_billing {
+    int64_t client_id;
+    char *scale_kind;    /* "none", "percent", "fixed" */
+    int64_t scale_value; /* percent 0..100, or fixed cents */
+    char *insurance;     /* JSON {payer, member_id, group_id, subscriber, relationship}, or NULL */
+    char *diagnoses;     /* JSON array of ICD-10-CM codes, or NULL */
+    int64_t updated_at;
+};
+/* -ENOENT when none was ever written. */
+int store_client_billing_get(struct store *s, struct arena *a, int64_t client_id,
+                             struct store_client_billing *out);
+int store_client_billing_put(struct store *s, const struct store_client_billing *b);
+
+struct store_charge {
+    int64_t id, client_id, occurrence_id, therapist_id;
+    int64_t service_id; /* 0: none */
+    char *kind;         /* "session", "no_show", "late_cancel" */
+    int64_t service_at; /* ms: the occurrence's start */
+    char *cpt, *description, *modifier, *place_of_service;
+    int units;
+    int64_t amount_cents;
+    int64_t created_at;
+    int64_t waived_at, waived_by; /* 0 when not waived */
+    char *waived_reason;          /* NULL when not waived */
+};
+/* -EEXIST (nothing written) when the client has a charge for that occurrence already. */
+int store_charge_insert(struct store *s, const struct store_charge *c, int64_t *id);
+int store_charge_get(struct store *s, struct arena *a, int64_t id, struct store_charge *out);
+/* 1 when the client has a charge for the occurrence, 0 when not, < 0 on failure. */
+int store_charge_exists(struct store *s, int64_t occurrence_id, int64_t client_id);
+/* A client's charges, by date of service then id. */
+int store_charges_of_client(struct store *s, struct arena *a, int64_t client_id,
+                            struct store_charge **out, size_t *count);
+/* Charges with service_at in [from, to) (ms) of the clients of therapist_id (0: all). */
+int store_charges_between(struct store *s, struct arena *a, int64_t from, int64_t to,
+                          int64_t therapist_id, struct store_charge **out, size_t *count);
+/* -ENOENT when there is no such charge or it was waived already. */
+int store_charge_waive(struct store *s, int64_t id, int64_t user_id, const char *reason,
+                       int64_t now);
+
+struct store_payment {
+    int64_t id, client_id;
+    char *method;    /* ledger_method_name */
+    char *reference; /* NULL: none */
+    int64_t amount_cents;
+    int64_t received_on; /* civil day number */
+    int64_t recorded_by, created_at;
+};
+int store_payment_insert(struct store *s, const struct store_payment *p, int64_t *id);
+/* A client's payments, by day received then id. */
+int store_payments_of_client(struct store *s, struct arena *a, int64_t client_id,
+                             struct store_payment **out, size_t *count);
+/* Payments received on days [from_day, to_day] of the clients of therapist_id (0: all). */
+int store_payments_between(struct store *s, struct arena *a, int64_t from_day, int64_t to_day,
+                           int64_t therapist_id, struct store_payment **out, size_t *count);
+
+/* Who cancelled an occurrence: "practice" or "client" (NULL is taken as "practice"). */
+int store_occurrence_cancelled_by_set(struct store *s, int64_t occurrence_id, const char *by);
+/* *client 1 when the client cancelled it. */
+int store_occurrence_cancelled_by_client(struct store *s, int64_t occurrence_id, int *client);
+/* Occurrences starting in [since, now] whose charges may still be due: over (ended, or
+ * cancelled by the client) with fewer charges than the clients expected at them. */
+int store_occurrences_to_charge(struct store *s, struct arena *a, int64_t now, int64_t since,
+                                struct store_occurrence **out, size_t *count);
+
+/* TEMPORARY (until places.c arrives from main): where a client said they were. */
+struct store_session_location {
+    int64_t id, occurrence_id, client_id;
+    const char *place;
+    const char *jurisdiction;
+    const char *emergency;
+    int64_t answered_at;
+};
+int store_session_location_get(struct store *s, struct arena *a, int64_t occurrence_id,
+                               int64_t client_id, struct store_session_location *out);
+
 #endif
