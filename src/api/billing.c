@@ -27,6 +27,13 @@
 
 /* ---- services ---- */
 
+/* The body has a value (not null) for key. */
+static int present(struct api_call *call, const char *key)
+{
+    json_t *v = json_object_get(call->body, key);
+    return v && !json_is_null(v);
+}
+
 static json_t *service_json(const struct store_service *sv)
 {
     return json_pack("{s:I,s:s,s:s,s:I,s:i,s:b}", "id", (json_int_t)sv->id, "cpt", sv->cpt,
@@ -64,10 +71,10 @@ static int read_service(struct api_call *call, struct store_service *sv, int pat
     }
     if (!patch || json_object_get(call->body, "description"))
         api_field_string(call, "description", 1, SERVICE_DESCRIPTION_MAX, &description, NULL);
-    if (!patch && !json_object_get(call->body, "fee_cents"))
+    if (!patch && !present(call, "fee_cents"))
         api_field_missing(call, "fee_cents");
     api_field_int(call, "fee_cents", 0, FEE_MAX_CENTS, fee, &fee);
-    if (!patch && !json_object_get(call->body, "duration_minutes"))
+    if (!patch && !present(call, "duration_minutes"))
         api_field_missing(call, "duration_minutes");
     api_field_int(call, "duration_minutes", 1, FEE_DURATION_MAX_MIN, minutes, &minutes);
     if (patch)
@@ -572,7 +579,7 @@ void client_payment_add(struct api_call *call)
         api_field_error(call, "invalid_field", "method",
                         "Choose how it was paid: cash, cheque, card terminal, bank transfer or "
                         "insurance.");
-    if (!json_object_get(call->body, "amount_cents"))
+    if (!present(call, "amount_cents"))
         api_field_missing(call, "amount_cents");
     api_field_int(call, "amount_cents", 1, FEE_MAX_CENTS, 0, &amount);
     if (api_field_string(call, "received_on", 10, 10, &received, NULL) == 0 &&
