@@ -23,6 +23,7 @@
 
 #include "core/rand.h"
 #include "core/seal.h"
+#include "practice/charging.h"
 #include "practice/checkin_record.h"
 #include "practice/retention.h"
 #include "store/client_records.h"
@@ -3533,6 +3534,274 @@ static void interest_links_and_the_waitlist(void **state)
     assert_int_equal(n, 0);
 }
 
+/* ---- billing (billing.c) and the charges occurrences bring (practice/charging.c) ---- */
+
+static void billing_services_fees_charges_and_payments(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    int64_t ada = add_user(s, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(s, "bob@example.org", STORE_ROLE_THERAPIST);
+    int64_t c1 = add_client(s, ada, "One");
+    int64_t c2 = add_client(s, bob, "Two");
+    /* services: seeded once, listed with archived ones, updated */
+    int seeded = 0;
+    assert_int_equal(charging_seed_services(s, 1000, &seeded), 0);
+    assert_int_equal(seeded, 7);
+    assert_int_equal(charging_seed_services(s, 2000, &seeded), 0);
+    assert_int_equal(seeded, 0);
+    struct store_service *list;
+    size_t n;
+    assert_int_equal(store_service_list(s, &f->arena, &list, &n), 0);
+    assert_int_equal(n, 7);
+    assert_string_equal(list[0].cpt, "90791");
+    struct store_service sv = list[2]; /* 90834 */
+    assert_string_equal(sv.cpt, "90834");
+    sv.fee_cents = 15000;
+    sv.archived_at = 3000;
+    assert_int_equal(store_service_update(s, &sv), 0);
+    struct store_service got;
+    assert_int_equal(store_service_get(s, &f->arena, sv.id, &got), 0);
+    assert_int_equal(got.fee_cents, 15000);
+    assert_int_equal(got.archived_at, 3000);
+    sv.archived_at = 0;
+    assert_int_equal(store_service_update(s, &sv), 0);
+    /* a series' service */
+    int64_t se = add_series(s, ada, c1, 0, 1);
+    int64_t service_id = -1;
+    assert_int_equal(store_series_service_get(s, se, &service_id), 0);
+    assert_int_equal(service_id, 0);
+    assert_int_equal(store_series_service_set(s, se, sv.id), 0);
+    assert_int_equal(store_series_service_get(s, se, &service_id), 0);
+    assert_int_equal(service_id, sv.id);
+    /* fee terms */
+    struct store_client_fee fee = {c1, 0, 12000, 5000};
+    assert_int_equal(store_client_fee_set(s, &fee), 0);
+    fee.fee_cents = 11000;
+    assert_int_equal(store_client_fee_set(s, &fee), 0); /* replaces */
+    fee.service_id = sv.id;
+    fee.fee_cents = 9000;
+    assert_int_equal(store_client_fee_set(s, &fee), 0);
+    struct store_client_fee *fees;
+    assert_int_equal(store_client_fees(s, &f->arena, c1, &fees, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(fees[0].service_id, 0);
+    assert_int_equal(fees[0].fee_cents, 11000);
+    assert_int_equal(store_client_fee_remove(s, c1, sv.id), 0);
+    assert_int_equal(store_client_fee_remove(s, c1, sv.id), -ENOENT);
+    struct store_client_billing b;
+    assert_int_equal(store_client_billing_get(s, &f->arena, c1, &b), -ENOENT);
+    b = (struct store_client_billing){.client_id = c1,
+                                      .scale_kind = "percent",
+                                      .scale_value = 60,
+                                      .insurance = "{\"payer\":\"Aetna\"}",
+                                      .diagnoses = "[\"F43.10\"]",
+                                      .updated_at = 6000};
+    assert_int_equal(store_client_billing_put(s, &b), 0);
+    b.scale_value = 50;
+    assert_int_equal(store_client_billing_put(s, &b), 0);
+    assert_int_equal(store_client_billing_get(s, &f->arena, c1, &b), 0);
+    assert_int_equal(b.scale_value, 50);
+    assert_string_equal(b.insurance, "{\"payer\":\"Aetna\"}");
+    assert_string_equal(b.diagnoses, "[\"F43.10\"]");
+    assert_false(raw_blob_holds(f, "SELECT insurance_sealed FROM client_billing", "Aetna"));
+    assert_false(raw_blob_holds(f, "SELECT diagnoses_sealed FROM client_billing", "F43"));
+    /* one charge per (occurrence, client) */
+    int64_t occ = add_occurrence(s, se, ada, 100000, 100000 + 45 * 60000, "1111111111");
+    struct store_charge ch = {.client_id = c1,
+                              .occurrence_id = occ,
+                              .therapist_id = ada,
+                              .service_id = sv.id,
+                              .kind = "session",
+                              .service_at = 100000,
+                              .cpt = "90834",
+                              .description = "Psychotherapy",
+                              .modifier = "95",
+                              .place_of_service = "10",
+                              .units = 1,
+                              .amount_cents = 7500,
+                              .created_at = 200000};
+    int64_t cid = 0, again = 0;
+    assert_int_equal(store_charge_exists(s, occ, c1), 0);
+    assert_int_equal(store_charge_insert(s, &ch, &cid), 0);
+    assert_true(cid > 0);
+    assert_int_equal(store_charge_exists(s, occ, c1), 1);
+    ch.amount_cents = 9999;
+    assert_int_equal(store_charge_insert(s, &ch, &again), -EEXIST);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM charges"), 1);
+    struct store_charge gotc;
+    assert_int_equal(store_charge_get(s, &f->arena, cid, &gotc), 0);
+    assert_int_equal(gotc.amount_cents, 7500);
+    assert_string_equal(gotc.place_of_service, "10");
+    assert_null(gotc.waived_reason);
+    assert_int_equal(store_charge_waive(s, cid, ada, "Hardship this month.", 300000), 0);
+    assert_int_equal(store_charge_waive(s, cid, ada, "Again.", 300001), -ENOENT);
+    assert_int_equal(store_charge_get(s, &f->arena, cid, &gotc), 0);
+    assert_int_equal(gotc.waived_at, 300000);
+    assert_string_equal(gotc.waived_reason, "Hardship this month.");
+    assert_false(raw_blob_holds(f, "SELECT waived_reason_sealed FROM charges", "Hardship"));
+    struct store_charge *charges;
+    assert_int_equal(store_charges_of_client(s, &f->arena, c1, &charges, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_charges_between(s, &f->arena, 0, 100001, ada, &charges, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_charges_between(s, &f->arena, 0, 100001, bob, &charges, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_charges_between(s, &f->arena, 100001, 200000, 0, &charges, &n), 0);
+    assert_int_equal(n, 0);
+    /* payments */
+    struct store_payment p = {.client_id = c1,
+                              .method = "cheque",
+                              .reference = "No. 1042",
+                              .amount_cents = 5000,
+                              .received_on = 20000,
+                              .recorded_by = ada,
+                              .created_at = 400000};
+    int64_t pid = 0;
+    assert_int_equal(store_payment_insert(s, &p, &pid), 0);
+    p.client_id = c2;
+    p.reference = NULL;
+    p.received_on = 20005;
+    assert_int_equal(store_payment_insert(s, &p, &pid), 0);
+    struct store_payment *pays;
+    assert_int_equal(store_payments_of_client(s, &f->arena, c1, &pays, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(pays[0].reference, "No. 1042");
+    assert_string_equal(pays[0].method, "cheque");
+    assert_false(raw_blob_holds(f, "SELECT reference_sealed FROM payments WHERE client_id = 1",
+                                "1042"));
+    assert_int_equal(store_payments_between(s, &f->arena, 20000, 20005, 0, &pays, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_payments_between(s, &f->arena, 20000, 20005, bob, &pays, &n), 0);
+    assert_int_equal(n, 1);
+    assert_null(pays[0].reference);
+    /* the account: the waived charge owes nothing, the payment is credit */
+    struct charging_account acct;
+    assert_int_equal(charging_account(s, &f->arena, c1, &acct), 0);
+    assert_int_equal(acct.n_charges, 1);
+    assert_int_equal(acct.state[0], LEDGER_WAIVED);
+    assert_int_equal(acct.balance.charged, 7500);
+    assert_int_equal(acct.balance.waived, 7500);
+    assert_int_equal(acct.balance.credit, 5000);
+    assert_int_equal(acct.balance.balance, -5000);
+    /* who cancelled */
+    int by_client = -1;
+    assert_int_equal(store_occurrence_cancelled_by_client(s, occ, &by_client), 0);
+    assert_int_equal(by_client, 0);
+    assert_int_equal(store_occurrence_cancelled_by_set(s, occ, "client"), 0);
+    assert_int_equal(store_occurrence_cancelled_by_client(s, occ, &by_client), 0);
+    assert_int_equal(by_client, 1);
+}
+
+/* A config with a no-show fee of 40.00 and a 24-hour late-cancellation fee of 30.00. */
+static struct config billing_config(void)
+{
+    struct config cfg;
+    config_defaults(&cfg);
+    snprintf(cfg.no_show_fee, sizeof cfg.no_show_fee, "40.00");
+    snprintf(cfg.late_cancel_fee, sizeof cfg.late_cancel_fee, "30");
+    struct buf err = {0};
+    assert_int_equal(charging_config_finish(&cfg, &err), 0);
+    buf_free(&err);
+    assert_int_equal(cfg.no_show_cents, 4000);
+    assert_int_equal(cfg.late_cancel_cents, 3000);
+    return cfg;
+}
+
+static void occurrences_bring_one_charge_per_client(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    struct config cfg = billing_config();
+    int seeded;
+    assert_int_equal(charging_seed_services(s, 1000, &seeded), 0);
+    struct store_service *list;
+    size_t n;
+    assert_int_equal(store_service_list(s, &f->arena, &list, &n), 0);
+    for (size_t i = 0; i < n; i++) { /* fees for the codes chosen by rule */
+        list[i].fee_cents = strcmp(list[i].cpt, "90853") == 0 ? 6000 : 15000;
+        assert_int_equal(store_service_update(s, &list[i]), 0);
+    }
+    int64_t ada = add_user(s, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t c1 = add_client(s, ada, "One"), c2 = add_client(s, ada, "Two"),
+            c3 = add_client(s, ada, "Three");
+    int64_t h = 3600 * 1000;
+    int64_t start = 100 * 24 * h;
+    /* one-to-one, 45 minutes, attended, at 60 % of the client's own 120.00 */
+    int64_t se = add_series(s, ada, c1, 0, 1);
+    int64_t occ = add_occurrence(s, se, ada, start, start + 45 * 60000, "1000000001");
+    struct store_client_fee fee = {c1, 0, 12000, 1};
+    assert_int_equal(store_client_fee_set(s, &fee), 0);
+    struct store_client_billing b = {.client_id = c1, .scale_kind = "percent", .scale_value = 60,
+                                     .updated_at = 1};
+    assert_int_equal(store_client_billing_put(s, &b), 0);
+    assert_int_equal(store_attendance_add(s, occ, c1, 0, "joined", start), 0);
+    assert_int_equal(store_attendance_add(s, occ, c1, 0, "admitted", start + 1000), 0);
+    struct store_occurrence o;
+    assert_int_equal(store_occurrence_get(s, &f->arena, occ, &o), 0);
+    int made = -1;
+    /* not over yet: nothing */
+    assert_int_equal(charging_occurrence(s, &f->arena, &cfg, &o, start + 10 * 60000, &made), 0);
+    assert_int_equal(made, 0);
+    int64_t later = start + 2 * h;
+    assert_int_equal(charging_tick(&cfg, s, &f->arena, later), 1);
+    assert_int_equal(charging_tick(&cfg, s, &f->arena, later + 1000), 0); /* never twice */
+    assert_int_equal(charging_occurrence(s, &f->arena, &cfg, &o, later, &made), 0);
+    assert_int_equal(made, 0);
+    struct store_charge *ch;
+    assert_int_equal(store_charges_of_client(s, &f->arena, c1, &ch, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ch[0].kind, "session");
+    assert_string_equal(ch[0].cpt, "90834"); /* 45 minutes, by rule */
+    assert_int_equal(ch[0].amount_cents, 7200);
+    assert_string_equal(ch[0].modifier, "95");
+    assert_int_equal(ch[0].units, 1);
+    assert_int_equal(ch[0].service_at, start);
+    /* a group: c2 came, c3 did not (no-show fee), a member added after it began is not
+     * expected */
+    int64_t gid = add_group(s, ada, "Circle");
+    assert_int_equal(store_group_member_add(s, gid, c2, 1000), 0);
+    assert_int_equal(store_group_member_add(s, gid, c3, 1000), 0);
+    int64_t gse = add_series(s, ada, 0, gid, 2);
+    int64_t gocc = add_occurrence(s, gse, ada, start + 3 * h, start + 4 * h, "1000000002");
+    assert_int_equal(store_attendance_add(s, gocc, c2, 0, "joined", start + 3 * h), 0);
+    assert_int_equal(store_attendance_add(s, gocc, c2, 0, "admitted", start + 3 * h), 0);
+    assert_int_equal(charging_tick(&cfg, s, &f->arena, start + 5 * h), 2);
+    assert_int_equal(store_charges_of_client(s, &f->arena, c2, &ch, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ch[0].cpt, "90853");
+    assert_int_equal(ch[0].amount_cents, 6000);
+    assert_int_equal(store_charges_of_client(s, &f->arena, c3, &ch, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ch[0].kind, "no_show");
+    assert_int_equal(ch[0].amount_cents, 4000);
+    /* cancelled by the client 2 hours before: the late-cancellation fee; by the practice:
+     * nothing */
+    int64_t late = add_occurrence(s, se, ada, start + 48 * h, start + 49 * h, "1000000003");
+    int64_t practice = add_occurrence(s, se, ada, start + 72 * h, start + 73 * h, "1000000004");
+    assert_int_equal(store_occurrence_get(s, &f->arena, late, &o), 0);
+    o.cancelled_at = start + 46 * h;
+    assert_int_equal(store_occurrence_update(s, &o), 0);
+    assert_int_equal(store_occurrence_cancelled_by_set(s, late, "client"), 0);
+    assert_int_equal(store_occurrence_get(s, &f->arena, practice, &o), 0);
+    o.cancelled_at = start + 71 * h;
+    assert_int_equal(store_occurrence_update(s, &o), 0);
+    assert_int_equal(store_occurrence_cancelled_by_set(s, practice, "practice"), 0);
+    assert_int_equal(charging_tick(&cfg, s, &f->arena, start + 47 * h), 0); /* not begun */
+    assert_int_equal(charging_tick(&cfg, s, &f->arena, start + 50 * h), 1);
+    assert_int_equal(charging_tick(&cfg, s, &f->arena, start + 80 * h), 0);
+    assert_int_equal(store_charges_of_client(s, &f->arena, c1, &ch, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(ch[1].kind, "late_cancel");
+    assert_int_equal(ch[1].amount_cents, 3000);
+    /* older than the look-back: not looked at */
+    int64_t old = add_occurrence(s, se, ada, start + 100 * h, start + 101 * h, "1000000005");
+    (void)old;
+    assert_int_equal(charging_tick(&cfg, s, &f->arena,
+                                   start + 100 * h + (CHARGING_LOOKBACK_DAYS + 1) * 24 * h),
+                     0);
+}
+
 int main(void)
 {
     rand_init();
@@ -3621,6 +3890,9 @@ int main(void)
         cmocka_unit_test(registry_names_sealed_columns_key_rotation_knows),
         cmocka_unit_test_setup_teardown(clients_are_exported_erased_with_a_hold_and_purged, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(billing_services_fees_charges_and_payments, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(occurrences_bring_one_charge_per_client, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
