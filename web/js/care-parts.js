@@ -3,6 +3,7 @@
 // A part is a function (subject, { data, call, onChanged }) => Element | null; the details
 // show them in the order listed here. One import and one entry per part.
 import { clientAttendance, groupRoster } from './care-attendance.js';
+import { clientBilling } from './care-billing.js';
 import { groupIntake } from './care-intake.js';
 import { clientMeasures, groupMeasures } from './care-measures.js';
 import { clientMessages, groupAnnouncements } from './care-messages.js';
@@ -14,6 +15,7 @@ const clientParts = [
   clientAttendance,
   clientMessages,
   clientNotes,
+  clientBilling,
   rightsPart,
 ];
 
