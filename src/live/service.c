@@ -23,6 +23,7 @@
 #include "live/media.h"
 #include "live/meeting.h"
 #include "live/protocol.h"
+#include "practice/charging.h"
 #include "sfu/limits.h"
 
 /* ---- plumbing ---- */
@@ -182,6 +183,11 @@ void svc_carry_out(struct live_service *svc, struct room_entry *re, struct live_
     if (fx->ended_at && store_occurrence_end(svc->store, re->occurrence_id, fx->ended_at) < 0)
         /* the links still open until its end time: a loss of comfort, not of data */
         log_warn("live", "occurrence=%lld: its end could not be written",
+                 (long long)re->occurrence_id);
+    else if (fx->ended_at &&
+             charging_occurrence_id(svc->store, svc->cfg, re->occurrence_id, fx->ended_at) < 0)
+        /* the mail thread's tick makes them within a minute */
+        log_warn("live", "occurrence=%lld: its charges wait for the next look",
                  (long long)re->occurrence_id);
     if (svc->media) /* without media the room's ALLOW commands have nobody to reach */
         live_media_apply(svc->media, (uint64_t)re->occurrence_id, fx->media, fx->media_count);

@@ -80,8 +80,9 @@ static int finish_with(const char *key, const char *value, struct config *out)
         assert_int_equal(config_set_flag(out, key, value, NULL), 0);
     int rc = charging_config_finish(out, &err);
     if (rc < 0) {
+        assert_non_null(key);
         assert_non_null(err.data);
-        assert_non_null(strstr(err.data, key));
+        assert_non_null(strstr(err.data, key ? key : ""));
     }
     buf_free(&err);
     return rc;
