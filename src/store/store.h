@@ -1031,15 +1031,4 @@ int store_occurrence_cancelled_by_client(struct store *s, int64_t occurrence_id,
 int store_occurrences_to_charge(struct store *s, struct arena *a, int64_t now, int64_t since,
                                 struct store_occurrence **out, size_t *count);
 
-/* TEMPORARY (until places.c arrives from main): where a client said they were. */
-struct store_session_location {
-    int64_t id, occurrence_id, client_id;
-    const char *place;
-    const char *jurisdiction;
-    const char *emergency;
-    int64_t answered_at;
-};
-int store_session_location_get(struct store *s, struct arena *a, int64_t occurrence_id,
-                               int64_t client_id, struct store_session_location *out);
-
 #endif
