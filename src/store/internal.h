@@ -260,6 +260,15 @@ enum query {
     Q_HOLDS_OF,
     /* check-ins away from the meeting (checkins.c) */
     Q_CLIENT_NEXT_OCCURRENCE,
+    /* billing: where clients were, licences and compacts as read (places.c) */
+    Q_LOCATION_NEXT_ID,
+    Q_LOCATION_ID,
+    Q_LOCATION_INSERT,
+    Q_LOCATION_UPDATE,
+    Q_LOCATION_GET,
+    Q_LOCATION_LAST,
+    Q_LICENCES_OF_USER,
+    Q_COMPACTS_ACTIVE,
     Q_COUNT
 };
 
