@@ -12,6 +12,7 @@
 
 #include "api/routes.h"
 #include "core/clock.h"
+#include "core/html.h"
 #include "practice/purge.h"
 #include "practice/schedule.h"
 
@@ -80,31 +81,6 @@ static json_t *records_json(const struct api_call *call, const struct store_righ
 
 /* ---- the readable copy ---- */
 
-static void html_text(struct buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            buf_puts(b, "&lt;");
-            break;
-        case '>':
-            buf_puts(b, "&gt;");
-            break;
-        case '&':
-            buf_puts(b, "&amp;");
-            break;
-        case '"':
-            buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            buf_puts(b, "&#39;");
-            break;
-        default:
-            buf_append(b, s, 1);
-        }
-    }
-}
-
 /* "created_at" reads "Created at" */
 static void html_label(struct buf *b, const char *name)
 {
@@ -115,7 +91,7 @@ static void html_label(struct buf *b, const char *name)
             *p = ' ';
     if (label[0] >= 'a' && label[0] <= 'z')
         label[0] = (char)(label[0] - 'a' + 'A');
-    html_text(b, label);
+    html_escape(b, label);
 }
 
 static void html_when(struct buf *b, const char *tz, int64_t ms)
@@ -123,7 +99,7 @@ static void html_when(struct buf *b, const char *tz, int64_t ms)
     char when[64];
     if (sched_format_human(tz, ms, when) < 0)
         clock_format_rfc3339(ms, when);
-    html_text(b, when);
+    html_escape(b, when);
 }
 
 static void html_field(struct buf *b, const char *tz, const struct store_record_field *f)
@@ -145,7 +121,7 @@ static void html_field(struct buf *b, const char *tz, const struct store_record_
     }
     json_t *v = f->text[0] == '{' ? json_loads(f->text, 0, NULL) : NULL;
     if (!json_is_object(v)) { /* plain words */
-        html_text(b, f->text);
+        html_escape(b, f->text);
         json_decref(v);
         return;
     }
@@ -159,7 +135,7 @@ static void html_field(struct buf *b, const char *tz, const struct store_record_
         buf_puts(b, sep);
         html_label(b, key);
         buf_puts(b, ": ");
-        html_text(b, json_string_value(item));
+        html_escape(b, json_string_value(item));
         sep = "; ";
     }
     json_decref(v);
@@ -172,22 +148,22 @@ static void records_html(const struct api_call *call, const struct store_rights_
     buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 "<title>Records held about ");
-    html_text(b, c->name ? c->name : "");
+    html_escape(b, c->name ? c->name : "");
     buf_puts(b, "</title><link rel=\"stylesheet\" href=\"/css/tokens.css\">"
                 "<link rel=\"stylesheet\" href=\"/css/records.css\"></head>\n<body><main>"
                 "<h1>Records held about ");
-    html_text(b, c->name ? c->name : "");
+    html_escape(b, c->name ? c->name : "");
     buf_puts(b, "</h1>\n<p class=\"about\">Everything ");
-    html_text(b, call->ctx->cfg->practice_name);
+    html_escape(b, call->ctx->cfg->practice_name);
     buf_puts(b, " holds about this client, as of ");
     html_when(b, tz, call->req->now);
     buf_puts(b, ". Times are in ");
-    html_text(b, tz);
+    html_escape(b, tz);
     buf_puts(b, ". To keep a paper copy, use your browser's Print.</p>\n");
     for (size_t i = 0; i < n; i++) {
         const struct store_record_set *set = &sets[i];
         buf_printf(b, "<section id=\"%s\"><h2>", set->kind);
-        html_text(b, set->title);
+        html_escape(b, set->title);
         buf_puts(b, "</h2>\n");
         if (set->count == 0) {
             buf_puts(b, "<p class=\"none\">None.</p></section>\n");

@@ -286,6 +286,15 @@ enum query {
     Q_OCC_CANCELLED_BY_SET,
     Q_OCC_CANCELLED_BY_GET,
     Q_OCC_TO_CHARGE,
+    /* billing: where clients were, licences and compacts as read (places.c) */
+    Q_LOCATION_NEXT_ID,
+    Q_LOCATION_ID,
+    Q_LOCATION_INSERT,
+    Q_LOCATION_UPDATE,
+    Q_LOCATION_GET,
+    Q_LOCATION_LAST,
+    Q_LICENCES_OF_USER,
+    Q_COMPACTS_ACTIVE,
     Q_COUNT
 };
 

@@ -39,6 +39,11 @@ _Static_assert(Q_COUNT <= STORE_STMT_CACHE, "the statement cache must hold every
 /* PostgreSQL only (store/dialect.h): rows another connection's claim holds are passed over */
 #define SKIP_LOCKED PG_ONLY("FOR UPDATE SKIP LOCKED")
 
+#define LOCATION_COLS                                                                              \
+    "id, occurrence_id, client_id, place, jurisdiction, emergency_sealed, answered_at"
+#define LICENCE_COLS                                                                               \
+    "id, user_id, jurisdiction, kind, number, expires_on, reminders_sent, created_at"
+#define COMPACT_COLS "id, name, members, valid_from, valid_until, created_at"
 #define NOTE_COLS                                                                                  \
     "n.id, n.occurrence_id, n.series_id, n.client_id, n.author_id, n.template, n.body_sealed,"     \
     " n.version, n.created_at, n.updated_at, n.signed_by, n.signed_at, o.starts_at"
@@ -543,6 +548,23 @@ const char *const store_query_sql[Q_COUNT] = {
     [Q_HOLD_CLEAR] = "DELETE FROM record_holds WHERE client_id = $1 AND record_kind = $2",
     [Q_HOLDS_OF] = "SELECT record_kind, held_until FROM record_holds WHERE client_id = $1"
                    " ORDER BY held_until, record_kind",
+    /* where a client said they were (places.c): one row a client an occurrence */
+    [Q_LOCATION_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM session_locations",
+    [Q_LOCATION_ID] = "SELECT id FROM session_locations WHERE occurrence_id = $1"
+                      " AND client_id = $2",
+    [Q_LOCATION_INSERT] = "INSERT INTO session_locations (id, occurrence_id, client_id, place,"
+                          " jurisdiction, emergency_sealed, answered_at)"
+                          " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [Q_LOCATION_UPDATE] = "UPDATE session_locations SET place = $2, jurisdiction = $3,"
+                          " emergency_sealed = $4, answered_at = $5 WHERE id = $1",
+    [Q_LOCATION_GET] = "SELECT " LOCATION_COLS " FROM session_locations"
+                       " WHERE occurrence_id = $1 AND client_id = $2",
+    [Q_LOCATION_LAST] = "SELECT " LOCATION_COLS " FROM session_locations WHERE client_id = $1"
+                        " ORDER BY answered_at DESC, id DESC LIMIT 1",
+    [Q_LICENCES_OF_USER] = "SELECT " LICENCE_COLS " FROM licences WHERE user_id = $1"
+                           " AND removed_at IS NULL ORDER BY jurisdiction, expires_on, id",
+    [Q_COMPACTS_ACTIVE] = "SELECT " COMPACT_COLS " FROM compacts WHERE removed_at IS NULL"
+                          " ORDER BY name, id",
     /* the client's first meeting not cancelled, not ended for everyone and not over by $2
      * that starts before $3: one-to-one or of a group they are still in, with their link
      * to it not revoked (the rule of Q_INVITE_CURRENT) */

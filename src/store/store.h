@@ -1030,5 +1030,50 @@ int store_occurrence_cancelled_by_client(struct store *s, int64_t occurrence_id,
  * cancelled by the client) with fewer charges than the clients expected at them. */
 int store_occurrences_to_charge(struct store *s, struct arena *a, int64_t now, int64_t since,
                                 struct store_occurrence **out, size_t *count);
+/* ---- billing: where a client said they were, licences and compacts as read (places.c) ----
+ * The writes of licences and compacts are the licences API's; these reads serve the join
+ * page, the waiting room's licence warning, the charges' place of service and the flags. */
+
+struct store_session_location {
+    int64_t id, occurrence_id, client_id;
+    const char *place;        /* "home", "not_home", "unknown" (practice/codes.h) */
+    const char *jurisdiction; /* a jurisdictions.h key, or "" when they did not say */
+    const char *emergency;    /* an address for emergencies, or NULL */
+    int64_t answered_at;
+};
+/* Records what the client said for the occurrence, replacing an earlier answer for it
+ * (id, when 0, is set to the row's). Run inside a transaction. */
+int store_session_location_put(struct store *s, struct store_session_location *l);
+/* 0, or -ENOENT when the client said nothing for that occurrence. */
+int store_session_location_get(struct store *s, struct arena *a, int64_t occurrence_id,
+                               int64_t client_id, struct store_session_location *out);
+/* The client's latest answer for any occurrence (to prefill the question): -ENOENT none. */
+int store_session_location_last(struct store *s, struct arena *a, int64_t client_id,
+                                struct store_session_location *out);
+
+struct store_licence {
+    int64_t id, user_id;
+    const char *jurisdiction; /* key */
+    const char *kind;         /* "Psychologist", "LCSW"… */
+    const char *number;
+    int32_t expires_on; /* day number: the last day it is valid */
+    unsigned reminders_sent; /* LICENCE_SENT_* or-ed */
+    int64_t created_at;
+};
+/* A practitioner's licences not removed, by jurisdiction then expiry. */
+int store_licence_list_user(struct store *s, struct arena *a, int64_t user_id,
+                            struct store_licence **out, size_t *count);
+
+struct store_compact {
+    int64_t id;
+    const char *name;
+    const char *members; /* keys, comma-separated */
+    int32_t valid_from;  /* day number, included */
+    int32_t valid_until; /* day number, included; LICENCE_OPEN_END (INT32_MAX) when open */
+    int64_t created_at;
+};
+/* The compacts the practice relies on (not removed), by name. */
+int store_compact_list(struct store *s, struct arena *a, struct store_compact **out,
+                       size_t *count);
 
 #endif

@@ -31,6 +31,7 @@
 #include "store/migrations.h"
 #include "store/internal.h"
 #include "store/store.h"
+#include "practice/licence_check.h"
 #include "../support/full_disk.h"
 #include "../support/test_db.h"
 
@@ -3802,6 +3803,116 @@ static void occurrences_bring_one_charge_per_client(void **state)
                      0);
 }
 
+/* Where a client said they were: replaced in place for the same occurrence, sealed, the
+ * latest for the prefill; licences and compacts as the licence rule reads them. */
+static void session_locations_licences_and_compacts(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t cid = add_client(f->store, ada, "One");
+    int64_t sid = add_series(f->store, ada, cid, 0, 1);
+    int64_t o1 = add_occurrence(f->store, sid, ada, 10000, 13000, "0000000001");
+    int64_t o2 = add_occurrence(f->store, sid, ada, 20000, 23000, "0000000002");
+    struct arena a = {0};
+    struct store_session_location got;
+    assert_int_equal(store_session_location_get(f->store, &a, o1, cid, &got), -ENOENT);
+    assert_int_equal(store_session_location_last(f->store, &a, cid, &got), -ENOENT);
+
+    struct store_session_location l = {.occurrence_id = o1, .client_id = cid, .place = "home",
+                                       .jurisdiction = "US-CA",
+                                       .emergency = "12 Harbour Lane, Morro Bay",
+                                       .answered_at = 10500};
+    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(store_session_location_put(f->store, &l), 0);
+    int64_t first = l.id;
+    /* answered again at a rejoin: the same row, the new answer */
+    l.id = 0;
+    l.place = "not_home";
+    l.jurisdiction = "US-NV";
+    l.emergency = NULL;
+    l.answered_at = 10900;
+    assert_int_equal(store_session_location_put(f->store, &l), 0);
+    assert_int_equal(l.id, first);
+    struct store_session_location l2 = {.occurrence_id = o2, .client_id = cid, .place = "home",
+                                        .jurisdiction = "GB", .emergency = "Flat 2, Leith",
+                                        .answered_at = 20100};
+    assert_int_equal(store_session_location_put(f->store, &l2), 0);
+    assert_true(l2.id != first);
+    assert_int_equal(store_commit(f->store), 0);
+
+    assert_int_equal(store_session_location_get(f->store, &a, o1, cid, &got), 0);
+    assert_string_equal(got.place, "not_home");
+    assert_string_equal(got.jurisdiction, "US-NV");
+    assert_null(got.emergency);
+    assert_int_equal(got.answered_at, 10900);
+    assert_int_equal(store_session_location_last(f->store, &a, cid, &got), 0);
+    assert_int_equal(got.occurrence_id, o2);
+    assert_string_equal(got.emergency, "Flat 2, Leith");
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM session_locations"), 2);
+
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO licences (id, user_id, jurisdiction, kind, number, expires_on,"
+             " reminders_sent, created_at) VALUES (1, %lld, 'US-CA', 'Psychologist', 'PSY1',"
+             " 20000, 1, 5), (2, %lld, 'US-AZ', 'Psychologist', 'AZ9', 20100, 0, 6),"
+             " (3, %lld, 'US-NV', 'LCSW', 'N3', 20000, 0, 7)",
+             (long long)ada, (long long)ada, (long long)ada);
+    raw_exec_expect(f, sql, 0);
+    raw_exec(f, "UPDATE licences SET removed_at = 9 WHERE id = 3");
+    raw_exec_expect(f,
+                    "INSERT INTO compacts (id, name, members, valid_from, valid_until,"
+                    " created_at) VALUES (1, 'PSYPACT', 'US-AZ,US-NV', 19000, NULL, 5),"
+                    " (2, 'Gone', 'US-TX', 19000, 19500, 6)",
+                    0);
+    raw_exec(f, "UPDATE compacts SET removed_at = 9 WHERE id = 2");
+    struct store_licence *lic;
+    size_t nl;
+    assert_int_equal(store_licence_list_user(f->store, &a, ada, &lic, &nl), 0);
+    assert_int_equal(nl, 2);
+    assert_string_equal(lic[0].jurisdiction, "US-AZ");
+    assert_string_equal(lic[1].number, "PSY1");
+    assert_int_equal(lic[1].expires_on, 20000);
+    assert_int_equal(lic[1].reminders_sent, 1);
+    struct store_compact *k;
+    size_t nk;
+    assert_int_equal(store_compact_list(f->store, &a, &k, &nk), 0);
+    assert_int_equal(nk, 1);
+    assert_string_equal(k[0].members, "US-AZ,US-NV");
+    assert_int_equal(k[0].valid_until, INT32_MAX);
+
+    /* the rule over what is stored: a session on day 20000 (noon UTC) */
+    const int64_t day_ms = (int64_t)86400000;
+    struct licence_check c;
+    assert_int_equal(licence_check(f->store, &a, ada, "US-CA", 20000 * day_ms + day_ms / 2, "UTC",
+                                   &c),
+                     0);
+    assert_int_equal(c.day, 20000);
+    assert_int_equal(c.cover, LICENCE_DIRECT);
+    assert_false(c.flagged);
+    assert_string_equal(c.covered_by, "Psychologist PSY1");
+    /* the day after the Californian licence's last day; in Los Angeles it is still day 20000 */
+    assert_int_equal(licence_check(f->store, &a, ada, "US-CA", 20001 * day_ms + 3600000, "UTC", &c),
+                     0);
+    assert_true(c.flagged);
+    assert_null(c.covered_by);
+    assert_int_equal(licence_check(f->store, &a, ada, "US-CA", 20001 * day_ms + 3600000,
+                                   "America/Los_Angeles", &c),
+                     0);
+    assert_int_equal(c.day, 20000);
+    assert_false(c.flagged);
+    /* Nevada through the compact (the removed Nevada licence counts for nothing) */
+    assert_int_equal(licence_check(f->store, &a, ada, "US-NV", 20050 * day_ms, "UTC", &c), 0);
+    assert_int_equal(c.cover, LICENCE_THROUGH_COMPACT);
+    assert_string_equal(c.covered_by, "PSYPACT");
+    /* Texas's compact was removed; nothing said is flagged too */
+    assert_int_equal(licence_check(f->store, &a, ada, "US-TX", 19200 * day_ms, "UTC", &c), 0);
+    assert_true(c.flagged);
+    assert_int_equal(licence_check(f->store, &a, ada, "", 19200 * day_ms, "UTC", &c), 0);
+    assert_true(c.flagged);
+    assert_int_equal(licence_check(f->store, &a, ada, "US-CA", 0, "Not/AZone", &c), -EINVAL);
+    arena_free(&a);
+}
+
 int main(void)
 {
     rand_init();
@@ -3893,6 +4004,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(billing_services_fees_charges_and_payments, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(occurrences_bring_one_charge_per_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(session_locations_licences_and_compacts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
