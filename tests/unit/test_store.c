@@ -3744,6 +3744,12 @@ static void occurrences_bring_one_charge_per_client(void **state)
     /* not over yet: nothing */
     assert_int_equal(charging_occurrence(s, &f->arena, &cfg, &o, start + 10 * 60000, &made), 0);
     assert_int_equal(made, 0);
+    /* they said they were at home: place of service 10 */
+    struct store_session_location loc = {.occurrence_id = occ, .client_id = c1, .place = "home",
+                                         .jurisdiction = "US-CA", .answered_at = start};
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_session_location_put(s, &loc), 0);
+    assert_int_equal(store_commit(s), 0);
     int64_t later = start + 2 * h;
     assert_int_equal(charging_tick(&cfg, s, &f->arena, later), 1);
     assert_int_equal(charging_tick(&cfg, s, &f->arena, later + 1000), 0); /* never twice */
@@ -3756,6 +3762,7 @@ static void occurrences_bring_one_charge_per_client(void **state)
     assert_string_equal(ch[0].cpt, "90834"); /* 45 minutes, by rule */
     assert_int_equal(ch[0].amount_cents, 7200);
     assert_string_equal(ch[0].modifier, "95");
+    assert_string_equal(ch[0].place_of_service, "10");
     assert_int_equal(ch[0].units, 1);
     assert_int_equal(ch[0].service_at, start);
     /* a group: c2 came, c3 did not (no-show fee), a member added after it began is not
@@ -3776,6 +3783,7 @@ static void occurrences_bring_one_charge_per_client(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(ch[0].kind, "no_show");
     assert_int_equal(ch[0].amount_cents, 4000);
+    assert_string_equal(ch[0].place_of_service, "02"); /* said nothing */
     /* cancelled by the client 2 hours before: the late-cancellation fee; by the practice:
      * nothing */
     int64_t late = add_occurrence(s, se, ada, start + 48 * h, start + 49 * h, "1000000003");
