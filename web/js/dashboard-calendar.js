@@ -549,7 +549,14 @@ export function createCalendar({ data, call, reload, schedule }) {
   const dNo = button('Keep it');
   const confirmButtons = el('div', 'cal-detail-actions');
   confirmButtons.append(dYes, dNo);
-  dConfirm.append(dConfirmText, confirmButtons);
+  // billing: a one-to-one session the client called off may bring a late-cancellation fee
+  const dByClient = document.createElement('input');
+  dByClient.type = 'checkbox';
+  dByClient.id = 'cal-cancel-by-client';
+  const dByClientLabel = el('label', 'check');
+  dByClientLabel.append(dByClient, document.createTextNode(
+    ' The client cancelled (the practice’s late-cancellation fee may apply)'));
+  dConfirm.append(dConfirmText, dByClientLabel, confirmButtons);
 
   const dError = el('p', 'alert');
   dError.setAttribute('role', 'alert');
@@ -646,6 +653,8 @@ export function createCalendar({ data, call, reload, schedule }) {
       ? `Cancel the session on ${when}? Those invited are sent an update.`
       : `Cancel the session on ${when} and ${after}? Those invited are sent an update.`;
     dYes.textContent = scope === 'this' ? 'Yes, cancel this session' : 'Yes, cancel these sessions';
+    dByClient.checked = false;
+    dByClientLabel.hidden = scope !== 'this' || !e.session.client_id;
     view('confirm');
     dNo.focus();
   }
@@ -658,7 +667,9 @@ export function createCalendar({ data, call, reload, schedule }) {
   dYes.addEventListener('click', async () => {
     const { e, scope } = detail;
     dYes.disabled = true;
-    const result = await call('POST', `${occurrencePath(e)}/cancel`, { scope });
+    const body = { scope };
+    if (scope === 'this' && dByClient.checked) body.by = 'client';
+    const result = await call('POST', `${occurrencePath(e)}/cancel`, body);
     dYes.disabled = false;
     if (result.status !== 200) {
       showDetailProblem(errorMessage(result), null);
