@@ -155,6 +155,39 @@ void icd10_list(struct api_call *call)
                                   "typed", typed));
 }
 
+/* PUT /api/v1/sessions/{id}/service {"service_id"}: the service a session's charges bill
+ * (0 or null: chosen by rule, practice/codes.h cpt_by_rule). Its therapist's to set. */
+void session_service_set(struct api_call *call)
+{
+    struct store *st = call->ctx->store;
+    struct store_series se;
+    int rc = store_series_get(st, &call->arena, call->params[0], &se);
+    if (rc == 0 && !api_may_act_for(call, se.therapist_id))
+        rc = -ENOENT;
+    if (rc < 0) {
+        api_store_error(call, rc, "session");
+        return;
+    }
+    int64_t id;
+    if (api_field_int(call, "service_id", 0, INT64_MAX, 0, &id) == 0 && id > 0) {
+        struct store_service sv;
+        if (store_service_get(st, &call->arena, id, &sv) < 0 || sv.archived_at)
+            api_field_error(call, "invalid_field", "service_id",
+                            "Choose a service the practice offers from the list.");
+    }
+    if (api_fields_failed(call))
+        return;
+    rc = store_series_service_set(st, se.id, id);
+    if (rc == 0)
+        rc = api_audit(call, "session.service_set", se.id);
+    if (rc < 0) {
+        api_store_error(call, rc, "session");
+        return;
+    }
+    api_json(call, 200, json_pack("{s:I,s:I}", "session_id", (json_int_t)se.id, "service_id",
+                                  (json_int_t)id));
+}
+
 /* ---- a client's fee terms and insurance details ---- */
 
 static const char *const insurance_keys[] = {"payer", "member_id", "group_id", "subscriber",

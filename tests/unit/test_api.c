@@ -1955,6 +1955,16 @@ static const struct route_cases route_cases[] = {
      {{ADA, NULL, 400, "invalid_field", "/api/v1/billing/export.csv?from=2026-01-01"},
       {ADA, NULL, 400, "invalid_field", "/api/v1/billing/export.csv?from=2026-12-31&to=2026-01-01"},
       {ADA, NULL, 400, "invalid_field", "/api/v1/billing/export.csv?from=2026-1-1&to=2026-12-31"}}},
+    {"PUT",
+     "/api/v1/sessions/{id}/service",
+     "/api/v1/sessions/{s}/service",
+     "{\"service_id\":1}",
+     {{ADA, "{\"service_id\":999999}", 400, "invalid_field"},
+      {ADA, "{\"service_id\":-1}", 400, "invalid_field"},
+      {ADA, "{\"service_id\":\"1\"}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/service"},
+      {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/service"}}},
 };
 #pragma GCC diagnostic pop
 
