@@ -52,8 +52,8 @@ void services_list(struct api_call *call)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, service_json(&list[i]));
-    api_json(call, 200, json_pack("{s:o,s:s}", "services", arr, "currency",
-                                  call->ctx->cfg->billing_currency));
+    api_json(call, 200,
+             json_pack("{s:o,s:s}", "services", arr, "currency", call->ctx->cfg->billing_currency));
 }
 
 /* The fields of a service in the body onto sv; patch: absent fields keep their value. */
@@ -147,12 +147,12 @@ void icd10_list(struct api_call *call)
     size_t n = total < ICD10_RESULTS_MAX ? total : ICD10_RESULTS_MAX;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr,
-                              json_pack("{s:s,s:s}", "code", found[i]->code, "title", found[i]->title));
+        json_array_append_new(
+            arr, json_pack("{s:s,s:s}", "code", found[i]->code, "title", found[i]->title));
     char code[ICD10_CODE_MAX];
     json_t *typed = icd10_normalise(q, code) == 0 ? json_string(code) : json_null();
-    api_json(call, 200, json_pack("{s:o,s:I,s:o}", "codes", arr, "total", (json_int_t)total,
-                                  "typed", typed));
+    api_json(call, 200,
+             json_pack("{s:o,s:I,s:o}", "codes", arr, "total", (json_int_t)total, "typed", typed));
 }
 
 /* PUT /api/v1/sessions/{id}/service {"service_id"}: the service a session's charges bill
@@ -184,8 +184,8 @@ void session_service_set(struct api_call *call)
         api_store_error(call, rc, "session");
         return;
     }
-    api_json(call, 200, json_pack("{s:I,s:I}", "session_id", (json_int_t)se.id, "service_id",
-                                  (json_int_t)id));
+    api_json(call, 200,
+             json_pack("{s:I,s:I}", "session_id", (json_int_t)se.id, "service_id", (json_int_t)id));
 }
 
 /* ---- a client's fee terms and insurance details ---- */
@@ -199,9 +199,9 @@ static json_t *billing_json(const struct store_client_fee *fees, size_t nfees,
 {
     json_t *fee_list = json_array();
     for (size_t i = 0; i < nfees; i++)
-        json_array_append_new(fee_list, json_pack("{s:I,s:I}", "service_id",
-                                                  (json_int_t)fees[i].service_id, "fee_cents",
-                                                  (json_int_t)fees[i].fee_cents));
+        json_array_append_new(fee_list,
+                              json_pack("{s:I,s:I}", "service_id", (json_int_t)fees[i].service_id,
+                                        "fee_cents", (json_int_t)fees[i].fee_cents));
     json_t *insurance = b && b->insurance ? json_loads(b->insurance, 0, NULL) : NULL;
     json_t *diagnoses = b && b->diagnoses ? json_loads(b->diagnoses, 0, NULL) : NULL;
     if (!insurance)
@@ -363,7 +363,9 @@ static void read_insurance(struct api_call *call, struct store_client_billing *b
     int any = 0;
     for (size_t k = 0; k < INSURANCE_KEYS; k++) {
         json_t *v = json_object_get(ins, insurance_keys[k]);
-        const char *text = json_is_string(v) ? json_string_value(v) : v && !json_is_null(v) ? NULL : "";
+        const char *text = json_is_string(v)       ? json_string_value(v)
+                           : v && !json_is_null(v) ? NULL
+                                                   : "";
         if (!text || (text[0] && !text_length_ok(text, 1, INSURANCE_FIELD_MAX))) {
             char message[160];
             snprintf(message, sizeof message,
@@ -450,8 +452,8 @@ void client_billing_put(struct api_call *call)
     if (api_fields_failed(call))
         return;
     struct fee_terms terms;
-    if (charging_terms(&call->arena, new_fees ? new_fees : old_fees, new_fees ? n_new : n_old,
-                       &b, &terms) < 0) {
+    if (charging_terms(&call->arena, new_fees ? new_fees : old_fees, new_fees ? n_new : n_old, &b,
+                       &terms) < 0) {
         api_field_error(call, "invalid_field", "scale", "These fee terms are out of range.");
         api_fields_failed(call);
         return;
@@ -506,7 +508,8 @@ static json_t *charge_json(const struct charging_account *acct, size_t i)
         "amount_cents", (json_int_t)c->amount_cents, "paid_cents",
         (json_int_t)acct->ledger[i].paid_cents, "state", ledger_state_name(acct->state[i]));
     if (c->waived_at)
-        json_object_set_new(j, "waived_reason", json_string(c->waived_reason ? c->waived_reason : ""));
+        json_object_set_new(j, "waived_reason",
+                            json_string(c->waived_reason ? c->waived_reason : ""));
     return j;
 }
 
@@ -529,8 +532,8 @@ static json_t *account_json(const struct charging_account *acct, const char *cur
     for (size_t j = 0; j < acct->n_payments; j++)
         json_array_append_new(payments, payment_json(acct, j));
     const struct ledger_balance *b = &acct->balance;
-    return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I},s:s}", "charges", charges,
-                     "payments", payments, "balance", "charged", (json_int_t)b->charged, "paid",
+    return json_pack("{s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I},s:s}", "charges", charges, "payments",
+                     payments, "balance", "charged", (json_int_t)b->charged, "paid",
                      (json_int_t)b->paid, "waived", (json_int_t)b->waived, "balance",
                      (json_int_t)b->balance, "owed", (json_int_t)b->owed, "credit",
                      (json_int_t)b->credit, "currency", currency);
@@ -743,13 +746,20 @@ void billing_export(struct api_call *call)
     struct export_client *clients = arena_alloc(&call->arena, cap * sizeof *clients);
     struct api_response *resp = call->resp;
     buf_reset(&resp->body);
-    const char *head[9] = {"date",         "type",     "client", "service_or_method", "cpt",
-                           "modifier",     "place_of_service", "amount", "reference_or_state"};
+    const char *head[9] = {"date",
+                           "type",
+                           "client",
+                           "service_or_method",
+                           "cpt",
+                           "modifier",
+                           "place_of_service",
+                           "amount",
+                           "reference_or_state"};
     csv_row(&resp->body, head);
     size_t i = 0, j = 0;
     while (i < nc || j < np) {
-        int64_t charge_day = i < nc ? calendar_floor_div(charges[i].service_at, CHARGING_DAY_MS)
-                                    : INT64_MAX;
+        int64_t charge_day =
+            i < nc ? calendar_floor_div(charges[i].service_at, CHARGING_DAY_MS) : INT64_MAX;
         int64_t payment_day = j < np ? payments[j].received_on : INT64_MAX;
         char day[CIVIL_DATE_LEN], amount[MONEY_TEXT_MAX];
         if (charge_day <= payment_day) {
@@ -765,10 +775,8 @@ void billing_export(struct api_call *call)
             money_plain(c->amount_cents, amount);
             char type[32];
             snprintf(type, sizeof type, "charge (%s)", c->kind);
-            const char *row[9] = {day,         type,
-                                  x ? x->name : "", c->description,
-                                  c->cpt,      c->modifier,
-                                  c->place_of_service, amount,
+            const char *row[9] = {day,    type,        x ? x->name : "",    c->description,
+                                  c->cpt, c->modifier, c->place_of_service, amount,
                                   state};
             csv_row(&resp->body, row);
         } else {
@@ -776,13 +784,15 @@ void billing_export(struct api_call *call)
             struct export_client *x = export_client(call, clients, &nclients, cap, p->client_id);
             day_text(payment_day, day);
             money_plain(p->amount_cents, amount);
-            const char *row[9] = {day,    "payment", x ? x->name : "", p->method, "", "", "",
-                                  amount, p->reference ? p->reference : ""};
+            const char *row[9] = {day,       "payment", x ? x->name : "",
+                                  p->method, "",        "",
+                                  "",        amount,    p->reference ? p->reference : ""};
             csv_row(&resp->body, row);
         }
     }
     resp->status = 200;
     resp->content_type = "text/csv; charset=utf-8";
-    api_add_header(resp, "content-disposition:",
-                   "attachment; filename=\"confide-billing-%s-to-%s.csv\"", from_text, to_text);
+    api_add_header(resp,
+                   "content-disposition:", "attachment; filename=\"confide-billing-%s-to-%s.csv\"",
+                   from_text, to_text);
 }

@@ -160,11 +160,11 @@ int charging_terms(struct arena *a, const struct store_client_fee *fees, size_t 
     if (billing && billing->scale_kind && strcmp(billing->scale_kind, "percent") == 0) {
         if (billing->scale_value < 0 || billing->scale_value > 100)
             return -EINVAL;
-        out->scale = (struct fee_scale){.kind = FEE_SCALE_PERCENT,
-                                        .percent = (int)billing->scale_value};
+        out->scale =
+            (struct fee_scale){.kind = FEE_SCALE_PERCENT, .percent = (int)billing->scale_value};
     } else if (billing && billing->scale_kind && strcmp(billing->scale_kind, "fixed") == 0) {
-        out->scale = (struct fee_scale){.kind = FEE_SCALE_FIXED,
-                                        .fixed_cents = billing->scale_value};
+        out->scale =
+            (struct fee_scale){.kind = FEE_SCALE_FIXED, .fixed_cents = billing->scale_value};
     }
     return fee_terms_check(out);
 }

@@ -17,9 +17,9 @@ int store_service_count(struct store *s, int64_t *count)
 int store_service_insert(struct store *s, const struct store_service *sv, int64_t *id)
 {
     *id = 0;
-    struct store_value p[] = {P_TEXT(sv->cpt),         P_TEXT(sv->description),
-                              P_INT(sv->fee_cents),    P_INT(sv->duration_minutes),
-                              P_INT(sv->created_at),   P_ID(sv->archived_at)};
+    struct store_value p[] = {P_TEXT(sv->cpt),       P_TEXT(sv->description),
+                              P_INT(sv->fee_cents),  P_INT(sv->duration_minutes),
+                              P_INT(sv->created_at), P_ID(sv->archived_at)};
     return store_run(s, Q_SERVICE_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
 }
 
@@ -43,8 +43,7 @@ int store_service_get(struct store *s, struct arena *a, int64_t id, struct store
     return store_run_one(s, a, Q_SERVICE_GET, p, 1, sizeof *out, read_service, out);
 }
 
-int store_service_list(struct store *s, struct arena *a, struct store_service **out,
-                       size_t *count)
+int store_service_list(struct store *s, struct arena *a, struct store_service **out, size_t *count)
 {
     struct rows r = {.a = a, .size = sizeof **out, .read = read_service};
     int rc = store_run_rows(s, Q_SERVICE_LIST, NULL, 0, &r);
@@ -55,9 +54,12 @@ int store_service_list(struct store *s, struct arena *a, struct store_service **
 
 int store_service_update(struct store *s, const struct store_service *sv)
 {
-    struct store_value p[] = {P_INT(sv->id),        P_TEXT(sv->cpt),
-                              P_TEXT(sv->description), P_INT(sv->fee_cents),
-                              P_INT(sv->duration_minutes), P_ID(sv->archived_at)};
+    struct store_value p[] = {P_INT(sv->id),
+                              P_TEXT(sv->cpt),
+                              P_TEXT(sv->description),
+                              P_INT(sv->fee_cents),
+                              P_INT(sv->duration_minutes),
+                              P_ID(sv->archived_at)};
     return store_run_change(s, Q_SERVICE_UPDATE, p, NPARAMS(p));
 }
 
@@ -159,12 +161,12 @@ int store_charge_insert(struct store *s, const struct store_charge *c, int64_t *
 {
     assert(c->units >= 1 && c->amount_cents >= 0);
     *id = 0;
-    struct store_value p[] = {P_INT(c->client_id),     P_INT(c->occurrence_id),
-                              P_INT(c->therapist_id),  P_ID(c->service_id),
-                              P_TEXT(c->kind),         P_INT(c->service_at),
-                              P_TEXT(c->cpt),          P_TEXT(c->description),
-                              P_TEXT(c->modifier),     P_TEXT(c->place_of_service),
-                              P_INT(c->units),         P_INT(c->amount_cents),
+    struct store_value p[] = {P_INT(c->client_id),    P_INT(c->occurrence_id),
+                              P_INT(c->therapist_id), P_ID(c->service_id),
+                              P_TEXT(c->kind),        P_INT(c->service_at),
+                              P_TEXT(c->cpt),         P_TEXT(c->description),
+                              P_TEXT(c->modifier),    P_TEXT(c->place_of_service),
+                              P_INT(c->units),        P_INT(c->amount_cents),
                               P_INT(c->created_at)};
     int rc = store_run(s, Q_CHARGE_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
     if (rc == 0 && *id == 0)
@@ -211,9 +213,8 @@ int store_charge_exists(struct store *s, int64_t occurrence_id, int64_t client_i
     return rc < 0 ? rc : n > 0;
 }
 
-static int charge_rows(struct store *s, struct arena *a, enum query q,
-                       const struct store_value *p, int n, struct store_charge **out,
-                       size_t *count)
+static int charge_rows(struct store *s, struct arena *a, enum query q, const struct store_value *p,
+                       int n, struct store_charge **out, size_t *count)
 {
     struct rows r = {.a = a, .size = sizeof **out, .read = read_charge};
     int rc = store_run_rows(s, q, p, n, &r);
@@ -259,10 +260,14 @@ int store_payment_insert(struct store *s, const struct store_payment *pay, int64
         return rc;
     struct buf ref = {0};
     store_seal_text(s, "payments.reference", row, pay->reference, &ref);
-    struct store_value p[] = {P_INT(row),           P_INT(pay->client_id),
-                              P_TEXT(pay->method),  P_BUF(ref),
-                              P_INT(pay->amount_cents), P_INT(pay->received_on),
-                              P_INT(pay->recorded_by),  P_INT(pay->created_at)};
+    struct store_value p[] = {P_INT(row),
+                              P_INT(pay->client_id),
+                              P_TEXT(pay->method),
+                              P_BUF(ref),
+                              P_INT(pay->amount_cents),
+                              P_INT(pay->received_on),
+                              P_INT(pay->recorded_by),
+                              P_INT(pay->created_at)};
     *id = 0;
     rc = store_run(s, Q_PAYMENT_INSERT, p, NPARAMS(p), store_first_int, id, NULL);
     assert(rc < 0 || *id == row);
@@ -285,9 +290,8 @@ static int read_payment(struct rows *r, void *item, const struct store_value *c,
     return 0;
 }
 
-static int payment_rows(struct store *s, struct arena *a, enum query q,
-                        const struct store_value *p, int n, struct store_payment **out,
-                        size_t *count)
+static int payment_rows(struct store *s, struct arena *a, enum query q, const struct store_value *p,
+                        int n, struct store_payment **out, size_t *count)
 {
     struct rows r = {.a = a, .size = sizeof **out, .read = read_payment};
     int rc = store_run_rows(s, q, p, n, &r);
