@@ -3719,6 +3719,7 @@ static void occurrences_bring_one_charge_per_client(void **state)
     struct store_service *list;
     size_t n;
     assert_int_equal(store_service_list(s, &f->arena, &list, &n), 0);
+    size_t nservices = n;
     for (size_t i = 0; i < n; i++) { /* fees for the codes chosen by rule */
         list[i].fee_cents = strcmp(list[i].cpt, "90853") == 0 ? 6000 : 15000;
         assert_int_equal(store_service_update(s, &list[i]), 0);
@@ -3803,6 +3804,24 @@ static void occurrences_bring_one_charge_per_client(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(ch[1].kind, "late_cancel");
     assert_int_equal(ch[1].amount_cents, 3000);
+    /* a series with its own service bills that one, whatever its length */
+    int64_t intake = 0;
+    for (size_t i = 0; i < nservices; i++)
+        if (strcmp(list[i].cpt, "90791") == 0)
+            intake = list[i].id;
+    assert_true(intake > 0);
+    int64_t se2 = add_series(s, ada, c2, 0, 3);
+    assert_int_equal(store_series_service_set(s, se2, intake), 0);
+    int64_t occ2 = add_occurrence(s, se2, ada, start + 6 * h, start + 6 * h + 30 * 60000,
+                                  "1000000006");
+    assert_int_equal(store_attendance_add(s, occ2, c2, 0, "joined", start + 6 * h), 0);
+    assert_int_equal(store_attendance_add(s, occ2, c2, 0, "admitted", start + 6 * h), 0);
+    assert_int_equal(charging_tick(&cfg, s, &f->arena, start + 51 * h), 1);
+    assert_int_equal(store_charges_of_client(s, &f->arena, c2, &ch, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(ch[1].cpt, "90791");
+    assert_int_equal(ch[1].service_id, intake);
+    assert_int_equal(ch[1].amount_cents, 15000);
     /* older than the look-back: not looked at */
     int64_t old = add_occurrence(s, se, ada, start + 100 * h, start + 101 * h, "1000000005");
     (void)old;
