@@ -642,7 +642,8 @@ const char *const store_query_sql[Q_COUNT] = {
         " OR (o.cancelled_at IS NOT NULL AND o.cancelled_by = 'client'))"
         " AND (SELECT count(*) FROM charges c WHERE c.occurrence_id = o.id) <"
         " (CASE WHEN s.client_id IS NOT NULL THEN 1 ELSE (SELECT count(*) FROM group_members m"
-        " WHERE m.group_id = s.group_id AND m.added_at <= o.starts_at) END)"
+        " JOIN clients mc ON mc.id = m.client_id WHERE m.group_id = s.group_id"
+        " AND mc.archived_at IS NULL AND m.added_at <= o.starts_at) END)"
         " ORDER BY o.starts_at, o.id",
 };
 
