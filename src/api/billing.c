@@ -155,6 +155,25 @@ void icd10_list(struct api_call *call)
              json_pack("{s:o,s:I,s:o}", "codes", arr, "total", (json_int_t)total, "typed", typed));
 }
 
+/* GET /api/v1/sessions/{id}/service: {session_id, service_id} (0: chosen by rule). */
+void session_service_get(struct api_call *call)
+{
+    struct store *st = call->ctx->store;
+    struct store_series se;
+    int rc = store_series_get(st, &call->arena, call->params[0], &se);
+    if (rc == 0 && !api_may_act_for(call, se.therapist_id))
+        rc = -ENOENT;
+    int64_t id = 0;
+    if (rc == 0)
+        rc = store_series_service_get(st, se.id, &id);
+    if (rc < 0) {
+        api_store_error(call, rc, "session");
+        return;
+    }
+    api_json(call, 200, json_pack("{s:I,s:I}", "session_id", (json_int_t)se.id, "service_id",
+                                  (json_int_t)id));
+}
+
 /* PUT /api/v1/sessions/{id}/service {"service_id"}: the service a session's charges bill
  * (0 or null: chosen by rule, practice/codes.h cpt_by_rule). Its therapist's to set. */
 void session_service_set(struct api_call *call)

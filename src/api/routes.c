@@ -136,6 +136,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/charges/{id}/waive", charge_waive, ACCESS_SIGNED_IN, BODY_JSON},
     {"POST", "/api/v1/clients/{id}/payments", client_payment_add, ACCESS_SIGNED_IN, BODY_JSON},
     {"GET", "/api/v1/billing/export.csv", billing_export, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/sessions/{id}/service", session_service_get, ACCESS_SIGNED_IN, BODY_NONE},
     {"PUT", "/api/v1/sessions/{id}/service", session_service_set, ACCESS_SIGNED_IN, BODY_JSON},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -56,6 +56,15 @@ describe('billing ledger', () => {
           const res = await ada('POST', `/api/v1/sessions/${s.id}/occurrences/${s.occurrences[0].id}/cancel`, { by: 'client' });
           assert.equal(res.status, 200, res.text);
         }
+        // a session's own service, or back to the rule
+        const intake = services.json.services.find((s) => s.cpt === '90791');
+        const servicePath = `/api/v1/sessions/${made[2].id}/service`;
+        assert.equal((await ada('PUT', servicePath, { service_id: intake.id })).status, 200);
+        assert.equal((await ada('GET', servicePath)).json.service_id, intake.id);
+        assert.equal((await ada('PUT', servicePath, { service_id: 0 })).status, 200);
+        assert.equal((await ada('GET', servicePath)).json.service_id, 0);
+        const weekly = (await ada('POST', '/api/v1/sessions', { title: 'Weekly', starts_at: hoursFromNow(100),
+          time_zone: 'UTC', client_id: sam.id, duration_minutes: 50, allow_overlap: true })).json.session;
         let charges = await ada('GET', `/api/v1/clients/${sam.id}/charges`);
         assert.equal(charges.status, 200, charges.text);
         assert.deepEqual(charges.json.charges.map((c) => [c.kind, c.amount_cents, c.state]),
@@ -86,6 +95,11 @@ describe('billing ledger', () => {
           await part.locator('.billing-balance', { hasText: 'They owe $30.00.' }).waitFor();
           await part.locator(`tr[data-charge-id="${charges.json.charges[1].id}"] .billing-state`,
             { hasText: 'Part paid' }).waitFor();
+          // the weekly session bills 90837 from now on
+          const sixty = services.json.services.find((s) => s.cpt === '90837');
+          await part.getByLabel('Weekly').selectOption(String(sixty.id));
+          await part.locator('.dash-status', { hasText: 'charges made from now on bill this service' }).waitFor();
+          assert.equal((await ada('GET', `/api/v1/sessions/${weekly.id}/service`)).json.service_id, sixty.id);
           // the documents' links carry the client and the dates
           const superbill = await part.getByRole('link', { name: 'Superbill…' }).getAttribute('href');
           assert.match(superbill, new RegExp(`^/api/v1/clients/${sam.id}/superbill\\?from=\\d{4}-01-01&to=\\d{4}-\\d\\d-\\d\\d$`));

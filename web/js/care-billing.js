@@ -74,7 +74,7 @@ function button(text, className = 'button quiet', type = 'button') {
   return b;
 }
 
-export function clientBilling(client, { call }) {
+export function clientBilling(client, { call, data }) {
   const part = el('div', 'billing');
   part.dataset.part = 'billing';
   const id = `billing-${client.id}-${++count}`;
@@ -119,7 +119,7 @@ export function clientBilling(client, { call }) {
   }
 
   function render() {
-    body.replaceChildren(feeTerms(), insurance(), ledger(), documents());
+    body.replaceChildren(feeTerms(), sessionServices(), insurance(), ledger(), documents());
   }
 
   // ---- fee terms ----
@@ -208,6 +208,39 @@ export function clientBilling(client, { call }) {
       if (result.status !== 401) showFieldErrors(form, error, result, [['fees', allFee], ['scale', value]]);
     });
     return form;
+  }
+
+  // ---- the service each of their one-to-one sessions bills ----
+  function sessionServices() {
+    const box = el('div', 'form billing-sessions');
+    box.append(el('h5', 'billing-heading', 'What their sessions bill'));
+    const sessions = (data?.sessions ?? []).filter((s) => s.client_id === client.id
+      && s.status !== 'cancelled');
+    if (!sessions.length) {
+      box.append(el('p', 'hint', 'No sessions scheduled with them.'));
+      return box;
+    }
+    box.append(el('p', 'hint', 'By length: 90832 up to 37 minutes, 90834 up to 52, 90837 from 53.'));
+    const choices = [[0, 'By length'], ...services.filter((sv) => !sv.archived)
+      .map((sv) => [sv.id, `${sv.cpt} ${sv.description}`])];
+    for (const s of sessions) {
+      const which = select(choices, 0);
+      which.disabled = true;
+      box.append(field(`${id}-session-${s.id}`, s.title || 'Session', which));
+      call('GET', `/api/v1/sessions/${s.id}/service`).then((r) => {
+        if (r.status !== 200) return;
+        which.value = String(r.data.service_id);
+        which.disabled = false;
+      });
+      which.addEventListener('change', async () => {
+        which.disabled = true;
+        const r = await call('PUT', `/api/v1/sessions/${s.id}/service`, { service_id: Number(which.value) });
+        which.disabled = false;
+        if (r.status === 200) say(status, 'Saved: charges made from now on bill this service.');
+        else if (r.status !== 401) say(status, errorMessage(r));
+      });
+    }
+    return box;
   }
 
   const bad = (fieldName, message) => ({ data: { errors: [{ field: fieldName, message }] } });
