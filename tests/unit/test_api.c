@@ -1862,6 +1862,76 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"confirm\":\"yes\"}", 400, "invalid_field"},
       {BOB, NULL, 404, "not_found"},
       {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/erase"}}},
+    /* licences and compacts: Ada's licence and the practice's compact are number 1 (the
+     * fixture adds them) */
+    {"GET", "/api/v1/jurisdictions", "/api/v1/jurisdictions", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/account/licences", "/api/v1/account/licences", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/account/licences",
+     "/api/v1/account/licences",
+     "{\"jurisdiction\":\"us-ca\",\"kind\":\"Psychologist\",\"number\":\"PSY1\","
+     "\"expires_on\":\"2027-01-31\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"jurisdiction\":\"XX\",\"kind\":\"P\",\"number\":\"1\",\"expires_on\":\"2027-01-31\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"US\",\"kind\":\"\",\"number\":\"1\",\"expires_on\":\"2027-01-31\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"GB\",\"kind\":\"P\",\"number\":7,\"expires_on\":\"2027-01-31\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"GB\",\"kind\":\"P\",\"number\":\"1\",\"expires_on\":\"2027-02-30\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"GB\",\"kind\":\"P\",\"number\":\"1\"}", 400,
+       "missing_field"}}},
+    {"PATCH",
+     "/api/v1/account/licences/{id}",
+     "/api/v1/account/licences/1",
+     "{\"expires_on\":\"2028-01-31\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"expires_on\":\"31/01/2028\"}", 400, "invalid_field"},
+      {ADA, "{\"kind\":\"\"}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/account/licences/999999"}}},
+    {"DELETE",
+     "/api/v1/account/licences/{id}",
+     "/api/v1/account/licences/1",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/account/licences/999999"}}},
+    {"GET", "/api/v1/compacts", "/api/v1/compacts", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/compacts",
+     "/api/v1/compacts",
+     "{\"name\":\"PSYPACT\",\"members\":[\"US-AZ\",\"us-co\"],\"valid_from\":\"2026-01-01\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\"],\"valid_from\":\"2026-01-01\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\",\"ZZ\"],\"valid_from\":\"2026-01-01\"}",
+       400, "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\",\"us-az\"],\"valid_from\":\"2026-01-01\"}",
+       400, "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":\"US-AZ,US-CO\",\"valid_from\":\"2026-01-01\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\",\"US-CO\"],\"valid_from\":\"2026-13-01\"}",
+       400, "invalid_field"},
+      {ADA,
+       "{\"name\":\"P\",\"members\":[\"US-AZ\",\"US-CO\"],\"valid_from\":\"2026-01-02\","
+       "\"valid_until\":\"2026-01-01\"}",
+       400, "invalid_dates"}}},
+    {"PATCH",
+     "/api/v1/compacts/{id}",
+     "/api/v1/compacts/1",
+     "{\"valid_until\":\"2030-12-31\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":\"\"}", 400, "invalid_field"},
+      {ADA, "{\"members\":[]}", 400, "invalid_field"},
+      {ADA, "{\"valid_until\":\"2000-01-01\"}", 400, "invalid_dates"},
+      {ADA, NULL, 404, "not_found", "/api/v1/compacts/999999"}}},
+    {"DELETE",
+     "/api/v1/compacts/{id}",
+     "/api/v1/compacts/1",
+     NULL,
+     {{ADA, NULL, 404, "not_found", "/api/v1/compacts/999999"}}},
+    {"GET", "/api/v1/licences/flags", "/api/v1/licences/flags", NULL, NO_ROUTE_CASES},
 };
 #pragma GCC diagnostic pop
 
@@ -1993,6 +2063,17 @@ static void make_fixture(struct env *e, struct fixture *f)
     snprintf(e->cookie, sizeof e->cookie, "%s", f->ada_cookie);
     assert_true(f->bob > 0 && f->client > 0 && f->spare_client > 0 && f->group > 0 &&
                 f->session > 0 && f->occurrence > 0 && f->poll > 0 && f->slot > 0);
+    /* Ada's licence and the practice's compact, each number 1 (the route cases' paths) */
+    assert_int_equal(send(e, "POST", "/api/v1/account/licences",
+                          "{\"jurisdiction\":\"US-CA\",\"kind\":\"Psychologist\","
+                          "\"number\":\"PSY12345\",\"expires_on\":\"2027-01-31\"}"),
+                     201);
+    assert_int_equal(json_id(e->json, "licence"), 1);
+    assert_int_equal(send(e, "POST", "/api/v1/compacts",
+                          "{\"name\":\"PSYPACT\",\"members\":[\"US-AZ\",\"US-CO\"],"
+                          "\"valid_from\":\"2026-01-01\"}"),
+                     201);
+    assert_int_equal(json_id(e->json, "compact"), 1);
 }
 
 /* An error body: {"error": {...}} alone, or with field errors {"error": the first,
