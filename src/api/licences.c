@@ -53,11 +53,11 @@ static json_t *licence_json(const struct store_licence *l, int32_t today)
     char expires[CIVIL_DATE_LEN];
     civil_date_format(l->expires_on, expires);
     json_t *j = jurisdiction_json(l->jurisdiction);
-    json_t *out = json_pack("{s:I,s:s,s:o,s:s,s:s,s:s,s:I}", "id", (json_int_t)l->id,
-                            "jurisdiction", l->jurisdiction, "jurisdiction_name",
-                            json_incref(json_object_get(j, "name")), "kind", l->kind, "number",
-                            l->number, "expires_on", expires, "days_left",
-                            (json_int_t)((int64_t)l->expires_on - today));
+    json_t *out =
+        json_pack("{s:I,s:s,s:o,s:s,s:s,s:s,s:I}", "id", (json_int_t)l->id, "jurisdiction",
+                  l->jurisdiction, "jurisdiction_name", json_incref(json_object_get(j, "name")),
+                  "kind", l->kind, "number", l->number, "expires_on", expires, "days_left",
+                  (json_int_t)((int64_t)l->expires_on - today));
     json_decref(j);
     return out;
 }
@@ -209,8 +209,8 @@ static json_t *compact_json(struct arena *a, const struct store_compact *k)
             json_array_append_new(members, jurisdiction_json(arena_strndup(a, p, len)));
         p += len + (p[len] == ',');
     }
-    json_t *j = json_pack("{s:I,s:s,s:o,s:s}", "id", (json_int_t)k->id, "name", k->name,
-                          "members", members, "valid_from", from);
+    json_t *j = json_pack("{s:I,s:s,s:o,s:s}", "id", (json_int_t)k->id, "name", k->name, "members",
+                          members, "valid_from", from);
     if (k->valid_until == LICENCE_OPEN_END)
         json_object_set_new(j, "valid_until", json_null());
     else {
@@ -383,8 +383,8 @@ static int flag_one(struct api_call *call, const struct store_licence_session *x
 {
     struct store *s = call->ctx->store;
     struct licence_check check;
-    int rc = licence_check(s, &call->arena, call->user.id, jurisdiction, x->starts_at,
-                           x->time_zone, &check);
+    int rc = licence_check(s, &call->arena, call->user.id, jurisdiction, x->starts_at, x->time_zone,
+                           &check);
     if (rc == -EINVAL)
         return 0; /* a series in a zone this system no longer knows: nothing to say */
     if (rc < 0)
@@ -399,11 +399,11 @@ static int flag_one(struct api_call *call, const struct store_licence_session *x
         return rc;
     char reason[160];
     licence_flag_reason(held, nheld, jurisdiction, check.day, reason, sizeof reason);
-    json_t *f = json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s}", "occurrence_id",
-                          (json_int_t)x->occurrence_id, "series_id", (json_int_t)x->series_id,
-                          "starts_at", (json_int_t)x->starts_at, "client_id",
-                          (json_int_t)x->client_id, "client_name", c.name, "when",
-                          ahead ? "ahead" : "past", "reason", reason);
+    json_t *f =
+        json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s}", "occurrence_id", (json_int_t)x->occurrence_id,
+                  "series_id", (json_int_t)x->series_id, "starts_at", (json_int_t)x->starts_at,
+                  "client_id", (json_int_t)x->client_id, "client_name", c.name, "when",
+                  ahead ? "ahead" : "past", "reason", reason);
     if (jurisdiction && jurisdiction[0]) {
         json_t *j = jurisdiction_json(jurisdiction);
         json_object_set_new(f, "jurisdiction", json_incref(json_object_get(j, "key")));
@@ -446,8 +446,8 @@ void licence_flags(struct api_call *call)
     /* past: where they said they were that time, or that they said nothing */
     for (size_t i = 0; rc >= 0 && i < npast; i++) {
         struct store_session_location at;
-        rc = store_session_location_get(s, &call->arena, past[i].occurrence_id,
-                                        past[i].client_id, &at);
+        rc = store_session_location_get(s, &call->arena, past[i].occurrence_id, past[i].client_id,
+                                        &at);
         const char *where = rc == 0 ? at.jurisdiction : "";
         if (rc == -ENOENT || rc == 0)
             rc = flag_one(call, &past[i], where, held, nheld, 0, flags);

@@ -40,8 +40,8 @@ void licence_reminder_write(const struct config *cfg, const char *name,
         buf_printf(text, "Your %s licence in %s (number %s) expires on %s, in %d days.\n\n",
                    l->kind, where, l->number, expires, (int)left);
     else
-        buf_printf(text, "Your %s licence in %s (number %s) expires on %s, %s.\n\n", l->kind,
-                   where, l->number, expires, left == 1 ? "tomorrow" : "today");
+        buf_printf(text, "Your %s licence in %s (number %s) expires on %s, %s.\n\n", l->kind, where,
+                   l->number, expires, left == 1 ? "tomorrow" : "today");
     buf_printf(text,
                "After that date, your sessions with clients who say they are in %s will be "
                "flagged on your dashboard, unless an interstate compact the practice relies "
@@ -68,8 +68,7 @@ void licence_flag_reason(const struct store_licence *held, size_t n, const char 
         civil_date_format(expired->expires_on, date);
         snprintf(out, size, "Your licence in %s expired on %s", jurisdiction_name(jurisdiction),
                  date);
-    }
-    else
+    } else
         snprintf(out, size, "No licence or compact covers %s", jurisdiction_name(jurisdiction));
 }
 
@@ -93,14 +92,14 @@ static int remind_one(const struct config *cfg, struct store *s, struct arena *a
     buf_free(&text);
     if (rc <= 0)
         return rc; /* 0: not composed (logged); not marked, so tried again tomorrow */
-    unsigned sent = l->reminders_sent | (due == LICENCE_REMIND_60 ? LICENCE_SENT_60
-                                                                  : LICENCE_SENT_14);
+    unsigned sent =
+        l->reminders_sent | (due == LICENCE_REMIND_60 ? LICENCE_SENT_60 : LICENCE_SENT_14);
     rc = store_licence_mark_sent(s, l->id, l->expires_on, sent);
     return rc < 0 ? rc : 1;
 }
 
-int licence_reminders_run(const struct config *cfg, struct store *s, struct arena *a,
-                          int64_t now, int *queued)
+int licence_reminders_run(const struct config *cfg, struct store *s, struct arena *a, int64_t now,
+                          int *queued)
 {
     *queued = 0;
     int locked = store_reminders_try_lock(s);
@@ -129,8 +128,7 @@ int licence_reminders_run(const struct config *cfg, struct store *s, struct aren
     return rc < 0 ? rc : 0;
 }
 
-void licence_reminders_tick(const struct config *cfg, struct store *s, struct arena *a,
-                            int64_t now)
+void licence_reminders_tick(const struct config *cfg, struct store *s, struct arena *a, int64_t now)
 {
     /* the mail thread runs one tick at a time: no lock needed for this */
     static int64_t last_run = INT64_MIN;

@@ -40,8 +40,8 @@ void licence_flag_reason(const struct store_licence *held, size_t n, const char 
 /* One reminder pass now: every licence with a reminder due gets its mail, marked sent in
  * the same transaction. *queued counts the mails. 0, -EBUSY when another node holds the
  * reminders' lock, or -errno from the store. */
-int licence_reminders_run(const struct config *cfg, struct store *s, struct arena *a,
-                          int64_t now, int *queued);
+int licence_reminders_run(const struct config *cfg, struct store *s, struct arena *a, int64_t now,
+                          int *queued);
 /* The mail thread's call: licence_reminders_run at most once a day on this node (the first
  * at the first tick after a start); tried again next tick when it failed or was busy. */
 void licence_reminders_tick(const struct config *cfg, struct store *s, struct arena *a,
