@@ -24,7 +24,8 @@ async function jurisdictions(call) {
 
 /** A <select> of the US states, then the countries, each group under its heading. */
 function fillPlaces(select, { blank = 'Choose…' } = {}) {
-  const groups = [['US states', places?.us_states ?? []], ['Countries', places?.countries ?? []]];
+  const byName = (list) => [...(list ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const groups = [['US states', byName(places?.us_states)], ['Countries', byName(places?.countries)]];
   const options = [];
   if (blank) {
     const o = el('option', '', blank);
