@@ -125,6 +125,19 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/clients/{id}/export", rights_export, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/clients/{id}/erase", rights_erase_preview, ACCESS_SIGNED_IN, BODY_NONE},
     {"POST", "/api/v1/clients/{id}/erase", rights_erase, ACCESS_SIGNED_IN, BODY_JSON},
+    /* licences and compacts (licences.c); the jurisdictions are public: the join page asks */
+    {"GET", "/api/v1/jurisdictions", jurisdictions_list, ACCESS_PUBLIC, BODY_NONE},
+    {"GET", "/api/v1/account/licences", account_licences_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/account/licences", account_licences_create, ACCESS_SIGNED_IN, BODY_JSON},
+    {"PATCH", "/api/v1/account/licences/{id}", account_licences_update, ACCESS_SIGNED_IN,
+     BODY_JSON},
+    {"DELETE", "/api/v1/account/licences/{id}", account_licences_delete, ACCESS_SIGNED_IN,
+     BODY_NONE},
+    {"GET", "/api/v1/compacts", compacts_list, ACCESS_ADMIN, BODY_NONE},
+    {"POST", "/api/v1/compacts", compacts_create, ACCESS_ADMIN, BODY_JSON},
+    {"PATCH", "/api/v1/compacts/{id}", compacts_update, ACCESS_ADMIN, BODY_JSON},
+    {"DELETE", "/api/v1/compacts/{id}", compacts_delete, ACCESS_ADMIN, BODY_NONE},
+    {"GET", "/api/v1/licences/flags", licence_flags, ACCESS_SIGNED_IN, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

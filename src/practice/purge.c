@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "core/log.h"
+#include "practice/licence_mail.h"
 #include "practice/mailer.h"
 #include "practice/retention.h"
 
@@ -42,6 +43,7 @@ void purge_and_reminders_tick(void *ctx, struct store *s, struct arena *a, int64
     static int64_t last_purge = INT64_MIN;
     const struct config *cfg = ctx;
     mailer_reminders_tick(ctx, s, a, now);
+    licence_reminders_tick(cfg, s, a, now);
     if (last_purge != INT64_MIN && now - last_purge < PURGE_EVERY_MS)
         return;
     int64_t rows, clients;
