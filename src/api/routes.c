@@ -125,6 +125,8 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/clients/{id}/export", rights_export, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/clients/{id}/erase", rights_erase_preview, ACCESS_SIGNED_IN, BODY_NONE},
     {"POST", "/api/v1/clients/{id}/erase", rights_erase, ACCESS_SIGNED_IN, BODY_JSON},
+    /* billing: where a client can be, for the join page's question (jurisdictions.c) */
+    {"GET", "/api/v1/jurisdictions", jurisdictions_list, ACCESS_PUBLIC, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -1862,6 +1862,8 @@ static const struct route_cases route_cases[] = {
       {ADA, "{\"confirm\":\"yes\"}", 400, "invalid_field"},
       {BOB, NULL, 404, "not_found"},
       {ADA, NULL, 404, "not_found", "/api/v1/clients/999999/erase"}}},
+    /* public, nothing to refuse */
+    {"GET", "/api/v1/jurisdictions", "/api/v1/jurisdictions", NULL, NO_ROUTE_CASES},
 };
 #pragma GCC diagnostic pop
 
