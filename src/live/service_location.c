@@ -4,6 +4,7 @@
  * audited, the therapist's licence is checked there (practice/licence_check.h), and the
  * room tells the hosts (live_room_set_location). Logs hold ids only, never a place or an
  * address. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,7 @@ void live_service_on_location(struct live_service *svc, struct live_conn *c, con
                               int64_t now)
 {
     struct room_entry *re = c->room;
+    assert(re); /* the table lets only those who joined send it */
     int from = 0;
     meeting_sender(re->meeting, c->id, &from);
     int64_t client_id = live_room_client_id(meeting_room(re->meeting), from);

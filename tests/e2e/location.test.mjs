@@ -69,6 +69,7 @@ async function answer(page, where, home, address) {
   await box.getByLabel(/An address where help could reach you/).fill(address);
   await box.getByRole('button', { name: 'Send my answer' }).click();
   await box.getByText('Thank you. Your therapist can see this for this session.').waitFor();
+  await box.getByRole('button', { name: 'Change my answer' }).waitFor();
 }
 
 test('the host is warned about a client where the therapist holds no licence, and sees the address', async () => {

@@ -61,6 +61,7 @@ export function createLocation({ send, anchor, messages }) {
   let address = null;
   let problem = null;
   let done = null;
+  let change = null;
   let sending = false;
   let letIn = false;
   let answered = false;
@@ -174,8 +175,19 @@ export function createLocation({ send, anchor, messages }) {
     done = el('p', 'location-done');
     done.setAttribute('role', 'status');
     done.hidden = true;
+    // said by mistake, or somewhere else now: the form again, as it was sent
+    change = el('button', 'button quiet', 'Change my answer');
+    change.type = 'button';
+    change.hidden = true;
+    change.addEventListener('click', () => {
+      answered = false;
+      change.hidden = true;
+      say(done, '');
+      form.hidden = false;
+      select.focus();
+    });
     fold.append(form);
-    section.append(done);
+    section.append(done, change);
   }
 
   return {
@@ -209,6 +221,7 @@ export function createLocation({ send, anchor, messages }) {
       form.querySelector('button[type="submit"]').disabled = false;
       form.hidden = true;
       say(done, 'Thank you. Your therapist can see this for this session.');
+      change.hidden = false;
       place();
     },
 
