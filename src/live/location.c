@@ -68,8 +68,8 @@ const char *live_location_warning(const char *jurisdiction, const char *name, in
 {
     if (!flagged)
         return NULL;
-    const struct jurisdiction *j = jurisdiction && *jurisdiction ? jurisdiction_find(jurisdiction)
-                                                                 : NULL;
+    const struct jurisdiction *j =
+        jurisdiction && *jurisdiction ? jurisdiction_find(jurisdiction) : NULL;
     if (j)
         snprintf(buf, cap, "You have no licence recorded for %s on this date.", j->name);
     else

@@ -211,14 +211,13 @@ static json_t *location_json(const struct participant *p, int emergency)
     char buf[160];
     const char *warning =
         live_location_warning(p->where.jurisdiction, p->name, p->licence_flagged, buf, sizeof buf);
-    json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "jurisdiction", p->where.jurisdiction,
-                          "jurisdiction_name", j ? j->name : "", "place",
-                          client_location_name(p->where.place), "warning",
-                          warning ? json_string(warning) : json_null());
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:o}", "jurisdiction", p->where.jurisdiction, "jurisdiction_name",
+                  j ? j->name : "", "place", client_location_name(p->where.place), "warning",
+                  warning ? json_string(warning) : json_null());
     if (emergency)
         json_object_set_new(o, "emergency",
-                            p->where.emergency[0] ? json_string(p->where.emergency)
-                                                  : json_null());
+                            p->where.emergency[0] ? json_string(p->where.emergency) : json_null());
     return o;
 }
 
@@ -229,10 +228,10 @@ static void send_waiting_list(struct live_room *r, struct live_effects *fx)
     for (size_t i = 0; i < r->n; i++) {
         const struct participant *p = &r->p[i];
         if (p->state == WAITING)
-            json_array_append_new(
-                people, json_pack("{s:i,s:s,s:I,s:b,s:o}", "id", p->id, "name", p->name, "since",
-                                  (json_int_t)p->waiting_since, "checkin_done", p->checkins_done,
-                                  "location", location_json(p, 0)));
+            json_array_append_new(people,
+                                  json_pack("{s:i,s:s,s:I,s:b,s:o}", "id", p->id, "name", p->name,
+                                            "since", (json_int_t)p->waiting_since, "checkin_done",
+                                            p->checkins_done, "location", location_json(p, 0)));
     }
     to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "waiting_list", "people", people), 1);
 }

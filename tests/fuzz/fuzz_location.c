@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const struct live_identity host = {LIVE_HOST, 1, 0, "Host"};
     static const struct live_identity ana = {LIVE_CLIENT, 0, 10, "Ana"};
     static const struct live_identity bo = {LIVE_CLIENT, 0, 11, "Bo"};
-    struct live_room_settings s = {.occurrence_id = 1, .ends_at = 1 << 30, .waiting_room = 1,
-                                   .chat = 1, .title = "t"};
+    struct live_room_settings s = {
+        .occurrence_id = 1, .ends_at = 1 << 30, .waiting_room = 1, .chat = 1, .title = "t"};
     struct live_room *r = live_room_new(&s);
     struct live_effects fx = {0};
     live_room_join(r, 1000, 1, &host, "k1", &fx);

@@ -51,10 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             case 0:
                 if (p[0] & 0x80)
                     live_room_rejoin(r, now, conn, keys[who], &fx);
-                else if (live_room_join(r, now, conn, &people[who], keys[who], &fx) > 0)
+                else if (live_room_join(r, now, conn, &people[who], keys[who], &fx) > 0) {
                     /* as the service asks: all three due, or none and the mood answered
                      * before (on the messages page) */
-                {
                     live_room_checkins_asked(r, conn, p[0] & 0x60 ? 7 : 0, p[0] & 0x60 ? 0 : 4,
                                              &fx);
                     /* and says where they are, as the service tells the room */

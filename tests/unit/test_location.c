@@ -39,9 +39,8 @@ static void an_answer_is_kept_in_its_stored_form(void **state)
     assert_int_equal(l.place, CLIENT_AT_HOME);
     /* spaces run together, invisible characters dropped, nothing at the ends */
     assert_string_equal(l.emergency, "12 Oak Street, Sacramento");
-    assert_int_equal(parse("{\"type\":\"location\",\"jurisdiction\":\"GB\",\"place\":\"not_home\"}",
-                           &l, &m),
-                     0);
+    assert_int_equal(
+        parse("{\"type\":\"location\",\"jurisdiction\":\"GB\",\"place\":\"not_home\"}", &l, &m), 0);
     assert_string_equal(l.jurisdiction, "GB");
     assert_int_equal(l.place, CLIENT_NOT_AT_HOME);
     assert_string_equal(l.emergency, "");
@@ -63,9 +62,8 @@ static void saying_nothing_is_an_answer(void **state)
     assert_string_equal(l.jurisdiction, "");
     assert_int_equal(l.place, CLIENT_LOCATION_UNKNOWN);
     assert_string_equal(l.emergency, "");
-    assert_int_equal(parse("{\"type\":\"location\",\"place\":\"unknown\",\"jurisdiction\":null}",
-                           &l, &m),
-                     0);
+    assert_int_equal(
+        parse("{\"type\":\"location\",\"place\":\"unknown\",\"jurisdiction\":null}", &l, &m), 0);
     assert_int_equal(l.place, CLIENT_LOCATION_UNKNOWN);
 }
 
@@ -75,17 +73,17 @@ static void what_does_not_fit_is_refused_with_words(void **state)
     struct live_location l;
     const char *m;
     static const char *const bad[] = {
-        "{\"jurisdiction\":\"US-XX\"}",         /* no such state */
-        "{\"jurisdiction\":\"California\"}",    /* a name, not a key */
-        "{\"jurisdiction\":\"US-CA \"}",        /* not the key */
-        "{\"jurisdiction\":7}",                 /* not a string */
-        "{\"jurisdiction\":\"US\\u0000-CA\"}",  /* a NUL inside */
-        "{\"place\":\"garden\"}",               /* not a place */
-        "{\"place\":\"HOME\"}",                 /* places are as written */
+        "{\"jurisdiction\":\"US-XX\"}",        /* no such state */
+        "{\"jurisdiction\":\"California\"}",   /* a name, not a key */
+        "{\"jurisdiction\":\"US-CA \"}",       /* not the key */
+        "{\"jurisdiction\":7}",                /* not a string */
+        "{\"jurisdiction\":\"US\\u0000-CA\"}", /* a NUL inside */
+        "{\"place\":\"garden\"}",              /* not a place */
+        "{\"place\":\"HOME\"}",                /* places are as written */
         "{\"place\":true}",
         "{\"emergency\":[]}",
-        "{\"emergency\":\"12 Oak\\nStreet\"}",  /* a line break */
-        "{\"emergency\":\"12 Oak\\tStreet\"}",  /* a tab */
+        "{\"emergency\":\"12 Oak\\nStreet\"}", /* a line break */
+        "{\"emergency\":\"12 Oak\\tStreet\"}", /* a tab */
         "{\"emergency\":\"12 Oak\\u007fStreet\"}",
         "{\"emergency\":\"12 Oak\\u0085Street\"}", /* a C1 control */
         "{\"emergency\":\"12 Oak\\u0000Street\"}",
