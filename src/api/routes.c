@@ -138,8 +138,6 @@ const struct route api_routes[] = {
     {"PATCH", "/api/v1/compacts/{id}", compacts_update, ACCESS_ADMIN, BODY_JSON},
     {"DELETE", "/api/v1/compacts/{id}", compacts_delete, ACCESS_ADMIN, BODY_NONE},
     {"GET", "/api/v1/licences/flags", licence_flags, ACCESS_SIGNED_IN, BODY_NONE},
-    /* billing: where a client can be, for the join page's question (jurisdictions.c) */
-    {"GET", "/api/v1/jurisdictions", jurisdictions_list, ACCESS_PUBLIC, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -170,9 +170,6 @@ void alert_seen(struct api_call *call);
 void rights_export(struct api_call *call);
 void rights_erase_preview(struct api_call *call);
 void rights_erase(struct api_call *call);
-/* billing: the jurisdictions, public (jurisdictions.c) */
-void jurisdictions_list(struct api_call *call);
-
 /* licences.c: practitioners' licences, the practice's compacts, the licence flags */
 void jurisdictions_list(struct api_call *call);
 void account_licences_list(struct api_call *call);

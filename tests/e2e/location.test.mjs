@@ -78,19 +78,16 @@ test('the host is warned about a client where the therapist holds no licence, an
     const grace = await addClient(call, GRACE, 1);
     const omar = await addClient(call, OMAR, 2);
     const session = await makeSession(call, [grace, omar], 'Thursday circle');
-    // a licence in California, valid until 2052 (day 30000), for the therapist
-    const me = await call('GET', '/api/v1/me');
-    assert.equal(me.status, 200, me.text);
-    const ada = me.json.user.id;
-    assert.ok(Number.isInteger(ada));
-    dbQuery(server, 'INSERT INTO licences (user_id, jurisdiction, kind, number, expires_on, '
-      + `reminders_sent, created_at) VALUES (${ada}, 'US-CA', 'Psychologist', 'PSY12345', 30000, 0, ${Date.now()})`);
+    // a licence in California, valid until 2052, for the therapist
+    const held = await call('POST', '/api/v1/account/licences', { jurisdiction: 'US-CA',
+      kind: 'Psychologist', number: 'PSY12345', expires_on: '2052-02-20' });
+    assert.equal(held.status, 201, held.text);
 
     const res = await fetch(`${server.url}/api/v1/jurisdictions`);
     assert.equal(res.status, 200);
     const list = await res.json();
-    assert.deepEqual(list[0], { key: 'US-AK', name: 'Alaska' });
-    assert.ok(list.some((j) => j.key === 'GB' && j.name === 'United Kingdom'));
+    assert.deepEqual(list.us_states[0], { key: 'US-AK', name: 'Alaska' });
+    assert.ok(list.countries.some((j) => j.key === 'GB' && j.name === 'United Kingdom'));
 
     const linkOf = (c) => localUrl(server, session.invites.find((i) => i.client_id === c.id).url);
     const password = session.occurrences[0].password;

@@ -1934,7 +1934,6 @@ static const struct route_cases route_cases[] = {
      {{ADA, NULL, 404, "not_found", "/api/v1/compacts/999999"}}},
     {"GET", "/api/v1/licences/flags", "/api/v1/licences/flags", NULL, NO_ROUTE_CASES},
     /* public, nothing to refuse */
-    {"GET", "/api/v1/jurisdictions", "/api/v1/jurisdictions", NULL, NO_ROUTE_CASES},
 };
 #pragma GCC diagnostic pop
 

@@ -18,7 +18,7 @@ let listing = null; // the jurisdictions, asked once
 function jurisdictions() {
   listing ??= fetch('/api/v1/jurisdictions', { headers: { accept: 'application/json' } })
     .then((r) => (r.ok ? r.json() : []))
-    .then((body) => (Array.isArray(body) ? body : body?.jurisdictions ?? []))
+    .then((body) => [...(body?.us_states ?? []), ...(body?.countries ?? [])])
     .catch(() => []);
   return listing;
 }
