@@ -138,6 +138,19 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/billing/export.csv", billing_export, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/sessions/{id}/service", session_service_get, ACCESS_SIGNED_IN, BODY_NONE},
     {"PUT", "/api/v1/sessions/{id}/service", session_service_set, ACCESS_SIGNED_IN, BODY_JSON},
+    /* licences and compacts (licences.c); the jurisdictions are public: the join page asks */
+    {"GET", "/api/v1/jurisdictions", jurisdictions_list, ACCESS_PUBLIC, BODY_NONE},
+    {"GET", "/api/v1/account/licences", account_licences_list, ACCESS_SIGNED_IN, BODY_NONE},
+    {"POST", "/api/v1/account/licences", account_licences_create, ACCESS_SIGNED_IN, BODY_JSON},
+    {"PATCH", "/api/v1/account/licences/{id}", account_licences_update, ACCESS_SIGNED_IN,
+     BODY_JSON},
+    {"DELETE", "/api/v1/account/licences/{id}", account_licences_delete, ACCESS_SIGNED_IN,
+     BODY_NONE},
+    {"GET", "/api/v1/compacts", compacts_list, ACCESS_ADMIN, BODY_NONE},
+    {"POST", "/api/v1/compacts", compacts_create, ACCESS_ADMIN, BODY_JSON},
+    {"PATCH", "/api/v1/compacts/{id}", compacts_update, ACCESS_ADMIN, BODY_JSON},
+    {"DELETE", "/api/v1/compacts/{id}", compacts_delete, ACCESS_ADMIN, BODY_NONE},
+    {"GET", "/api/v1/licences/flags", licence_flags, ACCESS_SIGNED_IN, BODY_NONE},
 };
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -170,6 +170,17 @@ void alert_seen(struct api_call *call);
 void rights_export(struct api_call *call);
 void rights_erase_preview(struct api_call *call);
 void rights_erase(struct api_call *call);
+/* licences.c: practitioners' licences, the practice's compacts, the licence flags */
+void jurisdictions_list(struct api_call *call);
+void account_licences_list(struct api_call *call);
+void account_licences_create(struct api_call *call);
+void account_licences_update(struct api_call *call);
+void account_licences_delete(struct api_call *call);
+void compacts_list(struct api_call *call);
+void compacts_create(struct api_call *call);
+void compacts_update(struct api_call *call);
+void compacts_delete(struct api_call *call);
+void licence_flags(struct api_call *call);
 
 /* billing (billing.c): services, diagnosis codes, a client's fee terms, insurance,
  * charges and payments, the accountant's CSV */

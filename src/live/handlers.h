@@ -7,5 +7,7 @@
 
 live_service_handler live_service_on_hello, live_service_on_ping, live_service_on_preview,
     live_service_on_join, live_service_on_rejoin, live_service_on_watch, live_service_on_check;
+/* service_location.c: a client's answer to "Where are you right now?", waiting or in */
+live_service_handler live_service_on_location;
 
 #endif

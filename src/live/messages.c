@@ -30,6 +30,8 @@ static const struct live_message table[] = {
     {"support", LIVE_MAY_ADMITTED, .room = live_room_on_support},
     /* a client's check-in answers, while waiting or once in (hosts get "not_asked") */
     {"checkin_answer", LIVE_MAY_JOINED, .room = live_room_on_checkin_answer},
+    /* where a client is right now, while waiting or once in (hosts get "not_asked") */
+    {"location", LIVE_MAY_JOINED, .service = live_service_on_location},
     /* audio and video */
     {"publish", LIVE_MAY_MEDIA, .meeting = meeting_on_publish},
     {"subscribe_answer", LIVE_MAY_MEDIA, .meeting = meeting_on_subscribe_answer},

@@ -9,6 +9,7 @@
 #include "core/limits.h"
 #include "core/utf8.h"
 #include "core/xalloc.h"
+#include "live/location.h"
 #include "live/messages.h"
 #include "practice/checkins.h"
 #include "sfu/limits.h"
@@ -41,6 +42,10 @@ struct participant {
     int checkins_done;       /* answered all they were asked here: the hosts' list says so */
     int risk_answer;         /* their PHQ-9 item 9 answer when above 0, for hosts who come */
     int64_t risk_at;         /* when they gave it (0: no risk alert) */
+    /* where they said they are (live_room_set_location), for the hosts only */
+    int located;
+    struct live_location where;
+    int licence_flagged; /* the therapist holds no licence there (or they did not say) */
 };
 
 struct live_room {
@@ -194,6 +199,28 @@ static void broadcast_room(struct live_room *r, struct live_effects *fx)
                 0);
 }
 
+/* Where a client said they are, for hosts: the jurisdiction, at home or not, and the
+ * warning when the therapist's licence does not cover it; with the address for
+ * emergencies when `emergency`. null before they answered. */
+static json_t *location_json(const struct participant *p, int emergency)
+{
+    if (!p->located)
+        return json_null();
+    const struct jurisdiction *j =
+        p->where.jurisdiction[0] ? jurisdiction_find(p->where.jurisdiction) : NULL;
+    char buf[160];
+    const char *warning =
+        live_location_warning(p->where.jurisdiction, p->name, p->licence_flagged, buf, sizeof buf);
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:o}", "jurisdiction", p->where.jurisdiction, "jurisdiction_name",
+                  j ? j->name : "", "place", client_location_name(p->where.place), "warning",
+                  warning ? json_string(warning) : json_null());
+    if (emergency)
+        json_object_set_new(o, "emergency",
+                            p->where.emergency[0] ? json_string(p->where.emergency) : json_null());
+    return o;
+}
+
 /* Only hosts see who is waiting: a group's members never see each other there. */
 static void send_waiting_list(struct live_room *r, struct live_effects *fx)
 {
@@ -201,9 +228,10 @@ static void send_waiting_list(struct live_room *r, struct live_effects *fx)
     for (size_t i = 0; i < r->n; i++) {
         const struct participant *p = &r->p[i];
         if (p->state == WAITING)
-            json_array_append_new(people, json_pack("{s:i,s:s,s:I,s:b}", "id", p->id, "name",
-                                                    p->name, "since", (json_int_t)p->waiting_since,
-                                                    "checkin_done", p->checkins_done));
+            json_array_append_new(people,
+                                  json_pack("{s:i,s:s,s:I,s:b,s:o}", "id", p->id, "name", p->name,
+                                            "since", (json_int_t)p->waiting_since, "checkin_done",
+                                            p->checkins_done, "location", location_json(p, 0)));
     }
     to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "waiting_list", "people", people), 1);
 }
@@ -254,11 +282,38 @@ static void send_turned_away(struct live_room *r, struct live_effects *fx)
     to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "turned_away", "people", people), 1);
 }
 
-/* What a host who arrives sees besides the room: who waits, whose hand is up, and who was
- * turned away (when anyone was). */
+/* Where each client who answered said they are, with their address for emergencies: for
+ * the hosts only, never another client. */
+static size_t located_count(const struct live_room *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += r->p[i].located;
+    return n;
+}
+
+static void send_locations(struct live_room *r, struct live_effects *fx)
+{
+    json_t *people = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const struct participant *p = &r->p[i];
+        if (!p->located)
+            continue;
+        json_t *o = location_json(p, 1);
+        json_object_set_new(o, "id", json_integer(p->id));
+        json_object_set_new(o, "name", json_string(p->name));
+        json_array_append_new(people, o);
+    }
+    to_admitted(r, fx, json_pack("{s:s,s:o}", "type", "locations", "people", people), 1);
+}
+
+/* What a host who arrives sees besides the room: who waits, whose hand is up, who was
+ * turned away (when anyone was), and where clients said they are (when any did). */
 static void send_host_lists(struct live_room *r, struct live_effects *fx)
 {
     send_waiting_list(r, fx);
+    if (located_count(r))
+        send_locations(r, fx);
     send_hands(r, fx);
     if (turned_away_count(r))
         send_turned_away(r, fx);
@@ -1139,6 +1194,22 @@ void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned due, 
         if (p->state == WAITING)
             send_waiting_list(r, fx);
     }
+}
+
+void live_room_set_location(struct live_room *r, uint64_t conn, const struct live_location *where,
+                            int flagged, struct live_effects *fx)
+{
+    struct participant *p = by_conn(r, conn);
+    if (!p || p->role != LIVE_CLIENT)
+        return;
+    assert(strlen(where->jurisdiction) < sizeof where->jurisdiction &&
+           strlen(where->emergency) < sizeof where->emergency);
+    p->located = 1;
+    p->where = *where;
+    p->licence_flagged = flagged != 0;
+    if (p->state == WAITING)
+        send_waiting_list(r, fx);
+    send_locations(r, fx);
 }
 
 int64_t live_room_client_id(const struct live_room *r, int participant)

@@ -123,6 +123,15 @@ live_room_handler live_room_on_leave, live_room_on_media, live_room_on_audio_onl
  * check-in is done. Nothing for a host. */
 void live_room_checkins_asked(struct live_room *r, uint64_t conn, unsigned due, unsigned answered,
                               struct live_effects *fx);
+/* The client on conn said where they are (live/location.h: the service checked the message,
+ * kept the answer and checked the therapist's licence there: flagged when not covered or
+ * not said). The hosts see it, never another client: their waiting list gives each waiting
+ * client's place and the licence warning, and `locations` every client's answer with the
+ * address for emergencies, now and whenever a host arrives. The latest answer wins.
+ * Nothing for a host. */
+struct live_location;
+void live_room_set_location(struct live_room *r, uint64_t conn, const struct live_location *where,
+                            int flagged, struct live_effects *fx);
 /* The client a participant is (0 for a host, or nobody by that id). */
 int64_t live_room_client_id(const struct live_room *r, int participant);
 /* The connection is gone. */

@@ -842,6 +842,8 @@ void live_service_on_join(struct live_service *svc, struct live_conn *c, const j
     joined(svc, c, re, id, who.role, key, &fx);
     if (c->room == re) /* still here (not closed by what joining did) */
         svc_ask_checkins(svc, re, c->id, l.client.id, re->group_id);
+    if (c->room == re)
+        svc_ask_location(svc, re, c->id, l.client.id, now);
 out:
     arena_free(&a);
 }
@@ -898,6 +900,8 @@ static int rejoin_room(struct live_service *svc, struct live_conn *c, struct roo
     int64_t client_id = live_room_client_id(meeting_room(re->meeting), id);
     if (client_id && c->room == re) /* a reload: what is still unanswered is asked again */
         svc_ask_checkins(svc, re, c->id, client_id, re->group_id);
+    if (client_id && c->room == re) /* asked again, prefilled: the latest answer wins */
+        svc_ask_location(svc, re, c->id, client_id, now);
     return id;
 }
 

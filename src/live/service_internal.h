@@ -118,6 +118,10 @@ void svc_ask_checkins(struct live_service *svc, struct room_entry *re, uint64_t 
                       int64_t client_id, int64_t group_id);
 void svc_store_checkins(struct live_service *svc, const struct room_entry *re,
                         const struct live_effects *fx);
+/* service_location.c: a client who joined is asked where they are, prefilled with their
+ * last answer; one already given for this occurrence is shown to the hosts again */
+void svc_ask_location(struct live_service *svc, struct room_entry *re, uint64_t conn,
+                      int64_t client_id, int64_t now);
 /* nodes.c: each called from live_service_tick */
 void svc_send_throttle_changes(struct live_service *svc);
 void svc_check_watchers(struct live_service *svc, int64_t now);

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "practice/charging.h"
+#include "practice/licence_mail.h"
 #include "practice/mailer.h"
 #include "practice/retention.h"
 
@@ -50,6 +51,7 @@ void purge_and_reminders_tick(void *ctx, struct store *s, struct arena *a, int64
         if (charging_tick(cfg, s, a, now) < 0)
             log_warn("billing", "working out charges failed; it runs again at the next tick");
     }
+    licence_reminders_tick(cfg, s, a, now);
     if (last_purge != INT64_MIN && now - last_purge < PURGE_EVERY_MS)
         return;
     int64_t rows, clients;

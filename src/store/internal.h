@@ -295,6 +295,20 @@ enum query {
     Q_LOCATION_LAST,
     Q_LICENCES_OF_USER,
     Q_COMPACTS_ACTIVE,
+    /* billing: licences and compacts written, reminders and the sessions to flag
+     * (licences.c) */
+    Q_LICENCE_INSERT,
+    Q_LICENCE_GET,
+    Q_LICENCE_UPDATE,
+    Q_LICENCE_REMOVE,
+    Q_LICENCE_MARK_SENT,
+    Q_LICENCES_EXPIRING,
+    Q_COMPACT_INSERT,
+    Q_COMPACT_GET,
+    Q_COMPACT_UPDATE,
+    Q_COMPACT_REMOVE,
+    Q_LICENCE_SESSIONS_AHEAD,
+    Q_LICENCE_SESSIONS_PAST,
     Q_COUNT
 };
 

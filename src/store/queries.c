@@ -565,6 +565,52 @@ const char *const store_query_sql[Q_COUNT] = {
                            " AND removed_at IS NULL ORDER BY jurisdiction, expires_on, id",
     [Q_COMPACTS_ACTIVE] = "SELECT " COMPACT_COLS " FROM compacts WHERE removed_at IS NULL"
                           " ORDER BY name, id",
+    /* licences and compacts written (licences.c): a new expiry date clears the reminders */
+    [Q_LICENCE_INSERT] = "INSERT INTO licences (user_id, jurisdiction, kind, number, expires_on,"
+                         " reminders_sent, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6)"
+                         " RETURNING id",
+    [Q_LICENCE_GET] = "SELECT " LICENCE_COLS " FROM licences WHERE id = $1 AND removed_at IS NULL",
+    [Q_LICENCE_UPDATE] = "UPDATE licences SET kind = $2, number = $3,"
+                         " reminders_sent = CASE WHEN expires_on = $4 THEN reminders_sent ELSE 0 END,"
+                         " expires_on = $4 WHERE id = $1 AND removed_at IS NULL",
+    [Q_LICENCE_REMOVE] = "UPDATE licences SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL",
+    /* only while the expiry date is the one the reminder was for */
+    [Q_LICENCE_MARK_SENT] = "UPDATE licences SET reminders_sent = $3 WHERE id = $1"
+                            " AND expires_on = $2 AND removed_at IS NULL",
+    [Q_LICENCES_EXPIRING] = "SELECT l.id, l.user_id, l.jurisdiction, l.kind, l.number,"
+                            " l.expires_on, l.reminders_sent, l.created_at FROM licences l"
+                            " JOIN users u ON u.id = l.user_id WHERE l.removed_at IS NULL"
+                            " AND u.disabled_at IS NULL AND l.expires_on BETWEEN $1 AND $2"
+                            " ORDER BY l.expires_on, l.id LIMIT $3",
+    [Q_COMPACT_INSERT] = "INSERT INTO compacts (name, members, valid_from, valid_until, created_at)"
+                         " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    [Q_COMPACT_GET] = "SELECT " COMPACT_COLS " FROM compacts WHERE id = $1 AND removed_at IS NULL",
+    [Q_COMPACT_UPDATE] = "UPDATE compacts SET name = $2, members = $3, valid_from = $4,"
+                         " valid_until = $5 WHERE id = $1 AND removed_at IS NULL",
+    [Q_COMPACT_REMOVE] = "UPDATE compacts SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL",
+    /* a practitioner's sessions from $2 to $3, not cancelled, each with a client of it: the
+     * one-to-one's client or each member of the group now */
+    [Q_LICENCE_SESSIONS_AHEAD] =
+        "SELECT o.id, o.series_id, o.starts_at, s.time_zone, s.client_id FROM occurrences o"
+        " JOIN series s ON s.id = o.series_id WHERE o.therapist_id = $1 AND o.starts_at >= $2"
+        " AND o.starts_at < $3 AND o.cancelled_at IS NULL AND o.ended_at IS NULL"
+        " AND s.cancelled_at IS NULL AND s.client_id IS NOT NULL"
+        " UNION ALL SELECT o.id, o.series_id, o.starts_at, s.time_zone, m.client_id"
+        " FROM occurrences o JOIN series s ON s.id = o.series_id"
+        " JOIN group_members m ON m.group_id = s.group_id WHERE o.therapist_id = $1"
+        " AND o.starts_at >= $2 AND o.starts_at < $3 AND o.cancelled_at IS NULL"
+        " AND o.ended_at IS NULL AND s.cancelled_at IS NULL ORDER BY 3, 1, 5 LIMIT $4",
+    /* the same before: each client let in, or who said where they were */
+    [Q_LICENCE_SESSIONS_PAST] =
+        "SELECT o.id, o.series_id, o.starts_at, s.time_zone, a.client_id FROM occurrences o"
+        " JOIN series s ON s.id = o.series_id JOIN attendance a ON a.occurrence_id = o.id"
+        " WHERE o.therapist_id = $1 AND o.starts_at >= $2 AND o.starts_at < $3"
+        " AND o.cancelled_at IS NULL AND a.client_id IS NOT NULL AND a.event = 'admitted'"
+        " UNION SELECT o.id, o.series_id, o.starts_at, s.time_zone, l.client_id"
+        " FROM occurrences o JOIN series s ON s.id = o.series_id"
+        " JOIN session_locations l ON l.occurrence_id = o.id WHERE o.therapist_id = $1"
+        " AND o.starts_at >= $2 AND o.starts_at < $3 AND o.cancelled_at IS NULL"
+        " ORDER BY 3, 1, 5 LIMIT $4",
     /* the client's first meeting not cancelled, not ended for everyone and not over by $2
      * that starts before $3: one-to-one or of a group they are still in, with their link
      * to it not revoked (the rule of Q_INVITE_CURRENT) */

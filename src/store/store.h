@@ -1076,4 +1076,43 @@ struct store_compact {
 int store_compact_list(struct store *s, struct arena *a, struct store_compact **out,
                        size_t *count);
 
+/* ---- billing: licences and compacts written, the reminders due and the sessions to flag
+ * (licences.c) ---- */
+
+/* Adds a licence (reminders_sent starts at 0); l->id is set. */
+int store_licence_insert(struct store *s, struct store_licence *l);
+/* A licence not removed: 0, or -ENOENT. */
+int store_licence_get(struct store *s, struct arena *a, int64_t id, struct store_licence *out);
+/* Writes kind, number and expires_on; a changed expiry date clears reminders_sent (a
+ * renewal starts afresh). -ENOENT when there is no such licence (or it was removed). */
+int store_licence_update(struct store *s, const struct store_licence *l);
+int store_licence_remove(struct store *s, int64_t id, int64_t now);
+/* Records the reminders sent (LICENCE_SENT_* or-ed, the new whole set) for the expiry date
+ * they were about: -ENOENT when the licence has another date by now, or went. */
+int store_licence_mark_sent(struct store *s, int64_t id, int32_t expires_on, unsigned sent);
+/* Licences not removed, of accounts not disabled, expiring from day first to day last
+ * (both included), soonest first, at most limit. */
+int store_licences_expiring(struct store *s, struct arena *a, int32_t first, int32_t last,
+                            int limit, struct store_licence **out, size_t *count);
+
+/* Adds a compact (members: keys, comma-separated; valid_until LICENCE_OPEN_END for open);
+ * k->id is set. */
+int store_compact_insert(struct store *s, struct store_compact *k, int64_t now);
+int store_compact_get(struct store *s, struct arena *a, int64_t id, struct store_compact *out);
+int store_compact_update(struct store *s, const struct store_compact *k);
+int store_compact_remove(struct store *s, int64_t id, int64_t now);
+
+/* One client of one occurrence of a practitioner's, for the licence flags. */
+struct store_licence_session {
+    int64_t occurrence_id, series_id, starts_at, client_id;
+    const char *time_zone; /* the series' */
+};
+/* The practitioner's occurrences starting in [from, to), not cancelled, by start, each
+ * with a client, at most limit rows. past 0: sessions ahead, not ended — the one-to-one's
+ * client or each member of the group; past 1: each client let in, or who said where they
+ * were. */
+int store_licence_sessions(struct store *s, struct arena *a, int64_t therapist_id, int64_t from,
+                           int64_t to, int past, int limit, struct store_licence_session **out,
+                           size_t *count);
+
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "live/location.h"
 #include "live/room.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,11 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             case 0:
                 if (p[0] & 0x80)
                     live_room_rejoin(r, now, conn, keys[who], &fx);
-                else if (live_room_join(r, now, conn, &people[who], keys[who], &fx) > 0)
+                else if (live_room_join(r, now, conn, &people[who], keys[who], &fx) > 0) {
                     /* as the service asks: all three due, or none and the mood answered
                      * before (on the messages page) */
                     live_room_checkins_asked(r, conn, p[0] & 0x60 ? 7 : 0, p[0] & 0x60 ? 0 : 4,
                                              &fx);
+                    /* and says where they are, as the service tells the room */
+                    struct live_location where = {"US-NV", CLIENT_NOT_AT_HOME, "SECRET-ADDR"};
+                    live_room_set_location(r, conn, &where, p[0] & 0x20, &fx);
+                }
                 break;
             case 1:
                 live_room_disconnect(r, now, conn, &fx);
@@ -79,6 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (to >= 3 &&
                 strcmp(json_string_value(json_object_get(out, "type")), "risk_alert") == 0)
                 abort(); /* a risk alert reaches hosts only, never a client */
+            if (to >= 3 &&
+                (strcmp(json_string_value(json_object_get(out, "type")), "locations") == 0 ||
+                 strcmp(json_string_value(json_object_get(out, "type")), "waiting_list") == 0))
+                abort(); /* where clients are (and who waits) reaches hosts only */
             json_decref(out);
         }
         for (size_t i = 0; i < fx.admission_count; i++) {

@@ -169,7 +169,8 @@ static void on_send(void *arg, uint64_t conn, const char *text, size_t len)
         conns[conn].waiting = 0;
     if (conns[conn].waiting &&
         (strcmp(type, "room") == 0 || strcmp(type, "chat") == 0 ||
-         strcmp(type, "waiting_list") == 0 || strcmp(type, "subscribe_offer") == 0))
+         strcmp(type, "waiting_list") == 0 || strcmp(type, "subscribe_offer") == 0 ||
+         strcmp(type, "locations") == 0))
         abort(); /* the waiting room saw the meeting */
     json_decref(m);
 }
@@ -185,7 +186,7 @@ static void say(struct live_service *svc, uint64_t conn, uint8_t op, uint8_t arg
 {
     char text[512];
     int target = 1 + arg % 5;
-    switch (op % 13) {
+    switch (op % 14) {
     case 0:
         snprintf(text, sizeof text,
                  "{\"type\":\"join\",\"token\":\"%s\",\"password\":\"%s\",\"agree\":true,"
@@ -225,6 +226,13 @@ static void say(struct live_service *svc, uint64_t conn, uint8_t op, uint8_t arg
         break;
     case 11: /* a connection test: without media workers, check_refused */
         snprintf(text, sizeof text, "{\"type\":\"check\"}");
+        break;
+    case 12: /* where a client is (a host's is refused; a bad place too) */
+        snprintf(text, sizeof text,
+                 "{\"type\":\"location\",\"jurisdiction\":\"%s\",\"place\":\"%s\","
+                 "\"emergency\":\"%s\"}",
+                 arg & 1 ? "US-CA" : "us-nv", arg & 2 ? "home" : arg & 4 ? "not_home" : "x",
+                 arg & 8 ? "1 Main St" : "");
         break;
     default:
         snprintf(text, sizeof text, "{\"type\":\"join\",\"session_id\":%d}", arg % 3);

@@ -28,6 +28,7 @@
 #include "core/metrics.h"
 #include "core/rand.h"
 #include "core/seal.h"
+#include "practice/licence_check.h"
 #include "store/store.h"
 #include "../support/full_disk.h"
 #include "../support/test_db.h"
@@ -1971,6 +1972,77 @@ static const struct route_cases route_cases[] = {
       {BOB, NULL, 404, "not_found"},
       {CY, NULL, 404, "not_found", "/api/v1/sessions/{s2}/service"},
       {ADA, NULL, 404, "not_found", "/api/v1/sessions/999999/service"}}},
+    /* licences and compacts: Ada's licence and the practice's compact are number 1 (the
+     * fixture adds them) */
+    {"GET", "/api/v1/jurisdictions", "/api/v1/jurisdictions", NULL, NO_ROUTE_CASES},
+    {"GET", "/api/v1/account/licences", "/api/v1/account/licences", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/account/licences",
+     "/api/v1/account/licences",
+     "{\"jurisdiction\":\"us-ca\",\"kind\":\"Psychologist\",\"number\":\"PSY1\","
+     "\"expires_on\":\"2027-01-31\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"jurisdiction\":\"XX\",\"kind\":\"P\",\"number\":\"1\",\"expires_on\":\"2027-01-31\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"US\",\"kind\":\"\",\"number\":\"1\",\"expires_on\":\"2027-01-31\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"GB\",\"kind\":\"P\",\"number\":7,\"expires_on\":\"2027-01-31\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"GB\",\"kind\":\"P\",\"number\":\"1\",\"expires_on\":\"2027-02-30\"}",
+       400, "invalid_field"},
+      {ADA, "{\"jurisdiction\":\"GB\",\"kind\":\"P\",\"number\":\"1\"}", 400,
+       "missing_field"}}},
+    {"PATCH",
+     "/api/v1/account/licences/{id}",
+     "/api/v1/account/licences/1",
+     "{\"expires_on\":\"2028-01-31\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"expires_on\":\"31/01/2028\"}", 400, "invalid_field"},
+      {ADA, "{\"kind\":\"\"}", 400, "invalid_field"},
+      {BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/account/licences/999999"}}},
+    {"DELETE",
+     "/api/v1/account/licences/{id}",
+     "/api/v1/account/licences/1",
+     NULL,
+     {{BOB, NULL, 404, "not_found"},
+      {ADA, NULL, 404, "not_found", "/api/v1/account/licences/999999"}}},
+    {"GET", "/api/v1/compacts", "/api/v1/compacts", NULL, NO_ROUTE_CASES},
+    {"POST",
+     "/api/v1/compacts",
+     "/api/v1/compacts",
+     "{\"name\":\"PSYPACT\",\"members\":[\"US-AZ\",\"us-co\"],\"valid_from\":\"2026-01-01\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\"],\"valid_from\":\"2026-01-01\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\",\"ZZ\"],\"valid_from\":\"2026-01-01\"}",
+       400, "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\",\"us-az\"],\"valid_from\":\"2026-01-01\"}",
+       400, "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":\"US-AZ,US-CO\",\"valid_from\":\"2026-01-01\"}", 400,
+       "invalid_field"},
+      {ADA, "{\"name\":\"P\",\"members\":[\"US-AZ\",\"US-CO\"],\"valid_from\":\"2026-13-01\"}",
+       400, "invalid_field"},
+      {ADA,
+       "{\"name\":\"P\",\"members\":[\"US-AZ\",\"US-CO\"],\"valid_from\":\"2026-01-02\","
+       "\"valid_until\":\"2026-01-01\"}",
+       400, "invalid_dates"}}},
+    {"PATCH",
+     "/api/v1/compacts/{id}",
+     "/api/v1/compacts/1",
+     "{\"valid_until\":\"2030-12-31\"}",
+     {{ADA, "{}", 400, "missing_field"},
+      {ADA, "{\"name\":\"\"}", 400, "invalid_field"},
+      {ADA, "{\"members\":[]}", 400, "invalid_field"},
+      {ADA, "{\"valid_until\":\"2000-01-01\"}", 400, "invalid_dates"},
+      {ADA, NULL, 404, "not_found", "/api/v1/compacts/999999"}}},
+    {"DELETE",
+     "/api/v1/compacts/{id}",
+     "/api/v1/compacts/1",
+     NULL,
+     {{ADA, NULL, 404, "not_found", "/api/v1/compacts/999999"}}},
+    {"GET", "/api/v1/licences/flags", "/api/v1/licences/flags", NULL, NO_ROUTE_CASES},
+    /* public, nothing to refuse */
 };
 #pragma GCC diagnostic pop
 
@@ -2108,6 +2180,17 @@ static void make_fixture(struct env *e, struct fixture *f)
                           "\"fee_cents\":18000,\"duration_minutes\":60}"),
                      201);
     assert_int_equal(json_id(e->json, "service"), 1);
+    /* Ada's licence and the practice's compact, each number 1 (the route cases' paths) */
+    assert_int_equal(send(e, "POST", "/api/v1/account/licences",
+                          "{\"jurisdiction\":\"US-CA\",\"kind\":\"Psychologist\","
+                          "\"number\":\"PSY12345\",\"expires_on\":\"2027-01-31\"}"),
+                     201);
+    assert_int_equal(json_id(e->json, "licence"), 1);
+    assert_int_equal(send(e, "POST", "/api/v1/compacts",
+                          "{\"name\":\"PSYPACT\",\"members\":[\"US-AZ\",\"US-CO\"],"
+                          "\"valid_from\":\"2026-01-01\"}"),
+                     201);
+    assert_int_equal(json_id(e->json, "compact"), 1);
 }
 
 /* An error body: {"error": {...}} alone, or with field errors {"error": the first,
@@ -3133,6 +3216,102 @@ static void client_attendance_over_time_and_the_nudge(void **state)
     arena_free(&a);
 }
 
+/* The dashboard's licence flags: a session ahead after the licence where the client last
+ * said they were runs out, and a past one where the client who came said nothing; a
+ * session where they were covered is not flagged; another practitioner sees none of them;
+ * the read is audited. Then the licence renewed through the API covers the one ahead. */
+static void licence_flags_for_the_dashboard(void **state)
+{
+    struct env *e = *state;
+    struct fixture f = {0};
+    make_fixture(e, &f);
+    struct arena a = {0};
+    struct store_occurrence *occ;
+    size_t n;
+    assert_int_equal(store_occurrence_list(e->store, &a, f.session, &occ, &n), 0);
+    assert_int_equal(n, 3);
+    struct store_series se;
+    assert_int_equal(store_series_get(e->store, &a, f.session, &se), 0);
+    int32_t day2;
+    assert_int_equal(licence_day_of(occ[2].starts_at, se.time_zone, &day2), 0);
+    /* Ada's Californian licence (number 1) ends the day before the third session */
+    char date[CIVIL_DATE_LEN], body[96];
+    civil_date_format(day2 - 1, date);
+    snprintf(body, sizeof body, "{\"expires_on\":\"%s\"}", date);
+    assert_int_equal(send(e, "PATCH", "/api/v1/account/licences/1", body), 200);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(e->json, "licence"), "id")), 1);
+    /* the first: in California, let in; the second: let in, said nothing */
+    assert_int_equal(store_attendance_add(e->store, occ[0].id, f.client, 0, "admitted",
+                                          occ[0].starts_at),
+                     0);
+    assert_int_equal(store_attendance_add(e->store, occ[1].id, f.client, 0, "admitted",
+                                          occ[1].starts_at),
+                     0);
+    assert_int_equal(store_begin(e->store), 0);
+    struct store_session_location l = {.occurrence_id = occ[0].id, .client_id = f.client,
+                                       .place = "home", .jurisdiction = "US-CA",
+                                       .answered_at = occ[0].starts_at};
+    assert_int_equal(store_session_location_put(e->store, &l), 0);
+    assert_int_equal(store_commit(e->store), 0);
+
+    e->now = occ[1].ends_at + 60000;
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/licences/flags", NULL), 200);
+    json_t *flags = json_object_get(e->json, "flags");
+    json_t *ahead = NULL, *past = NULL;
+    int of_session = 0; /* the group's sessions (Ada's client is a member) may be flagged too */
+    for (size_t i = 0; i < json_array_size(flags); i++) {
+        json_t *x = json_array_get(flags, i);
+        if (json_integer_value(json_object_get(x, "series_id")) != f.session)
+            continue;
+        of_session++;
+        if (strcmp(json_string_value(json_object_get(x, "when")), "ahead") == 0)
+            ahead = x;
+        else
+            past = x;
+    }
+    assert_int_equal(of_session, 2);
+    assert_non_null(ahead);
+    assert_non_null(past);
+    assert_int_equal(json_integer_value(json_object_get(ahead, "occurrence_id")), occ[2].id);
+    assert_int_equal(json_integer_value(json_object_get(ahead, "series_id")), f.session);
+    assert_int_equal(json_integer_value(json_object_get(ahead, "client_id")), f.client);
+    assert_non_null(json_string_value(json_object_get(ahead, "client_name")));
+    assert_string_equal(json_string_value(json_object_get(ahead, "jurisdiction")), "US-CA");
+    char expected[120];
+    snprintf(expected, sizeof expected, "Your licence in California expired on %s", date);
+    assert_string_equal(json_string_value(json_object_get(ahead, "reason")), expected);
+    assert_int_equal(json_integer_value(json_object_get(past, "occurrence_id")), occ[1].id);
+    assert_true(json_is_null(json_object_get(past, "jurisdiction")));
+    assert_string_equal(json_string_value(json_object_get(past, "reason")),
+                        "The client did not say where they were");
+    assert_true(has_audit(e, "licence.flags") >= 1);
+
+    /* Bob's are his own: none */
+    snprintf(e->cookie, sizeof e->cookie, "%s", f.bob_cookie);
+    assert_int_equal(sign_in(e, "bob@example.org", PW), 200);
+    assert_int_equal(send(e, "GET", "/api/v1/licences/flags", NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(e->json, "flags")), 0);
+
+    /* renewed: the session ahead is covered again */
+    assert_int_equal(sign_in(e, "ada@example.org", PW), 200);
+    assert_int_equal(send(e, "PATCH", "/api/v1/account/licences/1", "{\"expires_on\":\"2099-12-31\"}"),
+                     200);
+    assert_int_equal(send(e, "GET", "/api/v1/licences/flags", NULL), 200);
+    flags = json_object_get(e->json, "flags");
+    of_session = 0;
+    for (size_t i = 0; i < json_array_size(flags); i++) {
+        json_t *x = json_array_get(flags, i);
+        if (json_integer_value(json_object_get(x, "series_id")) != f.session)
+            continue;
+        of_session++;
+        assert_int_equal(json_integer_value(json_object_get(x, "occurrence_id")), occ[1].id);
+    }
+    assert_int_equal(of_session, 1);
+    arena_free(&a);
+}
+
 int main(void)
 {
     rand_init();
@@ -3177,6 +3356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(mfa_self_service_and_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(interest_forms_are_throttled_per_address, setup, teardown),
         cmocka_unit_test_setup_teardown(client_attendance_over_time_and_the_nudge, setup, teardown),
+        cmocka_unit_test_setup_teardown(licence_flags_for_the_dashboard, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,8 @@ static void who_may_send_what(void **state)
         {"end", "not_joined", "waiting", "not_allowed", "ok", "ok", "checking"},
         /* while waiting too; the room refuses a host's (none is asked of them) */
         {"checkin_answer", "not_joined", "ok", "ok", "ok", "ok", "checking"},
+        /* where a client is: while waiting too; the service refuses a host's */
+        {"location", "not_joined", "ok", "ok", "ok", "ok", "checking"},
         {"teleport", "unknown_type", "unknown_type", "unknown_type", "unknown_type",
          "unknown_type", "unknown_type"},
     };

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "live/location.h"
 #include "live/room.h"
 
 enum { HOST = 1, COHOST = 2, ANA = 11, BO = 12, CY = 13, ANA2 = 21 };
@@ -887,6 +888,92 @@ static void a_risk_alert_reaches_hosts_only(void **state)
     json_decref(list);
 }
 
+/* Where a client said they are goes to the hosts only: their waiting list gives the place
+ * and the licence warning (flagged only), `locations` the address for emergencies, and a
+ * host who arrives later is told; no client ever receives any of it. */
+static void locate(struct fixture *f, uint64_t conn, const char *key, enum client_location place,
+                   const char *emergency, int flagged)
+{
+    live_effects_clear(&f->fx);
+    struct live_location where = {.place = place};
+    snprintf(where.jurisdiction, sizeof where.jurisdiction, "%s", key);
+    snprintf(where.emergency, sizeof where.emergency, "%s", emergency);
+    live_room_set_location(f->room, conn, &where, flagged, &f->fx);
+}
+
+static json_t *person_named(json_t *msg, const char *name)
+{
+    json_t *people = json_object_get(msg, "people"), *p;
+    size_t i;
+    json_array_foreach(people, i, p)
+        if (strcmp(json_string_value(json_object_get(p, "name")), name) == 0)
+            return p;
+    return NULL;
+}
+
+static void a_location_reaches_hosts_only(void **state)
+{
+    struct fixture *f = *state;
+    join(f, COHOST, &cofacilitator);
+    join(f, ANA, &ana); /* waits */
+    join(f, BO, &bo);   /* waits too */
+    json_t *list = last(f, COHOST, "waiting_list");
+    assert_true(json_is_null(json_object_get(person_named(list, "Ana"), "location")));
+    json_decref(list);
+
+    locate(f, ANA, "US-CA", CLIENT_AT_HOME, "12 Oak Street, Sacramento", 0);
+    locate(f, BO, "US-NV", CLIENT_NOT_AT_HOME, "", 1);
+    assert_int_equal(sent(f, COHOST, "waiting_list"), 1);
+    assert_int_equal(sent(f, COHOST, "locations"), 1);
+    assert_int_equal(sent(f, ANA, "waiting_list") + sent(f, ANA, "locations"), 0);
+    assert_int_equal(sent(f, BO, "waiting_list") + sent(f, BO, "locations"), 0);
+    list = last(f, COHOST, "waiting_list");
+    json_t *a = json_object_get(person_named(list, "Ana"), "location");
+    json_t *b = json_object_get(person_named(list, "Bo"), "location");
+    assert_string_equal(json_string_value(json_object_get(a, "jurisdiction_name")), "California");
+    assert_string_equal(json_string_value(json_object_get(a, "place")), "home");
+    assert_true(json_is_null(json_object_get(a, "warning")));
+    assert_null(json_object_get(a, "emergency")); /* the waiting list carries no address */
+    assert_string_equal(json_string_value(json_object_get(b, "place")), "not_home");
+    assert_string_equal(json_string_value(json_object_get(b, "warning")),
+                        "You have no licence recorded for Nevada on this date.");
+    json_decref(list);
+
+    /* the therapist arrives: the addresses at once */
+    join(f, HOST, &therapist);
+    assert_int_equal(sent(f, HOST, "locations"), 1);
+    json_t *where = last(f, HOST, "locations");
+    assert_string_equal(
+        json_string_value(json_object_get(person_named(where, "Ana"), "emergency")),
+        "12 Oak Street, Sacramento");
+    assert_true(json_is_null(json_object_get(person_named(where, "Bo"), "emergency")));
+    json_decref(where);
+
+    /* both let in; Ana answers again (a rejoin asks again): the latest wins, and says so */
+    say(f, HOST, "{\"type\":\"admit_all\"}");
+    locate(f, ANA, "", CLIENT_LOCATION_UNKNOWN, "", 1);
+    assert_int_equal(sent(f, HOST, "locations") + sent(f, COHOST, "locations"), 2);
+    assert_int_equal(sent(f, HOST, "waiting_list"), 0); /* nobody waits */
+    where = last(f, HOST, "locations");
+    json_t *now = person_named(where, "Ana");
+    assert_string_equal(json_string_value(json_object_get(now, "warning")),
+                        "Ana did not say where they are.");
+    assert_true(json_is_null(json_object_get(now, "emergency")));
+    json_decref(where);
+    for (size_t i = 0; i < f->fx.send_count; i++)
+        assert_true(f->fx.sends[i].conn == HOST || f->fx.sends[i].conn == COHOST);
+
+    /* Bo, back after a dropped connection, is told nothing of it; a host is nothing to locate */
+    drop(f, BO);
+    join(f, BO, &bo);
+    assert_int_equal(sent(f, BO, "locations"), 0);
+    for (size_t i = 0; i < f->fx.send_count; i++)
+        if (f->fx.sends[i].conn == BO)
+            assert_null(strstr(f->fx.sends[i].text, "Oak"));
+    locate(f, HOST, "US-CA", CLIENT_AT_HOME, "x", 0);
+    assert_int_equal(f->fx.send_count, 0);
+}
+
 /* A client who answered everything before joining (on the messages page) is asked nothing,
  * and the hosts' waiting list says so at once; one who answered nothing is not done. */
 static void a_check_in_answered_before_is_done_on_joining(void **state)
@@ -993,6 +1080,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_room_told_of_earlier_removals_refuses_them, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_risk_alert_reaches_hosts_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_location_reaches_hosts_only, setup, teardown),
         cmocka_unit_test_setup_teardown(a_check_in_answered_before_is_done_on_joining, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(checkin_answers_are_asked_once_and_checked, setup,

@@ -32,6 +32,7 @@
 #include "store/internal.h"
 #include "store/store.h"
 #include "practice/licence_check.h"
+#include "practice/licence_mail.h"
 #include "../support/full_disk.h"
 #include "../support/test_db.h"
 
@@ -3940,6 +3941,222 @@ static void session_locations_licences_and_compacts(void **state)
     arena_free(&a);
 }
 
+/* Licences written: a new expiry date clears the reminders sent, a mark for an old date is
+ * refused, removed ones go from every list; compacts written; the licences whose reminders
+ * may be due; the sessions the licence flags look at. */
+static void licences_compacts_reminders_and_sessions_to_flag(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    int64_t bob = add_user(f->store, "bob@example.org", STORE_ROLE_THERAPIST);
+    struct arena a = {0};
+    struct store_licence l = {.user_id = ada, .jurisdiction = "US-CA", .kind = "Psychologist",
+                              .number = "PSY1", .expires_on = 20010, .reminders_sent = 3,
+                              .created_at = 5};
+    assert_int_equal(store_licence_insert(f->store, &l), 0);
+    assert_true(l.id > 0);
+    assert_int_equal(l.reminders_sent, 0);
+    struct store_licence other = {.user_id = bob, .jurisdiction = "GB", .kind = "Counsellor",
+                                  .number = "B7", .expires_on = 20050, .created_at = 6};
+    assert_int_equal(store_licence_insert(f->store, &other), 0);
+    struct store_licence got;
+    assert_int_equal(store_licence_get(f->store, &a, l.id, &got), 0);
+    assert_string_equal(got.number, "PSY1");
+    assert_int_equal(got.expires_on, 20010);
+    assert_int_equal(got.reminders_sent, 0);
+
+    /* a reminder marked for the date it was about; not for another */
+    assert_int_equal(store_licence_mark_sent(f->store, l.id, 20010, LICENCE_SENT_60), 0);
+    assert_int_equal(store_licence_mark_sent(f->store, l.id, 20011, 3), -ENOENT);
+    assert_int_equal(store_licence_get(f->store, &a, l.id, &got), 0);
+    assert_int_equal(got.reminders_sent, LICENCE_SENT_60);
+    /* another number, the same date: the marks stay */
+    got.number = "PSY1-A";
+    assert_int_equal(store_licence_update(f->store, &got), 0);
+    assert_int_equal(store_licence_get(f->store, &a, l.id, &got), 0);
+    assert_string_equal(got.number, "PSY1-A");
+    assert_int_equal(got.reminders_sent, LICENCE_SENT_60);
+    /* renewed: a new date clears them */
+    got.expires_on = 20400;
+    assert_int_equal(store_licence_update(f->store, &got), 0);
+    assert_int_equal(store_licence_get(f->store, &a, l.id, &got), 0);
+    assert_int_equal(got.expires_on, 20400);
+    assert_int_equal(got.reminders_sent, 0);
+
+    /* due for a reminder: expiring in the window, of accounts not disabled */
+    struct store_licence *due;
+    size_t n;
+    assert_int_equal(store_licences_expiring(f->store, &a, 20000, 20060, 10, &due, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(due[0].id, other.id);
+    assert_int_equal(store_licences_expiring(f->store, &a, 20000, 20400, 10, &due, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(due[0].id, other.id); /* soonest first */
+    assert_int_equal(store_licences_expiring(f->store, &a, 20000, 20400, 1, &due, &n), 0);
+    assert_int_equal(n, 1);
+    char sql[120];
+    snprintf(sql, sizeof sql, "UPDATE users SET disabled_at = 7 WHERE id = %lld", (long long)bob);
+    raw_exec(f, sql);
+    assert_int_equal(store_licences_expiring(f->store, &a, 20000, 20400, 10, &due, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(due[0].id, l.id);
+
+    /* removed: gone from the lists and not changed any more */
+    assert_int_equal(store_licence_remove(f->store, l.id, 50), 0);
+    assert_int_equal(store_licence_remove(f->store, l.id, 51), -ENOENT);
+    assert_int_equal(store_licence_get(f->store, &a, l.id, &got), -ENOENT);
+    assert_int_equal(store_licence_update(f->store, &l), -ENOENT);
+    assert_int_equal(store_licence_mark_sent(f->store, l.id, l.expires_on, 1), -ENOENT);
+    struct store_licence *held;
+    assert_int_equal(store_licence_list_user(f->store, &a, ada, &held, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_licences_expiring(f->store, &a, 0, INT32_MAX, 10, &due, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* compacts: open-ended, then given an end, then removed */
+    struct store_compact k = {.name = "PSYPACT", .members = "US-AZ,US-CO", .valid_from = 19000,
+                              .valid_until = INT32_MAX};
+    assert_int_equal(store_compact_insert(f->store, &k, 8), 0);
+    assert_true(k.id > 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM compacts WHERE valid_until IS NULL"), 1);
+    struct store_compact kg;
+    assert_int_equal(store_compact_get(f->store, &a, k.id, &kg), 0);
+    assert_int_equal(kg.valid_until, INT32_MAX);
+    assert_int_equal(kg.created_at, 8);
+    kg.members = "US-AZ,US-CO,US-NV";
+    kg.valid_until = 21000;
+    assert_int_equal(store_compact_update(f->store, &kg), 0);
+    struct store_compact *list;
+    assert_int_equal(store_compact_list(f->store, &a, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].members, "US-AZ,US-CO,US-NV");
+    assert_int_equal(list[0].valid_until, 21000);
+    assert_int_equal(store_compact_remove(f->store, k.id, 9), 0);
+    assert_int_equal(store_compact_get(f->store, &a, k.id, &kg), -ENOENT);
+    assert_int_equal(store_compact_update(f->store, &k), -ENOENT);
+    assert_int_equal(store_compact_list(f->store, &a, &list, &n), 0);
+    assert_int_equal(n, 0);
+
+    /* the sessions: a one-to-one, a group of two, a cancelled one, Bob's */
+    int64_t one = add_client(f->store, ada, "One");
+    int64_t m1 = add_client(f->store, ada, "Member One");
+    int64_t m2 = add_client(f->store, ada, "Member Two");
+    int64_t g = add_group(f->store, ada, "Group");
+    assert_int_equal(store_group_member_add(f->store, g, m1, 10), 0);
+    assert_int_equal(store_group_member_add(f->store, g, m2, 10), 0);
+    int64_t s1 = add_series(f->store, ada, one, 0, 1);
+    int64_t s2 = add_series(f->store, ada, 0, g, 2);
+    int64_t s3 = add_series(f->store, bob, add_client(f->store, bob, "Bob's"), 0, 3);
+    int64_t o_past = add_occurrence(f->store, s1, ada, 1000, 2000, "0000000001");
+    int64_t o_next = add_occurrence(f->store, s1, ada, 5000, 6000, "0000000002");
+    int64_t o_group = add_occurrence(f->store, s2, ada, 7000, 8000, "0000000003");
+    int64_t o_off = add_occurrence(f->store, s1, ada, 9000, 9500, "0000000004");
+    add_occurrence(f->store, s3, bob, 5000, 6000, "0000000005");
+    int64_t o_gpast = add_occurrence(f->store, s2, ada, 1500, 2500, "0000000006");
+    raw_exec(f, "UPDATE occurrences SET cancelled_at = 10 WHERE meeting_id = '0000000004'");
+    (void)o_off;
+    struct store_licence_session *ss;
+    assert_int_equal(store_licence_sessions(f->store, &a, ada, 3000, 10000, 0, 50, &ss, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(ss[0].occurrence_id, o_next);
+    assert_int_equal(ss[0].client_id, one);
+    assert_int_equal(ss[0].series_id, s1);
+    assert_string_equal(ss[0].time_zone, "UTC");
+    assert_int_equal(ss[1].occurrence_id, o_group);
+    assert_int_equal(ss[1].client_id, m1);
+    assert_int_equal(ss[2].client_id, m2);
+    assert_int_equal(store_licence_sessions(f->store, &a, ada, 3000, 10000, 0, 2, &ss, &n), 0);
+    assert_int_equal(n, 2); /* bounded */
+    /* before: who was let in, or said where they were (once each) */
+    assert_int_equal(store_licence_sessions(f->store, &a, ada, 0, 3000, 1, 50, &ss, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_attendance_add(f->store, o_past, one, 0, "joined", 1000), 0);
+    assert_int_equal(store_attendance_add(f->store, o_past, one, 0, "admitted", 1001), 0);
+    assert_int_equal(store_attendance_add(f->store, o_gpast, m2, 0, "denied", 1501), 0);
+    assert_int_equal(store_begin(f->store), 0);
+    struct store_session_location here = {.occurrence_id = o_past, .client_id = one,
+                                          .place = "home", .jurisdiction = "US-NV",
+                                          .answered_at = 1000};
+    assert_int_equal(store_session_location_put(f->store, &here), 0);
+    struct store_session_location there = {.occurrence_id = o_gpast, .client_id = m1,
+                                           .place = "home", .jurisdiction = "GB",
+                                           .answered_at = 1500};
+    assert_int_equal(store_session_location_put(f->store, &there), 0);
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(store_licence_sessions(f->store, &a, ada, 0, 3000, 1, 50, &ss, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ss[0].occurrence_id, o_past);
+    assert_int_equal(ss[0].client_id, one);
+    assert_int_equal(ss[1].occurrence_id, o_gpast);
+    assert_int_equal(ss[1].client_id, m1);
+    arena_free(&a);
+}
+
+/* The reminder pass: one mail for a licence with a reminder due, marked sent in the same
+ * transaction; a second pass sends nothing; a renewal starts afresh. */
+static void licence_reminders_go_once(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ada = add_user(f->store, "ada@example.org", STORE_ROLE_THERAPIST);
+    struct config cfg;
+    config_defaults(&cfg);
+    snprintf(cfg.public_url, sizeof cfg.public_url, "https://confide.example.org");
+    snprintf(cfg.practice_name, sizeof cfg.practice_name, "Harbour Practice");
+    snprintf(cfg.smtp_from, sizeof cfg.smtp_from, "practice@example.org");
+    const int64_t day_ms = (int64_t)86400000;
+    int64_t now = 20000 * day_ms + 3600000;
+    struct store_licence soon = {.user_id = ada, .jurisdiction = "US-CA", .kind = "Psychologist",
+                                 .number = "PSY1", .expires_on = 20010, .created_at = 5};
+    struct store_licence later = {.user_id = ada, .jurisdiction = "GB", .kind = "Counsellor",
+                                  .number = "G2", .expires_on = 20100, .created_at = 5};
+    assert_int_equal(store_licence_insert(f->store, &soon), 0);
+    assert_int_equal(store_licence_insert(f->store, &later), 0);
+    struct arena a = {0};
+    int queued = -1;
+    assert_int_equal(licence_reminders_run(&cfg, f->store, &a, now, &queued), 0);
+    assert_int_equal(queued, 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM outbox WHERE kind = 'licence_reminder'"),
+                     1);
+    struct store_licence got;
+    assert_int_equal(store_licence_get(f->store, &a, soon.id, &got), 0);
+    assert_int_equal(got.reminders_sent, LICENCE_SENT_14);
+    assert_int_equal(licence_reminders_run(&cfg, f->store, &a, now + 600000, &queued), 0);
+    assert_int_equal(queued, 0);
+    /* 60 days before the later one */
+    assert_int_equal(licence_reminders_run(&cfg, f->store, &a, now + 40 * day_ms, &queued), 0);
+    assert_int_equal(queued, 1);
+    assert_int_equal(store_licence_get(f->store, &a, later.id, &got), 0);
+    assert_int_equal(got.reminders_sent, LICENCE_SENT_60);
+    /* renewed to a date 14 days on: reminded again */
+    got.expires_on = 20054;
+    assert_int_equal(store_licence_update(f->store, &got), 0);
+    assert_int_equal(licence_reminders_run(&cfg, f->store, &a, now + 40 * day_ms, &queued), 0);
+    assert_int_equal(queued, 1);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM outbox WHERE kind = 'licence_reminder'"),
+                     3);
+    /* the mail names the licence, never a client */
+    struct buf text = {0};
+    char subject[200];
+    licence_reminder_write(&cfg, "Dr Ada Byron", &soon, 20000, subject, sizeof subject, &text);
+    assert_string_equal(subject, "Your licence in California expires on 2024-10-14");
+    assert_non_null(strstr(text.data, "Your Psychologist licence in California (number PSY1) "
+                                      "expires on 2024-10-14, in 10 days."));
+    assert_non_null(strstr(text.data, "https://confide.example.org/dashboard"));
+    buf_free(&text);
+    char reason[160];
+    licence_flag_reason(&soon, 1, "US-CA", 20011, reason, sizeof reason);
+    assert_string_equal(reason, "Your licence in California expired on 2024-10-14");
+    licence_flag_reason(&soon, 1, "US-CA", 20010, reason, sizeof reason);
+    assert_string_equal(reason, "No licence or compact covers California");
+    licence_flag_reason(&soon, 1, "US-NV", 20011, reason, sizeof reason);
+    assert_string_equal(reason, "No licence or compact covers Nevada");
+    licence_flag_reason(&soon, 1, "", 20011, reason, sizeof reason);
+    assert_string_equal(reason, "The client did not say where they were");
+    assert_int_equal(licence_utc_day(now), 20000);
+    assert_int_equal(licence_utc_day(-1), -1);
+    arena_free(&a);
+}
+
 int main(void)
 {
     rand_init();
@@ -4032,6 +4249,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(occurrences_bring_one_charge_per_client, setup, teardown),
         cmocka_unit_test_setup_teardown(session_locations_licences_and_compacts, setup, teardown),
+        cmocka_unit_test_setup_teardown(licences_compacts_reminders_and_sessions_to_flag, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(licence_reminders_go_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

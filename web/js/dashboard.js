@@ -18,6 +18,7 @@ import { createTeam } from './dashboard-team.js';
 import { watchWaiting } from './dashboard-waiting.js';
 import { watchRiskAlerts } from './care-measures.js';
 import { guardSignIn } from './signed-in.js';
+import { showLicences } from './dashboard-licences.js';
 
 const signedInAs = document.getElementById('signed-in-as');
 const signOut = document.getElementById('sign-out');
@@ -125,6 +126,8 @@ async function start() {
   watchWaiting({ data, refreshSessions: () => sessions.load() });
   // check-in answers that need the practitioner at once (PHQ-9 question 9 above 0)
   watchRiskAlerts({ call });
+  // licences: the account's list, the compacts (administrators) and the home's warnings
+  showLicences({ call, data });
 }
 
 const mfaStatus = document.getElementById('mfa-status');

@@ -5,6 +5,7 @@ import { $, say } from './ui.js';
 import { arrange, button, el, label } from './meeting-dom.js';
 import { clockText, waitedText } from './meeting-format.js';
 import { arrivalAlert, askToNotify, prepareSound, supportAlert } from './meeting-alerts.js';
+import { waitingWhere } from './meeting-location.js';
 
 
 const ARRIVAL_WINDOW_MS = 10000;
@@ -80,8 +81,10 @@ export function createHost({ send, room, session }) {
     const admit = button('small primary', () => act({ type: 'admit', participant: person.id }));
     const deny = button('small quiet', () => act({ type: 'deny', participant: person.id }));
     actions.append(admit, deny);
-    li.append(line, actions);
-    return { li, name, waited, checkin, admit, deny, since: person.since, firstSeen: Date.now() };
+    // where they said they are, and the licence warning before letting them in
+    const where = el('div', 'waiting-where');
+    li.append(line, where, actions);
+    return { li, name, waited, checkin, where, admit, deny, since: person.since, firstSeen: Date.now() };
   }
 
   // when someone started waiting; the time this page first saw them if the server's is missing
@@ -102,6 +105,7 @@ export function createHost({ send, room, session }) {
       const name = person.name || 'Guest';
       row.name.textContent = name;
       row.checkin.hidden = person.checkin_done !== true;
+      waitingWhere(row.where, person);
       label(row.admit, 'Admit', name);
       label(row.deny, 'Deny', name);
       seen.add(person.id);

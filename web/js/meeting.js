@@ -17,6 +17,7 @@ import { createClock } from './meeting-clock.js';
 import { createShortcuts } from './meeting-shortcuts.js';
 import { createMore } from './meeting-more.js';
 import { createCheckin } from './meeting-checkin.js';
+import { createLocation, createLocationsPanel } from './meeting-location.js';
 
 
 const views = {
@@ -375,6 +376,7 @@ function waiting() {
   setBusy(joinForm, false);
   show('waiting');
   checkin.waiting();
+  whereAsk.waiting();
   // check one's camera and microphone while waiting; the choices carry into the meeting
   devices.open(views.waiting, $('waiting-next'));
   setTitle('Waiting room');
@@ -395,6 +397,7 @@ function admitted(msg) {
   show('meeting');
   room.admitted();
   checkin.admitted();
+  whereAsk.admitted();
   clock.start(preview?.starts_at, preview?.ends_at);
   // the camera and microphone chosen before coming in: the room's state from here on (sent
   // once; a rejoin keeps what the room has)
@@ -515,8 +518,25 @@ const checkin = createCheckin({
   },
 });
 
+// "Where are you right now?" for a client; "Where they are" for the hosts
+const whereAsk = createLocation({
+  send: (m) => socket.send(m),
+  anchor: document.querySelector('#waiting-view .waiting-message'),
+  messages: document.querySelector('.meeting-messages'),
+});
+const wherePanel = createLocationsPanel();
+
 function received(msg) {
   switch (msg.type) {
+    case 'location_ask':
+      whereAsk.asked(msg);
+      break;
+    case 'location_saved':
+      whereAsk.saved(msg);
+      break;
+    case 'locations':
+      wherePanel.locations(msg);
+      break;
     case 'checkin':
       checkin.asked(msg);
       break;
@@ -652,7 +672,9 @@ function problemFromServer(msg) {
     return;
   }
   const text = msg.message || 'That did not work. Please try again.';
-  if ((state === 'waiting' || checkin.awaiting()) && (msg.code === 'not_asked' || msg.code === 'invalid_field')) {
+  if (whereAsk.awaiting() && (msg.code === 'invalid_field' || msg.code === 'unavailable')) {
+    whereAsk.refused(msg);
+  } else if ((state === 'waiting' || checkin.awaiting()) && (msg.code === 'not_asked' || msg.code === 'invalid_field')) {
     checkin.refused(msg);
   } else if (state === 'meeting') {
     room.complain(text);

@@ -1,0 +1,181 @@
+// "Where are you right now?" in real browsers against the real binary. The therapist holds a
+// licence in California only; two members wait for a group session. Grace says California,
+// at home, with an address for emergencies; Omar, on a phone, says Nevada, not at home. The
+// therapist's waiting list shows where each is and warns about Omar only; once they are let
+// in, "Where they are" gives Grace's address to the therapist, while Omar's page and socket
+// never hold it. The database keeps both answers, the address sealed (not in the file as
+// typed), and a reload asks again, prefilled with the last answer.
+//
+//   cd tests/e2e && node --test location.test.mjs
+//
+// Screenshots go to build/screenshots/billing/location-*.png (LOCATION_SCREENSHOTS=DIR elsewhere).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { launchChromium, withServer } from './lib/browser.mjs';
+import { dbQuery } from './lib/server.mjs';
+import {
+  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, until,
+} from './lib/meeting.mjs';
+
+const GRACE = 'Grace Lee';
+const OMAR = 'Omar Haddad';
+// typed as Grace's address for emergencies: only the therapist may ever read it
+const ADDRESS = '12 Quillfeather Lane, Sacramento';
+const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
+const SHOTS = process.env.LOCATION_SCREENSHOTS ?? path.resolve('../../build/screenshots/billing');
+
+let browser;
+
+before(async () => {
+  browser = await launchChromium(MEDIA_ARGS);
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `location-${name}.png`), fullPage: true });
+
+// Every message the page's sockets receive, kept where the test can read them.
+function recordSockets() {
+  const Base = window.WebSocket;
+  window.testReceived = [];
+  window.WebSocket = class extends Base {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => window.testReceived.push(String(e.data)));
+    }
+  };
+}
+
+async function member(name, options) {
+  const p = await person(browser, name, options);
+  await p.context.addInitScript(recordSockets);
+  return p;
+}
+
+// Answers the question on the page: where (the option's label), at home or not, an address.
+async function answer(page, where, home, address) {
+  const box = page.locator('#location-ask');
+  await box.getByRole('heading', { name: 'Where are you right now?' }).waitFor();
+  const select = box.getByLabel('Where you are');
+  await until('the list of places', () => select.locator('option').count(), (n) => n > 250);
+  await select.selectOption({ label: where });
+  await box.getByRole('group', { name: 'Are you at home?' }).getByLabel(home).check();
+  await box.getByLabel(/An address where help could reach you/).fill(address);
+  await box.getByRole('button', { name: 'Send my answer' }).click();
+  await box.getByText('Thank you. Your therapist can see this for this session.').waitFor();
+  await box.getByRole('button', { name: 'Change my answer' }).waitFor();
+}
+
+test('the host is warned about a client where the therapist holds no licence, and sees the address', async () => {
+  await withServer({ args: ['--media-workers', '1'] }, async (server) => {
+    const call = await api(server);
+    const grace = await addClient(call, GRACE, 1);
+    const omar = await addClient(call, OMAR, 2);
+    const session = await makeSession(call, [grace, omar], 'Thursday circle');
+    // a licence in California, valid until 2052, for the therapist
+    const held = await call('POST', '/api/v1/account/licences', { jurisdiction: 'US-CA',
+      kind: 'Psychologist', number: 'PSY12345', expires_on: '2052-02-20' });
+    assert.equal(held.status, 201, held.text);
+
+    const res = await fetch(`${server.url}/api/v1/jurisdictions`);
+    assert.equal(res.status, 200);
+    const list = await res.json();
+    assert.deepEqual(list.us_states[0], { key: 'US-AK', name: 'Alaska' });
+    assert.ok(list.countries.some((j) => j.key === 'GB' && j.name === 'United Kingdom'));
+
+    const linkOf = (c) => localUrl(server, session.invites.find((i) => i.client_id === c.id).url);
+    const password = session.occurrences[0].password;
+    const host = await person(browser, 'Dr Ada Byron');
+    const g = await member(GRACE);
+    const o = await member(OMAR, PHONE);
+    try {
+      await joinAsHost(host, localUrl(server, session.host_url), call.cookie);
+      await knock(g, linkOf(grace), password, { group: true });
+      await knock(o, linkOf(omar), password, { group: true });
+
+      // before anyone answers: nothing said yet, and no warning
+      const rowOf = (name) => host.page.locator('li.waiting-person', { hasText: name });
+      await rowOf(OMAR).getByText('Has not said where they are yet.').waitFor();
+
+      // the question, on a laptop and on a phone, nothing wider than the phone
+      await o.page.locator('#location-ask').waitFor();
+      await until('the list of places', () => o.page.locator('#location-ask option').count(), (n) => n > 250);
+      assert.ok(await o.page.evaluate(() => document.documentElement.scrollWidth <= 360), 'wider than a phone');
+      await shot(o.page, '1-question-phone');
+      await g.page.locator('#location-ask').waitFor();
+      await shot(g.page, '2-question-laptop');
+
+      await answer(g.page, 'California', 'Yes', ADDRESS);
+      await answer(o.page, 'Nevada', 'No', '');
+
+      // the waiting list: where each is, and the warning for Omar only
+      await rowOf(OMAR).getByText('You have no licence recorded for Nevada on this date.').waitFor();
+      await rowOf(OMAR).getByText('In Nevada, not at home').waitFor();
+      await rowOf(GRACE).getByText('In California, at home').waitFor();
+      assert.equal(await rowOf(GRACE).locator('.location-warning').count(), 0);
+      assert.ok(!(await rowOf(GRACE).innerText()).includes(ADDRESS), 'the waiting list shows the address');
+      // the waiting room's panel itself (the controls bar floats over a full-page picture)
+      const waitingPanel = host.page.locator('#waiting-panel');
+      await waitingPanel.screenshot({ path: path.join(SHOTS, 'location-3-host-warning-laptop.png') });
+      await host.page.setViewportSize({ width: 360, height: 740 });
+      assert.ok(await host.page.evaluate(() => document.documentElement.scrollWidth <= 360), 'wider than a phone');
+      await waitingPanel.screenshot({ path: path.join(SHOTS, 'location-4-host-warning-phone.png') });
+      await host.page.setViewportSize({ width: 1280, height: 720 });
+
+      // let in: the therapist sees Grace's address for emergencies
+      await host.page.getByRole('button', { name: 'Admit all' }).click();
+      const panel = host.page.locator('#location-panel');
+      await panel.getByText(`Emergency address: ${ADDRESS}`).waitFor();
+      const omarThere = panel.locator('li.location-person', { hasText: OMAR });
+      await omarThere.getByText('No emergency address given.').waitFor();
+      await omarThere.getByText('You have no licence recorded for Nevada on this date.').waitFor();
+      // the viewport, not the element: the stage's tiles are still settling after the admission
+      await panel.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+      await host.page.screenshot({ path: path.join(SHOTS, 'location-5-host-where-they-are.png') });
+
+      // never to the other member: not on Omar's page, not on his socket
+      await o.page.getByRole('button', { name: 'Leave' }).last().waitFor();
+      const omarText = await o.page.evaluate(() => document.body.innerText);
+      assert.ok(!omarText.includes('Quillfeather'), 'Omar\'s page shows Grace\'s address');
+      const omarRaw = await o.page.evaluate(() => window.testReceived.join('\n'));
+      assert.ok(!omarRaw.includes('Quillfeather'), 'Omar\'s socket got Grace\'s address');
+      assert.ok(!omarRaw.includes('"locations"'), 'Omar\'s socket got the hosts\' locations');
+      const graceRaw = await g.page.evaluate(() => window.testReceived.join('\n'));
+      assert.ok(!graceRaw.includes('Nevada'), 'Grace\'s socket got where Omar is');
+
+      // kept for the occurrence: both answers, the address sealed
+      const rows = dbQuery(server, 'SELECT client_id, place, jurisdiction, emergency_sealed IS NOT NULL '
+        + `FROM session_locations WHERE occurrence_id = ${session.occurrences[0].id} ORDER BY client_id`);
+      assert.equal(rows, `${grace.id}|home|US-CA|1\n${omar.id}|not_home|US-NV|0`);
+      const audits = dbQuery(server, "SELECT count(*) FROM audit_log WHERE action = 'session_location.answer'");
+      assert.equal(audits, '2');
+
+      // a reload asks again, prefilled with the last answer
+      await o.page.reload();
+      const again = o.page.locator('#location-ask');
+      // in the meeting it waits folded, one line at the top
+      await again.getByRole('heading', { name: 'Where are you right now?' }).waitFor();
+      assert.equal(await again.getByRole('button', { name: 'Send my answer' }).isVisible(), false);
+      await again.getByRole('heading', { name: 'Where are you right now?' }).click();
+      await until('the prefilled place', () => again.getByLabel('Where you are').inputValue(), (v) => v === 'US-NV');
+      assert.equal(await again.getByLabel('No').isChecked(), true);
+      // put away without answering: the meeting goes on
+      await again.getByRole('button', { name: 'Not now' }).click();
+      assert.equal(await o.page.locator('#location-ask').count(), 0);
+
+      for (const p of [host, g, o]) assert.deepEqual(p.errors, [], `${p.name}: ${p.errors.join('; ')}`);
+    } finally {
+      for (const p of [host, g, o]) await p?.context.close();
+    }
+    const files = ['confide.db', 'confide.db-wal'].map((f) => path.join(server.dataDir, f)).filter(existsSync);
+    const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+    assert.ok(bytes.includes('US-NV'), 'the grep reads the file');
+    assert.ok(!bytes.includes('Quillfeather'), 'the address is in the database file as typed');
+  });
+});
