@@ -136,6 +136,9 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/charges/{id}/waive", charge_waive, ACCESS_SIGNED_IN, BODY_JSON},
     {"POST", "/api/v1/clients/{id}/payments", client_payment_add, ACCESS_SIGNED_IN, BODY_JSON},
     {"GET", "/api/v1/billing/export.csv", billing_export, ACCESS_SIGNED_IN, BODY_NONE},
+    /* a client's superbill and statement, as a page or a PDF (billing_docs.c) */
+    {"GET", "/api/v1/clients/{id}/superbill", client_superbill, ACCESS_SIGNED_IN, BODY_NONE},
+    {"GET", "/api/v1/clients/{id}/statement", client_statement, ACCESS_SIGNED_IN, BODY_NONE},
     {"GET", "/api/v1/sessions/{id}/service", session_service_get, ACCESS_SIGNED_IN, BODY_NONE},
     {"PUT", "/api/v1/sessions/{id}/service", session_service_set, ACCESS_SIGNED_IN, BODY_JSON},
     /* licences and compacts (licences.c); the jurisdictions are public: the join page asks */

@@ -194,6 +194,8 @@ void client_charges_list(struct api_call *call);
 void charge_waive(struct api_call *call);
 void client_payment_add(struct api_call *call);
 void billing_export(struct api_call *call);
+void client_superbill(struct api_call *call); /* billing_docs.c */
+void client_statement(struct api_call *call);
 void session_service_get(struct api_call *call);
 void session_service_set(struct api_call *call);
 

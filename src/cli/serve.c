@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "practice/billing_doc.h"
 #include "api/api.h"
 #include "api/offload.h"
 #include "auth/throttle.h"
@@ -20,6 +21,7 @@
 #include "mail/outbox.h"
 #include "mail/smtp.h"
 #include "net/server.h"
+#include "practice/billing_doc.h"
 #include "practice/mailer.h"
 #include "practice/purge.h"
 
@@ -242,6 +244,7 @@ int cli_serve(struct cli *cli)
     mail_worker_stop(mail); /* finishes the mail it is sending */
     api_ctx_free(&api);
     cli_close_data(seal, store);
+    billing_doc_pdf_release(); /* the fonts cairo kept for the PDFs drawn */
     log_info("main", "stopped");
     return rc < 0 ? 1 : 0;
 }
