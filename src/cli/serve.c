@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "practice/billing_doc.h"
 #include "api/api.h"
 #include "api/offload.h"
 #include "auth/throttle.h"
