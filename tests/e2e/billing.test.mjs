@@ -1,31 +1,40 @@
-// "Where are you right now?" in real browsers against the real binary. The therapist holds a
-// licence in California only; two members wait for a group session. Grace says California,
-// at home, with an address for emergencies; Omar, on a phone, says Nevada, not at home. The
-// therapist's waiting list shows where each is and warns about Omar only; once they are let
-// in, "Where they are" gives Grace's address to the therapist, while Omar's page and socket
-// never hold it. The database keeps both answers, the address sealed (not in the file as
-// typed), and a reload asks again, prefilled with the last answer.
+// A group session through billing, in real browsers against the real binary. The therapist
+// holds a licence in California only; Grace's fee is the group service's, with her insurance
+// and two diagnoses recorded; Omar pays half on a sliding scale. Both wait for the session.
+// Grace says California, at home, with an address for emergencies; Omar, on a phone, says
+// Nevada, not at home. The therapist's waiting list shows where each is and warns about
+// Omar only; once they are let in, "Where they are" gives Grace's address to the
+// therapist, while Omar's page and socket never hold it. The database keeps both answers,
+// the address sealed (not in the file as typed), and a reload asks again, prefilled with
+// the last answer. The therapist ends the session: each has one charge, for 90853 with
+// modifier 95, Grace's at place of service 10 (home) and Omar's at 02, at their fees; ending
+// is not charging twice. Grace's superbill as a PDF (read back with pdftotext) names the
+// practice, its NPI and tax id, the therapist and her licence, Grace, her insurance and
+// diagnoses, the line and its totals; the page version says the same.
 //
-//   cd tests/e2e && node --test location.test.mjs
+//   cd tests/e2e && node --test billing.test.mjs
 //
-// Screenshots go to build/screenshots/billing/location-*.png (LOCATION_SCREENSHOTS=DIR elsewhere).
+// Screenshots go to build/screenshots/billing/*.png (BILLING_SCREENSHOTS=DIR elsewhere).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launchChromium, withServer } from './lib/browser.mjs';
-import { dbQuery } from './lib/server.mjs';
+import { dbQuery, request } from './lib/server.mjs';
 import {
-  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, until,
+  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, sleep, until,
 } from './lib/meeting.mjs';
 
 const GRACE = 'Grace Lee';
 const OMAR = 'Omar Haddad';
 // typed as Grace's address for emergencies: only the therapist may ever read it
 const ADDRESS = '12 Quillfeather Lane, Sacramento';
+const THERAPIST_VIEW = 'Dr Ada Byron (reading)';
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
-const SHOTS = process.env.LOCATION_SCREENSHOTS ?? path.resolve('../../build/screenshots/billing');
+const SHOTS = process.env.BILLING_SCREENSHOTS ?? path.resolve('../../build/screenshots/billing');
 
 let browser;
 
@@ -72,20 +81,49 @@ async function answer(page, where, home, address) {
   await box.getByRole('button', { name: 'Change my answer' }).waitFor();
 }
 
-test('the host is warned about a client where the therapist holds no licence, and sees the address', async () => {
-  await withServer({ args: ['--media-workers', '1'] }, async (server) => {
+const PRACTICE = {
+  CONFIDE_PRACTICE_NAME: 'Harbour Counselling',
+  CONFIDE_PRACTICE_ADDRESS: '4 Wharf Street, Sacramento, CA 95814',
+  CONFIDE_PRACTICE_NPI: '1234567893',
+  CONFIDE_PRACTICE_TAX_ID: '12-3456789',
+};
+
+// The PDF's text as pdftotext (poppler-utils) reads it, columns kept on their lines.
+function pdfText(bytes) {
+  const file = path.join(os.tmpdir(), `confide-superbill-${process.pid}.pdf`);
+  writeFileSync(file, bytes);
+  const out = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return out.stdout;
+}
+
+test('a group session: the licence warning for one client, then both charged and a superbill', async () => {
+  await withServer({ args: ['--media-workers', '1'], env: PRACTICE }, async (server) => {
     const call = await api(server);
     const grace = await addClient(call, GRACE, 1);
     const omar = await addClient(call, OMAR, 2);
     const session = await makeSession(call, [grace, omar], 'Thursday circle');
+    // the group service's fee; Grace's insurance and diagnoses; Omar's sliding scale
+    const services = await call('GET', '/api/v1/services');
+    const group = services.json.services.find((x) => x.cpt === '90853');
+    let res = await call('PATCH', `/api/v1/services/${group.id}`, { fee_cents: 8000 });
+    assert.equal(res.status, 200, res.text);
+    res = await call('PUT', `/api/v1/clients/${grace.id}/billing`, {
+      insurance: { payer: 'Blue Heron Health', member_id: 'BH-20417', group_id: 'G-88',
+        subscriber: GRACE, relationship: 'self' },
+      diagnoses: ['F41.1', 'f4310'] });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.diagnoses, ['F41.1', 'F43.10']);
+    res = await call('PUT', `/api/v1/clients/${omar.id}/billing`, { scale: { kind: 'percent', value: 50 } });
+    assert.equal(res.status, 200, res.text);
     // a licence in California, valid until 2052, for the therapist
     const held = await call('POST', '/api/v1/account/licences', { jurisdiction: 'US-CA',
       kind: 'Psychologist', number: 'PSY12345', expires_on: '2052-02-20' });
     assert.equal(held.status, 201, held.text);
 
-    const res = await fetch(`${server.url}/api/v1/jurisdictions`);
-    assert.equal(res.status, 200);
-    const list = await res.json();
+    const listed = await fetch(`${server.url}/api/v1/jurisdictions`);
+    assert.equal(listed.status, 200);
+    const list = await listed.json();
     assert.deepEqual(list.us_states[0], { key: 'US-AK', name: 'Alaska' });
     assert.ok(list.countries.some((j) => j.key === 'GB' && j.name === 'United Kingdom'));
 
@@ -169,9 +207,64 @@ test('the host is warned about a client where the therapist holds no licence, an
       await again.getByRole('button', { name: 'Not now' }).click();
       assert.equal(await o.page.locator('#location-ask').count(), 0);
 
+      // ---- the end, and what it brings ----
+      await host.page.getByRole('button', { name: 'End session for all' }).click();
+      await host.page.getByRole('button', { name: 'Yes, end it for everyone' }).click();
+      await Promise.all([host.page, g.page].map((p) => p.getByText('The session has ended.').waitFor()));
       for (const p of [host, g, o]) assert.deepEqual(p.errors, [], `${p.name}: ${p.errors.join('; ')}`);
     } finally {
       for (const p of [host, g, o]) await p?.context.close();
+    }
+
+    // one charge each, coded from where each said they were, at their own fee
+    const chargesOf = async (c) => (await call('GET', `/api/v1/clients/${c.id}/charges`)).json;
+    const graceAccount = await until('Grace is charged', () => chargesOf(grace), (a) => a.charges.length > 0);
+    const omarAccount = await until('Omar is charged', () => chargesOf(omar), (a) => a.charges.length > 0);
+    const coded = (a) => a.charges.map((c) => [c.kind, c.cpt, c.modifier, c.place_of_service, c.units,
+      c.amount_cents, c.state]);
+    assert.deepEqual(coded(graceAccount), [['session', '90853', '95', '10', 1, 8000, 'open']]);
+    assert.deepEqual(coded(omarAccount), [['session', '90853', '95', '02', 1, 4000, 'open']]);
+    assert.equal(graceAccount.balance.balance, 8000);
+    // the charge is for this occurrence, once: the tick that looks again adds nothing
+    assert.equal(graceAccount.charges[0].occurrence_id, session.occurrences[0].id);
+    await sleep(2500);
+    assert.equal((await chargesOf(grace)).charges.length, 1);
+
+    // Grace's superbill for the day, as a PDF
+    const day = graceAccount.charges[0].service_date;
+    const superbill = `/api/v1/clients/${grace.id}/superbill?from=${day}&to=${day}`;
+    const pdf = await fetch(`${server.url}${superbill}`, { headers: { cookie: call.cookie, accept: 'application/pdf' } });
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    const pdfBytes = Buffer.from(await pdf.arrayBuffer());
+    assert.equal(pdfBytes.subarray(0, 5).toString(), '%PDF-');
+    const text = pdfText(pdfBytes);
+    const expected = ['Superbill', 'Harbour Counselling', '1234567893', '12-3456789', 'Dr Ada Byron',
+      'PSY12345', 'California', GRACE, 'Blue Heron Health', 'BH-20417', 'F41.1', 'F43.10',
+      'Generalized anxiety disorder', day, '90853', '$80.00'];
+    for (const words of expected) assert.ok(text.includes(words), `the PDF lacks ${words}:\n${text}`);
+    const row = text.split('\n').find((l) => l.includes('90853'));
+    assert.match(row, /\b95\b/);
+    assert.match(row, /\b10\b/);
+    assert.ok(!text.includes(OMAR), 'Omar is on Grace\'s superbill');
+    // the totals: charged 80, paid 0, balance 80
+    assert.match(text, /Balance[^\n]*\$80\.00/);
+
+    // the same as a page: the same words, nothing of Omar's
+    const page = await request(server, 'GET', superbill, { headers: { cookie: call.cookie, accept: 'text/html' } });
+    assert.equal(page.status, 200);
+    assert.match(page.headers['content-type'], /^text\/html/);
+    for (const words of expected) assert.ok(page.text.includes(words), `the page lacks ${words}`);
+    assert.ok(!page.text.includes(OMAR));
+    assert.ok(!/(src|href)="https?:/.test(page.text), 'the page loads something from another host');
+    const viewer = await person(browser, THERAPIST_VIEW);
+    try {
+      await viewer.context.addCookies([{ name: call.cookie.split('=')[0], value: call.cookie.slice(call.cookie.indexOf('=') + 1), url: server.url }]);
+      await viewer.page.goto(`${server.url}${superbill}&format=html`);
+      await viewer.page.getByRole('heading', { name: 'Superbill' }).waitFor();
+      await viewer.page.screenshot({ path: path.join(SHOTS, 'billing-superbill.png'), fullPage: true });
+    } finally {
+      await viewer.context.close();
     }
     const files = ['confide.db', 'confide.db-wal'].map((f) => path.join(server.dataDir, f)).filter(existsSync);
     const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
