@@ -22,6 +22,7 @@
 #include "core/rand.h"
 #include "core/tz.h"
 
+/* the content-security-policy first: a response may replace it (api_response) */
 const struct api_header api_security_headers[] = {
     {"content-security-policy:", "default-src 'self'; frame-ancestors 'none'"},
     {"x-content-type-options:", "nosniff"},

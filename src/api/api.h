@@ -56,6 +56,8 @@ struct api_response {
     int status;
     const char *content_type;
     const char *cache_control;
+    /* replaces the default content-security-policy (api_security_headers[0]); NULL: that */
+    const char *content_security_policy;
     const char *route; /* what the log line names instead of the path, which may hold a token */
     struct {
         const char *name;

@@ -247,6 +247,10 @@ static void answer_document(struct api_call *call, const struct store_client *c,
     resp->status = 200;
     resp->content_type = form == DOC_PDF ? "application/pdf" : "text/html; charset=utf-8";
     resp->cache_control = "no-store";
+    /* the page is whole in itself (it can be saved and printed as it is): its one inline
+     * style may apply; nothing may load or run */
+    resp->content_security_policy = "default-src 'none'; style-src 'unsafe-inline'; "
+                                    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
     api_add_header(resp, "content-disposition:", "%s; filename=\"%s-%s-to-%s.%s\"",
                    form == DOC_PDF ? "attachment" : "inline",
                    d->kind == BILLING_SUPERBILL ? "superbill" : "statement", d->from, d->to,

@@ -182,11 +182,14 @@ static int write_headers(struct lws *wsi, struct http_conn *c)
                                     (const unsigned char *)API_HSTS, (int)strlen(API_HSTS), &p,
                                     end))
         return -1;
-    for (int i = 0; i < api_security_header_count; i++)
+    for (int i = 0; i < api_security_header_count; i++) {
+        const char *value = api_security_headers[i].value;
+        if (i == 0 && r->content_security_policy)
+            value = r->content_security_policy;
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)api_security_headers[i].name,
-                                        (const unsigned char *)api_security_headers[i].value,
-                                        (int)strlen(api_security_headers[i].value), &p, end))
+                                        (const unsigned char *)value, (int)strlen(value), &p, end))
             return -1;
+    }
     if (r->cache_control &&
         lws_add_http_header_by_name(
             wsi, (const unsigned char *)"cache-control:", (const unsigned char *)r->cache_control,
