@@ -514,11 +514,11 @@ static void day_text(int64_t day, char out[CIVIL_DATE_LEN])
     civil_date_format((int32_t)day, out);
 }
 
-static json_t *charge_json(const struct charging_account *acct, size_t i)
+static json_t *charge_json(const struct charging_account *acct, size_t i, const char *time_zone)
 {
     const struct store_charge *c = &acct->charges[i];
     char day[CIVIL_DATE_LEN];
-    day_text(calendar_floor_div(c->service_at, CHARGING_DAY_MS), day);
+    day_text(charging_client_day(c->service_at, time_zone), day);
     json_t *j = json_pack(
         "{s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:I,s:s}", "id", (json_int_t)c->id,
         "occurrence_id", (json_int_t)c->occurrence_id, "service_at", (json_int_t)c->service_at,
@@ -543,11 +543,12 @@ static json_t *payment_json(const struct charging_account *acct, size_t j)
                      (json_int_t)acct->payment_ledger[j].allocated_cents);
 }
 
-static json_t *account_json(const struct charging_account *acct, const char *currency)
+static json_t *account_json(const struct charging_account *acct, const char *currency,
+                            const char *time_zone)
 {
     json_t *charges = json_array(), *payments = json_array();
     for (size_t i = 0; i < acct->n_charges; i++)
-        json_array_append_new(charges, charge_json(acct, i));
+        json_array_append_new(charges, charge_json(acct, i, time_zone));
     for (size_t j = 0; j < acct->n_payments; j++)
         json_array_append_new(payments, payment_json(acct, j));
     const struct ledger_balance *b = &acct->balance;
@@ -558,15 +559,16 @@ static json_t *account_json(const struct charging_account *acct, const char *cur
                      (json_int_t)b->credit, "currency", currency);
 }
 
-static void answer_account(struct api_call *call, int status, int64_t client_id)
+/* The client's account; dates of service in their time zone. */
+static void answer_account(struct api_call *call, int status, const struct store_client *c)
 {
     struct charging_account acct;
-    int rc = charging_account(call->ctx->store, &call->arena, client_id, &acct);
+    int rc = charging_account(call->ctx->store, &call->arena, c->id, &acct);
     if (rc < 0) {
         api_store_error(call, rc, "client");
         return;
     }
-    api_json(call, status, account_json(&acct, call->ctx->cfg->billing_currency));
+    api_json(call, status, account_json(&acct, call->ctx->cfg->billing_currency, c->time_zone));
 }
 
 void client_charges_list(struct api_call *call)
@@ -578,7 +580,7 @@ void client_charges_list(struct api_call *call)
         api_store_error(call, -EIO, "client");
         return;
     }
-    answer_account(call, 200, c.id);
+    answer_account(call, 200, &c);
 }
 
 void charge_waive(struct api_call *call)
@@ -618,7 +620,7 @@ void charge_waive(struct api_call *call)
         api_store_error(call, rc, "charge");
         return;
     }
-    answer_account(call, 200, c.id);
+    answer_account(call, 200, &c);
 }
 
 void client_payment_add(struct api_call *call)
@@ -661,7 +663,7 @@ void client_payment_add(struct api_call *call)
         api_store_error(call, rc, "client");
         return;
     }
-    answer_account(call, 201, c.id);
+    answer_account(call, 201, &c);
 }
 
 /* ---- the accountant's CSV ---- */

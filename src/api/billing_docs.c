@@ -55,15 +55,6 @@ static char *day_text(struct arena *a, int32_t day)
     return out;
 }
 
-/* The day of an instant in the client's zone; the UTC day if the zone is unknown. */
-static int32_t day_of(int64_t at, const char *time_zone)
-{
-    int32_t day;
-    if (licence_day_of(at, time_zone, &day) == 0)
-        return day;
-    return (int32_t)calendar_floor_div(at, CHARGING_DAY_MS);
-}
-
 static const char *json_text(const json_t *o, const char *key)
 {
     const char *v = json_string_value(json_object_get(o, key));
@@ -120,7 +111,7 @@ static int fill_parties(struct api_call *call, const struct store_client *c, str
     d->practice.pay_online_url = cfg->pay_online_url;
     d->client.name = c->name;
     d->client.email = c->email;
-    d->generated = day_text(&call->arena, day_of(call->req->now, c->time_zone));
+    d->generated = day_text(&call->arena, charging_client_day(call->req->now, c->time_zone));
 
     struct store_user u;
     int rc = store_user_by_id(call->ctx->store, &call->arena, c->therapist_id, &u);
@@ -165,7 +156,7 @@ static void fill_account(struct api_call *call, const struct charging_account *a
     int64_t forward = 0;
     for (size_t i = 0; i < acct->n_charges; i++) {
         const struct store_charge *c = &acct->charges[i];
-        int32_t day = day_of(c->service_at, time_zone);
+        int32_t day = charging_client_day(c->service_at, time_zone);
         if (day < from) {
             forward += c->waived_at ? 0 : c->amount_cents;
             continue;

@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/calendar.h"
 #include "core/log.h"
 #include "core/utf8.h"
 #include "practice/codes.h"
 #include "practice/money.h"
+#include "practice/schedule.h"
 
 /* ---- the settings ---- */
 
@@ -458,4 +460,12 @@ long charging_account_find(const struct charging_account *acct, int64_t charge_i
         if (acct->charges[i].id == charge_id)
             return (long)i;
     return -1;
+}
+
+int32_t charging_client_day(int64_t at_ms, const char *time_zone)
+{
+    int32_t day;
+    if (time_zone && sched_civil_day(time_zone, at_ms, &day) == 0)
+        return day;
+    return (int32_t)calendar_floor_div(at_ms, CHARGING_DAY_MS);
 }

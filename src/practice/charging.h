@@ -80,6 +80,10 @@ int charging_tick(const struct config *cfg, struct store *s, struct arena *a, in
 
 #define CHARGING_DAY_MS ((int64_t)24 * 60 * 60 * 1000)
 
+/* The civil day of an instant as a client counts it (in their time zone; UTC for a zone the
+ * system does not know): the date of service on their account and their documents. */
+int32_t charging_client_day(int64_t at_ms, const char *time_zone);
+
 /* A client's charges and payments as stored, each with its ledger twin (same index):
  * ledger[i].paid_cents is what was paid on charges[i], payment_ledger[j].allocated_cents
  * what payments[j] paid; state[i] each charge's state. Arrays in the arena. */

@@ -8,14 +8,6 @@
 
 #include "practice/schedule.h"
 
-int licence_day_of(int64_t at_ms, const char *time_zone, int32_t *day)
-{
-    struct sched_local local;
-    if (sched_local_from_utc(time_zone, at_ms, &local) < 0)
-        return -EINVAL;
-    return civil_date_make(local.year, local.month, local.day, day);
-}
-
 /* "US-CA,US-NV" into keys in the arena */
 static const char *const *split_members(struct arena *a, const char *members, size_t *n)
 {
@@ -40,7 +32,7 @@ int licence_check(struct store *s, struct arena *a, int64_t user_id, const char 
                   int64_t starts_at, const char *time_zone, struct licence_check *out)
 {
     *out = (struct licence_check){.cover = LICENCE_NOT_COVERED, .flagged = true};
-    if (licence_day_of(starts_at, time_zone, &out->day) < 0)
+    if (sched_civil_day(time_zone, starts_at, &out->day) < 0)
         return -EINVAL;
     struct store_licence *held;
     struct store_compact *relied;

@@ -17,9 +17,6 @@ struct licence_check {
     const char *covered_by;   /* "Psychologist PSY12345" or the compact's name; NULL */
 };
 
-/* The day number of an instant in a time zone: 0, or -EINVAL (bad zone). */
-int licence_day_of(int64_t at_ms, const char *time_zone, int32_t *day);
-
 /* Checks practitioner user_id for a session starting at starts_at (ms) in time_zone, the
  * client having said they were in jurisdiction (a key; NULL or "" for not said). 0, or a
  * store error, or -EINVAL for a bad time zone. */

@@ -112,6 +112,15 @@ int sched_local_from_utc(const char *tz, int64_t utc_ms, struct sched_local *out
     return 0;
 }
 
+int sched_civil_day(const char *tz, int64_t utc_ms, int32_t *day)
+{
+    struct sched_local local;
+    if (sched_local_from_utc(tz, utc_ms, &local) < 0)
+        return -EINVAL;
+    *day = (int32_t)calendar_days_from_civil(local.year, local.month, local.day);
+    return 0;
+}
+
 int sched_utc_from_local(const char *tz, const struct sched_local *local, int64_t *utc_ms)
 {
     icaltimezone *z = tz_ical_zone(tz);

@@ -41,6 +41,9 @@ int sched_format_rfc3339_local(const char *tz, int64_t utc_ms, char out[40]);
 
 /* The wall time in tz at an instant (whole seconds, rounding down). Returns 0 or -EINVAL. */
 int sched_local_from_utc(const char *tz, int64_t utc_ms, struct sched_local *out);
+/* The civil date in tz at an instant, as a day number (core/calendar.h): the date of a
+ * session, a charge or a payment as the people concerned count days. 0 or -EINVAL. */
+int sched_civil_day(const char *tz, int64_t utc_ms, int32_t *day);
 /* Local wall time → UTC. A local time that does not exist (spring-forward gap, e.g. 02:30 on
  * the last Sunday of March in Europe/Berlin) moves forward by the gap (→ 03:30 local); an
  * ambiguous one (autumn, happens twice) takes the earlier instant. Returns 0 or -EINVAL

@@ -101,8 +101,14 @@ describe('billing ledger', () => {
           await part.locator('.dash-status', { hasText: 'charges made from now on bill this service' }).waitFor();
           assert.equal((await ada('GET', `/api/v1/sessions/${weekly.id}/service`)).json.service_id, sixty.id);
           // the documents' links carry the client and the dates
-          const superbill = await part.getByRole('link', { name: 'Superbill…' }).getAttribute('href');
-          assert.match(superbill, new RegExp(`^/api/v1/clients/${sam.id}/superbill\\?from=\\d{4}-01-01&to=\\d{4}-\\d\\d-\\d\\d$`));
+          const superbill = await part.getByRole('link', { name: 'Superbill', exact: true }).getAttribute('href');
+          assert.match(superbill, new RegExp(`^/api/v1/clients/${sam.id}/superbill\\?from=\\d{4}-01-01&to=\\d{4}-\\d\\d-\\d\\d&format=html$`));
+          // the statement as a PDF, as its link fetches it
+          const pdfLink = await part.getByRole('link', { name: 'Statement as PDF' }).getAttribute('href');
+          const pdf = await fetch(`${server.url}${pdfLink}`, { headers: { cookie } });
+          assert.equal(pdf.status, 200);
+          assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+          assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
           await part.scrollIntoViewIfNeeded();
           await page.screenshot({ path: path.join(SHOTS, 'billing-ledger-client.png'), fullPage: false });
           // the practice's billing: services and the CSV link

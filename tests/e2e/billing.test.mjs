@@ -258,6 +258,19 @@ test('a group session: the licence warning for one client, then both charged and
     for (const words of expected) assert.ok(page.text.includes(words), `the page lacks ${words}`);
     assert.ok(!page.text.includes(OMAR));
     assert.ok(!/(src|href)="https?:/.test(page.text), 'the page loads something from another host');
+    // a payment by card, then the month's statement: the line, the payment and what is due
+    res = await call('POST', `/api/v1/clients/${grace.id}/payments`, { method: 'card_terminal',
+      amount_cents: 5000, received_on: day, reference: 'T-7781' });
+    assert.equal(res.status, 201, res.text);
+    assert.deepEqual(res.json.charges.map((c) => [c.paid_cents, c.state]), [[5000, 'part_paid']]);
+    const statement = await request(server, 'GET', `/api/v1/clients/${grace.id}/statement?month=${day.slice(0, 7)}`,
+      { headers: { cookie: call.cookie, accept: 'text/html' } });
+    assert.equal(statement.status, 200, statement.text);
+    const flat = statement.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    for (const words of ['Statement', GRACE, '$80.00', 'T-7781', 'Balance due $30.00']) {
+      assert.ok(flat.includes(words), `the statement lacks ${words}: ${flat}`);
+    }
+    assert.ok(!flat.includes('F41.1'), 'a statement names a diagnosis');
     const viewer = await person(browser, THERAPIST_VIEW);
     try {
       await viewer.context.addCookies([{ name: call.cookie.split('=')[0], value: call.cookie.slice(call.cookie.indexOf('=') + 1), url: server.url }]);

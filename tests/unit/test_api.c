@@ -29,6 +29,7 @@
 #include "core/rand.h"
 #include "core/seal.h"
 #include "practice/licence_check.h"
+#include "practice/schedule.h"
 #include "store/store.h"
 #include "../support/full_disk.h"
 #include "../support/test_db.h"
@@ -3255,7 +3256,7 @@ static void licence_flags_for_the_dashboard(void **state)
     struct store_series se;
     assert_int_equal(store_series_get(e->store, &a, f.session, &se), 0);
     int32_t day2;
-    assert_int_equal(licence_day_of(occ[2].starts_at, se.time_zone, &day2), 0);
+    assert_int_equal(sched_civil_day(se.time_zone, occ[2].starts_at, &day2), 0);
     /* Ada's Californian licence (number 1) ends the day before the third session */
     char date[CIVIL_DATE_LEN], body[96];
     civil_date_format(day2 - 1, date);

@@ -475,28 +475,37 @@ export function clientBilling(client, { call, data }) {
     box.append(el('h5', 'billing-heading', 'Documents'));
     const from = input('date', `${today().slice(0, 4)}-01-01`);
     const to = input('date', today());
-    const superbill = el('a', 'button quiet billing-superbill', 'Superbill…');
-    superbill.target = '_blank';
-    superbill.rel = 'noopener';
+    // each opens as a page to print, or downloads as a PDF
+    const docLink = (cls, words) => {
+      const a = el('a', `button quiet ${cls}`, words);
+      a.target = '_blank';
+      a.rel = 'noopener';
+      return a;
+    };
+    const superbill = docLink('billing-superbill', 'Superbill');
+    const superbillPdf = docLink('billing-superbill-pdf', 'PDF');
+    superbillPdf.setAttribute('aria-label', 'Superbill as PDF');
     const setSuperbill = () => {
-      superbill.href = `/api/v1/clients/${client.id}/superbill?from=${from.value}&to=${to.value}`;
+      superbill.href = `/api/v1/clients/${client.id}/superbill?from=${from.value}&to=${to.value}&format=html`;
+      superbillPdf.href = `/api/v1/clients/${client.id}/superbill?from=${from.value}&to=${to.value}&format=pdf`;
     };
     from.addEventListener('change', setSuperbill);
     to.addEventListener('change', setSuperbill);
     setSuperbill();
     const month = input('month', today().slice(0, 7));
-    const statement = el('a', 'button quiet billing-statement', 'Statement…');
-    statement.target = '_blank';
-    statement.rel = 'noopener';
+    const statement = docLink('billing-statement', 'Statement');
+    const statementPdf = docLink('billing-statement-pdf', 'PDF');
+    statementPdf.setAttribute('aria-label', 'Statement as PDF');
     const setStatement = () => {
-      statement.href = `/api/v1/clients/${client.id}/statement?month=${month.value}`;
+      statement.href = `/api/v1/clients/${client.id}/statement?month=${month.value}&format=html`;
+      statementPdf.href = `/api/v1/clients/${client.id}/statement?month=${month.value}&format=pdf`;
     };
     month.addEventListener('change', setStatement);
     setStatement();
     const superRow = el('div', 'billing-doc-row');
-    superRow.append(field(`${id}-sb-from`, 'From', from), field(`${id}-sb-to`, 'To', to), superbill);
+    superRow.append(field(`${id}-sb-from`, 'From', from), field(`${id}-sb-to`, 'To', to), superbill, superbillPdf);
     const statementRow = el('div', 'billing-doc-row');
-    statementRow.append(field(`${id}-st-month`, 'Month', month), statement);
+    statementRow.append(field(`${id}-st-month`, 'Month', month), statement, statementPdf);
     box.append(superRow, statementRow);
     return box;
   }
