@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/tz.h"
+#include "practice/licences.h"
 
 /* the content-security-policy first: a response may replace it (api_response) */
 const struct api_header api_security_headers[] = {
@@ -156,6 +157,31 @@ int api_query_param(struct api_call *call, const char *name, char *out, size_t s
     }
     out[0] = 0;
     return 0;
+}
+
+int api_query_days(struct api_call *call, int32_t max_span, const char *span_words, int32_t *from,
+                   int32_t *to)
+{
+    char from_text[16], to_text[16];
+    if (api_query_param(call, "from", from_text, sizeof from_text) < 0 ||
+        api_query_param(call, "to", to_text, sizeof to_text) < 0)
+        return -1;
+    int bad = 0;
+    if (civil_date_parse(from_text, from) < 0) {
+        api_field_error(call, "invalid_field", "from", "Enter the first day as YYYY-MM-DD.");
+        bad = 1;
+    }
+    if (civil_date_parse(to_text, to) < 0) {
+        api_field_error(call, "invalid_field", "to", "Enter the last day as YYYY-MM-DD.");
+        bad = 1;
+    }
+    if (!bad && (*to < *from || *to - *from > max_span)) {
+        char message[160];
+        snprintf(message, sizeof message, "The last day must be on or after the first, %s.",
+                 span_words);
+        api_field_error(call, "invalid_field", "to", message);
+    }
+    return api_fields_failed(call) ? -1 : 0;
 }
 
 void api_nothing_to_change(struct api_call *call)

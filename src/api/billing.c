@@ -729,24 +729,8 @@ static struct export_client *export_client(struct api_call *call, struct export_
 
 void billing_export(struct api_call *call)
 {
-    char from_text[16], to_text[16];
     int32_t from = 0, to = 0;
-    int bad = 0;
-    if (api_query_param(call, "from", from_text, sizeof from_text) < 0 ||
-        api_query_param(call, "to", to_text, sizeof to_text) < 0)
-        return;
-    if (civil_date_parse(from_text, &from) < 0) {
-        api_field_error(call, "invalid_field", "from", "Enter the first day as YYYY-MM-DD.");
-        bad = 1;
-    }
-    if (civil_date_parse(to_text, &to) < 0) {
-        api_field_error(call, "invalid_field", "to", "Enter the last day as YYYY-MM-DD.");
-        bad = 1;
-    }
-    if (!bad && (to < from || to - from > EXPORT_DAYS_MAX))
-        api_field_error(call, "invalid_field", "to",
-                        "The last day must be on or after the first, at most ten years later.");
-    if (api_fields_failed(call))
+    if (api_query_days(call, EXPORT_DAYS_MAX, "at most ten years later", &from, &to) < 0)
         return;
     int64_t therapist = call->user.role == STORE_ROLE_ADMIN ? 0 : call->user.id;
     struct store *st = call->ctx->store;
@@ -813,6 +797,9 @@ void billing_export(struct api_call *call)
     }
     resp->status = 200;
     resp->content_type = "text/csv; charset=utf-8";
+    char from_text[CIVIL_DATE_LEN], to_text[CIVIL_DATE_LEN];
+    civil_date_format(from, from_text);
+    civil_date_format(to, to_text);
     api_add_header(resp,
                    "content-disposition:", "attachment; filename=\"confide-billing-%s-to-%s.csv\"",
                    from_text, to_text);

@@ -21,8 +21,9 @@
 #include "practice/licence_check.h"
 #include "practice/licences.h"
 
-/* A period longer than this is refused: a superbill is for a month, a quarter, a year. */
-#define DOC_DAYS_MAX 366
+/* A superbill is for a month, a quarter, a year: its last day at most this many after its
+ * first. */
+#define DOC_SPAN_MAX_DAYS 365
 
 enum doc_form { DOC_HTML, DOC_PDF };
 
@@ -253,24 +254,8 @@ void client_superbill(struct api_call *call)
     enum doc_form form;
     if (doc_form(call, &form) < 0)
         return;
-    char from_text[16] = "", to_text[16] = "";
-    if (api_query_param(call, "from", from_text, sizeof from_text) < 0 ||
-        api_query_param(call, "to", to_text, sizeof to_text) < 0)
-        return;
     int32_t from = 0, to = 0;
-    int bad = 0;
-    if (civil_date_parse(from_text, &from) < 0) {
-        api_field_error(call, "invalid_field", "from", "Enter the first day as YYYY-MM-DD.");
-        bad = 1;
-    }
-    if (civil_date_parse(to_text, &to) < 0) {
-        api_field_error(call, "invalid_field", "to", "Enter the last day as YYYY-MM-DD.");
-        bad = 1;
-    }
-    if (!bad && (to < from || to - from >= DOC_DAYS_MAX))
-        api_field_error(call, "invalid_field", "to",
-                        "The last day must be on or after the first, at most a year later.");
-    if (api_fields_failed(call))
+    if (api_query_days(call, DOC_SPAN_MAX_DAYS, "at most a year later", &from, &to) < 0)
         return;
     struct store_client c;
     if (api_load_client(call, call->params[0], &c) < 0)

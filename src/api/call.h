@@ -85,6 +85,11 @@ void api_access_revoked(struct api_call *call, int64_t client_id, int64_t user_i
 /* The value of name=… in the request's query string into out (at most size - 1 bytes):
  * 1 when present, 0 when absent, -1 (400 invalid_field answered) when too long. */
 int api_query_param(struct api_call *call, const char *name, char *out, size_t size);
+/* The query's from=YYYY-MM-DD&to=YYYY-MM-DD, both days included, to on or after from and at
+ * most max_span days after it (span_words says so to the person: "at most a year later").
+ * 0, or -1 with the fields' 400 answered. */
+int api_query_days(struct api_call *call, int32_t max_span, const char *span_words, int32_t *from,
+                   int32_t *to);
 /* 400 missing_field for a change (PATCH) that names none of the fields it could change. */
 void api_nothing_to_change(struct api_call *call);
 /* Records missing_field for this body field, with the one sentence every route uses. */

@@ -286,7 +286,7 @@ enum query {
     Q_OCC_CANCELLED_BY_SET,
     Q_OCC_CANCELLED_BY_GET,
     Q_OCC_TO_CHARGE,
-    /* billing: where clients were, licences and compacts as read (places.c) */
+    /* billing: where clients were (places.c), licences and compacts as read (licences.c) */
     Q_LOCATION_NEXT_ID,
     Q_LOCATION_ID,
     Q_LOCATION_INSERT,

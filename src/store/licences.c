@@ -1,12 +1,12 @@
-/* Licences and compacts written, the licence reminders due and the sessions the licence
- * flags look at (store.h). Reads of licences and compacts are in places.c. */
+/* Licences and compacts kept and read, the licence reminders due and the sessions the
+ * licence flags look at (store.h). */
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
 
 #include "store/internal.h"
 
-/* as places.c reads them: the same columns */
+/* day numbers are stored as integers; anything outside int32 is not a date written here */
 static int32_t col_day(const struct store_value *c, int32_t if_null)
 {
     if (c->type == SV_NULL)
@@ -41,6 +41,27 @@ static int read_compact(struct rows *r, void *item, const struct store_value *c,
     k->valid_until = col_day(&c[4], INT32_MAX);
     k->created_at = col_int(&c[5]);
     return 0;
+}
+
+int store_licence_list_user(struct store *s, struct arena *a, int64_t user_id,
+                            struct store_licence **out, size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_licence};
+    struct store_value p[] = {P_INT(user_id)};
+    int rc = store_run_rows(s, Q_LICENCES_OF_USER, p, NPARAMS(p), &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
+}
+
+int store_compact_list(struct store *s, struct arena *a, struct store_compact **out,
+                       size_t *count)
+{
+    struct rows r = {.a = a, .size = sizeof **out, .read = read_compact};
+    int rc = store_run_rows(s, Q_COMPACTS_ACTIVE, NULL, 0, &r);
+    *out = r.items;
+    *count = r.count;
+    return rc;
 }
 
 int store_licence_insert(struct store *s, struct store_licence *l)

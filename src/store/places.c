@@ -1,9 +1,8 @@
-/* Where clients said they were at each session, and the licences and compacts that say
- * where a practitioner may see them (store.h). The emergency address is sealed for its
- * row; an answer given again for the same occurrence replaces the first in place. */
+/* Where clients said they were at each session (store.h). The emergency address is sealed
+ * for its row; an answer given again for the same occurrence replaces the first in place.
+ * The licences and compacts it is checked against are licences.c's. */
 #include <assert.h>
 #include <errno.h>
-#include <stdint.h>
 
 #include "store/internal.h"
 
@@ -65,62 +64,4 @@ int store_session_location_last(struct store *s, struct arena *a, int64_t client
 {
     struct store_value p[] = {P_INT(client_id)};
     return store_run_one(s, a, Q_LOCATION_LAST, p, NPARAMS(p), sizeof *out, read_location, out);
-}
-
-/* day numbers are stored as integers; anything outside int32 is not a date we wrote */
-static int32_t col_day(const struct store_value *c, int32_t if_null)
-{
-    if (c->type == SV_NULL)
-        return if_null;
-    int64_t v = col_int(c);
-    return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
-}
-
-static int read_licence(struct rows *r, void *item, const struct store_value *c, int n)
-{
-    assert(n == 8);
-    struct store_licence *l = item;
-    l->id = col_int(&c[0]);
-    l->user_id = col_int(&c[1]);
-    l->jurisdiction = col_text(r->a, &c[2]);
-    l->kind = col_text(r->a, &c[3]);
-    l->number = col_text(r->a, &c[4]);
-    l->expires_on = col_day(&c[5], 0);
-    l->reminders_sent = (unsigned)col_int(&c[6]);
-    l->created_at = col_int(&c[7]);
-    return 0;
-}
-
-int store_licence_list_user(struct store *s, struct arena *a, int64_t user_id,
-                            struct store_licence **out, size_t *count)
-{
-    struct rows r = {.a = a, .size = sizeof **out, .read = read_licence};
-    struct store_value p[] = {P_INT(user_id)};
-    int rc = store_run_rows(s, Q_LICENCES_OF_USER, p, NPARAMS(p), &r);
-    *out = r.items;
-    *count = r.count;
-    return rc;
-}
-
-static int read_compact(struct rows *r, void *item, const struct store_value *c, int n)
-{
-    assert(n == 6);
-    struct store_compact *k = item;
-    k->id = col_int(&c[0]);
-    k->name = col_text(r->a, &c[1]);
-    k->members = col_text(r->a, &c[2]);
-    k->valid_from = col_day(&c[3], 0);
-    k->valid_until = col_day(&c[4], INT32_MAX);
-    k->created_at = col_int(&c[5]);
-    return 0;
-}
-
-int store_compact_list(struct store *s, struct arena *a, struct store_compact **out,
-                       size_t *count)
-{
-    struct rows r = {.a = a, .size = sizeof **out, .read = read_compact};
-    int rc = store_run_rows(s, Q_COMPACTS_ACTIVE, NULL, 0, &r);
-    *out = r.items;
-    *count = r.count;
-    return rc;
 }

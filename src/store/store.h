@@ -1030,9 +1030,10 @@ int store_occurrence_cancelled_by_client(struct store *s, int64_t occurrence_id,
  * cancelled by the client) with fewer charges than the clients expected at them. */
 int store_occurrences_to_charge(struct store *s, struct arena *a, int64_t now, int64_t since,
                                 struct store_occurrence **out, size_t *count);
-/* ---- billing: where a client said they were, licences and compacts as read (places.c) ----
- * The writes of licences and compacts are the licences API's; these reads serve the join
- * page, the waiting room's licence warning, the charges' place of service and the flags. */
+/* ---- billing: where a client said they were (places.c), licences and compacts as read
+ * (licences.c) ----
+ * These serve the join page, the waiting room's licence warning, the charges' place of
+ * service and the flags. */
 
 struct store_session_location {
     int64_t id, occurrence_id, client_id;

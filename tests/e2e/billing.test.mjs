@@ -25,7 +25,8 @@ import { after, before, test } from 'node:test';
 import { launchChromium, withServer } from './lib/browser.mjs';
 import { dbQuery, request } from './lib/server.mjs';
 import {
-  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, sleep, until,
+  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, recordingPerson, signIn, sleep,
+  until,
 } from './lib/meeting.mjs';
 
 const GRACE = 'Grace Lee';
@@ -49,23 +50,7 @@ after(async () => {
 
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `location-${name}.png`), fullPage: true });
 
-// Every message the page's sockets receive, kept where the test can read them.
-function recordSockets() {
-  const Base = window.WebSocket;
-  window.testReceived = [];
-  window.WebSocket = class extends Base {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (e) => window.testReceived.push(String(e.data)));
-    }
-  };
-}
-
-async function member(name, options) {
-  const p = await person(browser, name, options);
-  await p.context.addInitScript(recordSockets);
-  return p;
-}
+const member = (name, options) => recordingPerson(browser, name, options);
 
 // Answers the question on the page: where (the option's label), at home or not, an address.
 async function answer(page, where, home, address) {
@@ -273,7 +258,7 @@ test('a group session: the licence warning for one client, then both charged and
     assert.ok(!flat.includes('F41.1'), 'a statement names a diagnosis');
     const viewer = await person(browser, THERAPIST_VIEW);
     try {
-      await viewer.context.addCookies([{ name: call.cookie.split('=')[0], value: call.cookie.slice(call.cookie.indexOf('=') + 1), url: server.url }]);
+      await signIn(viewer, server.url, call.cookie);
       await viewer.page.goto(`${server.url}${superbill}&format=html`);
       await viewer.page.getByRole('heading', { name: 'Harbour Counselling' }).waitFor();
       // its own style applies (the page's policy lets its one inline style in, nothing else)

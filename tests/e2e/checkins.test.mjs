@@ -22,7 +22,7 @@ import { after, before, test } from 'node:test';
 import { launchChromium, newWatchedPage, withServer } from './lib/browser.mjs';
 import { BIN, cookieOf, request } from './lib/server.mjs';
 import {
-  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, sleep, until,
+  MEDIA_ARGS, addClient, api, joinAsHost, knock, localUrl, makeSession, person, recordingPerson, sleep, until,
 } from './lib/meeting.mjs';
 
 const THERAPIST = 'Dr Ada Byron';
@@ -45,23 +45,7 @@ after(async () => {
 
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `checkins-${name}.png`), fullPage: true });
 
-// Every message the page's sockets receive, kept where the test can read them.
-function recordSockets() {
-  const Base = window.WebSocket;
-  window.testReceived = [];
-  window.WebSocket = class extends Base {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (e) => window.testReceived.push(String(e.data)));
-    }
-  };
-}
-
-async function member(name, options) {
-  const p = await person(browser, name, options);
-  await p.context.addInitScript(recordSockets);
-  return p;
-}
+const member = (name, options) => recordingPerson(browser, name, options);
 
 const receivedTypes = (page) => page.evaluate(() => window.testReceived.map((t) => JSON.parse(t).type));
 

@@ -87,6 +87,26 @@ export async function person(browser, name, options = {}) {
   return { name, context, page, errors, notes };
 }
 
+// Every message the page's sockets receive, kept in window.testReceived where a test can
+// read them (what a client's socket must never carry).
+function recordSockets() {
+  const Base = window.WebSocket;
+  window.testReceived = [];
+  window.WebSocket = class extends Base {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => window.testReceived.push(String(e.data)));
+    }
+  };
+}
+
+// A person (as person()) whose page records what its sockets receive.
+export async function recordingPerson(browser, name, options) {
+  const p = await person(browser, name, options);
+  await p.context.addInitScript(recordSockets);
+  return p;
+}
+
 export function localUrl(server, url) {
   return server.url + new URL(url).pathname;
 }
