@@ -4,7 +4,7 @@
 // payment") and balance, and the documents for them (superbill, statement). The server keeps
 // every rule (docs/BILLING.md); the page shows its answers and refusals.
 import { errorMessage } from './api.js';
-import { el, say } from './ui.js';
+import { el, labelledField, say } from './ui.js';
 import { clearFieldErrors, showFieldErrors, whileBusy } from './dashboard-forms.js';
 
 let count = 0; // ids for each part's labels
@@ -39,15 +39,7 @@ export function parseMoney(text) {
 const plain = (cents) => (cents / 100).toFixed(2);
 const today = () => new Date().toISOString().slice(0, 10);
 
-function field(id, labelText, control, hint) {
-  const box = el('div', 'field');
-  const label = el('label', '', labelText);
-  control.id = id;
-  label.htmlFor = id;
-  box.append(label, control);
-  if (hint) box.append(el('p', 'hint', hint));
-  return box;
-}
+const field = labelledField;
 
 function input(type, value = '') {
   const i = document.createElement('input');

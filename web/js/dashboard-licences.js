@@ -5,7 +5,7 @@
 // be) not licensed where the client said they were, and licences that run out within 60
 // days. The reads of the warnings are audited (they name clients).
 import { errorMessage } from './api.js';
-import { $, el, isAdmin, say } from './ui.js';
+import { $, el, isAdmin, labelledField, say } from './ui.js';
 import { clearFieldErrors, clearMarkOnInput, showFieldErrors, whileBusy } from './dashboard-forms.js';
 
 const SOON_DAYS = 60;
@@ -45,20 +45,7 @@ function fillPlaces(select, { blank = 'Choose…' } = {}) {
   select.replaceChildren(...options);
 }
 
-function field(id, labelText, control, hint) {
-  const wrap = el('div', 'field');
-  const label = el('label', '', labelText);
-  label.htmlFor = id;
-  control.id = id;
-  wrap.append(label, control);
-  if (hint) {
-    const p = el('p', 'hint', hint);
-    p.id = `${id}-hint`;
-    control.setAttribute('aria-describedby', p.id);
-    wrap.append(p);
-  }
-  return wrap;
-}
+const field = labelledField;
 
 function input(name, type = 'text', maxLength) {
   const i = el('input');

@@ -4,7 +4,7 @@
 // (a practitioner's own clients; an administrator's, the practice's). Runs on its own: it
 // asks who is signed in, and shows nothing to a page that is not.
 import { api, errorMessage } from './api.js';
-import { el, isAdmin, say } from './ui.js';
+import { el, isAdmin, labelledField, say } from './ui.js';
 import { clearFieldErrors, showFieldErrors, whileBusy } from './dashboard-forms.js';
 import { moneyText, parseMoney } from './care-billing.js';
 
@@ -19,13 +19,7 @@ function input(id, type, value = '') {
   return i;
 }
 
-function field(labelText, control) {
-  const box = el('div', 'field');
-  const label = el('label', '', labelText);
-  label.htmlFor = control.id;
-  box.append(label, control);
-  return box;
-}
+const field = (labelText, control) => labelledField(control.id, labelText, control);
 
 // One service's form: an existing one (PATCH) or a new one (POST).
 function serviceForm(sv, currency, onSaved) {

@@ -9,7 +9,7 @@
 // The hosts' side: each waiting client's place and the licence warning in the waiting list
 // (waitingWhere, for meeting-host.js), and "Where they are" (`locations`): every client's
 // answer with their address for emergencies. The server sends these to hosts only.
-import { $, el, say } from './ui.js';
+import { $, el, labelledField, say } from './ui.js';
 
 const PLACES = { home: 'at home', not_home: 'not at home', unknown: '' };
 
@@ -25,21 +25,7 @@ function jurisdictions() {
 
 let seq = 0;
 
-function field(labelText, control, hintText) {
-  const box = el('div', 'field');
-  const id = `location-${++seq}`;
-  control.id = id;
-  const label = el('label', null, labelText);
-  label.htmlFor = id;
-  box.append(label, control);
-  if (hintText) {
-    const hint = el('p', 'hint', hintText);
-    hint.id = `${id}-hint`;
-    control.setAttribute('aria-describedby', hint.id);
-    box.append(hint);
-  }
-  return box;
-}
+const field = (labelText, control, hint) => labelledField(`location-${++seq}`, labelText, control, hint);
 
 function radio(name, value, text) {
   const label = el('label', 'radio-label');

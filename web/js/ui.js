@@ -13,6 +13,25 @@ export function el(tag, className, text) {
 }
 
 /** Shows text in a message element (role="alert" or "status"); empty text hides it. */
+/**
+ * A form control with its label (and a hint under it, which the control is described by),
+ * in a `div.field`: the one way the billing and licence forms write one.
+ */
+export function labelledField(id, labelText, control, hint) {
+  const box = el('div', 'field');
+  const label = el('label', '', labelText);
+  control.id = id;
+  label.htmlFor = id;
+  box.append(label, control);
+  if (hint) {
+    const p = el('p', 'hint', hint);
+    p.id = `${id}-hint`;
+    control.setAttribute('aria-describedby', p.id);
+    box.append(p);
+  }
+  return box;
+}
+
 export function say(el, text) {
   el.textContent = text ?? '';
   el.hidden = !text;
