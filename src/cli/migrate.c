@@ -22,8 +22,8 @@
 
 #define MAX_TABLES 64
 #define NAME_MAX_LEN 64
-/* pg.c binds at most 16 parameters to a statement: an INSERT per row takes one per column */
-#define MAX_COLUMNS 16
+/* an INSERT per row binds one parameter per column */
+#define MAX_COLUMNS STORE_MAX_PARAMS
 
 /* Tables the migrations keep for themselves: the target has its own from migrating. */
 static const char *const bookkeeping_tables[] = {"seal_upgrade", "confide_schema"};

@@ -12,6 +12,9 @@
 /* A backend may keep a prepared statement per query id below this; queries.c asserts at
  * compile time that its query table fits. */
 #define STORE_STMT_CACHE 320
+/* The most parameters one statement binds (a backend's arrays are this long). An INSERT per
+ * row takes one per column, so it is also the widest table `confide migrate-data` copies. */
+#define STORE_MAX_PARAMS 24
 
 enum store_type { SV_NULL, SV_INT, SV_TEXT, SV_BLOB };
 

@@ -30,7 +30,6 @@
 /* The pause before the next try to connect again: doubled per failure, up to the max. */
 #define PG_BACKOFF_FIRST_MS 100
 #define PG_BACKOFF_MAX_MS 5000
-#define MAX_PARAMS 16
 #define MAX_COLUMNS 24
 
 /* Type OIDs (pg_type.h is for the server; these numbers are fixed by PostgreSQL). */
@@ -332,18 +331,18 @@ static int is_write(const char *sql)
 }
 
 struct params {
-    const char *values[MAX_PARAMS];
-    int lengths[MAX_PARAMS];
-    int formats[MAX_PARAMS];
-    Oid types[MAX_PARAMS];
-    char ints[MAX_PARAMS][24];
+    const char *values[STORE_MAX_PARAMS];
+    int lengths[STORE_MAX_PARAMS];
+    int formats[STORE_MAX_PARAMS];
+    Oid types[STORE_MAX_PARAMS];
+    char ints[STORE_MAX_PARAMS][24];
 };
 
 /* Integers go as decimal text, so the server reads them as whatever type the statement
  * gave the parameter; blobs in binary; text as text. */
 static void encode_params(struct params *p, const struct store_value *params, int n)
 {
-    assert(n <= MAX_PARAMS);
+    assert(n <= STORE_MAX_PARAMS);
     for (int i = 0; i < n; i++) {
         const struct store_value *v = &params[i];
         p->values[i] = NULL;
