@@ -71,7 +71,7 @@ const char *live_location_warning(const char *jurisdiction, const char *name, in
     const struct jurisdiction *j =
         jurisdiction && *jurisdiction ? jurisdiction_find(jurisdiction) : NULL;
     if (j)
-        snprintf(buf, cap, "You have no licence recorded for %s on this date.", j->name);
+        snprintf(buf, cap, "No licence recorded for %s on this date.", j->name);
     else
         snprintf(buf, cap, "%s did not say where they are.", name && *name ? name : "The client");
     return buf;

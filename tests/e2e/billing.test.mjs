@@ -138,7 +138,7 @@ test('a group session: the licence warning for one client, then both charged and
       await answer(o.page, 'Nevada', 'No', '');
 
       // the waiting list: where each is, and the warning for Omar only
-      await rowOf(OMAR).getByText('You have no licence recorded for Nevada on this date.').waitFor();
+      await rowOf(OMAR).getByText('No licence recorded for Nevada on this date.').waitFor();
       await rowOf(OMAR).getByText('In Nevada, not at home').waitFor();
       await rowOf(GRACE).getByText('In California, at home').waitFor();
       assert.equal(await rowOf(GRACE).locator('.location-warning').count(), 0);
@@ -158,7 +158,7 @@ test('a group session: the licence warning for one client, then both charged and
       await panel.getByText(`Emergency address: ${ADDRESS}`).waitFor();
       const omarThere = panel.locator('li.location-person', { hasText: OMAR });
       await omarThere.getByText('No emergency address given.').waitFor();
-      await omarThere.getByText('You have no licence recorded for Nevada on this date.').waitFor();
+      await omarThere.getByText('No licence recorded for Nevada on this date.').waitFor();
       // the viewport, not the element: the stage's tiles are still settling after the admission
       await panel.evaluate((e) => e.scrollIntoView({ block: 'center' }));
       await host.page.screenshot({ path: path.join(SHOTS, 'location-5-host-where-they-are.png') });

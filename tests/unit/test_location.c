@@ -121,7 +121,7 @@ static void the_warning_names_the_place_or_says_nothing_was_said(void **state)
     char buf[160];
     assert_null(live_location_warning("US-CA", "Ana", 0, buf, sizeof buf));
     assert_string_equal(live_location_warning("US-NV", "Bo", 1, buf, sizeof buf),
-                        "You have no licence recorded for Nevada on this date.");
+                        "No licence recorded for Nevada on this date.");
     assert_string_equal(live_location_warning("", "Bo", 1, buf, sizeof buf),
                         "Bo did not say where they are.");
     assert_string_equal(live_location_warning(NULL, "", 1, buf, sizeof buf),

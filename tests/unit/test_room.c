@@ -936,7 +936,7 @@ static void a_location_reaches_hosts_only(void **state)
     assert_null(json_object_get(a, "emergency")); /* the waiting list carries no address */
     assert_string_equal(json_string_value(json_object_get(b, "place")), "not_home");
     assert_string_equal(json_string_value(json_object_get(b, "warning")),
-                        "You have no licence recorded for Nevada on this date.");
+                        "No licence recorded for Nevada on this date.");
     json_decref(list);
 
     /* the therapist arrives: the addresses at once */
